@@ -1,0 +1,161 @@
+# ScaiSpeak build.
+#
+# Every module is a directory whose *.c files are found by wildcard, so adding a
+# file to a module needs no change here. Libraries are static archives; the four
+# binaries link what they need:
+#
+#   common/ + generated proto  -> libss_common.a
+#   kernels/cpu (+ kernels/cuda when nvcc is found) -> libss_kernels.a
+#   node/engine/               -> libss_engine.a
+#   node/ (but main_node.c)    -> libss_node.a
+#   gateway/ (but main_*.c)    -> libss_gateway.a
+#
+# Entry points: node/main_node.c, gateway/main_gateway.c, gateway/main_worker.c,
+# gateway/main_cli.c. Unit tests: every tests/unit/*.c goes into one Criterion
+# binary. Test tools: every tests/tools/*.c is its own program (may link the
+# test-only oracles, libHTSEngine).
+#
+# Variables: SAN=1 (ASan+UBSan build in build-san/), CUDA=0 (CPU-only even when
+# nvcc exists), NVCC=path.
+
+SAN  ?= 0
+CUDA ?= auto
+
+ifeq ($(SAN),1)
+B := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+B := build
+SANFLAGS :=
+OPT := -O2
+endif
+
+ifeq ($(CUDA),0)
+NVCC :=
+else
+NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+endif
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+
+CC ?= cc
+PKGS := libevent libevent_pthreads jansson hiredis opus libopusenc ogg sndfile soxr libcurl openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -pthread -Wall -Wextra -Werror \
+          -I. -I$(B)/gen -isystem /usr/include/flite $(PKG_CFLAGS) $(SANFLAGS)
+LDLIBS := -lgrpc -lgpr -lprotobuf-c -lwslay \
+          -lflite_usenglish -lflite_cmulex -lflite \
+          $(PKG_LIBS) -lm -lpthread
+LDFLAGS := $(SANFLAGS) -pthread
+
+ifneq ($(NVCC),)
+CFLAGS  += -DSS_HAVE_CUDA=1
+LDLIBS  += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
+NVFLAGS := -O3 -std=c++17 -I. \
+           -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+           -gencode arch=compute_90,code=compute_90 \
+           -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror,-fPIC
+CUDA_SRC := $(wildcard kernels/cuda/*.cu)
+else
+CUDA_SRC :=
+endif
+
+PROTO_SRC := $(wildcard proto/*.proto)
+PROTO_C   := $(patsubst proto/%.proto,$(B)/gen/proto/%.pb-c.c,$(PROTO_SRC))
+PROTO_H   := $(PROTO_C:.c=.h)
+
+COMMON_SRC  := $(wildcard common/*.c)
+KERNEL_SRC  := $(wildcard kernels/cpu/*.c) $(wildcard kernels/*.c)
+ENGINE_SRC  := $(wildcard node/engine/*.c)
+NODE_SRC    := $(filter-out node/main_node.c,$(wildcard node/*.c))
+GATEWAY_SRC := $(filter-out gateway/main_%.c,$(wildcard gateway/*.c))
+UNIT_SRC    := $(wildcard tests/unit/*.c)
+TOOL_SRC    := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIB_COMMON  := $(B)/lib/libss_common.a
+LIB_KERNELS := $(B)/lib/libss_kernels.a
+LIB_ENGINE  := $(B)/lib/libss_engine.a
+LIB_NODE    := $(B)/lib/libss_node.a
+LIB_GATEWAY := $(B)/lib/libss_gateway.a
+ALL_LIBS    := $(LIB_GATEWAY) $(LIB_NODE) $(LIB_ENGINE) $(LIB_KERNELS) $(LIB_COMMON)
+
+BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-worker $(B)/bin/scaispeak
+UNIT  := $(B)/bin/unit_tests
+TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
+
+.PHONY: all deps run test test-unit test-integration test-quality bench clean print-config
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(BINS)
+
+deps:
+	@sh deploy/install_deps.sh deploy/packages.txt
+
+# --- generated protobuf-c code (never committed)
+$(B)/gen/proto/%.pb-c.c $(B)/gen/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen $<
+
+$(B)/obj/$(B)/gen/%.o: $(B)/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-parameter -MMD -MP -c $< -o $@
+
+$(B)/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/obj/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -c $< -o $@
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRC)) $(call obj,$(PROTO_C))
+$(LIB_KERNELS): $(call obj,$(KERNEL_SRC)) $(patsubst %.cu,$(B)/obj/%.cu.o,$(CUDA_SRC))
+$(LIB_ENGINE): $(call obj,$(ENGINE_SRC))
+$(LIB_NODE): $(call obj,$(NODE_SRC))
+$(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC))
+$(B)/lib/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/scaispeak-gateway: $(call obj,gateway/main_gateway.c) $(ALL_LIBS)
+$(B)/bin/scaispeak-worker:  $(call obj,gateway/main_worker.c) $(ALL_LIBS)
+$(B)/bin/scaispeak:         $(call obj,gateway/main_cli.c) $(ALL_LIBS)
+$(B)/bin/scaispeak-node:    $(call obj,node/main_node.c) $(ALL_LIBS)
+$(BINS):
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LDLIBS)
+
+$(UNIT): $(call obj,$(UNIT_SRC)) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(UNIT_SRC)) $(ALL_LIBS) -lcriterion -lHTSEngine $(LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/tools/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS) -lHTSEngine $(LDLIBS)
+
+# --- running and testing
+run: deps all
+	@sh deploy/run_local.sh
+
+test: all $(UNIT) $(TOOLS)
+	@SCAISPEAK_BUILD=$(B) SAN=$(SAN) sh tests/run_all.sh
+
+test-quality: all $(TOOLS)
+	@SCAISPEAK_BUILD=$(B) sh tests/quality/run_quality.sh
+
+bench: all $(TOOLS)
+	@SCAISPEAK_BUILD=$(B) sh tests/bench/run_bench.sh
+
+print-config: $(B)/bin/scaispeak-gateway
+	@$(B)/bin/scaispeak-gateway --print-config
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
