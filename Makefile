@@ -16,17 +16,17 @@
 # test-only oracles, libHTSEngine).
 #
 # Variables: SAN=1 (ASan+UBSan build in build-san/), CUDA=0 (CPU-only even when
-# nvcc exists), NVCC=path.
+# nvcc exists), NVCC=path, BUILD_DIR=dir (a private build tree).
 
 SAN  ?= 0
 CUDA ?= auto
 
 ifeq ($(SAN),1)
-B := build-san
+B := $(if $(BUILD_DIR),$(BUILD_DIR),build-san)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT := -O1
 else
-B := build
+B := $(if $(BUILD_DIR),$(BUILD_DIR),build)
 SANFLAGS :=
 OPT := -O2
 endif
@@ -51,7 +51,7 @@ LDLIBS := -lgrpc -lgpr -lprotobuf-c -lwslay \
 LDFLAGS := $(SANFLAGS) -pthread
 
 ifneq ($(NVCC),)
-CFLAGS  += -DSS_HAVE_CUDA=1
+CFLAGS  += -DSS_HAVE_CUDA=1 -isystem $(CUDA_HOME)/include
 LDLIBS  += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
 NVFLAGS := -O3 -std=c++17 -I. \
            -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
