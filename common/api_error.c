@@ -1,0 +1,61 @@
+/* Error-code table and envelopes (see api_error.h). */
+#include "common/api_error.h"
+
+static const struct {
+    const char *code;
+    int status;
+} TABLE[SS_ERR__COUNT] = {
+    [SS_ERR_ROUTE_NOT_FOUND] = {"ROUTE_NOT_FOUND", 404},
+    [SS_ERR_METHOD_NOT_ALLOWED] = {"METHOD_NOT_ALLOWED", 405},
+    [SS_ERR_MALFORMED_REQUEST] = {"MALFORMED_REQUEST", 400},
+    [SS_ERR_VALIDATION_ERROR] = {"VALIDATION_ERROR", 422},
+    [SS_ERR_PAYLOAD_TOO_LARGE] = {"PAYLOAD_TOO_LARGE", 413},
+    [SS_ERR_INTERNAL_ERROR] = {"INTERNAL_ERROR", 500},
+    [SS_ERR_SERVICE_UNAVAILABLE] = {"SERVICE_UNAVAILABLE", 503},
+    [SS_ERR_AUTH_TOKEN_MISSING] = {"AUTH_TOKEN_MISSING", 401},
+    [SS_ERR_AUTH_TOKEN_INVALID] = {"AUTH_TOKEN_INVALID", 401},
+    [SS_ERR_SESSION_EXPIRED] = {"SESSION_EXPIRED", 401},
+    [SS_ERR_AUTHZ_PERMISSION_DENIED] = {"AUTHZ_PERMISSION_DENIED", 403},
+    [SS_ERR_RATE_LIMITED] = {"RATE_LIMITED", 429},
+    [SS_ERR_NODE_NOT_FOUND] = {"SCAISPEAK_NODE_NOT_FOUND", 404},
+    [SS_ERR_VOICE_NOT_FOUND] = {"SCAISPEAK_VOICE_NOT_FOUND", 404},
+    [SS_ERR_VOICE_NOT_READY] = {"SCAISPEAK_VOICE_NOT_READY", 409},
+    [SS_ERR_CONTENT_BLOCKED] = {"SCAISPEAK_CONTENT_BLOCKED", 422},
+    [SS_ERR_BACKEND_UNAVAILABLE] = {"SCAISPEAK_BACKEND_UNAVAILABLE", 502},
+    [SS_ERR_BACKEND_TIMEOUT] = {"SCAISPEAK_BACKEND_TIMEOUT", 504},
+    [SS_ERR_BACKEND_ERROR] = {"SCAISPEAK_BACKEND_ERROR", 502},
+};
+
+const char *ss_api_error_code(ss_api_error e)
+{
+    return (e >= 0 && e < SS_ERR__COUNT) ? TABLE[e].code : "INTERNAL_ERROR";
+}
+
+int ss_api_error_status(ss_api_error e)
+{
+    return (e >= 0 && e < SS_ERR__COUNT) ? TABLE[e].status : 500;
+}
+
+static json_t *meta(const char *request_id)
+{
+    return json_pack("{s:s}", "request_id", request_id ? request_id : "");
+}
+
+json_t *ss_envelope_ok(json_t *data, const char *request_id)
+{
+    return json_pack("{s:s,s:o,s:o}", "status", "ok", "data", data ? data : json_object(), "meta",
+                     meta(request_id));
+}
+
+json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
+                          const char *request_id)
+{
+    json_t *err = json_pack("{s:s,s:s}", "code", ss_api_error_code(e), "message",
+                            message ? message : "");
+    if (err && details)
+        json_object_set_new(err, "details", details);
+    else if (details)
+        json_decref(details);
+    return json_pack("{s:s,s:o,s:o}", "status", "error", "error", err ? err : json_object(),
+                     "meta", meta(request_id));
+}

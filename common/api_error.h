@@ -1,0 +1,44 @@
+/* The API's error codes (spec API.md §1 and the sections that name codes)
+ * and the JSON envelope every gateway answer uses.
+ *
+ * Success: {"status":"ok","data":{...},"meta":{"request_id":"req_..."}}
+ * Error:   {"status":"error","error":{"code","message","details"?},"meta":{...}}
+ * One table maps each code to its HTTP status so no handler invents its own. */
+#ifndef SS_COMMON_API_ERROR_H
+#define SS_COMMON_API_ERROR_H
+
+#include <jansson.h>
+
+typedef enum {
+    SS_ERR_ROUTE_NOT_FOUND,
+    SS_ERR_METHOD_NOT_ALLOWED,
+    SS_ERR_MALFORMED_REQUEST,
+    SS_ERR_VALIDATION_ERROR,
+    SS_ERR_PAYLOAD_TOO_LARGE,
+    SS_ERR_INTERNAL_ERROR,
+    SS_ERR_SERVICE_UNAVAILABLE,
+    SS_ERR_AUTH_TOKEN_MISSING,
+    SS_ERR_AUTH_TOKEN_INVALID,
+    SS_ERR_SESSION_EXPIRED,
+    SS_ERR_AUTHZ_PERMISSION_DENIED,
+    SS_ERR_RATE_LIMITED,
+    SS_ERR_NODE_NOT_FOUND,
+    SS_ERR_VOICE_NOT_FOUND,
+    SS_ERR_VOICE_NOT_READY,
+    SS_ERR_CONTENT_BLOCKED,
+    SS_ERR_BACKEND_UNAVAILABLE,
+    SS_ERR_BACKEND_TIMEOUT,
+    SS_ERR_BACKEND_ERROR,
+    SS_ERR__COUNT
+} ss_api_error;
+
+/* The code string ("ROUTE_NOT_FOUND") and HTTP status (404) of an error. */
+const char *ss_api_error_code(ss_api_error e);
+int ss_api_error_status(ss_api_error e);
+
+/* Envelopes. Both take ownership of `data` / `details` (may be NULL). */
+json_t *ss_envelope_ok(json_t *data, const char *request_id);
+json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
+                          const char *request_id);
+
+#endif

@@ -1,0 +1,36 @@
+/* Async Redis client on a libevent loop (hiredis async), with reconnect.
+ *
+ * The gateway and worker keep one connection per process on their event loop.
+ * When the connection drops (Redis restarted, network cut) the client keeps
+ * retrying with exponential backoff (100 ms doubling to 2 s) and never gives up;
+ * callers see the outage as commands that fail at once, and the process
+ * recovers by itself when Redis is back.
+ *
+ * Contract of ss_redis_command*(): returns -1 when there is no connection now
+ * (the callback is NOT called; the caller answers its request itself), else 0
+ * and the callback runs exactly once on the loop thread: with the reply, or with
+ * an error string (an error reply, "timeout", or "connection lost"). */
+#ifndef SS_COMMON_REDIS_ASYNC_H
+#define SS_COMMON_REDIS_ASYNC_H
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+typedef struct ss_redis ss_redis;
+
+/* reply is NULL exactly when err is non-NULL. The reply is freed after the call. */
+typedef void (*ss_redis_reply_fn)(void *user, const redisReply *reply, const char *err);
+
+ss_redis *ss_redis_new(struct event_base *base, const char *host, int port, const char *password,
+                       int command_timeout_ms);
+void ss_redis_free(ss_redis *r);
+bool ss_redis_connected(const ss_redis *r);
+
+int ss_redis_command_argv(ss_redis *r, ss_redis_reply_fn fn, void *user, int argc,
+                          const char **argv, const size_t *lens);
+/* Convenience for NUL-terminated arguments: ss_redis_command(r, fn, u, "GET", key, NULL). */
+int ss_redis_command(ss_redis *r, ss_redis_reply_fn fn, void *user, ...);
+
+#endif
