@@ -1,0 +1,90 @@
+/* The gateway process's shared context and request plumbing.
+ *
+ * One libevent loop owns HTTP, the async Redis connection and every request's
+ * state; the HeartbeatService gRPC server runs on its own threads and writes to
+ * Redis through its own synchronous connection (see heartbeat_service.c).
+ *
+ * A request's life: http_server.c makes a gw_request (request id, route match,
+ * body checks), calls the route's handler, and the handler answers exactly once
+ * through gw_reply_json()/gw_reply_error() — synchronously or later from a
+ * Redis callback. Answering frees the gw_request. */
+#ifndef SS_GATEWAY_GATEWAY_H
+#define SS_GATEWAY_GATEWAY_H
+
+#include "common/api_error.h"
+#include "common/config.h"
+#include "common/ids.h"
+#include "common/redis_async.h"
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef struct gw_server gw_server;
+typedef struct gw_request gw_request;
+
+struct gw_server {
+    struct event_base *base;
+    ss_config *cfg;
+    ss_redis *redis;
+    struct evhttp *http;
+    struct evhttp_bound_socket *http_socket;
+    struct heartbeat_service *heartbeat;
+    char operator_token[256];
+    long body_limit;
+    long heartbeat_interval_ms;
+    long offline_retention_s;
+    int in_flight;          /* requests accepted and not yet answered */
+    bool draining;          /* SIGTERM seen: finishing in-flight work */
+};
+
+#define GW_MAX_PARAMS 4
+
+struct gw_request {
+    gw_server *gw;
+    struct evhttp_request *req;
+    char id[SS_REQUEST_ID_MAX + 1];
+    const char *route;      /* route pattern, for metrics and logs */
+    const char *method;     /* "GET", "POST", ... */
+    char *params[GW_MAX_PARAMS]; /* decoded {placeholders} of the path */
+    int nparams;
+    struct evkeyvalq query;
+    double started;         /* monotonic seconds */
+};
+
+typedef void (*gw_handler_fn)(gw_request *r);
+
+/* Answers. Each takes ownership of `body`/`data` and frees r. */
+void gw_reply_json(gw_request *r, int status, json_t *body);
+void gw_reply_ok(gw_request *r, json_t *data);
+void gw_reply_error(gw_request *r, ss_api_error e, const char *message, json_t *details);
+void gw_reply_text(gw_request *r, int status, const char *content_type, const char *text,
+                   size_t len);
+
+/* Body as JSON: returns 0 with *out set (NULL for an empty body) or -1 after
+ * answering 400 MALFORMED_REQUEST (with line and column). */
+int gw_request_json(gw_request *r, json_t **out);
+/* Query-string value or NULL. */
+const char *gw_query(gw_request *r, const char *key);
+/* A request header or NULL. */
+const char *gw_header(gw_request *r, const char *name);
+
+/* Operator guard for the /v1/infra endpoints: returns true, or false after answering 401. */
+bool gw_require_operator(gw_request *r);
+
+/* Setup, in http_server.c. */
+int gw_http_start(gw_server *gw, char *err, size_t errlen);
+void gw_http_stop_accepting(gw_server *gw);
+
+/* Handlers. */
+void gw_handle_healthz(gw_request *r);
+void gw_handle_readyz(gw_request *r);
+void gw_handle_metrics(gw_request *r);
+void gw_handle_nodes_list(gw_request *r);
+void gw_handle_node_get(gw_request *r);
+void gw_handle_node_drain(gw_request *r);
+void gw_handle_node_undrain(gw_request *r);
+
+#endif

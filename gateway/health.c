@@ -1,0 +1,93 @@
+/* Health endpoints: healthz (the process answers), readyz (it can do useful
+ * work) and /metrics.
+ *
+ * readyz is ready when Redis answers AND at least one backend is usable:
+ * backend A = an online, non-draining node with an engine loaded (read from the
+ * node registry in the same Redis round trip that proves Redis works);
+ * backend B = a relay configured and answering its probe (the relay client
+ * lands with the synthesis API; until then a configured relay reports
+ * reachable:false with the reason). A 503 names every failing check. */
+#include "gateway/gateway.h"
+#include "gateway/node_registry.h"
+
+#include "common/metrics.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void gw_handle_healthz(gw_request *r)
+{
+    gw_reply_json(r, 200, json_pack("{s:s,s:{s:s}}", "status", "ok", "meta", "request_id", r->id));
+}
+
+static json_t *backend_b_check(gw_server *gw, bool *usable)
+{
+    const char *url = ss_config_str(gw->cfg, "relay_url");
+    *usable = false;
+    if (!*url)
+        return json_pack("{s:b,s:b,s:s}", "configured", 0, "reachable", 0, "reason",
+                         "relay_url is not set");
+    return json_pack("{s:b,s:b,s:s}", "configured", 1, "reachable", 0, "reason",
+                     "relay probing is not implemented yet");
+}
+
+static void answer_ready(gw_request *r, bool redis_ok, const char *redis_err, int online_nodes)
+{
+    bool b_usable;
+    json_t *checks = json_pack("{s:{s:b},s:{s:b,s:i},s:o}", "redis", "ok", redis_ok, "backend_a",
+                               "ok", online_nodes > 0, "online_nodes", online_nodes, "backend_b",
+                               backend_b_check(r->gw, &b_usable));
+    if (!redis_ok && redis_err)
+        json_object_set_new(json_object_get(checks, "redis"), "error", json_string(redis_err));
+    bool ready = redis_ok && (online_nodes > 0 || b_usable);
+    ss_metric_set(ss_metrics_gauge("scaispeak_ready", "1 when readyz answers 200", ""), ready);
+    if (ready) {
+        gw_reply_json(r, 200, json_pack("{s:s,s:b,s:o,s:{s:s}}", "status", "ok", "ready", 1,
+                                        "checks", checks, "meta", "request_id", r->id));
+        return;
+    }
+    char msg[200] = "not ready:";
+    if (!redis_ok)
+        strcat(msg, " redis unavailable;");
+    if (online_nodes == 0 && !b_usable)
+        strcat(msg, " no usable backend (backend_a: no online node with an engine; backend_b: not usable)");
+    json_t *body = ss_envelope_error(SS_ERR_SERVICE_UNAVAILABLE, msg, NULL, r->id);
+    json_object_set_new(body, "ready", json_false());
+    json_object_set_new(body, "checks", checks);
+    gw_reply_json(r, 503, body);
+}
+
+static void on_registry(void *user, const redisReply *reply, const char *err)
+{
+    gw_request *r = user;
+    if (err || reply->type != REDIS_REPLY_ARRAY) {
+        answer_ready(r, false, err ? err : "unexpected reply", 0);
+        return;
+    }
+    int online = 0;
+    for (size_t i = 0; i < reply->elements; i++) {
+        json_t *node = node_object_from_reply(reply->element[i]);
+        if (node && node_object_usable(node, NULL))
+            online++;
+        json_decref(node);
+    }
+    answer_ready(r, true, NULL, online);
+}
+
+void gw_handle_readyz(gw_request *r)
+{
+    if (ss_redis_command(r->gw->redis, on_registry, r, "EVAL", NODE_REGISTRY_LIST_LUA, "0", NULL) != 0)
+        answer_ready(r, false, "not connected", 0);
+}
+
+void gw_handle_metrics(gw_request *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (ss_metrics_render(&text, &len) != 0) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "cannot render metrics", NULL);
+        return;
+    }
+    gw_reply_text(r, 200, "text/plain; version=0.0.4", text, len);
+    free(text);
+}

@@ -1,0 +1,20 @@
+/* HeartbeatService (spec NODE.md): the gRPC server nodes report to.
+ *
+ * Runs on the gRPC server's own threads, not on the HTTP loop: a heartbeat is
+ * checked (constant-time service-token comparison), turned into the node
+ * record and written with one Lua script over this file's own synchronous
+ * Redis connection (guarded by a mutex, reconnected on failure). A heartbeat
+ * that cannot be recorded answers UNAVAILABLE so the node retries. */
+#ifndef SS_GATEWAY_HEARTBEAT_SERVICE_H
+#define SS_GATEWAY_HEARTBEAT_SERVICE_H
+
+#include "common/config.h"
+
+typedef struct heartbeat_service heartbeat_service;
+
+/* Binds grpc_bind:grpc_port and starts serving. NULL + err on failure. */
+heartbeat_service *heartbeat_service_start(const ss_config *cfg, char *err, size_t errlen);
+/* Stops accepting, waits for in-flight heartbeats (grace_ms), frees. */
+void heartbeat_service_stop(heartbeat_service *hs, int grace_ms);
+
+#endif

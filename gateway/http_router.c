@@ -1,0 +1,101 @@
+/* Route table and matcher (see http_router.h).
+ *
+ * The table is small and static; matching is a linear scan comparing segments,
+ * which for a few dozen routes costs less than parsing the request line. */
+#include "gateway/http_router.h"
+
+#include <event2/http.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MOD "/v1/modules/scaispeak"
+
+static const gw_route ROUTES[] = {
+    {"GET", MOD "/healthz", gw_handle_healthz},
+    {"GET", MOD "/readyz", gw_handle_readyz},
+    {"GET", "/metrics", gw_handle_metrics},
+    {"GET", "/v1/infra/nodes", gw_handle_nodes_list},
+    {"GET", "/v1/infra/nodes/{id}", gw_handle_node_get},
+    {"POST", "/v1/infra/nodes/{id}/drain", gw_handle_node_drain},
+    {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain},
+};
+
+const gw_route *gw_routes(size_t *count)
+{
+    *count = sizeof ROUTES / sizeof ROUTES[0];
+    return ROUTES;
+}
+
+/* Next segment of *p (skipping one leading '/'); returns its length, or -1 at
+ * the end of the path. */
+static long next_segment(const char **p, const char **seg)
+{
+    if (**p == '\0')
+        return -1;
+    if (**p == '/')
+        (*p)++;
+    *seg = *p;
+    while (**p && **p != '/')
+        (*p)++;
+    return *p - *seg;
+}
+
+static bool match_one(const char *pattern, const char *path, char **params, int *nparams)
+{
+    const char *pp = pattern, *tp = path;
+    int n = 0;
+    for (;;) {
+        const char *ps = NULL, *ts = NULL;
+        long pl = next_segment(&pp, &ps);
+        long tl = next_segment(&tp, &ts);
+        if (pl < 0 || tl < 0) {
+            if (pl < 0 && tl < 0) {
+                *nparams = n;
+                return true;
+            }
+            break;
+        }
+        if (pl > 2 && ps[0] == '{' && ps[pl - 1] == '}') {
+            if (tl == 0 || n >= GW_MAX_PARAMS)
+                break;
+            char *raw = strndup(ts, (size_t)tl);
+            char *dec = raw ? evhttp_uridecode(raw, 0, NULL) : NULL;
+            free(raw);
+            if (!dec)
+                break;
+            params[n++] = dec;
+        } else if (pl != tl || memcmp(ps, ts, (size_t)pl) != 0) {
+            break;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        free(params[i]);
+        params[i] = NULL;
+    }
+    return false;
+}
+
+gw_route_result gw_route_match(const char *method, const char *path, const gw_route **route,
+                               char **params, int *nparams, char *allow, size_t allow_len)
+{
+    size_t used = 0;
+    allow[0] = '\0';
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+        char *tmp[GW_MAX_PARAMS] = {0};
+        int n = 0;
+        if (!match_one(ROUTES[i].pattern, path, tmp, &n))
+            continue;
+        if (strcmp(ROUTES[i].method, method) == 0) {
+            memcpy(params, tmp, sizeof tmp);
+            *nparams = n;
+            *route = &ROUTES[i];
+            return GW_ROUTE_FOUND;
+        }
+        for (int k = 0; k < n; k++)
+            free(tmp[k]);
+        if (!strstr(allow, ROUTES[i].method) && used + 10 < allow_len)
+            used += (size_t)snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
+                                     ROUTES[i].method);
+    }
+    return used ? GW_ROUTE_WRONG_METHOD : GW_ROUTE_NONE;
+}

@@ -1,0 +1,279 @@
+/* The gateway's HTTP front: evhttp set up so that every answer is ours.
+ *
+ * evhttp's own pages are HTML, so everything goes through one generic
+ * callback: it assigns the request id (a well-formed incoming X-Request-Id is
+ * reused), enforces the body limit (413), routes (404 / 405 with Allow) and
+ * calls the handler. evhttp still enforces a hard cap on bodies
+ * (max(8 x body_limit, 16 MiB)) so that one request cannot fill memory; only
+ * above that cap does a client see evhttp's own bare 413 before the close.
+ * Idle and stalled connections are closed after http_idle_timeout_s.
+ *
+ * Every answer goes through gw_reply_json()/gw_reply_text(): they add
+ * X-Request-Id, count the request in the metrics, log one access line with
+ * the request id, and free the gw_request. */
+#include "gateway/gateway.h"
+#include "gateway/http_router.h"
+
+#include "common/log.h"
+#include "common/metrics.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <time.h>
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_TRACE: return "TRACE";
+    case EVHTTP_REQ_CONNECT: return "CONNECT";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    }
+    return "UNKNOWN";
+}
+
+static void request_free(gw_request *r)
+{
+    for (int i = 0; i < r->nparams; i++)
+        free(r->params[i]);
+    evhttp_clear_headers(&r->query);
+    r->gw->in_flight--;
+    free(r);
+}
+
+static void finish(gw_request *r, int status)
+{
+    double secs = now_mono() - r->started;
+    char labels[256];
+    snprintf(labels, sizeof labels, "route=\"%s\",method=\"%s\",code=\"%d\"", r->route, r->method,
+             status);
+    ss_metrics_counter_add("scaispeak_http_requests_total", "HTTP requests by route, method and code",
+                           labels, 1);
+    snprintf(labels, sizeof labels, "route=\"%s\"", r->route);
+    ss_metric_observe(ss_metrics_histogram("scaispeak_http_request_duration_seconds",
+                                           "HTTP request latency", labels, NULL, 0),
+                      secs);
+    ss_info(r->id, "%s %s -> %d in %.1f ms", r->method, evhttp_request_get_uri(r->req), status,
+            secs * 1000);
+    request_free(r);
+}
+
+void gw_reply_text(gw_request *r, int status, const char *content_type, const char *text,
+                   size_t len)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+    evhttp_add_header(out, "Content-Type", content_type);
+    evhttp_add_header(out, "X-Request-Id", r->id);
+    struct evbuffer *buf = evbuffer_new();
+    if (buf)
+        evbuffer_add(buf, text, len);
+    evhttp_send_reply(r->req, status, NULL, buf);
+    if (buf)
+        evbuffer_free(buf);
+    finish(r, status);
+}
+
+void gw_reply_json(gw_request *r, int status, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!s) {
+        static const char fallback[] =
+            "{\"status\":\"error\",\"error\":{\"code\":\"INTERNAL_ERROR\",\"message\":\"out of memory\"}}";
+        gw_reply_text(r, 500, "application/json", fallback, sizeof fallback - 1);
+        return;
+    }
+    size_t len = strlen(s);
+    s[len] = '\n'; /* replace the terminator: the body ends with a newline */
+    gw_reply_text(r, status, "application/json", s, len + 1);
+    free(s);
+}
+
+void gw_reply_ok(gw_request *r, json_t *data)
+{
+    gw_reply_json(r, 200, ss_envelope_ok(data, r->id));
+}
+
+void gw_reply_error(gw_request *r, ss_api_error e, const char *message, json_t *details)
+{
+    if (ss_api_error_status(e) >= 500)
+        ss_warn(r->id, "%s: %s", ss_api_error_code(e), message);
+    gw_reply_json(r, ss_api_error_status(e), ss_envelope_error(e, message, details, r->id));
+}
+
+int gw_request_json(gw_request *r, json_t **out)
+{
+    *out = NULL;
+    struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+    size_t len = evbuffer_get_length(in);
+    if (len == 0)
+        return 0;
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    json_error_t jerr;
+    json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d: %s", jerr.line,
+                 jerr.column, jerr.text);
+        json_t *details = json_pack("[{s:s,s:s,s:i,s:i}]", "field", "body", "message", jerr.text,
+                                    "line", jerr.line, "column", jerr.column);
+        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, msg, details);
+        return -1;
+    }
+    *out = j;
+    return 0;
+}
+
+const char *gw_query(gw_request *r, const char *key)
+{
+    return evhttp_find_header(&r->query, key);
+}
+
+const char *gw_header(gw_request *r, const char *name)
+{
+    return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
+}
+
+bool gw_require_operator(gw_request *r)
+{
+    const char *auth = gw_header(r, "Authorization");
+    if (!auth || !*auth) {
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_MISSING, "Authorization: Bearer <token> is required", NULL);
+        return false;
+    }
+    if (strncasecmp(auth, "Bearer ", 7) != 0) {
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "expected a Bearer credential", NULL);
+        return false;
+    }
+    /* Compare digests so the comparison is constant-time whatever the lengths. */
+    unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+    const char *given = auth + 7;
+    SHA256((const unsigned char *)given, strlen(given), a);
+    SHA256((const unsigned char *)r->gw->operator_token, strlen(r->gw->operator_token), b);
+    if (CRYPTO_memcmp(a, b, sizeof a) != 0) {
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "credential not recognised", NULL);
+        return false;
+    }
+    return true;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    gw_server *gw = arg;
+    gw_request *r = calloc(1, sizeof *r);
+    if (!r) {
+        evhttp_send_error(req, 500, NULL); /* no memory for anything better */
+        return;
+    }
+    r->gw = gw;
+    r->req = req;
+    r->started = now_mono();
+    r->route = "unmatched";
+    r->method = method_name(evhttp_request_get_command(req));
+    TAILQ_INIT(&r->query);
+    gw->in_flight++;
+
+    const char *incoming = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Request-Id");
+    if (ss_request_id_acceptable(incoming))
+        snprintf(r->id, sizeof r->id, "%s", incoming);
+    else if (ss_id_new("req_", 20, r->id, sizeof r->id) != 0)
+        snprintf(r->id, sizeof r->id, "req_unavailable");
+
+    if (gw->draining) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "the gateway is shutting down", NULL);
+        return;
+    }
+
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (!path || !*path)
+        path = "/";
+    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    if (q && evhttp_parse_query_str(q, &r->query) != 0) {
+        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, "malformed query string", NULL);
+        return;
+    }
+
+    size_t body_len = evbuffer_get_length(evhttp_request_get_input_buffer(req));
+    if ((long)body_len > gw->body_limit) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body of %zu bytes exceeds the limit of %ld bytes",
+                 body_len, gw->body_limit);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        gw_reply_error(r, SS_ERR_PAYLOAD_TOO_LARGE, msg, NULL);
+        return;
+    }
+
+    const gw_route *route = NULL;
+    char allow[64];
+    switch (gw_route_match(r->method, path, &route, r->params, &r->nparams, allow, sizeof allow)) {
+    case GW_ROUTE_FOUND:
+        r->route = route->pattern;
+        route->handler(r);
+        return;
+    case GW_ROUTE_WRONG_METHOD: {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s is not allowed here; allowed: %s", r->method, allow);
+        gw_reply_error(r, SS_ERR_METHOD_NOT_ALLOWED, msg, NULL);
+        return;
+    }
+    case GW_ROUTE_NONE:
+        break;
+    }
+    gw_reply_error(r, SS_ERR_ROUTE_NOT_FOUND, "no such route", NULL);
+}
+
+int gw_http_start(gw_server *gw, char *err, size_t errlen)
+{
+    gw->http = evhttp_new(gw->base);
+    if (!gw->http) {
+        snprintf(err, errlen, "evhttp_new failed");
+        return -1;
+    }
+    long hard_cap = gw->body_limit * 8;
+    if (hard_cap < 16L * 1024 * 1024)
+        hard_cap = 16L * 1024 * 1024;
+    evhttp_set_max_body_size(gw->http, hard_cap);
+    evhttp_set_max_headers_size(gw->http, 64 * 1024);
+    evhttp_set_timeout(gw->http, (int)ss_config_int(gw->cfg, "http_idle_timeout_s"));
+    evhttp_set_allowed_methods(gw->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                             EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+    evhttp_set_gencb(gw->http, on_request, gw);
+    const char *bind = ss_config_str(gw->cfg, "http_bind");
+    int port = (int)ss_config_int(gw->cfg, "http_port");
+    gw->http_socket = evhttp_bind_socket_with_handle(gw->http, bind, (ev_uint16_t)port);
+    if (!gw->http_socket) {
+        snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", bind, port);
+        return -1;
+    }
+    return 0;
+}
+
+void gw_http_stop_accepting(gw_server *gw)
+{
+    if (gw->http_socket) {
+        evhttp_del_accept_socket(gw->http, gw->http_socket);
+        gw->http_socket = NULL;
+    }
+}
