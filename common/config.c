@@ -22,7 +22,7 @@
 
 static const ss_config_key KEYS[] = {
     /* shared */
-    {"log_level", SS_CFG_STRING, "info", SS_SCOPE_ALL, "debug | info | warn | error"},
+    {"log_level", SS_CFG_STRING, "info", SS_SCOPE_ALL, "debug, info, warn or error"},
     {"redis_host", SS_CFG_STRING, "127.0.0.1", G | W | C, "Redis host"},
     {"redis_port", SS_CFG_INT, "6390", G | W | C, "Redis port"},
     {"redis_password", SS_CFG_STRING, "", G | W | C, "Redis AUTH password (empty: none)"},
@@ -65,7 +65,7 @@ static const ss_config_key KEYS[] = {
     {"voice_path", SS_CFG_STRING,
      "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice", N | C,
      "the .htsvoice acoustic model loaded at start (empty: no engine)"},
-    {"kernels", SS_CFG_STRING, "auto", N | C, "auto | cuda | cpu"},
+    {"kernels", SS_CFG_STRING, "auto", N | C, "auto (CUDA when a device is present), cuda or cpu"},
     {"chunk_ms", SS_CFG_INT, "200", N, "default audio per streamed chunk"},
 };
 
@@ -280,7 +280,8 @@ void ss_config_print(FILE *out, const ss_config *cfg, int scope, bool markdown)
 {
     static const char *tn[] = {"string", "int", "number", "bool"};
     if (markdown)
-        fprintf(out, "| key | environment | type | default | meaning |\n|---|---|---|---|---|\n");
+        fprintf(out, "| key | environment | used by | type | default | meaning |\n"
+                     "|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < NKEYS; i++) {
         if (!(KEYS[i].scope & scope))
             continue;
@@ -289,9 +290,16 @@ void ss_config_print(FILE *out, const ss_config *cfg, int scope, bool markdown)
         for (const char *k = KEYS[i].key; *k && n + 1 < sizeof env; k++)
             env[n++] = (char)toupper((unsigned char)*k);
         env[n] = '\0';
-        if (markdown)
-            fprintf(out, "| `%s` | `%s` | %s | `%s` | %s |\n", KEYS[i].key, env, tn[KEYS[i].type],
-                    KEYS[i].default_value, KEYS[i].doc);
+        if (markdown) {
+            char users[64] = "";
+            static const char *who[] = {"gateway", "node", "worker", "cli"};
+            for (int b = 0; b < 4; b++)
+                if (KEYS[i].scope & (1 << b))
+                    snprintf(users + strlen(users), sizeof users - strlen(users), "%s%s",
+                             *users ? ", " : "", who[b]);
+            fprintf(out, "| `%s` | `%s` | %s | %s | `%s` | %s |\n", KEYS[i].key, env, users,
+                    tn[KEYS[i].type], KEYS[i].default_value, KEYS[i].doc);
+        }
         else
             fprintf(out, "%-24s = %-40s # %s (default '%s')\n", KEYS[i].key,
                     cfg ? cfg->values[i] : KEYS[i].default_value, KEYS[i].doc,
