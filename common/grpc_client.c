@@ -1,0 +1,577 @@
+/* gRPC C-core client helpers (see grpc_client.h for the contract).
+ *
+ * Blocking unary call: one batch with every op (send metadata, message and
+ * close; receive metadata, message and status) on a private pluck queue.
+ *
+ * libevent bridge: each call runs three kinds of batches, all started on the
+ * loop thread:
+ *   A  SEND_INITIAL_METADATA + SEND_MESSAGE + SEND_CLOSE_FROM_CLIENT +
+ *      RECV_INITIAL_METADATA
+ *   B  RECV_STATUS_ON_CLIENT (completes when the call is over)
+ *   C  RECV_MESSAGE, started after A and again after every message until the
+ *      server's end of stream (a NULL buffer) or a failure.
+ * The status callback fires once B and every other batch completed, then the
+ * call is freed. The pump thread only moves (tag, ok) pairs into a locked
+ * queue and activates a libevent event; it never touches a call. */
+#include "common/grpc_client.h"
+
+#include "common/log.h"
+
+#include <event2/event.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ss_grpc_channel {
+    grpc_channel *channel;
+    char *target;
+};
+
+ss_grpc_channel *ss_grpc_channel_new(const char *target, char *err, size_t errlen)
+{
+    ss_grpc_channel *ch = calloc(1, sizeof *ch);
+    if (!ch || !(ch->target = strdup(target))) {
+        free(ch);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    grpc_init();
+    grpc_arg args[3];
+    memset(args, 0, sizeof args);
+    args[0].type = GRPC_ARG_INTEGER;
+    args[0].key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS;
+    args[0].value.integer = 250;
+    args[1].type = GRPC_ARG_INTEGER;
+    args[1].key = (char *)GRPC_ARG_MIN_RECONNECT_BACKOFF_MS;
+    args[1].value.integer = 250;
+    args[2].type = GRPC_ARG_INTEGER;
+    args[2].key = (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS;
+    args[2].value.integer = 2000;
+    grpc_channel_args cargs = {3, args};
+    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+    ch->channel = grpc_channel_create(target, creds, &cargs);
+    grpc_channel_credentials_release(creds);
+    if (!ch->channel) {
+        snprintf(err, errlen, "cannot create a channel to %s", target);
+        free(ch->target);
+        free(ch);
+        grpc_shutdown();
+        return NULL;
+    }
+    return ch;
+}
+
+void ss_grpc_channel_free(ss_grpc_channel *ch)
+{
+    if (!ch)
+        return;
+    grpc_channel_destroy(ch->channel);
+    free(ch->target);
+    free(ch);
+    grpc_shutdown();
+}
+
+const char *ss_grpc_channel_target(const ss_grpc_channel *ch)
+{
+    return ch->target;
+}
+
+static gpr_timespec deadline_after(int timeout_ms)
+{
+    if (timeout_ms <= 0)
+        return gpr_inf_future(GPR_CLOCK_REALTIME);
+    return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                        gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+}
+
+/* Fills md (2 slots) from the caller's metadata; returns the count. The
+ * values are copied slices the caller unrefs with md_release. */
+static size_t md_fill(grpc_metadata *md, const ss_grpc_metadata *in)
+{
+    size_t n = 0;
+    if (in && in->authorization) {
+        md[n].key = grpc_slice_from_static_string("authorization");
+        md[n].value = grpc_slice_from_copied_string(in->authorization);
+        n++;
+    }
+    if (in && in->request_id) {
+        md[n].key = grpc_slice_from_static_string("x-request-id");
+        md[n].value = grpc_slice_from_copied_string(in->request_id);
+        n++;
+    }
+    return n;
+}
+
+static void md_release(grpc_metadata *md, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        grpc_slice_unref(md[i].value);
+}
+
+/* Copies a byte buffer into a malloc'd array. 0 or -1. */
+static int buffer_to_bytes(grpc_byte_buffer *bb, uint8_t **out, size_t *len)
+{
+    grpc_byte_buffer_reader r;
+    if (!grpc_byte_buffer_reader_init(&r, bb))
+        return -1;
+    grpc_slice s = grpc_byte_buffer_reader_readall(&r);
+    grpc_byte_buffer_reader_destroy(&r);
+    size_t n = GRPC_SLICE_LENGTH(s);
+    uint8_t *p = malloc(n ? n : 1);
+    if (p)
+        memcpy(p, GRPC_SLICE_START_PTR(s), n);
+    grpc_slice_unref(s);
+    if (!p)
+        return -1;
+    *out = p;
+    *len = n;
+    return 0;
+}
+
+static void copy_details(grpc_slice details, char *msg, size_t msglen)
+{
+    if (!msg || msglen == 0)
+        return;
+    size_t n = GRPC_SLICE_LENGTH(details);
+    if (n >= msglen)
+        n = msglen - 1;
+    memcpy(msg, GRPC_SLICE_START_PTR(details), n);
+    msg[n] = 0;
+}
+
+grpc_status_code ss_grpc_unary_call(ss_grpc_channel *ch, const char *method,
+                                    const ss_grpc_metadata *md_in, int timeout_ms,
+                                    const uint8_t *req, size_t req_len,
+                                    uint8_t **resp, size_t *resp_len,
+                                    char *status_msg, size_t msglen)
+{
+    *resp = NULL;
+    *resp_len = 0;
+    if (status_msg && msglen)
+        status_msg[0] = 0;
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+    grpc_slice mslice = grpc_slice_from_copied_string(method);
+    grpc_call *call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+                                               mslice, NULL, deadline_after(timeout_ms), NULL);
+    grpc_slice_unref(mslice);
+    if (!call) {
+        grpc_completion_queue_shutdown(cq);
+        grpc_completion_queue_destroy(cq);
+        copy_details(grpc_slice_from_static_string("cannot create call"), status_msg, msglen);
+        return GRPC_STATUS_INTERNAL;
+    }
+
+    grpc_metadata md[2];
+    size_t nmd = md_fill(md, md_in);
+    grpc_slice reqs = grpc_slice_from_copied_buffer((const char *)req, req_len);
+    grpc_byte_buffer *send_buf = grpc_raw_byte_buffer_create(&reqs, 1);
+    grpc_slice_unref(reqs);
+    grpc_byte_buffer *recv_buf = NULL;
+    grpc_metadata_array init_md, trail_md;
+    grpc_metadata_array_init(&init_md);
+    grpc_metadata_array_init(&trail_md);
+    grpc_status_code code = GRPC_STATUS_UNKNOWN;
+    grpc_slice details = grpc_empty_slice();
+
+    grpc_op ops[6];
+    memset(ops, 0, sizeof ops);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = nmd;
+    ops[0].data.send_initial_metadata.metadata = md;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = send_buf;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &init_md;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &recv_buf;
+    ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    ops[5].data.recv_status_on_client.trailing_metadata = &trail_md;
+    ops[5].data.recv_status_on_client.status = &code;
+    ops[5].data.recv_status_on_client.status_details = &details;
+
+    static int tag_storage;
+    void *tag = &tag_storage;
+    grpc_call_error e = grpc_call_start_batch(call, ops, 6, tag, NULL);
+    if (e == GRPC_CALL_OK) {
+        grpc_completion_queue_pluck(cq, tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        copy_details(details, status_msg, msglen);
+        if (code == GRPC_STATUS_OK && recv_buf &&
+            buffer_to_bytes(recv_buf, resp, resp_len) != 0) {
+            code = GRPC_STATUS_INTERNAL;
+            copy_details(grpc_slice_from_static_string("out of memory"), status_msg, msglen);
+        }
+    } else {
+        code = GRPC_STATUS_INTERNAL;
+        copy_details(grpc_slice_from_static_string("cannot start call"), status_msg, msglen);
+    }
+
+    md_release(md, nmd);
+    grpc_byte_buffer_destroy(send_buf);
+    if (recv_buf)
+        grpc_byte_buffer_destroy(recv_buf);
+    grpc_metadata_array_destroy(&init_md);
+    grpc_metadata_array_destroy(&trail_md);
+    grpc_slice_unref(details);
+    grpc_call_unref(call);
+    grpc_completion_queue_shutdown(cq);
+    grpc_completion_queue_destroy(cq);
+    return code;
+}
+
+/* --- libevent bridge */
+
+typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE } evtag_kind;
+
+typedef struct {
+    evtag_kind kind;
+    ss_grpc_evcall *call;
+} evtag;
+
+typedef struct {
+    evtag *tag;
+    bool ok;
+} completion;
+
+struct ss_grpc_evcall {
+    ss_grpc_evclient *cl;
+    grpc_call *call;
+    bool streaming;
+    ss_grpc_on_message on_message;
+    ss_grpc_on_status on_status;
+    void *user;
+    evtag tag_start, tag_status, tag_message;
+    int pending;
+    bool status_received;
+    bool stop_messages; /* cancelled by us: deliver no more messages */
+    grpc_status_code code;
+    grpc_slice details;
+    grpc_metadata md[2];
+    size_t nmd;
+    grpc_metadata_array init_md, trail_md;
+    grpc_byte_buffer *send_buf, *recv_buf;
+    ss_grpc_evcall *prev, *next;
+};
+
+struct ss_grpc_evclient {
+    struct event_base *base;
+    struct event *wake;
+    grpc_completion_queue *cq;
+    pthread_t pump;
+    bool pump_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    completion *q;
+    size_t qlen, qcap;
+    bool q_oom;
+    ss_grpc_evcall *calls; /* live calls, loop thread only */
+    size_t live;
+};
+
+static void *pump_main(void *arg)
+{
+    ss_grpc_evclient *cl = arg;
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            break;
+        if (ev.type != GRPC_OP_COMPLETE)
+            continue;
+        pthread_mutex_lock(&cl->mu);
+        if (cl->qlen == cl->qcap) {
+            size_t ncap = cl->qcap ? cl->qcap * 2 : 64;
+            completion *nq = realloc(cl->q, ncap * sizeof *nq);
+            while (!nq) { /* cannot drop a completion: wait for memory */
+                pthread_mutex_unlock(&cl->mu);
+                if (!cl->q_oom)
+                    ss_error(NULL, "grpc bridge: out of memory queueing a completion; retrying");
+                cl->q_oom = true;
+                struct timespec ts = {0, 10 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+                pthread_mutex_lock(&cl->mu);
+                nq = realloc(cl->q, ncap * sizeof *nq);
+            }
+            cl->q = nq;
+            cl->qcap = ncap;
+        }
+        cl->q[cl->qlen++] = (completion){ev.tag, ev.success != 0};
+        pthread_cond_broadcast(&cl->cv);
+        pthread_mutex_unlock(&cl->mu);
+        event_active(cl->wake, EV_READ, 0);
+    }
+    return NULL;
+}
+
+static void evcall_free(ss_grpc_evcall *c)
+{
+    ss_grpc_evclient *cl = c->cl;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        cl->calls = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    cl->live--;
+    md_release(c->md, c->nmd);
+    grpc_metadata_array_destroy(&c->init_md);
+    grpc_metadata_array_destroy(&c->trail_md);
+    if (c->send_buf)
+        grpc_byte_buffer_destroy(c->send_buf);
+    if (c->recv_buf)
+        grpc_byte_buffer_destroy(c->recv_buf);
+    grpc_slice_unref(c->details);
+    if (c->call)
+        grpc_call_unref(c->call);
+    free(c);
+}
+
+static void maybe_complete(ss_grpc_evcall *c)
+{
+    if (!c->status_received || c->pending != 0)
+        return;
+    size_t n = GRPC_SLICE_LENGTH(c->details);
+    char *msg = malloc(n + 1);
+    if (msg) {
+        memcpy(msg, GRPC_SLICE_START_PTR(c->details), n);
+        msg[n] = 0;
+    }
+    ss_grpc_on_status cb = c->on_status;
+    void *user = c->user;
+    grpc_status_code code = c->code;
+    evcall_free(c);
+    cb(user, code, msg ? msg : "");
+    free(msg);
+}
+
+static void start_recv_message(ss_grpc_evcall *c)
+{
+    grpc_op op;
+    memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_MESSAGE;
+    op.data.recv_message.recv_message = &c->recv_buf;
+    c->pending++;
+    if (grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL) != GRPC_CALL_OK) {
+        c->pending--;
+        grpc_call_cancel(c->call, NULL);
+    }
+}
+
+static void handle_completion(evtag *tag, bool ok)
+{
+    ss_grpc_evcall *c = tag->call;
+    c->pending--;
+    switch (tag->kind) {
+    case EVTAG_START:
+        if (ok)
+            start_recv_message(c);
+        break;
+    case EVTAG_STATUS:
+        c->status_received = true;
+        break;
+    case EVTAG_MESSAGE:
+        if (ok && c->recv_buf) {
+            uint8_t *bytes = NULL;
+            size_t len = 0;
+            int rc = buffer_to_bytes(c->recv_buf, &bytes, &len);
+            grpc_byte_buffer_destroy(c->recv_buf);
+            c->recv_buf = NULL;
+            if (rc != 0) {
+                ss_error(NULL, "grpc bridge: out of memory reading a message; cancelling");
+                c->stop_messages = true;
+                grpc_call_cancel(c->call, NULL);
+            }
+            if (!c->stop_messages) {
+                /* Keep a reception going while the callback runs so a cancel
+                 * from inside it still finds the call alive. */
+                start_recv_message(c);
+                c->on_message(c->user, bytes, len);
+            }
+            free(bytes);
+        }
+        break;
+    }
+    maybe_complete(c);
+}
+
+/* Moves queued completions out and handles them. Returns how many. */
+static size_t drain_queue(ss_grpc_evclient *cl)
+{
+    pthread_mutex_lock(&cl->mu);
+    completion *items = cl->q;
+    size_t n = cl->qlen;
+    cl->q = NULL;
+    cl->qlen = cl->qcap = 0;
+    pthread_mutex_unlock(&cl->mu);
+    for (size_t i = 0; i < n; i++)
+        handle_completion(items[i].tag, items[i].ok);
+    free(items);
+    return n;
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    drain_queue(arg);
+}
+
+ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_t errlen)
+{
+    ss_grpc_evclient *cl = calloc(1, sizeof *cl);
+    if (!cl) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    cl->base = base;
+    pthread_mutex_init(&cl->mu, NULL);
+    pthread_cond_init(&cl->cv, NULL);
+    cl->wake = event_new(base, -1, 0, on_wake, cl);
+    if (!cl->wake) {
+        snprintf(err, errlen, "cannot create the wake-up event");
+        pthread_mutex_destroy(&cl->mu);
+        pthread_cond_destroy(&cl->cv);
+        free(cl);
+        return NULL;
+    }
+    grpc_init();
+    cl->cq = grpc_completion_queue_create_for_next(NULL);
+    int e = pthread_create(&cl->pump, NULL, pump_main, cl);
+    if (e != 0) {
+        snprintf(err, errlen, "cannot start the pump thread: %s", strerror(e));
+        ss_grpc_evclient_free(cl);
+        return NULL;
+    }
+    cl->pump_started = true;
+    return cl;
+}
+
+void ss_grpc_evclient_free(ss_grpc_evclient *cl)
+{
+    if (!cl)
+        return;
+    for (ss_grpc_evcall *c = cl->calls; c; c = c->next) {
+        c->stop_messages = true;
+        grpc_call_cancel(c->call, NULL);
+    }
+    while (cl->live > 0) {
+        pthread_mutex_lock(&cl->mu);
+        while (cl->qlen == 0)
+            pthread_cond_wait(&cl->cv, &cl->mu);
+        pthread_mutex_unlock(&cl->mu);
+        drain_queue(cl);
+    }
+    grpc_completion_queue_shutdown(cl->cq);
+    if (cl->pump_started)
+        pthread_join(cl->pump, NULL);
+    else {
+        for (;;) {
+            grpc_event ev = grpc_completion_queue_next(cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+            if (ev.type == GRPC_QUEUE_SHUTDOWN)
+                break;
+        }
+    }
+    grpc_completion_queue_destroy(cl->cq);
+    event_free(cl->wake);
+    free(cl->q);
+    pthread_mutex_destroy(&cl->mu);
+    pthread_cond_destroy(&cl->cv);
+    free(cl);
+    grpc_shutdown();
+}
+
+size_t ss_grpc_evclient_live(const ss_grpc_evclient *cl)
+{
+    return cl->live;
+}
+
+ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
+                                     const char *method, const ss_grpc_metadata *md,
+                                     int timeout_ms, const uint8_t *req, size_t req_len,
+                                     bool streaming, ss_grpc_on_message on_message,
+                                     ss_grpc_on_status on_status, void *user,
+                                     char *err, size_t errlen)
+{
+    if (!on_message || !on_status) {
+        snprintf(err, errlen, "both callbacks are required");
+        return NULL;
+    }
+    ss_grpc_evcall *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->cl = cl;
+    c->streaming = streaming;
+    c->on_message = on_message;
+    c->on_status = on_status;
+    c->user = user;
+    c->tag_start = (evtag){EVTAG_START, c};
+    c->tag_status = (evtag){EVTAG_STATUS, c};
+    c->tag_message = (evtag){EVTAG_MESSAGE, c};
+    c->details = grpc_empty_slice();
+    c->code = GRPC_STATUS_UNKNOWN;
+    grpc_metadata_array_init(&c->init_md);
+    grpc_metadata_array_init(&c->trail_md);
+    c->nmd = md_fill(c->md, md);
+    grpc_slice mslice = grpc_slice_from_copied_string(method);
+    c->call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cl->cq, mslice,
+                                       NULL, deadline_after(timeout_ms), NULL);
+    grpc_slice_unref(mslice);
+    /* Linked in now so evcall_free can unlink on every path. */
+    c->next = cl->calls;
+    if (cl->calls)
+        cl->calls->prev = c;
+    cl->calls = c;
+    cl->live++;
+    if (!c->call) {
+        snprintf(err, errlen, "cannot create a call to %s", ch->target);
+        evcall_free(c);
+        return NULL;
+    }
+    grpc_slice rs = grpc_slice_from_copied_buffer((const char *)req, req_len);
+    c->send_buf = grpc_raw_byte_buffer_create(&rs, 1);
+    grpc_slice_unref(rs);
+
+    grpc_op st;
+    memset(&st, 0, sizeof st);
+    st.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    st.data.recv_status_on_client.trailing_metadata = &c->trail_md;
+    st.data.recv_status_on_client.status = &c->code;
+    st.data.recv_status_on_client.status_details = &c->details;
+    if (grpc_call_start_batch(c->call, &st, 1, &c->tag_status, NULL) != GRPC_CALL_OK) {
+        snprintf(err, errlen, "cannot start the status batch");
+        evcall_free(c);
+        return NULL;
+    }
+    c->pending++;
+
+    grpc_op ops[4];
+    memset(ops, 0, sizeof ops);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = c->nmd;
+    ops[0].data.send_initial_metadata.metadata = c->md;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = c->send_buf;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
+    c->pending++;
+    if (grpc_call_start_batch(c->call, ops, 4, &c->tag_start, NULL) != GRPC_CALL_OK) {
+        c->pending--;
+        /* The status batch is out: cancel and let it report. */
+        grpc_call_cancel(c->call, NULL);
+    }
+    return c;
+}
+
+void ss_grpc_evcall_cancel(ss_grpc_evcall *c)
+{
+    c->stop_messages = true;
+    grpc_call_cancel(c->call, NULL);
+}
