@@ -1,0 +1,185 @@
+#!/bin/sh
+# `make run`: a local ScaiSpeak on this machine — redis-server, one
+# scaispeak-node and the scaispeak-gateway, all in the foreground of this
+# script. make has already built the binaries (in $SCAISPEAK_BUILD, default
+# build/). State lives under var/: Redis data (AOF on) in var/redis, logs in
+# var/log/*.log, and the operator token in var/operator_token when
+# SCAISPEAK_OPERATOR_TOKEN is not set (generated once, reused later).
+#
+# Ports (environment overrides): SCAISPEAK_REDIS_PORT 6390, SCAISPEAK_NODE_PORT
+# 50061, SCAISPEAK_METRICS_PORT 9161 (node /metrics), SCAISPEAK_HTTP_PORT 8080,
+# SCAISPEAK_GRPC_PORT 50051. Any other SCAISPEAK_* setting passes through to
+# the daemons (see `make print-config`).
+#
+# Ctrl-C (or SIGTERM) stops everything: SIGTERM to the node, the gateway and
+# Redis, in that order, and waits for each. A port already taken or a daemon
+# that dies while starting ends the script with a non-zero status and the tail
+# of that daemon's log.
+set -u
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+B=${SCAISPEAK_BUILD:-build}
+case $B in /*) ;; *) B="$root/$B" ;; esac
+
+REDIS_PORT=${SCAISPEAK_REDIS_PORT:-6390}
+NODE_PORT=${SCAISPEAK_NODE_PORT:-50061}
+METRICS_PORT=${SCAISPEAK_METRICS_PORT:-9161}
+HTTP_PORT=${SCAISPEAK_HTTP_PORT:-8080}
+GRPC_PORT=${SCAISPEAK_GRPC_PORT:-50051}
+export SCAISPEAK_REDIS_PORT="$REDIS_PORT" SCAISPEAK_NODE_PORT="$NODE_PORT" \
+    SCAISPEAK_METRICS_PORT="$METRICS_PORT" SCAISPEAK_HTTP_PORT="$HTTP_PORT" \
+    SCAISPEAK_GRPC_PORT="$GRPC_PORT" SCAISPEAK_GATEWAYS="127.0.0.1:$GRPC_PORT"
+
+VAR="$root/var"
+LOG="$VAR/log"
+mkdir -p "$VAR/redis" "$LOG" || exit 1
+
+redis_pid=""; node_pid=""; gateway_pid=""
+
+die() {
+    echo "run_local: $*" >&2
+    stop_all
+    exit 1
+}
+
+stop_one() { # name pid
+    [ -n "$2" ] || return 0
+    if kill -0 "$2" 2>/dev/null; then
+        kill -TERM "$2" 2>/dev/null
+        wait "$2" 2>/dev/null
+        echo "run_local: $1 stopped (status $?)"
+    fi
+}
+
+stop_all() {
+    trap - INT TERM
+    stop_one node "$node_pid"; node_pid=""
+    stop_one gateway "$gateway_pid"; gateway_pid=""
+    stop_one redis "$redis_pid"; redis_pid=""
+}
+
+on_signal() {
+    echo
+    echo "run_local: stopping"
+    stop_all
+    exit 0
+}
+trap on_signal INT TERM
+
+for bin in scaispeak-gateway scaispeak-node; do
+    [ -x "$B/bin/$bin" ] || die "$B/bin/$bin is missing: run 'make all' first"
+done
+command -v redis-server >/dev/null 2>&1 || die "redis-server not found: run 'make deps'"
+command -v curl >/dev/null 2>&1 || die "curl not found (apt-get install curl)"
+
+port_taken() {
+    if command -v ss >/dev/null 2>&1; then
+        [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+    else
+        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" 2>/dev/null
+        [ $? -ne 7 ] # 7: connection refused, i.e. the port is free
+    fi
+}
+for p in "redis:$REDIS_PORT" "node:$NODE_PORT" "node-metrics:$METRICS_PORT" \
+         "gateway-http:$HTTP_PORT" "gateway-grpc:$GRPC_PORT"; do
+    if port_taken "${p#*:}"; then
+        die "port ${p#*:} (${p%%:*}) is already in use; set SCAISPEAK_*_PORT to another one"
+    fi
+done
+
+# Operator token: the environment's, else the saved one, else a new one.
+if [ -z "${SCAISPEAK_OPERATOR_TOKEN:-}" ]; then
+    if [ ! -s "$VAR/operator_token" ]; then
+        (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$VAR/operator_token") \
+            || die "cannot write $VAR/operator_token"
+    fi
+    SCAISPEAK_OPERATOR_TOKEN=$(cat "$VAR/operator_token")
+fi
+export SCAISPEAK_OPERATOR_TOKEN
+
+started() { # name pid log: fails (and says why) when the process is gone
+    if ! kill -0 "$2" 2>/dev/null; then
+        wait "$2" 2>/dev/null
+        rc=$?
+        echo "run_local: $1 exited at start (status $rc); last lines of $3:" >&2
+        tail -n 20 "$3" >&2
+        return 1
+    fi
+    return 0
+}
+
+wait_until() { # name pid log seconds command...
+    name=$1; pid=$2; log=$3; secs=$4; shift 4
+    i=0
+    while ! "$@" >/dev/null 2>&1; do
+        started "$name" "$pid" "$log" || return 1
+        i=$((i + 1))
+        if [ "$i" -ge $((secs * 10)) ]; then
+            echo "run_local: $name not ready after ${secs}s; see $log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    started "$name" "$pid" "$log"
+}
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
+    --dir "$VAR/redis" >>"$LOG/redis.log" 2>&1 &
+redis_pid=$!
+wait_until redis "$redis_pid" "$LOG/redis.log" 10 redis-cli -p "$REDIS_PORT" ping \
+    || die "redis-server did not start"
+
+"$B/bin/scaispeak-gateway" >>"$LOG/gateway.log" 2>&1 &
+gateway_pid=$!
+wait_until gateway "$gateway_pid" "$LOG/gateway.log" 15 \
+    curl -fsS --max-time 1 "http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/healthz" \
+    || die "scaispeak-gateway did not start"
+
+"$B/bin/scaispeak-node" >>"$LOG/node.log" 2>&1 &
+node_pid=$!
+node_listening() {
+    if command -v ss >/dev/null 2>&1; then
+        [ -n "$(ss -Hltn "sport = :$NODE_PORT" 2>/dev/null)" ]
+    else
+        sleep 1
+    fi
+}
+wait_until node "$node_pid" "$LOG/node.log" 30 node_listening || die "scaispeak-node did not start"
+
+cat <<EOF
+
+ScaiSpeak is running.
+  gateway   http://127.0.0.1:$HTTP_PORT   (HeartbeatService gRPC on 127.0.0.1:$GRPC_PORT)
+  node      127.0.0.1:$NODE_PORT          (/metrics on http://127.0.0.1:$METRICS_PORT/metrics)
+  redis     127.0.0.1:$REDIS_PORT          (data in var/redis)
+  logs      var/log/gateway.log var/log/node.log var/log/redis.log
+  operator token: $SCAISPEAK_OPERATOR_TOKEN
+
+Try:
+  TOKEN=$SCAISPEAK_OPERATOR_TOKEN
+  curl http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/healthz
+  curl http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/readyz
+  curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$HTTP_PORT/v1/infra/nodes
+  curl http://127.0.0.1:$HTTP_PORT/metrics
+
+Ctrl-C stops everything.
+EOF
+
+# Stay in the foreground; if a daemon dies, say so and stop the others.
+while :; do
+    for p in "redis:$redis_pid" "gateway:$gateway_pid" "node:$node_pid"; do
+        if ! kill -0 "${p#*:}" 2>/dev/null; then
+            wait "${p#*:}" 2>/dev/null
+            rc=$?
+            case ${p%%:*} in redis) log=redis ;; gateway) log=gateway ;; *) log=node ;; esac
+            echo "run_local: ${p%%:*} exited (status $rc); last lines of var/log/$log.log:" >&2
+            tail -n 20 "$LOG/$log.log" >&2
+            case ${p%%:*} in redis) redis_pid="" ;; gateway) gateway_pid="" ;; *) node_pid="" ;; esac
+            stop_all
+            exit 1
+        fi
+    done
+    sleep 1 &
+    wait $! 2>/dev/null
+done
