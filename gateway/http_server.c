@@ -8,6 +8,13 @@
  * above that cap does a client see evhttp's own bare 413 before the close.
  * Idle and stalled connections are closed after http_idle_timeout_s.
  *
+ * Requests evhttp cannot parse (garbage, bad headers, bodies above the hard
+ * cap) never reach our callback: libevent answers them itself through its
+ * exported evhttp_send_error(), which writes an HTML page. libevent calls that
+ * function through its PLT, so the definition at the end of this file
+ * replaces it for the whole process and those answers are JSON envelopes too
+ * (checked by tests/integration/test_http_bad_input.py).
+ *
  * Every answer goes through gw_reply_json()/gw_reply_text(): they add
  * X-Request-Id, count the request in the metrics, log one access line with
  * the request id, and free the gw_request. */
@@ -18,6 +25,7 @@
 #include "common/metrics.h"
 
 #include <event2/buffer.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -276,4 +284,47 @@ void gw_http_stop_accepting(gw_server *gw)
         evhttp_del_accept_socket(gw->http, gw->http_socket);
         gw->http_socket = NULL;
     }
+}
+
+/* Replaces libevent's HTML error page (see the top of this file). Called by
+ * libevent for requests it could not parse; evhttp_send_reply is public and
+ * does what libevent's own version does after building its page. */
+void evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
+{
+    ss_api_error e = SS_ERR_MALFORMED_REQUEST;
+    if (error == 413)
+        e = SS_ERR_PAYLOAD_TOO_LARGE;
+    else if (error == 404)
+        e = SS_ERR_ROUTE_NOT_FOUND;
+    else if (error == 405)
+        e = SS_ERR_METHOD_NOT_ALLOWED;
+    else if (error >= 500)
+        e = SS_ERR_INTERNAL_ERROR;
+    char id[SS_REQUEST_ID_MAX + 1];
+    if (ss_id_new("req_", 20, id, sizeof id) != 0)
+        snprintf(id, sizeof id, "req_unavailable");
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s (the request could not be parsed as HTTP/1.x)",
+             reason ? reason : e == SS_ERR_PAYLOAD_TOO_LARGE ? "request too large" : "bad request");
+    json_t *body = ss_envelope_error(e, msg, NULL, id);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    evhttp_add_header(out, "Content-Type", "application/json");
+    evhttp_add_header(out, "Connection", "close");
+    evhttp_add_header(out, "X-Request-Id", id);
+    struct evbuffer *buf = evbuffer_new();
+    if (buf && text)
+        evbuffer_add_printf(buf, "%s\n", text);
+    free(text);
+    ss_info(id, "unparseable request answered %d %s", error, ss_api_error_code(e));
+    ss_metrics_counter_add("scaispeak_http_unparseable_requests_total",
+                           "requests libevent could not parse", "", 1);
+    if (req->major != 1) { /* an unparsed request line leaves no version: answer as 1.1 */
+        req->major = 1;
+        req->minor = 1;
+    }
+    evhttp_send_reply(req, error, reason, buf);
+    if (buf)
+        evbuffer_free(buf);
 }

@@ -1,6 +1,61 @@
-/* scaispeak-gateway entry point (skeleton). */
-#include "common/config.h"
+/* scaispeak-gateway: the control plane process.
+ *
+ * Wires the pieces together on one libevent loop: configuration, the async
+ * Redis connection, the HTTP server (http_server.c + http_router.c) and the
+ * HeartbeatService gRPC server (its own threads). SIGTERM/SIGINT: stop
+ * accepting HTTP connections and new heartbeats, let in-flight requests finish
+ * (up to drain_timeout_s), exit 0. */
+#include "gateway/gateway.h"
+#include "gateway/heartbeat_service.h"
+
 #include "common/log.h"
+
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg);
+
+typedef struct {
+    gw_server *gw;
+    struct event *tick;
+    int waited_ms;
+} drain_state;
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    drain_state *ds = arg;
+    gw_server *gw = ds->gw;
+    if (gw->draining) {
+        ss_warn(NULL, "second signal %d: exiting now", (int)sig);
+        event_base_loopbreak(gw->base);
+        return;
+    }
+    ss_info(NULL, "signal %d: draining (%d requests in flight)", (int)sig, gw->in_flight);
+    gw->draining = true;
+    gw_http_stop_accepting(gw);
+    struct timeval tv = {0, 50000};
+    event_add(ds->tick, &tv);
+}
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    drain_state *ds = arg;
+    ds->waited_ms += 50;
+    long limit_ms = ss_config_int(ds->gw->cfg, "drain_timeout_s") * 1000;
+    if (ds->gw->in_flight <= 0 || ds->waited_ms >= limit_ms) {
+        if (ds->gw->in_flight > 0)
+            ss_warn(NULL, "drain timeout: %d requests still in flight", ds->gw->in_flight);
+        event_base_loopexit(ds->gw->base, NULL);
+        return;
+    }
+    struct timeval tv = {0, 50000};
+    event_add(ds->tick, &tv);
+}
 
 int main(int argc, char **argv)
 {
@@ -8,7 +63,60 @@ int main(int argc, char **argv)
     ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak-gateway", SS_SCOPE_GATEWAY, &rc);
     if (!cfg)
         return rc;
-    ss_info(NULL, "scaispeak-gateway skeleton");
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+
+    gw_server gw = {0};
+    gw.cfg = cfg;
+    gw.base = event_base_new();
+    gw.body_limit = ss_config_int(cfg, "body_limit_bytes");
+    gw.heartbeat_interval_ms = ss_config_int(cfg, "heartbeat_interval_ms");
+    gw.offline_retention_s = ss_config_int(cfg, "offline_retention_s");
+    const char *tok = ss_config_str(cfg, "operator_token");
+    if (*tok) {
+        snprintf(gw.operator_token, sizeof gw.operator_token, "%s", tok);
+    } else {
+        ss_id_new("sgo_", 32, gw.operator_token, sizeof gw.operator_token);
+        ss_warn(NULL, "operator_token not set; generated one for this run: %s", gw.operator_token);
+    }
+    if (!gw.base) {
+        ss_error(NULL, "event_base_new failed");
+        return 1;
+    }
+    gw.redis = ss_redis_new(gw.base, ss_config_str(cfg, "redis_host"), (int)ss_config_int(cfg, "redis_port"),
+                            ss_config_str(cfg, "redis_password"), 2000);
+    char err[512] = "";
+    if (!gw.redis || gw_http_start(&gw, err, sizeof err) != 0) {
+        ss_error(NULL, "cannot start HTTP: %s", err);
+        return 1;
+    }
+    heartbeat_service *hs = heartbeat_service_start(cfg, err, sizeof err);
+    if (!hs) {
+        ss_error(NULL, "cannot start HeartbeatService: %s", err);
+        return 1;
+    }
+
+    drain_state ds = {.gw = &gw};
+    ds.tick = evtimer_new(gw.base, on_drain_tick, &ds);
+    struct event *sigterm = evsignal_new(gw.base, SIGTERM, on_signal, &ds);
+    struct event *sigint = evsignal_new(gw.base, SIGINT, on_signal, &ds);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+
+    ss_info(NULL, "scaispeak-gateway listening: http %s:%ld, heartbeat grpc %s:%ld, redis %s:%ld",
+            ss_config_str(cfg, "http_bind"), ss_config_int(cfg, "http_port"),
+            ss_config_str(cfg, "grpc_bind"), ss_config_int(cfg, "grpc_port"),
+            ss_config_str(cfg, "redis_host"), ss_config_int(cfg, "redis_port"));
+    event_base_dispatch(gw.base);
+
+    heartbeat_service_stop(hs, 1000);
+    event_free(sigterm);
+    event_free(sigint);
+    event_free(ds.tick);
+    evhttp_free(gw.http);
+    ss_redis_free(gw.redis);
+    event_base_free(gw.base);
     ss_config_free(cfg);
+    ss_info(NULL, "scaispeak-gateway stopped");
     return 0;
 }

@@ -1,0 +1,262 @@
+/* HeartbeatService implementation (see heartbeat_service.h). */
+#include "gateway/heartbeat_service.h"
+
+#include "gateway/node_registry.h"
+
+#include "common/grpc_server.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "proto/heartbeat.pb-c.h"
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define METHOD "/scaiinfer.v1.HeartbeatService/Heartbeat"
+
+struct heartbeat_service {
+    ss_grpc_server *grpc;
+    unsigned char token_digest[SHA256_DIGEST_LENGTH];
+    char redis_host[256];
+    int redis_port;
+    char redis_password[256];
+    long default_interval_ms;
+    long retention_s;
+    pthread_mutex_t lock; /* guards redis */
+    redisContext *redis;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void iso8601(long long unix_ms, char *out, size_t cap)
+{
+    time_t secs = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_ms % 1000));
+}
+
+static bool token_ok(const heartbeat_service *hs, const char *authorization)
+{
+    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return false;
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)authorization + 7, strlen(authorization + 7), d);
+    return CRYPTO_memcmp(d, hs->token_digest, sizeof d) == 0;
+}
+
+/* The stored record: the node object of API.md §6 minus the computed status. */
+static json_t *record_from_request(const Scaiinfer__V1__HeartbeatRequest *hb, long interval_ms,
+                                   long long now)
+{
+    char ts[64], started[64];
+    iso8601(now, ts, sizeof ts);
+    iso8601((long long)hb->started_at * 1000, started, sizeof started);
+    json_t *engines = json_array();
+    for (size_t i = 0; i < hb->n_engines; i++) {
+        const Scaiinfer__V1__HeartbeatEngine *e = hb->engines[i];
+        json_array_append_new(engines, json_pack("{s:s,s:s,s:s,s:i}", "engine_id", e->engine_id,
+                                                 "kind", e->kind, "version", e->version,
+                                                 "sample_rate", (json_int_t)e->sample_rate));
+    }
+    json_t *voices = json_array();
+    for (size_t i = 0; i < hb->n_voices_cached; i++)
+        json_array_append_new(voices, json_string(hb->voices_cached[i]));
+    json_t *labels = json_object();
+    for (size_t i = 0; i < hb->n_labels; i++)
+        if (hb->labels[i]->key && hb->labels[i]->value)
+            json_object_set_new(labels, hb->labels[i]->key, json_string(hb->labels[i]->value));
+    json_t *gpu = json_null();
+    if (hb->gpu && hb->gpu->name && *hb->gpu->name)
+        gpu = json_pack("{s:s,s:I,s:I}", "name", hb->gpu->name, "memory_total_mb",
+                        (json_int_t)hb->gpu->memory_total_mb, "memory_used_mb",
+                        (json_int_t)hb->gpu->memory_used_mb);
+    return json_pack("{s:s,s:s,s:s,s:I,s:o,s:{s:i,s:i},s:o,s:o,s:s,s:s,s:s,s:o,s:b,s:I}",
+                     "node_id", hb->node_id, "address", hb->address, "last_heartbeat_at", ts,
+                     "last_heartbeat_ms", (json_int_t)now, "engines", engines, "capacity", "slots",
+                     (json_int_t)hb->slots, "in_flight", (json_int_t)hb->in_flight,
+                     "voices_cached", voices, "gpu", gpu, "kernels",
+                     (hb->kernels && *hb->kernels) ? hb->kernels : "cpu", "version", hb->version,
+                     "started_at", started, "labels", labels, "self_draining", (int)hb->draining,
+                     "heartbeat_interval_ms", (json_int_t)interval_ms);
+}
+
+/* Runs the heartbeat script; reconnects once when the connection is broken.
+ * Returns the reply (caller frees) or NULL with err set. */
+static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const char *json,
+                                    long interval_ms, long long now, char *err, size_t errlen)
+{
+    char k_rec[200], k_alive[220], k_drain[220], k_evict[220], retention[32], ttl[32], nowbuf[32];
+    snprintf(k_rec, sizeof k_rec, "ss:node:%s", id);
+    snprintf(k_alive, sizeof k_alive, "ss:node:%s:alive", id);
+    snprintf(k_drain, sizeof k_drain, "ss:node:%s:drain", id);
+    snprintf(k_evict, sizeof k_evict, "ss:node:%s:evict", id);
+    snprintf(retention, sizeof retention, "%ld", hs->retention_s);
+    snprintf(ttl, sizeof ttl, "%ld", interval_ms * 3);
+    snprintf(nowbuf, sizeof nowbuf, "%lld", now);
+    const char *argv[] = {"EVAL", NODE_REGISTRY_HEARTBEAT_LUA, "5", k_rec, k_alive, "ss:nodes",
+                          k_drain, k_evict, id, json, retention, ttl, nowbuf};
+    int argc = (int)(sizeof argv / sizeof argv[0]);
+
+    pthread_mutex_lock(&hs->lock);
+    redisReply *reply = NULL;
+    for (int attempt = 0; attempt < 2 && !reply; attempt++) {
+        if (!hs->redis || hs->redis->err) {
+            if (hs->redis)
+                redisFree(hs->redis);
+            struct timeval tv = {0, 500000};
+            hs->redis = redisConnectWithTimeout(hs->redis_host, hs->redis_port, tv);
+            if (!hs->redis || hs->redis->err) {
+                snprintf(err, errlen, "redis: %s", hs->redis ? hs->redis->errstr : "out of memory");
+                continue;
+            }
+            struct timeval cmd_tv = {1, 0};
+            redisSetTimeout(hs->redis, cmd_tv);
+            if (hs->redis_password[0]) {
+                redisReply *a = redisCommand(hs->redis, "AUTH %s", hs->redis_password);
+                if (a)
+                    freeReplyObject(a);
+            }
+        }
+        reply = redisCommandArgv(hs->redis, argc, argv, NULL);
+        if (!reply)
+            snprintf(err, errlen, "redis: %s", hs->redis->errstr);
+    }
+    pthread_mutex_unlock(&hs->lock);
+    if (reply && reply->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "redis: %s", reply->str);
+        freeReplyObject(reply);
+        return NULL;
+    }
+    return reply;
+}
+
+static grpc_status_code on_heartbeat(void *user, const ss_grpc_call_info *info, const uint8_t *req,
+                                     size_t req_len, uint8_t **resp, size_t *resp_len,
+                                     char *status_msg, size_t msglen)
+{
+    heartbeat_service *hs = user;
+    if (!token_ok(hs, info->authorization)) {
+        ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result",
+                               "result=\"unauthenticated\"", 1);
+        ss_warn(info->request_id, "heartbeat from %s rejected: bad node token", info->peer);
+        snprintf(status_msg, msglen, "invalid node service token");
+        return GRPC_STATUS_UNAUTHENTICATED;
+    }
+    Scaiinfer__V1__HeartbeatRequest *hb = scaiinfer__v1__heartbeat_request__unpack(NULL, req_len, req);
+    if (!hb) {
+        snprintf(status_msg, msglen, "malformed HeartbeatRequest");
+        return GRPC_STATUS_INVALID_ARGUMENT;
+    }
+    grpc_status_code code = GRPC_STATUS_OK;
+    if (!node_id_valid(hb->node_id) || !hb->address || !*hb->address) {
+        snprintf(status_msg, msglen, "node_id (1..128 of [A-Za-z0-9_.:-]) and address are required");
+        code = GRPC_STATUS_INVALID_ARGUMENT;
+        goto out;
+    }
+    long interval = hb->heartbeat_interval_ms ? (long)hb->heartbeat_interval_ms : hs->default_interval_ms;
+    if (interval < 100)
+        interval = 100;
+    if (interval > 60000)
+        interval = 60000;
+    long long now = now_ms();
+    json_t *rec = record_from_request(hb, interval, now);
+    char *json = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    if (!json) {
+        snprintf(status_msg, msglen, "out of memory");
+        code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        goto out;
+    }
+    char err[256] = "";
+    redisReply *reply = record_heartbeat(hs, hb->node_id, json, interval, now, err, sizeof err);
+    free(json);
+    if (!reply) {
+        ss_warn(info->request_id, "heartbeat from node %s not recorded: %s", hb->node_id, err);
+        ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result",
+                               "result=\"unavailable\"", 1);
+        snprintf(status_msg, msglen, "state store unavailable: %s", err);
+        code = GRPC_STATUS_UNAVAILABLE;
+        goto out;
+    }
+    Scaiinfer__V1__HeartbeatResponse out = SCAIINFER__V1__HEARTBEAT_RESPONSE__INIT;
+    char **evict = NULL;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+        out.drain_requested = reply->element[0]->integer == 1;
+        redisReply *ids = reply->element[1];
+        if (ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
+            evict = calloc(ids->elements, sizeof *evict);
+            for (size_t i = 0; evict && i < ids->elements; i++)
+                evict[out.n_evict_voice_ids++] = ids->element[i]->str;
+            out.evict_voice_ids = evict;
+        }
+    }
+    *resp_len = scaiinfer__v1__heartbeat_response__get_packed_size(&out);
+    *resp = malloc(*resp_len ? *resp_len : 1);
+    if (*resp)
+        scaiinfer__v1__heartbeat_response__pack(&out, *resp);
+    else
+        code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+    free(evict);
+    freeReplyObject(reply);
+    ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result", "result=\"ok\"", 1);
+    ss_debug(info->request_id, "heartbeat from node %s recorded", hb->node_id);
+out:
+    scaiinfer__v1__heartbeat_request__free_unpacked(hb, NULL);
+    return code;
+}
+
+heartbeat_service *heartbeat_service_start(const ss_config *cfg, char *err, size_t errlen)
+{
+    heartbeat_service *hs = calloc(1, sizeof *hs);
+    if (!hs) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    const char *token = ss_config_str(cfg, "node_token");
+    SHA256((const unsigned char *)token, strlen(token), hs->token_digest);
+    snprintf(hs->redis_host, sizeof hs->redis_host, "%s", ss_config_str(cfg, "redis_host"));
+    hs->redis_port = (int)ss_config_int(cfg, "redis_port");
+    snprintf(hs->redis_password, sizeof hs->redis_password, "%s", ss_config_str(cfg, "redis_password"));
+    hs->default_interval_ms = ss_config_int(cfg, "heartbeat_interval_ms");
+    hs->retention_s = ss_config_int(cfg, "offline_retention_s");
+    pthread_mutex_init(&hs->lock, NULL);
+
+    char addr[300];
+    snprintf(addr, sizeof addr, "%s:%ld", ss_config_str(cfg, "grpc_bind"), ss_config_int(cfg, "grpc_port"));
+    hs->grpc = ss_grpc_server_new(addr, err, errlen);
+    if (!hs->grpc || ss_grpc_server_add_unary(hs->grpc, METHOD, on_heartbeat, hs) != 0 ||
+        ss_grpc_server_start(hs->grpc, 2, err, errlen) != 0) {
+        if (hs->grpc && !*err)
+            snprintf(err, errlen, "cannot register %s", METHOD);
+        ss_grpc_server_free(hs->grpc);
+        pthread_mutex_destroy(&hs->lock);
+        free(hs);
+        return NULL;
+    }
+    return hs;
+}
+
+void heartbeat_service_stop(heartbeat_service *hs, int grace_ms)
+{
+    if (!hs)
+        return;
+    ss_grpc_server_shutdown(hs->grpc, grace_ms);
+    ss_grpc_server_free(hs->grpc);
+    if (hs->redis)
+        redisFree(hs->redis);
+    pthread_mutex_destroy(&hs->lock);
+    free(hs);
+}
