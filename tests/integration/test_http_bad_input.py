@@ -28,8 +28,8 @@ def parse_response(data):
     assert data, "no response bytes"
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    m = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
-    assert m, f"not an HTTP response: {data[:200]!r}"
+    m = re.match(r"HTTP/1\.[01] (\d{3}) ", lines[0])
+    assert m, f"invalid status line {lines[0]!r} (want HTTP/1.0 or HTTP/1.1): {data[:200]!r}"
     headers = {}
     for line in lines[1:]:
         k, _, v = line.partition(":")
