@@ -1,0 +1,102 @@
+/* CPU excitation kernel (kernels.h): HTS pulse/noise excitation.
+ *
+ * Per frame the pitch period glides linearly from the current value to the
+ * frame's target (only when both are voiced; a voiced/unvoiced change jumps).
+ * A counter advances one per sample and a pulse sqrt(period) is emitted when
+ * it reaches the period. Unvoiced samples are Gaussian noise from HTS's
+ * generator: the C library style LCG (x = x * 1103515245 + 12345, 64-bit
+ * wrap, 15 bits taken) fed to the Marsaglia polar method, seed 1. The noise
+ * sequence is part of the state, so chunked synthesis equals one-shot. */
+#include "kernels/kernels.h"
+
+#include <math.h>
+#include <stdio.h>
+
+void ss_excitation_state_init(ss_excitation_state *st)
+{
+    st->period_curr = 0.0;
+    st->counter = 0.0;
+    st->period_inc = 0.0;
+    st->rng_next = 1;
+    st->gauss_have_second = 0;
+    st->gauss_r2 = 0.0;
+    st->gauss_s = 0.0;
+    st->started = 0;
+}
+
+static double uniform15(uint64_t *next)
+{
+    *next = *next * 1103515245ULL + 12345ULL;
+    return (double)((*next / 65536ULL) % 32768ULL) / 32767.0;
+}
+
+static double gaussian(ss_excitation_state *st)
+{
+    if (st->gauss_have_second) {
+        st->gauss_have_second = 0;
+        return st->gauss_r2 * st->gauss_s;
+    }
+    double r1, r2, s;
+    do {
+        r1 = 2.0 * uniform15(&st->rng_next) - 1.0;
+        r2 = 2.0 * uniform15(&st->rng_next) - 1.0;
+        s = r1 * r1 + r2 * r2;
+    } while (s > 1.0 || s == 0.0);
+    s = sqrt(-2.0 * log(s) / s);
+    st->gauss_have_second = 1;
+    st->gauss_r2 = r2;
+    st->gauss_s = s;
+    return r1 * s;
+}
+
+int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, size_t errlen)
+{
+    for (size_t k = 0; k < njobs; k++) {
+        const ss_excitation_job *j = &jobs[k];
+        ss_excitation_state *st = j->state;
+        if (!st || (!j->period && j->nframes) || (!j->out && j->nframes) || j->frame_period == 0) {
+            snprintf(err, errlen, "excitation: job %zu has no state, buffers or frame period", k);
+            return -1;
+        }
+        const double fp = (double)j->frame_period;
+        double *out = j->out;
+        for (size_t f = 0; f < j->nframes; f++) {
+            double p = j->period[f];
+            if (!(p >= 0.0) || isinf(p)) {
+                snprintf(err, errlen, "excitation: bad pitch period at frame %zu", f);
+                return -1;
+            }
+            if (!st->started) {
+                st->period_curr = p;
+                st->counter = p;
+                st->period_inc = 0.0;
+                st->started = 1;
+            }
+            if (st->period_curr != 0.0 && p != 0.0) {
+                st->period_inc = (p - st->period_curr) / fp;
+            } else {
+                st->period_inc = 0.0;
+                st->period_curr = p;
+                st->counter = p;
+            }
+            for (size_t n = 0; n < j->frame_period; n++) {
+                double x;
+                if (st->period_curr == 0.0) {
+                    x = gaussian(st);
+                } else {
+                    st->counter += 1.0;
+                    if (st->counter >= st->period_curr) {
+                        x = sqrt(st->period_curr);
+                        st->counter -= st->period_curr;
+                    } else {
+                        x = 0.0;
+                    }
+                }
+                st->period_curr += st->period_inc;
+                *out++ = x;
+            }
+            st->period_curr = p;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,120 @@
+/* The compute kernels of the speech engine: the one C interface that every
+ * implementation (kernels/cpu in C11, kernels/cuda later) provides.
+ *
+ * Design rules, so that a GPU implementation can batch work from many
+ * requests into one launch:
+ *   - every kernel takes an ARRAY of independent jobs (dimensions, segments,
+ *     utterances) and processes them all in one call;
+ *   - all buffers are owned by the caller (inputs const, outputs written in
+ *     place); a kernel allocates nothing except where a workspace size
+ *     function says how much scratch the caller must pass;
+ *   - streaming state (excitation phase, noise generator, MLSA filter memory)
+ *     lives in caller-owned state structs, so a long utterance can be cut
+ *     into chunks and the chunks filtered one after another without a seam;
+ *   - every kernel returns 0, or -1 with a message in err for invalid input.
+ *
+ * Numerics follow the reference method (HTS / SPTK) in double precision so
+ * the CPU path matches libHTSEngine 1.10 to rounding. */
+#ifndef SS_KERNELS_H
+#define SS_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- MLPG --- */
+
+#define SS_MLPG_MAX_WIN 3
+
+/* Dynamic-feature windows. Each window reaches at most one frame either
+ * side (bandwidth 3 of the normal equations): coef[w][shift + 1] is the
+ * weight of frame t+shift, shift in left[w]..right[w] within -1..1. */
+typedef struct {
+    int nwin;
+    int left[SS_MLPG_MAX_WIN];
+    int right[SS_MLPG_MAX_WIN];
+    double coef[SS_MLPG_MAX_WIN][3];
+} ss_mlpg_windows;
+
+/* One parameter trajectory (one dimension of one stream of one utterance or
+ * voiced segment): solve (W' U W) c = W' U m for c, then, when gv_switch is
+ * given, apply global-variance compensation (variance scaling followed by
+ * 5 gradient steps, as HTS does) over the frames whose switch is set. */
+typedef struct {
+    size_t length;                  /* T frames, >= 1 */
+    const double *mean;             /* [T][nwin]: mean[t * nwin + w] */
+    const double *ivar;             /* [T][nwin]: inverse variances (0 = ignore) */
+    const unsigned char *gv_switch; /* [T] or NULL for no GV */
+    double gv_mean;                 /* GV pdf mean (target variance) */
+    double gv_vari;                 /* GV pdf variance field as stored in the voice */
+    double *out;                    /* out[t * out_stride] receives c[t] */
+    size_t out_stride;
+} ss_mlpg_problem;
+
+/* Doubles of scratch ss_kern_mlpg needs for problems up to max_length. */
+size_t ss_kern_mlpg_workspace(size_t max_length);
+
+int ss_kern_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *probs, size_t nprobs,
+                 double *work, size_t work_len, char *err, size_t errlen);
+
+/* ---------------------------------------------------------- excitation --- */
+
+/* Pulse train (voiced) / Gaussian noise (unvoiced) excitation, HTS style:
+ * within a frame the pitch period moves linearly to the next frame's, a pulse
+ * of height sqrt(period) is emitted each time the period counter wraps; a
+ * frame with period 0 gives N(0,1) noise from the HTS generator (seed 1). */
+typedef struct {
+    double period_curr;     /* pitch period at the current sample (0 = unvoiced) */
+    double counter;
+    double period_inc;
+    uint64_t rng_next;
+    int gauss_have_second;
+    double gauss_r2, gauss_s;
+    int started;
+} ss_excitation_state;
+
+void ss_excitation_state_init(ss_excitation_state *st);
+
+typedef struct {
+    ss_excitation_state *state;
+    const double *period;   /* [nframes] pitch period in samples, 0 = unvoiced */
+    size_t nframes;
+    size_t frame_period;    /* samples per frame */
+    double *out;            /* [nframes * frame_period] */
+} ss_excitation_job;
+
+int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- MLSA --- */
+
+#define SS_MLSA_MAX_ORDER 63
+#define SS_MLSA_PADE 5
+#define SS_MLSA_LANES 6   /* Pade stages (5) padded for vector code */
+
+/* MLSA filter (gamma = 0) state: the filter coefficients b of the current
+ * sample (linearly interpolated between frames) and the delay lines of both
+ * filter sections. */
+typedef struct {
+    int order;
+    double alpha;
+    int started;
+    double b[SS_MLSA_MAX_ORDER + 1];
+    double d1[2 * (SS_MLSA_PADE + 1)];
+    double pt[SS_MLSA_LANES];
+    _Alignas(16) double fir[(SS_MLSA_MAX_ORDER + 2) * SS_MLSA_LANES];
+} ss_mlsa_state;
+
+/* 0, or -1 when order is outside 1..SS_MLSA_MAX_ORDER or |alpha| >= 1. */
+int ss_mlsa_state_init(ss_mlsa_state *st, int order, double alpha, char *err, size_t errlen);
+
+typedef struct {
+    ss_mlsa_state *state;
+    const double *mcep;         /* [nframes][order + 1] mel-cepstra */
+    size_t nframes;
+    size_t frame_period;
+    const double *excitation;   /* [nframes * frame_period] */
+    double *out;                /* [nframes * frame_period]; may equal excitation */
+} ss_mlsa_job;
+
+int ss_kern_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,369 @@
+/* Tree lookup, durations and the MLPG driver; see param_gen.h. */
+#include "node/engine/param_gen.h"
+
+#include "node/engine/state_durations.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INV_INF 1.0e38
+#define INV_BIG 1.0e19
+#define INV_SMALL 1.0e-19
+
+/* 1/x with HTS's guards against overflow. */
+static double safe_inverse(double x)
+{
+    if (x >= INV_BIG || x <= -INV_BIG)
+        return 0.0;
+    if (x <= INV_SMALL && x >= 0)
+        return INV_INF;
+    if (x >= -INV_SMALL && x < 0)
+        return -INV_INF;
+    return 1.0 / x;
+}
+
+static int is_number_token(const char *b, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)b[i]) && !(i == 0 && (b[i] == '-' || b[i] == '+')) && b[i] != '.')
+            return 0;
+    return 1;
+}
+
+const char *ss_label_name(const char *line, size_t *len)
+{
+    const char *tok[3];
+    size_t tl[3];
+    int nt = 0;
+    const char *p = line;
+    while (*p && nt < 3) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        const char *b = p;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        tok[nt] = b;
+        tl[nt] = (size_t)(p - b);
+        nt++;
+    }
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (nt == 1) {
+        *len = tl[0];
+        return tok[0];
+    }
+    if (nt == 3 && !*p && is_number_token(tok[0], tl[0]) && is_number_token(tok[1], tl[1])) {
+        *len = tl[2];
+        return tok[2];
+    }
+    return NULL;
+}
+
+void ss_acoustic_seq_free(ss_acoustic_seq *s)
+{
+    if (s->labels)
+        for (size_t i = 0; i < s->nlabels; i++)
+            free(s->labels[i]);
+    free(s->labels);
+    free(s->dur_mean);
+    free(s->dur_vari);
+    free(s->gv_on);
+    for (int k = 0; k < SS_VOICE_MAX_STREAMS; k++) {
+        free(s->streams[k].mean);
+        free(s->streams[k].vari);
+        free(s->streams[k].voiced_weight);
+        free(s->streams[k].gv_mean);
+        free(s->streams[k].gv_vari);
+    }
+    free(s->dur);
+    free(s->frame_state);
+    memset(s, 0, sizeof *s);
+}
+
+int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
+                       double pitch_semitones, ss_acoustic_seq *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (n == 0) {
+        snprintf(err, errlen, "no labels");
+        return -1;
+    }
+    const size_t ns = (size_t)v->nstates, total = n * ns;
+    out->nlabels = n;
+    out->nstates = v->nstates;
+    out->total_states = total;
+    out->nstreams = v->nstreams;
+    out->labels = calloc(n, sizeof *out->labels);
+    out->dur_mean = malloc(total * sizeof(double));
+    out->dur_vari = malloc(total * sizeof(double));
+    out->gv_on = malloc(total);
+    if (!out->labels || !out->dur_mean || !out->dur_vari || !out->gv_on)
+        goto oom;
+    for (int s = 0; s < v->nstreams; s++) {
+        const ss_voice_stream *vs = &v->streams[s];
+        ss_stream_seq *ss = &out->streams[s];
+        ss->vlen = vs->vector_length;
+        ss->nwin = vs->nwin;
+        ss->msd = vs->is_msd;
+        size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
+        ss->mean = malloc(total * w * sizeof(double));
+        ss->vari = malloc(total * w * sizeof(double));
+        if (!ss->mean || !ss->vari)
+            goto oom;
+        if (ss->msd && !(ss->voiced_weight = malloc(total * sizeof(double))))
+            goto oom;
+    }
+    char e2[200];
+    for (size_t i = 0; i < n; i++) {
+        if (!lines[i]) {
+            snprintf(err, errlen, "label %zu is NULL", i + 1);
+            goto fail;
+        }
+        size_t len;
+        const char *name = ss_label_name(lines[i], &len);
+        if (!name || len == 0) {
+            snprintf(err, errlen, "label %zu is not 'name' or 'start end name': '%.60s'", i + 1, lines[i]);
+            goto fail;
+        }
+        out->labels[i] = strndup(name, len);
+        if (!out->labels[i])
+            goto oom;
+        const char *lab = out->labels[i];
+        const float *d = ss_voice_model_lookup(&v->dur, 2, lab, len, e2, sizeof e2);
+        if (!d) {
+            snprintf(err, errlen, "duration model, label %zu: %s", i + 1, e2);
+            goto fail;
+        }
+        for (size_t k = 0; k < ns; k++) {
+            out->dur_mean[i * ns + k] = d[k];
+            out->dur_vari[i * ns + k] = d[ns + k];
+        }
+        unsigned char gv = ss_htsvoice_gv_on(v, lab, len) ? 1 : 0;
+        for (size_t k = 0; k < ns; k++) {
+            size_t st = i * ns + k;
+            out->gv_on[st] = gv;
+            for (int s = 0; s < v->nstreams; s++) {
+                const ss_voice_stream *vs = &v->streams[s];
+                ss_stream_seq *ss = &out->streams[s];
+                const float *p = ss_voice_model_lookup(&vs->pdf, (int)k + 2, lab, len, e2, sizeof e2);
+                if (!p) {
+                    snprintf(err, errlen, "stream %s, label %zu: %s", vs->name, i + 1, e2);
+                    goto fail;
+                }
+                size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
+                for (size_t j = 0; j < w; j++) {
+                    ss->mean[st * w + j] = p[j];
+                    ss->vari[st * w + j] = p[w + j];
+                }
+                if (ss->msd)
+                    ss->voiced_weight[st] = p[2 * w];
+            }
+        }
+    }
+    for (int s = 0; s < v->nstreams; s++) {
+        const ss_voice_stream *vs = &v->streams[s];
+        ss_stream_seq *ss = &out->streams[s];
+        if (!vs->use_gv)
+            continue;
+        const float *g = ss_voice_model_lookup(&vs->gv, 2, out->labels[0], strlen(out->labels[0]), e2, sizeof e2);
+        if (!g) {
+            snprintf(err, errlen, "GV model of %s: %s", vs->name, e2);
+            goto fail;
+        }
+        ss->gv_mean = malloc((size_t)ss->vlen * sizeof(double));
+        ss->gv_vari = malloc((size_t)ss->vlen * sizeof(double));
+        if (!ss->gv_mean || !ss->gv_vari)
+            goto oom;
+        for (int j = 0; j < ss->vlen; j++) {
+            ss->gv_mean[j] = g[j];
+            ss->gv_vari[j] = g[ss->vlen + j];
+        }
+    }
+    if (pitch_semitones != 0.0) {
+        for (int s = 0; s < v->nstreams; s++) {
+            ss_stream_seq *ss = &out->streams[s];
+            if (!ss->msd)
+                continue;
+            size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
+            for (size_t st = 0; st < total; st++)
+                for (int j = 0; j < ss->vlen; j++) {
+                    double x = ss->mean[st * w + (size_t)j] + pitch_semitones * log(2.0) / 12.0;
+                    if (x < log(20.0))
+                        x = log(20.0);
+                    else if (x > log(20000.0))
+                        x = log(20000.0);
+                    ss->mean[st * w + (size_t)j] = x;
+                }
+        }
+    }
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+fail:
+    ss_acoustic_seq_free(out);
+    return -1;
+}
+
+int ss_acoustic_durations(ss_acoustic_seq *seq, double speed, char *err, size_t errlen)
+{
+    free(seq->dur);
+    free(seq->frame_state);
+    seq->frame_state = NULL;
+    seq->dur = malloc(seq->total_states * sizeof(size_t));
+    if (!seq->dur) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t nf = ss_state_durations(seq->dur_mean, seq->dur_vari, seq->total_states, speed, seq->dur);
+    if (nf == 0) {
+        snprintf(err, errlen, "invalid speed %g", speed);
+        return -1;
+    }
+    seq->nframes = nf;
+    seq->frame_state = malloc(nf * sizeof(size_t));
+    if (!seq->frame_state) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t f = 0;
+    for (size_t s = 0; s < seq->total_states; s++)
+        for (size_t k = 0; k < seq->dur[s]; k++)
+            seq->frame_state[f++] = s;
+    return 0;
+}
+
+void ss_param_track_free(ss_param_track *t)
+{
+    free(t->mcp);
+    free(t->lf0);
+    memset(t, 0, sizeof *t);
+}
+
+/* Solves one stream over frames [f0, f1) (voiced frames only for msd).
+ * par receives [T][vlen]; frames[] lists the frames used. */
+static int generate_stream(const ss_htsvoice *v, const ss_acoustic_seq *seq, int s, size_t f0,
+                           size_t f1, double *par, size_t *frames, size_t *T_out, char *err,
+                           size_t errlen)
+{
+    const ss_stream_seq *ss = &seq->streams[s];
+    const ss_mlpg_windows *win = &v->streams[s].win;
+    const size_t nw = (size_t)ss->nwin, vl = (size_t)ss->vlen, w = nw * vl;
+    size_t T = 0;
+    for (size_t f = f0; f < f1; f++) {
+        size_t st = seq->frame_state[f];
+        if (!ss->msd || ss->voiced_weight[st] > 0.5)
+            frames[T++] = f;
+    }
+    *T_out = T;
+    if (T == 0)
+        return 0;
+    double *mean = malloc(vl * T * nw * sizeof(double));
+    double *ivar = malloc(vl * T * nw * sizeof(double));
+    unsigned char *gvs = ss->gv_mean ? malloc(T) : NULL;
+    size_t wlen = ss_kern_mlpg_workspace(T);
+    double *work = malloc(wlen * sizeof(double));
+    ss_mlpg_problem *probs = malloc(vl * sizeof *probs);
+    int rc = -1;
+    if (!mean || !ivar || !work || !probs || (ss->gv_mean && !gvs)) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (size_t t = 0; t < T; t++) {
+        size_t f = frames[t], st = seq->frame_state[f];
+        if (gvs)
+            gvs[t] = seq->gv_on[st];
+        for (size_t k = 0; k < nw; k++) {
+            int inside = 1;
+            for (int sh = win->left[k]; sh <= win->right[k]; sh++) {
+                long g = (long)f + sh;
+                if (g < (long)f0 || g >= (long)f1 ||
+                    (ss->msd && !(ss->voiced_weight[seq->frame_state[g]] > 0.5))) {
+                    inside = 0;
+                    break;
+                }
+            }
+            for (size_t l = 0; l < vl; l++) {
+                size_t m = vl * k + l;
+                mean[(l * T + t) * nw + k] = ss->mean[st * w + m];
+                ivar[(l * T + t) * nw + k] = (inside || k == 0) ? safe_inverse(ss->vari[st * w + m]) : 0.0;
+            }
+        }
+    }
+    for (size_t l = 0; l < vl; l++) {
+        probs[l] = (ss_mlpg_problem){
+            .length = T,
+            .mean = mean + l * T * nw,
+            .ivar = ivar + l * T * nw,
+            .gv_switch = gvs,
+            .gv_mean = ss->gv_mean ? ss->gv_mean[l] : 0.0,
+            .gv_vari = ss->gv_vari ? ss->gv_vari[l] : 0.0,
+            .out = par + l,
+            .out_stride = vl,
+        };
+    }
+    rc = ss_kern_mlpg(win, probs, vl, work, wlen, err, errlen);
+done:
+    free(mean);
+    free(ivar);
+    free(gvs);
+    free(work);
+    free(probs);
+    return rc;
+}
+
+int ss_param_generate(const ss_htsvoice *v, const ss_acoustic_seq *seq, size_t f0, size_t f1,
+                      ss_param_track *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (f0 >= f1 || f1 > seq->nframes) {
+        snprintf(err, errlen, "bad frame range %zu..%zu of %zu", f0, f1, seq->nframes);
+        return -1;
+    }
+    int smcp = -1, slf0 = -1;
+    for (int s = 0; s < seq->nstreams; s++) {
+        if (seq->streams[s].msd && slf0 < 0)
+            slf0 = s;
+        else if (!seq->streams[s].msd && smcp < 0)
+            smcp = s;
+    }
+    if (smcp < 0 || slf0 < 0 || seq->streams[slf0].vlen != 1) {
+        snprintf(err, errlen, "voice needs one spectrum stream and one 1-dimensional multi-space F0 stream");
+        return -1;
+    }
+    size_t n = f1 - f0;
+    out->nframes = n;
+    out->mcp_dim = seq->streams[smcp].vlen;
+    out->mcp = malloc(n * (size_t)out->mcp_dim * sizeof(double));
+    out->lf0 = malloc(n * sizeof(double));
+    size_t *frames = malloc(n * sizeof(size_t));
+    double *lf0par = malloc(n * sizeof(double));
+    if (!out->mcp || !out->lf0 || !frames || !lf0par) {
+        free(frames);
+        free(lf0par);
+        ss_param_track_free(out);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t T;
+    int rc = generate_stream(v, seq, smcp, f0, f1, out->mcp, frames, &T, err, errlen);
+    if (rc == 0)
+        rc = generate_stream(v, seq, slf0, f0, f1, lf0par, frames, &T, err, errlen);
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++)
+            out->lf0[i] = SS_LF0_UNVOICED;
+        for (size_t t = 0; t < T; t++)
+            out->lf0[frames[t] - f0] = lf0par[t];
+    }
+    free(frames);
+    free(lf0par);
+    if (rc != 0)
+        ss_param_track_free(out);
+    return rc;
+}
