@@ -39,9 +39,11 @@ static const ss_config_key KEYS[] = {
      "largest request body accepted (413 PAYLOAD_TOO_LARGE beyond)"},
     {"http_idle_timeout_s", SS_CFG_INT, "30", G,
      "an HTTP connection idle or stalled mid-request this long is closed"},
-    {"operator_token", SS_CFG_STRING, "", G,
+    {"operator_token", SS_CFG_STRING, "", G | C,
      "bearer token for /v1/infra/nodes until ScaiKey auth lands (empty: a random one is "
      "generated and logged at start)"},
+    {"gateway_url", SS_CFG_STRING, "http://127.0.0.1:8080", C,
+     "the gateway the CLI talks to"},
     {"offline_retention_s", SS_CFG_INT, "3600", G,
      "how long an offline node stays listed in /v1/infra/nodes"},
     {"relay_url", SS_CFG_STRING, "", G, "backend B relay base URL (empty: backend B off)"},

@@ -1,5 +1,7 @@
 /* scaispeak: the command-line tool. Dispatches the first argument to a
  * subcommand; each subcommand lives in its own file and owns its flags. */
+#include "gateway/cli.h"
+
 #include "common/config.h"
 #include "common/log.h"
 
@@ -10,7 +12,8 @@ static int usage(FILE *out)
 {
     fprintf(out, "usage: scaispeak <command> [options]\n"
                  "commands:\n"
-                 "  config       print the configuration reference\n");
+                 "  config [--markdown]   print the configuration reference\n"
+                 "  nodes [--json]        list the nodes the gateway knows (operator token)\n");
     return out == stderr ? 2 : 0;
 }
 
@@ -29,6 +32,8 @@ int main(int argc, char **argv)
         ss_config_free(cfg);
         return 0;
     }
+    if (strcmp(argv[1], "nodes") == 0)
+        return ss_cli_nodes(argc - 1, argv + 1);
     fprintf(stderr, "scaispeak: unknown command '%s'\n", argv[1]);
     return usage(stderr);
 }

@@ -1,0 +1,8 @@
+/* The CLI's subcommands. Each takes the arguments after the command name
+ * (argv[0] is the command) and returns the process exit code. */
+#ifndef SS_GATEWAY_CLI_H
+#define SS_GATEWAY_CLI_H
+
+int ss_cli_nodes(int argc, char **argv);
+
+#endif
