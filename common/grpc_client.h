@@ -18,6 +18,8 @@
 #ifndef SS_COMMON_GRPC_CLIENT_H
 #define SS_COMMON_GRPC_CLIENT_H
 
+#include "common/grpc_status.h"
+
 #include <grpc/grpc.h>
 #include <grpc/status.h>
 #include <stdbool.h>

@@ -20,6 +20,8 @@
 #ifndef SS_COMMON_GRPC_SERVER_H
 #define SS_COMMON_GRPC_SERVER_H
 
+#include "common/grpc_status.h"
+
 #include <grpc/grpc.h>
 #include <grpc/status.h>
 #include <stdbool.h>

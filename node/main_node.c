@@ -1,6 +1,116 @@
-/* scaispeak-node entry point (skeleton). */
+/* scaispeak-node: serves scaiinfer.tts.v1.TtsNode over gRPC, registers with
+ * the gateways by heartbeats, exposes /metrics.
+ *
+ * Threads: the main thread sets everything up, then waits for SIGTERM/SIGINT
+ * in sigwait() (the signals are blocked in every thread, so no handler runs
+ * asynchronously); 2 gRPC server threads; `slots` synthesis workers; one
+ * heartbeat thread per gateway; one metrics HTTP thread.
+ *
+ * Shutdown (SIGTERM/SIGINT): mark the node draining and send a heartbeat
+ * saying so at once; refuse new Synthesize (UNAVAILABLE "draining"); let
+ * admitted calls finish for up to drain_timeout_s; cancel what is left (the
+ * engine stops within one chunk); stop the server, heartbeats and metrics;
+ * exit 0. */
 #include "common/config.h"
+#include "common/grpc_server.h"
 #include "common/log.h"
+#include "kernels/device_probe.h"
+#include "node/heartbeat_client.h"
+#include "node/labels.h"
+#include "node/metrics_http.h"
+#include "node/node_engine.h"
+#include "node/node_state.h"
+#include "node/tts_service.h"
+
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GRPC_THREADS 2
+
+/* "host:port" with IPv6 literals bracketed. */
+static void join_host_port(char *out, size_t cap, const char *host, long port)
+{
+    if (strchr(host, ':') && host[0] != '[')
+        snprintf(out, cap, "[%s]:%ld", host, port);
+    else
+        snprintf(out, cap, "%s:%ld", host, port);
+}
+
+/* Fills identity, capacity and hardware facts from the configuration. */
+static int node_configure(ss_node *node, const ss_config *cfg, char *err, size_t errlen)
+{
+    long port = ss_config_int(cfg, "node_port");
+    if (port <= 0 || port > 65535) {
+        snprintf(err, errlen, "node_port must be 1..65535 (got %ld)", port);
+        return -1;
+    }
+    const char *id = ss_config_str(cfg, "node_id");
+    if (id[0]) {
+        snprintf(node->node_id, sizeof node->node_id, "%s", id);
+    } else {
+        char host[64] = "node";
+        if (gethostname(host, sizeof host) != 0)
+            snprintf(host, sizeof host, "node");
+        host[sizeof host - 1] = 0;
+        snprintf(node->node_id, sizeof node->node_id, "%s-%ld", host, port);
+    }
+    const char *addr = ss_config_str(cfg, "node_address");
+    if (addr[0])
+        snprintf(node->address, sizeof node->address, "%s", addr);
+    else
+        snprintf(node->address, sizeof node->address, "127.0.0.1:%ld", port);
+    if (ss_labels_parse(ss_config_str(cfg, "node_labels"), &node->labels, err, errlen) != 0)
+        return -1;
+    long slots = ss_config_int(cfg, "slots"), depth = ss_config_int(cfg, "queue_depth");
+    long chunk = ss_config_int(cfg, "chunk_ms"), hb = ss_config_int(cfg, "heartbeat_interval_ms");
+    if (slots < 1 || slots > 256 || depth < 0 || depth > 4096) {
+        snprintf(err, errlen, "slots must be 1..256 and queue_depth 0..4096 (got %ld, %ld)", slots,
+                 depth);
+        return -1;
+    }
+    if (chunk < 10 || chunk > 10000) {
+        snprintf(err, errlen, "chunk_ms must be 10..10000 (got %ld)", chunk);
+        return -1;
+    }
+    if (hb < 100 || hb > 600000) {
+        snprintf(err, errlen, "heartbeat_interval_ms must be 100..600000 (got %ld)", hb);
+        return -1;
+    }
+    node->slots = (int)slots;
+    node->queue_depth = (int)depth;
+    node->default_chunk_ms = (uint32_t)chunk;
+    node->heartbeat_interval_ms = (int)hb;
+    node->started_at = (int64_t)time(NULL);
+
+    ss_device_probe(&node->gpu);
+    const char *want = ss_config_str(cfg, "kernels");
+    if (strcmp(want, "cuda") == 0) {
+        if (!node->gpu.present) {
+            snprintf(err, errlen, "kernels = cuda but no usable GPU: %s", node->gpu.reason);
+            return -1;
+        }
+        snprintf(node->kernels, sizeof node->kernels, "cuda");
+    } else if (strcmp(want, "cpu") == 0) {
+        snprintf(node->kernels, sizeof node->kernels, "cpu");
+    } else if (strcmp(want, "auto") == 0) {
+        snprintf(node->kernels, sizeof node->kernels, "%s", node->gpu.present ? "cuda" : "cpu");
+    } else {
+        snprintf(err, errlen, "kernels must be auto, cuda or cpu (got '%s')", want);
+        return -1;
+    }
+    if (node->gpu.present)
+        ss_info(NULL, "GPU: %s, %llu MiB (%llu MiB in use), %d device(s)", node->gpu.name,
+                (unsigned long long)node->gpu.memory_total_mb,
+                (unsigned long long)node->gpu.memory_used_mb, node->gpu.count);
+    else
+        ss_info(NULL, "no GPU (%s): kernels %s", node->gpu.reason, node->kernels);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -8,7 +118,97 @@ int main(int argc, char **argv)
     ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak-node", SS_SCOPE_NODE, &rc);
     if (!cfg)
         return rc;
-    ss_info(NULL, "scaispeak-node skeleton");
+
+    /* Signals: blocked everywhere, taken synchronously by sigwait below. */
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+
+    char err[512] = "";
+    ss_node node;
+    memset(&node, 0, sizeof node);
+    atomic_init(&node.draining, false);
+    ss_grpc_server *srv = NULL;
+    ss_metrics_http *metrics = NULL;
+    ss_heartbeat *hb = NULL;
+    rc = 1;
+
+    if (node_configure(&node, cfg, err, sizeof err) != 0)
+        goto out;
+    if (ss_node_engines_load(cfg, node.kernels, &node.engines, &node.nengines, err, sizeof err) != 0)
+        goto out;
+    node.voices = ss_voice_cache_new();
+    if (!node.voices) {
+        snprintf(err, sizeof err, "out of memory");
+        goto out;
+    }
+    node.pool = ss_work_pool_new(node.slots, node.queue_depth, err, sizeof err);
+    if (!node.pool)
+        goto out;
+
+    char listen[300];
+    join_host_port(listen, sizeof listen, ss_config_str(cfg, "node_bind"),
+                   ss_config_int(cfg, "node_port"));
+    srv = ss_grpc_server_new(listen, err, sizeof err);
+    if (!srv || ss_tts_service_register(srv, &node, err, sizeof err) != 0 ||
+        ss_grpc_server_start(srv, GRPC_THREADS, err, sizeof err) != 0)
+        goto out;
+
+    long mport = ss_config_int(cfg, "metrics_port");
+    if (mport < 0 || mport > 65535) {
+        snprintf(err, sizeof err, "metrics_port must be 0 (off) or 1..65535 (got %ld)", mport);
+        goto out;
+    }
+    if (mport > 0) {
+        metrics = ss_metrics_http_start(ss_config_str(cfg, "node_bind"), (int)mport, err, sizeof err);
+        if (!metrics)
+            goto out;
+    }
+    hb = ss_heartbeat_start(&node, ss_config_str(cfg, "gateways"), ss_config_str(cfg, "node_token"),
+                            err, sizeof err);
+    if (!hb)
+        goto out;
+
+    ss_info(NULL, "scaispeak-node %s (%s) serving TtsNode on %s, address %s, %zu engine(s), "
+            "slots %d, queue_depth %d, kernels %s, metrics %s%ld, gateways %s",
+            node.node_id, SS_NODE_VERSION, listen, node.address, node.nengines, node.slots,
+            node.queue_depth, node.kernels, mport > 0 ? "port " : "off", mport > 0 ? mport : 0L,
+            ss_config_str(cfg, "gateways"));
+
+    int sig = 0;
+    while (sigwait(&stop_set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
+        ;
+    ss_info(NULL, "%s received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    ss_node_set_draining(&node, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    int told = ss_heartbeat_beat_now(hb, 1000);
+    ss_info(NULL, "draining reported to %d gateway(s)", told);
+    long drain_s = ss_config_int(cfg, "drain_timeout_s");
+    int in_flight = ss_node_in_flight(&node);
+    bool idle = ss_work_pool_wait_idle(node.pool, drain_s > 0 ? (int)(drain_s * 1000) : 0);
+    if (!idle)
+        ss_warn(NULL, "drain_timeout_s (%ld s) passed with %d call(s) in flight: cancelling them",
+                drain_s, ss_node_in_flight(&node));
+    else if (in_flight > 0)
+        ss_info(NULL, "all %d in-flight call(s) finished", in_flight);
+    ss_grpc_server_shutdown(srv, idle ? 1000 : 0);
+    rc = 0;
+
+out:
+    if (rc != 0)
+        ss_error(NULL, "scaispeak-node cannot start: %s", err);
+    ss_heartbeat_stop(hb);
+    ss_metrics_http_stop(metrics);
+    ss_grpc_server_free(srv);
+    ss_work_pool_free(node.pool);
+    ss_node_engines_free(node.engines, node.nengines);
+    ss_voice_cache_free(node.voices);
+    ss_labels_free(&node.labels);
+    if (rc == 0)
+        ss_info(NULL, "scaispeak-node stopped");
     ss_config_free(cfg);
-    return 0;
+    return rc == 0 ? 0 : 2;
 }

@@ -1,0 +1,120 @@
+/* The node's view of a speech engine: what the gRPC service needs to list an
+ * engine and to run one synthesis, nothing more. An engine (node/engine/) is
+ * plugged in by filling an ss_node_engine and adding its constructor to
+ * ss_node_engines_load() (node/node_engines.c).
+ *
+ * Threading: synthesize() is called from the node's worker threads, up to
+ * `slots` calls at the same time on the same engine; it must be reentrant
+ * (shared read-only model, per-call state on the call's own memory).
+ *
+ * Streaming: the engine hands audio to the sink as soon as a phrase is
+ * vocoded (never the whole utterance at the end). PCM is s16le mono at
+ * req->sample_rate when that is non-zero (the engine resamples), else at
+ * info.sample_rate. The node packs chunks of about req->chunk_ms, sends the
+ * stream header before the first chunk and the Done message after a
+ * successful return.
+ *
+ * Cancellation: sink->cancelled() turns true when the client cancelled, the
+ * deadline passed or the node's drain time ran out; audio() and alignment()
+ * then return -1. The engine checks between phrases/frames so it stops within
+ * one chunk, and returns SS_SYNTH_CANCELLED.
+ *
+ * Voices: req->voices is the node's voice cache. An engine that conditions on
+ * a reference clip looks up (voice_id, reference_sha256); on a miss without
+ * reference bytes it returns SS_SYNTH_REFERENCE_REQUIRED (the node answers
+ * FAILED_PRECONDITION "reference_required" and the gateway resends with the
+ * bytes); with bytes it computes the conditioning and stores it. */
+#ifndef SS_NODE_NODE_ENGINE_H
+#define SS_NODE_NODE_ENGINE_H
+
+#include "common/config.h"
+#include "node/voice_cache.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char engine_id[64];   /* "hts" */
+    char kind[32];        /* "hts" */
+    char version[32];
+    uint32_t sample_rate; /* native output rate */
+} ss_engine_info;
+
+typedef struct {
+    float f0_shift_semitones;
+    float f0_range_scale; /* 0 means unchanged (1) */
+    float alpha_shift;
+    float brightness;
+    float energy;         /* dB */
+    float rate_scale;     /* 0 means unchanged (1) */
+} ss_voice_design;
+
+typedef struct {
+    const char *request_id;        /* for every log line */
+    const char *text;              /* plain text or SSML (<speak>...) */
+    const char *voice_id;          /* "" when none */
+    const char *reference_sha256;  /* "" when none */
+    const uint8_t *reference_audio; /* NULL unless the gateway sent the bytes */
+    size_t reference_audio_len;
+    bool has_design;
+    ss_voice_design design;
+    uint32_t sample_rate;          /* 0 = engine rate */
+    float speed;                   /* 1.0 when the request said 0 */
+    float pitch;                   /* semitones */
+    bool want_timestamps;
+    uint32_t chunk_ms;             /* resolved (node default applied) */
+    ss_voice_cache *voices;
+} ss_synth_request;
+
+typedef struct {
+    const char *text;
+    uint32_t start_ms, end_ms;
+    uint32_t char_start, char_end; /* byte offsets into the request text */
+} ss_word_timing;
+
+typedef struct {
+    const char *symbol;
+    uint32_t start_ms, end_ms;
+} ss_phoneme_timing;
+
+typedef struct {
+    void *user;
+    /* PCM for samples [start_sample, start_sample + n). 0, or -1: stop now. */
+    int (*audio)(void *user, const int16_t *pcm, size_t n, uint64_t start_sample);
+    /* Timings (only when want_timestamps), any number of times. 0 or -1. */
+    int (*alignment)(void *user, const ss_word_timing *words, size_t nwords,
+                     const ss_phoneme_timing *phonemes, size_t nphonemes);
+    /* True once the work should stop. Cheap; poll it. */
+    bool (*cancelled)(void *user);
+} ss_synth_sink;
+
+typedef enum {
+    SS_SYNTH_OK = 0,
+    SS_SYNTH_CANCELLED,          /* sink said stop */
+    SS_SYNTH_INVALID,            /* bad text/SSML/parameters: INVALID_ARGUMENT */
+    SS_SYNTH_REFERENCE_REQUIRED, /* voice not cached and no bytes */
+    SS_SYNTH_FAILED,             /* anything else: INTERNAL */
+} ss_synth_status;
+
+typedef struct ss_node_engine ss_node_engine;
+struct ss_node_engine {
+    ss_engine_info info;
+    void *impl;
+    /* Runs one synthesis; err gets the reason for INVALID/FAILED. */
+    ss_synth_status (*synthesize)(ss_node_engine *e, const ss_synth_request *req,
+                                  const ss_synth_sink *sink, char *err, size_t errlen);
+    /* Optional: drop any per-voice state kept outside the voice cache. */
+    void (*evict_voice)(ss_node_engine *e, const char *voice_id);
+    /* Frees the engine and impl. */
+    void (*destroy)(ss_node_engine *e);
+};
+
+/* Builds the engines this node serves from the configuration (voice_path,
+ * kernels resolved to "cuda" or "cpu"). 0 with *out and *n filled (possibly
+ * zero engines), or -1 + err when a configured engine fails to load. */
+int ss_node_engines_load(const ss_config *cfg, const char *kernels, ss_node_engine ***out,
+                         size_t *n, char *err, size_t errlen);
+void ss_node_engines_free(ss_node_engine **engines, size_t n);
+
+#endif

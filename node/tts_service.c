@@ -1,0 +1,521 @@
+/* TtsNode service (see tts_service.h).
+ *
+ * Synthesize runs in two halves. On the gRPC server thread the request is
+ * decoded and checked (bad bytes or fields: INVALID_ARGUMENT; draining:
+ * UNAVAILABLE; no engine: FAILED_PRECONDITION) and admitted into the work
+ * pool (full: RESOURCE_EXHAUSTED). On a worker thread the engine runs; its
+ * sink sends a header before the first audio, splits what it gets into
+ * chunks of at most chunk_ms and writes them at once (blocking per message,
+ * which is the flow control), and a Done message at the end. A cancelled call
+ * (client, deadline, drain) makes the sink answer "stop" and the engine
+ * return within one chunk.
+ *
+ * Every log line of a call carries its request id: the request's field, else
+ * the x-request-id metadata, else a fresh req_ id. */
+#include "node/tts_service.h"
+
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "proto/tts_node.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const double RTF_BUCKETS[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5};
+
+typedef struct {
+    ss_metric *in_flight, *waiting, *first_chunk, *rtf;
+} service_metrics;
+
+static service_metrics g_metrics; /* process-wide series handles, set at register */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void count_request(const char *method, grpc_status_code code)
+{
+    char labels[128];
+    snprintf(labels, sizeof labels, "method=\"%s\",code=\"%s\"", method, ss_grpc_status_name(code));
+    ss_metrics_counter_add("scaispeak_node_requests_total", "TtsNode calls by method and status",
+                           labels, 1);
+}
+
+static void update_load_gauges(ss_node *node)
+{
+    int running = 0, waiting = 0;
+    if (node->pool)
+        ss_work_pool_counts(node->pool, &running, &waiting);
+    ss_metric_set(g_metrics.in_flight, running + waiting);
+    ss_metric_set(g_metrics.waiting, waiting);
+}
+
+static void resolve_request_id(const char *from_request, const char *from_metadata,
+                               char *out, size_t cap)
+{
+    if (from_request && *from_request && ss_request_id_acceptable(from_request))
+        snprintf(out, cap, "%s", from_request);
+    else if (from_metadata && ss_request_id_acceptable(from_metadata))
+        snprintf(out, cap, "%s", from_metadata);
+    else if (ss_id_new("req_", 20, out, cap) != 0)
+        snprintf(out, cap, "req_unknown");
+}
+
+/* --- ListEngines */
+
+static grpc_status_code list_engines(void *user, const ss_grpc_call_info *info, const uint8_t *req,
+                                     size_t len, uint8_t **resp, size_t *resp_len, char *msg,
+                                     size_t msglen)
+{
+    ss_node *node = user;
+    char rid[SS_REQUEST_ID_MAX + 1];
+    resolve_request_id(NULL, info->request_id, rid, sizeof rid);
+    Scaiinfer__Tts__V1__ListEnginesRequest *r =
+        scaiinfer__tts__v1__list_engines_request__unpack(NULL, len, req);
+    if (!r) {
+        snprintf(msg, msglen, "malformed ListEnginesRequest");
+        count_request("ListEngines", GRPC_STATUS_INVALID_ARGUMENT);
+        return GRPC_STATUS_INVALID_ARGUMENT;
+    }
+    scaiinfer__tts__v1__list_engines_request__free_unpacked(r, NULL);
+
+    Scaiinfer__Tts__V1__ListEnginesResponse out = SCAIINFER__TTS__V1__LIST_ENGINES_RESPONSE__INIT;
+    Scaiinfer__Tts__V1__EngineInfo *infos = calloc(node->nengines ? node->nengines : 1, sizeof *infos);
+    Scaiinfer__Tts__V1__EngineInfo **ptrs = calloc(node->nengines ? node->nengines : 1, sizeof *ptrs);
+    if (!infos || !ptrs) {
+        free(infos);
+        free(ptrs);
+        snprintf(msg, msglen, "out of memory");
+        count_request("ListEngines", GRPC_STATUS_RESOURCE_EXHAUSTED);
+        return GRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    for (size_t i = 0; i < node->nengines; i++) {
+        Scaiinfer__Tts__V1__EngineInfo ei = SCAIINFER__TTS__V1__ENGINE_INFO__INIT;
+        ss_engine_info *src = &node->engines[i]->info;
+        ei.engine_id = src->engine_id;
+        ei.kind = src->kind;
+        ei.version = src->version;
+        ei.sample_rate = src->sample_rate;
+        infos[i] = ei;
+        ptrs[i] = &infos[i];
+    }
+    out.n_engines = node->nengines;
+    out.engines = ptrs;
+    size_t n = scaiinfer__tts__v1__list_engines_response__get_packed_size(&out);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (buf)
+        scaiinfer__tts__v1__list_engines_response__pack(&out, buf);
+    free(infos);
+    free(ptrs);
+    if (!buf) {
+        snprintf(msg, msglen, "out of memory");
+        count_request("ListEngines", GRPC_STATUS_RESOURCE_EXHAUSTED);
+        return GRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    *resp = buf;
+    *resp_len = n;
+    ss_debug(rid, "ListEngines from %s: %zu engine(s)", info->peer, node->nengines);
+    count_request("ListEngines", GRPC_STATUS_OK);
+    return GRPC_STATUS_OK;
+}
+
+/* --- EvictVoice */
+
+static grpc_status_code evict_voice(void *user, const ss_grpc_call_info *info, const uint8_t *req,
+                                    size_t len, uint8_t **resp, size_t *resp_len, char *msg,
+                                    size_t msglen)
+{
+    ss_node *node = user;
+    char rid[SS_REQUEST_ID_MAX + 1];
+    resolve_request_id(NULL, info->request_id, rid, sizeof rid);
+    Scaiinfer__Tts__V1__EvictVoiceRequest *r =
+        scaiinfer__tts__v1__evict_voice_request__unpack(NULL, len, req);
+    if (!r) {
+        snprintf(msg, msglen, "malformed EvictVoiceRequest");
+        count_request("EvictVoice", GRPC_STATUS_INVALID_ARGUMENT);
+        return GRPC_STATUS_INVALID_ARGUMENT;
+    }
+    if (!r->voice_id[0]) {
+        scaiinfer__tts__v1__evict_voice_request__free_unpacked(r, NULL);
+        snprintf(msg, msglen, "voice_id is required");
+        count_request("EvictVoice", GRPC_STATUS_INVALID_ARGUMENT);
+        return GRPC_STATUS_INVALID_ARGUMENT;
+    }
+    bool was_cached = node->voices ? ss_voice_cache_evict(node->voices, r->voice_id) : false;
+    for (size_t i = 0; i < node->nengines; i++)
+        if (node->engines[i]->evict_voice)
+            node->engines[i]->evict_voice(node->engines[i], r->voice_id);
+    ss_info(rid, "EvictVoice %s: was_cached=%s", r->voice_id, was_cached ? "true" : "false");
+    scaiinfer__tts__v1__evict_voice_request__free_unpacked(r, NULL);
+
+    Scaiinfer__Tts__V1__EvictVoiceResponse out = SCAIINFER__TTS__V1__EVICT_VOICE_RESPONSE__INIT;
+    out.evicted = 1;
+    out.was_cached = was_cached;
+    size_t n = scaiinfer__tts__v1__evict_voice_response__get_packed_size(&out);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        snprintf(msg, msglen, "out of memory");
+        count_request("EvictVoice", GRPC_STATUS_RESOURCE_EXHAUSTED);
+        return GRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    scaiinfer__tts__v1__evict_voice_response__pack(&out, buf);
+    *resp = buf;
+    *resp_len = n;
+    count_request("EvictVoice", GRPC_STATUS_OK);
+    return GRPC_STATUS_OK;
+}
+
+/* --- Synthesize */
+
+typedef struct {
+    ss_node *node;
+    ss_node_engine *engine;
+    ss_grpc_stream *call;
+    Scaiinfer__Tts__V1__SynthesizeRequest *req;
+    char rid[SS_REQUEST_ID_MAX + 1];
+    int64_t arrived_ms;
+    uint32_t rate;
+    size_t chunk_samples;
+    bool header_sent;
+    bool write_failed;
+    uint64_t samples;
+    int64_t first_chunk_ms; /* -1 until the first audio chunk went out */
+} synth_job;
+
+static void job_free(synth_job *j)
+{
+    if (j->req)
+        scaiinfer__tts__v1__synthesize_request__free_unpacked(j->req, NULL);
+    free(j);
+}
+
+static void finish(ss_grpc_stream *call, const char *rid, grpc_status_code code,
+                   const char *msg)
+{
+    if (code != GRPC_STATUS_OK)
+        ss_info(rid, "Synthesize ends %s: %s", ss_grpc_status_name(code), msg ? msg : "");
+    ss_grpc_stream_finish(call, code, msg);
+    count_request("Synthesize", code);
+}
+
+/* Packs and writes one chunk; -1 when the call is gone. */
+static int send_chunk(synth_job *j, const Scaiinfer__Tts__V1__SynthesizeChunk *chunk)
+{
+    if (j->write_failed)
+        return -1;
+    size_t n = scaiinfer__tts__v1__synthesize_chunk__get_packed_size(chunk);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        ss_error(j->rid, "out of memory packing a chunk; stopping the call");
+        j->write_failed = true;
+        return -1;
+    }
+    scaiinfer__tts__v1__synthesize_chunk__pack(chunk, buf);
+    int rc = ss_grpc_stream_write(j->call, buf, n);
+    free(buf);
+    if (rc != 0)
+        j->write_failed = true;
+    return rc;
+}
+
+static int send_header(synth_job *j)
+{
+    if (j->header_sent)
+        return 0;
+    Scaiinfer__Tts__V1__ChunkHeader h = SCAIINFER__TTS__V1__CHUNK_HEADER__INIT;
+    h.node_id = j->node->node_id;
+    h.engine_id = j->engine->info.engine_id;
+    h.sample_rate = j->rate;
+    h.kernels = j->node->kernels;
+    Scaiinfer__Tts__V1__SynthesizeChunk c = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__INIT;
+    c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_HEADER;
+    c.header = &h;
+    j->header_sent = true;
+    return send_chunk(j, &c);
+}
+
+static bool sink_cancelled(void *user)
+{
+    synth_job *j = user;
+    return j->write_failed || ss_grpc_stream_cancelled(j->call);
+}
+
+static int sink_audio(void *user, const int16_t *pcm, size_t n, uint64_t start_sample)
+{
+    synth_job *j = user;
+    if (sink_cancelled(j) || send_header(j) != 0)
+        return -1;
+    size_t off = 0;
+    while (off < n) {
+        size_t take = n - off < j->chunk_samples ? n - off : j->chunk_samples;
+        /* s16le on the wire; this node only builds on little-endian hosts. */
+        Scaiinfer__Tts__V1__AudioChunk a = SCAIINFER__TTS__V1__AUDIO_CHUNK__INIT;
+        a.pcm.data = (uint8_t *)(pcm + off);
+        a.pcm.len = take * sizeof(int16_t);
+        a.start_sample = start_sample + off;
+        Scaiinfer__Tts__V1__SynthesizeChunk c = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__INIT;
+        c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_AUDIO;
+        c.audio = &a;
+        if (send_chunk(j, &c) != 0)
+            return -1;
+        if (j->first_chunk_ms < 0) {
+            j->first_chunk_ms = now_ms() - j->arrived_ms;
+            ss_metric_observe(g_metrics.first_chunk, (double)j->first_chunk_ms / 1000.0);
+        }
+        off += take;
+    }
+    if (start_sample + n > j->samples)
+        j->samples = start_sample + n;
+    return 0;
+}
+
+static int sink_alignment(void *user, const ss_word_timing *words, size_t nwords,
+                          const ss_phoneme_timing *phonemes, size_t nphonemes)
+{
+    synth_job *j = user;
+    if (sink_cancelled(j) || send_header(j) != 0)
+        return -1;
+    Scaiinfer__Tts__V1__WordTiming *w = calloc(nwords ? nwords : 1, sizeof *w);
+    Scaiinfer__Tts__V1__WordTiming **wp = calloc(nwords ? nwords : 1, sizeof *wp);
+    Scaiinfer__Tts__V1__PhonemeTiming *p = calloc(nphonemes ? nphonemes : 1, sizeof *p);
+    Scaiinfer__Tts__V1__PhonemeTiming **pp = calloc(nphonemes ? nphonemes : 1, sizeof *pp);
+    int rc = -1;
+    if (w && wp && p && pp) {
+        for (size_t i = 0; i < nwords; i++) {
+            Scaiinfer__Tts__V1__WordTiming t = SCAIINFER__TTS__V1__WORD_TIMING__INIT;
+            t.text = (char *)words[i].text;
+            t.start_ms = words[i].start_ms;
+            t.end_ms = words[i].end_ms;
+            t.char_start = words[i].char_start;
+            t.char_end = words[i].char_end;
+            w[i] = t;
+            wp[i] = &w[i];
+        }
+        for (size_t i = 0; i < nphonemes; i++) {
+            Scaiinfer__Tts__V1__PhonemeTiming t = SCAIINFER__TTS__V1__PHONEME_TIMING__INIT;
+            t.symbol = (char *)phonemes[i].symbol;
+            t.start_ms = phonemes[i].start_ms;
+            t.end_ms = phonemes[i].end_ms;
+            p[i] = t;
+            pp[i] = &p[i];
+        }
+        Scaiinfer__Tts__V1__Alignment al = SCAIINFER__TTS__V1__ALIGNMENT__INIT;
+        al.n_words = nwords;
+        al.words = wp;
+        al.n_phonemes = nphonemes;
+        al.phonemes = pp;
+        Scaiinfer__Tts__V1__SynthesizeChunk c = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__INIT;
+        c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_ALIGNMENT;
+        c.alignment = &al;
+        rc = send_chunk(j, &c);
+    } else {
+        ss_error(j->rid, "out of memory packing an alignment; stopping the call");
+        j->write_failed = true;
+    }
+    free(w);
+    free(wp);
+    free(p);
+    free(pp);
+    return rc;
+}
+
+static void run_synthesis(void *arg)
+{
+    synth_job *j = arg;
+    ss_node *node = j->node;
+    update_load_gauges(node);
+    const Scaiinfer__Tts__V1__SynthesizeRequest *r = j->req;
+    int64_t started = now_ms();
+    if (ss_grpc_stream_cancelled(j->call)) {
+        finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled while waiting for a slot");
+        job_free(j);
+        update_load_gauges(node);
+        return;
+    }
+    ss_synth_request sr = {
+        .request_id = j->rid,
+        .text = r->text,
+        .voice_id = r->voice ? r->voice->voice_id : "",
+        .reference_sha256 = r->voice ? r->voice->reference_sha256 : "",
+        .reference_audio = r->voice && r->voice->reference_audio.len ? r->voice->reference_audio.data : NULL,
+        .reference_audio_len = r->voice ? r->voice->reference_audio.len : 0,
+        .has_design = r->voice && r->voice->design,
+        .sample_rate = r->sample_rate,
+        .speed = r->speed == 0 ? 1.0f : r->speed,
+        .pitch = r->pitch,
+        .want_timestamps = r->want_timestamps,
+        .chunk_ms = r->chunk_ms ? r->chunk_ms : node->default_chunk_ms,
+        .voices = node->voices,
+    };
+    if (sr.has_design) {
+        const Scaiinfer__Tts__V1__VoiceDesign *d = r->voice->design;
+        sr.design = (ss_voice_design){d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
+                                      d->brightness, d->energy, d->rate_scale};
+    }
+    ss_synth_sink sink = {.user = j, .audio = sink_audio, .alignment = sink_alignment,
+                          .cancelled = sink_cancelled};
+    ss_info(j->rid, "Synthesize: engine %s, %zu bytes of text, voice %s, waited %lld ms",
+            j->engine->info.engine_id, strlen(r->text), sr.voice_id[0] ? sr.voice_id : "-",
+            (long long)(started - j->arrived_ms));
+    char err[256] = "";
+    ss_synth_status st = j->engine->synthesize(j->engine, &sr, &sink, err, sizeof err);
+    int64_t compute_ms = now_ms() - started;
+    if (st == SS_SYNTH_OK && (j->write_failed || ss_grpc_stream_cancelled(j->call)))
+        st = SS_SYNTH_CANCELLED;
+    switch (st) {
+    case SS_SYNTH_OK: {
+        Scaiinfer__Tts__V1__Done d = SCAIINFER__TTS__V1__DONE__INIT;
+        d.samples = j->samples;
+        d.compute_ms = (uint32_t)compute_ms;
+        d.first_chunk_ms = j->first_chunk_ms < 0 ? 0 : (uint32_t)j->first_chunk_ms;
+        Scaiinfer__Tts__V1__SynthesizeChunk c = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__INIT;
+        c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_DONE;
+        c.done = &d;
+        if (send_header(j) != 0 || send_chunk(j, &c) != 0) {
+            finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
+            break;
+        }
+        if (j->samples > 0 && j->rate > 0)
+            ss_metric_observe(g_metrics.rtf,
+                              ((double)compute_ms / 1000.0) / ((double)j->samples / j->rate));
+        ss_info(j->rid, "Synthesize done: %llu samples at %u Hz, compute %lld ms, first chunk %lld ms",
+                (unsigned long long)j->samples, j->rate, (long long)compute_ms,
+                (long long)j->first_chunk_ms);
+        finish(j->call, j->rid, GRPC_STATUS_OK, NULL);
+        break;
+    }
+    case SS_SYNTH_CANCELLED:
+        finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
+        break;
+    case SS_SYNTH_INVALID:
+        finish(j->call, j->rid, GRPC_STATUS_INVALID_ARGUMENT, err[0] ? err : "invalid request");
+        break;
+    case SS_SYNTH_REFERENCE_REQUIRED:
+        finish(j->call, j->rid, GRPC_STATUS_FAILED_PRECONDITION, "reference_required");
+        break;
+    case SS_SYNTH_FAILED:
+    default:
+        ss_error(j->rid, "engine %s failed: %s", j->engine->info.engine_id, err);
+        finish(j->call, j->rid, GRPC_STATUS_INTERNAL, err[0] ? err : "synthesis failed");
+        break;
+    }
+    job_free(j);
+    update_load_gauges(node);
+}
+
+/* Field checks that need no engine. NULL when fine, else the reason. */
+static const char *invalid_reason(const Scaiinfer__Tts__V1__SynthesizeRequest *r)
+{
+    if (!r->text[0])
+        return "text is empty";
+    if (r->speed < 0 || r->speed > 10)
+        return "speed must be 0 (default) or in (0, 10]";
+    if (r->pitch < -24 || r->pitch > 24)
+        return "pitch must be within -24..24 semitones";
+    if (r->sample_rate != 0 && (r->sample_rate < 8000 || r->sample_rate > 48000))
+        return "sample_rate must be 0 (engine rate) or 8000..48000";
+    if (r->chunk_ms > 10000)
+        return "chunk_ms must be at most 10000";
+    return NULL;
+}
+
+static void synthesize(void *user, ss_grpc_stream *call, const ss_grpc_call_info *info,
+                       const uint8_t *req, size_t len)
+{
+    ss_node *node = user;
+    int64_t arrived = now_ms();
+    char rid[SS_REQUEST_ID_MAX + 1];
+    Scaiinfer__Tts__V1__SynthesizeRequest *r =
+        scaiinfer__tts__v1__synthesize_request__unpack(NULL, len, req);
+    resolve_request_id(r ? r->request_id : NULL, info->request_id, rid, sizeof rid);
+    if (!r) {
+        finish(call, rid, GRPC_STATUS_INVALID_ARGUMENT, "malformed SynthesizeRequest");
+        return;
+    }
+    const char *bad = invalid_reason(r);
+    grpc_status_code code = GRPC_STATUS_OK;
+    char msg[256] = "";
+    ss_node_engine *engine = NULL;
+    if (bad) {
+        code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(msg, sizeof msg, "%s", bad);
+    } else if (atomic_load(&node->draining)) {
+        code = GRPC_STATUS_UNAVAILABLE;
+        snprintf(msg, sizeof msg, "draining");
+    } else if (node->nengines == 0) {
+        code = GRPC_STATUS_FAILED_PRECONDITION;
+        snprintf(msg, sizeof msg, "no engine loaded");
+    } else if (!(engine = ss_node_find_engine(node, r->engine_id))) {
+        code = GRPC_STATUS_FAILED_PRECONDITION;
+        snprintf(msg, sizeof msg, "engine '%s' is not loaded on this node", r->engine_id);
+    }
+    if (code != GRPC_STATUS_OK) {
+        scaiinfer__tts__v1__synthesize_request__free_unpacked(r, NULL);
+        finish(call, rid, code, msg);
+        return;
+    }
+    synth_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        scaiinfer__tts__v1__synthesize_request__free_unpacked(r, NULL);
+        finish(call, rid, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    j->node = node;
+    j->engine = engine;
+    j->call = call;
+    j->req = r;
+    snprintf(j->rid, sizeof j->rid, "%s", rid);
+    j->arrived_ms = arrived;
+    j->rate = r->sample_rate ? r->sample_rate : engine->info.sample_rate;
+    uint32_t chunk_ms = r->chunk_ms ? r->chunk_ms : node->default_chunk_ms;
+    j->chunk_samples = (size_t)j->rate * chunk_ms / 1000;
+    if (j->chunk_samples == 0)
+        j->chunk_samples = 1;
+    j->first_chunk_ms = -1;
+    ss_pool_result pr = ss_work_pool_submit(node->pool, run_synthesis, j);
+    if (pr != SS_POOL_OK) {
+        int running = 0, waiting = 0;
+        ss_work_pool_counts(node->pool, &running, &waiting);
+        if (pr == SS_POOL_FULL)
+            snprintf(msg, sizeof msg, "node busy: %d running, %d waiting (slots %d, queue_depth %d)",
+                     running, waiting, node->slots, node->queue_depth);
+        job_free(j);
+        finish(call, rid, pr == SS_POOL_FULL ? GRPC_STATUS_RESOURCE_EXHAUSTED
+                                                   : GRPC_STATUS_UNAVAILABLE,
+               pr == SS_POOL_FULL ? msg : "draining");
+        return;
+    }
+    update_load_gauges(node);
+}
+
+int ss_tts_service_register(ss_grpc_server *srv, ss_node *node, char *err, size_t errlen)
+{
+    g_metrics.in_flight = ss_metrics_gauge("scaispeak_node_in_flight",
+                                           "Synthesize calls running or waiting for a slot", "");
+    g_metrics.waiting = ss_metrics_gauge("scaispeak_node_queue_depth",
+                                         "Synthesize calls waiting for a slot", "");
+    g_metrics.first_chunk = ss_metrics_histogram("scaispeak_node_first_chunk_seconds",
+                                                 "arrival to first audio chunk sent", "", NULL, 0);
+    g_metrics.rtf = ss_metrics_histogram("scaispeak_node_rtf",
+                                         "real-time factor: compute time / audio time", "",
+                                         RTF_BUCKETS, sizeof RTF_BUCKETS / sizeof RTF_BUCKETS[0]);
+    ss_metrics_counter("scaispeak_node_voice_cache_total", "voice cache lookups by result",
+                       "result=\"hit\"");
+    ss_metrics_counter("scaispeak_node_voice_cache_total", "voice cache lookups by result",
+                       "result=\"miss\"");
+    ss_metrics_counter("scaispeak_node_requests_total", "TtsNode calls by method and status",
+                       "method=\"Synthesize\",code=\"OK\"");
+    if (ss_grpc_server_add_stream(srv, SS_TTS_METHOD_SYNTHESIZE, synthesize, node) != 0 ||
+        ss_grpc_server_add_unary(srv, SS_TTS_METHOD_EVICT_VOICE, evict_voice, node) != 0 ||
+        ss_grpc_server_add_unary(srv, SS_TTS_METHOD_LIST_ENGINES, list_engines, node) != 0) {
+        snprintf(err, errlen, "cannot register TtsNode methods (already registered or started)");
+        return -1;
+    }
+    return 0;
+}
