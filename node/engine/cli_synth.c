@@ -1,0 +1,188 @@
+/* `scaispeak synth`: synthesize a WAV file from full-context labels.
+ *
+ *   scaispeak synth --labels FILE -o out.wav [--speed X] [--pitch N]
+ *                   [--rate HZ] [--voice PATH] [--stream] [--timestamps]
+ *
+ * FILE holds one HTS label per line ("name" or festival's "start end name").
+ * The voice defaults to the Debian slt voice. --stream synthesizes phrase by
+ * phrase (same path as the node daemon's streaming) and --timestamps prints
+ * the phone and word times to stdout. The WAV (16-bit PCM) is written with
+ * libsndfile. (--text / -f arrive with the text front end.) */
+#include "node/engine/engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_VOICE "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice"
+
+int ss_cli_synth(int argc, char **argv);
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: scaispeak synth --labels FILE -o out.wav [--speed X] [--pitch N] [--rate HZ]\n"
+                    "                       [--voice PATH] [--stream] [--timestamps]\n");
+    return 2;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *e;
+    errno = 0;
+    *out = strtod(s, &e);
+    return (e != s && !*e && !errno) ? 0 : -1;
+}
+
+static char **read_label_file(const char *path, size_t *n, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char **lines = NULL, *buf = NULL;
+    size_t cap = 0, bl = 0;
+    ssize_t r;
+    *n = 0;
+    while ((r = getline(&buf, &bl, f)) >= 0) {
+        while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r' || buf[r - 1] == ' '))
+            buf[--r] = '\0';
+        if (r == 0)
+            continue;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            char **nl = realloc(lines, nc * sizeof *nl);
+            if (!nl)
+                break;
+            lines = nl;
+            cap = nc;
+        }
+        lines[(*n)++] = strdup(buf);
+    }
+    free(buf);
+    fclose(f);
+    if (*n == 0) {
+        free(lines);
+        snprintf(err, errlen, "%s holds no labels", path);
+        return NULL;
+    }
+    return lines;
+}
+
+int ss_cli_synth(int argc, char **argv)
+{
+    const char *labels_path = NULL, *out_path = NULL, *voice_path = DEFAULT_VOICE;
+    int show_ts = 0;
+    ss_synth_options o;
+    ss_synth_options_init(&o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage();
+            return 0;
+        } else if (strcmp(a, "--stream") == 0) {
+            o.stream = 1;
+        } else if (strcmp(a, "--timestamps") == 0) {
+            show_ts = 1;
+        } else if (!val) {
+            fprintf(stderr, "scaispeak synth: %s needs a value\n", a);
+            return usage();
+        } else if (strcmp(a, "--labels") == 0) {
+            labels_path = val, i++;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            out_path = val, i++;
+        } else if (strcmp(a, "--voice") == 0) {
+            voice_path = val, i++;
+        } else if (strcmp(a, "--speed") == 0) {
+            if (parse_double(val, &o.speed) != 0) {
+                fprintf(stderr, "scaispeak synth: --speed wants a number\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--pitch") == 0) {
+            if (parse_double(val, &o.pitch) != 0) {
+                fprintf(stderr, "scaispeak synth: --pitch wants a number\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--rate") == 0) {
+            double r;
+            if (parse_double(val, &r) != 0 || r != floor(r) || r < 1 || r > 1e6) {
+                fprintf(stderr, "scaispeak synth: --rate wants an integer\n");
+                return 2;
+            }
+            o.sample_rate = (int)r;
+            i++;
+        } else if (strcmp(a, "--text") == 0 || strcmp(a, "-f") == 0) {
+            fprintf(stderr, "scaispeak synth: %s is not available yet (text front end pending); use --labels\n", a);
+            return 2;
+        } else {
+            fprintf(stderr, "scaispeak synth: unknown option %s\n", a);
+            return usage();
+        }
+    }
+    if (!labels_path || !out_path)
+        return usage();
+    char err[512];
+    if (ss_synth_options_validate(&o, err, sizeof err) != 0) {
+        fprintf(stderr, "scaispeak synth: %s\n", err);
+        return 2;
+    }
+    size_t n = 0;
+    char **lines = read_label_file(labels_path, &n, err, sizeof err);
+    if (!lines) {
+        fprintf(stderr, "scaispeak synth: %s\n", err);
+        return 1;
+    }
+    int rc = 1;
+    ss_synth_result res;
+    memset(&res, 0, sizeof res);
+    ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "scaispeak synth: %s\n", err);
+        goto done;
+    }
+    if (ss_synthesize(v, (const char *const *)lines, n, &o, NULL, NULL, &res, err, sizeof err) != 0) {
+        fprintf(stderr, "scaispeak synth: %s\n", err);
+        goto done;
+    }
+    SF_INFO info = {.samplerate = res.sample_rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    SNDFILE *sf = sf_open(out_path, SFM_WRITE, &info);
+    if (!sf) {
+        fprintf(stderr, "scaispeak synth: cannot write %s: %s\n", out_path, sf_strerror(NULL));
+        goto done;
+    }
+    /* libsndfile scales float [-1, 1) to 16 bits; clip first. */
+    for (size_t i = 0; i < res.nsamples; i++) {
+        if (res.samples[i] > 32767.0f / 32768.0f)
+            res.samples[i] = 32767.0f / 32768.0f;
+        else if (res.samples[i] < -1.0f)
+            res.samples[i] = -1.0f;
+    }
+    sf_command(sf, SFC_SET_NORM_FLOAT, NULL, SF_TRUE);
+    sf_count_t w = sf_writef_float(sf, res.samples, (sf_count_t)res.nsamples);
+    int cerr = sf_close(sf);
+    if (w != (sf_count_t)res.nsamples || cerr != 0) {
+        fprintf(stderr, "scaispeak synth: short write to %s\n", out_path);
+        goto done;
+    }
+    if (show_ts) {
+        for (size_t i = 0; i < res.nphones; i++)
+            printf("phone %zu %s %.1f %.1f\n", i, res.phones[i].phone, res.phones[i].start_ms, res.phones[i].end_ms);
+        for (size_t i = 0; i < res.nwords; i++)
+            printf("word %zu phones %zu-%zu %.1f %.1f\n", res.words[i].word_index, res.words[i].first_phone,
+                   res.words[i].last_phone, res.words[i].start_ms, res.words[i].end_ms);
+    }
+    rc = 0;
+done:
+    ss_synth_result_free(&res);
+    ss_voice_free(v);
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    return rc;
+}

@@ -1,0 +1,169 @@
+/* ss_synthesize: the synthesis pipeline and phrase streaming (engine.h).
+ *
+ * Order of work, chosen for first-chunk latency: (1) validate, (2) model
+ * lookup for all labels and durations for the whole utterance (cheap: a few
+ * percent of the time, and durations must be global so speed and timestamps
+ * do not depend on chunking), (3) timestamps, (4) cut points in the middle of
+ * every interior pause, (5) per chunk: MLPG over the chunk's frames, vocode
+ * with the utterance's single vocoder state, deliver. MLPG per chunk treats
+ * the cut like an utterance edge; the cut lies inside a pause, where the
+ * spectrum is silence and F0 unvoiced, so the join is inaudible and the
+ * streamed result stays within a fraction of a dB of one-shot synthesis. */
+#include "node/engine/engine.h"
+
+#include "common/log.h"
+#include "node/engine/engine_voice.h"
+#include "node/engine/synth_timestamps.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cancelled(const ss_synth_options *o)
+{
+    return o->cancel && atomic_load(o->cancel) != 0;
+}
+
+/* Frame indices where chunks start (first is 0); returns count. */
+static size_t phrase_cuts(const ss_acoustic_seq *seq, int stream, size_t *cuts)
+{
+    size_t n = 0, frame = 0;
+    cuts[n++] = 0;
+    if (!stream)
+        return n;
+    for (size_t i = 0; i < seq->nlabels; i++) {
+        size_t fr = 0;
+        for (int k = 0; k < seq->nstates; k++)
+            fr += seq->dur[i * (size_t)seq->nstates + (size_t)k];
+        char ph[16];
+        if (i > 0 && i + 1 < seq->nlabels && ss_label_phone(seq->labels[i], ph, sizeof ph) == 0 &&
+            strcmp(ph, "pau") == 0) {
+            size_t cut = frame + fr / 2;
+            if (cut > cuts[n - 1] && cut < seq->nframes)
+                cuts[n++] = cut;
+        }
+        frame += fr;
+    }
+    return n;
+}
+
+int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
+                  const ss_synth_options *o, ss_chunk_fn fn, void *user, ss_synth_result *out,
+                  char *err, size_t errlen)
+{
+    double t_call = wall_ms();
+    memset(out, 0, sizeof *out);
+    if (!v) {
+        snprintf(err, errlen, "no voice");
+        return -1;
+    }
+    if (ss_synth_options_validate(o, err, errlen) != 0)
+        return -1;
+    if (!labels || nlabels == 0) {
+        snprintf(err, errlen, "no labels to synthesize");
+        return -1;
+    }
+    for (size_t i = 0; i < nlabels; i++) {
+        size_t len;
+        if (!labels[i] || !ss_label_name(labels[i], &len)) {
+            snprintf(err, errlen, "label %zu is empty or malformed", i + 1);
+            return -1;
+        }
+    }
+    const ss_htsvoice *hv = v->hts;
+    ss_acoustic_seq seq;
+    ss_vocoder voc;
+    int voc_ok = 0, rc = -1;
+    size_t *cuts = NULL, cap = 0;
+    float *audio = NULL;
+    double t0 = cpu_ms();
+    if (ss_acoustic_lookup(hv, labels, nlabels, o->pitch, &seq, err, errlen) != 0)
+        return -1;
+    if (ss_acoustic_durations(&seq, o->speed, err, errlen) != 0)
+        goto done;
+    out->lookup_ms = cpu_ms() - t0;
+    out->nframes = seq.nframes;
+    out->sample_rate = o->sample_rate;
+    if (ss_timestamps_compute(&seq, 1000.0 * hv->frame_period / hv->sample_rate, out, err, errlen) != 0)
+        goto done;
+    cuts = malloc((seq.nlabels + 2) * sizeof *cuts);
+    if (!cuts) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    size_t ncuts = phrase_cuts(&seq, o->stream, cuts);
+    if (ss_vocoder_init(&voc, hv, o->sample_rate, err, errlen) != 0)
+        goto done;
+    voc_ok = 1;
+    size_t nout = 0, delivered = 0;
+    for (size_t c = 0; c < ncuts; c++) {
+        if (cancelled(o)) {
+            rc = SS_SYNTH_CANCELLED;
+            snprintf(err, errlen, "cancelled");
+            goto done;
+        }
+        size_t f0 = cuts[c], f1 = c + 1 < ncuts ? cuts[c + 1] : seq.nframes;
+        int last = c + 1 == ncuts;
+        ss_param_track tr;
+        double t1 = cpu_ms();
+        if (ss_param_generate(hv, &seq, f0, f1, &tr, err, errlen) != 0)
+            goto done;
+        double t2 = cpu_ms();
+        out->paramgen_ms += t2 - t1;
+        int vr = ss_vocoder_run(&voc, &tr, last, NULL, &audio, &nout, &cap, err, errlen);
+        ss_param_track_free(&tr);
+        out->vocoder_ms += cpu_ms() - t2;
+        if (vr != 0)
+            goto done;
+        if (cancelled(o)) {
+            rc = SS_SYNTH_CANCELLED;
+            snprintf(err, errlen, "cancelled");
+            goto done;
+        }
+        ss_audio_chunk ch = {.samples = audio + delivered, .nsamples = nout - delivered, .index = c,
+                             .first_sample = out->nsamples, .is_last = last};
+        if (c == 0)
+            out->first_chunk_ms = wall_ms() - t_call;
+        out->nchunks++;
+        out->nsamples += ch.nsamples;
+        if (fn && fn(user, &ch) != 0) {
+            rc = SS_SYNTH_CANCELLED;
+            snprintf(err, errlen, "cancelled by the receiver");
+            goto done;
+        }
+        if (o->keep_audio) {
+            delivered = nout;
+        } else {
+            nout = delivered = 0;
+        }
+    }
+    if (o->keep_audio) {
+        out->samples = audio;
+        audio = NULL;
+    }
+    rc = 0;
+    ss_debug(o->request_id, "engine: %zu labels, %zu frames, %zu chunks, %zu samples", nlabels, seq.nframes,
+             out->nchunks, out->nsamples);
+done:
+    free(audio);
+    free(cuts);
+    if (voc_ok)
+        ss_vocoder_free(&voc);
+    ss_acoustic_seq_free(&seq);
+    return rc;
+}
