@@ -318,51 +318,86 @@ done:
     return rc;
 }
 
+static int find_streams(const ss_acoustic_seq *seq, int *smcp, int *slf0, char *err, size_t errlen)
+{
+    *smcp = *slf0 = -1;
+    for (int s = 0; s < seq->nstreams; s++) {
+        if (seq->streams[s].msd && *slf0 < 0)
+            *slf0 = s;
+        else if (!seq->streams[s].msd && *smcp < 0)
+            *smcp = s;
+    }
+    if (*smcp < 0 || *slf0 < 0 || seq->streams[*slf0].vlen != 1) {
+        snprintf(err, errlen, "voice needs one spectrum stream and one 1-dimensional multi-space F0 stream");
+        return -1;
+    }
+    return 0;
+}
+
+static int generate_lf0_range(const ss_htsvoice *v, const ss_acoustic_seq *seq, int slf0, size_t f0,
+                              size_t f1, double *lf0, char *err, size_t errlen)
+{
+    size_t n = f1 - f0, T;
+    size_t *frames = malloc(n * sizeof(size_t));
+    double *par = malloc(n * sizeof(double));
+    if (!frames || !par) {
+        free(frames);
+        free(par);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = generate_stream(v, seq, slf0, f0, f1, par, frames, &T, err, errlen);
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++)
+            lf0[i] = SS_LF0_UNVOICED;
+        for (size_t t = 0; t < T; t++)
+            lf0[frames[t] - f0] = par[t];
+    }
+    free(frames);
+    free(par);
+    return rc;
+}
+
+int ss_param_generate_lf0(const ss_htsvoice *v, const ss_acoustic_seq *seq, double *lf0_all,
+                          char *err, size_t errlen)
+{
+    int smcp, slf0;
+    if (find_streams(seq, &smcp, &slf0, err, errlen) != 0)
+        return -1;
+    return generate_lf0_range(v, seq, slf0, 0, seq->nframes, lf0_all, err, errlen);
+}
+
 int ss_param_generate(const ss_htsvoice *v, const ss_acoustic_seq *seq, size_t f0, size_t f1,
-                      ss_param_track *out, char *err, size_t errlen)
+                      const double *lf0_all, ss_param_track *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (f0 >= f1 || f1 > seq->nframes) {
         snprintf(err, errlen, "bad frame range %zu..%zu of %zu", f0, f1, seq->nframes);
         return -1;
     }
-    int smcp = -1, slf0 = -1;
-    for (int s = 0; s < seq->nstreams; s++) {
-        if (seq->streams[s].msd && slf0 < 0)
-            slf0 = s;
-        else if (!seq->streams[s].msd && smcp < 0)
-            smcp = s;
-    }
-    if (smcp < 0 || slf0 < 0 || seq->streams[slf0].vlen != 1) {
-        snprintf(err, errlen, "voice needs one spectrum stream and one 1-dimensional multi-space F0 stream");
+    int smcp, slf0;
+    if (find_streams(seq, &smcp, &slf0, err, errlen) != 0)
         return -1;
-    }
-    size_t n = f1 - f0;
+    size_t n = f1 - f0, T;
     out->nframes = n;
     out->mcp_dim = seq->streams[smcp].vlen;
     out->mcp = malloc(n * (size_t)out->mcp_dim * sizeof(double));
     out->lf0 = malloc(n * sizeof(double));
     size_t *frames = malloc(n * sizeof(size_t));
-    double *lf0par = malloc(n * sizeof(double));
-    if (!out->mcp || !out->lf0 || !frames || !lf0par) {
+    if (!out->mcp || !out->lf0 || !frames) {
         free(frames);
-        free(lf0par);
         ss_param_track_free(out);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t T;
     int rc = generate_stream(v, seq, smcp, f0, f1, out->mcp, frames, &T, err, errlen);
-    if (rc == 0)
-        rc = generate_stream(v, seq, slf0, f0, f1, lf0par, frames, &T, err, errlen);
-    if (rc == 0) {
-        for (size_t i = 0; i < n; i++)
-            out->lf0[i] = SS_LF0_UNVOICED;
-        for (size_t t = 0; t < T; t++)
-            out->lf0[frames[t] - f0] = lf0par[t];
-    }
     free(frames);
-    free(lf0par);
+    if (rc == 0) {
+        if (lf0_all)
+            memcpy(out->lf0, lf0_all + f0, n * sizeof(double));
+        else
+            rc = generate_lf0_range(v, seq, slf0, f0, f1, out->lf0, err, errlen);
+    }
     if (rc != 0)
         ss_param_track_free(out);
     return rc;

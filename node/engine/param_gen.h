@@ -60,9 +60,17 @@ typedef struct {
     double *lf0;                /* [nframes], SS_LF0_UNVOICED when unvoiced */
 } ss_param_track;
 
-/* Generates frames [f0, f1) into out (allocated; free with ss_param_track_free). */
+/* Generates frames [f0, f1) into out (allocated; free with ss_param_track_free).
+ * lf0_all: NULL to solve LF0 over the range too, or the utterance's LF0
+ * from ss_param_generate_lf0 to copy from (streaming: F0 is one dimension,
+ * so solving it once for the whole utterance is cheap and keeps its global
+ * variance exactly as in one-shot synthesis). */
 int ss_param_generate(const ss_htsvoice *v, const ss_acoustic_seq *seq, size_t f0, size_t f1,
-                      ss_param_track *out, char *err, size_t errlen);
+                      const double *lf0_all, ss_param_track *out, char *err, size_t errlen);
+
+/* LF0 of the whole utterance into lf0_all[nframes] (SS_LF0_UNVOICED when unvoiced). */
+int ss_param_generate_lf0(const ss_htsvoice *v, const ss_acoustic_seq *seq, double *lf0_all,
+                          char *err, size_t errlen);
 void ss_param_track_free(ss_param_track *t);
 
 #endif
