@@ -387,6 +387,12 @@ static void say_currency(ss_wordbuf *b, char sign, const char *ip, const char *f
     const char *sub1 = sign == MK_POUND ? "penny" : "cent";
     const char *subn = sign == MK_POUND ? "pence" : "cents";
     int is_one = strcmp(ip, "1") == 0;
+    if (strcmp(ip, "0") == 0 && *fp && !scale) { /* $0.99 -> ninety nine cents */
+        char c[3] = {fp[0], fp[1] ? fp[1] : '0', 0};
+        ss_say_cardinal(b, c, 2);
+        ss_wb_add(b, strcmp(c, "01") == 0 ? sub1 : subn);
+        return;
+    }
     ss_say_cardinal(b, ip, strlen(ip));
     if (scale) {
         if (*fp) { ss_wb_add(b, "point"); ss_say_digits(b, fp, strlen(fp)); }
@@ -424,12 +430,15 @@ static int is_year_context(const char *s, size_t n)
 static char strip_trailing(const char *s, size_t *n)
 {
     char punct = 0;
+    size_t full = *n;
     while (*n > 0 && strchr("\"')]}>,;:!?.", s[*n - 1])) {
         char c = s[*n - 1];
         if (c == '.' || c == '?' || c == '!') punct = (punct == '?' || punct == '!') ? punct : c;
         else if ((c == ',' || c == ';' || c == ':') && !punct) punct = c;
         (*n)--;
     }
+    /* An ellipsis is a pause, not a sentence end. */
+    if (punct == '.' && full - *n >= 2 && s[full - 1] == '.' && s[full - 2] == '.') punct = ',';
     return punct;
 }
 
@@ -483,6 +492,9 @@ int ss_normalize(const char *text, size_t len, const size_t *offmap, size_t base
         size_t nx_core = nxn;
         if (nx) strip_trailing(nx, &nx_core);
 
+        int only_dash = n > 0;
+        for (size_t k = 0; k < n; k++) if (s[k] != '-' && s[k] != '.') only_dash = 0;
+        if (only_dash) core_n = 0;
         if (core_n == 0) { /* punctuation only: "-", "--", "...", "&" */
             if (n == 1 && symbol_word(s[0])) emit_words(&e, symbol_word(s[0]), s0, s1);
             else if (out->n > 0 && (memchr(s, '-', n) || memchr(s, '.', n)))

@@ -1,0 +1,34 @@
+"""Front-end labels vs festival's (the oracle) on the 20 evaluation sentences.
+
+Runs tests/oracle/festival_labels.sh and our `labels` command into a temp
+dir, then tests/tools/label_compare: phone strings identical on >= 18 of 20
+and every one of the 53 label fields >= 95 % agreement. Prints the table."""
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("SCAISPEAK_BUILD", os.path.join(ROOT, "build"))
+SENTENCES = "/work/shared/eval/sentences.txt"
+
+
+def test_labels_match_festival():
+    with tempfile.TemporaryDirectory() as tmp:
+        fest = os.path.join(tmp, "fest")
+        ours = os.path.join(tmp, "ours")
+        os.makedirs(ours)
+        subprocess.run(["sh", os.path.join(ROOT, "tests/oracle/festival_labels.sh"), SENTENCES, fest],
+                       check=True, capture_output=True)
+        subprocess.run([os.path.join(BUILD, "tests/frontend_labels"), "-f", SENTENCES, "--outdir", ours],
+                       check=True)
+        r = subprocess.run([os.path.join(BUILD, "tests/label_compare"), ours, fest, "18", "0.95"],
+                           capture_output=True, text=True)
+        print(r.stdout)
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_labels_cli_reports_bad_ssml():
+    r = subprocess.run([os.path.join(BUILD, "tests/frontend_labels"), "--text", "<speak>hi <b>x</speak>"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "line 1:" in r.stderr and "does not match" in r.stderr
