@@ -60,6 +60,19 @@ def test_engineless_node_does_not_make_ready(gateway, start_node):
     assert "backend_a" in j["error"]["message"], j["error"]
 
 
+def test_ready_with_a_real_node_and_its_default_voice(gateway, start_node):
+    # The node as `make run` starts it: SCAISPEAK_VOICE_PATH at its default
+    # (the festival slt .htsvoice), so backend A is usable and readyz is 200.
+    node = start_node(node_id="itest-real-engine", env={"SCAISPEAK_VOICE_PATH": None})
+    n = gateway.wait_node_status(node.node_id, "online", 10.0)
+    assert n["engines"], f"node with the default voice lists no engine: {n}"
+    e = n["engines"][0]
+    assert e["engine_id"] and e["kind"] and e["version"] and e["sample_rate"] > 0, e
+    status, j = readyz(gateway)
+    assert status == 200, j
+    assert j["checks"]["backend_a"]["online_nodes"] >= 1, j
+
+
 def test_ready_with_an_engine_node_and_not_when_it_drains(gateway, protos):
     req = harness.heartbeat_request(protos, "itest-engine-node",
                                     engines=[("itest-engine", "hts", "1.0", 48000)],
