@@ -1,14 +1,18 @@
 /* `scaispeak synth`: synthesize a WAV file from full-context labels.
  *
- *   scaispeak synth --labels FILE -o out.wav [--speed X] [--pitch N]
- *                   [--rate HZ] [--voice PATH] [--stream] [--timestamps]
+ *   scaispeak synth (--labels FILE | --text "..." | -f TEXTFILE) -o out.wav
+ *                   [--speed X] [--pitch N] [--rate HZ] [--voice PATH]
+ *                   [--stream] [--timestamps]
  *
- * FILE holds one HTS label per line ("name" or festival's "start end name").
+ * --labels: one HTS label per line ("name" or festival's "start end name").
+ * --text / -f: plain text or SSML through the text front end (frontend.h);
+ * each sentence is synthesized in turn and the audio concatenated.
  * The voice defaults to the Debian slt voice. --stream synthesizes phrase by
  * phrase (same path as the node daemon's streaming) and --timestamps prints
  * the phone and word times to stdout. The WAV (16-bit PCM) is written with
- * libsndfile. (--text / -f arrive with the text front end.) */
+ * libsndfile. */
 #include "node/engine/engine.h"
+#include "node/engine/frontend.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,8 +27,8 @@ int ss_cli_synth(int argc, char **argv);
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: scaispeak synth --labels FILE -o out.wav [--speed X] [--pitch N] [--rate HZ]\n"
-                    "                       [--voice PATH] [--stream] [--timestamps]\n");
+    fprintf(stderr, "usage: scaispeak synth (--labels FILE | --text \"...\" | -f TEXTFILE) -o out.wav\n"
+                    "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH] [--stream] [--timestamps]\n");
     return 2;
 }
 
@@ -72,9 +76,108 @@ static char **read_label_file(const char *path, size_t *n, char *err, size_t err
     return lines;
 }
 
+static char *read_text_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t len = 0, cap = 4096;
+    char *b = malloc(cap);
+    while (b) {
+        size_t r = fread(b + len, 1, cap - len - 1, f);
+        len += r;
+        if (r == 0)
+            break;
+        if (cap - len - 1 == 0) {
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!b) {
+        snprintf(err, errlen, "out of memory reading %s", path);
+        return NULL;
+    }
+    b[len] = '\0';
+    return b;
+}
+
+/* Synthesizes every sentence of utt and joins the results into res
+ * (audio concatenated, timestamps shifted by the audio before them). */
+static int synth_sentences(const ss_voice *v, const ss_utterance *utt, const ss_synth_options *o,
+                           ss_synth_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    res->sample_rate = o->sample_rate;
+    double offset_ms = 0.0;
+    size_t word_base = 0, phone_base = 0;
+    for (size_t s = 0; s < utt->n_sentences; s++) {
+        const ss_sentence *se = &utt->sentences[s];
+        if (se->n_phones == 0)
+            continue;
+        ss_synth_result r;
+        if (ss_synthesize(v, (const char *const *)se->labels, se->n_phones, o, NULL, NULL, &r, err, errlen) != 0) {
+            ss_synth_result_free(&r);
+            return -1;
+        }
+        float *ns = realloc(res->samples, (res->nsamples + r.nsamples) * sizeof(float));
+        ss_phone_time *np = realloc(res->phones, (res->nphones + r.nphones) * sizeof *np);
+        if (ns)
+            res->samples = ns;
+        if (np)
+            res->phones = np;
+        ss_word_time *nw = realloc(res->words, (res->nwords + r.nwords + 1) * sizeof *nw);
+        if (nw)
+            res->words = nw;
+        if (!ns || !np || !nw) {
+            ss_synth_result_free(&r);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        memcpy(res->samples + res->nsamples, r.samples, r.nsamples * sizeof(float));
+        for (size_t i = 0; i < r.nphones; i++) {
+            ss_phone_time p = r.phones[i];
+            p.start_ms += offset_ms;
+            p.end_ms += offset_ms;
+            p.label_index += phone_base;
+            res->phones[res->nphones + i] = p;
+        }
+        for (size_t i = 0; i < r.nwords; i++) {
+            ss_word_time w = r.words[i];
+            w.start_ms += offset_ms;
+            w.end_ms += offset_ms;
+            w.word_index += word_base;
+            w.first_phone += phone_base;
+            w.last_phone += phone_base;
+            res->words[res->nwords + i] = w;
+        }
+        res->nsamples += r.nsamples;
+        res->nphones += r.nphones;
+        res->nwords += r.nwords;
+        word_base += r.nwords;
+        phone_base += r.nphones;
+        offset_ms = 1000.0 * (double)res->nsamples / o->sample_rate;
+        ss_synth_result_free(&r);
+    }
+    if (res->nsamples == 0) {
+        snprintf(err, errlen, "the text has nothing to say");
+        return -1;
+    }
+    return 0;
+}
+
 int ss_cli_synth(int argc, char **argv)
 {
     const char *labels_path = NULL, *out_path = NULL, *voice_path = DEFAULT_VOICE;
+    const char *text = NULL, *text_path = NULL;
     int show_ts = 0;
     ss_synth_options o;
     ss_synth_options_init(&o);
@@ -117,38 +220,63 @@ int ss_cli_synth(int argc, char **argv)
             }
             o.sample_rate = (int)r;
             i++;
-        } else if (strcmp(a, "--text") == 0 || strcmp(a, "-f") == 0) {
-            fprintf(stderr, "scaispeak synth: %s is not available yet (text front end pending); use --labels\n", a);
-            return 2;
+        } else if (strcmp(a, "--text") == 0) {
+            text = val, i++;
+        } else if (strcmp(a, "-f") == 0) {
+            text_path = val, i++;
         } else {
             fprintf(stderr, "scaispeak synth: unknown option %s\n", a);
             return usage();
         }
     }
-    if (!labels_path || !out_path)
+    if (!out_path || (!!labels_path + !!text + !!text_path) != 1)
         return usage();
     char err[512];
     if (ss_synth_options_validate(&o, err, sizeof err) != 0) {
         fprintf(stderr, "scaispeak synth: %s\n", err);
         return 2;
     }
-    size_t n = 0;
-    char **lines = read_label_file(labels_path, &n, err, sizeof err);
-    if (!lines) {
-        fprintf(stderr, "scaispeak synth: %s\n", err);
-        return 1;
-    }
     int rc = 1;
     ss_synth_result res;
     memset(&res, 0, sizeof res);
+    char *text_buf = NULL;
+    ss_frontend *fe = NULL;
+    ss_utterance *utt = NULL;
+    size_t n = 0;
+    char **lines = NULL;
     ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
     if (!v) {
         fprintf(stderr, "scaispeak synth: %s\n", err);
         goto done;
     }
-    if (ss_synthesize(v, (const char *const *)lines, n, &o, NULL, NULL, &res, err, sizeof err) != 0) {
-        fprintf(stderr, "scaispeak synth: %s\n", err);
-        goto done;
+    if (labels_path) {
+        lines = read_label_file(labels_path, &n, err, sizeof err);
+        if (!lines) {
+            fprintf(stderr, "scaispeak synth: %s\n", err);
+            goto done;
+        }
+        if (ss_synthesize(v, (const char *const *)lines, n, &o, NULL, NULL, &res, err, sizeof err) != 0) {
+            fprintf(stderr, "scaispeak synth: %s\n", err);
+            goto done;
+        }
+    } else {
+        if (text_path) {
+            text_buf = read_text_file(text_path, err, sizeof err);
+            if (!text_buf) {
+                fprintf(stderr, "scaispeak synth: %s\n", err);
+                goto done;
+            }
+            text = text_buf;
+        }
+        fe = ss_frontend_create(err, sizeof err);
+        if (!fe || ss_frontend_analyze(fe, text, strlen(text), NULL, &utt, err, sizeof err) != 0) {
+            fprintf(stderr, "scaispeak synth: %s\n", err);
+            goto done;
+        }
+        if (synth_sentences(v, utt, &o, &res, err, sizeof err) != 0) {
+            fprintf(stderr, "scaispeak synth: %s\n", err);
+            goto done;
+        }
     }
     SF_INFO info = {.samplerate = res.sample_rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
     SNDFILE *sf = sf_open(out_path, SFM_WRITE, &info);
@@ -181,6 +309,10 @@ int ss_cli_synth(int argc, char **argv)
 done:
     ss_synth_result_free(&res);
     ss_voice_free(v);
+    if (utt)
+        ss_utterance_free(utt);
+    ss_frontend_free(fe);
+    free(text_buf);
     for (size_t i = 0; i < n; i++)
         free(lines[i]);
     free(lines);
