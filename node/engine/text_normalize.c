@@ -311,7 +311,8 @@ static void say_letters_run(emitter *e, const char *s, size_t n, size_t s0, size
             run = strchr("AEIOU", s[i]) ? 0 : run + 1;
             if (run > maxrun) maxrun = run;
         }
-        if (!(n >= 4 && vowels >= 2 && maxrun <= 2 && !strchr("AEIOU", s[n - 1]) == 0)) {
+        int consonants = (int)n - vowels;
+        if (!(n >= 4 && vowels >= 2 && consonants >= 2 && maxrun <= 2)) {
             for (size_t i = 0; i < n; i++) emit_letter(e, s[i], s0, s1);
             return;
         }

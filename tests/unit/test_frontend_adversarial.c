@@ -76,16 +76,16 @@ Test(frontend, clitic_is_one_word_and_the_stays_schwa)
     ss_utterance_free(u);
 }
 
-Test(frontend, one_megabyte_of_text)
+Test(frontend, quarter_megabyte_of_text)
 {
-    size_t n = 1 << 20;
+    size_t n = 1 << 18; /* 256 KB here (< 2 s); the 1 MB run is in tests/bench/frontend_bench.sh */
     char *t = malloc(n + 1);
     const char *s = "The quick brown fox jumps over 13 lazy dogs, and runs away. ";
     size_t sl = strlen(s);
     for (size_t i = 0; i < n; i++) t[i] = s[i % sl];
     t[n] = 0;
     ss_utterance *u = ok(t, n, NULL);
-    cr_expect_gt(u->n_sentences, 10000);
+    cr_expect_gt(u->n_sentences, 4000);
     ss_utterance_free(u);
     free(t);
 }
