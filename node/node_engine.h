@@ -17,11 +17,11 @@
  * Cancellation: sink->cancelled() turns true when the client cancelled, the
  * deadline passed or the node's drain time ran out; audio() and alignment()
  * then return -1. The engine checks between phrases/frames so it stops within
- * one chunk, and returns SS_SYNTH_CANCELLED.
+ * one chunk, and returns SS_NODE_SYNTH_CANCELLED.
  *
  * Voices: req->voices is the node's voice cache. An engine that conditions on
  * a reference clip looks up (voice_id, reference_sha256); on a miss without
- * reference bytes it returns SS_SYNTH_REFERENCE_REQUIRED (the node answers
+ * reference bytes it returns SS_NODE_SYNTH_REFERENCE_REQUIRED (the node answers
  * FAILED_PRECONDITION "reference_required" and the gateway resends with the
  * bytes); with bytes it computes the conditioning and stores it. */
 #ifndef SS_NODE_NODE_ENGINE_H
@@ -65,7 +65,7 @@ typedef struct {
     bool want_timestamps;
     uint32_t chunk_ms;             /* resolved (node default applied) */
     ss_voice_cache *voices;
-} ss_synth_request;
+} ss_node_synth_request;
 
 typedef struct {
     const char *text;
@@ -87,23 +87,23 @@ typedef struct {
                      const ss_phoneme_timing *phonemes, size_t nphonemes);
     /* True once the work should stop. Cheap; poll it. */
     bool (*cancelled)(void *user);
-} ss_synth_sink;
+} ss_node_synth_sink;
 
 typedef enum {
-    SS_SYNTH_OK = 0,
-    SS_SYNTH_CANCELLED,          /* sink said stop */
-    SS_SYNTH_INVALID,            /* bad text/SSML/parameters: INVALID_ARGUMENT */
-    SS_SYNTH_REFERENCE_REQUIRED, /* voice not cached and no bytes */
-    SS_SYNTH_FAILED,             /* anything else: INTERNAL */
-} ss_synth_status;
+    SS_NODE_SYNTH_OK = 0,
+    SS_NODE_SYNTH_CANCELLED,          /* sink said stop */
+    SS_NODE_SYNTH_INVALID,            /* bad text/SSML/parameters: INVALID_ARGUMENT */
+    SS_NODE_SYNTH_REFERENCE_REQUIRED, /* voice not cached and no bytes */
+    SS_NODE_SYNTH_FAILED,             /* anything else: INTERNAL */
+} ss_node_synth_status;
 
 typedef struct ss_node_engine ss_node_engine;
 struct ss_node_engine {
     ss_engine_info info;
     void *impl;
     /* Runs one synthesis; err gets the reason for INVALID/FAILED. */
-    ss_synth_status (*synthesize)(ss_node_engine *e, const ss_synth_request *req,
-                                  const ss_synth_sink *sink, char *err, size_t errlen);
+    ss_node_synth_status (*synthesize)(ss_node_engine *e, const ss_node_synth_request *req,
+                                  const ss_node_synth_sink *sink, char *err, size_t errlen);
     /* Optional: drop any per-voice state kept outside the voice cache. */
     void (*evict_voice)(ss_node_engine *e, const char *voice_id);
     /* Frees the engine and impl. */

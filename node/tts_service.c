@@ -338,7 +338,7 @@ static void run_synthesis(void *arg)
         update_load_gauges(node);
         return;
     }
-    ss_synth_request sr = {
+    ss_node_synth_request sr = {
         .request_id = j->rid,
         .text = r->text,
         .voice_id = r->voice ? r->voice->voice_id : "",
@@ -358,18 +358,18 @@ static void run_synthesis(void *arg)
         sr.design = (ss_voice_design){d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
                                       d->brightness, d->energy, d->rate_scale};
     }
-    ss_synth_sink sink = {.user = j, .audio = sink_audio, .alignment = sink_alignment,
+    ss_node_synth_sink sink = {.user = j, .audio = sink_audio, .alignment = sink_alignment,
                           .cancelled = sink_cancelled};
     ss_info(j->rid, "Synthesize: engine %s, %zu bytes of text, voice %s, waited %lld ms",
             j->engine->info.engine_id, strlen(r->text), sr.voice_id[0] ? sr.voice_id : "-",
             (long long)(started - j->arrived_ms));
     char err[256] = "";
-    ss_synth_status st = j->engine->synthesize(j->engine, &sr, &sink, err, sizeof err);
+    ss_node_synth_status st = j->engine->synthesize(j->engine, &sr, &sink, err, sizeof err);
     int64_t compute_ms = now_ms() - started;
-    if (st == SS_SYNTH_OK && (j->write_failed || ss_grpc_stream_cancelled(j->call)))
-        st = SS_SYNTH_CANCELLED;
+    if (st == SS_NODE_SYNTH_OK && (j->write_failed || ss_grpc_stream_cancelled(j->call)))
+        st = SS_NODE_SYNTH_CANCELLED;
     switch (st) {
-    case SS_SYNTH_OK: {
+    case SS_NODE_SYNTH_OK: {
         Scaiinfer__Tts__V1__Done d = SCAIINFER__TTS__V1__DONE__INIT;
         d.samples = j->samples;
         d.compute_ms = (uint32_t)compute_ms;
@@ -390,16 +390,16 @@ static void run_synthesis(void *arg)
         finish(j->call, j->rid, GRPC_STATUS_OK, NULL);
         break;
     }
-    case SS_SYNTH_CANCELLED:
+    case SS_NODE_SYNTH_CANCELLED:
         finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
         break;
-    case SS_SYNTH_INVALID:
+    case SS_NODE_SYNTH_INVALID:
         finish(j->call, j->rid, GRPC_STATUS_INVALID_ARGUMENT, err[0] ? err : "invalid request");
         break;
-    case SS_SYNTH_REFERENCE_REQUIRED:
+    case SS_NODE_SYNTH_REFERENCE_REQUIRED:
         finish(j->call, j->rid, GRPC_STATUS_FAILED_PRECONDITION, "reference_required");
         break;
-    case SS_SYNTH_FAILED:
+    case SS_NODE_SYNTH_FAILED:
     default:
         ss_error(j->rid, "engine %s failed: %s", j->engine->info.engine_id, err);
         finish(j->call, j->rid, GRPC_STATUS_INTERNAL, err[0] ? err : "synthesis failed");

@@ -27,13 +27,13 @@
 
 static atomic_int engine_running;
 
-static ss_synth_status tone_synthesize(ss_node_engine *e, const ss_synth_request *req,
-                                       const ss_synth_sink *sink, char *err, size_t errlen)
+static ss_node_synth_status tone_synthesize(ss_node_engine *e, const ss_node_synth_request *req,
+                                       const ss_node_synth_sink *sink, char *err, size_t errlen)
 {
     (void)e;
     if (strcmp(req->text, "invalid") == 0) {
         snprintf(err, errlen, "cannot read that text");
-        return SS_SYNTH_INVALID;
+        return SS_NODE_SYNTH_INVALID;
     }
     int pieces = 1, gap_ms = 0;
     if (strcmp(req->text, "ref") == 0) {
@@ -43,31 +43,31 @@ static ss_synth_status tone_synthesize(ss_node_engine *e, const ss_synth_request
         } else if (req->reference_audio_len > 0) {
             ss_voice_cache_put(req->voices, req->voice_id, req->reference_sha256, NULL, NULL);
         } else {
-            return SS_SYNTH_REFERENCE_REQUIRED;
+            return SS_NODE_SYNTH_REFERENCE_REQUIRED;
         }
     } else if (sscanf(req->text, "%d,%d", &pieces, &gap_ms) < 1) {
         snprintf(err, errlen, "text must be N,ms");
-        return SS_SYNTH_INVALID;
+        return SS_NODE_SYNTH_INVALID;
     }
     atomic_fetch_add(&engine_running, 1);
     int16_t pcm[1600];
-    ss_synth_status st = SS_SYNTH_OK;
-    for (int i = 0; i < pieces && st == SS_SYNTH_OK; i++) {
+    ss_node_synth_status st = SS_NODE_SYNTH_OK;
+    for (int i = 0; i < pieces && st == SS_NODE_SYNTH_OK; i++) {
         for (int k = 0; k < 1600; k++)
             pcm[k] = (int16_t)(i + 1);
         if (sink->audio(sink->user, pcm, 1600, (uint64_t)i * 1600) != 0)
-            st = SS_SYNTH_CANCELLED;
-        for (int t = 0; t < gap_ms && st == SS_SYNTH_OK; t += 5) {
+            st = SS_NODE_SYNTH_CANCELLED;
+        for (int t = 0; t < gap_ms && st == SS_NODE_SYNTH_OK; t += 5) {
             if (sink->cancelled(sink->user))
-                st = SS_SYNTH_CANCELLED;
+                st = SS_NODE_SYNTH_CANCELLED;
             usleep(5000);
         }
     }
-    if (st == SS_SYNTH_OK && req->want_timestamps) {
+    if (st == SS_NODE_SYNTH_OK && req->want_timestamps) {
         ss_word_timing w = {"tone", 0, 100, 0, 4};
         ss_phoneme_timing p = {"t", 0, 50};
         if (sink->alignment(sink->user, &w, 1, &p, 1) != 0)
-            st = SS_SYNTH_CANCELLED;
+            st = SS_NODE_SYNTH_CANCELLED;
     }
     atomic_fetch_sub(&engine_running, 1);
     return st;
