@@ -1,0 +1,152 @@
+/* Engine API: one voice shared by several threads gives the same audio as
+ * a single thread; streaming callbacks can cancel; chunked kernels equal
+ * one-shot kernels. */
+#include "kernels/kernels.h"
+#include "node/engine/engine.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VOICE "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice"
+
+static const char *LABELS[] = {
+    "x^x-pau+hh=ax@x_x/A:0_0_0/B:x-x-x@x-x&x-x#x-x$x-x!x-x;x-x|x/C:1+0+2/D:0_0/E:x+x@x+x&x+x#x+x/F:content_2/G:0_0/H:x=x@1=1|0/I:2=1/J:2+1-1",
+    "x^pau-hh+ax=l@1_2/A:0_0_0/B:1-0-2@1-2&1-2#1-1$1-1!0-1;0-1|ax/C:0+0+1/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "pau^hh-ax+l=ow@2_1/A:0_0_0/B:1-0-2@1-2&1-2#1-1$1-1!0-1;0-1|ax/C:0+0+1/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "hh^ax-l+ow=pau@1_2/A:1_0_2/B:0-0-1@2-1&2-1#1-0$1-0!1-0;1-0|ow/C:x+x+0/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "ax^l-ow+pau=hh@2_1/A:1_0_2/B:0-0-1@2-1&2-1#1-0$1-0!1-0;1-0|ow/C:x+x+0/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "l^ow-pau+hh=ax@x_x/A:0_0_1/B:x-x-x@x-x&x-x#x-x$x-x!x-x;x-x|x/C:1+0+2/D:content_2/E:x+x@x+x&x+x#x+x/F:content_2/G:0_0/H:x=x@1=1|0/I:2=1/J:2+1-1",
+    "ow^pau-hh+ax=l@1_2/A:0_0_0/B:1-0-2@1-2&1-2#1-1$1-1!0-1;0-1|ax/C:0+0+1/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "pau^hh-ax+l=ow@2_1/A:0_0_0/B:1-0-2@1-2&1-2#1-1$1-1!0-1;0-1|ax/C:0+0+1/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "hh^ax-l+ow=pau@1_2/A:1_0_2/B:0-0-1@2-1&2-1#1-0$1-0!1-0;1-0|ow/C:x+x+0/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "ax^l-ow+pau=x@2_1/A:1_0_2/B:0-0-1@2-1&2-1#1-0$1-0!1-0;1-0|ow/C:x+x+0/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "l^ow-pau+x=x@x_x/A:0_0_1/B:x-x-x@x-x&x-x#x-x$x-x!x-x;x-x|x/C:0+0+0/D:content_2/E:x+x@x+x&x+x#x+x/F:0_0/G:2_1/H:x=x@1=1|0/I:0=0/J:2+1-1",
+};
+#define NLAB (sizeof LABELS / sizeof LABELS[0])
+
+typedef struct {
+    const ss_voice *v;
+    ss_synth_result r;
+    int rc;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    ss_synth_options o;
+    ss_synth_options_init(&o);
+    o.stream = 1;
+    char err[256];
+    j->rc = ss_synthesize(j->v, LABELS, NLAB, &o, NULL, NULL, &j->r, err, sizeof err);
+    return NULL;
+}
+
+Test(engine_api, shared_voice_across_threads)
+{
+    char err[256];
+    ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
+    cr_assert_not_null(v, "%s", err);
+    job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&jobs[i], 0, sizeof jobs[i]);
+        jobs[i].v = v;
+        pthread_create(&th[i], NULL, worker, &jobs[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(jobs[i].rc, 0);
+        cr_assert_eq(jobs[i].r.nsamples, jobs[0].r.nsamples, "job %d: %zu vs %zu samples, %zu vs %zu frames", i, jobs[i].r.nsamples, jobs[0].r.nsamples, jobs[i].r.nframes, jobs[0].r.nframes);
+        cr_assert_eq(memcmp(jobs[i].r.samples, jobs[0].r.samples, jobs[0].r.nsamples * sizeof(float)), 0);
+        cr_assert_eq(jobs[i].r.nchunks, 2, "one interior pause -> two chunks");
+    }
+    for (int i = 0; i < 4; i++)
+        ss_synth_result_free(&jobs[i].r);
+    ss_voice_free(v);
+}
+
+typedef struct {
+    atomic_int *flag;
+    int calls;
+    int stop_by_return;
+} canceller;
+
+static int on_chunk(void *user, const ss_audio_chunk *ch)
+{
+    canceller *c = user;
+    c->calls++;
+    cr_assert_gt(ch->nsamples, 0);
+    if (c->flag)
+        atomic_store(c->flag, 1);
+    return c->stop_by_return;
+}
+
+Test(engine_api, cancel_mid_stream)
+{
+    char err[256];
+    ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
+    cr_assert_not_null(v, "%s", err);
+    ss_synth_options o;
+    ss_synth_options_init(&o);
+    o.stream = 1;
+    ss_synth_result r;
+    canceller c = {.stop_by_return = 1};
+    cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, on_chunk, &c, &r, err, sizeof err), SS_SYNTH_CANCELLED);
+    cr_assert_eq(c.calls, 1);
+    ss_synth_result_free(&r);
+    atomic_int flag = 0;
+    canceller c2 = {.flag = &flag};
+    o.cancel = &flag;
+    cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, on_chunk, &c2, &r, err, sizeof err), SS_SYNTH_CANCELLED);
+    cr_assert_eq(c2.calls, 1, "flag raised in the first chunk stops before the second");
+    ss_synth_result_free(&r);
+    ss_voice_free(v);
+}
+
+Test(engine_api, resampled_rates_have_expected_length)
+{
+    char err[256];
+    ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
+    cr_assert_not_null(v, "%s", err);
+    const int rates[] = {8000, 22050, 48000};
+    ss_synth_options o;
+    ss_synth_result r32, r;
+    ss_synth_options_init(&o);
+    cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &r32, err, sizeof err), 0);
+    for (size_t i = 0; i < 3; i++) {
+        o.sample_rate = rates[i];
+        cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &r, err, sizeof err), 0, "%s", err);
+        double expect = (double)r32.nsamples * rates[i] / 32000.0;
+        cr_assert(fabs((double)r.nsamples - expect) <= 2.0, "rate %d: %zu samples, expected %.1f", rates[i],
+                  r.nsamples, expect);
+        ss_synth_result_free(&r);
+    }
+    ss_synth_result_free(&r32);
+    ss_voice_free(v);
+}
+
+Test(kernels_excitation, chunked_equals_one_shot)
+{
+    enum { NF = 12, FP = 80 };
+    double period[NF] = {0, 0, 100, 110, 120, 0, 0, 90, 95, 100, 0, 0};
+    double a[NF * FP], b[NF * FP];
+    ss_excitation_state s1, s2;
+    ss_excitation_state_init(&s1);
+    ss_excitation_state_init(&s2);
+    char err[128];
+    ss_excitation_job one = {.state = &s1, .period = period, .nframes = NF, .frame_period = FP, .out = a};
+    cr_assert_eq(ss_kern_excitation(&one, 1, err, sizeof err), 0);
+    ss_excitation_job parts[2] = {
+        {.state = &s2, .period = period, .nframes = 5, .frame_period = FP, .out = b},
+        {.state = &s2, .period = period + 5, .nframes = NF - 5, .frame_period = FP, .out = b + 5 * FP},
+    };
+    cr_assert_eq(ss_kern_excitation(parts, 2, err, sizeof err), 0);
+    cr_assert_eq(memcmp(a, b, sizeof a), 0);
+    double badp[1] = {-1};
+    ss_excitation_job bad = {.state = &s1, .period = badp, .nframes = 1, .frame_period = FP, .out = a};
+    cr_assert_eq(ss_kern_excitation(&bad, 1, err, sizeof err), -1);
+}
