@@ -11,9 +11,10 @@
  * handle here to match festival:
  *   - "the" stays "dh ax" before vowels (festival's slt voice has no
  *     vowel-reduction rule for it; flite would say "dh iy");
- *   - a word ending in possessive/clitic "'s" ends in s after a voiceless
- *     consonant, "ax z" after a sibilant, z otherwise (festival's
- *     postlex_apos_s_check), and stays one word ("it's" -> ih t s). */
+ *   - contractions in festival's lexicon ("it's", "that's", ...) stay one
+ *     word ending in s after a voiceless consonant, z otherwise; other
+ *     possessives arrive split ("man" + "'s", see frontend.c) and the "'s"
+ *     word gets festival's postlex_apos_s_check treatment (add_possessive_s). */
 #include "node/engine/flite_analysis.h"
 
 #include <flite.h>
@@ -161,6 +162,28 @@ static int fix_apostrophe_s(builder *b, int word)
     return 0;
 }
 
+/* The word "'s" split off a possessive (festival's tokenisation): after a
+ * sibilant it is its own syllable "ax z"; otherwise its s (after a voiceless
+ * consonant) or z joins the previous word's last syllable and the "'s" word
+ * keeps no syllable at all, exactly as festival's postlex_apos_s_check
+ * leaves it. */
+static int add_possessive_s(builder *b, int word)
+{
+    ss_sentence *s = b->s;
+    const ss_phone *prev = &s->phones[s->n_phones - 1];
+    if (is_sibilant(prev->name)) {
+        if (add_syl(b, word, 0)) return -1;
+        int sy = (int)s->n_syls - 1;
+        if (add_phone(b, "ax", sy, word) || add_phone(b, "z", sy, word)) return -1;
+        s->syls[sy].n_phones += 2;
+        return 0;
+    }
+    int sy = (int)s->n_syls - 1;
+    if (add_phone(b, is_voiceless(prev->name) ? "s" : "z", sy, s->syls[sy].word)) return -1;
+    s->syls[sy].n_phones++;
+    return 0;
+}
+
 /* Copies flite's syllables and segments of one word into the builder. */
 static int add_flite_word(builder *b, int word, cst_item *fw)
 {
@@ -221,6 +244,12 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         ss_word *w = &out->words[i];
         snprintf(w->gpos, sizeof w->gpos, "%s", ffeature_string(fw, "gpos"));
         w->first_syl = (int)out->n_syls;
+        if (!strcmp(tokens[i].word, "'s") && i > 0 && !tokens[i].phones) {
+            /* A split-off possessive (see ss_flite_analyze in the header). */
+            snprintf(w->gpos, sizeof w->gpos, "content");
+            if (add_possessive_s(&b, (int)i)) { rc = -2; break; }
+            continue;
+        }
         const char *explicit_ph = tokens[i].phones;
         if (!explicit_ph) explicit_ph = ss_lexicon_lookup(lex, tokens[i].word);
         if (explicit_ph) {
@@ -245,9 +274,10 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         return -1;
     }
     /* Words flite produced no syllable for (should not happen) are an error,
-     * not silence: the caller asked for them to be spoken. */
+     * not silence: the caller asked for them to be spoken. The split-off
+     * possessive "'s" is the one word that may legitimately have none. */
     for (size_t k = 0; k < out->n_words; k++) {
-        if (out->words[k].n_syls == 0) {
+        if (out->words[k].n_syls == 0 && strcmp(out->words[k].text, "'s") != 0) {
             snprintf(err, errlen, "no pronunciation for word '%s'", out->words[k].text);
             ss_sentence_clear(out);
             return -1;

@@ -8,6 +8,10 @@
  * sentence holds the mutex for ~1-2 ms; everything else in the front end
  * (normalisation, phrasing, labels) runs outside it, in parallel.
  *
+ * A token "'s" (a possessive split off by the front end, festival-style) is
+ * not looked up: its s/z joins the previous word, leaving a word of zero
+ * syllables (or "ax z" after a sibilant).
+ *
  * Pronunciation precedence: the token's explicit phones (SSML phoneme), then
  * the run-time lexicon, then flite's CMU lexicon and letter-to-sound rules. */
 #ifndef SS_ENGINE_FLITE_ANALYSIS_H

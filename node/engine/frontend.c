@@ -50,6 +50,57 @@ static int is_wh_word(const char *w)
     return 0;
 }
 
+/* Contractions festival's lexicon holds whole; every other "X's" is split
+ * into "X" + "'s" as festival's English tokeniser does. */
+static int kept_whole(const char *w)
+{
+    static const char *const keep[] = {"it's",   "that's", "what's", "let's",  "he's",
+                                       "she's",  "there's", "here's", "who's", "where's",
+                                       "how's",  "when's", "why's",  "one's"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (!strcmp(w, keep[i])) return 1;
+    return 0;
+}
+
+/* Splits possessives in place (tokens "man's" -> "man", "'s"). -1 on OOM. */
+static int split_possessives(ss_token_list *l)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t n = strlen(l->v[i].word);
+        if (n > 2 && !strcmp(l->v[i].word + n - 2, "'s") && !l->v[i].phones && !kept_whole(l->v[i].word))
+            extra++;
+    }
+    if (!extra) return 0;
+    ss_token *v = calloc(l->n + extra, sizeof *v);
+    if (!v) return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        ss_token t = l->v[i];
+        size_t n = strlen(t.word);
+        if (n > 2 && !strcmp(t.word + n - 2, "'s") && !t.phones && !kept_whole(t.word)) {
+            char *s = strdup("'s");
+            if (!s) {
+                for (size_t j = 0; j < k; j++) { free(v[j].word); free(v[j].phones); }
+                free(v);
+                return -1;
+            }
+            ss_token base = t;
+            base.word[n - 2] = 0;
+            base.punct = 0;
+            base.sentence_end = base.phrase_break = base.pause_ms = 0;
+            v[k++] = base;
+            t.word = s;
+            t.phones = NULL;
+        }
+        v[k++] = t;
+    }
+    free(l->v);
+    l->v = v;
+    l->n = l->cap = k;
+    return 0;
+}
+
 /* Analyses tokens[0..n) as one sentence into s. */
 static int analyze_sentence(const ss_token *tok, size_t n, const ss_lexicon *lex, ss_sentence *s,
                             char *err, size_t errlen)
@@ -80,6 +131,10 @@ int ss_frontend_analyze(ss_frontend *fe, const char *text, size_t len,
     int ssml = opts->input == SS_INPUT_SSML || (opts->input == SS_INPUT_AUTO && is_ssml(text, len));
     int rc = ssml ? ss_ssml_to_tokens(text, len, &toks, err, errlen)
                   : ss_normalize(text, len, NULL, 0, SS_READ_AUTO, &toks, err, errlen);
+    if (rc == 0 && split_possessives(&toks)) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
     if (rc) {
         ss_token_list_free(&toks);
         return -1;

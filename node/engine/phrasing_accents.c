@@ -8,7 +8,11 @@
  *                       not counting the phrase's first syllable (a quirk
  *                       of festival's loop that the trees were trained with);
  *   ssyl_out            stressed syllables after this one in its phrase;
- *   syl_break           0 inside a word, 1 at a word end, 4 at a phrase end;
+ *   syl_break           0 inside a word, 1 at a word end, 3 at a phrase break
+ *                       inside the sentence, 4 at its end (festival's B/BB);
+ *   old_syl_break       the break before that distinction: 4 at every phrase
+ *                       end (what the tone tree was trained with: festival's
+ *                       labels show L-L% ends on internal phrases);
  *   sub_phrases         phrases before this one in the sentence;
  *   p./pp./n./nn.       the same feature of neighbouring syllables (words
  *                       for gpos) across the whole sentence, "0" past an end.
@@ -67,8 +71,9 @@ static const char *syl_feature(const char *name, const feat_ctx *c, int i, char 
         return num(buf, len, k);
     }
     if (!strcmp(name, "stress")) return num(buf, len, s->syls[i].stress);
-    if (!strcmp(name, "syl_break") || !strcmp(name, "old_syl_break"))
-        return num(buf, len, s->syls[i].brk);
+    if (!strcmp(name, "old_syl_break")) return num(buf, len, s->syls[i].brk);
+    if (!strcmp(name, "syl_break"))
+        return num(buf, len, (s->syls[i].brk == 4 && i + 1 < (int)s->n_syls) ? 3 : s->syls[i].brk);
     if (!strcmp(name, "sub_phrases")) return num(buf, len, ph);
     if (!strcmp(name, "lisp_syl_yn_question"))
         return (c->yn_question && i == (int)s->n_syls - 1) ? "1" : "0";

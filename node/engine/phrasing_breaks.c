@@ -157,6 +157,9 @@ int ss_phrasing_breaks(ss_sentence *s, const ss_token *tokens, char *err, size_t
             y->first_phone = first;
             y->brk = k + 1 < w->n_syls ? 0 : w->brk;
         }
+        /* A word without syllables (split-off "'s") closing a phrase: the
+         * break belongs to the syllable it leans on. */
+        if (w->n_syls == 0 && w->brk == 4 && w->first_syl > 0) s->syls[w->first_syl - 1].brk = 4;
         if (w->brk == 4) {
             s->phrases[s->n_phrases].first_word = phrase_start;
             s->phrases[s->n_phrases].n_words = (int)i + 1 - phrase_start;
