@@ -89,24 +89,25 @@ static int node_configure(ss_node *node, const ss_config *cfg, char *err, size_t
 
     ss_device_probe(&node->gpu);
     const char *want = ss_config_str(cfg, "kernels");
+    bool cuda_ok = node->gpu.present && ss_node_engines_cuda_ready();
     if (strcmp(want, "cuda") == 0) {
-        if (!node->gpu.present) {
-            snprintf(err, errlen, "kernels = cuda but no usable GPU: %s", node->gpu.reason);
+        if (!cuda_ok) {
+            snprintf(err, errlen, "kernels = cuda but %s", !node->gpu.present ? node->gpu.reason
+                     : "this build has no CUDA kernels for the engine yet");
             return -1;
         }
         snprintf(node->kernels, sizeof node->kernels, "cuda");
-    } else if (strcmp(want, "cpu") == 0) {
-        snprintf(node->kernels, sizeof node->kernels, "cpu");
-    } else if (strcmp(want, "auto") == 0) {
-        snprintf(node->kernels, sizeof node->kernels, "%s", node->gpu.present ? "cuda" : "cpu");
+    } else if (strcmp(want, "cpu") == 0 || strcmp(want, "auto") == 0) {
+        snprintf(node->kernels, sizeof node->kernels, "%s",
+                 strcmp(want, "auto") == 0 && cuda_ok ? "cuda" : "cpu");
     } else {
         snprintf(err, errlen, "kernels must be auto, cuda or cpu (got '%s')", want);
         return -1;
     }
     if (node->gpu.present)
-        ss_info(NULL, "GPU: %s, %llu MiB (%llu MiB in use), %d device(s)", node->gpu.name,
+        ss_info(NULL, "GPU: %s, %llu MiB (%llu MiB in use), %d device(s): kernels %s", node->gpu.name,
                 (unsigned long long)node->gpu.memory_total_mb,
-                (unsigned long long)node->gpu.memory_used_mb, node->gpu.count);
+                (unsigned long long)node->gpu.memory_used_mb, node->gpu.count, node->kernels);
     else
         ss_info(NULL, "no GPU (%s): kernels %s", node->gpu.reason, node->kernels);
     return 0;

@@ -117,4 +117,7 @@ int ss_node_engines_load(const ss_config *cfg, const char *kernels, ss_node_engi
                          size_t *n, char *err, size_t errlen);
 void ss_node_engines_free(ss_node_engine **engines, size_t n);
 
+/* True when the engines can run on CUDA kernels (decides kernels = auto). */
+bool ss_node_engines_cuda_ready(void);
+
 #endif

@@ -1,27 +1,48 @@
 /* The list of engines a node serves (see node_engine.h). This is the one
  * place an engine implementation is plugged in: add its constructor here.
- * Until the HTS engine (node/engine/) lands, a node serves no engine: it
- * still registers with gateways, answers ListEngines with an empty list and
- * Synthesize with FAILED_PRECONDITION "no engine loaded". */
+ * Today: the HTS engine when voice_path names a .htsvoice; no engine when
+ * voice_path is empty (the node still registers with the gateways, answers
+ * ListEngines with an empty list and Synthesize with FAILED_PRECONDITION
+ * "no engine loaded"). */
 #include "node/node_engine.h"
 
 #include "common/log.h"
+#include "node/hts_node_engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+bool ss_node_engines_cuda_ready(void)
+{
+    /* kernels/cuda has no implementation yet: the engine runs on the CPU
+     * kernels even where a GPU is present. Return true once it does. */
+    return false;
+}
 
 int ss_node_engines_load(const ss_config *cfg, const char *kernels, ss_node_engine ***out,
                          size_t *n, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
     *out = NULL;
     *n = 0;
     const char *voice_path = ss_config_str(cfg, "voice_path");
-    if (voice_path[0])
-        ss_warn(NULL, "no engine implementation is built into this node yet; voice_path %s "
-                "not loaded, serving no engine (kernels %s)", voice_path, kernels);
-    else
+    if (!voice_path[0]) {
         ss_info(NULL, "voice_path is empty: serving no engine");
+        return 0;
+    }
+    ss_node_engine **list = calloc(1, sizeof *list);
+    if (!list) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    list[0] = ss_hts_node_engine_new(voice_path, kernels, err, errlen);
+    if (!list[0]) {
+        free(list);
+        return -1;
+    }
+    ss_info(NULL, "engine %s (%s %s) loaded from %s, %u Hz, kernels %s", list[0]->info.engine_id,
+            list[0]->info.kind, list[0]->info.version, voice_path, list[0]->info.sample_rate, kernels);
+    *out = list;
+    *n = 1;
     return 0;
 }
 

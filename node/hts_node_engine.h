@@ -1,0 +1,16 @@
+/* The HTS speech engine (node/engine/) behind the node's engine interface
+ * (node/node_engine.h): text -> front end -> labels -> ss_synthesize,
+ * sentence by sentence, phrase by phrase (stream mode), chunks converted to
+ * s16 and handed to the node's sink as they are vocoded. */
+#ifndef SS_NODE_HTS_NODE_ENGINE_H
+#define SS_NODE_HTS_NODE_ENGINE_H
+
+#include "node/node_engine.h"
+
+#include <stddef.h>
+
+/* Loads the .htsvoice at voice_path and the text front end. NULL + err. */
+ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kernels, char *err,
+                                       size_t errlen);
+
+#endif
