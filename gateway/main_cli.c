@@ -1,6 +1,8 @@
 /* scaispeak: the command-line tool. Dispatches the first argument to a
  * subcommand; each subcommand lives in its own file and owns its flags. */
 #include "gateway/cli.h"
+#include "node/engine/cli_labels.h"
+#include "node/engine/cli_synth.h"
 
 #include "common/config.h"
 #include "common/log.h"
@@ -13,7 +15,11 @@ static int usage(FILE *out)
     fprintf(out, "usage: scaispeak <command> [options]\n"
                  "commands:\n"
                  "  config [--markdown]   print the configuration reference\n"
-                 "  nodes [--json]        list the nodes the gateway knows (operator token)\n");
+                 "  nodes [--json]        list the nodes the gateway knows (operator token)\n"
+                 "  labels --text T | -f FILE   print HTS full-context labels (text front end)\n"
+                 "  synth  --text T | -f FILE | --labels FILE -o out.wav [--speed X] [--pitch N]\n"
+                 "         [--rate HZ]    run the engine locally, no server\n"
+                 "run 'scaispeak <command> --help' for a command's options\n");
     return out == stderr ? 2 : 0;
 }
 
@@ -32,8 +38,17 @@ int main(int argc, char **argv)
         ss_config_free(cfg);
         return 0;
     }
-    if (strcmp(argv[1], "nodes") == 0)
-        return ss_cli_nodes(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"nodes", ss_cli_nodes},
+        {"labels", ss_cli_labels},
+        {"synth", ss_cli_synth},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "scaispeak: unknown command '%s'\n", argv[1]);
     return usage(stderr);
 }
