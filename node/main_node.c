@@ -174,11 +174,13 @@ int main(int argc, char **argv)
     if (!hb)
         goto out;
 
+    char metrics_desc[32] = "off";
+    if (mport > 0)
+        snprintf(metrics_desc, sizeof metrics_desc, "port %ld", mport);
     ss_info(NULL, "scaispeak-node %s (%s) serving TtsNode on %s, address %s, %zu engine(s), "
-            "slots %d, queue_depth %d, kernels %s, metrics %s%ld, gateways %s",
+            "slots %d, queue_depth %d, kernels %s, metrics %s, gateways %s",
             node.node_id, SS_NODE_VERSION, listen, node.address, node.nengines, node.slots,
-            node.queue_depth, node.kernels, mport > 0 ? "port " : "off", mport > 0 ? mport : 0L,
-            ss_config_str(cfg, "gateways"));
+            node.queue_depth, node.kernels, metrics_desc, ss_config_str(cfg, "gateways"));
 
     int sig = 0;
     while (sigwait(&stop_set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
