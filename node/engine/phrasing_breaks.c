@@ -73,6 +73,7 @@ static int ends_with(const char *t, const char *suf)
 static int verb_like(const ss_sentence *s, size_t i)
 {
     const ss_word *w = &s->words[i];
+    if (w->text[0] == '\'') return 0; /* split-off possessive "'s" */
     if (gpos_is(w, "aux") || gpos_is(w, "md")) return 1;
     if (!gpos_is(w, "content")) return 0;
     if (is_irregular_past(w->text)) return 1;
