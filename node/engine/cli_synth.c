@@ -11,6 +11,7 @@
  * phrase (same path as the node daemon's streaming) and --timestamps prints
  * the phone and word times to stdout. The WAV (16-bit PCM) is written with
  * libsndfile. */
+#include "node/engine/cli_synth.h"
 #include "node/engine/engine.h"
 #include "node/engine/frontend.h"
 
@@ -23,7 +24,6 @@
 
 #define DEFAULT_VOICE "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice"
 
-int ss_cli_synth(int argc, char **argv);
 
 static int usage(void)
 {
