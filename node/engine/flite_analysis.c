@@ -220,6 +220,7 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         w->pause_ms = tokens[i].pause_ms;
         w->rate = tokens[i].rate;
         w->pitch_st = tokens[i].pitch_st;
+        w->emphasis = tokens[i].emphasis;
         out->n_words++;
     }
 

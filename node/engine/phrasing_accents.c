@@ -90,7 +90,11 @@ static const char *feature(const char *name, void *ctx, char *buf, int len)
 {
     const feat_ctx *c = ctx;
     int w = c->s->syls[c->syl].word;
-    if (strstr(name, "EMPH")) return "0";
+    if (strstr(name, "EMPH")) { /* SSML <emphasis>, festival's Token EMPH feature */
+        int i = c->syl + (name[0] == 'n' ? 1 : name[0] == 'p' ? -1 : 0);
+        if (i < 0 || i >= (int)c->s->n_syls) return "0";
+        return c->s->words[c->s->syls[i].word].emphasis ? "1" : "0";
+    }
     if (!strcmp(name, "R:SylStructure.parent.gpos")) return word_gpos(c->s, w);
     static const char wp[] = "R:SylStructure.parent.R:Word.";
     if (!strncmp(name, wp, sizeof wp - 1)) {

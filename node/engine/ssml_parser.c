@@ -22,6 +22,7 @@ typedef struct {
     double rate, pitch_st;
     ss_read_as mode;
     int skip_text;     /* inside sub/phoneme: text replaced */
+    int emphasis;      /* inside <emphasis> */
 } frame;
 
 typedef struct {
@@ -221,6 +222,7 @@ static void apply_prosody(ss_token_list *l, size_t from, const frame *f)
     for (size_t i = from; i < l->n; i++) {
         l->v[i].rate = f->rate;
         l->v[i].pitch_st = f->pitch_st;
+        l->v[i].emphasis = f->emphasis;
     }
 }
 
@@ -347,6 +349,9 @@ int ss_ssml_to_tokens(const char *t, size_t len, ss_token_list *out, char *err, 
             if (get_attr(t, body_a, body_b, "pitch", attr, sizeof attr)) nf.pitch_st = parse_pitch(attr, nf.pitch_st);
             if (nf.rate < 0.25) nf.rate = 0.25;
             if (nf.rate > 4) nf.rate = 4;
+        } else if (!strcmp(name, "emphasis")) {
+            nf.emphasis = !(get_attr(t, body_a, body_b, "level", attr, sizeof attr) &&
+                            (!strcmp(attr, "none") || !strcmp(attr, "reduced")));
         } else if (!strcmp(name, "say-as")) {
             if (get_attr(t, body_a, body_b, "interpret-as", attr, sizeof attr)) {
                 if (!strcmp(attr, "characters") || !strcmp(attr, "spell-out") || !strcmp(attr, "verbatim")) nf.mode = SS_READ_CHARACTERS;

@@ -1,8 +1,9 @@
 /* SSML subset -> normalised tokens. Elements: speak, p, s, break (time,
  * strength), prosody (rate, pitch), say-as (interpret-as characters,
  * spell-out, cardinal, number, ordinal, date, telephone), sub (alias),
- * phoneme (alphabet x-cmu / arpabet / cmu, and ipa for common English IPA).
- * Unknown elements are skipped with their text kept (emphasis, voice, mark,
+ * phoneme (alphabet x-cmu / arpabet / cmu, and ipa for common English IPA),
+ * emphasis (an accent on the word, as festival's EMPH).
+ * Unknown elements are skipped with their text kept (voice, mark, audio,
  * ...); unknown attributes are ignored. Entities &amp; &lt; &gt; &quot;
  * &apos; and numeric &#..; are decoded. Our own small XML reader: no
  * external dependency, no recursion (an explicit stack, depth <= 64).

@@ -709,6 +709,44 @@ int ss_normalize(const char *text, size_t len, const size_t *offmap, size_t base
                 }
             }
         }
+        /* decades: 1990s, 1900s, '90s */
+        {
+            const char *d = s;
+            size_t dn = core_n;
+            if (dn == 4 && d[0] == '\'') d++, dn--;
+            if ((dn == 5 || dn == 3) && (d[dn - 1] == 's' || d[dn - 1] == 'S') && all_digits(d, dn - 1) &&
+                d[dn - 2] == '0') {
+                if (dn == 5) ss_say_year(&b, d, 4);
+                else ss_say_cardinal(&b, d, 2);
+                /* Pluralise the last word: ninety -> nineties, hundred -> hundreds. */
+                if (!b.overflow && b.len + 4 < b.cap) {
+                    if (b.len > 1 && b.buf[b.len - 1] == 'y') { strcpy(b.buf + b.len - 1, "ies"); b.len += 2; }
+                    else { strcpy(b.buf + b.len, "s"); b.len += 1; }
+                }
+                emit_wb(&e, &b, s0, s1);
+                goto done;
+            }
+        }
+        /* simple fractions: 1/2, 3/4, 2/3 (24/7 and others: both numbers) */
+        {
+            const char *sl = memchr(s, '/', core_n);
+            if (sl && sl > s && all_digits(s, (size_t)(sl - s)) && sl - s <= 2 &&
+                all_digits(sl + 1, core_n - (size_t)(sl + 1 - s)) && core_n - (size_t)(sl + 1 - s) <= 2) {
+                int num = atoi(s), den = atoi(sl + 1);
+                static const char *const DEN1[] = {"", "", "half", "third", "quarter", "fifth",
+                                                   "sixth", "seventh", "eighth", "ninth", "tenth"};
+                static const char *const DENN[] = {"", "", "halves", "thirds", "quarters", "fifths",
+                                                   "sixths", "sevenths", "eighths", "ninths", "tenths"};
+                ss_say_cardinal(&b, s, (size_t)(sl - s));
+                if (den >= 2 && den <= 10 && num >= 1 && num < den) {
+                    ss_wb_add(&b, num == 1 ? DEN1[den] : DENN[den]);
+                } else {
+                    ss_say_cardinal(&b, sl + 1, core_n - (size_t)(sl + 1 - s));
+                }
+                emit_wb(&e, &b, s0, s1);
+                goto done;
+            }
+        }
         /* ordinal 1st 22nd */
         {
             size_t dl = 0;

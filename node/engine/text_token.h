@@ -19,6 +19,7 @@ typedef struct {
     char *phones;         /* explicit pronunciation "hh ax0 l ow1" or NULL */
     double rate;          /* SSML prosody rate factor (1 = default) */
     double pitch_st;      /* SSML prosody pitch, semitones */
+    int emphasis;         /* inside SSML <emphasis> (not level="none"/"reduced") */
 } ss_token;
 
 typedef struct {

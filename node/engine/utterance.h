@@ -48,6 +48,7 @@ typedef struct {
     int pause_ms;           /* explicit pause after (SSML break), 0 none */
     double rate;            /* SSML prosody: 1.0 = default speaking rate */
     double pitch_st;        /* SSML prosody: pitch shift in semitones */
+    int emphasis;           /* SSML <emphasis>: forces a pitch accent (festival's EMPH) */
 } ss_word;
 
 typedef struct {

@@ -1,6 +1,7 @@
 /* Front end under hostile input: clear errors or sensible speech, never a
  * crash or a hang; plus SSML, lexicon and structure checks. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,4 +192,89 @@ Test(frontend, ipa_conversion)
     char out[128], err[128];
     cr_assert_eq(ss_ipa_to_arpabet("h\xc9\x99\xcb\x88lo\xca\x8a", out, sizeof out, err, sizeof err), 0, "%s", err);
     cr_expect_str_eq(out, "hh ax0 l ow1");
+}
+
+Test(frontend, emphasis_forces_an_accent)
+{
+    /* "of" is never accented by the tree; inside <emphasis> it is (EMPH). */
+    const char *plain = "<speak>The juice of lemons.</speak>";
+    const char *emph = "<speak>The juice <emphasis>of</emphasis> lemons.</speak>";
+    ss_utterance *a = ok(plain, strlen(plain), NULL), *b = ok(emph, strlen(emph), NULL);
+    const ss_sentence *sa = &a->sentences[0], *sb = &b->sentences[0];
+    cr_assert_str_eq(sa->words[2].text, "of");
+    cr_expect_eq(sa->syls[sa->words[2].first_syl].accented, 0);
+    cr_expect_eq(sb->syls[sb->words[2].first_syl].accented, 1);
+    cr_expect_str_eq(sb->syls[sb->words[2].first_syl].accent, "H*");
+    ss_utterance_free(a);
+    ss_utterance_free(b);
+}
+
+Test(frontend, long_unpunctuated_text_gets_phrase_breaks)
+{
+    const char *t = "the man in the blue coat walked along the river with his old dog on a "
+                    "cold morning in the early spring of the year before the war";
+    ss_utterance *u = ok(t, strlen(t), NULL);
+    cr_assert_eq(u->n_sentences, 1);
+    cr_expect_geq(u->sentences[0].n_phrases, 2);
+    for (size_t p = 0; p < u->sentences[0].n_phrases; p++)
+        cr_expect_leq(u->sentences[0].phrases[p].n_words, 13);
+    ss_utterance_free(u);
+}
+
+typedef struct {
+    const char *text;
+    char *joined;
+} thread_job;
+
+static char *all_labels(ss_utterance *u)
+{
+    size_t n = 1;
+    for (size_t s = 0; s < u->n_sentences; s++)
+        for (size_t i = 0; i < u->sentences[s].n_phones; i++) n += strlen(u->sentences[s].labels[i]) + 1;
+    char *out = calloc(n, 1);
+    for (size_t s = 0; s < u->n_sentences; s++)
+        for (size_t i = 0; i < u->sentences[s].n_phones; i++) {
+            strcat(out, u->sentences[s].labels[i]);
+            strcat(out, "\n");
+        }
+    return out;
+}
+
+static void *analyze_many(void *arg)
+{
+    thread_job *j = arg;
+    for (int k = 0; k < 20; k++) {
+        ss_utterance *u = NULL;
+        char err[256];
+        if (ss_frontend_analyze(fe, j->text, strlen(j->text), NULL, &u, err, sizeof err)) return NULL;
+        char *l = all_labels(u);
+        ss_utterance_free(u);
+        if (j->joined && strcmp(j->joined, l) != 0) { free(l); return NULL; }
+        free(j->joined);
+        j->joined = l;
+    }
+    return arg;
+}
+
+Test(frontend, concurrent_analysis_gives_the_same_labels)
+{
+    const char *texts[4] = {"The birch canoe slid on the smooth planks.", "It's 10:30 a.m. on Jan. 3, 2024.",
+                            "Call Dr. Smith at 555-123-4567, please.", "The soft cushion broke the man's fall."};
+    pthread_t th[4];
+    thread_job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (thread_job){texts[i], NULL};
+        pthread_create(&th[i], NULL, analyze_many, &jobs[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        cr_expect_not_null(r, "thread %d saw different labels or an error", i);
+        ss_utterance *u = ok(texts[i], strlen(texts[i]), NULL);
+        char *single = all_labels(u);
+        cr_expect_str_eq(jobs[i].joined ? jobs[i].joined : "", single);
+        free(single);
+        free(jobs[i].joined);
+        ss_utterance_free(u);
+    }
 }

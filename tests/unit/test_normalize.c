@@ -50,6 +50,11 @@ static const norm_case NUMBERS[] = {
     {"007", "zero zero seven"},
     {"version 2.0", "version two point zero"},
     {"1000000", "one million"},
+    {"the 1990s", "the nineteen nineties"},
+    {"'80s", "eighties"},
+    {"1/2", "one half"},
+    {"3/4", "three quarters"},
+    {"24/7", "twenty four seven"},
 };
 Test(normalize, numbers) { RUN(NUMBERS); }
 
