@@ -558,9 +558,16 @@ int ss_htsvoice_stream_index(const ss_htsvoice *v, const char *name)
 const float *ss_voice_model_lookup(const ss_voice_model *m, int state, const char *label,
                                    size_t label_len, char *err, size_t errlen)
 {
+    return ss_voice_model_lookup_memo(m, state, label, label_len, NULL, err, errlen);
+}
+
+const float *ss_voice_model_lookup_memo(const ss_voice_model *m, int state, const char *label,
+                                        size_t label_len, unsigned char *memo, char *err,
+                                        size_t errlen)
+{
     size_t ti;
     int pdf;
-    if (ss_tree_set_search(&m->trees, state, label, label_len, &ti, &pdf) != 0) {
+    if (ss_tree_set_search_memo(&m->trees, state, label, label_len, memo, &ti, &pdf) != 0) {
         /* HTS falls back to the first tree when no tree's head matches */
         const ss_tree_set *ts = &m->trees;
         int any = 0;

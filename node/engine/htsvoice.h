@@ -67,6 +67,10 @@ int ss_htsvoice_stream_index(const ss_htsvoice *v, const char *name);
  * floats, or NULL when no tree serves (message in err). */
 const float *ss_voice_model_lookup(const ss_voice_model *m, int state, const char *label,
                                    size_t label_len, char *err, size_t errlen);
+/* Same with a question-answer memo (model_tree.h); memo may be NULL. */
+const float *ss_voice_model_lookup_memo(const ss_voice_model *m, int state, const char *label,
+                                        size_t label_len, unsigned char *memo, char *err,
+                                        size_t errlen);
 
 /* false when the label matches a GV_OFF_CONTEXT pattern. */
 bool ss_htsvoice_gv_on(const ss_htsvoice *v, const char *label, size_t label_len);

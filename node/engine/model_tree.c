@@ -403,6 +403,12 @@ void ss_tree_set_free(ss_tree_set *ts)
 int ss_tree_set_search(const ss_tree_set *ts, int state, const char *label, size_t label_len,
                        size_t *tree_index, int *pdf_index)
 {
+    return ss_tree_set_search_memo(ts, state, label, label_len, NULL, tree_index, pdf_index);
+}
+
+int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label, size_t label_len,
+                            unsigned char *memo, size_t *tree_index, int *pdf_index)
+{
     for (size_t i = 0; i < ts->ntrees; i++) {
         const ss_tree *t = &ts->trees[i];
         if (t->state != state)
@@ -420,7 +426,15 @@ int ss_tree_set_search(const ss_tree_set *ts, int state, const char *label, size
         int pos = 0;
         for (;;) {
             const ss_tree_node *n = &t->nodes[pos];
-            int next = ss_question_match(&ts->questions[n->question], label, label_len) ? n->yes : n->no;
+            int yes;
+            if (memo && memo[n->question]) {
+                yes = memo[n->question] == 2;
+            } else {
+                yes = ss_question_match(&ts->questions[n->question], label, label_len);
+                if (memo)
+                    memo[n->question] = yes ? 2 : 1;
+            }
+            int next = yes ? n->yes : n->no;
             if (next < 0) {
                 *pdf_index = -next;
                 return 0;

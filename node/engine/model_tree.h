@@ -47,4 +47,10 @@ void ss_tree_set_free(ss_tree_set *ts);
 int ss_tree_set_search(const ss_tree_set *ts, int state, const char *label, size_t label_len,
                        size_t *tree_index, int *pdf_index);
 
+/* Same, remembering answers in memo[nquestions] (0 = not asked yet, 1 = no,
+ * 2 = yes). The caller zeroes memo for each new label; the state trees of
+ * one label share most questions, so each is evaluated once per label. */
+int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label, size_t label_len,
+                            unsigned char *memo, size_t *tree_index, int *pdf_index);
+
 #endif

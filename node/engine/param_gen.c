@@ -90,6 +90,7 @@ void ss_acoustic_seq_free(ss_acoustic_seq *s)
 int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
                        double pitch_semitones, ss_acoustic_seq *out, char *err, size_t errlen)
 {
+    unsigned char *memo = NULL;
     memset(out, 0, sizeof *out);
     if (n == 0) {
         snprintf(err, errlen, "no labels");
@@ -121,7 +122,24 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
             goto oom;
     }
     char e2[200];
+    /* per-label question memos: one for durations, one per stream */
+    size_t memo_len[1 + SS_VOICE_MAX_STREAMS];
+    size_t memo_total = 0;
+    memo_len[0] = v->dur.trees.nquestions;
+    memo_total += memo_len[0];
+    for (int s = 0; s < v->nstreams; s++) {
+        memo_len[1 + s] = v->streams[s].pdf.trees.nquestions;
+        memo_total += memo_len[1 + s];
+    }
+    memo = malloc(memo_total + 1);
+    unsigned char *memo_of[1 + SS_VOICE_MAX_STREAMS];
+    if (!memo)
+        goto oom;
+    memo_of[0] = memo;
+    for (int s = 0; s < v->nstreams; s++)
+        memo_of[1 + s] = memo_of[s] + memo_len[s];
     for (size_t i = 0; i < n; i++) {
+        memset(memo, 0, memo_total);
         if (!lines[i]) {
             snprintf(err, errlen, "label %zu is NULL", i + 1);
             goto fail;
@@ -136,7 +154,7 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
         if (!out->labels[i])
             goto oom;
         const char *lab = out->labels[i];
-        const float *d = ss_voice_model_lookup(&v->dur, 2, lab, len, e2, sizeof e2);
+        const float *d = ss_voice_model_lookup_memo(&v->dur, 2, lab, len, memo_of[0], e2, sizeof e2);
         if (!d) {
             snprintf(err, errlen, "duration model, label %zu: %s", i + 1, e2);
             goto fail;
@@ -152,7 +170,7 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
             for (int s = 0; s < v->nstreams; s++) {
                 const ss_voice_stream *vs = &v->streams[s];
                 ss_stream_seq *ss = &out->streams[s];
-                const float *p = ss_voice_model_lookup(&vs->pdf, (int)k + 2, lab, len, e2, sizeof e2);
+                const float *p = ss_voice_model_lookup_memo(&vs->pdf, (int)k + 2, lab, len, memo_of[1 + s], e2, sizeof e2);
                 if (!p) {
                     snprintf(err, errlen, "stream %s, label %zu: %s", vs->name, i + 1, e2);
                     goto fail;
@@ -167,6 +185,8 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
             }
         }
     }
+    free(memo);
+    memo = NULL;
     for (int s = 0; s < v->nstreams; s++) {
         const ss_voice_stream *vs = &v->streams[s];
         ss_stream_seq *ss = &out->streams[s];
@@ -207,6 +227,7 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
 oom:
     snprintf(err, errlen, "out of memory");
 fail:
+    free(memo);
     ss_acoustic_seq_free(out);
     return -1;
 }

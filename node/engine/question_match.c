@@ -88,7 +88,8 @@ bool ss_pattern_match(const ss_pattern *p, const char *label, size_t label_len)
     case SS_PAT_SUFFIX:
         return label_len >= p->len && memcmp(label + label_len - p->len, p->text, p->len) == 0;
     case SS_PAT_SUBSTR:
-        return p->len == 0 || memmem(label, label_len, p->text, p->len) != NULL;
+        return p->len == 0 || (label[label_len] == '\0' ? strstr(label, p->text) != NULL
+                                                         : memmem(label, label_len, p->text, p->len) != NULL);
     case SS_PAT_GLOB:
     default:
         return ss_glob_match(p->text, label);

@@ -38,6 +38,8 @@ typedef struct {
 /* Compiles one glob pattern. 0 ok, -1 out of memory. */
 int ss_pattern_compile(const char *glob, ss_pattern *out, char *err, size_t errlen);
 void ss_pattern_free(ss_pattern *p);
+/* label must be a NUL-terminated string of length label_len (the general
+ * glob and the substring search read up to the terminator). */
 bool ss_pattern_match(const ss_pattern *p, const char *label, size_t label_len);
 
 /* True when any pattern of q matches. */
