@@ -1,5 +1,6 @@
 /* Unit tests for the node's in-process pieces: admission (work pool), label
- * parsing, the voice cache. */
+ * parsing, the voice cache, the GPU probe. */
+#include "kernels/device_probe.h"
 #include "node/labels.h"
 #include "node/voice_cache.h"
 #include "node/work_pool.h"
@@ -193,4 +194,24 @@ Test(node_voice_cache, put_acquire_evict_idempotent)
     cr_assert_eq(atomic_load(&freed), 4, "a refused value is freed");
     ss_voice_cache_free(c);
     cr_assert_eq(atomic_load(&freed), 5);
+}
+
+/* --- device probe: either a described GPU or a stated reason for none */
+
+Test(node_device_probe, facts_are_consistent)
+{
+    ss_device_facts f;
+    memset(&f, 0x5a, sizeof f);
+    ss_device_probe(&f);
+    if (f.present) {
+        cr_assert_gt(f.count, 0);
+        cr_assert_gt(strlen(f.name), 0);
+        cr_assert_gt(f.memory_total_mb, 0);
+        cr_assert_leq(f.memory_used_mb, f.memory_total_mb);
+        cr_assert_eq(f.reason[0], 0);
+    } else {
+        cr_assert_gt(strlen(f.reason), 0, "no GPU and no reason");
+        cr_assert_eq(f.count, 0);
+        cr_assert_eq(f.memory_total_mb, 0);
+    }
 }
