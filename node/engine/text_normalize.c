@@ -129,9 +129,9 @@ static int decode_utf8(const unsigned char *p, size_t n, unsigned *cp)
 
 static int clean_text(const char *text, size_t len, const size_t *offmap, size_t base, cleaned *c)
 {
-    /* Worst case: one input byte becomes 4 bytes (" -- "). */
-    c->s = malloc(len * 4 + 1);
-    c->off = malloc((len * 4 + 1) * sizeof(size_t));
+    /* Worst case: a 2-byte character becomes 12 bytes ("÷" -> " divided by "). */
+    c->s = malloc(len * 6 + 16);
+    c->off = malloc((len * 6 + 16) * sizeof(size_t));
     c->n = 0;
     if (!c->s || !c->off) return -1;
     const unsigned char *p = (const unsigned char *)text;

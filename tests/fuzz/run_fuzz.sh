@@ -20,7 +20,9 @@ for t in normalize ssml; do
     cp "$root/tests/fuzz/corpus_$t"/* "$out/corpus_$t/" 2>/dev/null || true
     echo "== fuzz_$t for ${secs}s"
     (cd "$out" && ./fuzz_$t -max_total_time="$secs" -max_len=4096 -timeout=5 "corpus_$t" 2>&1 | tail -n 3) || rc=1
-    ls "$out"/crash-* "$out"/timeout-* "$out"/leak-* 2>/dev/null && rc=1
+    for f in "$out"/crash-* "$out"/timeout-* "$out"/leak-* "$out"/oom-*; do
+        [ -e "$f" ] && { echo "reproducer: $f"; rc=1; }
+    done
 done
 echo "run_fuzz: $( [ $rc -eq 0 ] && echo PASS || echo "FAIL (reproducers in $out)")"
 exit $rc

@@ -167,6 +167,8 @@ static const norm_case UNICODE_MISC[] = {
     {"well-known", "well known"},
     {"don't", "don't"},
     {"Hello. World!", "hello world"},
+    {"6\xc3\xb7" "3\xc3\x97" "2", "six divided by three times two"},
+    {"\xc3\xb7\xc3\xb7\xc3\xb7\xc3\xb7", "divided by divided by divided by divided by"},
     {"   ", ""},
     {"", ""},
 };
