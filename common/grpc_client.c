@@ -250,6 +250,9 @@ struct ss_grpc_evcall {
     int pending;
     bool status_received;
     bool stop_messages; /* cancelled by us: deliver no more messages */
+    bool paused;        /* the caller asked for no more messages for now */
+    bool recv_armed;    /* a RECV_MESSAGE batch is out */
+    bool end_of_stream; /* the server sent its last message */
     grpc_status_code code;
     grpc_slice details;
     grpc_metadata md[2];
@@ -335,6 +338,10 @@ static void maybe_complete(ss_grpc_evcall *c)
 {
     if (!c->status_received || c->pending != 0)
         return;
+    /* Paused: messages may still wait in the transport; the status follows
+     * them after resume (a cancel ends the wait). */
+    if (c->paused && !c->stop_messages && !c->end_of_stream)
+        return;
     size_t n = GRPC_SLICE_LENGTH(c->details);
     char *msg = malloc(n + 1);
     if (msg) {
@@ -351,13 +358,17 @@ static void maybe_complete(ss_grpc_evcall *c)
 
 static void start_recv_message(ss_grpc_evcall *c)
 {
+    if (c->recv_armed || c->end_of_stream || c->stop_messages)
+        return;
     grpc_op op;
     memset(&op, 0, sizeof op);
     op.op = GRPC_OP_RECV_MESSAGE;
     op.data.recv_message.recv_message = &c->recv_buf;
     c->pending++;
+    c->recv_armed = true;
     if (grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL) != GRPC_CALL_OK) {
         c->pending--;
+        c->recv_armed = false;
         grpc_call_cancel(c->call, NULL);
     }
 }
@@ -368,13 +379,14 @@ static void handle_completion(evtag *tag, bool ok)
     c->pending--;
     switch (tag->kind) {
     case EVTAG_START:
-        if (ok)
+        if (ok && !c->paused)
             start_recv_message(c);
         break;
     case EVTAG_STATUS:
         c->status_received = true;
         break;
     case EVTAG_MESSAGE:
+        c->recv_armed = false;
         if (ok && c->recv_buf) {
             uint8_t *bytes = NULL;
             size_t len = 0;
@@ -387,12 +399,15 @@ static void handle_completion(evtag *tag, bool ok)
                 grpc_call_cancel(c->call, NULL);
             }
             if (!c->stop_messages) {
-                /* Keep a reception going while the callback runs so a cancel
-                 * from inside it still finds the call alive. */
-                start_recv_message(c);
+                /* The callback may pause or cancel; the next reception is
+                 * armed after it, unless it did. */
                 c->on_message(c->user, bytes, len);
+                if (!c->paused)
+                    start_recv_message(c);
             }
             free(bytes);
+        } else {
+            c->end_of_stream = true;
         }
         break;
     }
@@ -568,6 +583,18 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
         grpc_call_cancel(c->call, NULL);
     }
     return c;
+}
+
+void ss_grpc_evcall_pause(ss_grpc_evcall *c)
+{
+    c->paused = true;
+}
+
+void ss_grpc_evcall_resume(ss_grpc_evcall *c)
+{
+    c->paused = false;
+    start_recv_message(c);
+    maybe_complete(c);
 }
 
 void ss_grpc_evcall_cancel(ss_grpc_evcall *c)

@@ -80,6 +80,15 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
                                      ss_grpc_on_status on_status, void *user,
                                      char *err, size_t errlen);
 
+/* Flow control (loop thread, before on_status): after pause no further
+ * on_message is delivered and gRPC's flow-control window soon blocks the
+ * server's writes; resume asks for the next message. While paused, on_status
+ * is held back too (messages may still wait in the transport), until resume
+ * or cancel. resume may deliver on_status from inside it when the call had
+ * already ended. */
+void ss_grpc_evcall_pause(ss_grpc_evcall *call);
+void ss_grpc_evcall_resume(ss_grpc_evcall *call);
+
 /* Cancels the call (loop thread, before its on_status). on_status follows
  * with CANCELLED, from the loop, never from inside this function. */
 void ss_grpc_evcall_cancel(ss_grpc_evcall *call);

@@ -241,11 +241,14 @@ typedef struct {
     char msg[128];
     ss_grpc_evcall *call;
     int cancel_after;  /* cancel after this many messages (0: never) */
+    int pause_after;   /* pause after this many messages (0: never) */
 } ev_result;
 
 static void ev_on_message(void *user, const uint8_t *m, size_t len)
 {
     ev_result *r = user;
+    if (r->pause_after && r->nmsg + 1 == r->pause_after)
+        ss_grpc_evcall_pause(r->call);
     if (r->nmsg < 32)
         snprintf(r->got[r->nmsg], sizeof r->got[0], "%.*s", (int)len, (const char *)m);
     r->nmsg++;
@@ -440,6 +443,36 @@ Test(grpc_loop, shutdown_grace_cancels_hanging_stream)
         run_loop(base, 100);
     cr_assert_eq(r.status_calls, 1);
     cr_assert_neq(r.code, GRPC_STATUS_OK);
+    ss_grpc_evclient_free(cl);
+    event_base_free(base);
+    ss_grpc_channel_free(ch);
+    ss_grpc_server_free(srv);
+}
+
+Test(grpc_loop, bridge_pause_holds_messages_and_status_until_resume)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    ss_grpc_channel *ch = channel_to(srv);
+    struct event_base *base = new_base();
+    char err[256];
+    ss_grpc_evclient *cl = ss_grpc_evclient_new(base, err, sizeof err);
+    ev_result r = {.base = base, .pause_after = 2};
+    r.call = ss_grpc_evcall_start(cl, ch, COUNT, NULL, 5000, (const uint8_t *)"7", 1, true,
+                                  ev_on_message, ev_on_status, &r, err, sizeof err);
+    cr_assert_not_null(r.call, "%s", err);
+    cr_assert(wait_stream_done(3000), "the server could not finish its writes");
+    for (int i = 0; i < 5; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.nmsg, 2, "messages delivered while paused");
+    cr_assert_eq(r.status_calls, 0, "status delivered while messages are held");
+    ss_grpc_evcall_resume(r.call);
+    for (int i = 0; i < 50 && r.status_calls == 0; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 7, "messages lost across the pause");
+    cr_assert_str_eq(r.got[6], "6");
     ss_grpc_evclient_free(cl);
     event_base_free(base);
     ss_grpc_channel_free(ch);
