@@ -28,11 +28,19 @@ size_t ss_kern_mlpg_workspace(size_t max_length)
     return max_length * (WIDTH + 2);
 }
 
-static double win_coef(const ss_mlpg_windows *w, int i, int shift)
+/* Window coefficients padded with zeros: pad[w][x + 1] for x in -1..3 is the
+ * weight of offset x (0 outside the window), so the loops below need no
+ * range tests. Zero weights are skipped exactly where HTS skips them, which
+ * keeps the sums (and the results) identical to HTS's. */
+typedef struct {
+    double pad[SS_MLPG_MAX_WIN][5];
+} padded_windows;
+
+static void pad_windows(const ss_mlpg_windows *w, padded_windows *p)
 {
-    if (shift < w->left[i] || shift > w->right[i])
-        return 0.0;
-    return w->coef[i][shift + 1];
+    for (int i = 0; i < w->nwin; i++)
+        for (int x = -1; x <= 3; x++)
+            p->pad[i][x + 1] = (x >= w->left[i] && x <= w->right[i]) ? w->coef[i][x + 1] : 0.0;
 }
 
 static void build_normal_equations(const ss_mlpg_windows *w, const ss_mlpg_problem *p,
@@ -40,24 +48,32 @@ static void build_normal_equations(const ss_mlpg_windows *w, const ss_mlpg_probl
 {
     const size_t T = p->length;
     const int nw = w->nwin;
+    padded_windows pw;
+    pad_windows(w, &pw);
     for (size_t t = 0; t < T; t++) {
-        wum[t] = 0.0;
-        wuw[t][0] = wuw[t][1] = wuw[t][2] = 0.0;
+        double um = 0.0, u0 = 0.0, u1 = 0.0, u2 = 0.0;
         for (int i = 0; i < nw; i++) {
+            const double *c = pw.pad[i] + 1; /* c[x], x in -1..3 */
             for (int shift = w->left[i]; shift <= w->right[i]; shift++) {
                 long ts = (long)t + shift;
-                double cm = win_coef(w, i, -shift);
+                double cm = c[-shift];
                 if (ts < 0 || ts >= (long)T || cm == 0.0)
                     continue;
                 double wu = cm * p->ivar[(size_t)ts * nw + i];
-                wum[t] += wu * p->mean[(size_t)ts * nw + i];
-                for (int j = 0; j < WIDTH && t + (size_t)j < T; j++) {
-                    double cj = win_coef(w, i, j - shift);
-                    if (j <= w->right[i] + shift && cj != 0.0)
-                        wuw[t][j] += wu * cj;
-                }
+                um += wu * p->mean[(size_t)ts * nw + i];
+                double c0 = c[0 - shift], c1 = c[1 - shift], c2 = c[2 - shift];
+                if (c0 != 0.0)
+                    u0 += wu * c0;
+                if (c1 != 0.0 && t + 1 < T)
+                    u1 += wu * c1;
+                if (c2 != 0.0 && t + 2 < T)
+                    u2 += wu * c2;
             }
         }
+        wum[t] = um;
+        wuw[t][0] = u0;
+        wuw[t][1] = u1;
+        wuw[t][2] = u2;
     }
 }
 

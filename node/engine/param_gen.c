@@ -269,6 +269,10 @@ void ss_param_track_free(ss_param_track *t)
 
 /* Solves one stream over frames [f0, f1) (voiced frames only for msd).
  * par receives [T][vlen]; frames[] lists the frames used. */
+/* Dimensions solved per kernel call: bounds the mean/precision buffers to
+ * DIM_BLOCK * T * nwin doubles each whatever the stream's width. */
+#define DIM_BLOCK 8
+
 static int generate_stream(const ss_htsvoice *v, const ss_acoustic_seq *seq, int s, size_t f0,
                            size_t f1, double *par, size_t *frames, size_t *T_out, char *err,
                            size_t errlen)
@@ -285,57 +289,72 @@ static int generate_stream(const ss_htsvoice *v, const ss_acoustic_seq *seq, int
     *T_out = T;
     if (T == 0)
         return 0;
-    double *mean = malloc(vl * T * nw * sizeof(double));
-    double *ivar = malloc(vl * T * nw * sizeof(double));
+    const size_t blk = vl < DIM_BLOCK ? vl : DIM_BLOCK;
+    double *mean = malloc(blk * T * nw * sizeof(double));
+    double *ivar = malloc(blk * T * nw * sizeof(double));
+    unsigned char *inside = malloc(T * nw);
     unsigned char *gvs = ss->gv_mean ? malloc(T) : NULL;
     size_t wlen = ss_kern_mlpg_workspace(T);
     double *work = malloc(wlen * sizeof(double));
-    ss_mlpg_problem *probs = malloc(vl * sizeof *probs);
+    ss_mlpg_problem probs[DIM_BLOCK];
     int rc = -1;
-    if (!mean || !ivar || !work || !probs || (ss->gv_mean && !gvs)) {
+    if (!mean || !ivar || !inside || !work || (ss->gv_mean && !gvs)) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
+    /* Per frame and window: does the window stay inside the range and the
+     * voiced region? (dynamic windows are switched off where not, as HTS) */
     for (size_t t = 0; t < T; t++) {
-        size_t f = frames[t], st = seq->frame_state[f];
+        size_t f = frames[t];
         if (gvs)
-            gvs[t] = seq->gv_on[st];
+            gvs[t] = seq->gv_on[seq->frame_state[f]];
         for (size_t k = 0; k < nw; k++) {
-            int inside = 1;
-            for (int sh = win->left[k]; sh <= win->right[k]; sh++) {
+            int in = 1;
+            for (int sh = win->left[k]; sh <= win->right[k] && in; sh++) {
                 long g = (long)f + sh;
                 if (g < (long)f0 || g >= (long)f1 ||
-                    (ss->msd && !(ss->voiced_weight[seq->frame_state[g]] > 0.5))) {
-                    inside = 0;
-                    break;
-                }
+                    (ss->msd && !(ss->voiced_weight[seq->frame_state[g]] > 0.5)))
+                    in = 0;
             }
-            for (size_t l = 0; l < vl; l++) {
-                size_t m = vl * k + l;
-                mean[(l * T + t) * nw + k] = ss->mean[st * w + m];
-                ivar[(l * T + t) * nw + k] = (inside || k == 0) ? safe_inverse(ss->vari[st * w + m]) : 0.0;
-            }
+            inside[t * nw + k] = (unsigned char)(in || k == 0);
         }
     }
-    for (size_t l = 0; l < vl; l++) {
-        probs[l] = (ss_mlpg_problem){
-            .length = T,
-            .mean = mean + l * T * nw,
-            .ivar = ivar + l * T * nw,
-            .gv_switch = gvs,
-            .gv_mean = ss->gv_mean ? ss->gv_mean[l] : 0.0,
-            .gv_vari = ss->gv_vari ? ss->gv_vari[l] : 0.0,
-            .out = par + l,
-            .out_stride = vl,
-        };
+    for (size_t l0 = 0; l0 < vl; l0 += blk) {
+        size_t nb = vl - l0 < blk ? vl - l0 : blk;
+        for (size_t t = 0; t < T; t++) {
+            size_t st = seq->frame_state[frames[t]];
+            for (size_t b = 0; b < nb; b++) {
+                size_t l = l0 + b;
+                for (size_t k = 0; k < nw; k++) {
+                    size_t m = vl * k + l;
+                    mean[(b * T + t) * nw + k] = ss->mean[st * w + m];
+                    ivar[(b * T + t) * nw + k] = inside[t * nw + k] ? safe_inverse(ss->vari[st * w + m]) : 0.0;
+                }
+            }
+        }
+        for (size_t b = 0; b < nb; b++) {
+            size_t l = l0 + b;
+            probs[b] = (ss_mlpg_problem){
+                .length = T,
+                .mean = mean + b * T * nw,
+                .ivar = ivar + b * T * nw,
+                .gv_switch = gvs,
+                .gv_mean = ss->gv_mean ? ss->gv_mean[l] : 0.0,
+                .gv_vari = ss->gv_vari ? ss->gv_vari[l] : 0.0,
+                .out = par + l,
+                .out_stride = vl,
+            };
+        }
+        if ((rc = ss_kern_mlpg(win, probs, nb, work, wlen, err, errlen)) != 0)
+            goto done;
     }
-    rc = ss_kern_mlpg(win, probs, vl, work, wlen, err, errlen);
+    rc = 0;
 done:
     free(mean);
     free(ivar);
+    free(inside);
     free(gvs);
     free(work);
-    free(probs);
     return rc;
 }
 
