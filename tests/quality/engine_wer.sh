@@ -3,10 +3,11 @@
 # (engine_synth tool = `scaispeak synth`) -> eval_wer.sh (pocketsphinx).
 # Prints the WER; exits 1 when WER > 0.27 (ENGINE.md), 2 on setup errors.
 set -u
+shared=${SCAISPEAK_SHARED:-$(cd "$(dirname "$0")/../../../shared" && pwd)}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${SCAISPEAK_BUILD:-$root/build}
 case "$B" in /*) ;; *) B="$root/$B" ;; esac
-sents=${SENTENCES:-/work/shared/eval/sentences.txt}
+sents=${SENTENCES:-$shared/eval/sentences.txt}
 eval_dir=$(dirname "$sents")
 limit=${WER_LIMIT:-0.27}
 tool="$B/tests/engine_synth"

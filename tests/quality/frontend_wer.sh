@@ -4,9 +4,10 @@
 # synthesiser, Debian htsengine) with the slt voice -> eval_wer.sh.
 # Passes when WER <= 0.26.
 set -eu
+shared=${SCAISPEAK_SHARED:-$(cd "$(dirname "$0")/../../../shared" && pwd)}
 B=${SCAISPEAK_BUILD:-build}
 VOICE=${SS_VOICE:-/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice}
-SENT=/work/shared/eval/sentences.txt
+SENT="$shared/eval/sentences.txt"
 command -v hts_engine >/dev/null || { echo "frontend_wer: hts_engine not installed (apt-get install htsengine)"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -16,7 +17,7 @@ for f in "$tmp"/lab/*.lab; do
     id=$(basename "$f" .lab)
     hts_engine -m "$VOICE" -ow "$tmp/wav/$id.wav" "$f"
 done
-out=$(bash /work/shared/eval/eval_wer.sh "$tmp/wav" "$SENT")
+out=$(bash "$shared/eval/eval_wer.sh" "$tmp/wav" "$SENT")
 echo "$out" | tail -n 3
 wer=$(echo "$out" | tail -n 1 | sed 's/WER=//')
 echo "frontend_wer: WER=$wer (gate 0.26)"
