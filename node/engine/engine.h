@@ -98,6 +98,10 @@ typedef struct {
 
 #define SS_SYNTH_CANCELLED (-2)
 
+/* Most labels one call accepts (about 4 minutes of speech; memory grows
+ * ~12 KiB per label). Callers split longer input by sentence. */
+#define SS_SYNTH_MAX_LABELS 5000
+
 /* 0 ok, -1 error (message in err), SS_SYNTH_CANCELLED. fn may be NULL.
  * out must be released with ss_synth_result_free whatever the result. */
 int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,

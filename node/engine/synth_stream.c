@@ -84,6 +84,10 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
         snprintf(err, errlen, "no labels to synthesize");
         return -1;
     }
+    if (nlabels > SS_SYNTH_MAX_LABELS) {
+        snprintf(err, errlen, "too many labels (%zu > %d): split the input by sentence", nlabels, SS_SYNTH_MAX_LABELS);
+        return -1;
+    }
     for (size_t i = 0; i < nlabels; i++) {
         size_t len;
         if (!labels[i] || !ss_label_name(labels[i], &len)) {

@@ -191,6 +191,13 @@ Test(engine_api, synthesize_and_reject_bad_labels)
     const char *bad[] = {"1 2 3 4 5"};
     cr_assert_eq(ss_synthesize(v, bad, 1, &o, NULL, NULL, &r, err, sizeof err), -1);
     ss_synth_result_free(&r);
+    const char **many = malloc((SS_SYNTH_MAX_LABELS + 1) * sizeof *many);
+    for (size_t i = 0; i <= SS_SYNTH_MAX_LABELS; i++)
+        many[i] = LABELS[1];
+    cr_assert_eq(ss_synthesize(v, many, SS_SYNTH_MAX_LABELS + 1, &o, NULL, NULL, &r, err, sizeof err), -1);
+    cr_assert(strstr(err, "too many labels") != NULL);
+    ss_synth_result_free(&r);
+    free(many);
     o.speed = 0;
     cr_assert_eq(ss_synthesize(v, LABELS, n, &o, NULL, NULL, &r, err, sizeof err), -1);
     ss_synth_result_free(&r);
