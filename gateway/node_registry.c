@@ -74,6 +74,7 @@ json_t *node_object_from_reply(const redisReply *t)
         json_object_set_new(rec, "drain", json_null());
     }
     json_object_del(rec, "last_heartbeat_ms");
+    json_object_del(rec, "self_draining"); /* folded into status */
     return rec;
 }
 
