@@ -42,6 +42,13 @@ double ss_voice_frame_ms(const ss_voice *v);        /* 5.0 */
 #define SS_PITCH_MIN (-12.0)
 #define SS_PITCH_MAX 12.0
 
+/* Per-label prosody, e.g. from SSML (<break>, <prosody rate/pitch>). */
+typedef struct {
+    double rate;                /* label's speaking-rate factor on top of speed; 0 or 1 = none; 0.25..4 */
+    double pitch;               /* semitones added to the options' pitch; -24..24 */
+    int pause_ms;               /* > 0: the label (a pause) lasts this long; 0..10000 */
+} ss_label_prosody;
+
 typedef struct {
     double speed;               /* 0.5..2 (1 = model durations) */
     double pitch;               /* semitones, -12..12 */
@@ -50,9 +57,10 @@ typedef struct {
     int keep_audio;             /* 1 = also collect the whole utterance in the result */
     const atomic_int *cancel;   /* optional: non-zero asks to stop */
     const char *request_id;     /* optional: for log lines */
+    const ss_label_prosody *prosody; /* optional: [nlabels] per-label prosody */
 } ss_synth_options;
 
-/* speed 1, pitch 0, 32000 Hz, stream 0, keep_audio 1, no cancel flag. */
+/* speed 1, pitch 0, 32000 Hz, stream 0, keep_audio 1, no cancel flag, no prosody. */
 void ss_synth_options_init(ss_synth_options *o);
 /* 0, or -1 with the reason (speed 0/negative/NaN/inf/out of range, pitch
  * out of range, unsupported rate). */

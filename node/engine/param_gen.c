@@ -88,7 +88,8 @@ void ss_acoustic_seq_free(ss_acoustic_seq *s)
 }
 
 int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
-                       double pitch_semitones, ss_acoustic_seq *out, char *err, size_t errlen)
+                       double pitch_semitones, const double *label_pitch, ss_acoustic_seq *out,
+                       char *err, size_t errlen)
 {
     unsigned char *memo = NULL;
     memset(out, 0, sizeof *out);
@@ -206,21 +207,23 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
             ss->gv_vari[j] = g[ss->vlen + j];
         }
     }
-    if (pitch_semitones != 0.0) {
-        for (int s = 0; s < v->nstreams; s++) {
-            ss_stream_seq *ss = &out->streams[s];
-            if (!ss->msd)
+    for (int s = 0; s < v->nstreams; s++) {
+        ss_stream_seq *ss = &out->streams[s];
+        if (!ss->msd)
+            continue;
+        size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
+        for (size_t st = 0; st < total; st++) {
+            double shift = pitch_semitones + (label_pitch ? label_pitch[st / ns] : 0.0);
+            if (shift == 0.0)
                 continue;
-            size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
-            for (size_t st = 0; st < total; st++)
-                for (int j = 0; j < ss->vlen; j++) {
-                    double x = ss->mean[st * w + (size_t)j] + pitch_semitones * log(2.0) / 12.0;
-                    if (x < log(20.0))
-                        x = log(20.0);
-                    else if (x > log(20000.0))
-                        x = log(20000.0);
-                    ss->mean[st * w + (size_t)j] = x;
-                }
+            for (int j = 0; j < ss->vlen; j++) {
+                double x = ss->mean[st * w + (size_t)j] + shift * log(2.0) / 12.0;
+                if (x < log(20.0))
+                    x = log(20.0);
+                else if (x > log(20000.0))
+                    x = log(20000.0);
+                ss->mean[st * w + (size_t)j] = x;
+            }
         }
     }
     return 0;
@@ -230,6 +233,26 @@ fail:
     free(memo);
     ss_acoustic_seq_free(out);
     return -1;
+}
+
+/* nframes and frame_state from dur. */
+static int rebuild_frames(ss_acoustic_seq *seq, char *err, size_t errlen)
+{
+    size_t nf = 0;
+    for (size_t s = 0; s < seq->total_states; s++)
+        nf += seq->dur[s];
+    free(seq->frame_state);
+    seq->nframes = nf;
+    seq->frame_state = malloc((nf ? nf : 1) * sizeof(size_t));
+    if (!seq->frame_state) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t f = 0;
+    for (size_t s = 0; s < seq->total_states; s++)
+        for (size_t k = 0; k < seq->dur[s]; k++)
+            seq->frame_state[f++] = s;
+    return 0;
 }
 
 int ss_acoustic_durations(ss_acoustic_seq *seq, double speed, char *err, size_t errlen)
@@ -242,22 +265,26 @@ int ss_acoustic_durations(ss_acoustic_seq *seq, double speed, char *err, size_t 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t nf = ss_state_durations(seq->dur_mean, seq->dur_vari, seq->total_states, speed, seq->dur);
-    if (nf == 0) {
+    if (ss_state_durations(seq->dur_mean, seq->dur_vari, seq->total_states, speed, seq->dur) == 0) {
         snprintf(err, errlen, "invalid speed %g", speed);
         return -1;
     }
-    seq->nframes = nf;
-    seq->frame_state = malloc(nf * sizeof(size_t));
-    if (!seq->frame_state) {
-        snprintf(err, errlen, "out of memory");
+    return rebuild_frames(seq, err, errlen);
+}
+
+int ss_acoustic_set_label_length(ss_acoustic_seq *seq, size_t label, double frame_length, char *err,
+                                 size_t errlen)
+{
+    if (label >= seq->nlabels || !seq->dur) {
+        snprintf(err, errlen, "no label %zu", label);
         return -1;
     }
-    size_t f = 0;
-    for (size_t s = 0; s < seq->total_states; s++)
-        for (size_t k = 0; k < seq->dur[s]; k++)
-            seq->frame_state[f++] = s;
-    return 0;
+    size_t ns = (size_t)seq->nstates, s0 = label * ns;
+    if (ss_state_durations_fit(seq->dur_mean + s0, seq->dur_vari + s0, ns, frame_length, seq->dur + s0) == 0) {
+        snprintf(err, errlen, "invalid length %g frames for label %zu", frame_length, label + 1);
+        return -1;
+    }
+    return rebuild_frames(seq, err, errlen);
 }
 
 void ss_param_track_free(ss_param_track *t)

@@ -47,10 +47,16 @@ typedef struct {
  * a pointer into line and its length, or NULL when the line has no label. */
 const char *ss_label_name(const char *line, size_t *len);
 
-/* pitch_semitones shifts the static LF0 means (clamped to 20 Hz..20 kHz). */
+/* pitch_semitones shifts the static LF0 means (clamped to 20 Hz..20 kHz);
+ * label_pitch (NULL or [n] semitones) adds a per-label shift on top. */
 int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
-                       double pitch_semitones, ss_acoustic_seq *out, char *err, size_t errlen);
+                       double pitch_semitones, const double *label_pitch, ss_acoustic_seq *out,
+                       char *err, size_t errlen);
 int ss_acoustic_durations(ss_acoustic_seq *seq, double speed, char *err, size_t errlen);
+/* After ss_acoustic_durations: refits label i's states to frame_length
+ * frames (HTS's fitting), then rebuilds nframes/frame_state. */
+int ss_acoustic_set_label_length(ss_acoustic_seq *seq, size_t label, double frame_length, char *err,
+                                 size_t errlen);
 void ss_acoustic_seq_free(ss_acoustic_seq *seq);
 
 typedef struct {

@@ -24,7 +24,15 @@ size_t ss_state_durations(const double *mean, const double *vari, size_t n, doub
     double total_mean = 0.0;
     for (size_t i = 0; i < n; i++)
         total_mean += mean[i];
-    double frame_length = total_mean / speed;
+    return ss_state_durations_fit(mean, vari, n, total_mean / speed, dur);
+}
+
+size_t ss_state_durations_fit(const double *mean, const double *vari, size_t n, double frame_length,
+                              size_t *dur)
+{
+    size_t sum = 0;
+    if (n == 0 || !(frame_length >= 0.0) || isinf(frame_length))
+        return 0;
     size_t target = round_at_least_one(frame_length);
     if (target <= n) {
         for (size_t i = 0; i < n; i++)

@@ -16,4 +16,10 @@
  * speed is not a finite positive number. */
 size_t ss_state_durations(const double *mean, const double *vari, size_t n, double speed, size_t *dur);
 
+/* The speed != 1 procedure for an explicit length: fits n states to
+ * round(frame_length) frames (at least n). Returns the total, or 0 for a
+ * negative/NaN/inf length. Used for SSML breaks and per-word rates. */
+size_t ss_state_durations_fit(const double *mean, const double *vari, size_t n, double frame_length,
+                              size_t *dur);
+
 #endif

@@ -21,6 +21,7 @@
 #include "node/engine/engine_voice.h"
 #include "node/engine/synth_timestamps.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,30 @@ static size_t phrase_cuts(const ss_acoustic_seq *seq, int stream, size_t *cuts)
     return n;
 }
 
+/* Per-label rates and pause lengths (SSML) refit those labels' states. */
+static int apply_label_lengths(ss_acoustic_seq *seq, const ss_synth_options *o, double frame_ms,
+                               char *err, size_t errlen)
+{
+    size_t ns = (size_t)seq->nstates;
+    for (size_t i = 0; i < seq->nlabels; i++) {
+        const ss_label_prosody *p = &o->prosody[i];
+        double frames;
+        if (p->pause_ms > 0) {
+            frames = p->pause_ms / frame_ms;
+        } else if (p->rate != 0.0 && p->rate != 1.0) {
+            double m = 0.0;
+            for (size_t k = 0; k < ns; k++)
+                m += seq->dur_mean[i * ns + k];
+            frames = m / (o->speed * p->rate);
+        } else {
+            continue;
+        }
+        if (ss_acoustic_set_label_length(seq, i, frames, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
                   const ss_synth_options *o, ss_chunk_fn fn, void *user, ss_synth_result *out,
                   char *err, size_t errlen)
@@ -95,6 +120,25 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
             return -1;
         }
     }
+    double *label_pitch = NULL;
+    if (o->prosody) {
+        for (size_t i = 0; i < nlabels; i++) {
+            const ss_label_prosody *p = &o->prosody[i];
+            if (!isfinite(p->rate) || (p->rate != 0.0 && (p->rate < 0.25 || p->rate > 4.0)) ||
+                !isfinite(p->pitch) || p->pitch < -24.0 || p->pitch > 24.0 || p->pause_ms < 0 ||
+                p->pause_ms > 10000) {
+                snprintf(err, errlen, "label %zu: prosody out of range (rate 0.25..4, pitch -24..24, pause 0..10000 ms)", i + 1);
+                return -1;
+            }
+        }
+        label_pitch = malloc(nlabels * sizeof(double));
+        if (!label_pitch) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < nlabels; i++)
+            label_pitch[i] = o->prosody[i].pitch;
+    }
     const ss_htsvoice *hv = v->hts;
     ss_acoustic_seq seq;
     ss_vocoder voc;
@@ -104,9 +148,13 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
     ss_param_track track;
     int track_ok = 0;
     double t0 = cpu_ms();
-    if (ss_acoustic_lookup(hv, labels, nlabels, o->pitch, &seq, err, errlen) != 0)
+    int looked_up = ss_acoustic_lookup(hv, labels, nlabels, o->pitch, label_pitch, &seq, err, errlen);
+    free(label_pitch);
+    if (looked_up != 0)
         return -1;
     if (ss_acoustic_durations(&seq, o->speed, err, errlen) != 0)
+        goto done;
+    if (o->prosody && apply_label_lengths(&seq, o, 1000.0 * hv->frame_period / hv->sample_rate, err, errlen) != 0)
         goto done;
     out->lookup_ms = cpu_ms() - t0;
     out->nframes = seq.nframes;

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
             ss_acoustic_seq seq;
             ss_param_track tr;
             ss_vocoder voc;
-            if (ss_acoustic_lookup(v, (const char *const *)lines, nl, 0.0, &seq, err, sizeof err) != 0 ||
+            if (ss_acoustic_lookup(v, (const char *const *)lines, nl, 0.0, NULL, &seq, err, sizeof err) != 0 ||
                 ss_acoustic_durations(&seq, 1.0, err, sizeof err) != 0) {
                 fprintf(stderr, "engine_bench: %s\n", err);
                 return 2;

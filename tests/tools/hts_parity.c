@@ -106,7 +106,7 @@ int main(int argc, char **argv)
         ss_acoustic_seq seq;
         ss_param_track tr;
         ss_vocoder voc;
-        if (ss_acoustic_lookup(v, (const char *const *)lines, nl, pitch, &seq, err, sizeof err) != 0 ||
+        if (ss_acoustic_lookup(v, (const char *const *)lines, nl, pitch, NULL, &seq, err, sizeof err) != 0 ||
             ss_acoustic_durations(&seq, speed, err, sizeof err) != 0 ||
             ss_param_generate(v, &seq, 0, seq.nframes, NULL, &tr, err, sizeof err) != 0 ||
             ss_vocoder_init(&voc, v, v->sample_rate, err, sizeof err) != 0) {

@@ -150,3 +150,39 @@ Test(kernels_excitation, chunked_equals_one_shot)
     ss_excitation_job bad = {.state = &s1, .period = badp, .nframes = 1, .frame_period = FP, .out = a};
     cr_assert_eq(ss_kern_excitation(&bad, 1, err, sizeof err), -1);
 }
+
+Test(engine_api, per_label_prosody)
+{
+    char err[256];
+    ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
+    cr_assert_not_null(v, "%s", err);
+    ss_synth_options o;
+    ss_synth_options_init(&o);
+    ss_synth_result base, r;
+    cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &base, err, sizeof err), 0);
+    ss_label_prosody pr[NLAB];
+    memset(pr, 0, sizeof pr);
+    pr[5].pause_ms = 700;                   /* the interior pause */
+    for (int i = 6; i <= 9; i++)
+        pr[i].rate = 2.0;                    /* second "hello" twice as fast */
+    o.prosody = pr;
+    cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &r, err, sizeof err), 0, "%s", err);
+    double pause = r.phones[5].end_ms - r.phones[5].start_ms;
+    cr_assert(fabs(pause - 700.0) <= 5.0, "pause lasts %.1f ms", pause);
+    double w_base = base.words[1].end_ms - base.words[1].start_ms;
+    double w_fast = r.words[1].end_ms - r.words[1].start_ms;
+    cr_assert(w_fast < 0.6 * w_base && w_fast > 0.4 * w_base, "fast word %.1f vs %.1f ms", w_fast, w_base);
+    double w0 = base.words[0].end_ms - base.words[0].start_ms, w0r = r.words[0].end_ms - r.words[0].start_ms;
+    cr_assert_float_eq(w0, w0r, 1e-9, "untouched word keeps its length");
+    ss_synth_result_free(&r);
+    pr[2].pitch = 30.0;
+    cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &r, err, sizeof err), -1);
+    cr_assert(strstr(err, "prosody") != NULL);
+    ss_synth_result_free(&r);
+    pr[2].pitch = 0.0;
+    pr[3].rate = 0.1;
+    cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &r, err, sizeof err), -1);
+    ss_synth_result_free(&r);
+    ss_synth_result_free(&base);
+    ss_voice_free(v);
+}
