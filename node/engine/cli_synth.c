@@ -14,6 +14,7 @@
 #include "node/engine/cli_synth.h"
 #include "node/engine/engine.h"
 #include "node/engine/frontend.h"
+#include "node/engine/synth_prosody.h"
 
 #include <errno.h>
 #include <math.h>
@@ -124,7 +125,14 @@ static int synth_sentences(const ss_voice *v, const ss_utterance *utt, const ss_
         if (se->n_phones == 0)
             continue;
         ss_synth_result r;
-        if (ss_synthesize(v, (const char *const *)se->labels, se->n_phones, o, NULL, NULL, &r, err, errlen) != 0) {
+        ss_synth_options so = *o;
+        ss_label_prosody *pr = NULL;
+        if (ss_sentence_prosody(se, &pr, err, errlen) != 0)
+            return -1;
+        so.prosody = pr;
+        int rc = ss_synthesize(v, (const char *const *)se->labels, se->n_phones, &so, NULL, NULL, &r, err, errlen);
+        free(pr);
+        if (rc != 0) {
             ss_synth_result_free(&r);
             return -1;
         }
