@@ -96,6 +96,7 @@ int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, s
 typedef struct {
     int order;
     double alpha;
+    int portable;       /* 1 = always the baseline (SSE2) build; tests set it */
     int started;
     double b[SS_MLSA_MAX_ORDER + 1];
     double d1[2 * (SS_MLSA_PADE + 1)];

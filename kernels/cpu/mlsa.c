@@ -176,7 +176,7 @@ int ss_kern_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen
         const double fp = (double)j->frame_period;
         double bnext[SS_MLSA_MAX_ORDER + 1], binc[SS_MLSA_MAX_ORDER + 1];
         v2d *fir = (v2d *)st->fir;
-        const int wide = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        const int wide = !st->portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
         for (size_t f = 0; f < j->nframes; f++) {
             const double *mc = j->mcep + f * (size_t)(m + 1);
             if (!st->started) {
