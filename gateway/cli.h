@@ -4,5 +4,6 @@
 #define SS_GATEWAY_CLI_H
 
 int ss_cli_nodes(int argc, char **argv);
+int ss_cli_admin(int argc, char **argv);
 
 #endif

@@ -42,6 +42,27 @@ struct gw_server {
 
 #define GW_MAX_PARAMS 4
 
+/* Who is calling, once authentication ran (auth.c). */
+typedef enum { CALLER_NONE = 0, CALLER_API_KEY, CALLER_JWT, CALLER_OPERATOR_TOKEN } gw_caller_kind;
+typedef struct {
+    gw_caller_kind kind;
+    char tenant_id[64];
+    char tenant_name[128];
+    char user_id[64];
+    char user_name[128];
+    char key_id[64];
+    int role;               /* ss_role */
+    unsigned permissions;   /* PERM_* mask */
+} gw_caller;
+
+/* What a route requires before its handler runs (http_router.c). */
+enum {
+    NEED_NOTHING = 0,           /* public */
+    NEED_CALLER = 1u << 8,      /* any authenticated user (key or JWT) */
+    NEED_OPERATOR = 1u << 9,    /* super_admin, tenant_admin or the operator token */
+    /* or any PERM_* bits (permissions.h): all of them are required */
+};
+
 struct gw_request {
     gw_server *gw;
     struct evhttp_request *req;
@@ -52,6 +73,7 @@ struct gw_request {
     int nparams;
     struct evkeyvalq query;
     double started;         /* monotonic seconds */
+    gw_caller caller;
 };
 
 typedef void (*gw_handler_fn)(gw_request *r);
@@ -71,8 +93,10 @@ const char *gw_query(gw_request *r, const char *key);
 /* A request header or NULL. */
 const char *gw_header(gw_request *r, const char *name);
 
-/* Operator guard for the /v1/infra endpoints: returns true, or false after answering 401. */
-bool gw_require_operator(gw_request *r);
+/* Authenticates the caller against `need` (NEED_* or PERM_* bits); on
+ * success fills r->caller and calls next(r), else answers 401/403/503.
+ * May complete asynchronously (a Redis lookup). In auth.c. */
+void gw_authenticate(gw_request *r, unsigned need, gw_handler_fn next);
 
 /* Setup, in http_server.c. */
 int gw_http_start(gw_server *gw, char *err, size_t errlen);
@@ -86,5 +110,9 @@ void gw_handle_nodes_list(gw_request *r);
 void gw_handle_node_get(gw_request *r);
 void gw_handle_node_drain(gw_request *r);
 void gw_handle_node_undrain(gw_request *r);
+void gw_handle_me(gw_request *r);
+void gw_handle_api_keys_create(gw_request *r);
+void gw_handle_api_keys_list(gw_request *r);
+void gw_handle_api_keys_revoke(gw_request *r);
 
 #endif

@@ -3,6 +3,7 @@
  * The table is small and static; matching is a linear scan comparing segments,
  * which for a few dozen routes costs less than parsing the request line. */
 #include "gateway/http_router.h"
+#include "gateway/permissions.h"
 
 #include <event2/http.h>
 #include <stdlib.h>
@@ -11,13 +12,17 @@
 #define MOD "/v1/modules/scaispeak"
 
 static const gw_route ROUTES[] = {
-    {"GET", MOD "/healthz", gw_handle_healthz},
-    {"GET", MOD "/readyz", gw_handle_readyz},
-    {"GET", "/metrics", gw_handle_metrics},
-    {"GET", "/v1/infra/nodes", gw_handle_nodes_list},
-    {"GET", "/v1/infra/nodes/{id}", gw_handle_node_get},
-    {"POST", "/v1/infra/nodes/{id}/drain", gw_handle_node_drain},
-    {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain},
+    {"GET", MOD "/healthz", gw_handle_healthz, NEED_NOTHING},
+    {"GET", MOD "/readyz", gw_handle_readyz, NEED_NOTHING},
+    {"GET", "/metrics", gw_handle_metrics, NEED_NOTHING},
+    {"GET", "/v1/infra/nodes", gw_handle_nodes_list, NEED_OPERATOR},
+    {"GET", "/v1/infra/nodes/{id}", gw_handle_node_get, NEED_OPERATOR},
+    {"POST", "/v1/infra/nodes/{id}/drain", gw_handle_node_drain, NEED_OPERATOR},
+    {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain, NEED_OPERATOR},
+    {"GET", "/v1/me", gw_handle_me, NEED_CALLER},
+    {"POST", "/v1/api-keys", gw_handle_api_keys_create, NEED_CALLER},
+    {"GET", "/v1/api-keys", gw_handle_api_keys_list, NEED_CALLER},
+    {"DELETE", "/v1/api-keys/{id}", gw_handle_api_keys_revoke, NEED_CALLER},
 };
 
 const gw_route *gw_routes(size_t *count)

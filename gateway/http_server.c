@@ -27,8 +27,6 @@
 #include <event2/buffer.h>
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -160,29 +158,6 @@ const char *gw_header(gw_request *r, const char *name)
     return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
 }
 
-bool gw_require_operator(gw_request *r)
-{
-    const char *auth = gw_header(r, "Authorization");
-    if (!auth || !*auth) {
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_MISSING, "Authorization: Bearer <token> is required", NULL);
-        return false;
-    }
-    if (strncasecmp(auth, "Bearer ", 7) != 0) {
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "expected a Bearer credential", NULL);
-        return false;
-    }
-    /* Compare digests so the comparison is constant-time whatever the lengths. */
-    unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
-    const char *given = auth + 7;
-    SHA256((const unsigned char *)given, strlen(given), a);
-    SHA256((const unsigned char *)r->gw->operator_token, strlen(r->gw->operator_token), b);
-    if (CRYPTO_memcmp(a, b, sizeof a) != 0) {
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "credential not recognised", NULL);
-        return false;
-    }
-    return true;
-}
-
 static void on_request(struct evhttp_request *req, void *arg)
 {
     gw_server *gw = arg;
@@ -236,7 +211,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     switch (gw_route_match(r->method, path, &route, r->params, &r->nparams, allow, sizeof allow)) {
     case GW_ROUTE_FOUND:
         r->route = route->pattern;
-        route->handler(r);
+        if (route->need == NEED_NOTHING)
+            route->handler(r);
+        else
+            gw_authenticate(r, route->need, route->handler);
         return;
     case GW_ROUTE_WRONG_METHOD: {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);

@@ -16,6 +16,8 @@ static int usage(FILE *out)
                  "commands:\n"
                  "  config [--markdown]   print the configuration reference\n"
                  "  nodes [--json]        list the nodes the gateway knows (operator token)\n"
+                 "  admin create-tenant|create-user|create-key|revoke-key|seed-dev ...\n"
+                 "                        provision tenants, users and API keys (Redis)\n"
                  "  labels --text T | -f FILE   print HTS full-context labels (text front end)\n"
                  "  synth  --text T | -f FILE | --labels FILE -o out.wav [--speed X] [--pitch N]\n"
                  "         [--rate HZ]    run the engine locally, no server\n"
@@ -43,6 +45,7 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
     } commands[] = {
         {"nodes", ss_cli_nodes},
+        {"admin", ss_cli_admin},
         {"labels", ss_cli_labels},
         {"synth", ss_cli_synth},
     };
