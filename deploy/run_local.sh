@@ -147,6 +147,11 @@ node_listening() {
 }
 wait_until node "$node_pid" "$LOG/node.log" 30 node_listening || die "scaispeak-node did not start"
 
+# A development tenant "dev" with a tenant_admin and an API key, made once and
+# reused while it stays valid (var/dev_api_key, mode 600).
+DEV_KEY=$("$B/bin/scaispeak" admin seed-dev --key-file "$VAR/dev_api_key") \
+    || die "could not create the development API key"
+
 cat <<EOF
 
 ScaiSpeak is running.
@@ -155,8 +160,11 @@ ScaiSpeak is running.
   redis     127.0.0.1:$REDIS_PORT          (data in var/redis)
   logs      var/log/gateway.log var/log/node.log var/log/redis.log
   operator token: $SCAISPEAK_OPERATOR_TOKEN
+  development API key (tenant "dev", tenant_admin): $DEV_KEY
 
 Try:
+  KEY=$DEV_KEY
+  curl -H "Authorization: Bearer \$KEY" http://127.0.0.1:$HTTP_PORT/v1/me
   TOKEN=$SCAISPEAK_OPERATOR_TOKEN
   curl http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/healthz
   curl http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/readyz
