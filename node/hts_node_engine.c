@@ -96,24 +96,38 @@ static int send_alignment(const ss_node_synth_sink *sink, const ss_sentence *se,
     return rc;
 }
 
+/* The engine options of a request (design folded into speed and pitch);
+ * 0, or -1 + err when they are outside the engine's limits. */
+static int hts_options(const hts_impl *h, const ss_node_synth_request *req, ss_synth_options *o,
+                       char *err, size_t errlen)
+{
+    ss_synth_options_init(o);
+    o->speed = req->speed;
+    o->pitch = req->pitch;
+    if (req->has_design) {
+        if (req->design.rate_scale > 0)
+            o->speed = o->speed / req->design.rate_scale;
+        o->pitch += req->design.f0_shift_semitones;
+    }
+    o->sample_rate = req->sample_rate ? (int)req->sample_rate : ss_voice_native_rate(h->voice);
+    o->stream = 1;
+    o->keep_audio = 0;
+    o->request_id = req->request_id;
+    return ss_synth_options_validate(o, err, errlen);
+}
+
+static int hts_check(ss_node_engine *e, const ss_node_synth_request *req, char *err, size_t errlen)
+{
+    ss_synth_options o;
+    return hts_options(e->impl, req, &o, err, errlen);
+}
+
 static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synth_request *req,
                                            const ss_node_synth_sink *sink, char *err, size_t errlen)
 {
     hts_impl *h = e->impl;
     ss_synth_options o;
-    ss_synth_options_init(&o);
-    o.speed = req->speed;
-    o.pitch = req->pitch;
-    if (req->has_design) {
-        if (req->design.rate_scale > 0)
-            o.speed = o.speed / req->design.rate_scale;
-        o.pitch += req->design.f0_shift_semitones;
-    }
-    o.sample_rate = req->sample_rate ? (int)req->sample_rate : ss_voice_native_rate(h->voice);
-    o.stream = 1;
-    o.keep_audio = 0;
-    o.request_id = req->request_id;
-    if (ss_synth_options_validate(&o, err, errlen) != 0)
+    if (hts_options(h, req, &o, err, errlen) != 0)
         return SS_NODE_SYNTH_INVALID;
 
     if (req->voice_id[0] && req->reference_sha256[0]) {
@@ -190,6 +204,7 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
     e->impl = h;
     e->destroy = hts_destroy;
     e->synthesize = hts_synthesize;
+    e->check = hts_check;
     char inner[384];
     h->voice = ss_voice_load(voice_path, inner, sizeof inner);
     if (!h->voice) {
@@ -203,7 +218,7 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
         hts_destroy(e);
         return NULL;
     }
-    snprintf(e->info.engine_id, sizeof e->info.engine_id, "hts");
+    snprintf(e->info.engine_id, sizeof e->info.engine_id, "%s", SS_HTS_NODE_ENGINE_ID);
     snprintf(e->info.kind, sizeof e->info.kind, "hts");
     snprintf(e->info.version, sizeof e->info.version, "1.0");
     (void)kernels; /* the engine picks its kernels itself (CPU today) */

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+/* The engine id ListEngines and heartbeats report (issue 4: the English HTS
+ * voice of ScaiSpeak); SynthesizeRequest.engine_id names it or is empty. */
+#define SS_HTS_NODE_ENGINE_ID "scaispeak-hts-en"
+
 /* Loads the .htsvoice at voice_path and the text front end. NULL + err. */
 ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kernels, char *err,
                                        size_t errlen);

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 typedef struct {
-    char engine_id[64];   /* "hts" */
+    char engine_id[64];   /* "scaispeak-hts-en" */
     char kind[32];        /* "hts" */
     char version[32];
     uint32_t sample_rate; /* native output rate */
@@ -104,6 +104,11 @@ struct ss_node_engine {
     /* Runs one synthesis; err gets the reason for INVALID/FAILED. */
     ss_node_synth_status (*synthesize)(ss_node_engine *e, const ss_node_synth_request *req,
                                   const ss_node_synth_sink *sink, char *err, size_t errlen);
+    /* Optional: checks the request against the engine's limits (sample
+     * rates, speed and pitch ranges) without running it; 0, or -1 + err
+     * (INVALID_ARGUMENT). The node calls it before the call takes a slot;
+     * synthesize() must still reject what check() would. */
+    int (*check)(ss_node_engine *e, const ss_node_synth_request *req, char *err, size_t errlen);
     /* Optional: drop any per-voice state kept outside the voice cache. */
     void (*evict_voice)(ss_node_engine *e, const char *voice_id);
     /* Frees the engine and impl. */
