@@ -1,9 +1,11 @@
 /* TtsNode service (see tts_service.h).
  *
  * Synthesize runs in two halves. On the gRPC server thread the request is
- * decoded and checked (bad bytes or fields: INVALID_ARGUMENT; draining:
- * UNAVAILABLE; no engine: FAILED_PRECONDITION) and admitted into the work
- * pool (full: RESOURCE_EXHAUSTED). On a worker thread the engine runs; its
+ * decoded and checked (bad bytes or fields, text over 100 000 characters, an
+ * engine_id this node does not serve, or values outside the engine's own
+ * limits: INVALID_ARGUMENT; draining: UNAVAILABLE; no engine at all:
+ * FAILED_PRECONDITION) and admitted into the work pool (full:
+ * RESOURCE_EXHAUSTED). On a worker thread the engine runs; its
  * sink sends a header before the first audio, splits what it gets into
  * chunks of at most chunk_ms and writes them at once (blocking per message,
  * which is the flow control), and a Done message at the end. A cancelled call
@@ -19,10 +21,14 @@
 #include "common/metrics.h"
 #include "proto/tts_node.pb-c.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* API.md: text is 1..100 000 characters of UTF-8. */
+#define SS_SYNTH_TEXT_MAX_CHARS 100000
 
 static const double RTF_BUCKETS[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5};
 
@@ -47,13 +53,24 @@ static void count_request(const char *method, grpc_status_code code)
                            labels, 1);
 }
 
-static void update_load_gauges(ss_node *node)
+/* The in-flight and queue gauges move by paired additions (admitted: both +1;
+ * a worker takes the job: queue -1; the job ends: in-flight -1). Reading the
+ * pool's counts from inside a job would count the ending job itself and
+ * leave the gauge at 1 on an idle node. */
+static void gauges_admitted(void)
 {
-    int running = 0, waiting = 0;
-    if (node->pool)
-        ss_work_pool_counts(node->pool, &running, &waiting);
-    ss_metric_set(g_metrics.in_flight, running + waiting);
-    ss_metric_set(g_metrics.waiting, waiting);
+    ss_metric_add(g_metrics.in_flight, 1);
+    ss_metric_add(g_metrics.waiting, 1);
+}
+
+static void gauges_started(void)
+{
+    ss_metric_add(g_metrics.waiting, -1);
+}
+
+static void gauges_ended(void)
+{
+    ss_metric_add(g_metrics.in_flight, -1);
 }
 
 static void resolve_request_id(const char *from_request, const char *from_metadata,
@@ -180,6 +197,7 @@ typedef struct {
     Scaiinfer__Tts__V1__SynthesizeRequest *req;
     char rid[SS_REQUEST_ID_MAX + 1];
     int64_t arrived_ms;
+    int64_t deadline_unix_ms; /* the client's deadline, 0 = none */
     uint32_t rate;
     size_t chunk_samples;
     bool header_sent;
@@ -202,6 +220,20 @@ static void finish(ss_grpc_stream *call, const char *rid, grpc_status_code code,
         ss_info(rid, "Synthesize ends %s: %s", ss_grpc_status_name(code), msg ? msg : "");
     ss_grpc_stream_finish(call, code, msg);
     count_request("Synthesize", code);
+}
+
+/* Ends a call the engine stopped: DEADLINE_EXCEEDED when the client's
+ * deadline has passed (so the log and the metrics tell a deadline from a
+ * client's cancel), else CANCELLED. */
+static void finish_stopped(const synth_job *j)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (j->deadline_unix_ms > 0 && now_unix_ms >= j->deadline_unix_ms)
+        finish(j->call, j->rid, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
+    else
+        finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
 }
 
 /* Packs and writes one chunk; -1 when the call is gone. */
@@ -325,21 +357,13 @@ static int sink_alignment(void *user, const ss_word_timing *words, size_t nwords
     return rc;
 }
 
-static void run_synthesis(void *arg)
+/* The engine's view of a decoded request (strings point into r). */
+static void fill_synth_request(ss_node *node, const char *rid,
+                               const Scaiinfer__Tts__V1__SynthesizeRequest *r,
+                               ss_node_synth_request *sr)
 {
-    synth_job *j = arg;
-    ss_node *node = j->node;
-    update_load_gauges(node);
-    const Scaiinfer__Tts__V1__SynthesizeRequest *r = j->req;
-    int64_t started = now_ms();
-    if (ss_grpc_stream_cancelled(j->call)) {
-        finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled while waiting for a slot");
-        job_free(j);
-        update_load_gauges(node);
-        return;
-    }
-    ss_node_synth_request sr = {
-        .request_id = j->rid,
+    *sr = (ss_node_synth_request){
+        .request_id = rid,
         .text = r->text,
         .voice_id = r->voice ? r->voice->voice_id : "",
         .reference_sha256 = r->voice ? r->voice->reference_sha256 : "",
@@ -353,11 +377,28 @@ static void run_synthesis(void *arg)
         .chunk_ms = r->chunk_ms ? r->chunk_ms : node->default_chunk_ms,
         .voices = node->voices,
     };
-    if (sr.has_design) {
+    if (sr->has_design) {
         const Scaiinfer__Tts__V1__VoiceDesign *d = r->voice->design;
-        sr.design = (ss_voice_design){d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
-                                      d->brightness, d->energy, d->rate_scale};
+        sr->design = (ss_voice_design){d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
+                                       d->brightness, d->energy, d->rate_scale};
     }
+}
+
+static void run_synthesis(void *arg)
+{
+    synth_job *j = arg;
+    ss_node *node = j->node;
+    gauges_started();
+    const Scaiinfer__Tts__V1__SynthesizeRequest *r = j->req;
+    int64_t started = now_ms();
+    if (ss_grpc_stream_cancelled(j->call)) {
+        finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled while waiting for a slot");
+        job_free(j);
+        gauges_ended();
+        return;
+    }
+    ss_node_synth_request sr;
+    fill_synth_request(node, j->rid, r, &sr);
     ss_node_synth_sink sink = {.user = j, .audio = sink_audio, .alignment = sink_alignment,
                           .cancelled = sink_cancelled};
     ss_info(j->rid, "Synthesize: engine %s, %zu bytes of text, voice %s, waited %lld ms",
@@ -378,7 +419,7 @@ static void run_synthesis(void *arg)
         c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_DONE;
         c.done = &d;
         if (send_header(j) != 0 || send_chunk(j, &c) != 0) {
-            finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
+            finish_stopped(j);
             break;
         }
         if (j->samples > 0 && j->rate > 0)
@@ -391,7 +432,7 @@ static void run_synthesis(void *arg)
         break;
     }
     case SS_NODE_SYNTH_CANCELLED:
-        finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
+        finish_stopped(j);
         break;
     case SS_NODE_SYNTH_INVALID:
         finish(j->call, j->rid, GRPC_STATUS_INVALID_ARGUMENT, err[0] ? err : "invalid request");
@@ -406,23 +447,74 @@ static void run_synthesis(void *arg)
         break;
     }
     job_free(j);
-    update_load_gauges(node);
+    gauges_ended();
 }
 
-/* Field checks that need no engine. NULL when fine, else the reason. */
-static const char *invalid_reason(const Scaiinfer__Tts__V1__SynthesizeRequest *r)
+/* UTF-8 characters (code points) in s: bytes that do not continue one. */
+static size_t utf8_chars(const char *s)
 {
-    if (!r->text[0])
-        return "text is empty";
-    if (r->speed < 0 || r->speed > 10)
-        return "speed must be 0 (default) or in (0, 10]";
-    if (r->pitch < -24 || r->pitch > 24)
-        return "pitch must be within -24..24 semitones";
-    if (r->sample_rate != 0 && (r->sample_rate < 8000 || r->sample_rate > 48000))
-        return "sample_rate must be 0 (engine rate) or 8000..48000";
-    if (r->chunk_ms > 10000)
-        return "chunk_ms must be at most 10000";
-    return NULL;
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Field checks that need no engine. true when fine, else false + msg.
+ * NaN passes every ordered comparison, so finiteness is checked first. */
+static bool request_fields_ok(const Scaiinfer__Tts__V1__SynthesizeRequest *r, char *msg,
+                              size_t msglen)
+{
+    if (!r->text[0]) {
+        snprintf(msg, msglen, "text is empty");
+        return false;
+    }
+    size_t chars = utf8_chars(r->text);
+    if (chars > SS_SYNTH_TEXT_MAX_CHARS) {
+        snprintf(msg, msglen, "text is %zu characters; at most %d are accepted", chars,
+                 SS_SYNTH_TEXT_MAX_CHARS);
+        return false;
+    }
+    if (!isfinite(r->speed) || r->speed < 0 || r->speed > 10) {
+        snprintf(msg, msglen, "speed must be 0 (default) or a number in (0, 10] (got %g)",
+                 (double)r->speed);
+        return false;
+    }
+    if (!isfinite(r->pitch) || r->pitch < -24 || r->pitch > 24) {
+        snprintf(msg, msglen, "pitch must be a number within -24..24 semitones (got %g)",
+                 (double)r->pitch);
+        return false;
+    }
+    if (r->voice && r->voice->design) {
+        const Scaiinfer__Tts__V1__VoiceDesign *d = r->voice->design;
+        if (!isfinite(d->f0_shift_semitones) || !isfinite(d->f0_range_scale) ||
+            !isfinite(d->alpha_shift) || !isfinite(d->brightness) || !isfinite(d->energy) ||
+            !isfinite(d->rate_scale) || d->rate_scale < 0 || d->f0_range_scale < 0) {
+            snprintf(msg, msglen, "voice.design values must be finite numbers "
+                     "(rate_scale and f0_range_scale not negative)");
+            return false;
+        }
+    }
+    if (r->sample_rate != 0 && (r->sample_rate < 8000 || r->sample_rate > 48000)) {
+        snprintf(msg, msglen, "sample_rate must be 0 (engine rate) or 8000..48000 (got %u)",
+                 r->sample_rate);
+        return false;
+    }
+    if (r->chunk_ms > 10000) {
+        snprintf(msg, msglen, "chunk_ms must be at most 10000 (got %u)", r->chunk_ms);
+        return false;
+    }
+    return true;
+}
+
+/* "a, b" — the engine ids this node serves, for error messages. */
+static void served_engine_ids(const ss_node *node, char *out, size_t cap)
+{
+    out[0] = 0;
+    for (size_t i = 0; i < node->nengines; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, cap - used, "%s%s", i ? ", " : "", node->engines[i]->info.engine_id);
+    }
 }
 
 static void synthesize(void *user, ss_grpc_stream *call, const ss_grpc_call_info *info,
@@ -438,13 +530,11 @@ static void synthesize(void *user, ss_grpc_stream *call, const ss_grpc_call_info
         finish(call, rid, GRPC_STATUS_INVALID_ARGUMENT, "malformed SynthesizeRequest");
         return;
     }
-    const char *bad = invalid_reason(r);
     grpc_status_code code = GRPC_STATUS_OK;
     char msg[256] = "";
     ss_node_engine *engine = NULL;
-    if (bad) {
+    if (!request_fields_ok(r, msg, sizeof msg)) {
         code = GRPC_STATUS_INVALID_ARGUMENT;
-        snprintf(msg, sizeof msg, "%s", bad);
     } else if (atomic_load(&node->draining)) {
         code = GRPC_STATUS_UNAVAILABLE;
         snprintf(msg, sizeof msg, "draining");
@@ -452,8 +542,19 @@ static void synthesize(void *user, ss_grpc_stream *call, const ss_grpc_call_info
         code = GRPC_STATUS_FAILED_PRECONDITION;
         snprintf(msg, sizeof msg, "no engine loaded");
     } else if (!(engine = ss_node_find_engine(node, r->engine_id))) {
-        code = GRPC_STATUS_FAILED_PRECONDITION;
-        snprintf(msg, sizeof msg, "engine '%s' is not loaded on this node", r->engine_id);
+        char ids[128];
+        served_engine_ids(node, ids, sizeof ids);
+        code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(msg, sizeof msg, "unknown engine_id '%.64s' (this node serves: %s)", r->engine_id,
+                 ids);
+    } else if (engine->check) {
+        /* The engine's own limits (rates, speed and pitch ranges) before the
+         * call takes a slot: a bad request is INVALID_ARGUMENT even when the
+         * node is full, and never waits in the queue to be told so. */
+        ss_node_synth_request sr;
+        fill_synth_request(node, rid, r, &sr);
+        if (engine->check(engine, &sr, msg, sizeof msg) != 0)
+            code = GRPC_STATUS_INVALID_ARGUMENT;
     }
     if (code != GRPC_STATUS_OK) {
         scaiinfer__tts__v1__synthesize_request__free_unpacked(r, NULL);
@@ -472,14 +573,18 @@ static void synthesize(void *user, ss_grpc_stream *call, const ss_grpc_call_info
     j->req = r;
     snprintf(j->rid, sizeof j->rid, "%s", rid);
     j->arrived_ms = arrived;
+    j->deadline_unix_ms = info->deadline_unix_ms;
     j->rate = r->sample_rate ? r->sample_rate : engine->info.sample_rate;
     uint32_t chunk_ms = r->chunk_ms ? r->chunk_ms : node->default_chunk_ms;
     j->chunk_samples = (size_t)j->rate * chunk_ms / 1000;
     if (j->chunk_samples == 0)
         j->chunk_samples = 1;
     j->first_chunk_ms = -1;
+    gauges_admitted(); /* before submit: the job may start and end at once */
     ss_pool_result pr = ss_work_pool_submit(node->pool, run_synthesis, j);
     if (pr != SS_POOL_OK) {
+        gauges_started();
+        gauges_ended();
         int running = 0, waiting = 0;
         ss_work_pool_counts(node->pool, &running, &waiting);
         if (pr == SS_POOL_FULL)
@@ -491,7 +596,6 @@ static void synthesize(void *user, ss_grpc_stream *call, const ss_grpc_call_info
                pr == SS_POOL_FULL ? msg : "draining");
         return;
     }
-    update_load_gauges(node);
 }
 
 int ss_tts_service_register(ss_grpc_server *srv, ss_node *node, char *err, size_t errlen)
