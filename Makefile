@@ -87,7 +87,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps run test test-unit test-integration test-quality bench clean print-config
+.PHONY: all deps run test test-unit test-integration test-quality bench test-gpu bench-gpu clean print-config
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -139,6 +139,16 @@ $(B)/tests/%: $(B)/obj/tests/tools/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS) -lHTSEngine $(LDLIBS)
 
+# --- GPU checks: every tests/gpu/NAME.c is its own program $(B)/gpu/NAME (no
+# -lHTSEngine); they print "no CUDA device: skipped" / "GPU: not measured"
+# where there is no device, so both targets are safe on CPU-only machines.
+GPU_TOOL_SRC := $(wildcard tests/gpu/*.c)
+GPU_TOOLS := $(patsubst tests/gpu/%.c,$(B)/gpu/%,$(GPU_TOOL_SRC))
+
+$(B)/gpu/%: $(B)/obj/tests/gpu/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LDLIBS)
+
 # --- running and testing
 run: deps all
 	@sh deploy/run_local.sh
@@ -151,6 +161,12 @@ test-quality: all $(TOOLS)
 
 bench: all $(TOOLS)
 	@SCAISPEAK_BUILD=$(B) sh tests/bench/run_bench.sh
+
+test-gpu: all $(GPU_TOOLS)
+	@SCAISPEAK_BUILD=$(B) sh tests/gpu/run_parity.sh
+
+bench-gpu: all $(GPU_TOOLS)
+	@SCAISPEAK_BUILD=$(B) sh tests/gpu/run_bench.sh
 
 print-config: $(B)/bin/scaispeak-gateway
 	@$(B)/bin/scaispeak-gateway --print-config

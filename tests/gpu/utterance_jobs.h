@@ -44,9 +44,16 @@ static inline void utt_mlpg_free(utt_mlpg *m)
     memset(m, 0, sizeof *m);
 }
 
-static inline double utt_safe_inverse(double v)
+/* As param_gen.c: huge variance -> ignore, tiny -> near-infinite precision. */
+static inline double utt_safe_inverse(double x)
 {
-    return fabs(v) > 1e19 ? 0.0 : fabs(v) < 1e-19 ? (v < 0 ? -1e38 : 1e38) : 1.0 / v;
+    if (x >= 1.0e19 || x <= -1.0e19)
+        return 0.0;
+    if (x <= 1.0e-19 && x >= 0)
+        return 1.0e38;
+    if (x >= -1.0e-19 && x < 0)
+        return -1.0e38;
+    return 1.0 / x;
 }
 
 /* 0, or -1 + err. A stream with no voiced frames gives T = 0 and no problems. */
@@ -134,6 +141,14 @@ static inline void utt_vocoder_input_free(utt_vocoder_input *vi)
     memset(vi, 0, sizeof *vi);
 }
 
+static inline double utt_period_of_lf0(double l, double rate)
+{
+    return l == SS_LF0_UNVOICED ? 0.0
+           : l <= log(20.0)     ? rate / 20.0
+           : l >= log(20000.0)  ? rate / 20000.0
+                                : rate / exp(l);
+}
+
 /* Labels -> lookup -> durations -> (optionally) MLPG problems of every
  * stream and the CPU parameter track -> vocoder inputs. seq must be freed
  * with ss_acoustic_seq_free. */
@@ -170,15 +185,54 @@ static inline int utt_prepare(const ss_htsvoice *v, const char *const *labels, s
         return -1;
     }
     memcpy(vi->mcep, tr.mcp, tr.nframes * (size_t)tr.mcp_dim * sizeof(double));
-    const double rate = (double)v->sample_rate;
-    for (size_t f = 0; f < tr.nframes; f++) {
-        double l = tr.lf0[f];
-        vi->period[f] = l == SS_LF0_UNVOICED ? 0.0
-                        : l <= log(20.0)     ? rate / 20.0
-                        : l >= log(20000.0)  ? rate / 20000.0
-                                             : rate / exp(l);
-    }
+    for (size_t f = 0; f < tr.nframes; f++)
+        vi->period[f] = utt_period_of_lf0(tr.lf0[f], (double)v->sample_rate);
     ss_param_track_free(&tr);
+    return 0;
+}
+
+/* Vocoder inputs from solved MLPG problems (mlpg[s] of stream s, outputs
+ * written by any kernel implementation): the spectrum stream's [T][dim]
+ * output is the mel-cepstrum sequence, the F0 stream's voiced-frame output
+ * is spread over the voiced frames (others unvoiced). Equals utt_prepare's
+ * track when the CPU kernel solved the problems. */
+static inline int utt_vocoder_from_mlpg(const ss_htsvoice *v, const ss_acoustic_seq *seq,
+                                        const utt_mlpg *mlpg, utt_vocoder_input *vi, char *err,
+                                        size_t errlen)
+{
+    memset(vi, 0, sizeof *vi);
+    int mcp = -1, lf0 = -1;
+    for (int s = 0; s < seq->nstreams; s++) {
+        if (seq->streams[s].msd && lf0 < 0)
+            lf0 = s;
+        else if (!seq->streams[s].msd && mcp < 0)
+            mcp = s;
+    }
+    const size_t F = seq->nframes;
+    if (mcp < 0 || lf0 < 0 || mlpg[mcp].T != F) {
+        snprintf(err, errlen, "voice/problems do not match (spectrum stream over every frame)");
+        return -1;
+    }
+    vi->nframes = F;
+    vi->frame_period = (size_t)v->frame_period;
+    vi->order = (int)mlpg[mcp].vlen - 1;
+    vi->alpha = v->streams[mcp].alpha;
+    vi->period = malloc((F ? F : 1) * sizeof(double));
+    vi->mcep = malloc((F ? F : 1) * mlpg[mcp].vlen * sizeof(double));
+    if (!vi->period || !vi->mcep) {
+        utt_vocoder_input_free(vi);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(vi->mcep, mlpg[mcp].out, F * mlpg[mcp].vlen * sizeof(double));
+    const ss_stream_seq *ls = &seq->streams[lf0];
+    size_t t = 0;
+    for (size_t f = 0; f < F; f++) {
+        double l = SS_LF0_UNVOICED;
+        if (ls->voiced_weight[seq->frame_state[f]] > 0.5 && t < mlpg[lf0].T)
+            l = mlpg[lf0].out[t++];
+        vi->period[f] = utt_period_of_lf0(l, (double)v->sample_rate);
+    }
     return 0;
 }
 

@@ -302,6 +302,29 @@ Test(batch_scheduler, real_utterance_batched_equals_one_at_a_time)
     }
     ss_batch_scheduler_free(s);
 
+    /* the problem builder reproduces the engine's parameter generation:
+     * solved on the CPU, the vocoder inputs equal ss_param_generate's */
+    utt_mlpg all[SS_VOICE_MAX_STREAMS];
+    memset(all, 0, sizeof all);
+    for (int st = 0; st < seq.nstreams; st++) {
+        cr_assert_eq(utt_mlpg_build(v, &seq, st, &all[st], err, sizeof err), 0, "%s", err);
+        if (!all[st].T)
+            continue;
+        size_t wl = ss_kern_mlpg_workspace(all[st].T);
+        double *work = malloc(wl * sizeof(double));
+        cr_assert_eq(ss_kern_mlpg(all[st].win, all[st].probs, all[st].vlen, work, wl, err, sizeof err), 0, "%s", err);
+        free(work);
+    }
+    utt_vocoder_input vb;
+    cr_assert_eq(utt_vocoder_from_mlpg(v, &seq, all, &vb, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(vb.nframes, vi.nframes);
+    cr_assert_eq(vb.order, vi.order);
+    cr_assert_eq(memcmp(vb.mcep, vi.mcep, vi.nframes * (size_t)(vi.order + 1) * sizeof(double)), 0);
+    cr_assert_eq(memcmp(vb.period, vi.period, vi.nframes * sizeof(double)), 0);
+    utt_vocoder_input_free(&vb);
+    for (int st = 0; st < SS_VOICE_MAX_STREAMS; st++)
+        utt_mlpg_free(&all[st]);
+
     /* vocoder: the utterance's phrases from NTHREADS concurrent requests */
     vocode_req vr[NTHREADS];
     for (int i = 0; i < NTHREADS; i++)

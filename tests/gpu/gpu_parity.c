@@ -1,0 +1,529 @@
+/* CPU vs CUDA kernel parity (make test-gpu; see docs/PERFORMANCE.md).
+ *
+ *   gpu_parity [--one] [LABEL_DIR]
+ *   gpu_parity --probe      (only says whether there is a device)
+ *   gpu_parity --harness-on-cpu [LABEL_DIR]   (CPU kernels in place of
+ *                           CUDA: tests this program where no GPU exists)
+ *
+ * Without a CUDA device (or in a build without CUDA) prints
+ * "no CUDA device: skipped (<reason>)" and exits 0. With one:
+ *   1. random inputs (fresh each run, seed printed): MLPG+GV problems of
+ *      random lengths/precisions/GV settings, excitation over random voiced
+ *      and unvoiced periods, MLSA over random stable mel-cepstra; plus a
+ *      stream whose state moves CPU -> CUDA -> CPU between chunks;
+ *   2. every LABEL_DIR/NN.lab (festival labels of eval/sentences.txt):
+ *      MLPG of every stream, then excitation + MLSA in 3 phrases carrying
+ *      the states, CPU vs CUDA; then all utterances in ONE CUDA call per
+ *      kind (the batched path) against the same CPU results.
+ * Outputs are poisoned with NaN before each CUDA call, so an element the
+ * kernel did not write fails the check. --one: only the first utterance
+ * (for compute-sanitizer). Exit 1 when a tolerance is exceeded.
+ *
+ * Tolerances (both sides compute in double precision; the CUDA code follows
+ * the CPU code's operation order; nvcc contracts a*b+c into fused
+ * multiply-adds and the device exp/log are within 1-2 ulp, so each
+ * operation may differ by ~1 ulp = 1.1e-16 relative):
+ *   MLPG   max|gpu-cpu| <= 1e-8 * max(1, max|cpu|) per problem: a band
+ *          LDL' solve loses about cond(W'UW) * eps; with the voice's
+ *          precisions cond stays below ~1e6, and GV's five gradient steps
+ *          are contractions, so ~1e-10 is expected; 1e-8 leaves 100x.
+ *   excitation max|gpu-cpu| <= 1e-12 * max(1, |cpu|): pulse positions are
+ *          integer-like decisions on sums that involve no multiply-add and
+ *          IEEE division/sqrt (exact on both), so voiced samples are
+ *          bit-equal; noise passes through log (<= 1 ulp) and sqrt: ~1e-15.
+ *   waveform ||gpu-cpu||2 / ||cpu||2 <= 1e-9 and s16 samples within 1 LSB:
+ *          the MLSA filter is a stable recursion, so per-sample rounding
+ *          differences (~1e-16) stay bounded rather than growing; the CPU
+ *          kernel's own AVX2-FMA vs SSE2 builds differ the same way. 1 LSB
+ *          allows a rounding flip at a .5 boundary when converting. */
+#include "kernels/kernels_select.h"
+#include "tests/gpu/utterance_jobs.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <time.h>
+
+#define TOL_MLPG 1e-8
+#define TOL_EXCITATION 1e-12
+#define TOL_WAVE_REL 1e-9
+#define TOL_S16_LSB 1
+#define NPHRASES 3
+
+static uint64_t rng;
+static double urand(void)
+{
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static int failures;
+
+static void report(const char *what, double measured, double limit)
+{
+    int ok = measured <= limit; /* NaN fails */
+    if (!ok)
+        failures++;
+    printf("  %-44s %12.3e  (limit %.0e)  %s\n", what, measured, limit, ok ? "ok" : "FAIL");
+}
+
+static void poison(double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = NAN;
+}
+
+/* max |a-b| / max(1, max|a|) over n values at stride. NaN when b has NaN. */
+static double rel_maxabs(const double *a, const double *b, size_t n, size_t stride)
+{
+    double d = 0, m = 1;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs(a[i * stride] - b[i * stride]);
+        if (isnan(b[i * stride]) && !isnan(a[i * stride]))
+            return NAN;
+        if (e > d)
+            d = e;
+        if (fabs(a[i * stride]) > m)
+            m = fabs(a[i * stride]);
+    }
+    return d / m;
+}
+
+static double rel_l2(const double *ref, const double *x, size_t n)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]))
+            return NAN;
+        num += (x[i] - ref[i]) * (x[i] - ref[i]);
+        den += ref[i] * ref[i];
+    }
+    return den > 0 ? sqrt(num / den) : sqrt(num);
+}
+
+static double s16_maxdiff(const double *ref, const double *x, size_t n)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]))
+            return NAN;
+        long a = lround(fmax(-32768, fmin(32767, ref[i]))), b = lround(fmax(-32768, fmin(32767, x[i])));
+        if (labs(a - b) > d)
+            d = (double)labs(a - b);
+    }
+    return d;
+}
+
+static int die(const char *what, const char *err)
+{
+    fprintf(stderr, "gpu_parity: %s: %s\n", what, err);
+    return 2;
+}
+
+/* ops->mlpg with a workspace (the CUDA kernels ignore it; the CPU kernels
+ * standing in under --harness-on-cpu need it). */
+static int mlpg_call(const ss_kernel_ops *ops, const ss_mlpg_windows *w, const ss_mlpg_problem *p,
+                     size_t n, char *err, size_t errlen)
+{
+    size_t maxT = 0;
+    for (size_t k = 0; k < n; k++)
+        maxT = p[k].length > maxT ? p[k].length : maxT;
+    size_t wl = ss_kern_mlpg_workspace(maxT);
+    double *work = malloc((wl ? wl : 1) * sizeof(double));
+    if (!work) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = ops->mlpg(w, p, n, work, wl, err, errlen);
+    free(work);
+    return rc;
+}
+
+/* ------------------------------------------------------------- random --- */
+
+static int random_mlpg(const ss_kernel_ops *gpu)
+{
+    enum { N = 700 };
+    ss_mlpg_windows w = {.nwin = 3};
+    w.coef[0][1] = 1.0;
+    w.left[1] = -1, w.right[1] = 1, w.coef[1][0] = -0.5, w.coef[1][2] = 0.5;
+    w.left[2] = -1, w.right[2] = 1, w.coef[2][0] = 1.0, w.coef[2][1] = -2.0, w.coef[2][2] = 1.0;
+    static ss_mlpg_problem pc[N], pg[N];
+    size_t total = 0, len[N], maxT = 0;
+    for (int k = 0; k < N; k++) {
+        len[k] = 1 + (size_t)(urand() * 800);
+        total += len[k];
+        maxT = len[k] > maxT ? len[k] : maxT;
+    }
+    double *mean = malloc(total * 3 * sizeof(double)), *ivar = malloc(total * 3 * sizeof(double));
+    double *oc = malloc(total * sizeof(double)), *og = malloc(total * sizeof(double));
+    unsigned char *sw = malloc(total);
+    size_t wl = ss_kern_mlpg_workspace(maxT);
+    double *work = malloc(wl * sizeof(double));
+    if (!mean || !ivar || !oc || !og || !sw || !work)
+        return die("random mlpg", "out of memory");
+    for (size_t i = 0; i < total; i++) {
+        for (int j = 0; j < 3; j++) {
+            mean[i * 3 + j] = (urand() - 0.5) * (j ? 0.2 : 6.0);
+            ivar[i * 3 + j] = j && urand() < 0.05 ? 0.0 : exp(urand() * 9.0 - 2.0); /* 0.14..3000 */
+        }
+        sw[i] = urand() < 0.85;
+    }
+    size_t off = 0;
+    for (int k = 0; k < N; k++) {
+        int gv = urand() < 0.6;
+        pc[k] = (ss_mlpg_problem){.length = len[k], .mean = mean + off * 3, .ivar = ivar + off * 3,
+                                  .gv_switch = gv ? sw + off : NULL, .gv_mean = 0.05 + urand(),
+                                  .gv_vari = 1 + urand() * 1000, .out = oc + off, .out_stride = 1};
+        pg[k] = pc[k];
+        pg[k].out = og + off;
+        off += len[k];
+    }
+    char err[256];
+    if (ss_kern_mlpg(&w, pc, N, work, wl, err, sizeof err) != 0)
+        return die("cpu mlpg", err);
+    poison(og, total);
+    if (mlpg_call(gpu, &w, pg, N, err, sizeof err) != 0)
+        return die("cuda mlpg", err);
+    double worst = 0;
+    for (int k = 0; k < N; k++) {
+        double e = rel_maxabs(pc[k].out, pg[k].out, len[k], 1);
+        if (!(e <= worst))
+            worst = e;
+    }
+    report("random MLPG+GV, 700 problems", worst, TOL_MLPG);
+    free(mean), free(ivar), free(oc), free(og), free(sw), free(work);
+    return 0;
+}
+
+/* Random vocoder streams; `mixed` runs chunk 2 on the CPU (state moves). */
+static int random_vocoder(const ss_kernel_ops *gpu)
+{
+    enum { NS = 300, FP = 160 };
+    char err[256];
+    double worst_ex = 0, worst_wave = 0, worst_s16 = 0, worst_mixed = 0;
+    for (int s = 0; s < NS; s++) {
+        size_t nf = 10 + (size_t)(urand() * 120);
+        int order = 24 + (int)(urand() * 36);
+        double alpha = 0.3 + urand() * 0.25;
+        double *per = malloc(nf * sizeof(double));
+        double *mc = malloc(nf * (size_t)(order + 1) * sizeof(double));
+        double *xc = malloc(nf * FP * sizeof(double)), *xg = malloc(nf * FP * sizeof(double));
+        double *xm = malloc(nf * FP * sizeof(double));
+        if (!per || !mc || !xc || !xg || !xm)
+            return die("random vocoder", "out of memory");
+        for (size_t f = 0; f < nf; f++)
+            per[f] = urand() < 0.3 ? 0.0 : 40 + urand() * 300;
+        for (size_t f = 0; f < nf; f++)
+            for (int i = 0; i <= order; i++)
+                mc[f * (size_t)(order + 1) + (size_t)i] =
+                    i == 0 ? 2.0 + urand() * 4.0 : (urand() - 0.5) * 0.6 / (1 + i);
+        ss_excitation_state ec, eg, em;
+        ss_mlsa_state mcs, mgs, mms;
+        ss_excitation_state_init(&ec);
+        ss_excitation_state_init(&eg);
+        ss_excitation_state_init(&em);
+        if (ss_mlsa_state_init(&mcs, order, alpha, err, sizeof err) != 0)
+            return die("mlsa init", err);
+        mgs = mcs;
+        mms = mcs;
+        size_t half = nf / 2;
+        for (int part = 0; part < 2; part++) {
+            size_t f0 = part ? half : 0, f1 = part ? nf : half;
+            ss_excitation_job jc = {&ec, per + f0, f1 - f0, FP, xc + f0 * FP};
+            ss_excitation_job jg = {&eg, per + f0, f1 - f0, FP, xg + f0 * FP};
+            ss_excitation_job jm = {&em, per + f0, f1 - f0, FP, xm + f0 * FP};
+            poison(xg + f0 * FP, (f1 - f0) * FP);
+            if (ss_kern_excitation(&jc, 1, err, sizeof err) != 0 || gpu->excitation(&jg, 1, err, sizeof err) != 0 ||
+                (part ? ss_kern_excitation(&jm, 1, err, sizeof err) : gpu->excitation(&jm, 1, err, sizeof err)) != 0)
+                return die("excitation", err);
+            if (part == 1) {
+                double e = rel_maxabs(xc, xg, nf * FP, 1);
+                if (!(e <= worst_ex))
+                    worst_ex = e;
+            }
+            const double *mcf = mc + f0 * (size_t)(order + 1);
+            ss_mlsa_job mjc = {&mcs, mcf, f1 - f0, FP, xc + f0 * FP, xc + f0 * FP};
+            ss_mlsa_job mjg = {&mgs, mcf, f1 - f0, FP, xg + f0 * FP, xg + f0 * FP};
+            ss_mlsa_job mjm = {&mms, mcf, f1 - f0, FP, xm + f0 * FP, xm + f0 * FP};
+            if (ss_kern_mlsa(&mjc, 1, err, sizeof err) != 0 || gpu->mlsa(&mjg, 1, err, sizeof err) != 0 ||
+                (part ? ss_kern_mlsa(&mjm, 1, err, sizeof err) : gpu->mlsa(&mjm, 1, err, sizeof err)) != 0)
+                return die("mlsa", err);
+        }
+        double e = rel_l2(xc, xg, nf * FP);
+        if (!(e <= worst_wave))
+            worst_wave = e;
+        e = s16_maxdiff(xc, xg, nf * FP);
+        if (!(e <= worst_s16))
+            worst_s16 = e;
+        e = rel_l2(xc, xm, nf * FP);
+        if (!(e <= worst_mixed))
+            worst_mixed = e;
+        free(per), free(mc), free(xc), free(xg), free(xm);
+    }
+    report("random excitation, 300 streams (rel max)", worst_ex, TOL_EXCITATION);
+    report("random MLSA waveform, 300 streams (rel L2)", worst_wave, TOL_WAVE_REL);
+    report("random MLSA waveform, s16 max diff (LSB)", worst_s16, TOL_S16_LSB);
+    report("state CUDA->CPU between chunks (rel L2)", worst_mixed, TOL_WAVE_REL);
+    return 0;
+}
+
+/* ---------------------------------------------------------- utterances --- */
+
+typedef struct {
+    ss_acoustic_seq seq;
+    utt_mlpg cpu[SS_VOICE_MAX_STREAMS], gpu[SS_VOICE_MAX_STREAMS];
+    utt_vocoder_input vi;
+    double *wave_cpu, *wave_gpu;
+    size_t nsamples;
+} utt;
+
+/* Vocodes vi in NPHRASES phrases with `ops`, states carried. */
+static int vocode(const ss_kernel_ops *ops, const utt_vocoder_input *vi, double *out, char *err,
+                  size_t errlen)
+{
+    ss_excitation_state ex;
+    ss_mlsa_state ml;
+    ss_excitation_state_init(&ex);
+    if (ss_mlsa_state_init(&ml, vi->order, vi->alpha, err, errlen) != 0)
+        return -1;
+    size_t f0 = 0, fp = vi->frame_period, w = (size_t)vi->order + 1;
+    for (int p = 0; p < NPHRASES; p++) {
+        size_t f1 = p == NPHRASES - 1 ? vi->nframes : vi->nframes * (size_t)(p + 1) / NPHRASES;
+        ss_excitation_job ej = {&ex, vi->period + f0, f1 - f0, fp, out + f0 * fp};
+        ss_mlsa_job mj = {&ml, vi->mcep + f0 * w, f1 - f0, fp, out + f0 * fp, out + f0 * fp};
+        if (ops->excitation(&ej, 1, err, errlen) != 0 || ops->mlsa(&mj, 1, err, errlen) != 0)
+            return -1;
+        f0 = f1;
+    }
+    return 0;
+}
+
+static int utt_run(const ss_htsvoice *v, const ss_kernel_ops *gpu, const char *path, utt *u,
+                   double *worst_mlpg, double *worst_wave, double *worst_s16)
+{
+    char err[512];
+    size_t n = 0;
+    char **labels = utt_labels_read(path, &n);
+    if (!labels || !n)
+        return die(path, "cannot read labels");
+    memset(u, 0, sizeof *u);
+    int rc = ss_acoustic_lookup(v, (const char *const *)labels, n, 0.0, NULL, &u->seq, err, sizeof err);
+    utt_labels_free(labels, n);
+    if (rc != 0 || ss_acoustic_durations(&u->seq, 1.0, err, sizeof err) != 0)
+        return die(path, err);
+    for (int s = 0; s < u->seq.nstreams; s++) {
+        if (utt_mlpg_build(v, &u->seq, s, &u->cpu[s], err, sizeof err) != 0 ||
+            utt_mlpg_build(v, &u->seq, s, &u->gpu[s], err, sizeof err) != 0)
+            return die(path, err);
+        if (!u->cpu[s].T)
+            continue;
+        size_t wl = ss_kern_mlpg_workspace(u->cpu[s].T);
+        double *work = malloc(wl * sizeof(double));
+        if (!work || ss_kern_mlpg(u->cpu[s].win, u->cpu[s].probs, u->cpu[s].vlen, work, wl, err, sizeof err) != 0)
+            return die("cpu mlpg", err);
+        free(work);
+        poison(u->gpu[s].out, u->gpu[s].T * u->gpu[s].vlen);
+        if (mlpg_call(gpu, u->gpu[s].win, u->gpu[s].probs, u->gpu[s].vlen, err, sizeof err) != 0)
+            return die("cuda mlpg", err);
+        for (size_t l = 0; l < u->cpu[s].vlen; l++) {
+            double e = rel_maxabs(u->cpu[s].out + l, u->gpu[s].out + l, u->cpu[s].T, u->cpu[s].vlen);
+            if (!(e <= *worst_mlpg))
+                *worst_mlpg = e;
+        }
+    }
+    /* both vocoders get the CPU parameters, so the waveform check is about
+     * the vocoder kernels alone */
+    if (utt_vocoder_from_mlpg(v, &u->seq, u->cpu, &u->vi, err, sizeof err) != 0)
+        return die(path, err);
+    u->nsamples = u->vi.nframes * u->vi.frame_period;
+    u->wave_cpu = malloc(u->nsamples * sizeof(double));
+    u->wave_gpu = malloc(u->nsamples * sizeof(double));
+    if (!u->wave_cpu || !u->wave_gpu)
+        return die(path, "out of memory");
+    poison(u->wave_gpu, u->nsamples);
+    if (vocode(ss_kernel_ops_cpu(), &u->vi, u->wave_cpu, err, sizeof err) != 0 ||
+        vocode(gpu, &u->vi, u->wave_gpu, err, sizeof err) != 0)
+        return die("vocode", err);
+    double e = rel_l2(u->wave_cpu, u->wave_gpu, u->nsamples);
+    if (!(e <= *worst_wave))
+        *worst_wave = e;
+    e = s16_maxdiff(u->wave_cpu, u->wave_gpu, u->nsamples);
+    if (!(e <= *worst_s16))
+        *worst_s16 = e;
+    return 0;
+}
+
+static void utt_free(utt *u)
+{
+    for (int s = 0; s < SS_VOICE_MAX_STREAMS; s++) {
+        utt_mlpg_free(&u->cpu[s]);
+        utt_mlpg_free(&u->gpu[s]);
+    }
+    utt_vocoder_input_free(&u->vi);
+    free(u->wave_cpu);
+    free(u->wave_gpu);
+    ss_acoustic_seq_free(&u->seq);
+}
+
+/* All utterances in one CUDA call per stream (MLPG) and per phrase index
+ * (excitation, MLSA): the batched path, compared with the CPU results. */
+static int batched_all(const ss_kernel_ops *gpu, utt *us, size_t nu)
+{
+    char err[512];
+    double worst = 0;
+    for (int s = 0; s < us[0].seq.nstreams; s++) {
+        size_t np = 0;
+        for (size_t i = 0; i < nu; i++)
+            np += us[i].gpu[s].T ? us[i].gpu[s].vlen : 0;
+        ss_mlpg_problem *all = malloc((np ? np : 1) * sizeof *all);
+        if (!all)
+            return die("batched", "out of memory");
+        np = 0;
+        for (size_t i = 0; i < nu; i++) {
+            if (!us[i].gpu[s].T)
+                continue;
+            poison(us[i].gpu[s].out, us[i].gpu[s].T * us[i].gpu[s].vlen);
+            memcpy(all + np, us[i].gpu[s].probs, us[i].gpu[s].vlen * sizeof *all);
+            np += us[i].gpu[s].vlen;
+        }
+        if (np && mlpg_call(gpu, us[0].gpu[s].win, all, np, err, sizeof err) != 0)
+            return die("cuda batched mlpg", err);
+        free(all);
+        for (size_t i = 0; i < nu; i++) {
+            double e = rel_maxabs(us[i].cpu[s].out, us[i].gpu[s].out, us[i].cpu[s].T * us[i].cpu[s].vlen, 1);
+            if (!(e <= worst))
+                worst = e;
+        }
+    }
+    report("utterances batched: MLPG, one call per stream", worst, TOL_MLPG);
+    ss_excitation_state *ex = calloc(nu, sizeof *ex);
+    ss_mlsa_state *ml = calloc(nu, sizeof *ml);
+    ss_excitation_job *ej = calloc(nu, sizeof *ej);
+    ss_mlsa_job *mj = calloc(nu, sizeof *mj);
+    size_t *f0 = calloc(nu, sizeof *f0);
+    if (!ex || !ml || !ej || !mj || !f0)
+        return die("batched", "out of memory");
+    for (size_t i = 0; i < nu; i++) {
+        ss_excitation_state_init(&ex[i]);
+        if (ss_mlsa_state_init(&ml[i], us[i].vi.order, us[i].vi.alpha, err, sizeof err) != 0)
+            return die("mlsa init", err);
+        poison(us[i].wave_gpu, us[i].nsamples);
+    }
+    for (int p = 0; p < NPHRASES; p++) {
+        for (size_t i = 0; i < nu; i++) {
+            const utt_vocoder_input *vi = &us[i].vi;
+            size_t f1 = p == NPHRASES - 1 ? vi->nframes : vi->nframes * (size_t)(p + 1) / NPHRASES;
+            size_t fp = vi->frame_period;
+            double *o = us[i].wave_gpu + f0[i] * fp;
+            ej[i] = (ss_excitation_job){&ex[i], vi->period + f0[i], f1 - f0[i], fp, o};
+            mj[i] = (ss_mlsa_job){&ml[i], vi->mcep + f0[i] * (size_t)(vi->order + 1), f1 - f0[i], fp, o, o};
+            f0[i] = f1;
+        }
+        if (gpu->excitation(ej, nu, err, sizeof err) != 0 || gpu->mlsa(mj, nu, err, sizeof err) != 0)
+            return die("cuda batched vocoder", err);
+    }
+    double wl2 = 0, ws16 = 0;
+    for (size_t i = 0; i < nu; i++) {
+        double e = rel_l2(us[i].wave_cpu, us[i].wave_gpu, us[i].nsamples);
+        if (!(e <= wl2))
+            wl2 = e;
+        e = s16_maxdiff(us[i].wave_cpu, us[i].wave_gpu, us[i].nsamples);
+        if (!(e <= ws16))
+            ws16 = e;
+    }
+    report("utterances batched: waveform (rel L2)", wl2, TOL_WAVE_REL);
+    report("utterances batched: waveform s16 (LSB)", ws16, TOL_S16_LSB);
+    free(ex), free(ml), free(ej), free(mj), free(f0);
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(int argc, char **argv)
+{
+    int one = 0, probe = 0, harness = 0;
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--one"))
+            one = 1;
+        else if (!strcmp(argv[i], "--probe"))
+            probe = 1;
+        else if (!strcmp(argv[i], "--harness-on-cpu"))
+            harness = 1;
+        else
+            dir = argv[i];
+    }
+    char why[256];
+    const ss_kernel_ops *gpu = ss_kernel_ops_cuda();
+    if (harness) {
+        /* checks this program (inputs, poisoning, comparisons) without a
+         * GPU: the CPU kernels stand in for CUDA, every difference is 0 */
+        gpu = ss_kernel_ops_cpu();
+        snprintf(why, sizeof why, "none: CPU kernels standing in (--harness-on-cpu)");
+    } else if (!ss_kernels_cuda_usable(why, sizeof why)) {
+        printf("no CUDA device: skipped (%s)\n", why);
+        return 0;
+    }
+    printf("gpu_parity: device %s\n", why);
+    if (probe)
+        return 0;
+    rng = (uint64_t)time(NULL);
+    if (!one) {
+        printf("random inputs (seed %llu):\n", (unsigned long long)rng);
+        int rc = random_mlpg(gpu);
+        if (!rc)
+            rc = random_vocoder(gpu);
+        if (rc)
+            return rc;
+    }
+    if (dir) {
+        char err[512];
+        ss_htsvoice *v = ss_htsvoice_load(UTT_VOICE, err, sizeof err);
+        if (!v)
+            return die(UTT_VOICE, err);
+        DIR *d = opendir(dir);
+        if (!d)
+            return die(dir, "cannot open");
+        char *names[256];
+        size_t nn = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) && nn < 256) {
+            size_t l = strlen(e->d_name);
+            if (l > 4 && !strcmp(e->d_name + l - 4, ".lab"))
+                names[nn++] = strdup(e->d_name);
+        }
+        closedir(d);
+        qsort(names, nn, sizeof *names, by_name);
+        if (one && nn > 1)
+            nn = 1;
+        utt *us = calloc(nn ? nn : 1, sizeof *us);
+        double wm = 0, ww = 0, ws = 0;
+        for (size_t i = 0; i < nn; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            int rc = utt_run(v, gpu, path, &us[i], &wm, &ww, &ws);
+            if (rc)
+                return rc;
+        }
+        printf("%zu real utterances (%s):\n", nn, dir);
+        report("utterances: MLPG every stream", wm, TOL_MLPG);
+        report("utterances: waveform, 3 phrases (rel L2)", ww, TOL_WAVE_REL);
+        report("utterances: waveform s16 (LSB)", ws, TOL_S16_LSB);
+        if (nn > 1) {
+            int rc = batched_all(gpu, us, nn);
+            if (rc)
+                return rc;
+        }
+        for (size_t i = 0; i < nn; i++) {
+            utt_free(&us[i]);
+            free(names[i]);
+        }
+        free(us);
+        ss_htsvoice_free(v);
+    }
+    printf("gpu_parity: %s\n", failures ? "FAILED" : "all within tolerance");
+    return failures ? 1 : 0;
+}
