@@ -64,7 +64,10 @@ static void on_key_created(void *user, const redisReply *reply, const char *err)
 {
     create_ctx *cx = user;
     gw_request *r = cx->r;
-    if (err) {
+    if (err && strstr(err, "no such user")) {
+        gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED,
+                       "API keys are made for users provisioned in ScaiSpeak; this caller has none", NULL);
+    } else if (err) {
         reply_redis_down(r, err);
     } else {
         ss_info(r->id, "API key %s created for user %s", cx->key_id, r->caller.user_id);

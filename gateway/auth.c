@@ -6,18 +6,22 @@
  *   - an API key ("sgk_..."): its SHA-256 is looked up in Redis with one Lua
  *     script that also returns the user and tenant; revoked or unknown keys
  *     answer 401 AUTH_TOKEN_INVALID;
- *   - a JWT (three dot-separated parts): verification against ScaiKey's JWKS
- *     is not built yet, so JWTs are refused with AUTH_TOKEN_INVALID and a
- *     message that says so (never accepted unverified).
+ *   - a JWT (three dot-separated parts) from ScaiKey: RS256/ES256 verified
+ *     against the JWKS (jwks_cache.c; an unknown kid triggers one rate-limited
+ *     refresh and one retry), exp/nbf/iss/aud checked; expired → 401
+ *     SESSION_EXPIRED, anything else wrong → 401 AUTH_TOKEN_INVALID. Claims
+ *     used: sub (user), tenant_id, role, scope (adds permissions).
  * Then the route's need is checked: NEED_CALLER (any user), NEED_OPERATOR
  * (super_admin or tenant_admin), or PERM_* bits (all required) → 403
  * AUTHZ_PERMISSION_DENIED when missing. Secrets are compared as SHA-256
  * digests with CRYPTO_memcmp, so timing reveals nothing about them. */
 #include "gateway/gateway.h"
 #include "gateway/identity_store.h"
+#include "gateway/jwks_cache.h"
 #include "gateway/permissions.h"
 
 #include "common/api_keys.h"
+#include "common/jwt.h"
 #include "common/log.h"
 
 #include <openssl/crypto.h>
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 typedef struct {
     gw_request *r;
@@ -118,6 +123,72 @@ static void on_key_lookup(void *user, const redisReply *reply, const char *err)
     next(r);
 }
 
+/* Verifies the request's JWT; may_refresh allows one JWKS refresh on an
+ * unknown kid (the request then resumes in on_jwks_refreshed). */
+static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, bool may_refresh);
+
+static void on_jwks_refreshed(void *user)
+{
+    auth_pending *p = user;
+    gw_request *r = p->r;
+    unsigned need = p->need;
+    gw_handler_fn next = p->next;
+    free(p);
+    authenticate_jwt(r, need, next, false);
+}
+
+static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, bool may_refresh)
+{
+    jwks_cache *jc = r->gw->jwks;
+    if (!jwks_cache_configured(jc)) {
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID,
+                       "JWTs are not accepted: no ScaiKey JWKS is configured (jwks_path / jwks_url)", NULL);
+        return;
+    }
+    const char *token = gw_header(r, "Authorization") + 7;
+    ss_jwt_expect ex = {
+        .issuer = ss_config_str(r->gw->cfg, "jwt_issuer"),
+        .audience = ss_config_str(r->gw->cfg, "jwt_audience"),
+        .leeway_s = ss_config_int(r->gw->cfg, "jwt_leeway_s"),
+        .now = (long)time(NULL),
+    };
+    json_t *claims = NULL;
+    char kid[128], why[256];
+    ss_jwt_result res = ss_jwt_verify(jwks_cache_keys(jc), token, &ex, &claims, kid, sizeof kid, why,
+                                      sizeof why);
+    if (res == SS_JWT_UNKNOWN_KID && may_refresh) {
+        auth_pending *p = malloc(sizeof *p);
+        if (p) {
+            *p = (auth_pending){r, need, next};
+            if (jwks_cache_refresh(jc, on_jwks_refreshed, p) == 0)
+                return;
+            free(p);
+        }
+    }
+    if (res != SS_JWT_OK) {
+        ss_info(r->id, "JWT rejected: %s", why);
+        gw_reply_error(r, res == SS_JWT_EXPIRED ? SS_ERR_SESSION_EXPIRED : SS_ERR_AUTH_TOKEN_INVALID,
+                       why, NULL);
+        return;
+    }
+    gw_caller *c = &r->caller;
+    c->kind = CALLER_JWT;
+    copy_field(c->user_id, sizeof c->user_id, claims, "sub");
+    copy_field(c->user_name, sizeof c->user_name, claims, "name");
+    copy_field(c->tenant_id, sizeof c->tenant_id, claims, "tenant_id");
+    c->role = ss_role_parse(json_string_value(json_object_get(claims, "role")));
+    c->permissions = ss_role_default_permissions((ss_role)c->role) |
+                     ss_permissions_parse_list(json_string_value(json_object_get(claims, "scope")));
+    json_decref(claims);
+    if (!*c->user_id || (!*c->tenant_id && c->role != ROLE_SUPER_ADMIN)) {
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "JWT lacks sub or tenant_id", NULL);
+        return;
+    }
+    if (!need_met(r, need))
+        return;
+    next(r);
+}
+
 void gw_authenticate(gw_request *r, unsigned need, gw_handler_fn next)
 {
     const char *auth = gw_header(r, "Authorization");
@@ -154,8 +225,7 @@ void gw_authenticate(gw_request *r, unsigned need, gw_handler_fn next)
         return;
     }
     if (looks_like_jwt(cred)) {
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID,
-                       "JWT verification (ScaiKey JWKS) is not configured on this gateway", NULL);
+        authenticate_jwt(r, need, next, true);
         return;
     }
     gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "credential not recognised", NULL);

@@ -5,5 +5,6 @@
 
 int ss_cli_nodes(int argc, char **argv);
 int ss_cli_admin(int argc, char **argv);
+int ss_cli_token(int argc, char **argv);
 
 #endif

@@ -32,6 +32,7 @@ struct gw_server {
     struct evhttp *http;
     struct evhttp_bound_socket *http_socket;
     struct heartbeat_service *heartbeat;
+    struct jwks_cache *jwks;
     char operator_token[256];
     long body_limit;
     long heartbeat_interval_ms;

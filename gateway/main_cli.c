@@ -18,6 +18,8 @@ static int usage(FILE *out)
                  "  nodes [--json]        list the nodes the gateway knows (operator token)\n"
                  "  admin create-tenant|create-user|create-key|revoke-key|seed-dev ...\n"
                  "                        provision tenants, users and API keys (Redis)\n"
+                 "  token --user U --tenant T [--role R] [--scope S] | --jwks\n"
+                 "                        mint a development JWT, or print its JWKS\n"
                  "  labels --text T | -f FILE   print HTS full-context labels (text front end)\n"
                  "  synth  --text T | -f FILE | --labels FILE -o out.wav [--speed X] [--pitch N]\n"
                  "         [--rate HZ]    run the engine locally, no server\n"
@@ -46,6 +48,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"nodes", ss_cli_nodes},
         {"admin", ss_cli_admin},
+        {"token", ss_cli_token},
         {"labels", ss_cli_labels},
         {"synth", ss_cli_synth},
     };

@@ -7,6 +7,7 @@
  * (up to drain_timeout_s), exit 0. */
 #include "gateway/gateway.h"
 #include "gateway/heartbeat_service.h"
+#include "gateway/jwks_cache.h"
 
 #include "common/log.h"
 
@@ -85,6 +86,11 @@ int main(int argc, char **argv)
     }
     gw.redis = ss_redis_new(gw.base, ss_config_str(cfg, "redis_host"), (int)ss_config_int(cfg, "redis_port"),
                             ss_config_str(cfg, "redis_password"), 2000);
+    gw.jwks = jwks_cache_new(gw.base, cfg);
+    if (!gw.jwks) {
+        ss_error(NULL, "cannot create the JWKS cache");
+        return 1;
+    }
     char err[512] = "";
     if (!gw.redis || gw_http_start(&gw, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start HTTP: %s", err);
@@ -114,6 +120,7 @@ int main(int argc, char **argv)
     event_free(sigint);
     event_free(ds.tick);
     evhttp_free(gw.http);
+    jwks_cache_free(gw.jwks);
     ss_redis_free(gw.redis);
     event_base_free(gw.base);
     ss_config_free(cfg);
