@@ -59,6 +59,8 @@ static const ss_config_key KEYS[] = {
     {"relay_url", SS_CFG_STRING, "", G, "backend B relay base URL (empty: backend B off)"},
     {"relay_key", SS_CFG_STRING, "", G, "backend B relay bearer key"},
     {"relay_timeout_ms", SS_CFG_INT, "30000", G, "backend B per-call timeout"},
+    {"relay_probe_interval_ms", SS_CFG_INT, "10000", G,
+     "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"},
     {"drain_timeout_s", SS_CFG_INT, "30", G | N,
      "on SIGTERM, how long in-flight work may take before exit"},
     /* node */
