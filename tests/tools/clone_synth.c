@@ -1,0 +1,113 @@
+/* Test tool: speaks sentences with the base voice conditioned on a reference
+ * clip (--ref), a design prompt (--design) or nothing (--none), one WAV per
+ * line of the sentences file, and prints the conditioning. Used by
+ * tests/quality/clone_*.sh.
+ *
+ *   clone_synth VOICE.htsvoice OUTDIR SENTENCES.txt (--ref REF | --design TEXT | --none)
+ */
+#include "common/audio_input.h"
+#include "node/engine/conditioned_voice.h"
+#include "node/engine/model_profile.h"
+#include "node/engine/voice_design.h"
+
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int write_wav(const char *path, const float *x, size_t n, int rate)
+{
+    SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    if (!sf)
+        return -1;
+    sf_writef_float(sf, x, (sf_count_t)n);
+    sf_close(sf);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5) {
+        fprintf(stderr, "usage: clone_synth VOICE OUTDIR SENTENCES (--ref REF | --design TEXT | --none)\n");
+        return 2;
+    }
+    char err[512];
+    ss_voice *base = ss_voice_load(argv[1], err, sizeof err);
+    ss_frontend *fe = ss_frontend_create(err, sizeof err);
+    if (!base || !fe) {
+        fprintf(stderr, "clone_synth: %s\n", err);
+        return 1;
+    }
+    ss_speaker_stats model;
+    if (ss_model_profile_compute(base, fe, NULL, &model, err, sizeof err) != 0) {
+        fprintf(stderr, "clone_synth: model profile: %s\n", err);
+        return 1;
+    }
+    ss_conditioning c;
+    ss_conditioning_identity(&c, model.lf0_mean, ss_voice_mcp_alpha(base));
+    if (!strcmp(argv[4], "--ref") && argc > 5) {
+        ss_audio a;
+        ss_audio_error code;
+        ss_speaker_stats ref;
+        if (ss_audio_decode_file(argv[5], &a, &code, err, sizeof err) != 0 ||
+            ss_speaker_stats_compute(a.samples, a.nsamples, a.sample_rate, &ref, err, sizeof err) != 0 ||
+            ss_conditioning_fit(&model, &ref, ss_voice_mcp_alpha(base), &c, err, sizeof err) != 0) {
+            fprintf(stderr, "clone_synth: reference: %s\n", err);
+            return 1;
+        }
+        ss_audio_free(&a);
+    } else if (!strcmp(argv[4], "--design") && argc > 5) {
+        ss_design_understood u;
+        if (ss_voice_design_parse(argv[5], model.lf0_mean, ss_voice_mcp_alpha(base), &c, &u, err,
+                                  sizeof err) != 0) {
+            fprintf(stderr, "clone_synth: design: %s\n", err);
+            return 1;
+        }
+        char d[512];
+        ss_design_understood_format(&u, d, sizeof d);
+        printf("understood %s\n", d);
+    } else if (strcmp(argv[4], "--none") != 0) {
+        fprintf(stderr, "clone_synth: say --ref FILE, --design TEXT or --none\n");
+        return 2;
+    }
+    char ser[1024];
+    ss_conditioning_serialize(&c, ser, sizeof ser);
+    fputs(ser, stdout);
+    ss_voice *v = ss_conditioned_voice_new(base, &c, NULL, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "clone_synth: %s\n", err);
+        return 1;
+    }
+    FILE *f = fopen(argv[3], "r");
+    if (!f) {
+        fprintf(stderr, "clone_synth: cannot read %s\n", argv[3]);
+        return 1;
+    }
+    char line[2048];
+    int k = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0])
+            continue;
+        float *pcm;
+        size_t n;
+        if (ss_model_speak(v, fe, line, ss_conditioned_speed(&c, 1.0), &pcm, &n, err, sizeof err) != 0) {
+            fprintf(stderr, "clone_synth: line %d: %s\n", k + 1, err);
+            rc = 1;
+            break;
+        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%03d.wav", argv[2], ++k);
+        if (write_wav(path, pcm, n, ss_voice_native_rate(v)) != 0) {
+            fprintf(stderr, "clone_synth: cannot write %s\n", path);
+            rc = 1;
+        }
+        free(pcm);
+    }
+    fclose(f);
+    ss_conditioned_voice_free(v);
+    ss_frontend_free(fe);
+    ss_voice_free(base);
+    return rc;
+}
