@@ -20,6 +20,8 @@ static const gw_route ROUTES[] = {
     {"POST", "/v1/infra/nodes/{id}/drain", gw_handle_node_drain, NEED_OPERATOR},
     {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain, NEED_OPERATOR},
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER},
+    {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE},
+    {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN},
     {"POST", "/v1/api-keys", gw_handle_api_keys_create, NEED_CALLER},
     {"GET", "/v1/api-keys", gw_handle_api_keys_list, NEED_CALLER},
     {"DELETE", "/v1/api-keys/{id}", gw_handle_api_keys_revoke, NEED_CALLER},

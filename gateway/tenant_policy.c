@@ -1,0 +1,195 @@
+/* Tenant policy: defaults, validation, storage script, and the
+ * GET/PUT /admin/policy handlers (see tenant_policy.h). */
+#include "gateway/tenant_policy.h"
+
+#include "gateway/gateway.h"
+
+#include "common/log.h"
+
+#include <string.h>
+
+const char POLICY_GET_LUA[] =
+    "local k = 'ss:tenant:' .. ARGV[1] .. ':policy'\n"
+    "redis.call('SET', k, ARGV[2], 'NX')\n"
+    "return redis.call('GET', k)\n";
+
+json_t *tenant_policy_default(void)
+{
+    return json_pack("{s:[s,s],s:s,s:i,s:{s:i,s:i,s:i}}", "allowed_backends", "A", "B",
+                     "default_backend", "A", "async_threshold_chars", 3000, "rate_limits", "per_key",
+                     60, "per_user", 120, "per_tenant", 1000);
+}
+
+static void bad(json_t *details, const char *field, const char *msg)
+{
+    json_array_append_new(details, json_pack("{s:s,s:s}", "field", field, "message", msg));
+}
+
+static void int_field(const json_t *obj, const char *name, const char *path, long lo, long hi,
+                      json_t *out, json_t *details)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v)
+        return;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be an integer from %ld to %ld", lo, hi);
+        bad(details, path, msg);
+        return;
+    }
+    json_object_set(out, name, v);
+}
+
+json_t *tenant_policy_validate(const json_t *body, json_t **details)
+{
+    *details = json_array();
+    json_t *p = tenant_policy_default();
+    if (!json_is_object(body)) {
+        bad(*details, "body", "must be a JSON object");
+        json_decref(p);
+        return NULL;
+    }
+    const char *known[] = {"allowed_backends", "default_backend", "async_threshold_chars", "rate_limits"};
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; i < 4; i++)
+            ok = ok || !strcmp(key, known[i]);
+        if (!ok)
+            bad(*details, key, "unknown field");
+    }
+    json_t *ab = json_object_get(body, "allowed_backends");
+    if (ab) {
+        bool has_a = false, has_b = false, fine = json_is_array(ab) && json_array_size(ab) > 0;
+        size_t i;
+        json_t *e;
+        json_array_foreach(ab, i, e)
+        {
+            const char *s = json_string_value(e);
+            if (s && !strcmp(s, "A") && !has_a)
+                has_a = true;
+            else if (s && !strcmp(s, "B") && !has_b)
+                has_b = true;
+            else
+                fine = false;
+        }
+        if (!fine)
+            bad(*details, "allowed_backends", "must be a non-empty list of distinct \"A\" and \"B\"");
+        else
+            json_object_set(p, "allowed_backends", ab);
+    }
+    json_t *db = json_object_get(body, "default_backend");
+    if (db) {
+        const char *s = json_string_value(db);
+        if (!s || (strcmp(s, "A") && strcmp(s, "B")))
+            bad(*details, "default_backend", "must be \"A\" or \"B\"");
+        else
+            json_object_set(p, "default_backend", db);
+    }
+    /* the default must be allowed */
+    const char *d = json_string_value(json_object_get(p, "default_backend"));
+    bool d_allowed = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(p, "allowed_backends"), i, e) d_allowed =
+        d_allowed || !strcmp(json_string_value(e), d);
+    if (!d_allowed && json_array_size(*details) == 0) {
+        if (db)
+            bad(*details, "default_backend", "must be one of allowed_backends");
+        else
+            json_object_set(p, "default_backend", json_array_get(json_object_get(p, "allowed_backends"), 0));
+    }
+    int_field(body, "async_threshold_chars", "async_threshold_chars", 1, 100000, p, *details);
+    json_t *rl = json_object_get(body, "rate_limits");
+    if (rl && !json_is_object(rl)) {
+        bad(*details, "rate_limits", "must be an object");
+    } else if (rl) {
+        json_t *out = json_object_get(p, "rate_limits");
+        json_object_foreach(rl, key, v)
+        {
+            char path[80];
+            snprintf(path, sizeof path, "rate_limits.%s", key);
+            if (strcmp(key, "per_key") && strcmp(key, "per_user") && strcmp(key, "per_tenant"))
+                bad(*details, path, "unknown field");
+            else
+                int_field(rl, key, path, 1, 1000000, out, *details);
+        }
+    }
+    if (json_array_size(*details) > 0) {
+        json_decref(p);
+        return NULL;
+    }
+    json_decref(*details);
+    *details = NULL;
+    return p;
+}
+
+static void on_policy(void *user, const redisReply *reply, const char *err)
+{
+    gw_request *r = user;
+    if (err || reply->type != REDIS_REPLY_STRING) {
+        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+        return;
+    }
+    json_t *p = json_loadb(reply->str, reply->len, 0, NULL);
+    if (!p) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "stored policy is not JSON", NULL);
+        return;
+    }
+    gw_reply_ok(r, p);
+}
+
+static bool need_tenant(gw_request *r)
+{
+    if (*r->caller.tenant_id)
+        return true;
+    gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the caller belongs to no tenant",
+                   json_pack("[{s:s,s:s}]", "field", "tenant_id", "message", "required"));
+    return false;
+}
+
+void gw_handle_policy_get(gw_request *r)
+{
+    if (!need_tenant(r))
+        return;
+    json_t *def = tenant_policy_default();
+    char *dj = json_dumps(def, JSON_COMPACT);
+    json_decref(def);
+    int rc = dj ? ss_redis_command(r->gw->redis, on_policy, r, "EVAL", POLICY_GET_LUA, "0",
+                                   r->caller.tenant_id, dj, NULL)
+                : -1;
+    free(dj);
+    if (rc != 0)
+        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+}
+
+void gw_handle_policy_put(gw_request *r)
+{
+    if (!need_tenant(r))
+        return;
+    json_t *body = NULL;
+    if (gw_request_json(r, &body) != 0)
+        return;
+    json_t *details = NULL;
+    json_t *p = tenant_policy_validate(body, &details);
+    json_decref(body);
+    if (!p) {
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "invalid policy", details);
+        return;
+    }
+    char *pj = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    char key[128];
+    snprintf(key, sizeof key, "ss:tenant:%s:policy", r->caller.tenant_id);
+    ss_info(r->id, "tenant %s policy set by %s", r->caller.tenant_id, r->caller.user_id);
+    /* SET then GET in one script so the answer is what is stored. */
+    int rc = pj ? ss_redis_command(r->gw->redis, on_policy, r, "EVAL",
+                                   "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])",
+                                   "1", key, pj, NULL)
+                : -1;
+    free(pj);
+    if (rc != 0)
+        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+}
