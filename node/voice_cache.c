@@ -1,6 +1,8 @@
-/* Voice cache (see voice_cache.h): a mutex-protected linked list of entries.
- * A node holds a handful of voices, so a list is both simple and fast enough;
- * replace with a hash table if a node ever caches thousands. */
+/* Voice cache (see voice_cache.h): a mutex-protected linked list of entries
+ * in recency order (head = most recently used), so the LRU victim is the
+ * tail. A node holds tens to a few hundred voices (each a megabyte or so), so
+ * a list is both simple and fast enough; replace with a hash table if a node
+ * ever caches many thousands. */
 #include "node/voice_cache.h"
 
 #include "common/metrics.h"
@@ -14,6 +16,7 @@ struct ss_voice_entry {
     char *digest;
     void *value;
     ss_voice_value_free free_value;
+    size_t bytes;
     int refs;      /* the cache's own reference counts as one while listed */
     ss_voice_entry *next;
 };
@@ -21,7 +24,8 @@ struct ss_voice_entry {
 struct ss_voice_cache {
     pthread_mutex_t mu;
     ss_voice_entry *head;
-    ss_metric *hits, *misses;
+    size_t used, limit, count;
+    ss_metric *hits, *misses, *evictions;
 };
 
 static void entry_destroy(ss_voice_entry *e)
@@ -46,6 +50,9 @@ ss_voice_cache *ss_voice_cache_new(void)
     if (!c)
         return NULL;
     pthread_mutex_init(&c->mu, NULL);
+    c->limit = SS_VOICE_CACHE_DEFAULT_BYTES;
+    c->evictions = ss_metrics_counter("scaispeak_node_voice_cache_evictions_total",
+                                      "voice cache entries dropped to stay within the memory bound", "");
     c->hits = ss_metrics_counter("scaispeak_node_voice_cache_total",
                                  "voice cache lookups by result", "result=\"hit\"");
     c->misses = ss_metrics_counter("scaispeak_node_voice_cache_total",
@@ -72,9 +79,90 @@ static bool same(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* Unlinks the entry after *pp (under c->mu); returns it when it must be
+ * destroyed (outside the lock). */
+static ss_voice_entry *unlink_locked(ss_voice_cache *c, ss_voice_entry **pp)
+{
+    ss_voice_entry *e = *pp;
+    *pp = e->next;
+    e->next = NULL;
+    c->used -= e->bytes;
+    c->count--;
+    return unref_locked(e);
+}
+
+/* Drops least recently used entries (never `keep`) until used <= limit;
+ * the ones to destroy are chained onto *dead through next. */
+static void shrink_locked(ss_voice_cache *c, const ss_voice_entry *keep, ss_voice_entry **dead)
+{
+    while (c->limit && c->used > c->limit) {
+        ss_voice_entry **pp = &c->head, **victim = NULL;
+        for (; *pp; pp = &(*pp)->next)
+            if (*pp != keep)
+                victim = pp;
+        if (!victim)
+            break;
+        ss_voice_entry *d = unlink_locked(c, victim);
+        ss_metric_add(c->evictions, 1);
+        if (d) {
+            d->next = *dead;
+            *dead = d;
+        }
+    }
+}
+
+static void destroy_chain(ss_voice_entry *dead)
+{
+    while (dead) {
+        ss_voice_entry *n = dead->next;
+        entry_destroy(dead);
+        dead = n;
+    }
+}
+
+void ss_voice_cache_set_limit(ss_voice_cache *c, size_t max_bytes)
+{
+    ss_voice_entry *dead = NULL;
+    pthread_mutex_lock(&c->mu);
+    c->limit = max_bytes;
+    shrink_locked(c, NULL, &dead);
+    pthread_mutex_unlock(&c->mu);
+    destroy_chain(dead);
+}
+
+size_t ss_voice_cache_bytes(ss_voice_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t n = c->used;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+size_t ss_voice_cache_count(ss_voice_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t n = c->count;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
 int ss_voice_cache_put(ss_voice_cache *c, const char *voice_id, const char *digest, void *value,
                        ss_voice_value_free free_value)
 {
+    return ss_voice_cache_put_sized(c, voice_id, digest, value, free_value, 0);
+}
+
+int ss_voice_cache_put_sized(ss_voice_cache *c, const char *voice_id, const char *digest, void *value,
+                             ss_voice_value_free free_value, size_t bytes)
+{
+    pthread_mutex_lock(&c->mu);
+    bool too_big = c->limit && bytes > c->limit;
+    pthread_mutex_unlock(&c->mu);
+    if (too_big) {
+        if (free_value)
+            free_value(value);
+        return -1;
+    }
     ss_voice_entry *e = calloc(1, sizeof *e);
     if (e) {
         e->voice_id = strdup(voice_id ? voice_id : "");
@@ -92,22 +180,23 @@ int ss_voice_cache_put(ss_voice_cache *c, const char *voice_id, const char *dige
     }
     e->value = value;
     e->free_value = free_value;
+    e->bytes = bytes;
     e->refs = 1;
     ss_voice_entry *dead = NULL;
     pthread_mutex_lock(&c->mu);
     for (ss_voice_entry **pp = &c->head; *pp; pp = &(*pp)->next) {
         if (same((*pp)->voice_id, voice_id) && same((*pp)->digest, digest)) {
-            ss_voice_entry *old = *pp;
-            *pp = old->next;
-            dead = unref_locked(old);
+            dead = unlink_locked(c, pp);
             break;
         }
     }
     e->next = c->head;
     c->head = e;
+    c->used += bytes;
+    c->count++;
+    shrink_locked(c, e, &dead);
     pthread_mutex_unlock(&c->mu);
-    if (dead)
-        entry_destroy(dead);
+    destroy_chain(dead);
     return 0;
 }
 
@@ -115,10 +204,13 @@ ss_voice_entry *ss_voice_cache_acquire(ss_voice_cache *c, const char *voice_id, 
 {
     ss_voice_entry *found = NULL;
     pthread_mutex_lock(&c->mu);
-    for (ss_voice_entry *e = c->head; e; e = e->next)
-        if (same(e->voice_id, voice_id) && same(e->digest, digest)) {
-            e->refs++;
-            found = e;
+    for (ss_voice_entry **pp = &c->head; *pp; pp = &(*pp)->next)
+        if (same((*pp)->voice_id, voice_id) && same((*pp)->digest, digest)) {
+            found = *pp;
+            found->refs++;
+            *pp = found->next; /* to the front: most recently used */
+            found->next = c->head;
+            c->head = found;
             break;
         }
     pthread_mutex_unlock(&c->mu);
@@ -159,11 +251,11 @@ bool ss_voice_cache_evict(ss_voice_cache *c, const char *voice_id)
     while (*pp) {
         ss_voice_entry *e = *pp;
         if (same(e->voice_id, voice_id)) {
-            *pp = e->next;
             any = true;
-            if (unref_locked(e)) {
-                e->next = dead;
-                dead = e;
+            ss_voice_entry *d = unlink_locked(c, pp);
+            if (d) {
+                d->next = dead;
+                dead = d;
             }
         } else {
             pp = &e->next;
