@@ -1,0 +1,169 @@
+/* relay_call: runs ONE backend B relay call (gateway/relay_client.c) on its
+ * own libevent loop and prints what came back, for the integration tests.
+ *
+ *   relay_call --url URL [--key K] [--timeout-ms N] [--format wav] [--voice V]
+ *              [--model M] [--speed S] [--input TEXT] [--request-id ID]
+ *              [--out FILE] [--cancel-after-ms N] [--models]
+ *
+ * Prints one JSON line: {"started", "done_calls", "status", "class", "message",
+ * "content_type", "bytes", "data_calls", "elapsed_ms", "cancelled"}; with
+ * --out the body bytes go to FILE. --cancel-after-ms cancels the call after N
+ * ms and keeps the loop running 300 ms more, so a wrongly delivered on_done
+ * would be seen (done_calls must stay 0). Exit 0 when the call ran to an
+ * outcome (whatever it was), 2 on bad usage or when it could not start. */
+#include "gateway/relay_client.h"
+
+#include "common/config.h"
+#include "common/log.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    struct event_base *base;
+    relay_call *call;
+    FILE *out;
+    size_t bytes;
+    int data_calls;
+    int done_calls;
+    bool cancelled;
+    json_t *result;
+} run_state;
+
+static void on_data(void *user, const char *content_type, const void *data, size_t len)
+{
+    (void)content_type;
+    run_state *s = user;
+    s->bytes += len;
+    s->data_calls++;
+    if (s->out)
+        fwrite(data, 1, len, s->out);
+}
+
+static void on_done(void *user, const relay_result *res)
+{
+    run_state *s = user;
+    s->done_calls++;
+    s->call = NULL;
+    json_decref(s->result);
+    s->result = json_pack("{s:i,s:s,s:s,s:s,s:I,s:f}", "status", res->http_status, "class",
+                          relay_error_class_name(res->error_class), "message", res->message,
+                          "content_type", res->content_type, "body_bytes", (json_int_t)res->body_bytes,
+                          "elapsed_ms", res->elapsed_ms);
+    event_base_loopexit(s->base, NULL);
+}
+
+static void on_cancel_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    run_state *s = arg;
+    if (s->call) {
+        relay_cancel(s->call);
+        s->call = NULL;
+        s->cancelled = true;
+    }
+    struct timeval grace = {0, 300000};
+    event_base_loopexit(s->base, &grace);
+}
+
+int main(int argc, char **argv)
+{
+    const char *url = NULL, *key = "", *format = "wav", *voice = "alloy", *model = NULL;
+    const char *input = "Hello from the relay test.", *request_id = "req_relaycalltool0000001";
+    const char *timeout_ms = "5000", *out_path = NULL;
+    double speed = 1.0;
+    long cancel_after_ms = -1;
+    int models = 0;
+    static const struct option opts[] = {
+        {"url", required_argument, 0, 'u'},        {"key", required_argument, 0, 'k'},
+        {"timeout-ms", required_argument, 0, 't'}, {"format", required_argument, 0, 'f'},
+        {"voice", required_argument, 0, 'v'},      {"model", required_argument, 0, 'm'},
+        {"speed", required_argument, 0, 's'},      {"input", required_argument, 0, 'i'},
+        {"request-id", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
+        {"cancel-after-ms", required_argument, 0, 'c'}, {"models", no_argument, 0, 'M'},
+        {0, 0, 0, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'u': url = optarg; break;
+        case 'k': key = optarg; break;
+        case 't': timeout_ms = optarg; break;
+        case 'f': format = optarg; break;
+        case 'v': voice = optarg; break;
+        case 'm': model = optarg; break;
+        case 's': speed = atof(optarg); break;
+        case 'i': input = optarg; break;
+        case 'r': request_id = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'c': cancel_after_ms = atol(optarg); break;
+        case 'M': models = 1; break;
+        default: fprintf(stderr, "usage: see the comment at the top of relay_call.c\n"); return 2;
+        }
+    }
+    if (!url) {
+        fprintf(stderr, "relay_call: --url is required\n");
+        return 2;
+    }
+    ss_log_init("relay_call", SS_LOG_WARN);
+    char err[512] = "";
+    ss_config *cfg = ss_config_load(NULL, err, sizeof err);
+    if (!cfg || ss_config_set(cfg, "relay_url", url, err, sizeof err) != 0 ||
+        ss_config_set(cfg, "relay_key", key, err, sizeof err) != 0 ||
+        ss_config_set(cfg, "relay_timeout_ms", timeout_ms, err, sizeof err) != 0) {
+        fprintf(stderr, "relay_call: config: %s\n", err);
+        ss_config_free(cfg);
+        return 2;
+    }
+    run_state s = {.base = event_base_new()};
+    relay_client *client = relay_client_new(s.base, cfg, err, sizeof err);
+    if (!client) {
+        fprintf(stderr, "relay_call: %s\n", err);
+        return 2;
+    }
+    if (out_path && !(s.out = fopen(out_path, "wb"))) {
+        perror(out_path);
+        return 2;
+    }
+    relay_speech_req req = {.input = input, .voice = voice, .response_format = format,
+                            .model = model, .speed = speed, .request_id = request_id};
+    s.call = models ? relay_get_models(client, request_id, on_done, &s, err, sizeof err)
+                    : relay_speech(client, &req, on_data, on_done, &s, err, sizeof err);
+    int rc = 0;
+    struct event *cancel_timer = NULL;
+    if (!s.call) {
+        json_t *j = json_pack("{s:b,s:s}", "started", 0, "error", err);
+        json_dumpf(j, stdout, JSON_COMPACT);
+        json_decref(j);
+        rc = 2;
+    } else {
+        if (cancel_after_ms >= 0) {
+            cancel_timer = evtimer_new(s.base, on_cancel_timer, &s);
+            struct timeval tv = {cancel_after_ms / 1000, (cancel_after_ms % 1000) * 1000};
+            evtimer_add(cancel_timer, &tv);
+        }
+        event_base_dispatch(s.base);
+        json_t *j = s.result ? json_incref(s.result) : json_object();
+        json_object_set_new(j, "started", json_true());
+        json_object_set_new(j, "done_calls", json_integer(s.done_calls));
+        json_object_set_new(j, "data_calls", json_integer(s.data_calls));
+        json_object_set_new(j, "bytes", json_integer((json_int_t)s.bytes));
+        json_object_set_new(j, "cancelled", json_boolean(s.cancelled));
+        json_dumpf(j, stdout, JSON_COMPACT);
+        json_decref(j);
+    }
+    printf("\n");
+    if (s.out)
+        fclose(s.out);
+    json_decref(s.result);
+    if (cancel_timer)
+        event_free(cancel_timer);
+    relay_client_free(client);
+    event_base_free(s.base);
+    ss_config_free(cfg);
+    return rc;
+}
