@@ -33,6 +33,8 @@ struct gw_server {
     struct evhttp_bound_socket *http_socket;
     struct heartbeat_service *heartbeat;
     struct jwks_cache *jwks;
+    struct relay_client *relay;        /* backend B client (relay_client.h) */
+    struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
     char operator_token[256];
     long body_limit;
     long heartbeat_interval_ms;

@@ -4,11 +4,12 @@
  * readyz is ready when Redis answers AND at least one backend is usable:
  * backend A = an online, non-draining node with an engine loaded (read from the
  * node registry in the same Redis round trip that proves Redis works);
- * backend B = a relay configured and answering its probe (the relay client
- * lands with the synthesis API; until then a configured relay reports
- * reachable:false with the reason). A 503 names every failing check. */
+ * backend B = a relay configured (relay_url and relay_key) that answered its
+ * last probe (relay_probe.c); `reason` says why not, and is null when it is
+ * reachable. A 503 names every failing check. */
 #include "gateway/gateway.h"
 #include "gateway/node_registry.h"
+#include "gateway/relay_probe.h"
 
 #include "common/metrics.h"
 
@@ -22,13 +23,11 @@ void gw_handle_healthz(gw_request *r)
 
 static json_t *backend_b_check(gw_server *gw, bool *usable)
 {
-    const char *url = ss_config_str(gw->cfg, "relay_url");
-    *usable = false;
-    if (!*url)
-        return json_pack("{s:b,s:b,s:s}", "configured", 0, "reachable", 0, "reason",
-                         "relay_url is not set");
-    return json_pack("{s:b,s:b,s:s}", "configured", 1, "reachable", 0, "reason",
-                     "relay probing is not implemented yet");
+    relay_probe_status st;
+    relay_probe_get(gw->relay_probe, &st);
+    *usable = st.configured && st.reachable;
+    return json_pack("{s:b,s:b,s:s?}", "configured", st.configured, "reachable", st.reachable,
+                     "reason", st.reachable ? NULL : st.reason);
 }
 
 static void answer_ready(gw_request *r, bool redis_ok, const char *redis_err, int online_nodes)

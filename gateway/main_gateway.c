@@ -8,6 +8,8 @@
 #include "gateway/gateway.h"
 #include "gateway/heartbeat_service.h"
 #include "gateway/jwks_cache.h"
+#include "gateway/relay_client.h"
+#include "gateway/relay_probe.h"
 
 #include "common/log.h"
 
@@ -92,6 +94,12 @@ int main(int argc, char **argv)
         return 1;
     }
     char err[512] = "";
+    gw.relay = relay_client_new(gw.base, cfg, err, sizeof err);
+    gw.relay_probe = gw.relay ? relay_probe_new(gw.base, gw.relay, cfg, err, sizeof err) : NULL;
+    if (!gw.relay_probe) {
+        ss_error(NULL, "cannot start the backend B relay client: %s", err);
+        return 1;
+    }
     if (!gw.redis || gw_http_start(&gw, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start HTTP: %s", err);
         return 1;
@@ -120,6 +128,8 @@ int main(int argc, char **argv)
     event_free(sigint);
     event_free(ds.tick);
     evhttp_free(gw.http);
+    relay_probe_free(gw.relay_probe);
+    relay_client_free(gw.relay);
     jwks_cache_free(gw.jwks);
     ss_redis_free(gw.redis);
     event_base_free(gw.base);
