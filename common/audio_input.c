@@ -85,7 +85,7 @@ static const char *major_name(int format)
 /* libsndfile accepts a WAV whose data chunk is shorter than its header says:
  * it shortens the count and notes "data : N (should be M)" in its log. That
  * is a truncated file, unless N is a streaming writer's "unknown" marker. */
-static int log_says_truncated(SNDFILE *sf)
+static int log_says_truncated(SNDFILE *sf, unsigned long long *said_out, unsigned long long *real_out)
 {
     char log[4096];
     sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
@@ -95,6 +95,8 @@ static int log_says_truncated(SNDFILE *sf)
     unsigned long long said = 0, real = 0;
     if (sscanf(p, "\ndata : %llu (should be %llu)", &said, &real) != 2)
         return 0;
+    *said_out = said;
+    *real_out = real;
     return real < said && said != 0xFFFFFFFFull && said != 0x7FFFFFFFull;
 }
 
@@ -205,7 +207,15 @@ int ss_audio_decode(const uint8_t *data, size_t len, ss_audio *out, ss_audio_err
             *code = SS_AUDIO_EMPTY;
         goto out;
     }
-    if ((known && (sf_count_t)n < info.frames) || log_says_truncated(sf)) {
+    unsigned long long said = 0, real = 0;
+    if (log_says_truncated(sf, &said, &real)) {
+        snprintf(err, errlen, "audio: truncated (the header promises %llu bytes of audio, the file holds %llu)",
+                 said, real);
+        if (code)
+            *code = SS_AUDIO_TRUNCATED;
+        goto out;
+    }
+    if (known && (sf_count_t)n < info.frames) {
         snprintf(err, errlen, "audio: truncated (%zu frames read, the header promises %lld)", n,
                  (long long)info.frames);
         if (code)

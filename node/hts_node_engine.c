@@ -8,17 +8,32 @@
  * are sent per sentence, shifted by the audio before it, with word offsets
  * pointing into the request text.
  *
- * Voices: design parameters map to what the engine offers today (f0 shift to
- * pitch, rate scale to speed). Reference-clip conditioning (ENGINE.md step 8)
- * is not in the engine yet: the (voice id, digest) is recorded in the voice
- * cache so the gateway's reference protocol works end to end, and every such
- * call logs a warning that the base voice was used. */
+ * Voices (ENGINE.md step 8): a request with a voice id and reference digest
+ * looks up (voice id, digest) in the node's voice cache. A hit gives the
+ * conditioned voice computed earlier. A miss without reference bytes answers
+ * SS_NODE_SYNTH_REFERENCE_REQUIRED (the gateway resends with the bytes); with
+ * bytes the clip is decoded and analysed (reference_analysis.h), the
+ * conditioning fitted against the model's own statistics and a conditioned
+ * voice built (conditioned_voice.h), then cached with its size so the
+ * cache's memory bound applies. A clip that cannot be used is
+ * INVALID_ARGUMENT "analysis_failed: REASON: ...". Design parameters (no
+ * reference) become conditioning through voice_design.h and a conditioned
+ * voice for that call only (a few milliseconds). The model's own statistics
+ * are measured once, on the first conditioned request (about a second), and
+ * kept for the engine's lifetime. Conditioned durations go through the
+ * engine's speed. */
 #include "node/hts_node_engine.h"
 
 #include "common/log.h"
+#include "node/engine/conditioned_voice.h"
 #include "node/engine/engine.h"
 #include "node/engine/frontend.h"
+#include "node/engine/model_profile.h"
+#include "node/engine/reference_analysis.h"
+#include "node/engine/voice_design.h"
 
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +41,98 @@
 typedef struct {
     ss_voice *voice;
     ss_frontend *fe;
+    pthread_mutex_t profile_mu;     /* guards the two fields below */
+    bool have_profile;
+    ss_speaker_stats profile;       /* the model's own statistics (model_profile.h) */
 } hts_impl;
+
+/* What the voice cache holds for a (voice id, digest). */
+typedef struct {
+    ss_conditioning cond;
+    ss_voice *voice;
+} cached_voice;
+
+static void cached_voice_free(void *p)
+{
+    cached_voice *cv = p;
+    if (cv) {
+        ss_conditioned_voice_free(cv->voice);
+        free(cv);
+    }
+}
+
+/* The model's statistics, measured on first use. 0, or -1 + err. */
+static int model_profile(hts_impl *h, ss_speaker_stats *out, char *err, size_t errlen)
+{
+    int rc = 0;
+    pthread_mutex_lock(&h->profile_mu);
+    if (!h->have_profile) {
+        rc = ss_model_profile_compute(h->voice, h->fe, NULL, &h->profile, err, errlen);
+        h->have_profile = rc == 0;
+    }
+    if (rc == 0)
+        *out = h->profile;
+    pthread_mutex_unlock(&h->profile_mu);
+    return rc;
+}
+
+static bool design_is_identity(const ss_voice_design *d)
+{
+    return d->f0_shift_semitones == 0 && (d->f0_range_scale == 0 || d->f0_range_scale == 1) &&
+           d->alpha_shift == 0 && d->brightness == 0 && d->energy == 0 &&
+           (d->rate_scale == 0 || d->rate_scale == 1);
+}
+
+/* The cached conditioned voice of (voice id, digest), computing and caching
+ * it from the reference bytes on a miss. *entry must be released. */
+static ss_node_synth_status reference_voice(hts_impl *h, const ss_node_synth_request *req,
+                                            ss_voice_entry **entry, char *err, size_t errlen)
+{
+    *entry = ss_voice_cache_acquire(req->voices, req->voice_id, req->reference_sha256);
+    if (*entry)
+        return SS_NODE_SYNTH_OK;
+    if (!req->reference_audio_len)
+        return SS_NODE_SYNTH_REFERENCE_REQUIRED;
+    ss_speaker_stats model;
+    if (model_profile(h, &model, err, errlen) != 0)
+        return SS_NODE_SYNTH_FAILED;
+    cached_voice *cv = calloc(1, sizeof *cv);
+    if (!cv) {
+        snprintf(err, errlen, "out of memory");
+        return SS_NODE_SYNTH_FAILED;
+    }
+    ss_reference_report rep;
+    char reason[64];
+    if (ss_reference_condition(req->reference_audio, req->reference_audio_len, &model,
+                               ss_voice_mcp_alpha(h->voice), &cv->cond, &rep, reason, sizeof reason, err,
+                               errlen) != 0) {
+        ss_warn(req->request_id, "voice %s: reference not usable: %s", req->voice_id, err);
+        free(cv);
+        return SS_NODE_SYNTH_INVALID;
+    }
+    size_t bytes = 0;
+    cv->voice = ss_conditioned_voice_new(h->voice, &cv->cond, &bytes, err, errlen);
+    if (!cv->voice) {
+        free(cv);
+        return SS_NODE_SYNTH_FAILED;
+    }
+    ss_info(req->request_id,
+            "voice %s: conditioned from a %.1f s reference (F0 %.0f Hz, alpha %.4f, durations x%.2f, "
+            "fit %.1f dB)",
+            req->voice_id, rep.preflight.duration_s, cv->cond.ref_f0_hz, cv->cond.alpha,
+            cv->cond.duration_scale, cv->cond.fit_rms_db);
+    if (ss_voice_cache_put_sized(req->voices, req->voice_id, req->reference_sha256, cv, cached_voice_free,
+                                 bytes + sizeof *cv) != 0) {
+        snprintf(err, errlen, "voice %s does not fit in the voice cache (%zu bytes)", req->voice_id, bytes);
+        return SS_NODE_SYNTH_FAILED;
+    }
+    *entry = ss_voice_cache_acquire(req->voices, req->voice_id, req->reference_sha256);
+    if (!*entry) {
+        snprintf(err, errlen, "voice %s was evicted at once (voice cache too small)", req->voice_id);
+        return SS_NODE_SYNTH_FAILED;
+    }
+    return SS_NODE_SYNTH_OK;
+}
 
 typedef struct {
     const ss_node_synth_sink *sink;
@@ -96,8 +202,9 @@ static int send_alignment(const ss_node_synth_sink *sink, const ss_sentence *se,
     return rc;
 }
 
-/* The engine options of a request (design folded into speed and pitch);
- * 0, or -1 + err when they are outside the engine's limits. */
+/* The engine options of a request before conditioning (which scales the
+ * speed later); 0, or -1 + err when they are outside the engine's limits or
+ * the design parameters are not numbers. */
 static int hts_options(const hts_impl *h, const ss_node_synth_request *req, ss_synth_options *o,
                        char *err, size_t errlen)
 {
@@ -105,9 +212,13 @@ static int hts_options(const hts_impl *h, const ss_node_synth_request *req, ss_s
     o->speed = req->speed;
     o->pitch = req->pitch;
     if (req->has_design) {
-        if (req->design.rate_scale > 0)
-            o->speed = o->speed / req->design.rate_scale;
-        o->pitch += req->design.f0_shift_semitones;
+        const ss_voice_design *d = &req->design;
+        if (!isfinite(d->f0_shift_semitones) || !isfinite(d->f0_range_scale) || !isfinite(d->alpha_shift) ||
+            !isfinite(d->brightness) || !isfinite(d->energy) || !isfinite(d->rate_scale) ||
+            d->f0_range_scale < 0 || d->rate_scale < 0) {
+            snprintf(err, errlen, "voice design parameters must be finite (scales >= 0)");
+            return -1;
+        }
     }
     o->sample_rate = req->sample_rate ? (int)req->sample_rate : ss_voice_native_rate(h->voice);
     o->stream = 1;
@@ -130,22 +241,40 @@ static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synt
     if (hts_options(h, req, &o, err, errlen) != 0)
         return SS_NODE_SYNTH_INVALID;
 
+    const ss_voice *voice = h->voice;
+    ss_voice_entry *entry = NULL;
+    ss_voice *design_voice = NULL;
     if (req->voice_id[0] && req->reference_sha256[0]) {
-        if (!ss_voice_cache_has(req->voices, req->voice_id, req->reference_sha256)) {
-            if (!req->reference_audio_len)
-                return SS_NODE_SYNTH_REFERENCE_REQUIRED;
-            if (ss_voice_cache_put(req->voices, req->voice_id, req->reference_sha256, NULL, NULL) != 0) {
-                snprintf(err, errlen, "cannot cache voice %s", req->voice_id);
-                return SS_NODE_SYNTH_FAILED;
-            }
-        }
-        ss_warn(req->request_id, "voice %s: reference conditioning is not in this engine build yet; "
-                "the base voice speaks", req->voice_id);
+        ss_node_synth_status vs = reference_voice(h, req, &entry, err, errlen);
+        if (vs != SS_NODE_SYNTH_OK)
+            return vs;
+        const cached_voice *cv = ss_voice_entry_value(entry);
+        voice = cv->voice;
+        o.speed = ss_conditioned_speed(&cv->cond, o.speed);
+    } else if (req->has_design && !design_is_identity(&req->design)) {
+        ss_speaker_stats model;
+        ss_conditioning k;
+        const ss_voice_design *d = &req->design;
+        if (model_profile(h, &model, err, errlen) != 0)
+            return SS_NODE_SYNTH_FAILED;
+        if (ss_voice_design_from_numbers(d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
+                                         d->brightness, d->energy, d->rate_scale, model.lf0_mean,
+                                         ss_voice_mcp_alpha(h->voice), &k, err, errlen) != 0)
+            return SS_NODE_SYNTH_INVALID;
+        design_voice = ss_conditioned_voice_new(h->voice, &k, NULL, err, errlen);
+        if (!design_voice)
+            return SS_NODE_SYNTH_FAILED;
+        voice = design_voice;
+        o.speed = ss_conditioned_speed(&k, o.speed);
     }
 
     ss_utterance *u = NULL;
-    if (ss_frontend_analyze(h->fe, req->text, strlen(req->text), NULL, &u, err, errlen) != 0)
+    if (ss_frontend_analyze(h->fe, req->text, strlen(req->text), NULL, &u, err, errlen) != 0) {
+        if (entry)
+            ss_voice_cache_release(req->voices, entry);
+        ss_conditioned_voice_free(design_voice);
         return SS_NODE_SYNTH_INVALID;
+    }
     chunk_ctx c = {.sink = sink};
     ss_node_synth_status st = SS_NODE_SYNTH_OK;
     double offset_ms = 0;
@@ -155,7 +284,7 @@ static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synt
         if (se->n_phones == 0)
             continue;
         ss_synth_result r;
-        int rc = ss_synthesize(h->voice, (const char *const *)se->labels, se->n_phones, &o, on_chunk,
+        int rc = ss_synthesize(voice, (const char *const *)se->labels, se->n_phones, &o, on_chunk,
                                &c, &r, err, errlen);
         if (rc == SS_SYNTH_CANCELLED || c.stopped)
             st = SS_NODE_SYNTH_CANCELLED;
@@ -172,6 +301,9 @@ static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synt
     }
     ss_utterance_free(u);
     free(c.pcm);
+    if (entry)
+        ss_voice_cache_release(req->voices, entry);
+    ss_conditioned_voice_free(design_voice);
     if (st == SS_NODE_SYNTH_OK && spoken == 0) {
         snprintf(err, errlen, "the text has nothing to say");
         return SS_NODE_SYNTH_INVALID;
@@ -185,6 +317,7 @@ static void hts_destroy(ss_node_engine *e)
     if (h) {
         ss_frontend_free(h->fe);
         ss_voice_free(h->voice);
+        pthread_mutex_destroy(&h->profile_mu);
         free(h);
     }
     free(e);
@@ -201,6 +334,7 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&h->profile_mu, NULL);
     e->impl = h;
     e->destroy = hts_destroy;
     e->synthesize = hts_synthesize;
