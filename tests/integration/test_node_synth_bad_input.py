@@ -49,8 +49,7 @@ BAD_REQUESTS = [
     ("pitch-inf", dict(text="Hello.", pitch=-INF), ["pitch", "inf"]),
     ("chunk-ms", dict(text="Hello.", chunk_ms=10001), ["chunk_ms", "10001"]),
     ("design-nan", dict(text="Hello.", voice={"design": {"f0_shift_semitones": NAN}}), ["design"]),
-    ("design-pitch", dict(text="Hello.", pitch=10, voice={"design": {"f0_shift_semitones": 5}}),
-     ["pitch", "15"]),
+    ("design-neg-scale", dict(text="Hello.", voice={"design": {"rate_scale": -1}}), ["design"]),
 ]
 
 
