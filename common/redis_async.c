@@ -30,6 +30,8 @@ struct ss_redis {
     int backoff_ms;
     bool closing;
     struct event *reconnect_timer;
+    void (*on_connect_fn)(void *);
+    void *on_connect_user;
 };
 
 typedef struct {
@@ -71,6 +73,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     r->state = R_CONNECTED;
     r->backoff_ms = 100;
     ss_info(NULL, "redis %s:%d: connected", r->host, r->port);
+    if (r->on_connect_fn)
+        r->on_connect_fn(r->on_connect_user);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -153,6 +157,12 @@ void ss_redis_free(ss_redis *r)
     }
     event_free(r->reconnect_timer);
     free(r);
+}
+
+void ss_redis_on_connect(ss_redis *r, void (*fn)(void *user), void *user)
+{
+    r->on_connect_fn = fn;
+    r->on_connect_user = user;
 }
 
 bool ss_redis_connected(const ss_redis *r)

@@ -27,6 +27,10 @@ ss_redis *ss_redis_new(struct event_base *base, const char *host, int port, cons
                        int command_timeout_ms);
 void ss_redis_free(ss_redis *r);
 bool ss_redis_connected(const ss_redis *r);
+/* fn runs on the loop each time the connection is (re)established, before any
+ * queued work: for idempotent set-up writes (the gateway ensures its platform
+ * records exist, also after a Redis restart that lost data). */
+void ss_redis_on_connect(ss_redis *r, void (*fn)(void *user), void *user);
 
 int ss_redis_command_argv(ss_redis *r, ss_redis_reply_fn fn, void *user, int argc,
                           const char **argv, const size_t *lens);
