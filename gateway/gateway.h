@@ -35,6 +35,7 @@ struct gw_server {
     struct jwks_cache *jwks;
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
+    struct node_calls *node_calls;
     char operator_token[256];
     long body_limit;
     long heartbeat_interval_ms;

@@ -8,6 +8,8 @@
 #include "gateway/gateway.h"
 #include "gateway/heartbeat_service.h"
 #include "gateway/jwks_cache.h"
+#include "gateway/node_call.h"
+#include "gateway/voice_store.h"
 #include "gateway/relay_client.h"
 #include "gateway/relay_probe.h"
 
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
     }
     gw.redis = ss_redis_new(gw.base, ss_config_str(cfg, "redis_host"), (int)ss_config_int(cfg, "redis_port"),
                             ss_config_str(cfg, "redis_password"), 2000);
+    if (gw.redis)
+        ss_redis_on_connect(gw.redis, voice_store_ensure_defaults, &gw);
     gw.jwks = jwks_cache_new(gw.base, cfg);
     if (!gw.jwks) {
         ss_error(NULL, "cannot create the JWKS cache");
@@ -98,6 +102,10 @@ int main(int argc, char **argv)
     gw.relay_probe = gw.relay ? relay_probe_new(gw.base, gw.relay, cfg, err, sizeof err) : NULL;
     if (!gw.relay_probe) {
         ss_error(NULL, "cannot start the backend B relay client: %s", err);
+        return 1;
+    }
+    if (gw_node_calls_init(&gw, err, sizeof err) != 0) {
+        ss_error(NULL, "cannot start the node call bridge: %s", err);
         return 1;
     }
     if (!gw.redis || gw_http_start(&gw, err, sizeof err) != 0) {
@@ -127,6 +135,7 @@ int main(int argc, char **argv)
     event_free(sigterm);
     event_free(sigint);
     event_free(ds.tick);
+    gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
     evhttp_free(gw.http);
     relay_probe_free(gw.relay_probe);
     relay_client_free(gw.relay);

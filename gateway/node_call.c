@@ -1,0 +1,230 @@
+/* Synthesize calls to nodes (see node_call.h). */
+#include "gateway/node_call.h"
+
+#include "common/grpc_client.h"
+#include "common/log.h"
+#include "proto/tts_node.pb-c.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SYNTH_METHOD "/scaiinfer.tts.v1.TtsNode/Synthesize"
+
+typedef struct channel_entry {
+    char address[160];
+    ss_grpc_channel *ch;
+    struct channel_entry *next;
+} channel_entry;
+
+typedef struct node_calls {
+    ss_grpc_evclient *client;
+    channel_entry *channels;
+} node_calls;
+
+struct gw_node_call {
+    ss_grpc_evcall *call;
+    gw_node_done_fn done;
+    void *user;
+    char request_id[SS_REQUEST_ID_MAX + 1];
+    int16_t *pcm;
+    size_t samples, cap;
+    uint32_t sample_rate;
+    char kernels[16];
+    json_t *words, *phonemes;
+    uint32_t compute_ms, first_chunk_ms;
+    bool got_audio;
+    bool protocol_error;
+};
+
+int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
+{
+    node_calls *nc = calloc(1, sizeof *nc);
+    if (!nc) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    nc->client = ss_grpc_evclient_new(gw->base, err, errlen);
+    if (!nc->client) {
+        free(nc);
+        return -1;
+    }
+    gw->node_calls = nc;
+    return 0;
+}
+
+void gw_node_calls_shutdown(gw_server *gw)
+{
+    node_calls *nc = gw->node_calls;
+    if (!nc)
+        return;
+    ss_grpc_evclient_free(nc->client);
+    channel_entry *e = nc->channels;
+    while (e) {
+        channel_entry *n = e->next;
+        ss_grpc_channel_free(e->ch);
+        free(e);
+        e = n;
+    }
+    free(nc);
+    gw->node_calls = NULL;
+}
+
+static ss_grpc_channel *channel_for(node_calls *nc, const char *address, char *err, size_t errlen)
+{
+    for (channel_entry *e = nc->channels; e; e = e->next)
+        if (!strcmp(e->address, address))
+            return e->ch;
+    channel_entry *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->ch = ss_grpc_channel_new(address, err, errlen);
+    if (!e->ch) {
+        free(e);
+        return NULL;
+    }
+    snprintf(e->address, sizeof e->address, "%s", address);
+    e->next = nc->channels;
+    nc->channels = e;
+    return e->ch;
+}
+
+static void append_audio(gw_node_call *c, const Scaiinfer__Tts__V1__AudioChunk *a)
+{
+    size_t n = a->pcm.len / 2;
+    if (c->samples + n > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32000;
+        while (cap < c->samples + n)
+            cap *= 2;
+        int16_t *g = realloc(c->pcm, cap * sizeof *g);
+        if (!g) {
+            c->protocol_error = true;
+            return;
+        }
+        c->pcm = g;
+        c->cap = cap;
+    }
+    memcpy(c->pcm + c->samples, a->pcm.data, n * 2); /* s16le on a little-endian host */
+    c->samples += n;
+    if (n)
+        c->got_audio = true;
+}
+
+static void on_message(void *user, const uint8_t *msg, size_t len)
+{
+    gw_node_call *c = user;
+    Scaiinfer__Tts__V1__SynthesizeChunk *ch = scaiinfer__tts__v1__synthesize_chunk__unpack(NULL, len, msg);
+    if (!ch) {
+        c->protocol_error = true;
+        return;
+    }
+    switch (ch->kind_case) {
+    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_HEADER:
+        c->sample_rate = ch->header->sample_rate;
+        snprintf(c->kernels, sizeof c->kernels, "%s", ch->header->kernels ? ch->header->kernels : "");
+        break;
+    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_AUDIO:
+        append_audio(c, ch->audio);
+        break;
+    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_ALIGNMENT:
+        for (size_t i = 0; i < ch->alignment->n_words; i++) {
+            const Scaiinfer__Tts__V1__WordTiming *w = ch->alignment->words[i];
+            json_array_append_new(c->words, json_pack("{s:s,s:i,s:i}", "text", w->text, "start_ms",
+                                                      (json_int_t)w->start_ms, "end_ms", (json_int_t)w->end_ms));
+        }
+        for (size_t i = 0; i < ch->alignment->n_phonemes; i++) {
+            const Scaiinfer__Tts__V1__PhonemeTiming *p = ch->alignment->phonemes[i];
+            json_array_append_new(c->phonemes,
+                                  json_pack("{s:s,s:i,s:i}", "symbol", p->symbol, "start_ms",
+                                            (json_int_t)p->start_ms, "end_ms", (json_int_t)p->end_ms));
+        }
+        break;
+    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_DONE:
+        c->compute_ms = ch->done->compute_ms;
+        c->first_chunk_ms = ch->done->first_chunk_ms;
+        break;
+    default:
+        break;
+    }
+    scaiinfer__tts__v1__synthesize_chunk__free_unpacked(ch, NULL);
+}
+
+static void on_status(void *user, grpc_status_code code, const char *msg)
+{
+    gw_node_call *c = user;
+    gw_node_result res = {
+        .code = code,
+        .message = msg ? msg : "",
+        .got_audio = c->got_audio,
+        .pcm = c->pcm,
+        .samples = c->samples,
+        .sample_rate = c->sample_rate,
+        .kernels = c->kernels,
+        .words = c->words,
+        .phonemes = c->phonemes,
+        .compute_ms = c->compute_ms,
+        .first_chunk_ms = c->first_chunk_ms,
+    };
+    if (code == GRPC_STATUS_OK && (c->protocol_error || !c->sample_rate)) {
+        res.code = GRPC_STATUS_INTERNAL;
+        res.message = "the node's stream was malformed (no header or an undecodable chunk)";
+    }
+    c->done(c->user, &res);
+    free(c->pcm);
+    json_decref(c->words);
+    json_decref(c->phonemes);
+    free(c);
+}
+
+gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_node_request *req,
+                                 gw_node_done_fn done, void *user, char *err, size_t errlen)
+{
+    node_calls *nc = gw->node_calls;
+    ss_grpc_channel *ch = channel_for(nc, address, err, errlen);
+    if (!ch)
+        return NULL;
+    Scaiinfer__Tts__V1__SynthesizeRequest m = SCAIINFER__TTS__V1__SYNTHESIZE_REQUEST__INIT;
+    Scaiinfer__Tts__V1__VoiceSpec voice = SCAIINFER__TTS__V1__VOICE_SPEC__INIT;
+    m.request_id = (char *)req->request_id;
+    m.engine_id = (char *)req->engine_id;
+    m.text = (char *)req->text;
+    voice.voice_id = (char *)req->voice_id;
+    m.voice = &voice;
+    m.sample_rate = req->sample_rate;
+    m.speed = req->speed;
+    m.pitch = req->pitch;
+    m.want_timestamps = req->want_timestamps;
+    size_t len = scaiinfer__tts__v1__synthesize_request__get_packed_size(&m);
+    uint8_t *buf = malloc(len ? len : 1);
+    gw_node_call *c = calloc(1, sizeof *c);
+    if (!buf || !c) {
+        free(buf);
+        free(c);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    scaiinfer__tts__v1__synthesize_request__pack(&m, buf);
+    c->done = done;
+    c->user = user;
+    c->words = json_array();
+    c->phonemes = json_array();
+    snprintf(c->request_id, sizeof c->request_id, "%s", req->request_id);
+    ss_grpc_metadata md = {.request_id = req->request_id};
+    c->call = ss_grpc_evcall_start(nc->client, ch, SYNTH_METHOD, &md, req->timeout_ms, buf, len, true,
+                                   on_message, on_status, c, err, errlen);
+    free(buf);
+    if (!c->call) {
+        json_decref(c->words);
+        json_decref(c->phonemes);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void gw_node_call_cancel(gw_node_call *c)
+{
+    if (c && c->call)
+        ss_grpc_evcall_cancel(c->call);
+}

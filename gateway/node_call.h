@@ -1,0 +1,55 @@
+/* One Synthesize call from the gateway to a node, on the gateway's loop.
+ *
+ * Built on the gRPC libevent bridge (common/grpc_client.h). Channels are kept
+ * per node address for the life of the process (nodes are few; a channel
+ * reconnects by itself). The call collects the stream — header, audio chunks,
+ * alignment, done — and reports once at the end: the status, whether any
+ * audio arrived (a failure before the first audio byte may be retried on
+ * another node), the PCM and the alignment. Cancel stops it and still reports
+ * (CANCELLED). */
+#ifndef SS_GATEWAY_NODE_CALL_H
+#define SS_GATEWAY_NODE_CALL_H
+
+#include "gateway/gateway.h"
+
+#include <grpc/status.h>
+#include <stdint.h>
+
+typedef struct gw_node_call gw_node_call;
+
+typedef struct {
+    grpc_status_code code;
+    const char *message;
+    bool got_audio;
+    const int16_t *pcm;       /* valid during the callback */
+    size_t samples;
+    uint32_t sample_rate;
+    const char *kernels;
+    json_t *words;            /* [{text,start_ms,end_ms}] (borrowed) */
+    json_t *phonemes;         /* [{symbol,start_ms,end_ms}] (borrowed) */
+    uint32_t compute_ms, first_chunk_ms;
+} gw_node_result;
+
+typedef void (*gw_node_done_fn)(void *user, const gw_node_result *res);
+
+typedef struct {
+    const char *request_id;
+    const char *engine_id;
+    const char *text;
+    const char *voice_id;
+    uint32_t sample_rate;   /* 0 = engine rate */
+    float speed, pitch;
+    bool want_timestamps;
+    int timeout_ms;
+} gw_node_request;
+
+/* NULL + err when the call cannot start (done is then never called). */
+gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_node_request *req,
+                                 gw_node_done_fn done, void *user, char *err, size_t errlen);
+void gw_node_call_cancel(gw_node_call *c);
+
+/* Process-wide setup and teardown of the bridge and channels (main_gateway.c). */
+int gw_node_calls_init(gw_server *gw, char *err, size_t errlen);
+void gw_node_calls_shutdown(gw_server *gw);
+
+#endif

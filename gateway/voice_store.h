@@ -1,0 +1,36 @@
+/* Voices in Redis, as far as synthesis needs them today: the platform default
+ * voice and the lookup /speak does (the voice library's API — cloning,
+ * design, sharing, erasure — builds on the same records later).
+ *
+ * Keys: ss:voice:{id} STRING JSON voice object (API.md §4);
+ *       ss:voices:global SET of global voice ids;
+ *       ss:platform:default_voice STRING the platform default voice id.
+ * The platform default (global scope, the built-in slt voice of the
+ * scaispeak-hts-en engine) is created at the gateway's first start (SET NX, so
+ * several gateways agree). */
+#ifndef SS_GATEWAY_VOICE_STORE_H
+#define SS_GATEWAY_VOICE_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#define PLATFORM_DEFAULT_VOICE_ID "vc_platform_slt"
+#define PLATFORM_ENGINE_ID "scaispeak-hts-en"
+
+/* The default voice object (caller decrefs). */
+json_t *voice_store_platform_default(void);
+/* ARGV: voice json -> 1 (created) or 0 (existed) */
+extern const char VOICE_ENSURE_DEFAULT_LUA[];
+/* ARGV: tenant_id default_policy_json voice_id("" = default) voice_name("" = none)
+ * -> {policy_json, voice_json or false} */
+extern const char SPEAK_CONTEXT_LUA[];
+
+/* Creates the platform default voice when absent (idempotent). Registered as
+ * the Redis client's on-connect hook; `gw` is the gw_server. */
+void voice_store_ensure_defaults(void *gw);
+
+/* Visibility (API.md §4): global to everyone, tenant scope to the tenant,
+ * user scope to its owner. Invisible voices answer 404 like absent ones. */
+bool voice_visible(const json_t *voice, const char *tenant_id, const char *user_id);
+
+#endif
