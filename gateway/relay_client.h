@@ -21,7 +21,10 @@
  *     {"error":{"message"}} when it sends one).
  *   - relay_cancel() stops a call in flight; on_done is then NOT called. It may
  *     be called from inside on_data (the transfer is torn down once curl
- *     returns), but not from inside on_done (the call is being freed then).
+ *     returns); from inside the call's own on_done it does nothing (the call
+ *     is freed when on_done returns).
+ *   - on_data runs inside curl: it must not start new calls or free the client
+ *     (on_done may start new calls).
  *   - No retries inside the client, ever: the caller decides (and must not
  *     retry a 4xx).
  *   - Every call sends `Authorization: Bearer {relay_key}` and, when given,
