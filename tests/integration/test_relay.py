@@ -223,9 +223,28 @@ def test_call_connection_dropped_is_protocol(relay):
 
 
 def test_cancel_never_calls_on_done(relay):
-    relay.slow_s = 2.0
-    rc, j = relay_call(relay, "--cancel-after-ms", "200")
+    # the relay answers 500 ms after the request; the call is cancelled at 100 ms
+    # and the loop keeps running until 1.6 s: a late on_done would be counted
+    relay.slow_s = 0.5
+    rc, j = relay_call(relay, "--cancel-after-ms", "100", "--grace-ms", "1500")
+    assert rc == 0 and j["cancelled"] is True and j["done_calls"] == 0 and j["bytes"] == 0, j
+    assert relay.count("/v1/audio/speech") == 1
+
+
+def test_cancel_mid_stream(relay):
+    # 4 chunks 300 ms apart; cancelled by a timer at 450 ms, after the first chunk(s)
+    relay.chunk_delay_s = 0.3
+    rc, j = relay_call(relay, "--cancel-after-ms", "450", "--grace-ms", "1500")
     assert rc == 0 and j["cancelled"] is True and j["done_calls"] == 0, j
+    assert 0 < j["bytes"] < len(relay.audio("wav")), j
+
+
+def test_cancel_from_inside_on_data(relay):
+    # cancelled inside the first on_data; the rest of the stream must not arrive
+    relay.chunk_delay_s = 0.2
+    rc, j = relay_call(relay, "--cancel-after-bytes", "1", "--grace-ms", "1200")
+    assert rc == 0 and j["cancelled"] is True and j["done_calls"] == 0, j
+    assert j["data_calls"] == 1 and 0 < j["bytes"] < len(relay.audio("wav")), j
 
 
 def test_models_call(relay):

@@ -3,13 +3,16 @@
  *
  *   relay_call --url URL [--key K] [--timeout-ms N] [--format wav] [--voice V]
  *              [--model M] [--speed S] [--input TEXT] [--request-id ID]
- *              [--out FILE] [--cancel-after-ms N] [--models]
+ *              [--out FILE] [--cancel-after-ms N | --cancel-after-bytes N]
+ *              [--grace-ms G] [--models]
  *
  * Prints one JSON line: {"started", "done_calls", "status", "class", "message",
  * "content_type", "bytes", "data_calls", "elapsed_ms", "cancelled"}; with
  * --out the body bytes go to FILE. --cancel-after-ms cancels the call after N
- * ms and keeps the loop running 300 ms more, so a wrongly delivered on_done
- * would be seen (done_calls must stay 0). Exit 0 when the call ran to an
+ * ms and keeps the loop running G ms more (default 300), so a wrongly
+ * delivered on_done would be seen (done_calls must stay 0).
+ * --cancel-after-bytes does the same from inside on_data, once N body bytes
+ * have arrived. Exit 0 when the call ran to an
  * outcome (whatever it was), 2 on bad usage or when it could not start. */
 #include "gateway/relay_client.h"
 
@@ -31,6 +34,8 @@ typedef struct {
     int data_calls;
     int done_calls;
     bool cancelled;
+    long grace_ms;
+    long cancel_after_bytes;
     json_t *result;
 } run_state;
 
@@ -42,6 +47,13 @@ static void on_data(void *user, const char *content_type, const void *data, size
     s->data_calls++;
     if (s->out)
         fwrite(data, 1, len, s->out);
+    if (s->cancel_after_bytes >= 0 && (long)s->bytes >= s->cancel_after_bytes && s->call) {
+        relay_cancel(s->call);
+        s->call = NULL;
+        s->cancelled = true;
+        struct timeval grace = {s->grace_ms / 1000, (s->grace_ms % 1000) * 1000};
+        event_base_loopexit(s->base, &grace);
+    }
 }
 
 static void on_done(void *user, const relay_result *res)
@@ -67,7 +79,7 @@ static void on_cancel_timer(evutil_socket_t fd, short what, void *arg)
         s->call = NULL;
         s->cancelled = true;
     }
-    struct timeval grace = {0, 300000};
+    struct timeval grace = {s->grace_ms / 1000, (s->grace_ms % 1000) * 1000};
     event_base_loopexit(s->base, &grace);
 }
 
@@ -77,7 +89,7 @@ int main(int argc, char **argv)
     const char *input = "Hello from the relay test.", *request_id = "req_relaycalltool0000001";
     const char *timeout_ms = "5000", *out_path = NULL;
     double speed = 1.0;
-    long cancel_after_ms = -1;
+    long cancel_after_ms = -1, grace_ms = 300, cancel_after_bytes = -1;
     int models = 0;
     static const struct option opts[] = {
         {"url", required_argument, 0, 'u'},        {"key", required_argument, 0, 'k'},
@@ -86,6 +98,8 @@ int main(int argc, char **argv)
         {"speed", required_argument, 0, 's'},      {"input", required_argument, 0, 'i'},
         {"request-id", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
         {"cancel-after-ms", required_argument, 0, 'c'}, {"models", no_argument, 0, 'M'},
+        {"grace-ms", required_argument, 0, 'g'},
+        {"cancel-after-bytes", required_argument, 0, 'b'},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -102,6 +116,8 @@ int main(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case 'c': cancel_after_ms = atol(optarg); break;
         case 'M': models = 1; break;
+        case 'g': grace_ms = atol(optarg); break;
+        case 'b': cancel_after_bytes = atol(optarg); break;
         default: fprintf(stderr, "usage: see the comment at the top of relay_call.c\n"); return 2;
         }
     }
@@ -119,7 +135,8 @@ int main(int argc, char **argv)
         ss_config_free(cfg);
         return 2;
     }
-    run_state s = {.base = event_base_new()};
+    run_state s = {.base = event_base_new(), .grace_ms = grace_ms,
+                   .cancel_after_bytes = cancel_after_bytes};
     relay_client *client = relay_client_new(s.base, cfg, err, sizeof err);
     if (!client) {
         fprintf(stderr, "relay_call: %s\n", err);
