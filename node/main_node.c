@@ -15,6 +15,7 @@
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "kernels/device_probe.h"
+#include "kernels/kernels_select.h"
 #include "node/heartbeat_client.h"
 #include "node/labels.h"
 #include "node/metrics_http.h"
@@ -88,28 +89,31 @@ static int node_configure(ss_node *node, const ss_config *cfg, char *err, size_t
     node->started_at = (int64_t)time(NULL);
 
     ss_device_probe(&node->gpu);
+    /* auto = CUDA when this build has CUDA kernels and a device answers
+     * (kernels/kernels_select.c); the node reports what actually runs, so
+     * CUDA is only chosen once the engine runs on the selected kernels
+     * (ss_node_engines_cuda_ready). */
     const char *want = ss_config_str(cfg, "kernels");
-    bool cuda_ok = node->gpu.present && ss_node_engines_cuda_ready();
-    if (strcmp(want, "cuda") == 0) {
-        if (!cuda_ok) {
-            snprintf(err, errlen, "kernels = cuda but %s", !node->gpu.present ? node->gpu.reason
-                     : "this build has no CUDA kernels for the engine yet");
+    const ss_kernel_ops *ops = NULL;
+    char note[512];
+    if (ss_kernels_select(want, &ops, note, sizeof note, err, errlen) != 0)
+        return -1;
+    if (strcmp(ops->name, "cuda") == 0 && !ss_node_engines_cuda_ready()) {
+        if (strcmp(want, "cuda") == 0) {
+            snprintf(err, errlen, "kernels = cuda but the engine does not run on the CUDA kernels yet "
+                     "(device %s)", node->gpu.name);
             return -1;
         }
-        snprintf(node->kernels, sizeof node->kernels, "cuda");
-    } else if (strcmp(want, "cpu") == 0 || strcmp(want, "auto") == 0) {
-        snprintf(node->kernels, sizeof node->kernels, "%s",
-                 strcmp(want, "auto") == 0 && cuda_ok ? "cuda" : "cpu");
-    } else {
-        snprintf(err, errlen, "kernels must be auto, cuda or cpu (got '%s')", want);
-        return -1;
+        ops = ss_kernel_ops_cpu();
+        snprintf(note, sizeof note, "kernels: cpu (CUDA device %s present, but the engine does not run "
+                 "on the CUDA kernels yet)", node->gpu.name);
     }
+    snprintf(node->kernels, sizeof node->kernels, "%s", ops->name);
+    ss_info(NULL, "%s", note);
     if (node->gpu.present)
-        ss_info(NULL, "GPU: %s, %llu MiB (%llu MiB in use), %d device(s): kernels %s", node->gpu.name,
+        ss_info(NULL, "GPU: %s, %llu MiB (%llu MiB in use), %d device(s)", node->gpu.name,
                 (unsigned long long)node->gpu.memory_total_mb,
-                (unsigned long long)node->gpu.memory_used_mb, node->gpu.count, node->kernels);
-    else
-        ss_info(NULL, "no GPU (%s): kernels %s", node->gpu.reason, node->kernels);
+                (unsigned long long)node->gpu.memory_used_mb, node->gpu.count);
     return 0;
 }
 
