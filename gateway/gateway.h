@@ -116,6 +116,8 @@ void gw_handle_node_drain(gw_request *r);
 void gw_handle_node_undrain(gw_request *r);
 void gw_handle_me(gw_request *r);
 void gw_handle_policy_get(gw_request *r);
+void gw_handle_speak(gw_request *r);
+void gw_handle_openai_speech(gw_request *r);
 void gw_handle_policy_put(gw_request *r);
 void gw_handle_api_keys_create(gw_request *r);
 void gw_handle_api_keys_list(gw_request *r);

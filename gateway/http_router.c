@@ -20,6 +20,8 @@ static const gw_route ROUTES[] = {
     {"POST", "/v1/infra/nodes/{id}/drain", gw_handle_node_drain, NEED_OPERATOR},
     {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain, NEED_OPERATOR},
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER},
+    {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE},
+    {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE},
     {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE},
     {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN},
     {"POST", "/v1/api-keys", gw_handle_api_keys_create, NEED_CALLER},

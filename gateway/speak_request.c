@@ -1,6 +1,8 @@
 /* /speak body validation (see speak_request.h). */
 #include "gateway/speak_request.h"
 
+#include "common/audio_encode.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,18 +18,6 @@ static size_t utf8_chars(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         c += ((unsigned char)s[i] & 0xC0) != 0x80;
     return c;
-}
-
-bool gw_speak_rate_allowed(const char *format, int rate)
-{
-    static const int any[] = {8000, 16000, 22050, 24000, 32000, 44100, 48000};
-    static const int opus[] = {8000, 12000, 16000, 24000, 48000};
-    const int *t = strcmp(format, "opus") ? any : opus;
-    size_t n = strcmp(format, "opus") ? 7 : 5;
-    for (size_t i = 0; i < n; i++)
-        if (t[i] == rate)
-            return true;
-    return false;
 }
 
 static void text_field(const json_t *v, const char *name, gw_speak_params *out, json_t *d)
@@ -86,7 +76,9 @@ static void defaults(gw_speak_params *out)
 
 static int finish(gw_speak_params *out, json_t *d, json_t **details)
 {
-    if (out->sample_rate && !gw_speak_rate_allowed(out->format, out->sample_rate))
+    ss_audio_format fmt;
+    if (out->sample_rate && ss_audio_format_parse(out->format, &fmt) == 0 &&
+        !ss_audio_rate_allowed(fmt, out->sample_rate))
         bad(d, "sample_rate",
             strcmp(out->format, "opus") ? "must be 8000, 16000, 22050, 24000, 32000, 44100 or 48000"
                                         : "opus allows 8000, 12000, 16000, 24000 or 48000");

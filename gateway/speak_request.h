@@ -32,7 +32,5 @@ typedef struct {
 int gw_speak_params_parse(const json_t *body, gw_speak_params *out, json_t **details);
 /* POST /v1/audio/speech {model, input, voice, response_format, speed}. */
 int gw_speak_params_parse_openai(const json_t *body, gw_speak_params *out, json_t **details);
-/* True for the sample rates the API lists for a format. */
-bool gw_speak_rate_allowed(const char *format, int rate);
 
 #endif

@@ -1,0 +1,475 @@
+/* POST /v1/modules/scaispeak/speak and POST /v1/audio/speech (the
+ * OpenAI-compatible alias): synchronous synthesis (API.md §2).
+ *
+ * One request walks these steps, each answered from a callback on the loop:
+ *   1. validate the body (speak_request.c) — 400/422;
+ *   2. one Redis script: the tenant policy (provisioned on first use) and the
+ *      voice (given id, OpenAI name, or the platform default) — 404 for an
+ *      absent or invisible voice, 409 when it is not ready;
+ *   3. the node registry → a backend plan (backend_resolve.c);
+ *   4. backend A: Synthesize on the chosen node; a node that fails before
+ *      its first audio byte (or answers RESOURCE_EXHAUSTED) is followed by the
+ *      next one of the plan; then backend B when the plan has it;
+ *   5. the PCM is encoded to the requested format and rate
+ *      (common/audio_encode.h) and returned with the X-Scaispeak-* headers, or
+ *      as a JSON envelope with audio_base64 when the client sends
+ *      Accept: application/json.
+ * Nothing usable → 502 SCAISPEAK_BACKEND_UNAVAILABLE whose details name every
+ * backend and node tried and why. A client that disconnects is noticed with
+ * an EV_CLOSED watcher on its socket (evhttp stops reading while a reply is
+ * pending) and the node call is cancelled at once. */
+#include "gateway/backend_resolve.h"
+#include "gateway/gateway.h"
+#include "gateway/node_call.h"
+#include "gateway/node_registry.h"
+#include "gateway/relay_client.h"
+#include "gateway/relay_probe.h"
+#include "gateway/speak_request.h"
+#include "gateway/tenant_policy.h"
+#include "gateway/voice_store.h"
+
+#include "common/audio_encode.h"
+#include "common/audio_input.h"
+#include "common/grpc_status.h"
+#include "common/log.h"
+#include "common/metrics.h"
+
+#include <event2/bufferevent.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+typedef struct {
+    gw_request *r;
+    json_t *body;            /* owns the text */
+    gw_speak_params p;
+    json_t *policy, *voice, *nodes;
+    gw_backend_plan plan;
+    bool plan_made;
+    int backend_idx, node_idx;
+    json_t *tried;           /* [{field, message}] of what failed */
+    gw_node_call *call;
+    relay_call *relay;
+    uint8_t *relay_body;
+    size_t relay_len, relay_cap;
+    struct event *close_watch;
+    bool client_gone;
+} speak_ctx;
+
+static void ctx_free(speak_ctx *cx)
+{
+    if (cx->close_watch)
+        event_free(cx->close_watch);
+    json_decref(cx->body);
+    json_decref(cx->policy);
+    json_decref(cx->voice);
+    json_decref(cx->nodes);
+    json_decref(cx->tried);
+    if (cx->plan_made)
+        json_decref(cx->plan.unusable);
+    free(cx->relay_body);
+    free(cx);
+}
+
+static void fail(speak_ctx *cx, ss_api_error e, const char *msg, json_t *details)
+{
+    gw_reply_error(cx->r, e, msg, details);
+    ctx_free(cx);
+}
+
+static void on_client_closed(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    speak_ctx *cx = arg;
+    if (cx->client_gone)
+        return;
+    cx->client_gone = true;
+    ss_info(cx->r->id, "client disconnected: cancelling synthesis");
+    ss_metrics_counter_add("scaispeak_speak_client_gone_total", "clients that left mid-synthesis", "", 1);
+    if (cx->call)
+        gw_node_call_cancel(cx->call); /* its done callback answers and frees */
+    if (cx->relay) {                   /* a cancelled relay call never calls back */
+        relay_cancel(cx->relay);
+        cx->relay = NULL;
+        fail(cx, SS_ERR_BACKEND_ERROR, "the client went away", NULL);
+    }
+}
+
+static void watch_client(speak_ctx *cx)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(cx->r->req);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    if (fd < 0)
+        return;
+    cx->close_watch = event_new(cx->r->gw->base, fd, EV_CLOSED, on_client_closed, cx);
+    if (cx->close_watch)
+        event_add(cx->close_watch, NULL);
+}
+
+static char *base64(const uint8_t *data, size_t len)
+{
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    return out;
+}
+
+static void reply_audio(speak_ctx *cx, const gw_node_result *res, char backend)
+{
+    gw_request *r = cx->r;
+    int out_rate = cx->p.sample_rate ? cx->p.sample_rate : (int)res->sample_rate;
+    char err[256] = "";
+    ss_audio_format fmt;
+    ss_audio_encoder *enc = NULL;
+    const uint8_t *bytes = NULL;
+    size_t nbytes = 0;
+    if (ss_audio_format_parse(cx->p.format, &fmt) != 0 ||
+        !(enc = ss_audio_encoder_new(fmt, (int)res->sample_rate, out_rate, err, sizeof err)) ||
+        ss_audio_encoder_write(enc, res->pcm, res->samples, err, sizeof err) != 0 ||
+        ss_audio_encoder_finish(enc, err, sizeof err) != 0) {
+        ss_audio_encoder_free(enc);
+        fail(cx, SS_ERR_INTERNAL_ERROR, *err ? err : "audio encoding failed", NULL);
+        return;
+    }
+    bytes = ss_audio_encoder_data(enc, &nbytes);
+    long audio_ms = (long)(ss_audio_encoder_samples_out(enc) * 1000 / (uint64_t)out_rate);
+    const char *voice_id = json_string_value(json_object_get(cx->voice, "voice_id"));
+    char backend_s[2] = {backend, 0};
+    char labels[64];
+    snprintf(labels, sizeof labels, "backend=\"%c\"", backend);
+    ss_metrics_counter_add("scaispeak_backend_choices_total", "syntheses served by backend", labels, 1);
+    ss_metrics_counter_add("scaispeak_speak_audio_seconds_total", "seconds of audio returned", labels,
+                           (double)audio_ms / 1000.0);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+    evhttp_add_header(h, "X-Scaispeak-Backend", backend_s);
+    evhttp_add_header(h, "X-Scaispeak-Voice-Id", voice_id ? voice_id : "");
+    char num[32];
+    snprintf(num, sizeof num, "%ld", audio_ms);
+    evhttp_add_header(h, "X-Scaispeak-Audio-Ms", num);
+    snprintf(num, sizeof num, "%zu", cx->p.characters);
+    evhttp_add_header(h, "X-Scaispeak-Characters", num);
+    ss_info(r->id, "synthesised %ld ms of audio on backend %c (%s, %d Hz, %zu bytes)", audio_ms, backend,
+            cx->p.format, out_rate, nbytes);
+    if (cx->p.want_json) {
+        char *b64 = base64(bytes, nbytes);
+        json_t *data = json_pack("{s:s,s:s,s:i,s:I,s:s,s:s,s:I}", "audio_base64", b64 ? b64 : "", "format",
+                                 cx->p.format, "sample_rate", out_rate, "duration_ms", (json_int_t)audio_ms,
+                                 "backend_used", backend_s, "voice_id", voice_id ? voice_id : "",
+                                 "characters", (json_int_t)cx->p.characters);
+        free(b64);
+        if (cx->p.timestamps)
+            json_object_set_new(data, "timestamps", json_pack("{s:O,s:O}", "words", res->words,
+                                                              "phonemes", res->phonemes));
+        gw_reply_ok(r, data);
+    } else {
+        char ctype[64];
+        gw_reply_text(r, 200, ss_audio_format_content_type(fmt, out_rate, ctype, sizeof ctype),
+                      (const char *)bytes, nbytes);
+    }
+    ss_audio_encoder_free(enc);
+    ctx_free(cx);
+}
+
+static void try_next(speak_ctx *cx);
+
+static void note_tried(speak_ctx *cx, const char *field, const char *msg)
+{
+    json_array_append_new(cx->tried, json_pack("{s:s,s:s}", "field", field, "message", msg));
+}
+
+static void on_node_done(void *user, const gw_node_result *res)
+{
+    speak_ctx *cx = user;
+    cx->call = NULL;
+    const gw_node_choice *node = &cx->plan.nodes[cx->node_idx];
+    if (cx->client_gone) {
+        fail(cx, SS_ERR_BACKEND_ERROR, "the client went away", NULL);
+        return;
+    }
+    if (res->code == GRPC_STATUS_OK) {
+        reply_audio(cx, res, 'A');
+        return;
+    }
+    char field[160], msg[400];
+    snprintf(field, sizeof field, "node:%s", node->node_id);
+    snprintf(msg, sizeof msg, "%s: %s", ss_grpc_status_name(res->code), res->message);
+    ss_warn(cx->r->id, "node %s failed: %s", node->node_id, msg);
+    if (res->code == GRPC_STATUS_INVALID_ARGUMENT) {
+        fail(cx, SS_ERR_VALIDATION_ERROR, res->message,
+             json_pack("[{s:s,s:s}]", "field", "text", "message", res->message));
+        return;
+    }
+    if (res->got_audio) { /* audio already flowed: no retry, it would duplicate speech */
+        fail(cx, res->code == GRPC_STATUS_DEADLINE_EXCEEDED ? SS_ERR_BACKEND_TIMEOUT : SS_ERR_BACKEND_ERROR,
+             msg, json_pack("[{s:s,s:s}]", "field", field, "message", msg));
+        return;
+    }
+    if (res->code == GRPC_STATUS_DEADLINE_EXCEEDED) {
+        fail(cx, SS_ERR_BACKEND_TIMEOUT, msg, json_pack("[{s:s,s:s}]", "field", field, "message", msg));
+        return;
+    }
+    note_tried(cx, field, msg);
+    cx->node_idx++;
+    try_next(cx);
+}
+
+static void start_node(speak_ctx *cx)
+{
+    const gw_node_choice *node = &cx->plan.nodes[cx->node_idx];
+    const char *engine = json_string_value(json_object_get(cx->voice, "engine"));
+    gw_node_request req = {
+        .request_id = cx->r->id,
+        .engine_id = engine ? engine : PLATFORM_ENGINE_ID,
+        .text = cx->p.text,
+        .voice_id = json_string_value(json_object_get(cx->voice, "voice_id")),
+        .sample_rate = 0, /* native; the encoder resamples to the asked rate */
+        .speed = (float)cx->p.speed,
+        .pitch = (float)cx->p.pitch,
+        .want_timestamps = cx->p.timestamps,
+        .timeout_ms = (int)ss_config_int(cx->r->gw->cfg, "synthesis_timeout_ms"),
+    };
+    char err[256];
+    cx->call = gw_node_call_start(cx->r->gw, node->address, &req, on_node_done, cx, err, sizeof err);
+    if (!cx->call) {
+        char field[160];
+        snprintf(field, sizeof field, "node:%s", node->node_id);
+        note_tried(cx, field, err);
+        cx->node_idx++;
+        try_next(cx);
+        return;
+    }
+    ss_info(cx->r->id, "backend A: node %s (%s), load %.2f", node->node_id, node->address, node->load);
+}
+
+static void on_relay_data(void *user, const char *content_type, const void *data, size_t len)
+{
+    (void)content_type;
+    speak_ctx *cx = user;
+    if (cx->relay_len + len > 64u * 1024 * 1024)
+        return; /* absurd answer: the decode below fails on the truncated body */
+    if (cx->relay_len + len > cx->relay_cap) {
+        size_t cap = cx->relay_cap ? cx->relay_cap * 2 : 65536;
+        while (cap < cx->relay_len + len)
+            cap *= 2;
+        uint8_t *g = realloc(cx->relay_body, cap);
+        if (!g)
+            return;
+        cx->relay_body = g;
+        cx->relay_cap = cap;
+    }
+    memcpy(cx->relay_body + cx->relay_len, data, len);
+    cx->relay_len += len;
+}
+
+/* The relay answers WAV; it is decoded and re-encoded like node audio, so the
+ * caller gets the format and rate asked for whichever backend served. */
+static void on_relay_done(void *user, const relay_result *res)
+{
+    speak_ctx *cx = user;
+    cx->relay = NULL;
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s (HTTP %d): %s", relay_error_class_name(res->error_class),
+             res->http_status, res->message);
+    if (res->error_class == RELAY_ERR_HTTP_4XX) {
+        fail(cx, SS_ERR_BACKEND_ERROR, msg, json_pack("[{s:s,s:s}]", "field", "backend_b", "message", msg));
+        return;
+    }
+    if (res->error_class == RELAY_ERR_TIMEOUT) {
+        fail(cx, SS_ERR_BACKEND_TIMEOUT, msg, json_pack("[{s:s,s:s}]", "field", "backend_b", "message", msg));
+        return;
+    }
+    if (res->error_class != RELAY_OK) {
+        ss_warn(cx->r->id, "relay failed: %s", msg);
+        note_tried(cx, "backend_b", msg);
+        cx->backend_idx++;
+        try_next(cx);
+        return;
+    }
+    ss_audio a;
+    char err[256];
+    if (ss_audio_decode(cx->relay_body, cx->relay_len, &a, NULL, err, sizeof err) != 0) {
+        snprintf(msg, sizeof msg, "the relay's audio could not be decoded: %s", err);
+        fail(cx, SS_ERR_BACKEND_ERROR, msg, NULL);
+        return;
+    }
+    int16_t *pcm = malloc((a.nsamples ? a.nsamples : 1) * sizeof *pcm);
+    if (!pcm) {
+        ss_audio_free(&a);
+        fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    for (size_t i = 0; i < a.nsamples; i++) {
+        float v = a.samples[i] * 32767.0f;
+        pcm[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
+    }
+    json_t *none = json_array();
+    gw_node_result r = {.code = GRPC_STATUS_OK, .message = "", .got_audio = true, .pcm = pcm,
+                        .samples = a.nsamples, .sample_rate = (uint32_t)a.sample_rate, .kernels = "",
+                        .words = none, .phonemes = none};
+    reply_audio(cx, &r, 'B');
+    json_decref(none);
+    free(pcm);
+    ss_audio_free(&a);
+}
+
+static void start_relay(speak_ctx *cx)
+{
+    relay_speech_req req = {
+        .input = cx->p.text,
+        .voice = ss_config_str(cx->r->gw->cfg, "relay_voice"),
+        .response_format = "wav",
+        .model = ss_config_str(cx->r->gw->cfg, "relay_model"),
+        .speed = cx->p.speed,
+        .request_id = cx->r->id,
+    };
+    char err[256];
+    cx->relay = relay_speech(cx->r->gw->relay, &req, on_relay_data, on_relay_done, cx, err, sizeof err);
+    if (!cx->relay) {
+        note_tried(cx, "backend_b", err);
+        cx->backend_idx++;
+        try_next(cx);
+        return;
+    }
+    ss_info(cx->r->id, "backend B: relay");
+}
+
+static void try_next(speak_ctx *cx)
+{
+    while (cx->backend_idx < cx->plan.norder) {
+        gw_backend b = cx->plan.order[cx->backend_idx];
+        if (b == BACKEND_A && cx->node_idx < cx->plan.nnodes) {
+            start_node(cx);
+            return;
+        }
+        if (b == BACKEND_B) {
+            start_relay(cx);
+            return;
+        }
+        cx->backend_idx++;
+    }
+    json_t *details = json_deep_copy(cx->plan.unusable);
+    json_array_extend(details, cx->tried);
+    fail(cx, SS_ERR_BACKEND_UNAVAILABLE, "no backend could serve this request", details);
+}
+
+/* Why backend B cannot be used now, or NULL when it can (the probe's view). */
+static const char *relay_unusable_reason(gw_server *gw, char *buf, size_t cap)
+{
+    relay_probe_status st;
+    relay_probe_get(gw->relay_probe, &st);
+    if (st.configured && st.reachable)
+        return NULL;
+    snprintf(buf, cap, "%s", *st.reason ? st.reason : "the relay has not answered a probe yet");
+    return buf;
+}
+
+static void on_nodes(void *user, const redisReply *reply, const char *err)
+{
+    speak_ctx *cx = user;
+    if (err || reply->type != REDIS_REPLY_ARRAY) {
+        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+        return;
+    }
+    cx->nodes = json_array();
+    for (size_t i = 0; i < reply->elements; i++) {
+        json_t *n = node_object_from_reply(reply->element[i]);
+        if (n)
+            json_array_append_new(cx->nodes, n);
+    }
+    unsigned rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        rnd = (unsigned)cx->r->started;
+    const char *engine = json_string_value(json_object_get(cx->voice, "engine"));
+    char why[320];
+    gw_backend_plan_make(cx->policy, cx->p.preference, cx->nodes, engine ? engine : PLATFORM_ENGINE_ID,
+                         relay_unusable_reason(cx->r->gw, why, sizeof why), rnd, &cx->plan);
+    cx->plan_made = true;
+    watch_client(cx);
+    try_next(cx);
+}
+
+static void on_context(void *user, const redisReply *reply, const char *err)
+{
+    speak_ctx *cx = user;
+    if (err || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+        return;
+    }
+    cx->policy = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, NULL);
+    if (reply->element[1]->type == REDIS_REPLY_STRING)
+        cx->voice = json_loadb(reply->element[1]->str, reply->element[1]->len, 0, NULL);
+    if (!cx->policy) {
+        fail(cx, SS_ERR_INTERNAL_ERROR, "stored policy is not JSON", NULL);
+        return;
+    }
+    if (!cx->voice || !voice_visible(cx->voice, cx->r->caller.tenant_id, cx->r->caller.user_id)) {
+        fail(cx, SS_ERR_VOICE_NOT_FOUND, "no such voice", NULL);
+        return;
+    }
+    const char *status = json_string_value(json_object_get(cx->voice, "embedding_status"));
+    if (!status || strcmp(status, "ready") != 0) {
+        fail(cx, SS_ERR_VOICE_NOT_READY, "the voice is not ready", NULL);
+        return;
+    }
+    if (ss_redis_command(cx->r->gw->redis, on_nodes, cx, "EVAL", NODE_REGISTRY_LIST_LUA, "0", NULL) != 0)
+        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+}
+
+static bool openai_builtin_voice(const char *name)
+{
+    static const char *names[] = {"alloy", "ash", "ballad", "coral", "echo", "fable",
+                                  "onyx", "nova", "sage", "shimmer", "verse"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i]))
+            return true;
+    return false;
+}
+
+static void speak(gw_request *r, bool openai)
+{
+    speak_ctx *cx = calloc(1, sizeof *cx);
+    if (!cx) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    cx->r = r;
+    cx->tried = json_array();
+    if (gw_request_json(r, &cx->body) != 0) {
+        cx->r = NULL; /* already answered */
+        ctx_free(cx);
+        return;
+    }
+    json_t *details = NULL;
+    int rc = openai ? gw_speak_params_parse_openai(cx->body, &cx->p, &details)
+                    : gw_speak_params_parse(cx->body, &cx->p, &details);
+    if (rc != 0) {
+        fail(cx, SS_ERR_VALIDATION_ERROR, "invalid request", details);
+        return;
+    }
+    const char *accept = gw_header(r, "Accept");
+    cx->p.want_json = accept && strstr(accept, "application/json");
+    if (openai && openai_builtin_voice(cx->p.voice_name))
+        cx->p.voice_name[0] = '\0';
+    json_t *def = tenant_policy_default();
+    char *dj = json_dumps(def, JSON_COMPACT);
+    json_decref(def);
+    rc = dj ? ss_redis_command(r->gw->redis, on_context, cx, "EVAL", SPEAK_CONTEXT_LUA, "0",
+                               r->caller.tenant_id, dj, cx->p.voice_id, cx->p.voice_name, NULL)
+            : -1;
+    free(dj);
+    if (rc != 0)
+        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+}
+
+void gw_handle_speak(gw_request *r)
+{
+    speak(r, false);
+}
+
+void gw_handle_openai_speech(gw_request *r)
+{
+    speak(r, true);
+}

@@ -1,0 +1,228 @@
+"""POST /speak and POST /v1/audio/speech end to end: real redis-server, gateway
+and node processes (the node with the real HTS engine); the audio is checked
+with independent decoders (sox, opusinfo)."""
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+import harness
+from harness import assert_error, assert_ok
+
+SPEAK = "/v1/modules/scaispeak/speak"
+POLICY = "/v1/modules/scaispeak/admin/policy"
+CLI = os.path.join(harness.build_dir(), "bin", "scaispeak")
+ENGINE = {"SCAISPEAK_VOICE_PATH": None}  # the node's default voice: real engine
+
+
+def admin(redis, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
+    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
+    res = subprocess.run([CLI, "admin", *args], capture_output=True, text=True, env=env, timeout=30)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.split()
+
+
+@pytest.fixture
+def tenant(redis):
+    return admin(redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())[0]
+
+
+def key_for(redis, tenant, role="tenant_admin", grants=""):
+    user = admin(redis, "create-user", "--tenant", tenant, "--role", role,
+                 *(["--grant", grants] if grants else []))[0]
+    return admin(redis, "create-key", "--user", user)[0]
+
+
+@pytest.fixture
+def key(redis, tenant):
+    return key_for(redis, tenant)
+
+
+def speak(gw, key, body, path=SPEAK, headers=None):
+    h = {"Authorization": f"Bearer {key}"}
+    h.update(headers or {})
+    return gw.http.request("POST", path, json_body=body, headers=h)
+
+
+def ready_node(gateway, start_node, **kw):
+    node = start_node(env=ENGINE, **kw)
+    gateway.wait_node_status(node.node_id, "online", 5 * harness.SLOW)
+    harness.wait_for(lambda: gateway.node(node.node_id)["engines"], 5 * harness.SLOW,
+                     what="node engine listed")
+    return node
+
+
+def soxi(path, flag):
+    return subprocess.run(["soxi", flag, path], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_wav_speech_with_headers(gateway, start_node, key, tmp_path):
+    ready_node(gateway, start_node)
+    resp = speak(gateway, key, {"text": "The birch canoe slid on the smooth planks."})
+    assert resp.status == 200, resp
+    assert resp.header("Content-Type") == "audio/wav"
+    assert resp.header("X-Scaispeak-Backend") == "A"
+    assert resp.header("X-Scaispeak-Voice-Id") == "vc_platform_slt"
+    assert resp.header("X-Scaispeak-Characters") == "42"
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(resp.body)
+    assert soxi(str(wav), "-r") == "32000"
+    dur_ms = float(soxi(str(wav), "-D")) * 1000
+    assert abs(dur_ms - int(resp.header("X-Scaispeak-Audio-Ms"))) <= 2
+    assert 1500 < dur_ms < 5000
+
+
+@pytest.mark.parametrize("fmt,rate,ctype", [
+    ("wav", 16000, "audio/wav"), ("flac", 44100, "audio/flac"), ("mp3", 24000, "audio/mpeg"),
+    ("opus", 48000, "audio/ogg"), ("pcm", 8000, "audio/L16;rate=8000")])
+def test_formats_decode_at_the_asked_rate(gateway, start_node, key, tmp_path, fmt, rate, ctype):
+    ready_node(gateway, start_node)
+    resp = speak(gateway, key, {"text": "Glue the sheet to the dark blue background.",
+                                "response_format": fmt, "sample_rate": rate})
+    assert resp.status == 200, resp
+    assert resp.header("Content-Type") == ctype
+    audio_ms = int(resp.header("X-Scaispeak-Audio-Ms"))
+    path = tmp_path / f"out.{fmt}"
+    path.write_bytes(resp.body)
+    if fmt == "pcm":
+        dur_ms = len(resp.body) / 2 / rate * 1000
+    elif fmt == "opus":
+        info = subprocess.run(["opusinfo", str(path)], capture_output=True, text=True).stdout
+        assert "Playback length" in info, info
+        out = tmp_path / "dec.wav"
+        subprocess.run(["opusdec", "--rate", "48000", str(path), str(out)], capture_output=True, check=True)
+        dur_ms = float(soxi(str(out), "-D")) * 1000
+    else:
+        assert soxi(str(path), "-r") == str(rate)
+        dur_ms = float(soxi(str(path), "-D")) * 1000
+    assert abs(dur_ms - audio_ms) <= 80, (fmt, dur_ms, audio_ms)
+
+
+def test_json_envelope_with_timestamps(gateway, start_node, key):
+    ready_node(gateway, start_node)
+    resp = speak(gateway, key, {"text": "It is easy to tell the depth of a well.", "timestamps": True},
+                 headers={"Accept": "application/json"})
+    data = assert_ok(resp)
+    assert data["format"] == "wav" and data["backend_used"] == "A"
+    assert data["voice_id"] == "vc_platform_slt" and data["characters"] == 39
+    import base64
+    audio = base64.b64decode(data["audio_base64"])
+    assert audio[:4] == b"RIFF"
+    words = data["timestamps"]["words"]
+    assert [w["text"].lower() for w in words][:3] == ["it", "is", "easy"]
+    assert all(a["start_ms"] <= b["start_ms"] for a, b in zip(words, words[1:]))
+    assert words[-1]["end_ms"] <= data["duration_ms"] + 5
+    assert data["timestamps"]["phonemes"]
+
+
+def test_openai_alias(gateway, start_node, key, tmp_path):
+    ready_node(gateway, start_node)
+    resp = speak(gateway, key, {"model": "tts-1", "input": "Hello from an OpenAI client.", "voice": "alloy"},
+                 path="/v1/audio/speech")
+    assert resp.status == 200, resp
+    assert resp.header("Content-Type") == "audio/mpeg"
+    (tmp_path / "o.mp3").write_bytes(resp.body)
+    assert float(soxi(str(tmp_path / "o.mp3"), "-D")) > 0.5
+    resp = speak(gateway, key, {"model": "tts-1", "input": "Hi.", "voice": "SLT (US English)",
+                                "response_format": "wav"}, path="/v1/audio/speech")
+    assert resp.status == 200 and resp.header("X-Scaispeak-Voice-Id") == "vc_platform_slt"
+    assert_error(speak(gateway, key, {"model": "tts-1", "input": "Hi.", "voice": "nobody"},
+                       path="/v1/audio/speech"), 404, "SCAISPEAK_VOICE_NOT_FOUND")
+
+
+def test_validation(gateway, key):
+    cases = [
+        ({}, "text"), ({"text": ""}, "text"), ({"text": "   "}, "text"), ({"text": 5}, "text"),
+        ({"text": "x" * 100001}, "text"), ({"text": "hi", "speed": 3}, "speed"),
+        ({"text": "hi", "speed": "fast"}, "speed"), ({"text": "hi", "pitch": -13}, "pitch"),
+        ({"text": "hi", "response_format": "aac"}, "response_format"),
+        ({"text": "hi", "sample_rate": 12345}, "sample_rate"),
+        ({"text": "hi", "response_format": "opus", "sample_rate": 44100}, "sample_rate"),
+        ({"text": "hi", "backend_preference": "fastest"}, "backend_preference"),
+        ({"text": "hi", "timestamps": "yes"}, "timestamps"), ({"text": "hi", "sample_rte": 8000}, "sample_rte"),
+        ({"text": "hi", "voice_id": 7}, "voice_id"), ({"text": "hi", "language_hint": "english"}, "language_hint"),
+    ]
+    for body, field in cases:
+        err = assert_error(speak(gateway, key, body), 422, "VALIDATION_ERROR")
+        fields = [d["field"] for d in err["details"]]
+        assert field in fields, (body if len(json.dumps(body)) < 200 else field, fields)
+    resp = gateway.http.request("POST", SPEAK, body=b'{"text": "hi",}',
+                                headers={"Authorization": f"Bearer {key}"})
+    assert_error(resp, 400, "MALFORMED_REQUEST")
+    assert_error(speak(gateway, key, {"text": "hi", "voice_id": "vc_nope"}), 404, "SCAISPEAK_VOICE_NOT_FOUND")
+
+
+def test_permissions(redis, gateway, start_node, tenant):
+    ready_node(gateway, start_node)
+    viewer = key_for(redis, tenant, "tenant_viewer")
+    user = key_for(redis, tenant, "tenant_user")
+    granted = key_for(redis, tenant, "tenant_user", "scaispeak:synthesize")
+    body = {"text": "Permission check."}
+    assert_error(speak(gateway, viewer, body), 403, "AUTHZ_PERMISSION_DENIED")
+    assert_error(speak(gateway, user, body), 403, "AUTHZ_PERMISSION_DENIED")
+    assert speak(gateway, granted, body).status == 200
+    assert_error(gateway.http.request("POST", SPEAK, json_body=body, token=None), 401, "AUTH_TOKEN_MISSING")
+
+
+def put_policy(gw, key, policy):
+    return assert_ok(gw.http.request("PUT", POLICY, json_body=policy,
+                                     headers={"Authorization": f"Bearer {key}"}))
+
+
+def test_policy_matrix_without_nodes_or_relay(gateway, key, redis, tenant):
+    got = assert_ok(gateway.http.request("GET", POLICY, headers={"Authorization": f"Bearer {key}"}))
+    assert got["allowed_backends"] == ["A", "B"] and got["default_backend"] == "A"
+    put_policy(gateway, key, {"allowed_backends": ["A"]})
+    err = assert_error(speak(gateway, key, {"text": "hi"}), 502, "SCAISPEAK_BACKEND_UNAVAILABLE")
+    details = {d["field"]: d["message"] for d in err["details"]}
+    assert "backend_a" in details and "not allowed" in details["backend_b"]
+    put_policy(gateway, key, {"allowed_backends": ["B"]})
+    err = assert_error(speak(gateway, key, {"text": "hi", "backend_preference": "prefer_self_hosted"}),
+                       502, "SCAISPEAK_BACKEND_UNAVAILABLE")
+    details = {d["field"]: d["message"] for d in err["details"]}
+    assert "relay" in details["backend_b"] and "not allowed" in details["backend_a"]
+    user = key_for(redis, tenant, "tenant_user", "scaispeak:synthesize")
+    assert_error(gateway.http.request("PUT", POLICY, json_body={"allowed_backends": ["A"]},
+                                      headers={"Authorization": f"Bearer {user}"}), 403,
+                 "AUTHZ_PERMISSION_DENIED")
+    assert_error(gateway.http.request("PUT", POLICY, json_body={"allowed_backends": []},
+                                      headers={"Authorization": f"Bearer {key}"}), 422, "VALIDATION_ERROR")
+
+
+def test_prefer_relay_never_widens(gateway, start_node, key):
+    ready_node(gateway, start_node)
+    put_policy(gateway, key, {"allowed_backends": ["A"]})
+    resp = speak(gateway, key, {"text": "Still on A.", "backend_preference": "prefer_relay"})
+    assert resp.status == 200 and resp.header("X-Scaispeak-Backend") == "A"
+
+
+def test_dead_node_before_first_byte_is_retried_on_another(gateway, start_node, key):
+    a = ready_node(gateway, start_node)
+    b = ready_node(gateway, start_node)
+    b.proc.kill9()  # still "online" in the registry for up to 3 heartbeat intervals
+    for i in range(12):
+        resp = speak(gateway, key, {"text": f"Attempt number {i}."})
+        assert resp.status == 200, resp
+        if f"node {b.node_id} failed" in gateway.proc.log_text():
+            break
+    assert f"node {b.node_id} failed" in gateway.proc.log_text(), "the dead node was never tried"
+
+
+def test_client_disconnect_cancels_the_node_call(gateway, start_node, key):
+    node = ready_node(gateway, start_node)
+    text = " ".join(["This sentence is long enough to keep the node busy for a while."] * 60)
+    body = json.dumps({"text": text}).encode()
+    s = socket.create_connection(("127.0.0.1", gateway.http_port))
+    s.sendall(b"POST " + SPEAK.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              + f"Authorization: Bearer {key}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    time.sleep(0.3)
+    s.close()
+    harness.wait_for(lambda: "client disconnected" in gateway.proc.log_text(), 5 * harness.SLOW,
+                     what="the gateway noticing the disconnect")
+    harness.wait_for(lambda: "CANCELLED" in node.proc.log_text(), 10 * harness.SLOW,
+                     what="the node seeing the cancellation")
+    assert gateway.http.get("/v1/modules/scaispeak/healthz").status == 200

@@ -1,0 +1,103 @@
+"""/speak on backend B (the managed relay, faked by tests/integration/fake_relay.py
+speaking the OpenAI protocol) and the policy matrix between A and B."""
+import os
+import subprocess
+
+import pytest
+
+import harness
+from fake_relay import FakeRelay
+from harness import SLOW, assert_error, assert_ok, wait_for
+from test_speak import ENGINE, POLICY, admin, put_policy, ready_node, soxi, speak
+
+KEY = "relay-test-key"
+
+
+@pytest.fixture
+def relay():
+    r = FakeRelay(key=KEY).start()
+    yield r
+    r.down()
+
+
+def relay_gateway(procs, redis, relay, key=KEY):
+    env = {"SCAISPEAK_RELAY_URL": relay.url, "SCAISPEAK_RELAY_PROBE_INTERVAL_MS": 200,
+           "SCAISPEAK_RELAY_TIMEOUT_MS": 3000}
+    if key:
+        env["SCAISPEAK_RELAY_KEY"] = key
+    gw = harness.Gateway(procs, redis.port, env=env).start()
+    return gw
+
+
+def wait_relay(gw, reachable):
+    def check():
+        b = gw.http.get("/v1/modules/scaispeak/readyz").json()["checks"]["backend_b"]
+        return b["reachable"] == reachable
+    wait_for(check, 5 * SLOW, what=f"relay reachable={reachable}")
+
+
+@pytest.fixture
+def tenant_key(redis):
+    tenant = admin(redis, "create-tenant", "--name", "r-" + os.urandom(3).hex())[0]
+    user = admin(redis, "create-user", "--tenant", tenant, "--role", "tenant_admin")[0]
+    return admin(redis, "create-key", "--user", user)[0]
+
+
+def test_no_node_so_the_relay_serves(procs, redis, relay, tenant_key, tmp_path):
+    gw = relay_gateway(procs, redis, relay)
+    wait_relay(gw, True)
+    resp = speak(gw, tenant_key, {"text": "Served by the relay.", "response_format": "flac",
+                                  "sample_rate": 16000})
+    assert resp.status == 200, resp
+    assert resp.header("X-Scaispeak-Backend") == "B"
+    (tmp_path / "b.flac").write_bytes(resp.body)
+    assert soxi(str(tmp_path / "b.flac"), "-r") == "16000"
+    assert abs(float(soxi(str(tmp_path / "b.flac"), "-D")) * 1000 - int(resp.header("X-Scaispeak-Audio-Ms"))) <= 2
+    assert relay.count("/v1/audio/speech") == 1
+    sent = [r for r in relay.requests if r["path"] == "/v1/audio/speech"][0]
+    assert sent["json"]["input"] == "Served by the relay."
+    assert sent["headers"].get("Authorization") == f"Bearer {KEY}"
+    assert sent["headers"].get("X-Request-Id") == resp.header("X-Request-Id")
+
+
+def test_relay_failure_falls_back_to_a(procs, redis, relay, tenant_key):
+    gw = relay_gateway(procs, redis, relay)
+    wait_relay(gw, True)
+    node = harness.Node(procs, gw.grpc_target, node_token=gw.node_token, env=ENGINE).start()
+    gw.wait_node_status(node.node_id, "online", 5 * SLOW)
+    wait_for(lambda: gw.node(node.node_id)["engines"], 5 * SLOW, what="engine listed")
+    relay.fail_status = 500
+    resp = speak(gw, tenant_key, {"text": "Relay first, then A.", "backend_preference": "prefer_relay"})
+    assert resp.status == 200, resp
+    assert resp.header("X-Scaispeak-Backend") == "A"
+    assert relay.count("/v1/audio/speech") == 1, "no retry on the relay itself"
+
+
+def test_relay_4xx_is_not_retried_and_reported(procs, redis, relay, tenant_key):
+    gw = relay_gateway(procs, redis, relay)
+    wait_relay(gw, True)
+    put_policy(gw, tenant_key, {"allowed_backends": ["B"]})
+    relay.fail_status = 400
+    err = assert_error(speak(gw, tenant_key, {"text": "Refused."}), 502, "SCAISPEAK_BACKEND_ERROR")
+    assert "http_4xx" in err["message"]
+    assert relay.count("/v1/audio/speech") == 1
+
+
+def test_relay_down_and_only_b_allowed(procs, redis, relay, tenant_key):
+    gw = relay_gateway(procs, redis, relay)
+    wait_relay(gw, True)
+    put_policy(gw, tenant_key, {"allowed_backends": ["B"]})
+    relay.down()
+    wait_relay(gw, False)
+    err = assert_error(speak(gw, tenant_key, {"text": "Nobody home."}), 502, "SCAISPEAK_BACKEND_UNAVAILABLE")
+    assert any(d["field"] == "backend_b" for d in err["details"])
+
+
+def test_missing_relay_key_means_b_is_not_used(procs, redis, relay, tenant_key):
+    gw = relay_gateway(procs, redis, relay, key=None)
+    b = gw.http.get("/v1/modules/scaispeak/readyz").json()["checks"]["backend_b"]
+    assert b["configured"] is False and "relay_key" in b["reason"]
+    err = assert_error(speak(gw, tenant_key, {"text": "No key."}), 502, "SCAISPEAK_BACKEND_UNAVAILABLE")
+    details = {d["field"]: d["message"] for d in err["details"]}
+    assert "relay_key" in details["backend_b"]
+    assert relay.count("/v1/audio/speech") == 0
