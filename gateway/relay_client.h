@@ -75,7 +75,8 @@ typedef struct {
 
 /* Body bytes of a 2xx answer, in order, as they arrive. */
 typedef void (*relay_on_data)(void *user, const char *content_type, const void *data, size_t len);
-/* Exactly once per started call (unless cancelled); `res` lives for the call. */
+/* Exactly once per started call (unless cancelled); `res` and its strings are
+ * valid only during the callback (copy what you keep). */
 typedef void (*relay_on_done)(void *user, const relay_result *res);
 
 /* Reads relay_url, relay_key and relay_timeout_ms from cfg (copied). NULL
