@@ -19,6 +19,7 @@
 #include "gateway/identity_store.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/permissions.h"
+#include "gateway/rate_limit.h"
 
 #include "common/api_keys.h"
 #include "common/jwt.h"
@@ -120,7 +121,7 @@ static void on_key_lookup(void *user, const redisReply *reply, const char *err)
     json_decref(ten);
     if (!need_met(r, need))
         return;
-    next(r);
+    gw_rate_limit(r, next);
 }
 
 /* Verifies the request's JWT; may_refresh allows one JWKS refresh on an
@@ -186,7 +187,7 @@ static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, b
     }
     if (!need_met(r, need))
         return;
-    next(r);
+    gw_rate_limit(r, next);
 }
 
 void gw_authenticate(gw_request *r, unsigned need, gw_handler_fn next)

@@ -19,6 +19,7 @@
  * an EV_CLOSED watcher on its socket (evhttp stops reading while a reply is
  * pending) and the node call is cancelled at once. */
 #include "gateway/backend_resolve.h"
+#include "gateway/blocklist.h"
 #include "gateway/gateway.h"
 #include "gateway/node_call.h"
 #include "gateway/node_registry.h"
@@ -394,7 +395,7 @@ static void on_nodes(void *user, const redisReply *reply, const char *err)
 static void on_context(void *user, const redisReply *reply, const char *err)
 {
     speak_ctx *cx = user;
-    if (err || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+    if (err || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
         fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
         return;
     }
@@ -409,6 +410,23 @@ static void on_context(void *user, const redisReply *reply, const char *err)
         fail(cx, SS_ERR_VOICE_NOT_FOUND, "no such voice", NULL);
         return;
     }
+    json_t *entries = json_array();
+    const redisReply *bl = reply->element[2];
+    for (size_t i = 0; bl->type == REDIS_REPLY_ARRAY && i < bl->elements; i++) {
+        json_t *e = json_loadb(bl->element[i]->str, bl->element[i]->len, 0, NULL);
+        if (e)
+            json_array_append_new(entries, e);
+    }
+    const char *hit = blocklist_match(entries, cx->p.text);
+    if (hit) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the text matches the tenant's blocklist (entry %s)", hit);
+        json_decref(entries);
+        ss_info(cx->r->id, "%s", msg);
+        fail(cx, SS_ERR_CONTENT_BLOCKED, msg, NULL);
+        return;
+    }
+    json_decref(entries);
     const char *status = json_string_value(json_object_get(cx->voice, "embedding_status"));
     if (!status || strcmp(status, "ready") != 0) {
         fail(cx, SS_ERR_VOICE_NOT_READY, "the voice is not ready", NULL);

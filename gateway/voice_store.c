@@ -28,11 +28,12 @@ const char SPEAK_CONTEXT_LUA[] =
     "      local v = redis.call('GET', 'ss:voice:' .. gid)\n"
     "      if v and cjson.decode(v)['display_name'] == ARGV[4] then id = gid break end\n"
     "    end\n"
-    "    if id == '' then return {policy, false} end\n"
+    "    if id == '' then return {policy, false, {}} end\n"
     "  end\n"
     "end\n"
     "if id == '' then id = redis.call('GET', 'ss:platform:default_voice') or '' end\n"
-    "return {policy, redis.call('GET', 'ss:voice:' .. id)}\n";
+    "return {policy, redis.call('GET', 'ss:voice:' .. id),\n"
+    "        redis.call('HVALS', 'ss:tenant:' .. ARGV[1] .. ':blocklist')}\n";
 
 json_t *voice_store_platform_default(void)
 {

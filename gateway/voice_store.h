@@ -22,7 +22,7 @@ json_t *voice_store_platform_default(void);
 /* ARGV: voice json -> 1 (created) or 0 (existed) */
 extern const char VOICE_ENSURE_DEFAULT_LUA[];
 /* ARGV: tenant_id default_policy_json voice_id("" = default) voice_name("" = none)
- * -> {policy_json, voice_json or false} */
+ * -> {policy_json, voice_json or false, [blocklist entry json, ...]} */
 extern const char SPEAK_CONTEXT_LUA[];
 
 /* Creates the platform default voice when absent (idempotent). Registered as
