@@ -165,6 +165,8 @@ ScaiSpeak is running.
 Try:
   KEY=$DEV_KEY
   curl -H "Authorization: Bearer \$KEY" http://127.0.0.1:$HTTP_PORT/v1/me
+  curl -H "Authorization: Bearer \$KEY" -d '{"text":"Hello from ScaiSpeak."}' \\
+       -o hello.wav http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/speak && play hello.wav
   TOKEN=$SCAISPEAK_OPERATOR_TOKEN
   curl http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/healthz
   curl http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/readyz
