@@ -271,6 +271,9 @@ static void on_relay_done(void *user, const relay_result *res)
 {
     speak_ctx *cx = user;
     cx->relay = NULL;
+    char labels[64];
+    snprintf(labels, sizeof labels, "class=\"%s\"", relay_error_class_name(res->error_class));
+    ss_metrics_counter_add("scaispeak_relay_calls_total", "backend B relay calls by outcome", labels, 1);
     char msg[400];
     snprintf(msg, sizeof msg, "%s (HTTP %d): %s", relay_error_class_name(res->error_class),
              res->http_status, res->message);

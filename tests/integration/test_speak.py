@@ -226,3 +226,31 @@ def test_client_disconnect_cancels_the_node_call(gateway, start_node, key):
     harness.wait_for(lambda: "CANCELLED" in node.proc.log_text(), 10 * harness.SLOW,
                      what="the node seeing the cancellation")
     assert gateway.http.get("/v1/modules/scaispeak/healthz").status == 200
+
+
+def test_megabyte_text_is_refused_cleanly(gateway, key):
+    text = "All work and no play makes a dull voice. " * (1024 * 1024 // 41 + 1)
+    err = assert_error(speak(gateway, key, {"text": text}), 422, "VALIDATION_ERROR")
+    assert [d["field"] for d in err["details"]] == ["text"]
+    assert gateway.http.get("/v1/modules/scaispeak/healthz").status == 200
+
+
+def test_speech_is_intelligible(gateway, start_node, key, tmp_path):
+    """The WAV from /speak on the twenty Harvard sentences passes the shared
+    word-error-rate check (pocketsphinx) with the engine's own gate, 0.27: the
+    gateway's path (encoding, resampling to 16 kHz) costs no intelligibility."""
+    ready_node(gateway, start_node)
+    shared = os.environ.get("SCAISPEAK_SHARED", os.path.join(harness.REPO, "..", "shared"))
+    lines = [l.strip() for l in open(os.path.join(shared, "eval", "sentences.txt")) if l.strip()]
+    wavs = tmp_path / "wavs"
+    wavs.mkdir()
+    for i, line in enumerate(lines, 1):
+        resp = speak(gateway, key, {"text": line, "sample_rate": 16000})
+        assert resp.status == 200, resp
+        (wavs / f"{i:02d}.wav").write_bytes(resp.body)
+    (tmp_path / "ref.txt").write_text("\n".join(lines) + "\n")
+    out = subprocess.run(["bash", os.path.join(shared, "eval", "eval_wer.sh"), str(wavs),
+                          str(tmp_path / "ref.txt")], capture_output=True, text=True, timeout=300)
+    wer = float(out.stdout.strip().splitlines()[-1].split("=")[1])
+    print(f"[measure] /speak WER on {len(lines)} sentences: {wer}")
+    assert wer <= 0.27, out.stdout
