@@ -215,7 +215,14 @@ int ss_audio_decode(const uint8_t *data, size_t len, ss_audio *out, ss_audio_err
             *code = SS_AUDIO_TRUNCATED;
         goto out;
     }
-    if (known && (sf_count_t)n < info.frames) {
+    /* Lossy streams (MP3 with a Xing/LAME header, Ogg) count encoder delay
+     * and padding in their header, so a few percent short is normal there. */
+    int sub = info.format & SF_FORMAT_SUBMASK;
+    int lossy = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG ||
+                (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG || sub == SF_FORMAT_VORBIS ||
+                sub == SF_FORMAT_OPUS;
+    double need = lossy ? 0.95 * (double)info.frames : (double)info.frames;
+    if (known && (double)n < need) {
         snprintf(err, errlen, "audio: truncated (%zu frames read, the header promises %lld)", n,
                  (long long)info.frames);
         if (code)

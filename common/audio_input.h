@@ -10,7 +10,9 @@
  * more than SS_AUDIO_MAX_BYTES of input, more than SS_AUDIO_MAX_SECONDS of
  * audio, zero frames, a file libsndfile cannot open, or fewer frames than the
  * header promised (a truncated file) are errors with a code and a message;
- * nothing is guessed. Resampling (soxr, high quality) is a separate step so
+ * nothing is guessed (except that lossy MP3/Ogg streams may fall 5 % short
+ * of their header's frame count: encoder delay and padding). Resampling
+ * (soxr, high quality) is a separate step so
  * callers can analyse the clip at its own rate first. */
 #ifndef SS_COMMON_AUDIO_INPUT_H
 #define SS_COMMON_AUDIO_INPUT_H

@@ -3,7 +3,8 @@
  * The base voice keeps every PDF in one float pool (v->floats); each model's
  * pdf[t] points into it. The copy duplicates the pool up to the furthest PDF
  * end, re-points copied pdf[] arrays by the same offsets, and transforms the
- * MCP and LF0 stream PDFs and the LF0 GV in place. Trees, npdf arrays and
+ * MCP and LF0 stream PDFs and the LF0 GV in place (the MCP bias beyond c0
+ * weighted by how sonorant each state is). Trees, npdf arrays and
  * patterns are shared (read-only). */
 #include "node/engine/conditioned_voice.h"
 
@@ -100,11 +101,26 @@ static void lf0_gv(float *p, size_t len, void *u)
     }
 }
 
+/* How sonorant an MCP state is, from its own static mean: vowels, glides
+ * and nasals are loud (c0) with a falling spectrum (c1 > 0); silences and
+ * fricatives are not (slt: c0 5th..95th percentile 1.4..5.9, c1 -0.5..2.9).
+ * 0..1. The spectral bias is fitted on voiced frames, and applied to
+ * silences and fricatives it only hurt intelligibility (measured: WER 0.70
+ * -> 0.44 on 8 sentences toward awb when weighted). */
+static double sonorant_weight(const float *p)
+{
+    double a = (p[1] - 0.5) / 1.0, b = (p[0] - 2.5) / 1.5;
+    a = a < 0 ? 0 : a > 1 ? 1 : a;
+    b = b < 0 ? 0 : b > 1 ? 1 : b;
+    return a * b;
+}
+
 static void mcp_pdf(float *p, size_t len, void *u)
 {
     const xform *x = u;
+    double w = len >= 2 && x->vlen >= 2 ? sonorant_weight(p) : 1.0;
     for (int m = 0; m < SS_COND_NBIAS && m < x->vlen && (size_t)m < len; m++)
-        p[m] = (float)(p[m] + x->c->cep_bias[m]);
+        p[m] = (float)(p[m] + (m == 0 ? 1.0 : w) * x->c->cep_bias[m]);
 }
 
 ss_voice *ss_conditioned_voice_new(const ss_voice *base, const ss_conditioning *c, size_t *bytes,

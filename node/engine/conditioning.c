@@ -10,7 +10,7 @@
 #define NGRID_LOW 128
 #define NGRID_HIGH 32
 #define NGRID (NGRID_LOW + NGRID_HIGH)
-#define RIDGE 0.002 /* per unit weight, on c1..c6: keeps the bias smooth */
+#define RIDGE 0.002 /* per unit weight, on c1..c8: keeps the bias smooth */
 
 /* Safe ranges: F0 within an octave and a half of the model, spread 0.4..2.5x,
  * alpha 0.30..0.60, bias |c_m| <= 1.5, durations 0.6..1.6x. */
@@ -147,7 +147,9 @@ int ss_conditioning_fit(const ss_speaker_stats *model, const ss_speaker_stats *r
     }
     ss_mcep_log_amplitude(ref->lta_mcep, SS_MCEP_ORDER, SS_MCEP_ALPHA, omega, NGRID, target);
     double best = INFINITY, best_alpha = model_alpha, best_bias[SS_COND_FIT_ORDER + 1] = {0};
-    for (double a = ALPHA_MIN; a <= ALPHA_MAX + 1e-9; a += 0.0025) {
+    double a_lo = fmax(ALPHA_MIN, model_alpha - SS_COND_ALPHA_BAND);
+    double a_hi = fmin(ALPHA_MAX, model_alpha + SS_COND_ALPHA_BAND);
+    for (double a = a_lo; a <= a_hi + 1e-9; a += 0.0025) {
         double bias[SS_COND_FIT_ORDER + 1];
         double r = fit_at(model->lta_mcep, target, keep, omega, w, a, bias);
         int ok = 1;

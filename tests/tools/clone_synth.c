@@ -3,7 +3,10 @@
  * line of the sentences file, and prints the conditioning. Used by
  * tests/quality/clone_*.sh.
  *
- *   clone_synth VOICE.htsvoice OUTDIR SENTENCES.txt (--ref REF | --design TEXT | --none)
+ *   clone_synth VOICE.htsvoice OUTDIR SENTENCES.txt (--ref REF | --design TEXT | --cond FILE | --none)
+ *
+ * --cond reads a serialised conditioning (conditioning.h), e.g. one printed
+ * by an earlier run with a field edited, to try one change at a time.
  */
 #include "common/audio_input.h"
 #include "node/engine/conditioned_voice.h"
@@ -67,6 +70,16 @@ int main(int argc, char **argv)
         char d[512];
         ss_design_understood_format(&u, d, sizeof d);
         printf("understood %s\n", d);
+    } else if (!strcmp(argv[4], "--cond") && argc > 5) {
+        FILE *cf = fopen(argv[5], "r");
+        char text[2048];
+        size_t tl = cf ? fread(text, 1, sizeof text - 1, cf) : 0;
+        if (cf)
+            fclose(cf);
+        if (ss_conditioning_parse(text, tl, &c, err, sizeof err) != 0) {
+            fprintf(stderr, "clone_synth: %s: %s\n", argv[5], err);
+            return 1;
+        }
     } else if (strcmp(argv[4], "--none") != 0) {
         fprintf(stderr, "clone_synth: say --ref FILE, --design TEXT or --none\n");
         return 2;
@@ -98,7 +111,7 @@ int main(int argc, char **argv)
             break;
         }
         char path[1024];
-        snprintf(path, sizeof path, "%s/%03d.wav", argv[2], ++k);
+        snprintf(path, sizeof path, "%s/%02d.wav", argv[2], ++k);
         if (write_wav(path, pcm, n, ss_voice_native_rate(v)) != 0) {
             fprintf(stderr, "clone_synth: cannot write %s\n", path);
             rc = 1;

@@ -167,3 +167,17 @@ Test(audio_input, survives_mutated_files)
         free(d);
     }
 }
+
+Test(audio_input, truncated_mp3_and_flac_are_reported)
+{
+    size_t len;
+    uint8_t *d = make_file(SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 16000, 1, 3.0, &len);
+    cr_assert_eq(decode_code(d, len), SS_AUDIO_OK);
+    ss_audio_error c = decode_code(d, len / 2);
+    cr_assert(c == SS_AUDIO_TRUNCATED || c == SS_AUDIO_UNREADABLE, "code %d", c);
+    free(d);
+    d = make_file(SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 16000, 1, 3.0, &len);
+    c = decode_code(d, len / 2);
+    cr_assert(c == SS_AUDIO_TRUNCATED || c == SS_AUDIO_UNREADABLE, "code %d", c);
+    free(d);
+}
