@@ -65,7 +65,9 @@ static void request_free(gw_request *r)
     free(r);
 }
 
-static void finish(gw_request *r, int status)
+/* Counts and logs the answer; called just before it is handed to evhttp, so
+ * nothing here touches the evhttp request once it may be freed. */
+static void account(gw_request *r, int status)
 {
     double secs = now_mono() - r->started;
     char labels[256];
@@ -79,7 +81,6 @@ static void finish(gw_request *r, int status)
                       secs);
     ss_info(r->id, "%s %s -> %d in %.1f ms", r->method, evhttp_request_get_uri(r->req), status,
             secs * 1000);
-    request_free(r);
 }
 
 void gw_reply_text(gw_request *r, int status, const char *content_type, const char *text,
@@ -91,10 +92,11 @@ void gw_reply_text(gw_request *r, int status, const char *content_type, const ch
     struct evbuffer *buf = evbuffer_new();
     if (buf)
         evbuffer_add(buf, text, len);
+    account(r, status);
     evhttp_send_reply(r->req, status, NULL, buf);
     if (buf)
         evbuffer_free(buf);
-    finish(r, status);
+    request_free(r);
 }
 
 void gw_reply_json(gw_request *r, int status, json_t *body)
