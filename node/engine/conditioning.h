@@ -28,7 +28,8 @@
  * those points ask for no change). For each alpha on a 0.0025 grid within
  * SS_COND_ALPHA_BAND of the model's the bias is a ridge-regularised linear
  * least-squares fit (with a free level term that is then dropped); the alpha
- * with the least residual wins.
+ * with the least residual wins. A bias vector longer than 0.75 (Euclidean,
+ * c1..c8) is scaled down to that length (conditioning.c: WER).
  *
  * Measured (tests/quality/clone_quality.sh, pocketsphinx WER): moving the
  * synthesis alpha itself by 0.04 doubled the word error rate without
