@@ -111,7 +111,7 @@ $(B)/obj/%.o: %.c | $(PROTO_H)
 
 $(B)/obj/%.cu.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVFLAGS) -c $< -o $@
+	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB_COMMON): $(call obj,$(COMMON_SRC)) $(call obj,$(PROTO_C))
 $(LIB_KERNELS): $(call obj,$(KERNEL_SRC)) $(patsubst %.cu,$(B)/obj/%.cu.o,$(CUDA_SRC))

@@ -143,7 +143,7 @@ extern "C" int ss_cuda_excitation(const ss_excitation_job *jobs, size_t njobs, c
     SS_CUDA_TRY(cudaMemcpy(dper, hper, (nframes ? nframes : 1) * sizeof(double), cudaMemcpyHostToDevice));
     {
         unsigned blocks = (unsigned)((njobs + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
-        excitation_kernel<<<blocks, SS_CUDA_THREADS>>>(dd, njobs, dst, dper, dout);
+        SS_CUDA_LAUNCH(excitation_kernel, blocks, SS_CUDA_THREADS, dd, njobs, dst, dper, dout);
     }
     SS_CUDA_TRY(cudaGetLastError());
     SS_CUDA_TRY(cudaMemcpy(hout, dout, (nsamples ? nsamples : 1) * sizeof(double), cudaMemcpyDeviceToHost));

@@ -262,7 +262,7 @@ extern "C" int ss_cuda_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *p
     SS_CUDA_TRY(cudaMemcpy(dsw, hsw, total, cudaMemcpyHostToDevice));
     {
         unsigned blocks = (unsigned)((nprobs + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
-        mlpg_kernel<<<blocks, SS_CUDA_THREADS>>>(pw, dd, nprobs, dmean, divar, dsw, dout, dwork);
+        SS_CUDA_LAUNCH(mlpg_kernel, blocks, SS_CUDA_THREADS, pw, dd, nprobs, dmean, divar, dsw, dout, dwork);
     }
     SS_CUDA_TRY(cudaGetLastError());
     SS_CUDA_TRY(cudaMemcpy(hout, dout, total * sizeof(double), cudaMemcpyDeviceToHost));

@@ -177,7 +177,7 @@ extern "C" int ss_cuda_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, si
     SS_CUDA_TRY(cudaMemcpy(dex, hsig, (nsamples ? nsamples : 1) * sizeof(double), cudaMemcpyHostToDevice));
     {
         unsigned blocks = (unsigned)((njobs + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
-        mlsa_kernel<<<blocks, SS_CUDA_THREADS>>>(dd, njobs, dst, dmc, dex, dout);
+        SS_CUDA_LAUNCH(mlsa_kernel, blocks, SS_CUDA_THREADS, dd, njobs, dst, dmc, dex, dout);
     }
     SS_CUDA_TRY(cudaGetLastError());
     SS_CUDA_TRY(cudaMemcpy(hsig, dout, (nsamples ? nsamples : 1) * sizeof(double), cudaMemcpyDeviceToHost));
