@@ -84,6 +84,10 @@ static const ss_config_key KEYS[] = {
      "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice", N | C,
      "the .htsvoice acoustic model loaded at start (empty: no engine)"},
     {"kernels", SS_CFG_STRING, "auto", N | C, "auto (CUDA when a device is present), cuda or cpu"},
+    {"batch_window_ms", SS_CFG_FLOAT, "2", N,
+     "CUDA kernels: how long the batch scheduler waits after the first queued kernel job for "
+     "concurrent calls' jobs to launch with it (ms, >= 0, may be fractional; 0 = no wait). "
+     "Not used on the CPU kernels (the worker slots call them directly)"},
     {"chunk_ms", SS_CFG_INT, "200", N, "default audio per streamed chunk"},
 };
 
