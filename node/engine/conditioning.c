@@ -156,10 +156,9 @@ int ss_conditioning_fit(const ss_speaker_stats *model, const ss_speaker_stats *r
     for (double a = a_lo; a <= a_hi + 1e-9; a += 0.0025) {
         double bias[SS_COND_FIT_ORDER + 1];
         double r = fit_at(model->lta_mcep, target, keep, omega, w, a, bias);
-        int ok = 1;
-        for (int k = 1; k <= SS_COND_FIT_ORDER; k++)
-            ok &= fabs(bias[k]) <= BIAS_MAX;
-        if (ok && r < best) {
+        for (int k = 1; k <= SS_COND_FIT_ORDER; k++) /* out-of-range terms are clamped, not refused */
+            bias[k] = clampd(bias[k], -BIAS_MAX, BIAS_MAX);
+        if (r < best) {
             best = r;
             best_alpha = a;
             memcpy(best_bias, bias, sizeof bias);

@@ -140,3 +140,48 @@ out:
     free(a), free(pw), free(env), free(win), free(frame_e), free(bw), free(cosb);
     return rc;
 }
+
+double ss_mcep_effective_bandwidth(const float *x, size_t n, double max_hz)
+{
+    double complex *a = malloc(NFFT * sizeof *a);
+    double *acc = calloc(NFFT / 2 + 1, sizeof *acc), *win = malloc(NFFT * sizeof *win);
+    double bw = max_hz;
+    if (!a || !acc || !win || n < NFFT)
+        goto out;
+    for (int i = 0; i < NFFT; i++)
+        win[i] = 0.42 - 0.5 * cos(2 * M_PI * i / (NFFT - 1)) + 0.08 * cos(4 * M_PI * i / (NFFT - 1));
+    for (size_t st = 0; st + NFFT <= n; st += NFFT / 2) {
+        for (int i = 0; i < NFFT; i++)
+            a[i] = x[st + (size_t)i] * win[i];
+        fft(a, NFFT);
+        for (int k = 0; k <= NFFT / 2; k++)
+            acc[k] += creal(a[k]) * creal(a[k]) + cimag(a[k]) * cimag(a[k]);
+    }
+    /* 2 kHz-wide moving average, in dB */
+    const int half = (int)(1000.0 / ((double)SS_MCEP_RATE / NFFT));
+    double peak = -1e300, *db = malloc((NFFT / 2 + 1) * sizeof *db);
+    if (!db)
+        goto out;
+    for (int k = 0; k <= NFFT / 2; k++) {
+        double s = 0;
+        int c = 0;
+        for (int q = k - half; q <= k + half; q++)
+            if (q >= 0 && q <= NFFT / 2) {
+                s += acc[q];
+                c++;
+            }
+        db[k] = 10 * log10(s / c + 1e-30);
+        if (db[k] > peak)
+            peak = db[k];
+    }
+    for (int k = NFFT / 2; k >= 0; k--)
+        if (db[k] > peak - 65.0) {
+            double hz = (double)k * SS_MCEP_RATE / NFFT;
+            bw = hz < max_hz ? hz : max_hz;
+            break;
+        }
+    free(db);
+out:
+    free(a), free(acc), free(win);
+    return bw;
+}

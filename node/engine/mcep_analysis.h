@@ -37,4 +37,10 @@ void ss_mcep_log_amplitude(const double *c, int order, double alpha, const doubl
 int ss_mcep_lta(const float *x, size_t n, const ss_pitch_track *t, double bandwidth_hz, double *lta,
                 size_t *nused, char *err, size_t errlen);
 
+/* Highest frequency (Hz) of x (at SS_MCEP_RATE) whose long-term average
+ * power (Welch, 2048-point Blackman frames, 2 kHz-wide smoothing) is within
+ * 65 dB of the strongest band: what a clip really holds once resampling or
+ * a lossy codec's low-pass has emptied the top. At most max_hz. */
+double ss_mcep_effective_bandwidth(const float *x, size_t n, double max_hz);
+
 #endif

@@ -127,7 +127,8 @@ int ss_speaker_stats_compute(const float *x, size_t n, int rate, ss_speaker_stat
     out->lf0_mean = s1 / (double)nv;
     out->lf0_std = sqrt(fmax(0.0, s2 / (double)nv - out->lf0_mean * out->lf0_mean));
     size_t used;
-    out->bandwidth_hz = rate / 2 < SS_MCEP_RATE / 2 ? rate / 2 : SS_MCEP_RATE / 2;
+    out->bandwidth_hz = ss_mcep_effective_bandwidth(y, m, rate / 2 < SS_MCEP_RATE / 2 ? rate / 2
+                                                                                 : SS_MCEP_RATE / 2);
     if (ss_mcep_lta(y, m, &t, out->bandwidth_hz, out->lta_mcep, &used, err, errlen) != 0)
         goto out;
     out->syllable_rate = syllable_rate(y, m, &t, &out->speech_s);

@@ -27,7 +27,7 @@ typedef struct {
     size_t voiced_frames;
     double speech_s;        /* active speech time */
     double syllable_rate;   /* nuclei per second of active speech */
-    double bandwidth_hz;    /* half the clip's own rate, at most 16000 */
+    double bandwidth_hz;    /* what the clip holds (ss_mcep_effective_bandwidth), <= 16000 */
     double lta_mcep[SS_MCEP_ORDER + 1];
 } ss_speaker_stats;
 
