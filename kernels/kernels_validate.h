@@ -1,5 +1,5 @@
 /* Input checks shared by every kernel implementation and by the batch
- * scheduler (node/batch_scheduler.c): one place decides what a valid kernel
+ * scheduler (kernels/batch_scheduler.c): one place decides what a valid kernel
  * call is and words the error, so a request rejected before a batched (or
  * CUDA) launch gets exactly the message the CPU kernel would have given for
  * the same call on its own. Each returns 0, or -1 with the message in err.

@@ -44,6 +44,7 @@ typedef struct {
     pthread_mutex_t profile_mu;     /* guards the two fields below */
     bool have_profile;
     ss_speaker_stats profile;       /* the model's own statistics (model_profile.h) */
+    ss_kernel_route kernels;        /* where syntheses run their kernels (zero: CPU) */
 } hts_impl;
 
 /* What the voice cache holds for a (voice id, digest). */
@@ -224,6 +225,8 @@ static int hts_options(const hts_impl *h, const ss_node_synth_request *req, ss_s
     o->stream = 1;
     o->keep_audio = 0;
     o->request_id = req->request_id;
+    o->kernels = h->kernels.ops;
+    o->scheduler = h->kernels.scheduler;
     return ss_synth_options_validate(o, err, errlen);
 }
 
@@ -355,7 +358,13 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
     snprintf(e->info.engine_id, sizeof e->info.engine_id, "%s", SS_HTS_NODE_ENGINE_ID);
     snprintf(e->info.kind, sizeof e->info.kind, "hts");
     snprintf(e->info.version, sizeof e->info.version, "1.0");
-    (void)kernels; /* the engine picks its kernels itself (CPU today) */
+    (void)kernels; /* a name for logs; the route comes from ss_hts_node_engine_use_kernels */
     e->info.sample_rate = (uint32_t)ss_voice_native_rate(h->voice);
     return e;
+}
+
+void ss_hts_node_engine_use_kernels(ss_node_engine *e, const ss_kernel_route *kernels)
+{
+    hts_impl *h = e->impl;
+    h->kernels = kernels ? *kernels : (ss_kernel_route){0};
 }

@@ -17,4 +17,10 @@
 ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kernels, char *err,
                                        size_t errlen);
 
+/* Where this engine's syntheses run their kernel work from now on (copied;
+ * the ops and scheduler it names are borrowed and must outlive e). NULL or
+ * never called: the CPU kernels, called directly. Call before the first
+ * synthesis. */
+void ss_hts_node_engine_use_kernels(ss_node_engine *e, const ss_kernel_route *kernels);
+
 #endif

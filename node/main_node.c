@@ -4,7 +4,17 @@
  * Threads: the main thread sets everything up, then waits for SIGTERM/SIGINT
  * in sigwait() (the signals are blocked in every thread, so no handler runs
  * asynchronously); 2 gRPC server threads; `slots` synthesis workers; one
- * heartbeat thread per gateway; one metrics HTTP thread.
+ * heartbeat thread per gateway; one metrics HTTP thread; on the CUDA kernels
+ * one batch-scheduler dispatcher thread.
+ *
+ * Kernels: `kernels` (auto|cuda|cpu) picks the kernel table once at start;
+ * every synthesis runs on it (kernels/kernel_route.h). On CUDA the node
+ * makes one batch scheduler (window `batch_window_ms`), so the kernel work
+ * of concurrent calls goes to the GPU in shared launches. On the CPU the
+ * worker slots call the kernels directly: a scheduler there would put all
+ * kernel work of all slots on its one dispatcher thread and add the window
+ * to every kernel call, for bit-identical results. Heartbeats and
+ * ListEngines report node->kernels, the table that actually runs.
  *
  * Shutdown (SIGTERM/SIGINT): mark the node draining and send a heartbeat
  * saying so at once; refuse new Synthesize (UNAVAILABLE "draining"); let
@@ -14,7 +24,9 @@
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
+#include "kernels/batch_scheduler.h"
 #include "kernels/device_probe.h"
+#include "kernels/kernel_route.h"
 #include "kernels/kernels_select.h"
 #include "node/heartbeat_client.h"
 #include "node/labels.h"
@@ -42,8 +54,10 @@ static void join_host_port(char *out, size_t cap, const char *host, long port)
         snprintf(out, cap, "%s:%ld", host, port);
 }
 
-/* Fills identity, capacity and hardware facts from the configuration. */
-static int node_configure(ss_node *node, const ss_config *cfg, char *err, size_t errlen)
+/* Fills identity, capacity and hardware facts from the configuration;
+ * *ops receives the kernel table every synthesis will run on. */
+static int node_configure(ss_node *node, const ss_config *cfg, const ss_kernel_ops **ops_out,
+                          char *err, size_t errlen)
 {
     long port = ss_config_int(cfg, "node_port");
     if (port <= 0 || port > 65535) {
@@ -90,25 +104,14 @@ static int node_configure(ss_node *node, const ss_config *cfg, char *err, size_t
 
     ss_device_probe(&node->gpu);
     /* auto = CUDA when this build has CUDA kernels and a device answers
-     * (kernels/kernels_select.c); the node reports what actually runs, so
-     * CUDA is only chosen once the engine runs on the selected kernels
-     * (ss_node_engines_cuda_ready). */
+     * (kernels/kernels_select.c); cuda without one is a start-up error. */
     const char *want = ss_config_str(cfg, "kernels");
     const ss_kernel_ops *ops = NULL;
     char note[512];
     if (ss_kernels_select(want, &ops, note, sizeof note, err, errlen) != 0)
         return -1;
-    if (strcmp(ops->name, "cuda") == 0 && !ss_node_engines_cuda_ready()) {
-        if (strcmp(want, "cuda") == 0) {
-            snprintf(err, errlen, "kernels = cuda but the engine does not run on the CUDA kernels yet "
-                     "(device %s)", node->gpu.name);
-            return -1;
-        }
-        ops = ss_kernel_ops_cpu();
-        snprintf(note, sizeof note, "kernels: cpu (CUDA device %s present, but the engine does not run "
-                 "on the CUDA kernels yet)", node->gpu.name);
-    }
     snprintf(node->kernels, sizeof node->kernels, "%s", ops->name);
+    *ops_out = ops;
     ss_info(NULL, "%s", note);
     if (node->gpu.present)
         ss_info(NULL, "GPU: %s, %llu MiB (%llu MiB in use), %d device(s)", node->gpu.name,
@@ -140,11 +143,24 @@ int main(int argc, char **argv)
     ss_grpc_server *srv = NULL;
     ss_metrics_http *metrics = NULL;
     ss_heartbeat *hb = NULL;
+    ss_kernel_route kernels = {0};
     rc = 1;
 
-    if (node_configure(&node, cfg, err, sizeof err) != 0)
+    if (node_configure(&node, cfg, &kernels.ops, err, sizeof err) != 0)
         goto out;
-    if (ss_node_engines_load(cfg, node.kernels, &node.engines, &node.nengines, err, sizeof err) != 0)
+    double window = ss_config_float(cfg, "batch_window_ms");
+    if (!(window >= 0 && window <= 1000)) {
+        snprintf(err, sizeof err, "batch_window_ms must be 0..1000 (got %g)", window);
+        goto out;
+    }
+    if (kernels.ops != ss_kernel_ops_cpu()) {
+        kernels.scheduler = ss_batch_scheduler_new(kernels.ops, window, SS_BATCH_DEFAULT_MAX_JOBS,
+                                                   err, sizeof err);
+        if (!kernels.scheduler)
+            goto out;
+        ss_info(NULL, "batch scheduler on the %s kernels, window %g ms", kernels.ops->name, window);
+    }
+    if (ss_node_engines_load(cfg, &kernels, &node.engines, &node.nengines, err, sizeof err) != 0)
         goto out;
     node.voices = ss_voice_cache_new();
     if (!node.voices) {
@@ -212,6 +228,7 @@ out:
     ss_grpc_server_free(srv);
     ss_work_pool_free(node.pool);
     ss_node_engines_free(node.engines, node.nengines);
+    ss_batch_scheduler_free(kernels.scheduler);
     ss_voice_cache_free(node.voices);
     ss_labels_free(&node.labels);
     if (rc == 0)

@@ -28,6 +28,7 @@
 #define SS_NODE_NODE_ENGINE_H
 
 #include "common/config.h"
+#include "kernels/kernel_route.h"
 #include "node/voice_cache.h"
 
 #include <stdbool.h>
@@ -115,14 +116,19 @@ struct ss_node_engine {
     void (*destroy)(ss_node_engine *e);
 };
 
-/* Builds the engines this node serves from the configuration (voice_path,
- * kernels resolved to "cuda" or "cpu"). 0 with *out and *n filled (possibly
- * zero engines), or -1 + err when a configured engine fails to load. */
-int ss_node_engines_load(const ss_config *cfg, const char *kernels, ss_node_engine ***out,
-                         size_t *n, char *err, size_t errlen);
+/* Builds the engines this node serves from the configuration (voice_path).
+ * kernels: where every synthesis runs its kernel work (the selected ops and
+ * the node's batch scheduler, if any; kernels/kernel_route.h), borrowed for
+ * the engines' lifetime; NULL = CPU kernels, direct. 0 with *out and *n
+ * filled (possibly zero engines), or -1 + err when a configured engine
+ * fails to load. */
+int ss_node_engines_load(const ss_config *cfg, const ss_kernel_route *kernels,
+                         ss_node_engine ***out, size_t *n, char *err, size_t errlen);
 void ss_node_engines_free(ss_node_engine **engines, size_t n);
 
-/* True when the engines can run on CUDA kernels (decides kernels = auto). */
+/* True when the engines can run on the CUDA kernels here: the build has
+ * them and a CUDA device answers (the engines run on whatever ops they are
+ * given, so nothing else is needed). */
 bool ss_node_engines_cuda_ready(void);
 
 #endif

@@ -3,7 +3,8 @@
  * Today: the HTS engine when voice_path names a .htsvoice; no engine when
  * voice_path is empty (the node still registers with the gateways, answers
  * ListEngines with an empty list and Synthesize with FAILED_PRECONDITION
- * "no engine loaded"). */
+ * "no engine loaded"). Every engine gets the node's kernel route (the
+ * selected kernel ops and, on CUDA, the node's batch scheduler). */
 #include "node/node_engine.h"
 
 #include "common/log.h"
@@ -14,14 +15,13 @@
 
 bool ss_node_engines_cuda_ready(void)
 {
-    /* kernels/cuda has no implementation yet: the engine runs on the CPU
-     * kernels even where a GPU is present. Return true once it does. */
-    return false;
+    return ss_kernels_cuda_usable(NULL, 0);
 }
 
-int ss_node_engines_load(const ss_config *cfg, const char *kernels, ss_node_engine ***out,
-                         size_t *n, char *err, size_t errlen)
+int ss_node_engines_load(const ss_config *cfg, const ss_kernel_route *kernels,
+                         ss_node_engine ***out, size_t *n, char *err, size_t errlen)
 {
+    const char *kernels_name = kernels && kernels->ops ? kernels->ops->name : "cpu";
     *out = NULL;
     *n = 0;
     const char *voice_path = ss_config_str(cfg, "voice_path");
@@ -34,13 +34,15 @@ int ss_node_engines_load(const ss_config *cfg, const char *kernels, ss_node_engi
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    list[0] = ss_hts_node_engine_new(voice_path, kernels, err, errlen);
+    list[0] = ss_hts_node_engine_new(voice_path, kernels_name, err, errlen);
     if (!list[0]) {
         free(list);
         return -1;
     }
-    ss_info(NULL, "engine %s (%s %s) loaded from %s, %u Hz, kernels %s", list[0]->info.engine_id,
-            list[0]->info.kind, list[0]->info.version, voice_path, list[0]->info.sample_rate, kernels);
+    ss_hts_node_engine_use_kernels(list[0], kernels);
+    ss_info(NULL, "engine %s (%s %s) loaded from %s, %u Hz, kernels %s%s", list[0]->info.engine_id,
+            list[0]->info.kind, list[0]->info.version, voice_path, list[0]->info.sample_rate,
+            kernels_name, kernels && kernels->scheduler ? " through the batch scheduler" : "");
     *out = list;
     *n = 1;
     return 0;

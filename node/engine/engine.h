@@ -25,6 +25,9 @@
 #ifndef SS_ENGINE_ENGINE_H
 #define SS_ENGINE_ENGINE_H
 
+#include "kernels/batch_scheduler.h"
+#include "kernels/kernels_select.h"
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,9 +61,18 @@ typedef struct {
     const atomic_int *cancel;   /* optional: non-zero asks to stop */
     const char *request_id;     /* optional: for log lines */
     const ss_label_prosody *prosody; /* optional: [nlabels] per-label prosody */
+    /* Where MLPG, excitation and MLSA run (kernels/kernel_route.h):
+     * kernels NULL = the CPU kernels; scheduler not NULL = the work is
+     * submitted to that batch scheduler (batched with concurrent calls,
+     * run on the scheduler's own ops; kernels is then not used). Both are
+     * borrowed and must outlive the call. The samples are the same either
+     * way on the CPU kernels (bit for bit). */
+    const ss_kernel_ops *kernels;
+    ss_batch_scheduler *scheduler;
 } ss_synth_options;
 
-/* speed 1, pitch 0, 32000 Hz, stream 0, keep_audio 1, no cancel flag, no prosody. */
+/* speed 1, pitch 0, 32000 Hz, stream 0, keep_audio 1, no cancel flag, no prosody,
+ * CPU kernels called directly. */
 void ss_synth_options_init(ss_synth_options *o);
 /* 0, or -1 with the reason (speed 0/negative/NaN/inf/out of range, pitch
  * out of range, unsupported rate). */

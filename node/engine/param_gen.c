@@ -300,9 +300,9 @@ void ss_param_track_free(ss_param_track *t)
  * DIM_BLOCK * T * nwin doubles each whatever the stream's width. */
 #define DIM_BLOCK 8
 
-static int generate_stream(const ss_htsvoice *v, const ss_acoustic_seq *seq, int s, size_t f0,
-                           size_t f1, double *par, size_t *frames, size_t *T_out, char *err,
-                           size_t errlen)
+static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
+                           const ss_acoustic_seq *seq, int s, size_t f0, size_t f1, double *par,
+                           size_t *frames, size_t *T_out, char *err, size_t errlen)
 {
     const ss_stream_seq *ss = &seq->streams[s];
     const ss_mlpg_windows *win = &v->streams[s].win;
@@ -316,16 +316,19 @@ static int generate_stream(const ss_htsvoice *v, const ss_acoustic_seq *seq, int
     *T_out = T;
     if (T == 0)
         return 0;
-    const size_t blk = vl < DIM_BLOCK ? vl : DIM_BLOCK;
+    /* direct CPU calls: blocks of DIM_BLOCK dimensions (bounded scratch);
+     * elsewhere the whole stream in one call (one batch entry) */
+    const int direct_cpu = !route || (!route->scheduler && (!route->ops || route->ops == ss_kernel_ops_cpu()));
+    const size_t blk = direct_cpu && vl > DIM_BLOCK ? DIM_BLOCK : vl;
     double *mean = malloc(blk * T * nw * sizeof(double));
     double *ivar = malloc(blk * T * nw * sizeof(double));
     unsigned char *inside = malloc(T * nw);
     unsigned char *gvs = ss->gv_mean ? malloc(T) : NULL;
-    size_t wlen = ss_kern_mlpg_workspace(T);
-    double *work = malloc(wlen * sizeof(double));
-    ss_mlpg_problem probs[DIM_BLOCK];
+    size_t wlen = direct_cpu ? ss_kern_mlpg_workspace(T) : 0;
+    double *work = direct_cpu ? malloc(wlen * sizeof(double)) : NULL;
+    ss_mlpg_problem *probs = malloc(blk * sizeof *probs);
     int rc = -1;
-    if (!mean || !ivar || !inside || !work || (ss->gv_mean && !gvs)) {
+    if (!mean || !ivar || !inside || (direct_cpu && !work) || !probs || (ss->gv_mean && !gvs)) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
@@ -372,7 +375,7 @@ static int generate_stream(const ss_htsvoice *v, const ss_acoustic_seq *seq, int
                 .out_stride = vl,
             };
         }
-        if ((rc = ss_kern_mlpg(win, probs, nb, work, wlen, err, errlen)) != 0)
+        if ((rc = ss_route_mlpg(route, win, probs, nb, work, wlen, err, errlen)) != 0)
             goto done;
     }
     rc = 0;
@@ -382,6 +385,7 @@ done:
     free(inside);
     free(gvs);
     free(work);
+    free(probs);
     return rc;
 }
 
@@ -401,8 +405,9 @@ static int find_streams(const ss_acoustic_seq *seq, int *smcp, int *slf0, char *
     return 0;
 }
 
-static int generate_lf0_range(const ss_htsvoice *v, const ss_acoustic_seq *seq, int slf0, size_t f0,
-                              size_t f1, double *lf0, char *err, size_t errlen)
+static int generate_lf0_range(const ss_kernel_route *route, const ss_htsvoice *v,
+                              const ss_acoustic_seq *seq, int slf0, size_t f0, size_t f1,
+                              double *lf0, char *err, size_t errlen)
 {
     size_t n = f1 - f0, T;
     size_t *frames = malloc(n * sizeof(size_t));
@@ -413,7 +418,7 @@ static int generate_lf0_range(const ss_htsvoice *v, const ss_acoustic_seq *seq, 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = generate_stream(v, seq, slf0, f0, f1, par, frames, &T, err, errlen);
+    int rc = generate_stream(route, v, seq, slf0, f0, f1, par, frames, &T, err, errlen);
     if (rc == 0) {
         for (size_t i = 0; i < n; i++)
             lf0[i] = SS_LF0_UNVOICED;
@@ -428,14 +433,28 @@ static int generate_lf0_range(const ss_htsvoice *v, const ss_acoustic_seq *seq, 
 int ss_param_generate_lf0(const ss_htsvoice *v, const ss_acoustic_seq *seq, double *lf0_all,
                           char *err, size_t errlen)
 {
+    return ss_param_generate_lf0_routed(NULL, v, seq, lf0_all, err, errlen);
+}
+
+int ss_param_generate_lf0_routed(const ss_kernel_route *route, const ss_htsvoice *v,
+                                 const ss_acoustic_seq *seq, double *lf0_all, char *err,
+                                 size_t errlen)
+{
     int smcp, slf0;
     if (find_streams(seq, &smcp, &slf0, err, errlen) != 0)
         return -1;
-    return generate_lf0_range(v, seq, slf0, 0, seq->nframes, lf0_all, err, errlen);
+    return generate_lf0_range(route, v, seq, slf0, 0, seq->nframes, lf0_all, err, errlen);
 }
 
 int ss_param_generate(const ss_htsvoice *v, const ss_acoustic_seq *seq, size_t f0, size_t f1,
                       const double *lf0_all, ss_param_track *out, char *err, size_t errlen)
+{
+    return ss_param_generate_routed(NULL, v, seq, f0, f1, lf0_all, out, err, errlen);
+}
+
+int ss_param_generate_routed(const ss_kernel_route *route, const ss_htsvoice *v,
+                             const ss_acoustic_seq *seq, size_t f0, size_t f1,
+                             const double *lf0_all, ss_param_track *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (f0 >= f1 || f1 > seq->nframes) {
@@ -457,13 +476,13 @@ int ss_param_generate(const ss_htsvoice *v, const ss_acoustic_seq *seq, size_t f
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = generate_stream(v, seq, smcp, f0, f1, out->mcp, frames, &T, err, errlen);
+    int rc = generate_stream(route, v, seq, smcp, f0, f1, out->mcp, frames, &T, err, errlen);
     free(frames);
     if (rc == 0) {
         if (lf0_all)
             memcpy(out->lf0, lf0_all + f0, n * sizeof(double));
         else
-            rc = generate_lf0_range(v, seq, slf0, f0, f1, out->lf0, err, errlen);
+            rc = generate_lf0_range(route, v, seq, slf0, f0, f1, out->lf0, err, errlen);
     }
     if (rc != 0)
         ss_param_track_free(out);

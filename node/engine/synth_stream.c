@@ -14,7 +14,12 @@
  * 1-2.5 dB LSD against one-shot synthesis (measured on the 20 eval
  * sentences). Steps 2-4 are ~7% of the work and the vocoder ~93%, so the
  * first phrase still arrives after a small fraction of the total time, and
- * streamed output is sample-identical to one-shot output. */
+ * streamed output is sample-identical to one-shot output.
+ *
+ * Kernels: steps 4 and 6 run MLPG, excitation and MLSA where the options'
+ * kernels/scheduler say (kernels/kernel_route.h); the stage times are this
+ * thread's CPU time, so work done by a scheduler's dispatcher thread or a
+ * GPU is not in them. */
 #include "node/engine/engine.h"
 
 #include "common/log.h"
@@ -140,6 +145,7 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
             label_pitch[i] = o->prosody[i].pitch;
     }
     const ss_htsvoice *hv = v->hts;
+    const ss_kernel_route route = {.ops = o->kernels, .scheduler = o->scheduler};
     ss_acoustic_seq seq;
     ss_vocoder voc;
     int voc_ok = 0, rc = -1;
@@ -169,7 +175,7 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
     size_t ncuts = phrase_cuts(&seq, o->stream, cuts);
     {
         double t1 = cpu_ms();
-        if (ss_param_generate(hv, &seq, 0, seq.nframes, NULL, &track, err, errlen) != 0)
+        if (ss_param_generate_routed(&route, hv, &seq, 0, seq.nframes, NULL, &track, err, errlen) != 0)
             goto done;
         track_ok = 1;
         out->paramgen_ms += cpu_ms() - t1;
@@ -177,6 +183,7 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
     if (ss_vocoder_init(&voc, hv, o->sample_rate, err, errlen) != 0)
         goto done;
     voc_ok = 1;
+    voc.kernels = route;
     size_t nout = 0, delivered = 0;
     for (size_t c = 0; c < ncuts; c++) {
         if (cancelled(o)) {

@@ -157,10 +157,10 @@ int ss_vocoder_run(ss_vocoder *voc, const ss_param_track *t, int last, double *r
     }
     double *buf = raw ? raw : voc->raw;
     ss_excitation_job ej = {.state = &voc->ex, .period = voc->period, .nframes = nf, .frame_period = fp, .out = buf};
-    if (ss_kern_excitation(&ej, 1, err, errlen) != 0)
+    if (ss_route_excitation(&voc->kernels, &ej, 1, err, errlen) != 0)
         return -1;
     ss_mlsa_job mj = {.state = &voc->mlsa, .mcep = t->mcp, .nframes = nf, .frame_period = fp, .excitation = buf, .out = buf};
-    if (ss_kern_mlsa(&mj, 1, err, errlen) != 0)
+    if (ss_route_mlsa(&voc->kernels, &mj, 1, err, errlen) != 0)
         return -1;
     size_t ns = nf * fp;
     if (!voc->soxr) {

@@ -6,10 +6,16 @@
  * piece: LF0 -> pitch period (HTS rules: unvoiced 0, clamped to 20 Hz ..
  * 20 kHz), excitation kernel, MLSA kernel (kernels.h), scale to float in
  * [-1, 1) (the filter's output is on the 16-bit scale), optional resampling
- * with soxr from the voice's 32 kHz to the requested rate. */
+ * with soxr from the voice's 32 kHz to the requested rate. The excitation
+ * and MLSA kernels run where voc->kernels says (kernels/kernel_route.h;
+ * ss_vocoder_init sets it to {NULL, NULL} = the CPU kernels, the caller may
+ * set it before the first ss_vocoder_run); the state structs are the CPU
+ * layout for every implementation, so the result does not depend on it
+ * beyond rounding. */
 #ifndef SS_ENGINE_VOCODER_H
 #define SS_ENGINE_VOCODER_H
 
+#include "kernels/kernel_route.h"
 #include "kernels/kernels.h"
 #include "node/engine/htsvoice.h"
 #include "node/engine/param_gen.h"
@@ -25,6 +31,7 @@ typedef struct ss_vocoder {
     double *period;         /* scratch [frames] */
     double *raw;            /* scratch [frames * frame_period] */
     size_t cap_frames;
+    ss_kernel_route kernels; /* where the kernels run; zero = CPU, direct */
 } ss_vocoder;
 
 /* True for the output rates the engine offers. */

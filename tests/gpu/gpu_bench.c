@@ -8,7 +8,7 @@
  *   cpu-engine   the node's CPU path today: ss_synthesize (lookup,
  *                durations, MLPG, vocoder) on min(N, cores) worker threads;
  *   cpu-batched  every request on its own thread, kernels through the batch
- *                scheduler (node/batch_scheduler.c) on the CPU kernels;
+ *                scheduler (kernels/batch_scheduler.c) on the CPU kernels;
  *   gpu-batched  the same on the CUDA kernels (needs a device; else
  *                "GPU: not measured (no device)").
  * The batched paths do lookup + durations on the request's thread, MLPG of
@@ -19,7 +19,7 @@
  * aggregate real-time factor (wall time / seconds of audio produced) at 1,
  * 8, 64 and 256 concurrent requests. Wall clock, this process alone. */
 #include "kernels/kernels_select.h"
-#include "node/batch_scheduler.h"
+#include "kernels/batch_scheduler.h"
 #include "node/engine/engine.h"
 #include "tests/gpu/utterance_jobs.h"
 

@@ -1,10 +1,10 @@
-/* Batch scheduler (node/batch_scheduler.c) on the CPU kernels: requests from
+/* Batch scheduler (kernels/batch_scheduler.c) on the CPU kernels: requests from
  * concurrent threads, batched into shared kernel calls, give results
  * IDENTICAL (bit for bit) to calling the kernels one request at a time, on
  * random inputs and on a real utterance of the voice; bad requests are
  * rejected before any launch with the CPU kernel's own message. */
 #include "kernels/kernels_select.h"
-#include "node/batch_scheduler.h"
+#include "kernels/batch_scheduler.h"
 #include "node/engine/frontend.h"
 #include "tests/gpu/utterance_jobs.h"
 

@@ -24,8 +24,8 @@
  * request is rejected with the CPU kernel's own message and never reaches
  * (or spoils) a launch. If a batched launch itself fails (device error),
  * every request in it gets that error. */
-#ifndef SS_NODE_BATCH_SCHEDULER_H
-#define SS_NODE_BATCH_SCHEDULER_H
+#ifndef SS_KERNELS_BATCH_SCHEDULER_H
+#define SS_KERNELS_BATCH_SCHEDULER_H
 
 #include "kernels/kernels_select.h"
 

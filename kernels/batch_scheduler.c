@@ -9,7 +9,7 @@
  * given to ONE kernel call. Then every request of the batch is marked done
  * and the callers are woken (one condition variable for all; each caller
  * waits for its own flag). State: only the scheduler object (no globals). */
-#include "node/batch_scheduler.h"
+#include "kernels/batch_scheduler.h"
 
 #include "kernels/kernels_validate.h"
 
