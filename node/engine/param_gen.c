@@ -316,19 +316,22 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     *T_out = T;
     if (T == 0)
         return 0;
-    /* direct CPU calls: blocks of DIM_BLOCK dimensions (bounded scratch);
-     * elsewhere the whole stream in one call (one batch entry) */
-    const int direct_cpu = !route || (!route->scheduler && (!route->ops || route->ops == ss_kernel_ops_cpu()));
-    const size_t blk = direct_cpu && vl > DIM_BLOCK ? DIM_BLOCK : vl;
+    /* the CPU kernels called directly: blocks of DIM_BLOCK dimensions
+     * (bounded scratch); a scheduler or another table: the whole stream in
+     * one call (one batch entry, one launch). A table is called with the
+     * CPU workspace (its contract); the scheduler brings its own. */
+    const int via_scheduler = route && route->scheduler;
+    const int cpu_table = !via_scheduler && (!route || !route->ops || route->ops == ss_kernel_ops_cpu());
+    const size_t blk = cpu_table && vl > DIM_BLOCK ? DIM_BLOCK : vl;
     double *mean = malloc(blk * T * nw * sizeof(double));
     double *ivar = malloc(blk * T * nw * sizeof(double));
     unsigned char *inside = malloc(T * nw);
     unsigned char *gvs = ss->gv_mean ? malloc(T) : NULL;
-    size_t wlen = direct_cpu ? ss_kern_mlpg_workspace(T) : 0;
-    double *work = direct_cpu ? malloc(wlen * sizeof(double)) : NULL;
+    size_t wlen = via_scheduler ? 0 : ss_kern_mlpg_workspace(T);
+    double *work = via_scheduler ? NULL : malloc(wlen * sizeof(double));
     ss_mlpg_problem *probs = malloc(blk * sizeof *probs);
     int rc = -1;
-    if (!mean || !ivar || !inside || (direct_cpu && !work) || !probs || (ss->gv_mean && !gvs)) {
+    if (!mean || !ivar || !inside || (!via_scheduler && !work) || !probs || (ss->gv_mean && !gvs)) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
