@@ -3,6 +3,7 @@
  * identity is bit-exact with the base voice; an F0 shift moves the F0 our
  * tracker measures by that much; a cepstral bias and a duration scale are
  * found again by analysing the output). */
+#include "node/engine/cli_voice.h"
 #include "node/engine/conditioned_voice.h"
 #include "node/engine/conditioning.h"
 #include "node/engine/model_profile.h"
@@ -236,4 +237,24 @@ Test(conditioning, effective_bandwidth_sees_an_emptied_top)
     cr_assert(low < 12000, "low-passed: %f Hz", low);
     cr_assert(ss_mcep_effective_bandwidth(x, n, 4000) <= 4000);
     free(x);
+}
+
+Test(cli_voice, design_and_reference_paths, .timeout = 30)
+{
+    char err[512];
+    ss_voice *base = ss_voice_load(VOICE, err, sizeof err);
+    ss_frontend *fe = ss_frontend_create(err, sizeof err);
+    cr_assert(base && fe);
+    ss_voice *v = NULL;
+    ss_conditioning c;
+    cr_assert_eq(ss_cli_conditioned_voice(base, fe, NULL, NULL, &v, &c, err, sizeof err), -1);
+    cr_assert_eq(ss_cli_conditioned_voice(base, fe, "/nonexistent/ref.wav", NULL, &v, &c, err, sizeof err), -1);
+    cr_assert(strstr(err, "cannot open"), "%s", err);
+    cr_assert_eq(ss_cli_conditioned_voice(base, fe, NULL, "deep male voice", &v, &c, err, sizeof err), 0, "%s", err);
+    cr_assert_not_null(v);
+    cr_assert_str_eq(c.source, "design");
+    cr_assert(ss_conditioning_target_f0_hz(&c) < 100.0);
+    ss_conditioned_voice_free(v);
+    ss_frontend_free(fe);
+    ss_voice_free(base);
 }
