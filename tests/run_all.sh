@@ -4,6 +4,10 @@
 #   1. unit tests: one Criterion binary (its own "Synthesis:" line)
 #   2. integration tests: pytest under /usr/bin/python3 (Debian's, which has
 #      grpcio), starting real redis-server, node and gateway processes
+#   3. the CUDA kernels' code in host emulation (tests/gpu/emulate_on_cpu.sh:
+#      the .cu files compiled by g++ and run through the GPU parity harness
+#      against the CPU kernels; ~8 s, no GPU needed): one test. Not run on
+#      sanitizer builds (SAN=1): its g++ objects carry no instrumentation.
 set -u
 B=${SCAISPEAK_BUILD:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +44,19 @@ if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
 fi
 passed=$((passed + p)); failed=$((failed + f))
 rm -f "$out"
+
+# CUDA kernels in host emulation: one test, pass = exit 0.
+if [ "${SAN:-0}" = 1 ]; then
+    echo "gpu emulation: not run on a sanitizer build"
+else
+    out=$(mktemp)
+    if sh tests/gpu/emulate_on_cpu.sh >"$out" 2>&1; then
+        tail -n 1 "$out"; passed=$((passed + 1))
+    else
+        tail -n 30 "$out"; echo "gpu emulation: FAILED"; failed=$((failed + 1))
+    fi
+    rm -f "$out"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
