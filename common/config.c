@@ -89,6 +89,15 @@ static const ss_config_key KEYS[] = {
      "concurrent calls' jobs to launch with it (ms, >= 0, may be fractional; 0 = no wait). "
      "Not used on the CPU kernels (the worker slots call them directly)"},
     {"chunk_ms", SS_CFG_INT, "200", N, "default audio per streamed chunk"},
+    {"voice_cache_mb", SS_CFG_INT, "256", N,
+     "memory bound of the node's voice cache (conditioned voices, about 1.3 MB each); least "
+     "recently used voices are evicted beyond it; 0 = unbounded"},
+    {"preflight_min_duration_s", SS_CFG_FLOAT, "5", G, "reference clips shorter than this fail preflight"},
+    {"preflight_max_duration_s", SS_CFG_FLOAT, "25", G, "reference clips longer than this fail preflight"},
+    {"preflight_min_voice_activity_ratio", SS_CFG_FLOAT, "0.5", G,
+     "share of a reference clip that must be speech"},
+    {"preflight_max_peak_dbfs", SS_CFG_FLOAT, "-0.5", G, "reference clips peaking above this fail (clipping)"},
+    {"preflight_min_snr_db", SS_CFG_FLOAT, "15", G, "estimated SNR a reference clip needs"},
 };
 
 #undef G

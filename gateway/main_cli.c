@@ -1,6 +1,7 @@
 /* scaispeak: the command-line tool. Dispatches the first argument to a
  * subcommand; each subcommand lives in its own file and owns its flags. */
 #include "gateway/cli.h"
+#include "node/engine/cli_analyze.h"
 #include "node/engine/cli_labels.h"
 #include "node/engine/cli_synth.h"
 
@@ -22,7 +23,9 @@ static int usage(FILE *out)
                  "                        mint a development JWT, or print its JWKS\n"
                  "  labels --text T | -f FILE   print HTS full-context labels (text front end)\n"
                  "  synth  --text T | -f FILE | --labels FILE -o out.wav [--speed X] [--pitch N]\n"
-                 "         [--rate HZ]    run the engine locally, no server\n"
+                 "         [--rate HZ] [--voice-ref CLIP | --design TEXT]\n"
+                 "                        run the engine locally, no server\n"
+                 "  analyze CLIP          preflight figures and conditioning of a reference clip\n"
                  "run 'scaispeak <command> --help' for a command's options\n");
     return out == stderr ? 2 : 0;
 }
@@ -51,6 +54,7 @@ int main(int argc, char **argv)
         {"token", ss_cli_token},
         {"labels", ss_cli_labels},
         {"synth", ss_cli_synth},
+        {"analyze", ss_cli_analyze},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)

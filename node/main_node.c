@@ -167,6 +167,7 @@ int main(int argc, char **argv)
         snprintf(err, sizeof err, "out of memory");
         goto out;
     }
+    ss_voice_cache_set_limit(node.voices, (size_t)ss_config_int(cfg, "voice_cache_mb") << 20);
     node.pool = ss_work_pool_new(node.slots, node.queue_depth, err, sizeof err);
     if (!node.pool)
         goto out;

@@ -12,6 +12,8 @@
  * the phone and word times to stdout. The WAV (16-bit PCM) is written with
  * libsndfile. */
 #include "node/engine/cli_synth.h"
+#include "node/engine/cli_voice.h"
+#include "node/engine/conditioned_voice.h"
 #include "node/engine/engine.h"
 #include "node/engine/frontend.h"
 #include "node/engine/synth_prosody.h"
@@ -29,7 +31,8 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: scaispeak synth (--labels FILE | --text \"...\" | -f TEXTFILE) -o out.wav\n"
-                    "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH] [--stream] [--timestamps]\n");
+                    "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH] [--stream] [--timestamps]\n"
+                    "                       [--voice-ref CLIP | --design \"deep, slow, elderly male narrator\"]\n");
     return 2;
 }
 
@@ -185,7 +188,7 @@ static int synth_sentences(const ss_voice *v, const ss_utterance *utt, const ss_
 int ss_cli_synth(int argc, char **argv)
 {
     const char *labels_path = NULL, *out_path = NULL, *voice_path = DEFAULT_VOICE;
-    const char *text = NULL, *text_path = NULL;
+    const char *text = NULL, *text_path = NULL, *voice_ref = NULL, *design = NULL;
     int show_ts = 0;
     ss_synth_options o;
     ss_synth_options_init(&o);
@@ -208,6 +211,10 @@ int ss_cli_synth(int argc, char **argv)
             out_path = val, i++;
         } else if (strcmp(a, "--voice") == 0) {
             voice_path = val, i++;
+        } else if (strcmp(a, "--voice-ref") == 0) {
+            voice_ref = val, i++;
+        } else if (strcmp(a, "--design") == 0) {
+            design = val, i++;
         } else if (strcmp(a, "--speed") == 0) {
             if (parse_double(val, &o.speed) != 0) {
                 fprintf(stderr, "scaispeak synth: --speed wants a number\n");
@@ -237,7 +244,7 @@ int ss_cli_synth(int argc, char **argv)
             return usage();
         }
     }
-    if (!out_path || (!!labels_path + !!text + !!text_path) != 1)
+    if (!out_path || (!!labels_path + !!text + !!text_path) != 1 || (voice_ref && design))
         return usage();
     char err[512];
     if (ss_synth_options_validate(&o, err, sizeof err) != 0) {
@@ -252,10 +259,22 @@ int ss_cli_synth(int argc, char **argv)
     ss_utterance *utt = NULL;
     size_t n = 0;
     char **lines = NULL;
-    ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
+    ss_voice *base = ss_voice_load(voice_path, err, sizeof err), *conditioned = NULL;
+    ss_voice *v = base;
     if (!v) {
         fprintf(stderr, "scaispeak synth: %s\n", err);
         goto done;
+    }
+    if (voice_ref || design) { /* zero-shot conditioning from a clip or a prompt */
+        ss_conditioning cond;
+        fe = ss_frontend_create(err, sizeof err);
+        if (!fe || ss_cli_conditioned_voice(base, fe, voice_ref, design, &conditioned, &cond, err,
+                                            sizeof err) != 0) {
+            fprintf(stderr, "scaispeak synth: %s\n", err);
+            goto done;
+        }
+        v = conditioned;
+        o.speed = ss_conditioned_speed(&cond, o.speed);
     }
     if (labels_path) {
         lines = read_label_file(labels_path, &n, err, sizeof err);
@@ -276,7 +295,8 @@ int ss_cli_synth(int argc, char **argv)
             }
             text = text_buf;
         }
-        fe = ss_frontend_create(err, sizeof err);
+        if (!fe)
+            fe = ss_frontend_create(err, sizeof err);
         if (!fe || ss_frontend_analyze(fe, text, strlen(text), NULL, &utt, err, sizeof err) != 0) {
             fprintf(stderr, "scaispeak synth: %s\n", err);
             goto done;
@@ -316,7 +336,9 @@ int ss_cli_synth(int argc, char **argv)
     rc = 0;
 done:
     ss_synth_result_free(&res);
-    ss_voice_free(v);
+    if (conditioned)
+        ss_conditioned_voice_free(conditioned);
+    ss_voice_free(base);
     if (utt)
         ss_utterance_free(utt);
     ss_frontend_free(fe);
