@@ -17,7 +17,10 @@
  * Nothing usable → 502 SCAISPEAK_BACKEND_UNAVAILABLE whose details name every
  * backend and node tried and why. A client that disconnects is noticed with
  * an EV_CLOSED watcher on its socket (evhttp stops reading while a reply is
- * pending) and the node call is cancelled at once. */
+ * pending) and the node call is cancelled at once. Known limit: a client that
+ * half-closes its socket (shutdown for writing) and still waits for the answer
+ * looks the same as one that left, and is cancelled too; HTTP clients do not
+ * do that in practice. */
 #include "gateway/backend_resolve.h"
 #include "gateway/blocklist.h"
 #include "gateway/gateway.h"
