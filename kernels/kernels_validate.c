@@ -1,6 +1,6 @@
-/* Shared kernel input checks (see kernels_validate.h). The order of the
- * checks follows kernels/cpu, so the first problem reported is the one the
- * CPU kernel would report. */
+/* Shared kernel input checks (see kernels_validate.h). The CPU kernels, the
+ * CUDA kernels and the batch scheduler all call these before touching any
+ * state, so every path reports the same error for the same input. */
 #include "kernels/kernels_validate.h"
 
 #include <math.h>

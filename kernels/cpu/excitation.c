@@ -8,6 +8,7 @@
  * wrap, 15 bits taken) fed to the Marsaglia polar method, seed 1. The noise
  * sequence is part of the state, so chunked synthesis equals one-shot. */
 #include "kernels/kernels.h"
+#include "kernels/kernels_validate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -51,21 +52,17 @@ static double gaussian(ss_excitation_state *st)
 
 int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, size_t errlen)
 {
+    /* Every job is checked before any state moves, so a bad frame late in a
+     * batch leaves all states as they were. */
+    if (ss_kern_excitation_validate(jobs, njobs, err, errlen) != 0)
+        return -1;
     for (size_t k = 0; k < njobs; k++) {
         const ss_excitation_job *j = &jobs[k];
         ss_excitation_state *st = j->state;
-        if (!st || (!j->period && j->nframes) || (!j->out && j->nframes) || j->frame_period == 0) {
-            snprintf(err, errlen, "excitation: job %zu has no state, buffers or frame period", k);
-            return -1;
-        }
         const double fp = (double)j->frame_period;
         double *out = j->out;
         for (size_t f = 0; f < j->nframes; f++) {
             double p = j->period[f];
-            if (!(p >= 0.0) || isinf(p)) {
-                snprintf(err, errlen, "excitation: bad pitch period at frame %zu", f);
-                return -1;
-            }
             if (!st->started) {
                 st->period_curr = p;
                 st->counter = p;

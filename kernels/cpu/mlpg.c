@@ -12,6 +12,7 @@
  *
  * Workspace per problem (reused): wuw [T][3], wum [T], g [T]. */
 #include "kernels/kernels.h"
+#include "kernels/kernels_validate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -195,22 +196,10 @@ static void apply_gv(const ss_mlpg_windows *win, const ss_mlpg_problem *p, doubl
 int ss_kern_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *probs, size_t nprobs,
                  double *work, size_t work_len, char *err, size_t errlen)
 {
-    if (!win || win->nwin < 1 || win->nwin > SS_MLPG_MAX_WIN) {
-        snprintf(err, errlen, "mlpg: window count must be 1..%d", SS_MLPG_MAX_WIN);
+    if (ss_kern_mlpg_validate(win, probs, nprobs, err, errlen) != 0)
         return -1;
-    }
-    for (int i = 0; i < win->nwin; i++) {
-        if (win->left[i] < -1 || win->right[i] > 1 || win->left[i] > win->right[i]) {
-            snprintf(err, errlen, "mlpg: window %d reaches beyond one frame", i);
-            return -1;
-        }
-    }
     for (size_t k = 0; k < nprobs; k++) {
         const ss_mlpg_problem *p = &probs[k];
-        if (p->length == 0 || !p->mean || !p->ivar || !p->out || p->out_stride == 0) {
-            snprintf(err, errlen, "mlpg: problem %zu is empty or has no buffers", k);
-            return -1;
-        }
         if (ss_kern_mlpg_workspace(p->length) > work_len || !work) {
             snprintf(err, errlen, "mlpg: workspace too small for %zu frames", p->length);
             return -1;

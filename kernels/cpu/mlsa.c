@@ -21,6 +21,7 @@
  * them. Fused rounding differs from HTS's by ~1e-16 relative per operation;
  * the parity test bounds the effect on the waveform (LSD, not bits). */
 #include "kernels/kernels.h"
+#include "kernels/kernels_validate.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -163,14 +164,11 @@ __attribute__((target("avx2,fma"))) static double section2_avx2(double x, const 
 
 int ss_kern_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen)
 {
+    if (ss_kern_mlsa_validate(jobs, njobs, err, errlen) != 0)
+        return -1;
     for (size_t k = 0; k < njobs; k++) {
         const ss_mlsa_job *j = &jobs[k];
         ss_mlsa_state *st = j->state;
-        if (!st || st->order < 2 || st->order > SS_MLSA_MAX_ORDER || j->frame_period == 0 ||
-            (j->nframes && (!j->mcep || !j->excitation || !j->out))) {
-            snprintf(err, errlen, "mlsa: job %zu has no state or buffers", k);
-            return -1;
-        }
         const int m = st->order;
         const double a = st->alpha, aa = 1.0 - a * a;
         const double fp = (double)j->frame_period;
