@@ -14,6 +14,8 @@
 #include "node/engine/param_gen.h"
 #include "node/engine/vocoder.h"
 
+#include "tests/tools/label_file.h"
+
 #include <HTS_engine.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,33 +29,6 @@ static double cpu_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static char **read_lines(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char **lines = NULL, *buf = NULL;
-    size_t cap = 0, bl = 0;
-    ssize_t r;
-    *n = 0;
-    while ((r = getline(&buf, &bl, f)) > 0) {
-        while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
-            buf[--r] = '\0';
-        if (r == 0)
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            lines = realloc(lines, cap * sizeof *lines);
-        }
-        size_t ll;
-        const char *name = ss_label_name(buf, &ll);
-        lines[(*n)++] = name ? strndup(name, ll) : strdup(buf);
-    }
-    free(buf);
-    fclose(f);
-    return lines;
 }
 
 static double minv(double a, double b)
@@ -95,7 +70,7 @@ int main(int argc, char **argv)
     double ours[3] = {0}, theirs[3] = {0}, audio_s = 0;
     for (int fi = 0; fi < nfiles; fi++) {
         size_t nl;
-        char **lines = read_lines(files[fi], &nl);
+        char **lines = label_file_read(files[fi], 1, &nl);
         if (!lines) {
             fprintf(stderr, "engine_bench: cannot read %s\n", files[fi]);
             return 2;
@@ -174,7 +149,7 @@ int main(int argc, char **argv)
     size_t nl;
     char **lines = NULL;
     for (int fi = 0; fi < nfiles && sv; fi++) {
-        lines = read_lines(files[fi], &nl);
+        lines = label_file_read(files[fi], 1, &nl);
         int pauses = 0;
         for (size_t i = 1; lines && i + 1 < nl; i++)
             pauses += strstr(lines[i], "-pau+") != NULL;

@@ -13,6 +13,8 @@
 #include "node/engine/engine.h"
 #include "tests/tools/spectral_distance.h"
 
+#include "tests/tools/label_file.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,31 +45,6 @@ static int collect(void *user, const ss_audio_chunk *ch)
     return 0;
 }
 
-static char **read_lines(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char **lines = NULL, *buf = NULL;
-    size_t cap = 0, bl = 0;
-    ssize_t r;
-    *n = 0;
-    while ((r = getline(&buf, &bl, f)) > 0) {
-        while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
-            buf[--r] = '\0';
-        if (r == 0)
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            lines = realloc(lines, cap * sizeof *lines);
-        }
-        lines[(*n)++] = strdup(buf);
-    }
-    free(buf);
-    fclose(f);
-    return lines;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -85,7 +62,7 @@ int main(int argc, char **argv)
     printf("%-10s %7s %9s %8s %8s %10s\n", "file", "chunks", "samples", "len_eq", "lsd_dB", "join_step");
     for (int fi = 2; fi < argc; fi++) {
         size_t nl;
-        char **lines = read_lines(argv[fi], &nl);
+        char **lines = label_file_read(argv[fi], 0, &nl);
         if (!lines) {
             fprintf(stderr, "engine_stream_check: cannot read %s\n", argv[fi]);
             return 2;

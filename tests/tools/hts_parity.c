@@ -15,42 +15,13 @@
 
 #include "tests/tools/spectral_distance.h"
 
+#include "tests/tools/label_file.h"
+
 #include <HTS_engine.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char **read_lines(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char **lines = NULL;
-    size_t cap = 0;
-    *n = 0;
-    char *buf = NULL;
-    size_t bl = 0;
-    ssize_t r;
-    while ((r = getline(&buf, &bl, f)) > 0) {
-        while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
-            buf[--r] = '\0';
-        if (r == 0)
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            lines = realloc(lines, cap * sizeof *lines);
-        }
-        /* libHTSEngine stops at a line starting with a blank and would use
-         * festival's times only with alignment on: give it the bare label. */
-        size_t ll;
-        const char *name = ss_label_name(buf, &ll);
-        lines[(*n)++] = name ? strndup(name, ll) : strdup(buf);
-    }
-    free(buf);
-    fclose(f);
-    return lines;
-}
 
 int main(int argc, char **argv)
 {
@@ -94,7 +65,7 @@ int main(int argc, char **argv)
            "lf0_maxabs", "voice_mis", "len_eq", "lsd_dB");
     for (int fi = 0; fi < nfiles; fi++) {
         size_t nl;
-        char **lines = read_lines(files[fi], &nl);
+        char **lines = label_file_read(files[fi], 1, &nl);
         if (!lines || nl == 0) {
             fprintf(stderr, "hts_parity: cannot read %s\n", files[fi]);
             return 2;
