@@ -88,6 +88,13 @@ static const ss_config_key KEYS[] = {
      "CUDA kernels: how long the batch scheduler waits after the first queued kernel job for "
      "concurrent calls' jobs to launch with it (ms, >= 0, may be fractional; 0 = no wait). "
      "Not used on the CPU kernels (the worker slots call them directly)"},
+    {"gpu_lanes", SS_CFG_INT, "2", N,
+     "CUDA kernels: batch dispatchers, each with its own CUDA stream, device memory pool and "
+     "pinned host buffers, so one batch computes while the next gathers (1..16)"},
+    {"gpu_memory_mb", SS_CFG_INT, "4096", N,
+     "CUDA kernels: bound on the device memory the node's kernel pools hold, shared equally by "
+     "the lanes (>= 16 per lane, <= the device's memory); a batch larger than a lane's share runs "
+     "in parts, a single phrase larger than it fails"},
     {"chunk_ms", SS_CFG_INT, "200", N, "default audio per streamed chunk"},
     {"voice_cache_mb", SS_CFG_INT, "256", N,
      "memory bound of the node's voice cache (conditioned voices, about 1.3 MB each); least "

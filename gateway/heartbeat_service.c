@@ -80,9 +80,12 @@ static json_t *record_from_request(const Scaiinfer__V1__HeartbeatRequest *hb, lo
             json_object_set_new(labels, hb->labels[i]->key, json_string(hb->labels[i]->value));
     json_t *gpu = json_null();
     if (hb->gpu && hb->gpu->name && *hb->gpu->name)
-        gpu = json_pack("{s:s,s:I,s:I}", "name", hb->gpu->name, "memory_total_mb",
+        gpu = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "name", hb->gpu->name, "memory_total_mb",
                         (json_int_t)hb->gpu->memory_total_mb, "memory_used_mb",
-                        (json_int_t)hb->gpu->memory_used_mb);
+                        (json_int_t)hb->gpu->memory_used_mb, "pool_limit_mb",
+                        (json_int_t)hb->gpu->pool_limit_mb, "pool_used_mb",
+                        (json_int_t)hb->gpu->pool_used_mb, "pinned_mb",
+                        (json_int_t)hb->gpu->pinned_mb, "lanes", (json_int_t)hb->gpu->lanes);
     return json_pack("{s:s,s:s,s:s,s:I,s:o,s:{s:i,s:i},s:o,s:o,s:s,s:s,s:s,s:o,s:b,s:I}",
                      "node_id", hb->node_id, "address", hb->address, "last_heartbeat_at", ts,
                      "last_heartbeat_ms", (json_int_t)now, "engines", engines, "capacity", "slots",

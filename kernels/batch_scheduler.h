@@ -15,9 +15,19 @@
  * makes the GPU worth using (one launch of thousands of threads instead of
  * thousands of tiny launches); on the CPU kernels the result is bit-identical
  * to calling them one request at a time (each problem/job is independent),
- * which is what the unit test checks. On the CPU the dispatcher is one
- * thread, so a CPU node should keep calling the kernels directly from its
- * worker slots; the scheduler is for the GPU and for testing.
+ * which is what the unit test checks. A CPU node keeps calling the kernels
+ * directly from its worker slots (a scheduler would only add the window);
+ * the scheduler is for the GPU and for testing.
+ *
+ * Lanes (the GPU's workers): the scheduler runs `lanes` dispatcher threads
+ * on the one queue. When the ops have lanes (CUDA), each dispatcher owns
+ * one: its own CUDA stream, device memory pool and pinned host buffers
+ * (kernels_select.h), so while one batch is copied and computed on one
+ * stream the next batch gathers and launches on another, and no call
+ * allocates once the pools have grown to the working size. Device memory is
+ * bounded: each lane's pool by lane_memory_limit, the scheduler's by lanes x
+ * that; a batch larger than a lane's bound runs in parts. Whichever idle
+ * dispatcher wakes first takes the queue after the window.
  *
  * Validation: every request is checked on the caller's thread with the
  * shared checks (kernels/kernels_validate.h) before it is queued, so a bad
@@ -36,18 +46,33 @@
 
 typedef struct ss_batch_scheduler ss_batch_scheduler;
 
+#define SS_BATCH_MAX_LANES 16
+
+typedef struct {
+    double window_ms;          /* >= 0 (0: no waiting, still batches what is queued) */
+    size_t max_jobs;           /* >= 1: a batch starts at once when this many wait */
+    int lanes;                 /* 1..SS_BATCH_MAX_LANES dispatcher threads */
+    size_t lane_memory_limit;  /* device bytes per lane (ops with lanes); 0 = unbounded */
+} ss_batch_options;
+
 typedef struct {
     size_t launches;  /* kernel calls made */
     size_t requests;  /* requests served */
     size_t jobs;      /* problems + jobs in those calls */
     size_t largest;   /* most requests in one kernel call */
+    int lanes;        /* dispatcher threads */
+    ss_kernel_lane_usage memory; /* summed over the lanes (zero without lanes) */
 } ss_batch_stats;
 
-/* window_ms >= 0 (0: no waiting, still batches what is already queued),
- * max_jobs >= 1. NULL + err on failure. */
-ss_batch_scheduler *ss_batch_scheduler_new(const ss_kernel_ops *ops, double window_ms,
-                                           size_t max_jobs, char *err, size_t errlen);
-/* Stops the dispatcher after the queued requests ran. NULL is fine. */
+/* Defaults: SS_BATCH_DEFAULT_WINDOW_MS, SS_BATCH_DEFAULT_MAX_JOBS, 1 lane,
+ * unbounded. */
+ss_batch_options ss_batch_default_options(void);
+
+/* Starts the dispatchers (and makes their lanes when the ops have lanes).
+ * NULL + err on failure (bad options, a lane that cannot be made). */
+ss_batch_scheduler *ss_batch_scheduler_new(const ss_kernel_ops *ops, const ss_batch_options *o,
+                                           char *err, size_t errlen);
+/* Stops the dispatchers after the queued requests ran. NULL is fine. */
 void ss_batch_scheduler_free(ss_batch_scheduler *s);
 
 /* Same contract as the kernels.h function (no workspace: the scheduler owns

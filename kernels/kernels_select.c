@@ -11,7 +11,12 @@
 #include "kernels/cuda/cuda_kernels.h"
 #endif
 
-static const ss_kernel_ops cpu_ops = {"cpu", ss_kern_mlpg, ss_kern_excitation, ss_kern_mlsa};
+/* The CPU kernels have no lanes: nothing to keep between calls but the
+ * caller's scratch. */
+static const ss_kernel_ops cpu_ops = {.name = "cpu",
+                                      .mlpg = ss_kern_mlpg,
+                                      .excitation = ss_kern_excitation,
+                                      .mlsa = ss_kern_mlsa};
 
 const ss_kernel_ops *ss_kernel_ops_cpu(void)
 {
@@ -19,7 +24,16 @@ const ss_kernel_ops *ss_kernel_ops_cpu(void)
 }
 
 #ifdef SS_HAVE_CUDA
-static const ss_kernel_ops cuda_ops = {"cuda", ss_cuda_mlpg, ss_cuda_excitation, ss_cuda_mlsa};
+static const ss_kernel_ops cuda_ops = {.name = "cuda",
+                                       .mlpg = ss_cuda_mlpg,
+                                       .excitation = ss_cuda_excitation,
+                                       .mlsa = ss_cuda_mlsa,
+                                       .lane_new = ss_cuda_lane_new,
+                                       .lane_free = ss_cuda_lane_free,
+                                       .lane_usage = ss_cuda_lane_usage,
+                                       .lane_mlpg = ss_cuda_lane_mlpg,
+                                       .lane_excitation = ss_cuda_lane_excitation,
+                                       .lane_mlsa = ss_cuda_lane_mlsa};
 
 const ss_kernel_ops *ss_kernel_ops_cuda(void)
 {

@@ -12,6 +12,7 @@
 
 #include "common/grpc_client.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "proto/heartbeat.pb-c.h"
 
 #include <errno.h>
@@ -63,6 +64,38 @@ static struct timespec mono_at(int64_t ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     return ts;
+}
+
+/* The node's own GPU memory (the batch scheduler's lanes) into the
+ * heartbeat's GpuFacts, and the same figures into /metrics, refreshed at
+ * every heartbeat. Nothing on a node without a scheduler (CPU kernels). */
+static void report_gpu_pool(ss_node *node, Scaiinfer__V1__GpuFacts *gpu)
+{
+    if (!node->scheduler)
+        return;
+    ss_batch_stats st;
+    ss_batch_scheduler_stats(node->scheduler, &st);
+    const ss_kernel_lane_usage *m = &st.memory;
+    gpu->pool_limit_mb = (uint64_t)(m->device_limit >> 20);
+    gpu->pool_used_mb = (uint64_t)((m->device_bytes + (1u << 20) - 1) >> 20);
+    gpu->pinned_mb = (uint64_t)((m->pinned_bytes + (1u << 20) - 1) >> 20);
+    gpu->lanes = (uint32_t)st.lanes;
+    ss_metric_set(ss_metrics_gauge("scaispeak_node_gpu_pool_bytes",
+                                   "device memory held by the CUDA lanes' pools", ""),
+                  (double)m->device_bytes);
+    ss_metric_set(ss_metrics_gauge("scaispeak_node_gpu_pool_limit_bytes",
+                                   "bound on the CUDA lanes' pools (gpu_memory_mb)", ""),
+                  (double)m->device_limit);
+    ss_metric_set(ss_metrics_gauge("scaispeak_node_gpu_pinned_bytes",
+                                   "pinned host staging held by the CUDA lanes", ""),
+                  (double)m->pinned_bytes);
+    ss_metric_set(ss_metrics_gauge("scaispeak_node_gpu_pool_allocations",
+                                   "device allocations the lanes made since start (flat in steady state)",
+                                   ""),
+                  (double)m->device_allocs);
+    ss_metric_set(ss_metrics_gauge("scaispeak_node_gpu_batches",
+                                   "kernel calls made by the batch scheduler since start", ""),
+                  (double)st.launches);
 }
 
 int ss_heartbeat_build(ss_node *node, uint8_t **out, size_t *len)
@@ -119,6 +152,7 @@ int ss_heartbeat_build(ss_node *node, uint8_t **out, size_t *len)
         gpu.name = (char *)f->name;
         gpu.memory_total_mb = f->memory_total_mb;
         gpu.memory_used_mb = f->memory_used_mb;
+        report_gpu_pool(node, &gpu);
         req.gpu = &gpu;
     }
     size_t n = scaiinfer__v1__heartbeat_request__get_packed_size(&req);

@@ -5,12 +5,15 @@
  * in sigwait() (the signals are blocked in every thread, so no handler runs
  * asynchronously); 2 gRPC server threads; `slots` synthesis workers; one
  * heartbeat thread per gateway; one metrics HTTP thread; on the CUDA kernels
- * one batch-scheduler dispatcher thread.
+ * `gpu_lanes` batch-scheduler dispatcher threads.
  *
  * Kernels: `kernels` (auto|cuda|cpu) picks the kernel table once at start;
  * every synthesis runs on it (kernels/kernel_route.h). On CUDA the node
  * makes one batch scheduler (window `batch_window_ms`), so the kernel work
- * of concurrent calls goes to the GPU in shared launches. On the CPU the
+ * of concurrent calls goes to the GPU in shared launches; it has
+ * `gpu_lanes` dispatchers, each with its own CUDA stream, device pool and
+ * pinned buffers, and the pools together hold at most `gpu_memory_mb`
+ * (checked against the device at start; reported in heartbeats). On the CPU the
  * worker slots call the kernels directly: a scheduler there would put all
  * kernel work of all slots on its one dispatcher thread and add the window
  * to every kernel call, for bit-identical results. Heartbeats and
@@ -120,6 +123,32 @@ static int node_configure(ss_node *node, const ss_config *cfg, const ss_kernel_o
     return 0;
 }
 
+/* gpu_lanes and gpu_memory_mb -> the scheduler's lanes and per-lane bound,
+ * checked against the device. */
+static int gpu_pool_options(const ss_config *cfg, const ss_device_facts *gpu, ss_batch_options *bo,
+                            char *err, size_t errlen)
+{
+    long lanes = ss_config_int(cfg, "gpu_lanes");
+    long mb = ss_config_int(cfg, "gpu_memory_mb");
+    if (lanes < 1 || lanes > SS_BATCH_MAX_LANES) {
+        snprintf(err, errlen, "gpu_lanes must be 1..%d (got %ld)", SS_BATCH_MAX_LANES, lanes);
+        return -1;
+    }
+    if (mb < 16 * lanes) {
+        snprintf(err, errlen, "gpu_memory_mb must be at least 16 per lane (%ld for %ld lanes; got %ld)",
+                 16 * lanes, lanes, mb);
+        return -1;
+    }
+    if (gpu->present && (uint64_t)mb > gpu->memory_total_mb) {
+        snprintf(err, errlen, "gpu_memory_mb (%ld) is more than the device has (%s: %llu MiB)", mb,
+                 gpu->name, (unsigned long long)gpu->memory_total_mb);
+        return -1;
+    }
+    bo->lanes = (int)lanes;
+    bo->lane_memory_limit = ((size_t)mb << 20) / (size_t)lanes;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rc = 0;
@@ -153,12 +182,20 @@ int main(int argc, char **argv)
         snprintf(err, sizeof err, "batch_window_ms must be 0..1000 (got %g)", window);
         goto out;
     }
+    /* Checked on every node, CPU ones included: one fleet-wide config
+     * with a bad GPU setting fails everywhere, not only on GPU hosts. */
+    ss_batch_options bo = ss_batch_default_options();
+    bo.window_ms = window;
+    if (gpu_pool_options(cfg, &node.gpu, &bo, err, sizeof err) != 0)
+        goto out;
     if (kernels.ops != ss_kernel_ops_cpu()) {
-        kernels.scheduler = ss_batch_scheduler_new(kernels.ops, window, SS_BATCH_DEFAULT_MAX_JOBS,
-                                                   err, sizeof err);
+        kernels.scheduler = ss_batch_scheduler_new(kernels.ops, &bo, err, sizeof err);
         if (!kernels.scheduler)
             goto out;
-        ss_info(NULL, "batch scheduler on the %s kernels, window %g ms", kernels.ops->name, window);
+        node.scheduler = kernels.scheduler;
+        ss_info(NULL, "batch scheduler on the %s kernels, window %g ms, %d lane(s), device pools "
+                "bounded at %zu MiB (%zu MiB per lane)", kernels.ops->name, window, bo.lanes,
+                (size_t)bo.lanes * (bo.lane_memory_limit >> 20), bo.lane_memory_limit >> 20);
     }
     if (ss_node_engines_load(cfg, &kernels, &node.engines, &node.nengines, err, sizeof err) != 0)
         goto out;

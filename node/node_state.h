@@ -6,6 +6,7 @@
 #ifndef SS_NODE_NODE_STATE_H
 #define SS_NODE_NODE_STATE_H
 
+#include "kernels/batch_scheduler.h"
 #include "kernels/device_probe.h"
 #include "node/labels.h"
 #include "node/node_engine.h"
@@ -34,6 +35,7 @@ typedef struct {
     size_t nengines;
     ss_voice_cache *voices;
     ss_work_pool *pool;
+    ss_batch_scheduler *scheduler; /* CUDA kernels only (borrowed); NULL on the CPU */
     atomic_bool draining;
 } ss_node;
 

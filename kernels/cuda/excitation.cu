@@ -3,13 +3,16 @@
  * One thread per job (a phrase of one request): the pulse counter, the
  * pitch glide and the noise generator are recurrences along the samples, so
  * a job is sequential and the parallelism is across the phrases of all the
- * requests in a batch. The state struct is copied to the device, advanced
- * there and copied back, so chunked generation continues seamlessly and a
+ * requests in a batch. Descriptors, states and periods are packed into the
+ * lane's pinned staging and copied in with one async copy; the states and
+ * the samples come back with one (cuda_lane.h). The state struct is
+ * advanced on the device and copied back, so chunked generation continues seamlessly and a
  * state may move between the CPU and CUDA kernels. The generator is the
  * same integer LCG (bit-exact); the polar method uses the device sqrt (exact)
  * and log (within 1 ulp), so unvoiced samples agree to ~1e-16 relative. */
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/cuda_lane.h"
 #include "kernels/kernels_validate.h"
 
 #include <stdlib.h>
@@ -96,7 +99,107 @@ __global__ void excitation_kernel(const job_desc *descs, size_t njobs, ss_excita
     states[k] = st;
 }
 
+/* A part's arrays: inputs [0, in_end) (descs, periods, then the states,
+ * which are also outputs), outputs [states, end). counts: n[0] jobs,
+ * n[1] frames, n[2] samples. */
+struct exc_layout {
+    size_t descs, periods, states, out, in_end, end;
+};
+
+exc_layout layout_for(const ss_lane_counts *c)
+{
+    ss_lane_layout l;
+    exc_layout m;
+    m.descs = l.add(c->n[0] * sizeof(job_desc));
+    m.periods = l.add(c->n[1] * sizeof(double));
+    m.states = l.add(c->n[0] * sizeof(ss_excitation_state));
+    m.in_end = l.end;
+    m.out = l.add(c->n[2] * sizeof(double));
+    m.end = l.end;
+    return m;
+}
+
+void add_job(const void *ctx, size_t k, ss_lane_counts *c)
+{
+    const ss_excitation_job *j = &((const ss_excitation_job *)ctx)[k];
+    c->n[1] += j->nframes;
+    c->n[2] += j->nframes * j->frame_period;
+}
+
+size_t layout_bytes(const ss_lane_counts *c)
+{
+    return layout_for(c).end;
+}
+
+int run_part(ss_kernel_lane *lane, const ss_excitation_job *jobs, size_t n, char *err, size_t errlen)
+{
+    ss_lane_counts c = {};
+    for (size_t k = 0; k < n; k++)
+        add_job(jobs, k, &c);
+    c.n[0] = n;
+    const exc_layout m = layout_for(&c);
+    if (ss_lane_reserve(lane, m.end, m.end, err, errlen) != 0)
+        return -1;
+    char *h = lane->host, *d = lane->dev;
+    job_desc *hd = (job_desc *)(h + m.descs);
+    ss_excitation_state *hst = (ss_excitation_state *)(h + m.states);
+    double *hper = (double *)(h + m.periods);
+    const double *hout = (const double *)(h + m.out);
+    size_t fo = 0, so = 0;
+    for (size_t k = 0; k < n; k++) {
+        const ss_excitation_job *j = &jobs[k];
+        hd[k] = job_desc{fo, so, j->nframes, j->frame_period};
+        hst[k] = *j->state;
+        if (j->nframes)
+            memcpy(hper + fo, j->period, j->nframes * sizeof(double));
+        fo += j->nframes;
+        so += j->nframes * j->frame_period;
+    }
+    SS_CUDA_TRY(cudaMemcpyAsync(d, h, m.in_end, cudaMemcpyHostToDevice, lane->stream));
+    {
+        unsigned blocks = (unsigned)((n + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
+        SS_CUDA_LAUNCH(excitation_kernel, blocks, SS_CUDA_THREADS, lane->stream,
+                       (const job_desc *)(d + m.descs), n, (ss_excitation_state *)(d + m.states),
+                       (const double *)(d + m.periods), (double *)(d + m.out));
+    }
+    SS_CUDA_TRY(cudaGetLastError());
+    SS_CUDA_TRY(cudaMemcpyAsync(h + m.states, d + m.states, m.out + so * sizeof(double) - m.states,
+                                cudaMemcpyDeviceToHost, lane->stream));
+    SS_CUDA_TRY(cudaStreamSynchronize(lane->stream));
+    for (size_t k = 0; k < n; k++) {
+        const ss_excitation_job *j = &jobs[k];
+        *j->state = hst[k];
+        if (j->nframes)
+            memcpy(j->out, hout + hd[k].sample_off, j->nframes * j->frame_period * sizeof(double));
+    }
+    return 0;
+fail:
+    return -1;
+}
+
 } // namespace
+
+extern "C" int ss_cuda_lane_excitation(ss_kernel_lane *lane, const ss_excitation_job *jobs,
+                                       size_t njobs, char *err, size_t errlen)
+{
+    if (ss_kern_excitation_validate(jobs, njobs, err, errlen) != 0)
+        return -1;
+    if (njobs == 0)
+        return 0;
+    size_t *ends = (size_t *)malloc(njobs * sizeof *ends);
+    if (!ends) {
+        snprintf(err, errlen, "cuda: excitation: out of host memory");
+        return -1;
+    }
+    size_t parts = ss_lane_plan(lane, "excitation", jobs, njobs, add_job, layout_bytes, ends, err, errlen);
+    int rc = parts ? 0 : -1;
+    for (size_t i = 0, first = 0; rc == 0 && i < parts; first = ends[i++])
+        rc = run_part(lane, jobs + first, ends[i] - first, err, errlen);
+    free(ends);
+    lane->calls++;
+    lane->splits += parts > 1;
+    return rc;
+}
 
 extern "C" int ss_cuda_excitation(const ss_excitation_job *jobs, size_t njobs, char *err,
                                   size_t errlen)
@@ -105,64 +208,10 @@ extern "C" int ss_cuda_excitation(const ss_excitation_job *jobs, size_t njobs, c
         return -1;
     if (njobs == 0)
         return 0;
-    size_t nframes = 0, nsamples = 0;
-    for (size_t k = 0; k < njobs; k++) {
-        nframes += jobs[k].nframes;
-        nsamples += jobs[k].nframes * jobs[k].frame_period;
-    }
-    int rc = -1;
-    job_desc *hd = (job_desc *)calloc(njobs, sizeof *hd);
-    ss_excitation_state *hst = (ss_excitation_state *)calloc(njobs, sizeof *hst);
-    double *hper = (double *)malloc((nframes ? nframes : 1) * sizeof(double));
-    double *hout = (double *)malloc((nsamples ? nsamples : 1) * sizeof(double));
-    job_desc *dd = NULL;
-    ss_excitation_state *dst = NULL;
-    double *dper = NULL, *dout = NULL;
-    if (!hd || !hst || !hper || !hout) {
-        snprintf(err, errlen, "cuda: excitation: out of host memory");
-        goto fail;
-    }
-    {
-        size_t fo = 0, so = 0;
-        for (size_t k = 0; k < njobs; k++) {
-            const ss_excitation_job *j = &jobs[k];
-            hd[k] = job_desc{fo, so, j->nframes, j->frame_period};
-            hst[k] = *j->state;
-            if (j->nframes)
-                memcpy(hper + fo, j->period, j->nframes * sizeof(double));
-            fo += j->nframes;
-            so += j->nframes * j->frame_period;
-        }
-    }
-    SS_CUDA_TRY(cudaMalloc((void **)&dd, njobs * sizeof *dd));
-    SS_CUDA_TRY(cudaMalloc((void **)&dst, njobs * sizeof *dst));
-    SS_CUDA_TRY(cudaMalloc((void **)&dper, (nframes ? nframes : 1) * sizeof(double)));
-    SS_CUDA_TRY(cudaMalloc((void **)&dout, (nsamples ? nsamples : 1) * sizeof(double)));
-    SS_CUDA_TRY(cudaMemcpy(dd, hd, njobs * sizeof *dd, cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(dst, hst, njobs * sizeof *dst, cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(dper, hper, (nframes ? nframes : 1) * sizeof(double), cudaMemcpyHostToDevice));
-    {
-        unsigned blocks = (unsigned)((njobs + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
-        SS_CUDA_LAUNCH(excitation_kernel, blocks, SS_CUDA_THREADS, dd, njobs, dst, dper, dout);
-    }
-    SS_CUDA_TRY(cudaGetLastError());
-    SS_CUDA_TRY(cudaMemcpy(hout, dout, (nsamples ? nsamples : 1) * sizeof(double), cudaMemcpyDeviceToHost));
-    SS_CUDA_TRY(cudaMemcpy(hst, dst, njobs * sizeof *dst, cudaMemcpyDeviceToHost));
-    for (size_t k = 0; k < njobs; k++) {
-        const ss_excitation_job *j = &jobs[k];
-        *j->state = hst[k];
-        if (j->nframes)
-            memcpy(j->out, hout + hd[k].sample_off, j->nframes * j->frame_period * sizeof(double));
-    }
-    rc = 0;
-fail:
-    cudaFree(dd);
-    cudaFree(dst);
-    cudaFree(dper);
-    cudaFree(dout);
-    free(hd);
-    free(hst);
-    free(hper);
-    free(hout);
+    ss_kernel_lane *lane = ss_cuda_lane_new(0, err, errlen);
+    if (!lane)
+        return -1;
+    int rc = ss_cuda_lane_excitation(lane, jobs, njobs, err, errlen);
+    ss_cuda_lane_free(lane);
     return rc;
 }

@@ -10,15 +10,18 @@
  * systems are packed 64 to a block instead; the per-thread arrays live in
  * global memory (packed workspace), which caches in L1/L2.
  *
- * Host side: the problems' host buffers are gathered into packed arrays
- * (mean and ivar [sum T][nwin], gv switches [sum T], outputs [sum T]) with a
- * descriptor per problem; one copy in, one launch, one copy out, then the
- * outputs are scattered to out[t * out_stride]. Numerics are the CPU
+ * Host side (on a lane, cuda_lane.h): the problems' host buffers are
+ * gathered into packed arrays in the lane's pinned staging (descriptors,
+ * mean and ivar [sum T][nwin], gv switches [sum T]); one async copy in, one
+ * launch, one async copy of the outputs [sum T] back, all on the lane's
+ * stream, then the outputs are scattered to out[t * out_stride]. The packed
+ * arrays and the workspace live in the lane's device pool. Numerics are the CPU
  * kernel's (kernels/cpu/mlpg.c) in the same order, double precision; only
  * fused multiply-adds (nvcc contracts a*b+c) and the device sqrt/division
  * rounding differ. */
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/cuda_lane.h"
 #include "kernels/kernels_validate.h"
 
 #include <stdlib.h>
@@ -201,7 +204,138 @@ __global__ void mlpg_kernel(padded_windows w, const problem_desc *descs, size_t 
     }
 }
 
+/* Where a part's arrays lie in the pool (and, up to out_end, in the
+ * pinned staging). counts: n[0] problems, n[1] frames, n[2] windows. */
+struct mlpg_layout {
+    size_t descs, mean, ivar, sw, out, work, in_end, out_end, dev_end;
+};
+
+mlpg_layout layout_for(const ss_lane_counts *c)
+{
+    const size_t n = c->n[0], F = c->n[1], nw = c->n[2];
+    ss_lane_layout l;
+    mlpg_layout m;
+    m.descs = l.add(n * sizeof(problem_desc));
+    m.mean = l.add(F * nw * sizeof(double));
+    m.ivar = l.add(F * nw * sizeof(double));
+    m.sw = l.add(F);
+    m.in_end = l.end;
+    m.out = l.add(F * sizeof(double));
+    m.out_end = l.end;
+    m.work = l.add(F * (WIDTH + 2) * sizeof(double));
+    m.dev_end = l.end;
+    return m;
+}
+
+struct mlpg_call {
+    const ss_mlpg_problem *probs;
+    size_t nwin;
+};
+
+void add_problem(const void *ctx, size_t k, ss_lane_counts *c)
+{
+    const mlpg_call *call = (const mlpg_call *)ctx;
+    c->n[1] += call->probs[k].length;
+    c->n[2] = call->nwin;
+}
+
+size_t layout_bytes(const ss_lane_counts *c)
+{
+    return layout_for(c).dev_end;
+}
+
+padded_windows pad_windows(const ss_mlpg_windows *win)
+{
+    padded_windows pw;
+    memset(&pw, 0, sizeof pw);
+    pw.nwin = win->nwin;
+    for (int i = 0; i < win->nwin; i++) {
+        pw.left[i] = win->left[i];
+        pw.right[i] = win->right[i];
+        for (int x = -1; x <= 1; x++) /* pad[i][3..4] (offsets 2, 3) stay 0 */
+            pw.pad[i][x + 1] = (x >= win->left[i] && x <= win->right[i]) ? win->coef[i][x + 1] : 0.0;
+    }
+    return pw;
+}
+
+/* One part (problems [0, n) of probs) as one launch on the lane. */
+int run_part(ss_kernel_lane *lane, const padded_windows &pw, const ss_mlpg_problem *probs, size_t n,
+             char *err, size_t errlen)
+{
+    const size_t nw = (size_t)pw.nwin;
+    ss_lane_counts c = {};
+    c.n[0] = n;
+    c.n[2] = nw;
+    for (size_t k = 0; k < n; k++)
+        c.n[1] += probs[k].length;
+    const size_t F = c.n[1];
+    const mlpg_layout m = layout_for(&c);
+    if (ss_lane_reserve(lane, m.dev_end, m.out_end, err, errlen) != 0)
+        return -1;
+    char *h = lane->host, *d = lane->dev;
+    problem_desc *hd = (problem_desc *)(h + m.descs);
+    double *hmean = (double *)(h + m.mean), *hivar = (double *)(h + m.ivar);
+    unsigned char *hsw = (unsigned char *)(h + m.sw);
+    const double *hout = (const double *)(h + m.out);
+    size_t off = 0;
+    for (size_t k = 0; k < n; k++) {
+        const ss_mlpg_problem *p = &probs[k];
+        hd[k] = problem_desc{off, p->length, p->gv_switch != NULL, p->gv_mean, p->gv_vari};
+        memcpy(hmean + off * nw, p->mean, p->length * nw * sizeof(double));
+        memcpy(hivar + off * nw, p->ivar, p->length * nw * sizeof(double));
+        if (p->gv_switch)
+            memcpy(hsw + off, p->gv_switch, p->length);
+        else
+            memset(hsw + off, 0, p->length);
+        off += p->length;
+    }
+    SS_CUDA_TRY(cudaMemcpyAsync(d, h, m.in_end, cudaMemcpyHostToDevice, lane->stream));
+    {
+        unsigned blocks = (unsigned)((n + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
+        SS_CUDA_LAUNCH(mlpg_kernel, blocks, SS_CUDA_THREADS, lane->stream, pw,
+                       (const problem_desc *)(d + m.descs), n, (const double *)(d + m.mean),
+                       (const double *)(d + m.ivar), (const unsigned char *)(d + m.sw),
+                       (double *)(d + m.out), (double *)(d + m.work));
+    }
+    SS_CUDA_TRY(cudaGetLastError());
+    SS_CUDA_TRY(cudaMemcpyAsync(h + m.out, d + m.out, F * sizeof(double), cudaMemcpyDeviceToHost,
+                                lane->stream));
+    SS_CUDA_TRY(cudaStreamSynchronize(lane->stream));
+    for (size_t k = 0; k < n; k++) {
+        const ss_mlpg_problem *p = &probs[k];
+        for (size_t t = 0; t < p->length; t++)
+            p->out[t * p->out_stride] = hout[hd[k].off + t];
+    }
+    return 0;
+fail:
+    return -1;
+}
+
 } // namespace
+
+extern "C" int ss_cuda_lane_mlpg(ss_kernel_lane *lane, const ss_mlpg_windows *win,
+                                 const ss_mlpg_problem *probs, size_t nprobs, char *err, size_t errlen)
+{
+    if (ss_kern_mlpg_validate(win, probs, nprobs, err, errlen) != 0)
+        return -1;
+    if (nprobs == 0)
+        return 0;
+    size_t *ends = (size_t *)malloc(nprobs * sizeof *ends);
+    if (!ends) {
+        snprintf(err, errlen, "cuda: mlpg: out of host memory");
+        return -1;
+    }
+    const mlpg_call call = {probs, (size_t)win->nwin};
+    size_t parts = ss_lane_plan(lane, "mlpg", &call, nprobs, add_problem, layout_bytes, ends, err, errlen);
+    int rc = parts ? 0 : -1;
+    const padded_windows pw = pad_windows(win);
+    for (size_t i = 0, first = 0; rc == 0 && i < parts; first = ends[i++])
+        rc = run_part(lane, pw, probs + first, ends[i] - first, err, errlen);
+    free(ends);
+    lane->calls++;
+    lane->splits += parts > 1;
+    return rc;
+}
 
 extern "C" int ss_cuda_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *probs, size_t nprobs,
                             double *work, size_t work_len, char *err, size_t errlen)
@@ -212,77 +346,10 @@ extern "C" int ss_cuda_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *p
         return -1;
     if (nprobs == 0)
         return 0;
-    const size_t nw = (size_t)win->nwin;
-    size_t total = 0;
-    for (size_t k = 0; k < nprobs; k++)
-        total += probs[k].length;
-    padded_windows pw;
-    memset(&pw, 0, sizeof pw);
-    pw.nwin = win->nwin;
-    for (int i = 0; i < win->nwin; i++) {
-        pw.left[i] = win->left[i];
-        pw.right[i] = win->right[i];
-        for (int x = -1; x <= 1; x++) /* pad[i][3..4] (offsets 2, 3) stay 0 */
-            pw.pad[i][x + 1] = (x >= win->left[i] && x <= win->right[i]) ? win->coef[i][x + 1] : 0.0;
-    }
-    int rc = -1;
-    problem_desc *hd = (problem_desc *)calloc(nprobs, sizeof *hd);
-    double *hmean = (double *)malloc(total * nw * sizeof(double));
-    double *hivar = (double *)malloc(total * nw * sizeof(double));
-    unsigned char *hsw = (unsigned char *)calloc(total, 1);
-    double *hout = (double *)malloc(total * sizeof(double));
-    problem_desc *dd = NULL;
-    double *dmean = NULL, *divar = NULL, *dout = NULL, *dwork = NULL;
-    unsigned char *dsw = NULL;
-    if (!hd || !hmean || !hivar || !hsw || !hout) {
-        snprintf(err, errlen, "cuda: mlpg: out of host memory");
-        goto fail;
-    }
-    {
-        size_t off = 0;
-        for (size_t k = 0; k < nprobs; k++) {
-            const ss_mlpg_problem *p = &probs[k];
-            hd[k] = problem_desc{off, p->length, p->gv_switch != NULL, p->gv_mean, p->gv_vari};
-            memcpy(hmean + off * nw, p->mean, p->length * nw * sizeof(double));
-            memcpy(hivar + off * nw, p->ivar, p->length * nw * sizeof(double));
-            if (p->gv_switch)
-                memcpy(hsw + off, p->gv_switch, p->length);
-            off += p->length;
-        }
-    }
-    SS_CUDA_TRY(cudaMalloc((void **)&dd, nprobs * sizeof *dd));
-    SS_CUDA_TRY(cudaMalloc((void **)&dmean, total * nw * sizeof(double)));
-    SS_CUDA_TRY(cudaMalloc((void **)&divar, total * nw * sizeof(double)));
-    SS_CUDA_TRY(cudaMalloc((void **)&dsw, total));
-    SS_CUDA_TRY(cudaMalloc((void **)&dout, total * sizeof(double)));
-    SS_CUDA_TRY(cudaMalloc((void **)&dwork, total * (WIDTH + 2) * sizeof(double)));
-    SS_CUDA_TRY(cudaMemcpy(dd, hd, nprobs * sizeof *dd, cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(dmean, hmean, total * nw * sizeof(double), cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(divar, hivar, total * nw * sizeof(double), cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(dsw, hsw, total, cudaMemcpyHostToDevice));
-    {
-        unsigned blocks = (unsigned)((nprobs + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
-        SS_CUDA_LAUNCH(mlpg_kernel, blocks, SS_CUDA_THREADS, pw, dd, nprobs, dmean, divar, dsw, dout, dwork);
-    }
-    SS_CUDA_TRY(cudaGetLastError());
-    SS_CUDA_TRY(cudaMemcpy(hout, dout, total * sizeof(double), cudaMemcpyDeviceToHost));
-    for (size_t k = 0; k < nprobs; k++) {
-        const ss_mlpg_problem *p = &probs[k];
-        for (size_t t = 0; t < p->length; t++)
-            p->out[t * p->out_stride] = hout[hd[k].off + t];
-    }
-    rc = 0;
-fail:
-    cudaFree(dd);
-    cudaFree(dmean);
-    cudaFree(divar);
-    cudaFree(dsw);
-    cudaFree(dout);
-    cudaFree(dwork);
-    free(hd);
-    free(hmean);
-    free(hivar);
-    free(hsw);
-    free(hout);
+    ss_kernel_lane *lane = ss_cuda_lane_new(0, err, errlen);
+    if (!lane)
+        return -1;
+    int rc = ss_cuda_lane_mlpg(lane, win, probs, nprobs, err, errlen);
+    ss_cuda_lane_free(lane);
     return rc;
 }

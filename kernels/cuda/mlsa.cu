@@ -4,9 +4,11 @@
  * sample's delay lines), so one phrase stream is inherently sequential: one
  * thread runs one job (a phrase of one request) carrying that stream's
  * filter state, and a batch of phrases from many concurrent requests runs as
- * many threads in one launch. The state keeps the CPU layout
- * (ss_mlsa_state: interleaved [tap][Pade stage] delay lines), copied to the
- * device, advanced in place in global memory (L1/L2 resident: ~3.7 KiB per
+ * many threads in one launch. Descriptors, mel-cepstra, excitation and
+ * states go to the device in one async copy from the lane's pinned staging;
+ * states and samples come back in one (cuda_lane.h). The state keeps the
+ * CPU layout (ss_mlsa_state: interleaved [tap][Pade stage] delay lines),
+ * is advanced in place in global memory (L1/L2 resident: ~3.7 KiB per
  * stream) and copied back, so a stream may switch between CPU and CUDA
  * kernels between chunks. Per sample: gain exp(b0), the first section on
  * b1, the second section (the FIR of b2..bm once per Pade stage, stages
@@ -16,6 +18,7 @@
  * see docs/PERFORMANCE.md for the tolerance. */
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/cuda_lane.h"
 #include "kernels/kernels_validate.h"
 
 #include <stdlib.h>
@@ -126,7 +129,111 @@ __global__ void mlsa_kernel(const job_desc *descs, size_t njobs, ss_mlsa_state *
     }
 }
 
+/* A part's arrays: inputs [0, in_end) (descs, mel-cepstra, excitation,
+ * then the states, which are also outputs), outputs [states, end).
+ * counts: n[0] jobs, n[1] coefficients, n[2] samples. */
+struct mlsa_layout {
+    size_t descs, mcep, ex, states, out, in_end, end;
+};
+
+mlsa_layout layout_for(const ss_lane_counts *c)
+{
+    ss_lane_layout l;
+    mlsa_layout m;
+    m.descs = l.add(c->n[0] * sizeof(job_desc));
+    m.mcep = l.add(c->n[1] * sizeof(double));
+    m.ex = l.add(c->n[2] * sizeof(double));
+    m.states = l.add(c->n[0] * sizeof(ss_mlsa_state));
+    m.in_end = l.end;
+    m.out = l.add(c->n[2] * sizeof(double));
+    m.end = l.end;
+    return m;
+}
+
+void add_job(const void *ctx, size_t k, ss_lane_counts *c)
+{
+    const ss_mlsa_job *j = &((const ss_mlsa_job *)ctx)[k];
+    c->n[1] += j->nframes * (size_t)(j->state->order + 1);
+    c->n[2] += j->nframes * j->frame_period;
+}
+
+size_t layout_bytes(const ss_lane_counts *c)
+{
+    return layout_for(c).end;
+}
+
+int run_part(ss_kernel_lane *lane, const ss_mlsa_job *jobs, size_t n, char *err, size_t errlen)
+{
+    ss_lane_counts c = {};
+    for (size_t k = 0; k < n; k++)
+        add_job(jobs, k, &c);
+    c.n[0] = n;
+    const mlsa_layout m = layout_for(&c);
+    if (ss_lane_reserve(lane, m.end, m.end, err, errlen) != 0)
+        return -1;
+    char *h = lane->host, *d = lane->dev;
+    job_desc *hd = (job_desc *)(h + m.descs);
+    ss_mlsa_state *hst = (ss_mlsa_state *)(h + m.states);
+    double *hmc = (double *)(h + m.mcep), *hex = (double *)(h + m.ex);
+    const double *hout = (const double *)(h + m.out);
+    size_t co = 0, so = 0;
+    for (size_t k = 0; k < n; k++) {
+        const ss_mlsa_job *j = &jobs[k];
+        const size_t w = (size_t)(j->state->order + 1);
+        hd[k] = job_desc{co, so, j->nframes, j->frame_period};
+        hst[k] = *j->state;
+        if (j->nframes) {
+            memcpy(hmc + co, j->mcep, j->nframes * w * sizeof(double));
+            memcpy(hex + so, j->excitation, j->nframes * j->frame_period * sizeof(double));
+        }
+        co += j->nframes * w;
+        so += j->nframes * j->frame_period;
+    }
+    SS_CUDA_TRY(cudaMemcpyAsync(d, h, m.in_end, cudaMemcpyHostToDevice, lane->stream));
+    {
+        unsigned blocks = (unsigned)((n + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
+        SS_CUDA_LAUNCH(mlsa_kernel, blocks, SS_CUDA_THREADS, lane->stream,
+                       (const job_desc *)(d + m.descs), n, (ss_mlsa_state *)(d + m.states),
+                       (const double *)(d + m.mcep), (const double *)(d + m.ex), (double *)(d + m.out));
+    }
+    SS_CUDA_TRY(cudaGetLastError());
+    SS_CUDA_TRY(cudaMemcpyAsync(h + m.states, d + m.states, m.out + so * sizeof(double) - m.states,
+                                cudaMemcpyDeviceToHost, lane->stream));
+    SS_CUDA_TRY(cudaStreamSynchronize(lane->stream));
+    for (size_t k = 0; k < n; k++) {
+        const ss_mlsa_job *j = &jobs[k];
+        *j->state = hst[k];
+        if (j->nframes)
+            memcpy(j->out, hout + hd[k].sample_off, j->nframes * j->frame_period * sizeof(double));
+    }
+    return 0;
+fail:
+    return -1;
+}
+
 } // namespace
+
+extern "C" int ss_cuda_lane_mlsa(ss_kernel_lane *lane, const ss_mlsa_job *jobs, size_t njobs,
+                                 char *err, size_t errlen)
+{
+    if (ss_kern_mlsa_validate(jobs, njobs, err, errlen) != 0)
+        return -1;
+    if (njobs == 0)
+        return 0;
+    size_t *ends = (size_t *)malloc(njobs * sizeof *ends);
+    if (!ends) {
+        snprintf(err, errlen, "cuda: mlsa: out of host memory");
+        return -1;
+    }
+    size_t parts = ss_lane_plan(lane, "mlsa", jobs, njobs, add_job, layout_bytes, ends, err, errlen);
+    int rc = parts ? 0 : -1;
+    for (size_t i = 0, first = 0; rc == 0 && i < parts; first = ends[i++])
+        rc = run_part(lane, jobs + first, ends[i] - first, err, errlen);
+    free(ends);
+    lane->calls++;
+    lane->splits += parts > 1;
+    return rc;
+}
 
 extern "C" int ss_cuda_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen)
 {
@@ -134,70 +241,10 @@ extern "C" int ss_cuda_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, si
         return -1;
     if (njobs == 0)
         return 0;
-    size_t ncoef = 0, nsamples = 0;
-    for (size_t k = 0; k < njobs; k++) {
-        ncoef += jobs[k].nframes * (size_t)(jobs[k].state->order + 1);
-        nsamples += jobs[k].nframes * jobs[k].frame_period;
-    }
-    int rc = -1;
-    job_desc *hd = (job_desc *)calloc(njobs, sizeof *hd);
-    ss_mlsa_state *hst = (ss_mlsa_state *)calloc(njobs, sizeof *hst);
-    double *hmc = (double *)malloc((ncoef ? ncoef : 1) * sizeof(double));
-    double *hsig = (double *)malloc((nsamples ? nsamples : 1) * sizeof(double));
-    job_desc *dd = NULL;
-    ss_mlsa_state *dst = NULL;
-    double *dmc = NULL, *dex = NULL, *dout = NULL;
-    if (!hd || !hst || !hmc || !hsig) {
-        snprintf(err, errlen, "cuda: mlsa: out of host memory");
-        goto fail;
-    }
-    {
-        size_t co = 0, so = 0;
-        for (size_t k = 0; k < njobs; k++) {
-            const ss_mlsa_job *j = &jobs[k];
-            const size_t w = (size_t)(j->state->order + 1);
-            hd[k] = job_desc{co, so, j->nframes, j->frame_period};
-            hst[k] = *j->state;
-            if (j->nframes) {
-                memcpy(hmc + co, j->mcep, j->nframes * w * sizeof(double));
-                memcpy(hsig + so, j->excitation, j->nframes * j->frame_period * sizeof(double));
-            }
-            co += j->nframes * w;
-            so += j->nframes * j->frame_period;
-        }
-    }
-    SS_CUDA_TRY(cudaMalloc((void **)&dd, njobs * sizeof *dd));
-    SS_CUDA_TRY(cudaMalloc((void **)&dst, njobs * sizeof *dst));
-    SS_CUDA_TRY(cudaMalloc((void **)&dmc, (ncoef ? ncoef : 1) * sizeof(double)));
-    SS_CUDA_TRY(cudaMalloc((void **)&dex, (nsamples ? nsamples : 1) * sizeof(double)));
-    SS_CUDA_TRY(cudaMalloc((void **)&dout, (nsamples ? nsamples : 1) * sizeof(double)));
-    SS_CUDA_TRY(cudaMemcpy(dd, hd, njobs * sizeof *dd, cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(dst, hst, njobs * sizeof *dst, cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(dmc, hmc, (ncoef ? ncoef : 1) * sizeof(double), cudaMemcpyHostToDevice));
-    SS_CUDA_TRY(cudaMemcpy(dex, hsig, (nsamples ? nsamples : 1) * sizeof(double), cudaMemcpyHostToDevice));
-    {
-        unsigned blocks = (unsigned)((njobs + SS_CUDA_THREADS - 1) / SS_CUDA_THREADS);
-        SS_CUDA_LAUNCH(mlsa_kernel, blocks, SS_CUDA_THREADS, dd, njobs, dst, dmc, dex, dout);
-    }
-    SS_CUDA_TRY(cudaGetLastError());
-    SS_CUDA_TRY(cudaMemcpy(hsig, dout, (nsamples ? nsamples : 1) * sizeof(double), cudaMemcpyDeviceToHost));
-    SS_CUDA_TRY(cudaMemcpy(hst, dst, njobs * sizeof *dst, cudaMemcpyDeviceToHost));
-    for (size_t k = 0; k < njobs; k++) {
-        const ss_mlsa_job *j = &jobs[k];
-        *j->state = hst[k];
-        if (j->nframes)
-            memcpy(j->out, hsig + hd[k].sample_off, j->nframes * j->frame_period * sizeof(double));
-    }
-    rc = 0;
-fail:
-    cudaFree(dd);
-    cudaFree(dst);
-    cudaFree(dmc);
-    cudaFree(dex);
-    cudaFree(dout);
-    free(hd);
-    free(hst);
-    free(hmc);
-    free(hsig);
+    ss_kernel_lane *lane = ss_cuda_lane_new(0, err, errlen);
+    if (!lane)
+        return -1;
+    int rc = ss_cuda_lane_mlsa(lane, jobs, njobs, err, errlen);
+    ss_cuda_lane_free(lane);
     return rc;
 }

@@ -206,17 +206,33 @@ done:
     return NULL;
 }
 
-/* RTF of N concurrent requests through the scheduler; first_ms: median
- * first-phrase time over the requests. -1 on failure. */
-static double batched_rtf(const ss_kernel_ops *ops, double window_ms, size_t N, double *first_ms,
-                          ss_batch_stats *stats)
+/* A scheduler as a node makes one: on CUDA gpu_lanes lanes (GPU_LANES,
+ * default 2, as the node's default) sharing 4096 MiB (gpu_memory_mb's
+ * default); on the CPU one dispatcher. NULL after printing why. */
+static ss_batch_scheduler *make_scheduler(const ss_kernel_ops *ops, double window_ms)
 {
     char err[256];
-    ss_batch_scheduler *s = ss_batch_scheduler_new(ops, window_ms, SS_BATCH_DEFAULT_MAX_JOBS, err, sizeof err);
-    if (!s) {
-        fprintf(stderr, "gpu_bench: %s\n", err);
-        return -1;
+    ss_batch_options o = ss_batch_default_options();
+    o.window_ms = window_ms;
+    if (ops->lane_new) {
+        const char *l = getenv("GPU_LANES");
+        o.lanes = l && atoi(l) > 0 ? atoi(l) : 2;
+        o.lane_memory_limit = ((size_t)4096 << 20) / (size_t)o.lanes;
     }
+    ss_batch_scheduler *s = ss_batch_scheduler_new(ops, &o, err, sizeof err);
+    if (!s)
+        fprintf(stderr, "gpu_bench: %s\n", err);
+    return s;
+}
+
+/* RTF of N concurrent requests through the scheduler s (kept between runs,
+ * as a node keeps it: its pools stay warm); first_ms: median first-phrase
+ * time over the requests; stats: the scheduler's counters after the run.
+ * -1 on failure. */
+static double batched_rtf(ss_batch_scheduler *s, size_t N, double *first_ms, ss_batch_stats *stats)
+{
+    if (!s || N == 0)
+        return -1;
     batched_req *rq = calloc(N, sizeof *rq);
     pthread_t *th = calloc(N, sizeof *th);
     double t0 = now_ms();
@@ -236,7 +252,6 @@ static double batched_rtf(const ss_kernel_ops *ops, double window_ms, size_t N, 
     }
     double wall = now_ms() - t0;
     ss_batch_scheduler_stats(s, stats);
-    ss_batch_scheduler_free(s);
     double *fm = malloc(N * sizeof *fm);
     for (size_t i = 0; i < N; i++)
         fm[i] = rq[i].first_ms;
@@ -314,13 +329,18 @@ int main(int argc, char **argv)
     double fm = 0;
     const label_file save = files[0];
     files[0] = files[one]; /* N = 1 uses file 0 */
-    double r1 = batched_rtf(ss_kernel_ops_cpu(), window, 1, &fm, &st);
+    ss_batch_scheduler *cpu_sched = make_scheduler(ss_kernel_ops_cpu(), window);
+    ss_batch_scheduler *gpu_sched = gpu ? make_scheduler(gpu, window) : NULL;
+    double r1 = batched_rtf(cpu_sched, 1, &fm, &st);
     printf("  cpu-batched (lookup+MLPG+phrase 1)      %8.2f%s\n", fm, r1 < 0 ? " (FAILED)" : "");
+    ss_batch_stats warm = {0};
     if (gpu) {
-        /* warm-up: CUDA context creation and module load stay out of the figures */
-        if (batched_rtf(gpu, window, 8, &fm, &st) < 0)
+        /* warm-up: CUDA context creation, module load and the growth of the
+         * lanes' pools to the largest run stay out of the figures, as in a
+         * node that has served traffic */
+        if (batched_rtf(gpu_sched, 256, &fm, &warm) < 0)
             return 1;
-        r1 = batched_rtf(gpu, window, 1, &fm, &st);
+        r1 = batched_rtf(gpu_sched, 1, &fm, &st);
         printf("  gpu-batched (lookup+MLPG+phrase 1)      %8.2f%s\n", fm, r1 < 0 ? " (FAILED)" : "");
     } else {
         printf("  gpu-batched                             GPU: not measured (no device)\n");
@@ -333,20 +353,33 @@ int main(int argc, char **argv)
     int failed = 0;
     for (size_t k = 0; k < sizeof Ns / sizeof Ns[0]; k++) {
         double ce = cpu_engine_rtf(Ns[k]);
-        double cb = batched_rtf(ss_kernel_ops_cpu(), window, Ns[k], &fm, &st);
+        double cb = batched_rtf(cpu_sched, Ns[k], &fm, &st);
         failed |= ce < 0 || cb < 0;
         if (gpu) {
+            ss_batch_stats before = st;
+            ss_batch_scheduler_stats(gpu_sched, &before);
             ss_batch_stats gs;
-            double gb = batched_rtf(gpu, window, Ns[k], &fm, &gs);
+            double gb = batched_rtf(gpu_sched, Ns[k], &fm, &gs);
             failed |= gb < 0;
-            printf("  %8zu %12.5f %12.5f %12.5f %16zu\n", Ns[k], ce, cb, gb, gs.launches);
+            printf("  %8zu %12.5f %12.5f %12.5f %16zu\n", Ns[k], ce, cb, gb,
+                   gs.launches - before.launches);
         } else {
             printf("  %8zu %12.5f %12.5f %12s %16s\n", Ns[k], ce, cb, "-", "-");
         }
         fflush(stdout);
     }
-    if (!gpu)
+    if (gpu) {
+        ss_batch_scheduler_stats(gpu_sched, &st);
+        printf("\nGPU memory: %d lane(s), pools %.1f MiB of %.0f MiB, pinned %.1f MiB; device "
+               "allocations: %zu in the warm-up, %zu during the measured runs\n",
+               st.lanes, st.memory.device_bytes / 1048576.0, st.memory.device_limit / 1048576.0,
+               st.memory.pinned_bytes / 1048576.0, warm.memory.device_allocs,
+               st.memory.device_allocs - warm.memory.device_allocs);
+    } else {
         printf("GPU: not measured (no device: %s)\n", why);
+    }
+    ss_batch_scheduler_free(cpu_sched);
+    ss_batch_scheduler_free(gpu_sched);
     for (size_t i = 0; i < nfiles; i++) {
         utt_labels_free(files[i].labels, files[i].n);
         free(names[i]);

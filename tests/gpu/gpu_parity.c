@@ -36,18 +36,28 @@
  *          differences (~1e-16) stay bounded rather than growing; the CPU
  *          kernel's own AVX2-FMA vs SSE2 builds differ the same way. 1 LSB
  *          allows a rounding flip at a .5 boundary when converting. */
+#include "kernels/batch_scheduler.h"
 #include "kernels/kernels_select.h"
 #include "tests/gpu/utterance_jobs.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
 #ifdef SS_PARITY_EMULATED
 /* tests/gpu/emulate_on_cpu.sh: the .cu files compiled for the host */
 #include "kernels/cuda/cuda_kernels.h"
-static const ss_kernel_ops emulated_ops = {"cuda-host-emulation", ss_cuda_mlpg, ss_cuda_excitation,
-                                           ss_cuda_mlsa};
+static const ss_kernel_ops emulated_ops = {.name = "cuda-host-emulation",
+                                           .mlpg = ss_cuda_mlpg,
+                                           .excitation = ss_cuda_excitation,
+                                           .mlsa = ss_cuda_mlsa,
+                                           .lane_new = ss_cuda_lane_new,
+                                           .lane_free = ss_cuda_lane_free,
+                                           .lane_usage = ss_cuda_lane_usage,
+                                           .lane_mlpg = ss_cuda_lane_mlpg,
+                                           .lane_excitation = ss_cuda_lane_excitation,
+                                           .lane_mlsa = ss_cuda_lane_mlsa};
 #endif
 
 #define TOL_MLPG 1e-8
@@ -370,11 +380,46 @@ static void utt_free(utt *u)
     ss_acoustic_seq_free(&u->seq);
 }
 
-/* All utterances in one CUDA call per stream (MLPG) and per phrase index
- * (excitation, MLSA): the batched path, compared with the CPU results. */
-static int batched_all(const ss_kernel_ops *gpu, utt *us, size_t nu)
+/* Where a check sends its kernel calls: a lane-less call through the ops
+ * table, a lane of those ops, or a batch scheduler over them. */
+typedef struct {
+    const ss_kernel_ops *ops;
+    ss_kernel_lane *lane;
+    ss_batch_scheduler *sched;
+} runner;
+
+static int run_mlpg(const runner *r, const ss_mlpg_windows *w, const ss_mlpg_problem *p, size_t n,
+                    char *err, size_t errlen)
 {
-    char err[512];
+    if (r->sched)
+        return ss_batch_mlpg(r->sched, w, p, n, err, errlen);
+    if (r->lane)
+        return r->ops->lane_mlpg(r->lane, w, p, n, err, errlen);
+    return mlpg_call(r->ops, w, p, n, err, errlen);
+}
+
+static int run_vocoder(const runner *r, const ss_excitation_job *ej, const ss_mlsa_job *mj, size_t n,
+                       char *err, size_t errlen)
+{
+    if (r->sched)
+        return ss_batch_excitation(r->sched, ej, n, err, errlen) != 0 ||
+                       ss_batch_mlsa(r->sched, mj, n, err, errlen) != 0
+                   ? -1
+                   : 0;
+    if (r->lane)
+        return r->ops->lane_excitation(r->lane, ej, n, err, errlen) != 0 ||
+                       r->ops->lane_mlsa(r->lane, mj, n, err, errlen) != 0
+                   ? -1
+                   : 0;
+    return r->ops->excitation(ej, n, err, errlen) != 0 || r->ops->mlsa(mj, n, err, errlen) != 0 ? -1 : 0;
+}
+
+/* Utterances [0, nu) in one call per stream (MLPG) and per phrase index
+ * (excitation, MLSA): the batched path, compared with the CPU results;
+ * `label` prefixes the report lines. */
+static int batched_all(const runner *r, utt *us, size_t nu, const char *label)
+{
+    char err[512], what[128];
     double worst = 0;
     for (int s = 0; s < us[0].seq.nstreams; s++) {
         size_t np = 0;
@@ -391,7 +436,7 @@ static int batched_all(const ss_kernel_ops *gpu, utt *us, size_t nu)
             memcpy(all + np, us[i].gpu[s].probs, us[i].gpu[s].vlen * sizeof *all);
             np += us[i].gpu[s].vlen;
         }
-        if (np && mlpg_call(gpu, us[0].gpu[s].win, all, np, err, sizeof err) != 0)
+        if (np && run_mlpg(r, us[0].gpu[s].win, all, np, err, sizeof err) != 0)
             return die("cuda batched mlpg", err);
         free(all);
         for (size_t i = 0; i < nu; i++) {
@@ -400,7 +445,8 @@ static int batched_all(const ss_kernel_ops *gpu, utt *us, size_t nu)
                 worst = e;
         }
     }
-    report("utterances batched: MLPG, one call per stream", worst, TOL_MLPG);
+    snprintf(what, sizeof what, "%s: MLPG, one call per stream", label);
+    report(what, worst, TOL_MLPG);
     ss_excitation_state *ex = calloc(nu, sizeof *ex);
     ss_mlsa_state *ml = calloc(nu, sizeof *ml);
     ss_excitation_job *ej = calloc(nu, sizeof *ej);
@@ -424,7 +470,7 @@ static int batched_all(const ss_kernel_ops *gpu, utt *us, size_t nu)
             mj[i] = (ss_mlsa_job){&ml[i], vi->mcep + f0[i] * (size_t)(vi->order + 1), f1 - f0[i], fp, o, o};
             f0[i] = f1;
         }
-        if (gpu->excitation(ej, nu, err, sizeof err) != 0 || gpu->mlsa(mj, nu, err, sizeof err) != 0)
+        if (run_vocoder(r, ej, mj, nu, err, sizeof err) != 0)
             return die("cuda batched vocoder", err);
     }
     double wl2 = 0, ws16 = 0;
@@ -436,9 +482,194 @@ static int batched_all(const ss_kernel_ops *gpu, utt *us, size_t nu)
         if (!(e <= ws16))
             ws16 = e;
     }
-    report("utterances batched: waveform (rel L2)", wl2, TOL_WAVE_REL);
-    report("utterances batched: waveform s16 (LSB)", ws16, TOL_S16_LSB);
+    snprintf(what, sizeof what, "%s: waveform (rel L2)", label);
+    report(what, wl2, TOL_WAVE_REL);
+    snprintf(what, sizeof what, "%s: waveform s16 (LSB)", label);
+    report(what, ws16, TOL_S16_LSB);
     free(ex), free(ml), free(ej), free(mj), free(f0);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- lanes --- */
+
+static void check(const char *what, int ok, const char *detail)
+{
+    if (!ok)
+        failures++;
+    printf("  %-44s %s%s%s\n", what, ok ? "ok" : "FAIL", detail && *detail ? "  " : "",
+           detail ? detail : "");
+}
+
+static ss_kernel_lane *lane_or_die(const ss_kernel_ops *ops, size_t limit)
+{
+    char err[256];
+    ss_kernel_lane *l = ops->lane_new(limit, err, sizeof err);
+    if (!l)
+        die("lane_new", err);
+    return l;
+}
+
+/* One utterance through a scheduler from its own thread (MLPG of every
+ * stream, then the vocoder phrase by phrase), for the concurrent check. */
+typedef struct {
+    ss_batch_scheduler *sched;
+    utt *u;
+    int rc;
+    char err[512];
+} utt_thread;
+
+static void *utt_through_scheduler(void *arg)
+{
+    utt_thread *t = arg;
+    runner r = {.sched = t->sched};
+    utt *u = t->u;
+    t->rc = -1;
+    for (int s = 0; s < u->seq.nstreams; s++) {
+        if (!u->gpu[s].T)
+            continue;
+        poison(u->gpu[s].out, u->gpu[s].T * u->gpu[s].vlen);
+        if (run_mlpg(&r, u->gpu[s].win, u->gpu[s].probs, u->gpu[s].vlen, t->err, sizeof t->err) != 0)
+            return NULL;
+    }
+    poison(u->wave_gpu, u->nsamples);
+    ss_excitation_state ex;
+    ss_mlsa_state ml;
+    ss_excitation_state_init(&ex);
+    if (ss_mlsa_state_init(&ml, u->vi.order, u->vi.alpha, t->err, sizeof t->err) != 0)
+        return NULL;
+    size_t f0 = 0, fp = u->vi.frame_period, w = (size_t)u->vi.order + 1;
+    for (int p = 0; p < NPHRASES; p++) {
+        size_t f1 = p == NPHRASES - 1 ? u->vi.nframes : u->vi.nframes * (size_t)(p + 1) / NPHRASES;
+        double *o = u->wave_gpu + f0 * fp;
+        ss_excitation_job ej = {&ex, u->vi.period + f0, f1 - f0, fp, o};
+        ss_mlsa_job mj = {&ml, u->vi.mcep + f0 * w, f1 - f0, fp, o, o};
+        if (run_vocoder(&r, &ej, &mj, 1, t->err, sizeof t->err) != 0)
+            return NULL;
+        f0 = f1;
+    }
+    t->rc = 0;
+    return NULL;
+}
+
+/* The lanes a node uses (kernels/cuda/cuda_lane.h): steady state without
+ * device allocation, the memory bound (batches split, results unchanged;
+ * one job over the bound refused before anything changes) and concurrent
+ * requests through a scheduler of several lanes. */
+static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
+{
+    char detail[256], err[512];
+    ss_kernel_lane_usage u0, u1;
+    printf("lanes (stream + device pool + pinned staging):\n");
+
+    /* 1. Steady state: after one pass over all utterances, passes over
+     * all or some of them make no device allocation. */
+    runner r = {.ops = gpu, .lane = lane_or_die(gpu, 0)};
+    if (!r.lane)
+        return 2;
+    int rc = batched_all(&r, us, nu, "lane, pass 1");
+    gpu->lane_usage(r.lane, &u0);
+    for (size_t k = 0; rc == 0 && k < 3; k++)
+        rc = batched_all(&r, us, k == 1 ? nu / 2 : nu, "lane, steady-state pass");
+    gpu->lane_usage(r.lane, &u1);
+    if (rc)
+        return rc;
+    snprintf(detail, sizeof detail, "allocations: %zu in pass 1, %zu in 3 more passes; pool %.1f MiB",
+             u0.device_allocs, u1.device_allocs - u0.device_allocs, u1.device_bytes / 1048576.0);
+    check("steady state: no device allocation", u1.device_allocs == u0.device_allocs && u0.device_allocs > 0,
+          detail);
+    gpu->lane_free(r.lane);
+
+    /* 2. A bound below the batch's need: parts, same results. */
+    const size_t limit = (size_t)3 << 20;
+    r.lane = lane_or_die(gpu, limit);
+    if (!r.lane)
+        return 2;
+    rc = batched_all(&r, us, nu, "lane bounded at 3 MiB");
+    gpu->lane_usage(r.lane, &u1);
+    gpu->lane_free(r.lane);
+    if (rc)
+        return rc;
+    snprintf(detail, sizeof detail, "%zu of %zu calls split; pool %.1f MiB, pinned %.1f MiB",
+             u1.splits, u1.calls, u1.device_bytes / 1048576.0, u1.pinned_bytes / 1048576.0);
+    check("bounded lane splits and stays within its bound",
+          u1.splits > 0 && u1.device_bytes <= limit && u1.pinned_bytes <= limit, detail);
+
+    /* 3. One job over the bound: refused, nothing changed. */
+    r.lane = lane_or_die(gpu, 64 << 10);
+    if (!r.lane)
+        return 2;
+    const utt_vocoder_input *vi = &us[0].vi;
+    ss_excitation_state ex, ex_before;
+    ss_mlsa_state ml, ml_before;
+    ss_excitation_state_init(&ex);
+    if (ss_mlsa_state_init(&ml, vi->order, vi->alpha, err, sizeof err) != 0)
+        return die("mlsa init", err);
+    ex_before = ex;
+    ml_before = ml;
+    poison(us[0].wave_gpu, us[0].nsamples);
+    ss_excitation_job ej = {&ex, vi->period, vi->nframes, vi->frame_period, us[0].wave_gpu};
+    ss_mlsa_job mj = {&ml, vi->mcep, vi->nframes, vi->frame_period, us[0].wave_gpu, us[0].wave_gpu};
+    err[0] = 0;
+    int erc = gpu->lane_excitation(r.lane, &ej, 1, err, sizeof err);
+    int mrc = gpu->lane_mlsa(r.lane, &mj, 1, err, sizeof err);
+    int untouched = memcmp(&ex, &ex_before, sizeof ex) == 0 && memcmp(&ml, &ml_before, sizeof ml) == 0 &&
+                    isnan(us[0].wave_gpu[0]) && isnan(us[0].wave_gpu[us[0].nsamples - 1]);
+    gpu->lane_usage(r.lane, &u1);
+    gpu->lane_free(r.lane);
+    check("a job over the bound is refused, unchanged",
+          erc == -1 && mrc == -1 && strstr(err, "over the lane's limit") && untouched &&
+              u1.device_allocs == 0,
+          err);
+
+    /* 4. Concurrent requests through a scheduler of 3 bounded lanes. */
+    ss_batch_options bo = ss_batch_default_options();
+    bo.lanes = 3;
+    bo.lane_memory_limit = limit;
+    ss_batch_scheduler *sched = ss_batch_scheduler_new(gpu, &bo, err, sizeof err);
+    if (!sched)
+        return die("scheduler", err);
+    utt_thread *ts = calloc(nu, sizeof *ts);
+    pthread_t *th = calloc(nu, sizeof *th);
+    if (!ts || !th)
+        return die("scheduler", "out of memory");
+    for (size_t i = 0; i < nu; i++) {
+        ts[i] = (utt_thread){.sched = sched, .u = &us[i]};
+        if (pthread_create(&th[i], NULL, utt_through_scheduler, &ts[i]) != 0)
+            return die("scheduler", "cannot start a thread");
+    }
+    for (size_t i = 0; i < nu; i++) {
+        pthread_join(th[i], NULL);
+        if (ts[i].rc != 0)
+            return die("scheduler request", ts[i].err);
+    }
+    ss_batch_stats st;
+    ss_batch_scheduler_stats(sched, &st);
+    ss_batch_scheduler_free(sched);
+    double wm = 0, ww = 0, ws = 0;
+    for (size_t i = 0; i < nu; i++) {
+        for (int s = 0; s < us[i].seq.nstreams; s++) {
+            double e = rel_maxabs(us[i].cpu[s].out, us[i].gpu[s].out, us[i].cpu[s].T * us[i].cpu[s].vlen, 1);
+            if (!(e <= wm))
+                wm = e;
+        }
+        double e = rel_l2(us[i].wave_cpu, us[i].wave_gpu, us[i].nsamples);
+        if (!(e <= ww))
+            ww = e;
+        e = s16_maxdiff(us[i].wave_cpu, us[i].wave_gpu, us[i].nsamples);
+        if (!(e <= ws))
+            ws = e;
+    }
+    report("scheduler, 3 lanes: MLPG", wm, TOL_MLPG);
+    report("scheduler, 3 lanes: waveform (rel L2)", ww, TOL_WAVE_REL);
+    report("scheduler, 3 lanes: waveform s16 (LSB)", ws, TOL_S16_LSB);
+    snprintf(detail, sizeof detail, "%zu requests in %zu calls; pools %.1f of %.1f MiB",
+             st.requests, st.launches, st.memory.device_bytes / 1048576.0,
+             st.memory.device_limit / 1048576.0);
+    check("scheduler pools within 3 x 3 MiB", st.lanes == 3 && st.memory.device_limit == 3 * limit &&
+                                                   st.memory.device_bytes <= 3 * limit,
+          detail);
+    free(ts);
+    free(th);
     return 0;
 }
 
@@ -526,7 +757,12 @@ int main(int argc, char **argv)
         report("utterances: waveform, 3 phrases (rel L2)", ww, TOL_WAVE_REL);
         report("utterances: waveform s16 (LSB)", ws, TOL_S16_LSB);
         if (nn > 1) {
-            int rc = batched_all(gpu, us, nn);
+            const runner direct = {.ops = gpu};
+            int rc = batched_all(&direct, us, nn, "utterances batched");
+            if (rc == 0 && gpu->lane_new)
+                rc = lanes_check(gpu, us, nn);
+            else if (rc == 0)
+                printf("lanes: skipped (the %s kernels have none)\n", gpu->name);
             if (rc)
                 return rc;
         }

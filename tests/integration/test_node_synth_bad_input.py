@@ -140,6 +140,24 @@ def test_node_refuses_to_start_on_a_bad_voice(procs, tmp_path, case):
     assert node.proc.sanitizer_report() is None, node.proc.sanitizer_report()
 
 
+@pytest.mark.parametrize("env,words", [
+    ({"SCAISPEAK_GPU_LANES": "0"}, "gpu_lanes must be 1..16"),
+    ({"SCAISPEAK_GPU_LANES": "17"}, "gpu_lanes must be 1..16"),
+    ({"SCAISPEAK_GPU_MEMORY_MB": "8"}, "gpu_memory_mb must be at least 16 per lane"),
+    ({"SCAISPEAK_GPU_LANES": "4", "SCAISPEAK_GPU_MEMORY_MB": "63"}, "(64 for 4 lanes; got 63)"),
+    ({"SCAISPEAK_BATCH_WINDOW_MS": "-1"}, "batch_window_ms must be 0..1000"),
+], ids=["lanes-0", "lanes-17", "memory-8", "memory-per-lane", "window-negative"])
+def test_node_refuses_bad_gpu_settings_even_on_the_cpu(procs, env, words):
+    # A fleet shares one config: a bad GPU setting stops CPU nodes too.
+    node = harness.Node(procs, "127.0.0.1:1", node_id="itest-badgpu", env=env).start(wait=False)
+    rc = node.proc.wait(15 * SLOW)
+    node.proc.stopped_by_test = True
+    log = node.proc.log_text()
+    assert rc > 0, f"node exit {harness.describe_status(rc)} with {env}:\n{log[-2000:]}"
+    assert "cannot start" in log and words in log, f"no start error saying {words!r}:\n{log[-2000:]}"
+    assert not harness.tcp_open(node.node_port), "the node listened with a bad setting"
+
+
 # ---------------------------------------------------------------- CLI
 
 def _cli_cases(tmp_path):

@@ -131,6 +131,26 @@ def test_engine_filter(gateway, start_node, protos):
     assert [i["node_id"] for i in both] == ["itest-with-engine"]
 
 
+def test_cuda_node_reports_its_bounded_gpu_pools(gateway, protos):
+    # What a CUDA node sends (node/heartbeat_client.c): the device's facts
+    # and its own kernel pools' bound and use, shown to operators as sent.
+    req = harness.heartbeat_request(protos, "itest-cuda")
+    req.kernels = "cuda"
+    req.gpu.name = "NVIDIA H100 80GB HBM3"
+    req.gpu.memory_total_mb = 81559
+    req.gpu.memory_used_mb = 5120
+    req.gpu.pool_limit_mb = 4096
+    req.gpu.pool_used_mb = 1536
+    req.gpu.pinned_mb = 1100
+    req.gpu.lanes = 2
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    n = gateway.wait_node_status("itest-cuda", "online", 3.0)
+    assert n["kernels"] == "cuda", n
+    assert n["gpu"] == {"name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559,
+                        "memory_used_mb": 5120, "pool_limit_mb": 4096, "pool_used_mb": 1536,
+                        "pinned_mb": 1100, "lanes": 2}, n["gpu"]
+
+
 def test_drain_and_undrain(gateway, start_node):
     node = start_node(node_id="itest-drain")
     gateway.wait_node_status(node.node_id, "online", 3.0)

@@ -7,6 +7,7 @@
 #include "kernels/batch_scheduler.h"
 #include "node/engine/frontend.h"
 #include "tests/gpu/utterance_jobs.h"
+#include "tests/unit/cpu_lane_ops.h"
 
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -99,7 +100,8 @@ Test(batch_scheduler, random_mlpg_batched_equals_one_at_a_time)
 {
     rng_state = 12345;
     char err[256];
-    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), 50.0, 100000, err, sizeof err);
+    ss_batch_options opt = {.window_ms = 50.0, .max_jobs = 100000, .lanes = 1};
+    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), &opt, err, sizeof err);
     cr_assert_not_null(s, "%s", err);
     ss_mlpg_windows w = three_windows();
     random_mlpg m[NTHREADS];
@@ -187,11 +189,15 @@ static void *vocode_thread(void *arg)
     return NULL;
 }
 
-/* Runs the requests batched (threads, barrier) and one at a time; checks identity. */
-static void check_vocode(vocode_req *req, int n)
+/* Runs the requests batched (threads, barrier) through a scheduler of
+ * `lanes` dispatchers on ops, and one at a time; checks identity. */
+static void check_vocode(vocode_req *req, int n, const ss_kernel_ops *ops, int lanes,
+                         ss_batch_stats *st_out)
 {
     char err[256];
-    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), 20.0, 100000, err, sizeof err);
+    ss_batch_options o = {.window_ms = 20.0, .max_jobs = 100000, .lanes = lanes,
+                          .lane_memory_limit = 2u << 20};
+    ss_batch_scheduler *s = ss_batch_scheduler_new(ops, &o, err, sizeof err);
     cr_assert_not_null(s, "%s", err);
     pthread_t th[NTHREADS];
     pthread_barrier_t start;
@@ -212,6 +218,8 @@ static void check_vocode(vocode_req *req, int n)
     ss_batch_scheduler_stats(s, &st);
     cr_assert_eq(st.requests, (size_t)n * NPHRASES * 2);
     cr_assert_lt(st.launches, st.requests, "no batching happened");
+    if (st_out)
+        *st_out = st;
     ss_batch_scheduler_free(s);
     pthread_barrier_destroy(&start);
     for (int i = 0; i < n; i++) {
@@ -245,9 +253,55 @@ Test(batch_scheduler, random_vocoder_batched_equals_one_at_a_time)
         req[i] = (vocode_req){.nframes = nf, .fp = 160, .order = order, .alpha = 0.42,
                               .period = per[i], .mcep = mc[i]};
     }
-    check_vocode(req, NTHREADS);
+    check_vocode(req, NTHREADS, ss_kernel_ops_cpu(), 1, NULL);
     for (int i = 0; i < NTHREADS; i++)
         free(per[i]), free(mc[i]);
+}
+
+Test(batch_scheduler, several_lanes_each_used_by_its_own_dispatcher_only)
+{
+    rng_state = 4242;
+    vocode_req req[NTHREADS];
+    double *per[NTHREADS], *mc[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        size_t nf = 20 + (size_t)(urand() * 60);
+        per[i] = malloc(nf * sizeof(double));
+        mc[i] = malloc(nf * 25 * sizeof(double));
+        for (size_t f = 0; f < nf; f++)
+            per[i][f] = urand() < 0.3 ? 0.0 : 80 + urand() * 200;
+        for (size_t c = 0; c < nf * 25; c++)
+            mc[i][c] = (urand() - 0.5) * (c % 25 == 0 ? 4.0 : 0.4);
+        req[i] = (vocode_req){.nframes = nf, .fp = 160, .order = 24, .alpha = 0.42,
+                              .period = per[i], .mcep = mc[i]};
+    }
+    ss_batch_stats st;
+    check_vocode(req, NTHREADS, &cpu_lane_ops, 4, &st);
+    cr_assert_eq(st.lanes, 4);
+    cr_assert_eq(st.memory.calls, st.launches, "every kernel call ran on a lane");
+    cr_assert_eq(st.memory.splits, 0, "a lane was used by a thread other than its dispatcher");
+    cr_assert_eq(st.memory.device_limit, (size_t)4 * (2u << 20), "bounds summed over the lanes");
+    cr_assert_leq(st.memory.device_bytes, st.memory.device_limit);
+    for (int i = 0; i < NTHREADS; i++)
+        free(per[i]), free(mc[i]);
+}
+
+Test(batch_scheduler, options_are_checked)
+{
+    char err[256];
+    ss_batch_options o = ss_batch_default_options();
+    o.lanes = 0;
+    cr_assert_null(ss_batch_scheduler_new(ss_kernel_ops_cpu(), &o, err, sizeof err));
+    cr_assert(strstr(err, "lanes"), "%s", err);
+    o.lanes = SS_BATCH_MAX_LANES + 1;
+    cr_assert_null(ss_batch_scheduler_new(ss_kernel_ops_cpu(), &o, err, sizeof err));
+    o = ss_batch_default_options();
+    o.window_ms = -1;
+    cr_assert_null(ss_batch_scheduler_new(ss_kernel_ops_cpu(), &o, err, sizeof err));
+    ss_kernel_ops half = cpu_lane_ops;
+    half.lane_mlsa = NULL;
+    o = ss_batch_default_options();
+    cr_assert_null(ss_batch_scheduler_new(&half, &o, err, sizeof err));
+    cr_assert(strstr(err, "incomplete"), "%s", err);
 }
 
 /* ------------------------------------------------------ real utterance --- */
@@ -270,7 +324,8 @@ Test(batch_scheduler, real_utterance_batched_equals_one_at_a_time)
                  0, "%s", err);
 
     /* MLPG: every stream, NTHREADS concurrent copies of the utterance */
-    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), 20.0, 100000, err, sizeof err);
+    ss_batch_options opt = {.window_ms = 20.0, .max_jobs = 100000, .lanes = 1};
+    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), &opt, err, sizeof err);
     cr_assert_not_null(s, "%s", err);
     for (int st = 0; st < seq.nstreams; st++) {
         utt_mlpg m[NTHREADS];
@@ -330,7 +385,7 @@ Test(batch_scheduler, real_utterance_batched_equals_one_at_a_time)
     for (int i = 0; i < NTHREADS; i++)
         vr[i] = (vocode_req){.nframes = vi.nframes, .fp = vi.frame_period, .order = vi.order,
                              .alpha = vi.alpha, .period = vi.period, .mcep = vi.mcep};
-    check_vocode(vr, NTHREADS);
+    check_vocode(vr, NTHREADS, ss_kernel_ops_cpu(), 1, NULL);
 
     utt_vocoder_input_free(&vi);
     ss_acoustic_seq_free(&seq);
@@ -352,7 +407,8 @@ static void same_error(int rc_batch, const char *err_batch, int rc_cpu, const ch
 Test(batch_scheduler, bad_requests_rejected_with_cpu_errors_before_launch)
 {
     char eb[256], ec[256];
-    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), 2.0, 100, eb, sizeof eb);
+    ss_batch_options opt = {.window_ms = 2.0, .max_jobs = 100, .lanes = 1};
+    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), &opt, eb, sizeof eb);
     cr_assert_not_null(s, "%s", eb);
     double work[4096];
 

@@ -83,7 +83,8 @@ Test(engine_kernel_route, scheduler_on_cpu_kernels_threads_equal_direct)
         cr_assert_gt(direct[i].nsamples, 0);
     }
     /* a long window, so the threads' requests surely meet in one batch */
-    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), 30.0, 100000, err, sizeof err);
+    ss_batch_options opt = {.window_ms = 30.0, .max_jobs = 100000, .lanes = 1};
+    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), &opt, err, sizeof err);
     cr_assert_not_null(s, "%s", err);
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, NTHREADS);
@@ -141,8 +142,10 @@ static int counting_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_
     return ss_kernel_ops_cpu()->mlsa(jobs, njobs, err, errlen);
 }
 
-static const ss_kernel_ops counting_ops = {"counting-cpu", counting_mlpg, counting_excitation,
-                                           counting_mlsa};
+static const ss_kernel_ops counting_ops = {.name = "counting-cpu",
+                                           .mlpg = counting_mlpg,
+                                           .excitation = counting_excitation,
+                                           .mlsa = counting_mlsa};
 
 Test(engine_kernel_route, options_kernel_table_is_the_one_that_runs)
 {
