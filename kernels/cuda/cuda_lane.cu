@@ -101,6 +101,27 @@ size_t ss_lane_plan(const ss_kernel_lane *l, const char *what, const void *jobs,
     return parts;
 }
 
+int ss_lane_run(ss_kernel_lane *l, const char *what, const void *jobs, size_t njobs,
+                ss_lane_add_fn add_job, ss_lane_bytes_fn bytes, ss_lane_part_fn run_part, char *err,
+                size_t errlen)
+{
+    if (njobs == 0)
+        return 0;
+    size_t *ends = (size_t *)malloc(njobs * sizeof *ends);
+    if (!ends) {
+        snprintf(err, errlen, "cuda: %s: out of host memory", what);
+        return -1;
+    }
+    size_t parts = ss_lane_plan(l, what, jobs, njobs, add_job, bytes, ends, err, errlen);
+    int rc = parts ? 0 : -1;
+    for (size_t i = 0, first = 0; rc == 0 && i < parts; first = ends[i++])
+        rc = run_part(l, jobs, first, ends[i] - first, err, errlen);
+    free(ends);
+    l->calls++;
+    l->splits += parts > 1;
+    return rc;
+}
+
 static void lane_release(ss_kernel_lane *l)
 {
     if (l->dev)

@@ -81,4 +81,14 @@ size_t ss_lane_plan(const ss_kernel_lane *l, const char *what, const void *jobs,
                     ss_lane_add_fn add_job, ss_lane_bytes_fn bytes, size_t *ends, char *err,
                     size_t errlen);
 
+/* A kernel call on a lane, the same for every kernel: plan the parts, run
+ * them in order with run_part(lane, jobs, first, n) (one launch each), stop
+ * at the first failure, count the call and whether it was split. Input is
+ * validated by the caller first. 0, or -1 + err. */
+typedef int (*ss_lane_part_fn)(ss_kernel_lane *l, const void *jobs, size_t first, size_t n, char *err,
+                               size_t errlen);
+int ss_lane_run(ss_kernel_lane *l, const char *what, const void *jobs, size_t njobs,
+                ss_lane_add_fn add_job, ss_lane_bytes_fn bytes, ss_lane_part_fn run_part, char *err,
+                size_t errlen);
+
 #endif

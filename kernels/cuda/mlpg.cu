@@ -230,6 +230,7 @@ mlpg_layout layout_for(const ss_lane_counts *c)
 struct mlpg_call {
     const ss_mlpg_problem *probs;
     size_t nwin;
+    padded_windows pw;
 };
 
 void add_problem(const void *ctx, size_t k, ss_lane_counts *c)
@@ -258,10 +259,12 @@ padded_windows pad_windows(const ss_mlpg_windows *win)
     return pw;
 }
 
-/* One part (problems [0, n) of probs) as one launch on the lane. */
-int run_part(ss_kernel_lane *lane, const padded_windows &pw, const ss_mlpg_problem *probs, size_t n,
-             char *err, size_t errlen)
+/* Problems [first, first + n) of the call as one launch on the lane. */
+int run_part(ss_kernel_lane *lane, const void *ctx, size_t first, size_t n, char *err, size_t errlen)
 {
+    const mlpg_call *call = (const mlpg_call *)ctx;
+    const padded_windows &pw = call->pw;
+    const ss_mlpg_problem *probs = call->probs + first;
     const size_t nw = (size_t)pw.nwin;
     ss_lane_counts c = {};
     c.n[0] = n;
@@ -318,23 +321,8 @@ extern "C" int ss_cuda_lane_mlpg(ss_kernel_lane *lane, const ss_mlpg_windows *wi
 {
     if (ss_kern_mlpg_validate(win, probs, nprobs, err, errlen) != 0)
         return -1;
-    if (nprobs == 0)
-        return 0;
-    size_t *ends = (size_t *)malloc(nprobs * sizeof *ends);
-    if (!ends) {
-        snprintf(err, errlen, "cuda: mlpg: out of host memory");
-        return -1;
-    }
-    const mlpg_call call = {probs, (size_t)win->nwin};
-    size_t parts = ss_lane_plan(lane, "mlpg", &call, nprobs, add_problem, layout_bytes, ends, err, errlen);
-    int rc = parts ? 0 : -1;
-    const padded_windows pw = pad_windows(win);
-    for (size_t i = 0, first = 0; rc == 0 && i < parts; first = ends[i++])
-        rc = run_part(lane, pw, probs + first, ends[i] - first, err, errlen);
-    free(ends);
-    lane->calls++;
-    lane->splits += parts > 1;
-    return rc;
+    const mlpg_call call = {probs, (size_t)win->nwin, pad_windows(win)};
+    return ss_lane_run(lane, "mlpg", &call, nprobs, add_problem, layout_bytes, run_part, err, errlen);
 }
 
 extern "C" int ss_cuda_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *probs, size_t nprobs,

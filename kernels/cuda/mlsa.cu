@@ -162,8 +162,10 @@ size_t layout_bytes(const ss_lane_counts *c)
     return layout_for(c).end;
 }
 
-int run_part(ss_kernel_lane *lane, const ss_mlsa_job *jobs, size_t n, char *err, size_t errlen)
+/* Jobs [first, first + n) as one launch on the lane. */
+int run_part(ss_kernel_lane *lane, const void *all, size_t first, size_t n, char *err, size_t errlen)
 {
+    const ss_mlsa_job *jobs = (const ss_mlsa_job *)all + first;
     ss_lane_counts c = {};
     for (size_t k = 0; k < n; k++)
         add_job(jobs, k, &c);
@@ -218,21 +220,7 @@ extern "C" int ss_cuda_lane_mlsa(ss_kernel_lane *lane, const ss_mlsa_job *jobs, 
 {
     if (ss_kern_mlsa_validate(jobs, njobs, err, errlen) != 0)
         return -1;
-    if (njobs == 0)
-        return 0;
-    size_t *ends = (size_t *)malloc(njobs * sizeof *ends);
-    if (!ends) {
-        snprintf(err, errlen, "cuda: mlsa: out of host memory");
-        return -1;
-    }
-    size_t parts = ss_lane_plan(lane, "mlsa", jobs, njobs, add_job, layout_bytes, ends, err, errlen);
-    int rc = parts ? 0 : -1;
-    for (size_t i = 0, first = 0; rc == 0 && i < parts; first = ends[i++])
-        rc = run_part(lane, jobs + first, ends[i] - first, err, errlen);
-    free(ends);
-    lane->calls++;
-    lane->splits += parts > 1;
-    return rc;
+    return ss_lane_run(lane, "mlsa", jobs, njobs, add_job, layout_bytes, run_part, err, errlen);
 }
 
 extern "C" int ss_cuda_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen)
