@@ -6,8 +6,10 @@
 #      grpcio), starting real redis-server, node and gateway processes
 #   3. the CUDA kernels' code in host emulation (tests/gpu/emulate_on_cpu.sh:
 #      the .cu files compiled by g++ and run through the GPU parity harness
-#      against the CPU kernels; ~8 s, no GPU needed): one test. Not run on
-#      sanitizer builds (SAN=1): its g++ objects carry no instrumentation.
+#      against the CPU kernels, ~12 s, one test; then a node linked with them
+#      under pytest, test_node_cuda_emulated.py, ~5 s). No GPU needed. Not
+#      run on sanitizer builds (SAN=1): the g++ objects carry no
+#      instrumentation.
 set -u
 B=${SCAISPEAK_BUILD:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,29 +34,38 @@ else
 fi
 rm -f "$out"
 
-# pytest: parse its last line ("== 12 passed, 1 failed in 3.2s ==").
+# pytest: parse the last line of $1 ("== 12 passed, 1 failed in 3.2s ==")
+# into the totals; $2 names the suite when there is no such line.
+count_pytest() {
+    line=$(tail -n 1 "$1")
+    p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+    f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s+=$1} END {print s+0}')
+    [ -n "$p" ] || p=0; [ -n "$f" ] || f=0
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        echo "$2: no result line"; f=1
+    fi
+    passed=$((passed + p)); failed=$((failed + f))
+}
+
 out=$(mktemp)
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration 2>&1 | tee "$out" | tail -n 60
-line=$(tail -n 1 "$out")
-p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
-f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s+=$1} END {print s+0}')
-[ -n "$p" ] || p=0; [ -n "$f" ] || f=0
-if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-    echo "integration tests: no result line"; failed=$((failed + 1))
-fi
-passed=$((passed + p)); failed=$((failed + f))
+count_pytest "$out" "integration tests"
 rm -f "$out"
 
-# CUDA kernels in host emulation: one test, pass = exit 0.
+# CUDA kernels in host emulation: the parity run (one test, pass = exit 0)
+# and the emulated CUDA node under pytest (its own counts).
 if [ "${SAN:-0}" = 1 ]; then
     echo "gpu emulation: not run on a sanitizer build"
 else
     out=$(mktemp)
-    if sh tests/gpu/emulate_on_cpu.sh >"$out" 2>&1; then
+    if sh tests/gpu/emulate_on_cpu.sh parity >"$out" 2>&1; then
         tail -n 1 "$out"; passed=$((passed + 1))
     else
         tail -n 30 "$out"; echo "gpu emulation: FAILED"; failed=$((failed + 1))
     fi
+    sh tests/gpu/emulate_on_cpu.sh node >"$out" 2>&1
+    tail -n 120 "$out" | grep -v '"ts"' | tail -n 40
+    count_pytest "$out" "emulated CUDA node"
     rm -f "$out"
 fi
 

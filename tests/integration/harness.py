@@ -522,8 +522,10 @@ class Gateway:
 
 class Node:
     def __init__(self, procs, gateways, node_token="itest-node-token", node_id=None, env=None,
-                 name=None):
+                 name=None, binary_path=None):
         self.procs = procs
+        # another build of scaispeak-node (the host-emulated CUDA one)
+        self.binary_path = binary_path
         self.node_port = free_port()
         self.metrics_port = free_port()
         self.node_id = node_id or f"itest-{self.node_port}"
@@ -548,7 +550,8 @@ class Node:
         return f"127.0.0.1:{self.node_port}"
 
     def start(self, timeout=15.0, wait=True):
-        self.proc = self.procs.spawn(self.name, [binary("scaispeak-node")], child_env(self.env))
+        self.proc = self.procs.spawn(self.name, [self.binary_path or binary("scaispeak-node")],
+                                     child_env(self.env))
         if wait:
             self.wait_listening(timeout)
         return self
