@@ -134,6 +134,10 @@ static int gpu_pool_options(const ss_config *cfg, const ss_device_facts *gpu, ss
         snprintf(err, errlen, "gpu_lanes must be 1..%d (got %ld)", SS_BATCH_MAX_LANES, lanes);
         return -1;
     }
+    if (mb > (1L << 24)) {
+        snprintf(err, errlen, "gpu_memory_mb must be at most %ld (16 TiB; got %ld)", 1L << 24, mb);
+        return -1;
+    }
     if (mb < 16 * lanes) {
         snprintf(err, errlen, "gpu_memory_mb must be at least 16 per lane (%ld for %ld lanes; got %ld)",
                  16 * lanes, lanes, mb);

@@ -144,9 +144,10 @@ def test_node_refuses_to_start_on_a_bad_voice(procs, tmp_path, case):
     ({"SCAISPEAK_GPU_LANES": "0"}, "gpu_lanes must be 1..16"),
     ({"SCAISPEAK_GPU_LANES": "17"}, "gpu_lanes must be 1..16"),
     ({"SCAISPEAK_GPU_MEMORY_MB": "8"}, "gpu_memory_mb must be at least 16 per lane"),
+    ({"SCAISPEAK_GPU_MEMORY_MB": "99999999999"}, "gpu_memory_mb must be at most 16777216"),
     ({"SCAISPEAK_GPU_LANES": "4", "SCAISPEAK_GPU_MEMORY_MB": "63"}, "(64 for 4 lanes; got 63)"),
     ({"SCAISPEAK_BATCH_WINDOW_MS": "-1"}, "batch_window_ms must be 0..1000"),
-], ids=["lanes-0", "lanes-17", "memory-8", "memory-per-lane", "window-negative"])
+], ids=["lanes-0", "lanes-17", "memory-8", "memory-huge", "memory-per-lane", "window-negative"])
 def test_node_refuses_bad_gpu_settings_even_on_the_cpu(procs, env, words):
     # A fleet shares one config: a bad GPU setting stops CPU nodes too.
     node = harness.Node(procs, "127.0.0.1:1", node_id="itest-badgpu", env=env).start(wait=False)
