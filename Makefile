@@ -6,12 +6,14 @@
 #
 #   common/ + generated proto  -> libss_common.a
 #   kernels/cpu (+ kernels/cuda when nvcc is found) -> libss_kernels.a
-#   node/engine/               -> libss_engine.a
+#   node/engine/*/ (frontend, acoustic, synth, voice) -> libss_engine.a
 #   node/ (but main_node.c)    -> libss_node.a
-#   gateway/ (but main_*.c)    -> libss_gateway.a
+#   gateway/ (but main_gateway.c) -> libss_gateway.a
+#   cli/ (but main_cli.c)      -> libss_cli.a
+#   worker/ (but main_worker.c) -> libss_worker.a
 #
-# Entry points: node/main_node.c, gateway/main_gateway.c, gateway/main_worker.c,
-# gateway/main_cli.c. Unit tests: every tests/unit/*.c goes into one Criterion
+# Entry points: node/main_node.c, gateway/main_gateway.c, worker/main_worker.c,
+# cli/main_cli.c. Unit tests: every tests/unit/*.c goes into one Criterion
 # binary. Test tools: every tests/tools/*.c is its own program (may link the
 # test-only oracles, libHTSEngine).
 #
@@ -68,9 +70,11 @@ PROTO_H   := $(PROTO_C:.c=.h)
 
 COMMON_SRC  := $(wildcard common/*.c)
 KERNEL_SRC  := $(wildcard kernels/cpu/*.c) $(wildcard kernels/*.c)
-ENGINE_SRC  := $(wildcard node/engine/*.c)
+ENGINE_SRC  := $(wildcard node/engine/*/*.c)
 NODE_SRC    := $(filter-out node/main_node.c,$(wildcard node/*.c))
-GATEWAY_SRC := $(filter-out gateway/main_%.c,$(wildcard gateway/*.c))
+GATEWAY_SRC := $(filter-out gateway/main_gateway.c,$(wildcard gateway/*.c))
+CLI_SRC     := $(filter-out cli/main_cli.c,$(wildcard cli/*.c))
+WORKER_SRC  := $(filter-out worker/main_worker.c,$(wildcard worker/*.c))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 TOOL_SRC    := $(wildcard tests/tools/*.c)
 
@@ -81,7 +85,9 @@ LIB_KERNELS := $(B)/lib/libss_kernels.a
 LIB_ENGINE  := $(B)/lib/libss_engine.a
 LIB_NODE    := $(B)/lib/libss_node.a
 LIB_GATEWAY := $(B)/lib/libss_gateway.a
-ALL_LIBS    := $(LIB_GATEWAY) $(LIB_NODE) $(LIB_ENGINE) $(LIB_KERNELS) $(LIB_COMMON)
+LIB_CLI     := $(B)/lib/libss_cli.a
+LIB_WORKER  := $(B)/lib/libss_worker.a
+ALL_LIBS    := $(LIB_CLI) $(if $(WORKER_SRC),$(LIB_WORKER)) $(LIB_GATEWAY) $(LIB_NODE) $(LIB_ENGINE) $(LIB_KERNELS) $(LIB_COMMON)
 
 BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-worker $(B)/bin/scaispeak
 UNIT  := $(B)/bin/unit_tests
@@ -118,14 +124,16 @@ $(LIB_KERNELS): $(call obj,$(KERNEL_SRC)) $(patsubst %.cu,$(B)/obj/%.cu.o,$(CUDA
 $(LIB_ENGINE): $(call obj,$(ENGINE_SRC))
 $(LIB_NODE): $(call obj,$(NODE_SRC))
 $(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC))
+$(LIB_CLI): $(call obj,$(CLI_SRC))
+$(LIB_WORKER): $(call obj,$(WORKER_SRC))
 $(B)/lib/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(B)/bin/scaispeak-gateway: $(call obj,gateway/main_gateway.c) $(ALL_LIBS)
-$(B)/bin/scaispeak-worker:  $(call obj,gateway/main_worker.c) $(ALL_LIBS)
-$(B)/bin/scaispeak:         $(call obj,gateway/main_cli.c) $(ALL_LIBS)
+$(B)/bin/scaispeak-worker:  $(call obj,worker/main_worker.c) $(ALL_LIBS)
+$(B)/bin/scaispeak:         $(call obj,cli/main_cli.c) $(ALL_LIBS)
 $(B)/bin/scaispeak-node:    $(call obj,node/main_node.c) $(ALL_LIBS)
 $(BINS):
 	@mkdir -p $(dir $@)

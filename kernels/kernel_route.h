@@ -1,7 +1,7 @@
 /* Where the engine's kernel work goes: which kernel table, and whether it is
  * handed to a batch scheduler.
  *
- * The engine (node/engine/param_gen.c, vocoder.c) never names a kernel
+ * The engine (node/engine/synth/parameter_generation.c, vocoder.c) never names a kernel
  * implementation; it calls ss_route_mlpg / ss_route_excitation /
  * ss_route_mlsa with the route its caller gave it:
  *   - scheduler set: the work is submitted to the scheduler, which batches

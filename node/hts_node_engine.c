@@ -25,12 +25,12 @@
 #include "node/hts_node_engine.h"
 
 #include "common/log.h"
-#include "node/engine/conditioned_voice.h"
+#include "node/engine/voice/conditioned_voice.h"
 #include "node/engine/engine.h"
-#include "node/engine/frontend.h"
-#include "node/engine/model_profile.h"
-#include "node/engine/reference_analysis.h"
-#include "node/engine/voice_design.h"
+#include "node/engine/frontend/frontend.h"
+#include "node/engine/voice/model_profile.h"
+#include "node/engine/voice/reference_analysis.h"
+#include "node/engine/voice/voice_design.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -32,7 +32,7 @@
 #include "kernels/kernel_route.h"
 #include "kernels/kernels_select.h"
 #include "node/heartbeat_client.h"
-#include "node/labels.h"
+#include "node/node_labels.h"
 #include "node/metrics_http.h"
 #include "node/node_engine.h"
 #include "node/node_state.h"

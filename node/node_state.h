@@ -8,7 +8,7 @@
 
 #include "kernels/batch_scheduler.h"
 #include "kernels/device_probe.h"
-#include "node/labels.h"
+#include "node/node_labels.h"
 #include "node/node_engine.h"
 #include "node/voice_cache.h"
 #include "node/work_pool.h"

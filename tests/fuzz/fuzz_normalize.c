@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node/engine/text_normalize.h"
+#include "node/engine/frontend/text_normalize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

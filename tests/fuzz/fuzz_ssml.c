@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node/engine/ssml_parser.h"
+#include "node/engine/frontend/ssml_parser.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
  * From labels: tree lookup and durations through the engine's param_gen
  * API, then
  *   - the MLPG problems of one stream over the whole utterance, built the
- *     way node/engine/param_gen.c builds them (multi-space streams over the
+ *     way node/engine/synth/parameter_generation.c builds them (multi-space streams over the
  *     voiced frames; windows switched off at the edges and at voicing
  *     changes; GV switches per frame), one problem per dimension;
  *   - the parameter track (ss_param_generate, CPU) and from it the
@@ -15,8 +15,8 @@
 #define SS_TESTS_GPU_UTTERANCE_JOBS_H
 
 #include "kernels/kernels.h"
-#include "node/engine/htsvoice.h"
-#include "node/engine/param_gen.h"
+#include "node/engine/acoustic/htsvoice.h"
+#include "node/engine/synth/parameter_generation.h"
 
 #include <math.h>
 #include <stdio.h>

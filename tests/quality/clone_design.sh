@@ -1,7 +1,7 @@
 #!/bin/bash
 # Voice design check (issue 6): design prompts move the measured F0 and the
 # speaking time in the stated direction by the documented amounts
-# (node/engine/voice_design.h), and the same prompt gives the same
+# (node/engine/voice/voice_design.h), and the same prompt gives the same
 # parameters twice. Our voice speaks 6 eval sentences unconditioned and per
 # prompt (clone_synth test tool); F0 difference from voice_distance.sh
 # (RAPT), speaking time from the total audio length.

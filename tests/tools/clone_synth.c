@@ -9,9 +9,9 @@
  * by an earlier run with a field edited, to try one change at a time.
  */
 #include "common/audio_input.h"
-#include "node/engine/conditioned_voice.h"
-#include "node/engine/model_profile.h"
-#include "node/engine/voice_design.h"
+#include "node/engine/voice/conditioned_voice.h"
+#include "node/engine/voice/model_profile.h"
+#include "node/engine/voice/voice_design.h"
 
 #include <sndfile.h>
 #include <stdio.h>

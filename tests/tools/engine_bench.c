@@ -10,9 +10,9 @@
  * second of audio), the ratio ours/hts, first-chunk latency of streamed
  * synthesis for the first file, and peak RSS. */
 #include "node/engine/engine.h"
-#include "node/engine/htsvoice.h"
-#include "node/engine/param_gen.h"
-#include "node/engine/vocoder.h"
+#include "node/engine/acoustic/htsvoice.h"
+#include "node/engine/synth/parameter_generation.h"
+#include "node/engine/synth/vocoder.h"
 
 #include "tests/tools/label_file.h"
 

@@ -1,7 +1,7 @@
 /* engine_synth: test-tool front for `scaispeak synth` (ss_cli_synth), so the
  * quality and bench scripts can synthesize without the gateway CLI.
  *   engine_synth --labels FILE -o out.wav [synth options...] */
-#include "node/engine/cli_synth.h"
+#include "cli/cli_synth.h"
 
 int main(int argc, char **argv)
 {

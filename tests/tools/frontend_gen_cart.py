@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates node/engine/phrasing_cart_data.c from festival's intonation trees.
+"""Generates node/engine/frontend/phrasing_cart_data.c from festival's intonation trees.
 
 The accent and end-tone models festival's slt voice was labelled with are
 the CART trees f2b_int_accent_cart_tree and f2b_int_tone_cart_tree in
@@ -7,7 +7,7 @@ the CART trees f2b_int_accent_cart_tree and f2b_int_tone_cart_tree in
 corpus). This script reads them and writes them as a flat node table (the
 model's data, not code); phrasing_accents.c evaluates it.
 
-    frontend_gen_cart.py /usr/share/festival/tobi.scm > node/engine/phrasing_cart_data.c
+    frontend_gen_cart.py /usr/share/festival/tobi.scm > node/engine/frontend/phrasing_cart_data.c
 """
 import re
 import sys
@@ -74,7 +74,7 @@ def main():
     print(" * voice. Model data, not code: phrasing_accents.c evaluates it. Each node")
     print(" * asks \"feature == value\"; yes/no are node indices; leaves (feature NULL)")
     print(" * carry the predicted class. Do not edit by hand. */")
-    print('#include "node/engine/phrasing_cart.h"\n')
+    print('#include "node/engine/frontend/phrasing_cart.h"\n')
     print('#include <stddef.h>\n')
     emit("ss_accent_cart", extract(src, "f2b_int_accent_cart_tree"))
     emit("ss_tone_cart", extract(src, "f2b_int_tone_cart_tree"))

@@ -1,6 +1,6 @@
 /* Test tool: runs `scaispeak labels` (ss_cli_labels) standalone, so tests and
  * scripts need not depend on the gateway CLI binary's wiring. */
-#include "node/engine/cli_labels.h"
+#include "cli/cli_labels.h"
 
 int main(int argc, char **argv)
 {

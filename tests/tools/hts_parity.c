@@ -9,9 +9,9 @@
  * each 5 ms frame, |X| floored at 1e-3 on the 16-bit scale). Prints one
  * table row per file and a summary; exits 1 when any file breaks a limit
  * (durations/voicing/length identical, MCP/LF0 <= 1e-3, LSD <= 1 dB). */
-#include "node/engine/htsvoice.h"
-#include "node/engine/param_gen.h"
-#include "node/engine/vocoder.h"
+#include "node/engine/acoustic/htsvoice.h"
+#include "node/engine/synth/parameter_generation.h"
+#include "node/engine/synth/vocoder.h"
 
 #include "tests/tools/spectral_distance.h"
 

@@ -5,7 +5,7 @@
  * rejected before any launch with the CPU kernel's own message. */
 #include "kernels/kernels_select.h"
 #include "kernels/batch_scheduler.h"
-#include "node/engine/frontend.h"
+#include "node/engine/frontend/frontend.h"
 #include "tests/gpu/utterance_jobs.h"
 #include "tests/unit/cpu_lane_ops.h"
 

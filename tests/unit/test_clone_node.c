@@ -4,9 +4,9 @@
  * the output's F0 there; the second call hits the cache; EvictVoice makes the
  * node ask for the bytes again; unusable clips are INVALID with
  * "analysis_failed: REASON"; design parameters move F0. */
-#include "node/engine/conditioned_voice.h"
-#include "node/engine/model_profile.h"
-#include "node/engine/pitch_tracker.h"
+#include "node/engine/voice/conditioned_voice.h"
+#include "node/engine/voice/model_profile.h"
+#include "node/engine/voice/pitch_tracker.h"
 #include "node/hts_node_engine.h"
 
 #include <criterion/criterion.h>

@@ -3,11 +3,11 @@
  * identity is bit-exact with the base voice; an F0 shift moves the F0 our
  * tracker measures by that much; a cepstral bias and a duration scale are
  * found again by analysing the output). */
-#include "node/engine/cli_voice.h"
-#include "node/engine/conditioned_voice.h"
-#include "node/engine/conditioning.h"
-#include "node/engine/model_profile.h"
-#include "node/engine/pitch_tracker.h"
+#include "cli/cli_voice.h"
+#include "node/engine/voice/conditioned_voice.h"
+#include "node/engine/voice/conditioning.h"
+#include "node/engine/voice/model_profile.h"
+#include "node/engine/voice/pitch_tracker.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* ss_sentence_prosody: SSML marks on the utterance -> per-label prosody. */
-#include "node/engine/synth_prosody.h"
+#include "node/engine/synth/sentence_prosody.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Question matcher: compiled pattern kinds agree with a plain glob. */
-#include "node/engine/question_match.h"
+#include "node/engine/acoustic/question_match.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * with an error (never crash), and the engine must reject bad options and
  * labels with clear messages. */
 #include "node/engine/engine.h"
-#include "node/engine/htsvoice.h"
+#include "node/engine/acoustic/htsvoice.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

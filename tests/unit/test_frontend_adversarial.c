@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/engine/frontend.h"
-#include "node/engine/ssml_parser.h"
+#include "node/engine/frontend/frontend.h"
+#include "node/engine/frontend/ssml_parser.h"
 
 static ss_frontend *fe;
 static void setup(void)

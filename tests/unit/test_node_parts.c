@@ -1,7 +1,7 @@
 /* Unit tests for the node's in-process pieces: admission (work pool), label
  * parsing, the voice cache, the GPU probe. */
 #include "kernels/device_probe.h"
-#include "node/labels.h"
+#include "node/node_labels.h"
 #include "node/voice_cache.h"
 #include "node/work_pool.h"
 

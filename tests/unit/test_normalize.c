@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "node/engine/text_normalize.h"
+#include "node/engine/frontend/text_normalize.h"
 
 typedef struct {
     const char *in, *want;

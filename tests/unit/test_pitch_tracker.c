@@ -2,12 +2,12 @@
  * known F0 (80..400 Hz, harmonic-rich, with a glide, in noise): gross errors
  * (> 20 % off, or wrongly unvoiced) below 2 % of voiced frames; silence and
  * noise unvoiced; median error against the model's own LF0 below 3 %. */
-#include "node/engine/pitch_tracker.h"
+#include "node/engine/voice/pitch_tracker.h"
 
 #include "node/engine/engine.h"
-#include "node/engine/engine_voice.h"
-#include "node/engine/frontend.h"
-#include "node/engine/param_gen.h"
+#include "node/engine/synth/engine_voice.h"
+#include "node/engine/frontend/frontend.h"
+#include "node/engine/synth/parameter_generation.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* Unit tests for node/engine/voice_design: the prompts of the issue parse
  * to what they say, in the documented amounts; parsing is deterministic;
  * intensifiers and negation work; bad prompts are refused. */
-#include "node/engine/voice_design.h"
+#include "node/engine/voice/voice_design.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

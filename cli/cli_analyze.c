@@ -1,0 +1,166 @@
+/* `scaispeak analyze`: what the voice library would make of a reference.
+ *
+ *   scaispeak analyze REF [--voice PATH] [--design "..."]
+ *
+ * Prints the preflight figures with the API's thresholds and fail_reasons
+ * (API.md §4), the speaker statistics our analysis measured, and the
+ * conditioning (conditioning.h, its serialised form) fitted against the
+ * voice's own statistics (model_profile.h: the voice speaks a fixed
+ * paragraph first, about a second of CPU). With --design the prompt is
+ * parsed instead of a clip (REF omitted) and what was understood is
+ * printed. Output is "key value" lines, stable for scripts. */
+#include "cli/cli_analyze.h"
+
+#include "common/audio_input.h"
+#include "node/engine/voice/conditioned_voice.h"
+#include "node/engine/engine.h"
+#include "node/engine/frontend/frontend.h"
+#include "node/engine/voice/model_profile.h"
+#include "node/engine/voice/reference_analysis.h"
+#include "node/engine/voice/voice_design.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_VOICE "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: scaispeak analyze REF.wav [--voice PATH]\n"
+                    "       scaispeak analyze --design \"deep, slow, elderly male narrator\" [--voice PATH]\n");
+    return 2;
+}
+
+static void print_preflight(const ss_preflight_result *p)
+{
+    printf("preflight.passed %s\n", p->passed ? "true" : "false");
+    printf("preflight.duration_s %.3f\n", p->duration_s);
+    printf("preflight.voice_activity_ratio %.3f\n", p->voice_activity_ratio);
+    printf("preflight.peak_dbfs %.2f\n", p->peak_dbfs);
+    printf("preflight.snr_db %.1f\n", p->snr_db);
+    printf("preflight.sample_rate %d\n", p->sample_rate);
+    printf("preflight.channels %d\n", p->channels);
+    const char *names[SS_PREFLIGHT_NREASONS];
+    size_t k = ss_preflight_fail_reasons(p, names, SS_PREFLIGHT_NREASONS);
+    printf("preflight.fail_reasons");
+    for (size_t i = 0; i < k; i++)
+        printf(" %s", names[i]);
+    printf("\n");
+    printf("preflight.thresholds min_duration_s=%g max_duration_s=%g min_voice_activity_ratio=%g "
+           "max_peak_dbfs=%g min_snr_db=%g\n",
+           p->thresholds.min_duration_s, p->thresholds.max_duration_s,
+           p->thresholds.min_voice_activity_ratio, p->thresholds.max_peak_dbfs, p->thresholds.min_snr_db);
+}
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *d = NULL;
+    size_t cap = 0;
+    *len = 0;
+    for (;;) {
+        if (*len == cap) {
+            if (cap > SS_AUDIO_MAX_BYTES)
+                break; /* the decoder reports the size */
+            uint8_t *nd = realloc(d, cap ? cap * 2 : 65536);
+            if (!nd) {
+                free(d);
+                fclose(f);
+                return NULL;
+            }
+            d = nd;
+            cap = cap ? cap * 2 : 65536;
+        }
+        size_t got = fread(d + *len, 1, cap - *len, f);
+        *len += got;
+        if (!got)
+            break;
+    }
+    fclose(f);
+    return d ? d : calloc(1, 1);
+}
+
+int ss_cli_analyze(int argc, char **argv)
+{
+    const char *ref = NULL, *voice_path = DEFAULT_VOICE, *design = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--voice") && i + 1 < argc)
+            voice_path = argv[++i];
+        else if (!strcmp(argv[i], "--design") && i + 1 < argc)
+            design = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1])
+            return usage();
+        else if (!ref)
+            ref = argv[i];
+        else
+            return usage();
+    }
+    if (!!ref == !!design)
+        return usage();
+    char err[512];
+    ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "analyze: cannot load voice %s: %s\n", voice_path, err);
+        return 1;
+    }
+    ss_frontend *fe = ss_frontend_create(err, sizeof err);
+    ss_speaker_stats model;
+    int rc = 1;
+    if (!fe || ss_model_profile_compute(v, fe, NULL, &model, err, sizeof err) != 0) {
+        fprintf(stderr, "analyze: model profile: %s\n", err);
+        goto out;
+    }
+    printf("model.f0_hz %.1f\nmodel.logf0_std_st %.2f\nmodel.syllable_rate %.2f\n", exp(model.lf0_mean),
+           model.lf0_std * 12 / log(2.0), model.syllable_rate);
+    double alpha = ss_voice_mcp_alpha(v);
+    ss_conditioning c;
+    if (design) {
+        ss_design_understood u;
+        if (ss_voice_design_parse(design, model.lf0_mean, alpha, &c, &u, err, sizeof err) != 0) {
+            fprintf(stderr, "analyze: %s\n", err);
+            goto out;
+        }
+        char buf[256];
+        ss_design_understood_format(&u, buf, sizeof buf);
+        printf("design.understood %s\ndesign.used %s\ndesign.ignored %s\n", buf, u.used, u.ignored);
+        rc = 0;
+    } else {
+        size_t len = 0;
+        uint8_t *data = read_all(ref, &len);
+        if (!data) {
+            fprintf(stderr, "analyze: cannot read %s\n", ref);
+            goto out;
+        }
+        ss_reference_report rep;
+        char reason[64];
+        int ok = ss_reference_condition(data, len, &model, alpha, &c, &rep, reason, sizeof reason, err,
+                                         sizeof err);
+        free(data);
+        if (rep.have_preflight)
+            print_preflight(&rep.preflight);
+        if (ok != 0) {
+            printf("error %s\n", err);
+            fprintf(stderr, "analyze: %s\n", err);
+            goto out;
+        }
+        printf("reference.format %s\n", rep.format);
+        printf("reference.f0_hz %.1f\nreference.logf0_std_st %.2f\nreference.syllable_rate %.2f\n"
+               "reference.voiced_s %.2f\nreference.speech_s %.2f\n",
+               exp(rep.stats.lf0_mean), rep.stats.lf0_std * 12 / log(2.0), rep.stats.syllable_rate,
+               rep.stats.voiced_frames * 0.005, rep.stats.speech_s);
+        rc = rep.preflight.passed ? 0 : 3;
+    }
+    printf("conditioning.f0_shift_st %.2f\n", c.lf0_shift * 12 / log(2.0));
+    char ser[1024];
+    ss_conditioning_serialize(&c, ser, sizeof ser);
+    for (char *line = strtok(ser, "\n"); line; line = strtok(NULL, "\n"))
+        printf("conditioning.%s\n", line);
+out:
+    ss_frontend_free(fe);
+    ss_voice_free(v);
+    return rc;
+}

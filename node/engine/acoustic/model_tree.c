@@ -1,0 +1,446 @@
+/* Parser and search for HTS decision-tree files; see model_tree.h.
+ *
+ * Parsing is a small hand-written scanner over the in-memory text (the voice
+ * file is read whole). Every failure names the problem and the byte offset,
+ * and a truncated or corrupted file can only produce an error, never a read
+ * outside the buffer: every access checks the end pointer. */
+#include "node/engine/acoustic/model_tree.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *p, *end, *start;
+    char *err;
+    size_t errlen;
+} scanner;
+
+static int fail(scanner *s, const char *what)
+{
+    snprintf(s->err, s->errlen, "tree: %s at offset %zu", what, (size_t)(s->p - s->start));
+    return -1;
+}
+
+static void skip_space(scanner *s)
+{
+    while (s->p < s->end && isspace((unsigned char)*s->p))
+        s->p++;
+}
+
+/* Reads a token: a quoted string (quotes removed) or a run of non-space
+ * characters. *quoted tells which. Returns a malloc'd copy or NULL at end. */
+static char *read_token(scanner *s, int *quoted)
+{
+    skip_space(s);
+    if (s->p >= s->end)
+        return NULL;
+    const char *b, *e;
+    if (*s->p == '"') {
+        b = ++s->p;
+        while (s->p < s->end && *s->p != '"')
+            s->p++;
+        if (s->p >= s->end)
+            return NULL;
+        e = s->p++;
+        *quoted = 1;
+    } else {
+        b = s->p;
+        while (s->p < s->end && !isspace((unsigned char)*s->p))
+            s->p++;
+        e = s->p;
+        *quoted = 0;
+    }
+    char *t = malloc((size_t)(e - b) + 1);
+    if (!t)
+        return NULL;
+    memcpy(t, b, (size_t)(e - b));
+    t[e - b] = '\0';
+    return t;
+}
+
+static int add_pattern(ss_pattern **pats, size_t *n, size_t *cap, const char *b, size_t len,
+                       char *err, size_t errlen)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        ss_pattern *np = realloc(*pats, nc * sizeof *np);
+        if (!np) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        *pats = np;
+        *cap = nc;
+    }
+    char buf[1024];
+    if (len >= sizeof buf) {
+        snprintf(err, errlen, "tree: pattern longer than %zu bytes", sizeof buf - 1);
+        return -1;
+    }
+    memcpy(buf, b, len);
+    buf[len] = '\0';
+    if (ss_pattern_compile(buf, &(*pats)[*n], err, errlen) != 0)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* Parses a brace list of patterns "{ "a","b" }" or "{*}" ending at the
+ * matching '}'; the scanner sits on '{'. Quotes are optional. */
+static int parse_pattern_list(scanner *s, ss_pattern **pats, size_t *npats)
+{
+    size_t cap = 0;
+    *pats = NULL;
+    *npats = 0;
+    if (s->p >= s->end || *s->p != '{')
+        return fail(s, "expected '{'");
+    s->p++;
+    for (;;) {
+        while (s->p < s->end && (isspace((unsigned char)*s->p) || *s->p == ','))
+            s->p++;
+        if (s->p >= s->end)
+            return fail(s, "unterminated pattern list");
+        if (*s->p == '}') {
+            s->p++;
+            return 0;
+        }
+        const char *b, *e;
+        if (*s->p == '"') {
+            b = ++s->p;
+            while (s->p < s->end && *s->p != '"')
+                s->p++;
+            if (s->p >= s->end)
+                return fail(s, "unterminated quoted pattern");
+            e = s->p++;
+        } else {
+            b = s->p;
+            while (s->p < s->end && *s->p != ',' && *s->p != '}' && !isspace((unsigned char)*s->p))
+                s->p++;
+            e = s->p;
+        }
+        if (add_pattern(pats, npats, &cap, b, (size_t)(e - b), s->err, s->errlen) != 0)
+            return -1;
+    }
+}
+
+static int question_cmp(const void *a, const void *b)
+{
+    return strcmp(((const ss_question *)a)->name, ((const ss_question *)b)->name);
+}
+
+static int find_question(const ss_tree_set *ts, const char *name)
+{
+    size_t lo = 0, hi = ts->nquestions;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(ts->questions[mid].name, name);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Leaf "name_N" -> N (> 0), or -1. */
+static int leaf_pdf_index(const char *name)
+{
+    const char *u = strrchr(name, '_');
+    const char *d = u ? u + 1 : name;
+    if (!*d)
+        return -1;
+    char *endp;
+    errno = 0;
+    long v = strtol(d, &endp, 10);
+    if (*endp || errno || v <= 0 || v > 100000000)
+        return -1;
+    return (int)v;
+}
+
+static int parse_int(const char *t, long *v)
+{
+    char *endp;
+    errno = 0;
+    *v = strtol(t, &endp, 10);
+    return (*t && !*endp && !errno) ? 0 : -1;
+}
+
+/* Child token -> encoded child (node position >= 0, or -pdf). */
+static int encode_child(scanner *s, const char *tok, int quoted, int *child)
+{
+    if (quoted) {
+        int pdf = leaf_pdf_index(tok);
+        if (pdf <= 0)
+            return fail(s, "bad leaf name");
+        *child = -pdf;
+        return 0;
+    }
+    long v;
+    if (parse_int(tok, &v) != 0 || v > 0 || v < -10000000)
+        return fail(s, "bad child node index");
+    *child = (int)-v;
+    return 0;
+}
+
+static int parse_tree_body(scanner *s, ss_tree_set *ts, ss_tree *t)
+{
+    /* Nodes: "{" (index question no yes)* "}" */
+    size_t cap = 0;
+    int maxpos = -1;
+    ss_tree_node *nodes = NULL;
+    unsigned char *seen = NULL;
+    s->p++; /* '{' */
+    for (;;) {
+        skip_space(s);
+        if (s->p >= s->end) {
+            free(nodes);
+            free(seen);
+            return fail(s, "unterminated tree");
+        }
+        if (*s->p == '}') {
+            s->p++;
+            break;
+        }
+        char *tk[4] = {0};
+        int q[4] = {0};
+        int bad = 0;
+        for (int i = 0; i < 4; i++) {
+            tk[i] = read_token(s, &q[i]);
+            if (!tk[i])
+                bad = 1;
+        }
+        long idx = 0;
+        int qi = -1, no = 0, yes = 0;
+        if (bad)
+            fail(s, "truncated tree node");
+        else if (parse_int(tk[0], &idx) != 0 || idx > 0 || idx < -10000000)
+            bad = fail(s, "bad node index") != 0;
+        else if ((qi = find_question(ts, tk[1])) < 0)
+            bad = fail(s, "node asks an undefined question") != 0;
+        else if (encode_child(s, tk[2], q[2], &no) != 0 || encode_child(s, tk[3], q[3], &yes) != 0)
+            bad = 1;
+        for (int i = 0; i < 4; i++)
+            free(tk[i]);
+        if (bad) {
+            free(nodes);
+            free(seen);
+            return -1;
+        }
+        int pos = (int)-idx;
+        if ((size_t)pos >= cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            while (nc <= (size_t)pos)
+                nc *= 2;
+            ss_tree_node *nn = realloc(nodes, nc * sizeof *nn);
+            unsigned char *ns = realloc(seen, nc);
+            if (!nn || !ns) {
+                free(nn ? nn : nodes);
+                free(ns ? ns : seen);
+                snprintf(s->err, s->errlen, "out of memory");
+                return -1;
+            }
+            memset(ns + cap, 0, nc - cap);
+            nodes = nn;
+            seen = ns;
+            cap = nc;
+        }
+        nodes[pos] = (ss_tree_node){.question = qi, .no = no, .yes = yes};
+        seen[pos] = 1;
+        if (pos > maxpos)
+            maxpos = pos;
+    }
+    /* every position 0..maxpos defined, children in range */
+    for (int i = 0; i <= maxpos; i++) {
+        if (!seen[i] || (nodes[i].no >= 0 && nodes[i].no > maxpos) ||
+            (nodes[i].yes >= 0 && nodes[i].yes > maxpos) ||
+            (nodes[i].no >= 0 && nodes[i].no <= i) || (nodes[i].yes >= 0 && nodes[i].yes <= i)) {
+            free(nodes);
+            free(seen);
+            return fail(s, "tree has a missing or out-of-order node");
+        }
+    }
+    free(seen);
+    if (maxpos < 0) {
+        free(nodes);
+        return fail(s, "empty tree");
+    }
+    t->nodes = nodes;
+    t->nnodes = (size_t)maxpos + 1;
+    return 0;
+}
+
+int ss_tree_set_parse(const char *text, size_t len, ss_tree_set *out, char *err, size_t errlen)
+{
+    scanner s = {.p = text, .end = text + len, .start = text, .err = err, .errlen = errlen};
+    memset(out, 0, sizeof *out);
+    size_t qcap = 0, tcap = 0;
+    int sorted = 0;
+    for (;;) {
+        skip_space(&s);
+        if (s.p >= s.end)
+            break;
+        if (s.end - s.p >= 3 && memcmp(s.p, "QS", 2) == 0 && isspace((unsigned char)s.p[2])) {
+            s.p += 2;
+            int quoted;
+            char *name = read_token(&s, &quoted);
+            if (!name) {
+                fail(&s, "truncated question");
+                goto error;
+            }
+            if (out->nquestions == qcap) {
+                size_t nc = qcap ? qcap * 2 : 256;
+                ss_question *nq = realloc(out->questions, nc * sizeof *nq);
+                if (!nq) {
+                    free(name);
+                    snprintf(err, errlen, "out of memory");
+                    goto error;
+                }
+                out->questions = nq;
+                qcap = nc;
+            }
+            ss_question *qq = &out->questions[out->nquestions++];
+            memset(qq, 0, sizeof *qq);
+            qq->name = name;
+            skip_space(&s);
+            if (parse_pattern_list(&s, &qq->pats, &qq->npats) != 0)
+                goto error;
+            if (qq->npats == 0) {
+                fail(&s, "question without patterns");
+                goto error;
+            }
+            sorted = 0;
+            continue;
+        }
+        if (*s.p != '{') {
+            fail(&s, "expected 'QS' or a tree");
+            goto error;
+        }
+        if (!sorted) {
+            qsort(out->questions, out->nquestions, sizeof *out->questions, question_cmp);
+            sorted = 1;
+        }
+        if (out->ntrees == tcap) {
+            size_t nc = tcap ? tcap * 2 : 8;
+            ss_tree *nt = realloc(out->trees, nc * sizeof *nt);
+            if (!nt) {
+                snprintf(err, errlen, "out of memory");
+                goto error;
+            }
+            out->trees = nt;
+            tcap = nc;
+        }
+        ss_tree *t = &out->trees[out->ntrees++];
+        memset(t, 0, sizeof *t);
+        if (parse_pattern_list(&s, &t->heads, &t->nheads) != 0)
+            goto error;
+        long state;
+        if (s.p >= s.end || *s.p != '[') {
+            fail(&s, "expected '[state]' after tree heads");
+            goto error;
+        }
+        s.p++;
+        const char *b = s.p;
+        while (s.p < s.end && *s.p != ']')
+            s.p++;
+        if (s.p >= s.end || s.p - b > 8) {
+            fail(&s, "bad tree state");
+            goto error;
+        }
+        char num[16];
+        memcpy(num, b, (size_t)(s.p - b));
+        num[s.p - b] = '\0';
+        s.p++;
+        if (parse_int(num, &state) != 0 || state < 2 || state > 1000) {
+            fail(&s, "bad tree state");
+            goto error;
+        }
+        t->state = (int)state;
+        skip_space(&s);
+        if (s.p < s.end && *s.p == '{') {
+            if (parse_tree_body(&s, out, t) != 0)
+                goto error;
+        } else {
+            int quoted;
+            char *leaf = read_token(&s, &quoted);
+            int pdf = leaf ? leaf_pdf_index(leaf) : -1;
+            free(leaf);
+            if (!quoted || pdf <= 0) {
+                fail(&s, "bad single-leaf tree");
+                goto error;
+            }
+            t->leaf_pdf = pdf;
+        }
+    }
+    if (out->ntrees == 0) {
+        snprintf(err, errlen, "tree: file has no trees");
+        goto error;
+    }
+    return 0;
+error:
+    ss_tree_set_free(out);
+    return -1;
+}
+
+void ss_tree_set_free(ss_tree_set *ts)
+{
+    for (size_t i = 0; i < ts->nquestions; i++)
+        ss_question_free(&ts->questions[i]);
+    free(ts->questions);
+    for (size_t i = 0; i < ts->ntrees; i++) {
+        for (size_t j = 0; j < ts->trees[i].nheads; j++)
+            ss_pattern_free(&ts->trees[i].heads[j]);
+        free(ts->trees[i].heads);
+        free(ts->trees[i].nodes);
+    }
+    free(ts->trees);
+    memset(ts, 0, sizeof *ts);
+}
+
+int ss_tree_set_search(const ss_tree_set *ts, int state, const char *label, size_t label_len,
+                       size_t *tree_index, int *pdf_index)
+{
+    return ss_tree_set_search_memo(ts, state, label, label_len, NULL, tree_index, pdf_index);
+}
+
+int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label, size_t label_len,
+                            unsigned char *memo, size_t *tree_index, int *pdf_index)
+{
+    for (size_t i = 0; i < ts->ntrees; i++) {
+        const ss_tree *t = &ts->trees[i];
+        if (t->state != state)
+            continue;
+        int found = t->nheads == 0;
+        for (size_t h = 0; h < t->nheads && !found; h++)
+            found = ss_pattern_match(&t->heads[h], label, label_len);
+        if (!found)
+            continue;
+        *tree_index = i;
+        if (t->leaf_pdf > 0) {
+            *pdf_index = t->leaf_pdf;
+            return 0;
+        }
+        int pos = 0;
+        for (;;) {
+            const ss_tree_node *n = &t->nodes[pos];
+            int yes;
+            if (memo && memo[n->question]) {
+                yes = memo[n->question] == 2;
+            } else {
+                yes = ss_question_match(&ts->questions[n->question], label, label_len);
+                if (memo)
+                    memo[n->question] = yes ? 2 : 1;
+            }
+            int next = yes ? n->yes : n->no;
+            if (next < 0) {
+                *pdf_index = -next;
+                return 0;
+            }
+            pos = next;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,292 @@
+/* flite-based analysis of a sentence (see flite_analysis.h for the threading
+ * rules: one global voice built once, one mutex around every flite call).
+ *
+ * We do not run flite's tokenizer or text analysis: the normaliser already
+ * produced speakable words, so we build flite's Token and Word relations
+ * ourselves (one Word per Token, which keeps the word -> source-offset map
+ * trivial) and run only flite's POS tagger and lexical insertion. flite's
+ * phrasing, pauses, intonation and post-lexical rules are not used; they
+ * differ from festival's (which made the voice's training labels) and are
+ * replaced by phrasing_*.c. What flite's post-lexical rules would change we
+ * handle here to match festival:
+ *   - "the" stays "dh ax" before vowels (festival's slt voice has no
+ *     vowel-reduction rule for it; flite would say "dh iy");
+ *   - contractions in festival's lexicon ("it's", "that's", ...) stay one
+ *     word ending in s after a voiceless consonant, z otherwise; other
+ *     possessives arrive split ("man" + "'s", see frontend.c) and the "'s"
+ *     word gets festival's postlex_apos_s_check treatment (add_possessive_s). */
+#include "node/engine/frontend/flite_analysis.h"
+
+#include <flite.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Shipped without headers (see STACK-NOTES). */
+void usenglish_init(cst_voice *v);
+cst_lexicon *cmu_lex_init(void);
+
+/* Global flite state: written once under g_once, then only read; every use
+ * of flite is serialised by g_flite_mu. */
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t g_flite_mu = PTHREAD_MUTEX_INITIALIZER;
+static cst_voice *g_voice;
+static cst_lexicon *g_cmu;
+
+static void flite_init_once(void)
+{
+    flite_init();
+    cst_voice *v = new_voice();
+    if (!v) return;
+    usenglish_init(v);
+    cst_lexicon *lex = cmu_lex_init();
+    if (!lex) return;
+    feat_set(v->features, "lexicon", lexicon_val(lex));
+    g_cmu = lex;
+    g_voice = v;
+}
+
+int ss_flite_init(char *err, size_t errlen)
+{
+    pthread_once(&g_once, flite_init_once);
+    if (!g_voice || !g_cmu) {
+        snprintf(err, errlen, "flite initialisation failed (usenglish/cmulex)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Growable arrays of the sentence. */
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+typedef struct {
+    ss_sentence *s;
+    size_t wcap, scap, pcap;
+} builder;
+
+static int add_phone(builder *b, const char *name, int syl, int word)
+{
+    if (grow((void **)&b->s->phones, &b->pcap, b->s->n_phones + 1, sizeof(ss_phone))) return -1;
+    ss_phone *p = &b->s->phones[b->s->n_phones++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->syllable = syl;
+    p->word = word;
+    return 0;
+}
+
+static int add_syl(builder *b, int word, int stress)
+{
+    if (grow((void **)&b->s->syls, &b->scap, b->s->n_syls + 1, sizeof(ss_syllable))) return -1;
+    ss_syllable *y = &b->s->syls[b->s->n_syls++];
+    memset(y, 0, sizeof *y);
+    y->word = word;
+    y->stress = stress;
+    y->first_phone = (int)b->s->n_phones;
+    strcpy(y->accent, "NONE");
+    strcpy(y->endtone, "NONE");
+    b->s->words[word].n_syls++;
+    return 0;
+}
+
+static int add_pron(builder *b, int word, const ss_pron *pr)
+{
+    int cur = -1;
+    for (int i = 0; i < pr->n_phones; i++) {
+        if (pr->syl_of[i] != cur) {
+            cur = pr->syl_of[i];
+            if (add_syl(b, word, pr->stress[cur])) return -1;
+        }
+        if (add_phone(b, pr->phone[i], (int)b->s->n_syls - 1, word)) return -1;
+        b->s->syls[b->s->n_syls - 1].n_phones++;
+    }
+    return 0;
+}
+
+static int is_sibilant(const char *p)
+{
+    return !strcmp(p, "s") || !strcmp(p, "z") || !strcmp(p, "sh") || !strcmp(p, "zh") ||
+           !strcmp(p, "ch") || !strcmp(p, "jh");
+}
+
+static int is_voiceless(const char *p)
+{
+    return !strcmp(p, "p") || !strcmp(p, "t") || !strcmp(p, "k") || !strcmp(p, "f") ||
+           !strcmp(p, "th");
+}
+
+/* Re-does the final "'s" of a word the way festival's post-lexical rule
+ * does. The word's phones are the last ones in the builder. */
+static int fix_apostrophe_s(builder *b, int word)
+{
+    ss_sentence *s = b->s;
+    ss_word *w = &s->words[word];
+    size_t wl = strlen(w->text);
+    if (wl < 3 || strcmp(w->text + wl - 2, "'s") != 0 || w->n_syls == 0) return 0;
+    ss_phone *last = &s->phones[s->n_phones - 1];
+    if (strcmp(last->name, "s") && strcmp(last->name, "z")) return 0;
+    /* Drop a schwa-like syllable "eh/ih/ax z" the LTS may have made, then decide. */
+    ss_syllable *ly = &s->syls[s->n_syls - 1];
+    if (ly->n_phones == 2 && w->n_syls > 1) {
+        s->n_phones -= 2;
+        s->n_syls--;
+        w->n_syls--;
+    } else {
+        s->n_phones--;
+        ly->n_phones--;
+    }
+    ss_phone *prev = &s->phones[s->n_phones - 1];
+    int sy = (int)s->n_syls - 1;
+    if (is_sibilant(prev->name)) {
+        if (add_syl(b, word, 0)) return -1;
+        sy = (int)s->n_syls - 1;
+        if (add_phone(b, "ax", sy, word)) return -1;
+        s->syls[sy].n_phones++;
+        if (add_phone(b, "z", sy, word)) return -1;
+        s->syls[sy].n_phones++;
+        return 0;
+    }
+    if (add_phone(b, is_voiceless(prev->name) ? "s" : "z", sy, word)) return -1;
+    s->syls[sy].n_phones++;
+    return 0;
+}
+
+/* The word "'s" split off a possessive (festival's tokenisation): after a
+ * sibilant it is its own syllable "ax z"; otherwise its s (after a voiceless
+ * consonant) or z joins the previous word's last syllable and the "'s" word
+ * keeps no syllable at all, exactly as festival's postlex_apos_s_check
+ * leaves it. */
+static int add_possessive_s(builder *b, int word)
+{
+    ss_sentence *s = b->s;
+    const ss_phone *prev = &s->phones[s->n_phones - 1];
+    if (is_sibilant(prev->name)) {
+        if (add_syl(b, word, 0)) return -1;
+        int sy = (int)s->n_syls - 1;
+        if (add_phone(b, "ax", sy, word) || add_phone(b, "z", sy, word)) return -1;
+        s->syls[sy].n_phones += 2;
+        return 0;
+    }
+    int sy = (int)s->n_syls - 1;
+    if (add_phone(b, is_voiceless(prev->name) ? "s" : "z", sy, s->syls[sy].word)) return -1;
+    s->syls[sy].n_phones++;
+    return 0;
+}
+
+/* Copies flite's syllables and segments of one word into the builder. */
+static int add_flite_word(builder *b, int word, cst_item *fw)
+{
+    cst_item *ss = item_as(fw, "SylStructure");
+    for (cst_item *syl = ss ? item_daughter(ss) : NULL; syl; syl = item_next(syl)) {
+        const char *st = item_feat_string(syl, "stress");
+        if (add_syl(b, word, st && st[0] == '1')) return -1;
+        int sy = (int)b->s->n_syls - 1;
+        for (cst_item *seg = item_daughter(syl); seg; seg = item_next(seg)) {
+            if (add_phone(b, item_feat_string(seg, "name"), sy, word)) return -1;
+            b->s->syls[sy].n_phones++;
+        }
+    }
+    return 0;
+}
+
+int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss_sentence *out,
+                     char *err, size_t errlen)
+{
+    if (ss_flite_init(err, errlen)) return -1;
+    memset(out, 0, sizeof *out);
+    builder b = {.s = out};
+    if (n == 0) return 0;
+    out->words = calloc(n, sizeof(ss_word));
+    if (!out->words) goto oom;
+    b.wcap = n;
+    for (size_t i = 0; i < n; i++) {
+        ss_word *w = &out->words[i];
+        w->text = strdup(tokens[i].word);
+        if (!w->text) goto oom;
+        w->src_start = tokens[i].src_start;
+        w->src_end = tokens[i].src_end;
+        w->brk = 1;
+        w->pause_ms = tokens[i].pause_ms;
+        w->rate = tokens[i].rate;
+        w->pitch_st = tokens[i].pitch_st;
+        w->emphasis = tokens[i].emphasis;
+        out->n_words++;
+    }
+
+    pthread_mutex_lock(&g_flite_mu);
+    cst_utterance *u = new_utterance();
+    utt_init(u, g_voice);
+    cst_relation *tr = utt_relation_create(u, "Token");
+    cst_relation *wr = utt_relation_create(u, "Word");
+    for (size_t i = 0; i < n; i++) {
+        cst_item *t = relation_append(tr, NULL);
+        item_set_string(t, "name", tokens[i].word);
+        cst_item *w = relation_append(wr, NULL);
+        item_set_string(w, "name", tokens[i].word);
+        item_add_daughter(t, w);
+    }
+    u = default_pos_tagger(u);
+    u = default_lexical_insertion(u);
+    int rc = 0;
+    size_t i = 0;
+    for (cst_item *fw = relation_head(utt_relation(u, "Word")); fw && i < n;
+         fw = item_next(fw), i++) {
+        ss_word *w = &out->words[i];
+        snprintf(w->gpos, sizeof w->gpos, "%s", ffeature_string(fw, "gpos"));
+        w->first_syl = (int)out->n_syls;
+        if (!strcmp(tokens[i].word, "'s") && i > 0 && !tokens[i].phones) {
+            /* A split-off possessive (see ss_flite_analyze in the header). */
+            snprintf(w->gpos, sizeof w->gpos, "content");
+            if (add_possessive_s(&b, (int)i)) { rc = -2; break; }
+            continue;
+        }
+        const char *explicit_ph = tokens[i].phones;
+        if (!explicit_ph) explicit_ph = ss_lexicon_lookup(lex, tokens[i].word);
+        if (explicit_ph) {
+            ss_pron pr;
+            char e[200];
+            if (ss_pron_parse(explicit_ph, &pr, e, sizeof e)) {
+                snprintf(err, errlen, "pronunciation of '%s': %s", tokens[i].word, e);
+                rc = -1;
+                break;
+            }
+            if (add_pron(&b, (int)i, &pr)) { rc = -2; break; }
+        } else {
+            if (add_flite_word(&b, (int)i, fw)) { rc = -2; break; }
+            if (fix_apostrophe_s(&b, (int)i)) { rc = -2; break; }
+        }
+    }
+    delete_utterance(u);
+    pthread_mutex_unlock(&g_flite_mu);
+    if (rc == -2) goto oom;
+    if (rc) {
+        ss_sentence_clear(out);
+        return -1;
+    }
+    /* Words flite produced no syllable for (should not happen) are an error,
+     * not silence: the caller asked for them to be spoken. The split-off
+     * possessive "'s" is the one word that may legitimately have none. */
+    for (size_t k = 0; k < out->n_words; k++) {
+        if (out->words[k].n_syls == 0 && strcmp(out->words[k].text, "'s") != 0) {
+            snprintf(err, errlen, "no pronunciation for word '%s'", out->words[k].text);
+            ss_sentence_clear(out);
+            return -1;
+        }
+    }
+    return 0;
+oom:
+    ss_sentence_clear(out);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}

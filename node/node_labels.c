@@ -1,0 +1,109 @@
+/* Parser for "k=v,k=v" node labels (see labels.h). */
+#include "node/node_labels.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && isspace((unsigned char)(*s)[0])) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && isspace((unsigned char)(*s)[*n - 1]))
+        (*n)--;
+}
+
+static bool key_char_ok(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-' || c == '/';
+}
+
+void ss_labels_free(ss_labels *labels)
+{
+    for (size_t i = 0; i < labels->count; i++) {
+        free(labels->items[i].key);
+        free(labels->items[i].value);
+    }
+    free(labels->items);
+    labels->items = NULL;
+    labels->count = 0;
+}
+
+int ss_labels_parse(const char *spec, ss_labels *out, char *err, size_t errlen)
+{
+    out->items = NULL;
+    out->count = 0;
+    const char *p = spec ? spec : "";
+    spec = p;
+    const char *all = p;
+    size_t alllen = strlen(p);
+    trim(&all, &alllen);
+    bool whole_empty = alllen == 0;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *entry = p;
+        size_t elen = n;
+        trim(&entry, &elen);
+        if (elen == 0) {
+            if (whole_empty)
+                break;
+            snprintf(err, errlen, "node_labels: empty entry in '%s'", spec);
+            goto fail;
+        } else {
+            const char *eq = memchr(entry, '=', elen);
+            if (!eq) {
+                snprintf(err, errlen, "node_labels: '%.*s' is not key=value", (int)elen, entry);
+                goto fail;
+            }
+            const char *k = entry, *v = eq + 1;
+            size_t klen = (size_t)(eq - entry), vlen = elen - klen - 1;
+            trim(&k, &klen);
+            trim(&v, &vlen);
+            if (klen == 0) {
+                snprintf(err, errlen, "node_labels: '%.*s' has an empty key", (int)elen, entry);
+                goto fail;
+            }
+            for (size_t i = 0; i < klen; i++)
+                if (!key_char_ok(k[i])) {
+                    snprintf(err, errlen, "node_labels: key '%.*s' has a character outside "
+                             "[A-Za-z0-9_.-/]", (int)klen, k);
+                    goto fail;
+                }
+            if (memchr(v, '=', vlen)) {
+                snprintf(err, errlen, "node_labels: value of '%.*s' contains '='", (int)klen, k);
+                goto fail;
+            }
+            for (size_t i = 0; i < out->count; i++)
+                if (strlen(out->items[i].key) == klen && memcmp(out->items[i].key, k, klen) == 0) {
+                    snprintf(err, errlen, "node_labels: key '%.*s' appears twice", (int)klen, k);
+                    goto fail;
+                }
+            ss_label *ni = realloc(out->items, (out->count + 1) * sizeof *ni);
+            if (!ni) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            out->items = ni;
+            char *ks = strndup(k, klen), *vs = strndup(v, vlen);
+            if (!ks || !vs) {
+                free(ks);
+                free(vs);
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            out->items[out->count++] = (ss_label){ks, vs};
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+fail:
+    ss_labels_free(out);
+    return -1;
+}
