@@ -4,7 +4,7 @@
 #ifndef SS_TESTS_LABEL_FILE_H
 #define SS_TESTS_LABEL_FILE_H
 
-#include "node/engine/synth/parameter_generation.h"
+#include "node/engine/acoustic/label.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,6 +24,8 @@
 
 #include "common/log.h"
 #include "node/engine/synth/engine_voice.h"
+#include "node/engine/acoustic/label.h"
+#include "node/engine/synth/parameter_generation.h"
 #include "node/engine/synth/timestamps.h"
 
 #include <math.h>

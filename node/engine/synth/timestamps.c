@@ -1,57 +1,11 @@
-/* Timestamps; see synth_timestamps.h. */
+/* Timestamps; see timestamps.h. */
 #include "node/engine/synth/timestamps.h"
+
+#include "node/engine/acoustic/label.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int ss_label_phone(const char *label, char *buf, size_t cap)
-{
-    const char *a = strchr(label, '-');
-    const char *b = a ? strchr(a + 1, '+') : NULL;
-    if (!a || !b || (size_t)(b - a - 1) >= cap || b == a + 1)
-        return -1;
-    memcpy(buf, a + 1, (size_t)(b - a - 1));
-    buf[b - a - 1] = '\0';
-    return 0;
-}
-
-/* Integer after marker up to a non-digit; -1 for "x" or absent. */
-static long field_after(const char *label, const char *marker)
-{
-    const char *p = strstr(label, marker);
-    if (!p)
-        return -1;
-    p += strlen(marker);
-    if (*p < '0' || *p > '9')
-        return -1;
-    return strtol(p, NULL, 10);
-}
-
-/* Phone position in syllable: "@p6_p7/A:" ; syllable in word: "/B:b1-b2-b3@b4-b5&". */
-static void word_fields(const char *label, long *p6, long *p7, long *b4, long *b5)
-{
-    *p6 = *p7 = *b4 = *b5 = -1;
-    const char *at = strchr(label, '@');
-    const char *A = strstr(label, "/A:");
-    if (at && A && at < A) {
-        *p6 = field_after(at, "@");
-        const char *us = strchr(at, '_');
-        if (us && us < A)
-            *p7 = field_after(us, "_");
-    }
-    const char *B = strstr(label, "/B:");
-    const char *C = strstr(label, "/C:");
-    if (B && C) {
-        const char *bat = strchr(B, '@');
-        if (bat && bat < C) {
-            *b4 = field_after(bat, "@");
-            const char *dash = strchr(bat, '-');
-            if (dash && dash < C)
-                *b5 = field_after(dash, "-");
-        }
-    }
-}
 
 int ss_timestamps_compute(const ss_acoustic_seq *seq, double frame_ms, ss_synth_result *out,
                           char *err, size_t errlen)
@@ -77,7 +31,7 @@ int ss_timestamps_compute(const ss_acoustic_seq *seq, double frame_ms, ss_synth_
         ph->end_ms = (double)(frame + fr) * frame_ms;
         frame += fr;
         long p6, p7, b4, b5;
-        word_fields(seq->labels[i], &p6, &p7, &b4, &b5);
+        ss_label_word_position(seq->labels[i], &p6, &p7, &b4, &b5);
         if (p6 < 0 || p7 < 0 || b4 < 0 || b5 < 0) {
             open = 0;
             continue;

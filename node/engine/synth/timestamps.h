@@ -10,12 +10,9 @@
 #define SS_ENGINE_SYNTH_TIMESTAMPS_H
 
 #include "node/engine/engine.h"
-#include "node/engine/synth/parameter_generation.h"
+#include "node/engine/acoustic/state_sequence.h"
 
 int ss_timestamps_compute(const ss_acoustic_seq *seq, double frame_ms, ss_synth_result *out,
                           char *err, size_t errlen);
-
-/* Current phone of a full-context label into buf; 0 or -1. */
-int ss_label_phone(const char *label, char *buf, size_t cap);
 
 #endif
