@@ -1,6 +1,6 @@
 /* `scaispeak analyze`: what the voice library would make of a reference.
  *
- *   scaispeak analyze REF [--voice PATH] [--design "..."]
+ *   scaispeak analyze REF [--voice PATH] [--design "..."] [--config FILE]
  *
  * Prints the preflight figures with the API's thresholds and fail_reasons
  * (API.md §4), the speaker statistics our analysis measured, and the
@@ -8,23 +8,20 @@
  * voice's own statistics (model_profile.h: the voice speaks a fixed
  * paragraph first, about a second of CPU). With --design the prompt is
  * parsed instead of a clip (REF omitted) and what was understood is
- * printed. Output is "key value" lines, stable for scripts. */
+ * printed. Output is "key value" lines, stable for scripts. The voice is
+ * the configuration's voice_path (read like every binary's) unless --voice
+ * names one. */
 #include "cli/cli_analyze.h"
 
+#include "cli/cli_files.h"
 #include "common/audio_input.h"
-#include "node/engine/voice/conditioned_voice.h"
+#include "common/config.h"
 #include "node/engine/engine.h"
-#include "node/engine/frontend/frontend.h"
-#include "node/engine/voice/model_profile.h"
-#include "node/engine/voice/reference_analysis.h"
-#include "node/engine/voice/voice_design.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_VOICE "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice"
 
 static int usage(void)
 {
@@ -54,42 +51,14 @@ static void print_preflight(const ss_preflight_result *p)
            p->thresholds.min_voice_activity_ratio, p->thresholds.max_peak_dbfs, p->thresholds.min_snr_db);
 }
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *d = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len == cap) {
-            if (cap > SS_AUDIO_MAX_BYTES)
-                break; /* the decoder reports the size */
-            uint8_t *nd = realloc(d, cap ? cap * 2 : 65536);
-            if (!nd) {
-                free(d);
-                fclose(f);
-                return NULL;
-            }
-            d = nd;
-            cap = cap ? cap * 2 : 65536;
-        }
-        size_t got = fread(d + *len, 1, cap - *len, f);
-        *len += got;
-        if (!got)
-            break;
-    }
-    fclose(f);
-    return d ? d : calloc(1, 1);
-}
-
 int ss_cli_analyze(int argc, char **argv)
 {
-    const char *ref = NULL, *voice_path = DEFAULT_VOICE, *design = NULL;
+    const char *ref = NULL, *voice_path = NULL, *design = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--voice") && i + 1 < argc)
             voice_path = argv[++i];
+        else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            i++; /* read by ss_config_from_args */
         else if (!strcmp(argv[i], "--design") && i + 1 < argc)
             design = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1])
@@ -101,26 +70,33 @@ int ss_cli_analyze(int argc, char **argv)
     }
     if (!!ref == !!design)
         return usage();
+    int exit_code = 0;
+    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
+    if (!cfg)
+        return exit_code;
+    if (!voice_path)
+        voice_path = ss_config_str(cfg, "voice_path");
     char err[512];
     ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
     if (!v) {
         fprintf(stderr, "analyze: cannot load voice %s: %s\n", voice_path, err);
+        ss_config_free(cfg);
         return 1;
     }
     ss_frontend *fe = ss_frontend_create(err, sizeof err);
+    ss_conditioner *cond = fe ? ss_conditioner_new(v, fe, err, sizeof err) : NULL;
     ss_speaker_stats model;
     int rc = 1;
-    if (!fe || ss_model_profile_compute(v, fe, NULL, &model, err, sizeof err) != 0) {
+    if (!cond || ss_conditioner_model(cond, &model, err, sizeof err) != 0) {
         fprintf(stderr, "analyze: model profile: %s\n", err);
         goto out;
     }
     printf("model.f0_hz %.1f\nmodel.logf0_std_st %.2f\nmodel.syllable_rate %.2f\n", exp(model.lf0_mean),
            model.lf0_std * 12 / log(2.0), model.syllable_rate);
-    double alpha = ss_voice_mcp_alpha(v);
     ss_conditioning c;
     if (design) {
         ss_design_understood u;
-        if (ss_voice_design_parse(design, model.lf0_mean, alpha, &c, &u, err, sizeof err) != 0) {
+        if (ss_conditioner_from_prompt(cond, design, &c, &u, err, sizeof err) != 0) {
             fprintf(stderr, "analyze: %s\n", err);
             goto out;
         }
@@ -130,15 +106,15 @@ int ss_cli_analyze(int argc, char **argv)
         rc = 0;
     } else {
         size_t len = 0;
-        uint8_t *data = read_all(ref, &len);
+        char *data = ss_cli_read_file(ref, SS_AUDIO_MAX_BYTES, &len, err, sizeof err);
         if (!data) {
-            fprintf(stderr, "analyze: cannot read %s\n", ref);
+            fprintf(stderr, "analyze: %s\n", err);
             goto out;
         }
         ss_reference_report rep;
         char reason[64];
-        int ok = ss_reference_condition(data, len, &model, alpha, &c, &rep, reason, sizeof reason, err,
-                                         sizeof err);
+        int ok = ss_conditioner_from_reference(cond, (const uint8_t *)data, len, &c, &rep, reason, sizeof reason,
+                                               err, sizeof err);
         free(data);
         if (rep.have_preflight)
             print_preflight(&rep.preflight);
@@ -160,7 +136,9 @@ int ss_cli_analyze(int argc, char **argv)
     for (char *line = strtok(ser, "\n"); line; line = strtok(NULL, "\n"))
         printf("conditioning.%s\n", line);
 out:
+    ss_conditioner_free(cond);
     ss_frontend_free(fe);
     ss_voice_free(v);
+    ss_config_free(cfg);
     return rc;
 }

@@ -1,39 +1,54 @@
-/* `scaispeak synth`: synthesize a WAV file from full-context labels.
+/* `scaispeak synth`: text (or full-context labels) in, a WAV file out,
+ * with the engine running in this process — no server.
  *
- *   scaispeak synth (--labels FILE | --text "..." | -f TEXTFILE) -o out.wav
+ *   scaispeak synth (--text "..." | -f TEXTFILE | --labels FILE) -o out.wav
  *                   [--speed X] [--pitch N] [--rate HZ] [--voice PATH]
- *                   [--stream] [--timestamps]
+ *                   [--voice-ref CLIP | --design "..."] [--timestamps]
+ *                   [--config FILE]
  *
- * --labels: one HTS label per line ("name" or festival's "start end name").
- * --text / -f: plain text or SSML through the text front end (frontend.h);
- * each sentence is synthesized in turn and the audio concatenated.
- * The voice defaults to the Debian slt voice. --stream synthesizes phrase by
- * phrase (same path as the node daemon's streaming) and --timestamps prints
- * the phone and word times to stdout. The WAV (16-bit PCM) is written with
- * libsndfile. */
+ * Text goes through the engine's one text -> audio orchestration
+ * (ss_engine_speak, engine.h) — the same call the node makes for /speak —
+ * and the chunks are written as 16-bit PCM with the same float -> s16
+ * conversion the node uses, so this command and a node give the same
+ * samples for the same input. --labels bypasses the front end (labels are
+ * synthesized as one utterance, streamed the same way).
+ *
+ * Configuration is read like every other binary (--config FILE,
+ * SCAISPEAK_CONFIG, SCAISPEAK_<KEY>): voice_path is the voice unless --voice
+ * names one, kernels picks the compute kernels. Audio is written as it is
+ * made (memory does not grow with the length of the text); a failed
+ * synthesis removes the half-written file. --timestamps prints the phone
+ * and word times to stdout, sentence by sentence. */
 #include "cli/cli_synth.h"
+
+#include "cli/cli_files.h"
 #include "cli/cli_voice.h"
-#include "node/engine/voice/conditioned_voice.h"
+#include "common/config.h"
+#include "kernels/kernels_select.h"
 #include "node/engine/engine.h"
-#include "node/engine/frontend/frontend.h"
-#include "node/engine/synth/sentence_prosody.h"
 
 #include <errno.h>
 #include <math.h>
 #include <sndfile.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define DEFAULT_VOICE "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice"
+typedef struct {
+    const char *labels_path, *out_path, *voice_path, *text, *text_path, *voice_ref, *design;
+    bool timestamps;
+    ss_synth_options o;
+} synth_args;
 
-
-static int usage(void)
+static int usage(FILE *out)
 {
-    fprintf(stderr, "usage: scaispeak synth (--labels FILE | --text \"...\" | -f TEXTFILE) -o out.wav\n"
-                    "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH] [--stream] [--timestamps]\n"
-                    "                       [--voice-ref CLIP | --design \"deep, slow, elderly male narrator\"]\n");
-    return 2;
+    fprintf(out, "usage: scaispeak synth (--text \"...\" | -f TEXTFILE | --labels FILE) -o out.wav\n"
+                 "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH] [--timestamps]\n"
+                 "                       [--voice-ref CLIP | --design \"deep, slow, elderly male narrator\"]\n"
+                 "                       [--config FILE]\n");
+    return out == stderr ? 2 : 0;
 }
 
 static int parse_double(const char *s, double *out)
@@ -44,34 +59,133 @@ static int parse_double(const char *s, double *out)
     return (e != s && !*e && !errno) ? 0 : -1;
 }
 
-static char **read_label_file(const char *path, size_t *n, char *err, size_t errlen)
+/* ---- the option table: one small setter per flag */
+
+static int set_speed(synth_args *a, const char *v) { return parse_double(v, &a->o.speed); }
+static int set_pitch(synth_args *a, const char *v) { return parse_double(v, &a->o.pitch); }
+static int set_rate(synth_args *a, const char *v)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
+    double r;
+    if (parse_double(v, &r) != 0 || r != floor(r) || r < 1 || r > 1e6)
+        return -1;
+    a->o.sample_rate = (int)r;
+    return 0;
+}
+static int set_labels(synth_args *a, const char *v) { a->labels_path = v; return 0; }
+static int set_output(synth_args *a, const char *v) { a->out_path = v; return 0; }
+static int set_voice(synth_args *a, const char *v) { a->voice_path = v; return 0; }
+static int set_voice_ref(synth_args *a, const char *v) { a->voice_ref = v; return 0; }
+static int set_design(synth_args *a, const char *v) { a->design = v; return 0; }
+static int set_text(synth_args *a, const char *v) { a->text = v; return 0; }
+static int set_text_file(synth_args *a, const char *v) { a->text_path = v; return 0; }
+static int set_timestamps(synth_args *a, const char *v) { (void)v; a->timestamps = true; return 0; }
+static int set_nothing(synth_args *a, const char *v) { (void)a; (void)v; return 0; }
+
+static const struct {
+    const char *name;
+    bool takes_value;
+    int (*set)(synth_args *a, const char *value);
+    const char *bad_value; /* message when set fails */
+} synth_flags[] = {
+    {"--text", true, set_text, NULL},
+    {"-f", true, set_text_file, NULL},
+    {"--labels", true, set_labels, NULL},
+    {"-o", true, set_output, NULL},
+    {"--output", true, set_output, NULL},
+    {"--voice", true, set_voice, NULL},
+    {"--voice-ref", true, set_voice_ref, NULL},
+    {"--design", true, set_design, NULL},
+    {"--speed", true, set_speed, "--speed wants a number"},
+    {"--pitch", true, set_pitch, "--pitch wants a number"},
+    {"--rate", true, set_rate, "--rate wants an integer"},
+    {"--timestamps", false, set_timestamps, NULL},
+    {"--stream", false, set_nothing, NULL}, /* kept for old scripts: audio always streams */
+    {"--config", true, set_nothing, NULL},  /* read by ss_config_from_args */
+};
+
+/* 0 parsed, 1 help asked, 2 usage error (message printed). */
+static int parse_args(int argc, char **argv, synth_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *flag = argv[i];
+        if (!strcmp(flag, "-h") || !strcmp(flag, "--help"))
+            return 1;
+        size_t k = 0, n = sizeof synth_flags / sizeof synth_flags[0];
+        while (k < n && strcmp(flag, synth_flags[k].name))
+            k++;
+        if (k == n) {
+            fprintf(stderr, "scaispeak synth: unknown option %s\n", flag);
+            return 2;
+        }
+        const char *val = NULL;
+        if (synth_flags[k].takes_value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "scaispeak synth: %s needs a value\n", flag);
+                return 2;
+            }
+            val = argv[++i];
+        }
+        if (synth_flags[k].set(a, val) != 0) {
+            fprintf(stderr, "scaispeak synth: %s\n", synth_flags[k].bad_value);
+            return 2;
+        }
     }
-    char **lines = NULL, *buf = NULL;
-    size_t cap = 0, bl = 0;
-    ssize_t r;
+    if (!a->out_path || (!!a->labels_path + !!a->text + !!a->text_path) != 1 || (a->voice_ref && a->design))
+        return 2;
+    return 0;
+}
+
+/* ---- input files */
+
+/* Text and label files: at most 16 MiB (the API's text limit is 100 000
+ * characters; the CLI allows long files, not unbounded ones). */
+#define CLI_TEXT_MAX_BYTES (16u << 20)
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+    return ss_cli_read_file(path, CLI_TEXT_MAX_BYTES, NULL, err, errlen);
+}
+
+/* The non-empty lines of a label file, trailing blanks removed. */
+static char **read_label_lines(const char *path, size_t *n, char *err, size_t errlen)
+{
+    char *all = read_file(path, err, errlen);
+    if (!all)
+        return NULL;
+    size_t cap = 64;
+    char **lines = malloc(cap * sizeof *lines);
     *n = 0;
-    while ((r = getline(&buf, &bl, f)) >= 0) {
-        while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r' || buf[r - 1] == ' '))
-            buf[--r] = '\0';
-        if (r == 0)
+    for (char *save = NULL, *ln = strtok_r(all, "\n", &save); lines && ln; ln = strtok_r(NULL, "\n", &save)) {
+        size_t l = strlen(ln);
+        while (l > 0 && (ln[l - 1] == '\r' || ln[l - 1] == ' '))
+            ln[--l] = '\0';
+        if (l == 0)
             continue;
         if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            char **nl = realloc(lines, nc * sizeof *nl);
-            if (!nl)
+            char **nl = realloc(lines, (cap *= 2) * sizeof *nl);
+            if (!nl) {
+                for (size_t i = 0; i < *n; i++)
+                    free(lines[i]);
+                free(lines);
+                lines = NULL;
                 break;
+            }
             lines = nl;
-            cap = nc;
         }
-        lines[(*n)++] = strdup(buf);
+        if (!(lines[*n] = strdup(ln))) {
+            for (size_t i = 0; i < *n; i++)
+                free(lines[i]);
+            free(lines);
+            lines = NULL;
+            break;
+        }
+        (*n)++;
     }
-    free(buf);
-    fclose(f);
+    free(all);
+    if (!lines) {
+        snprintf(err, errlen, "out of memory reading %s", path);
+        return NULL;
+    }
     if (*n == 0) {
         free(lines);
         snprintf(err, errlen, "%s holds no labels", path);
@@ -80,271 +194,173 @@ static char **read_label_file(const char *path, size_t *n, char *err, size_t err
     return lines;
 }
 
-static char *read_text_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t len = 0, cap = 4096;
-    char *b = malloc(cap);
-    while (b) {
-        size_t r = fread(b + len, 1, cap - len - 1, f);
-        len += r;
-        if (r == 0)
-            break;
-        if (cap - len - 1 == 0) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!b) {
-        snprintf(err, errlen, "out of memory reading %s", path);
-        return NULL;
-    }
-    b[len] = '\0';
-    return b;
-}
+/* ---- the WAV sink: s16 chunks written as they come */
 
-/* Synthesizes every sentence of utt and joins the results into res
- * (audio concatenated, timestamps shifted by the audio before them). */
-static int synth_sentences(const ss_voice *v, const ss_utterance *utt, const ss_synth_options *o,
-                           ss_synth_result *res, char *err, size_t errlen)
+typedef struct {
+    SNDFILE *sf;
+    int16_t *pcm;
+    size_t cap;
+    size_t words, phones;       /* printed so far (--timestamps numbering) */
+    bool out_of_memory, write_failed;
+} wav_sink;
+
+static int wav_audio(void *user, const ss_audio_chunk *chunk)
 {
-    memset(res, 0, sizeof *res);
-    res->sample_rate = o->sample_rate;
-    double offset_ms = 0.0;
-    size_t word_base = 0, phone_base = 0;
-    for (size_t s = 0; s < utt->n_sentences; s++) {
-        const ss_sentence *se = &utt->sentences[s];
-        if (se->n_phones == 0)
-            continue;
-        ss_synth_result r;
-        ss_synth_options so = *o;
-        ss_label_prosody *pr = NULL;
-        if (ss_sentence_prosody(se, &pr, err, errlen) != 0)
-            return -1;
-        so.prosody = pr;
-        int rc = ss_synthesize(v, (const char *const *)se->labels, se->n_phones, &so, NULL, NULL, &r, err, errlen);
-        free(pr);
-        if (rc != 0) {
-            ss_synth_result_free(&r);
-            return -1;
+    wav_sink *w = user;
+    if (chunk->nsamples > w->cap) {
+        int16_t *np = realloc(w->pcm, chunk->nsamples * sizeof *np);
+        if (!np) {
+            w->out_of_memory = true;
+            return 1;
         }
-        float *ns = realloc(res->samples, (res->nsamples + r.nsamples) * sizeof(float));
-        ss_phone_time *np = realloc(res->phones, (res->nphones + r.nphones) * sizeof *np);
-        if (ns)
-            res->samples = ns;
-        if (np)
-            res->phones = np;
-        ss_word_time *nw = realloc(res->words, (res->nwords + r.nwords + 1) * sizeof *nw);
-        if (nw)
-            res->words = nw;
-        if (!ns || !np || !nw) {
-            ss_synth_result_free(&r);
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        memcpy(res->samples + res->nsamples, r.samples, r.nsamples * sizeof(float));
-        for (size_t i = 0; i < r.nphones; i++) {
-            ss_phone_time p = r.phones[i];
-            p.start_ms += offset_ms;
-            p.end_ms += offset_ms;
-            p.label_index += phone_base;
-            res->phones[res->nphones + i] = p;
-        }
-        for (size_t i = 0; i < r.nwords; i++) {
-            ss_word_time w = r.words[i];
-            w.start_ms += offset_ms;
-            w.end_ms += offset_ms;
-            w.word_index += word_base;
-            w.first_phone += phone_base;
-            w.last_phone += phone_base;
-            res->words[res->nwords + i] = w;
-        }
-        res->nsamples += r.nsamples;
-        res->nphones += r.nphones;
-        res->nwords += r.nwords;
-        word_base += r.nwords;
-        phone_base += r.nphones;
-        offset_ms = 1000.0 * (double)res->nsamples / o->sample_rate;
-        ss_synth_result_free(&r);
+        w->pcm = np;
+        w->cap = chunk->nsamples;
     }
-    if (res->nsamples == 0) {
-        snprintf(err, errlen, "the text has nothing to say");
-        return -1;
+    ss_samples_to_s16(chunk->samples, chunk->nsamples, w->pcm);
+    if (sf_writef_short(w->sf, w->pcm, (sf_count_t)chunk->nsamples) != (sf_count_t)chunk->nsamples) {
+        w->write_failed = true;
+        return 1;
     }
     return 0;
 }
 
-int ss_cli_synth(int argc, char **argv)
+static int print_alignment(void *user, const ss_sentence_alignment *a)
 {
-    const char *labels_path = NULL, *out_path = NULL, *voice_path = DEFAULT_VOICE;
-    const char *text = NULL, *text_path = NULL, *voice_ref = NULL, *design = NULL;
-    int show_ts = 0;
-    ss_synth_options o;
-    ss_synth_options_init(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage();
-            return 0;
-        } else if (strcmp(a, "--stream") == 0) {
-            o.stream = 1;
-        } else if (strcmp(a, "--timestamps") == 0) {
-            show_ts = 1;
-        } else if (!val) {
-            fprintf(stderr, "scaispeak synth: %s needs a value\n", a);
-            return usage();
-        } else if (strcmp(a, "--labels") == 0) {
-            labels_path = val, i++;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            out_path = val, i++;
-        } else if (strcmp(a, "--voice") == 0) {
-            voice_path = val, i++;
-        } else if (strcmp(a, "--voice-ref") == 0) {
-            voice_ref = val, i++;
-        } else if (strcmp(a, "--design") == 0) {
-            design = val, i++;
-        } else if (strcmp(a, "--speed") == 0) {
-            if (parse_double(val, &o.speed) != 0) {
-                fprintf(stderr, "scaispeak synth: --speed wants a number\n");
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--pitch") == 0) {
-            if (parse_double(val, &o.pitch) != 0) {
-                fprintf(stderr, "scaispeak synth: --pitch wants a number\n");
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--rate") == 0) {
-            double r;
-            if (parse_double(val, &r) != 0 || r != floor(r) || r < 1 || r > 1e6) {
-                fprintf(stderr, "scaispeak synth: --rate wants an integer\n");
-                return 2;
-            }
-            o.sample_rate = (int)r;
-            i++;
-        } else if (strcmp(a, "--text") == 0) {
-            text = val, i++;
-        } else if (strcmp(a, "-f") == 0) {
-            text_path = val, i++;
-        } else {
-            fprintf(stderr, "scaispeak synth: unknown option %s\n", a);
-            return usage();
-        }
-    }
-    if (!out_path || (!!labels_path + !!text + !!text_path) != 1 || (voice_ref && design))
-        return usage();
-    char err[512];
-    if (ss_synth_options_validate(&o, err, sizeof err) != 0) {
-        fprintf(stderr, "scaispeak synth: %s\n", err);
-        return 2;
-    }
-    int rc = 1;
-    ss_synth_result res;
-    memset(&res, 0, sizeof res);
-    char *text_buf = NULL;
-    ss_frontend *fe = NULL;
-    ss_utterance *utt = NULL;
+    wav_sink *w = user;
+    for (size_t i = 0; i < a->nphones; i++)
+        printf("phone %zu %s %.1f %.1f\n", w->phones + i, a->phones[i].phone, a->phones[i].start_ms,
+               a->phones[i].end_ms);
+    for (size_t i = 0; i < a->nwords; i++)
+        printf("word %zu phones %zu-%zu %.1f %.1f %.*s\n", w->words + i, w->phones + a->words[i].first_phone,
+               w->phones + a->words[i].last_phone, a->words[i].start_ms, a->words[i].end_ms,
+               (int)a->words[i].text_len, a->words[i].text);
+    w->phones += a->nphones;
+    w->words += a->nwords;
+    return 0;
+}
+
+/* --labels: one utterance, streamed to the sink; timestamps from the result. */
+static int synth_labels(const ss_voice *v, const synth_args *a, wav_sink *w, char *err, size_t errlen)
+{
     size_t n = 0;
-    char **lines = NULL;
-    ss_voice *base = ss_voice_load(voice_path, err, sizeof err), *conditioned = NULL;
-    ss_voice *v = base;
-    if (!v) {
-        fprintf(stderr, "scaispeak synth: %s\n", err);
-        goto done;
+    char **lines = read_label_lines(a->labels_path, &n, err, errlen);
+    if (!lines)
+        return -1;
+    ss_synth_options o = a->o;
+    o.stream = 1;
+    o.keep_audio = 0;
+    ss_synth_result r;
+    int rc = ss_synthesize(v, (const char *const *)lines, n, &o, wav_audio, w, &r, err, errlen);
+    if (rc == 0 && a->timestamps) {
+        for (size_t i = 0; i < r.nphones; i++)
+            printf("phone %zu %s %.1f %.1f\n", i, r.phones[i].phone, r.phones[i].start_ms, r.phones[i].end_ms);
+        for (size_t i = 0; i < r.nwords; i++)
+            printf("word %zu phones %zu-%zu %.1f %.1f\n", r.words[i].word_index, r.words[i].first_phone,
+                   r.words[i].last_phone, r.words[i].start_ms, r.words[i].end_ms);
     }
-    if (voice_ref || design) { /* zero-shot conditioning from a clip or a prompt */
-        ss_conditioning cond;
-        fe = ss_frontend_create(err, sizeof err);
-        if (!fe || ss_cli_conditioned_voice(base, fe, voice_ref, design, &conditioned, &cond, err,
-                                            sizeof err) != 0) {
-            fprintf(stderr, "scaispeak synth: %s\n", err);
-            goto done;
-        }
-        v = conditioned;
-        o.speed = ss_conditioned_speed(&cond, o.speed);
-    }
-    if (labels_path) {
-        lines = read_label_file(labels_path, &n, err, sizeof err);
-        if (!lines) {
-            fprintf(stderr, "scaispeak synth: %s\n", err);
-            goto done;
-        }
-        if (ss_synthesize(v, (const char *const *)lines, n, &o, NULL, NULL, &res, err, sizeof err) != 0) {
-            fprintf(stderr, "scaispeak synth: %s\n", err);
-            goto done;
-        }
-    } else {
-        if (text_path) {
-            text_buf = read_text_file(text_path, err, sizeof err);
-            if (!text_buf) {
-                fprintf(stderr, "scaispeak synth: %s\n", err);
-                goto done;
-            }
-            text = text_buf;
-        }
-        if (!fe)
-            fe = ss_frontend_create(err, sizeof err);
-        if (!fe || ss_frontend_analyze(fe, text, strlen(text), NULL, &utt, err, sizeof err) != 0) {
-            fprintf(stderr, "scaispeak synth: %s\n", err);
-            goto done;
-        }
-        if (synth_sentences(v, utt, &o, &res, err, sizeof err) != 0) {
-            fprintf(stderr, "scaispeak synth: %s\n", err);
-            goto done;
-        }
-    }
-    SF_INFO info = {.samplerate = res.sample_rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
-    SNDFILE *sf = sf_open(out_path, SFM_WRITE, &info);
-    if (!sf) {
-        fprintf(stderr, "scaispeak synth: cannot write %s: %s\n", out_path, sf_strerror(NULL));
-        goto done;
-    }
-    /* libsndfile scales float [-1, 1) to 16 bits; clip first. */
-    for (size_t i = 0; i < res.nsamples; i++) {
-        if (res.samples[i] > 32767.0f / 32768.0f)
-            res.samples[i] = 32767.0f / 32768.0f;
-        else if (res.samples[i] < -1.0f)
-            res.samples[i] = -1.0f;
-    }
-    sf_command(sf, SFC_SET_NORM_FLOAT, NULL, SF_TRUE);
-    sf_count_t w = sf_writef_float(sf, res.samples, (sf_count_t)res.nsamples);
-    int cerr = sf_close(sf);
-    if (w != (sf_count_t)res.nsamples || cerr != 0) {
-        fprintf(stderr, "scaispeak synth: short write to %s\n", out_path);
-        goto done;
-    }
-    if (show_ts) {
-        for (size_t i = 0; i < res.nphones; i++)
-            printf("phone %zu %s %.1f %.1f\n", i, res.phones[i].phone, res.phones[i].start_ms, res.phones[i].end_ms);
-        for (size_t i = 0; i < res.nwords; i++)
-            printf("word %zu phones %zu-%zu %.1f %.1f\n", res.words[i].word_index, res.words[i].first_phone,
-                   res.words[i].last_phone, res.words[i].start_ms, res.words[i].end_ms);
-    }
-    rc = 0;
-done:
-    ss_synth_result_free(&res);
-    if (conditioned)
-        ss_conditioned_voice_free(conditioned);
-    ss_voice_free(base);
-    if (utt)
-        ss_utterance_free(utt);
-    ss_frontend_free(fe);
-    free(text_buf);
+    ss_synth_result_free(&r);
     for (size_t i = 0; i < n; i++)
         free(lines[i]);
     free(lines);
+    return rc;
+}
+
+/* --text / -f: the engine's text -> audio orchestration. */
+static int synth_text(const ss_voice *v, ss_frontend *fe, const synth_args *a, wav_sink *w, char *err,
+                      size_t errlen)
+{
+    char *buf = NULL;
+    const char *text = a->text;
+    if (a->text_path) {
+        if (!(buf = read_file(a->text_path, err, errlen)))
+            return -1;
+        text = buf;
+    }
+    ss_speak_sink sink = {.audio = wav_audio, .alignment = a->timestamps ? print_alignment : NULL, .user = w};
+    int rc = ss_engine_speak(v, fe, text, strlen(text), &a->o, &sink, NULL, err, errlen);
+    free(buf);
+    return rc;
+}
+
+/* Loads the voice (conditioned when asked), synthesizes into out_path. */
+static int run_synth(const synth_args *a, char *err, size_t errlen)
+{
+    int rc = -1;
+    ss_synth_options o = a->o;
+    ss_frontend *fe = NULL;
+    ss_voice *conditioned = NULL, *base = ss_voice_load(a->voice_path, err, errlen);
+    if (!base)
+        return -1;
+    const ss_voice *v = base;
+    if (a->text || a->text_path || a->voice_ref || a->design) {
+        if (!(fe = ss_frontend_create(err, errlen)))
+            goto done;
+    }
+    if (a->voice_ref || a->design) { /* zero-shot conditioning from a clip or a prompt */
+        ss_conditioning cond;
+        if (ss_cli_conditioned_voice(base, fe, a->voice_ref, a->design, &conditioned, &cond, err, errlen) != 0)
+            goto done;
+        v = conditioned;
+        o.speed = ss_conditioned_speed(&cond, o.speed);
+    }
+    SF_INFO info = {.samplerate = o.sample_rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    wav_sink w = {.sf = sf_open(a->out_path, SFM_WRITE, &info)};
+    if (!w.sf) {
+        snprintf(err, errlen, "cannot write %s: %s", a->out_path, sf_strerror(NULL));
+        goto done;
+    }
+    synth_args run = *a;
+    run.o = o;
+    rc = a->labels_path ? synth_labels(v, &run, &w, err, errlen) : synth_text(v, fe, &run, &w, err, errlen);
+    if (w.out_of_memory)
+        snprintf(err, errlen, "out of memory");
+    else if (w.write_failed)
+        snprintf(err, errlen, "short write to %s", a->out_path);
+    if (sf_close(w.sf) != 0 && rc == 0) {
+        snprintf(err, errlen, "cannot finish %s", a->out_path);
+        rc = -1;
+    }
+    free(w.pcm);
+    if (rc != 0)
+        unlink(a->out_path);
+done:
+    ss_conditioned_voice_free(conditioned);
+    ss_voice_free(base);
+    ss_frontend_free(fe);
+    return rc;
+}
+
+int ss_cli_synth(int argc, char **argv)
+{
+    synth_args a = {0};
+    ss_synth_options_init(&a.o);
+    int p = parse_args(argc, argv, &a);
+    if (p)
+        return p == 1 ? usage(stdout) : usage(stderr);
+    int exit_code = 0;
+    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
+    if (!cfg)
+        return exit_code;
+    char err[512], note[256];
+    const ss_kernel_ops *ops = NULL;
+    if (ss_kernels_select(ss_config_str(cfg, "kernels"), &ops, note, sizeof note, err, sizeof err) != 0) {
+        fprintf(stderr, "scaispeak synth: %s\n", err);
+        ss_config_free(cfg);
+        return 2;
+    }
+    a.o.kernels = ops;
+    if (!a.voice_path)
+        a.voice_path = ss_config_str(cfg, "voice_path");
+    int rc = 1;
+    if (!a.voice_path[0])
+        fprintf(stderr, "scaispeak synth: no voice (voice_path is empty and --voice was not given)\n");
+    else if (ss_synth_options_validate(&a.o, err, sizeof err) != 0) {
+        fprintf(stderr, "scaispeak synth: %s\n", err);
+        rc = 2;
+    } else if (run_synth(&a, err, sizeof err) != 0)
+        fprintf(stderr, "scaispeak synth: %s\n", err);
+    else
+        rc = 0;
+    ss_config_free(cfg);
     return rc;
 }

@@ -1,14 +1,12 @@
 /* The CLI's way to a conditioned voice: `scaispeak synth --voice-ref FILE`
- * and `--design "..."` (issue 6) in one call, so cli_synth.c only parses the
- * two options and swaps the voice. Measures the model's own statistics
- * (model_profile.h, about a second), then analyses the reference
- * (reference_analysis.h) or parses the prompt (voice_design.h). */
-#ifndef SS_ENGINE_CLI_VOICE_H
-#define SS_ENGINE_CLI_VOICE_H
+ * and `--design "..."` in one call, so cli_synth.c only parses the two
+ * options and swaps the voice. Through the engine's conditioner (engine.h):
+ * the model's own statistics (about a second), then the reference's
+ * analysis or the prompt's parse. */
+#ifndef SS_CLI_VOICE_H
+#define SS_CLI_VOICE_H
 
-#include "node/engine/voice/conditioning.h"
 #include "node/engine/engine.h"
-#include "node/engine/frontend/frontend.h"
 
 /* Exactly one of voice_ref (a file path) and design (a prompt) is non-NULL.
  * 0 with *out (free with ss_conditioned_voice_free; synthesize at speed

@@ -2,6 +2,7 @@
 #include "gateway/speak_request.h"
 
 #include "common/audio_encode.h"
+#include "common/synth_limits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static void text_field(const json_t *v, const char *name, gw_speak_params *out, 
         i++;
     if (i == out->text_bytes)
         bad(d, name, "must contain at least one non-blank character");
-    else if (out->characters > SPEAK_MAX_CHARS)
+    else if (out->characters > SS_TEXT_MAX_CHARS)
         bad(d, name, "must be at most 100000 characters");
 }
 
@@ -52,14 +53,20 @@ static void format_field(const json_t *v, gw_speak_params *out, json_t *d, const
     bad(d, field, "must be one of wav, mp3, opus, flac, pcm");
 }
 
-static void number_field(const json_t *v, const char *name, double lo, double hi, double *dst, json_t *d)
+/* speed and pitch: the shared limits (common/synth_limits.h) and their words. */
+static void number_field(const json_t *v, const char *name, bool (*ok)(double, char *, size_t), double *dst,
+                         json_t *d)
 {
     if (!v)
         return;
+    char msg[80];
+    if (!json_is_number(v)) {
+        ok(NAN, msg, sizeof msg); /* the same words as an out-of-range number */
+        bad(d, name, msg);
+        return;
+    }
     double x = json_number_value(v);
-    if (!json_is_number(v) || !isfinite(x) || x < lo || x > hi) {
-        char msg[80];
-        snprintf(msg, sizeof msg, "must be a number from %g to %g", lo, hi);
+    if (!ok(x, msg, sizeof msg)) {
         bad(d, name, msg);
         return;
     }
@@ -127,8 +134,8 @@ int gw_speak_params_parse(const json_t *body, gw_speak_params *out, json_t **det
         else
             out->sample_rate = (int)json_integer_value(v);
     }
-    number_field(json_object_get(body, "speed"), "speed", 0.5, 2.0, &out->speed, d);
-    number_field(json_object_get(body, "pitch"), "pitch", -12, 12, &out->pitch, d);
+    number_field(json_object_get(body, "speed"), "speed", ss_speed_ok, &out->speed, d);
+    number_field(json_object_get(body, "pitch"), "pitch", ss_pitch_ok, &out->pitch, d);
     if ((v = json_object_get(body, "language_hint"))) {
         const char *s = json_string_value(v);
         if (!s || strlen(s) != 2 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z')
@@ -180,6 +187,6 @@ int gw_speak_params_parse_openai(const json_t *body, gw_speak_params *out, json_
     else if (v)
         snprintf(out->voice_name, sizeof out->voice_name, "%s", json_string_value(v));
     format_field(json_object_get(body, "response_format"), out, d, "response_format");
-    number_field(json_object_get(body, "speed"), "speed", 0.5, 2.0, &out->speed, d);
+    number_field(json_object_get(body, "speed"), "speed", ss_speed_ok, &out->speed, d);
     return finish(out, d, details);
 }

@@ -11,8 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SPEAK_MAX_CHARS 100000
-
 typedef struct {
     const char *text;       /* borrowed from the body */
     size_t text_bytes;

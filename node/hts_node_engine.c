@@ -1,12 +1,14 @@
 /* Adapter from the HTS engine to ss_node_engine (see hts_node_engine.h).
  *
- * Per call: the front end analyses the text (bad SSML: INVALID_ARGUMENT);
- * each sentence is synthesized in stream mode; the engine's chunk callback
- * converts the float samples to s16 and passes them to the node's sink with
- * their offset in the whole utterance (sentences are concatenated), and
- * returns "stop" when the sink says the call is gone. Timestamps (when asked)
- * are sent per sentence, shifted by the audio before it, with word offsets
- * pointing into the request text.
+ * Per call: the text goes through the engine's one text -> audio
+ * orchestration (ss_engine_speak, engine.h: front end, SSML prosody,
+ * streamed synthesis sentence by sentence; bad SSML or out-of-range options:
+ * INVALID_ARGUMENT). This file only bridges its sink to the node's: float
+ * chunks become s16 PCM with their offset in the whole utterance, and
+ * per-sentence timings become the wire's word/phoneme timings (word offsets
+ * point into the request text). "Stop" goes back to the engine when the
+ * node's sink says the call is gone; the adapter's own out-of-memory is
+ * reported as such (FAILED), never as a cancellation.
  *
  * Voices (ENGINE.md step 8): a request with a voice id and reference digest
  * looks up (voice id, digest) in the node's voice cache. A hit gives the
@@ -25,15 +27,9 @@
 #include "node/hts_node_engine.h"
 
 #include "common/log.h"
-#include "node/engine/voice/conditioned_voice.h"
 #include "node/engine/engine.h"
-#include "node/engine/frontend/frontend.h"
-#include "node/engine/voice/model_profile.h"
-#include "node/engine/voice/reference_analysis.h"
-#include "node/engine/voice/voice_design.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +37,7 @@
 typedef struct {
     ss_voice *voice;
     ss_frontend *fe;
-    pthread_mutex_t profile_mu;     /* guards the two fields below */
-    bool have_profile;
-    ss_speaker_stats profile;       /* the model's own statistics (model_profile.h) */
+    ss_conditioner *conditioner;    /* the model's own statistics, measured on first use */
     ss_kernel_route kernels;        /* where syntheses run their kernels (zero: CPU) */
 } hts_impl;
 
@@ -60,21 +54,6 @@ static void cached_voice_free(void *p)
         ss_conditioned_voice_free(cv->voice);
         free(cv);
     }
-}
-
-/* The model's statistics, measured on first use. 0, or -1 + err. */
-static int model_profile(hts_impl *h, ss_speaker_stats *out, char *err, size_t errlen)
-{
-    int rc = 0;
-    pthread_mutex_lock(&h->profile_mu);
-    if (!h->have_profile) {
-        rc = ss_model_profile_compute(h->voice, h->fe, NULL, &h->profile, err, errlen);
-        h->have_profile = rc == 0;
-    }
-    if (rc == 0)
-        *out = h->profile;
-    pthread_mutex_unlock(&h->profile_mu);
-    return rc;
 }
 
 static bool design_is_identity(const ss_voice_design *d)
@@ -94,9 +73,6 @@ static ss_node_synth_status reference_voice(hts_impl *h, const ss_node_synth_req
         return SS_NODE_SYNTH_OK;
     if (!req->reference_audio_len)
         return SS_NODE_SYNTH_REFERENCE_REQUIRED;
-    ss_speaker_stats model;
-    if (model_profile(h, &model, err, errlen) != 0)
-        return SS_NODE_SYNTH_FAILED;
     cached_voice *cv = calloc(1, sizeof *cv);
     if (!cv) {
         snprintf(err, errlen, "out of memory");
@@ -104,9 +80,8 @@ static ss_node_synth_status reference_voice(hts_impl *h, const ss_node_synth_req
     }
     ss_reference_report rep;
     char reason[64];
-    if (ss_reference_condition(req->reference_audio, req->reference_audio_len, &model,
-                               ss_voice_mcp_alpha(h->voice), &cv->cond, &rep, reason, sizeof reason, err,
-                               errlen) != 0) {
+    if (ss_conditioner_from_reference(h->conditioner, req->reference_audio, req->reference_audio_len, &cv->cond,
+                                      &rep, reason, sizeof reason, err, errlen) != 0) {
         ss_warn(req->request_id, "voice %s: reference not usable: %s", req->voice_id, err);
         free(cv);
         return SS_NODE_SYNTH_INVALID;
@@ -135,68 +110,74 @@ static ss_node_synth_status reference_voice(hts_impl *h, const ss_node_synth_req
     return SS_NODE_SYNTH_OK;
 }
 
+/* The adapter between the engine's speak sink (float chunks, per-sentence
+ * timings) and the node's sink (s16 PCM, wire timings). */
 typedef struct {
     const ss_node_synth_sink *sink;
-    uint64_t base_sample;   /* samples of the sentences before this one */
     int16_t *pcm;
     size_t pcm_cap;
-    bool stopped;
-} chunk_ctx;
+    bool stopped;               /* the node's sink said stop, or the call is cancelled */
+    bool out_of_memory;         /* the adapter itself ran out of memory */
+} speak_bridge;
 
-static int on_chunk(void *user, const ss_audio_chunk *chunk)
+static int bridge_audio(void *user, const ss_audio_chunk *chunk)
 {
-    chunk_ctx *c = user;
-    if (c->sink->cancelled(c->sink->user)) {
-        c->stopped = true;
+    speak_bridge *b = user;
+    if (b->sink->cancelled(b->sink->user)) {
+        b->stopped = true;
         return 1;
     }
-    if (chunk->nsamples > c->pcm_cap) {
-        int16_t *np = realloc(c->pcm, chunk->nsamples * sizeof *np);
+    if (chunk->nsamples > b->pcm_cap) {
+        int16_t *np = realloc(b->pcm, chunk->nsamples * sizeof *np);
         if (!np) {
-            c->stopped = true;
+            b->out_of_memory = true;
             return 1;
         }
-        c->pcm = np;
-        c->pcm_cap = chunk->nsamples;
+        b->pcm = np;
+        b->pcm_cap = chunk->nsamples;
     }
-    ss_samples_to_s16(chunk->samples, chunk->nsamples, c->pcm);
-    if (c->sink->audio(c->sink->user, c->pcm, chunk->nsamples,
-                       c->base_sample + chunk->first_sample) != 0) {
-        c->stopped = true;
+    ss_samples_to_s16(chunk->samples, chunk->nsamples, b->pcm);
+    if (b->sink->audio(b->sink->user, b->pcm, chunk->nsamples, chunk->first_sample) != 0) {
+        b->stopped = true;
         return 1;
     }
     return 0;
 }
 
-/* Word and phone timings of one sentence, shifted by offset_ms. 0 or -1. */
-static int send_alignment(const ss_node_synth_sink *sink, const ss_sentence *se,
-                          const ss_synth_result *r, const char *text, double offset_ms)
+static uint32_t ms_u32(double ms)
 {
-    ss_word_timing *w = calloc(r->nwords ? r->nwords : 1, sizeof *w);
-    ss_phoneme_timing *p = calloc(r->nphones ? r->nphones : 1, sizeof *p);
-    char **texts = calloc(r->nwords ? r->nwords : 1, sizeof *texts);
-    int rc = -1;
-    if (w && p && texts) {
-        size_t nw = 0;
-        for (size_t i = 0; i < r->nwords; i++) {
-            const ss_word_time *wt = &r->words[i];
-            if (wt->word_index >= se->n_words)
-                continue;
-            const ss_word *sw = &se->words[wt->word_index];
-            size_t a = sw->src_start, b = sw->src_end;
-            texts[nw] = strndup(text + a, b > a ? b - a : 0);
-            w[nw] = (ss_word_timing){texts[nw] ? texts[nw] : "", (uint32_t)(wt->start_ms + offset_ms + 0.5),
-                                     (uint32_t)(wt->end_ms + offset_ms + 0.5), (uint32_t)a, (uint32_t)b};
-            nw++;
-        }
-        for (size_t i = 0; i < r->nphones; i++)
-            p[i] = (ss_phoneme_timing){r->phones[i].phone,
-                                       (uint32_t)(r->phones[i].start_ms + offset_ms + 0.5),
-                                       (uint32_t)(r->phones[i].end_ms + offset_ms + 0.5)};
-        rc = sink->alignment(sink->user, w, nw, p, r->nphones);
-        for (size_t i = 0; i < nw; i++)
-            free(texts[i]);
+    return ms <= 0 ? 0 : ms >= 4294967295.0 ? UINT32_MAX : (uint32_t)(ms + 0.5);
+}
+
+/* One sentence's timings in the wire's form: words carry their own text
+ * (NUL-terminated copies) and byte offsets into the request text. */
+static int bridge_alignment(void *user, const ss_sentence_alignment *a)
+{
+    speak_bridge *b = user;
+    size_t nw = a->nwords ? a->nwords : 1, np = a->nphones ? a->nphones : 1;
+    ss_word_timing *w = calloc(nw, sizeof *w);
+    ss_phoneme_timing *p = calloc(np, sizeof *p);
+    char **texts = calloc(nw, sizeof *texts);
+    int rc = 1;
+    bool oom = !w || !p || !texts;
+    for (size_t i = 0; !oom && i < a->nwords; i++) {
+        const ss_spoken_word *sw = &a->words[i];
+        texts[i] = strndup(sw->text, sw->text_len);
+        oom = !texts[i];
+        w[i] = (ss_word_timing){texts[i], ms_u32(sw->start_ms), ms_u32(sw->end_ms), (uint32_t)sw->src_start,
+                                (uint32_t)sw->src_end};
     }
+    for (size_t i = 0; !oom && i < a->nphones; i++)
+        p[i] = (ss_phoneme_timing){a->phones[i].phone, ms_u32(a->phones[i].start_ms),
+                                   ms_u32(a->phones[i].end_ms)};
+    if (oom)
+        b->out_of_memory = true;
+    else if (b->sink->alignment(b->sink->user, w, a->nwords, p, a->nphones) == 0)
+        rc = 0;
+    else
+        b->stopped = true;
+    for (size_t i = 0; texts && i < a->nwords; i++)
+        free(texts[i]);
     free(w);
     free(p);
     free(texts);
@@ -255,14 +236,10 @@ static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synt
         voice = cv->voice;
         o.speed = ss_conditioned_speed(&cv->cond, o.speed);
     } else if (req->has_design && !design_is_identity(&req->design)) {
-        ss_speaker_stats model;
         ss_conditioning k;
         const ss_voice_design *d = &req->design;
-        if (model_profile(h, &model, err, errlen) != 0)
-            return SS_NODE_SYNTH_FAILED;
-        if (ss_voice_design_from_numbers(d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
-                                         d->brightness, d->energy, d->rate_scale, model.lf0_mean,
-                                         ss_voice_mcp_alpha(h->voice), &k, err, errlen) != 0)
+        if (ss_conditioner_from_numbers(h->conditioner, d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
+                                        d->brightness, d->energy, d->rate_scale, &k, err, errlen) != 0)
             return SS_NODE_SYNTH_INVALID;
         design_voice = ss_conditioned_voice_new(h->voice, &k, NULL, err, errlen);
         if (!design_voice)
@@ -271,56 +248,33 @@ static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synt
         o.speed = ss_conditioned_speed(&k, o.speed);
     }
 
-    ss_utterance *u = NULL;
-    if (ss_frontend_analyze(h->fe, req->text, strlen(req->text), NULL, &u, err, errlen) != 0) {
-        if (entry)
-            ss_voice_cache_release(req->voices, entry);
-        ss_conditioned_voice_free(design_voice);
-        return SS_NODE_SYNTH_INVALID;
-    }
-    chunk_ctx c = {.sink = sink};
-    ss_node_synth_status st = SS_NODE_SYNTH_OK;
-    double offset_ms = 0;
-    size_t spoken = 0;
-    for (size_t s = 0; s < u->n_sentences && st == SS_NODE_SYNTH_OK; s++) {
-        const ss_sentence *se = &u->sentences[s];
-        if (se->n_phones == 0)
-            continue;
-        ss_synth_result r;
-        int rc = ss_synthesize(voice, (const char *const *)se->labels, se->n_phones, &o, on_chunk,
-                               &c, &r, err, errlen);
-        if (rc == SS_SYNTH_CANCELLED || c.stopped)
-            st = SS_NODE_SYNTH_CANCELLED;
-        else if (rc != 0)
-            st = SS_NODE_SYNTH_FAILED;
-        else if (req->want_timestamps && send_alignment(sink, se, &r, req->text, offset_ms) != 0)
-            st = SS_NODE_SYNTH_CANCELLED;
-        if (st == SS_NODE_SYNTH_OK) {
-            c.base_sample += r.nsamples;
-            offset_ms = 1000.0 * (double)c.base_sample / o.sample_rate;
-            spoken++;
-        }
-        ss_synth_result_free(&r);
-    }
-    ss_utterance_free(u);
-    free(c.pcm);
+    speak_bridge b = {.sink = sink};
+    ss_speak_sink speak_sink = {.audio = bridge_audio,
+                                .alignment = req->want_timestamps ? bridge_alignment : NULL,
+                                .user = &b};
+    int rc = ss_engine_speak(voice, h->fe, req->text, strlen(req->text), &o, &speak_sink, NULL, err, errlen);
+    free(b.pcm);
     if (entry)
         ss_voice_cache_release(req->voices, entry);
     ss_conditioned_voice_free(design_voice);
-    if (st == SS_NODE_SYNTH_OK && spoken == 0) {
-        snprintf(err, errlen, "the text has nothing to say");
-        return SS_NODE_SYNTH_INVALID;
+    if (b.out_of_memory) {
+        snprintf(err, errlen, "out of memory");
+        return SS_NODE_SYNTH_FAILED;
     }
-    return st;
+    if (rc == SS_SYNTH_CANCELLED || b.stopped)
+        return SS_NODE_SYNTH_CANCELLED;
+    if (rc == SS_SPEAK_INVALID)
+        return SS_NODE_SYNTH_INVALID;
+    return rc == 0 ? SS_NODE_SYNTH_OK : SS_NODE_SYNTH_FAILED;
 }
 
 static void hts_destroy(ss_node_engine *e)
 {
     hts_impl *h = e->impl;
     if (h) {
+        ss_conditioner_free(h->conditioner);
         ss_frontend_free(h->fe);
         ss_voice_free(h->voice);
-        pthread_mutex_destroy(&h->profile_mu);
         free(h);
     }
     free(e);
@@ -337,7 +291,6 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&h->profile_mu, NULL);
     e->impl = h;
     e->destroy = hts_destroy;
     e->synthesize = hts_synthesize;
@@ -352,6 +305,11 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
     h->fe = ss_frontend_create(inner, sizeof inner);
     if (!h->fe) {
         snprintf(err, errlen, "cannot start the text front end: %s", inner);
+        hts_destroy(e);
+        return NULL;
+    }
+    h->conditioner = ss_conditioner_new(h->voice, h->fe, err, errlen);
+    if (!h->conditioner) {
         hts_destroy(e);
         return NULL;
     }

@@ -19,6 +19,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/synth_limits.h"
 #include "proto/tts_node.pb-c.h"
 
 #include <math.h>
@@ -28,7 +29,6 @@
 #include <time.h>
 
 /* API.md: text is 1..100 000 characters of UTF-8. */
-#define SS_SYNTH_TEXT_MAX_CHARS 100000
 
 static const double RTF_BUCKETS[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5};
 
@@ -470,19 +470,18 @@ static bool request_fields_ok(const Scaiinfer__Tts__V1__SynthesizeRequest *r, ch
         return false;
     }
     size_t chars = utf8_chars(r->text);
-    if (chars > SS_SYNTH_TEXT_MAX_CHARS) {
+    if (chars > SS_TEXT_MAX_CHARS) {
         snprintf(msg, msglen, "text is %zu characters; at most %d are accepted", chars,
-                 SS_SYNTH_TEXT_MAX_CHARS);
+                 SS_TEXT_MAX_CHARS);
         return false;
     }
-    if (!isfinite(r->speed) || r->speed < 0 || r->speed > 10) {
-        snprintf(msg, msglen, "speed must be 0 (default) or a number in (0, 10] (got %g)",
-                 (double)r->speed);
+    char why[64];
+    if (r->speed != 0 && !ss_speed_ok(r->speed, why, sizeof why)) { /* 0 = the default, 1 */
+        snprintf(msg, msglen, "speed %s (got %g)", why, (double)r->speed);
         return false;
     }
-    if (!isfinite(r->pitch) || r->pitch < -24 || r->pitch > 24) {
-        snprintf(msg, msglen, "pitch must be a number within -24..24 semitones (got %g)",
-                 (double)r->pitch);
+    if (!ss_pitch_ok(r->pitch, why, sizeof why)) {
+        snprintf(msg, msglen, "pitch %s (got %g)", why, (double)r->pitch);
         return false;
     }
     if (r->voice && r->voice->design) {

@@ -25,8 +25,12 @@
 #ifndef SS_ENGINE_ENGINE_H
 #define SS_ENGINE_ENGINE_H
 
+#include "common/synth_limits.h"
 #include "kernels/batch_scheduler.h"
 #include "kernels/kernels_select.h"
+#include "node/engine/voice/conditioning.h"
+#include "node/engine/voice/reference_analysis.h"
+#include "node/engine/voice/voice_design.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -40,10 +44,7 @@ void ss_voice_free(ss_voice *v);
 int ss_voice_native_rate(const ss_voice *v);        /* 32000 for the slt voice */
 double ss_voice_frame_ms(const ss_voice *v);        /* 5.0 */
 
-#define SS_SPEED_MIN 0.5
-#define SS_SPEED_MAX 2.0
-#define SS_PITCH_MIN (-12.0)
-#define SS_PITCH_MAX 12.0
+/* speed and pitch limits: the one set every layer uses (common/synth_limits.h). */
 
 /* Per-label prosody, e.g. from SSML (<break>, <prosody rate/pitch>). */
 typedef struct {
@@ -131,5 +132,117 @@ void ss_synth_result_free(ss_synth_result *r);
 
 /* Float [-1, 1) -> 16-bit PCM with clipping. */
 void ss_samples_to_s16(const float *in, size_t n, int16_t *out);
+
+/* ---- Text in, speech out: the one orchestration (synth/speak.c) ----
+ *
+ * Every caller that turns text into audio — the node's engine adapter, the
+ * CLI's `scaispeak synth`, tests and tools — goes through ss_engine_speak, so
+ * they cannot drift apart: front end (plain text or SSML) -> per sentence
+ * the SSML prosody (<break>, <prosody rate/pitch>) as per-label prosody ->
+ * ss_synthesize streamed phrase by phrase -> the caller's sink. The options
+ * are validated once, before any work. Sentences are spoken in order and
+ * their audio concatenated: a chunk's first_sample is its offset in the
+ * whole utterance. Word times point back into the caller's text. */
+typedef struct ss_frontend ss_frontend;
+
+/* The text front end (flite's English analysis behind it). One may serve
+ * any number of threads. NULL + err on failure. */
+ss_frontend *ss_frontend_create(char *err, size_t errlen);
+void ss_frontend_free(ss_frontend *fe);
+
+typedef struct {
+    const char *text;           /* the word as written: a pointer into the caller's text */
+    size_t text_len;
+    size_t src_start, src_end;  /* its byte range in the caller's text */
+    size_t first_phone, last_phone; /* indexes into the sentence's phones */
+    double start_ms, end_ms;    /* in the whole utterance */
+} ss_spoken_word;
+
+typedef struct {
+    const char *phone;          /* "pau", "ax", ... */
+    double start_ms, end_ms;    /* in the whole utterance */
+} ss_spoken_phone;
+
+/* One sentence's timings, handed to the sink after the sentence's audio. */
+typedef struct {
+    size_t sentence;            /* 0-based among the sentences spoken */
+    const ss_spoken_word *words;
+    size_t nwords;
+    const ss_spoken_phone *phones;
+    size_t nphones;
+} ss_sentence_alignment;
+
+typedef struct {
+    /* Every audio chunk, in order; chunk->first_sample counts from the start
+     * of the whole utterance. Non-zero return stops the call (cancelled). */
+    ss_chunk_fn audio;
+    /* Optional (NULL = timings not wanted): one call per sentence, after its
+     * audio. Non-zero return stops the call (cancelled). */
+    int (*alignment)(void *user, const ss_sentence_alignment *a);
+    void *user;
+} ss_speak_sink;
+
+typedef struct {
+    size_t nsamples;            /* audio delivered, all sentences */
+    size_t sentences;           /* sentences spoken (empty ones skipped) */
+    double first_chunk_ms;      /* wall time from the call to the first chunk */
+    double lookup_ms, paramgen_ms, vocoder_ms; /* thread CPU time, summed */
+} ss_speak_stats;
+
+/* Results of ss_engine_speak besides 0, -1 (failure, err says why; out of
+ * memory is reported as "out of memory") and SS_SYNTH_CANCELLED. */
+#define SS_SPEAK_INVALID (-3)   /* the text: bad SSML, or nothing to say (err says which) */
+
+/* text/len: UTF-8, plain or SSML (<speak>...). o->stream and o->keep_audio
+ * are ignored (audio always streams to the sink, phrase by phrase, and is
+ * not kept). stats may be NULL. */
+int ss_engine_speak(const ss_voice *v, ss_frontend *fe, const char *text, size_t len,
+                    const ss_synth_options *o, const ss_speak_sink *sink, ss_speak_stats *stats,
+                    char *err, size_t errlen);
+
+/* ---- Speaker conditioning: zero-shot cloning and voice design (voice/) ----
+ *
+ * A conditioner holds what conditioning needs besides its input: the base
+ * voice, a front end and the model's own statistics (measured on first use,
+ * about a second, then kept; voice/model_profile.h). It is safe for any
+ * number of threads. Its answers are ss_conditioning values (small,
+ * serialisable: voice/conditioning.h); ss_conditioned_voice_new turns one
+ * into a voice that synthesizes like any other. */
+typedef struct ss_conditioner ss_conditioner;
+
+/* base and fe are borrowed and must outlive the conditioner. NULL + err. */
+ss_conditioner *ss_conditioner_new(const ss_voice *base, ss_frontend *fe, char *err, size_t errlen);
+void ss_conditioner_free(ss_conditioner *c);
+
+/* The model's own statistics (measured on the first call). 0 or -1 + err. */
+int ss_conditioner_model(ss_conditioner *c, ss_speaker_stats *out, char *err, size_t errlen);
+
+/* From a reference clip's bytes (any format common/audio_input.h reads).
+ * 0, or -1 with err and, when the clip itself is unusable, a short reason
+ * ("too_short", "analysis_failed", ...; may be NULL); rep may be NULL. */
+int ss_conditioner_from_reference(ss_conditioner *c, const uint8_t *data, size_t len, ss_conditioning *out,
+                                  ss_reference_report *rep, char *reason, size_t reasonlen, char *err,
+                                  size_t errlen);
+
+/* From a design prompt ("deep, slow, elderly male narrator"); u (may be
+ * NULL) gets what was understood. 0 or -1 + err. */
+int ss_conditioner_from_prompt(ss_conditioner *c, const char *prompt, ss_conditioning *out,
+                               ss_design_understood *u, char *err, size_t errlen);
+
+/* From design numbers (the node wire's VoiceDesign). 0 or -1 + err. */
+int ss_conditioner_from_numbers(ss_conditioner *c, double f0_shift_st, double f0_range_scale,
+                                double alpha_shift, double brightness, double energy_db, double rate_scale,
+                                ss_conditioning *out, char *err, size_t errlen);
+
+/* The conditioned voice (voice/conditioned_voice.c): the base voice with the
+ * conditioning applied to its model parameters; *bytes (may be NULL) gets
+ * the memory it owns. The base voice must outlive it. NULL + err. */
+ss_voice *ss_conditioned_voice_new(const ss_voice *base, const ss_conditioning *c, size_t *bytes,
+                                   char *err, size_t errlen);
+/* Frees a voice made by ss_conditioned_voice_new (never ss_voice_free); NULL is fine. */
+void ss_conditioned_voice_free(ss_voice *v);
+/* The speed to synthesize a conditioned voice at: the caller's speed over
+ * the conditioning's duration scale, kept within the speed limits. */
+double ss_conditioned_speed(const ss_conditioning *c, double speed);
 
 #endif

@@ -19,7 +19,7 @@ def test_labels_match_festival():
         os.makedirs(ours)
         subprocess.run(["sh", os.path.join(ROOT, "tests/oracle/festival_labels.sh"), SENTENCES, fest],
                        check=True, capture_output=True)
-        subprocess.run([os.path.join(BUILD, "tests/frontend_labels"), "-f", SENTENCES, "--outdir", ours],
+        subprocess.run([os.path.join(BUILD, "bin/scaispeak"), "labels", "-f", SENTENCES, "--outdir", ours],
                        check=True)
         r = subprocess.run([os.path.join(BUILD, "tests/label_compare"), ours, fest, "18", "0.95"],
                            capture_output=True, text=True)
@@ -28,7 +28,7 @@ def test_labels_match_festival():
 
 
 def test_labels_cli_reports_bad_ssml():
-    r = subprocess.run([os.path.join(BUILD, "tests/frontend_labels"), "--text", "<speak>hi <b>x</speak>"],
+    r = subprocess.run([os.path.join(BUILD, "bin/scaispeak"), "labels", "--text", "<speak>hi <b>x</speak>"],
                        capture_output=True, text=True)
     assert r.returncode == 1
     assert "line 1:" in r.stderr and "does not match" in r.stderr
@@ -47,7 +47,7 @@ def test_heldout_sentences_regression_floor():
         os.makedirs(ours)
         subprocess.run(["sh", os.path.join(ROOT, "tests/oracle/festival_labels.sh"), heldout, fest],
                        check=True, capture_output=True)
-        subprocess.run([os.path.join(BUILD, "tests/frontend_labels"), "-f", heldout, "--outdir", ours],
+        subprocess.run([os.path.join(BUILD, "bin/scaispeak"), "labels", "-f", heldout, "--outdir", ours],
                        check=True)
         r = subprocess.run([os.path.join(BUILD, "tests/label_compare"), ours, fest, "22", "0"],
                            capture_output=True, text=True)

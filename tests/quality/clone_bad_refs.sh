@@ -2,14 +2,14 @@
 # Bad references (issue 6 "Checks"): silence, noise only, heavy clipping,
 # 0.5 s, 10 minutes, a corrupt file, a truncated file, a text file named
 # .wav each give `analysis_failed` with their reason from the analyze tool
-# (clone_analyze = `scaispeak analyze`) and no crash; a good 15 s reference
+# (`scaispeak analyze`) and no crash; a good 15 s reference
 # in WAV, FLAC, Ogg Vorbis and MP3 is accepted; mutated files never crash it.
 # Exits 1 on a failed check, 2 on setup errors.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${SCAISPEAK_BUILD:-$root/build}
 case "$B" in /*) ;; *) B="$root/$B" ;; esac
-tool="$B/tests/clone_analyze"
+tool="$B/bin/scaispeak"
 [ -x "$tool" ] || { echo "clone_bad_refs: $tool not built" >&2; exit 2; }
 command -v flite >/dev/null && command -v sox >/dev/null || { echo "clone_bad_refs: needs flite and sox" >&2; exit 2; }
 work=$(mktemp -d /tmp/clone-bad.XXXXXX)
@@ -18,7 +18,7 @@ echo "The old lighthouse keeper climbed the winding stairs every evening. He pol
 flite -voice rms -f "$work/t.txt" -o "$work/raw.wav" && sox "$work/raw.wav" "$work/good.wav" trim 0 12 || exit 2
 fail=0
 expect() { # file reason
-    out=$("$tool" "$1" 2>&1); rc=$?
+    out=$("$tool" analyze "$1" 2>&1); rc=$?
     if [ $rc -ge 128 ]; then echo "clone_bad_refs: CRASH (rc $rc) on $(basename "$1")"; fail=1; return; fi
     if [ "$2" = ok ]; then
         if [ $rc -eq 0 ] || [ $rc -eq 3 ]; then echo "clone_bad_refs: $(basename "$1"): accepted (rc $rc)"
@@ -65,7 +65,7 @@ for _ in range(1 + r.randrange(40)): d[r.randrange(len(d))] = r.randrange(256)
 if r.random() < 0.3: d = d[:r.randrange(len(d))]
 open(sys.argv[2], 'wb').write(d)
 PY
-        "$tool" "$work/m_$f" > /dev/null 2>&1; rc=$?
+        "$tool" analyze "$work/m_$f" > /dev/null 2>&1; rc=$?
         [ $rc -lt 128 ] || { echo "clone_bad_refs: CRASH (rc $rc) on mutation $i of $f"; cp "$work/m_$f" "/tmp/clone-crash-$i-$f"; fail=1; }
     done
 done

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Quality gate: festival labels for the 20 eval sentences -> our engine
-# (engine_synth tool = `scaispeak synth`) -> eval_wer.sh (pocketsphinx).
+# (`scaispeak synth --labels`) -> eval_wer.sh (pocketsphinx).
 # Prints the WER; exits 1 when WER > 0.27 (ENGINE.md), 2 on setup errors.
 set -u
 shared=${SCAISPEAK_SHARED:-$(cd "$(dirname "$0")/../../../shared" && pwd)}
@@ -10,7 +10,7 @@ case "$B" in /*) ;; *) B="$root/$B" ;; esac
 sents=${SENTENCES:-$shared/eval/sentences.txt}
 eval_dir=$(dirname "$sents")
 limit=${WER_LIMIT:-0.27}
-tool="$B/tests/engine_synth"
+tool="$B/bin/scaispeak"
 [ -x "$tool" ] || { echo "engine_wer: $tool not built" >&2; exit 2; }
 work=$(mktemp -d /tmp/engine-wer.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/wav"
 for lab in "$work"/lab/*.lab; do
     id=$(basename "$lab" .lab)
-    "$tool" --labels "$lab" -o "$work/wav/$id.wav" || { echo "engine_wer: synthesis failed for $id" >&2; exit 1; }
+    "$tool" synth --labels "$lab" -o "$work/wav/$id.wav" || { echo "engine_wer: synthesis failed for $id" >&2; exit 1; }
 done
 out=$("$eval_dir/eval_wer.sh" "$work/wav" "$sents") || { echo "$out"; exit 2; }
 echo "$out" | tail -n 3

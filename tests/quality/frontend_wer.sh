@@ -12,7 +12,7 @@ command -v hts_engine >/dev/null || { echo "frontend_wer: hts_engine not install
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/lab" "$tmp/wav"
-"$B/tests/frontend_labels" -f "$SENT" --outdir "$tmp/lab"
+"$B/bin/scaispeak" labels -f "$SENT" --outdir "$tmp/lab"
 for f in "$tmp"/lab/*.lab; do
     id=$(basename "$f" .lab)
     hts_engine -m "$VOICE" -ow "$tmp/wav/$id.wav" "$f"

@@ -32,7 +32,7 @@ static void bad(const char *t, const char *needle)
 {
     ss_utterance *u = NULL;
     char err[256] = "";
-    cr_assert_eq(ss_frontend_analyze(fe, t, strlen(t), NULL, &u, err, sizeof err), -1, "accepted: %s", t);
+    cr_assert_eq(ss_frontend_analyze(fe, t, strlen(t), NULL, &u, err, sizeof err), SS_FRONTEND_INVALID_TEXT, "accepted: %s", t);
     cr_expect_null(u);
     cr_expect(strstr(err, needle) != NULL, "error '%s' lacks '%s'", err, needle);
 }

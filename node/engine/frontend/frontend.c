@@ -137,7 +137,10 @@ int ss_frontend_analyze(ss_frontend *fe, const char *text, size_t len,
     }
     if (rc) {
         ss_token_list_free(&toks);
-        return -1;
+        /* The normaliser and the SSML reader fail for two reasons only: the
+         * text (their message names the offending place) or memory (their
+         * message is exactly "out of memory"). */
+        return strcmp(err, "out of memory") ? SS_FRONTEND_INVALID_TEXT : -1;
     }
     ss_utterance *u = calloc(1, sizeof *u);
     size_t cap = 0;

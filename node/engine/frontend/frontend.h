@@ -48,10 +48,15 @@ typedef struct {
 ss_frontend *ss_frontend_create(char *err, size_t errlen);
 void ss_frontend_free(ss_frontend *fe);
 
+/* ss_frontend_analyze's answer when the text itself cannot be read (invalid
+ * SSML, a say-as it cannot speak): the caller's fault, not the engine's. */
+#define SS_FRONTEND_INVALID_TEXT (-2)
+
 /* Analyses text[0..len). opts may be NULL (defaults). On success *out holds
  * the utterance (possibly with zero sentences for text with nothing to say)
- * and 0 is returned; -1 with a message otherwise (invalid SSML names the
- * byte offset and line:column). */
+ * and 0 is returned; SS_FRONTEND_INVALID_TEXT with a message when the text
+ * cannot be read (invalid SSML names the byte offset and line:column); -1
+ * with a message on any other failure ("out of memory", analysis errors). */
 int ss_frontend_analyze(ss_frontend *fe, const char *text, size_t len,
                         const ss_frontend_options *opts, ss_utterance **out, char *err,
                         size_t errlen);

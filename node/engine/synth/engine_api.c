@@ -78,12 +78,13 @@ int ss_synth_options_validate(const ss_synth_options *o, char *err, size_t errle
         snprintf(err, errlen, "no options");
         return -1;
     }
-    if (!isfinite(o->speed) || o->speed < SS_SPEED_MIN || o->speed > SS_SPEED_MAX) {
-        snprintf(err, errlen, "speed must be a number from %.1f to %.1f (got %g)", SS_SPEED_MIN, SS_SPEED_MAX, o->speed);
+    char why[64];
+    if (!ss_speed_ok(o->speed, why, sizeof why)) {
+        snprintf(err, errlen, "speed %s (got %g)", why, o->speed);
         return -1;
     }
-    if (!isfinite(o->pitch) || o->pitch < SS_PITCH_MIN || o->pitch > SS_PITCH_MAX) {
-        snprintf(err, errlen, "pitch must be a number of semitones from %g to %g (got %g)", SS_PITCH_MIN, SS_PITCH_MAX, o->pitch);
+    if (!ss_pitch_ok(o->pitch, why, sizeof why)) {
+        snprintf(err, errlen, "pitch %s (got %g)", why, o->pitch);
         return -1;
     }
     if (!ss_vocoder_rate_supported(o->sample_rate)) {

@@ -20,19 +20,12 @@
 
 #include <stddef.h>
 
-/* Builds the conditioned voice. *bytes (may be NULL) gets the memory it owns.
- * NULL with err on failure (invalid conditioning, a voice without MCP/LF0
- * streams, out of memory). */
-ss_voice *ss_conditioned_voice_new(const ss_voice *base, const ss_conditioning *c, size_t *bytes,
-                                   char *err, size_t errlen);
-/* Frees a voice made by ss_conditioned_voice_new (never ss_voice_free). */
-void ss_conditioned_voice_free(ss_voice *v);
+/* ss_conditioned_voice_new, ss_conditioned_voice_free and
+ * ss_conditioned_speed are public: engine.h. ss_conditioned_voice_new fails
+ * (NULL + err) on invalid conditioning, a voice without MCP/LF0 streams, or
+ * out of memory. */
 
 /* The base voice's MCP all-pass constant (0.45 for slt). */
 double ss_voice_mcp_alpha(const ss_voice *v);
-
-/* speed to pass to ss_synthesize so durations scale by c->duration_scale,
- * clamped to the engine's range. */
-double ss_conditioned_speed(const ss_conditioning *c, double speed);
 
 #endif

@@ -1,0 +1,152 @@
+/* ss_engine_speak: text in, audio out, the one orchestration (engine.h).
+ *
+ * Before this file the node's engine adapter and the CLI each ran their own
+ * text -> sentences -> synthesis loop, and only one of them applied SSML
+ * prosody; now both are thin callers of this function, so /speak and
+ * `scaispeak synth` make the same samples from the same input (a test holds
+ * them to it).
+ *
+ * Order of work: (1) validate the options once; (2) the front end analyses
+ * the whole text (invalid SSML and text with nothing to say are the
+ * caller's fault: SS_SPEAK_INVALID); (3) per sentence, in order: the SSML
+ * marks of its words and pauses become per-label prosody
+ * (sentence_prosody.h), ss_synthesize runs streamed, phrase by phrase, and
+ * each chunk goes to the sink shifted to its place in the whole utterance;
+ * (4) after a sentence's audio, its timings (when the sink wants them),
+ * shifted by the audio before it and with each word pointing back into the
+ * caller's text.
+ *
+ * The per-sentence state (prosody array, timings) is freed before the next
+ * sentence starts, so memory is that of the analysed text plus one
+ * sentence. */
+#include "node/engine/engine.h"
+
+#include "node/engine/frontend/frontend.h"
+#include "node/engine/synth/sentence_prosody.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the engine's per-sentence chunk callback needs to forward a chunk. */
+typedef struct {
+    const ss_speak_sink *sink;
+    size_t base_sample;         /* audio of the sentences before this one */
+    size_t chunks;              /* chunks delivered, all sentences */
+    int stopped;                /* the sink asked to stop */
+} sentence_relay;
+
+static int relay_chunk(void *user, const ss_audio_chunk *chunk)
+{
+    sentence_relay *r = user;
+    ss_audio_chunk shifted = *chunk;
+    shifted.first_sample += r->base_sample;
+    shifted.index = r->chunks++;
+    shifted.is_last = 0;        /* the utterance's last chunk is not known per sentence */
+    if (r->sink->audio && r->sink->audio(r->sink->user, &shifted) != 0) {
+        r->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* The sentence's timings, shifted by offset_ms, to the sink. 0, -1 (out of
+ * memory, err set) or 1 (the sink asked to stop). */
+static int deliver_alignment(const ss_speak_sink *sink, const ss_sentence *se, const ss_synth_result *r,
+                             const char *text, size_t sentence, double offset_ms, char *err,
+                             size_t errlen)
+{
+    ss_spoken_word *w = calloc(r->nwords ? r->nwords : 1, sizeof *w);
+    ss_spoken_phone *p = calloc(r->nphones ? r->nphones : 1, sizeof *p);
+    if (!w || !p) {
+        free(w);
+        free(p);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t nw = 0;
+    for (size_t i = 0; i < r->nwords; i++) {
+        const ss_word_time *wt = &r->words[i];
+        if (wt->word_index >= se->n_words)
+            continue;
+        const ss_word *sw = &se->words[wt->word_index];
+        size_t a = sw->src_start, b = sw->src_end > sw->src_start ? sw->src_end : sw->src_start;
+        w[nw++] = (ss_spoken_word){text + a, b - a, a, b, wt->first_phone, wt->last_phone,
+                                   wt->start_ms + offset_ms, wt->end_ms + offset_ms};
+    }
+    for (size_t i = 0; i < r->nphones; i++)
+        p[i] = (ss_spoken_phone){r->phones[i].phone, r->phones[i].start_ms + offset_ms,
+                                 r->phones[i].end_ms + offset_ms};
+    ss_sentence_alignment a = {sentence, w, nw, p, r->nphones};
+    int stop = sink->alignment(sink->user, &a);
+    free(w);
+    free(p);
+    return stop ? 1 : 0;
+}
+
+/* Synthesizes one sentence into the sink. 0, -1 (err) or SS_SYNTH_CANCELLED. */
+static int speak_sentence(const ss_voice *v, const ss_sentence *se, const char *text, const ss_synth_options *o,
+                          sentence_relay *relay, ss_speak_stats *st, char *err, size_t errlen)
+{
+    ss_synth_options so = *o;
+    ss_label_prosody *prosody = NULL;
+    if (ss_sentence_prosody(se, &prosody, err, errlen) != 0)
+        return -1;
+    so.prosody = prosody;
+    ss_synth_result r;
+    int rc = ss_synthesize(v, (const char *const *)se->labels, se->n_phones, &so, relay_chunk, relay, &r,
+                           err, errlen);
+    free(prosody);
+    if (rc == 0 && relay->stopped)
+        rc = SS_SYNTH_CANCELLED;
+    double offset_ms = 1000.0 * (double)relay->base_sample / o->sample_rate;
+    if (rc == 0 && relay->sink->alignment) {
+        int a = deliver_alignment(relay->sink, se, &r, text, st->sentences, offset_ms, err, errlen);
+        rc = a < 0 ? -1 : a > 0 ? SS_SYNTH_CANCELLED : 0;
+    }
+    if (rc == 0) {
+        if (st->sentences == 0)
+            st->first_chunk_ms = r.first_chunk_ms;
+        relay->base_sample += r.nsamples;
+        st->nsamples += r.nsamples;
+        st->sentences++;
+        st->lookup_ms += r.lookup_ms;
+        st->paramgen_ms += r.paramgen_ms;
+        st->vocoder_ms += r.vocoder_ms;
+    }
+    ss_synth_result_free(&r);
+    return rc;
+}
+
+int ss_engine_speak(const ss_voice *v, ss_frontend *fe, const char *text, size_t len,
+                    const ss_synth_options *o, const ss_speak_sink *sink, ss_speak_stats *stats,
+                    char *err, size_t errlen)
+{
+    ss_speak_stats local;
+    ss_speak_stats *st = stats ? stats : &local;
+    memset(st, 0, sizeof *st);
+    if (!v || !fe || !o || !sink || (!text && len)) {
+        snprintf(err, errlen, "invalid arguments");
+        return -1;
+    }
+    ss_synth_options so = *o;
+    so.stream = 1;
+    so.keep_audio = 0;
+    so.prosody = NULL;
+    if (ss_synth_options_validate(&so, err, errlen) != 0)
+        return SS_SPEAK_INVALID;
+    ss_utterance *u = NULL;
+    int rc = ss_frontend_analyze(fe, text, len, NULL, &u, err, errlen);
+    if (rc != 0)
+        return rc == SS_FRONTEND_INVALID_TEXT ? SS_SPEAK_INVALID : -1;
+    sentence_relay relay = {.sink = sink};
+    for (size_t s = 0; s < u->n_sentences && rc == 0; s++)
+        if (u->sentences[s].n_phones > 0)
+            rc = speak_sentence(v, &u->sentences[s], text, &so, &relay, st, err, errlen);
+    ss_utterance_free(u);
+    if (rc == 0 && st->sentences == 0) {
+        snprintf(err, errlen, "the text has nothing to say");
+        return SS_SPEAK_INVALID;
+    }
+    return rc;
+}
