@@ -77,11 +77,6 @@ void ss_grpc_channel_free(ss_grpc_channel *ch)
     grpc_shutdown();
 }
 
-const char *ss_grpc_channel_target(const ss_grpc_channel *ch)
-{
-    return ch->target;
-}
-
 static gpr_timespec deadline_after(int timeout_ms)
 {
     if (timeout_ms <= 0)

@@ -39,7 +39,6 @@ typedef struct {
 /* target: "host:port". Calls grpc_init() (balanced by _free). */
 ss_grpc_channel *ss_grpc_channel_new(const char *target, char *err, size_t errlen);
 void ss_grpc_channel_free(ss_grpc_channel *ch);
-const char *ss_grpc_channel_target(const ss_grpc_channel *ch);
 
 /* Blocking unary call. timeout_ms > 0 is the deadline. On OK, *resp is
  * malloc'd (caller frees; may be NULL when the reply is empty, *resp_len 0).

@@ -669,11 +669,6 @@ void ss_grpc_server_free(ss_grpc_server *srv)
 
 /* --- streaming calls */
 
-const ss_grpc_call_info *ss_grpc_stream_info(const ss_grpc_stream *call)
-{
-    return &call->info;
-}
-
 bool ss_grpc_stream_cancelled(const ss_grpc_stream *call)
 {
     return atomic_load(&((ss_grpc_stream *)call)->cancelled);

@@ -85,9 +85,6 @@ void ss_grpc_server_free(ss_grpc_server *srv);
 
 /* --- streaming calls (any thread) */
 
-/* The call's info (valid until ss_grpc_stream_finish). */
-const ss_grpc_call_info *ss_grpc_stream_info(const ss_grpc_stream *call);
-
 /* Sends one message; blocks until it is sent. 0, or -1 when the client
  * cancelled, the deadline passed, or the server is shutting the call down. */
 int ss_grpc_stream_write(ss_grpc_stream *call, const uint8_t *msg, size_t len);

@@ -126,9 +126,5 @@ int ss_node_engines_load(const ss_config *cfg, const ss_kernel_route *kernels,
                          ss_node_engine ***out, size_t *n, char *err, size_t errlen);
 void ss_node_engines_free(ss_node_engine **engines, size_t n);
 
-/* True when the engines can run on the CUDA kernels here: the build has
- * them and a CUDA device answers (the engines run on whatever ops they are
- * given, so nothing else is needed). */
-bool ss_node_engines_cuda_ready(void);
 
 #endif

@@ -13,11 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-bool ss_node_engines_cuda_ready(void)
-{
-    return ss_kernels_cuda_usable(NULL, 0);
-}
-
 int ss_node_engines_load(const ss_config *cfg, const ss_kernel_route *kernels,
                          ss_node_engine ***out, size_t *n, char *err, size_t errlen)
 {

@@ -400,12 +400,6 @@ void ss_tree_set_free(ss_tree_set *ts)
     memset(ts, 0, sizeof *ts);
 }
 
-int ss_tree_set_search(const ss_tree_set *ts, int state, const char *label, size_t label_len,
-                       size_t *tree_index, int *pdf_index)
-{
-    return ss_tree_set_search_memo(ts, state, label, label_len, NULL, tree_index, pdf_index);
-}
-
 int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label, size_t label_len,
                             unsigned char *memo, size_t *tree_index, int *pdf_index)
 {

@@ -43,11 +43,8 @@ void ss_tree_set_free(ss_tree_set *ts);
 /* Finds the tree for (state, label) as HTS does (first tree in file order
  * whose state matches and one of whose heads matches; trees are numbered
  * from 0) and walks it. Returns 0 and sets *tree_index and *pdf_index
- * (1-based) or -1 when no tree serves the state. */
-int ss_tree_set_search(const ss_tree_set *ts, int state, const char *label, size_t label_len,
-                       size_t *tree_index, int *pdf_index);
-
-/* Same, remembering answers in memo[nquestions] (0 = not asked yet, 1 = no,
+ * (1-based) or -1 when no tree serves the state. memo (may be NULL)
+ * remembers answers in memo[nquestions] (0 = not asked yet, 1 = no,
  * 2 = yes). The caller zeroes memo for each new label; the state trees of
  * one label share most questions, so each is evaluated once per label. */
 int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label, size_t label_len,

@@ -42,16 +42,6 @@ static int is_consonant(const char *ph)
     return 0;
 }
 
-int ss_phone_is_known(const char *ph)
-{
-    char base[8];
-    size_t n = strlen(ph);
-    if (n == 0 || n >= sizeof base) return 0;
-    memcpy(base, ph, n + 1);
-    if (isdigit((unsigned char)base[n - 1])) base[n - 1] = 0;
-    return ss_phone_is_vowel(base) || is_consonant(base);
-}
-
 /* Legal English onsets of two and three consonants (single consonants other
  * than ng are always legal). Used to split consonant clusters by maximal onset. */
 static int legal_onset(char ph[][8], int from, int to)
@@ -283,9 +273,4 @@ const char *ss_lexicon_lookup(const ss_lexicon *lex, const char *word)
     size_t at = lower_bound(lex, w);
     if (at < lex->n && strcmp(lex->v[at].word, w) == 0) return lex->v[at].phones;
     return NULL;
-}
-
-size_t ss_lexicon_size(const ss_lexicon *lex)
-{
-    return lex ? lex->n : 0;
 }

@@ -27,7 +27,6 @@ int ss_lexicon_add(ss_lexicon *lex, const char *word, const char *phones, char *
 int ss_lexicon_load(ss_lexicon *lex, const char *path, char *err, size_t errlen);
 /* The phones for a word (case-insensitive), normalised ("hh ax l ow1"), or NULL. */
 const char *ss_lexicon_lookup(const ss_lexicon *lex, const char *word);
-size_t ss_lexicon_size(const ss_lexicon *lex);
 
 /* Pronunciation conversion and syllabification shared with the analyser. */
 #define SS_PRON_MAX_PHONES 64
@@ -43,7 +42,5 @@ typedef struct {
 int ss_pron_parse(const char *phones, ss_pron *out, char *err, size_t errlen);
 /* 1 when ph (voice phone set, no digit) is a vowel. */
 int ss_phone_is_vowel(const char *ph);
-/* 1 when ph is in the voice's phone set (with or without a stress digit). */
-int ss_phone_is_known(const char *ph);
 
 #endif
