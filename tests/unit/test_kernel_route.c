@@ -69,7 +69,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-Test(engine_kernel_route, scheduler_on_cpu_kernels_threads_equal_direct)
+Test(kernel_route, scheduler_on_cpu_kernels_threads_equal_direct)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
@@ -147,7 +147,7 @@ static const ss_kernel_ops counting_ops = {.name = "counting-cpu",
                                            .excitation = counting_excitation,
                                            .mlsa = counting_mlsa};
 
-Test(engine_kernel_route, options_kernel_table_is_the_one_that_runs)
+Test(kernel_route, options_kernel_table_is_the_one_that_runs)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);

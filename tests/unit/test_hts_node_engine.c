@@ -114,7 +114,7 @@ static ss_node_synth_status run(ss_node_engine *e, ss_node_synth_request *req, c
     return e->synthesize(e, req, &sink, err, 256);
 }
 
-Test(clone_node, reference_protocol_conditions_and_caches, .timeout = 60)
+Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
 {
     char err[256];
     ss_node_engine *e = ss_hts_node_engine_new(VOICE, "cpu", err, sizeof err);
