@@ -1,8 +1,8 @@
-/* The HTS node engine with voices (node/hts_node_engine.c): the reference
- * protocol on a real engine. A reference is made in the test by the engine
- * itself with a known change (7 semitones down); synthesis toward it moves
- * the output's F0 there; the second call hits the cache; EvictVoice makes the
- * node ask for the bytes again; unusable clips are INVALID with
+/* Unit tests for node/hts_node_engine, the HTS engine with voices: the
+ * reference protocol on a real engine. A reference is made in the test by
+ * the engine itself with a known change (7 semitones down); synthesis toward
+ * it moves the output's F0 there; the second call hits the cache; EvictVoice
+ * makes the node ask for the bytes again; unusable clips are INVALID with
  * "analysis_failed: REASON"; design parameters move F0. */
 #include "node/engine/voice/conditioned_voice.h"
 #include "node/engine/voice/model_profile.h"

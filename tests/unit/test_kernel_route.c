@@ -1,10 +1,10 @@
-/* The engine on the selected kernels (kernels/kernel_route.h): a synthesis
- * whose kernel work goes through a batch scheduler on the CPU kernels, with
- * several syntheses running at once on different threads (so their MLPG,
- * excitation and MLSA jobs share kernel calls), gives samples identical
- * (memcmp) to the same synthesis calling the CPU kernels directly; and the
- * options' kernel table is the one that runs (a counting table that forwards
- * to the CPU kernels sees every kernel call). */
+/* Unit tests for kernels/kernel_route, the engine on the selected kernels: a
+ * synthesis whose kernel work goes through a batch scheduler on the CPU
+ * kernels, with several syntheses running at once on different threads (so
+ * their MLPG, excitation and MLSA jobs share kernel calls), gives samples
+ * identical (memcmp) to the same synthesis calling the CPU kernels directly;
+ * and the options' kernel table is the one that runs (a counting table that
+ * forwards to the CPU kernels sees every kernel call). */
 #include "kernels/batch_scheduler.h"
 #include "kernels/kernels_select.h"
 #include "node/engine/engine.h"

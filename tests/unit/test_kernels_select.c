@@ -1,7 +1,7 @@
-/* Kernel selection (kernels/kernels_select.c): auto/cuda/cpu and what gets
- * logged. On a machine without a CUDA device (CI, this build machine) auto
- * must pick the CPU and say why, and cuda must be a startup error; where a
- * device exists the test checks the opposite. */
+/* Unit tests for kernels/kernels_select (kernel selection): auto/cuda/cpu
+ * and what gets logged. On a machine without a CUDA device (CI, this build
+ * machine) auto must pick the CPU and say why, and cuda must be a startup
+ * error; where a device exists the test checks the opposite. */
 #include "kernels/kernels_select.h"
 
 #include <criterion/criterion.h>

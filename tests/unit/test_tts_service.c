@@ -1,14 +1,12 @@
 /* Unit tests for node/tts_service (the TtsNode service), in-process over
  * real gRPC on loopback. The service is driven through a small tone
  * engine defined here (a real ss_node_engine implementation: the node's
- * streaming, admission, cancellation and voice-cache paths run unchanged),
- * and the heartbeats go to a HeartbeatService served by ss_grpc_server. */
+ * streaming, admission, cancellation and voice-cache paths run unchanged).
+ * The heartbeat client has its own suite (test_heartbeat_client.c). */
 #include "common/grpc_client.h"
 #include "common/grpc_server.h"
-#include "node/heartbeat_client.h"
 #include "node/node_state.h"
 #include "node/tts_service.h"
-#include "proto/heartbeat.pb-c.h"
 #include "proto/tts_node.pb-c.h"
 
 #include <criterion/criterion.h>
