@@ -1,5 +1,6 @@
-/* Normalisation cases: text -> expected spoken word sequence, one table row
- * per case, grouped by class (every class of text_normalize.h). */
+/* Unit tests for node/engine/frontend/text_normalize: text -> expected
+ * spoken word sequence, one table row per case, grouped by class (every
+ * class of text_normalize.h). */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -56,7 +57,7 @@ static const norm_case NUMBERS[] = {
     {"3/4", "three quarters"},
     {"24/7", "twenty four seven"},
 };
-Test(normalize, numbers) { RUN(NUMBERS); }
+Test(text_normalize, numbers) { RUN(NUMBERS); }
 
 static const norm_case MONEY[] = {
     {"$12.50", "twelve dollars and fifty cents"},
@@ -68,7 +69,7 @@ static const norm_case MONEY[] = {
     {"$2.5 million", "two point five million dollars"},
     {"$1,200", "one thousand two hundred dollars"},
 };
-Test(normalize, currency) { RUN(MONEY); }
+Test(text_normalize, currency) { RUN(MONEY); }
 
 static const norm_case PERCENT_ORD[] = {
     {"45%", "forty five percent"},
@@ -82,7 +83,7 @@ static const norm_case PERCENT_ORD[] = {
     {"11th", "eleventh"},
     {"40th", "fortieth"},
 };
-Test(normalize, percent_and_ordinals) { RUN(PERCENT_ORD); }
+Test(text_normalize, percent_and_ordinals) { RUN(PERCENT_ORD); }
 
 static const norm_case DATES[] = {
     {"in 1999", "in nineteen ninety nine"},
@@ -96,7 +97,7 @@ static const norm_case DATES[] = {
     {"Mar 15", "march fifteenth"},
     {"December 31, 1999", "december thirty first nineteen ninety nine"},
 };
-Test(normalize, years_and_dates) { RUN(DATES); }
+Test(text_normalize, years_and_dates) { RUN(DATES); }
 
 static const norm_case TIMES_PHONES[] = {
     {"10:30 a.m.", "ten thirty a m"},
@@ -107,7 +108,7 @@ static const norm_case TIMES_PHONES[] = {
     {"+1-800-555-0199", "plus one eight zero zero five five five zero one nine nine"},
     {"555.123.4567", "five five five one two three four five six seven"},
 };
-Test(normalize, times_and_phone_numbers) { RUN(TIMES_PHONES); }
+Test(text_normalize, times_and_phone_numbers) { RUN(TIMES_PHONES); }
 
 static const norm_case ABBREV[] = {
     {"Dr. Smith", "doctor smith"},
@@ -121,7 +122,7 @@ static const norm_case ABBREV[] = {
     {"apples, etc.", "apples et cetera"},
     {"Prof. X", "professor x"},
 };
-Test(normalize, abbreviations) { RUN(ABBREV); }
+Test(text_normalize, abbreviations) { RUN(ABBREV); }
 
 static const norm_case UNITS[] = {
     {"5 km", "five kilometers"},
@@ -132,7 +133,7 @@ static const norm_case UNITS[] = {
     {"250 ml", "two hundred fifty milliliters"},
     {"3 GB", "three gigabytes"},
 };
-Test(normalize, units) { RUN(UNITS); }
+Test(text_normalize, units) { RUN(UNITS); }
 
 static const norm_case ACRONYMS[] = {
     {"FBI", "f b i"},
@@ -142,7 +143,7 @@ static const norm_case ACRONYMS[] = {
     {"IBM", "i b m"},
     {"the CIA", "the c i a"},
 };
-Test(normalize, acronyms) { RUN(ACRONYMS); }
+Test(text_normalize, acronyms) { RUN(ACRONYMS); }
 
 static const norm_case WEB_SYMBOLS[] = {
     {"bob@mail.com", "bob at mail dot com"},
@@ -153,7 +154,7 @@ static const norm_case WEB_SYMBOLS[] = {
     {"#1", "number one"},
     {"R&D", "r and d"},
 };
-Test(normalize, urls_email_symbols) { RUN(WEB_SYMBOLS); }
+Test(text_normalize, urls_email_symbols) { RUN(WEB_SYMBOLS); }
 
 static const norm_case UNICODE_MISC[] = {
     {"\xe2\x80\x9cHi\xe2\x80\x9d", "hi"},
@@ -172,9 +173,9 @@ static const norm_case UNICODE_MISC[] = {
     {"   ", ""},
     {"", ""},
 };
-Test(normalize, unicode_and_cleanup) { RUN(UNICODE_MISC); }
+Test(text_normalize, unicode_and_cleanup) { RUN(UNICODE_MISC); }
 
-Test(normalize, say_as_modes)
+Test(text_normalize, say_as_modes)
 {
     char got[512];
     words_of("abc1", SS_READ_CHARACTERS, got, sizeof got);
@@ -187,7 +188,7 @@ Test(normalize, say_as_modes)
     cr_expect_str_eq(got, "five five five one two three four five six seven");
 }
 
-Test(normalize, sentence_ends_and_offsets)
+Test(text_normalize, sentence_ends_and_offsets)
 {
     const char *t = "Dr. Smith paid $5. Then he left!";
     ss_token_list l = {0};

@@ -1,14 +1,12 @@
-/* Unit tests for the TtsNode service and the heartbeat client, in-process
- * over real gRPC on loopback. The service is driven through a small tone
+/* Unit tests for node/tts_service (the TtsNode service), in-process over
+ * real gRPC on loopback. The service is driven through a small tone
  * engine defined here (a real ss_node_engine implementation: the node's
- * streaming, admission, cancellation and voice-cache paths run unchanged),
- * and the heartbeats go to a HeartbeatService served by ss_grpc_server. */
+ * streaming, admission, cancellation and voice-cache paths run unchanged).
+ * The heartbeat client has its own suite (test_heartbeat_client.c). */
 #include "common/grpc_client.h"
 #include "common/grpc_server.h"
-#include "node/heartbeat_client.h"
 #include "node/node_state.h"
 #include "node/tts_service.h"
-#include "proto/heartbeat.pb-c.h"
 #include "proto/tts_node.pb-c.h"
 
 #include <criterion/criterion.h>
@@ -208,7 +206,7 @@ static void pump_until_ended(fixture *f, stream_result *r, int max_ms)
     cr_assert(r->ended, "the call did not end within %d ms", max_ms);
 }
 
-Test(node_service, streams_header_audio_alignment_done)
+Test(tts_service, streams_header_audio_alignment_done)
 {
     fixture f;
     fixture_up(&f, 2, 2, true);
@@ -241,7 +239,7 @@ Test(node_service, streams_header_audio_alignment_done)
     fixture_down(&f);
 }
 
-Test(node_service, full_node_is_resource_exhausted_and_cancel_stops_work)
+Test(tts_service, full_node_is_resource_exhausted_and_cancel_stops_work)
 {
     fixture f;
     fixture_up(&f, 1, 1, true);
@@ -274,7 +272,7 @@ Test(node_service, full_node_is_resource_exhausted_and_cancel_stops_work)
     fixture_down(&f);
 }
 
-Test(node_service, deadline_stops_the_engine)
+Test(tts_service, deadline_stops_the_engine)
 {
     fixture f;
     fixture_up(&f, 1, 0, true);
@@ -290,7 +288,7 @@ Test(node_service, deadline_stops_the_engine)
     fixture_down(&f);
 }
 
-Test(node_service, errors_draining_and_no_engine)
+Test(tts_service, errors_draining_and_no_engine)
 {
     fixture f;
     fixture_up(&f, 1, 1, true);
@@ -346,7 +344,7 @@ static grpc_status_code evict(fixture *f, const char *voice, bool *was_cached)
     return code;
 }
 
-Test(node_service, reference_required_then_cached_then_evicted)
+Test(tts_service, reference_required_then_cached_then_evicted)
 {
     fixture f;
     fixture_up(&f, 1, 1, true);
@@ -376,121 +374,4 @@ Test(node_service, reference_required_then_cached_then_evicted)
     cr_assert_eq(r.code, GRPC_STATUS_FAILED_PRECONDITION, "evicted voice still used");
     result_free(&r);
     fixture_down(&f);
-}
-
-/* --- heartbeats into an in-process HeartbeatService */
-
-typedef struct {
-    pthread_mutex_t mu;
-    int accepted, rejected;
-    bool last_draining;
-    char last_node[64];
-    char last_label[64];
-    size_t last_voices;
-    bool evict_sent;
-} gw_state;
-
-static gw_state gws;
-
-static grpc_status_code hb_handler(void *user, const ss_grpc_call_info *info, const uint8_t *req,
-                                   size_t len, uint8_t **resp, size_t *resp_len, char *msg, size_t msglen)
-{
-    (void)user;
-    pthread_mutex_lock(&gws.mu);
-    if (!info->authorization || strcmp(info->authorization, "Bearer good-token") != 0) {
-        gws.rejected++;
-        pthread_mutex_unlock(&gws.mu);
-        snprintf(msg, msglen, "bad node token");
-        return GRPC_STATUS_UNAUTHENTICATED;
-    }
-    Scaiinfer__V1__HeartbeatRequest *r = scaiinfer__v1__heartbeat_request__unpack(NULL, len, req);
-    if (!r) {
-        pthread_mutex_unlock(&gws.mu);
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    }
-    gws.accepted++;
-    gws.last_draining = r->draining;
-    snprintf(gws.last_node, sizeof gws.last_node, "%s", r->node_id);
-    if (r->n_labels > 0)
-        snprintf(gws.last_label, sizeof gws.last_label, "%s=%s", r->labels[0]->key, r->labels[0]->value);
-    gws.last_voices = r->n_voices_cached;
-    scaiinfer__v1__heartbeat_request__free_unpacked(r, NULL);
-    Scaiinfer__V1__HeartbeatResponse out = SCAIINFER__V1__HEARTBEAT_RESPONSE__INIT;
-    char *ids[] = {"vc_gone"};
-    if (!gws.evict_sent) {
-        out.n_evict_voice_ids = 1;
-        out.evict_voice_ids = ids;
-        gws.evict_sent = true;
-    }
-    pthread_mutex_unlock(&gws.mu);
-    *resp_len = scaiinfer__v1__heartbeat_response__get_packed_size(&out);
-    *resp = malloc(*resp_len + 1);
-    scaiinfer__v1__heartbeat_response__pack(&out, *resp);
-    return GRPC_STATUS_OK;
-}
-
-Test(node_heartbeat, beats_applies_evictions_reports_draining_and_token)
-{
-    memset(&gws, 0, sizeof gws);
-    pthread_mutex_init(&gws.mu, NULL);
-    char err[256];
-    ss_grpc_server *gw = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
-    cr_assert_not_null(gw);
-    cr_assert_eq(ss_grpc_server_add_unary(gw, SS_HEARTBEAT_METHOD, hb_handler, NULL), 0);
-    cr_assert_eq(ss_grpc_server_start(gw, 1, err, sizeof err), 0);
-    char targets[128];
-    snprintf(targets, sizeof targets, " 127.0.0.1:%d , ", ss_grpc_server_port(gw));
-
-    ss_node node;
-    memset(&node, 0, sizeof node);
-    snprintf(node.node_id, sizeof node.node_id, "hb-node");
-    snprintf(node.kernels, sizeof node.kernels, "cpu");
-    node.slots = 2;
-    node.heartbeat_interval_ms = 100;
-    atomic_init(&node.draining, false);
-    cr_assert_eq(ss_labels_parse("zone=test", &node.labels, err, sizeof err), 0);
-    node.voices = ss_voice_cache_new();
-    ss_voice_cache_put(node.voices, "vc_gone", "d", NULL, NULL);
-    ss_voice_cache_put(node.voices, "vc_kept", "d", NULL, NULL);
-
-    ss_heartbeat *hb = ss_heartbeat_start(&node, targets, "good-token", err, sizeof err);
-    cr_assert_not_null(hb, "%s", err);
-    for (int i = 0; i < 100; i++) {
-        pthread_mutex_lock(&gws.mu);
-        int n = gws.accepted;
-        pthread_mutex_unlock(&gws.mu);
-        if (n >= 3)
-            break;
-        usleep(10000);
-    }
-    pthread_mutex_lock(&gws.mu);
-    cr_assert_geq(gws.accepted, 3, "heartbeats are not periodic");
-    cr_assert_str_eq(gws.last_node, "hb-node");
-    cr_assert_str_eq(gws.last_label, "zone=test");
-    cr_assert_eq(gws.last_voices, 1, "the evicted voice is still reported");
-    cr_assert_not(gws.last_draining);
-    pthread_mutex_unlock(&gws.mu);
-    cr_assert_not(ss_voice_cache_has(node.voices, "vc_gone", NULL));
-    cr_assert(ss_voice_cache_has(node.voices, "vc_kept", NULL));
-
-    atomic_store(&node.draining, true);
-    cr_assert_eq(ss_heartbeat_beat_now(hb, 1000), 1);
-    pthread_mutex_lock(&gws.mu);
-    cr_assert(gws.last_draining);
-    pthread_mutex_unlock(&gws.mu);
-    ss_heartbeat_stop(hb);
-
-    hb = ss_heartbeat_start(&node, targets, "wrong-token", err, sizeof err);
-    cr_assert_eq(ss_heartbeat_beat_now(hb, 1000), 0);
-    pthread_mutex_lock(&gws.mu);
-    cr_assert_gt(gws.rejected, 0);
-    pthread_mutex_unlock(&gws.mu);
-    ss_heartbeat_stop(hb);
-
-    cr_assert_null(ss_heartbeat_start(&node, " , ", "t", err, sizeof err));
-    cr_assert(strstr(err, "empty") != NULL, "%s", err);
-
-    ss_voice_cache_free(node.voices);
-    ss_labels_free(&node.labels);
-    ss_grpc_server_free(gw);
 }

@@ -1,4 +1,5 @@
-/* MLPG kernel on tiny hand-solved systems, and its input checks. */
+/* Unit tests for kernels/cpu/mlpg: the MLPG kernel on tiny hand-solved
+ * systems, and its input checks. */
 #include "kernels/kernels.h"
 
 #include <criterion/criterion.h>
@@ -13,7 +14,7 @@ static ss_mlpg_windows static_delta(void)
     return w;
 }
 
-Test(kernels_mlpg, static_only_returns_means)
+Test(mlpg, static_only_returns_means)
 {
     ss_mlpg_windows w = {.nwin = 1};
     w.coef[0][1] = 1.0;
@@ -28,7 +29,7 @@ Test(kernels_mlpg, static_only_returns_means)
 /* Two frames, static + delta, unit precisions. By hand:
  * minimise (c0-m0)^2 + (c1-m1)^2 + (0.5 c1 - d0)^2 + (-0.5 c0 - d1)^2
  * -> 1.25 c0 = m0 - 0.5 d1, 1.25 c1 = m1 + 0.5 d0. */
-Test(kernels_mlpg, two_frame_static_delta)
+Test(mlpg, two_frame_static_delta)
 {
     ss_mlpg_windows w = static_delta();
     double mean[4] = {1.0, 0.4, 2.0, 0.2}; /* [t][win]: m0 d0 m1 d1 */
@@ -40,7 +41,7 @@ Test(kernels_mlpg, two_frame_static_delta)
     cr_assert_float_eq(out[1], 1.76, 1e-12);
 }
 
-Test(kernels_mlpg, gv_moves_variance_toward_target)
+Test(mlpg, gv_moves_variance_toward_target)
 {
     ss_mlpg_windows w = static_delta();
     enum { T = 40 };
@@ -74,7 +75,7 @@ Test(kernels_mlpg, gv_moves_variance_toward_target)
     cr_assert_gt(v1, 2.0 * v0, "GV should raise the variance toward 4x (got %g vs %g)", v1, v0);
 }
 
-Test(kernels_mlpg, rejects_bad_input)
+Test(mlpg, rejects_bad_input)
 {
     ss_mlpg_windows w = static_delta();
     double mean[4] = {0}, ivar[4] = {1, 1, 1, 1}, out[2], work[4];
@@ -86,14 +87,4 @@ Test(kernels_mlpg, rejects_bad_input)
     w.left[1] = -2;
     p.length = 2;
     cr_assert_eq(ss_kern_mlpg(&w, &p, 1, work, 64, err, sizeof err), -1);
-}
-
-Test(kernels_mlsa, rejects_bad_order)
-{
-    ss_mlsa_state st;
-    char err[128];
-    cr_assert_eq(ss_mlsa_state_init(&st, 0, 0.45, err, sizeof err), -1);
-    cr_assert_eq(ss_mlsa_state_init(&st, 99, 0.45, err, sizeof err), -1);
-    cr_assert_eq(ss_mlsa_state_init(&st, 44, 1.0, err, sizeof err), -1);
-    cr_assert_eq(ss_mlsa_state_init(&st, 44, 0.45, err, sizeof err), 0);
 }

@@ -1,11 +1,12 @@
-/* ss_sentence_prosody: SSML marks on the utterance -> per-label prosody. */
+/* Unit tests for node/engine/synth/sentence_prosody: SSML marks on the
+ * utterance -> per-label prosody. */
 #include "node/engine/synth/sentence_prosody.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-Test(engine_prosody, maps_breaks_and_word_prosody)
+Test(sentence_prosody, maps_breaks_and_word_prosody)
 {
     ss_word words[2];
     memset(words, 0, sizeof words);

@@ -1,7 +1,9 @@
-/* MLSA kernel against a plain scalar transcription of the reference filter
- * (SPTK/HTS form: mc2b, two sections, Pade order 5, per-sample coefficient
- * interpolation), on random mel-cepstra and excitation; both builds of the
- * kernel (baseline and AVX2/FMA where the CPU has it); chunked == one-shot. */
+/* Unit tests for kernels/cpu/mlsa: the MLSA kernel against a plain scalar
+ * transcription of the reference filter (SPTK/HTS form: mc2b, two sections,
+ * Pade order 5, per-sample coefficient interpolation), on random mel-cepstra
+ * and excitation; both builds of the kernel (baseline and AVX2/FMA where the
+ * CPU has it); chunked == one-shot;
+ * the state initialisation refuses bad orders and warping factors. */
 #include "kernels/kernels.h"
 
 #include <criterion/criterion.h>
@@ -106,7 +108,7 @@ static double run_kernel(const double *mc, const double *ex, double *out, int po
     return 0;
 }
 
-Test(kernels_mlsa, matches_reference_both_builds)
+Test(mlsa, matches_reference_both_builds)
 {
     static double mc[NF * (M + 1)], ex[NF * FP], ref[NF * FP], a[NF * FP], b[NF * FP], c[NF * FP];
     random_input(mc, ex, 7);
@@ -124,4 +126,14 @@ Test(kernels_mlsa, matches_reference_both_builds)
     cr_assert_lt(ea, 1e-9 * peak, "baseline build off by %g (peak %g)", ea, peak);
     cr_assert_lt(eb, 1e-9 * peak, "dispatched build off by %g (peak %g)", eb, peak);
     cr_assert_eq(memcmp(b, c, sizeof b), 0, "chunked differs from one-shot");
+}
+
+Test(mlsa, rejects_bad_order)
+{
+    ss_mlsa_state st;
+    char err[128];
+    cr_assert_eq(ss_mlsa_state_init(&st, 0, 0.45, err, sizeof err), -1);
+    cr_assert_eq(ss_mlsa_state_init(&st, 99, 0.45, err, sizeof err), -1);
+    cr_assert_eq(ss_mlsa_state_init(&st, 44, 1.0, err, sizeof err), -1);
+    cr_assert_eq(ss_mlsa_state_init(&st, 44, 0.45, err, sizeof err), 0);
 }

@@ -1,10 +1,10 @@
-/* The engine on the selected kernels (kernels/kernel_route.h): a synthesis
- * whose kernel work goes through a batch scheduler on the CPU kernels, with
- * several syntheses running at once on different threads (so their MLPG,
- * excitation and MLSA jobs share kernel calls), gives samples identical
- * (memcmp) to the same synthesis calling the CPU kernels directly; and the
- * options' kernel table is the one that runs (a counting table that forwards
- * to the CPU kernels sees every kernel call). */
+/* Unit tests for kernels/kernel_route, the engine on the selected kernels: a
+ * synthesis whose kernel work goes through a batch scheduler on the CPU
+ * kernels, with several syntheses running at once on different threads (so
+ * their MLPG, excitation and MLSA jobs share kernel calls), gives samples
+ * identical (memcmp) to the same synthesis calling the CPU kernels directly;
+ * and the options' kernel table is the one that runs (a counting table that
+ * forwards to the CPU kernels sees every kernel call). */
 #include "kernels/batch_scheduler.h"
 #include "kernels/kernels_select.h"
 #include "node/engine/engine.h"
@@ -69,7 +69,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-Test(engine_kernel_route, scheduler_on_cpu_kernels_threads_equal_direct)
+Test(kernel_route, scheduler_on_cpu_kernels_threads_equal_direct)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
@@ -147,7 +147,7 @@ static const ss_kernel_ops counting_ops = {.name = "counting-cpu",
                                            .excitation = counting_excitation,
                                            .mlsa = counting_mlsa};
 
-Test(engine_kernel_route, options_kernel_table_is_the_one_that_runs)
+Test(kernel_route, options_kernel_table_is_the_one_that_runs)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);

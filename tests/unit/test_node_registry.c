@@ -1,72 +1,11 @@
-/* Unit tests for the gateway's route matcher, error envelope and node-record
- * conversion (pure functions; the HTTP and Redis paths are covered by the
- * integration tests against real processes). */
-#include "common/api_error.h"
-#include "gateway/http_router.h"
+/* Unit tests for gateway/node_registry's pure part: node record + alive key +
+ * drain flag (a Redis reply) -> API object with its status; usability and
+ * node id checks. The Redis path is covered by the integration tests. */
 #include "gateway/node_registry.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-
-static gw_route_result match(const char *method, const char *path, char **params, int *n,
-                             char *allow)
-{
-    const gw_route *route = NULL;
-    return gw_route_match(method, path, &route, params, n, allow, 64);
-}
-
-Test(router, exact_and_placeholder_routes)
-{
-    char *params[GW_MAX_PARAMS] = {0};
-    int n = 0;
-    char allow[64];
-    cr_assert_eq(match("GET", "/v1/infra/nodes", params, &n, allow), GW_ROUTE_FOUND);
-    cr_assert_eq(n, 0);
-    cr_assert_eq(match("GET", "/v1/infra/nodes/node%2D1", params, &n, allow), GW_ROUTE_FOUND);
-    cr_assert_eq(n, 1);
-    cr_assert_str_eq(params[0], "node-1", "placeholders are percent-decoded");
-    free(params[0]);
-    cr_assert_eq(match("POST", "/v1/infra/nodes/abc/drain", params, &n, allow), GW_ROUTE_FOUND);
-    cr_assert_str_eq(params[0], "abc");
-    free(params[0]);
-}
-
-Test(router, wrong_method_lists_allowed)
-{
-    char *params[GW_MAX_PARAMS] = {0};
-    int n = 0;
-    char allow[64];
-    cr_assert_eq(match("DELETE", "/v1/infra/nodes", params, &n, allow), GW_ROUTE_WRONG_METHOD);
-    cr_assert_str_eq(allow, "GET");
-    cr_assert_eq(match("GET", "/v1/infra/nodes/x/drain", params, &n, allow), GW_ROUTE_WRONG_METHOD);
-    cr_assert_str_eq(allow, "POST");
-}
-
-Test(router, unknown_paths)
-{
-    char *params[GW_MAX_PARAMS] = {0};
-    int n = 0;
-    char allow[64];
-    cr_assert_eq(match("GET", "/", params, &n, allow), GW_ROUTE_NONE);
-    cr_assert_eq(match("GET", "/v1/infra/nodes/a/b", params, &n, allow), GW_ROUTE_NONE);
-    cr_assert_eq(match("GET", "/v1/infra/nodes//drain", params, &n, allow), GW_ROUTE_NONE,
-                 "an empty segment never fills a placeholder");
-    cr_assert_eq(match("GET", "/v1/infra", params, &n, allow), GW_ROUTE_NONE);
-}
-
-Test(envelope, error_shape_and_status)
-{
-    cr_assert_eq(ss_api_error_status(SS_ERR_PAYLOAD_TOO_LARGE), 413);
-    cr_assert_eq(ss_api_error_status(SS_ERR_BACKEND_UNAVAILABLE), 502);
-    json_t *e = ss_envelope_error(SS_ERR_ROUTE_NOT_FOUND, "no such route", NULL, "req_x");
-    cr_assert_str_eq(json_string_value(json_object_get(e, "status")), "error");
-    json_t *err = json_object_get(e, "error");
-    cr_assert_str_eq(json_string_value(json_object_get(err, "code")), "ROUTE_NOT_FOUND");
-    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "meta"), "request_id")),
-                     "req_x");
-    json_decref(e);
-}
 
 static redisReply *str_reply(const char *s)
 {

@@ -1,21 +1,66 @@
-/* Unit tests for the voice cache's memory bound (node/voice_cache): LRU
- * order, the bound under 1000 distinct voices, entries in use surviving
- * eviction until released, oversized entries refused. */
+/* Unit tests for node/voice_cache: put, acquire and evict (an acquired entry
+ * survives eviction until released; eviction is idempotent), and the memory
+ * bound: LRU order, the bound under 1000 distinct voices, oversized entries
+ * refused. */
 #include "node/voice_cache.h"
 
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int freed;
+static atomic_int freed;
 static void count_free(void *v)
 {
-    freed++;
     free(v);
+    atomic_fetch_add(&freed, 1);
 }
 
-Test(voice_cache_lru, bound_holds_under_1000_distinct_voices)
+Test(voice_cache, put_acquire_evict_idempotent)
+{
+    atomic_store(&freed, 0);
+    ss_voice_cache *c = ss_voice_cache_new();
+    cr_assert_not_null(c);
+    cr_assert_eq(ss_voice_cache_put(c, "vc_a", "d1", strdup("A1"), count_free), 0);
+    cr_assert_eq(ss_voice_cache_put(c, "vc_a", "d2", strdup("A2"), count_free), 0);
+    cr_assert_eq(ss_voice_cache_put(c, "vc_b", "d1", strdup("B1"), count_free), 0);
+    cr_assert(ss_voice_cache_has(c, "vc_a", "d1"));
+    cr_assert(ss_voice_cache_has(c, "vc_a", NULL));
+    cr_assert_not(ss_voice_cache_has(c, "vc_a", "d3"));
+
+    ss_voice_entry *e = ss_voice_cache_acquire(c, "vc_a", "d2");
+    cr_assert_not_null(e);
+    cr_assert_str_eq(ss_voice_entry_value(e), "A2");
+    cr_assert_null(ss_voice_cache_acquire(c, "vc_a", "zz"));
+
+    char **ids;
+    long n = ss_voice_cache_ids(c, &ids);
+    cr_assert_eq(n, 2, "ids must be distinct voices");
+    ss_voice_cache_ids_free(ids, n);
+
+    cr_assert(ss_voice_cache_evict(c, "vc_a"));
+    cr_assert_not(ss_voice_cache_has(c, "vc_a", NULL));
+    cr_assert_eq(atomic_load(&freed), 1, "the acquired entry must survive until released");
+    cr_assert_str_eq(ss_voice_entry_value(e), "A2");
+    ss_voice_cache_release(c, e);
+    cr_assert_eq(atomic_load(&freed), 2);
+    cr_assert_not(ss_voice_cache_evict(c, "vc_a"), "second evict must report not cached");
+
+    /* replacing the same key frees the old value */
+    cr_assert_eq(ss_voice_cache_put(c, "vc_b", "d1", strdup("B1bis"), count_free), 0);
+    cr_assert_eq(atomic_load(&freed), 3);
+    e = ss_voice_cache_acquire(c, "vc_b", "d1");
+    cr_assert_str_eq(ss_voice_entry_value(e), "B1bis");
+    ss_voice_cache_release(c, e);
+
+    cr_assert_eq(ss_voice_cache_put(c, "", "d", strdup("x"), count_free), -1);
+    cr_assert_eq(atomic_load(&freed), 4, "a refused value is freed");
+    ss_voice_cache_free(c);
+    cr_assert_eq(atomic_load(&freed), 5);
+}
+
+Test(voice_cache, bound_holds_under_1000_distinct_voices)
 {
     ss_voice_cache *c = ss_voice_cache_new();
     const size_t each = 1300 * 1024, limit = 64u * 1024 * 1024;
@@ -47,7 +92,7 @@ Test(voice_cache_lru, bound_holds_under_1000_distinct_voices)
     cr_assert_eq(freed, 1000);
 }
 
-Test(voice_cache_lru, entry_in_use_outlives_eviction_and_oversize_is_refused)
+Test(voice_cache, entry_in_use_outlives_eviction_and_oversize_is_refused)
 {
     ss_voice_cache *c = ss_voice_cache_new();
     ss_voice_cache_set_limit(c, 100);

@@ -1,4 +1,5 @@
-/* Question matcher: compiled pattern kinds agree with a plain glob. */
+/* Unit tests for node/engine/acoustic/question_match: compiled pattern kinds
+ * agree with a plain glob. */
 #include "node/engine/acoustic/question_match.h"
 
 #include <criterion/criterion.h>
@@ -17,7 +18,7 @@ static bool match(const char *pat, const char *s)
 
 static const char *LAB = "pau^dh-ax+b=er@2_1/A:0_0_0/B:0-0-2@1-1&1-9#1-7$1-3!0-1;0-1|ax/C:1+1+3/J:9+8-1";
 
-Test(engine_question, kinds)
+Test(question_match, kinds)
 {
     ss_pattern p;
     char err[128];
@@ -35,7 +36,7 @@ Test(engine_question, kinds)
     ss_pattern_free(&p);
 }
 
-Test(engine_question, hts_cases)
+Test(question_match, hts_cases)
 {
     cr_assert(match("*-ax+*", LAB));
     cr_assert_not(match("*-a+*", LAB));
@@ -53,7 +54,7 @@ Test(engine_question, hts_cases)
     cr_assert(match("?au^*", LAB));
 }
 
-Test(engine_question, question_any_pattern)
+Test(question_match, question_any_pattern)
 {
     ss_question q = {.name = NULL, .npats = 2};
     q.pats = calloc(2, sizeof *q.pats);

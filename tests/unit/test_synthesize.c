@@ -1,7 +1,8 @@
-/* Engine API: one voice shared by several threads gives the same audio as
- * a single thread; streaming callbacks can cancel; chunked kernels equal
- * one-shot kernels. */
-#include "kernels/kernels.h"
+/* Unit tests for node/engine/synth/synthesize (ss_synthesize, the pipeline
+ * over labels): one voice shared by several threads gives the same audio as
+ * a single thread; streaming callbacks and the cancel flag stop it; resampled
+ * rates have the expected length; per-label prosody moves pauses and word
+ * lengths; bad labels and options are refused with clear messages. */
 #include "node/engine/engine.h"
 
 #include <criterion/criterion.h>
@@ -25,6 +26,7 @@ static const char *LABELS[] = {
     "ax^l-ow+pau=x@2_1/A:1_0_2/B:0-0-1@2-1&2-1#1-0$1-0!1-0;1-0|ow/C:x+x+0/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
     "l^ow-pau+x=x@x_x/A:0_0_1/B:x-x-x@x-x&x-x#x-x$x-x!x-x;x-x|x/C:0+0+0/D:content_2/E:x+x@x+x&x+x#x+x/F:0_0/G:2_1/H:x=x@1=1|0/I:0=0/J:2+1-1",
 };
+
 #define NLAB (sizeof LABELS / sizeof LABELS[0])
 
 typedef struct {
@@ -44,7 +46,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-Test(engine_api, shared_voice_across_threads)
+Test(synthesize, shared_voice_across_threads)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
@@ -85,7 +87,7 @@ static int on_chunk(void *user, const ss_audio_chunk *ch)
     return c->stop_by_return;
 }
 
-Test(engine_api, cancel_mid_stream)
+Test(synthesize, cancel_mid_stream)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
@@ -107,7 +109,7 @@ Test(engine_api, cancel_mid_stream)
     ss_voice_free(v);
 }
 
-Test(engine_api, resampled_rates_have_expected_length)
+Test(synthesize, resampled_rates_have_expected_length)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
@@ -129,29 +131,7 @@ Test(engine_api, resampled_rates_have_expected_length)
     ss_voice_free(v);
 }
 
-Test(kernels_excitation, chunked_equals_one_shot)
-{
-    enum { NF = 12, FP = 80 };
-    double period[NF] = {0, 0, 100, 110, 120, 0, 0, 90, 95, 100, 0, 0};
-    double a[NF * FP], b[NF * FP];
-    ss_excitation_state s1, s2;
-    ss_excitation_state_init(&s1);
-    ss_excitation_state_init(&s2);
-    char err[128];
-    ss_excitation_job one = {.state = &s1, .period = period, .nframes = NF, .frame_period = FP, .out = a};
-    cr_assert_eq(ss_kern_excitation(&one, 1, err, sizeof err), 0);
-    ss_excitation_job parts[2] = {
-        {.state = &s2, .period = period, .nframes = 5, .frame_period = FP, .out = b},
-        {.state = &s2, .period = period + 5, .nframes = NF - 5, .frame_period = FP, .out = b + 5 * FP},
-    };
-    cr_assert_eq(ss_kern_excitation(parts, 2, err, sizeof err), 0);
-    cr_assert_eq(memcmp(a, b, sizeof a), 0);
-    double badp[1] = {-1};
-    ss_excitation_job bad = {.state = &s1, .period = badp, .nframes = 1, .frame_period = FP, .out = a};
-    cr_assert_eq(ss_kern_excitation(&bad, 1, err, sizeof err), -1);
-}
-
-Test(engine_api, per_label_prosody)
+Test(synthesize, per_label_prosody)
 {
     char err[256];
     ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
@@ -184,5 +164,64 @@ Test(engine_api, per_label_prosody)
     cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &r, err, sizeof err), -1);
     ss_synth_result_free(&r);
     ss_synth_result_free(&base);
+    ss_voice_free(v);
+}
+
+/* One word, "hello", between pauses. */
+static const char *HELLO[] = {
+    "x^x-pau+hh=ax@x_x/A:0_0_0/B:x-x-x@x-x&x-x#x-x$x-x!x-x;x-x|x/C:1+0+2/D:0_0/E:x+x@x+x&x+x#x+x/F:content_2/G:0_0/H:x=x@1=1|0/I:2=1/J:2+1-1",
+    "x^pau-hh+ax=l@1_2/A:0_0_0/B:1-0-2@1-2&1-2#1-1$1-1!0-1;0-1|ax/C:0+0+1/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "pau^hh-ax+l=ow@2_1/A:0_0_0/B:1-0-2@1-2&1-2#1-1$1-1!0-1;0-1|ax/C:0+0+1/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "hh^ax-l+ow=pau@1_2/A:1_0_2/B:0-0-1@2-1&2-1#1-0$1-0!1-0;1-0|ow/C:x+x+0/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "ax^l-ow+pau=x@2_1/A:1_0_2/B:0-0-1@2-1&2-1#1-0$1-0!1-0;1-0|ow/C:x+x+0/D:0_0/E:content+2@1+1&0+0#0+1/F:0_0/G:0_0/H:2=1@1=1|L-L%/I:0=0/J:2+1-1",
+    "l^ow-pau+x=x@x_x/A:0_0_1/B:x-x-x@x-x&x-x#x-x$x-x!x-x;x-x|x/C:0+0+0/D:content_2/E:x+x@x+x&x+x#x+x/F:0_0/G:2_1/H:x=x@1=1|0/I:0=0/J:2+1-1",
+};
+
+Test(synthesize, synthesize_and_reject_bad_labels)
+{
+    char err[256];
+    ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
+    cr_assert_not_null(v, "%s", err);
+    ss_synth_options o;
+    ss_synth_options_init(&o);
+    ss_synth_result r;
+    size_t n = sizeof HELLO / sizeof HELLO[0];
+    cr_assert_eq(ss_synthesize(v, HELLO, n, &o, NULL, NULL, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_gt(r.nsamples, 1000);
+    cr_assert_eq(r.nsamples, r.nframes * 160);
+    cr_assert_eq(r.nphones, n);
+    cr_assert_str_eq(r.phones[0].phone, "pau");
+    cr_assert_str_eq(r.phones[2].phone, "ax");
+    cr_assert_eq(r.nwords, 1, "one word 'hello' (got %zu)", r.nwords);
+    cr_assert_eq(r.words[0].first_phone, 1);
+    cr_assert_eq(r.words[0].last_phone, 4);
+    cr_assert_float_eq(r.words[0].start_ms, r.phones[1].start_ms, 1e-9);
+    ss_synth_result_free(&r);
+
+    cr_assert_eq(ss_synthesize(v, HELLO, 0, &o, NULL, NULL, &r, err, sizeof err), -1);
+    ss_synth_result_free(&r);
+    const char *with_null[] = {HELLO[0], NULL};
+    cr_assert_eq(ss_synthesize(v, with_null, 2, &o, NULL, NULL, &r, err, sizeof err), -1);
+    ss_synth_result_free(&r);
+    const char *bad[] = {"1 2 3 4 5"};
+    cr_assert_eq(ss_synthesize(v, bad, 1, &o, NULL, NULL, &r, err, sizeof err), -1);
+    ss_synth_result_free(&r);
+    const char **many = malloc((SS_SYNTH_MAX_LABELS + 1) * sizeof *many);
+    for (size_t i = 0; i <= SS_SYNTH_MAX_LABELS; i++)
+        many[i] = HELLO[1];
+    cr_assert_eq(ss_synthesize(v, many, SS_SYNTH_MAX_LABELS + 1, &o, NULL, NULL, &r, err, sizeof err), -1);
+    cr_assert(strstr(err, "too many labels") != NULL);
+    ss_synth_result_free(&r);
+    free(many);
+    o.speed = 0;
+    cr_assert_eq(ss_synthesize(v, HELLO, n, &o, NULL, NULL, &r, err, sizeof err), -1);
+    ss_synth_result_free(&r);
+
+    /* cancellation flag set before the first chunk */
+    ss_synth_options_init(&o);
+    atomic_int cancel = 1;
+    o.cancel = &cancel;
+    cr_assert_eq(ss_synthesize(v, HELLO, n, &o, NULL, NULL, &r, err, sizeof err), SS_SYNTH_CANCELLED);
+    ss_synth_result_free(&r);
     ss_voice_free(v);
 }

@@ -1,5 +1,7 @@
-/* Front end under hostile input: clear errors or sensible speech, never a
- * crash or a hang; plus SSML, lexicon and structure checks. */
+/* Unit tests for node/engine/frontend/frontend (ss_frontend_analyze, the
+ * whole front end): hostile input gives clear errors or sensible speech,
+ * never a crash or a hang; plus SSML, lexicon and structure checks through
+ * the analysis. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -185,13 +187,6 @@ Test(frontend, runtime_lexicon_wins)
     cr_expect_str_eq(s->phones[4].name, "k");
     ss_utterance_free(u);
     ss_lexicon_free(lex);
-}
-
-Test(frontend, ipa_conversion)
-{
-    char out[128], err[128];
-    cr_assert_eq(ss_ipa_to_arpabet("h\xc9\x99\xcb\x88lo\xca\x8a", out, sizeof out, err, sizeof err), 0, "%s", err);
-    cr_expect_str_eq(out, "hh ax0 l ow1");
 }
 
 Test(frontend, emphasis_forces_an_accent)

@@ -1,8 +1,8 @@
-/* The HTS node engine with voices (node/hts_node_engine.c): the reference
- * protocol on a real engine. A reference is made in the test by the engine
- * itself with a known change (7 semitones down); synthesis toward it moves
- * the output's F0 there; the second call hits the cache; EvictVoice makes the
- * node ask for the bytes again; unusable clips are INVALID with
+/* Unit tests for node/hts_node_engine, the HTS engine with voices: the
+ * reference protocol on a real engine. A reference is made in the test by
+ * the engine itself with a known change (7 semitones down); synthesis toward
+ * it moves the output's F0 there; the second call hits the cache; EvictVoice
+ * makes the node ask for the bytes again; unusable clips are INVALID with
  * "analysis_failed: REASON"; design parameters move F0. */
 #include "node/engine/voice/conditioned_voice.h"
 #include "node/engine/voice/model_profile.h"
@@ -114,7 +114,7 @@ static ss_node_synth_status run(ss_node_engine *e, ss_node_synth_request *req, c
     return e->synthesize(e, req, &sink, err, 256);
 }
 
-Test(clone_node, reference_protocol_conditions_and_caches, .timeout = 60)
+Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
 {
     char err[256];
     ss_node_engine *e = ss_hts_node_engine_new(VOICE, "cpu", err, sizeof err);

@@ -1,0 +1,18 @@
+/* Unit tests for common/api_error: the code -> HTTP status table and the
+ * shape of the error envelope. */
+#include "common/api_error.h"
+
+#include <criterion/criterion.h>
+
+Test(api_error, error_shape_and_status)
+{
+    cr_assert_eq(ss_api_error_status(SS_ERR_PAYLOAD_TOO_LARGE), 413);
+    cr_assert_eq(ss_api_error_status(SS_ERR_BACKEND_UNAVAILABLE), 502);
+    json_t *e = ss_envelope_error(SS_ERR_ROUTE_NOT_FOUND, "no such route", NULL, "req_x");
+    cr_assert_str_eq(json_string_value(json_object_get(e, "status")), "error");
+    json_t *err = json_object_get(e, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(err, "code")), "ROUTE_NOT_FOUND");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "meta"), "request_id")),
+                     "req_x");
+    json_decref(e);
+}

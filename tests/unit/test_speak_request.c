@@ -1,0 +1,341 @@
+/* Unit tests for gateway/speak_request: validation of the bodies of
+ * POST /speak and of its OpenAI alias POST /v1/audio/speech, without a
+ * gateway. Each bad field gives one {field, message} detail; every error of
+ * a body comes back at once (one 422, not the first error only); unknown
+ * fields are refused on /speak; the OpenAI body maps input -> text, voice ->
+ * a name to look up, and defaults to mp3. The HTTP answer itself (422
+ * VALIDATION_ERROR with these details) is covered by the integration tests
+ * (tests/integration/test_speak.py). */
+#include "gateway/speak_request.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The numeric limits of the body, in one place: speak_request.c's today.
+ * (They are being unified into one shared set of limits; update here.) */
+#define SPEED_MIN 0.5
+#define SPEED_MAX 2.0
+#define PITCH_MIN -12.0
+#define PITCH_MAX 12.0
+#define TEXT_MAX_CHARS 100000
+
+/* A parsed body: the params borrow the text from the body, so both live
+ * until parsed_free. */
+typedef struct {
+    json_t *body;
+    gw_speak_params p;
+    json_t *details;
+    int rc;
+} parsed;
+
+static parsed parse_with(int (*fn)(const json_t *, gw_speak_params *, json_t **), const char *body_json)
+{
+    parsed r = {0};
+    json_error_t je;
+    r.body = json_loads(body_json, JSON_DECODE_ANY, &je);
+    cr_assert_not_null(r.body, "test body does not parse: %s (%s)", body_json, je.text);
+    r.rc = fn(r.body, &r.p, &r.details);
+    if (r.rc == 0)
+        cr_assert_null(r.details, "details on success for %s", body_json);
+    else
+        cr_assert(json_is_array(r.details) && json_array_size(r.details) > 0, "no details for %s", body_json);
+    return r;
+}
+
+static parsed speak(const char *body_json)
+{
+    return parse_with(gw_speak_params_parse, body_json);
+}
+
+static parsed openai(const char *body_json)
+{
+    return parse_with(gw_speak_params_parse_openai, body_json);
+}
+
+static void parsed_free(parsed *r)
+{
+    json_decref(r->details);
+    json_decref(r->body);
+}
+
+/* The message of the detail naming `field`, or NULL. */
+static const char *message_for(const parsed *r, const char *field)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(r->details, i, d) if (!strcmp(json_string_value(json_object_get(d, "field")), field))
+        return json_string_value(json_object_get(d, "message"));
+    return NULL;
+}
+
+/* Asserts the body is refused with exactly one detail, on `field`, whose
+ * message contains `needle`. */
+static void refused_once(parsed (*parse)(const char *), const char *body_json, const char *field,
+                         const char *needle)
+{
+    parsed r = parse(body_json);
+    cr_assert_eq(r.rc, -1, "accepted: %s", body_json);
+    cr_assert_eq(json_array_size(r.details), 1, "%s: %zu details", body_json, json_array_size(r.details));
+    const char *msg = message_for(&r, field);
+    cr_assert_not_null(msg, "%s: no detail on %s", body_json, field);
+    cr_assert(strstr(msg, needle) != NULL, "%s: message '%s' lacks '%s'", body_json, msg, needle);
+    parsed_free(&r);
+}
+
+Test(speak_request, minimal_body_gets_the_defaults)
+{
+    parsed r = speak("{\"text\":\"hi\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_str_eq(r.p.text, "hi");
+    cr_assert_eq(r.p.text_bytes, 2);
+    cr_assert_eq(r.p.characters, 2);
+    cr_assert_str_eq(r.p.voice_id, "", "no voice: the tenant or platform default");
+    cr_assert_str_eq(r.p.voice_name, "");
+    cr_assert_str_eq(r.p.format, "wav");
+    cr_assert_eq(r.p.sample_rate, 0, "0: the engine's rate");
+    cr_assert_float_eq(r.p.speed, 1.0, 0);
+    cr_assert_float_eq(r.p.pitch, 0.0, 0);
+    cr_assert_str_eq(r.p.language_hint, "");
+    cr_assert_str_eq(r.p.preference, "any");
+    cr_assert_not(r.p.timestamps);
+    parsed_free(&r);
+}
+
+Test(speak_request, every_field_is_taken)
+{
+    parsed r = speak("{\"text\":\"Hello there.\",\"voice_id\":\"vc_abc\",\"response_format\":\"opus\","
+                     "\"sample_rate\":24000,\"speed\":1.25,\"pitch\":-3.5,\"language_hint\":\"en\","
+                     "\"backend_preference\":\"prefer_relay\",\"timestamps\":true,\"force_async\":false}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_str_eq(r.p.text, "Hello there.");
+    cr_assert_str_eq(r.p.voice_id, "vc_abc");
+    cr_assert_str_eq(r.p.format, "opus");
+    cr_assert_eq(r.p.sample_rate, 24000);
+    cr_assert_float_eq(r.p.speed, 1.25, 0);
+    cr_assert_float_eq(r.p.pitch, -3.5, 0);
+    cr_assert_str_eq(r.p.language_hint, "en");
+    cr_assert_str_eq(r.p.preference, "prefer_relay");
+    cr_assert(r.p.timestamps);
+    parsed_free(&r);
+    const char *formats[] = {"wav", "mp3", "opus", "flac", "pcm"};
+    char body[96];
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        snprintf(body, sizeof body, "{\"text\":\"hi\",\"response_format\":\"%s\"}", formats[i]);
+        r = speak(body);
+        cr_assert_eq(r.rc, 0, "%s refused", formats[i]);
+        cr_assert_str_eq(r.p.format, formats[i]);
+        parsed_free(&r);
+    }
+    const char *prefs[] = {"any", "prefer_self_hosted", "prefer_relay"};
+    for (size_t i = 0; i < sizeof prefs / sizeof prefs[0]; i++) {
+        snprintf(body, sizeof body, "{\"text\":\"hi\",\"backend_preference\":\"%s\"}", prefs[i]);
+        r = speak(body);
+        cr_assert_eq(r.rc, 0, "%s refused", prefs[i]);
+        cr_assert_str_eq(r.p.preference, prefs[i]);
+        parsed_free(&r);
+    }
+}
+
+/* One row per field error: the body, the field the detail names, a piece of
+ * its message. */
+static const struct {
+    const char *body, *field, *needle;
+} FIELD_ERRORS[] = {
+    {"{}", "text", "is required"},
+    {"{\"text\":5}", "text", "must be a string"},
+    {"{\"text\":\"\"}", "text", "non-blank"},
+    {"{\"text\":\" \\t\\r\\n \"}", "text", "non-blank"},
+    {"{\"text\":\"hi\",\"voice_id\":7}", "voice_id", "voice id"},
+    {"{\"text\":\"hi\",\"voice_id\":\"\"}", "voice_id", "voice id"},
+    {"{\"text\":\"hi\",\"response_format\":\"aac\"}", "response_format", "wav, mp3, opus, flac, pcm"},
+    {"{\"text\":\"hi\",\"response_format\":1}", "response_format", "wav, mp3, opus, flac, pcm"},
+    {"{\"text\":\"hi\",\"sample_rate\":\"8000\"}", "sample_rate", "integer"},
+    {"{\"text\":\"hi\",\"sample_rate\":16000.5}", "sample_rate", "integer"},
+    {"{\"text\":\"hi\",\"sample_rate\":12345}", "sample_rate", "8000, 16000, 22050"},
+    {"{\"text\":\"hi\",\"response_format\":\"opus\",\"sample_rate\":44100}", "sample_rate", "opus allows"},
+    {"{\"text\":\"hi\",\"speed\":\"fast\"}", "speed", "must be a number"},
+    {"{\"text\":\"hi\",\"speed\":3}", "speed", "must be a number"},
+    {"{\"text\":\"hi\",\"pitch\":-13}", "pitch", "must be a number"},
+    {"{\"text\":\"hi\",\"pitch\":true}", "pitch", "must be a number"},
+    {"{\"text\":\"hi\",\"language_hint\":\"english\"}", "language_hint", "ISO 639-1"},
+    {"{\"text\":\"hi\",\"language_hint\":\"EN\"}", "language_hint", "ISO 639-1"},
+    {"{\"text\":\"hi\",\"language_hint\":3}", "language_hint", "ISO 639-1"},
+    {"{\"text\":\"hi\",\"backend_preference\":\"fastest\"}", "backend_preference", "prefer_relay"},
+    {"{\"text\":\"hi\",\"timestamps\":\"yes\"}", "timestamps", "boolean"},
+    {"{\"text\":\"hi\",\"force_async\":1}", "force_async", "boolean"},
+    {"{\"text\":\"hi\",\"force_async\":true}", "force_async", "not available"},
+    {"{\"text\":\"hi\",\"save_to\":\"drive://x\"}", "save_to", "not available"},
+    {"{\"text\":\"hi\",\"sample_rte\":8000}", "sample_rte", "unknown field"},
+    {"[\"text\"]", "body", "JSON object"},
+    {"\"hi\"", "body", "JSON object"},
+};
+
+Test(speak_request, each_field_error_names_its_field)
+{
+    for (size_t i = 0; i < sizeof FIELD_ERRORS / sizeof FIELD_ERRORS[0]; i++)
+        refused_once(speak, FIELD_ERRORS[i].body, FIELD_ERRORS[i].field, FIELD_ERRORS[i].needle);
+}
+
+Test(speak_request, voice_id_longer_than_its_buffer_is_refused)
+{
+    gw_speak_params p;
+    char id[sizeof p.voice_id + 1];
+    memset(id, 'v', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    char body[sizeof id + 64];
+    snprintf(body, sizeof body, "{\"text\":\"hi\",\"voice_id\":\"%s\"}", id);
+    refused_once(speak, body, "voice_id", "voice id");
+    id[sizeof p.voice_id - 1] = '\0'; /* the longest that fits */
+    snprintf(body, sizeof body, "{\"text\":\"hi\",\"voice_id\":\"%s\"}", id);
+    parsed r = speak(body);
+    cr_assert_eq(r.rc, 0);
+    cr_assert_str_eq(r.p.voice_id, id);
+    parsed_free(&r);
+}
+
+Test(speak_request, speed_and_pitch_limits_are_inclusive)
+{
+    const struct {
+        const char *field;
+        double lo, hi;
+    } limits[] = {{"speed", SPEED_MIN, SPEED_MAX}, {"pitch", PITCH_MIN, PITCH_MAX}};
+    char body[96], want[80];
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        const double ok[] = {limits[i].lo, limits[i].hi, (limits[i].lo + limits[i].hi) / 2};
+        for (size_t k = 0; k < 3; k++) {
+            snprintf(body, sizeof body, "{\"text\":\"hi\",\"%s\":%.17g}", limits[i].field, ok[k]);
+            parsed r = speak(body);
+            cr_assert_eq(r.rc, 0, "%s refused", body);
+            cr_assert_float_eq(!strcmp(limits[i].field, "speed") ? r.p.speed : r.p.pitch, ok[k], 0);
+            parsed_free(&r);
+        }
+        snprintf(want, sizeof want, "must be a number from %g to %g", limits[i].lo, limits[i].hi);
+        const double bad[] = {limits[i].lo - 0.01, limits[i].hi + 0.01, 1e300, -1e300};
+        for (size_t k = 0; k < 4; k++) {
+            snprintf(body, sizeof body, "{\"text\":\"hi\",\"%s\":%.17g}", limits[i].field, bad[k]);
+            refused_once(speak, body, limits[i].field, want);
+        }
+    }
+}
+
+Test(speak_request, sample_rates_follow_the_format)
+{
+    const int every[] = {8000, 16000, 22050, 24000, 32000, 44100, 48000};
+    const int opus[] = {8000, 12000, 16000, 24000, 48000};
+    char body[96];
+    for (size_t i = 0; i < sizeof every / sizeof every[0]; i++) {
+        snprintf(body, sizeof body, "{\"text\":\"hi\",\"sample_rate\":%d}", every[i]);
+        parsed r = speak(body);
+        cr_assert_eq(r.rc, 0, "%s refused", body);
+        cr_assert_eq(r.p.sample_rate, every[i]);
+        parsed_free(&r);
+    }
+    for (size_t i = 0; i < sizeof opus / sizeof opus[0]; i++) {
+        snprintf(body, sizeof body, "{\"text\":\"hi\",\"response_format\":\"opus\",\"sample_rate\":%d}", opus[i]);
+        parsed r = speak(body);
+        cr_assert_eq(r.rc, 0, "%s refused", body);
+        parsed_free(&r);
+    }
+    refused_once(speak, "{\"text\":\"hi\",\"sample_rate\":12000}", "sample_rate", "8000, 16000, 22050");
+}
+
+/* The 422 carries every error of the body at once, in one details list. */
+Test(speak_request, every_error_comes_back_at_once)
+{
+    parsed r = speak("{\"text\":\"   \",\"voice_id\":7,\"response_format\":\"aac\",\"sample_rate\":\"x\","
+                     "\"speed\":9,\"pitch\":99,\"language_hint\":\"english\",\"backend_preference\":\"fast\","
+                     "\"timestamps\":1,\"force_async\":true,\"save_to\":\"x\",\"colour\":\"blue\"}");
+    cr_assert_eq(r.rc, -1);
+    const char *fields[] = {"text",          "voice_id",           "response_format", "sample_rate",
+                            "speed",         "pitch",              "language_hint",   "backend_preference",
+                            "timestamps",    "force_async",        "save_to",         "colour"};
+    size_t n = sizeof fields / sizeof fields[0];
+    cr_assert_eq(json_array_size(r.details), n, "%zu details, want %zu", json_array_size(r.details), n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_not_null(message_for(&r, fields[i]), "no detail on %s", fields[i]);
+    parsed_free(&r);
+}
+
+/* text is measured in Unicode code points, not bytes. */
+Test(speak_request, text_length_counts_characters_not_bytes)
+{
+    parsed r = speak("{\"text\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80\"}"); /* é, €, 😀 */
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.p.text_bytes, 15);
+    cr_assert_eq(r.p.characters, 9);
+    parsed_free(&r);
+
+    /* TEXT_MAX_CHARS two-byte characters: accepted; one more: refused. */
+    size_t n = TEXT_MAX_CHARS + 1;
+    char *body = malloc(2 * n + 32);
+    cr_assert_not_null(body);
+    char *o = body + sprintf(body, "{\"text\":\"");
+    for (size_t i = 0; i < TEXT_MAX_CHARS; i++)
+        o += sprintf(o, "\xc3\xa9");
+    strcpy(o, "\"}");
+    r = speak(body);
+    cr_assert_eq(r.rc, 0, "%d characters refused", TEXT_MAX_CHARS);
+    cr_assert_eq(r.p.characters, TEXT_MAX_CHARS);
+    cr_assert_eq(r.p.text_bytes, 2 * TEXT_MAX_CHARS);
+    parsed_free(&r);
+    strcpy(o, "x\"}");
+    char want[48];
+    snprintf(want, sizeof want, "at most %d characters", TEXT_MAX_CHARS);
+    refused_once(speak, body, "text", want);
+    free(body);
+}
+
+/* --- the OpenAI alias: {model, input, voice, response_format, speed} */
+
+Test(speak_request, openai_body_maps_to_speak_params)
+{
+    parsed r = openai("{\"model\":\"tts-1\",\"input\":\"Hello from an OpenAI client.\",\"voice\":\"alloy\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_str_eq(r.p.text, "Hello from an OpenAI client.");
+    cr_assert_str_eq(r.p.voice_name, "alloy", "voice is a name to look up");
+    cr_assert_str_eq(r.p.voice_id, "");
+    cr_assert_str_eq(r.p.format, "mp3", "OpenAI's default format");
+    cr_assert_float_eq(r.p.speed, 1.0, 0);
+    cr_assert_str_eq(r.p.preference, "any");
+    parsed_free(&r);
+
+    r = openai("{\"input\":\"Hi.\",\"voice\":\"SLT (US English)\",\"response_format\":\"wav\",\"speed\":1.5}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_str_eq(r.p.voice_name, "SLT (US English)");
+    cr_assert_str_eq(r.p.format, "wav");
+    cr_assert_float_eq(r.p.speed, 1.5, 0);
+    parsed_free(&r);
+
+    r = openai("{\"input\":\"Hi.\"}");
+    cr_assert_eq(r.rc, 0, "model and voice are optional");
+    cr_assert_str_eq(r.p.voice_name, "");
+    parsed_free(&r);
+
+    r = openai("{\"input\":\"Hi.\",\"instructions\":\"cheerful\"}");
+    cr_assert_eq(r.rc, 0, "fields the alias does not use are ignored");
+    parsed_free(&r);
+}
+
+Test(speak_request, openai_errors_name_the_openai_fields)
+{
+    refused_once(openai, "{\"voice\":\"alloy\"}", "input", "is required");
+    refused_once(openai, "{\"input\":\" \"}", "input", "non-blank");
+    refused_once(openai, "{\"input\":\"hi\",\"model\":5}", "model", "must be a string");
+    refused_once(openai, "{\"input\":\"hi\",\"voice\":\"\"}", "voice", "voice id or name");
+    refused_once(openai, "{\"input\":\"hi\",\"voice\":3}", "voice", "voice id or name");
+    refused_once(openai, "{\"input\":\"hi\",\"response_format\":\"aac\"}", "response_format", "wav, mp3");
+    refused_once(openai, "[]", "body", "JSON object");
+    char want[80];
+    snprintf(want, sizeof want, "must be a number from %g to %g", SPEED_MIN, SPEED_MAX);
+    refused_once(openai, "{\"input\":\"hi\",\"speed\":4}", "speed", want);
+
+    parsed r = openai("{\"model\":1,\"input\":2,\"voice\":\"\",\"response_format\":\"x\",\"speed\":0}");
+    cr_assert_eq(r.rc, -1);
+    cr_assert_eq(json_array_size(r.details), 5, "every error at once");
+    const char *fields[] = {"model", "input", "voice", "response_format", "speed"};
+    for (size_t i = 0; i < 5; i++)
+        cr_assert_not_null(message_for(&r, fields[i]), "no detail on %s", fields[i]);
+    parsed_free(&r);
+}
