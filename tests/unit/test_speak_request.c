@@ -9,17 +9,22 @@
 #include "gateway/speak_request.h"
 
 #include <criterion/criterion.h>
+#include "common/synth_limits.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The numeric limits of the body, in one place: speak_request.c's today.
- * (They are being unified into one shared set of limits; update here.) */
-#define SPEED_MIN 0.5
-#define SPEED_MAX 2.0
-#define PITCH_MIN -12.0
-#define PITCH_MAX 12.0
-#define TEXT_MAX_CHARS 100000
+/* The numeric limits of the body: the one shared set (common/synth_limits.h),
+ * which API.md §2 fixes at speed 0.5..2, pitch -12..12, 100 000 characters. */
+#define SPEED_MIN SS_SPEED_MIN
+#define SPEED_MAX SS_SPEED_MAX
+#define PITCH_MIN SS_PITCH_MIN
+#define PITCH_MAX SS_PITCH_MAX
+#define TEXT_MAX_CHARS SS_TEXT_MAX_CHARS
+_Static_assert(SS_SPEED_MIN == 0.5 && SS_SPEED_MAX == 2.0 && SS_PITCH_MIN == -12.0 && SS_PITCH_MAX == 12.0 &&
+                   SS_TEXT_MAX_CHARS == 100000,
+               "API.md §2's ranges");
 
 /* A parsed body: the params borrow the text from the body, so both live
  * until parsed_free. */
