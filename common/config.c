@@ -474,9 +474,13 @@ void ss_config_print(FILE *out, const ss_settings *settings, int scope, bool mar
             print_markdown_row(out, k);
             continue;
         }
-        char value[4096];
-        if (!settings || ss_config_format_value(settings, k, value, sizeof value) != 0)
-            snprintf(value, sizeof value, "%s", k->default_value);
+        /* Strings print whole; numbers always fit the buffer. */
+        char number[64];
+        const char *value = k->default_value;
+        if (settings && k->type == SS_CFG_STRING)
+            value = *(char *const *)field_of_const(settings, k);
+        else if (settings && ss_config_format_value(settings, k, number, sizeof number) == 0)
+            value = number;
         fprintf(out, "%-24s = %-40s # %s (default '%s')\n", k->key, value, k->doc, k->default_value);
     }
 }
