@@ -180,21 +180,21 @@ int ss_cli_admin(int argc, char **argv)
     if (argc < 2)
         return usage();
     int rc = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
-    if (!cfg)
+    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
+    if (!settings)
         return rc;
     struct timeval tv = {2, 0};
-    redisContext *redis = redisConnectWithTimeout(ss_config_str(cfg, "redis_host"),
-                                                  (int)ss_config_int(cfg, "redis_port"), tv);
+    redisContext *redis =
+        redisConnectWithTimeout(settings->redis_host, (int)settings->redis_port, tv);
     if (!redis || redis->err) {
         fprintf(stderr, "scaispeak admin: cannot reach redis %s:%ld: %s\n",
-                ss_config_str(cfg, "redis_host"), ss_config_int(cfg, "redis_port"),
+                settings->redis_host, settings->redis_port,
                 redis ? redis->errstr : "out of memory");
         redisFree(redis);
-        ss_config_free(cfg);
+        ss_config_free(settings);
         return 1;
     }
-    const char *pw = ss_config_str(cfg, "redis_password");
+    const char *pw = settings->redis_password;
     if (*pw) {
         redisReply *a = redisCommand(redis, "AUTH %s", pw);
         if (a)
@@ -252,6 +252,6 @@ int ss_cli_admin(int argc, char **argv)
         rc = usage();
     }
     redisFree(redis);
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return rc;
 }

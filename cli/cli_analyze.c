@@ -71,16 +71,16 @@ int ss_cli_analyze(int argc, char **argv)
     if (!!ref == !!design)
         return usage();
     int exit_code = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
-    if (!cfg)
+    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
+    if (!settings)
         return exit_code;
     if (!voice_path)
-        voice_path = ss_config_str(cfg, "voice_path");
+        voice_path = settings->voice_path;
     char err[512];
     ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
     if (!v) {
         fprintf(stderr, "analyze: cannot load voice %s: %s\n", voice_path, err);
-        ss_config_free(cfg);
+        ss_config_free(settings);
         return 1;
     }
     ss_frontend *fe = ss_frontend_create(err, sizeof err);
@@ -139,6 +139,6 @@ out:
     ss_conditioner_free(cond);
     ss_frontend_free(fe);
     ss_voice_free(v);
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return rc;
 }

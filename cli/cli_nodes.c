@@ -57,11 +57,11 @@ static void print_node(const json_t *n)
 int ss_cli_nodes(int argc, char **argv)
 {
     int rc = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
-    if (!cfg)
+    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
+    if (!settings)
         return rc;
-    const char *url_base = ss_config_str(cfg, "gateway_url");
-    const char *token = ss_config_str(cfg, "operator_token");
+    const char *url_base = settings->gateway_url;
+    const char *token = settings->operator_token;
     int as_json = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--url") && i + 1 < argc)
@@ -74,7 +74,7 @@ int ss_cli_nodes(int argc, char **argv)
             i++;
         else {
             fprintf(stderr, "usage: scaispeak nodes [--url URL] [--token OPERATOR_TOKEN] [--json]\n");
-            ss_config_free(cfg);
+            ss_config_free(settings);
             return 2;
         }
     }
@@ -123,6 +123,6 @@ int ss_cli_nodes(int argc, char **argv)
     curl_slist_free_all(headers);
     if (curl)
         curl_easy_cleanup(curl);
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return rc;
 }

@@ -338,19 +338,19 @@ int ss_cli_synth(int argc, char **argv)
     if (p)
         return p == 1 ? usage(stdout) : usage(stderr);
     int exit_code = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
-    if (!cfg)
+    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
+    if (!settings)
         return exit_code;
     char err[512], note[256];
     const ss_kernel_ops *ops = NULL;
-    if (ss_kernels_select(ss_config_str(cfg, "kernels"), &ops, note, sizeof note, err, sizeof err) != 0) {
+    if (ss_kernels_select(settings->kernels, &ops, note, sizeof note, err, sizeof err) != 0) {
         fprintf(stderr, "scaispeak synth: %s\n", err);
-        ss_config_free(cfg);
+        ss_config_free(settings);
         return 2;
     }
     a.o.kernels = ops;
     if (!a.voice_path)
-        a.voice_path = ss_config_str(cfg, "voice_path");
+        a.voice_path = settings->voice_path;
     int rc = 1;
     if (!a.voice_path[0])
         fprintf(stderr, "scaispeak synth: no voice (voice_path is empty and --voice was not given)\n");
@@ -361,6 +361,6 @@ int ss_cli_synth(int argc, char **argv)
         fprintf(stderr, "scaispeak synth: %s\n", err);
     else
         rc = 0;
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return rc;
 }

@@ -71,8 +71,8 @@ static const char *arg(int argc, char **argv, const char *name)
 int ss_cli_token(int argc, char **argv)
 {
     int rc = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
-    if (!cfg)
+    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
+    if (!settings)
         return rc;
     bool jwks = false;
     for (int i = 1; i < argc; i++)
@@ -81,10 +81,10 @@ int ss_cli_token(int argc, char **argv)
     if (!jwks && (!user || !tenant)) {
         fprintf(stderr, "usage: scaispeak token --user UID --tenant TID [--role R] [--scope \"...\"] "
                         "[--ttl SECONDS] [--name N]\n       scaispeak token --jwks\n");
-        ss_config_free(cfg);
+        ss_config_free(settings);
         return 2;
     }
-    EVP_PKEY *key = load_or_create_key(ss_config_str(cfg, "jwt_dev_key_path"));
+    EVP_PKEY *key = load_or_create_key(settings->jwt_dev_key_path);
     rc = 1;
     if (key) {
         char kid[32];
@@ -103,9 +103,9 @@ int ss_cli_token(int argc, char **argv)
             const char *scope = arg(argc, argv, "--scope"), *name = arg(argc, argv, "--name");
             long ttl = ttl_s ? strtol(ttl_s, NULL, 10) : 3600;
             long now = (long)time(NULL);
-            const char *aud = ss_config_str(cfg, "jwt_audience");
+            const char *aud = settings->jwt_audience;
             json_t *claims = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "iss",
-                                       ss_config_str(cfg, "jwt_issuer"), "sub", user, "tenant_id",
+                                       settings->jwt_issuer, "sub", user, "tenant_id",
                                        tenant, "role", role ? role : "tenant_user", "iat",
                                        (json_int_t)now, "nbf", (json_int_t)now, "exp",
                                        (json_int_t)(now + ttl));
@@ -125,6 +125,6 @@ int ss_cli_token(int argc, char **argv)
         }
         EVP_PKEY_free(key);
     }
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return rc;
 }

@@ -38,11 +38,13 @@ int main(int argc, char **argv)
         return usage(stdout);
     if (strcmp(argv[1], "config") == 0) {
         int rc = 0;
-        ss_config *cfg = ss_config_from_args(argc - 1, argv + 1, "scaispeak", SS_SCOPE_CLI, &rc);
-        if (!cfg)
+        ss_settings *settings =
+            ss_config_from_args(argc - 1, argv + 1, "scaispeak", SS_SCOPE_CLI, &rc);
+        if (!settings)
             return rc;
-        ss_config_print(stdout, cfg, SS_SCOPE_ALL, argc > 2 && strcmp(argv[2], "--markdown") == 0);
-        ss_config_free(cfg);
+        bool markdown = argc > 2 && strcmp(argv[2], "--markdown") == 0;
+        ss_config_print(stdout, settings, SS_SCOPE_ALL, markdown);
+        ss_config_free(settings);
         return 0;
     }
     static const struct {

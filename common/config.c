@@ -1,9 +1,17 @@
-/* Configuration (see config.h).
+/* Configuration (see config.h): the table of every setting and the one
+ * pass that fills an ss_settings from it.
  *
- * The table below is the single reference for every setting of every process;
- * README's configuration section is generated from it (`--print-config
- * --markdown`). A value is kept as its string; getters parse on demand, and
- * parsing was validated at load time, so getters cannot fail. */
+ * The table below is the single reference for every setting of every
+ * process; README's configuration section is generated from it (`scaispeak
+ * config --markdown`). Each row binds a key to its field of ss_settings with
+ * offsetof and the field's type, checked at compile time (FIELD below: a
+ * row whose type does not match its field does not compile), so the rest of
+ * this file can store and format any key through its row alone. Values are
+ * parsed and range-checked once, when set; after start-up nothing here runs
+ * again: the processes read the struct's fields.
+ *
+ * This file owns no global mutable state: the table is constant and every
+ * ss_settings belongs to its caller. */
 #include "common/config.h"
 
 #include "common/log.h"
@@ -19,92 +27,110 @@
 #define N SS_SCOPE_NODE
 #define W SS_SCOPE_WORKER
 #define C SS_SCOPE_CLI
+#define OPEN_MIN (-INFINITY)
+#define OPEN_MAX INFINITY
+
+/* offsetof(ss_settings, name), refused at compile time (negative array size)
+ * unless the field has type `ctype`. */
+#define FIELD(name, ctype)                                                                         \
+    (offsetof(ss_settings, name) +                                                                 \
+     0 * sizeof(char[_Generic(((ss_settings *)0)->name, ctype: 1, default: -1)]))
+
+/* One row per type; the key is the field's name. */
+#define STR(name, def, scope, doc)                                                                 \
+    {#name, SS_CFG_STRING, FIELD(name, char *), def, OPEN_MIN, OPEN_MAX, scope, doc}
+#define INT(name, def, min, max, scope, doc)                                                       \
+    {#name, SS_CFG_INT, FIELD(name, long), def, min, max, scope, doc}
+#define NUM(name, def, min, max, scope, doc)                                                       \
+    {#name, SS_CFG_FLOAT, FIELD(name, double), def, min, max, scope, doc}
 
 static const ss_config_key KEYS[] = {
     /* shared */
-    {"log_level", SS_CFG_STRING, "info", SS_SCOPE_ALL, "debug, info, warn or error"},
-    {"redis_host", SS_CFG_STRING, "127.0.0.1", G | W | C, "Redis host"},
-    {"redis_port", SS_CFG_INT, "6390", G | W | C, "Redis port"},
-    {"redis_password", SS_CFG_STRING, "", G | W | C, "Redis AUTH password (empty: none)"},
-    {"node_token", SS_CFG_STRING, "dev-node-token", G | N,
-     "shared service token nodes present to the gateway's HeartbeatService"},
-    {"heartbeat_interval_ms", SS_CFG_INT, "2000", G | N,
-     "node heartbeat period; the gateway keeps a record for 3 intervals"},
+    STR(log_level, "info", SS_SCOPE_ALL, "debug, info, warn or error"),
+    STR(redis_host, "127.0.0.1", G | W | C, "Redis host"),
+    INT(redis_port, "6390", 1, 65535, G | W | C, "Redis port"),
+    STR(redis_password, "", G | W | C, "Redis AUTH password (empty: none)"),
+    STR(node_token, "dev-node-token", G | N,
+        "shared service token nodes present to the gateway's HeartbeatService"),
+    INT(heartbeat_interval_ms, "2000", 100, 600000, G | N,
+        "node heartbeat period; the gateway keeps a record for 3 intervals"),
     /* gateway */
-    {"http_port", SS_CFG_INT, "8080", G, "HTTP/WebSocket listen port"},
-    {"http_bind", SS_CFG_STRING, "0.0.0.0", G, "HTTP listen address"},
-    {"grpc_port", SS_CFG_INT, "50051", G, "HeartbeatService gRPC listen port"},
-    {"grpc_bind", SS_CFG_STRING, "0.0.0.0", G, "HeartbeatService listen address"},
-    {"body_limit_bytes", SS_CFG_INT, "2097152", G,
-     "largest request body accepted (413 PAYLOAD_TOO_LARGE beyond)"},
-    {"http_idle_timeout_s", SS_CFG_INT, "30", G,
-     "an HTTP connection idle or stalled mid-request this long is closed"},
-    {"operator_token", SS_CFG_STRING, "", G | C,
-     "bearer token for /v1/infra/nodes until ScaiKey auth lands (empty: a random one is "
-     "generated and logged at start)"},
-    {"jwks_path", SS_CFG_STRING, "", G,
-     "ScaiKey JWKS file (empty: use jwks_url; both empty: JWTs are refused)"},
-    {"jwks_url", SS_CFG_STRING, "", G, "ScaiKey JWKS URL, fetched at start and on an unknown kid"},
-    {"jwks_refresh_min_s", SS_CFG_INT, "30", G,
-     "at most one JWKS refresh per this many seconds (unknown kids cannot force more)"},
-    {"jwt_issuer", SS_CFG_STRING, "scaikey-dev", G | C, "the iss every accepted JWT must carry"},
-    {"jwt_audience", SS_CFG_STRING, "", G | C, "the aud a JWT must include (empty: not checked)"},
-    {"jwt_leeway_s", SS_CFG_INT, "60", G, "clock skew allowed on exp and nbf"},
-    {"jwt_dev_key_path", SS_CFG_STRING, "var/dev_jwt_key.pem", C,
-     "private key of the development issuer (`scaispeak token`)"},
-    {"gateway_url", SS_CFG_STRING, "http://127.0.0.1:8080", C,
-     "the gateway the CLI talks to"},
-    {"offline_retention_s", SS_CFG_INT, "3600", G,
-     "how long an offline node stays listed in /v1/infra/nodes"},
-    {"relay_url", SS_CFG_STRING, "", G, "backend B relay base URL (empty: backend B off)"},
-    {"relay_key", SS_CFG_STRING, "", G, "backend B relay bearer key"},
-    {"relay_timeout_ms", SS_CFG_INT, "30000", G, "backend B per-call timeout"},
-    {"relay_voice", SS_CFG_STRING, "alloy", G, "the relay voice backend B asks for"},
-    {"relay_model", SS_CFG_STRING, "tts-1", G, "the relay model backend B asks for"},
-    {"synthesis_timeout_ms", SS_CFG_INT, "60000", G,
-     "deadline of one synchronous synthesis on a node (504 SCAISPEAK_BACKEND_TIMEOUT beyond)"},
-    {"relay_probe_interval_ms", SS_CFG_INT, "10000", G,
-     "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"},
-    {"drain_timeout_s", SS_CFG_INT, "30", G | N,
-     "on SIGTERM, how long in-flight work may take before exit"},
+    INT(http_port, "8080", 1, 65535, G, "HTTP/WebSocket listen port"),
+    STR(http_bind, "0.0.0.0", G, "HTTP listen address"),
+    INT(grpc_port, "50051", 1, 65535, G, "HeartbeatService gRPC listen port"),
+    STR(grpc_bind, "0.0.0.0", G, "HeartbeatService listen address"),
+    INT(body_limit_bytes, "2097152", 1, 1073741824, G,
+        "largest request body accepted (413 PAYLOAD_TOO_LARGE beyond)"),
+    INT(http_idle_timeout_s, "30", 1, 86400, G,
+        "an HTTP connection idle or stalled mid-request this long is closed"),
+    STR(operator_token, "", G | C,
+        "bearer token for /v1/infra/nodes until ScaiKey auth lands (empty: a random one is "
+        "generated and logged at start)"),
+    STR(jwks_path, "", G,
+        "ScaiKey JWKS file (empty: use jwks_url; both empty: JWTs are refused)"),
+    STR(jwks_url, "", G, "ScaiKey JWKS URL, fetched at start and on an unknown kid"),
+    INT(jwks_refresh_min_s, "30", 0, OPEN_MAX, G,
+        "at most one JWKS refresh per this many seconds (unknown kids cannot force more)"),
+    STR(jwt_issuer, "scaikey-dev", G | C, "the iss every accepted JWT must carry"),
+    STR(jwt_audience, "", G | C, "the aud a JWT must include (empty: not checked)"),
+    INT(jwt_leeway_s, "60", 0, 86400, G, "clock skew allowed on exp and nbf"),
+    STR(jwt_dev_key_path, "var/dev_jwt_key.pem", C,
+        "private key of the development issuer (`scaispeak token`)"),
+    STR(gateway_url, "http://127.0.0.1:8080", C, "the gateway the CLI talks to"),
+    INT(offline_retention_s, "3600", 0, OPEN_MAX, G,
+        "how long an offline node stays listed in /v1/infra/nodes"),
+    STR(relay_url, "", G, "backend B relay base URL (empty: backend B off)"),
+    STR(relay_key, "", G, "backend B relay bearer key"),
+    INT(relay_timeout_ms, "30000", 1, 86400000, G, "backend B per-call timeout"),
+    STR(relay_voice, "alloy", G, "the relay voice backend B asks for"),
+    STR(relay_model, "tts-1", G, "the relay model backend B asks for"),
+    INT(synthesis_timeout_ms, "60000", 1, 86400000, G,
+        "deadline of one synchronous synthesis on a node (504 SCAISPEAK_BACKEND_TIMEOUT beyond)"),
+    INT(relay_probe_interval_ms, "10000", 100, 86400000, G,
+        "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
+    INT(drain_timeout_s, "30", 0, 86400, G | N,
+        "on SIGTERM, how long in-flight work may take before exit"),
     /* node */
-    {"node_port", SS_CFG_INT, "50061", N, "TtsNode gRPC listen port"},
-    {"node_bind", SS_CFG_STRING, "0.0.0.0", N, "TtsNode listen address"},
-    {"node_id", SS_CFG_STRING, "", N, "node id (empty: <hostname>-<node_port>)"},
-    {"node_address", SS_CFG_STRING, "", N,
-     "host:port the gateway dials back (empty: 127.0.0.1:<node_port>)"},
-    {"gateways", SS_CFG_STRING, "127.0.0.1:50051", N,
-     "comma-separated gateway HeartbeatService addresses"},
-    {"node_labels", SS_CFG_STRING, "", N, "k=v,k=v labels reported in heartbeats"},
-    {"metrics_port", SS_CFG_INT, "9161", N, "node /metrics HTTP port (0: off)"},
-    {"slots", SS_CFG_INT, "2", N, "concurrent synthesis worker slots"},
-    {"queue_depth", SS_CFG_INT, "4", N,
-     "calls allowed to wait for a slot; beyond it RESOURCE_EXHAUSTED"},
-    {"voice_path", SS_CFG_STRING,
-     "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice", N | C,
-     "the .htsvoice acoustic model loaded at start (empty: no engine)"},
-    {"kernels", SS_CFG_STRING, "auto", N | C, "auto (CUDA when a device is present), cuda or cpu"},
-    {"batch_window_ms", SS_CFG_FLOAT, "2", N,
-     "CUDA kernels: how long the batch scheduler waits after the first queued kernel job for "
-     "concurrent calls' jobs to launch with it (ms, >= 0, may be fractional; 0 = no wait). "
-     "Not used on the CPU kernels (the worker slots call them directly)"},
-    {"gpu_lanes", SS_CFG_INT, "2", N,
-     "CUDA kernels: batch dispatchers, each with its own CUDA stream, device memory pool and "
-     "pinned host buffers, so one batch computes while the next gathers (1..16)"},
-    {"gpu_memory_mb", SS_CFG_INT, "4096", N,
-     "CUDA kernels: bound on the device memory the node's kernel pools hold, shared equally by "
-     "the lanes (>= 16 per lane, <= the device's memory); a batch larger than a lane's share runs "
-     "in parts, a single phrase larger than it fails"},
-    {"chunk_ms", SS_CFG_INT, "200", N, "default audio per streamed chunk"},
-    {"voice_cache_mb", SS_CFG_INT, "256", N,
-     "memory bound of the node's voice cache (conditioned voices, about 1.3 MB each); least "
-     "recently used voices are evicted beyond it; 0 = unbounded"},
-    {"preflight_min_duration_s", SS_CFG_FLOAT, "5", G, "reference clips shorter than this fail preflight"},
-    {"preflight_max_duration_s", SS_CFG_FLOAT, "25", G, "reference clips longer than this fail preflight"},
-    {"preflight_min_voice_activity_ratio", SS_CFG_FLOAT, "0.5", G,
-     "share of a reference clip that must be speech"},
-    {"preflight_max_peak_dbfs", SS_CFG_FLOAT, "-0.5", G, "reference clips peaking above this fail (clipping)"},
-    {"preflight_min_snr_db", SS_CFG_FLOAT, "15", G, "estimated SNR a reference clip needs"},
+    INT(node_port, "50061", 1, 65535, N, "TtsNode gRPC listen port"),
+    STR(node_bind, "0.0.0.0", N, "TtsNode listen address"),
+    STR(node_id, "", N, "node id (empty: <hostname>-<node_port>)"),
+    STR(node_address, "", N, "host:port the gateway dials back (empty: 127.0.0.1:<node_port>)"),
+    STR(gateways, "127.0.0.1:50051", N, "comma-separated gateway HeartbeatService addresses"),
+    STR(node_labels, "", N, "k=v,k=v labels reported in heartbeats"),
+    INT(metrics_port, "9161", 0, 65535, N, "node /metrics HTTP port (0: off)"),
+    INT(slots, "2", 1, 256, N, "concurrent synthesis worker slots"),
+    INT(queue_depth, "4", 0, 4096, N,
+        "calls allowed to wait for a slot; beyond it RESOURCE_EXHAUSTED"),
+    STR(voice_path,
+        "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice",
+        N | C, "the .htsvoice acoustic model loaded at start (empty: no engine)"),
+    STR(kernels, "auto", N | C, "auto (CUDA when a device is present), cuda or cpu"),
+    NUM(batch_window_ms, "2", 0, 1000, N,
+        "CUDA kernels: how long the batch scheduler waits after the first queued kernel job for "
+        "concurrent calls' jobs to launch with it (ms, >= 0, may be fractional; 0 = no wait). "
+        "Not used on the CPU kernels (the worker slots call them directly)"),
+    /* 16 is SS_BATCH_MAX_LANES (kernels/batch_scheduler.h; main_node.c asserts it). */
+    INT(gpu_lanes, "2", 1, 16, N,
+        "CUDA kernels: batch dispatchers, each with its own CUDA stream, device memory pool and "
+        "pinned host buffers, so one batch computes while the next gathers (1..16)"),
+    /* Its bounds depend on gpu_lanes and the device: main_node.c checks them. */
+    INT(gpu_memory_mb, "4096", OPEN_MIN, OPEN_MAX, N,
+        "CUDA kernels: bound on the device memory the node's kernel pools hold, shared equally by "
+        "the lanes (>= 16 per lane, <= the device's memory); a batch larger than a lane's share runs "
+        "in parts, a single phrase larger than it fails"),
+    INT(chunk_ms, "200", 10, 10000, N, "default audio per streamed chunk"),
+    INT(voice_cache_mb, "256", 0, 16777216, N,
+        "memory bound of the node's voice cache (conditioned voices, about 1.3 MB each); least "
+        "recently used voices are evicted beyond it; 0 = unbounded"),
+    NUM(preflight_min_duration_s, "5", 0, OPEN_MAX, G,
+        "reference clips shorter than this fail preflight"),
+    NUM(preflight_max_duration_s, "25", 0, OPEN_MAX, G,
+        "reference clips longer than this fail preflight"),
+    NUM(preflight_min_voice_activity_ratio, "0.5", 0, 1, G,
+        "share of a reference clip that must be speech"),
+    NUM(preflight_max_peak_dbfs, "-0.5", OPEN_MIN, 0, G,
+        "reference clips peaking above this fail (clipping)"),
+    NUM(preflight_min_snr_db, "15", OPEN_MIN, OPEN_MAX, G, "estimated SNR a reference clip needs"),
 };
 
 #undef G
@@ -114,9 +140,7 @@ static const ss_config_key KEYS[] = {
 
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
-struct ss_config {
-    char *values[NKEYS];
-};
+static const char *const TYPE_NAMES[] = {"string", "integer", "number", "boolean"};
 
 const ss_config_key *ss_config_keys(size_t *count)
 {
@@ -124,12 +148,23 @@ const ss_config_key *ss_config_keys(size_t *count)
     return KEYS;
 }
 
-static int key_index(const char *key)
+static const ss_config_key *find_key(const char *key)
 {
     for (size_t i = 0; i < NKEYS; i++)
         if (strcmp(KEYS[i].key, key) == 0)
-            return (int)i;
-    return -1;
+            return &KEYS[i];
+    return NULL;
+}
+
+/* The key's field inside `settings`, as the row's type says. */
+static void *field_of(ss_settings *settings, const ss_config_key *k)
+{
+    return (char *)settings + k->offset;
+}
+
+static const void *field_of_const(const ss_settings *settings, const ss_config_key *k)
+{
+    return (const char *)settings + k->offset;
 }
 
 static bool parse_bool(const char *v, bool *out)
@@ -145,50 +180,163 @@ static bool parse_bool(const char *v, bool *out)
     return false;
 }
 
-static bool value_valid(ss_cfg_type type, const char *v)
+static bool parse_long(const char *v, long *out)
 {
     char *end;
-    switch (type) {
-    case SS_CFG_STRING:
-        return true;
-    case SS_CFG_INT:
-        errno = 0;
-        (void)strtol(v, &end, 10);
-        return *v && !*end && errno == 0;
-    case SS_CFG_FLOAT: {
-        errno = 0;
-        double d = strtod(v, &end);
-        return *v && !*end && errno == 0 && isfinite(d);
-    }
-    case SS_CFG_BOOL: {
-        bool b;
-        return parse_bool(v, &b);
-    }
-    }
-    return false;
+    errno = 0;
+    *out = strtol(v, &end, 10);
+    return *v && !*end && errno == 0;
 }
 
-int ss_config_set(ss_config *cfg, const char *key, const char *value, char *err, size_t errlen)
+static bool parse_double(const char *v, double *out)
 {
-    int i = key_index(key);
-    if (i < 0) {
-        snprintf(err, errlen, "unknown configuration key '%s'", key);
-        return -1;
+    char *end;
+    errno = 0;
+    *out = strtod(v, &end);
+    return *v && !*end && errno == 0 && isfinite(*out);
+}
+
+/* Shortest text that reads back as the same double. */
+static void format_double(double d, char *out, size_t cap)
+{
+    for (int precision = 6; precision <= 17; precision++) {
+        snprintf(out, cap, "%.*g", precision, d);
+        if (strtod(out, NULL) == d)
+            return;
     }
-    if (!value_valid(KEYS[i].type, value)) {
-        static const char *tn[] = {"string", "integer", "number", "boolean"};
-        snprintf(err, errlen, "configuration key '%s': '%s' is not a valid %s", key, value,
-                 tn[KEYS[i].type]);
-        return -1;
-    }
-    char *copy = strdup(value);
+}
+
+int ss_config_format_range(const ss_config_key *k, char *out, size_t cap)
+{
+    char lo[32], hi[32];
+    format_double(k->min, lo, sizeof lo);
+    format_double(k->max, hi, sizeof hi);
+    bool has_min = isfinite(k->min), has_max = isfinite(k->max);
+    int n;
+    if (has_min && has_max)
+        n = snprintf(out, cap, "%s..%s", lo, hi);
+    else if (has_min)
+        n = snprintf(out, cap, ">= %s", lo);
+    else if (has_max)
+        n = snprintf(out, cap, "<= %s", hi);
+    else
+        n = snprintf(out, cap, "%s", "");
+    return n >= 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* "must be 1..16", "must be at least 0", "must be at most 0". */
+static int check_range(const ss_config_key *k, double v, const char *text, char *err, size_t errlen)
+{
+    if (!(v < k->min) && !(v > k->max))
+        return 0;
+    char lo[32], hi[32];
+    format_double(k->min, lo, sizeof lo);
+    format_double(k->max, hi, sizeof hi);
+    if (isfinite(k->min) && isfinite(k->max))
+        snprintf(err, errlen, "%s must be %s..%s (got %s)", k->key, lo, hi, text);
+    else if (isfinite(k->min))
+        snprintf(err, errlen, "%s must be at least %s (got %s)", k->key, lo, text);
+    else
+        snprintf(err, errlen, "%s must be at most %s (got %s)", k->key, hi, text);
+    return -1;
+}
+
+/* One setter per type: parse, check, store. */
+static int set_string(ss_settings *s, const ss_config_key *k, const char *v, char *err, size_t errlen)
+{
+    char *copy = strdup(v);
     if (!copy) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    free(cfg->values[i]);
-    cfg->values[i] = copy;
+    char **field = field_of(s, k);
+    free(*field);
+    *field = copy;
     return 0;
+}
+
+static int set_int(ss_settings *s, const ss_config_key *k, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (!parse_long(v, &n)) {
+        snprintf(err, errlen, "configuration key '%s': '%s' is not a valid %s", k->key, v,
+                 TYPE_NAMES[k->type]);
+        return -1;
+    }
+    if (check_range(k, (double)n, v, err, errlen) != 0)
+        return -1;
+    *(long *)field_of(s, k) = n;
+    return 0;
+}
+
+static int set_float(ss_settings *s, const ss_config_key *k, const char *v, char *err, size_t errlen)
+{
+    double d;
+    if (!parse_double(v, &d)) {
+        snprintf(err, errlen, "configuration key '%s': '%s' is not a valid %s", k->key, v,
+                 TYPE_NAMES[k->type]);
+        return -1;
+    }
+    if (check_range(k, d, v, err, errlen) != 0)
+        return -1;
+    *(double *)field_of(s, k) = d;
+    return 0;
+}
+
+static int set_bool(ss_settings *s, const ss_config_key *k, const char *v, char *err, size_t errlen)
+{
+    bool b;
+    if (!parse_bool(v, &b)) {
+        snprintf(err, errlen, "configuration key '%s': '%s' is not a valid %s", k->key, v,
+                 TYPE_NAMES[k->type]);
+        return -1;
+    }
+    *(bool *)field_of(s, k) = b;
+    return 0;
+}
+
+typedef int (*setter)(ss_settings *, const ss_config_key *, const char *, char *, size_t);
+static const setter SETTERS[] = {
+    [SS_CFG_STRING] = set_string,
+    [SS_CFG_INT] = set_int,
+    [SS_CFG_FLOAT] = set_float,
+    [SS_CFG_BOOL] = set_bool,
+};
+
+int ss_config_set(ss_settings *settings, const char *key, const char *value, char *err,
+                  size_t errlen)
+{
+    const ss_config_key *k = find_key(key);
+    if (!k) {
+        snprintf(err, errlen, "unknown configuration key '%s'", key);
+        return -1;
+    }
+    return SETTERS[k->type](settings, k, value, err, errlen);
+}
+
+int ss_config_format_value(const ss_settings *settings, const ss_config_key *k, char *out,
+                           size_t cap)
+{
+    const void *field = field_of_const(settings, k);
+    int n = 0;
+    switch (k->type) {
+    case SS_CFG_STRING:
+        n = snprintf(out, cap, "%s", *(char *const *)field);
+        break;
+    case SS_CFG_INT:
+        n = snprintf(out, cap, "%ld", *(const long *)field);
+        break;
+    case SS_CFG_FLOAT: {
+        char text[32];
+        format_double(*(const double *)field, text, sizeof text);
+        n = snprintf(out, cap, "%s", text);
+        break;
+    }
+    case SS_CFG_BOOL:
+        n = snprintf(out, cap, "%s", *(const bool *)field ? "true" : "false");
+        break;
+    }
+    return n >= 0 && (size_t)n < cap ? 0 : -1;
 }
 
 static char *trim(char *s)
@@ -201,7 +349,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int load_file(ss_config *cfg, const char *path, char *err, size_t errlen)
+static int load_file(ss_settings *s, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -215,10 +363,10 @@ static int load_file(ss_config *cfg, const char *path, char *err, size_t errlen)
         char *hash = strchr(line, '#');
         if (hash)
             *hash = '\0';
-        char *s = trim(line);
-        if (!*s)
+        char *text = trim(line);
+        if (!*text)
             continue;
-        char *eq = strchr(s, '=');
+        char *eq = strchr(text, '=');
         if (!eq) {
             snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
             fclose(f);
@@ -226,7 +374,7 @@ static int load_file(ss_config *cfg, const char *path, char *err, size_t errlen)
         }
         *eq = '\0';
         char inner[512];
-        if (ss_config_set(cfg, trim(s), trim(eq + 1), inner, sizeof inner) != 0) {
+        if (ss_config_set(s, trim(text), trim(eq + 1), inner, sizeof inner) != 0) {
             snprintf(err, errlen, "%s:%d: %s", path, lineno, inner);
             fclose(f);
             return -1;
@@ -236,117 +384,109 @@ static int load_file(ss_config *cfg, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int load_env(ss_config *cfg, char *err, size_t errlen)
+/* SCAISPEAK_<KEY IN UPPER CASE>. */
+static void env_name(const char *key, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "SCAISPEAK_");
+    for (const char *k = key; *k && n + 1 < cap; k++)
+        out[n++] = (char)toupper((unsigned char)*k);
+    out[n] = '\0';
+}
+
+static int load_env(ss_settings *s, char *err, size_t errlen)
 {
     for (size_t i = 0; i < NKEYS; i++) {
-        char name[128] = "SCAISPEAK_";
-        size_t n = strlen(name);
-        for (const char *k = KEYS[i].key; *k && n + 1 < sizeof name; k++)
-            name[n++] = (char)toupper((unsigned char)*k);
-        name[n] = '\0';
+        char name[128];
+        env_name(KEYS[i].key, name, sizeof name);
         const char *v = getenv(name);
-        if (v && ss_config_set(cfg, KEYS[i].key, v, err, errlen) != 0)
+        char inner[512];
+        if (v && ss_config_set(s, KEYS[i].key, v, inner, sizeof inner) != 0) {
+            snprintf(err, errlen, "%s: %s", name, inner);
             return -1;
+        }
     }
     return 0;
 }
 
-ss_config *ss_config_load(const char *path, char *err, size_t errlen)
+static int load_defaults(ss_settings *s, char *err, size_t errlen)
 {
-    ss_config *cfg = calloc(1, sizeof *cfg);
-    if (!cfg) {
+    for (size_t i = 0; i < NKEYS; i++) {
+        char inner[512];
+        if (ss_config_set(s, KEYS[i].key, KEYS[i].default_value, inner, sizeof inner) != 0) {
+            snprintf(err, errlen, "default of %s: %s", KEYS[i].key, inner);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+ss_settings *ss_config_load(const char *path, char *err, size_t errlen)
+{
+    ss_settings *s = calloc(1, sizeof *s);
+    if (!s) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    for (size_t i = 0; i < NKEYS; i++) {
-        cfg->values[i] = strdup(KEYS[i].default_value);
-        if (!cfg->values[i]) {
-            snprintf(err, errlen, "out of memory");
-            ss_config_free(cfg);
-            return NULL;
-        }
-    }
-    if ((path && *path && load_file(cfg, path, err, errlen) != 0) || load_env(cfg, err, errlen) != 0) {
-        ss_config_free(cfg);
+    if (load_defaults(s, err, errlen) != 0 || (path && *path && load_file(s, path, err, errlen) != 0) ||
+        load_env(s, err, errlen) != 0) {
+        ss_config_free(s);
         return NULL;
     }
-    return cfg;
+    return s;
 }
 
-void ss_config_free(ss_config *cfg)
+void ss_config_free(ss_settings *settings)
 {
-    if (!cfg)
+    if (!settings)
         return;
     for (size_t i = 0; i < NKEYS; i++)
-        free(cfg->values[i]);
-    free(cfg);
+        if (KEYS[i].type == SS_CFG_STRING)
+            free(*(char **)field_of(settings, &KEYS[i]));
+    free(settings);
 }
 
-static const char *value_of(const ss_config *cfg, const char *key, ss_cfg_type want)
+static void print_markdown_row(FILE *out, const ss_config_key *k)
 {
-    int i = key_index(key);
-    if (i < 0 || KEYS[i].type != want) {
-        ss_error(NULL, "configuration key '%s' read as the wrong type or unknown (bug)", key);
-        abort();
-    }
-    return cfg->values[i];
+    static const char *const who[] = {"gateway", "node", "worker", "cli"};
+    static const char *const short_type[] = {"string", "int", "number", "bool"};
+    char users[64] = "";
+    for (int b = 0; b < 4; b++)
+        if (k->scope & (1 << b))
+            snprintf(users + strlen(users), sizeof users - strlen(users), "%s%s", *users ? ", " : "",
+                     who[b]);
+    char env[128], range[64];
+    env_name(k->key, env, sizeof env);
+    ss_config_format_range(k, range, sizeof range);
+    fprintf(out, "| `%s` | `%s` | %s | %s | `%s` | %s | %s |\n", k->key, env, users,
+            short_type[k->type], k->default_value, range, k->doc);
 }
 
-const char *ss_config_str(const ss_config *cfg, const char *key)
+void ss_config_print(FILE *out, const ss_settings *settings, int scope, bool markdown)
 {
-    return value_of(cfg, key, SS_CFG_STRING);
-}
-
-long ss_config_int(const ss_config *cfg, const char *key)
-{
-    return strtol(value_of(cfg, key, SS_CFG_INT), NULL, 10);
-}
-
-double ss_config_float(const ss_config *cfg, const char *key)
-{
-    return strtod(value_of(cfg, key, SS_CFG_FLOAT), NULL);
-}
-
-bool ss_config_bool(const ss_config *cfg, const char *key)
-{
-    bool b = false;
-    parse_bool(value_of(cfg, key, SS_CFG_BOOL), &b);
-    return b;
-}
-
-void ss_config_print(FILE *out, const ss_config *cfg, int scope, bool markdown)
-{
-    static const char *tn[] = {"string", "int", "number", "bool"};
     if (markdown)
-        fprintf(out, "| key | environment | used by | type | default | meaning |\n"
-                     "|---|---|---|---|---|---|\n");
+        fprintf(out, "| key | environment | used by | type | default | range | meaning |\n"
+                     "|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < NKEYS; i++) {
-        if (!(KEYS[i].scope & scope))
+        const ss_config_key *k = &KEYS[i];
+        if (!(k->scope & scope))
             continue;
-        char env[128] = "SCAISPEAK_";
-        size_t n = strlen(env);
-        for (const char *k = KEYS[i].key; *k && n + 1 < sizeof env; k++)
-            env[n++] = (char)toupper((unsigned char)*k);
-        env[n] = '\0';
         if (markdown) {
-            char users[64] = "";
-            static const char *who[] = {"gateway", "node", "worker", "cli"};
-            for (int b = 0; b < 4; b++)
-                if (KEYS[i].scope & (1 << b))
-                    snprintf(users + strlen(users), sizeof users - strlen(users), "%s%s",
-                             *users ? ", " : "", who[b]);
-            fprintf(out, "| `%s` | `%s` | %s | %s | `%s` | %s |\n", KEYS[i].key, env, users,
-                    tn[KEYS[i].type], KEYS[i].default_value, KEYS[i].doc);
+            print_markdown_row(out, k);
+            continue;
         }
-        else
-            fprintf(out, "%-24s = %-40s # %s (default '%s')\n", KEYS[i].key,
-                    cfg ? cfg->values[i] : KEYS[i].default_value, KEYS[i].doc,
-                    KEYS[i].default_value);
+        /* Strings print whole; numbers always fit the buffer. */
+        char number[64];
+        const char *value = k->default_value;
+        if (settings && k->type == SS_CFG_STRING)
+            value = *(char *const *)field_of_const(settings, k);
+        else if (settings && ss_config_format_value(settings, k, number, sizeof number) == 0)
+            value = number;
+        fprintf(out, "%-24s = %-40s # %s (default '%s')\n", k->key, value, k->doc, k->default_value);
     }
 }
 
-ss_config *ss_config_from_args(int argc, char **argv, const char *component, int scope,
-                               int *exit_code)
+ss_settings *ss_config_from_args(int argc, char **argv, const char *component, int scope,
+                                 int *exit_code)
 {
     const char *path = getenv("SCAISPEAK_CONFIG");
     bool print = false, markdown = false;
@@ -358,26 +498,26 @@ ss_config *ss_config_from_args(int argc, char **argv, const char *component, int
         else if (strcmp(argv[i], "--markdown") == 0)
             markdown = true;
     }
-    char err[512];
-    ss_config *cfg = ss_config_load(path, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "%s: %s\n", component, err);
+    char err[1024];
+    ss_settings *settings = ss_config_load(path, err, sizeof err);
+    if (!settings) {
+        fprintf(stderr, "%s cannot start: %s\n", component, err);
         *exit_code = 2;
         return NULL;
     }
-    int lvl = ss_log_level_parse(ss_config_str(cfg, "log_level"));
+    int lvl = ss_log_level_parse(settings->log_level);
     if (lvl < 0) {
-        fprintf(stderr, "%s: log_level must be debug, info, warn or error\n", component);
-        ss_config_free(cfg);
+        fprintf(stderr, "%s cannot start: log_level must be debug, info, warn or error\n", component);
+        ss_config_free(settings);
         *exit_code = 2;
         return NULL;
     }
     ss_log_init(component, (ss_log_level)lvl);
     if (print) {
-        ss_config_print(stdout, cfg, scope, markdown);
-        ss_config_free(cfg);
+        ss_config_print(stdout, settings, scope, markdown);
+        ss_config_free(settings);
         *exit_code = 0;
         return NULL;
     }
-    return cfg;
+    return settings;
 }

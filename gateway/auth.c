@@ -148,9 +148,9 @@ static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, b
     }
     const char *token = gw_header(r, "Authorization") + 7;
     ss_jwt_expect ex = {
-        .issuer = ss_config_str(r->gw->cfg, "jwt_issuer"),
-        .audience = ss_config_str(r->gw->cfg, "jwt_audience"),
-        .leeway_s = ss_config_int(r->gw->cfg, "jwt_leeway_s"),
+        .issuer = r->gw->settings->jwt_issuer,
+        .audience = r->gw->settings->jwt_audience,
+        .leeway_s = r->gw->settings->jwt_leeway_s,
         .now = (long)time(NULL),
     };
     json_t *claims = NULL;

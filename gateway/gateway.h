@@ -27,7 +27,7 @@ typedef struct gw_request gw_request;
 
 struct gw_server {
     struct event_base *base;
-    ss_config *cfg;
+    const ss_settings *settings; /* filled at start, read-only after (common/settings.h) */
     ss_redis *redis;
     struct evhttp *http;
     struct evhttp_bound_socket *http_socket;

@@ -221,24 +221,25 @@ out:
     return code;
 }
 
-heartbeat_service *heartbeat_service_start(const ss_config *cfg, char *err, size_t errlen)
+heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *err,
+                                           size_t errlen)
 {
     heartbeat_service *hs = calloc(1, sizeof *hs);
     if (!hs) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    const char *token = ss_config_str(cfg, "node_token");
+    const char *token = settings->node_token;
     SHA256((const unsigned char *)token, strlen(token), hs->token_digest);
-    snprintf(hs->redis_host, sizeof hs->redis_host, "%s", ss_config_str(cfg, "redis_host"));
-    hs->redis_port = (int)ss_config_int(cfg, "redis_port");
-    snprintf(hs->redis_password, sizeof hs->redis_password, "%s", ss_config_str(cfg, "redis_password"));
-    hs->default_interval_ms = ss_config_int(cfg, "heartbeat_interval_ms");
-    hs->retention_s = ss_config_int(cfg, "offline_retention_s");
+    snprintf(hs->redis_host, sizeof hs->redis_host, "%s", settings->redis_host);
+    hs->redis_port = (int)settings->redis_port;
+    snprintf(hs->redis_password, sizeof hs->redis_password, "%s", settings->redis_password);
+    hs->default_interval_ms = settings->heartbeat_interval_ms;
+    hs->retention_s = settings->offline_retention_s;
     pthread_mutex_init(&hs->lock, NULL);
 
     char addr[300];
-    snprintf(addr, sizeof addr, "%s:%ld", ss_config_str(cfg, "grpc_bind"), ss_config_int(cfg, "grpc_port"));
+    snprintf(addr, sizeof addr, "%s:%ld", settings->grpc_bind, settings->grpc_port);
     hs->grpc = ss_grpc_server_new(addr, err, errlen);
     if (!hs->grpc || ss_grpc_server_add_unary(hs->grpc, METHOD, on_heartbeat, hs) != 0 ||
         ss_grpc_server_start(hs->grpc, 2, err, errlen) != 0) {

@@ -8,12 +8,15 @@
 #ifndef SS_GATEWAY_HEARTBEAT_SERVICE_H
 #define SS_GATEWAY_HEARTBEAT_SERVICE_H
 
-#include "common/config.h"
+#include "common/settings.h"
+
+#include <stddef.h>
 
 typedef struct heartbeat_service heartbeat_service;
 
 /* Binds grpc_bind:grpc_port and starts serving. NULL + err on failure. */
-heartbeat_service *heartbeat_service_start(const ss_config *cfg, char *err, size_t errlen);
+heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *err,
+                                           size_t errlen);
 /* Stops accepting, waits for in-flight heartbeats (grace_ms), frees. */
 void heartbeat_service_stop(heartbeat_service *hs, int grace_ms);
 

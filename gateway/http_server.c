@@ -243,13 +243,13 @@ int gw_http_start(gw_server *gw, char *err, size_t errlen)
         hard_cap = 16L * 1024 * 1024;
     evhttp_set_max_body_size(gw->http, hard_cap);
     evhttp_set_max_headers_size(gw->http, 64 * 1024);
-    evhttp_set_timeout(gw->http, (int)ss_config_int(gw->cfg, "http_idle_timeout_s"));
+    evhttp_set_timeout(gw->http, (int)gw->settings->http_idle_timeout_s);
     evhttp_set_allowed_methods(gw->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                              EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
                                              EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
     evhttp_set_gencb(gw->http, on_request, gw);
-    const char *bind = ss_config_str(gw->cfg, "http_bind");
-    int port = (int)ss_config_int(gw->cfg, "http_port");
+    const char *bind = gw->settings->http_bind;
+    int port = (int)gw->settings->http_port;
     gw->http_socket = evhttp_bind_socket_with_handle(gw->http, bind, (ev_uint16_t)port);
     if (!gw->http_socket) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", bind, port);

@@ -145,14 +145,14 @@ static void *fetch_thread(void *arg)
     return NULL;
 }
 
-jwks_cache *jwks_cache_new(struct event_base *base, const ss_config *cfg)
+jwks_cache *jwks_cache_new(struct event_base *base, const ss_settings *settings)
 {
     jwks_cache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    snprintf(c->path, sizeof c->path, "%s", ss_config_str(cfg, "jwks_path"));
-    snprintf(c->url, sizeof c->url, "%s", ss_config_str(cfg, "jwks_url"));
-    c->min_interval_s = ss_config_int(cfg, "jwks_refresh_min_s");
+    snprintf(c->path, sizeof c->path, "%s", settings->jwks_path);
+    snprintf(c->url, sizeof c->url, "%s", settings->jwks_url);
+    c->min_interval_s = settings->jwks_refresh_min_s;
     pthread_mutex_init(&c->lock, NULL);
     c->fetched = event_new(base, -1, 0, on_fetched, c);
     if (!c->fetched) {

@@ -9,15 +9,15 @@
 #ifndef SS_GATEWAY_JWKS_CACHE_H
 #define SS_GATEWAY_JWKS_CACHE_H
 
-#include "common/config.h"
 #include "common/jwt.h"
+#include "common/settings.h"
 
 #include <stdbool.h>
 
 struct event_base;
 typedef struct jwks_cache jwks_cache;
 
-jwks_cache *jwks_cache_new(struct event_base *base, const ss_config *cfg);
+jwks_cache *jwks_cache_new(struct event_base *base, const ss_settings *settings);
 void jwks_cache_free(jwks_cache *c);
 bool jwks_cache_configured(const jwks_cache *c);
 const ss_jwks *jwks_cache_keys(const jwks_cache *c); /* may be NULL */

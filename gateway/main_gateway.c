@@ -13,6 +13,7 @@
 #include "gateway/relay_client.h"
 #include "gateway/relay_probe.h"
 
+#include "common/config.h"
 #include "common/log.h"
 
 #include <event2/thread.h>
@@ -51,7 +52,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     drain_state *ds = arg;
     ds->waited_ms += 50;
-    long limit_ms = ss_config_int(ds->gw->cfg, "drain_timeout_s") * 1000;
+    long limit_ms = ds->gw->settings->drain_timeout_s * 1000;
     if (ds->gw->in_flight <= 0 || ds->waited_ms >= limit_ms) {
         if (ds->gw->in_flight > 0)
             ss_warn(NULL, "drain timeout: %d requests still in flight", ds->gw->in_flight);
@@ -65,19 +66,20 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 int main(int argc, char **argv)
 {
     int rc = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak-gateway", SS_SCOPE_GATEWAY, &rc);
-    if (!cfg)
+    ss_settings *settings =
+        ss_config_from_args(argc, argv, "scaispeak-gateway", SS_SCOPE_GATEWAY, &rc);
+    if (!settings)
         return rc;
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
 
     gw_server gw = {0};
-    gw.cfg = cfg;
+    gw.settings = settings;
     gw.base = event_base_new();
-    gw.body_limit = ss_config_int(cfg, "body_limit_bytes");
-    gw.heartbeat_interval_ms = ss_config_int(cfg, "heartbeat_interval_ms");
-    gw.offline_retention_s = ss_config_int(cfg, "offline_retention_s");
-    const char *tok = ss_config_str(cfg, "operator_token");
+    gw.body_limit = settings->body_limit_bytes;
+    gw.heartbeat_interval_ms = settings->heartbeat_interval_ms;
+    gw.offline_retention_s = settings->offline_retention_s;
+    const char *tok = settings->operator_token;
     if (*tok) {
         snprintf(gw.operator_token, sizeof gw.operator_token, "%s", tok);
     } else {
@@ -88,18 +90,18 @@ int main(int argc, char **argv)
         ss_error(NULL, "event_base_new failed");
         return 1;
     }
-    gw.redis = ss_redis_new(gw.base, ss_config_str(cfg, "redis_host"), (int)ss_config_int(cfg, "redis_port"),
-                            ss_config_str(cfg, "redis_password"), 2000);
+    gw.redis = ss_redis_new(gw.base, settings->redis_host, (int)settings->redis_port,
+                            settings->redis_password, 2000);
     if (gw.redis)
         ss_redis_on_connect(gw.redis, voice_store_ensure_defaults, &gw);
-    gw.jwks = jwks_cache_new(gw.base, cfg);
+    gw.jwks = jwks_cache_new(gw.base, settings);
     if (!gw.jwks) {
         ss_error(NULL, "cannot create the JWKS cache");
         return 1;
     }
     char err[512] = "";
-    gw.relay = relay_client_new(gw.base, cfg, err, sizeof err);
-    gw.relay_probe = gw.relay ? relay_probe_new(gw.base, gw.relay, cfg, err, sizeof err) : NULL;
+    gw.relay = relay_client_new(gw.base, settings, err, sizeof err);
+    gw.relay_probe = gw.relay ? relay_probe_new(gw.base, gw.relay, settings, err, sizeof err) : NULL;
     if (!gw.relay_probe) {
         ss_error(NULL, "cannot start the backend B relay client: %s", err);
         return 1;
@@ -112,7 +114,7 @@ int main(int argc, char **argv)
         ss_error(NULL, "cannot start HTTP: %s", err);
         return 1;
     }
-    heartbeat_service *hs = heartbeat_service_start(cfg, err, sizeof err);
+    heartbeat_service *hs = heartbeat_service_start(settings, err, sizeof err);
     if (!hs) {
         ss_error(NULL, "cannot start HeartbeatService: %s", err);
         return 1;
@@ -126,9 +128,8 @@ int main(int argc, char **argv)
     event_add(sigint, NULL);
 
     ss_info(NULL, "scaispeak-gateway listening: http %s:%ld, heartbeat grpc %s:%ld, redis %s:%ld",
-            ss_config_str(cfg, "http_bind"), ss_config_int(cfg, "http_port"),
-            ss_config_str(cfg, "grpc_bind"), ss_config_int(cfg, "grpc_port"),
-            ss_config_str(cfg, "redis_host"), ss_config_int(cfg, "redis_port"));
+            settings->http_bind, settings->http_port, settings->grpc_bind, settings->grpc_port,
+            settings->redis_host, settings->redis_port);
     event_base_dispatch(gw.base);
 
     heartbeat_service_stop(hs, 1000);
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
     jwks_cache_free(gw.jwks);
     ss_redis_free(gw.redis);
     event_base_free(gw.base);
-    ss_config_free(cfg);
+    ss_config_free(settings);
     ss_info(NULL, "scaispeak-gateway stopped");
     return 0;
 }

@@ -490,7 +490,7 @@ int relay_client_configured(const relay_client *c, const char **reason)
     return why == NULL;
 }
 
-relay_client *relay_client_new(struct event_base *base, const ss_config *cfg, char *err,
+relay_client *relay_client_new(struct event_base *base, const ss_settings *settings, char *err,
                                size_t errlen)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -504,8 +504,8 @@ relay_client *relay_client_new(struct event_base *base, const ss_config *cfg, ch
         return NULL;
     }
     c->base = base;
-    const char *url = ss_config_str(cfg, "relay_url");
-    const char *key = ss_config_str(cfg, "relay_key");
+    const char *url = settings->relay_url;
+    const char *key = settings->relay_key;
     if (strlen(url) >= sizeof c->base_url || strlen(key) > 1000) {
         snprintf(err, errlen, "relay_url or relay_key is too long");
         free(c);
@@ -518,9 +518,7 @@ relay_client *relay_client_new(struct event_base *base, const ss_config *cfg, ch
         c->base_url[--n] = '\0';
     c->has_key = *key != '\0';
     snprintf(c->auth_header, sizeof c->auth_header, "Authorization: Bearer %s", key);
-    c->timeout_ms = ss_config_int(cfg, "relay_timeout_ms");
-    if (c->timeout_ms <= 0)
-        c->timeout_ms = 30000;
+    c->timeout_ms = settings->relay_timeout_ms; /* >= 1, checked at load */
     c->multi = curl_multi_init();
     c->timer = evtimer_new(base, on_timer_event, c);
     if (!c->multi || !c->timer) {

@@ -34,7 +34,7 @@
 #ifndef SS_GATEWAY_RELAY_CLIENT_H
 #define SS_GATEWAY_RELAY_CLIENT_H
 
-#include "common/config.h"
+#include "common/settings.h"
 
 #include <stddef.h>
 
@@ -79,10 +79,10 @@ typedef void (*relay_on_data)(void *user, const char *content_type, const void *
  * valid only during the callback (copy what you keep). */
 typedef void (*relay_on_done)(void *user, const relay_result *res);
 
-/* Reads relay_url, relay_key and relay_timeout_ms from cfg (copied). NULL
+/* Reads relay_url, relay_key and relay_timeout_ms from settings (copied). NULL
  * with err filled when curl cannot be set up. A client without relay_url is
  * valid; its calls fail to start. */
-relay_client *relay_client_new(struct event_base *base, const ss_config *cfg, char *err,
+relay_client *relay_client_new(struct event_base *base, const ss_settings *settings, char *err,
                                size_t errlen);
 void relay_client_free(relay_client *c);
 

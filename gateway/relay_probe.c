@@ -61,8 +61,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-relay_probe *relay_probe_new(struct event_base *base, relay_client *client, const ss_config *cfg,
-                             char *err, size_t errlen)
+relay_probe *relay_probe_new(struct event_base *base, relay_client *client,
+                             const ss_settings *settings, char *err, size_t errlen)
 {
     relay_probe *p = calloc(1, sizeof *p);
     if (!p) {
@@ -70,9 +70,7 @@ relay_probe *relay_probe_new(struct event_base *base, relay_client *client, cons
         return NULL;
     }
     p->client = client;
-    p->interval_ms = ss_config_int(cfg, "relay_probe_interval_ms");
-    if (p->interval_ms < 100)
-        p->interval_ms = 100;
+    p->interval_ms = settings->relay_probe_interval_ms; /* >= 100, checked at load */
     const char *why = NULL;
     p->status.configured = relay_client_configured(client, &why);
     if (!p->status.configured) {

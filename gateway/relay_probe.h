@@ -11,7 +11,7 @@
 #ifndef SS_GATEWAY_RELAY_PROBE_H
 #define SS_GATEWAY_RELAY_PROBE_H
 
-#include "common/config.h"
+#include "common/settings.h"
 #include "gateway/relay_client.h"
 
 #include <stdbool.h>
@@ -29,8 +29,8 @@ typedef struct {
 
 /* Starts probing `client` (not owned; must outlive the probe). NULL with err
  * filled when the timer cannot be created. */
-relay_probe *relay_probe_new(struct event_base *base, relay_client *client, const ss_config *cfg,
-                             char *err, size_t errlen);
+relay_probe *relay_probe_new(struct event_base *base, relay_client *client,
+                             const ss_settings *settings, char *err, size_t errlen);
 void relay_probe_free(relay_probe *p);
 
 /* The last result. A NULL probe reads as not configured. */

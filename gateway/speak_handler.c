@@ -233,7 +233,7 @@ static void start_node(speak_ctx *cx)
         .speed = (float)cx->p.speed,
         .pitch = (float)cx->p.pitch,
         .want_timestamps = cx->p.timestamps,
-        .timeout_ms = (int)ss_config_int(cx->r->gw->cfg, "synthesis_timeout_ms"),
+        .timeout_ms = (int)cx->r->gw->settings->synthesis_timeout_ms,
     };
     char err[256];
     cx->call = gw_node_call_start(cx->r->gw, node->address, &req, on_node_done, cx, err, sizeof err);
@@ -326,9 +326,9 @@ static void start_relay(speak_ctx *cx)
 {
     relay_speech_req req = {
         .input = cx->p.text,
-        .voice = ss_config_str(cx->r->gw->cfg, "relay_voice"),
+        .voice = cx->r->gw->settings->relay_voice,
         .response_format = "wav",
-        .model = ss_config_str(cx->r->gw->cfg, "relay_model"),
+        .model = cx->r->gw->settings->relay_model,
         .speed = cx->p.speed,
         .request_id = cx->r->id,
     };

@@ -48,6 +48,8 @@
 
 #define GRPC_THREADS 2
 
+_Static_assert(SS_BATCH_MAX_LANES == 16, "gpu_lanes' range in common/config.c says 1..16");
+
 /* "host:port" with IPv6 literals bracketed. */
 static void join_host_port(char *out, size_t cap, const char *host, long port)
 {
@@ -59,15 +61,11 @@ static void join_host_port(char *out, size_t cap, const char *host, long port)
 
 /* Fills identity, capacity and hardware facts from the configuration;
  * *ops receives the kernel table every synthesis will run on. */
-static int node_configure(ss_node *node, const ss_config *cfg, const ss_kernel_ops **ops_out,
-                          char *err, size_t errlen)
+static int node_configure(ss_node *node, const ss_settings *settings,
+                          const ss_kernel_ops **ops_out, char *err, size_t errlen)
 {
-    long port = ss_config_int(cfg, "node_port");
-    if (port <= 0 || port > 65535) {
-        snprintf(err, errlen, "node_port must be 1..65535 (got %ld)", port);
-        return -1;
-    }
-    const char *id = ss_config_str(cfg, "node_id");
+    long port = settings->node_port;
+    const char *id = settings->node_id;
     if (id[0]) {
         snprintf(node->node_id, sizeof node->node_id, "%s", id);
     } else {
@@ -77,38 +75,24 @@ static int node_configure(ss_node *node, const ss_config *cfg, const ss_kernel_o
         host[sizeof host - 1] = 0;
         snprintf(node->node_id, sizeof node->node_id, "%s-%ld", host, port);
     }
-    const char *addr = ss_config_str(cfg, "node_address");
+    const char *addr = settings->node_address;
     if (addr[0])
         snprintf(node->address, sizeof node->address, "%s", addr);
     else
         snprintf(node->address, sizeof node->address, "127.0.0.1:%ld", port);
-    if (ss_labels_parse(ss_config_str(cfg, "node_labels"), &node->labels, err, errlen) != 0)
+    if (ss_labels_parse(settings->node_labels, &node->labels, err, errlen) != 0)
         return -1;
-    long slots = ss_config_int(cfg, "slots"), depth = ss_config_int(cfg, "queue_depth");
-    long chunk = ss_config_int(cfg, "chunk_ms"), hb = ss_config_int(cfg, "heartbeat_interval_ms");
-    if (slots < 1 || slots > 256 || depth < 0 || depth > 4096) {
-        snprintf(err, errlen, "slots must be 1..256 and queue_depth 0..4096 (got %ld, %ld)", slots,
-                 depth);
-        return -1;
-    }
-    if (chunk < 10 || chunk > 10000) {
-        snprintf(err, errlen, "chunk_ms must be 10..10000 (got %ld)", chunk);
-        return -1;
-    }
-    if (hb < 100 || hb > 600000) {
-        snprintf(err, errlen, "heartbeat_interval_ms must be 100..600000 (got %ld)", hb);
-        return -1;
-    }
-    node->slots = (int)slots;
-    node->queue_depth = (int)depth;
-    node->default_chunk_ms = (uint32_t)chunk;
-    node->heartbeat_interval_ms = (int)hb;
+    /* Ranges were checked at load (common/config.c's table). */
+    node->slots = (int)settings->slots;
+    node->queue_depth = (int)settings->queue_depth;
+    node->default_chunk_ms = (uint32_t)settings->chunk_ms;
+    node->heartbeat_interval_ms = (int)settings->heartbeat_interval_ms;
     node->started_at = (int64_t)time(NULL);
 
     ss_device_probe(&node->gpu);
     /* auto = CUDA when this build has CUDA kernels and a device answers
      * (kernels/kernels_select.c); cuda without one is a start-up error. */
-    const char *want = ss_config_str(cfg, "kernels");
+    const char *want = settings->kernels;
     const ss_kernel_ops *ops = NULL;
     char note[512];
     if (ss_kernels_select(want, &ops, note, sizeof note, err, errlen) != 0)
@@ -125,15 +109,11 @@ static int node_configure(ss_node *node, const ss_config *cfg, const ss_kernel_o
 
 /* gpu_lanes and gpu_memory_mb -> the scheduler's lanes and per-lane bound,
  * checked against the device. */
-static int gpu_pool_options(const ss_config *cfg, const ss_device_facts *gpu, ss_batch_options *bo,
-                            char *err, size_t errlen)
+static int gpu_pool_options(const ss_settings *settings, const ss_device_facts *gpu,
+                            ss_batch_options *bo, char *err, size_t errlen)
 {
-    long lanes = ss_config_int(cfg, "gpu_lanes");
-    long mb = ss_config_int(cfg, "gpu_memory_mb");
-    if (lanes < 1 || lanes > SS_BATCH_MAX_LANES) {
-        snprintf(err, errlen, "gpu_lanes must be 1..%d (got %ld)", SS_BATCH_MAX_LANES, lanes);
-        return -1;
-    }
+    long lanes = settings->gpu_lanes; /* 1..SS_BATCH_MAX_LANES, checked at load */
+    long mb = settings->gpu_memory_mb;
     if (mb > (1L << 24)) {
         snprintf(err, errlen, "gpu_memory_mb must be at most %ld (16 TiB; got %ld)", 1L << 24, mb);
         return -1;
@@ -156,8 +136,8 @@ static int gpu_pool_options(const ss_config *cfg, const ss_device_facts *gpu, ss
 int main(int argc, char **argv)
 {
     int rc = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak-node", SS_SCOPE_NODE, &rc);
-    if (!cfg)
+    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak-node", SS_SCOPE_NODE, &rc);
+    if (!settings)
         return rc;
 
     /* Signals: blocked everywhere, taken synchronously by sigwait below. */
@@ -179,18 +159,14 @@ int main(int argc, char **argv)
     ss_kernel_route kernels = {0};
     rc = 1;
 
-    if (node_configure(&node, cfg, &kernels.ops, err, sizeof err) != 0)
+    if (node_configure(&node, settings, &kernels.ops, err, sizeof err) != 0)
         goto out;
-    double window = ss_config_float(cfg, "batch_window_ms");
-    if (!(window >= 0 && window <= 1000)) {
-        snprintf(err, sizeof err, "batch_window_ms must be 0..1000 (got %g)", window);
-        goto out;
-    }
+    double window = settings->batch_window_ms;
     /* Checked on every node, CPU ones included: one fleet-wide config
      * with a bad GPU setting fails everywhere, not only on GPU hosts. */
     ss_batch_options bo = ss_batch_default_options();
     bo.window_ms = window;
-    if (gpu_pool_options(cfg, &node.gpu, &bo, err, sizeof err) != 0)
+    if (gpu_pool_options(settings, &node.gpu, &bo, err, sizeof err) != 0)
         goto out;
     if (kernels.ops != ss_kernel_ops_cpu()) {
         kernels.scheduler = ss_batch_scheduler_new(kernels.ops, &bo, err, sizeof err);
@@ -201,37 +177,32 @@ int main(int argc, char **argv)
                 "bounded at %zu MiB (%zu MiB per lane)", kernels.ops->name, window, bo.lanes,
                 (size_t)bo.lanes * (bo.lane_memory_limit >> 20), bo.lane_memory_limit >> 20);
     }
-    if (ss_node_engines_load(cfg, &kernels, &node.engines, &node.nengines, err, sizeof err) != 0)
+    if (ss_node_engines_load(settings, &kernels, &node.engines, &node.nengines, err, sizeof err) != 0)
         goto out;
     node.voices = ss_voice_cache_new();
     if (!node.voices) {
         snprintf(err, sizeof err, "out of memory");
         goto out;
     }
-    ss_voice_cache_set_limit(node.voices, (size_t)ss_config_int(cfg, "voice_cache_mb") << 20);
+    ss_voice_cache_set_limit(node.voices, (size_t)settings->voice_cache_mb << 20);
     node.pool = ss_work_pool_new(node.slots, node.queue_depth, err, sizeof err);
     if (!node.pool)
         goto out;
 
     char listen[300];
-    join_host_port(listen, sizeof listen, ss_config_str(cfg, "node_bind"),
-                   ss_config_int(cfg, "node_port"));
+    join_host_port(listen, sizeof listen, settings->node_bind, settings->node_port);
     srv = ss_grpc_server_new(listen, err, sizeof err);
     if (!srv || ss_tts_service_register(srv, &node, err, sizeof err) != 0 ||
         ss_grpc_server_start(srv, GRPC_THREADS, err, sizeof err) != 0)
         goto out;
 
-    long mport = ss_config_int(cfg, "metrics_port");
-    if (mport < 0 || mport > 65535) {
-        snprintf(err, sizeof err, "metrics_port must be 0 (off) or 1..65535 (got %ld)", mport);
-        goto out;
-    }
+    long mport = settings->metrics_port;
     if (mport > 0) {
-        metrics = ss_metrics_http_start(ss_config_str(cfg, "node_bind"), (int)mport, err, sizeof err);
+        metrics = ss_metrics_http_start(settings->node_bind, (int)mport, err, sizeof err);
         if (!metrics)
             goto out;
     }
-    hb = ss_heartbeat_start(&node, ss_config_str(cfg, "gateways"), ss_config_str(cfg, "node_token"),
+    hb = ss_heartbeat_start(&node, settings->gateways, settings->node_token,
                             err, sizeof err);
     if (!hb)
         goto out;
@@ -242,7 +213,7 @@ int main(int argc, char **argv)
     ss_info(NULL, "scaispeak-node %s (%s) serving TtsNode on %s, address %s, %zu engine(s), "
             "slots %d, queue_depth %d, kernels %s, metrics %s, gateways %s",
             node.node_id, SS_NODE_VERSION, listen, node.address, node.nengines, node.slots,
-            node.queue_depth, node.kernels, metrics_desc, ss_config_str(cfg, "gateways"));
+            node.queue_depth, node.kernels, metrics_desc, settings->gateways);
 
     int sig = 0;
     while (sigwait(&stop_set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
@@ -251,7 +222,7 @@ int main(int argc, char **argv)
     ss_node_set_draining(&node, sig == SIGTERM ? "SIGTERM" : "SIGINT");
     int told = ss_heartbeat_beat_now(hb, 1000);
     ss_info(NULL, "draining reported to %d gateway(s)", told);
-    long drain_s = ss_config_int(cfg, "drain_timeout_s");
+    long drain_s = settings->drain_timeout_s;
     int in_flight = ss_node_in_flight(&node);
     bool idle = ss_work_pool_wait_idle(node.pool, drain_s > 0 ? (int)(drain_s * 1000) : 0);
     if (!idle)
@@ -275,6 +246,6 @@ out:
     ss_labels_free(&node.labels);
     if (rc == 0)
         ss_info(NULL, "scaispeak-node stopped");
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return rc == 0 ? 0 : 2;
 }

@@ -122,7 +122,7 @@ struct ss_node_engine {
  * the engines' lifetime; NULL = CPU kernels, direct. 0 with *out and *n
  * filled (possibly zero engines), or -1 + err when a configured engine
  * fails to load. */
-int ss_node_engines_load(const ss_config *cfg, const ss_kernel_route *kernels,
+int ss_node_engines_load(const ss_settings *settings, const ss_kernel_route *kernels,
                          ss_node_engine ***out, size_t *n, char *err, size_t errlen);
 void ss_node_engines_free(ss_node_engine **engines, size_t n);
 

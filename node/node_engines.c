@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int ss_node_engines_load(const ss_config *cfg, const ss_kernel_route *kernels,
+int ss_node_engines_load(const ss_settings *settings, const ss_kernel_route *kernels,
                          ss_node_engine ***out, size_t *n, char *err, size_t errlen)
 {
     const char *kernels_name = kernels && kernels->ops ? kernels->ops->name : "cpu";
     *out = NULL;
     *n = 0;
-    const char *voice_path = ss_config_str(cfg, "voice_path");
+    const char *voice_path = settings->voice_path;
     if (!voice_path[0]) {
         ss_info(NULL, "voice_path is empty: serving no engine");
         return 0;

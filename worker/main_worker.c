@@ -24,8 +24,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 int main(int argc, char **argv)
 {
     int rc = 0;
-    ss_config *cfg = ss_config_from_args(argc, argv, "scaispeak-worker", SS_SCOPE_WORKER, &rc);
-    if (!cfg)
+    ss_settings *settings =
+        ss_config_from_args(argc, argv, "scaispeak-worker", SS_SCOPE_WORKER, &rc);
+    if (!settings)
         return rc;
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
@@ -34,9 +35,8 @@ int main(int argc, char **argv)
         ss_error(NULL, "event_base_new failed");
         return 1;
     }
-    ss_redis *redis = ss_redis_new(base, ss_config_str(cfg, "redis_host"),
-                                   (int)ss_config_int(cfg, "redis_port"),
-                                   ss_config_str(cfg, "redis_password"), 2000);
+    ss_redis *redis = ss_redis_new(base, settings->redis_host, (int)settings->redis_port,
+                                   settings->redis_password, 2000);
     if (!redis) {
         ss_error(NULL, "cannot create the Redis client");
         return 1;
@@ -46,12 +46,12 @@ int main(int argc, char **argv)
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
     ss_info(NULL, "scaispeak-worker started (redis %s:%ld); no job queues are defined yet",
-            ss_config_str(cfg, "redis_host"), ss_config_int(cfg, "redis_port"));
+            settings->redis_host, settings->redis_port);
     event_base_dispatch(base);
     event_free(sigterm);
     event_free(sigint);
     ss_redis_free(redis);
     event_base_free(base);
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return 0;
 }

@@ -127,17 +127,17 @@ int main(int argc, char **argv)
     }
     ss_log_init("relay_call", SS_LOG_WARN);
     char err[512] = "";
-    ss_config *cfg = ss_config_load(NULL, err, sizeof err);
-    if (!cfg || ss_config_set(cfg, "relay_url", url, err, sizeof err) != 0 ||
-        ss_config_set(cfg, "relay_key", key, err, sizeof err) != 0 ||
-        ss_config_set(cfg, "relay_timeout_ms", timeout_ms, err, sizeof err) != 0) {
+    ss_settings *settings = ss_config_load(NULL, err, sizeof err);
+    if (!settings || ss_config_set(settings, "relay_url", url, err, sizeof err) != 0 ||
+        ss_config_set(settings, "relay_key", key, err, sizeof err) != 0 ||
+        ss_config_set(settings, "relay_timeout_ms", timeout_ms, err, sizeof err) != 0) {
         fprintf(stderr, "relay_call: config: %s\n", err);
-        ss_config_free(cfg);
+        ss_config_free(settings);
         return 2;
     }
     run_state s = {.base = event_base_new(), .grace_ms = grace_ms,
                    .cancel_after_bytes = cancel_after_bytes};
-    relay_client *client = relay_client_new(s.base, cfg, err, sizeof err);
+    relay_client *client = relay_client_new(s.base, settings, err, sizeof err);
     if (!client) {
         fprintf(stderr, "relay_call: %s\n", err);
         return 2;
@@ -181,6 +181,6 @@ int main(int argc, char **argv)
         event_free(cancel_timer);
     relay_client_free(client);
     event_base_free(s.base);
-    ss_config_free(cfg);
+    ss_config_free(settings);
     return rc;
 }

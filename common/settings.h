@@ -1,0 +1,79 @@
+/* The settings of a process, typed: one field per configuration key.
+ *
+ * common/config.c owns the table that binds every key to its field here
+ * (name, type, default, valid range, meaning) and fills one ss_settings at
+ * start from the defaults, the configuration file, the SCAISPEAK_<KEY>
+ * environment and command-line overrides. After that the struct is only
+ * read: code takes `const ss_settings *` and reads fields, never a key by
+ * its name. The field name is the key (config.c builds the table's key
+ * strings from the field names, so the two cannot drift apart).
+ *
+ * Types: string keys are `char *` (owned by the struct, never NULL, "" when
+ * empty), int keys `long`, number keys `double`, boolean keys `bool`. Adding
+ * a setting: add its field here and its row in config.c's table; the unit
+ * test walks the table, so a row without a field does not compile and a
+ * field with the wrong type fails to compile too. */
+#ifndef SS_COMMON_SETTINGS_H
+#define SS_COMMON_SETTINGS_H
+
+#include <stdbool.h>
+
+typedef struct ss_settings {
+    /* shared */
+    char *log_level;
+    char *redis_host;
+    long redis_port;
+    char *redis_password;
+    char *node_token;
+    long heartbeat_interval_ms;
+    /* gateway */
+    long http_port;
+    char *http_bind;
+    long grpc_port;
+    char *grpc_bind;
+    long body_limit_bytes;
+    long http_idle_timeout_s;
+    char *operator_token;
+    char *jwks_path;
+    char *jwks_url;
+    long jwks_refresh_min_s;
+    char *jwt_issuer;
+    char *jwt_audience;
+    long jwt_leeway_s;
+    char *jwt_dev_key_path;
+    char *gateway_url;
+    long offline_retention_s;
+    char *relay_url;
+    char *relay_key;
+    long relay_timeout_ms;
+    char *relay_voice;
+    char *relay_model;
+    long synthesis_timeout_ms;
+    long relay_probe_interval_ms;
+    long drain_timeout_s;
+    /* node */
+    long node_port;
+    char *node_bind;
+    char *node_id;
+    char *node_address;
+    char *gateways;
+    char *node_labels;
+    long metrics_port;
+    long slots;
+    long queue_depth;
+    char *voice_path;
+    char *kernels;
+    double batch_window_ms;
+    long gpu_lanes;
+    long gpu_memory_mb;
+    long chunk_ms;
+    long voice_cache_mb;
+    /* gateway: reference preflight */
+    double preflight_min_duration_s;
+    double preflight_max_duration_s;
+    double preflight_min_voice_activity_ratio;
+    double preflight_max_peak_dbfs;
+    double preflight_min_snr_db;
+} ss_settings;
+
+#endif
