@@ -13,13 +13,11 @@
 
 #include <stddef.h>
 
+#include "node/engine/frontend/ssml_ipa.h" /* ss_ipa_to_arpabet, for callers of this header */
 #include "node/engine/frontend/text_token.h"
 
 #define SS_SSML_MAX_DEPTH 64
 
 int ss_ssml_to_tokens(const char *text, size_t len, ss_token_list *out, char *err, size_t errlen);
-
-/* ss_ipa_to_arpabet (IPA -> ARPAbet for <phoneme alphabet="ipa">). */
-#include "node/engine/frontend/ssml_ipa.h"
 
 #endif
