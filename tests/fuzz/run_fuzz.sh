@@ -10,8 +10,12 @@ secs=${FUZZ_SECONDS:-20}
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 FL="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$root"
-SRC_N="$root/node/engine/frontend/text_normalize.c $root/node/engine/frontend/text_numbers.c $root/node/engine/frontend/text_token.c"
-SRC_S="$SRC_N $root/node/engine/frontend/ssml_parser.c $root/node/engine/frontend/lexicon_runtime.c"
+FE="$root/node/engine/frontend"
+SRC_N="$FE/text_normalize.c $FE/text_normalize_clean.c $FE/text_normalize_say.c \
+       $FE/text_normalize_say_as.c $FE/text_normalize_web.c $FE/text_normalize_numbers.c \
+       $FE/text_normalize_dates.c $FE/text_normalize_words.c $FE/text_numbers.c $FE/text_token.c"
+SRC_S="$SRC_N $FE/ssml_parser.c $FE/ssml_tokenizer.c $FE/ssml_elements.c $FE/ssml_ipa.c \
+       $FE/lexicon_runtime.c"
 $CC $FL "$root/tests/fuzz/fuzz_normalize.c" $SRC_N -o "$out/fuzz_normalize"
 $CC $FL "$root/tests/fuzz/fuzz_ssml.c" $SRC_S -lm -o "$out/fuzz_ssml"
 rc=0

@@ -13,14 +13,11 @@
 
 #include <stddef.h>
 
+#include "node/engine/frontend/ssml_ipa.h" /* ss_ipa_to_arpabet, for callers of this header */
 #include "node/engine/frontend/text_token.h"
 
 #define SS_SSML_MAX_DEPTH 64
 
 int ss_ssml_to_tokens(const char *text, size_t len, ss_token_list *out, char *err, size_t errlen);
-
-/* Converts an IPA string (UTF-8) to ARPAbet phones "hh ax0 l ow1"; -1 with
- * a message naming the first symbol it does not know. */
-int ss_ipa_to_arpabet(const char *ipa, char *out, size_t outlen, char *err, size_t errlen);
 
 #endif
