@@ -13,7 +13,8 @@ typedef struct {
     const char *method;
     const char *pattern;
     gw_handler_fn handler;
-    unsigned need; /* NEED_* or PERM_* bits checked before the handler */
+    unsigned need;  /* NEED_* or PERM_* bits checked before the handler */
+    unsigned flags; /* GW_ROUTE_* (gateway.h) */
 } gw_route;
 
 typedef enum { GW_ROUTE_FOUND, GW_ROUTE_WRONG_METHOD, GW_ROUTE_NONE } gw_route_result;
