@@ -303,7 +303,9 @@ static void on_eval_reply(void *user, const redisReply *reply, const char *err)
 {
     eval_call *c = user;
     if (err && strncmp(err, "NOSCRIPT", 8) == 0 && strcmp(c->argv[0], "EVALSHA") == 0) {
-        ss_info(NULL, "redis: script %s not in the server's cache (restarted or flushed); reloading",
+        ss_info(NULL,
+                "redis: script %s not in the server's cache (first use, or Redis restarted or "
+                "flushed); loading it",
                 c->script->name);
         c->argv[0] = "EVAL";
         c->argv[1] = c->script->body;

@@ -33,15 +33,12 @@ struct gw_server {
     ss_redis *redis;
     struct evhttp *http;
     struct evhttp_bound_socket *http_socket;
-    struct heartbeat_service *heartbeat;
     struct jwks_cache *jwks;
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
     struct node_calls *node_calls;
     char operator_token[256];
     long body_limit;
-    long heartbeat_interval_ms;
-    long offline_retention_s;
     int in_flight;          /* requests accepted and not yet answered */
     bool draining;          /* SIGTERM seen: finishing in-flight work */
 };

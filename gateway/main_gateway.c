@@ -75,13 +75,14 @@ int main(int argc, char **argv)
     gw.cfg = cfg;
     gw.base = event_base_new();
     gw.body_limit = ss_config_int(cfg, "body_limit_bytes");
-    gw.heartbeat_interval_ms = ss_config_int(cfg, "heartbeat_interval_ms");
-    gw.offline_retention_s = ss_config_int(cfg, "offline_retention_s");
     const char *tok = ss_config_str(cfg, "operator_token");
     if (*tok) {
         snprintf(gw.operator_token, sizeof gw.operator_token, "%s", tok);
     } else {
-        ss_id_new("sgo_", 32, gw.operator_token, sizeof gw.operator_token);
+        if (ss_id_new("sgo_", 32, gw.operator_token, sizeof gw.operator_token) != 0) {
+            ss_error(NULL, "operator_token not set and none can be generated (no randomness)");
+            return 1;
+        }
         ss_warn(NULL, "operator_token not set; generated one for this run: %s", gw.operator_token);
     }
     if (!gw.base) {

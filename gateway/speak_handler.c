@@ -61,6 +61,7 @@ typedef struct {
     relay_call *relay;
     uint8_t *relay_body;
     size_t relay_len, relay_cap;
+    bool relay_out_of_memory; /* the relay's answer could not be kept */
     struct event *close_watch;
     bool client_gone;
 } speak_ctx;
@@ -264,8 +265,10 @@ static void on_relay_data(void *user, const char *content_type, const void *data
         while (cap < cx->relay_len + len)
             cap *= 2;
         uint8_t *g = realloc(cx->relay_body, cap);
-        if (!g)
+        if (!g) {
+            cx->relay_out_of_memory = true;
             return;
+        }
         cx->relay_body = g;
         cx->relay_cap = cap;
     }
@@ -300,6 +303,10 @@ static void on_relay_done(void *user, const relay_result *res)
         try_next(cx);
         return;
     }
+    if (cx->relay_out_of_memory) {
+        fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory (keeping the relay's audio)", NULL);
+        return;
+    }
     ss_audio a;
     char err[256];
     if (ss_audio_decode(cx->relay_body, cx->relay_len, &a, NULL, err, sizeof err) != 0) {
@@ -319,7 +326,7 @@ static void on_relay_done(void *user, const relay_result *res)
     }
     json_t *none = json_array();
     gw_node_result r = {.code = GRPC_STATUS_OK, .message = "", .got_audio = true, .pcm = pcm,
-                        .samples = a.nsamples, .sample_rate = (uint32_t)a.sample_rate, .kernels = "",
+                        .samples = a.nsamples, .sample_rate = (uint32_t)a.sample_rate,
                         .words = none, .phonemes = none};
     reply_audio(cx, &r, 'B');
     json_decref(none);
