@@ -54,8 +54,9 @@ static const char *entry_defect(const json_t *e)
     return NULL;
 }
 
-blocklist_verdict blocklist_check(const char *const *entries, const size_t *lens, size_t n,
-                                  const char *text, char *id, size_t idcap, char *why, size_t whycap)
+blocklist_verdict blocklist_check(const char *const *ids, const char *const *entries, const size_t *lens,
+                                  size_t n, const char *text, char *id, size_t idcap, char *why,
+                                  size_t whycap)
 {
     snprintf(id, idcap, "%s", "");
     snprintf(why, whycap, "%s", "");
@@ -67,16 +68,16 @@ blocklist_verdict blocklist_check(const char *const *entries, const size_t *lens
         json_error_t jerr;
         json_t *e = json_loadb(entries[i], lens[i], 0, &jerr);
         const char *defect = e ? entry_defect(e) : "is not JSON";
-        const char *eid = json_string_value(json_object_get(e, "id"));
+        const char *eid = ids[i];
         if (defect) {
-            snprintf(why, whycap, "blocklist entry %s %s", eid ? eid : "(without id)", defect);
+            snprintf(why, whycap, "blocklist entry %s %s", eid, defect);
             v = BLOCKLIST_BROKEN;
         } else if (!strcmp(json_string_value(json_object_get(e, "kind")), "text")) {
             char *p = fold(json_string_value(json_object_get(e, "pattern")));
             if (!p) {
                 v = BLOCKLIST_NO_MEMORY;
             } else if (*p && strstr(t, p)) {
-                snprintf(id, idcap, "%s", eid ? eid : "");
+                snprintf(id, idcap, "%s", eid);
                 v = BLOCKLIST_HIT;
             }
             free(p);

@@ -24,9 +24,10 @@ typedef enum {
     BLOCKLIST_NO_MEMORY, /* out of memory */
 } blocklist_verdict;
 
-/* Checks text against n stored entries (JSON texts of lens[i] bytes, as HVALS
- * returns them). id and why are always terminated. */
-blocklist_verdict blocklist_check(const char *const *entries, const size_t *lens, size_t n,
-                                  const char *text, char *id, size_t idcap, char *why, size_t whycap);
+/* Checks text against n stored entries: ids[i] (the hash field) and the JSON
+ * text entries[i] of lens[i] bytes. id and why are always terminated. */
+blocklist_verdict blocklist_check(const char *const *ids, const char *const *entries, const size_t *lens,
+                                  size_t n, const char *text, char *id, size_t idcap, char *why,
+                                  size_t whycap);
 
 #endif

@@ -21,7 +21,7 @@
  * mode: "id" (KEYS names the voice), "name" (the voice, else look the name up
  * among the global voices), "default" (KEYS names the default-voice pointer).
  * -> {verdict} when refused, else
- *    {verdict|nil, policy, voice|nil, [blocklist entries], [voice ids to read], [node ids]} */
+ *    {verdict|nil, policy, voice|nil, [blocklist id, entry, ...], [voice ids to read], [node ids]} */
 static const ss_redis_script SPEAK_ADMIT = {
     "speak_admit",
     RATE_LIMIT_FN
@@ -34,7 +34,7 @@ static const ss_redis_script SPEAK_ADMIT = {
     "local c, b = nrk + 1, 3 + nra\n"
     "if ARGV[b] == '1' then redis.call('SET', KEYS[c], ARGV[b + 1], 'NX') end\n"
     "local policy = redis.call('GET', KEYS[c]) or ARGV[b + 1]\n"
-    "local blocklist = redis.call('HVALS', KEYS[c + 1])\n"
+    "local blocklist = redis.call('HGETALL', KEYS[c + 1])\n"
     "local node_ids = redis.call('ZRANGE', KEYS[c + 2], 0, -1)\n"
     "local mode = ARGV[b + 2]\n"
     "local voice, names = false, {}\n"
@@ -68,7 +68,7 @@ typedef struct {
     bool by_name;        /* names are global voices to match on display_name */
     json_t *policy;
     json_t *voice;
-    json_t *blocklist;   /* [entry JSON text, ...] as JSON strings */
+    json_t *blocklist;   /* [id, entry JSON text, id, ...] as JSON strings (HGETALL) */
 } read_ctx;
 
 static void read_ctx_free(void *p)
@@ -93,21 +93,25 @@ static void refuse(gw_request *r, read_ctx *c, ss_api_error e, const char *msg)
 /* The blocklist check; false after answering. */
 static bool passes_blocklist(gw_request *r, read_ctx *c)
 {
-    size_t n = json_array_size(c->blocklist);
+    size_t n = json_array_size(c->blocklist) / 2;
+    const char **ids = calloc(n ? n : 1, sizeof *ids);
     const char **texts = calloc(n ? n : 1, sizeof *texts);
     size_t *lens = calloc(n ? n : 1, sizeof *lens);
-    if (!texts || !lens) {
+    if (!ids || !texts || !lens) {
+        free(ids);
         free(texts);
         free(lens);
         refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        texts[i] = json_string_value(json_array_get(c->blocklist, i));
-        lens[i] = json_string_length(json_array_get(c->blocklist, i));
+        ids[i] = json_string_value(json_array_get(c->blocklist, 2 * i));
+        texts[i] = json_string_value(json_array_get(c->blocklist, 2 * i + 1));
+        lens[i] = json_string_length(json_array_get(c->blocklist, 2 * i + 1));
     }
     char id[80], why[200], msg[320];
-    blocklist_verdict v = blocklist_check(texts, lens, n, c->text, id, sizeof id, why, sizeof why);
+    blocklist_verdict v = blocklist_check(ids, texts, lens, n, c->text, id, sizeof id, why, sizeof why);
+    free(ids);
     free(texts);
     free(lens);
     switch (v) {
@@ -257,7 +261,8 @@ static void on_admit(gw_request *r, void *user, const redisReply *reply)
         c->voice = json_loadb(voice->str, voice->len, 0, NULL);
     c->blocklist = json_array();
     for (size_t i = 0; c->blocklist && bl->type == REDIS_REPLY_ARRAY && i < bl->elements; i++)
-        if (json_array_append_new(c->blocklist, json_stringn_nocheck(bl->element[i]->str, bl->element[i]->len)) != 0) {
+        if (json_array_append_new(c->blocklist,
+                                  json_stringn_nocheck(bl->element[i]->str, bl->element[i]->len)) != 0) {
             json_decref(c->blocklist);
             c->blocklist = NULL;
         }
