@@ -12,7 +12,7 @@ static blocklist_verdict check(const char *const *entries, size_t n, const char 
 {
     size_t lens[8];
     const char *ids[8];
-    char names[8][16];
+    char names[8][32];
     for (size_t i = 0; i < n; i++) {
         lens[i] = strlen(entries[i]);
         snprintf(names[i], sizeof names[i], "bl_%zu", i); /* the hash field */

@@ -74,7 +74,7 @@ Test(state_keys, key_list_collects_keys_and_values)
 {
     gw_key_list l = {0};
     for (int i = 0; i < 20; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "n%d", i);
         cr_assert_eq(gw_key_list_add(&l, GW_KEY_NODE_ALIVE, id, NULL), 0);
     }
