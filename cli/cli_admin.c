@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "gateway/identity_store.h"
 #include "gateway/permissions.h"
+#include "gateway/state_keys.h"
 
 #include "common/api_keys.h"
 #include "common/config.h"
@@ -41,13 +42,21 @@ static void now_iso(char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Runs an EVAL; returns the reply or NULL after printing the error. */
-static redisReply *eval(redisContext *rc, const char *script, const char **args, int nargs)
+/* Runs a script (EVAL: a one-shot command gains nothing from EVALSHA) with
+ * its keys (built with gw_state_key) and args; returns the reply or NULL
+ * after printing the error. */
+static redisReply *eval(redisContext *rc, const ss_redis_script *script, const char **keys, int nkeys,
+                        const char **args, int nargs)
 {
-    const char *argv[16] = {"EVAL", script, "0"};
-    for (int i = 0; i < nargs && i < 13; i++)
-        argv[3 + i] = args[i];
-    redisReply *r = redisCommandArgv(rc, 3 + nargs, argv, NULL);
+    char numkeys[8];
+    snprintf(numkeys, sizeof numkeys, "%d", nkeys);
+    const char *argv[20] = {"EVAL", script->body, numkeys};
+    int argc = 3;
+    for (int i = 0; i < nkeys && argc < 20; i++)
+        argv[argc++] = keys[i];
+    for (int i = 0; i < nargs && argc < 20; i++)
+        argv[argc++] = args[i];
+    redisReply *r = redisCommandArgv(rc, argc, argv, NULL);
     if (!r) {
         fprintf(stderr, "scaispeak admin: redis: %s\n", rc->errstr);
         return NULL;
@@ -66,8 +75,16 @@ static int create_tenant(redisContext *rc, const char *name, char *id, size_t ca
     now_iso(at, sizeof at);
     if (ss_id_new("tn_", 16, id, cap) != 0)
         return -1;
+    char k_name[GW_STATE_KEY_MAX], k_tenant[GW_STATE_KEY_MAX], k_all[GW_STATE_KEY_MAX];
+    if (gw_state_key(k_name, sizeof k_name, GW_KEY_TENANT_NAME, name, NULL) != 0 ||
+        gw_state_key(k_tenant, sizeof k_tenant, GW_KEY_TENANT, id, NULL) != 0 ||
+        gw_state_key(k_all, sizeof k_all, GW_KEY_TENANTS, NULL, NULL) != 0) {
+        fprintf(stderr, "scaispeak admin: the tenant name is too long\n");
+        return -1;
+    }
+    const char *k[] = {k_name, k_tenant, k_all};
     const char *a[] = {id, name, at};
-    redisReply *r = eval(rc, IDENTITY_CREATE_TENANT_LUA, a, 3);
+    redisReply *r = eval(rc, &IDENTITY_CREATE_TENANT, k, 3, a, 3);
     if (!r)
         return -1;
     freeReplyObject(r);
@@ -86,8 +103,16 @@ static int create_user(redisContext *rc, const char *tenant, const char *role, c
     now_iso(at, sizeof at);
     if (ss_id_new("usr_", 16, id, cap) != 0)
         return -1;
+    char k_tenant[GW_STATE_KEY_MAX], k_user[GW_STATE_KEY_MAX], k_users[GW_STATE_KEY_MAX];
+    if (gw_state_key(k_tenant, sizeof k_tenant, GW_KEY_TENANT, tenant, NULL) != 0 ||
+        gw_state_key(k_user, sizeof k_user, GW_KEY_USER, id, NULL) != 0 ||
+        gw_state_key(k_users, sizeof k_users, GW_KEY_TENANT_USERS, tenant, NULL) != 0) {
+        fprintf(stderr, "scaispeak admin: no such tenant\n");
+        return -1;
+    }
+    const char *k[] = {k_tenant, k_user, k_users};
     const char *a[] = {id, tenant, name, role, grants, at};
-    redisReply *r = eval(rc, IDENTITY_CREATE_USER_LUA, a, 6);
+    redisReply *r = eval(rc, &IDENTITY_CREATE_USER, k, 3, a, 6);
     if (!r)
         return -1;
     freeReplyObject(r);
@@ -103,25 +128,82 @@ static int create_key(redisContext *rc, const char *user, const char *name, char
         return -1;
     snprintf(hint, sizeof hint, "%.12s", key);
     ss_sha256_hex(key, strlen(key), hash);
+    char k_user[GW_STATE_KEY_MAX], k_key[GW_STATE_KEY_MAX], k_id[GW_STATE_KEY_MAX], k_list[GW_STATE_KEY_MAX];
+    if (gw_state_key(k_user, sizeof k_user, GW_KEY_USER, user, NULL) != 0 ||
+        gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, hash, NULL) != 0 ||
+        gw_state_key(k_id, sizeof k_id, GW_KEY_APIKEY_ID, key_id, NULL) != 0 ||
+        gw_state_key(k_list, sizeof k_list, GW_KEY_USER_APIKEYS, user, NULL) != 0) {
+        fprintf(stderr, "scaispeak admin: no such user\n");
+        return -1;
+    }
+    const char *k[] = {k_user, k_key, k_id, k_list};
     const char *a[] = {hash, key_id, user, name, hint, at};
-    redisReply *r = eval(rc, IDENTITY_CREATE_KEY_LUA, a, 6);
+    redisReply *r = eval(rc, &IDENTITY_CREATE_KEY, k, 4, a, 6);
     if (!r)
         return -1;
+    bool made = r->type == REDIS_REPLY_STRING; /* nil: no such user */
     freeReplyObject(r);
+    if (!made) {
+        fprintf(stderr, "scaispeak admin: no such user\n");
+        return -1;
+    }
     return 0;
 }
 
-/* True when `key` names a live (known, unrevoked) key. */
+/* True when `key` names a live key: known, unrevoked, its user still there. */
 static bool key_live(redisContext *rc, const char *key)
 {
-    char hash[SS_SHA256_HEX_LEN + 1];
+    char hash[SS_SHA256_HEX_LEN + 1], k_key[GW_STATE_KEY_MAX], k_user[GW_STATE_KEY_MAX];
     ss_sha256_hex(key, strlen(key), hash);
-    const char *a[] = {hash};
-    redisReply *r = eval(rc, IDENTITY_LOOKUP_KEY_LUA, a, 1);
-    bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 3;
+    gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, hash, NULL);
+    const char *argv[] = {"HGETALL", k_key};
+    redisReply *r = redisCommandArgv(rc, 2, argv, NULL);
+    bool ok = r && identity_key_record_state(r) == IDENTITY_KEY_LIVE;
+    json_t *rec = ok ? identity_hash_to_json(r) : NULL;
+    if (r)
+        freeReplyObject(r);
+    const char *uid = json_string_value(json_object_get(rec, "user_id"));
+    ok = ok && uid && gw_state_key(k_user, sizeof k_user, GW_KEY_USER, uid, NULL) == 0;
+    json_decref(rec);
+    if (!ok)
+        return false;
+    const char *exists[] = {"EXISTS", k_user};
+    r = redisCommandArgv(rc, 2, exists, NULL);
+    ok = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     if (r)
         freeReplyObject(r);
     return ok;
+}
+
+/* Revokes a key by id: its digest (GET), then the script over both keys.
+ * Returns 0, 1 when there is no such key, -1 after printing a Redis error. */
+static int revoke_key(redisContext *rc, const char *kid, const char *at)
+{
+    char k_id[GW_STATE_KEY_MAX], k_key[GW_STATE_KEY_MAX];
+    if (gw_state_key(k_id, sizeof k_id, GW_KEY_APIKEY_ID, kid, NULL) != 0)
+        return 1;
+    const char *argv[] = {"GET", k_id};
+    redisReply *d = redisCommandArgv(rc, 2, argv, NULL);
+    if (!d) {
+        fprintf(stderr, "scaispeak admin: redis: %s\n", rc->errstr);
+        return -1;
+    }
+    int found = d->type == REDIS_REPLY_STRING &&
+                gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, d->str, NULL) == 0;
+    char hash[SS_SHA256_HEX_LEN + 1] = "";
+    if (found)
+        snprintf(hash, sizeof hash, "%s", d->str);
+    freeReplyObject(d);
+    if (!found)
+        return 1;
+    const char *k[] = {k_id, k_key};
+    const char *a[] = {hash, "", at};
+    redisReply *r = eval(rc, &IDENTITY_REVOKE_KEY, k, 2, a, 3);
+    if (!r)
+        return -1;
+    int rc2 = r->type == REDIS_REPLY_INTEGER ? 0 : 1;
+    freeReplyObject(r);
+    return rc2;
 }
 
 static int seed_dev(redisContext *rc, const char *key_file)
@@ -139,7 +221,10 @@ static int seed_dev(redisContext *rc, const char *key_file)
     }
     /* The dev tenant has a fixed name; reuse it when it exists. */
     char tenant[64] = "";
-    redisReply *t = redisCommand(rc, "GET ss:tenant_name:dev");
+    char k_dev[GW_STATE_KEY_MAX];
+    gw_state_key(k_dev, sizeof k_dev, GW_KEY_TENANT_NAME, "dev", NULL);
+    const char *get_dev[] = {"GET", k_dev};
+    redisReply *t = redisCommandArgv(rc, 2, get_dev, NULL);
     if (t && t->type == REDIS_REPLY_STRING)
         snprintf(tenant, sizeof tenant, "%s", t->str);
     if (t)
@@ -235,16 +320,13 @@ int ss_cli_admin(int argc, char **argv)
         const char *kid = arg(argc, argv, "--key-id");
         char at[32];
         now_iso(at, sizeof at);
-        const char *a[] = {kid, "", at};
-        redisReply *r = kid ? eval(redis, IDENTITY_REVOKE_KEY_LUA, a, 3) : NULL;
+        int res = kid ? revoke_key(redis, kid, at) : -1;
         if (!kid)
             rc = usage();
-        else if (r && r->type == REDIS_REPLY_INTEGER)
+        else if (res == 0)
             rc = 0;
-        else if (r)
+        else if (res == 1)
             fprintf(stderr, "scaispeak admin: no such key id\n");
-        if (r)
-            freeReplyObject(r);
     } else if (!strcmp(cmd, "seed-dev")) {
         const char *file = arg(argc, argv, "--key-file");
         rc = file ? seed_dev(redis, file) : usage();

@@ -5,13 +5,19 @@
  * only accepted while CONNECTED. Every command carries a `pending` record with
  * its own timeout timer: whichever of reply, timeout or disconnect comes first
  * calls the user's callback; the record lives until hiredis hands it back (the
- * reply or the disconnect), so a late reply after a timeout is swallowed safely. */
+ * reply or the disconnect), so a late reply after a timeout is swallowed safely.
+ *
+ * Scripts: each client keeps the SHA-1 of every script it has run (a small
+ * array, searched by the script's address). An EVALSHA call carries a copy of
+ * its arguments until it is answered, so a NOSCRIPT answer can be followed by
+ * the same call as EVAL. */
 #include "common/redis_async.h"
 
 #include "common/log.h"
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
+#include <openssl/evp.h>
 #include <hiredis/async.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -32,6 +38,11 @@ struct ss_redis {
     struct event *reconnect_timer;
     void (*on_connect_fn)(void *);
     void *on_connect_user;
+    struct known_script {
+        const ss_redis_script *script;
+        char sha[41];
+    } *scripts; /* SHA-1s computed so far */
+    size_t nscripts;
 };
 
 typedef struct {
@@ -156,6 +167,7 @@ void ss_redis_free(ss_redis *r)
         redisAsyncFree(ac); /* pending callbacks run now with a NULL reply */
     }
     event_free(r->reconnect_timer);
+    free(r->scripts);
     free(r);
 }
 
@@ -241,4 +253,114 @@ int ss_redis_command(ss_redis *r, ss_redis_reply_fn fn, void *user, ...)
     }
     va_end(ap);
     return ss_redis_command_argv(r, fn, user, argc, argv, lens);
+}
+
+void ss_redis_script_sha1(const ss_redis_script *script, char out[41])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(script->body, strlen(script->body), d, &n, EVP_sha1(), NULL) != 1 || n != 20)
+        n = 0; /* leaves an empty SHA: EVALSHA answers NOSCRIPT and EVAL follows */
+    for (unsigned i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+    out[2 * n] = '\0';
+}
+
+/* The script's SHA-1, computed on first use; NULL when out of memory. */
+static const char *script_sha(ss_redis *r, const ss_redis_script *script)
+{
+    for (size_t i = 0; i < r->nscripts; i++)
+        if (r->scripts[i].script == script)
+            return r->scripts[i].sha;
+    struct known_script *g = realloc(r->scripts, (r->nscripts + 1) * sizeof *g);
+    if (!g)
+        return NULL;
+    r->scripts = g;
+    g[r->nscripts].script = script;
+    ss_redis_script_sha1(script, g[r->nscripts].sha);
+    return g[r->nscripts++].sha;
+}
+
+typedef struct {
+    ss_redis *r;
+    const ss_redis_script *script;
+    ss_redis_reply_fn fn;
+    void *user;
+    int argc;
+    const char **argv; /* argv[0] "EVALSHA", argv[1] the SHA; then numkeys, keys, args */
+    char *copy;        /* one block holding argv's strings */
+    char sha[41];
+} eval_call;
+
+static void eval_call_free(eval_call *c)
+{
+    free(c->copy);
+    free(c->argv);
+    free(c);
+}
+
+static void on_eval_reply(void *user, const redisReply *reply, const char *err)
+{
+    eval_call *c = user;
+    if (err && strncmp(err, "NOSCRIPT", 8) == 0 && strcmp(c->argv[0], "EVALSHA") == 0) {
+        ss_info(NULL,
+                "redis: script %s not in the server's cache (first use, or Redis restarted or "
+                "flushed); loading it",
+                c->script->name);
+        c->argv[0] = "EVAL";
+        c->argv[1] = c->script->body;
+        if (ss_redis_command_argv(c->r, on_eval_reply, c, c->argc, c->argv, NULL) == 0)
+            return;
+        reply = NULL;
+        err = "connection lost";
+    }
+    c->fn(c->user, reply, err);
+    eval_call_free(c);
+}
+
+int ss_redis_eval(ss_redis *r, const ss_redis_script *script, int nkeys, const char *const *keys,
+                  int nargs, const char *const *args, ss_redis_reply_fn fn, void *user)
+{
+    if (!ss_redis_connected(r))
+        return -1;
+    const char *sha = script_sha(r, script);
+    char numkeys[16];
+    snprintf(numkeys, sizeof numkeys, "%d", nkeys);
+    size_t bytes = strlen(numkeys) + 1;
+    for (int i = 0; i < nkeys; i++)
+        bytes += strlen(keys[i]) + 1;
+    for (int i = 0; i < nargs; i++)
+        bytes += strlen(args[i]) + 1;
+    eval_call *c = calloc(1, sizeof *c);
+    int argc = 3 + nkeys + nargs;
+    if (c) {
+        c->argv = calloc((size_t)argc, sizeof *c->argv);
+        c->copy = malloc(bytes);
+    }
+    if (!sha || !c || !c->argv || !c->copy) {
+        if (c)
+            eval_call_free(c);
+        return -1;
+    }
+    c->r = r;
+    c->script = script;
+    c->fn = fn;
+    c->user = user;
+    c->argc = argc;
+    snprintf(c->sha, sizeof c->sha, "%s", sha); /* r->scripts may move */
+    char *w = c->copy;
+    c->argv[0] = "EVALSHA";
+    c->argv[1] = c->sha;
+    for (int i = 2; i < argc; i++) {
+        const char *src = i == 2 ? numkeys : i < 3 + nkeys ? keys[i - 3] : args[i - 3 - nkeys];
+        size_t n = strlen(src) + 1;
+        memcpy(w, src, n);
+        c->argv[i] = w;
+        w += n;
+    }
+    if (ss_redis_command_argv(r, on_eval_reply, c, argc, c->argv, NULL) != 0) {
+        eval_call_free(c);
+        return -1;
+    }
+    return 0;
 }

@@ -9,7 +9,14 @@
  * Contract of ss_redis_command*(): returns -1 when there is no connection now
  * (the callback is NOT called; the caller answers its request itself), else 0
  * and the callback runs exactly once on the loop thread: with the reply, or with
- * an error string (an error reply, "timeout", or "connection lost"). */
+ * an error string (an error reply, "timeout", or "connection lost").
+ *
+ * Lua scripts run with EVALSHA (ss_redis_eval): only the 40-character SHA-1
+ * travels with each call. Redis forgets its script cache when it restarts (or
+ * on SCRIPT FLUSH); it then answers NOSCRIPT, and the client sends the same
+ * call once more as EVAL with the body, which runs it and reloads the cache.
+ * The caller sees only that second answer. Scripts receive every key they
+ * touch through KEYS[] (a clustered Redis needs them declared). */
 #ifndef SS_COMMON_REDIS_ASYNC_H
 #define SS_COMMON_REDIS_ASYNC_H
 
@@ -36,5 +43,21 @@ int ss_redis_command_argv(ss_redis *r, ss_redis_reply_fn fn, void *user, int arg
                           const char **argv, const size_t *lens);
 /* Convenience for NUL-terminated arguments: ss_redis_command(r, fn, u, "GET", key, NULL). */
 int ss_redis_command(ss_redis *r, ss_redis_reply_fn fn, void *user, ...);
+
+/* A Lua script: a name for logs and its body. Define each one once as a
+ * constant; the client computes its SHA-1 on first use and keeps it. */
+typedef struct {
+    const char *name;
+    const char *body;
+} ss_redis_script;
+
+/* Runs `script` with nkeys KEYS and nargs ARGV (NUL-terminated strings) by
+ * EVALSHA, reloading it on NOSCRIPT (see above). Same contract as
+ * ss_redis_command_argv: -1 (fn not called) when there is no connection or no
+ * memory, else fn runs exactly once. */
+int ss_redis_eval(ss_redis *r, const ss_redis_script *script, int nkeys, const char *const *keys,
+                  int nargs, const char *const *args, ss_redis_reply_fn fn, void *user);
+/* The script's SHA-1 as 40 lowercase hex digits (what EVALSHA names). */
+void ss_redis_script_sha1(const ss_redis_script *script, char out[41]);
 
 #endif

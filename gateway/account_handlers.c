@@ -7,10 +7,13 @@
 #include "gateway/gateway.h"
 #include "gateway/identity_store.h"
 #include "gateway/permissions.h"
+#include "gateway/state_call.h"
+#include "gateway/state_keys.h"
 
 #include "common/api_keys.h"
 #include "common/log.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,15 +47,7 @@ void gw_handle_me(gw_request *r)
                              ss_permissions_json(c->permissions)));
 }
 
-static void reply_redis_down(gw_request *r, const char *err)
-{
-    char msg[300];
-    snprintf(msg, sizeof msg, "state store (redis) unavailable: %s", err ? err : "not connected");
-    gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, msg, NULL);
-}
-
 typedef struct {
-    gw_request *r;
     char key[SS_API_KEY_LEN + 1];
     char key_id[40];
     char name[128];
@@ -60,26 +55,28 @@ typedef struct {
     char created_at[32];
 } create_ctx;
 
-static void on_key_created(void *user, const redisReply *reply, const char *err)
+static void create_ctx_free(void *p)
+{
+    create_ctx *cx = p;
+    memset(cx->key, 0, sizeof cx->key);
+    free(cx);
+}
+
+static void on_key_created(gw_request *r, void *user, const redisReply *reply)
 {
     create_ctx *cx = user;
-    gw_request *r = cx->r;
-    if (err && strstr(err, "no such user")) {
+    if (reply->type != REDIS_REPLY_STRING) { /* nil: the script found no such user */
         gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED,
                        "API keys are made for users provisioned in ScaiSpeak; this caller has none", NULL);
-    } else if (err) {
-        reply_redis_down(r, err);
     } else {
         ss_info(r->id, "API key %s created for user %s", cx->key_id, r->caller.user_id);
-        (void)reply;
         gw_reply_json(r, 201,
                       ss_envelope_ok(json_pack("{s:s,s:s,s:s,s:s,s:s,s:n}", "key_id", cx->key_id,
                                                "key", cx->key, "name", cx->name, "hint", cx->hint,
                                                "created_at", cx->created_at, "revoked_at"),
                                      r->id));
     }
-    memset(cx->key, 0, sizeof cx->key);
-    free(cx);
+    create_ctx_free(cx);
 }
 
 void gw_handle_api_keys_create(gw_request *r)
@@ -105,41 +102,54 @@ void gw_handle_api_keys_create(gw_request *r)
             name = json_string_value(jn);
     }
     create_ctx *cx = calloc(1, sizeof *cx);
-    if (!cx || ss_api_key_generate(cx->key, sizeof cx->key) != 0 ||
-        ss_id_new("key_", 16, cx->key_id, sizeof cx->key_id) != 0) {
-        free(cx);
+    if (!cx) {
         json_decref(body);
-        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "cannot generate a key", NULL);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    cx->r = r;
+    if (ss_api_key_generate(cx->key, sizeof cx->key) != 0 ||
+        ss_id_new("key_", 16, cx->key_id, sizeof cx->key_id) != 0) {
+        create_ctx_free(cx);
+        json_decref(body);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "cannot generate a key (no randomness)", NULL);
+        return;
+    }
     snprintf(cx->name, sizeof cx->name, "%s", name);
     json_decref(body);
     snprintf(cx->hint, sizeof cx->hint, "%.12s", cx->key);
     now_iso(cx->created_at, sizeof cx->created_at);
     char hash[SS_SHA256_HEX_LEN + 1];
     ss_sha256_hex(cx->key, strlen(cx->key), hash);
-    if (ss_redis_command(r->gw->redis, on_key_created, cx, "EVAL", IDENTITY_CREATE_KEY_LUA, "0", hash,
-                         cx->key_id, r->caller.user_id, cx->name, cx->hint, cx->created_at,
-                         NULL) != 0) {
-        memset(cx->key, 0, sizeof cx->key);
-        free(cx);
-        reply_redis_down(r, NULL);
+    char k_user[GW_STATE_KEY_MAX], k_key[GW_STATE_KEY_MAX], k_id[GW_STATE_KEY_MAX], k_list[GW_STATE_KEY_MAX];
+    if (gw_state_key(k_user, sizeof k_user, GW_KEY_USER, r->caller.user_id, NULL) != 0 ||
+        gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, hash, NULL) != 0 ||
+        gw_state_key(k_id, sizeof k_id, GW_KEY_APIKEY_ID, cx->key_id, NULL) != 0 ||
+        gw_state_key(k_list, sizeof k_list, GW_KEY_USER_APIKEYS, r->caller.user_id, NULL) != 0) {
+        create_ctx_free(cx);
+        gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, "the caller's user id is not usable", NULL);
+        return;
     }
+    const char *keys[] = {k_user, k_key, k_id, k_list};
+    const char *args[] = {hash, cx->key_id, r->caller.user_id, cx->name, cx->hint, cx->created_at};
+    gw_state_eval(r, &IDENTITY_CREATE_KEY, 4, keys, 6, args, on_key_created, cx, create_ctx_free);
 }
 
-static void on_keys_listed(void *user, const redisReply *reply, const char *err)
+/* Listing is three reads, each naming the keys of the next: the user's key
+ * ids (SORT), their records' digests (MGET apikey_id:*), the records. */
+static void on_key_records(gw_request *r, void *user, const redisReply *reply)
 {
-    gw_request *r = user;
-    if (err || reply->type != REDIS_REPLY_ARRAY) {
-        reply_redis_down(r, err);
+    (void)user;
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        gw_state_unavailable(r, "unexpected reply to the key records read");
         return;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < reply->elements; i++) {
         json_t *k = identity_hash_to_json(reply->element[i]);
-        if (!k)
+        if (!k || json_object_size(k) == 0) {
+            json_decref(k);
             continue;
+        }
         json_t *out = json_pack("{s:O,s:O,s:O,s:O}", "key_id", json_object_get(k, "key_id"), "name",
                                 json_object_get(k, "name"), "hint", json_object_get(k, "hint"),
                                 "created_at", json_object_get(k, "created_at"));
@@ -153,20 +163,85 @@ static void on_keys_listed(void *user, const redisReply *reply, const char *err)
     gw_reply_ok(r, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 }
 
-void gw_handle_api_keys_list(gw_request *r)
+static void reply_no_keys(gw_request *r)
 {
-    if (ss_redis_command(r->gw->redis, on_keys_listed, r, "EVAL", IDENTITY_LIST_KEYS_LUA, "0",
-                         r->caller.user_id, NULL) != 0)
-        reply_redis_down(r, NULL);
+    gw_reply_ok(r, json_pack("{s:[],s:n}", "items", "next_cursor"));
 }
 
-static void on_key_revoked(void *user, const redisReply *reply, const char *err)
+static void on_key_digests(gw_request *r, void *user, const redisReply *reply)
 {
-    gw_request *r = user;
-    if (err) {
-        reply_redis_down(r, err);
+    (void)user;
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        gw_state_unavailable(r, "unexpected reply to MGET of key ids");
         return;
     }
+    gw_key_list keys = {0};
+    for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply *d = reply->element[i];
+        if (d->type != REDIS_REPLY_STRING)
+            continue; /* the id's record is gone */
+        if (gw_key_list_add(&keys, GW_KEY_APIKEY, d->str, NULL) == GW_KEY_LIST_NO_MEMORY) {
+            gw_key_list_free(&keys);
+            gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+            return;
+        }
+    }
+    if (keys.n == 0) {
+        reply_no_keys(r);
+        return;
+    }
+    gw_state_eval(r, &IDENTITY_READ_HASHES, (int)keys.n, (const char *const *)keys.keys, 0, NULL,
+                  on_key_records, NULL, NULL);
+    gw_key_list_free(&keys);
+}
+
+static void on_key_ids(gw_request *r, void *user, const redisReply *reply)
+{
+    (void)user;
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        gw_state_unavailable(r, "unexpected reply to SORT of the user's keys");
+        return;
+    }
+    const char **args = calloc(reply->elements + 1, sizeof *args);
+    gw_key_list keys = {0};
+    bool oom = !args;
+    for (size_t i = 0; !oom && i < reply->elements; i++)
+        if (reply->element[i]->type == REDIS_REPLY_STRING &&
+            gw_key_list_add(&keys, GW_KEY_APIKEY_ID, reply->element[i]->str, NULL) == GW_KEY_LIST_NO_MEMORY)
+            oom = true;
+    if (oom) {
+        free(args);
+        gw_key_list_free(&keys);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    if (keys.n == 0) {
+        free(args);
+        reply_no_keys(r);
+        return;
+    }
+    args[0] = "MGET";
+    for (size_t i = 0; i < keys.n; i++)
+        args[i + 1] = keys.keys[i];
+    gw_state_command(r, (int)keys.n + 1, args, on_key_digests, NULL, NULL);
+    free(args);
+    gw_key_list_free(&keys);
+}
+
+void gw_handle_api_keys_list(gw_request *r)
+{
+    char key[GW_STATE_KEY_MAX];
+    if (gw_state_key(key, sizeof key, GW_KEY_USER_APIKEYS, r->caller.user_id, NULL) != 0) {
+        reply_no_keys(r);
+        return;
+    }
+    const char *argv[] = {"SORT", key, "ALPHA"};
+    gw_state_command(r, 3, argv, on_key_ids, NULL, NULL);
+}
+
+static void on_key_revoked(gw_request *r, void *user, const redisReply *reply)
+{
+    (void)user;
     if (reply->type != REDIS_REPLY_INTEGER) {
         gw_reply_error(r, SS_ERR_API_KEY_NOT_FOUND, "no such API key among yours", NULL);
         return;
@@ -175,15 +250,31 @@ static void on_key_revoked(void *user, const redisReply *reply, const char *err)
     gw_reply_ok(r, json_pack("{s:s,s:b}", "key_id", r->params[0], "revoked", 1));
 }
 
-void gw_handle_api_keys_revoke(gw_request *r)
+/* Revocation: the key id's digest (GET), then the script over both keys. */
+static void on_revoke_digest(gw_request *r, void *user, const redisReply *reply)
 {
-    char at[32];
-    now_iso(at, sizeof at);
-    if (strlen(r->params[0]) > 64) {
+    (void)user;
+    char k_id[GW_STATE_KEY_MAX], k_key[GW_STATE_KEY_MAX];
+    if (reply->type != REDIS_REPLY_STRING ||
+        gw_state_key(k_id, sizeof k_id, GW_KEY_APIKEY_ID, r->params[0], NULL) != 0 ||
+        gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, reply->str, NULL) != 0) {
         gw_reply_error(r, SS_ERR_API_KEY_NOT_FOUND, "no such API key among yours", NULL);
         return;
     }
-    if (ss_redis_command(r->gw->redis, on_key_revoked, r, "EVAL", IDENTITY_REVOKE_KEY_LUA, "0",
-                         r->params[0], r->caller.user_id, at, NULL) != 0)
-        reply_redis_down(r, NULL);
+    char at[32];
+    now_iso(at, sizeof at);
+    const char *keys[] = {k_id, k_key}, *args[] = {reply->str, r->caller.user_id, at};
+    gw_state_eval(r, &IDENTITY_REVOKE_KEY, 2, keys, 3, args, on_key_revoked, NULL, NULL);
+}
+
+void gw_handle_api_keys_revoke(gw_request *r)
+{
+    char k_id[GW_STATE_KEY_MAX];
+    if (strlen(r->params[0]) > 64 ||
+        gw_state_key(k_id, sizeof k_id, GW_KEY_APIKEY_ID, r->params[0], NULL) != 0) {
+        gw_reply_error(r, SS_ERR_API_KEY_NOT_FOUND, "no such API key among yours", NULL);
+        return;
+    }
+    const char *argv[] = {"GET", k_id};
+    gw_state_command(r, 2, argv, on_revoke_digest, NULL, NULL);
 }

@@ -1,17 +1,19 @@
-/* Caller authentication and the permission gate (API.md §1).
+/* The authenticate and authorize phases (API.md §1; request_phases.h).
  *
- * `Authorization: Bearer <credential>`:
+ * Authenticate reads `Authorization: Bearer <credential>`:
  *   - the configured operator token: accepted only on operator routes
- *     (/v1/infra), as a platform operator with no tenant;
- *   - an API key ("sgk_..."): its SHA-256 is looked up in Redis with one Lua
- *     script that also returns the user and tenant; revoked or unknown keys
- *     answer 401 AUTH_TOKEN_INVALID;
+ *     (/v1/infra), as a platform operator with no tenant (request_phases.c
+ *     lets that caller past authorization and rate limiting);
+ *   - an API key ("sgk_..."): the record under its SHA-256 (HGETALL), then
+ *     one script reading its user and tenant (two steps, so that every key a
+ *     script touches is declared); revoked or unknown keys answer 401
+ *     AUTH_TOKEN_INVALID;
  *   - a JWT (three dot-separated parts) from ScaiKey: RS256/ES256 verified
  *     against the JWKS (jwks_cache.c; an unknown kid triggers one rate-limited
  *     refresh and one retry), exp/nbf/iss/aud checked; expired → 401
  *     SESSION_EXPIRED, anything else wrong → 401 AUTH_TOKEN_INVALID. Claims
  *     used: sub (user), tenant_id, role, scope (adds permissions).
- * Then the route's need is checked: NEED_CALLER (any user), NEED_OPERATOR
+ * Authorize checks the route's need: NEED_CALLER (any user), NEED_OPERATOR
  * (super_admin or tenant_admin), or PERM_* bits (all required) → 403
  * AUTHZ_PERMISSION_DENIED when missing. Secrets are compared as SHA-256
  * digests with CRYPTO_memcmp, so timing reveals nothing about them. */
@@ -19,7 +21,9 @@
 #include "gateway/identity_store.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/permissions.h"
-#include "gateway/rate_limit.h"
+#include "gateway/request_phases.h"
+#include "gateway/state_call.h"
+#include "gateway/state_keys.h"
 
 #include "common/api_keys.h"
 #include "common/jwt.h"
@@ -31,12 +35,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-typedef struct {
-    gw_request *r;
-    unsigned need;
-    gw_handler_fn next;
-} auth_pending;
 
 static bool is_operator_token(const gw_server *gw, const char *given)
 {
@@ -52,16 +50,15 @@ static bool looks_like_jwt(const char *s)
     return d1 && strchr(d1 + 1, '.') != NULL;
 }
 
-/* Checks the need against a resolved caller; answers 403 and returns false
- * when it is not met. */
-static bool need_met(gw_request *r, unsigned need)
+void gw_authorize(gw_request *r)
 {
     const gw_caller *c = &r->caller;
+    unsigned need = r->need;
     if ((need & NEED_OPERATOR) && c->kind != CALLER_OPERATOR_TOKEN &&
         !ss_role_is_operator((ss_role)c->role)) {
         gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED,
                        "operators only (super_admin or tenant_admin)", NULL);
-        return false;
+        return;
     }
     unsigned perms = need & PERM_ALL;
     if (perms && (c->permissions & perms) != perms) {
@@ -72,9 +69,9 @@ static bool need_met(gw_request *r, unsigned need)
         free(names);
         json_decref(missing);
         gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, msg, NULL);
-        return false;
+        return;
     }
-    return true;
+    gw_phase_next(r);
 }
 
 static void copy_field(char *dst, size_t cap, const json_t *obj, const char *key)
@@ -83,29 +80,25 @@ static void copy_field(char *dst, size_t cap, const json_t *obj, const char *key
     snprintf(dst, cap, "%s", v ? v : "");
 }
 
-static void on_key_lookup(void *user, const redisReply *reply, const char *err)
+/* Second step of an API key: the user and tenant hashes ({user, tenant}). */
+static void on_caller_read(gw_request *r, void *user, const redisReply *reply)
 {
-    auth_pending *p = user;
-    gw_request *r = p->r;
-    unsigned need = p->need;
-    gw_handler_fn next = p->next;
-    free(p);
-    if (err) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "state store (redis) unavailable: %s", err);
-        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, msg, NULL);
+    json_t *key = user;
+    json_t *usr = NULL, *ten = NULL;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+        usr = identity_hash_to_json(reply->element[0]);
+        ten = identity_hash_to_json(reply->element[1]);
+    }
+    const char *key_tenant = json_string_value(json_object_get(key, "tenant_id"));
+    const char *user_tenant = json_string_value(json_object_get(usr, "tenant_id"));
+    if (!usr || !ten || json_object_size(usr) == 0 || !key_tenant || !user_tenant ||
+        strcmp(key_tenant, user_tenant) != 0) {
+        json_decref(key);
+        json_decref(usr);
+        json_decref(ten);
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised", NULL);
         return;
     }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
-        const char *why = (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1)
-                              ? "API key revoked"
-                              : "API key not recognised";
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, why, NULL);
-        return;
-    }
-    json_t *key = identity_hash_to_json(reply->element[0]);
-    json_t *usr = identity_hash_to_json(reply->element[1]);
-    json_t *ten = identity_hash_to_json(reply->element[2]);
     gw_caller *c = &r->caller;
     c->kind = CALLER_API_KEY;
     copy_field(c->key_id, sizeof c->key_id, key, "key_id");
@@ -119,26 +112,56 @@ static void on_key_lookup(void *user, const redisReply *reply, const char *err)
     json_decref(key);
     json_decref(usr);
     json_decref(ten);
-    if (!need_met(r, need))
+    gw_phase_next(r);
+}
+
+static void json_free(void *j)
+{
+    json_decref(j);
+}
+
+/* First step: the key's own record. */
+static void on_key_record(gw_request *r, void *user, const redisReply *reply)
+{
+    (void)user;
+    switch (identity_key_record_state(reply)) {
+    case IDENTITY_KEY_ABSENT:
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised", NULL);
         return;
-    gw_rate_limit(r, next);
+    case IDENTITY_KEY_REVOKED:
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key revoked", NULL);
+        return;
+    case IDENTITY_KEY_LIVE:
+        break;
+    }
+    json_t *key = identity_hash_to_json(reply);
+    if (!key) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    const char *uid = json_string_value(json_object_get(key, "user_id"));
+    const char *tid = json_string_value(json_object_get(key, "tenant_id"));
+    char k_user[GW_STATE_KEY_MAX], k_tenant[GW_STATE_KEY_MAX];
+    if (gw_state_key(k_user, sizeof k_user, GW_KEY_USER, uid, NULL) != 0 ||
+        gw_state_key(k_tenant, sizeof k_tenant, GW_KEY_TENANT, tid, NULL) != 0) {
+        json_decref(key);
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised", NULL);
+        return;
+    }
+    const char *keys[] = {k_user, k_tenant};
+    gw_state_eval(r, &IDENTITY_READ_HASHES, 2, keys, 0, NULL, on_caller_read, key, json_free);
 }
 
 /* Verifies the request's JWT; may_refresh allows one JWKS refresh on an
  * unknown kid (the request then resumes in on_jwks_refreshed). */
-static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, bool may_refresh);
+static void authenticate_jwt(gw_request *r, bool may_refresh);
 
 static void on_jwks_refreshed(void *user)
 {
-    auth_pending *p = user;
-    gw_request *r = p->r;
-    unsigned need = p->need;
-    gw_handler_fn next = p->next;
-    free(p);
-    authenticate_jwt(r, need, next, false);
+    authenticate_jwt(user, false);
 }
 
-static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, bool may_refresh)
+static void authenticate_jwt(gw_request *r, bool may_refresh)
 {
     jwks_cache *jc = r->gw->jwks;
     if (!jwks_cache_configured(jc)) {
@@ -157,15 +180,8 @@ static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, b
     char kid[128], why[256];
     ss_jwt_result res = ss_jwt_verify(jwks_cache_keys(jc), token, &ex, &claims, kid, sizeof kid, why,
                                       sizeof why);
-    if (res == SS_JWT_UNKNOWN_KID && may_refresh) {
-        auth_pending *p = malloc(sizeof *p);
-        if (p) {
-            *p = (auth_pending){r, need, next};
-            if (jwks_cache_refresh(jc, on_jwks_refreshed, p) == 0)
-                return;
-            free(p);
-        }
-    }
+    if (res == SS_JWT_UNKNOWN_KID && may_refresh && jwks_cache_refresh(jc, on_jwks_refreshed, r) == 0)
+        return;
     if (res != SS_JWT_OK) {
         ss_info(r->id, "JWT rejected: %s", why);
         gw_reply_error(r, res == SS_JWT_EXPIRED ? SS_ERR_SESSION_EXPIRED : SS_ERR_AUTH_TOKEN_INVALID,
@@ -185,12 +201,10 @@ static void authenticate_jwt(gw_request *r, unsigned need, gw_handler_fn next, b
         gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "JWT lacks sub or tenant_id", NULL);
         return;
     }
-    if (!need_met(r, need))
-        return;
-    gw_rate_limit(r, next);
+    gw_phase_next(r);
 }
 
-void gw_authenticate(gw_request *r, unsigned need, gw_handler_fn next)
+void gw_authenticate(gw_request *r)
 {
     const char *auth = gw_header(r, "Authorization");
     if (!auth || !*auth) {
@@ -202,31 +216,23 @@ void gw_authenticate(gw_request *r, unsigned need, gw_handler_fn next)
         return;
     }
     const char *cred = auth + 7;
-    if ((need & NEED_OPERATOR) && is_operator_token(r->gw, cred)) {
+    if ((r->need & NEED_OPERATOR) && is_operator_token(r->gw, cred)) {
         r->caller.kind = CALLER_OPERATOR_TOKEN;
         r->caller.role = ROLE_SUPER_ADMIN;
         r->caller.permissions = PERM_ALL;
-        next(r);
+        gw_phase_next(r);
         return;
     }
     if (ss_api_key_well_formed(cred)) {
-        char hash[SS_SHA256_HEX_LEN + 1];
+        char hash[SS_SHA256_HEX_LEN + 1], k_key[GW_STATE_KEY_MAX];
         ss_sha256_hex(cred, strlen(cred), hash);
-        auth_pending *p = malloc(sizeof *p);
-        if (!p) {
-            gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-            return;
-        }
-        *p = (auth_pending){r, need, next};
-        if (ss_redis_command(r->gw->redis, on_key_lookup, p, "EVAL", IDENTITY_LOOKUP_KEY_LUA, "0",
-                             hash, NULL) != 0) {
-            free(p);
-            gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
-        }
+        gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, hash, NULL); /* 64 hex digits always fit */
+        const char *argv[] = {"HGETALL", k_key};
+        gw_state_command(r, 2, argv, on_key_record, NULL, NULL);
         return;
     }
     if (looks_like_jwt(cred)) {
-        authenticate_jwt(r, need, next, true);
+        authenticate_jwt(r, true);
         return;
     }
     gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "credential not recognised", NULL);

@@ -39,12 +39,13 @@ static int by_load(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void pick_nodes(const json_t *nodes, const char *engine_id, unsigned rnd, gw_backend_plan *out)
+/* Fills out->nodes; -1 when out of memory. */
+static int pick_nodes(const json_t *nodes, const char *engine_id, unsigned rnd, gw_backend_plan *out)
 {
     size_t n = json_array_size(nodes), usable = 0;
     gw_node_choice *c = calloc(n ? n : 1, sizeof *c);
     if (!c)
-        return;
+        return -1;
     for (size_t i = 0; i < n; i++) {
         const json_t *node = json_array_get(nodes, i);
         if (!node_object_usable(node, engine_id))
@@ -69,6 +70,7 @@ static void pick_nodes(const json_t *nodes, const char *engine_id, unsigned rnd,
     for (size_t i = 0; i < usable && out->nnodes < GW_MAX_NODE_TRIES; i++)
         out->nodes[out->nnodes++] = c[i];
     free(c);
+    return 0;
 }
 
 int gw_backend_plan_make(const json_t *policy, const char *preference, const json_t *nodes,
@@ -77,6 +79,8 @@ int gw_backend_plan_make(const json_t *policy, const char *preference, const jso
 {
     memset(out, 0, sizeof *out);
     out->unusable = json_array();
+    if (!out->unusable)
+        return -1;
     const char *def = json_string_value(json_object_get(policy, "default_backend"));
     char first = def && (def[0] == 'A' || def[0] == 'B') ? def[0] : 'A';
     char second = first == 'A' ? 'B' : 'A';
@@ -92,7 +96,11 @@ int gw_backend_plan_make(const json_t *policy, const char *preference, const jso
             continue;
         }
         if (b == 'A') {
-            pick_nodes(nodes, engine_id, rnd, out);
+            if (pick_nodes(nodes, engine_id, rnd, out) != 0) {
+                json_decref(out->unusable);
+                out->unusable = NULL;
+                return -1;
+            }
             if (out->nnodes == 0) {
                 char msg[200];
                 snprintf(msg, sizeof msg, "no online, non-draining node with engine %s", engine_id);
@@ -105,5 +113,5 @@ int gw_backend_plan_make(const json_t *policy, const char *preference, const jso
         }
         out->order[out->norder++] = (gw_backend)b;
     }
-    return 0;
+    return out->norder;
 }

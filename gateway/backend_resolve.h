@@ -35,7 +35,9 @@ typedef struct {
 
 /* nodes: array of API node objects (node_registry.c); relay_reason: why B is
  * not usable (NULL when it is). rnd: a random 32-bit value (tests pass a
- * fixed one). Returns 0; the plan may be empty (norder 0). */
+ * fixed one). Returns the number of backends in the plan's order (out->norder:
+ * 0 when nothing can serve, the reasons then in out->unusable), or -1 when out
+ * of memory (out then holds nothing to free). */
 int gw_backend_plan_make(const json_t *policy, const char *preference, const json_t *nodes,
                          const char *engine_id, const char *relay_reason, unsigned rnd,
                          gw_backend_plan *out);

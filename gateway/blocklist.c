@@ -2,8 +2,12 @@
 #include "gateway/blocklist.h"
 
 #include "gateway/gateway.h"
+#include "gateway/state_call.h"
+#include "gateway/state_keys.h"
 
 #include "common/log.h"
+
+#include <jansson.h>
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -32,40 +36,63 @@ static char *fold(const char *s)
     return out;
 }
 
-const char *blocklist_match(const json_t *entries, const char *text)
+/* Why entry e cannot be used, or NULL when it is a valid entry. */
+static const char *entry_defect(const json_t *e)
 {
+    if (!json_is_object(e))
+        return "is not a JSON object";
+    const char *kind = json_string_value(json_object_get(e, "kind"));
+    if (!kind)
+        return "has no kind";
+    if (!strcmp(kind, "speaker"))
+        return NULL;
+    if (strcmp(kind, "text") != 0)
+        return "has an unknown kind";
+    const char *pat = json_string_value(json_object_get(e, "pattern"));
+    if (!pat || !*pat)
+        return "is a text entry without a pattern";
+    return NULL;
+}
+
+blocklist_verdict blocklist_check(const char *const *ids, const char *const *entries, const size_t *lens,
+                                  size_t n, const char *text, char *id, size_t idcap, char *why,
+                                  size_t whycap)
+{
+    snprintf(id, idcap, "%s", "");
+    snprintf(why, whycap, "%s", "");
     char *t = fold(text);
-    const char *hit = NULL;
-    size_t i;
-    json_t *e;
-    json_array_foreach(entries, i, e)
-    {
-        const char *kind = json_string_value(json_object_get(e, "kind"));
-        const char *pat = json_string_value(json_object_get(e, "pattern"));
-        if (!t || !kind || strcmp(kind, "text") != 0 || !pat || !*pat)
-            continue;
-        char *p = fold(pat);
-        bool found = p && *p && strstr(t, p) != NULL;
-        free(p);
-        if (found) {
-            hit = json_string_value(json_object_get(e, "id"));
-            break;
+    if (!t)
+        return BLOCKLIST_NO_MEMORY;
+    blocklist_verdict v = BLOCKLIST_PASS;
+    for (size_t i = 0; i < n && v == BLOCKLIST_PASS; i++) {
+        json_error_t jerr;
+        json_t *e = json_loadb(entries[i], lens[i], 0, &jerr);
+        const char *defect = e ? entry_defect(e) : "is not JSON";
+        const char *eid = ids[i];
+        if (defect) {
+            snprintf(why, whycap, "blocklist entry %s %s", eid, defect);
+            v = BLOCKLIST_BROKEN;
+        } else if (!strcmp(json_string_value(json_object_get(e, "kind")), "text")) {
+            char *p = fold(json_string_value(json_object_get(e, "pattern")));
+            if (!p) {
+                v = BLOCKLIST_NO_MEMORY;
+            } else if (*p && strstr(t, p)) {
+                snprintf(id, idcap, "%s", eid);
+                v = BLOCKLIST_HIT;
+            }
+            free(p);
         }
+        json_decref(e);
     }
     free(t);
-    return hit;
+    return v;
 }
 
-static void reply_down(gw_request *r)
+static void on_list(gw_request *r, void *user, const redisReply *reply)
 {
-    gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
-}
-
-static void on_list(void *user, const redisReply *reply, const char *err)
-{
-    gw_request *r = user;
-    if (err || reply->type != REDIS_REPLY_ARRAY) {
-        reply_down(r);
+    (void)user;
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        gw_state_unavailable(r, "unexpected reply to HVALS");
         return;
     }
     json_t *items = json_array();
@@ -73,6 +100,8 @@ static void on_list(void *user, const redisReply *reply, const char *err)
         json_t *e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, NULL);
         if (e)
             json_array_append_new(items, e);
+        else
+            ss_warn(r->id, "blocklist entry %zu of the tenant is not JSON; not listed", i);
     }
     gw_reply_ok(r, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 }
@@ -83,41 +112,38 @@ static bool tenant_of(gw_request *r, char *key, size_t cap)
         gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the caller belongs to no tenant", NULL);
         return false;
     }
-    snprintf(key, cap, "ss:tenant:%s:blocklist", r->caller.tenant_id);
+    if (gw_state_key(key, cap, GW_KEY_TENANT_BLOCKLIST, r->caller.tenant_id, NULL) != 0) {
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the caller's tenant id is too long", NULL);
+        return false;
+    }
     return true;
 }
 
 void gw_handle_blocklist_list(gw_request *r)
 {
-    char key[128];
+    char key[GW_STATE_KEY_MAX];
     if (!tenant_of(r, key, sizeof key))
         return;
-    if (ss_redis_command(r->gw->redis, on_list, r, "HVALS", key, NULL) != 0)
-        reply_down(r);
+    const char *argv[] = {"HVALS", key};
+    gw_state_command(r, 2, argv, on_list, NULL, NULL);
 }
 
-typedef struct {
-    gw_request *r;
-    json_t *entry;
-} add_ctx;
-
-static void on_added(void *user, const redisReply *reply, const char *err)
+static void entry_free(void *entry)
 {
-    add_ctx *a = user;
+    json_decref(entry);
+}
+
+static void on_added(gw_request *r, void *user, const redisReply *reply)
+{
+    json_t *entry = user;
     (void)reply;
-    if (err) {
-        reply_down(a->r);
-        json_decref(a->entry);
-    } else {
-        ss_info(a->r->id, "blocklist entry %s added", json_string_value(json_object_get(a->entry, "id")));
-        gw_reply_json(a->r, 201, ss_envelope_ok(a->entry, a->r->id));
-    }
-    free(a);
+    ss_info(r->id, "blocklist entry %s added", json_string_value(json_object_get(entry, "id")));
+    gw_reply_json(r, 201, ss_envelope_ok(entry, r->id));
 }
 
 void gw_handle_blocklist_add(gw_request *r)
 {
-    char key[128];
+    char key[GW_STATE_KEY_MAX];
     if (!tenant_of(r, key, sizeof key))
         return;
     json_t *body = NULL;
@@ -152,37 +178,29 @@ void gw_handle_blocklist_add(gw_request *r)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    ss_id_new("bl_", 16, id, sizeof id);
+    if (ss_id_new("bl_", 16, id, sizeof id) != 0) {
+        json_decref(body);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "cannot generate an entry id (no randomness)", NULL);
+        return;
+    }
     json_t *entry = json_pack("{s:s,s:s,s:s,s:s}", "id", id, "kind", kind, "note",
                               note ? json_string_value(note) : "", "created_at", at);
     json_object_set(entry, !strcmp(kind, "text") ? "pattern" : "voice_id", !strcmp(kind, "text") ? pattern : voice);
     json_decref(body);
-    char *ej = json_dumps(entry, JSON_COMPACT);
-    add_ctx *a = malloc(sizeof *a);
-    if (!ej || !a) {
-        free(ej);
-        free(a);
+    char *ej = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
+    if (!ej) {
         json_decref(entry);
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    *a = (add_ctx){r, entry};
-    int rc = ss_redis_command(r->gw->redis, on_added, a, "HSET", key, id, ej, NULL);
+    const char *argv[] = {"HSET", key, id, ej};
+    gw_state_command(r, 4, argv, on_added, entry, entry_free);
     free(ej);
-    if (rc != 0) {
-        json_decref(entry);
-        free(a);
-        reply_down(r);
-    }
 }
 
-static void on_deleted(void *user, const redisReply *reply, const char *err)
+static void on_deleted(gw_request *r, void *user, const redisReply *reply)
 {
-    gw_request *r = user;
-    if (err) {
-        reply_down(r);
-        return;
-    }
+    (void)user;
     if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
         gw_reply_error(r, SS_ERR_BLOCKLIST_ENTRY_NOT_FOUND, "no such blocklist entry", NULL);
         return;
@@ -192,9 +210,9 @@ static void on_deleted(void *user, const redisReply *reply, const char *err)
 
 void gw_handle_blocklist_delete(gw_request *r)
 {
-    char key[128];
+    char key[GW_STATE_KEY_MAX];
     if (!tenant_of(r, key, sizeof key))
         return;
-    if (ss_redis_command(r->gw->redis, on_deleted, r, "HDEL", key, r->params[0], NULL) != 0)
-        reply_down(r);
+    const char *argv[] = {"HDEL", key, r->params[0]};
+    gw_state_command(r, 3, argv, on_deleted, NULL, NULL);
 }

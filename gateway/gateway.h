@@ -5,9 +5,10 @@
  * Redis through its own synchronous connection (see heartbeat_service.c).
  *
  * A request's life: http_server.c makes a gw_request (request id, route match,
- * body checks), calls the route's handler, and the handler answers exactly once
- * through gw_reply_json()/gw_reply_error() — synchronously or later from a
- * Redis callback. Answering frees the gw_request. */
+ * body checks) and walks it through the phases (request_phases.h: authenticate,
+ * authorize, rate-limit, the route's handler); exactly one of them answers,
+ * once, through gw_reply_json()/gw_reply_error() — synchronously or later from
+ * a Redis callback. Answering frees the gw_request. */
 #ifndef SS_GATEWAY_GATEWAY_H
 #define SS_GATEWAY_GATEWAY_H
 
@@ -24,6 +25,7 @@
 
 typedef struct gw_server gw_server;
 typedef struct gw_request gw_request;
+typedef struct gw_phase gw_phase; /* request_phases.h */
 
 struct gw_server {
     struct event_base *base;
@@ -31,15 +33,12 @@ struct gw_server {
     ss_redis *redis;
     struct evhttp *http;
     struct evhttp_bound_socket *http_socket;
-    struct heartbeat_service *heartbeat;
     struct jwks_cache *jwks;
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
     struct node_calls *node_calls;
     char operator_token[256];
     long body_limit;
-    long heartbeat_interval_ms;
-    long offline_retention_s;
     int in_flight;          /* requests accepted and not yet answered */
     bool draining;          /* SIGTERM seen: finishing in-flight work */
 };
@@ -58,6 +57,8 @@ typedef struct {
     int role;               /* ss_role */
     unsigned permissions;   /* PERM_* mask */
 } gw_caller;
+
+typedef void (*gw_handler_fn)(gw_request *r);
 
 /* What a route requires before its handler runs (http_router.c). */
 enum {
@@ -78,9 +79,18 @@ struct gw_request {
     struct evkeyvalq query;
     double started;         /* monotonic seconds */
     gw_caller caller;
+    /* the phase walk (request_phases.h) */
+    unsigned need;          /* NEED_* or PERM_* bits of the route */
+    unsigned route_flags;   /* GW_ROUTE_* bits of the route */
+    gw_handler_fn handler;  /* the route's handler, the last phase */
+    const gw_phase *phases;
+    size_t nphases, next_phase;
 };
 
-typedef void (*gw_handler_fn)(gw_request *r);
+/* Route flags. */
+enum {
+    GW_ROUTE_RATE_LIMITS_ITSELF = 1u << 0, /* the handler counts the request in its first script */
+};
 
 /* Answers. Each takes ownership of `body`/`data` and frees r. */
 void gw_reply_json(gw_request *r, int status, json_t *body);
@@ -97,10 +107,12 @@ const char *gw_query(gw_request *r, const char *key);
 /* A request header or NULL. */
 const char *gw_header(gw_request *r, const char *name);
 
-/* Authenticates the caller against `need` (NEED_* or PERM_* bits); on
- * success fills r->caller and calls next(r), else answers 401/403/503.
- * May complete asynchronously (a Redis lookup). In auth.c. */
-void gw_authenticate(gw_request *r, unsigned need, gw_handler_fn next);
+/* Phases (request_phases.h), in auth.c: authenticate finds who is calling
+ * (fills r->caller; 401, or 503 when the key lookup cannot reach Redis);
+ * authorize checks the caller against r->need (403). Each calls
+ * gw_phase_next(r) when satisfied. */
+void gw_authenticate(gw_request *r);
+void gw_authorize(gw_request *r);
 
 /* Setup, in http_server.c. */
 int gw_http_start(gw_server *gw, char *err, size_t errlen);

@@ -3,7 +3,7 @@
  *
  * readyz is ready when Redis answers AND at least one backend is usable:
  * backend A = an online, non-draining node with an engine loaded (read from the
- * node registry in the same Redis round trip that proves Redis works);
+ * node registry, whose read also proves Redis works);
  * backend B = a relay configured (relay_url and relay_key) that answered its
  * last probe (relay_probe.c); `reason` says why not, and is null when it is
  * reachable. A 503 names every failing check. */
@@ -56,27 +56,31 @@ static void answer_ready(gw_request *r, bool redis_ok, const char *redis_err, in
     gw_reply_json(r, 503, body);
 }
 
-static void on_registry(void *user, const redisReply *reply, const char *err)
+/* readyz answers Redis failures with its own body (the checks), not with
+ * state_call.c's 503: it reports on the state store rather than needing it. */
+static void on_registry(void *user, json_t *nodes, const char *err)
 {
     gw_request *r = user;
-    if (err || reply->type != REDIS_REPLY_ARRAY) {
-        answer_ready(r, false, err ? err : "unexpected reply", 0);
+    if (!nodes) {
+        answer_ready(r, false, err, 0);
         return;
     }
     int online = 0;
-    for (size_t i = 0; i < reply->elements; i++) {
-        json_t *node = node_object_from_reply(reply->element[i]);
-        if (node && node_object_usable(node, NULL))
+    size_t i;
+    json_t *node;
+    json_array_foreach(nodes, i, node)
+    {
+        if (node_object_usable(node, NULL))
             online++;
-        json_decref(node);
     }
+    json_decref(nodes);
     answer_ready(r, true, NULL, online);
 }
 
 void gw_handle_readyz(gw_request *r)
 {
-    if (ss_redis_command(r->gw->redis, on_registry, r, "EVAL", NODE_REGISTRY_LIST_LUA, "0", NULL) != 0)
-        answer_ready(r, false, "not connected", 0);
+    if (node_registry_list(r->gw->redis, r->id, on_registry, r) != 0)
+        answer_ready(r, false, ss_redis_connected(r->gw->redis) ? "out of memory" : "not connected", 0);
 }
 
 void gw_handle_metrics(gw_request *r)

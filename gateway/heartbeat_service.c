@@ -2,6 +2,7 @@
 #include "gateway/heartbeat_service.h"
 
 #include "gateway/node_registry.h"
+#include "gateway/state_keys.h"
 
 #include "common/grpc_server.h"
 #include "common/log.h"
@@ -30,6 +31,7 @@ struct heartbeat_service {
     long retention_s;
     pthread_mutex_t lock; /* guards redis */
     redisContext *redis;
+    char heartbeat_sha[41]; /* of NODE_REGISTRY_HEARTBEAT */
 };
 
 static long long now_ms(void)
@@ -101,15 +103,21 @@ static json_t *record_from_request(const Scaiinfer__V1__HeartbeatRequest *hb, lo
 static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const char *json,
                                     long interval_ms, long long now, char *err, size_t errlen)
 {
-    char k_rec[200], k_alive[220], k_drain[220], k_evict[220], retention[32], ttl[32], nowbuf[32];
-    snprintf(k_rec, sizeof k_rec, "ss:node:%s", id);
-    snprintf(k_alive, sizeof k_alive, "ss:node:%s:alive", id);
-    snprintf(k_drain, sizeof k_drain, "ss:node:%s:drain", id);
-    snprintf(k_evict, sizeof k_evict, "ss:node:%s:evict", id);
+    char k_rec[GW_STATE_KEY_MAX], k_alive[GW_STATE_KEY_MAX], k_index[GW_STATE_KEY_MAX],
+        k_drain[GW_STATE_KEY_MAX], k_evict[GW_STATE_KEY_MAX], retention[32], ttl[32], nowbuf[32];
+    if (gw_state_key(k_rec, sizeof k_rec, GW_KEY_NODE, id, NULL) != 0 ||
+        gw_state_key(k_alive, sizeof k_alive, GW_KEY_NODE_ALIVE, id, NULL) != 0 ||
+        gw_state_key(k_index, sizeof k_index, GW_KEY_NODES, NULL, NULL) != 0 ||
+        gw_state_key(k_drain, sizeof k_drain, GW_KEY_NODE_DRAIN, id, NULL) != 0 ||
+        gw_state_key(k_evict, sizeof k_evict, GW_KEY_NODE_EVICT, id, NULL) != 0) {
+        snprintf(err, errlen, "node id too long for a key");
+        return NULL;
+    }
     snprintf(retention, sizeof retention, "%ld", hs->retention_s);
     snprintf(ttl, sizeof ttl, "%ld", interval_ms * 3);
     snprintf(nowbuf, sizeof nowbuf, "%lld", now);
-    const char *argv[] = {"EVAL", NODE_REGISTRY_HEARTBEAT_LUA, "5", k_rec, k_alive, "ss:nodes",
+    /* EVALSHA; on NOSCRIPT (Redis restarted) the same call as EVAL reloads it. */
+    const char *argv[] = {"EVALSHA", hs->heartbeat_sha, "5", k_rec, k_alive, k_index,
                           k_drain, k_evict, id, json, retention, ttl, nowbuf};
     int argc = (int)(sizeof argv / sizeof argv[0]);
 
@@ -134,6 +142,14 @@ static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const
             }
         }
         reply = redisCommandArgv(hs->redis, argc, argv, NULL);
+        if (reply && reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
+            freeReplyObject(reply);
+            argv[0] = "EVAL";
+            argv[1] = NODE_REGISTRY_HEARTBEAT.body;
+            reply = redisCommandArgv(hs->redis, argc, argv, NULL);
+            argv[0] = "EVALSHA";
+            argv[1] = hs->heartbeat_sha;
+        }
         if (!reply)
             snprintf(err, errlen, "redis: %s", hs->redis->errstr);
     }
@@ -237,6 +253,7 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
     hs->default_interval_ms = settings->heartbeat_interval_ms;
     hs->retention_s = settings->offline_retention_s;
     pthread_mutex_init(&hs->lock, NULL);
+    ss_redis_script_sha1(&NODE_REGISTRY_HEARTBEAT, hs->heartbeat_sha);
 
     char addr[300];
     snprintf(addr, sizeof addr, "%s:%ld", settings->grpc_bind, settings->grpc_port);

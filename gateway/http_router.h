@@ -13,14 +13,15 @@ typedef struct {
     const char *method;
     const char *pattern;
     gw_handler_fn handler;
-    unsigned need; /* NEED_* or PERM_* bits checked before the handler */
+    unsigned need;  /* NEED_* or PERM_* bits checked before the handler */
+    unsigned flags; /* GW_ROUTE_* (gateway.h) */
 } gw_route;
 
 typedef enum { GW_ROUTE_FOUND, GW_ROUTE_WRONG_METHOD, GW_ROUTE_NONE } gw_route_result;
 
-/* Matches `path` (already percent-decoded per segment by the caller? no: the
- * raw path; segments are decoded here into params, which the caller frees).
- * On GW_ROUTE_WRONG_METHOD `allow` holds e.g. "GET, POST". */
+/* Matches the raw (still percent-encoded) `path`; the segments matching
+ * {placeholders} are decoded into params, which the caller frees. On
+ * GW_ROUTE_WRONG_METHOD `allow` holds e.g. "GET, POST". */
 gw_route_result gw_route_match(const char *method, const char *path, const gw_route **route,
                                char **params, int *nparams, char *allow, size_t allow_len);
 

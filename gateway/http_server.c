@@ -3,7 +3,8 @@
  * evhttp's own pages are HTML, so everything goes through one generic
  * callback: it assigns the request id (a well-formed incoming X-Request-Id is
  * reused), enforces the body limit (413), routes (404 / 405 with Allow) and
- * calls the handler. evhttp still enforces a hard cap on bodies
+ * starts the request's phases (request_phases.h), the last of which is the
+ * route's handler. evhttp still enforces a hard cap on bodies
  * (max(8 x body_limit, 16 MiB)) so that one request cannot fill memory; only
  * above that cap does a client see evhttp's own bare 413 before the close.
  * Idle and stalled connections are closed after http_idle_timeout_s.
@@ -20,6 +21,7 @@
  * the request id, and free the gw_request. */
 #include "gateway/gateway.h"
 #include "gateway/http_router.h"
+#include "gateway/request_phases.h"
 
 #include "common/log.h"
 #include "common/metrics.h"
@@ -213,10 +215,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     switch (gw_route_match(r->method, path, &route, r->params, &r->nparams, allow, sizeof allow)) {
     case GW_ROUTE_FOUND:
         r->route = route->pattern;
-        if (route->need == NEED_NOTHING)
-            route->handler(r);
-        else
-            gw_authenticate(r, route->need, route->handler);
+        r->need = route->need;
+        r->route_flags = route->flags;
+        r->handler = route->handler;
+        size_t nphases;
+        const gw_phase *phases = gw_phases(&nphases);
+        gw_phases_start(r, phases, nphases);
         return;
     case GW_ROUTE_WRONG_METHOD: {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);

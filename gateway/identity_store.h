@@ -16,24 +16,40 @@
 #ifndef SS_GATEWAY_IDENTITY_STORE_H
 #define SS_GATEWAY_IDENTITY_STORE_H
 
+#include "common/redis_async.h"
+
 #include <hiredis/hiredis.h>
 #include <jansson.h>
+#include <stdbool.h>
 
-/* ARGV: tenant_id name created_at -> 1, or error "tenant name exists" */
-extern const char IDENTITY_CREATE_TENANT_LUA[];
-/* ARGV: user_id tenant_id name role grants created_at -> 1, or error "no such tenant" */
-extern const char IDENTITY_CREATE_USER_LUA[];
-/* ARGV: sha256 key_id user_id name hint created_at -> tenant id, or error "no such user" */
-extern const char IDENTITY_CREATE_KEY_LUA[];
-/* ARGV: key_id owner_user_id("" = any) revoked_at -> 1, or nil when absent/not owned */
-extern const char IDENTITY_REVOKE_KEY_LUA[];
-/* ARGV: sha256 -> nil | {"revoked"} | {key_fields, user_fields, tenant_fields} */
-extern const char IDENTITY_LOOKUP_KEY_LUA[];
-/* ARGV: user_id -> {key_fields, ...} */
-extern const char IDENTITY_LIST_KEYS_LUA[];
+/* Every key comes in KEYS[], built with gw_state_key() (state_keys.h).
+ * Lookups that follow a stored id to another key (an API key to its user, a
+ * key id to its record) are two steps: a plain read, then a script over the
+ * keys it named. */
+
+/* KEYS: tenant_name:{name} tenant:{tid} tenants; ARGV: tenant_id name created_at
+ * -> 1, or error "tenant name exists" */
+extern const ss_redis_script IDENTITY_CREATE_TENANT;
+/* KEYS: tenant:{tid} user:{uid} tenant:{tid}:users; ARGV: user_id tenant_id name role grants
+ * created_at -> 1, or error "no such tenant" */
+extern const ss_redis_script IDENTITY_CREATE_USER;
+/* KEYS: user:{uid} apikey:{sha} apikey_id:{key_id} user:{uid}:apikeys;
+ * ARGV: sha256 key_id user_id name hint created_at -> the user's tenant id, or nil (no such user) */
+extern const ss_redis_script IDENTITY_CREATE_KEY;
+/* After GET apikey_id:{key_id} gave sha:
+ * KEYS: apikey_id:{key_id} apikey:{sha}; ARGV: sha owner_user_id("" = any) revoked_at
+ * -> 1, or nil when absent, not owned, or changed meanwhile */
+extern const ss_redis_script IDENTITY_REVOKE_KEY;
+/* KEYS: any hashes -> {HGETALL of each} (the API key's user and tenant; a user's keys) */
+extern const ss_redis_script IDENTITY_READ_HASHES;
 
 /* A flat HGETALL-style reply ([k1, v1, k2, v2, ...]) as a JSON object of
  * strings; NULL when the reply is not such an array. */
 json_t *identity_hash_to_json(const redisReply *flat);
+
+/* What an API key record (HGETALL apikey:{sha}) says: its ids, or that it is
+ * absent or revoked. */
+typedef enum { IDENTITY_KEY_ABSENT, IDENTITY_KEY_REVOKED, IDENTITY_KEY_LIVE } identity_key_state;
+identity_key_state identity_key_record_state(const redisReply *flat);
 
 #endif

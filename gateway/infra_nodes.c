@@ -2,23 +2,18 @@
  * engine, status), GET /v1/infra/nodes/{id}, POST .../drain and .../undrain.
  *
  * The router lets only operators in (super_admin, tenant_admin, or the
- * configured operator token; see auth.c). Each handler runs
- * one registry script on the async Redis connection and answers from its
- * callback; with Redis unreachable the answer is a JSON 503 at once. */
+ * configured operator token; see auth.c). Each handler reads or writes the
+ * registry on the async Redis connection and answers from its callback; the
+ * state store's failures are answered by state_call.c. */
 #include "gateway/gateway.h"
 #include "gateway/node_registry.h"
+#include "gateway/state_call.h"
 
 #include "common/log.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void reply_state_unavailable(gw_request *r, const char *why)
-{
-    char msg[300];
-    snprintf(msg, sizeof msg, "state store (redis) unavailable: %s", why ? why : "not connected");
-    gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, msg, NULL);
-}
 
 static bool status_filter_valid(const char *s)
 {
@@ -42,26 +37,24 @@ static bool node_matches(const json_t *node, const char *engine, const char *sta
     return false;
 }
 
-static void on_list(void *user, const redisReply *reply, const char *err)
+static void on_list(void *user, json_t *nodes, const char *err)
 {
     gw_request *r = user;
-    if (err || reply->type != REDIS_REPLY_ARRAY) {
-        reply_state_unavailable(r, err ? err : "unexpected reply");
+    if (!nodes) {
+        gw_state_unavailable(r, err);
         return;
     }
     const char *engine = gw_query(r, "engine");
     const char *status = gw_query(r, "status");
     json_t *items = json_array();
-    for (size_t i = 0; i < reply->elements; i++) {
-        json_t *node = node_object_from_reply(reply->element[i]);
-        if (!node) {
-            ss_warn(r->id, "skipping a malformed node record");
-            continue;
-        }
+    size_t i;
+    json_t *node;
+    json_array_foreach(nodes, i, node)
+    {
         if (node_matches(node, engine, status))
             json_array_append(items, node);
-        json_decref(node);
     }
+    json_decref(nodes);
     gw_reply_ok(r, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 }
 
@@ -74,17 +67,13 @@ void gw_handle_nodes_list(gw_request *r)
                                  "must be online, offline or draining"));
         return;
     }
-    if (ss_redis_command(r->gw->redis, on_list, r, "EVAL", NODE_REGISTRY_LIST_LUA, "0", NULL) != 0)
-        reply_state_unavailable(r, NULL);
+    if (node_registry_list(r->gw->redis, r->id, on_list, r) != 0)
+        gw_state_unavailable(r, ss_redis_connected(r->gw->redis) ? "out of memory" : "not connected");
 }
 
-static void on_single(void *user, const redisReply *reply, const char *err)
+static void on_single(gw_request *r, void *user, const redisReply *reply)
 {
-    gw_request *r = user;
-    if (err) {
-        reply_state_unavailable(r, err);
-        return;
-    }
+    (void)user;
     if (reply->type == REDIS_REPLY_NIL) {
         gw_reply_error(r, SS_ERR_NODE_NOT_FOUND, "no node with this id", NULL);
         return;
@@ -98,27 +87,25 @@ static void on_single(void *user, const redisReply *reply, const char *err)
 }
 
 /* Builds the three per-node keys; false (after answering 404) for a bad id. */
-static bool node_keys(gw_request *r, char *rec, char *alive, char *drain, size_t cap)
+static bool node_keys(gw_request *r, char keys[3][GW_STATE_KEY_MAX])
 {
     const char *id = r->params[0];
-    if (!node_id_valid(id)) {
+    if (!node_id_valid(id) || gw_state_key(keys[0], GW_STATE_KEY_MAX, GW_KEY_NODE, id, NULL) != 0 ||
+        gw_state_key(keys[1], GW_STATE_KEY_MAX, GW_KEY_NODE_ALIVE, id, NULL) != 0 ||
+        gw_state_key(keys[2], GW_STATE_KEY_MAX, GW_KEY_NODE_DRAIN, id, NULL) != 0) {
         gw_reply_error(r, SS_ERR_NODE_NOT_FOUND, "no node with this id", NULL);
         return false;
     }
-    snprintf(rec, cap, "ss:node:%s", id);
-    snprintf(alive, cap, "ss:node:%s:alive", id);
-    snprintf(drain, cap, "ss:node:%s:drain", id);
     return true;
 }
 
 void gw_handle_node_get(gw_request *r)
 {
-    char rec[200], alive[200], drain[200];
-    if (!node_keys(r, rec, alive, drain, sizeof rec))
+    char keys[3][GW_STATE_KEY_MAX];
+    if (!node_keys(r, keys))
         return;
-    if (ss_redis_command(r->gw->redis, on_single, r, "EVAL", NODE_REGISTRY_GET_LUA, "3", rec, alive,
-                         drain, NULL) != 0)
-        reply_state_unavailable(r, NULL);
+    const char *k[] = {keys[0], keys[1], keys[2]};
+    gw_state_eval(r, &NODE_REGISTRY_GET, 3, k, 0, NULL, on_single, NULL, NULL);
 }
 
 static void set_drain(gw_request *r, bool drain_on)
@@ -139,8 +126,8 @@ static void set_drain(gw_request *r, bool drain_on)
         if (jr)
             reason = json_string_value(jr);
     }
-    char rec[200], alive[200], drain[200];
-    if (!node_keys(r, rec, alive, drain, sizeof rec)) {
+    char keys[3][GW_STATE_KEY_MAX];
+    if (!node_keys(r, keys)) {
         json_decref(body);
         return;
     }
@@ -158,11 +145,9 @@ static void set_drain(gw_request *r, bool drain_on)
         return;
     }
     ss_info(r->id, "operator %s node %s", drain_on ? "drains" : "undrains", r->params[0]);
-    int rc = ss_redis_command(r->gw->redis, on_single, r, "EVAL", NODE_REGISTRY_DRAIN_LUA, "3", rec,
-                              alive, drain, drain_on ? "1" : "0", dj, NULL);
+    const char *k[] = {keys[0], keys[1], keys[2]}, *args[] = {drain_on ? "1" : "0", dj};
+    gw_state_eval(r, &NODE_REGISTRY_DRAIN, 3, k, 2, args, on_single, NULL, NULL);
     free(dj);
-    if (rc != 0)
-        reply_state_unavailable(r, NULL);
 }
 
 void gw_handle_node_drain(gw_request *r)

@@ -77,13 +77,14 @@ int main(int argc, char **argv)
     gw.settings = settings;
     gw.base = event_base_new();
     gw.body_limit = settings->body_limit_bytes;
-    gw.heartbeat_interval_ms = settings->heartbeat_interval_ms;
-    gw.offline_retention_s = settings->offline_retention_s;
     const char *tok = settings->operator_token;
     if (*tok) {
         snprintf(gw.operator_token, sizeof gw.operator_token, "%s", tok);
     } else {
-        ss_id_new("sgo_", 32, gw.operator_token, sizeof gw.operator_token);
+        if (ss_id_new("sgo_", 32, gw.operator_token, sizeof gw.operator_token) != 0) {
+            ss_error(NULL, "operator_token not set and none can be generated (no randomness)");
+            return 1;
+        }
         ss_warn(NULL, "operator_token not set; generated one for this run: %s", gw.operator_token);
     }
     if (!gw.base) {

@@ -25,15 +25,13 @@ struct gw_node_call {
     ss_grpc_evcall *call;
     gw_node_done_fn done;
     void *user;
-    char request_id[SS_REQUEST_ID_MAX + 1];
     int16_t *pcm;
     size_t samples, cap;
     uint32_t sample_rate;
-    char kernels[16];
     json_t *words, *phonemes;
-    uint32_t compute_ms, first_chunk_ms;
     bool got_audio;
-    bool protocol_error;
+    bool protocol_error; /* an undecodable chunk */
+    bool out_of_memory;  /* the stream could not be kept */
 };
 
 int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
@@ -99,7 +97,7 @@ static void append_audio(gw_node_call *c, const Scaiinfer__Tts__V1__AudioChunk *
             cap *= 2;
         int16_t *g = realloc(c->pcm, cap * sizeof *g);
         if (!g) {
-            c->protocol_error = true;
+            c->out_of_memory = true;
             return;
         }
         c->pcm = g;
@@ -114,15 +112,16 @@ static void append_audio(gw_node_call *c, const Scaiinfer__Tts__V1__AudioChunk *
 static void on_message(void *user, const uint8_t *msg, size_t len)
 {
     gw_node_call *c = user;
+    if (c->out_of_memory)
+        return; /* the call fails as out of memory; nothing more is kept */
     Scaiinfer__Tts__V1__SynthesizeChunk *ch = scaiinfer__tts__v1__synthesize_chunk__unpack(NULL, len, msg);
     if (!ch) {
-        c->protocol_error = true;
+        c->protocol_error = true; /* protobuf-c fails on bad input and on no memory alike */
         return;
     }
     switch (ch->kind_case) {
     case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_HEADER:
         c->sample_rate = ch->header->sample_rate;
-        snprintf(c->kernels, sizeof c->kernels, "%s", ch->header->kernels ? ch->header->kernels : "");
         break;
     case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_AUDIO:
         append_audio(c, ch->audio);
@@ -130,19 +129,19 @@ static void on_message(void *user, const uint8_t *msg, size_t len)
     case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_ALIGNMENT:
         for (size_t i = 0; i < ch->alignment->n_words; i++) {
             const Scaiinfer__Tts__V1__WordTiming *w = ch->alignment->words[i];
-            json_array_append_new(c->words, json_pack("{s:s,s:i,s:i}", "text", w->text, "start_ms",
-                                                      (json_int_t)w->start_ms, "end_ms", (json_int_t)w->end_ms));
+            if (json_array_append_new(c->words, json_pack("{s:s,s:i,s:i}", "text", w->text, "start_ms",
+                                                          (json_int_t)w->start_ms, "end_ms",
+                                                          (json_int_t)w->end_ms)) != 0)
+                c->out_of_memory = true;
         }
         for (size_t i = 0; i < ch->alignment->n_phonemes; i++) {
             const Scaiinfer__Tts__V1__PhonemeTiming *p = ch->alignment->phonemes[i];
-            json_array_append_new(c->phonemes,
-                                  json_pack("{s:s,s:i,s:i}", "symbol", p->symbol, "start_ms",
-                                            (json_int_t)p->start_ms, "end_ms", (json_int_t)p->end_ms));
+            if (json_array_append_new(c->phonemes,
+                                      json_pack("{s:s,s:i,s:i}", "symbol", p->symbol, "start_ms",
+                                                (json_int_t)p->start_ms, "end_ms",
+                                                (json_int_t)p->end_ms)) != 0)
+                c->out_of_memory = true;
         }
-        break;
-    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_DONE:
-        c->compute_ms = ch->done->compute_ms;
-        c->first_chunk_ms = ch->done->first_chunk_ms;
         break;
     default:
         break;
@@ -160,13 +159,13 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
         .pcm = c->pcm,
         .samples = c->samples,
         .sample_rate = c->sample_rate,
-        .kernels = c->kernels,
         .words = c->words,
         .phonemes = c->phonemes,
-        .compute_ms = c->compute_ms,
-        .first_chunk_ms = c->first_chunk_ms,
     };
-    if (code == GRPC_STATUS_OK && (c->protocol_error || !c->sample_rate)) {
+    if (code == GRPC_STATUS_OK && c->out_of_memory) {
+        res.code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        res.message = "out of memory (the gateway could not keep the node's stream)";
+    } else if (code == GRPC_STATUS_OK && (c->protocol_error || !c->sample_rate)) {
         res.code = GRPC_STATUS_INTERNAL;
         res.message = "the node's stream was malformed (no header or an undecodable chunk)";
     }
@@ -198,8 +197,16 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     size_t len = scaiinfer__tts__v1__synthesize_request__get_packed_size(&m);
     uint8_t *buf = malloc(len ? len : 1);
     gw_node_call *c = calloc(1, sizeof *c);
-    if (!buf || !c) {
+    if (c) {
+        c->words = json_array();
+        c->phonemes = json_array();
+    }
+    if (!buf || !c || !c->words || !c->phonemes) {
         free(buf);
+        if (c) {
+            json_decref(c->words);
+            json_decref(c->phonemes);
+        }
         free(c);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -207,9 +214,6 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     scaiinfer__tts__v1__synthesize_request__pack(&m, buf);
     c->done = done;
     c->user = user;
-    c->words = json_array();
-    c->phonemes = json_array();
-    snprintf(c->request_id, sizeof c->request_id, "%s", req->request_id);
     ss_grpc_metadata md = {.request_id = req->request_id};
     c->call = ss_grpc_evcall_start(nc->client, ch, SYNTH_METHOD, &md, req->timeout_ms, buf, len, true,
                                    on_message, on_status, c, err, errlen);

@@ -5,7 +5,9 @@
  * reconnects by itself). The call collects the stream — header, audio chunks,
  * alignment, done — and reports once at the end: the status, whether any
  * audio arrived (a failure before the first audio byte may be retried on
- * another node), the PCM and the alignment. Cancel stops it and still reports
+ * another node), the PCM and the alignment. A stream the gateway has no
+ * memory to keep ends RESOURCE_EXHAUSTED "out of memory ..."; one it cannot
+ * decode ends INTERNAL "... malformed". Cancel stops it and still reports
  * (CANCELLED). */
 #ifndef SS_GATEWAY_NODE_CALL_H
 #define SS_GATEWAY_NODE_CALL_H
@@ -24,10 +26,8 @@ typedef struct {
     const int16_t *pcm;       /* valid during the callback */
     size_t samples;
     uint32_t sample_rate;
-    const char *kernels;
     json_t *words;            /* [{text,start_ms,end_ms}] (borrowed) */
     json_t *phonemes;         /* [{symbol,start_ms,end_ms}] (borrowed) */
-    uint32_t compute_ms, first_chunk_ms;
 } gw_node_result;
 
 typedef void (*gw_node_done_fn)(void *user, const gw_node_result *res);

@@ -1,6 +1,9 @@
 /* Rate limits (see rate_limit.h). */
 #include "gateway/rate_limit.h"
 
+#include "gateway/request_phases.h"
+#include "gateway/state_call.h"
+
 #include "common/ids.h"
 #include "common/log.h"
 
@@ -8,67 +11,80 @@
 #include <string.h>
 #include <time.h>
 
-const char RATE_LIMIT_LUA[] =
-    /* KEYS: window keys (key, user, tenant; "" = skip); ARGV: now_ms member tenant_id
-     * Returns {allowed(0/1), limit, remaining, reset_ms} of the tightest window. */
-    "local defaults = {60, 120, 1000}\n"
-    "local names = {'per_key', 'per_user', 'per_tenant'}\n"
-    "local limits = {defaults[1], defaults[2], defaults[3]}\n"
-    "local p = redis.call('GET', 'ss:tenant:' .. ARGV[3] .. ':policy')\n"
-    "if p then\n"
-    "  local ok, pol = pcall(cjson.decode, p)\n"
-    "  if ok and type(pol.rate_limits) == 'table' then\n"
-    "    for i = 1, 3 do\n"
-    "      local v = tonumber(pol.rate_limits[names[i]])\n"
-    "      if v then limits[i] = v end\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "local now = tonumber(ARGV[1])\n"
-    "local best = {1, 0, math.huge, 0}\n"
-    "local allowed = 1\n"
-    "for i = 1, 3 do\n"
-    "  if KEYS[i] ~= '' then\n"
-    "    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, now - 60000)\n"
-    "    local n = redis.call('ZCARD', KEYS[i])\n"
-    "    local remaining = limits[i] - n\n"
-    "    local reset = 0\n"
-    "    local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')\n"
-    "    if oldest[2] then reset = tonumber(oldest[2]) + 60000 - now end\n"
-    "    if remaining <= 0 then allowed = 0 end\n"
-    "    if remaining < best[3] then best = {1, limits[i], remaining, reset} end\n"
-    "  end\n"
-    "end\n"
-    "if allowed == 1 then\n"
-    "  for i = 1, 3 do\n"
-    "    if KEYS[i] ~= '' then\n"
-    "      redis.call('ZADD', KEYS[i], now, ARGV[2])\n"
-    "      redis.call('PEXPIRE', KEYS[i], 60000)\n"
-    "    end\n"
-    "  end\n"
-    "  best[3] = best[3] - 1\n"
-    "  if best[4] == 0 then best[4] = 60000 end\n"
-    "end\n"
-    "if best[3] == math.huge then return {1, 0, 0, 0} end\n"
-    "return {allowed, best[2], math.max(best[3], 0), best[4]}\n";
+static const ss_redis_script RATE_LIMIT = {"rate_limit", RATE_LIMIT_FN "return rate_limit(1, 1)\n"};
 
-typedef struct {
-    gw_request *r;
-    gw_handler_fn next;
-} rl_pending;
-
-static void on_checked(void *user, const redisReply *reply, const char *err)
+/* One window of the caller: its key and the policy field naming its limit. */
+static int add_window(gw_rate_limit_call *call, const char *name, int default_limit, gw_key_kind kind,
+                      const char *a, const char *b, int *n)
 {
-    rl_pending *p = user;
-    gw_request *r = p->r;
-    gw_handler_fn next = p->next;
-    free(p);
-    if (err || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
-        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
-        return;
+    char *buf = call->key_bufs[call->nkeys];
+    if (gw_state_key(buf, GW_STATE_KEY_MAX, kind, a, b) != 0)
+        return -1;
+    call->keys[call->nkeys++] = buf;
+    call->args[5 + *n] = name;
+    snprintf(call->defaults[*n], sizeof call->defaults[*n], "%d", default_limit);
+    (*n)++;
+    return 0;
+}
+
+int gw_rate_limit_prepare(const gw_request *r, gw_rate_limit_call *call)
+{
+    const gw_caller *c = &r->caller;
+    memset(call, 0, sizeof *call);
+    bool has_policy = *c->tenant_id != '\0';
+    if (has_policy) {
+        if (gw_state_key(call->key_bufs[0], GW_STATE_KEY_MAX, GW_KEY_TENANT_POLICY, c->tenant_id, NULL) != 0)
+            return -1;
+        call->keys[call->nkeys++] = call->key_bufs[0];
     }
-    long long allowed = reply->element[0]->integer, limit = reply->element[1]->integer;
-    long long remaining = reply->element[2]->integer, reset_ms = reply->element[3]->integer;
+    int n = 0;
+    if (*c->key_id &&
+        add_window(call, "per_key", GW_RATE_LIMIT_PER_KEY_DEFAULT, GW_KEY_RATE_KEY, c->key_id, NULL, &n) != 0)
+        return -1;
+    if (*c->user_id && add_window(call, "per_user", GW_RATE_LIMIT_PER_USER_DEFAULT, GW_KEY_RATE_USER,
+                                  c->tenant_id, c->user_id, &n) != 0)
+        return -1;
+    if (*c->tenant_id && add_window(call, "per_tenant", GW_RATE_LIMIT_PER_TENANT_DEFAULT,
+                                    GW_KEY_RATE_TENANT, c->tenant_id, NULL, &n) != 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        call->args[5 + n + i] = call->defaults[i];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    snprintf(call->now, sizeof call->now, "%lld", now_ms);
+    /* Unique per request even when a client reuses its X-Request-Id (which
+     * would otherwise overwrite its own entry and escape the count). */
+    char rnd[13];
+    if (ss_random_base62(rnd, 12) != 0)
+        snprintf(rnd, sizeof rnd, "%012lld", (long long)ts.tv_nsec);
+    rnd[12] = '\0';
+    snprintf(call->member, sizeof call->member, "%s:%.12s", call->now, rnd);
+    snprintf(call->window, sizeof call->window, "%d", GW_RATE_LIMIT_WINDOW_MS);
+    snprintf(call->has_policy, sizeof call->has_policy, "%d", has_policy);
+    snprintf(call->nwindows, sizeof call->nwindows, "%d", n);
+    call->args[0] = call->now;
+    call->args[1] = call->member;
+    call->args[2] = call->window;
+    call->args[3] = call->has_policy;
+    call->args[4] = call->nwindows;
+    call->nargs = 5 + 2 * n;
+    return 0;
+}
+
+bool gw_rate_limit_conclude(gw_request *r, const redisReply *v)
+{
+    if (!v || v->type != REDIS_REPLY_ARRAY || v->elements != 4) {
+        gw_state_unavailable(r, "unexpected rate-limit verdict");
+        return false;
+    }
+    for (size_t i = 0; i < 4; i++)
+        if (v->element[i]->type != REDIS_REPLY_INTEGER) {
+            gw_state_unavailable(r, "unexpected rate-limit verdict");
+            return false;
+        }
+    long long allowed = v->element[0]->integer, limit = v->element[1]->integer;
+    long long remaining = v->element[2]->integer, reset_ms = v->element[3]->integer;
     long long reset_s = (reset_ms + 999) / 1000;
     struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
     char num[32];
@@ -78,50 +94,68 @@ static void on_checked(void *user, const redisReply *reply, const char *err)
     evhttp_add_header(h, "X-Scaispeak-Ratelimit-Remaining", num);
     snprintf(num, sizeof num, "%lld", reset_s);
     evhttp_add_header(h, "X-Scaispeak-Ratelimit-Reset", num);
-    if (!allowed) {
-        evhttp_add_header(h, "Retry-After", num);
-        ss_info(r->id, "rate limited (limit %lld per 60 s)", limit);
-        json_t *body = ss_envelope_error(SS_ERR_RATE_LIMITED, "too many requests; retry later", NULL, r->id);
-        json_object_set_new(json_object_get(body, "error"), "retry_after", json_integer(reset_s));
-        gw_reply_json(r, 429, body);
-        return;
-    }
-    next(r);
+    if (allowed)
+        return true;
+    evhttp_add_header(h, "Retry-After", num);
+    ss_info(r->id, "rate limited (limit %lld per %d s)", limit, GW_RATE_LIMIT_WINDOW_MS / 1000);
+    json_t *body = ss_envelope_error(SS_ERR_RATE_LIMITED, "too many requests; retry later", NULL, r->id);
+    json_object_set_new(json_object_get(body, "error"), "retry_after", json_integer(reset_s));
+    gw_reply_json(r, 429, body);
+    return false;
 }
 
-void gw_rate_limit(gw_request *r, gw_handler_fn next)
+typedef struct {
+    void (*then)(gw_request *r, void *user);
+    void *user;
+    void (*user_free)(void *user);
+} check_ctx;
+
+static void check_ctx_free(void *p)
 {
-    const gw_caller *c = &r->caller;
-    if (c->kind == CALLER_OPERATOR_TOKEN) {
-        next(r);
-        return;
-    }
-    char k_key[160] = "", k_user[220] = "", k_tenant[160] = "", now[32], member[64];
-    if (*c->key_id)
-        snprintf(k_key, sizeof k_key, "ss:rl:key:%s", c->key_id);
-    if (*c->user_id)
-        snprintf(k_user, sizeof k_user, "ss:rl:user:%s:%s", c->tenant_id, c->user_id);
-    if (*c->tenant_id)
-        snprintf(k_tenant, sizeof k_tenant, "ss:rl:tenant:%s", c->tenant_id);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(now, sizeof now, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-    /* Unique per request even when a client reuses its X-Request-Id (which
-     * would otherwise overwrite its own entry and escape the count). */
-    char rnd[13];
-    if (ss_random_base62(rnd, 12) != 0)
-        snprintf(rnd, sizeof rnd, "%012lld", (long long)ts.tv_nsec);
-    rnd[12] = '\0';
-    snprintf(member, sizeof member, "%s:%.12s", now, rnd);
-    rl_pending *p = malloc(sizeof *p);
-    if (!p) {
+    check_ctx *c = p;
+    if (c->user_free)
+        c->user_free(c->user);
+    free(c);
+}
+
+static void on_verdict(gw_request *r, void *user, const redisReply *reply)
+{
+    check_ctx c = *(check_ctx *)user;
+    free(user);
+    if (gw_rate_limit_conclude(r, reply))
+        c.then(r, c.user);
+    else if (c.user_free)
+        c.user_free(c.user);
+}
+
+void gw_rate_limit_check(gw_request *r, void (*then)(gw_request *r, void *user), void *user,
+                         void (*user_free)(void *user))
+{
+    gw_rate_limit_call call;
+    check_ctx *c = malloc(sizeof *c);
+    if (!c) {
+        if (user_free)
+            user_free(user);
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    *p = (rl_pending){r, next};
-    if (ss_redis_command(r->gw->redis, on_checked, p, "EVAL", RATE_LIMIT_LUA, "3", k_key, k_user,
-                         k_tenant, now, member, c->tenant_id, NULL) != 0) {
-        free(p);
-        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+    *c = (check_ctx){then, user, user_free};
+    if (gw_rate_limit_prepare(r, &call) != 0) {
+        check_ctx_free(c);
+        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "the caller's ids are too long", NULL);
+        return;
     }
+    gw_state_eval(r, &RATE_LIMIT, call.nkeys, call.keys, call.nargs, call.args, on_verdict, c,
+                  check_ctx_free);
+}
+
+static void next_phase(gw_request *r, void *user)
+{
+    (void)user;
+    gw_phase_next(r);
+}
+
+void gw_rate_limit(gw_request *r)
+{
+    gw_rate_limit_check(r, next_phase, NULL, NULL);
 }

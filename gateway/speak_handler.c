@@ -2,11 +2,13 @@
  * OpenAI-compatible alias): synchronous synthesis (API.md §2).
  *
  * One request walks these steps, each answered from a callback on the loop:
- *   1. validate the body (speak_request.c) — 400/422;
- *   2. one Redis script: the tenant policy (provisioned on first use) and the
- *      voice (given id, OpenAI name, or the platform default) — 404 for an
- *      absent or invisible voice, 409 when it is not ready;
- *   3. the node registry → a backend plan (backend_resolve.c);
+ *   1. validate the body (speak_request.c) — 400/422 (counted by the rate
+ *      limit first, as every request is);
+ *   2. the Redis reads of speak_context.c: the rate limit (the route counts
+ *      itself, GW_ROUTE_RATE_LIMITS_ITSELF, in the same script), the tenant
+ *      policy, the voice (given id, OpenAI name, or the platform default),
+ *      the blocklist and the node registry — 429, 404, 422, 409;
+ *   3. a backend plan (backend_resolve.c);
  *   4. backend A: Synthesize on the chosen node; a node that fails before
  *      its first audio byte (or answers RESOURCE_EXHAUSTED) is followed by the
  *      next one of the plan; then backend B when the plan has it;
@@ -22,14 +24,14 @@
  * looks the same as one that left, and is cancelled too; HTTP clients do not
  * do that in practice. */
 #include "gateway/backend_resolve.h"
-#include "gateway/blocklist.h"
 #include "gateway/gateway.h"
 #include "gateway/node_call.h"
-#include "gateway/node_registry.h"
+#include "gateway/rate_limit.h"
 #include "gateway/relay_client.h"
 #include "gateway/relay_probe.h"
+#include "gateway/request_phases.h"
+#include "gateway/speak_context.h"
 #include "gateway/speak_request.h"
-#include "gateway/tenant_policy.h"
 #include "gateway/voice_store.h"
 
 #include "common/audio_encode.h"
@@ -38,6 +40,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -53,10 +56,12 @@ typedef struct {
     bool plan_made;
     int backend_idx, node_idx;
     json_t *tried;           /* [{field, message}] of what failed */
+    json_t *bad_details;     /* the 422 details of an unusable body */
     gw_node_call *call;
     relay_call *relay;
     uint8_t *relay_body;
     size_t relay_len, relay_cap;
+    bool relay_out_of_memory; /* the relay's answer could not be kept */
     struct event *close_watch;
     bool client_gone;
 } speak_ctx;
@@ -70,6 +75,7 @@ static void ctx_free(speak_ctx *cx)
     json_decref(cx->voice);
     json_decref(cx->nodes);
     json_decref(cx->tried);
+    json_decref(cx->bad_details);
     if (cx->plan_made)
         json_decref(cx->plan.unusable);
     free(cx->relay_body);
@@ -259,8 +265,10 @@ static void on_relay_data(void *user, const char *content_type, const void *data
         while (cap < cx->relay_len + len)
             cap *= 2;
         uint8_t *g = realloc(cx->relay_body, cap);
-        if (!g)
+        if (!g) {
+            cx->relay_out_of_memory = true;
             return;
+        }
         cx->relay_body = g;
         cx->relay_cap = cap;
     }
@@ -295,6 +303,10 @@ static void on_relay_done(void *user, const relay_result *res)
         try_next(cx);
         return;
     }
+    if (cx->relay_out_of_memory) {
+        fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory (keeping the relay's audio)", NULL);
+        return;
+    }
     ss_audio a;
     char err[256];
     if (ss_audio_decode(cx->relay_body, cx->relay_len, &a, NULL, err, sizeof err) != 0) {
@@ -314,7 +326,7 @@ static void on_relay_done(void *user, const relay_result *res)
     }
     json_t *none = json_array();
     gw_node_result r = {.code = GRPC_STATUS_OK, .message = "", .got_audio = true, .pcm = pcm,
-                        .samples = a.nsamples, .sample_rate = (uint32_t)a.sample_rate, .kernels = "",
+                        .samples = a.nsamples, .sample_rate = (uint32_t)a.sample_rate,
                         .words = none, .phonemes = none};
     reply_audio(cx, &r, 'B');
     json_decref(none);
@@ -373,73 +385,26 @@ static const char *relay_unusable_reason(gw_server *gw, char *buf, size_t cap)
     return buf;
 }
 
-static void on_nodes(void *user, const redisReply *reply, const char *err)
+static void on_context(gw_request *r, void *user, speak_context *ctx)
 {
     speak_ctx *cx = user;
-    if (err || reply->type != REDIS_REPLY_ARRAY) {
-        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
-        return;
-    }
-    cx->nodes = json_array();
-    for (size_t i = 0; i < reply->elements; i++) {
-        json_t *n = node_object_from_reply(reply->element[i]);
-        if (n)
-            json_array_append_new(cx->nodes, n);
-    }
+    (void)r;
+    cx->policy = ctx->policy;
+    cx->voice = ctx->voice;
+    cx->nodes = ctx->nodes;
     unsigned rnd = 0;
     if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         rnd = (unsigned)cx->r->started;
     const char *engine = json_string_value(json_object_get(cx->voice, "engine"));
     char why[320];
-    gw_backend_plan_make(cx->policy, cx->p.preference, cx->nodes, engine ? engine : PLATFORM_ENGINE_ID,
-                         relay_unusable_reason(cx->r->gw, why, sizeof why), rnd, &cx->plan);
+    if (gw_backend_plan_make(cx->policy, cx->p.preference, cx->nodes, engine ? engine : PLATFORM_ENGINE_ID,
+                             relay_unusable_reason(cx->r->gw, why, sizeof why), rnd, &cx->plan) < 0) {
+        fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
     cx->plan_made = true;
     watch_client(cx);
     try_next(cx);
-}
-
-static void on_context(void *user, const redisReply *reply, const char *err)
-{
-    speak_ctx *cx = user;
-    if (err || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
-        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
-        return;
-    }
-    cx->policy = json_loadb(reply->element[0]->str, reply->element[0]->len, 0, NULL);
-    if (reply->element[1]->type == REDIS_REPLY_STRING)
-        cx->voice = json_loadb(reply->element[1]->str, reply->element[1]->len, 0, NULL);
-    if (!cx->policy) {
-        fail(cx, SS_ERR_INTERNAL_ERROR, "stored policy is not JSON", NULL);
-        return;
-    }
-    if (!cx->voice || !voice_visible(cx->voice, cx->r->caller.tenant_id, cx->r->caller.user_id)) {
-        fail(cx, SS_ERR_VOICE_NOT_FOUND, "no such voice", NULL);
-        return;
-    }
-    json_t *entries = json_array();
-    const redisReply *bl = reply->element[2];
-    for (size_t i = 0; bl->type == REDIS_REPLY_ARRAY && i < bl->elements; i++) {
-        json_t *e = json_loadb(bl->element[i]->str, bl->element[i]->len, 0, NULL);
-        if (e)
-            json_array_append_new(entries, e);
-    }
-    const char *hit = blocklist_match(entries, cx->p.text);
-    if (hit) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "the text matches the tenant's blocklist (entry %s)", hit);
-        json_decref(entries);
-        ss_info(cx->r->id, "%s", msg);
-        fail(cx, SS_ERR_CONTENT_BLOCKED, msg, NULL);
-        return;
-    }
-    json_decref(entries);
-    const char *status = json_string_value(json_object_get(cx->voice, "embedding_status"));
-    if (!status || strcmp(status, "ready") != 0) {
-        fail(cx, SS_ERR_VOICE_NOT_READY, "the voice is not ready", NULL);
-        return;
-    }
-    if (ss_redis_command(cx->r->gw->redis, on_nodes, cx, "EVAL", NODE_REGISTRY_LIST_LUA, "0", NULL) != 0)
-        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
 }
 
 static bool openai_builtin_voice(const char *name)
@@ -452,6 +417,39 @@ static bool openai_builtin_voice(const char *name)
     return false;
 }
 
+static void ctx_free_user(void *cx)
+{
+    ctx_free(cx);
+}
+
+/* The body as it will be read; 0 when it can be used. */
+static int parse_body(speak_ctx *cx, bool openai, json_t **details)
+{
+    *details = NULL;
+    struct evbuffer *in = evhttp_request_get_input_buffer(cx->r->req);
+    size_t len = evbuffer_get_length(in);
+    cx->body = len ? json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES, NULL)
+                   : NULL;
+    if (len && !cx->body)
+        return -1;
+    return openai ? gw_speak_params_parse_openai(cx->body, &cx->p, details)
+                  : gw_speak_params_parse(cx->body, &cx->p, details);
+}
+
+/* Answers an unusable body (400 with gw_request_json's words, or 422). */
+static void answer_bad_body(gw_request *r, void *user)
+{
+    speak_ctx *cx = user;
+    json_t *body = NULL;
+    if (gw_request_json(r, &body) != 0) {
+        cx->r = NULL; /* already answered */
+        ctx_free(cx);
+        return;
+    }
+    json_decref(body);
+    fail(cx, SS_ERR_VALIDATION_ERROR, "invalid request", json_incref(cx->bad_details));
+}
+
 static void speak(gw_request *r, bool openai)
 {
     speak_ctx *cx = calloc(1, sizeof *cx);
@@ -461,31 +459,22 @@ static void speak(gw_request *r, bool openai)
     }
     cx->r = r;
     cx->tried = json_array();
-    if (gw_request_json(r, &cx->body) != 0) {
-        cx->r = NULL; /* already answered */
-        ctx_free(cx);
-        return;
-    }
-    json_t *details = NULL;
-    int rc = openai ? gw_speak_params_parse_openai(cx->body, &cx->p, &details)
-                    : gw_speak_params_parse(cx->body, &cx->p, &details);
-    if (rc != 0) {
-        fail(cx, SS_ERR_VALIDATION_ERROR, "invalid request", details);
+    bool rate_limited = gw_phase_required(r, GW_PHASE_RATE_LIMIT);
+    if (parse_body(cx, openai, &cx->bad_details) != 0) {
+        /* Counted like any request before it is refused, as when the rate
+         * limit was a phase of its own. */
+        if (rate_limited)
+            gw_rate_limit_check(r, answer_bad_body, cx, ctx_free_user);
+        else
+            answer_bad_body(r, cx);
         return;
     }
     const char *accept = gw_header(r, "Accept");
     cx->p.want_json = accept && strstr(accept, "application/json");
     if (openai && openai_builtin_voice(cx->p.voice_name))
         cx->p.voice_name[0] = '\0';
-    json_t *def = tenant_policy_default();
-    char *dj = json_dumps(def, JSON_COMPACT);
-    json_decref(def);
-    rc = dj ? ss_redis_command(r->gw->redis, on_context, cx, "EVAL", SPEAK_CONTEXT_LUA, "0",
-                               r->caller.tenant_id, dj, cx->p.voice_id, cx->p.voice_name, NULL)
-            : -1;
-    free(dj);
-    if (rc != 0)
-        fail(cx, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+    speak_lookup q = {cx->p.voice_id, cx->p.voice_name, cx->p.text, rate_limited};
+    speak_context_read(r, &q, on_context, cx, ctx_free_user);
 }
 
 void gw_handle_speak(gw_request *r)

@@ -3,21 +3,32 @@
 #include "gateway/tenant_policy.h"
 
 #include "gateway/gateway.h"
+#include "gateway/state_call.h"
+#include "gateway/state_keys.h"
 
 #include "common/log.h"
 
 #include <string.h>
 
-const char POLICY_GET_LUA[] =
-    "local k = 'ss:tenant:' .. ARGV[1] .. ':policy'\n"
-    "redis.call('SET', k, ARGV[2], 'NX')\n"
-    "return redis.call('GET', k)\n";
+/* KEYS: policy; ARGV: default policy JSON -> the stored policy (provisioned on first read) */
+static const ss_redis_script POLICY_GET = {
+    "policy_get",
+    "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
+    "return redis.call('GET', KEYS[1])\n"};
+
+/* KEYS: policy; ARGV: policy JSON -> what is stored (SET then GET in one script) */
+static const ss_redis_script POLICY_PUT = {
+    "policy_put",
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "return redis.call('GET', KEYS[1])\n"};
 
 json_t *tenant_policy_default(void)
 {
     return json_pack("{s:[s,s],s:s,s:i,s:{s:i,s:i,s:i}}", "allowed_backends", "A", "B",
-                     "default_backend", "A", "async_threshold_chars", 3000, "rate_limits", "per_key",
-                     60, "per_user", 120, "per_tenant", 1000);
+                     "default_backend", GW_POLICY_DEFAULT_BACKEND, "async_threshold_chars",
+                     GW_POLICY_ASYNC_THRESHOLD_DEFAULT, "rate_limits", "per_key",
+                     GW_RATE_LIMIT_PER_KEY_DEFAULT, "per_user", GW_RATE_LIMIT_PER_USER_DEFAULT,
+                     "per_tenant", GW_RATE_LIMIT_PER_TENANT_DEFAULT);
 }
 
 static void bad(json_t *details, const char *field, const char *msg)
@@ -126,11 +137,11 @@ json_t *tenant_policy_validate(const json_t *body, json_t **details)
     return p;
 }
 
-static void on_policy(void *user, const redisReply *reply, const char *err)
+static void on_policy(gw_request *r, void *user, const redisReply *reply)
 {
-    gw_request *r = user;
-    if (err || reply->type != REDIS_REPLY_STRING) {
-        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
+    (void)user;
+    if (reply->type != REDIS_REPLY_STRING) {
+        gw_state_unavailable(r, "unexpected reply to the policy script");
         return;
     }
     json_t *p = json_loadb(reply->str, reply->len, 0, NULL);
@@ -141,33 +152,42 @@ static void on_policy(void *user, const redisReply *reply, const char *err)
     gw_reply_ok(r, p);
 }
 
-static bool need_tenant(gw_request *r)
+/* The caller's policy key; false after answering when there is none. */
+static bool policy_key(gw_request *r, char *key, size_t cap)
 {
-    if (*r->caller.tenant_id)
-        return true;
-    gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the caller belongs to no tenant",
-                   json_pack("[{s:s,s:s}]", "field", "tenant_id", "message", "required"));
-    return false;
+    if (!*r->caller.tenant_id) {
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the caller belongs to no tenant",
+                       json_pack("[{s:s,s:s}]", "field", "tenant_id", "message", "required"));
+        return false;
+    }
+    if (gw_state_key(key, cap, GW_KEY_TENANT_POLICY, r->caller.tenant_id, NULL) != 0) {
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the caller's tenant id is too long", NULL);
+        return false;
+    }
+    return true;
 }
 
 void gw_handle_policy_get(gw_request *r)
 {
-    if (!need_tenant(r))
+    char key[GW_STATE_KEY_MAX];
+    if (!policy_key(r, key, sizeof key))
         return;
     json_t *def = tenant_policy_default();
-    char *dj = json_dumps(def, JSON_COMPACT);
+    char *dj = def ? json_dumps(def, JSON_COMPACT) : NULL;
     json_decref(def);
-    int rc = dj ? ss_redis_command(r->gw->redis, on_policy, r, "EVAL", POLICY_GET_LUA, "0",
-                                   r->caller.tenant_id, dj, NULL)
-                : -1;
+    if (!dj) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    const char *keys[] = {key}, *args[] = {dj};
+    gw_state_eval(r, &POLICY_GET, 1, keys, 1, args, on_policy, NULL, NULL);
     free(dj);
-    if (rc != 0)
-        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
 }
 
 void gw_handle_policy_put(gw_request *r)
 {
-    if (!need_tenant(r))
+    char key[GW_STATE_KEY_MAX];
+    if (!policy_key(r, key, sizeof key))
         return;
     json_t *body = NULL;
     if (gw_request_json(r, &body) != 0)
@@ -181,15 +201,12 @@ void gw_handle_policy_put(gw_request *r)
     }
     char *pj = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    char key[128];
-    snprintf(key, sizeof key, "ss:tenant:%s:policy", r->caller.tenant_id);
+    if (!pj) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
     ss_info(r->id, "tenant %s policy set by %s", r->caller.tenant_id, r->caller.user_id);
-    /* SET then GET in one script so the answer is what is stored. */
-    int rc = pj ? ss_redis_command(r->gw->redis, on_policy, r, "EVAL",
-                                   "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])",
-                                   "1", key, pj, NULL)
-                : -1;
+    const char *keys[] = {key}, *args[] = {pj};
+    gw_state_eval(r, &POLICY_PUT, 1, keys, 1, args, on_policy, NULL, NULL);
     free(pj);
-    if (rc != 0)
-        gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "state store (redis) unavailable", NULL);
 }

@@ -10,8 +10,6 @@
 
 #include <jansson.h>
 
-extern const char POLICY_GET_LUA[]; /* ARGV: tenant_id default_json -> policy json */
-
 /* The default policy (caller decrefs). */
 json_t *tenant_policy_default(void);
 /* Validates a PUT body; on success returns the complete policy, else NULL

@@ -2,38 +2,23 @@
 #include "gateway/voice_store.h"
 
 #include "gateway/gateway.h"
+#include "gateway/state_keys.h"
 
 #include "common/log.h"
 
 #include <stdlib.h>
-
 #include <string.h>
 #include <time.h>
 
-const char VOICE_ENSURE_DEFAULT_LUA[] =
-    "local created = redis.call('SET', 'ss:voice:" PLATFORM_DEFAULT_VOICE_ID "', ARGV[1], 'NX')\n"
-    "redis.call('SADD', 'ss:voices:global', '" PLATFORM_DEFAULT_VOICE_ID "')\n"
-    "redis.call('SET', 'ss:platform:default_voice', '" PLATFORM_DEFAULT_VOICE_ID "', 'NX')\n"
+/* KEYS: voice:{default id} voices:global platform:default_voice; ARGV: voice json, default id
+ * -> 1 (created) or 0 (existed) */
+static const ss_redis_script VOICE_ENSURE_DEFAULT = {
+    "voice_ensure_default",
+    "local created = redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
+    "redis.call('SADD', KEYS[2], ARGV[2])\n"
+    "redis.call('SET', KEYS[3], ARGV[2], 'NX')\n"
     "if created then return 1 end\n"
-    "return 0\n";
-
-const char SPEAK_CONTEXT_LUA[] =
-    "local pk = 'ss:tenant:' .. ARGV[1] .. ':policy'\n"
-    "if ARGV[1] ~= '' then redis.call('SET', pk, ARGV[2], 'NX') end\n"
-    "local policy = redis.call('GET', pk) or ARGV[2]\n"
-    "local id = ARGV[3]\n"
-    "if id == '' and ARGV[4] ~= '' then\n"
-    "  if redis.call('EXISTS', 'ss:voice:' .. ARGV[4]) == 1 then id = ARGV[4] else\n"
-    "    for _, gid in ipairs(redis.call('SMEMBERS', 'ss:voices:global')) do\n"
-    "      local v = redis.call('GET', 'ss:voice:' .. gid)\n"
-    "      if v and cjson.decode(v)['display_name'] == ARGV[4] then id = gid break end\n"
-    "    end\n"
-    "    if id == '' then return {policy, false, {}} end\n"
-    "  end\n"
-    "end\n"
-    "if id == '' then id = redis.call('GET', 'ss:platform:default_voice') or '' end\n"
-    "return {policy, redis.call('GET', 'ss:voice:' .. id),\n"
-    "        redis.call('HVALS', 'ss:tenant:' .. ARGV[1] .. ':blocklist')}\n";
+    "return 0\n"};
 
 json_t *voice_store_platform_default(void)
 {
@@ -80,11 +65,20 @@ static void on_ensured(void *user, const redisReply *reply, const char *err)
 void voice_store_ensure_defaults(void *arg)
 {
     gw_server *gw = arg;
+    char k_voice[GW_STATE_KEY_MAX], k_global[GW_STATE_KEY_MAX], k_default[GW_STATE_KEY_MAX];
+    gw_state_key(k_voice, sizeof k_voice, GW_KEY_VOICE, PLATFORM_DEFAULT_VOICE_ID, NULL);
+    gw_state_key(k_global, sizeof k_global, GW_KEY_VOICES_GLOBAL, NULL, NULL);
+    gw_state_key(k_default, sizeof k_default, GW_KEY_DEFAULT_VOICE, NULL, NULL);
     json_t *v = voice_store_platform_default();
     char *j = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
-    if (!j || ss_redis_command(gw->redis, on_ensured, NULL, "EVAL", VOICE_ENSURE_DEFAULT_LUA, "0", j,
-                               NULL) != 0)
+    if (!j) {
+        ss_warn(NULL, "could not ensure the platform default voice now: out of memory; retried on the "
+                      "next connect");
+        return;
+    }
+    const char *keys[] = {k_voice, k_global, k_default}, *args[] = {j, PLATFORM_DEFAULT_VOICE_ID};
+    if (ss_redis_eval(gw->redis, &VOICE_ENSURE_DEFAULT, 3, keys, 2, args, on_ensured, NULL) != 0)
         ss_warn(NULL, "could not ensure the platform default voice now; retried on the next connect");
     free(j);
 }

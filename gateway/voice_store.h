@@ -1,6 +1,7 @@
 /* Voices in Redis, as far as synthesis needs them today: the platform default
- * voice and the lookup /speak does (the voice library's API — cloning,
- * design, sharing, erasure — builds on the same records later).
+ * voice and visibility (the lookup /speak does is in speak_context.c; the
+ * voice library's API — cloning, design, sharing, erasure — builds on the
+ * same records later).
  *
  * Keys: ss:voice:{id} STRING JSON voice object (API.md §4);
  *       ss:voices:global SET of global voice ids;
@@ -19,11 +20,6 @@
 
 /* The default voice object (caller decrefs). */
 json_t *voice_store_platform_default(void);
-/* ARGV: voice json -> 1 (created) or 0 (existed) */
-extern const char VOICE_ENSURE_DEFAULT_LUA[];
-/* ARGV: tenant_id default_policy_json voice_id("" = default) voice_name("" = none)
- * -> {policy_json, voice_json or false, [blocklist entry json, ...]} */
-extern const char SPEAK_CONTEXT_LUA[];
 
 /* Creates the platform default voice when absent (idempotent). Registered as
  * the Redis client's on-connect hook; `gw` is the gw_server. */

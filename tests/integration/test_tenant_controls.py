@@ -115,6 +115,19 @@ def test_blocklist_blocks_text(redis, gateway, start_node):
         assert_error(call(gateway, "POST", BLOCKLIST, key, bad), 422, "VALIDATION_ERROR")
 
 
+def test_blocklist_fails_closed_on_an_unreadable_entry(redis, gateway, start_node):
+    ready_node(gateway, start_node)
+    tenant = new_tenant(redis)
+    key = key_for(redis, tenant, "tenant_admin")
+    assert harness.redis_command(redis.port, "HSET", f"ss:tenant:{tenant}:blocklist", "bl_broken",
+                                 "{not json") == ":1"
+    err = assert_error(speak(gateway, key, {"text": "Anything at all."}), 500, "INTERNAL_ERROR")
+    assert "bl_broken" in err["message"] and "not JSON" in err["message"], err
+    assert "blocklist entry bl_broken is not JSON" in gateway.proc.log_text()
+    assert_ok(call(gateway, "DELETE", f"{BLOCKLIST}/bl_broken", key))
+    assert speak(gateway, key, {"text": "Anything at all."}).status == 200
+
+
 def test_other_tenants_voice_is_not_found(redis, gateway, start_node):
     ready_node(gateway, start_node)
     t1, t2 = new_tenant(redis), new_tenant(redis)

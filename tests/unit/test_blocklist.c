@@ -1,53 +1,50 @@
-/* Unit tests for gateway/blocklist's text match (blocklist_match, the pure
- * part; the /admin/blocklist handlers run against Redis in
- * tests/integration/test_tenant_controls.py). A `text` entry blocks any text
- * that contains its pattern, case-insensitively after folding runs of white
- * space; `speaker` entries and empty patterns never match text; the first
- * matching entry's id is returned. */
+/* Unit tests for the blocklist check (gateway/blocklist.c): folding, the
+ * first matching text entry, speaker entries ignored, and failing closed on
+ * an entry that cannot be read. */
 #include "gateway/blocklist.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
-static json_t *entries(const char *json)
+static blocklist_verdict check(const char *const *entries, size_t n, const char *text, char *id,
+                               char *why)
 {
-    json_t *e = json_loads(json, 0, NULL);
-    cr_assert(json_is_array(e), "%s", json);
-    return e;
+    size_t lens[8];
+    const char *ids[8];
+    char names[8][32];
+    for (size_t i = 0; i < n; i++) {
+        lens[i] = strlen(entries[i]);
+        snprintf(names[i], sizeof names[i], "bl_%zu", i); /* the hash field */
+        ids[i] = names[i];
+    }
+    return blocklist_check(ids, entries, lens, n, text, id, 64, why, 200);
 }
 
-Test(blocklist, text_entries_match_folded_case_and_space)
+Test(blocklist, text_entries_match_folded)
 {
-    json_t *e = entries("[{\"id\":\"bl_1\",\"kind\":\"text\",\"pattern\":\"Secret   Plan\"}]");
-    cr_assert_str_eq(blocklist_match(e, "the secret plan is out"), "bl_1");
-    cr_assert_str_eq(blocklist_match(e, "THE SECRET\n\t PLAN"), "bl_1");
-    cr_assert_str_eq(blocklist_match(e, "  secret plan"), "bl_1");
-    cr_assert_null(blocklist_match(e, "a secretplan"), "white space is folded, not removed");
-    cr_assert_null(blocklist_match(e, "the secret is the plan"));
-    cr_assert_null(blocklist_match(e, ""));
-    json_decref(e);
+    const char *e[] = {
+        "{\"id\":\"bl_s\",\"kind\":\"speaker\",\"voice_id\":\"vc_1\"}",
+        "{\"id\":\"bl_1\",\"kind\":\"text\",\"pattern\":\"Secret   Word\"}",
+    };
+    char id[64], why[200];
+    cr_assert_eq(check(e, 2, "say the SECRET\n\tword now", id, why), BLOCKLIST_HIT);
+    cr_assert_str_eq(id, "bl_1", "named by its hash field");
+    cr_assert_eq(check(e, 2, "nothing to see", id, why), BLOCKLIST_PASS);
+    cr_assert_str_eq(id, "");
+    cr_assert_eq(check(e, 0, "anything", id, why), BLOCKLIST_PASS);
 }
 
-Test(blocklist, only_text_entries_with_a_pattern_count)
+Test(blocklist, an_unreadable_entry_fails_closed)
 {
-    json_t *e = entries("[{\"id\":\"bl_s\",\"kind\":\"speaker\",\"voice_id\":\"vc_x\",\"pattern\":\"hello\"},"
-                        "{\"id\":\"bl_e\",\"kind\":\"text\",\"pattern\":\"\"},"
-                        "{\"id\":\"bl_w\",\"kind\":\"text\",\"pattern\":\"   \"},"
-                        "{\"id\":\"bl_n\",\"kind\":\"text\"},"
-                        "{\"id\":\"bl_k\",\"pattern\":\"hello\"},"
-                        "{\"id\":\"bl_t\",\"kind\":\"text\",\"pattern\":\"world\"}]");
-    cr_assert_null(blocklist_match(e, "hello there"));
-    cr_assert_str_eq(blocklist_match(e, "hello world"), "bl_t");
-    json_decref(e);
-    json_t *none = json_array();
-    cr_assert_null(blocklist_match(none, "anything"));
-    json_decref(none);
-}
-
-Test(blocklist, first_matching_entry_wins)
-{
-    json_t *e = entries("[{\"id\":\"bl_a\",\"kind\":\"text\",\"pattern\":\"forbidden\"},"
-                        "{\"id\":\"bl_b\",\"kind\":\"text\",\"pattern\":\"word\"}]");
-    cr_assert_str_eq(blocklist_match(e, "a word that is forbidden"), "bl_a");
-    cr_assert_str_eq(blocklist_match(e, "just a word"), "bl_b");
-    json_decref(e);
+    char id[64], why[200];
+    const char *not_json[] = {"{\"id\":\"bl_1\",\"kind\":\"text\",\"pattern\":\"x\"}", "{broken"};
+    cr_assert_eq(check(not_json, 2, "harmless", id, why), BLOCKLIST_BROKEN);
+    cr_assert(strstr(why, "bl_1 is not JSON"), "%s", why);
+    const char *no_pattern[] = {"{\"id\":\"bl_2\",\"kind\":\"text\"}"};
+    cr_assert_eq(check(no_pattern, 1, "harmless", id, why), BLOCKLIST_BROKEN);
+    cr_assert(strstr(why, "bl_0") && strstr(why, "without a pattern"), "%s", why);
+    const char *odd_kind[] = {"{\"id\":\"bl_3\",\"kind\":\"image\"}", "[1,2]"};
+    cr_assert_eq(check(odd_kind, 1, "harmless", id, why), BLOCKLIST_BROKEN);
+    cr_assert_eq(check(odd_kind + 1, 1, "harmless", id, why), BLOCKLIST_BROKEN);
 }

@@ -1,0 +1,376 @@
+/* /speak's reads (see speak_context.h).
+ *
+ * One read_ctx per request carries what step 1 found to step 2 and to the
+ * checks; it is freed by whichever of them ends the read. */
+#include "gateway/speak_context.h"
+
+#include "gateway/blocklist.h"
+#include "gateway/node_registry.h"
+#include "gateway/rate_limit.h"
+#include "gateway/state_keys.h"
+#include "gateway/tenant_policy.h"
+#include "gateway/voice_store.h"
+
+#include "common/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* KEYS: [rate-limit keys] policy blocklist node-index voice|default-pointer [global voices]
+ * ARGV: n-rate-limit-keys n-rate-limit-args [rate-limit args] has_tenant default-policy mode
+ * mode: "id" (KEYS names the voice), "name" (the voice, else look the name up
+ * among the global voices), "default" (KEYS names the default-voice pointer).
+ * -> {verdict} when refused, else
+ *    {verdict|nil, policy, voice|nil, [blocklist id, entry, ...], [voice ids to read], [node ids]} */
+static const ss_redis_script SPEAK_ADMIT = {
+    "speak_admit",
+    RATE_LIMIT_FN
+    "local nrk, nra = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    "local rl = false\n"
+    "if nra > 0 then\n"
+    "  rl = rate_limit(1, 3)\n"
+    "  if rl[1] == 0 then return {rl} end\n"
+    "end\n"
+    "local c, b = nrk + 1, 3 + nra\n"
+    "if ARGV[b] == '1' then redis.call('SET', KEYS[c], ARGV[b + 1], 'NX') end\n"
+    "local policy = redis.call('GET', KEYS[c]) or ARGV[b + 1]\n"
+    "local blocklist = redis.call('HGETALL', KEYS[c + 1])\n"
+    "local node_ids = redis.call('ZRANGE', KEYS[c + 2], 0, -1)\n"
+    "local mode = ARGV[b + 2]\n"
+    "local voice, names = false, {}\n"
+    "if mode == 'default' then\n"
+    "  local id = redis.call('GET', KEYS[c + 3])\n"
+    "  if id then names = {id} end\n"
+    "else\n"
+    "  voice = redis.call('GET', KEYS[c + 3]) or false\n"
+    "  if not voice and mode == 'name' then names = redis.call('SMEMBERS', KEYS[c + 4]) end\n"
+    "end\n"
+    "return {rl, policy, voice, blocklist, names, node_ids}\n"};
+
+/* KEYS: the voices to read, the node index, record alive drain per node
+ * ARGV: n-voices, the node ids -> {{voice|nil, ...}, {{record, alive, drain|nil}, ...}} */
+static const ss_redis_script SPEAK_TARGETS = {
+    "speak_targets",
+    NODE_REGISTRY_READ_FN
+    "local nv = tonumber(ARGV[1])\n"
+    "local voices = {}\n"
+    "for i = 1, nv do voices[i] = redis.call('GET', KEYS[i]) or false end\n"
+    "local ids = {}\n"
+    "for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end\n"
+    "return {voices, read_nodes(nv + 1, ids)}\n"};
+
+typedef struct {
+    speak_context_fn done;
+    void *user;
+    gw_state_free_fn user_free;
+    char *text;
+    char voice_name[128];
+    bool by_name;        /* names are global voices to match on display_name */
+    json_t *policy;
+    json_t *voice;
+    json_t *blocklist;   /* [id, entry JSON text, id, ...] as JSON strings (HGETALL) */
+} read_ctx;
+
+static void read_ctx_free(void *p)
+{
+    read_ctx *c = p;
+    if (c->user_free)
+        c->user_free(c->user);
+    json_decref(c->policy);
+    json_decref(c->voice);
+    json_decref(c->blocklist);
+    free(c->text);
+    free(c);
+}
+
+/* Ends the read with an answer. */
+static void refuse(gw_request *r, read_ctx *c, ss_api_error e, const char *msg)
+{
+    read_ctx_free(c);
+    gw_reply_error(r, e, msg, NULL);
+}
+
+/* The blocklist check; false after answering. */
+static bool passes_blocklist(gw_request *r, read_ctx *c)
+{
+    size_t n = json_array_size(c->blocklist) / 2;
+    const char **ids = calloc(n ? n : 1, sizeof *ids);
+    const char **texts = calloc(n ? n : 1, sizeof *texts);
+    size_t *lens = calloc(n ? n : 1, sizeof *lens);
+    if (!ids || !texts || !lens) {
+        free(ids);
+        free(texts);
+        free(lens);
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = json_string_value(json_array_get(c->blocklist, 2 * i));
+        texts[i] = json_string_value(json_array_get(c->blocklist, 2 * i + 1));
+        lens[i] = json_string_length(json_array_get(c->blocklist, 2 * i + 1));
+    }
+    char id[80], why[200], msg[320];
+    blocklist_verdict v = blocklist_check(ids, texts, lens, n, c->text, id, sizeof id, why, sizeof why);
+    free(ids);
+    free(texts);
+    free(lens);
+    switch (v) {
+    case BLOCKLIST_PASS:
+        return true;
+    case BLOCKLIST_HIT:
+        snprintf(msg, sizeof msg, "the text matches the tenant's blocklist (entry %s)", id);
+        ss_info(r->id, "%s", msg);
+        refuse(r, c, SS_ERR_CONTENT_BLOCKED, msg);
+        return false;
+    case BLOCKLIST_BROKEN:
+        snprintf(msg, sizeof msg, "%s; synthesis is refused until the entry is fixed or deleted", why);
+        ss_error(r->id, "tenant %s: %s", r->caller.tenant_id, msg);
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, msg);
+        return false;
+    case BLOCKLIST_NO_MEMORY:
+        break;
+    }
+    refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+    return false;
+}
+
+/* The checks of speak_context.h, in their order; false after answering. */
+static bool admitted(gw_request *r, read_ctx *c)
+{
+    if (!c->policy) {
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, "stored policy is not JSON");
+        return false;
+    }
+    if (!c->voice || !voice_visible(c->voice, r->caller.tenant_id, r->caller.user_id)) {
+        refuse(r, c, SS_ERR_VOICE_NOT_FOUND, "no such voice");
+        return false;
+    }
+    if (!passes_blocklist(r, c))
+        return false;
+    const char *status = json_string_value(json_object_get(c->voice, "embedding_status"));
+    if (!status || strcmp(status, "ready") != 0) {
+        refuse(r, c, SS_ERR_VOICE_NOT_READY, "the voice is not ready");
+        return false;
+    }
+    return true;
+}
+
+/* Hands the context to the caller; nodes is owned. */
+static void finish(gw_request *r, read_ctx *c, json_t *nodes)
+{
+    speak_context ctx = {c->policy, c->voice, nodes};
+    c->policy = c->voice = NULL;
+    speak_context_fn done = c->done;
+    void *user = c->user;
+    c->user_free = NULL; /* the caller keeps its context */
+    read_ctx_free(c);
+    done(r, user, &ctx);
+}
+
+/* The voice among step 2's: the one asked by name, or the only one read. */
+static json_t *pick_voice(const read_ctx *c, const redisReply *voices)
+{
+    for (size_t i = 0; voices->type == REDIS_REPLY_ARRAY && i < voices->elements; i++) {
+        const redisReply *v = voices->element[i];
+        if (v->type != REDIS_REPLY_STRING)
+            continue;
+        json_t *j = json_loadb(v->str, v->len, 0, NULL);
+        const char *name = json_string_value(json_object_get(j, "display_name"));
+        if (j && (!c->by_name || (name && !strcmp(name, c->voice_name))))
+            return j;
+        json_decref(j);
+    }
+    return NULL;
+}
+
+static void on_targets(gw_request *r, void *user, const redisReply *reply)
+{
+    read_ctx *c = user;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        read_ctx_free(c);
+        gw_state_unavailable(r, "unexpected reply to speak_targets");
+        return;
+    }
+    bool voice_was_pending = !c->voice;
+    if (voice_was_pending)
+        c->voice = pick_voice(c, reply->element[0]);
+    if (voice_was_pending && !admitted(r, c))
+        return;
+    json_t *nodes = node_registry_objects(reply->element[1], r->id);
+    if (!nodes) {
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    finish(r, c, nodes);
+}
+
+/* Step 2 over the voices named in `names` (none when the voice is known)
+ * and the nodes of the index. */
+static void read_targets(gw_request *r, read_ctx *c, const redisReply *names, const redisReply *node_ids)
+{
+    gw_key_list keys = {0}, args = {0};
+    int rc = 0;
+    size_t nv = 0;
+    for (size_t i = 0; rc != GW_KEY_LIST_NO_MEMORY && names && i < names->elements; i++) {
+        if (names->element[i]->type != REDIS_REPLY_STRING)
+            continue;
+        rc = gw_key_list_add(&keys, GW_KEY_VOICE, names->element[i]->str, NULL);
+        nv += rc == 0;
+    }
+    char nvs[24];
+    snprintf(nvs, sizeof nvs, "%zu", nv);
+    if (rc != GW_KEY_LIST_NO_MEMORY)
+        rc = gw_key_list_push(&args, nvs);
+    if (rc != GW_KEY_LIST_NO_MEMORY)
+        rc = node_registry_read_keys(node_ids, &keys, &args);
+    if (rc == GW_KEY_LIST_NO_MEMORY) {
+        gw_key_list_free(&keys);
+        gw_key_list_free(&args);
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    gw_state_eval(r, &SPEAK_TARGETS, (int)keys.n, (const char *const *)keys.keys, (int)args.n,
+                  (const char *const *)args.keys, on_targets, c, read_ctx_free);
+    gw_key_list_free(&keys);
+    gw_key_list_free(&args);
+}
+
+static void on_admit(gw_request *r, void *user, const redisReply *reply)
+{
+    read_ctx *c = user;
+    if (reply->type != REDIS_REPLY_ARRAY || (reply->elements != 1 && reply->elements != 6)) {
+        read_ctx_free(c);
+        gw_state_unavailable(r, "unexpected reply to speak_admit");
+        return;
+    }
+    const redisReply *verdict = reply->element[0];
+    if (verdict->type != REDIS_REPLY_NIL && !gw_rate_limit_conclude(r, verdict)) {
+        read_ctx_free(c);
+        return;
+    }
+    if (reply->elements != 6) { /* a refusal the verdict did not say */
+        read_ctx_free(c);
+        gw_state_unavailable(r, "unexpected reply to speak_admit");
+        return;
+    }
+    const redisReply *pol = reply->element[1], *voice = reply->element[2], *bl = reply->element[3];
+    const redisReply *names = reply->element[4], *node_ids = reply->element[5];
+    if (pol->type == REDIS_REPLY_STRING)
+        c->policy = json_loadb(pol->str, pol->len, 0, NULL);
+    if (voice->type == REDIS_REPLY_STRING)
+        c->voice = json_loadb(voice->str, voice->len, 0, NULL);
+    c->blocklist = json_array();
+    for (size_t i = 0; c->blocklist && bl->type == REDIS_REPLY_ARRAY && i < bl->elements; i++)
+        if (json_array_append_new(c->blocklist,
+                                  json_stringn_nocheck(bl->element[i]->str, bl->element[i]->len)) != 0) {
+            json_decref(c->blocklist);
+            c->blocklist = NULL;
+        }
+    if (!c->blocklist) {
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    bool voice_pending = !c->voice && names->type == REDIS_REPLY_ARRAY && names->elements > 0;
+    if (!voice_pending && !admitted(r, c))
+        return;
+    if (!voice_pending && (node_ids->type != REDIS_REPLY_ARRAY || node_ids->elements == 0)) {
+        json_t *none = json_array();
+        if (!none) {
+            refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+            return;
+        }
+        finish(r, c, none);
+        return;
+    }
+    read_targets(r, c, voice_pending ? names : NULL, node_ids);
+}
+
+/* Builds step 1's keys and args into the lists; 0 or a GW_KEY_LIST_* error. */
+static int admit_call(gw_request *r, const speak_lookup *q, const char *default_policy,
+                      gw_key_list *keys, gw_key_list *args)
+{
+    gw_rate_limit_call rl;
+    int nrk = 0, nra = 0;
+    if (q->rate_limit) {
+        if (gw_rate_limit_prepare(r, &rl) != 0)
+            return GW_KEY_LIST_BAD_KEY;
+        nrk = rl.nkeys;
+        nra = rl.nargs;
+    }
+    char n1[16], n2[16];
+    snprintf(n1, sizeof n1, "%d", nrk);
+    snprintf(n2, sizeof n2, "%d", nra);
+    const char *tid = r->caller.tenant_id;
+    const char *mode = *q->voice_id ? "id" : *q->voice_name ? "name" : "default";
+    int rc = gw_key_list_push(args, n1);
+    if (rc == 0)
+        rc = gw_key_list_push(args, n2);
+    for (int i = 0; rc == 0 && i < nrk; i++)
+        rc = gw_key_list_push(keys, rl.keys[i]);
+    for (int i = 0; rc == 0 && i < nra; i++)
+        rc = gw_key_list_push(args, rl.args[i]);
+    if (rc == 0)
+        rc = gw_key_list_add(keys, GW_KEY_TENANT_POLICY, tid, NULL);
+    if (rc == 0)
+        rc = gw_key_list_add(keys, GW_KEY_TENANT_BLOCKLIST, tid, NULL);
+    if (rc == 0)
+        rc = gw_key_list_add(keys, GW_KEY_NODES, NULL, NULL);
+    if (rc == 0 && !strcmp(mode, "default"))
+        rc = gw_key_list_add(keys, GW_KEY_DEFAULT_VOICE, NULL, NULL);
+    else if (rc == 0)
+        rc = gw_key_list_add(keys, GW_KEY_VOICE, *q->voice_id ? q->voice_id : q->voice_name, NULL);
+    if (rc == 0 && !strcmp(mode, "name"))
+        rc = gw_key_list_add(keys, GW_KEY_VOICES_GLOBAL, NULL, NULL);
+    if (rc == 0)
+        rc = gw_key_list_push(args, *tid ? "1" : "0");
+    if (rc == 0)
+        rc = gw_key_list_push(args, default_policy);
+    if (rc == 0)
+        rc = gw_key_list_push(args, mode);
+    return rc;
+}
+
+void speak_context_read(gw_request *r, const speak_lookup *q, speak_context_fn done, void *user,
+                        gw_state_free_fn user_free)
+{
+    read_ctx *c = calloc(1, sizeof *c);
+    json_t *def = tenant_policy_default();
+    char *dj = def ? json_dumps(def, JSON_COMPACT) : NULL;
+    json_decref(def);
+    if (c)
+        c->text = strdup(q->text);
+    if (!c || !c->text || !dj) {
+        if (c)
+            free(c->text);
+        free(c);
+        free(dj);
+        if (user_free)
+            user_free(user);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    c->done = done;
+    c->user = user;
+    c->user_free = user_free;
+    snprintf(c->voice_name, sizeof c->voice_name, "%s", q->voice_name);
+    c->by_name = !*q->voice_id && *q->voice_name;
+    gw_key_list keys = {0}, args = {0};
+    int rc = admit_call(r, q, dj, &keys, &args);
+    free(dj);
+    if (rc == GW_KEY_LIST_BAD_KEY) { /* an id longer than any key: nothing by that name */
+        gw_key_list_free(&keys);
+        gw_key_list_free(&args);
+        refuse(r, c, SS_ERR_VOICE_NOT_FOUND, "no such voice");
+        return;
+    }
+    if (rc != 0) {
+        gw_key_list_free(&keys);
+        gw_key_list_free(&args);
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    gw_state_eval(r, &SPEAK_ADMIT, (int)keys.n, (const char *const *)keys.keys, (int)args.n,
+                  (const char *const *)args.keys, on_admit, c, read_ctx_free);
+    gw_key_list_free(&keys);
+    gw_key_list_free(&args);
+}

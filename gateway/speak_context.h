@@ -1,0 +1,45 @@
+/* What /speak reads from Redis before it picks a backend, in two scripts.
+ *
+ *   1. speak_admit — the rate limit (rate_limit.h's function, when the
+ *      caller is rate limited: /speak counts itself, saving a round trip),
+ *      the tenant policy (provisioned on first use), the blocklist, the voice
+ *      when its key is known (an id, or an OpenAI name that is an id), the
+ *      default voice's id or the global voice ids (a name to look up), and
+ *      the node index;
+ *   2. speak_targets — the voices step 1 could only name, and the records of
+ *      the nodes of the index (node_registry.h's function). Skipped when
+ *      there is nothing to read.
+ * Two steps because every key a script touches is passed in KEYS[]: a key
+ * named by a stored value (the default voice's id, a node id) can only be
+ * read by the next script.
+ *
+ * Then, in this order (as before the split): the policy must be JSON (500),
+ * the voice must exist and be visible to the caller (404), the text must
+ * pass the blocklist (422, or 500 when an entry cannot be read: fail
+ * closed), the voice must be ready (409). */
+#ifndef SS_GATEWAY_SPEAK_CONTEXT_H
+#define SS_GATEWAY_SPEAK_CONTEXT_H
+
+#include "gateway/state_call.h"
+
+typedef struct {
+    const char *voice_id;   /* "" = the caller names none */
+    const char *voice_name; /* an OpenAI voice: an id or a global voice's display name; "" = none */
+    const char *text;       /* for the blocklist */
+    bool rate_limit;        /* count the request (gw_phase_required) */
+} speak_lookup;
+
+typedef struct {
+    json_t *policy; /* the tenant policy */
+    json_t *voice;  /* the voice object, visible and ready */
+    json_t *nodes;  /* the registry's node objects */
+} speak_context;
+
+/* done(r, user, ctx) gets the context (done owns its three objects); or the
+ * request is answered here (429, 404, 409, 422, 500, 503) and user freed
+ * with user_free. q's strings are copied. */
+typedef void (*speak_context_fn)(gw_request *r, void *user, speak_context *ctx);
+void speak_context_read(gw_request *r, const speak_lookup *q, speak_context_fn done, void *user,
+                        gw_state_free_fn user_free);
+
+#endif
