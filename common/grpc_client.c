@@ -129,6 +129,11 @@ static int buffer_to_bytes(grpc_byte_buffer *bb, uint8_t **out, size_t *len)
     return 0;
 }
 
+static const char *c_msg_or(const char *msg, const char *fallback)
+{
+    return msg ? msg : fallback;
+}
+
 static void copy_details(grpc_slice details, char *msg, size_t msglen)
 {
     if (!msg || msglen == 0)
@@ -245,6 +250,7 @@ struct ss_grpc_evcall {
     int pending;
     bool status_received;
     bool stop_messages; /* cancelled by us: deliver no more messages */
+    bool out_of_memory; /* we cancelled because a message could not be read into memory */
     bool paused;        /* the caller asked for no more messages for now */
     bool recv_armed;    /* a RECV_MESSAGE batch is out */
     bool end_of_stream; /* the server sent its last message */
@@ -338,16 +344,18 @@ static void maybe_complete(ss_grpc_evcall *c)
     if (c->paused && !c->stop_messages && !c->end_of_stream)
         return;
     size_t n = GRPC_SLICE_LENGTH(c->details);
-    char *msg = malloc(n + 1);
+    char *msg = c->out_of_memory ? NULL : malloc(n + 1);
     if (msg) {
         memcpy(msg, GRPC_SLICE_START_PTR(c->details), n);
         msg[n] = 0;
     }
     ss_grpc_on_status cb = c->on_status;
     void *user = c->user;
-    grpc_status_code code = c->code;
+    /* Our own cancel after an allocation failure is reported as what it
+     * was, not as the CANCELLED the transport saw. */
+    grpc_status_code code = c->out_of_memory ? GRPC_STATUS_RESOURCE_EXHAUSTED : c->code;
     evcall_free(c);
-    cb(user, code, msg ? msg : "");
+    cb(user, code, c_msg_or(msg, code == GRPC_STATUS_RESOURCE_EXHAUSTED && !msg ? "out of memory" : ""));
     free(msg);
 }
 
@@ -391,6 +399,7 @@ static void handle_completion(evtag *tag, bool ok)
             if (rc != 0) {
                 ss_error(NULL, "grpc bridge: out of memory reading a message; cancelling");
                 c->stop_messages = true;
+                c->out_of_memory = true;
                 grpc_call_cancel(c->call, NULL);
             }
             if (!c->stop_messages) {
