@@ -74,6 +74,9 @@ static const ss_config_key KEYS[] = {
     STR(jwt_issuer, "scaikey-dev", G | C, "the iss every accepted JWT must carry"),
     STR(jwt_audience, "", G | C, "the aud a JWT must include (empty: not checked)"),
     INT(jwt_leeway_s, "60", 0, 86400, G, "clock skew allowed on exp and nbf"),
+    INT(auth_failures_per_minute, "30", 0, 100000, G,
+        "failed authentications (wrong or expired credentials) one source address may make per "
+        "minute; beyond it 429 RATE_LIMITED with Retry-After until the minute ends (0: no limit)"),
     STR(jwt_dev_key_path, "var/dev_jwt_key.pem", C,
         "private key of the development issuer (`scaispeak token`)"),
     STR(gateway_url, "http://127.0.0.1:8080", C, "the gateway the CLI talks to"),

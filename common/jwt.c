@@ -165,7 +165,14 @@ ss_jwks *ss_jwks_parse(const char *json, size_t len, char *err, size_t errlen)
         return NULL;
     }
     ss_jwks *ks = calloc(1, sizeof *ks);
-    ks->keys = calloc(json_array_size(keys) + 1, sizeof(jwk));
+    if (ks)
+        ks->keys = calloc(json_array_size(keys) + 1, sizeof(jwk));
+    if (!ks || !ks->keys) {
+        snprintf(err, errlen, "out of memory");
+        free(ks);
+        json_decref(root);
+        return NULL;
+    }
     size_t i;
     json_t *k;
     json_array_foreach(keys, i, k)
@@ -270,6 +277,58 @@ static json_t *decode_part(const char *s, size_t len)
     return j;
 }
 
+/* RFC 7515 §4.1.11: a "crit" header lists extensions the verifier must
+ * understand. This verifier implements none, so any "crit" is refused. */
+static bool header_crit_ok(const json_t *hdr)
+{
+    return json_object_get(hdr, "crit") == NULL;
+}
+
+/* Why a NumericDate claim (exp, nbf) is absurd, or NULL when it is sane: it
+ * must be a non-negative integer no further than SS_JWT_MAX_HORIZON_S from
+ * now (1e300, 1.5, -1 and year 3000 are refused before any comparison). */
+static const char *numeric_date_defect(const json_t *v, long now)
+{
+    if (!json_is_integer(v))
+        return "is not an integer NumericDate";
+    json_int_t t = json_integer_value(v);
+    if (t < 0)
+        return "is negative";
+    if (t > (json_int_t)now + SS_JWT_MAX_HORIZON_S)
+        return "is beyond the accepted horizon";
+    return NULL;
+}
+
+/* The time claims: a sane exp (required) and nbf (optional), then the
+ * window with leeway. */
+static ss_jwt_result check_times(const json_t *payload, const ss_jwt_expect *ex, char *err, size_t errlen)
+{
+    const json_t *exp = json_object_get(payload, "exp"), *nbf = json_object_get(payload, "nbf");
+    if (!exp) {
+        snprintf(err, errlen, "token has no exp");
+        return SS_JWT_MALFORMED;
+    }
+    const char *defect = numeric_date_defect(exp, ex->now);
+    if (defect) {
+        snprintf(err, errlen, "exp %s", defect);
+        return SS_JWT_MALFORMED;
+    }
+    defect = nbf ? numeric_date_defect(nbf, ex->now) : NULL;
+    if (defect) {
+        snprintf(err, errlen, "nbf %s", defect);
+        return SS_JWT_MALFORMED;
+    }
+    if (json_integer_value(exp) + ex->leeway_s < ex->now) {
+        snprintf(err, errlen, "token expired");
+        return SS_JWT_EXPIRED;
+    }
+    if (nbf && json_integer_value(nbf) - ex->leeway_s > ex->now) {
+        snprintf(err, errlen, "token not valid yet (nbf)");
+        return SS_JWT_NOT_YET_VALID;
+    }
+    return SS_JWT_OK;
+}
+
 static bool audience_ok(const json_t *aud, const char *want)
 {
     if (json_is_string(aud))
@@ -302,6 +361,11 @@ ss_jwt_result ss_jwt_verify(const ss_jwks *ks, const char *token, const ss_jwt_e
     if (kid && hkid)
         snprintf(kid, kidcap, "%s", hkid);
     ss_jwt_result res = SS_JWT_OK;
+    if (!header_crit_ok(hdr)) {
+        snprintf(err, errlen, "JWT header lists critical extensions (crit) this verifier does not implement");
+        res = SS_JWT_MALFORMED;
+        goto out;
+    }
     bool want_ec = alg && !strcmp(alg, "ES256");
     if (!alg || (strcmp(alg, "RS256") != 0 && !want_ec)) {
         snprintf(err, errlen, "algorithm %s is not accepted (RS256 or ES256 only)", alg ? alg : "(none)");
@@ -339,18 +403,12 @@ ss_jwt_result ss_jwt_verify(const ss_jwks *ks, const char *token, const ss_jwt_e
         res = SS_JWT_MALFORMED;
         goto out;
     }
-    json_t *exp = json_object_get(payload, "exp"), *nbf = json_object_get(payload, "nbf");
     const char *iss = json_string_value(json_object_get(payload, "iss"));
-    if (!json_is_number(exp) || json_number_value(exp) + (double)ex->leeway_s < (double)ex->now) {
-        snprintf(err, errlen, json_is_number(exp) ? "token expired" : "token has no exp");
-        res = json_is_number(exp) ? SS_JWT_EXPIRED : SS_JWT_MALFORMED;
-    } else if (nbf && (!json_is_number(nbf) || json_number_value(nbf) - (double)ex->leeway_s > (double)ex->now)) {
-        snprintf(err, errlen, "token not valid yet (nbf)");
-        res = SS_JWT_NOT_YET_VALID;
-    } else if (!iss || !ex->issuer || strcmp(iss, ex->issuer) != 0) {
+    res = check_times(payload, ex, err, errlen);
+    if (res == SS_JWT_OK && (!iss || !ex->issuer || strcmp(iss, ex->issuer) != 0)) {
         snprintf(err, errlen, "issuer %s is not trusted", iss ? iss : "(none)");
         res = SS_JWT_BAD_ISSUER;
-    } else if (ex->audience && *ex->audience && !audience_ok(json_object_get(payload, "aud"), ex->audience)) {
+    } else if (res == SS_JWT_OK && ex->audience && *ex->audience && !audience_ok(json_object_get(payload, "aud"), ex->audience)) {
         snprintf(err, errlen, "audience does not include %s", ex->audience);
         res = SS_JWT_BAD_AUDIENCE;
     }

@@ -7,7 +7,10 @@
  * the algorithm's type. Claims checked: exp (required), nbf (when present),
  * iss (must equal the expected issuer), aud (when an audience is expected:
  * a string equal to it, or an array containing it); `leeway_s` allows clock
- * skew. */
+ * skew. exp and nbf must be integer NumericDates in [0, now +
+ * SS_JWT_MAX_HORIZON_S] (1e300, 1.5 and negative values are malformed, not
+ * "valid for ever"). A header naming critical extensions ("crit", RFC 7515
+ * §4.1.11) is refused: this verifier implements none. */
 #ifndef SS_COMMON_JWT_H
 #define SS_COMMON_JWT_H
 
@@ -18,8 +21,12 @@
 
 typedef struct ss_jwks ss_jwks;
 
+/* The furthest exp or nbf accepted: ten years from now. */
+#define SS_JWT_MAX_HORIZON_S (10L * 366 * 24 * 3600)
+
 /* Parses {"keys":[{kty,kid,n,e}|{kty:"EC",crv:"P-256",kid,x,y}...]}. Keys of
- * other types are skipped; a set with no usable key is an error. */
+ * other types are skipped; a set with no usable key is an error (as is
+ * "out of memory"). */
 ss_jwks *ss_jwks_parse(const char *json, size_t len, char *err, size_t errlen);
 void ss_jwks_free(ss_jwks *ks);
 size_t ss_jwks_count(const ss_jwks *ks);

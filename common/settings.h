@@ -40,6 +40,7 @@ typedef struct ss_settings {
     char *jwt_issuer;
     char *jwt_audience;
     long jwt_leeway_s;
+    long auth_failures_per_minute;
     char *jwt_dev_key_path;
     char *gateway_url;
     long offline_retention_s;

@@ -12,15 +12,29 @@
  *     against the JWKS (jwks_cache.c; an unknown kid triggers one rate-limited
  *     refresh and one retry), exp/nbf/iss/aud checked; expired → 401
  *     SESSION_EXPIRED, anything else wrong → 401 AUTH_TOKEN_INVALID. Claims
- *     used: sub (user), tenant_id, role, scope (adds permissions).
+ *     used: sub (user), tenant_id, role, scope (adds permissions). When sub
+ *     names a user provisioned here (ss:user:{sub}), the token's tenant_id
+ *     must be that user's tenant, else 401 AUTH_TOKEN_INVALID: the token's
+ *     claims contradict each other, so no identity is established (the same
+ *     answer as an API key whose record and user disagree; 403 would say
+ *     "we know who you are"). A sub with no record here is a ScaiKey user
+ *     with no ScaiSpeak data, bound by nothing but its token.
+ * Every wrong or expired credential counts against its source address
+ * (auth_failures.h); an address over auth_failures_per_minute gets 429
+ * before its credential is looked at.
  * Authorize checks the route's need: NEED_CALLER (any user), NEED_OPERATOR
  * (super_admin or tenant_admin), or PERM_* bits (all required) → 403
- * AUTHZ_PERMISSION_DENIED when missing. Secrets are compared as SHA-256
- * digests with CRYPTO_memcmp, so timing reveals nothing about them. */
+ * AUTHZ_PERMISSION_DENIED when missing; the caller is known by then, so the
+ * refusal goes through the rate limiter first and carries its
+ * X-Scaispeak-Ratelimit-* headers (or becomes the 429). Secrets are compared
+ * as SHA-256 digests with CRYPTO_memcmp, so timing reveals nothing about
+ * them. */
+#include "gateway/auth_failures.h"
 #include "gateway/gateway.h"
 #include "gateway/identity_store.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/permissions.h"
+#include "gateway/rate_limit.h"
 #include "gateway/request_phases.h"
 #include "gateway/state_call.h"
 #include "gateway/state_keys.h"
@@ -44,10 +58,80 @@ static bool is_operator_token(const gw_server *gw, const char *given)
     return CRYPTO_memcmp(a, b, sizeof a) == 0;
 }
 
+/* The peer's address, or "unknown" (counted together). */
+static const char *source_address(gw_request *r)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    if (conn)
+        evhttp_connection_get_peer(conn, &host, &port);
+    return host && *host ? host : "unknown";
+}
+
+/* A presented credential that is wrong or expired: counted, then 401. */
+static void refuse(gw_request *r, ss_api_error e, const char *message)
+{
+    auth_failures_record(source_address(r), time(NULL));
+    gw_reply_error(r, e, message, NULL);
+}
+
+/* 429 when the source address has failed too often; true when answered. */
+static bool refused_for_failures(gw_request *r)
+{
+    long retry_after = 0;
+    const char *addr = source_address(r);
+    if (!auth_failures_blocked(addr, r->gw->settings->auth_failures_per_minute, time(NULL), &retry_after))
+        return false;
+    ss_info(r->id, "authentication refused: too many failed authentications from %s", addr);
+    char num[32];
+    snprintf(num, sizeof num, "%ld", retry_after);
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", num);
+    json_t *body = ss_envelope_error(SS_ERR_RATE_LIMITED, "too many failed authentications; retry later",
+                                     NULL, r->id);
+    json_object_set_new(json_object_get(body, "error"), "retry_after", json_integer(retry_after));
+    gw_reply_json(r, 429, body);
+    return true;
+}
+
 static bool looks_like_jwt(const char *s)
 {
     const char *d1 = strchr(s, '.');
     return d1 && strchr(d1 + 1, '.') != NULL;
+}
+
+/* A refusal of a known caller, answered once the rate limiter has counted
+ * it (so it carries the rate-limit headers). */
+typedef struct {
+    char message[300];
+    json_t *details;
+} denial;
+
+static void denial_free(void *p)
+{
+    denial *d = p;
+    json_decref(d->details);
+    free(d);
+}
+
+static void reply_denial(gw_request *r, void *user)
+{
+    denial *d = user;
+    gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, d->message, json_incref(d->details));
+    denial_free(d);
+}
+
+static void deny(gw_request *r, const char *message, json_t *details)
+{
+    denial *d = calloc(1, sizeof *d);
+    if (!d) {
+        json_decref(details);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    snprintf(d->message, sizeof d->message, "%s", message);
+    d->details = details;
+    gw_rate_limit_check(r, reply_denial, d, denial_free);
 }
 
 void gw_authorize(gw_request *r)
@@ -56,8 +140,7 @@ void gw_authorize(gw_request *r)
     unsigned need = r->need;
     if ((need & NEED_OPERATOR) && c->kind != CALLER_OPERATOR_TOKEN &&
         !ss_role_is_operator((ss_role)c->role)) {
-        gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED,
-                       "operators only (super_admin or tenant_admin)", NULL);
+        deny(r, "operators only (super_admin or tenant_admin)", NULL);
         return;
     }
     unsigned perms = need & PERM_ALL;
@@ -68,7 +151,7 @@ void gw_authorize(gw_request *r)
         snprintf(msg, sizeof msg, "missing permission %s", names ? names : "");
         free(names);
         json_decref(missing);
-        gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, msg, NULL);
+        deny(r, msg, NULL);
         return;
     }
     gw_phase_next(r);
@@ -96,7 +179,7 @@ static void on_caller_read(gw_request *r, void *user, const redisReply *reply)
         json_decref(key);
         json_decref(usr);
         json_decref(ten);
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised", NULL);
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised");
         return;
     }
     gw_caller *c = &r->caller;
@@ -126,10 +209,10 @@ static void on_key_record(gw_request *r, void *user, const redisReply *reply)
     (void)user;
     switch (identity_key_record_state(reply)) {
     case IDENTITY_KEY_ABSENT:
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised", NULL);
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised");
         return;
     case IDENTITY_KEY_REVOKED:
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key revoked", NULL);
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key revoked");
         return;
     case IDENTITY_KEY_LIVE:
         break;
@@ -145,11 +228,33 @@ static void on_key_record(gw_request *r, void *user, const redisReply *reply)
     if (gw_state_key(k_user, sizeof k_user, GW_KEY_USER, uid, NULL) != 0 ||
         gw_state_key(k_tenant, sizeof k_tenant, GW_KEY_TENANT, tid, NULL) != 0) {
         json_decref(key);
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised", NULL);
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised");
         return;
     }
     const char *keys[] = {k_user, k_tenant};
     gw_state_eval(r, &IDENTITY_READ_HASHES, 2, keys, 0, NULL, on_caller_read, key, json_free);
+}
+
+/* The tenant of the user a verified JWT names: nil (not provisioned here)
+ * or the token's own tenant_id lets it on; anything else is refused. */
+static void on_jwt_user_tenant(gw_request *r, void *user, const redisReply *reply)
+{
+    (void)user;
+    if (reply->type == REDIS_REPLY_NIL) {
+        gw_phase_next(r);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_STRING) {
+        gw_state_unavailable(r, "unexpected reply to the JWT user's tenant read");
+        return;
+    }
+    if (strcmp(reply->str, r->caller.tenant_id) != 0) {
+        ss_warn(r->id, "JWT for user %s names tenant \"%s\" but the user belongs to tenant %s; refused",
+                r->caller.user_id, r->caller.tenant_id, reply->str);
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "the token's tenant_id is not the tenant of its user");
+        return;
+    }
+    gw_phase_next(r);
 }
 
 /* Verifies the request's JWT; may_refresh allows one JWKS refresh on an
@@ -184,8 +289,7 @@ static void authenticate_jwt(gw_request *r, bool may_refresh)
         return;
     if (res != SS_JWT_OK) {
         ss_info(r->id, "JWT rejected: %s", why);
-        gw_reply_error(r, res == SS_JWT_EXPIRED ? SS_ERR_SESSION_EXPIRED : SS_ERR_AUTH_TOKEN_INVALID,
-                       why, NULL);
+        refuse(r, res == SS_JWT_EXPIRED ? SS_ERR_SESSION_EXPIRED : SS_ERR_AUTH_TOKEN_INVALID, why);
         return;
     }
     gw_caller *c = &r->caller;
@@ -197,11 +301,17 @@ static void authenticate_jwt(gw_request *r, bool may_refresh)
     c->permissions = ss_role_default_permissions((ss_role)c->role) |
                      ss_permissions_parse_list(json_string_value(json_object_get(claims, "scope")));
     json_decref(claims);
+    char k_user[GW_STATE_KEY_MAX];
     if (!*c->user_id || (!*c->tenant_id && c->role != ROLE_SUPER_ADMIN)) {
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "JWT lacks sub or tenant_id", NULL);
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "JWT lacks sub or tenant_id");
         return;
     }
-    gw_phase_next(r);
+    if (gw_state_key(k_user, sizeof k_user, GW_KEY_USER, c->user_id, NULL) != 0) {
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "JWT sub is not a usable user id");
+        return;
+    }
+    const char *argv[] = {"HGET", k_user, "tenant_id"};
+    gw_state_command(r, 3, argv, on_jwt_user_tenant, NULL, NULL);
 }
 
 void gw_authenticate(gw_request *r)
@@ -211,8 +321,10 @@ void gw_authenticate(gw_request *r)
         gw_reply_error(r, SS_ERR_AUTH_TOKEN_MISSING, "Authorization: Bearer <credential> is required", NULL);
         return;
     }
+    if (refused_for_failures(r))
+        return;
     if (strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7]) {
-        gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "expected a Bearer credential", NULL);
+        refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "expected a Bearer credential");
         return;
     }
     const char *cred = auth + 7;
@@ -235,5 +347,5 @@ void gw_authenticate(gw_request *r)
         authenticate_jwt(r, true);
         return;
     }
-    gw_reply_error(r, SS_ERR_AUTH_TOKEN_INVALID, "credential not recognised", NULL);
+    refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "credential not recognised");
 }

@@ -1,4 +1,6 @@
-/* Tenant blocklist (see blocklist.h). */
+/* Tenant blocklist (see blocklist.h): the text normaliser, the check, and
+ * the /admin/blocklist handlers. Nothing here is mutable but the requests'
+ * own buffers; the entity and reading tables are constant. */
 #include "gateway/blocklist.h"
 
 #include "gateway/gateway.h"
@@ -14,27 +16,231 @@
 #include <string.h>
 #include <time.h>
 
-/* Lower-cases ASCII and folds white-space runs to one space. */
-static char *fold(const char *s)
+/* --- the normaliser: text -> " word word " (see blocklist.h) */
+
+/* Decodes one UTF-8 sequence at s; *cp gets the code point and the length is
+ * returned. An invalid sequence is one byte with *cp = -1. */
+static size_t utf8_next(const unsigned char *s, long *cp)
 {
-    size_t n = strlen(s);
-    char *out = malloc(n + 1), *o = out;
-    if (!out)
-        return NULL;
-    bool space = false;
-    for (; *s; s++) {
-        if (isspace((unsigned char)*s)) {
-            space = true;
-            continue;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    size_t n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    long v = n == 2 ? (s[0] & 0x1F) : n == 3 ? (s[0] & 0x0F) : (s[0] & 0x07);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            n = 0;
+        else
+            v = (v << 6) | (s[i] & 0x3F);
+    }
+    *cp = n ? v : -1;
+    return n ? n : 1;
+}
+
+static size_t utf8_put(char *o, long cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Whether the tag at s ('<' ...) separates words whatever the engine does
+ * with other markup: <break>, paragraphs and sentences. */
+static bool tag_separates(const char *s)
+{
+    static const char *const SEPARATING[] = {"break", "p", "s", "paragraph", "sentence"};
+    s += s[1] == '/' ? 2 : 1;
+    size_t n = strcspn(s, " \t\r\n/>");
+    for (size_t i = 0; i < sizeof SEPARATING / sizeof SEPARATING[0]; i++)
+        if (strlen(SEPARATING[i]) == n && !strncmp(s, SEPARATING[i], n))
+            return true;
+    return false;
+}
+
+/* SSML to its words: tags and comments are removed; <break>, <p> and <s>
+ * become a space, so "bad<break/>word" reads "bad word", and with
+ * tags_split every other tag does too ("bad<emphasis>word" is read both
+ * ways). An unterminated '<' is kept as text (more text checked, never
+ * less). Output is never longer than input. */
+static void strip_tags(const char *s, bool tags_split, char *o)
+{
+    while (*s) {
+        const char *end = NULL;
+        if (!strncmp(s, "<!--", 4)) {
+            end = strstr(s + 4, "-->");
+            if (end)
+                end += 2;
+        } else if (*s == '<') {
+            end = strchr(s, '>');
         }
-        if (space && o != out)
-            *o++ = ' ';
-        space = false;
-        *o++ = (char)tolower((unsigned char)*s);
+        if (end) {
+            if (tags_split || tag_separates(s))
+                *o++ = ' ';
+            s = end + 1;
+        } else {
+            *o++ = *s++;
+        }
     }
     *o = '\0';
-    return out;
 }
+
+static const struct {
+    const char *name;
+    long cp;
+} NAMED_ENTITIES[] = {
+    {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0},
+    {"shy", 0xAD}, {"zwsp", 0x200B}, {"zwnj", 0x200C}, {"zwj", 0x200D}, {"hyphen", 0x2010},
+    {"ndash", 0x2013}, {"mdash", 0x2014}, {"minus", 0x2212},
+};
+
+/* The code point of the entity at s ("&...;"), its length in *len; -1 when s
+ * does not start a known, well-formed entity. */
+static long entity_at(const char *s, size_t *len)
+{
+    const char *semi = strchr(s, ';');
+    if (!semi || semi - s > 12)
+        return -1;
+    *len = (size_t)(semi - s) + 1;
+    if (s[1] == '#') {
+        bool hex = s[2] == 'x' || s[2] == 'X';
+        const char *d = s + (hex ? 3 : 2);
+        if (d == semi)
+            return -1;
+        long v = 0;
+        for (; d < semi; d++) {
+            int digit = isdigit((unsigned char)*d) ? *d - '0'
+                        : hex && isxdigit((unsigned char)*d) ? tolower((unsigned char)*d) - 'a' + 10 : -1;
+            if (digit < 0 || v > 0x10FFFF)
+                return -1;
+            v = v * (hex ? 16 : 10) + digit;
+        }
+        return v > 0 && v <= 0x10FFFF && (v < 0xD800 || v > 0xDFFF) ? v : -1;
+    }
+    for (size_t i = 0; i < sizeof NAMED_ENTITIES / sizeof NAMED_ENTITIES[0]; i++) {
+        size_t n = strlen(NAMED_ENTITIES[i].name);
+        if (*len == n + 2 && !strncmp(s + 1, NAMED_ENTITIES[i].name, n))
+            return NAMED_ENTITIES[i].cp;
+    }
+    return -1;
+}
+
+/* Decodes numeric and the common named entities in place order; an unknown
+ * one stays as text. Every entity is at least as long as its UTF-8. */
+static void decode_entities(const char *s, char *o)
+{
+    while (*s) {
+        size_t len;
+        long cp = *s == '&' ? entity_at(s, &len) : -1;
+        if (cp >= 0) {
+            o += utf8_put(o, cp);
+            s += len;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = '\0';
+}
+
+static bool is_zero_width(long cp)
+{
+    return (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF || cp == 0xAD;
+}
+
+/* Non-ASCII code points read as separators: Unicode spaces, dashes, quotes,
+ * the ellipsis and the minus sign. */
+static bool is_wide_separator(long cp)
+{
+    return cp < 0 || cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200A) || (cp >= 0x2010 && cp <= 0x2027) ||
+           cp == 0x202F || cp == 0x205F || cp == 0x2212 || cp == 0x3000 || cp == 0x85 ||
+           (cp >= 0xA1 && cp <= 0xBF && cp != 0xAA && cp != 0xB5 && cp != 0xBA);
+}
+
+/* Folds to " w1 w2 ... ": ASCII lower-cased, every run of white space,
+ * punctuation and separators one space, zero-width characters removed (or,
+ * with zw_split, read as a separator). Output is at most input + 2 bytes. */
+static void fold(const char *s, bool zw_split, char *o)
+{
+    *o++ = ' ';
+    while (*s) {
+        long cp;
+        size_t n = utf8_next((const unsigned char *)s, &cp);
+        bool sep = cp < 0x80 && cp >= 0 ? !isalnum((int)cp) : is_wide_separator(cp);
+        if (is_zero_width(cp))
+            sep = zw_split;
+        if (sep) {
+            if (o[-1] != ' ')
+                *o++ = ' ';
+        } else if (!is_zero_width(cp)) {
+            if (cp >= 0 && cp < 0x80) {
+                *o++ = (char)tolower((int)cp);
+            } else {
+                memcpy(o, s, n);
+                o += n;
+            }
+        }
+        s += n;
+    }
+    if (o[-1] != ' ')
+        *o++ = ' ';
+    *o = '\0';
+}
+
+bool blocklist_normalised_has_words(const char *normalised)
+{
+    return strcmp(normalised, " ") != 0;
+}
+
+char *blocklist_normalise(const char *text, unsigned how)
+{
+    size_t n = strlen(text);
+    char *a = malloc(n + 1), *b = malloc(n + 3);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return NULL;
+    }
+    if (how & BLOCKLIST_AS_SSML) {
+        strip_tags(text, (how & BLOCKLIST_TAGS_SPLIT) != 0, b);
+        decode_entities(b, a);
+    } else {
+        decode_entities(text, a);
+    }
+    fold(a, (how & BLOCKLIST_ZERO_WIDTH_SPLITS) != 0, b);
+    free(a);
+    return b;
+}
+
+/* The readings of a text a pattern is matched against: as SSML (inline tags
+ * joining and splitting words) and as plain text, each with zero-width
+ * characters joining and splitting words. A pattern matching any of them
+ * blocks the text. */
+static const unsigned TEXT_READINGS[] = {
+    BLOCKLIST_AS_SSML,
+    BLOCKLIST_AS_SSML | BLOCKLIST_ZERO_WIDTH_SPLITS,
+    BLOCKLIST_AS_SSML | BLOCKLIST_TAGS_SPLIT,
+    BLOCKLIST_AS_SSML | BLOCKLIST_TAGS_SPLIT | BLOCKLIST_ZERO_WIDTH_SPLITS,
+    0,
+    BLOCKLIST_ZERO_WIDTH_SPLITS,
+};
+#define NREADINGS (sizeof TEXT_READINGS / sizeof TEXT_READINGS[0])
 
 /* Why entry e cannot be used, or NULL when it is a valid entry. */
 static const char *entry_defect(const json_t *e)
@@ -54,16 +260,37 @@ static const char *entry_defect(const json_t *e)
     return NULL;
 }
 
+/* Matches one text entry's pattern against the readings: a hit, a pass, or
+ * BROKEN for a pattern with no word in it. */
+static blocklist_verdict match_pattern(const char *pattern, char *const *readings, const char *eid,
+                                       char *why, size_t whycap)
+{
+    char *p = blocklist_normalise(pattern, 0);
+    if (!p)
+        return BLOCKLIST_NO_MEMORY;
+    blocklist_verdict v = BLOCKLIST_PASS;
+    if (!blocklist_normalised_has_words(p)) {
+        snprintf(why, whycap, "blocklist entry %s has a pattern with no words", eid);
+        v = BLOCKLIST_BROKEN;
+    }
+    for (size_t r = 0; r < NREADINGS && v == BLOCKLIST_PASS; r++)
+        if (strstr(readings[r], p))
+            v = BLOCKLIST_HIT;
+    free(p);
+    return v;
+}
+
 blocklist_verdict blocklist_check(const char *const *ids, const char *const *entries, const size_t *lens,
                                   size_t n, const char *text, char *id, size_t idcap, char *why,
                                   size_t whycap)
 {
     snprintf(id, idcap, "%s", "");
     snprintf(why, whycap, "%s", "");
-    char *t = fold(text);
-    if (!t)
-        return BLOCKLIST_NO_MEMORY;
+    char *readings[NREADINGS] = {0};
     blocklist_verdict v = BLOCKLIST_PASS;
+    for (size_t r = 0; r < NREADINGS && v == BLOCKLIST_PASS; r++)
+        if (!(readings[r] = blocklist_normalise(text, TEXT_READINGS[r])))
+            v = BLOCKLIST_NO_MEMORY;
     for (size_t i = 0; i < n && v == BLOCKLIST_PASS; i++) {
         json_error_t jerr;
         json_t *e = json_loadb(entries[i], lens[i], 0, &jerr);
@@ -73,18 +300,14 @@ blocklist_verdict blocklist_check(const char *const *ids, const char *const *ent
             snprintf(why, whycap, "blocklist entry %s %s", eid, defect);
             v = BLOCKLIST_BROKEN;
         } else if (!strcmp(json_string_value(json_object_get(e, "kind")), "text")) {
-            char *p = fold(json_string_value(json_object_get(e, "pattern")));
-            if (!p) {
-                v = BLOCKLIST_NO_MEMORY;
-            } else if (*p && strstr(t, p)) {
+            v = match_pattern(json_string_value(json_object_get(e, "pattern")), readings, eid, why, whycap);
+            if (v == BLOCKLIST_HIT)
                 snprintf(id, idcap, "%s", eid);
-                v = BLOCKLIST_HIT;
-            }
-            free(p);
         }
         json_decref(e);
     }
-    free(t);
+    for (size_t r = 0; r < NREADINGS; r++)
+        free(readings[r]);
     return v;
 }
 
@@ -141,6 +364,17 @@ static void on_added(gw_request *r, void *user, const redisReply *reply)
     gw_reply_json(r, 201, ss_envelope_ok(entry, r->id));
 }
 
+/* Whether a new pattern has a word to match (false, *oom set, when out of
+ * memory). */
+static bool pattern_has_words(const char *pattern, bool *oom)
+{
+    char *p = blocklist_normalise(pattern, 0);
+    *oom = p == NULL;
+    bool words = p && blocklist_normalised_has_words(p);
+    free(p);
+    return words;
+}
+
 void gw_handle_blocklist_add(gw_request *r)
 {
     char key[GW_STATE_KEY_MAX];
@@ -150,6 +384,7 @@ void gw_handle_blocklist_add(gw_request *r)
     if (gw_request_json(r, &body) != 0)
         return;
     json_t *details = json_array();
+    bool oom = false;
     const char *kind = json_string_value(json_object_get(body, "kind"));
     json_t *pattern = json_object_get(body, "pattern"), *voice = json_object_get(body, "voice_id");
     json_t *note = json_object_get(body, "note");
@@ -161,12 +396,22 @@ void gw_handle_blocklist_add(gw_request *r)
                                        json_string_length(pattern) > 500))
         json_array_append_new(details, json_pack("{s:s,s:s}", "field", "pattern", "message",
                                                  "a text entry needs a pattern of 1..500 characters"));
+    else if (!strcmp(kind, "text") && !pattern_has_words(json_string_value(pattern), &oom))
+        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "pattern", "message",
+                                                 oom ? "out of memory"
+                                                     : "a text entry's pattern needs at least one letter or digit"));
     else if (!strcmp(kind, "speaker") && (!json_is_string(voice) || json_string_length(voice) == 0))
         json_array_append_new(details, json_pack("{s:s,s:s}", "field", "voice_id", "message",
                                                  "a speaker entry needs a voice_id"));
     if (note && (!json_is_string(note) || json_string_length(note) > 500))
         json_array_append_new(details, json_pack("{s:s,s:s}", "field", "note", "message",
                                                  "must be a string of at most 500 characters"));
+    if (oom) {
+        json_decref(body);
+        json_decref(details);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
     if (json_array_size(details)) {
         json_decref(body);
         gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "invalid blocklist entry", details);

@@ -2,11 +2,14 @@
  * engine, status), GET /v1/infra/nodes/{id}, POST .../drain and .../undrain.
  *
  * The router lets only operators in (super_admin, tenant_admin, or the
- * configured operator token; see auth.c). Each handler reads or writes the
+ * configured operator token; see auth.c). Draining and undraining act on
+ * nodes every tenant shares, so they are for platform operators only
+ * (API.md, /v1/infra): super_admin or the operator token; a tenant_admin gets 403. Each handler reads or writes the
  * registry on the async Redis connection and answers from its callback; the
  * state store's failures are answered by state_call.c. */
 #include "gateway/gateway.h"
 #include "gateway/node_registry.h"
+#include "gateway/permissions.h"
 #include "gateway/state_call.h"
 
 #include "common/log.h"
@@ -108,8 +111,21 @@ void gw_handle_node_get(gw_request *r)
     gw_state_eval(r, &NODE_REGISTRY_GET, 3, k, 0, NULL, on_single, NULL, NULL);
 }
 
+static bool is_platform_operator(const gw_caller *c)
+{
+    return c->kind == CALLER_OPERATOR_TOKEN || (ss_role)c->role == ROLE_SUPER_ADMIN;
+}
+
 static void set_drain(gw_request *r, bool drain_on)
 {
+    if (!is_platform_operator(&r->caller)) {
+        ss_info(r->id, "%s of node %s refused: not a platform operator", drain_on ? "drain" : "undrain",
+                r->params[0]);
+        gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED,
+                       "draining shared nodes is for platform operators (super_admin or the operator token)",
+                       NULL);
+        return;
+    }
     json_t *body = NULL;
     if (gw_request_json(r, &body) != 0)
         return;

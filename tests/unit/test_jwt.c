@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,10 +128,15 @@ static char *signature(sign_kind how, EVP_PKEY *key, const char *input)
 }
 
 /* header.payload.signature; alg and kid are left out of the header when
- * NULL. Takes the claims' reference. */
-static char *mint(const char *alg, const char *kid, sign_kind how, EVP_PKEY *key, json_t *claims)
+ * NULL; extra (may be NULL) adds fields to the header. Takes the references
+ * of claims and extra. */
+static char *mint_with_header(const char *alg, const char *kid, json_t *extra, sign_kind how, EVP_PKEY *key,
+                              json_t *claims)
 {
     json_t *hdr = json_pack("{s:s}", "typ", "JWT");
+    if (extra)
+        json_object_update(hdr, extra);
+    json_decref(extra);
     if (alg)
         json_object_set_new(hdr, "alg", json_string(alg));
     if (kid)
@@ -151,6 +157,11 @@ static char *mint(const char *alg, const char *kid, sign_kind how, EVP_PKEY *key
     free(input);
     free(sb);
     return token;
+}
+
+static char *mint(const char *alg, const char *kid, sign_kind how, EVP_PKEY *key, json_t *claims)
+{
+    return mint_with_header(alg, kid, NULL, how, key, claims);
 }
 
 /* Claims valid at NOW for ISS and AUD. */
@@ -305,7 +316,7 @@ Test(jwt, exp_and_nbf_with_leeway)
         {"nbf", json_integer(NOW + LEEWAY - 1), SS_JWT_OK},
         {"nbf", json_integer(NOW - 3600), SS_JWT_OK},
         {"nbf", json_integer(NOW + LEEWAY + 1), SS_JWT_NOT_YET_VALID},
-        {"nbf", json_string("now"), SS_JWT_NOT_YET_VALID},
+        {"nbf", json_string("now"), SS_JWT_MALFORMED},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *c = with(good_claims(), cases[i].claim, cases[i].value);
@@ -469,4 +480,49 @@ Test(jwt, development_issuer_round_trip)
     /* and the suite's JWKS does not know that kid */
     cr_assert_eq(verify(token), SS_JWT_UNKNOWN_KID);
     ss_jwks_free(ks);
+}
+
+Test(jwt, absurd_exp_and_nbf_are_refused)
+{
+    const struct {
+        const char *claim;
+        json_t *value;
+    } cases[] = {
+        {"exp", json_real(1e300)},
+        {"exp", json_real((double)NOW + 300.5)},
+        {"exp", json_integer(-1)},
+        {"exp", json_integer(NOW + SS_JWT_MAX_HORIZON_S + 1)},
+        {"exp", json_integer(INT64_MAX)},
+        {"exp", json_true()},
+        {"nbf", json_real(-1e300)},
+        {"nbf", json_integer(-5)},
+        {"nbf", json_integer(INT64_MIN)},
+        {"nbf", json_integer(NOW + SS_JWT_MAX_HORIZON_S + 1)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *c = with(good_claims(), cases[i].claim, cases[i].value);
+        cr_assert_eq(verify(mint("RS256", "rsa-1", SIGN_RS256, rsa_key, c)), SS_JWT_MALFORMED, "case %zu (%s)", i,
+                     cases[i].claim);
+    }
+    /* the horizon itself is still accepted */
+    json_t *c = with(good_claims(), "exp", json_integer(NOW + SS_JWT_MAX_HORIZON_S));
+    cr_assert_eq(verify(mint("RS256", "rsa-1", SIGN_RS256, rsa_key, c)), SS_JWT_OK);
+}
+
+Test(jwt, crit_header_is_refused)
+{
+    json_t *crits[] = {
+        json_pack("{s:[s],s:s}", "crit", "exp", "exp", "soon"),
+        json_pack("{s:[s],s:b}", "crit", "b64", "b64", 0),
+        json_pack("{s:[]}", "crit"),
+        json_pack("{s:s}", "crit", "not-an-array"),
+    };
+    for (size_t i = 0; i < sizeof crits / sizeof crits[0]; i++) {
+        char *t = mint_with_header("RS256", "rsa-1", crits[i], SIGN_RS256, rsa_key, good_claims());
+        cr_assert_eq(verify(t), SS_JWT_MALFORMED, "case %zu", i);
+    }
+    /* an ordinary extra header field is fine */
+    char *t = mint_with_header("RS256", "rsa-1", json_pack("{s:s}", "cty", "JWT"), SIGN_RS256, rsa_key,
+                               good_claims());
+    cr_assert_eq(verify(t), SS_JWT_OK);
 }
