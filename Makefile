@@ -41,7 +41,7 @@ endif
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 
 CC ?= cc
-PKGS := libevent libevent_pthreads jansson hiredis opus libopusenc ogg sndfile soxr libcurl openssl
+PKGS := libevent libevent_pthreads jansson hiredis opus libopusenc ogg vorbisfile sndfile soxr libcurl openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -93,7 +93,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps run test test-unit test-integration test-quality bench test-gpu bench-gpu clean print-config
+.PHONY: all deps run test test-unit test-integration test-quality bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -176,10 +176,19 @@ test-gpu: all $(GPU_TOOLS)
 bench-gpu: all $(GPU_TOOLS)
 	@SCAISPEAK_BUILD=$(B) sh tests/gpu/run_bench.sh
 
+# --- fuzzing: every tests/fuzz/fuzz_*.c for FUZZ_SECONDS each (clang,
+# libFuzzer + ASan + UBSan; the libraries are built into build-fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run_fuzz.sh build-fuzz/run
+
+print-ldlibs:
+	@echo $(LDLIBS)
+
 print-config: $(B)/bin/scaispeak-gateway
 	@$(B)/bin/scaispeak-gateway --print-config
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

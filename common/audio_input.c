@@ -1,9 +1,14 @@
-/* Audio input (see audio_input.h): libsndfile virtual I/O over a memory
- * buffer, frame-count checks against the header, mixdown, soxr resampling. */
+/* Audio input (see audio_input.h): the dispatch between decoders, the
+ * libsndfile decoder (virtual I/O over a memory buffer), the sink every
+ * decoder feeds (audio_input_sink.h: limits, mixdown, peak, frame-count
+ * checks against the header) and soxr resampling. Ogg Vorbis is decoded by
+ * audio_input_vorbis.c instead (libvorbisfile). */
 #include "common/audio_input.h"
+#include "common/audio_input_sink.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <sndfile.h>
 #include <soxr.h>
 #include <stdio.h>
@@ -62,12 +67,142 @@ const char *ss_audio_error_name(ss_audio_error e)
     return "unknown";
 }
 
-static int fail(ss_audio_error *code, ss_audio_error c, char *err, size_t errlen, const char *msg)
+int ss_audio_fail(ss_audio_error *code, ss_audio_error c, char *err, size_t errlen,
+                  const char *msg)
 {
     if (code)
         *code = c;
     snprintf(err, errlen, "%s", msg);
     return -1;
+}
+
+static int fail(ss_audio_error *code, ss_audio_error c, char *err, size_t errlen, const char *msg)
+{
+    return ss_audio_fail(code, c, err, errlen, msg);
+}
+
+/* --- the sink every decoder feeds (audio_input_sink.h) */
+
+int ss_audio_sink_begin(ss_audio_sink *s, ss_audio *out, int channels, int rate,
+                        long long header_frames, ss_audio_error *code, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->out = out;
+    s->code = code;
+    s->err = err;
+    s->errlen = errlen;
+    s->channels = channels;
+    s->rate = rate;
+    if (channels < 1 || channels > 64 || rate < 1000 || rate > 384000) {
+        snprintf(err, errlen, "audio: implausible header (%d channels, %d Hz)", channels, rate);
+        if (code)
+            *code = SS_AUDIO_UNREADABLE;
+        return -1;
+    }
+    /* Streams without a known length (some Ogg/MP3) report a huge count or
+     * 0 frames; those are read until the end, bounded by the duration limit. */
+    s->max_frames = (size_t)(SS_AUDIO_MAX_SECONDS * rate);
+    s->header_frames = header_frames > 0 && header_frames < (long long)1 << 40 ? header_frames : 0;
+    if (s->header_frames > (long long)s->max_frames) {
+        snprintf(err, errlen, "audio: %.1f s long, over the %.0f s limit",
+                 (double)s->header_frames / rate, SS_AUDIO_MAX_SECONDS);
+        if (code)
+            *code = SS_AUDIO_TOO_LONG;
+        return -1;
+    }
+    s->cap = s->header_frames ? (size_t)s->header_frames : (size_t)rate;
+    out->samples = malloc((s->cap ? s->cap : 1) * sizeof(float));
+    if (!out->samples)
+        return fail(code, SS_AUDIO_NO_MEMORY, err, errlen, "audio: out of memory");
+    return 0;
+}
+
+/* Room for frames more samples, within the duration limit. */
+static int sink_reserve(ss_audio_sink *s, size_t frames)
+{
+    if (s->n + frames > s->max_frames) {
+        snprintf(s->err, s->errlen, "audio: longer than the %.0f s limit", SS_AUDIO_MAX_SECONDS);
+        if (s->code)
+            *s->code = SS_AUDIO_TOO_LONG;
+        return -1;
+    }
+    if (s->n + frames <= s->cap)
+        return 0;
+    size_t nc = s->cap * 2 > s->n + frames ? s->cap * 2 : s->n + frames;
+    float *ns = realloc(s->out->samples, nc * sizeof(float));
+    if (!ns)
+        return fail(s->code, SS_AUDIO_NO_MEMORY, s->err, s->errlen, "audio: out of memory");
+    s->out->samples = ns;
+    s->cap = nc;
+    return 0;
+}
+
+/* One sample of one channel: non-finite values count as silence. */
+static float sink_sample(ss_audio_sink *s, float v)
+{
+    if (!isfinite(v))
+        v = 0;
+    float a = fabsf(v);
+    if (a > s->peak)
+        s->peak = a;
+    return v;
+}
+
+int ss_audio_sink_add(ss_audio_sink *s, const float *interleaved, size_t frames)
+{
+    if (sink_reserve(s, frames) != 0)
+        return -1;
+    for (size_t i = 0; i < frames; i++) {
+        double sum = 0;
+        for (int ch = 0; ch < s->channels; ch++)
+            sum += sink_sample(s, interleaved[i * (size_t)s->channels + (size_t)ch]);
+        s->out->samples[s->n + i] = (float)(sum / s->channels);
+    }
+    s->n += frames;
+    return 0;
+}
+
+int ss_audio_sink_add_planar(ss_audio_sink *s, float *const *pcm, size_t frames)
+{
+    if (sink_reserve(s, frames) != 0)
+        return -1;
+    for (size_t i = 0; i < frames; i++) {
+        double sum = 0;
+        for (int ch = 0; ch < s->channels; ch++)
+            sum += sink_sample(s, pcm[ch][i]);
+        s->out->samples[s->n + i] = (float)(sum / s->channels);
+    }
+    s->n += frames;
+    return 0;
+}
+
+int ss_audio_sink_finish(ss_audio_sink *s, bool lossy, const char *format)
+{
+    if (s->n == 0)
+        return fail(s->code, SS_AUDIO_EMPTY, s->err, s->errlen,
+                    "audio: the file holds no audio frames");
+    /* Lossy streams (MP3 with a Xing/LAME header, Ogg) count encoder delay
+     * and padding in their header, so a few percent short is normal there. */
+    double need = lossy ? 0.95 * (double)s->header_frames : (double)s->header_frames;
+    if (s->header_frames && (double)s->n < need) {
+        snprintf(s->err, s->errlen, "audio: truncated (%zu frames read, the header promises %lld)",
+                 s->n, s->header_frames);
+        if (s->code)
+            *s->code = SS_AUDIO_TRUNCATED;
+        return -1;
+    }
+    s->out->nsamples = s->n;
+    s->out->sample_rate = s->rate;
+    s->out->channels = s->channels;
+    s->out->peak = s->peak;
+    snprintf(s->out->format, sizeof s->out->format, "%s", format);
+    return 0;
+}
+
+void ss_audio_sink_abandon(ss_audio_sink *s)
+{
+    free(s->out->samples);
+    memset(s->out, 0, sizeof *s->out);
 }
 
 static const char *major_name(int format)
@@ -100,6 +235,75 @@ static int log_says_truncated(SNDFILE *sf, unsigned long long *said_out, unsigne
     return real < said && said != 0xFFFFFFFFull && said != 0x7FFFFFFFull;
 }
 
+/* Reads every frame of an open libsndfile stream into the sink and checks
+ * it. 0, or -1 with the code and message set. */
+static int read_sndfile(SNDFILE *sf, const SF_INFO *info, ss_audio_sink *s)
+{
+    const size_t block = 4096;
+    float *buf = malloc(block * (size_t)info->channels * sizeof(float));
+    if (!buf)
+        return fail(s->code, SS_AUDIO_NO_MEMORY, s->err, s->errlen, "audio: out of memory");
+    int rc = 0;
+    for (;;) {
+        sf_count_t got = sf_readf_float(sf, buf, (sf_count_t)block);
+        if (got <= 0)
+            break;
+        if ((rc = ss_audio_sink_add(s, buf, (size_t)got)) != 0)
+            break;
+    }
+    free(buf);
+    if (rc != 0)
+        return -1;
+    if (sf_error(sf) != SF_ERR_NO_ERROR) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "audio: corrupt data (%s)", sf_strerror(sf));
+        return fail(s->code, SS_AUDIO_UNREADABLE, s->err, s->errlen, msg);
+    }
+    if (s->n == 0)
+        return ss_audio_sink_finish(s, false, ""); /* "no audio frames" */
+    unsigned long long said = 0, real = 0;
+    if (log_says_truncated(sf, &said, &real)) {
+        snprintf(s->err, s->errlen,
+                 "audio: truncated (the header promises %llu bytes of audio, the file holds %llu)",
+                 said, real);
+        if (s->code)
+            *s->code = SS_AUDIO_TRUNCATED;
+        return -1;
+    }
+    int sub = info->format & SF_FORMAT_SUBMASK;
+    int major = info->format & SF_FORMAT_TYPEMASK;
+    bool lossy = major == SF_FORMAT_MPEG || major == SF_FORMAT_OGG || sub == SF_FORMAT_VORBIS ||
+                 sub == SF_FORMAT_OPUS;
+    return ss_audio_sink_finish(s, lossy, major_name(info->format));
+}
+
+/* WAV, FLAC, MP3, Ogg Opus (and whatever else libsndfile reads) from memory
+ * through libsndfile's virtual I/O. */
+static int decode_sndfile(const uint8_t *data, size_t len, ss_audio *out, ss_audio_error *code,
+                          char *err, size_t errlen)
+{
+    mem_file m = {data, (sf_count_t)len, 0};
+    SF_VIRTUAL_IO io = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *sf = sf_open_virtual(&io, SFM_READ, &info, &m);
+    if (!sf) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "audio: not a readable WAV/FLAC/Ogg/MP3 file (%s)",
+                 sf_strerror(NULL));
+        return fail(code, SS_AUDIO_UNREADABLE, err, errlen, msg);
+    }
+    ss_audio_sink s;
+    int rc = ss_audio_sink_begin(&s, out, info.channels, info.samplerate, (long long)info.frames,
+                                 code, err, errlen);
+    if (rc == 0)
+        rc = read_sndfile(sf, &info, &s);
+    if (rc != 0)
+        ss_audio_sink_abandon(&s);
+    sf_close(sf);
+    return rc;
+}
+
 int ss_audio_decode(const uint8_t *data, size_t len, ss_audio *out, ss_audio_error *code,
                     char *err, size_t errlen)
 {
@@ -114,135 +318,11 @@ int ss_audio_decode(const uint8_t *data, size_t len, ss_audio *out, ss_audio_err
                  SS_AUDIO_MAX_BYTES);
         return -1;
     }
-    mem_file m = {data, (sf_count_t)len, 0};
-    SF_VIRTUAL_IO io = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
-    SF_INFO info;
-    memset(&info, 0, sizeof info);
-    SNDFILE *sf = sf_open_virtual(&io, SFM_READ, &info, &m);
-    if (!sf) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "audio: not a readable WAV/FLAC/Ogg/MP3 file (%s)",
-                 sf_strerror(NULL));
-        return fail(code, SS_AUDIO_UNREADABLE, err, errlen, msg);
-    }
-    int rc = -1;
-    float *buf = NULL;
-    if (info.channels < 1 || info.channels > 64 || info.samplerate < 1000 ||
-        info.samplerate > 384000) {
-        snprintf(err, errlen, "audio: implausible header (%d channels, %d Hz)", info.channels,
-                 info.samplerate);
-        if (code)
-            *code = SS_AUDIO_UNREADABLE;
-        goto out;
-    }
-    /* Streams without a known length (some Ogg/MP3) report SF_COUNT_MAX or 0
-     * frames; those are read until the end, bounded by the duration limit. */
-    sf_count_t max_frames = (sf_count_t)(SS_AUDIO_MAX_SECONDS * info.samplerate);
-    int known = info.frames > 0 && info.frames < (sf_count_t)1 << 40;
-    if (known && info.frames > max_frames) {
-        snprintf(err, errlen, "audio: %.1f s long, over the %.0f s limit",
-                 (double)info.frames / info.samplerate, SS_AUDIO_MAX_SECONDS);
-        if (code)
-            *code = SS_AUDIO_TOO_LONG;
-        goto out;
-    }
-    size_t cap = known ? (size_t)info.frames : (size_t)info.samplerate;
-    out->samples = malloc((cap ? cap : 1) * sizeof(float));
-    const size_t block = 4096;
-    buf = malloc(block * (size_t)info.channels * sizeof(float));
-    if (!out->samples || !buf) {
-        snprintf(err, errlen, "audio: out of memory");
-        if (code)
-            *code = SS_AUDIO_NO_MEMORY;
-        goto out;
-    }
-    size_t n = 0;
-    float peak = 0;
-    for (;;) {
-        sf_count_t got = sf_readf_float(sf, buf, (sf_count_t)block);
-        if (got <= 0)
-            break;
-        if (n + (size_t)got > (size_t)max_frames) {
-            snprintf(err, errlen, "audio: longer than the %.0f s limit", SS_AUDIO_MAX_SECONDS);
-            if (code)
-                *code = SS_AUDIO_TOO_LONG;
-            goto out;
-        }
-        if (n + (size_t)got > cap) {
-            size_t nc = cap * 2 > n + (size_t)got ? cap * 2 : n + (size_t)got;
-            float *ns = realloc(out->samples, nc * sizeof(float));
-            if (!ns) {
-                snprintf(err, errlen, "audio: out of memory");
-                if (code)
-                    *code = SS_AUDIO_NO_MEMORY;
-                goto out;
-            }
-            out->samples = ns;
-            cap = nc;
-        }
-        for (sf_count_t i = 0; i < got; i++) {
-            double s = 0;
-            for (int ch = 0; ch < info.channels; ch++) {
-                float v = buf[i * info.channels + ch];
-                if (!isfinite(v))
-                    v = 0;
-                float a = fabsf(v);
-                if (a > peak)
-                    peak = a;
-                s += v;
-            }
-            out->samples[n + (size_t)i] = (float)(s / info.channels);
-        }
-        n += (size_t)got;
-    }
-    if (sf_error(sf) != SF_ERR_NO_ERROR) {
-        snprintf(err, errlen, "audio: corrupt data (%s)", sf_strerror(sf));
-        if (code)
-            *code = SS_AUDIO_UNREADABLE;
-        goto out;
-    }
-    if (n == 0) {
-        snprintf(err, errlen, "audio: the file holds no audio frames");
-        if (code)
-            *code = SS_AUDIO_EMPTY;
-        goto out;
-    }
-    unsigned long long said = 0, real = 0;
-    if (log_says_truncated(sf, &said, &real)) {
-        snprintf(err, errlen, "audio: truncated (the header promises %llu bytes of audio, the file holds %llu)",
-                 said, real);
-        if (code)
-            *code = SS_AUDIO_TRUNCATED;
-        goto out;
-    }
-    /* Lossy streams (MP3 with a Xing/LAME header, Ogg) count encoder delay
-     * and padding in their header, so a few percent short is normal there. */
-    int sub = info.format & SF_FORMAT_SUBMASK;
-    int lossy = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG ||
-                (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG || sub == SF_FORMAT_VORBIS ||
-                sub == SF_FORMAT_OPUS;
-    double need = lossy ? 0.95 * (double)info.frames : (double)info.frames;
-    if (known && (double)n < need) {
-        snprintf(err, errlen, "audio: truncated (%zu frames read, the header promises %lld)", n,
-                 (long long)info.frames);
-        if (code)
-            *code = SS_AUDIO_TRUNCATED;
-        goto out;
-    }
-    out->nsamples = n;
-    out->sample_rate = info.samplerate;
-    out->channels = info.channels;
-    out->peak = peak;
-    snprintf(out->format, sizeof out->format, "%s", major_name(info.format));
-    rc = 0;
-out:
-    free(buf);
-    sf_close(sf);
-    if (rc != 0) {
-        free(out->samples);
-        memset(out, 0, sizeof *out);
-    }
-    return rc;
+    /* libsndfile's own Vorbis path leaks libvorbis's info block on some
+     * malformed headers, so Ogg that is not Opus or FLAC never reaches it. */
+    if (ss_audio_ogg_needs_vorbisfile(data, len))
+        return ss_audio_decode_vorbis(data, len, out, code, err, errlen);
+    return decode_sndfile(data, len, out, code, err, errlen);
 }
 
 int ss_audio_decode_file(const char *path, ss_audio *out, ss_audio_error *code, char *err,

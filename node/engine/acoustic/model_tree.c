@@ -320,7 +320,10 @@ int ss_tree_set_parse(const char *text, size_t len, ss_tree_set *out, char *err,
             goto error;
         }
         if (!sorted) {
-            qsort(out->questions, out->nquestions, sizeof *out->questions, question_cmp);
+            /* A tree may come before any QS line: qsort's pointer must not be
+             * NULL even for zero elements (C11 7.22.5; UBSan says so). */
+            if (out->nquestions > 0)
+                qsort(out->questions, out->nquestions, sizeof *out->questions, question_cmp);
             sorted = 1;
         }
         if (out->ntrees == tcap) {
