@@ -24,7 +24,10 @@ typedef struct ss_settings {
     char *redis_host;
     long redis_port;
     char *redis_password;
-    char *node_token;
+    bool dev_mode;
+    char *node_auth_key;
+    char *node_secret;
+    char *node_call_token;
     long heartbeat_interval_ms;
     /* gateway */
     long http_port;
@@ -59,6 +62,7 @@ typedef struct ss_settings {
     char *gateways;
     char *node_labels;
     long metrics_port;
+    char *metrics_bind;
     long slots;
     long queue_depth;
     char *voice_path;
