@@ -43,8 +43,6 @@
     {#name, SS_CFG_INT, FIELD(name, long), def, min, max, scope, doc}
 #define NUM(name, def, min, max, scope, doc)                                                       \
     {#name, SS_CFG_FLOAT, FIELD(name, double), def, min, max, scope, doc}
-#define BOOL(name, def, scope, doc)                                                                \
-    {#name, SS_CFG_BOOL, FIELD(name, bool), def, OPEN_MIN, OPEN_MAX, scope, doc}
 
 static const ss_config_key KEYS[] = {
     /* shared */
@@ -52,8 +50,8 @@ static const ss_config_key KEYS[] = {
     STR(redis_host, "127.0.0.1", G | W | C, "Redis host"),
     INT(redis_port, "6390", 1, 65535, G | W | C, "Redis port"),
     STR(redis_password, "", G | W | C, "Redis AUTH password (empty: none)"),
-    BOOL(dev_mode, "false", G | N,
-        "development mode: empty node credentials fall back to the shipped development "
+    INT(dev_mode, "0", 0, 1, G | N,
+        "1: development mode: empty node credentials fall back to the shipped development "
         "defaults (never in production; docs/SECURITY.md)"),
     STR(node_call_token, "", G | N,
         "shared secret the gateway presents on every TtsNode call; the node refuses calls "

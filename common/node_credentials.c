@@ -53,7 +53,7 @@ const char *ss_credential_resolve(const ss_settings *s, const char *name, const 
         return dev_default;
     }
     snprintf(err, errlen, "%s is %s: set a random secret (e.g. `openssl rand -hex 32`), or "
-             "dev_mode=true for a development setup", name,
+             "dev_mode=1 for a development setup", name,
              *configured ? "the shipped development default" : "empty");
     return NULL;
 }
@@ -68,12 +68,12 @@ const char *ss_node_secret_resolve(const ss_settings *s, const char *node_id,
         if (strcmp(dev, s->node_secret) != 0 || s->dev_mode)
             return s->node_secret;
         snprintf(err, errlen, "node_secret is derived from the shipped development key: derive "
-                 "it from the gateway's node_auth_key, or set dev_mode=true");
+                 "it from the gateway's node_auth_key, or set dev_mode=1");
         return NULL;
     }
     if (!s->dev_mode) {
         snprintf(err, errlen, "node_secret is empty: set it to HMAC-SHA256(node_auth_key, "
-                 "node_id) in hex (docs/SECURITY.md), or dev_mode=true for a development setup");
+                 "node_id) in hex (docs/SECURITY.md), or dev_mode=1 for a development setup");
         return NULL;
     }
     ss_warn(NULL, "dev_mode: node_secret derived from the development key; anyone who has the "

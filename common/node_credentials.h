@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The development defaults, accepted only with dev_mode = true. */
+/* The development defaults, accepted only with dev_mode = 1. */
 #define SS_DEV_NODE_AUTH_KEY "dev-node-auth-key"
 #define SS_DEV_NODE_CALL_TOKEN "dev-node-call-token"
 

@@ -24,7 +24,7 @@ typedef struct ss_settings {
     char *redis_host;
     long redis_port;
     char *redis_password;
-    bool dev_mode;
+    long dev_mode; /* 0 or 1 (a lone bool would leave padding no key owns) */
     char *node_auth_key;
     char *node_secret;
     char *node_call_token;

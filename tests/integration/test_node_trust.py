@@ -239,7 +239,7 @@ def test_the_node_refuses_to_start_without_its_credentials(procs, env):
 def test_dev_mode_accepts_the_development_defaults_only(procs, redis, protos):
     grpc = harness.grpc_module()
     gw = harness.Gateway(procs, redis.port, node_auth_key="", node_call_token="",
-                         env={"SCAISPEAK_DEV_MODE": "true"}).start()
+                         env={"SCAISPEAK_DEV_MODE": 1}).start()
     dev = harness.heartbeat_request(protos, "itest-dev")
     harness.send_heartbeat(protos, gw.grpc_target, "dev-node-auth-key", dev)
     assert gw.node("itest-dev") is not None
