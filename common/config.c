@@ -50,11 +50,18 @@ static const ss_config_key KEYS[] = {
     STR(redis_host, "127.0.0.1", G | W | C, "Redis host"),
     INT(redis_port, "6390", 1, 65535, G | W | C, "Redis port"),
     STR(redis_password, "", G | W | C, "Redis AUTH password (empty: none)"),
-    STR(node_token, "dev-node-token", G | N,
-        "shared service token nodes present to the gateway's HeartbeatService"),
+    INT(dev_mode, "0", 0, 1, G | N,
+        "1: development mode: empty node credentials fall back to the shipped development "
+        "defaults (never in production; docs/SECURITY.md)"),
+    STR(node_call_token, "", G | N,
+        "shared secret the gateway presents on every TtsNode call; the node refuses calls "
+        "without it (required unless dev_mode)"),
     INT(heartbeat_interval_ms, "2000", 100, 600000, G | N,
         "node heartbeat period; the gateway keeps a record for 3 intervals"),
     /* gateway */
+    STR(node_auth_key, "", G,
+        "key every node's heartbeat secret is derived from: HMAC-SHA256(node_auth_key, node_id) "
+        "in hex (required unless dev_mode)"),
     INT(http_port, "8080", 1, 65535, G, "HTTP/WebSocket listen port"),
     STR(http_bind, "0.0.0.0", G, "HTTP listen address"),
     INT(grpc_port, "50051", 1, 65535, G, "HeartbeatService gRPC listen port"),
@@ -95,12 +102,18 @@ static const ss_config_key KEYS[] = {
         "on SIGTERM, how long in-flight work may take before exit"),
     /* node */
     INT(node_port, "50061", 1, 65535, N, "TtsNode gRPC listen port"),
-    STR(node_bind, "0.0.0.0", N, "TtsNode listen address"),
+    STR(node_bind, "127.0.0.1", N,
+        "TtsNode listen address (loopback unless configured: gateways on other hosts need "
+        "0.0.0.0 or an interface address)"),
     STR(node_id, "", N, "node id (empty: <hostname>-<node_port>)"),
+    STR(node_secret, "", N,
+        "this node's heartbeat secret, HMAC-SHA256(node_auth_key, node_id) in hex (required "
+        "unless dev_mode)"),
     STR(node_address, "", N, "host:port the gateway dials back (empty: 127.0.0.1:<node_port>)"),
     STR(gateways, "127.0.0.1:50051", N, "comma-separated gateway HeartbeatService addresses"),
     STR(node_labels, "", N, "k=v,k=v labels reported in heartbeats"),
     INT(metrics_port, "9161", 0, 65535, N, "node /metrics HTTP port (0: off)"),
+    STR(metrics_bind, "127.0.0.1", N, "node /metrics listen address (loopback unless configured)"),
     INT(slots, "2", 1, 256, N, "concurrent synthesis worker slots"),
     INT(queue_depth, "4", 0, 4096, N,
         "calls allowed to wait for a slot; beyond it RESOURCE_EXHAUSTED"),

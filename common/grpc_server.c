@@ -7,7 +7,9 @@
  *   1. batch RECV_CLOSE_ON_SERVER (tag close): completes when the call is over,
  *      telling us about client cancel / deadline / shutdown cancel;
  *   2. batch SEND_INITIAL_METADATA + RECV_MESSAGE (tag recv), or for an
- *      unknown method SEND_INITIAL_METADATA + SEND_STATUS UNIMPLEMENTED;
+ *      unknown method SEND_INITIAL_METADATA + SEND_STATUS UNIMPLEMENTED (and
+ *      UNAUTHENTICATED when the server requires a bearer token the call
+ *      lacks: its request is never read);
  *   3. unary: the handler runs on the server thread, then one batch
  *      SEND_MESSAGE + SEND_STATUS_FROM_SERVER (tag status);
  *      stream: the handler gets the call; writes are single SEND_MESSAGE
@@ -23,6 +25,7 @@
 #include "common/grpc_server.h"
 
 #include "common/log.h"
+#include "common/node_credentials.h"
 
 #include <errno.h>
 #include <grpc/byte_buffer.h>
@@ -67,6 +70,7 @@ struct ss_grpc_server {
     size_t live_calls;     /* served calls not yet freed */
     size_t parked;         /* acceptors parked in request_call */
     op_tag shutdown_tag;
+    char *required_bearer; /* every call must present it (NULL: none required) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 };
@@ -278,11 +282,18 @@ static void on_accept(ss_grpc_stream *c)
 
     bool ok = call_capture_info(c) == 0;
     c->h = ok ? find_handler(srv, c->method) : NULL;
+    bool authentic = !srv->required_bearer ||
+                     ss_bearer_matches(c->authorization, srv->required_bearer);
 
     grpc_op ops[2];
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-    if (!c->h) {
+    if (ok && !authentic) {
+        /* Refused before the request is read: no handler sees its bytes. */
+        ss_warn(c->request_id, "grpc: %s from %s refused: %s call token", c->method, c->peer,
+                c->authorization ? "invalid" : "no");
+        start_status_locked(c, GRPC_STATUS_UNAUTHENTICATED, "missing or invalid call token", NULL);
+    } else if (!c->h) {
         if (ok)
             ss_debug(c->request_id, "grpc: unimplemented method %s from %s", c->method, c->peer);
         start_status_locked(c, ok ? GRPC_STATUS_UNIMPLEMENTED : GRPC_STATUS_RESOURCE_EXHAUSTED,
@@ -534,6 +545,18 @@ static int add_handler(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn
     return 0;
 }
 
+int ss_grpc_server_require_bearer(ss_grpc_server *srv, const char *token)
+{
+    if (srv->started || !token || !*token)
+        return -1;
+    char *copy = strdup(token);
+    if (!copy)
+        return -1;
+    free(srv->required_bearer);
+    srv->required_bearer = copy;
+    return 0;
+}
+
 int ss_grpc_server_add_unary(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn fn,
                              void *user)
 {
@@ -660,6 +683,7 @@ void ss_grpc_server_free(ss_grpc_server *srv)
     for (size_t i = 0; i < srv->nhandlers; i++)
         free(srv->handlers[i].method);
     free(srv->handlers);
+    free(srv->required_bearer);
     free(srv->threads);
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);

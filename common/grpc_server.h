@@ -64,6 +64,12 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
 /* The port actually bound (useful with port 0). */
 int ss_grpc_server_port(const ss_grpc_server *srv);
 
+/* Requires `authorization: Bearer <token>` on every call (compared in
+ * constant time); others are answered UNAUTHENTICATED before their request is
+ * read or any handler runs. Only before start; the token is copied. 0, or -1
+ * (started, empty token, out of memory). */
+int ss_grpc_server_require_bearer(ss_grpc_server *srv, const char *token);
+
 /* Registers handlers; only before start. `method` is copied. 0, or -1 when
  * the method is already registered or the server started. */
 int ss_grpc_server_add_unary(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn fn,

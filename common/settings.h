@@ -24,7 +24,10 @@ typedef struct ss_settings {
     char *redis_host;
     long redis_port;
     char *redis_password;
-    char *node_token;
+    long dev_mode; /* 0 or 1 (a lone bool would leave padding no key owns) */
+    char *node_auth_key;
+    char *node_secret;
+    char *node_call_token;
     long heartbeat_interval_ms;
     /* gateway */
     long http_port;
@@ -60,6 +63,7 @@ typedef struct ss_settings {
     char *gateways;
     char *node_labels;
     long metrics_port;
+    char *metrics_bind;
     long slots;
     long queue_depth;
     char *voice_path;

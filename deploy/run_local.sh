@@ -3,8 +3,12 @@
 # scaispeak-node and the scaispeak-gateway, all in the foreground of this
 # script. make has already built the binaries (in $SCAISPEAK_BUILD, default
 # build/). State lives under var/: Redis data (AOF on) in var/redis, logs in
-# var/log/*.log, and the operator token in var/operator_token when
-# SCAISPEAK_OPERATOR_TOKEN is not set (generated once, reused later).
+# var/log/*.log, and the secrets in var/ (mode 600, generated once, reused
+# later; an SCAISPEAK_* variable of the same name wins): operator_token,
+# redis_password (Redis runs with requirepass; the gateway and the CLI use
+# it), node_auth_key and node_call_token (docs/SECURITY.md). The node's
+# secret is derived from node_auth_key for its id (SCAISPEAK_NODE_ID, default
+# local-<node port>). dev_mode stays off: nothing here uses a shipped default.
 #
 # Ports (environment overrides): SCAISPEAK_REDIS_PORT 6390, SCAISPEAK_NODE_PORT
 # 50061, SCAISPEAK_METRICS_PORT 9161 (node /metrics), SCAISPEAK_HTTP_PORT 8080,
@@ -88,15 +92,31 @@ for p in "redis:$REDIS_PORT" "node:$NODE_PORT" "node-metrics:$METRICS_PORT" \
     fi
 done
 
-# Operator token: the environment's, else the saved one, else a new one.
-if [ -z "${SCAISPEAK_OPERATOR_TOKEN:-}" ]; then
-    if [ ! -s "$VAR/operator_token" ]; then
-        (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$VAR/operator_token") \
-            || die "cannot write $VAR/operator_token"
+# A secret: the environment's, else the saved one in var/, else a new one.
+secret() { # NAME file -> prints the value
+    eval "v=\${$1:-}"
+    if [ -z "$v" ]; then
+        if [ ! -s "$VAR/$2" ]; then
+            (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$VAR/$2") \
+                || die "cannot write $VAR/$2"
+        fi
+        v=$(cat "$VAR/$2")
     fi
-    SCAISPEAK_OPERATOR_TOKEN=$(cat "$VAR/operator_token")
-fi
-export SCAISPEAK_OPERATOR_TOKEN
+    printf '%s' "$v"
+}
+SCAISPEAK_OPERATOR_TOKEN=$(secret SCAISPEAK_OPERATOR_TOKEN operator_token) || exit 1
+SCAISPEAK_REDIS_PASSWORD=$(secret SCAISPEAK_REDIS_PASSWORD redis_password) || exit 1
+SCAISPEAK_NODE_AUTH_KEY=$(secret SCAISPEAK_NODE_AUTH_KEY node_auth_key) || exit 1
+SCAISPEAK_NODE_CALL_TOKEN=$(secret SCAISPEAK_NODE_CALL_TOKEN node_call_token) || exit 1
+SCAISPEAK_NODE_ID=${SCAISPEAK_NODE_ID:-local-$NODE_PORT}
+# The node's own secret: HMAC-SHA256(node_auth_key, node_id), hex.
+SCAISPEAK_NODE_SECRET=$(printf '%s' "$SCAISPEAK_NODE_ID" \
+    | openssl dgst -sha256 -hmac "$SCAISPEAK_NODE_AUTH_KEY" -r | cut -d' ' -f1) \
+    || die "openssl not found (apt-get install openssl)"
+export SCAISPEAK_OPERATOR_TOKEN SCAISPEAK_REDIS_PASSWORD SCAISPEAK_NODE_AUTH_KEY \
+    SCAISPEAK_NODE_CALL_TOKEN SCAISPEAK_NODE_ID SCAISPEAK_NODE_SECRET
+# redis-cli reads the password from here (not from its command line).
+export REDISCLI_AUTH="$SCAISPEAK_REDIS_PASSWORD"
 
 started() { # name pid log: fails (and says why) when the process is gone
     if ! kill -0 "$2" 2>/dev/null; then
@@ -124,7 +144,10 @@ wait_until() { # name pid log seconds command...
     started "$name" "$pid" "$log"
 }
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
+# The password goes in on stdin ("-": read the configuration from it), so
+# it is not on any command line.
+printf 'requirepass "%s"\n' "$SCAISPEAK_REDIS_PASSWORD" \
+    | redis-server - --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
     --dir "$VAR/redis" >>"$LOG/redis.log" 2>&1 &
 redis_pid=$!
 wait_until redis "$redis_pid" "$LOG/redis.log" 10 redis-cli -p "$REDIS_PORT" ping \
@@ -157,7 +180,7 @@ cat <<EOF
 ScaiSpeak is running.
   gateway   http://127.0.0.1:$HTTP_PORT   (HeartbeatService gRPC on 127.0.0.1:$GRPC_PORT)
   node      127.0.0.1:$NODE_PORT          (/metrics on http://127.0.0.1:$METRICS_PORT/metrics)
-  redis     127.0.0.1:$REDIS_PORT          (data in var/redis)
+  redis     127.0.0.1:$REDIS_PORT          (data in var/redis; password in var/redis_password)
   logs      var/log/gateway.log var/log/node.log var/log/redis.log
   operator token: $SCAISPEAK_OPERATOR_TOKEN
   development API key (tenant "dev", tenant_admin): $DEV_KEY

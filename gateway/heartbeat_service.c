@@ -1,18 +1,26 @@
-/* HeartbeatService implementation (see heartbeat_service.h). */
+/* HeartbeatService implementation (see heartbeat_service.h).
+ *
+ * Trust (docs/SECURITY.md): a heartbeat is accepted only with
+ * `authorization: Bearer HMAC-SHA256(node_auth_key, node_id)` for the node_id
+ * it carries, so a credential registers exactly one id; then its size and
+ * every field are bounded (heartbeat_check.c). Times in the record are the
+ * gateway's own clock; the node's started_at is only range-checked. */
 #include "gateway/heartbeat_service.h"
+
+#include "gateway/heartbeat_check.h"
 
 #include "gateway/node_registry.h"
 #include "gateway/state_keys.h"
 
 #include "common/grpc_server.h"
+#include "common/heartbeat_limits.h"
 #include "common/log.h"
+#include "common/node_credentials.h"
 #include "common/metrics.h"
 #include "proto/heartbeat.pb-c.h"
 
 #include <hiredis/hiredis.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +31,7 @@
 
 struct heartbeat_service {
     ss_grpc_server *grpc;
-    unsigned char token_digest[SHA256_DIGEST_LENGTH];
+    char *node_auth_key; /* each node's secret is HMAC-SHA256(key, node_id) */
     char redis_host[256];
     int redis_port;
     char redis_password[256];
@@ -50,13 +58,34 @@ static void iso8601(long long unix_ms, char *out, size_t cap)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_ms % 1000));
 }
 
-static bool token_ok(const heartbeat_service *hs, const char *authorization)
+/* True when the call presents the secret of `node_id`. */
+static bool credential_ok(const heartbeat_service *hs, const char *authorization,
+                          const char *node_id)
 {
-    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+    char secret[SS_NODE_SECRET_LEN], err[128];
+    if (ss_node_secret_derive(hs->node_auth_key, node_id, secret, err, sizeof err) != 0)
         return false;
-    unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)authorization + 7, strlen(authorization + 7), d);
-    return CRYPTO_memcmp(d, hs->token_digest, sizeof d) == 0;
+    return ss_bearer_matches(authorization, secret);
+}
+
+static grpc_status_code refuse_unauthenticated(const ss_grpc_call_info *info, const char *why,
+                                               char *status_msg, size_t msglen)
+{
+    ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result",
+                           "result=\"unauthenticated\"", 1);
+    ss_warn(info->request_id, "heartbeat from %s rejected: %s", info->peer, why);
+    snprintf(status_msg, msglen, "%s", why);
+    return GRPC_STATUS_UNAUTHENTICATED;
+}
+
+static grpc_status_code refuse_invalid(const ss_grpc_call_info *info, const char *why,
+                                       char *status_msg, size_t msglen)
+{
+    ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result",
+                           "result=\"invalid\"", 1);
+    ss_warn(info->request_id, "heartbeat from %s refused: %s", info->peer, why);
+    snprintf(status_msg, msglen, "%s", why);
+    return GRPC_STATUS_INVALID_ARGUMENT;
 }
 
 /* The stored record: the node object of API.md §6 minus the computed status. */
@@ -167,22 +196,34 @@ static grpc_status_code on_heartbeat(void *user, const ss_grpc_call_info *info, 
                                      char *status_msg, size_t msglen)
 {
     heartbeat_service *hs = user;
-    if (!token_ok(hs, info->authorization)) {
-        ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result",
-                               "result=\"unauthenticated\"", 1);
-        ss_warn(info->request_id, "heartbeat from %s rejected: bad node token", info->peer);
-        snprintf(status_msg, msglen, "invalid node service token");
-        return GRPC_STATUS_UNAUTHENTICATED;
+    if (!info->authorization || strncasecmp(info->authorization, "Bearer ", 7) != 0)
+        return refuse_unauthenticated(info, "no node credential (authorization: Bearer <secret>)",
+                                      status_msg, msglen);
+    if (req_len > SS_HB_MAX_BYTES) {
+        char why[128];
+        snprintf(why, sizeof why, "HeartbeatRequest of %zu bytes; at most %d", req_len,
+                 SS_HB_MAX_BYTES);
+        return refuse_invalid(info, why, status_msg, msglen);
     }
     Scaiinfer__V1__HeartbeatRequest *hb = scaiinfer__v1__heartbeat_request__unpack(NULL, req_len, req);
-    if (!hb) {
-        snprintf(status_msg, msglen, "malformed HeartbeatRequest");
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    }
+    if (!hb)
+        return refuse_invalid(info, "malformed HeartbeatRequest", status_msg, msglen);
     grpc_status_code code = GRPC_STATUS_OK;
     if (!node_id_valid(hb->node_id) || !hb->address || !*hb->address) {
-        snprintf(status_msg, msglen, "node_id (1..128 of [A-Za-z0-9_.:-]) and address are required");
-        code = GRPC_STATUS_INVALID_ARGUMENT;
+        code = refuse_invalid(info, "node_id (1..128 of [A-Za-z0-9_.:-]) and address are required",
+                              status_msg, msglen);
+        goto out;
+    }
+    if (!credential_ok(hs, info->authorization, hb->node_id)) {
+        char why[256];
+        snprintf(why, sizeof why, "the node credential is not the one of node id %s",
+                 hb->node_id);
+        code = refuse_unauthenticated(info, why, status_msg, msglen);
+        goto out;
+    }
+    char why[256];
+    if (!heartbeat_check(hb, now_ms() / 1000, why, sizeof why)) {
+        code = refuse_invalid(info, why, status_msg, msglen);
         goto out;
     }
     long interval = hb->heartbeat_interval_ms ? (long)hb->heartbeat_interval_ms : hs->default_interval_ms;
@@ -245,8 +286,15 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    const char *token = settings->node_token;
-    SHA256((const unsigned char *)token, strlen(token), hs->token_digest);
+    const char *key = ss_credential_resolve(settings, "node_auth_key", settings->node_auth_key,
+                                            SS_DEV_NODE_AUTH_KEY, err, errlen);
+    hs->node_auth_key = key ? strdup(key) : NULL;
+    if (!hs->node_auth_key) {
+        if (key)
+            snprintf(err, errlen, "out of memory");
+        free(hs);
+        return NULL;
+    }
     snprintf(hs->redis_host, sizeof hs->redis_host, "%s", settings->redis_host);
     hs->redis_port = (int)settings->redis_port;
     snprintf(hs->redis_password, sizeof hs->redis_password, "%s", settings->redis_password);
@@ -264,6 +312,7 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
             snprintf(err, errlen, "cannot register %s", METHOD);
         ss_grpc_server_free(hs->grpc);
         pthread_mutex_destroy(&hs->lock);
+        free(hs->node_auth_key);
         free(hs);
         return NULL;
     }
@@ -279,5 +328,6 @@ void heartbeat_service_stop(heartbeat_service *hs, int grace_ms)
     if (hs->redis)
         redisFree(hs->redis);
     pthread_mutex_destroy(&hs->lock);
+    free(hs->node_auth_key);
     free(hs);
 }

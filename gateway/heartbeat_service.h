@@ -1,7 +1,8 @@
 /* HeartbeatService (spec NODE.md): the gRPC server nodes report to.
  *
  * Runs on the gRPC server's own threads, not on the HTTP loop: a heartbeat is
- * checked (constant-time service-token comparison), turned into the node
+ * authenticated (the node's own secret, bound to the node id it claims,
+ * compared in constant time), bounded (heartbeat_check.h), turned into the node
  * record and written with one Lua script over this file's own synchronous
  * Redis connection (guarded by a mutex, reconnected on failure). A heartbeat
  * that cannot be recorded answers UNAVAILABLE so the node retries. */
@@ -14,7 +15,8 @@
 
 typedef struct heartbeat_service heartbeat_service;
 
-/* Binds grpc_bind:grpc_port and starts serving. NULL + err on failure. */
+/* Binds grpc_bind:grpc_port and starts serving. NULL + err on failure,
+ * including an empty or development node_auth_key outside dev_mode. */
 heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *err,
                                            size_t errlen);
 /* Stops accepting, waits for in-flight heartbeats (grace_ms), frees. */

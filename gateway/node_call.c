@@ -1,8 +1,11 @@
-/* Synthesize calls to nodes (see node_call.h). */
+/* Synthesize calls to nodes (see node_call.h). Every call presents the
+ * node_call_token (`authorization: Bearer <token>`), resolved once at init:
+ * nodes refuse calls without it (docs/SECURITY.md). */
 #include "gateway/node_call.h"
 
 #include "common/grpc_client.h"
 #include "common/log.h"
+#include "common/node_credentials.h"
 #include "proto/tts_node.pb-c.h"
 
 #include <stdlib.h>
@@ -18,6 +21,7 @@ typedef struct channel_entry {
 
 typedef struct node_calls {
     ss_grpc_evclient *client;
+    char *authorization; /* "Bearer <node_call_token>" */
     channel_entry *channels;
 } node_calls;
 
@@ -36,13 +40,25 @@ struct gw_node_call {
 
 int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
 {
+    const ss_settings *s = gw->settings;
+    const char *token = ss_credential_resolve(s, "node_call_token", s->node_call_token,
+                                              SS_DEV_NODE_CALL_TOKEN, err, errlen);
+    if (!token)
+        return -1;
     node_calls *nc = calloc(1, sizeof *nc);
-    if (!nc) {
+    size_t alen = strlen(token) + 8;
+    char *auth = malloc(alen);
+    if (!nc || !auth) {
+        free(nc);
+        free(auth);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    snprintf(auth, alen, "Bearer %s", token);
+    nc->authorization = auth;
     nc->client = ss_grpc_evclient_new(gw->base, err, errlen);
     if (!nc->client) {
+        free(nc->authorization);
         free(nc);
         return -1;
     }
@@ -63,6 +79,7 @@ void gw_node_calls_shutdown(gw_server *gw)
         free(e);
         e = n;
     }
+    free(nc->authorization);
     free(nc);
     gw->node_calls = NULL;
 }
@@ -214,7 +231,7 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     scaiinfer__tts__v1__synthesize_request__pack(&m, buf);
     c->done = done;
     c->user = user;
-    ss_grpc_metadata md = {.request_id = req->request_id};
+    ss_grpc_metadata md = {.authorization = nc->authorization, .request_id = req->request_id};
     c->call = ss_grpc_evcall_start(nc->client, ch, SYNTH_METHOD, &md, req->timeout_ms, buf, len, true,
                                    on_message, on_status, c, err, errlen);
     free(buf);

@@ -11,6 +11,7 @@
 #include "node/heartbeat_client.h"
 
 #include "common/grpc_client.h"
+#include "common/heartbeat_limits.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "proto/heartbeat.pb-c.h"
@@ -142,7 +143,8 @@ int ss_heartbeat_build(ss_node *node, uint8_t **out, size_t *len)
     }
     req.n_labels = nl;
     req.labels = labp;
-    req.n_voices_cached = (size_t)nv;
+    /* The gateway refuses longer lists; the rest stay cached, unreported. */
+    req.n_voices_cached = (size_t)(nv > SS_HB_MAX_VOICES ? SS_HB_MAX_VOICES : nv);
     req.voices_cached = voices;
     Scaiinfer__V1__GpuFacts gpu = SCAIINFER__V1__GPU_FACTS__INIT;
     ss_device_facts now; /* outlives the packing below: gpu.name points into it */
@@ -230,8 +232,8 @@ static int beat_once(gateway *gw)
         next = interval;
     } else if (code == GRPC_STATUS_UNAUTHENTICATED) {
         if (gw->state != GW_REJECTED)
-            ss_error(NULL, "gateway %s rejected our node token (UNAUTHENTICATED): %s", gw->target,
-                     msg);
+            ss_error(NULL, "gateway %s rejected our node credential (UNAUTHENTICATED; node_secret "
+                     "must be HMAC-SHA256(node_auth_key, node_id)): %s", gw->target, msg);
         gw->state = GW_REJECTED;
         next = interval;
     } else {
@@ -274,7 +276,7 @@ static void *gateway_main(void *arg)
     return NULL;
 }
 
-ss_heartbeat *ss_heartbeat_start(ss_node *node, const char *gateways_csv, const char *node_token,
+ss_heartbeat *ss_heartbeat_start(ss_node *node, const char *gateways_csv, const char *node_secret,
                                  char *err, size_t errlen)
 {
     ss_heartbeat *hb = calloc(1, sizeof *hb);
@@ -289,7 +291,7 @@ ss_heartbeat *ss_heartbeat_start(ss_node *node, const char *gateways_csv, const 
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&hb->cv, &ca);
     pthread_condattr_destroy(&ca);
-    size_t alen = strlen(node_token) + 8;
+    size_t alen = strlen(node_secret) + 8;
     hb->auth = malloc(alen);
     char *list = strdup(gateways_csv ? gateways_csv : "");
     if (!hb->auth || !list) {
@@ -298,7 +300,7 @@ ss_heartbeat *ss_heartbeat_start(ss_node *node, const char *gateways_csv, const 
         ss_heartbeat_stop(hb);
         return NULL;
     }
-    snprintf(hb->auth, alen, "Bearer %s", node_token);
+    snprintf(hb->auth, alen, "Bearer %s", node_secret);
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ' || *tok == '\t')

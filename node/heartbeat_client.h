@@ -28,7 +28,7 @@ int ss_heartbeat_build(ss_node *node, uint8_t **out, size_t *len);
 /* Starts one thread per address in gateways_csv ("h:p,h:p"; blanks ignored).
  * The first heartbeats go out at once. NULL + err when the list is empty or
  * a thread cannot start. */
-ss_heartbeat *ss_heartbeat_start(ss_node *node, const char *gateways_csv, const char *node_token,
+ss_heartbeat *ss_heartbeat_start(ss_node *node, const char *gateways_csv, const char *node_secret,
                                  char *err, size_t errlen);
 
 /* Sends one heartbeat to every gateway at once (e.g. to report draining) and

@@ -19,6 +19,11 @@
  * to every kernel call, for bit-identical results. Heartbeats and
  * ListEngines report node->kernels, the table that actually runs.
  *
+ * Credentials (docs/SECURITY.md): every TtsNode call must carry the
+ * gateway's node_call_token; heartbeats carry this node's node_secret. Both
+ * are required unless dev_mode. The gRPC and metrics ports bind loopback
+ * unless node_bind / metrics_bind say otherwise.
+ *
  * Shutdown (SIGTERM/SIGINT): mark the node draining and send a heartbeat
  * saying so at once; refuse new Synthesize (UNAVAILABLE "draining"); let
  * admitted calls finish for up to drain_timeout_s; cancel what is left (the
@@ -27,6 +32,7 @@
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
+#include "common/node_credentials.h"
 #include "kernels/batch_scheduler.h"
 #include "kernels/device_probe.h"
 #include "kernels/kernel_route.h"
@@ -189,27 +195,42 @@ int main(int argc, char **argv)
     if (!node.pool)
         goto out;
 
+    char secret_buf[SS_NODE_SECRET_LEN];
+    const char *call_token = ss_credential_resolve(settings, "node_call_token",
+                                                   settings->node_call_token,
+                                                   SS_DEV_NODE_CALL_TOKEN, err, sizeof err);
+    const char *secret = call_token ? ss_node_secret_resolve(settings, node.node_id, secret_buf,
+                                                             err, sizeof err)
+                                    : NULL;
+    if (!secret)
+        goto out;
+
     char listen[300];
     join_host_port(listen, sizeof listen, settings->node_bind, settings->node_port);
     srv = ss_grpc_server_new(listen, err, sizeof err);
-    if (!srv || ss_tts_service_register(srv, &node, err, sizeof err) != 0 ||
+    if (!srv)
+        goto out;
+    if (ss_grpc_server_require_bearer(srv, call_token) != 0) {
+        snprintf(err, sizeof err, "out of memory");
+        goto out;
+    }
+    if (ss_tts_service_register(srv, &node, err, sizeof err) != 0 ||
         ss_grpc_server_start(srv, GRPC_THREADS, err, sizeof err) != 0)
         goto out;
 
     long mport = settings->metrics_port;
     if (mport > 0) {
-        metrics = ss_metrics_http_start(settings->node_bind, (int)mport, err, sizeof err);
+        metrics = ss_metrics_http_start(settings->metrics_bind, (int)mport, err, sizeof err);
         if (!metrics)
             goto out;
     }
-    hb = ss_heartbeat_start(&node, settings->gateways, settings->node_token,
-                            err, sizeof err);
+    hb = ss_heartbeat_start(&node, settings->gateways, secret, err, sizeof err);
     if (!hb)
         goto out;
 
-    char metrics_desc[32] = "off";
+    char metrics_desc[300] = "off";
     if (mport > 0)
-        snprintf(metrics_desc, sizeof metrics_desc, "port %ld", mport);
+        snprintf(metrics_desc, sizeof metrics_desc, "%s:%ld", settings->metrics_bind, mport);
     ss_info(NULL, "scaispeak-node %s (%s) serving TtsNode on %s, address %s, %zu engine(s), "
             "slots %d, queue_depth %d, kernels %s, metrics %s, gateways %s",
             node.node_id, SS_NODE_VERSION, listen, node.address, node.nengines, node.slots,

@@ -1,6 +1,8 @@
 /* Parser for "k=v,k=v" node labels (see labels.h). */
 #include "node/node_labels.h"
 
+#include "common/heartbeat_limits.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -74,6 +76,16 @@ int ss_labels_parse(const char *spec, ss_labels *out, char *err, size_t errlen)
                              "[A-Za-z0-9_.-/]", (int)klen, k);
                     goto fail;
                 }
+            if (klen > SS_HB_MAX_LABEL_KEY || vlen > SS_HB_MAX_LABEL_VALUE) {
+                snprintf(err, errlen, "node_labels: key '%.*s': keys are at most %d characters, "
+                         "values at most %d", (int)(klen > 64 ? 64 : klen), k,
+                         SS_HB_MAX_LABEL_KEY, SS_HB_MAX_LABEL_VALUE);
+                goto fail;
+            }
+            if (out->count >= SS_HB_MAX_LABELS) {
+                snprintf(err, errlen, "node_labels: more than %d labels", SS_HB_MAX_LABELS);
+                goto fail;
+            }
             if (memchr(v, '=', vlen)) {
                 snprintf(err, errlen, "node_labels: value of '%.*s' contains '='", (int)klen, k);
                 goto fail;

@@ -9,7 +9,7 @@ process unless a test asks for the fixture).
     gateway      Gateway on free HTTP and gRPC ports, healthz answered;
                  .http (Http client, token=True sends the operator token),
                  .nodes(query), .node(id), .wait_node_status(id, status, s).
-    start_node   factory start_node(node_id=None, env=None, node_token=None,
+    start_node   factory start_node(node_id=None, env=None, node_auth_key=None,
                  wait=True) -> Node (engine-less unless env sets
                  SCAISPEAK_VOICE_PATH), heartbeating every 500 ms.
     protos       python protobuf modules compiled from proto/ at test time
@@ -60,8 +60,8 @@ def gateway(procs, redis):
 
 @pytest.fixture
 def start_node(procs, gateway):
-    def start(node_id=None, env=None, node_token=None, wait=True):
-        n = harness.Node(procs, gateway.grpc_target, node_token=node_token or gateway.node_token,
+    def start(node_id=None, env=None, node_auth_key=None, wait=True):
+        n = harness.Node(procs, gateway.grpc_target, node_auth_key=node_auth_key or gateway.node_auth_key,
                          node_id=node_id, env=env)
         return n.start(wait=wait)
     return start

@@ -21,6 +21,8 @@ Binaries come from $SCAISPEAK_BUILD/bin (default <repo>/build, or
 every child and the readiness timeouts are tripled.
 """
 
+import hashlib
+import hmac
 import http.client
 import importlib
 import json
@@ -453,14 +455,28 @@ def raw_exchange(port, payload, read_timeout=5.0, host="127.0.0.1"):
 GATEWAY_HEALTHZ = "/v1/modules/scaispeak/healthz"
 
 
+# Node credentials of the test deployment (docs/SECURITY.md): the gateway
+# holds NODE_AUTH_KEY, each node its own secret derived from it, and both
+# share NODE_CALL_TOKEN for the gateway's calls to the nodes. dev_mode is off.
+NODE_AUTH_KEY = "itest-node-auth-key"
+NODE_CALL_TOKEN = "itest-node-call-token"
+
+
+def node_secret(key, node_id):
+    """A node's heartbeat secret: HMAC-SHA256(node_auth_key, node_id), hex."""
+    return hmac.new(key.encode(), node_id.encode(), hashlib.sha256).hexdigest()
+
+
 class Gateway:
     def __init__(self, procs, redis_port, operator_token="itest-operator-token",
-                 node_token="itest-node-token", env=None, name="gateway"):
+                 node_auth_key=NODE_AUTH_KEY, node_call_token=NODE_CALL_TOKEN, env=None,
+                 name="gateway"):
         self.procs = procs
         self.http_port = free_port()
         self.grpc_port = free_port()
         self.operator_token = operator_token
-        self.node_token = node_token
+        self.node_auth_key = node_auth_key
+        self.node_call_token = node_call_token
         self.redis_port = redis_port
         self.name = name
         self.env = {
@@ -470,7 +486,8 @@ class Gateway:
             "SCAISPEAK_GRPC_BIND": "127.0.0.1",
             "SCAISPEAK_REDIS_HOST": "127.0.0.1",
             "SCAISPEAK_REDIS_PORT": redis_port,
-            "SCAISPEAK_NODE_TOKEN": node_token,
+            "SCAISPEAK_NODE_AUTH_KEY": node_auth_key,
+            "SCAISPEAK_NODE_CALL_TOKEN": node_call_token,
             "SCAISPEAK_OPERATOR_TOKEN": operator_token,
             "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 2,
             "SCAISPEAK_HEARTBEAT_INTERVAL_MS": 500,
@@ -521,8 +538,8 @@ class Gateway:
 
 
 class Node:
-    def __init__(self, procs, gateways, node_token="itest-node-token", node_id=None, env=None,
-                 name=None, binary_path=None):
+    def __init__(self, procs, gateways, node_auth_key=NODE_AUTH_KEY, node_id=None, env=None,
+                 name=None, binary_path=None, node_call_token=NODE_CALL_TOKEN, node_secret=None):
         self.procs = procs
         # another build of scaispeak-node (the host-emulated CUDA one)
         self.binary_path = binary_path
@@ -536,7 +553,9 @@ class Node:
             "SCAISPEAK_NODE_BIND": "127.0.0.1",
             "SCAISPEAK_GATEWAYS": targets,
             "SCAISPEAK_NODE_ID": self.node_id,
-            "SCAISPEAK_NODE_TOKEN": node_token,
+            "SCAISPEAK_NODE_SECRET": node_secret or globals()["node_secret"](node_auth_key,
+                                                                             self.node_id),
+            "SCAISPEAK_NODE_CALL_TOKEN": node_call_token,
             "SCAISPEAK_METRICS_PORT": self.metrics_port,
             "SCAISPEAK_HEARTBEAT_INTERVAL_MS": 500,
             "SCAISPEAK_VOICE_PATH": "",
@@ -595,10 +614,13 @@ def grpc_module():
 HEARTBEAT_METHOD = "/scaiinfer.v1.HeartbeatService/Heartbeat"
 
 
-def send_heartbeat(protos, target, token, request, timeout=5.0):
+def send_heartbeat(protos, target, key, request, timeout=5.0, credential=None):
     """One Heartbeat call; returns the HeartbeatResponse or raises grpc.RpcError.
-    token None sends no authorization metadata."""
+    Presents node_secret(key, request.node_id), or `credential` as given;
+    both None send no authorization metadata."""
     grpc = grpc_module()
+    token = credential if credential is not None else (
+        node_secret(key, request.node_id) if key is not None else None)
     with grpc.insecure_channel(target) as ch:
         call = ch.unary_unary(HEARTBEAT_METHOD,
                               request_serializer=lambda m: m.SerializeToString(),
@@ -624,13 +646,37 @@ def heartbeat_request(protos, node_id, address="127.0.0.1:1", engines=(), slots=
     return req
 
 
-class NodeStub:
-    """Independent client of scaiinfer.tts.v1.TtsNode (generic handles)."""
+def _metadata_interceptor(grpc, pairs):
+    """A client interceptor adding `pairs` to every call's metadata."""
+    class Details(grpc.ClientCallDetails):
+        def __init__(self, d):
+            self.method, self.timeout, self.credentials = d.method, d.timeout, d.credentials
+            self.metadata = list(d.metadata or []) + pairs
+            self.wait_for_ready = getattr(d, "wait_for_ready", None)
+            self.compression = getattr(d, "compression", None)
 
-    def __init__(self, protos, target):
+    class Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+        def intercept_unary_unary(self, cont, details, request):
+            return cont(Details(details), request)
+
+        def intercept_unary_stream(self, cont, details, request):
+            return cont(Details(details), request)
+    return Interceptor()
+
+
+class NodeStub:
+    """Independent client of scaiinfer.tts.v1.TtsNode (generic handles).
+    Every call presents `token` as the gateway does (None: no credential)."""
+
+    def __init__(self, protos, target, token=NODE_CALL_TOKEN):
         grpc = grpc_module()
         self.protos = protos
-        self.channel = grpc.insecure_channel(target)
+        self.raw_channel = grpc.insecure_channel(target)
+        self.channel = self.raw_channel
+        if token is not None:
+            self.channel = grpc.intercept_channel(
+                self.raw_channel,
+                _metadata_interceptor(grpc, [("authorization", f"Bearer {token}")]))
         t = protos.tts
         ser = lambda m: m.SerializeToString()  # noqa: E731
         self.ListEngines = self.channel.unary_unary(
@@ -650,4 +696,4 @@ class NodeStub:
         return call(payload, timeout=timeout * SLOW)
 
     def close(self):
-        self.channel.close()
+        self.raw_channel.close()

@@ -41,7 +41,7 @@ def parse_response(data):
 @pytest.fixture
 def known_node(gateway, protos):
     req = harness.heartbeat_request(protos, "itest-target", interval_ms=10000)
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     assert gateway.node_status("itest-target") == "online"
     return "itest-target"
 

@@ -53,11 +53,11 @@ def samples(result):
 
 def test_emulated_cuda_node_matches_cpu_with_bounded_pools(procs, gateway, protos):
     common = {"SCAISPEAK_VOICE_PATH": VOICE, "SCAISPEAK_SLOTS": 4, "SCAISPEAK_QUEUE_DEPTH": 8}
-    cuda = harness.Node(procs, gateway.grpc_target, node_token=gateway.node_token,
+    cuda = harness.Node(procs, gateway.grpc_target, node_auth_key=gateway.node_auth_key,
                         node_id="itest-emu-cuda", binary_path=EMULATED,
                         env=dict(common, SCAISPEAK_GPU_LANES=LANES,
                                  SCAISPEAK_GPU_MEMORY_MB=MEMORY_MB)).start()
-    cpu = harness.Node(procs, gateway.grpc_target, node_token=gateway.node_token,
+    cpu = harness.Node(procs, gateway.grpc_target, node_auth_key=gateway.node_auth_key,
                        node_id="itest-emu-cpu", binary_path=EMULATED,
                        env=dict(common, SCAISPEAK_KERNELS="cpu")).start()
     log = cuda.proc.log_text()

@@ -68,7 +68,7 @@ def stack(tmp_path_factory, protos):
     try:
         redis = harness.RedisServer(ps).start()
         gw = harness.Gateway(ps, redis.port).start()
-        node = harness.Node(ps, gw.grpc_target, node_token=gw.node_token, node_id="itest-synth",
+        node = harness.Node(ps, gw.grpc_target, node_auth_key=gw.node_auth_key, node_id="itest-synth",
                             env={"SCAISPEAK_VOICE_PATH": VOICE}).start()
     except BaseException:
         problems = ps.close()

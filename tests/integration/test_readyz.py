@@ -77,7 +77,7 @@ def test_ready_with_an_engine_node_and_not_when_it_drains(gateway, protos):
     req = harness.heartbeat_request(protos, "itest-engine-node",
                                     engines=[("itest-engine", "hts", "1.0", 48000)],
                                     interval_ms=2000)
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     status, j = readyz(gateway)
     assert status == 200, j
     assert j["checks"]["backend_a"]["ok"] is True, j

@@ -121,7 +121,7 @@ def test_engine_filter(gateway, start_node, protos):
     # A second node speaking the heartbeat wire directly, with one engine.
     req = harness.heartbeat_request(protos, "itest-with-engine",
                                     engines=[("itest-engine", "hts", "1.0", 48000)])
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     n = gateway.wait_node_status("itest-with-engine", "online", 3.0)
     assert n["engines"] == [{"engine_id": "itest-engine", "kind": "hts", "version": "1.0",
                              "sample_rate": 48000}], n["engines"]
@@ -143,7 +143,7 @@ def test_cuda_node_reports_its_bounded_gpu_pools(gateway, protos):
     req.gpu.pool_used_mb = 1536
     req.gpu.pinned_mb = 1100
     req.gpu.lanes = 2
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     n = gateway.wait_node_status("itest-cuda", "online", 3.0)
     assert n["kernels"] == "cuda", n
     assert n["gpu"] == {"name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559,
@@ -201,7 +201,7 @@ def test_heartbeat_to_visible_latency(gateway, procs, capsys):
     """Measurement, not an assertion: node process start -> listed online."""
     samples = []
     for i in range(3):
-        node = harness.Node(procs, gateway.grpc_target, node_token=gateway.node_token,
+        node = harness.Node(procs, gateway.grpc_target, node_auth_key=gateway.node_auth_key,
                             node_id=f"itest-latency-{i}")
         t0 = time.monotonic()
         node.start(wait=False)

@@ -25,7 +25,7 @@ def test_heartbeat_without_the_node_token_is_unauthenticated(gateway, protos, to
 def test_heartbeat_with_the_node_token_registers(gateway, protos):
     req = harness.heartbeat_request(protos, "itest-direct", address="127.0.0.1:9",
                                     labels={"k": "v"}, slots=5, in_flight=1)
-    resp = harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    resp = harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     assert list(resp.evict_voice_ids) == []
     assert resp.drain_requested is False
     n = gateway.node("itest-direct")
@@ -37,9 +37,9 @@ def test_heartbeat_with_the_node_token_registers(gateway, protos):
 
 def test_operator_drain_is_told_to_the_node(gateway, protos):
     req = harness.heartbeat_request(protos, "itest-told")
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     harness.assert_ok(gateway.http.post("/v1/infra/nodes/itest-told/drain", token=True))
-    resp = harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    resp = harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     assert resp.drain_requested is True, "HeartbeatResponse.drain_requested after an operator drain"
     assert gateway.node_status("itest-told") == "draining"
 
@@ -49,8 +49,8 @@ def test_ttl_follows_the_reported_interval(gateway, protos):
     # reports 300 ms is offline after 0.9 s.
     slow = harness.heartbeat_request(protos, "itest-slow", interval_ms=4000)
     fast = harness.heartbeat_request(protos, "itest-fast", interval_ms=300)
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, slow)
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, fast)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, slow)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, fast)
     sent = time.monotonic()
     gateway.wait_node_status("itest-fast", "offline", 5.0)
     if time.monotonic() - sent < 10.0:
@@ -59,7 +59,7 @@ def test_ttl_follows_the_reported_interval(gateway, protos):
 
 
 def test_node_with_a_wrong_token_is_not_listed(gateway, start_node):
-    bad = start_node(node_id="itest-badtoken", node_token="not-the-token")
+    bad = start_node(node_id="itest-badtoken", node_auth_key="not-the-key")
     good = start_node(node_id="itest-goodtoken")
     gateway.wait_node_status(good.node_id, "online", 3.0)
     time.sleep(2.0)  # four heartbeat intervals of the bad node

@@ -26,7 +26,7 @@ def test_node_heartbeats_every_configured_gateway(procs, gateway):
     other = harness.Gateway(procs, other_redis.port, name="gateway-2").start()
     dead = f"127.0.0.1:{harness.free_port()}"  # nothing listens there
     node = harness.Node(procs, [gateway.grpc_target, dead, other.grpc_target],
-                        node_token=gateway.node_token, node_id="itest-multi").start()
+                        node_auth_key=gateway.node_auth_key, node_id="itest-multi").start()
     gateway.wait_node_status(node.node_id, "online", 3.0)
     other.wait_node_status(node.node_id, "online", 3.0)
     time.sleep(1.6)  # beyond one TTL: both records stay fresh

@@ -63,7 +63,7 @@ def test_no_node_so_the_relay_serves(procs, redis, relay, tenant_key, tmp_path):
 def test_relay_failure_falls_back_to_a(procs, redis, relay, tenant_key):
     gw = relay_gateway(procs, redis, relay)
     wait_relay(gw, True)
-    node = harness.Node(procs, gw.grpc_target, node_token=gw.node_token, env=ENGINE).start()
+    node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key, env=ENGINE).start()
     gw.wait_node_status(node.node_id, "online", 5 * SLOW)
     wait_for(lambda: gw.node(node.node_id)["engines"], 5 * SLOW, what="engine listed")
     relay.fail_status = 500
