@@ -205,6 +205,15 @@ int main(int argc, char **argv)
     if (!secret)
         goto out;
 
+    /* /metrics listens before the gRPC port opens: whoever sees the node
+     * up (its port accepts) can read its metrics at once. */
+    long mport = settings->metrics_port;
+    if (mport > 0) {
+        metrics = ss_metrics_http_start(settings->metrics_bind, (int)mport, err, sizeof err);
+        if (!metrics)
+            goto out;
+    }
+
     char listen[300];
     join_host_port(listen, sizeof listen, settings->node_bind, settings->node_port);
     srv = ss_grpc_server_new(listen, err, sizeof err);
@@ -218,12 +227,6 @@ int main(int argc, char **argv)
         ss_grpc_server_start(srv, GRPC_THREADS, err, sizeof err) != 0)
         goto out;
 
-    long mport = settings->metrics_port;
-    if (mport > 0) {
-        metrics = ss_metrics_http_start(settings->metrics_bind, (int)mport, err, sizeof err);
-        if (!metrics)
-            goto out;
-    }
     hb = ss_heartbeat_start(&node, settings->gateways, secret, err, sizeof err);
     if (!hb)
         goto out;
