@@ -70,6 +70,9 @@ static const ss_config_key KEYS[] = {
         "largest request body accepted (413 PAYLOAD_TOO_LARGE beyond)"),
     INT(http_idle_timeout_s, "30", 1, 86400, G,
         "an HTTP connection idle or stalled mid-request this long is closed"),
+    INT(http_accept_backoff_ms, "1000", 10, 60000, G,
+        "after an accept() error (e.g. at the fd limit) the HTTP listener pauses this long; one "
+        "log line per pause"),
     STR(operator_token, "", G | C,
         "bearer token for /v1/infra/nodes until ScaiKey auth lands (empty: a random one is "
         "generated and logged at start)"),

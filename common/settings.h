@@ -36,6 +36,7 @@ typedef struct ss_settings {
     char *grpc_bind;
     long body_limit_bytes;
     long http_idle_timeout_s;
+    long http_accept_backoff_ms;
     char *operator_token;
     char *jwks_path;
     char *jwks_url;

@@ -33,13 +33,14 @@ struct gw_server {
     ss_redis *redis;
     struct evhttp *http;
     struct evhttp_bound_socket *http_socket;
+    struct event *accept_retry;  /* re-enables the listener after an accept() error */
     struct jwks_cache *jwks;
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
     struct node_calls *node_calls;
     char operator_token[256];
     long body_limit;
-    int in_flight;          /* requests accepted and not yet answered */
+    int in_flight;          /* requests accepted whose answer is not yet fully written */
     bool draining;          /* SIGTERM seen: finishing in-flight work */
 };
 

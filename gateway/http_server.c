@@ -9,6 +9,19 @@
  * above that cap does a client see evhttp's own bare 413 before the close.
  * Idle and stalled connections are closed after http_idle_timeout_s.
  *
+ * An answer stays in flight (gw_server.in_flight, which SIGTERM's drain waits
+ * on) until evhttp has written its last byte (the request's on-complete
+ * callback) or its connection closed first (the connection's close callback),
+ * not merely until it was queued. accept() errors (EMFILE at the fd limit)
+ * pause the listener for http_accept_backoff_ms and log one line per pause,
+ * instead of libevent's busy retry and a log line per failed accept().
+ *
+ * Framing that a proxy in front could read differently is refused before
+ * routing (request_framing_problem): conflicting Content-Length values,
+ * Transfer-Encoding other than exactly "chunked", or both headers at once —
+ * 400 and the connection closed (RFC 9112 section 6). HEAD is routed as GET
+ * and answered with the GET's headers, Content-Length included, and no body.
+ *
  * Requests evhttp cannot parse (garbage, bad headers, bodies above the hard
  * cap) never reach our callback: libevent answers them itself through its
  * exported evhttp_send_error(), which writes an HTML page. libevent calls that
@@ -27,13 +40,28 @@
 #include "common/metrics.h"
 
 #include <event2/buffer.h>
+#include <event2/listener.h>
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <sys/queue.h>
 #include <time.h>
+
+/* evhttp's hard cap on bodies, written once by gw_http_start() and read by
+ * evhttp_send_error() below, which libevent calls without our context. */
+static size_t hard_body_cap;
+
+/* The server whose listener pauses on accept() errors, written once by
+ * gw_http_start(): libevent hands the error callback evhttp's own argument
+ * (the struct evhttp), not ours. */
+static gw_server *accept_owner;
+
+/* Error details are capped: the first GW_MAX_ERROR_DETAILS entries, then one
+ * entry counting the rest (100 000 unknown fields answer a small 422). */
+#define GW_MAX_ERROR_DETAILS 20
 
 static double now_mono(void)
 {
@@ -63,7 +91,6 @@ static void request_free(gw_request *r)
     for (int i = 0; i < r->nparams; i++)
         free(r->params[i]);
     evhttp_clear_headers(&r->query);
-    r->gw->in_flight--;
     free(r);
 }
 
@@ -85,20 +112,53 @@ static void account(gw_request *r, int status)
             secs * 1000);
 }
 
+/* The answer's last byte was written: it is no longer in flight. */
+static void on_answer_written(struct evhttp_request *req, void *arg)
+{
+    gw_server *gw = arg;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (evcon)
+        evhttp_connection_set_closecb(evcon, NULL, NULL);
+    gw->in_flight--;
+}
+
+/* The connection closed before the answer was written (client gone). */
+static void on_answer_connection_closed(struct evhttp_connection *evcon, void *arg)
+{
+    gw_server *gw = arg;
+    (void)evcon;
+    gw->in_flight--;
+}
+
 void gw_reply_text(gw_request *r, int status, const char *content_type, const char *text,
                    size_t len)
 {
-    struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+    gw_server *gw = r->gw;
+    struct evhttp_request *req = r->req;
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     evhttp_add_header(out, "Content-Type", content_type);
     evhttp_add_header(out, "X-Request-Id", r->id);
-    struct evbuffer *buf = evbuffer_new();
+    bool head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+    if (head) {
+        char n[32]; /* the GET's length; evhttp would send the body too, so none is given */
+        snprintf(n, sizeof n, "%zu", len);
+        evhttp_add_header(out, "Content-Length", n);
+    }
+    struct evbuffer *buf = head ? NULL : evbuffer_new();
     if (buf)
         evbuffer_add(buf, text, len);
     account(r, status);
-    evhttp_send_reply(r->req, status, NULL, buf);
+    request_free(r);
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (evcon) {
+        evhttp_request_set_on_complete_cb(req, on_answer_written, gw);
+        evhttp_connection_set_closecb(evcon, on_answer_connection_closed, gw);
+    }
+    evhttp_send_reply(req, status, NULL, buf);
+    if (!evcon) /* the client left while we worked: evhttp dropped the answer */
+        gw->in_flight--;
     if (buf)
         evbuffer_free(buf);
-    request_free(r);
 }
 
 void gw_reply_json(gw_request *r, int status, json_t *body)
@@ -122,8 +182,23 @@ void gw_reply_ok(gw_request *r, json_t *data)
     gw_reply_json(r, 200, ss_envelope_ok(data, r->id));
 }
 
+/* Keeps the first GW_MAX_ERROR_DETAILS entries and counts the rest in one. */
+static void cap_details(json_t *details)
+{
+    size_t n = json_array_size(details);
+    if (n <= GW_MAX_ERROR_DETAILS)
+        return;
+    while (json_array_size(details) > GW_MAX_ERROR_DETAILS)
+        json_array_remove(details, json_array_size(details) - 1);
+    char msg[96];
+    snprintf(msg, sizeof msg, "%zu more problems not listed", n - GW_MAX_ERROR_DETAILS);
+    json_array_append_new(details, json_pack("{s:s,s:s,s:I}", "field", "*", "message", msg,
+                                             "omitted", (json_int_t)(n - GW_MAX_ERROR_DETAILS)));
+}
+
 void gw_reply_error(gw_request *r, ss_api_error e, const char *message, json_t *details)
 {
+    cap_details(details);
     if (ss_api_error_status(e) >= 500)
         ss_warn(r->id, "%s: %s", ss_api_error_code(e), message);
     gw_reply_json(r, ss_api_error_status(e), ss_envelope_error(e, message, details, r->id));
@@ -162,6 +237,80 @@ const char *gw_header(gw_request *r, const char *name)
     return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
 }
 
+/* Content-Length values (repeated headers or a comma list) must all be the
+ * same number, else the body's end is ambiguous. */
+static const char *content_length_conflict(struct evkeyvalq *h)
+{
+    const char *first = NULL;
+    size_t first_len = 0;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, h, next) {
+        if (strcasecmp(kv->key, "Content-Length") != 0)
+            continue;
+        for (const char *p = kv->value; *p;) {
+            while (*p == ' ' || *p == '\t' || *p == ',')
+                p++;
+            const char *v = p;
+            while (*p && *p != ',' && *p != ' ' && *p != '\t')
+                p++;
+            size_t len = (size_t)(p - v);
+            if (len == 0)
+                continue;
+            if (!first) {
+                first = v;
+                first_len = len;
+            } else if (len != first_len || memcmp(v, first, len) != 0) {
+                return "conflicting Content-Length values";
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Only "chunked", alone and once, is a transfer coding the gateway reads. */
+static const char *transfer_coding_unsupported(struct evkeyvalq *h)
+{
+    int seen = 0;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, h, next) {
+        if (strcasecmp(kv->key, "Transfer-Encoding") != 0)
+            continue;
+        const char *v = kv->value;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        size_t len = strlen(v);
+        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        if (++seen > 1 || len != 7 || strncasecmp(v, "chunked", 7) != 0)
+            return "Transfer-Encoding other than chunked is not supported";
+    }
+    return NULL;
+}
+
+static const char *length_and_coding(struct evkeyvalq *h)
+{
+    if (evhttp_find_header(h, "Transfer-Encoding") && evhttp_find_header(h, "Content-Length"))
+        return "Content-Length and Transfer-Encoding together";
+    return NULL;
+}
+
+/* The first framing problem of the request's headers, or NULL. */
+static const char *request_framing_problem(struct evhttp_request *req)
+{
+    static const char *(*const checks[])(struct evkeyvalq *) = {
+        content_length_conflict,
+        transfer_coding_unsupported,
+        length_and_coding,
+    };
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        const char *problem = checks[i](h);
+        if (problem)
+            return problem;
+    }
+    return NULL;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     gw_server *gw = arg;
@@ -190,6 +339,13 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
 
+    const char *framing = request_framing_problem(req);
+    if (framing) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, framing, NULL);
+        return;
+    }
+
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (!path || !*path)
@@ -212,7 +368,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 
     const gw_route *route = NULL;
     char allow[64];
-    switch (gw_route_match(r->method, path, &route, r->params, &r->nparams, allow, sizeof allow)) {
+    const char *route_method = strcmp(r->method, "HEAD") ? r->method : "GET";
+    switch (gw_route_match(route_method, path, &route, r->params, &r->nparams, allow, sizeof allow)) {
     case GW_ROUTE_FOUND:
         r->route = route->pattern;
         r->need = route->need;
@@ -235,6 +392,32 @@ static void on_request(struct evhttp_request *req, void *arg)
     gw_reply_error(r, SS_ERR_ROUTE_NOT_FOUND, "no such route", NULL);
 }
 
+static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gw_server *gw = arg;
+    if (gw->http_socket)
+        evconnlistener_enable(evhttp_bound_socket_get_listener(gw->http_socket));
+}
+
+/* accept() failed for a reason retrying at once cannot fix (EMFILE, ENFILE,
+ * ENOBUFS): stop accepting for a while, one log line per pause. */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+    (void)arg; /* evhttp's, see accept_owner */
+    gw_server *gw = accept_owner;
+    int err = EVUTIL_SOCKET_ERROR();
+    evconnlistener_disable(lev);
+    long ms = gw->settings->http_accept_backoff_ms;
+    ss_warn(NULL, "accept() failed: %s; not accepting connections for %ld ms",
+            evutil_socket_error_to_string(err), ms);
+    ss_metrics_counter_add("scaispeak_http_accept_pauses_total",
+                           "pauses of the HTTP listener after accept() errors", "", 1);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    event_add(gw->accept_retry, &tv);
+}
+
 int gw_http_start(gw_server *gw, char *err, size_t errlen)
 {
     gw->http = evhttp_new(gw->base);
@@ -246,6 +429,7 @@ int gw_http_start(gw_server *gw, char *err, size_t errlen)
     if (hard_cap < 16L * 1024 * 1024)
         hard_cap = 16L * 1024 * 1024;
     evhttp_set_max_body_size(gw->http, hard_cap);
+    hard_body_cap = (size_t)hard_cap;
     evhttp_set_max_headers_size(gw->http, 64 * 1024);
     evhttp_set_timeout(gw->http, (int)gw->settings->http_idle_timeout_s);
     evhttp_set_allowed_methods(gw->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
@@ -259,6 +443,13 @@ int gw_http_start(gw_server *gw, char *err, size_t errlen)
         snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", bind, port);
         return -1;
     }
+    gw->accept_retry = evtimer_new(gw->base, on_accept_retry, gw);
+    if (!gw->accept_retry) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    accept_owner = gw;
+    evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(gw->http_socket), on_accept_error);
     return 0;
 }
 
@@ -268,6 +459,10 @@ void gw_http_stop_accepting(gw_server *gw)
         evhttp_del_accept_socket(gw->http, gw->http_socket);
         gw->http_socket = NULL;
     }
+    if (gw->accept_retry) {
+        event_free(gw->accept_retry);
+        gw->accept_retry = NULL;
+    }
 }
 
 /* Replaces libevent's HTML error page (see the top of this file). Called by
@@ -276,6 +471,18 @@ void gw_http_stop_accepting(gw_server *gw)
 void evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
 {
     ss_api_error e = SS_ERR_MALFORMED_REQUEST;
+    if (error == 413 && req->chunked && req->body_size <= hard_body_cap) {
+        /* evhttp says 413 for a chunk-size line it refused too (not hex,
+         * negative, or one chunk beyond the hard cap): a framing error */
+        error = 400;
+        reason = "bad chunk size";
+    } else if (error == 501) {
+        /* evhttp's answer to a method it does not know */
+        error = 405;
+        reason = "unknown method";
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+                          "GET, HEAD, POST, PUT, DELETE");
+    }
     if (error == 413)
         e = SS_ERR_PAYLOAD_TOO_LARGE;
     else if (error == 404)

@@ -137,6 +137,7 @@ int main(int argc, char **argv)
     event_free(sigterm);
     event_free(sigint);
     event_free(ds.tick);
+    gw_http_stop_accepting(&gw);
     gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
     evhttp_free(gw.http);
     relay_probe_free(gw.relay_probe);

@@ -132,7 +132,9 @@ int gw_speak_params_parse(const json_t *body, gw_speak_params *out, json_t **det
         if (!json_is_integer(v))
             bad(d, "sample_rate", "must be an integer");
         else
-            out->sample_rate = (int)json_integer_value(v);
+            out->sample_rate = json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000
+                                   ? (int)json_integer_value(v)
+                                   : -1; /* out of range: refused by finish() like any bad rate */
     }
     number_field(json_object_get(body, "speed"), "speed", ss_speed_ok, &out->speed, d);
     number_field(json_object_get(body, "pitch"), "pitch", ss_pitch_ok, &out->pitch, d);

@@ -1,0 +1,92 @@
+"""Gateway lifecycle under hostile clients and its own shutdown (issue 15,
+findings 3 and 4): SIGTERM while a large answer is being written delivers
+every byte and exits 0; at the fd limit the gateway pauses accepting, logs a
+bounded number of lines, and serves again once connections drop."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+import harness
+from test_http_bad_input import parse_response
+from test_speak import SPEAK, key, ready_node, tenant  # noqa: F401 (fixtures)
+
+HEALTHZ = "/v1/modules/scaispeak/healthz"
+
+
+def read_head(s):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        assert chunk, f"closed before the head: {data!r}"
+        data += chunk
+    return data
+
+
+def test_sigterm_during_a_15mb_answer_delivers_every_byte(procs, redis, key):  # noqa: F811
+    gateway = harness.Gateway(procs, redis.port, env={"SCAISPEAK_DRAIN_TIMEOUT_S": 120,
+                                                      "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 120}).start()
+    n = harness.Node(procs, gateway.grpc_target, node_token=gateway.node_token,
+                     env={"SCAISPEAK_VOICE_PATH": None}).start()
+    gateway.wait_node_status(n.node_id, "online", 5 * harness.SLOW)
+    harness.wait_for(lambda: gateway.node(n.node_id)["engines"], 5 * harness.SLOW, what="engine listed")
+    text = " ".join(["The quick brown fox jumps over the lazy dog near the quiet river bank."] * 40)
+    body = ('{"text": "%s", "response_format": "wav", "sample_rate": 48000}' % text).encode()
+    s = socket.create_connection(("127.0.0.1", gateway.http_port), timeout=300 * harness.SLOW)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    try:
+        s.sendall(b"POST " + SPEAK.encode() + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                  key.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: " +
+                  str(len(body)).encode() + b"\r\n\r\n" + body)
+        head = read_head(s)  # the answer is being written; the client reads nothing more yet
+        status, headers, _ = parse_response(head)
+        assert status == 200, head[:400]
+        total = int(headers["content-length"])
+        assert total > 15_000_000, total
+        gateway.proc.signal(signal.SIGTERM)
+        time.sleep(1.0)  # the drain runs while most of the answer is still unread
+        got = len(head.partition(b"\r\n\r\n")[2])
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            got += len(chunk)
+        assert got == total, f"got {got} of {total} bytes"
+    finally:
+        s.close()
+    assert gateway.proc.wait(60 * harness.SLOW) == 0
+    gateway.proc.stopped_by_test = True
+
+
+def test_fd_limit_pauses_accepting_and_recovers(procs, redis):
+    gateway = harness.Gateway(procs, redis.port, env={"SCAISPEAK_HTTP_ACCEPT_BACKOFF_MS": 500,
+                                                      "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 60}).start()
+    used = len(os.listdir(f"/proc/{gateway.proc.pid}/fd"))
+    limit = used + 40  # room for a few clients, not for 120
+    subprocess.run(["prlimit", f"--pid={gateway.proc.pid}", f"--nofile={limit}:{limit}"], check=True)
+    held = []
+    try:
+        for _ in range(120):  # more connections than the gateway has descriptors
+            try:
+                held.append(socket.create_connection(("127.0.0.1", gateway.http_port), timeout=2))
+            except OSError:
+                break  # the listen backlog is full: enough
+        time.sleep(3)  # the gateway meets EMFILE and pauses, repeatedly
+        assert gateway.proc.alive()
+    finally:
+        for s in held:
+            s.close()
+    def serving():
+        try:
+            return gateway.http.get(HEALTHZ).status == 200
+        except OSError:
+            return False
+    harness.wait_for(serving, 15 * harness.SLOW, what="healthz after the connections dropped")
+    log = gateway.proc.log_text()
+    assert "Error from accept() call" not in log
+    pauses = len(re.findall(r"accept\(\) failed", log))
+    assert 1 <= pauses <= 20, pauses
