@@ -125,7 +125,7 @@ def test_403_of_a_known_caller_carries_rate_limit_headers(redis, gateway):
 @pytest.fixture
 def known_node(gateway, protos):
     req = harness.heartbeat_request(protos, "itest-shared", interval_ms=10000)
-    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_token, req)
+    harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     assert gateway.node_status("itest-shared") == "online"
     return "itest-shared"
 
