@@ -100,12 +100,10 @@ static int apply_label_lengths(ss_acoustic_seq *seq, const ss_synth_options *o, 
     return 0;
 }
 
-int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
-                  const ss_synth_options *o, ss_chunk_fn fn, void *user, ss_synth_result *out,
-                  char *err, size_t errlen)
+/* Step (1): the call's arguments. 0, or -1 + err. */
+static int check_input(const ss_voice *v, const char *const *labels, size_t nlabels, const ss_synth_options *o,
+                       char *err, size_t errlen)
 {
-    double t_call = wall_ms();
-    memset(out, 0, sizeof *out);
     if (!v) {
         snprintf(err, errlen, "no voice");
         return -1;
@@ -127,17 +125,28 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
             return -1;
         }
     }
-    double *label_pitch = NULL;
-    if (o->prosody) {
-        for (size_t i = 0; i < nlabels; i++) {
-            const ss_label_prosody *p = &o->prosody[i];
-            if (!isfinite(p->rate) || (p->rate != 0.0 && (p->rate < 0.25 || p->rate > 4.0)) ||
-                !isfinite(p->pitch) || p->pitch < -24.0 || p->pitch > 24.0 || p->pause_ms < 0 ||
-                p->pause_ms > 10000) {
-                snprintf(err, errlen, "label %zu: prosody out of range (rate 0.25..4, pitch -24..24, pause 0..10000 ms)", i + 1);
-                return -1;
-            }
+    for (size_t i = 0; o->prosody && i < nlabels; i++) {
+        const ss_label_prosody *p = &o->prosody[i];
+        if (!isfinite(p->rate) || (p->rate != 0.0 && (p->rate < 0.25 || p->rate > 4.0)) || !isfinite(p->pitch) ||
+            p->pitch < -24.0 || p->pitch > 24.0 || p->pause_ms < 0 || p->pause_ms > 10000) {
+            snprintf(err, errlen, "label %zu: prosody out of range (rate 0.25..4, pitch -24..24, pause 0..10000 ms)",
+                     i + 1);
+            return -1;
         }
+    }
+    return 0;
+}
+
+/* Steps (2) and (3): the state sequence with its final durations, and the
+ * timestamps. 0, or -1 + err; seq is always initialised (free it). */
+static int build_sequence(const ss_voice *v, const char *const *labels, size_t nlabels, const ss_synth_options *o,
+                          ss_acoustic_seq *seq, ss_synth_result *out, char *err, size_t errlen)
+{
+    const ss_htsvoice *hv = v->hts;
+    double frame_ms = 1000.0 * hv->frame_period / hv->sample_rate;
+    double *label_pitch = NULL;
+    memset(seq, 0, sizeof *seq);
+    if (o->prosody) {
         label_pitch = malloc(nlabels * sizeof(double));
         if (!label_pitch) {
             snprintf(err, errlen, "out of memory");
@@ -146,95 +155,124 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
         for (size_t i = 0; i < nlabels; i++)
             label_pitch[i] = o->prosody[i].pitch;
     }
-    const ss_htsvoice *hv = v->hts;
+    double t0 = cpu_ms();
+    int rc = ss_acoustic_lookup(hv, labels, nlabels, o->pitch, label_pitch, seq, err, errlen);
+    free(label_pitch);
+    if (rc != 0)
+        return -1;
+    if (ss_acoustic_durations(seq, o->speed, err, errlen) != 0)
+        return -1;
+    if (o->prosody && apply_label_lengths(seq, o, frame_ms, err, errlen) != 0)
+        return -1;
+    out->lookup_ms = cpu_ms() - t0;
+    out->nframes = seq->nframes;
+    out->sample_rate = o->sample_rate;
+    return ss_timestamps_compute(seq, frame_ms, out, err, errlen);
+}
+
+/* What step (6) works on: the utterance's parameters, its cut points and
+ * the one vocoder state carried across them. */
+typedef struct {
+    const ss_synth_options *o;
+    ss_chunk_fn fn;
+    void *user;
+    ss_param_track track;
+    const size_t *cuts;
+    size_t ncuts, nframes;
+    ss_vocoder *voc;
+    float *audio;
+    size_t cap;
+} phrase_run;
+
+static int stop(int *rc, const char *why, char *err, size_t errlen)
+{
+    *rc = SS_SYNTH_CANCELLED;
+    snprintf(err, errlen, "%s", why);
+    return *rc;
+}
+
+/* Step (6): per chunk, vocode with the single vocoder state and deliver,
+ * checking the cancel flag before and after. 0, -1 + err or cancelled. */
+static int vocode_phrases(phrase_run *pr, double t_call, ss_synth_result *out, char *err, size_t errlen)
+{
+    const ss_synth_options *o = pr->o;
+    size_t nout = 0, delivered = 0;
+    int rc = 0;
+    for (size_t c = 0; c < pr->ncuts; c++) {
+        if (cancelled(o))
+            return stop(&rc, "cancelled", err, errlen);
+        size_t f0 = pr->cuts[c], f1 = c + 1 < pr->ncuts ? pr->cuts[c + 1] : pr->nframes;
+        int last = c + 1 == pr->ncuts;
+        ss_param_track tr = {.nframes = f1 - f0, .mcp_dim = pr->track.mcp_dim,
+                             .mcp = pr->track.mcp + f0 * (size_t)pr->track.mcp_dim, .lf0 = pr->track.lf0 + f0};
+        double t2 = cpu_ms();
+        int vr = ss_vocoder_run(pr->voc, &tr, last, NULL, &pr->audio, &nout, &pr->cap, err, errlen);
+        out->vocoder_ms += cpu_ms() - t2;
+        if (vr != 0)
+            return -1;
+        if (cancelled(o))
+            return stop(&rc, "cancelled", err, errlen);
+        ss_audio_chunk ch = {.samples = pr->audio + delivered, .nsamples = nout - delivered, .index = c,
+                             .first_sample = out->nsamples, .is_last = last};
+        if (c == 0)
+            out->first_chunk_ms = wall_ms() - t_call;
+        out->nchunks++;
+        out->nsamples += ch.nsamples;
+        if (pr->fn && pr->fn(pr->user, &ch) != 0)
+            return stop(&rc, "cancelled by the receiver", err, errlen);
+        if (o->keep_audio)
+            delivered = nout;
+        else
+            nout = delivered = 0;
+    }
+    return 0;
+}
+
+int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
+                  const ss_synth_options *o, ss_chunk_fn fn, void *user, ss_synth_result *out,
+                  char *err, size_t errlen)
+{
+    double t_call = wall_ms();
+    memset(out, 0, sizeof *out);
+    if (check_input(v, labels, nlabels, o, err, errlen) != 0)
+        return -1;
     const ss_kernel_route route = {.ops = o->kernels, .scheduler = o->scheduler};
     ss_acoustic_seq seq;
     ss_vocoder voc;
-    int voc_ok = 0, rc = -1;
-    size_t *cuts = NULL, cap = 0;
-    float *audio = NULL;
-    ss_param_track track;
-    int track_ok = 0;
-    double t0 = cpu_ms();
-    int looked_up = ss_acoustic_lookup(hv, labels, nlabels, o->pitch, label_pitch, &seq, err, errlen);
-    free(label_pitch);
-    if (looked_up != 0)
-        return -1;
-    if (ss_acoustic_durations(&seq, o->speed, err, errlen) != 0)
-        goto done;
-    if (o->prosody && apply_label_lengths(&seq, o, 1000.0 * hv->frame_period / hv->sample_rate, err, errlen) != 0)
-        goto done;
-    out->lookup_ms = cpu_ms() - t0;
-    out->nframes = seq.nframes;
-    out->sample_rate = o->sample_rate;
-    if (ss_timestamps_compute(&seq, 1000.0 * hv->frame_period / hv->sample_rate, out, err, errlen) != 0)
+    int voc_ok = 0, track_ok = 0, rc = -1;
+    size_t *cuts = NULL;
+    phrase_run pr = {.o = o, .fn = fn, .user = user, .voc = &voc};
+    if (build_sequence(v, labels, nlabels, o, &seq, out, err, errlen) != 0)
         goto done;
     cuts = malloc((seq.nlabels + 2) * sizeof *cuts);
     if (!cuts) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    size_t ncuts = phrase_cuts(&seq, o->stream, cuts);
-    {
-        double t1 = cpu_ms();
-        if (ss_param_generate_routed(&route, hv, &seq, 0, seq.nframes, NULL, &track, err, errlen) != 0)
-            goto done;
-        track_ok = 1;
-        out->paramgen_ms += cpu_ms() - t1;
-    }
-    if (ss_vocoder_init(&voc, hv, o->sample_rate, err, errlen) != 0)
+    pr.cuts = cuts;
+    pr.ncuts = phrase_cuts(&seq, o->stream, cuts);
+    pr.nframes = seq.nframes;
+    double t1 = cpu_ms();
+    if (ss_param_generate_routed(&route, v->hts, &seq, 0, seq.nframes, NULL, &pr.track, err, errlen) != 0)
+        goto done;
+    track_ok = 1;
+    out->paramgen_ms += cpu_ms() - t1;
+    if (ss_vocoder_init(&voc, v->hts, o->sample_rate, err, errlen) != 0)
         goto done;
     voc_ok = 1;
     voc.kernels = route;
-    size_t nout = 0, delivered = 0;
-    for (size_t c = 0; c < ncuts; c++) {
-        if (cancelled(o)) {
-            rc = SS_SYNTH_CANCELLED;
-            snprintf(err, errlen, "cancelled");
-            goto done;
-        }
-        size_t f0 = cuts[c], f1 = c + 1 < ncuts ? cuts[c + 1] : seq.nframes;
-        int last = c + 1 == ncuts;
-        ss_param_track tr = {.nframes = f1 - f0, .mcp_dim = track.mcp_dim,
-                             .mcp = track.mcp + f0 * (size_t)track.mcp_dim, .lf0 = track.lf0 + f0};
-        double t2 = cpu_ms();
-        int vr = ss_vocoder_run(&voc, &tr, last, NULL, &audio, &nout, &cap, err, errlen);
-        out->vocoder_ms += cpu_ms() - t2;
-        if (vr != 0)
-            goto done;
-        if (cancelled(o)) {
-            rc = SS_SYNTH_CANCELLED;
-            snprintf(err, errlen, "cancelled");
-            goto done;
-        }
-        ss_audio_chunk ch = {.samples = audio + delivered, .nsamples = nout - delivered, .index = c,
-                             .first_sample = out->nsamples, .is_last = last};
-        if (c == 0)
-            out->first_chunk_ms = wall_ms() - t_call;
-        out->nchunks++;
-        out->nsamples += ch.nsamples;
-        if (fn && fn(user, &ch) != 0) {
-            rc = SS_SYNTH_CANCELLED;
-            snprintf(err, errlen, "cancelled by the receiver");
-            goto done;
-        }
-        if (o->keep_audio) {
-            delivered = nout;
-        } else {
-            nout = delivered = 0;
-        }
+    rc = vocode_phrases(&pr, t_call, out, err, errlen);
+    if (rc == 0 && o->keep_audio) {
+        out->samples = pr.audio;
+        pr.audio = NULL;
     }
-    if (o->keep_audio) {
-        out->samples = audio;
-        audio = NULL;
-    }
-    rc = 0;
-    ss_debug(o->request_id, "engine: %zu labels, %zu frames, %zu chunks, %zu samples", nlabels, seq.nframes,
-             out->nchunks, out->nsamples);
+    if (rc == 0)
+        ss_debug(o->request_id, "engine: %zu labels, %zu frames, %zu chunks, %zu samples", nlabels, seq.nframes,
+                 out->nchunks, out->nsamples);
 done:
-    free(audio);
+    free(pr.audio);
     if (track_ok)
-        ss_param_track_free(&track);
+        ss_param_track_free(&pr.track);
     free(cuts);
     if (voc_ok)
         ss_vocoder_free(&voc);
