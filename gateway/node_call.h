@@ -1,8 +1,8 @@
 /* One Synthesize call from the gateway to a node, on the gateway's loop.
  *
  * Built on the gRPC libevent bridge (common/grpc_client.h). Channels are kept
- * per node address for the life of the process (nodes are few; a channel
- * reconnects by itself). The call collects the stream — header, audio chunks,
+ * per node address (nodes are few; a channel reconnects by itself) and
+ * replaced only by the restart retry below. The call collects the stream — header, audio chunks,
  * alignment, done — and reports once at the end: the status, whether any
  * audio arrived (a failure before the first audio byte may be retried on
  * another node), the PCM and the alignment. A stream the gateway has no
