@@ -97,7 +97,11 @@ def assert_busy_or_ok(results, node):
             assert node.node_id in str(r.json()["error"].get("details")), r
 
 
-def test_overload_waits_for_the_busy_node_instead_of_502(gateway, procs, redis):
+def test_overload_waits_for_the_busy_node_instead_of_502(procs, redis):
+    # a wait long enough for 16 queued syntheses on this machine (sanitized
+    # builds synthesise several times slower)
+    gateway = harness.Gateway(procs, redis.port,
+                              env={"SCAISPEAK_BUSY_WAIT_MS": int(5000 * harness.SLOW)}).start()
     key = make_key(redis)
     lift_rate_limits(gateway, key)
     node = start_one_slot_node(procs, gateway)
