@@ -26,6 +26,8 @@ static const struct {
     [SS_ERR_BACKEND_UNAVAILABLE] = {"SCAISPEAK_BACKEND_UNAVAILABLE", 502},
     [SS_ERR_BACKEND_TIMEOUT] = {"SCAISPEAK_BACKEND_TIMEOUT", 504},
     [SS_ERR_BACKEND_ERROR] = {"SCAISPEAK_BACKEND_ERROR", 502},
+    /* every node busy and the short wait over (with Retry-After) */
+    [SS_ERR_BACKEND_BUSY] = {"SCAISPEAK_BACKEND_BUSY", 503},
 };
 
 const char *ss_api_error_code(ss_api_error e)

@@ -31,6 +31,7 @@ typedef enum {
     SS_ERR_BACKEND_UNAVAILABLE,
     SS_ERR_BACKEND_TIMEOUT,
     SS_ERR_BACKEND_ERROR,
+    SS_ERR_BACKEND_BUSY,
     SS_ERR__COUNT
 } ss_api_error;
 

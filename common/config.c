@@ -99,6 +99,11 @@ static const ss_config_key KEYS[] = {
     STR(relay_model, "tts-1", G, "the relay model backend B asks for"),
     INT(synthesis_timeout_ms, "60000", 1, 86400000, G,
         "deadline of one synchronous synthesis on a node (504 SCAISPEAK_BACKEND_TIMEOUT beyond)"),
+    INT(busy_queue_max, "64", 0, 100000, G,
+        "requests that may wait for a busy node at once (beyond: 503 SCAISPEAK_BACKEND_BUSY)"),
+    INT(busy_wait_ms, "2000", 0, 600000, G,
+        "how long a request waits for a busy node before 503 SCAISPEAK_BACKEND_BUSY "
+        "(never past synthesis_timeout_ms from its arrival)"),
     INT(relay_probe_interval_ms, "10000", 100, 86400000, G,
         "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
     INT(drain_timeout_s, "30", 0, 86400, G | N,

@@ -54,6 +54,8 @@ typedef struct ss_settings {
     char *relay_voice;
     char *relay_model;
     long synthesis_timeout_ms;
+    long busy_queue_max;
+    long busy_wait_ms;
     long relay_probe_interval_ms;
     long drain_timeout_s;
     /* node */

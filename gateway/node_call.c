@@ -1,7 +1,14 @@
 /* Synthesize calls to nodes (see node_call.h). Every call presents the
  * node_call_token (`authorization: Bearer <token>`), resolved once at init:
- * nodes refuse calls without it (docs/SECURITY.md). */
+ * nodes refuse calls without it (docs/SECURITY.md).
+ *
+ * Channels are cached per address and reference counted by the calls on
+ * them: a channel replaced after a node restart (see node_call.h) is freed
+ * when its last call ends. The per-gateway busy wait queue lives here too,
+ * because this file sees every node call end (a freed slot wakes a waiter). */
 #include "gateway/node_call.h"
+
+#include "gateway/busy_wait.h"
 
 #include "common/grpc_client.h"
 #include "common/log.h"
@@ -16,6 +23,8 @@
 typedef struct channel_entry {
     char address[160];
     ss_grpc_channel *ch;
+    int refs;      /* the cache's (while listed) + one per live call */
+    bool listed;   /* still the cached channel of its address */
     struct channel_entry *next;
 } channel_entry;
 
@@ -23,10 +32,20 @@ typedef struct node_calls {
     ss_grpc_evclient *client;
     char *authorization; /* "Bearer <node_call_token>" */
     channel_entry *channels;
+    busy_wait_queue *busy;
+    bool shutting_down;
 } node_calls;
 
 struct gw_node_call {
+    node_calls *nc;
     ss_grpc_evcall *call;
+    channel_entry *channel;
+    char address[160];
+    uint8_t *req;       /* the packed request, kept for the one reconnect retry */
+    size_t req_len;
+    char *request_id;
+    int timeout_ms;
+    bool reconnected;   /* the stale-channel retry was used */
     gw_node_done_fn done;
     void *user;
     int16_t *pcm;
@@ -37,6 +56,8 @@ struct gw_node_call {
     bool protocol_error; /* an undecodable chunk */
     bool out_of_memory;  /* the stream could not be kept */
 };
+
+static void channel_forget(node_calls *nc, struct channel_entry *e);
 
 int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
 {
@@ -56,8 +77,16 @@ int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
     }
     snprintf(auth, alen, "Bearer %s", token);
     nc->authorization = auth;
+    nc->busy = busy_wait_queue_new(gw->base, s->busy_queue_max);
+    if (!nc->busy) {
+        free(nc->authorization);
+        free(nc);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     nc->client = ss_grpc_evclient_new(gw->base, err, errlen);
     if (!nc->client) {
+        busy_wait_queue_free(nc->busy);
         free(nc->authorization);
         free(nc);
         return -1;
@@ -71,24 +100,54 @@ void gw_node_calls_shutdown(gw_server *gw)
     node_calls *nc = gw->node_calls;
     if (!nc)
         return;
-    ss_grpc_evclient_free(nc->client);
-    channel_entry *e = nc->channels;
-    while (e) {
-        channel_entry *n = e->next;
-        ss_grpc_channel_free(e->ch);
-        free(e);
-        e = n;
-    }
+    nc->shutting_down = true; /* no call starts from the callbacks below */
+    busy_wait_queue_free(nc->busy); /* waiters answer busy */
+    nc->busy = NULL;
+    ss_grpc_evclient_free(nc->client); /* ends every call: their channel references go */
+    while (nc->channels)
+        channel_forget(nc, nc->channels);
     free(nc->authorization);
     free(nc);
     gw->node_calls = NULL;
 }
 
-static ss_grpc_channel *channel_for(node_calls *nc, const char *address, char *err, size_t errlen)
+busy_wait_queue *gw_node_busy_queue(gw_server *gw)
+{
+    node_calls *nc = gw->node_calls;
+    return nc ? nc->busy : NULL;
+}
+
+static void channel_unref(channel_entry *e)
+{
+    if (--e->refs == 0) {
+        ss_grpc_channel_free(e->ch);
+        free(e);
+    }
+}
+
+/* Drops the cached channel of e's address (calls still on it keep it). */
+static void channel_forget(node_calls *nc, channel_entry *e)
+{
+    if (!e->listed)
+        return;
+    for (channel_entry **p = &nc->channels; *p; p = &(*p)->next)
+        if (*p == e) {
+            *p = e->next;
+            break;
+        }
+    e->listed = false;
+    channel_unref(e);
+}
+
+/* The cached channel of an address, created when absent; one reference is
+ * taken for the caller. */
+static channel_entry *channel_for(node_calls *nc, const char *address, char *err, size_t errlen)
 {
     for (channel_entry *e = nc->channels; e; e = e->next)
-        if (!strcmp(e->address, address))
-            return e->ch;
+        if (!strcmp(e->address, address)) {
+            e->refs++;
+            return e;
+        }
     channel_entry *e = calloc(1, sizeof *e);
     if (!e) {
         snprintf(err, errlen, "out of memory");
@@ -100,9 +159,11 @@ static ss_grpc_channel *channel_for(node_calls *nc, const char *address, char *e
         return NULL;
     }
     snprintf(e->address, sizeof e->address, "%s", address);
+    e->refs = 2;
+    e->listed = true;
     e->next = nc->channels;
     nc->channels = e;
-    return e->ch;
+    return e;
 }
 
 static void append_audio(gw_node_call *c, const Scaiinfer__Tts__V1__AudioChunk *a)
@@ -166,9 +227,49 @@ static void on_message(void *user, const uint8_t *msg, size_t len)
     scaiinfer__tts__v1__synthesize_chunk__free_unpacked(ch, NULL);
 }
 
+static void call_free(gw_node_call *c)
+{
+    if (c->channel)
+        channel_unref(c->channel);
+    free(c->pcm);
+    json_decref(c->words);
+    json_decref(c->phonemes);
+    free(c->req);
+    free(c->request_id);
+    free(c);
+}
+
+static int call_send(gw_node_call *c, char *err, size_t errlen);
+
+/* A node restarted on the same address: the cached channel may still hold the
+ * old process's connection (or sit in reconnect backoff) and fail the first
+ * call UNAVAILABLE. Such a call, before any byte of its answer, is sent once
+ * more on a fresh channel. A draining node's own UNAVAILABLE is not retried. */
+static bool retried_on_fresh_channel(gw_node_call *c, grpc_status_code code, const char *msg)
+{
+    if (code != GRPC_STATUS_UNAVAILABLE || c->reconnected || c->got_audio || c->sample_rate ||
+        c->nc->shutting_down || (msg && !strcmp(msg, "draining")))
+        return false;
+    c->reconnected = true;
+    channel_forget(c->nc, c->channel);
+    channel_unref(c->channel);
+    c->channel = NULL;
+    char err[256];
+    if (call_send(c, err, sizeof err) != 0) {
+        ss_warn(c->request_id, "node %s: reconnecting failed: %s", c->address, err);
+        return false;
+    }
+    ss_info(c->request_id, "node %s: UNAVAILABLE on a cached channel (%s); retried on a fresh one",
+            c->address, msg ? msg : "");
+    return true;
+}
+
 static void on_status(void *user, grpc_status_code code, const char *msg)
 {
     gw_node_call *c = user;
+    c->call = NULL;
+    if (retried_on_fresh_channel(c, code, msg))
+        return;
     gw_node_result res = {
         .code = code,
         .message = msg ? msg : "",
@@ -186,20 +287,39 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
         res.code = GRPC_STATUS_INTERNAL;
         res.message = "the node's stream was malformed (no header or an undecodable chunk)";
     }
+    if (res.code != GRPC_STATUS_RESOURCE_EXHAUSTED)
+        busy_wait_slot_freed(c->nc->busy); /* a slot of some node is free again */
     c->done(c->user, &res);
-    free(c->pcm);
-    json_decref(c->words);
-    json_decref(c->phonemes);
-    free(c);
+    call_free(c);
+}
+
+/* Starts the call on the address's cached channel (c->channel NULL: take
+ * one). 0, or -1 + err. */
+static int call_send(gw_node_call *c, char *err, size_t errlen)
+{
+    node_calls *nc = c->nc;
+    c->channel = channel_for(nc, c->address, err, errlen);
+    if (!c->channel)
+        return -1;
+    ss_grpc_metadata md = {.authorization = nc->authorization, .request_id = c->request_id};
+    c->call = ss_grpc_evcall_start(nc->client, c->channel->ch, SYNTH_METHOD, &md, c->timeout_ms, c->req,
+                                   c->req_len, true, on_message, on_status, c, err, errlen);
+    if (!c->call) {
+        channel_unref(c->channel);
+        c->channel = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_node_request *req,
                                  gw_node_done_fn done, void *user, char *err, size_t errlen)
 {
     node_calls *nc = gw->node_calls;
-    ss_grpc_channel *ch = channel_for(nc, address, err, errlen);
-    if (!ch)
+    if (nc->shutting_down) {
+        snprintf(err, errlen, "the gateway is shutting down");
         return NULL;
+    }
     Scaiinfer__Tts__V1__SynthesizeRequest m = SCAIINFER__TTS__V1__SYNTHESIZE_REQUEST__INIT;
     Scaiinfer__Tts__V1__VoiceSpec voice = SCAIINFER__TTS__V1__VOICE_SPEC__INIT;
     m.request_id = (char *)req->request_id;
@@ -212,33 +332,28 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     m.pitch = req->pitch;
     m.want_timestamps = req->want_timestamps;
     size_t len = scaiinfer__tts__v1__synthesize_request__get_packed_size(&m);
-    uint8_t *buf = malloc(len ? len : 1);
     gw_node_call *c = calloc(1, sizeof *c);
     if (c) {
         c->words = json_array();
         c->phonemes = json_array();
+        c->req = malloc(len ? len : 1);
+        c->request_id = strdup(req->request_id ? req->request_id : "");
     }
-    if (!buf || !c || !c->words || !c->phonemes) {
-        free(buf);
-        if (c) {
-            json_decref(c->words);
-            json_decref(c->phonemes);
-        }
-        free(c);
+    if (!c || !c->words || !c->phonemes || !c->req || !c->request_id) {
+        if (c)
+            call_free(c);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    scaiinfer__tts__v1__synthesize_request__pack(&m, buf);
+    scaiinfer__tts__v1__synthesize_request__pack(&m, c->req);
+    c->req_len = len;
+    c->nc = nc;
     c->done = done;
     c->user = user;
-    ss_grpc_metadata md = {.authorization = nc->authorization, .request_id = req->request_id};
-    c->call = ss_grpc_evcall_start(nc->client, ch, SYNTH_METHOD, &md, req->timeout_ms, buf, len, true,
-                                   on_message, on_status, c, err, errlen);
-    free(buf);
-    if (!c->call) {
-        json_decref(c->words);
-        json_decref(c->phonemes);
-        free(c);
+    c->timeout_ms = req->timeout_ms;
+    snprintf(c->address, sizeof c->address, "%s", address);
+    if (call_send(c, err, errlen) != 0) {
+        call_free(c);
         return NULL;
     }
     return c;

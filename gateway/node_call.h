@@ -1,14 +1,17 @@
 /* One Synthesize call from the gateway to a node, on the gateway's loop.
  *
  * Built on the gRPC libevent bridge (common/grpc_client.h). Channels are kept
- * per node address for the life of the process (nodes are few; a channel
- * reconnects by itself). The call collects the stream — header, audio chunks,
+ * per node address (nodes are few; a channel reconnects by itself) and
+ * replaced only by the restart retry below. The call collects the stream — header, audio chunks,
  * alignment, done — and reports once at the end: the status, whether any
  * audio arrived (a failure before the first audio byte may be retried on
  * another node), the PCM and the alignment. A stream the gateway has no
  * memory to keep ends RESOURCE_EXHAUSTED "out of memory ..."; one it cannot
  * decode ends INTERNAL "... malformed". Cancel stops it and still reports
- * (CANCELLED). */
+ * (CANCELLED). A call that ends UNAVAILABLE before any byte of its answer
+ * (other than a draining node's) is sent once more on a fresh channel: a node
+ * restarted on the same address leaves the cached channel on the old
+ * connection or in reconnect backoff, and its first call would fail. */
 #ifndef SS_GATEWAY_NODE_CALL_H
 #define SS_GATEWAY_NODE_CALL_H
 
@@ -47,6 +50,9 @@ typedef struct {
 gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_node_request *req,
                                  gw_node_done_fn done, void *user, char *err, size_t errlen);
 void gw_node_call_cancel(gw_node_call *c);
+
+/* The gateway's busy wait queue (gateway/busy_wait.h); NULL after shutdown. */
+struct busy_wait_queue *gw_node_busy_queue(gw_server *gw);
 
 /* Process-wide setup and teardown of the bridge and channels (main_gateway.c). */
 int gw_node_calls_init(gw_server *gw, char *err, size_t errlen);

@@ -17,13 +17,21 @@
  *      as a JSON envelope with audio_base64 when the client sends
  *      Accept: application/json.
  * Nothing usable → 502 SCAISPEAK_BACKEND_UNAVAILABLE whose details name every
- * backend and node tried and why. A client that disconnects is noticed with
+ * backend and node tried and why — unless a node of the plan refused because
+ * it was busy (RESOURCE_EXHAUSTED, its slots and queue full): then the
+ * request waits in the gateway's busy queue (gateway/busy_wait.h; bounded by
+ * busy_queue_max and busy_wait_ms, never past synthesis_timeout_ms from its
+ * arrival) and tries the plan's nodes again when a slot frees or on a short
+ * timer; a full queue or an expired wait → 503 SCAISPEAK_BACKEND_BUSY with
+ * Retry-After, its details naming each node and its state. Overload is
+ * capacity, not failure: the client may retry. A client that disconnects is noticed with
  * an EV_CLOSED watcher on its socket (evhttp stops reading while a reply is
  * pending) and the node call is cancelled at once. Known limit: a client that
  * half-closes its socket (shutdown for writing) and still waits for the answer
  * looks the same as one that left, and is cancelled too; HTTP clients do not
  * do that in practice. */
 #include "gateway/backend_resolve.h"
+#include "gateway/busy_wait.h"
 #include "gateway/gateway.h"
 #include "gateway/node_call.h"
 #include "gateway/rate_limit.h"
@@ -46,6 +54,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+
+#define BUSY_RETRY_AFTER_S "1"
 
 typedef struct {
     gw_request *r;
@@ -64,12 +75,17 @@ typedef struct {
     bool relay_out_of_memory; /* the relay's answer could not be kept */
     struct event *close_watch;
     bool client_gone;
+    int busy_nodes;          /* nodes of this round that refused as busy */
+    bool nodes_only;         /* a busy retry: backend B was tried already */
+    busy_waiter *waiting;    /* in the busy queue */
+    double busy_deadline;    /* monotonic seconds; 0 until the first wait */
 } speak_ctx;
 
 static void ctx_free(speak_ctx *cx)
 {
     if (cx->close_watch)
         event_free(cx->close_watch);
+    busy_wait_cancel(cx->waiting);
     json_decref(cx->body);
     json_decref(cx->policy);
     json_decref(cx->voice);
@@ -100,6 +116,12 @@ static void on_client_closed(evutil_socket_t fd, short what, void *arg)
     ss_metrics_counter_add("scaispeak_speak_client_gone_total", "clients that left mid-synthesis", "", 1);
     if (cx->call)
         gw_node_call_cancel(cx->call); /* its done callback answers and frees */
+    if (cx->waiting) {
+        busy_wait_cancel(cx->waiting);
+        cx->waiting = NULL;
+        fail(cx, SS_ERR_BACKEND_ERROR, "the client went away", NULL);
+        return;
+    }
     if (cx->relay) {                   /* a cancelled relay call never calls back */
         relay_cancel(cx->relay);
         cx->relay = NULL;
@@ -221,6 +243,8 @@ static void on_node_done(void *user, const gw_node_result *res)
         fail(cx, SS_ERR_BACKEND_TIMEOUT, msg, json_pack("[{s:s,s:s}]", "field", field, "message", msg));
         return;
     }
+    if (res->code == GRPC_STATUS_RESOURCE_EXHAUSTED && !strstr(res->message, "out of memory"))
+        cx->busy_nodes++;
     note_tried(cx, field, msg);
     cx->node_idx++;
     try_next(cx);
@@ -355,6 +379,71 @@ static void start_relay(speak_ctx *cx)
     ss_info(cx->r->id, "backend B: relay");
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static json_t *failure_details(speak_ctx *cx)
+{
+    json_t *details = json_deep_copy(cx->plan.unusable);
+    json_array_extend(details, cx->tried);
+    return details;
+}
+
+static void answer_busy(speak_ctx *cx, const char *why)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(cx->r->req), "Retry-After", BUSY_RETRY_AFTER_S);
+    ss_metrics_counter_add("scaispeak_speak_busy_total", "requests refused 503 because every node was busy",
+                           "", 1);
+    ss_warn(cx->r->id, "every node busy: %s", why);
+    fail(cx, SS_ERR_BACKEND_BUSY, "every node is busy; retry later", failure_details(cx));
+}
+
+static void on_busy_wake(void *user, bool expired)
+{
+    speak_ctx *cx = user;
+    cx->waiting = NULL;
+    if (expired) {
+        answer_busy(cx, "the wait for a free slot expired");
+        return;
+    }
+    /* a new round over the plan's nodes (backend B had its turn already) */
+    json_array_clear(cx->tried);
+    cx->busy_nodes = 0;
+    cx->node_idx = 0;
+    cx->nodes_only = true;
+    for (cx->backend_idx = 0; cx->backend_idx < cx->plan.norder; cx->backend_idx++)
+        if (cx->plan.order[cx->backend_idx] == BACKEND_A)
+            break;
+    try_next(cx);
+}
+
+/* Every backend was tried and some node was only busy: wait for a slot,
+ * bounded, or answer 503 busy. */
+static void wait_for_slot(speak_ctx *cx)
+{
+    const ss_settings *s = cx->r->gw->settings;
+    double now = now_s();
+    if (cx->busy_deadline == 0) {
+        double own = cx->r->started + (double)s->synthesis_timeout_ms / 1000.0;
+        double wait = now + (double)s->busy_wait_ms / 1000.0;
+        cx->busy_deadline = wait < own ? wait : own;
+    }
+    long left_ms = (long)((cx->busy_deadline - now) * 1000.0);
+    if (left_ms <= 0) {
+        answer_busy(cx, "the wait for a free slot expired");
+        return;
+    }
+    cx->waiting = busy_wait_add(gw_node_busy_queue(cx->r->gw), left_ms, on_busy_wake, cx);
+    if (!cx->waiting) {
+        answer_busy(cx, "the gateway's busy queue is full");
+        return;
+    }
+}
+
 static void try_next(speak_ctx *cx)
 {
     while (cx->backend_idx < cx->plan.norder) {
@@ -363,15 +452,17 @@ static void try_next(speak_ctx *cx)
             start_node(cx);
             return;
         }
-        if (b == BACKEND_B) {
+        if (b == BACKEND_B && !cx->nodes_only) {
             start_relay(cx);
             return;
         }
         cx->backend_idx++;
     }
-    json_t *details = json_deep_copy(cx->plan.unusable);
-    json_array_extend(details, cx->tried);
-    fail(cx, SS_ERR_BACKEND_UNAVAILABLE, "no backend could serve this request", details);
+    if (cx->busy_nodes > 0) {
+        wait_for_slot(cx);
+        return;
+    }
+    fail(cx, SS_ERR_BACKEND_UNAVAILABLE, "no backend could serve this request", failure_details(cx));
 }
 
 /* Why backend B cannot be used now, or NULL when it can (the probe's view). */
