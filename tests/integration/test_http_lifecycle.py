@@ -94,6 +94,7 @@ def test_fd_limit_pauses_accepting_and_recovers(procs, redis):
 
 def closed_by_peer(s):
     """True once the gateway closed s (EOF or reset); what it sent first is dropped."""
+    s.setblocking(False)  # a socket with a timeout would wait in recv, then raise TimeoutError
     try:
         while True:
             chunk = s.recv(65536, socket.MSG_DONTWAIT)
