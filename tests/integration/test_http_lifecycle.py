@@ -30,7 +30,7 @@ def read_head(s):
 def test_sigterm_during_a_15mb_answer_delivers_every_byte(procs, redis, key):  # noqa: F811
     gateway = harness.Gateway(procs, redis.port, env={"SCAISPEAK_DRAIN_TIMEOUT_S": 120,
                                                       "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 120}).start()
-    n = harness.Node(procs, gateway.grpc_target, node_token=gateway.node_token,
+    n = harness.Node(procs, gateway.grpc_target, node_auth_key=gateway.node_auth_key,
                      env={"SCAISPEAK_VOICE_PATH": None}).start()
     gateway.wait_node_status(n.node_id, "online", 5 * harness.SLOW)
     harness.wait_for(lambda: gateway.node(n.node_id)["engines"], 5 * harness.SLOW, what="engine listed")
