@@ -70,6 +70,15 @@ static const ss_config_key KEYS[] = {
         "largest request body accepted (413 PAYLOAD_TOO_LARGE beyond)"),
     INT(http_idle_timeout_s, "30", 1, 86400, G,
         "an HTTP connection idle or stalled mid-request this long is closed"),
+    INT(http_header_timeout_s, "10", 1, 3600, G,
+        "a request head (first byte to blank line) must arrive within this long, however the "
+        "bytes trickle; else 408 and the connection is closed"),
+    INT(http_body_timeout_s, "60", 1, 3600, G,
+        "a request body must arrive within this long after its head; else 408 and the "
+        "connection is closed"),
+    INT(http_max_connections, "4096", 1, 1000000, G,
+        "open HTTP connections at most (keep it below the fd limit); beyond it new connections "
+        "get 503 with Retry-After and are closed"),
     INT(http_accept_backoff_ms, "1000", 10, 60000, G,
         "after an accept() error (e.g. at the fd limit) the HTTP listener pauses this long; one "
         "log line per pause"),

@@ -37,6 +37,9 @@ typedef struct ss_settings {
     long body_limit_bytes;
     long http_idle_timeout_s;
     long http_accept_backoff_ms;
+    long http_header_timeout_s;
+    long http_body_timeout_s;
+    long http_max_connections;
     char *operator_token;
     char *jwks_path;
     char *jwks_url;

@@ -34,6 +34,7 @@ struct gw_server {
     struct evhttp *http;
     struct evhttp_bound_socket *http_socket;
     struct event *accept_retry;  /* re-enables the listener after an accept() error */
+    struct gw_connections *connections; /* read deadlines and the cap (http_connections.h) */
     struct jwks_cache *jwks;
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
@@ -118,6 +119,8 @@ void gw_authorize(gw_request *r);
 /* Setup, in http_server.c. */
 int gw_http_start(gw_server *gw, char *err, size_t errlen);
 void gw_http_stop_accepting(gw_server *gw);
+/* Frees evhttp and the connection tracker (after the loop ended). */
+void gw_http_free(gw_server *gw);
 
 /* Handlers. */
 void gw_handle_healthz(gw_request *r);

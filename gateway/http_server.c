@@ -7,7 +7,9 @@
  * route's handler. evhttp still enforces a hard cap on bodies
  * (max(8 x body_limit, 16 MiB)) so that one request cannot fill memory; only
  * above that cap does a client see evhttp's own bare 413 before the close.
- * Idle and stalled connections are closed after http_idle_timeout_s.
+ * Idle connections are closed after http_idle_timeout_s; a request's head
+ * and body must arrive within their own deadlines and at most
+ * http_max_connections are open (http_connections.c).
  *
  * An answer stays in flight (gw_server.in_flight, which SIGTERM's drain waits
  * on) until evhttp has written its last byte (the request's on-complete
@@ -33,6 +35,7 @@
  * X-Request-Id, count the request in the metrics, log one access line with
  * the request id, and free the gw_request. */
 #include "gateway/gateway.h"
+#include "gateway/http_connections.h"
 #include "gateway/http_router.h"
 #include "gateway/request_phases.h"
 
@@ -117,8 +120,10 @@ static void on_answer_written(struct evhttp_request *req, void *arg)
 {
     gw_server *gw = arg;
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    if (evcon)
+    if (evcon) {
         evhttp_connection_set_closecb(evcon, NULL, NULL);
+        gw_connections_answer_written(gw->connections, evcon);
+    }
     gw->in_flight--;
 }
 
@@ -326,6 +331,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     r->method = method_name(evhttp_request_get_command(req));
     TAILQ_INIT(&r->query);
     gw->in_flight++;
+    gw_connections_request_read(gw->connections, evhttp_request_get_connection(req));
 
     const char *incoming = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Request-Id");
     if (ss_request_id_acceptable(incoming))
@@ -397,8 +403,7 @@ static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     gw_server *gw = arg;
-    if (gw->http_socket)
-        evconnlistener_enable(evhttp_bound_socket_get_listener(gw->http_socket));
+    gw_connections_pause_accepting(gw->connections, 0);
 }
 
 /* accept() failed for a reason retrying at once cannot fix (EMFILE, ENFILE,
@@ -409,6 +414,7 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
     gw_server *gw = accept_owner;
     int err = EVUTIL_SOCKET_ERROR();
     evconnlistener_disable(lev);
+    gw_connections_pause_accepting(gw->connections, 1);
     long ms = gw->settings->http_accept_backoff_ms;
     ss_warn(NULL, "accept() failed: %s; not accepting connections for %ld ms",
             evutil_socket_error_to_string(err), ms);
@@ -450,11 +456,16 @@ int gw_http_start(gw_server *gw, char *err, size_t errlen)
     }
     accept_owner = gw;
     evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(gw->http_socket), on_accept_error);
+    gw->connections = gw_connections_start(gw->base, gw->http, gw->http_socket, gw->settings,
+                                           on_accept_error, err, errlen);
+    if (!gw->connections)
+        return -1;
     return 0;
 }
 
 void gw_http_stop_accepting(gw_server *gw)
 {
+    gw_connections_stop_accepting(gw->connections);
     if (gw->http_socket) {
         evhttp_del_accept_socket(gw->http, gw->http_socket);
         gw->http_socket = NULL;
@@ -463,6 +474,15 @@ void gw_http_stop_accepting(gw_server *gw)
         event_free(gw->accept_retry);
         gw->accept_retry = NULL;
     }
+}
+
+void gw_http_free(gw_server *gw)
+{
+    if (gw->http)
+        evhttp_free(gw->http);
+    gw->http = NULL;
+    gw_connections_free(gw->connections); /* after evhttp_free: it drops the connections */
+    gw->connections = NULL;
 }
 
 /* Replaces libevent's HTML error page (see the top of this file). Called by
@@ -515,6 +535,8 @@ void evhttp_send_error(struct evhttp_request *req, int error, const char *reason
         req->major = 1;
         req->minor = 1;
     }
+    if (accept_owner) /* answered: no read deadline while it is written */
+        gw_connections_request_read(accept_owner->connections, evhttp_request_get_connection(req));
     evhttp_send_reply(req, error, reason, buf);
     if (buf)
         evbuffer_free(buf);

@@ -139,7 +139,7 @@ int main(int argc, char **argv)
     event_free(ds.tick);
     gw_http_stop_accepting(&gw);
     gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
-    evhttp_free(gw.http);
+    gw_http_free(&gw);
     relay_probe_free(gw.relay_probe);
     relay_client_free(gw.relay);
     jwks_cache_free(gw.jwks);

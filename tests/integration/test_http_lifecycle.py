@@ -90,3 +90,116 @@ def test_fd_limit_pauses_accepting_and_recovers(procs, redis):
     assert "Error from accept() call" not in log
     pauses = len(re.findall(r"accept\(\) failed", log))
     assert 1 <= pauses <= 20, pauses
+
+
+def closed_by_peer(s):
+    """True once the gateway closed s (EOF or reset); what it sent first is dropped."""
+    s.setblocking(False)  # a socket with a timeout would wait in recv, then raise TimeoutError
+    try:
+        while True:
+            chunk = s.recv(65536, socket.MSG_DONTWAIT)
+            if not chunk:
+                return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def trickle_until_closed(socks, payload, limit_s):
+    """Sends one byte of payload per second on every open socket until the
+    gateway closed them all or limit_s passed; returns how many stayed open."""
+    open_ = list(socks)
+    start = time.monotonic()
+    i = 0
+    while open_ and time.monotonic() - start < limit_s:
+        still = []
+        for s in open_:
+            if closed_by_peer(s):
+                continue
+            try:
+                s.send(payload[i % len(payload):i % len(payload) + 1])
+                still.append(s)
+            except OSError:
+                pass  # closed under us
+        open_ = still
+        i += 1
+        time.sleep(1.0)
+    return len(open_)
+
+
+def test_slowloris_heads_are_cut_at_the_header_deadline(procs, redis):
+    gateway = harness.Gateway(procs, redis.port, env={"SCAISPEAK_HTTP_HEADER_TIMEOUT_S": 2,
+                                                      "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 30}).start()
+    socks = []
+    try:
+        for _ in range(200):
+            s = socket.create_connection(("127.0.0.1", gateway.http_port), timeout=5)
+            s.sendall(b"GET " + HEALTHZ.encode() + b" HTTP/1.1\r\n")
+            socks.append(s)
+        # a normal client is served while the attack runs
+        assert gateway.http.get(HEALTHZ).status == 200
+        left = trickle_until_closed(socks, b"X-Slow: trickle\r\n", 20)
+        assert left == 0, f"{left} of 200 slow connections still open after 20 s"
+        assert gateway.http.get(HEALTHZ).status == 200
+    finally:
+        for s in socks:
+            s.close()
+    log = gateway.proc.log_text()
+    lines = len(re.findall(r"past the head or body read deadline", log))
+    assert 1 <= lines <= 20, lines  # summarised, not one line per connection
+
+
+def test_a_trickled_body_is_cut_at_the_body_deadline(procs, redis):
+    gateway = harness.Gateway(procs, redis.port, env={"SCAISPEAK_HTTP_BODY_TIMEOUT_S": 2,
+                                                      "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 30}).start()
+    s = socket.create_connection(("127.0.0.1", gateway.http_port), timeout=5)
+    try:
+        s.sendall(b"POST " + SPEAK.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+        assert trickle_until_closed([s], b"{" + b" " * 998 + b"}", 20) == 0, \
+            "the slow body's connection is still open after 20 s"
+    finally:
+        s.close()
+    assert gateway.http.get(HEALTHZ).status == 200
+
+
+def test_connections_beyond_the_cap_get_503_with_retry_after(procs, redis):
+    gateway = harness.Gateway(procs, redis.port, env={"SCAISPEAK_HTTP_MAX_CONNECTIONS": 50,
+                                                      "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 60}).start()
+    get = b"GET " + HEALTHZ.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    held = []
+    time.sleep(1.0)  # the start-up probes' connections are closed and no longer counted
+    try:
+        for _ in range(50):
+            held.append(socket.create_connection(("127.0.0.1", gateway.http_port), timeout=5))
+        time.sleep(1.0)  # the gateway accepted them all (and dropped the start-up probes)
+        extra = socket.create_connection(("127.0.0.1", gateway.http_port), timeout=5)
+        try:
+            extra.sendall(get.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+            data = b""
+            while True:
+                chunk = extra.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            extra.close()
+        status, headers, body = parse_response(data)
+        assert status == 503, data[:300]
+        assert headers.get("retry-after"), headers
+        assert b"SERVICE_UNAVAILABLE" in body, body
+        for s in held[:3]:  # the connections already open keep working
+            s.sendall(get)
+            head = read_head(s)
+            assert parse_response(head)[0] == 200, head[:200]
+    finally:
+        for s in held:
+            s.close()
+
+    def serving():  # once they are gone, new connections are served again
+        try:
+            return gateway.http.get(HEALTHZ).status == 200
+        except OSError:
+            return False
+    harness.wait_for(serving, 10 * harness.SLOW, what="healthz after the connections closed")
