@@ -51,38 +51,95 @@ static void print_preflight(const ss_preflight_result *p)
            p->thresholds.min_voice_activity_ratio, p->thresholds.max_peak_dbfs, p->thresholds.min_snr_db);
 }
 
-int ss_cli_analyze(int argc, char **argv)
+typedef struct {
+    const char *ref, *voice_path, *design;
+} analyze_args;
+
+/* Reads the command line into a; exactly one of REF and --design. 0, or
+ * -1 for usage. */
+static int parse_args(int argc, char **argv, analyze_args *a)
 {
-    const char *ref = NULL, *voice_path = NULL, *design = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--voice") && i + 1 < argc)
-            voice_path = argv[++i];
+            a->voice_path = argv[++i];
         else if (!strcmp(argv[i], "--config") && i + 1 < argc)
             i++; /* read by ss_config_from_args */
         else if (!strcmp(argv[i], "--design") && i + 1 < argc)
-            design = argv[++i];
+            a->design = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1])
-            return usage();
-        else if (!ref)
-            ref = argv[i];
+            return -1;
+        else if (!a->ref)
+            a->ref = argv[i];
         else
-            return usage();
+            return -1;
     }
-    if (!!ref == !!design)
-        return usage();
-    int exit_code = 0;
-    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
-    if (!settings)
-        return exit_code;
-    if (!voice_path)
-        voice_path = settings->voice_path;
+    if (!!a->ref == !!a->design)
+        return -1;
+    return 0;
+}
+
+/* --design: parses the prompt into c and prints what was understood. 0, or
+ * -1 after saying why. */
+static int analyze_design(ss_conditioner *cond, const char *design, ss_conditioning *c)
+{
     char err[512];
-    ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
-    if (!v) {
-        fprintf(stderr, "analyze: cannot load voice %s: %s\n", voice_path, err);
-        ss_config_free(settings);
-        return 1;
+    ss_design_understood u;
+    if (ss_conditioner_from_prompt(cond, design, c, &u, err, sizeof err) != 0) {
+        fprintf(stderr, "analyze: %s\n", err);
+        return -1;
     }
+    char buf[256];
+    ss_design_understood_format(&u, buf, sizeof buf);
+    printf("design.understood %s\ndesign.used %s\ndesign.ignored %s\n", buf, u.used, u.ignored);
+    return 0;
+}
+
+/* REF: fits c to the clip and prints the preflight and the measured
+ * statistics. 0 (preflight passed), 3 (it did not), or -1 after saying
+ * why. */
+static int analyze_reference(ss_conditioner *cond, const char *ref, ss_conditioning *c)
+{
+    char err[512];
+    size_t len = 0;
+    char *data = ss_cli_read_file(ref, SS_AUDIO_MAX_BYTES, &len, err, sizeof err);
+    if (!data) {
+        fprintf(stderr, "analyze: %s\n", err);
+        return -1;
+    }
+    ss_reference_report rep;
+    char reason[64];
+    int ok = ss_conditioner_from_reference(cond, (const uint8_t *)data, len, c, &rep, reason, sizeof reason,
+                                           err, sizeof err);
+    free(data);
+    if (rep.have_preflight)
+        print_preflight(&rep.preflight);
+    if (ok != 0) {
+        printf("error %s\n", err);
+        fprintf(stderr, "analyze: %s\n", err);
+        return -1;
+    }
+    printf("reference.format %s\n", rep.format);
+    printf("reference.f0_hz %.1f\nreference.logf0_std_st %.2f\nreference.syllable_rate %.2f\n"
+           "reference.voiced_s %.2f\nreference.speech_s %.2f\n",
+           exp(rep.stats.lf0_mean), rep.stats.lf0_std * 12 / log(2.0), rep.stats.syllable_rate,
+           rep.stats.voiced_frames * 0.005, rep.stats.speech_s);
+    return rep.preflight.passed ? 0 : 3;
+}
+
+static void print_conditioning(const ss_conditioning *c)
+{
+    printf("conditioning.f0_shift_st %.2f\n", c->lf0_shift * 12 / log(2.0));
+    char ser[1024];
+    ss_conditioning_serialize(c, ser, sizeof ser);
+    for (char *line = strtok(ser, "\n"); line; line = strtok(NULL, "\n"))
+        printf("conditioning.%s\n", line);
+}
+
+/* With the voice loaded: the model's statistics, then the design or the
+ * reference, then the conditioning. The exit code. */
+static int analyze_voice(ss_voice *v, const analyze_args *a)
+{
+    char err[512];
     ss_frontend *fe = ss_frontend_create(err, sizeof err);
     ss_conditioner *cond = fe ? ss_conditioner_new(v, fe, err, sizeof err) : NULL;
     ss_speaker_stats model;
@@ -94,50 +151,35 @@ int ss_cli_analyze(int argc, char **argv)
     printf("model.f0_hz %.1f\nmodel.logf0_std_st %.2f\nmodel.syllable_rate %.2f\n", exp(model.lf0_mean),
            model.lf0_std * 12 / log(2.0), model.syllable_rate);
     ss_conditioning c;
-    if (design) {
-        ss_design_understood u;
-        if (ss_conditioner_from_prompt(cond, design, &c, &u, err, sizeof err) != 0) {
-            fprintf(stderr, "analyze: %s\n", err);
-            goto out;
-        }
-        char buf[256];
-        ss_design_understood_format(&u, buf, sizeof buf);
-        printf("design.understood %s\ndesign.used %s\ndesign.ignored %s\n", buf, u.used, u.ignored);
-        rc = 0;
-    } else {
-        size_t len = 0;
-        char *data = ss_cli_read_file(ref, SS_AUDIO_MAX_BYTES, &len, err, sizeof err);
-        if (!data) {
-            fprintf(stderr, "analyze: %s\n", err);
-            goto out;
-        }
-        ss_reference_report rep;
-        char reason[64];
-        int ok = ss_conditioner_from_reference(cond, (const uint8_t *)data, len, &c, &rep, reason, sizeof reason,
-                                               err, sizeof err);
-        free(data);
-        if (rep.have_preflight)
-            print_preflight(&rep.preflight);
-        if (ok != 0) {
-            printf("error %s\n", err);
-            fprintf(stderr, "analyze: %s\n", err);
-            goto out;
-        }
-        printf("reference.format %s\n", rep.format);
-        printf("reference.f0_hz %.1f\nreference.logf0_std_st %.2f\nreference.syllable_rate %.2f\n"
-               "reference.voiced_s %.2f\nreference.speech_s %.2f\n",
-               exp(rep.stats.lf0_mean), rep.stats.lf0_std * 12 / log(2.0), rep.stats.syllable_rate,
-               rep.stats.voiced_frames * 0.005, rep.stats.speech_s);
-        rc = rep.preflight.passed ? 0 : 3;
-    }
-    printf("conditioning.f0_shift_st %.2f\n", c.lf0_shift * 12 / log(2.0));
-    char ser[1024];
-    ss_conditioning_serialize(&c, ser, sizeof ser);
-    for (char *line = strtok(ser, "\n"); line; line = strtok(NULL, "\n"))
-        printf("conditioning.%s\n", line);
+    int got = a->design ? analyze_design(cond, a->design, &c) : analyze_reference(cond, a->ref, &c);
+    if (got < 0)
+        goto out;
+    rc = got;
+    print_conditioning(&c);
 out:
     ss_conditioner_free(cond);
     ss_frontend_free(fe);
+    return rc;
+}
+
+int ss_cli_analyze(int argc, char **argv)
+{
+    analyze_args a = {0};
+    if (parse_args(argc, argv, &a) != 0)
+        return usage();
+    int exit_code = 0;
+    ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &exit_code);
+    if (!settings)
+        return exit_code;
+    const char *voice_path = a.voice_path ? a.voice_path : settings->voice_path;
+    char err[512];
+    ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "analyze: cannot load voice %s: %s\n", voice_path, err);
+        ss_config_free(settings);
+        return 1;
+    }
+    int rc = analyze_voice(v, &a);
     ss_voice_free(v);
     ss_config_free(settings);
     return rc;

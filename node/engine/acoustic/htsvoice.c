@@ -169,6 +169,79 @@ typedef struct {
     size_t used, cap;
 } float_pool;
 
+/* The per-tree PDF counts at the head of a PDF block of plen bytes; their
+ * sum into *total. 0, or -1 with err. */
+static int read_pdf_counts(ss_voice_model *m, const unsigned char *pd, size_t plen, const char *what,
+                           size_t *total, char *err, size_t errlen)
+{
+    size_t nt = m->trees.ntrees;
+    if (plen < 4 * nt) {
+        snprintf(err, errlen, "htsvoice: %s PDF block too short for %zu tree counts", what, nt);
+        return -1;
+    }
+    m->npdf = calloc(nt, sizeof *m->npdf);
+    m->pdf = calloc(nt, sizeof *m->pdf);
+    if (!m->npdf || !m->pdf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *total = 0;
+    for (size_t i = 0; i < nt; i++) {
+        int32_t n = read_i32le(pd + 4 * i);
+        if (n <= 0 || (size_t)n > plen / 4) {
+            snprintf(err, errlen, "htsvoice: %s tree %zu has an invalid PDF count %d", what, i, (int)n);
+            return -1;
+        }
+        m->npdf[i] = (size_t)n;
+        *total += (size_t)n;
+    }
+    return 0;
+}
+
+/* Copies each tree's PDFs (little-endian floats from fp) into the pool,
+ * all finite. 0, or -1 with err. */
+static int copy_pdfs(ss_voice_model *m, const unsigned char *fp, const char *what, float_pool *pool,
+                     char *err, size_t errlen)
+{
+    for (size_t i = 0; i < m->trees.ntrees; i++) {
+        m->pdf[i] = pool->buf + pool->used;
+        size_t cnt = m->npdf[i] * m->pdf_len;
+        for (size_t k = 0; k < cnt; k++) {
+            float f = read_f32le(fp + 4 * k);
+            if (!isfinite(f)) {
+                snprintf(err, errlen, "htsvoice: %s contains a non-finite value", what);
+                return -1;
+            }
+            pool->buf[pool->used + k] = f;
+        }
+        fp += 4 * cnt;
+        pool->used += cnt;
+    }
+    return 0;
+}
+
+/* Every leaf must name an existing PDF. 0, or -1 with err. */
+static int check_leaves(const ss_voice_model *m, const char *what, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < m->trees.ntrees; i++) {
+        const ss_tree *t = &m->trees.trees[i];
+        if (t->leaf_pdf > 0 && (size_t)t->leaf_pdf > m->npdf[i]) {
+            snprintf(err, errlen, "htsvoice: %s tree %zu names PDF %d of %zu", what, i, t->leaf_pdf, m->npdf[i]);
+            return -1;
+        }
+        for (size_t k = 0; k < t->nnodes; k++) {
+            int c[2] = {t->nodes[k].no, t->nodes[k].yes};
+            for (int q = 0; q < 2; q++)
+                if (c[q] < 0 && (size_t)(-c[q]) > m->npdf[i]) {
+                    snprintf(err, errlen, "htsvoice: %s tree %zu names PDF %d of %zu", what, i, -c[q],
+                             m->npdf[i]);
+                    return -1;
+                }
+        }
+    }
+    return 0;
+}
+
 /* Builds a model: trees from tree_range, PDFs from pdf_range with pdf_len
  * floats each. A model without a tree range (tree_range NULL) has one
  * implicit tree. */
@@ -191,28 +264,10 @@ static int load_model(const char *blob, size_t blob_len, const char *tree_range,
         snprintf(err, errlen, "htsvoice: %s: %s", what, e2);
         return -1;
     }
-    size_t nt = m->trees.ntrees;
+    size_t nt = m->trees.ntrees, total;
     const unsigned char *pd = (const unsigned char *)blob + poff;
-    if (plen < 4 * nt) {
-        snprintf(err, errlen, "htsvoice: %s PDF block too short for %zu tree counts", what, nt);
+    if (read_pdf_counts(m, pd, plen, what, &total, err, errlen) != 0)
         return -1;
-    }
-    m->npdf = calloc(nt, sizeof *m->npdf);
-    m->pdf = calloc(nt, sizeof *m->pdf);
-    if (!m->npdf || !m->pdf) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    size_t total = 0;
-    for (size_t i = 0; i < nt; i++) {
-        int32_t n = read_i32le(pd + 4 * i);
-        if (n <= 0 || (size_t)n > plen / 4) {
-            snprintf(err, errlen, "htsvoice: %s tree %zu has an invalid PDF count %d", what, i, (int)n);
-            return -1;
-        }
-        m->npdf[i] = (size_t)n;
-        total += (size_t)n;
-    }
     if ((plen - 4 * nt) / 4 / pdf_len != total || (plen - 4 * nt) != total * pdf_len * 4) {
         snprintf(err, errlen, "htsvoice: %s PDF block is %zu bytes, expected %zu (corrupt or truncated)",
                  what, plen, 4 * nt + total * pdf_len * 4);
@@ -222,39 +277,9 @@ static int load_model(const char *blob, size_t blob_len, const char *tree_range,
         snprintf(err, errlen, "htsvoice: internal: PDF pool overflow");
         return -1;
     }
-    const unsigned char *fp = pd + 4 * nt;
-    for (size_t i = 0; i < nt; i++) {
-        m->pdf[i] = pool->buf + pool->used;
-        size_t cnt = m->npdf[i] * pdf_len;
-        for (size_t k = 0; k < cnt; k++) {
-            float f = read_f32le(fp + 4 * k);
-            if (!isfinite(f)) {
-                snprintf(err, errlen, "htsvoice: %s contains a non-finite value", what);
-                return -1;
-            }
-            pool->buf[pool->used + k] = f;
-        }
-        fp += 4 * cnt;
-        pool->used += cnt;
-    }
-    /* every leaf must name an existing PDF */
-    for (size_t i = 0; i < nt; i++) {
-        const ss_tree *t = &m->trees.trees[i];
-        if (t->leaf_pdf > 0 && (size_t)t->leaf_pdf > m->npdf[i]) {
-            snprintf(err, errlen, "htsvoice: %s tree %zu names PDF %d of %zu", what, i, t->leaf_pdf, m->npdf[i]);
-            return -1;
-        }
-        for (size_t k = 0; k < t->nnodes; k++) {
-            int c[2] = {t->nodes[k].no, t->nodes[k].yes};
-            for (int q = 0; q < 2; q++)
-                if (c[q] < 0 && (size_t)(-c[q]) > m->npdf[i]) {
-                    snprintf(err, errlen, "htsvoice: %s tree %zu names PDF %d of %zu", what, i, -c[q],
-                             m->npdf[i]);
-                    return -1;
-                }
-        }
-    }
-    return 0;
+    if (copy_pdfs(m, pd + 4 * nt, what, pool, err, errlen) != 0)
+        return -1;
+    return check_leaves(m, what, err, errlen);
 }
 
 static void model_free(ss_voice_model *m)
@@ -367,6 +392,115 @@ static int parse_gv_off(ss_htsvoice *v, const char *s, char *err, size_t errlen)
     return 0;
 }
 
+/* The global header fields: version, rates, state and stream counts,
+ * full-context format, GV-off contexts. 0, or -1 with err. */
+static int read_globals(ss_htsvoice *v, const header *h, char *err, size_t errlen)
+{
+    const char *ver = hget(h, "HTS_VOICE_VERSION");
+    if (!ver || strcmp(ver, "1.0") != 0) {
+        snprintf(err, errlen, "htsvoice: not an HTS voice 1.0 file (HTS_VOICE_VERSION %s)", ver ? ver : "missing");
+        return -1;
+    }
+    if (get_int(h, "SAMPLING_FREQUENCY", NULL, 1000, 192000, &v->sample_rate, err, errlen) ||
+        get_int(h, "FRAME_PERIOD", NULL, 1, 100000, &v->frame_period, err, errlen) ||
+        get_int(h, "NUM_STATES", NULL, 1, 64, &v->nstates, err, errlen) ||
+        get_int(h, "NUM_STREAMS", NULL, 1, SS_VOICE_MAX_STREAMS, &v->nstreams, err, errlen))
+        return -1;
+    const char *fmt = hget(h, "FULLCONTEXT_FORMAT");
+    snprintf(v->fullcontext_format, sizeof v->fullcontext_format, "%s", fmt ? fmt : "");
+    return parse_gv_off(v, hget(h, "GV_OFF_CONTEXT"), err, errlen);
+}
+
+/* STREAM_TYPE split into names (pointing into tbuf), NUM_STREAMS of them.
+ * 0, or -1 with err. */
+static int read_stream_names(const ss_htsvoice *v, const header *h, char tbuf[256],
+                             char *names[SS_VOICE_MAX_STREAMS], char *err, size_t errlen)
+{
+    const char *types = hget(h, "STREAM_TYPE");
+    if (!types) {
+        snprintf(err, errlen, "htsvoice: missing STREAM_TYPE");
+        return -1;
+    }
+    snprintf(tbuf, 256, "%s", types);
+    if (split_commas(tbuf, names, SS_VOICE_MAX_STREAMS) != v->nstreams) {
+        snprintf(err, errlen, "htsvoice: STREAM_TYPE does not list NUM_STREAMS streams");
+        return -1;
+    }
+    return 0;
+}
+
+/* A stream's own header fields: vector length, MSD, windows, GV, alpha. */
+static int read_stream_params(ss_voice_stream *st, const header *h, char *err, size_t errlen)
+{
+    int msd = 0, gv = 0;
+    if (get_int(h, "VECTOR_LENGTH", st->name, 1, SS_MLSA_MAX_ORDER + 1, &st->vector_length, err, errlen) ||
+        get_int(h, "IS_MSD", st->name, 0, 1, &msd, err, errlen) ||
+        get_int(h, "NUM_WINDOWS", st->name, 1, SS_MLPG_MAX_WIN, &st->nwin, err, errlen) ||
+        get_int(h, "USE_GV", st->name, 0, 1, &gv, err, errlen))
+        return -1;
+    st->is_msd = msd;
+    st->use_gv = gv;
+    const char *opt = hget_stream(h, "OPTION", st->name);
+    if (opt && strncmp(opt, "ALPHA=", 6) == 0) {
+        char *e;
+        st->alpha = strtod(opt + 6, &e);
+        if (e == opt + 6 || !(fabs(st->alpha) < 1.0)) {
+            snprintf(err, errlen, "htsvoice: bad ALPHA option for %s", st->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A stream's STREAM_WIN ranges, NUM_WINDOWS of them, loaded from blob. */
+static int load_stream_windows(ss_voice_stream *st, const header *h, const char *blob,
+                               size_t blob_len, char *err, size_t errlen)
+{
+    const char *wr = hget_stream(h, "STREAM_WIN", st->name);
+    if (!wr) {
+        snprintf(err, errlen, "htsvoice: missing STREAM_WIN[%s]", st->name);
+        return -1;
+    }
+    char wbuf[256];
+    snprintf(wbuf, sizeof wbuf, "%s", wr);
+    char *wins[SS_MLPG_MAX_WIN + 1];
+    if (split_commas(wbuf, wins, SS_MLPG_MAX_WIN + 1) != st->nwin) {
+        snprintf(err, errlen, "htsvoice: STREAM_WIN[%s] does not list NUM_WINDOWS ranges", st->name);
+        return -1;
+    }
+    st->win.nwin = st->nwin;
+    for (int w = 0; w < st->nwin; w++)
+        if (load_window(blob, blob_len, wins[w], w, &st->win, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+/* Stream st named name: its parameters, windows, PDF model and (when it
+ * uses GV) GV model. 0, or -1 with err. */
+static int load_stream(ss_voice_stream *st, const char *name, const header *h, const char *blob,
+                       size_t blob_len, float_pool *pool, char *err, size_t errlen)
+{
+    snprintf(st->name, sizeof st->name, "%s", name);
+    if (read_stream_params(st, h, err, errlen) != 0 ||
+        load_stream_windows(st, h, blob, blob_len, err, errlen) != 0)
+        return -1;
+    size_t plen = (size_t)st->vector_length * (size_t)st->nwin * 2 + (st->is_msd ? 1 : 0);
+    char what[48];
+    snprintf(what, sizeof what, "stream %s", st->name);
+    if (load_model(blob, blob_len, hget_stream(h, "STREAM_TREE", st->name),
+                   hget_stream(h, "STREAM_PDF", st->name), plen, what, pool, &st->pdf, err,
+                   errlen) != 0)
+        return -1;
+    if (st->use_gv) {
+        snprintf(what, sizeof what, "GV %s", st->name);
+        if (load_model(blob, blob_len, hget_stream(h, "GV_TREE", st->name),
+                       hget_stream(h, "GV_PDF", st->name), (size_t)st->vector_length * 2, what,
+                       pool, &st->gv, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_voice(ss_htsvoice *v, const char *data, size_t len, char *err, size_t errlen)
 {
     header h;
@@ -375,32 +509,10 @@ static int load_voice(ss_htsvoice *v, const char *data, size_t len, char *err, s
     float_pool pool = {0};
     if (parse_header(data, len, &h, &doff, err, errlen) != 0)
         goto done;
-    const char *ver = hget(&h, "HTS_VOICE_VERSION");
-    if (!ver || strcmp(ver, "1.0") != 0) {
-        snprintf(err, errlen, "htsvoice: not an HTS voice 1.0 file (HTS_VOICE_VERSION %s)", ver ? ver : "missing");
-        goto done;
-    }
-    if (get_int(&h, "SAMPLING_FREQUENCY", NULL, 1000, 192000, &v->sample_rate, err, errlen) ||
-        get_int(&h, "FRAME_PERIOD", NULL, 1, 100000, &v->frame_period, err, errlen) ||
-        get_int(&h, "NUM_STATES", NULL, 1, 64, &v->nstates, err, errlen) ||
-        get_int(&h, "NUM_STREAMS", NULL, 1, SS_VOICE_MAX_STREAMS, &v->nstreams, err, errlen))
-        goto done;
-    const char *fmt = hget(&h, "FULLCONTEXT_FORMAT");
-    snprintf(v->fullcontext_format, sizeof v->fullcontext_format, "%s", fmt ? fmt : "");
-    if (parse_gv_off(v, hget(&h, "GV_OFF_CONTEXT"), err, errlen) != 0)
-        goto done;
-    const char *types = hget(&h, "STREAM_TYPE");
-    if (!types) {
-        snprintf(err, errlen, "htsvoice: missing STREAM_TYPE");
-        goto done;
-    }
     char tbuf[256];
-    snprintf(tbuf, sizeof tbuf, "%s", types);
     char *names[SS_VOICE_MAX_STREAMS];
-    if (split_commas(tbuf, names, SS_VOICE_MAX_STREAMS) != v->nstreams) {
-        snprintf(err, errlen, "htsvoice: STREAM_TYPE does not list NUM_STREAMS streams");
+    if (read_globals(v, &h, err, errlen) != 0 || read_stream_names(v, &h, tbuf, names, err, errlen) != 0)
         goto done;
-    }
     const char *blob = data + doff;
     size_t blob_len = len - doff;
     /* size the float pool: an upper bound is the blob size / 4 */
@@ -414,57 +526,9 @@ static int load_voice(ss_htsvoice *v, const char *data, size_t len, char *err, s
     if (load_model(blob, blob_len, hget(&h, "DURATION_TREE"), hget(&h, "DURATION_PDF"),
                    (size_t)v->nstates * 2, "duration", &pool, &v->dur, err, errlen) != 0)
         goto done;
-    for (int s = 0; s < v->nstreams; s++) {
-        ss_voice_stream *st = &v->streams[s];
-        snprintf(st->name, sizeof st->name, "%s", names[s]);
-        int msd = 0, gv = 0;
-        if (get_int(&h, "VECTOR_LENGTH", st->name, 1, SS_MLSA_MAX_ORDER + 1, &st->vector_length, err, errlen) ||
-            get_int(&h, "IS_MSD", st->name, 0, 1, &msd, err, errlen) ||
-            get_int(&h, "NUM_WINDOWS", st->name, 1, SS_MLPG_MAX_WIN, &st->nwin, err, errlen) ||
-            get_int(&h, "USE_GV", st->name, 0, 1, &gv, err, errlen))
+    for (int s = 0; s < v->nstreams; s++)
+        if (load_stream(&v->streams[s], names[s], &h, blob, blob_len, &pool, err, errlen) != 0)
             goto done;
-        st->is_msd = msd;
-        st->use_gv = gv;
-        const char *opt = hget_stream(&h, "OPTION", st->name);
-        if (opt && strncmp(opt, "ALPHA=", 6) == 0) {
-            char *e;
-            st->alpha = strtod(opt + 6, &e);
-            if (e == opt + 6 || !(fabs(st->alpha) < 1.0)) {
-                snprintf(err, errlen, "htsvoice: bad ALPHA option for %s", st->name);
-                goto done;
-            }
-        }
-        const char *wr = hget_stream(&h, "STREAM_WIN", st->name);
-        if (!wr) {
-            snprintf(err, errlen, "htsvoice: missing STREAM_WIN[%s]", st->name);
-            goto done;
-        }
-        char wbuf[256];
-        snprintf(wbuf, sizeof wbuf, "%s", wr);
-        char *wins[SS_MLPG_MAX_WIN + 1];
-        if (split_commas(wbuf, wins, SS_MLPG_MAX_WIN + 1) != st->nwin) {
-            snprintf(err, errlen, "htsvoice: STREAM_WIN[%s] does not list NUM_WINDOWS ranges", st->name);
-            goto done;
-        }
-        st->win.nwin = st->nwin;
-        for (int w = 0; w < st->nwin; w++)
-            if (load_window(blob, blob_len, wins[w], w, &st->win, err, errlen) != 0)
-                goto done;
-        size_t plen = (size_t)st->vector_length * (size_t)st->nwin * 2 + (st->is_msd ? 1 : 0);
-        char what[48];
-        snprintf(what, sizeof what, "stream %s", st->name);
-        if (load_model(blob, blob_len, hget_stream(&h, "STREAM_TREE", st->name),
-                       hget_stream(&h, "STREAM_PDF", st->name), plen, what, &pool, &st->pdf, err,
-                       errlen) != 0)
-            goto done;
-        if (st->use_gv) {
-            snprintf(what, sizeof what, "GV %s", st->name);
-            if (load_model(blob, blob_len, hget_stream(&h, "GV_TREE", st->name),
-                           hget_stream(&h, "GV_PDF", st->name), (size_t)st->vector_length * 2, what,
-                           &pool, &st->gv, err, errlen) != 0)
-                goto done;
-        }
-    }
     rc = 0;
 done:
     header_free(&h);

@@ -186,91 +186,222 @@ static int encode_child(scanner *s, const char *tok, int quoted, int *child)
     return 0;
 }
 
+/* The nodes of one tree as read, indexed by position (-index), with which
+ * positions were defined. */
+typedef struct {
+    ss_tree_node *nodes;
+    unsigned char *seen;
+    size_t cap;
+    int maxpos;
+} node_table;
+
+/* Reads one node "index question no yes" into *pos and *node. 0, or -1
+ * with the scanner's error. */
+static int read_node(scanner *s, const ss_tree_set *ts, int *pos, ss_tree_node *node)
+{
+    char *tk[4] = {0};
+    int q[4] = {0};
+    int bad = 0;
+    for (int i = 0; i < 4; i++) {
+        tk[i] = read_token(s, &q[i]);
+        if (!tk[i])
+            bad = 1;
+    }
+    long idx = 0;
+    int qi = -1, no = 0, yes = 0;
+    if (bad)
+        fail(s, "truncated tree node");
+    else if (parse_int(tk[0], &idx) != 0 || idx > 0 || idx < -10000000)
+        bad = fail(s, "bad node index") != 0;
+    else if ((qi = find_question(ts, tk[1])) < 0)
+        bad = fail(s, "node asks an undefined question") != 0;
+    else if (encode_child(s, tk[2], q[2], &no) != 0 || encode_child(s, tk[3], q[3], &yes) != 0)
+        bad = 1;
+    for (int i = 0; i < 4; i++)
+        free(tk[i]);
+    if (bad)
+        return -1;
+    *pos = (int)-idx;
+    *node = (ss_tree_node){.question = qi, .no = no, .yes = yes};
+    return 0;
+}
+
+/* Stores node at pos, growing the table. 0, or -1 when out of memory (the
+ * table still owns what it holds). */
+static int node_table_put(scanner *s, node_table *nt, int pos, ss_tree_node node)
+{
+    if ((size_t)pos >= nt->cap) {
+        size_t nc = nt->cap ? nt->cap * 2 : 64;
+        while (nc <= (size_t)pos)
+            nc *= 2;
+        ss_tree_node *nn = realloc(nt->nodes, nc * sizeof *nn);
+        if (nn)
+            nt->nodes = nn;
+        unsigned char *ns = realloc(nt->seen, nc);
+        if (ns)
+            nt->seen = ns;
+        if (!nn || !ns) {
+            snprintf(s->err, s->errlen, "out of memory");
+            return -1;
+        }
+        memset(ns + nt->cap, 0, nc - nt->cap);
+        nt->cap = nc;
+    }
+    nt->nodes[pos] = node;
+    nt->seen[pos] = 1;
+    if (pos > nt->maxpos)
+        nt->maxpos = pos;
+    return 0;
+}
+
+/* Every position 0..maxpos defined, children in range and after their
+ * parent. */
+static int node_table_complete(const node_table *nt)
+{
+    const ss_tree_node *n = nt->nodes;
+    for (int i = 0; i <= nt->maxpos; i++) {
+        if (!nt->seen[i] || (n[i].no >= 0 && n[i].no > nt->maxpos) ||
+            (n[i].yes >= 0 && n[i].yes > nt->maxpos) || (n[i].no >= 0 && n[i].no <= i) ||
+            (n[i].yes >= 0 && n[i].yes <= i))
+            return 0;
+    }
+    return 1;
+}
+
 static int parse_tree_body(scanner *s, ss_tree_set *ts, ss_tree *t)
 {
     /* Nodes: "{" (index question no yes)* "}" */
-    size_t cap = 0;
-    int maxpos = -1;
-    ss_tree_node *nodes = NULL;
-    unsigned char *seen = NULL;
+    node_table nt = {.maxpos = -1};
     s->p++; /* '{' */
     for (;;) {
         skip_space(s);
         if (s->p >= s->end) {
-            free(nodes);
-            free(seen);
+            free(nt.nodes);
+            free(nt.seen);
             return fail(s, "unterminated tree");
         }
         if (*s->p == '}') {
             s->p++;
             break;
         }
-        char *tk[4] = {0};
-        int q[4] = {0};
-        int bad = 0;
-        for (int i = 0; i < 4; i++) {
-            tk[i] = read_token(s, &q[i]);
-            if (!tk[i])
-                bad = 1;
-        }
-        long idx = 0;
-        int qi = -1, no = 0, yes = 0;
-        if (bad)
-            fail(s, "truncated tree node");
-        else if (parse_int(tk[0], &idx) != 0 || idx > 0 || idx < -10000000)
-            bad = fail(s, "bad node index") != 0;
-        else if ((qi = find_question(ts, tk[1])) < 0)
-            bad = fail(s, "node asks an undefined question") != 0;
-        else if (encode_child(s, tk[2], q[2], &no) != 0 || encode_child(s, tk[3], q[3], &yes) != 0)
-            bad = 1;
-        for (int i = 0; i < 4; i++)
-            free(tk[i]);
-        if (bad) {
-            free(nodes);
-            free(seen);
+        int pos;
+        ss_tree_node node;
+        if (read_node(s, ts, &pos, &node) != 0 || node_table_put(s, &nt, pos, node) != 0) {
+            free(nt.nodes);
+            free(nt.seen);
             return -1;
         }
-        int pos = (int)-idx;
-        if ((size_t)pos >= cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            while (nc <= (size_t)pos)
-                nc *= 2;
-            ss_tree_node *nn = realloc(nodes, nc * sizeof *nn);
-            unsigned char *ns = realloc(seen, nc);
-            if (!nn || !ns) {
-                free(nn ? nn : nodes);
-                free(ns ? ns : seen);
-                snprintf(s->err, s->errlen, "out of memory");
-                return -1;
-            }
-            memset(ns + cap, 0, nc - cap);
-            nodes = nn;
-            seen = ns;
-            cap = nc;
-        }
-        nodes[pos] = (ss_tree_node){.question = qi, .no = no, .yes = yes};
-        seen[pos] = 1;
-        if (pos > maxpos)
-            maxpos = pos;
     }
-    /* every position 0..maxpos defined, children in range */
-    for (int i = 0; i <= maxpos; i++) {
-        if (!seen[i] || (nodes[i].no >= 0 && nodes[i].no > maxpos) ||
-            (nodes[i].yes >= 0 && nodes[i].yes > maxpos) ||
-            (nodes[i].no >= 0 && nodes[i].no <= i) || (nodes[i].yes >= 0 && nodes[i].yes <= i)) {
-            free(nodes);
-            free(seen);
-            return fail(s, "tree has a missing or out-of-order node");
-        }
+    if (!node_table_complete(&nt)) {
+        free(nt.nodes);
+        free(nt.seen);
+        return fail(s, "tree has a missing or out-of-order node");
     }
-    free(seen);
-    if (maxpos < 0) {
-        free(nodes);
+    free(nt.seen);
+    if (nt.maxpos < 0) {
+        free(nt.nodes);
         return fail(s, "empty tree");
     }
-    t->nodes = nodes;
-    t->nnodes = (size_t)maxpos + 1;
+    t->nodes = nt.nodes;
+    t->nnodes = (size_t)nt.maxpos + 1;
     return 0;
+}
+
+/* "QS name { patterns }"; the scanner sits on "QS". 0, or -1 with err (the
+ * question, once added, belongs to out). */
+static int parse_question(scanner *s, ss_tree_set *out, size_t *qcap)
+{
+    s->p += 2;
+    int quoted;
+    char *name = read_token(s, &quoted);
+    if (!name)
+        return fail(s, "truncated question");
+    if (out->nquestions == *qcap) {
+        size_t nc = *qcap ? *qcap * 2 : 256;
+        ss_question *nq = realloc(out->questions, nc * sizeof *nq);
+        if (!nq) {
+            free(name);
+            snprintf(s->err, s->errlen, "out of memory");
+            return -1;
+        }
+        out->questions = nq;
+        *qcap = nc;
+    }
+    ss_question *qq = &out->questions[out->nquestions++];
+    memset(qq, 0, sizeof *qq);
+    qq->name = name;
+    skip_space(s);
+    if (parse_pattern_list(s, &qq->pats, &qq->npats) != 0)
+        return -1;
+    if (qq->npats == 0)
+        return fail(s, "question without patterns");
+    return 0;
+}
+
+/* "[state]" after a tree's heads, 2..1000. */
+static int parse_tree_state(scanner *s, ss_tree *t)
+{
+    long state;
+    if (s->p >= s->end || *s->p != '[')
+        return fail(s, "expected '[state]' after tree heads");
+    s->p++;
+    const char *b = s->p;
+    while (s->p < s->end && *s->p != ']')
+        s->p++;
+    if (s->p >= s->end || s->p - b > 8)
+        return fail(s, "bad tree state");
+    char num[16];
+    memcpy(num, b, (size_t)(s->p - b));
+    num[s->p - b] = '\0';
+    s->p++;
+    if (parse_int(num, &state) != 0 || state < 2 || state > 1000)
+        return fail(s, "bad tree state");
+    t->state = (int)state;
+    return 0;
+}
+
+/* The tree itself: a node list in braces, or a single quoted leaf. */
+static int parse_tree_root(scanner *s, ss_tree_set *ts, ss_tree *t)
+{
+    skip_space(s);
+    if (s->p < s->end && *s->p == '{')
+        return parse_tree_body(s, ts, t);
+    int quoted;
+    char *leaf = read_token(s, &quoted);
+    int pdf = leaf ? leaf_pdf_index(leaf) : -1;
+    free(leaf);
+    if (!quoted || pdf <= 0)
+        return fail(s, "bad single-leaf tree");
+    t->leaf_pdf = pdf;
+    return 0;
+}
+
+/* "{ heads }[state] root"; the scanner sits on '{'. *sorted tells whether
+ * the questions are already sorted for lookup by name. */
+static int parse_tree(scanner *s, ss_tree_set *out, size_t *tcap, int *sorted)
+{
+    if (!*sorted) {
+        /* A tree may come before any QS line: qsort's pointer must not be
+         * NULL even for zero elements (C11 7.22.5; UBSan says so). */
+        if (out->nquestions > 0)
+            qsort(out->questions, out->nquestions, sizeof *out->questions, question_cmp);
+        *sorted = 1;
+    }
+    if (out->ntrees == *tcap) {
+        size_t nc = *tcap ? *tcap * 2 : 8;
+        ss_tree *nt = realloc(out->trees, nc * sizeof *nt);
+        if (!nt) {
+            snprintf(s->err, s->errlen, "out of memory");
+            return -1;
+        }
+        out->trees = nt;
+        *tcap = nc;
+    }
+    ss_tree *t = &out->trees[out->ntrees++];
+    memset(t, 0, sizeof *t);
+    if (parse_pattern_list(s, &t->heads, &t->nheads) != 0 || parse_tree_state(s, t) != 0)
+        return -1;
+    return parse_tree_root(s, out, t);
 }
 
 int ss_tree_set_parse(const char *text, size_t len, ss_tree_set *out, char *err, size_t errlen)
@@ -284,34 +415,8 @@ int ss_tree_set_parse(const char *text, size_t len, ss_tree_set *out, char *err,
         if (s.p >= s.end)
             break;
         if (s.end - s.p >= 3 && memcmp(s.p, "QS", 2) == 0 && isspace((unsigned char)s.p[2])) {
-            s.p += 2;
-            int quoted;
-            char *name = read_token(&s, &quoted);
-            if (!name) {
-                fail(&s, "truncated question");
+            if (parse_question(&s, out, &qcap) != 0)
                 goto error;
-            }
-            if (out->nquestions == qcap) {
-                size_t nc = qcap ? qcap * 2 : 256;
-                ss_question *nq = realloc(out->questions, nc * sizeof *nq);
-                if (!nq) {
-                    free(name);
-                    snprintf(err, errlen, "out of memory");
-                    goto error;
-                }
-                out->questions = nq;
-                qcap = nc;
-            }
-            ss_question *qq = &out->questions[out->nquestions++];
-            memset(qq, 0, sizeof *qq);
-            qq->name = name;
-            skip_space(&s);
-            if (parse_pattern_list(&s, &qq->pats, &qq->npats) != 0)
-                goto error;
-            if (qq->npats == 0) {
-                fail(&s, "question without patterns");
-                goto error;
-            }
             sorted = 0;
             continue;
         }
@@ -319,64 +424,8 @@ int ss_tree_set_parse(const char *text, size_t len, ss_tree_set *out, char *err,
             fail(&s, "expected 'QS' or a tree");
             goto error;
         }
-        if (!sorted) {
-            /* A tree may come before any QS line: qsort's pointer must not be
-             * NULL even for zero elements (C11 7.22.5; UBSan says so). */
-            if (out->nquestions > 0)
-                qsort(out->questions, out->nquestions, sizeof *out->questions, question_cmp);
-            sorted = 1;
-        }
-        if (out->ntrees == tcap) {
-            size_t nc = tcap ? tcap * 2 : 8;
-            ss_tree *nt = realloc(out->trees, nc * sizeof *nt);
-            if (!nt) {
-                snprintf(err, errlen, "out of memory");
-                goto error;
-            }
-            out->trees = nt;
-            tcap = nc;
-        }
-        ss_tree *t = &out->trees[out->ntrees++];
-        memset(t, 0, sizeof *t);
-        if (parse_pattern_list(&s, &t->heads, &t->nheads) != 0)
+        if (parse_tree(&s, out, &tcap, &sorted) != 0)
             goto error;
-        long state;
-        if (s.p >= s.end || *s.p != '[') {
-            fail(&s, "expected '[state]' after tree heads");
-            goto error;
-        }
-        s.p++;
-        const char *b = s.p;
-        while (s.p < s.end && *s.p != ']')
-            s.p++;
-        if (s.p >= s.end || s.p - b > 8) {
-            fail(&s, "bad tree state");
-            goto error;
-        }
-        char num[16];
-        memcpy(num, b, (size_t)(s.p - b));
-        num[s.p - b] = '\0';
-        s.p++;
-        if (parse_int(num, &state) != 0 || state < 2 || state > 1000) {
-            fail(&s, "bad tree state");
-            goto error;
-        }
-        t->state = (int)state;
-        skip_space(&s);
-        if (s.p < s.end && *s.p == '{') {
-            if (parse_tree_body(&s, out, t) != 0)
-                goto error;
-        } else {
-            int quoted;
-            char *leaf = read_token(&s, &quoted);
-            int pdf = leaf ? leaf_pdf_index(leaf) : -1;
-            free(leaf);
-            if (!quoted || pdf <= 0) {
-                fail(&s, "bad single-leaf tree");
-                goto error;
-            }
-            t->leaf_pdf = pdf;
-        }
     }
     if (out->ntrees == 0) {
         snprintf(err, errlen, "tree: file has no trees");

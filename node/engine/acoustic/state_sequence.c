@@ -31,17 +31,11 @@ void ss_acoustic_seq_free(ss_acoustic_seq *s)
     memset(s, 0, sizeof *s);
 }
 
-int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
-                       double pitch_semitones, const double *label_pitch, ss_acoustic_seq *out,
-                       char *err, size_t errlen)
+/* Sizes out for n labels of v and allocates its per-state arrays. 0, or -1
+ * when out of memory (the caller frees out). */
+static int alloc_sequence(const ss_htsvoice *v, size_t n, ss_acoustic_seq *out)
 {
-    unsigned char *memo = NULL;
-    memset(out, 0, sizeof *out);
-    if (n == 0) {
-        snprintf(err, errlen, "no labels");
-        return -1;
-    }
-    const size_t ns = (size_t)v->nstates, total = n * ns;
+    const size_t total = n * (size_t)v->nstates;
     out->nlabels = n;
     out->nstates = v->nstates;
     out->total_states = total;
@@ -51,7 +45,7 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
     out->dur_vari = malloc(total * sizeof(double));
     out->gv_on = malloc(total);
     if (!out->labels || !out->dur_mean || !out->dur_vari || !out->gv_on)
-        goto oom;
+        return -1;
     for (int s = 0; s < v->nstreams; s++) {
         const ss_voice_stream *vs = &v->streams[s];
         ss_stream_seq *ss = &out->streams[s];
@@ -62,76 +56,109 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
         ss->mean = malloc(total * w * sizeof(double));
         ss->vari = malloc(total * w * sizeof(double));
         if (!ss->mean || !ss->vari)
-            goto oom;
+            return -1;
         if (ss->msd && !(ss->voiced_weight = malloc(total * sizeof(double))))
-            goto oom;
+            return -1;
     }
-    char e2[200];
-    /* per-label question memos: one for durations, one per stream */
+    return 0;
+}
+
+/* Per-label question memos: one for the duration trees (of[0]), one per
+ * stream (of[1 + s]), cut from one buffer that is cleared per label. */
+typedef struct {
+    unsigned char *buf;
+    size_t total;
+    unsigned char *of[1 + SS_VOICE_MAX_STREAMS];
+} question_memo;
+
+/* 0, or -1 when out of memory. */
+static int memo_alloc(const ss_htsvoice *v, question_memo *m)
+{
     size_t memo_len[1 + SS_VOICE_MAX_STREAMS];
-    size_t memo_total = 0;
+    m->total = 0;
     memo_len[0] = v->dur.trees.nquestions;
-    memo_total += memo_len[0];
+    m->total += memo_len[0];
     for (int s = 0; s < v->nstreams; s++) {
         memo_len[1 + s] = v->streams[s].pdf.trees.nquestions;
-        memo_total += memo_len[1 + s];
+        m->total += memo_len[1 + s];
     }
-    memo = malloc(memo_total + 1);
-    unsigned char *memo_of[1 + SS_VOICE_MAX_STREAMS];
-    if (!memo)
-        goto oom;
-    memo_of[0] = memo;
+    m->buf = malloc(m->total + 1);
+    if (!m->buf)
+        return -1;
+    m->of[0] = m->buf;
     for (int s = 0; s < v->nstreams; s++)
-        memo_of[1 + s] = memo_of[s] + memo_len[s];
-    for (size_t i = 0; i < n; i++) {
-        memset(memo, 0, memo_total);
-        if (!lines[i]) {
-            snprintf(err, errlen, "label %zu is NULL", i + 1);
-            goto fail;
-        }
-        size_t len;
-        const char *name = ss_label_name(lines[i], &len);
-        if (!name || len == 0) {
-            snprintf(err, errlen, "label %zu is not 'name' or 'start end name': '%.60s'", i + 1, lines[i]);
-            goto fail;
-        }
-        out->labels[i] = strndup(name, len);
-        if (!out->labels[i])
-            goto oom;
-        const char *lab = out->labels[i];
-        const float *d = ss_voice_model_lookup_memo(&v->dur, 2, lab, len, memo_of[0], e2, sizeof e2);
-        if (!d) {
-            snprintf(err, errlen, "duration model, label %zu: %s", i + 1, e2);
-            goto fail;
-        }
-        for (size_t k = 0; k < ns; k++) {
-            out->dur_mean[i * ns + k] = d[k];
-            out->dur_vari[i * ns + k] = d[ns + k];
-        }
-        unsigned char gv = ss_htsvoice_gv_on(v, lab, len) ? 1 : 0;
-        for (size_t k = 0; k < ns; k++) {
-            size_t st = i * ns + k;
-            out->gv_on[st] = gv;
-            for (int s = 0; s < v->nstreams; s++) {
-                const ss_voice_stream *vs = &v->streams[s];
-                ss_stream_seq *ss = &out->streams[s];
-                const float *p = ss_voice_model_lookup_memo(&vs->pdf, (int)k + 2, lab, len, memo_of[1 + s], e2, sizeof e2);
-                if (!p) {
-                    snprintf(err, errlen, "stream %s, label %zu: %s", vs->name, i + 1, e2);
-                    goto fail;
-                }
-                size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
-                for (size_t j = 0; j < w; j++) {
-                    ss->mean[st * w + j] = p[j];
-                    ss->vari[st * w + j] = p[w + j];
-                }
-                if (ss->msd)
-                    ss->voiced_weight[st] = p[2 * w];
+        m->of[1 + s] = m->of[s] + memo_len[s];
+    return 0;
+}
+
+/* Copies the pdf p of one state of stream ss (mean, variance, voiced
+ * weight) into state st. */
+static void copy_stream_state(ss_stream_seq *ss, size_t st, const float *p)
+{
+    size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
+    for (size_t j = 0; j < w; j++) {
+        ss->mean[st * w + j] = p[j];
+        ss->vari[st * w + j] = p[w + j];
+    }
+    if (ss->msd)
+        ss->voiced_weight[st] = p[2 * w];
+}
+
+/* Label i (0-based): its name, duration pdfs, GV switch and every stream's
+ * pdfs per state. 0, or -1 with err. */
+static int lookup_label(const ss_htsvoice *v, const char *line, size_t i, const question_memo *m,
+                        ss_acoustic_seq *out, char *err, size_t errlen)
+{
+    const size_t ns = (size_t)v->nstates;
+    char e2[200];
+    memset(m->buf, 0, m->total);
+    if (!line) {
+        snprintf(err, errlen, "label %zu is NULL", i + 1);
+        return -1;
+    }
+    size_t len;
+    const char *name = ss_label_name(line, &len);
+    if (!name || len == 0) {
+        snprintf(err, errlen, "label %zu is not 'name' or 'start end name': '%.60s'", i + 1, line);
+        return -1;
+    }
+    out->labels[i] = strndup(name, len);
+    if (!out->labels[i]) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *lab = out->labels[i];
+    const float *d = ss_voice_model_lookup_memo(&v->dur, 2, lab, len, m->of[0], e2, sizeof e2);
+    if (!d) {
+        snprintf(err, errlen, "duration model, label %zu: %s", i + 1, e2);
+        return -1;
+    }
+    for (size_t k = 0; k < ns; k++) {
+        out->dur_mean[i * ns + k] = d[k];
+        out->dur_vari[i * ns + k] = d[ns + k];
+    }
+    unsigned char gv = ss_htsvoice_gv_on(v, lab, len) ? 1 : 0;
+    for (size_t k = 0; k < ns; k++) {
+        size_t st = i * ns + k;
+        out->gv_on[st] = gv;
+        for (int s = 0; s < v->nstreams; s++) {
+            const ss_voice_stream *vs = &v->streams[s];
+            const float *p = ss_voice_model_lookup_memo(&vs->pdf, (int)k + 2, lab, len, m->of[1 + s], e2, sizeof e2);
+            if (!p) {
+                snprintf(err, errlen, "stream %s, label %zu: %s", vs->name, i + 1, e2);
+                return -1;
             }
+            copy_stream_state(&out->streams[s], st, p);
         }
     }
-    free(memo);
-    memo = NULL;
+    return 0;
+}
+
+/* The GV pdfs of the streams that use GV, from the first label. 0, or -1
+ * with err. */
+static int lookup_gv(const ss_htsvoice *v, ss_acoustic_seq *out, char *err, size_t errlen)
+{
+    char e2[200];
     for (int s = 0; s < v->nstreams; s++) {
         const ss_voice_stream *vs = &v->streams[s];
         ss_stream_seq *ss = &out->streams[s];
@@ -140,23 +167,33 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
         const float *g = ss_voice_model_lookup(&vs->gv, 2, out->labels[0], strlen(out->labels[0]), e2, sizeof e2);
         if (!g) {
             snprintf(err, errlen, "GV model of %s: %s", vs->name, e2);
-            goto fail;
+            return -1;
         }
         ss->gv_mean = malloc((size_t)ss->vlen * sizeof(double));
         ss->gv_vari = malloc((size_t)ss->vlen * sizeof(double));
-        if (!ss->gv_mean || !ss->gv_vari)
-            goto oom;
+        if (!ss->gv_mean || !ss->gv_vari) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
         for (int j = 0; j < ss->vlen; j++) {
             ss->gv_mean[j] = g[j];
             ss->gv_vari[j] = g[ss->vlen + j];
         }
     }
-    for (int s = 0; s < v->nstreams; s++) {
+    return 0;
+}
+
+/* Shifts the log F0 means of the MSD streams by pitch_semitones plus the
+ * label's own shift, kept within 20 Hz..20 kHz. */
+static void shift_pitch(ss_acoustic_seq *out, double pitch_semitones, const double *label_pitch)
+{
+    const size_t ns = (size_t)out->nstates;
+    for (int s = 0; s < out->nstreams; s++) {
         ss_stream_seq *ss = &out->streams[s];
         if (!ss->msd)
             continue;
         size_t w = (size_t)ss->vlen * (size_t)ss->nwin;
-        for (size_t st = 0; st < total; st++) {
+        for (size_t st = 0; st < out->total_states; st++) {
             double shift = pitch_semitones + (label_pitch ? label_pitch[st / ns] : 0.0);
             if (shift == 0.0)
                 continue;
@@ -170,11 +207,33 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
             }
         }
     }
+}
+
+int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
+                       double pitch_semitones, const double *label_pitch, ss_acoustic_seq *out,
+                       char *err, size_t errlen)
+{
+    question_memo memo = {0};
+    memset(out, 0, sizeof *out);
+    if (n == 0) {
+        snprintf(err, errlen, "no labels");
+        return -1;
+    }
+    if (alloc_sequence(v, n, out) != 0 || memo_alloc(v, &memo) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (lookup_label(v, lines[i], i, &memo, out, err, errlen) != 0)
+            goto fail;
+    free(memo.buf);
+    memo.buf = NULL;
+    if (lookup_gv(v, out, err, errlen) != 0)
+        goto fail;
+    shift_pitch(out, pitch_semitones, label_pitch);
     return 0;
-oom:
-    snprintf(err, errlen, "out of memory");
 fail:
-    free(memo);
+    free(memo.buf);
     ss_acoustic_seq_free(out);
     return -1;
 }

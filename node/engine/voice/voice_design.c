@@ -72,6 +72,156 @@ static int finish(ss_conditioning *c, char *err, size_t errlen)
 #define ST (log(2.0) / 12.0) /* one semitone in natural-log F0 */
 #define DB_TO_NEPER (log(10.0) / 20.0)
 
+/* Intensity words: the gain they give the next word ("a bit" is "bit",
+ * "a" being skipped). */
+static const struct {
+    const char *word;
+    double gain;
+} modifiers[] = {
+    {"very", 2.0}, {"extremely", 2.0}, {"really", 2.0},
+    {"slightly", 0.5}, {"somewhat", 0.5}, {"bit", 0.5},
+    {"not", 0.0},
+};
+
+/* The prompt read: per kind, the last word of that kind and its gain. */
+typedef struct {
+    const lexeme *slot[K_N];
+    double gain[K_N];
+} design_words;
+
+/* The steps the words add up to, applied to the conditioning at the end. */
+typedef struct {
+    ss_conditioning *out;
+    double model_lf0_mean;
+    double st, spread, dur, dalpha, c1, c0;
+} design_steps;
+
+/* Reads the next word of prompt from *i into w (lower case, cut to fit);
+ * returns its length, 0 at the end. */
+static size_t next_word(const char *prompt, size_t len, size_t *i, char w[32])
+{
+    while (*i < len && !isalpha((unsigned char)prompt[*i]))
+        (*i)++;
+    size_t k = 0;
+    while (*i < len && isalpha((unsigned char)prompt[*i])) {
+        if (k + 1 < 32)
+            w[k++] = (char)tolower((unsigned char)prompt[*i]);
+        (*i)++;
+    }
+    w[k] = 0;
+    return k;
+}
+
+static const lexeme *find_lexeme(const char *w)
+{
+    for (size_t j = 0; j < sizeof lexicon / sizeof lexicon[0]; j++)
+        if (!strcmp(lexicon[j].word, w))
+            return &lexicon[j];
+    return NULL;
+}
+
+/* Gain of intensity word w into *gain; 0 if w is one, -1 if not. */
+static int find_modifier(const char *w, double *gain)
+{
+    for (size_t j = 0; j < sizeof modifiers / sizeof modifiers[0]; j++)
+        if (!strcmp(modifiers[j].word, w)) {
+            *gain = modifiers[j].gain;
+            return 0;
+        }
+    return -1;
+}
+
+/* One pass over the words of prompt: fills dw and the used/ignored lists. */
+static void read_words(const char *prompt, size_t len, design_words *dw, ss_design_understood *u)
+{
+    double next_gain = 1.0;
+    size_t i = 0;
+    while (i < len) {
+        char w[32];
+        if (!next_word(prompt, len, &i, w))
+            break;
+        if (find_modifier(w, &next_gain) == 0) {
+            append(u->used, sizeof u->used, w);
+            continue;
+        }
+        const lexeme *hit = find_lexeme(w);
+        if (hit) {
+            if (next_gain > 0) {
+                dw->slot[hit->kind] = hit;
+                dw->gain[hit->kind] = next_gain;
+            }
+            append(u->used, sizeof u->used, w);
+        } else if (strcmp(w, "a") != 0) {
+            append(u->ignored, sizeof u->ignored, w);
+        }
+        next_gain = 1.0;
+    }
+}
+
+/* gender: absolute F0 target */
+static void apply_gender(design_steps *d, const lexeme *x, double g)
+{
+    if (!strcmp(x->value, "male")) {
+        d->out->lf0_shift = log(110.0) - d->model_lf0_mean;
+        d->out->alpha += 0.04 * g;
+    } else {
+        d->out->lf0_shift = log(200.0) - d->model_lf0_mean;
+    }
+}
+
+static void apply_age(design_steps *d, const lexeme *x, double g)
+{
+    if (!strcmp(x->value, "child")) {
+        d->st += 4 * g;
+        d->dalpha -= 0.04 * g;
+    } else if (!strcmp(x->value, "young")) {
+        d->st += 1 * g;
+    } else if (!strcmp(x->value, "middle-aged")) {
+        d->st -= 1 * g;
+    } else {
+        d->st -= 1.5 * g;
+        d->spread *= pow(0.85, g);
+        d->dur *= pow(1.1, g);
+    }
+}
+
+static void apply_pitch(design_steps *d, const lexeme *x, double g)
+{
+    d->st += (!strcmp(x->value, "low") ? -3.0 : 3.0) * g;
+    if (!strcmp(x->word, "deep"))
+        d->dalpha += 0.02 * g;
+}
+
+static void apply_pace(design_steps *d, const lexeme *x, double g)
+{
+    d->dur *= pow(!strcmp(x->value, "slow") ? 1.2 : 0.83, g);
+}
+
+static void apply_timbre(design_steps *d, const lexeme *x, double g)
+{
+    d->c1 += (!strcmp(x->value, "warm") ? 0.15 : -0.15) * g;
+}
+
+static void apply_energy(design_steps *d, const lexeme *x, double g)
+{
+    if (!strcmp(x->value, "energetic")) {
+        d->spread *= pow(1.3, g);
+        d->dur *= pow(0.95, g);
+        d->c0 += 2.0 * g * DB_TO_NEPER;
+    } else if (!strcmp(x->value, "calm")) {
+        d->spread *= pow(0.75, g);
+        d->c0 -= 2.0 * g * DB_TO_NEPER;
+    } else {
+        d->spread *= pow(0.5, g);
+    }
+}
+
+/* Per kind, in the order the steps are applied. */
+static void (*const apply_kind[K_N])(design_steps *, const lexeme *, double) = {
+    [K_GENDER] = apply_gender, [K_AGE] = apply_age,       [K_PITCH] = apply_pitch,
+    [K_PACE] = apply_pace,     [K_TIMBRE] = apply_timbre, [K_ENERGY] = apply_energy,
+};
+
 int ss_voice_design_parse(const char *prompt, double model_lf0_mean, double model_alpha,
                           ss_conditioning *out, ss_design_understood *u, char *err, size_t errlen)
 {
@@ -86,115 +236,23 @@ int ss_voice_design_parse(const char *prompt, double model_lf0_mean, double mode
         snprintf(err, errlen, "voice design: the prompt must have 1..%d characters", SS_DESIGN_MAX_PROMPT);
         return -1;
     }
-    const lexeme *slot[K_N] = {0};
-    double gain[K_N] = {0};
-    double next_gain = 1.0;
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && !isalpha((unsigned char)prompt[i]))
-            i++;
-        char w[32];
-        size_t k = 0;
-        while (i < len && isalpha((unsigned char)prompt[i])) {
-            if (k + 1 < sizeof w)
-                w[k++] = (char)tolower((unsigned char)prompt[i]);
-            i++;
-        }
-        w[k] = 0;
-        if (!k)
-            break;
-        if (!strcmp(w, "very") || !strcmp(w, "extremely") || !strcmp(w, "really")) {
-            next_gain = 2.0;
-            append(u->used, sizeof u->used, w);
-            continue;
-        }
-        if (!strcmp(w, "slightly") || !strcmp(w, "somewhat") || !strcmp(w, "bit")) {
-            next_gain = 0.5;
-            append(u->used, sizeof u->used, w);
-            continue;
-        }
-        if (!strcmp(w, "not")) {
-            next_gain = 0.0;
-            append(u->used, sizeof u->used, w);
-            continue;
-        }
-        const lexeme *hit = NULL;
-        for (size_t j = 0; j < sizeof lexicon / sizeof lexicon[0]; j++)
-            if (!strcmp(lexicon[j].word, w)) {
-                hit = &lexicon[j];
-                break;
-            }
-        if (hit) {
-            if (next_gain > 0) {
-                slot[hit->kind] = hit;
-                gain[hit->kind] = next_gain;
-            }
-            append(u->used, sizeof u->used, w);
-        } else if (strcmp(w, "a") != 0) {
-            append(u->ignored, sizeof u->ignored, w);
-        }
-        next_gain = 1.0;
-    }
+    design_words dw = {0};
+    read_words(prompt, len, &dw, u);
     char *fields[K_N] = {u->gender, u->age, u->pitch, u->pace, u->timbre, u->energy};
     for (int kk = 0; kk < K_N; kk++)
-        if (slot[kk])
-            snprintf(fields[kk], 16, "%s", slot[kk]->value);
+        if (dw.slot[kk])
+            snprintf(fields[kk], 16, "%s", dw.slot[kk]->value);
 
-    /* gender: absolute F0 target */
-    if (slot[K_GENDER]) {
-        double g = gain[K_GENDER];
-        if (!strcmp(u->gender, "male")) {
-            out->lf0_shift = log(110.0) - model_lf0_mean;
-            out->alpha += 0.04 * g;
-        } else {
-            out->lf0_shift = log(200.0) - model_lf0_mean;
-        }
-    }
-    double st = 0, spread = 1, dur = 1, dalpha = 0, c1 = 0, c0 = 0;
-    if (slot[K_AGE]) {
-        double g = gain[K_AGE];
-        if (!strcmp(u->age, "child")) {
-            st += 4 * g;
-            dalpha -= 0.04 * g;
-        } else if (!strcmp(u->age, "young")) {
-            st += 1 * g;
-        } else if (!strcmp(u->age, "middle-aged")) {
-            st -= 1 * g;
-        } else {
-            st -= 1.5 * g;
-            spread *= pow(0.85, g);
-            dur *= pow(1.1, g);
-        }
-    }
-    if (slot[K_PITCH]) {
-        double g = gain[K_PITCH];
-        st += (!strcmp(u->pitch, "low") ? -3.0 : 3.0) * g;
-        if (!strcmp(slot[K_PITCH]->word, "deep"))
-            dalpha += 0.02 * g;
-    }
-    if (slot[K_PACE])
-        dur *= pow(!strcmp(u->pace, "slow") ? 1.2 : 0.83, gain[K_PACE]);
-    if (slot[K_TIMBRE])
-        c1 += (!strcmp(u->timbre, "warm") ? 0.15 : -0.15) * gain[K_TIMBRE];
-    if (slot[K_ENERGY]) {
-        double g = gain[K_ENERGY];
-        if (!strcmp(u->energy, "energetic")) {
-            spread *= pow(1.3, g);
-            dur *= pow(0.95, g);
-            c0 += 2.0 * g * DB_TO_NEPER;
-        } else if (!strcmp(u->energy, "calm")) {
-            spread *= pow(0.75, g);
-            c0 -= 2.0 * g * DB_TO_NEPER;
-        } else {
-            spread *= pow(0.5, g);
-        }
-    }
-    out->lf0_shift += st * ST;
-    out->lf0_scale = spread;
-    out->duration_scale = dur;
-    out->alpha += dalpha;
-    out->cep_bias[0] = c0;
-    out->cep_bias[1] = c1;
+    design_steps d = {.out = out, .model_lf0_mean = model_lf0_mean, .spread = 1, .dur = 1};
+    for (int kk = 0; kk < K_N; kk++)
+        if (dw.slot[kk])
+            apply_kind[kk](&d, dw.slot[kk], dw.gain[kk]);
+    out->lf0_shift += d.st * ST;
+    out->lf0_scale = d.spread;
+    out->duration_scale = d.dur;
+    out->alpha += d.dalpha;
+    out->cep_bias[0] = d.c0;
+    out->cep_bias[1] = d.c1;
     return finish(out, err, errlen);
 }
 
