@@ -20,8 +20,9 @@
  *
  * Framing that a proxy in front could read differently is refused before
  * routing (request_framing_problem): conflicting Content-Length values,
- * Transfer-Encoding other than exactly "chunked", or both headers at once —
- * 400 and the connection closed (RFC 9112 section 6). HEAD is routed as GET
+ * Transfer-Encoding that does not end with one "chunked", or both headers at
+ * once — 400 and the connection closed (RFC 9112 section 6); "chunked" last
+ * after a coding we do not implement ("gzip, chunked") — 501, closed. HEAD is routed as GET
  * and answered with the GET's headers, Content-Length included, and no body.
  *
  * Requests evhttp cannot parse (garbage, bad headers, bodies above the hard
@@ -272,48 +273,79 @@ static const char *content_length_conflict(struct evkeyvalq *h)
     return NULL;
 }
 
-/* Only "chunked", alone and once, is a transfer coding the gateway reads. */
-static const char *transfer_coding_unsupported(struct evkeyvalq *h)
+/* A framing problem: what is wrong and how to answer it. */
+typedef struct {
+    const char *what;
+    ss_api_error error;
+} framing_problem;
+
+/* Content-Length values (repeated headers or a comma list) must all be the
+ * same number, else the body's end is ambiguous. */
+static framing_problem content_length_problem(struct evkeyvalq *h)
 {
-    int seen = 0;
+    const char *why = content_length_conflict(h);
+    return (framing_problem){why, SS_ERR_MALFORMED_REQUEST};
+}
+
+/* Transfer codings, as RFC 9112 section 6 says: chunked must be the final
+ * coding and appear once, else the body's length cannot be known (400);
+ * chunked last after a coding the gateway does not implement ("gzip,
+ * chunked") is 501. Only "chunked" alone is read. */
+static framing_problem transfer_coding_problem(struct evkeyvalq *h)
+{
+    int codings = 0, chunked = 0;
+    bool chunked_last = false;
     struct evkeyval *kv;
     TAILQ_FOREACH(kv, h, next) {
         if (strcasecmp(kv->key, "Transfer-Encoding") != 0)
             continue;
-        const char *v = kv->value;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        size_t len = strlen(v);
-        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-            len--;
-        if (++seen > 1 || len != 7 || strncasecmp(v, "chunked", 7) != 0)
-            return "Transfer-Encoding other than chunked is not supported";
+        for (const char *p = kv->value; *p;) {
+            while (*p == ' ' || *p == '\t' || *p == ',')
+                p++;
+            const char *v = p;
+            while (*p && *p != ',')
+                p++;
+            size_t len = (size_t)(p - v);
+            while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+                len--;
+            if (len == 0)
+                continue;
+            codings++;
+            chunked_last = len == 7 && strncasecmp(v, "chunked", 7) == 0;
+            chunked += chunked_last;
+        }
     }
-    return NULL;
+    if (codings == 0)
+        return (framing_problem){NULL, SS_ERR_MALFORMED_REQUEST};
+    if (!chunked_last || chunked > 1)
+        return (framing_problem){"Transfer-Encoding must end with chunked, once", SS_ERR_MALFORMED_REQUEST};
+    if (codings > 1)
+        return (framing_problem){"transfer codings other than chunked are not implemented", SS_ERR_NOT_IMPLEMENTED};
+    return (framing_problem){NULL, SS_ERR_MALFORMED_REQUEST};
 }
 
-static const char *length_and_coding(struct evkeyvalq *h)
+static framing_problem length_and_coding(struct evkeyvalq *h)
 {
     if (evhttp_find_header(h, "Transfer-Encoding") && evhttp_find_header(h, "Content-Length"))
-        return "Content-Length and Transfer-Encoding together";
-    return NULL;
+        return (framing_problem){"Content-Length and Transfer-Encoding together", SS_ERR_MALFORMED_REQUEST};
+    return (framing_problem){NULL, SS_ERR_MALFORMED_REQUEST};
 }
 
-/* The first framing problem of the request's headers, or NULL. */
-static const char *request_framing_problem(struct evhttp_request *req)
+/* The first framing problem of the request's headers (what NULL: none). */
+static framing_problem request_framing_problem(struct evhttp_request *req)
 {
-    static const char *(*const checks[])(struct evkeyvalq *) = {
-        content_length_conflict,
-        transfer_coding_unsupported,
+    static framing_problem (*const checks[])(struct evkeyvalq *) = {
+        content_length_problem,
+        transfer_coding_problem,
         length_and_coding,
     };
     struct evkeyvalq *h = evhttp_request_get_input_headers(req);
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        const char *problem = checks[i](h);
-        if (problem)
-            return problem;
+        framing_problem f = checks[i](h);
+        if (f.what)
+            return f;
     }
-    return NULL;
+    return (framing_problem){NULL, SS_ERR_MALFORMED_REQUEST};
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -345,10 +377,10 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
 
-    const char *framing = request_framing_problem(req);
-    if (framing) {
+    framing_problem framing = request_framing_problem(req);
+    if (framing.what) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, framing, NULL);
+        gw_reply_error(r, framing.error, framing.what, NULL);
         return;
     }
 

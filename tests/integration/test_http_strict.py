@@ -26,8 +26,10 @@ FRAMING = {
                            b"Content-Length: 2\r\nContent-Length: 30\r\n\r\n{}",
     "content-length-list": b"POST " + DRAIN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
                            b"Content-Length: 2, 30\r\n\r\n{}",
-    "te-gzip-chunked": b"POST " + DRAIN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
-                       b"Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "te-chunked-not-last": b"POST " + DRAIN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                           b"Transfer-Encoding: chunked, gzip\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "te-chunked-twice": b"POST " + DRAIN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                        b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
     "te-identity": b"POST " + DRAIN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
                    b"Transfer-Encoding: identity\r\nContent-Length: 2\r\n\r\n{}",
     "te-and-content-length": b"POST " + DRAIN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
@@ -44,6 +46,18 @@ def test_ambiguous_framing_is_400_json_and_closed(gateway, name):
     status, headers, body, closed = exchange(gateway, FRAMING[name])
     assert status == 400, (name, status, headers, body)
     assert body["error"]["code"] == "MALFORMED_REQUEST", body
+    assert headers.get("connection", "").lower() == "close", headers
+    assert closed, "the connection must be closed after a framing error"
+    still_serving(gateway)
+
+
+def test_unimplemented_coding_before_chunked_is_501_json_and_closed(gateway):
+    """RFC 9112 section 6.1: a transfer coding the server does not understand
+    (gzip, with chunked last so the length is known) is 501."""
+    status, headers, body, closed = exchange(gateway, b"POST " + DRAIN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                                             b"Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+    assert status == 501, (status, headers, body)
+    assert body["error"]["code"] == "NOT_IMPLEMENTED", body
     assert headers.get("connection", "").lower() == "close", headers
     assert closed, "the connection must be closed after a framing error"
     still_serving(gateway)
