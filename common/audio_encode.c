@@ -540,3 +540,9 @@ void ss_audio_encoder_free(ss_audio_encoder *e)
     free(e->out.data);
     free(e);
 }
+
+ss_audio_encoder *ss_audio_encoder_new_stream(ss_audio_format f, int in_rate, int out_rate,
+                                              char *err, size_t errlen)
+{
+    return ss_audio_encoder_new(f, in_rate, out_rate, err, errlen);
+}

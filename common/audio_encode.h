@@ -75,6 +75,11 @@ typedef struct ss_audio_encoder ss_audio_encoder;
  * library failure. */
 ss_audio_encoder *ss_audio_encoder_new(ss_audio_format f, int in_rate, int out_rate, char *err,
                                        size_t errlen);
+/* An encoder for a streamed answer: every byte readable as it is made.
+ * (Interim: the same as ss_audio_encoder_new until the streaming containers
+ * land; wav, flac and mp3 bytes then still come at finish.) */
+ss_audio_encoder *ss_audio_encoder_new_stream(ss_audio_format f, int in_rate, int out_rate,
+                                              char *err, size_t errlen);
 /* Feeds n samples at in_rate (n may be 0). 0, or -1 with err. */
 int ss_audio_encoder_write(ss_audio_encoder *e, const int16_t *pcm, size_t n, char *err,
                            size_t errlen);

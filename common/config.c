@@ -113,6 +113,10 @@ static const ss_config_key KEYS[] = {
     INT(busy_wait_ms, "2000", 0, 600000, G,
         "how long a request waits for a busy node before 503 SCAISPEAK_BACKEND_BUSY "
         "(never past synthesis_timeout_ms from its arrival)"),
+    INT(audio_threads, "2", 1, 64, G,
+        "threads that encode, decode and resample answers' audio (never the event loop)"),
+    INT(stream_buffer_bytes, "262144", 4096, 67108864, G,
+        "encoded audio held for one slow client before its node call is paused (back-pressure)"),
     INT(relay_probe_interval_ms, "10000", 100, 86400000, G,
         "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
     INT(drain_timeout_s, "30", 0, 86400, G | N,

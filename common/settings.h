@@ -59,6 +59,8 @@ typedef struct ss_settings {
     long synthesis_timeout_ms;
     long busy_queue_max;
     long busy_wait_ms;
+    long audio_threads;
+    long stream_buffer_bytes;
     long relay_probe_interval_ms;
     long drain_timeout_s;
     /* node */

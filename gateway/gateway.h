@@ -39,6 +39,7 @@ struct gw_server {
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
     struct node_calls *node_calls;
+    struct ss_loop_pool *audio_pool;   /* encoding off the loop (common/loop_pool.h) */
     char operator_token[256];
     long body_limit;
     int in_flight;          /* requests accepted whose answer is not yet fully written */
@@ -101,6 +102,13 @@ void gw_reply_error(gw_request *r, ss_api_error e, const char *message, json_t *
 void gw_reply_text(gw_request *r, int status, const char *content_type, const char *text,
                    size_t len);
 
+/* For answers not sent by gw_reply_text (gateway/http_stream.c): count and
+ * log the answer (status, time so far) and free r; the evhttp request is
+ * untouched. */
+void gw_request_finish(gw_request *r, int status);
+/* Keeps gw_server.in_flight right for an answer handed to evhttp: decremented
+ * when its last byte is written or its connection closes first. */
+void gw_track_answer(gw_server *gw, struct evhttp_request *req);
 /* Body as JSON: returns 0 with *out set (NULL for an empty body) or -1 after
  * answering 400 MALFORMED_REQUEST (with line and column). */
 int gw_request_json(gw_request *r, json_t **out);

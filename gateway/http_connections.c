@@ -47,6 +47,8 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,7 @@ typedef struct conn {
     conn_phase phase;
     double deadline;         /* monotonic seconds, in the reading phases */
     int line_len;            /* bytes since the last '\n' of the head, CR excluded */
+    bool nodelay;            /* TCP_NODELAY was set on its socket */
 } conn;
 
 struct gw_connections {
@@ -389,8 +392,24 @@ static void conn_set_phase(gw_connections *c, struct evhttp_connection *evcon, c
     }
 }
 
+/* Answers leave in several writes (headers, then audio chunks as they are
+ * made): with Nagle's algorithm on, a keep-alive client's delayed ACK held
+ * each small write back ~40 ms. Set once per connection, at its first request
+ * (evhttp gives the bufferevent its socket only after accept). */
+static void conn_set_nodelay(gw_connections *c, struct evhttp_connection *evcon)
+{
+    conn *k = c && evcon ? conn_find(c, evhttp_connection_get_bufferevent(evcon)) : NULL;
+    if (!k || k->nodelay)
+        return;
+    int one = 1;
+    evutil_socket_t fd = bufferevent_getfd(k->bev);
+    if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0)
+        k->nodelay = true;
+}
+
 void gw_connections_request_read(gw_connections *c, struct evhttp_connection *evcon)
 {
+    conn_set_nodelay(c, evcon);
     conn_set_phase(c, evcon, CONN_HANDLED);
 }
 

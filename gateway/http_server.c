@@ -136,6 +136,23 @@ static void on_answer_connection_closed(struct evhttp_connection *evcon, void *a
     gw->in_flight--;
 }
 
+void gw_request_finish(gw_request *r, int status)
+{
+    account(r, status);
+    request_free(r);
+}
+
+void gw_track_answer(gw_server *gw, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (!evcon) {
+        gw->in_flight--;
+        return;
+    }
+    evhttp_request_set_on_complete_cb(req, on_answer_written, gw);
+    evhttp_connection_set_closecb(evcon, on_answer_connection_closed, gw);
+}
+
 void gw_reply_text(gw_request *r, int status, const char *content_type, const char *text,
                    size_t len)
 {

@@ -15,6 +15,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/loop_pool.h"
 
 #include <event2/thread.h>
 #include <signal.h>
@@ -107,6 +108,11 @@ int main(int argc, char **argv)
         ss_error(NULL, "cannot start the backend B relay client: %s", err);
         return 1;
     }
+    gw.audio_pool = ss_loop_pool_new(gw.base, (int)settings->audio_threads, err, sizeof err);
+    if (!gw.audio_pool) {
+        ss_error(NULL, "cannot start the audio threads: %s", err);
+        return 1;
+    }
     if (gw_node_calls_init(&gw, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start the node call bridge: %s", err);
         return 1;
@@ -139,6 +145,7 @@ int main(int argc, char **argv)
     event_free(ds.tick);
     gw_http_stop_accepting(&gw);
     gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
+    ss_loop_pool_free(gw.audio_pool); /* audio still being encoded is finished and answered */
     gw_http_free(&gw);
     relay_probe_free(gw.relay_probe);
     relay_client_free(gw.relay);

@@ -46,15 +46,14 @@ struct gw_node_call {
     char *request_id;
     int timeout_ms;
     bool reconnected;   /* the stale-channel retry was used */
-    gw_node_done_fn done;
+    gw_node_events ev;
     void *user;
-    int16_t *pcm;
-    size_t samples, cap;
     uint32_t sample_rate;
     json_t *words, *phonemes;
     bool got_audio;
     bool protocol_error; /* an undecodable chunk */
-    bool out_of_memory;  /* the stream could not be kept */
+    bool out_of_memory;  /* the alignment could not be kept */
+    bool paused;
 };
 
 static void channel_forget(node_calls *nc, struct channel_entry *e);
@@ -166,32 +165,34 @@ static channel_entry *channel_for(node_calls *nc, const char *address, char *err
     return e;
 }
 
-static void append_audio(gw_node_call *c, const Scaiinfer__Tts__V1__AudioChunk *a)
+static void forward_audio(gw_node_call *c, const Scaiinfer__Tts__V1__AudioChunk *a)
 {
     size_t n = a->pcm.len / 2;
-    if (c->samples + n > c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32000;
-        while (cap < c->samples + n)
-            cap *= 2;
-        int16_t *g = realloc(c->pcm, cap * sizeof *g);
-        if (!g) {
-            c->out_of_memory = true;
-            return;
-        }
-        c->pcm = g;
-        c->cap = cap;
+    if (!n || !c->sample_rate) {
+        if (n)
+            c->protocol_error = true; /* audio before the header */
+        return;
     }
-    memcpy(c->pcm + c->samples, a->pcm.data, n * 2); /* s16le on a little-endian host */
-    c->samples += n;
-    if (n)
-        c->got_audio = true;
+    c->got_audio = true;
+    if ((uintptr_t)a->pcm.data % sizeof(int16_t) == 0) { /* s16le on a little-endian host */
+        c->ev.on_audio(c->user, (const int16_t *)(const void *)a->pcm.data, n);
+        return;
+    }
+    int16_t *copy = malloc(n * sizeof *copy); /* protobuf-c's bytes need not be aligned */
+    if (!copy) {
+        c->out_of_memory = true;
+        return;
+    }
+    memcpy(copy, a->pcm.data, n * sizeof *copy);
+    c->ev.on_audio(c->user, copy, n);
+    free(copy);
 }
 
 static void on_message(void *user, const uint8_t *msg, size_t len)
 {
     gw_node_call *c = user;
-    if (c->out_of_memory)
-        return; /* the call fails as out of memory; nothing more is kept */
+    if (c->out_of_memory || c->protocol_error)
+        return; /* the call fails at its end; nothing more is passed on */
     Scaiinfer__Tts__V1__SynthesizeChunk *ch = scaiinfer__tts__v1__synthesize_chunk__unpack(NULL, len, msg);
     if (!ch) {
         c->protocol_error = true; /* protobuf-c fails on bad input and on no memory alike */
@@ -199,10 +200,15 @@ static void on_message(void *user, const uint8_t *msg, size_t len)
     }
     switch (ch->kind_case) {
     case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_HEADER:
+        if (c->sample_rate || !ch->header->sample_rate) {
+            c->protocol_error = true; /* a second header, or no rate */
+            break;
+        }
         c->sample_rate = ch->header->sample_rate;
+        c->ev.on_header(c->user, c->sample_rate);
         break;
     case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_AUDIO:
-        append_audio(c, ch->audio);
+        forward_audio(c, ch->audio);
         break;
     case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_ALIGNMENT:
         for (size_t i = 0; i < ch->alignment->n_words; i++) {
@@ -231,7 +237,6 @@ static void call_free(gw_node_call *c)
 {
     if (c->channel)
         channel_unref(c->channel);
-    free(c->pcm);
     json_decref(c->words);
     json_decref(c->phonemes);
     free(c->req);
@@ -274,8 +279,6 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
         .code = code,
         .message = msg ? msg : "",
         .got_audio = c->got_audio,
-        .pcm = c->pcm,
-        .samples = c->samples,
         .sample_rate = c->sample_rate,
         .words = c->words,
         .phonemes = c->phonemes,
@@ -289,7 +292,7 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
     }
     if (res.code != GRPC_STATUS_RESOURCE_EXHAUSTED)
         busy_wait_slot_freed(c->nc->busy); /* a slot of some node is free again */
-    c->done(c->user, &res);
+    c->ev.on_done(c->user, &res);
     call_free(c);
 }
 
@@ -313,7 +316,7 @@ static int call_send(gw_node_call *c, char *err, size_t errlen)
 }
 
 gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_node_request *req,
-                                 gw_node_done_fn done, void *user, char *err, size_t errlen)
+                                 const gw_node_events *ev, void *user, char *err, size_t errlen)
 {
     node_calls *nc = gw->node_calls;
     if (nc->shutting_down) {
@@ -348,7 +351,7 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     scaiinfer__tts__v1__synthesize_request__pack(&m, c->req);
     c->req_len = len;
     c->nc = nc;
-    c->done = done;
+    c->ev = *ev;
     c->user = user;
     c->timeout_ms = req->timeout_ms;
     snprintf(c->address, sizeof c->address, "%s", address);
@@ -363,4 +366,20 @@ void gw_node_call_cancel(gw_node_call *c)
 {
     if (c && c->call)
         ss_grpc_evcall_cancel(c->call);
+}
+
+void gw_node_call_pause(gw_node_call *c)
+{
+    if (c && c->call && !c->paused) {
+        c->paused = true;
+        ss_grpc_evcall_pause(c->call);
+    }
+}
+
+void gw_node_call_resume(gw_node_call *c)
+{
+    if (c && c->call && c->paused) {
+        c->paused = false;
+        ss_grpc_evcall_resume(c->call); /* may deliver on_done from inside */
+    }
 }

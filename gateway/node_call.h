@@ -2,12 +2,16 @@
  *
  * Built on the gRPC libevent bridge (common/grpc_client.h). Channels are kept
  * per node address (nodes are few; a channel reconnects by itself) and
- * replaced only by the restart retry below. The call collects the stream — header, audio chunks,
- * alignment, done — and reports once at the end: the status, whether any
+ * replaced only by the restart retry below. The call hands the stream on as
+ * it arrives: on_header once with the PCM rate, on_audio for every audio
+ * chunk (the samples are valid during the callback only; nothing is kept
+ * here), and reports once at the end (on_done): the status, whether any
  * audio arrived (a failure before the first audio byte may be retried on
- * another node), the PCM and the alignment. A stream the gateway has no
- * memory to keep ends RESOURCE_EXHAUSTED "out of memory ..."; one it cannot
- * decode ends INTERNAL "... malformed". Cancel stops it and still reports
+ * another node) and the alignment, which is collected. An alignment the
+ * gateway has no memory to keep ends RESOURCE_EXHAUSTED "out of memory ...";
+ * a stream it cannot decode ends INTERNAL "... malformed". Pause/resume give
+ * back-pressure: a paused call delivers nothing and gRPC's flow control soon
+ * stops the node's writes. Cancel stops it and still reports
  * (CANCELLED). A call that ends UNAVAILABLE before any byte of its answer
  * (other than a draining node's) is sent once more on a fresh channel: a node
  * restarted on the same address leaves the cached channel on the old
@@ -26,14 +30,16 @@ typedef struct {
     grpc_status_code code;
     const char *message;
     bool got_audio;
-    const int16_t *pcm;       /* valid during the callback */
-    size_t samples;
-    uint32_t sample_rate;
+    uint32_t sample_rate;     /* 0 when no header came */
     json_t *words;            /* [{text,start_ms,end_ms}] (borrowed) */
     json_t *phonemes;         /* [{symbol,start_ms,end_ms}] (borrowed) */
 } gw_node_result;
 
-typedef void (*gw_node_done_fn)(void *user, const gw_node_result *res);
+typedef struct {
+    void (*on_header)(void *user, uint32_t sample_rate);
+    void (*on_audio)(void *user, const int16_t *pcm, size_t samples);
+    void (*on_done)(void *user, const gw_node_result *res); /* last; the call is gone after */
+} gw_node_events;
 
 typedef struct {
     const char *request_id;
@@ -46,10 +52,14 @@ typedef struct {
     int timeout_ms;
 } gw_node_request;
 
-/* NULL + err when the call cannot start (done is then never called). */
+/* NULL + err when the call cannot start (nothing is called back then). The
+ * callbacks may cancel, pause or resume the call. */
 gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_node_request *req,
-                                 gw_node_done_fn done, void *user, char *err, size_t errlen);
+                                 const gw_node_events *ev, void *user, char *err, size_t errlen);
+/* on_done follows with CANCELLED (from the loop, never from inside). */
 void gw_node_call_cancel(gw_node_call *c);
+void gw_node_call_pause(gw_node_call *c);
+void gw_node_call_resume(gw_node_call *c);
 
 /* The gateway's busy wait queue (gateway/busy_wait.h); NULL after shutdown. */
 struct busy_wait_queue *gw_node_busy_queue(gw_server *gw);

@@ -12,10 +12,16 @@
  *   4. backend A: Synthesize on the chosen node; a node that fails before
  *      its first audio byte (or answers RESOURCE_EXHAUSTED) is followed by the
  *      next one of the plan; then backend B when the plan has it;
- *   5. the PCM is encoded to the requested format and rate
- *      (common/audio_encode.h) and returned with the X-Scaispeak-* headers, or
- *      as a JSON envelope with audio_base64 when the client sends
- *      Accept: application/json.
+ *   5. the backend's audio goes to the answer as it arrives
+ *      (speak_output.h): encoded on the work pool to the requested format
+ *      and rate and streamed with the X-Scaispeak-* headers (chunked; the
+ *      audio length as a trailer), or sent as Server-Sent Events (OpenAI
+ *      stream_format "sse"), or as a JSON envelope with audio_base64 when
+ *      the client sends Accept: application/json. A slow client pauses the
+ *      node call (back-pressure). A node that fails before any byte went to
+ *      the client is replaced by the next one of the plan; after that the
+ *      stream is cut (the client sees a truncated body) and the failure
+ *      logged with the request id.
  * Nothing usable → 502 SCAISPEAK_BACKEND_UNAVAILABLE whose details name every
  * backend and node tried and why — unless a node of the plan refused because
  * it was busy (RESOURCE_EXHAUSTED, its slots and queue full): then the
@@ -39,10 +45,10 @@
 #include "gateway/relay_probe.h"
 #include "gateway/request_phases.h"
 #include "gateway/speak_context.h"
+#include "gateway/speak_output.h"
 #include "gateway/speak_request.h"
 #include "gateway/voice_store.h"
 
-#include "common/audio_encode.h"
 #include "common/audio_input.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
@@ -50,7 +56,6 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -68,6 +73,8 @@ typedef struct {
     int backend_idx, node_idx;
     json_t *tried;           /* [{field, message}] of what failed */
     json_t *bad_details;     /* the 422 details of an unusable body */
+    speak_output *out;       /* the answer, once the plan is made */
+    bool out_finished;       /* it has been answered; only the node call may still end */
     gw_node_call *call;
     relay_call *relay;
     uint8_t *relay_body;
@@ -83,6 +90,7 @@ typedef struct {
 
 static void ctx_free(speak_ctx *cx)
 {
+    speak_output_free(cx->out);
     if (cx->close_watch)
         event_free(cx->close_watch);
     busy_wait_cancel(cx->waiting);
@@ -98,8 +106,15 @@ static void ctx_free(speak_ctx *cx)
     free(cx);
 }
 
+/* Answers an error: before the plan through the request, after it through
+ * the output (which cuts a stream already started); the output's finished
+ * callback then frees the context. */
 static void fail(speak_ctx *cx, ss_api_error e, const char *msg, json_t *details)
 {
+    if (cx->out) {
+        speak_output_fail(cx->out, e, msg, details);
+        return;
+    }
     gw_reply_error(cx->r, e, msg, details);
     ctx_free(cx);
 }
@@ -141,70 +156,6 @@ static void watch_client(speak_ctx *cx)
         event_add(cx->close_watch, NULL);
 }
 
-static char *base64(const uint8_t *data, size_t len)
-{
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    return out;
-}
-
-static void reply_audio(speak_ctx *cx, const gw_node_result *res, char backend)
-{
-    gw_request *r = cx->r;
-    int out_rate = cx->p.sample_rate ? cx->p.sample_rate : (int)res->sample_rate;
-    char err[256] = "";
-    ss_audio_format fmt;
-    ss_audio_encoder *enc = NULL;
-    const uint8_t *bytes = NULL;
-    size_t nbytes = 0;
-    if (ss_audio_format_parse(cx->p.format, &fmt) != 0 ||
-        !(enc = ss_audio_encoder_new(fmt, (int)res->sample_rate, out_rate, err, sizeof err)) ||
-        ss_audio_encoder_write(enc, res->pcm, res->samples, err, sizeof err) != 0 ||
-        ss_audio_encoder_finish(enc, err, sizeof err) != 0) {
-        ss_audio_encoder_free(enc);
-        fail(cx, SS_ERR_INTERNAL_ERROR, *err ? err : "audio encoding failed", NULL);
-        return;
-    }
-    bytes = ss_audio_encoder_data(enc, &nbytes);
-    long audio_ms = (long)(ss_audio_encoder_samples_out(enc) * 1000 / (uint64_t)out_rate);
-    const char *voice_id = json_string_value(json_object_get(cx->voice, "voice_id"));
-    char backend_s[2] = {backend, 0};
-    char labels[64];
-    snprintf(labels, sizeof labels, "backend=\"%c\"", backend);
-    ss_metrics_counter_add("scaispeak_backend_choices_total", "syntheses served by backend", labels, 1);
-    ss_metrics_counter_add("scaispeak_speak_audio_seconds_total", "seconds of audio returned", labels,
-                           (double)audio_ms / 1000.0);
-    struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-    evhttp_add_header(h, "X-Scaispeak-Backend", backend_s);
-    evhttp_add_header(h, "X-Scaispeak-Voice-Id", voice_id ? voice_id : "");
-    char num[32];
-    snprintf(num, sizeof num, "%ld", audio_ms);
-    evhttp_add_header(h, "X-Scaispeak-Audio-Ms", num);
-    snprintf(num, sizeof num, "%zu", cx->p.characters);
-    evhttp_add_header(h, "X-Scaispeak-Characters", num);
-    ss_info(r->id, "synthesised %ld ms of audio on backend %c (%s, %d Hz, %zu bytes)", audio_ms, backend,
-            cx->p.format, out_rate, nbytes);
-    if (cx->p.want_json) {
-        char *b64 = base64(bytes, nbytes);
-        json_t *data = json_pack("{s:s,s:s,s:i,s:I,s:s,s:s,s:I}", "audio_base64", b64 ? b64 : "", "format",
-                                 cx->p.format, "sample_rate", out_rate, "duration_ms", (json_int_t)audio_ms,
-                                 "backend_used", backend_s, "voice_id", voice_id ? voice_id : "",
-                                 "characters", (json_int_t)cx->p.characters);
-        free(b64);
-        if (cx->p.timestamps)
-            json_object_set_new(data, "timestamps", json_pack("{s:O,s:O}", "words", res->words,
-                                                              "phonemes", res->phonemes));
-        gw_reply_ok(r, data);
-    } else {
-        char ctype[64];
-        gw_reply_text(r, 200, ss_audio_format_content_type(fmt, out_rate, ctype, sizeof ctype),
-                      (const char *)bytes, nbytes);
-    }
-    ss_audio_encoder_free(enc);
-    ctx_free(cx);
-}
-
 static void try_next(speak_ctx *cx);
 
 static void note_tried(speak_ctx *cx, const char *field, const char *msg)
@@ -212,17 +163,34 @@ static void note_tried(speak_ctx *cx, const char *field, const char *msg)
     json_array_append_new(cx->tried, json_pack("{s:s,s:s}", "field", field, "message", msg));
 }
 
+static void on_node_header(void *user, uint32_t sample_rate)
+{
+    speak_ctx *cx = user;
+    speak_output_begin(cx->out, 'A', sample_rate); /* on failure the output answers; on_done frees */
+}
+
+static void on_node_audio(void *user, const int16_t *pcm, size_t n)
+{
+    speak_ctx *cx = user;
+    if (speak_output_audio(cx->out, pcm, n) != 0 && cx->call)
+        gw_node_call_cancel(cx->call); /* the answer failed: stop the node */
+}
+
 static void on_node_done(void *user, const gw_node_result *res)
 {
     speak_ctx *cx = user;
     cx->call = NULL;
     const gw_node_choice *node = &cx->plan.nodes[cx->node_idx];
+    if (cx->out_finished) {
+        ctx_free(cx);
+        return;
+    }
     if (cx->client_gone) {
         fail(cx, SS_ERR_BACKEND_ERROR, "the client went away", NULL);
         return;
     }
     if (res->code == GRPC_STATUS_OK) {
-        reply_audio(cx, res, 'A');
+        speak_output_end(cx->out, res->words, res->phonemes);
         return;
     }
     char field[160], msg[400];
@@ -234,11 +202,12 @@ static void on_node_done(void *user, const gw_node_result *res)
              json_pack("[{s:s,s:s}]", "field", "text", "message", res->message));
         return;
     }
-    if (res->got_audio) { /* audio already flowed: no retry, it would duplicate speech */
+    if (speak_output_committed(cx->out)) { /* the client has audio: a retry would repeat speech */
         fail(cx, res->code == GRPC_STATUS_DEADLINE_EXCEEDED ? SS_ERR_BACKEND_TIMEOUT : SS_ERR_BACKEND_ERROR,
              msg, json_pack("[{s:s,s:s}]", "field", field, "message", msg));
         return;
     }
+    speak_output_reset(cx->out); /* nothing reached the client: the next node starts afresh */
     if (res->code == GRPC_STATUS_DEADLINE_EXCEEDED) {
         fail(cx, SS_ERR_BACKEND_TIMEOUT, msg, json_pack("[{s:s,s:s}]", "field", field, "message", msg));
         return;
@@ -266,7 +235,8 @@ static void start_node(speak_ctx *cx)
         .timeout_ms = (int)cx->r->gw->settings->synthesis_timeout_ms,
     };
     char err[256];
-    cx->call = gw_node_call_start(cx->r->gw, node->address, &req, on_node_done, cx, err, sizeof err);
+    static const gw_node_events ev = {on_node_header, on_node_audio, on_node_done};
+    cx->call = gw_node_call_start(cx->r->gw, node->address, &req, &ev, cx, err, sizeof err);
     if (!cx->call) {
         char field[160];
         snprintf(field, sizeof field, "node:%s", node->node_id);
@@ -348,14 +318,12 @@ static void on_relay_done(void *user, const relay_result *res)
         float v = a.samples[i] * 32767.0f;
         pcm[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
     }
-    json_t *none = json_array();
-    gw_node_result r = {.code = GRPC_STATUS_OK, .message = "", .got_audio = true, .pcm = pcm,
-                        .samples = a.nsamples, .sample_rate = (uint32_t)a.sample_rate,
-                        .words = none, .phonemes = none};
-    reply_audio(cx, &r, 'B');
-    json_decref(none);
-    free(pcm);
+    uint32_t rate = (uint32_t)a.sample_rate;
+    size_t n = a.nsamples;
     ss_audio_free(&a);
+    if (speak_output_begin(cx->out, 'B', rate) == 0 && speak_output_audio(cx->out, pcm, n) == 0)
+        speak_output_end(cx->out, NULL, NULL); /* timings: the relay gives none */
+    free(pcm);
 }
 
 static void start_relay(speak_ctx *cx)
@@ -465,6 +433,40 @@ static void try_next(speak_ctx *cx)
     fail(cx, SS_ERR_BACKEND_UNAVAILABLE, "no backend could serve this request", failure_details(cx));
 }
 
+static void on_output_pause(void *user)
+{
+    speak_ctx *cx = user;
+    gw_node_call_pause(cx->call); /* the relay's answer is whole already: nothing to pause */
+}
+
+static void on_output_resume(void *user)
+{
+    speak_ctx *cx = user;
+    gw_node_call_resume(cx->call);
+}
+
+static void on_output_gone(void *user)
+{
+    on_client_closed(-1, 0, user);
+}
+
+/* The answer is complete (or failed): free the context, or first stop the
+ * node call still running (its on_done frees it). */
+static void on_output_finished(void *user)
+{
+    speak_ctx *cx = user;
+    cx->out_finished = true;
+    if (cx->call) {
+        gw_node_call_cancel(cx->call);
+        return;
+    }
+    if (cx->relay) {
+        relay_cancel(cx->relay); /* a cancelled relay call never calls back */
+        cx->relay = NULL;
+    }
+    ctx_free(cx);
+}
+
 /* Why backend B cannot be used now, or NULL when it can (the probe's view). */
 static const char *relay_unusable_reason(gw_server *gw, char *buf, size_t cap)
 {
@@ -494,6 +496,14 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
         return;
     }
     cx->plan_made = true;
+    static const speak_output_events ev = {on_output_pause, on_output_resume, on_output_gone,
+                                           on_output_finished};
+    cx->out = speak_output_new(cx->r, &cx->p, json_string_value(json_object_get(cx->voice, "voice_id")),
+                               &ev, cx);
+    if (!cx->out) {
+        fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
     watch_client(cx);
     try_next(cx);
 }

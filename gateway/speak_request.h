@@ -24,6 +24,7 @@ typedef struct {
     char preference[24];    /* any prefer_self_hosted prefer_relay */
     bool timestamps;
     bool want_json;         /* Accept: application/json */
+    bool sse;               /* OpenAI alias stream_format "sse": Server-Sent Events */
 } gw_speak_params;
 
 /* POST /speak. Returns 0, or -1 with *details (caller decrefs). */

@@ -328,16 +328,41 @@ class RedisServer:
 
 # ---------------------------------------------------------------- HTTP
 
+class _TrailerResponse(http.client.HTTPResponse):
+    """http.client reads a chunked body's trailer section and throws it away;
+    this keeps it (streamed /speak answers send X-Scaispeak-Audio-Ms there)."""
+
+    def _read_and_discard_trailer(self):
+        self.trailers = {}
+        while True:
+            line = self.fp.readline(65537)
+            if not line or line in (b"\r\n", b"\n"):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            self.trailers[name.strip().lower()] = value.strip()
+
+
 class Response:
-    def __init__(self, status, reason, headers, body):
+    def __init__(self, status, reason, headers, body, trailers=None):
         self.status = status
         self.reason = reason
         self.headers = headers  # http.client.HTTPMessage (case-insensitive get)
         self.body = body
+        self.trailers = trailers or {}
         self._json = None
 
     def header(self, name):
         return self.headers.get(name)
+
+    def trailer(self, name):
+        return self.trailers.get(name.lower())
+
+    def audio_ms(self):
+        """X-Scaispeak-Audio-Ms: a trailer of a streamed answer, a header of
+        the JSON form."""
+        v = self.trailer("X-Scaispeak-Audio-Ms") or self.header("X-Scaispeak-Audio-Ms")
+        assert v is not None, f"no X-Scaispeak-Audio-Ms header or trailer: {self!r}"
+        return int(v)
 
     def json(self):
         if self._json is None:
@@ -373,11 +398,12 @@ class Http:
         if isinstance(body, str):
             body = body.encode()
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout * SLOW)
+        conn.response_class = _TrailerResponse
         try:
             conn.request(method, path, body=body, headers=hdrs)
             r = conn.getresponse()
             data = r.read()
-            return Response(r.status, r.reason, r.headers, data)
+            return Response(r.status, r.reason, r.headers, data, getattr(r, "trailers", None))
         finally:
             conn.close()
 
