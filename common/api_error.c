@@ -29,6 +29,7 @@ static const struct {
     /* every node busy and the short wait over (with Retry-After) */
     [SS_ERR_BACKEND_BUSY] = {"SCAISPEAK_BACKEND_BUSY", 503},
     [SS_ERR_NOT_IMPLEMENTED] = {"NOT_IMPLEMENTED", 501},
+    [SS_ERR_WEBRTC_UNAVAILABLE] = {"SCAISPEAK_WEBRTC_UNAVAILABLE", 501},
 };
 
 const char *ss_api_error_code(ss_api_error e)

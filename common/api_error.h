@@ -33,6 +33,7 @@ typedef enum {
     SS_ERR_BACKEND_ERROR,
     SS_ERR_BACKEND_BUSY,
     SS_ERR_NOT_IMPLEMENTED,
+    SS_ERR_WEBRTC_UNAVAILABLE,
     SS_ERR__COUNT
 } ss_api_error;
 

@@ -120,8 +120,7 @@ static void job_done(void *arg)
         l->ended = true;
         l->ev.on_error(l->user, j->err);
     } else {
-        if (j->out_len)
-            l->ev.on_bytes(l->user, j->out, j->out_len);
+        l->ev.on_bytes(l->user, j->out, j->out_len); /* also empty: the backlog shrank */
         if (j->finish && !l->freed) {
             l->ended = true;
             l->ev.on_finished(l->user, j->samples_out);

@@ -8,7 +8,8 @@
  * next job simply takes a bigger batch. The encoder is created by the first
  * job (creating some, LAME's, costs a millisecond) and freed by the lane.
  *
- * Callbacks come on the loop, in order: on_bytes for every non-empty batch,
+ * Callbacks come on the loop, in order: on_bytes for every batch encoded
+ * (len 0 when the encoder held everything back: the backlog still shrank),
  * then exactly one of on_finished (after gw_audio_lane_finish, all bytes
  * delivered) or on_error (the encoder failed or memory ran out; the lane
  * then delivers nothing more; out of memory while queueing is returned by

@@ -3,6 +3,7 @@
  * The table is small and static; matching is a linear scan comparing segments,
  * which for a few dozen routes costs less than parsing the request line. */
 #include "gateway/http_router.h"
+#include "gateway/webrtc.h"
 #include "gateway/permissions.h"
 
 #include <event2/http.h>
@@ -21,6 +22,9 @@ static const gw_route ROUTES[] = {
     {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain, NEED_OPERATOR, 0},
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER, 0},
     {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
+    {"POST", MOD "/stream/speak/webrtc/sessions", gw_handle_webrtc_session_create, PERM_SYNTHESIZE, 0},
+    {"POST", MOD "/stream/speak/webrtc/sessions/{id}/ice", gw_handle_webrtc_session_ice, PERM_SYNTHESIZE, 0},
+    {"DELETE", MOD "/stream/speak/webrtc/sessions/{id}", gw_handle_webrtc_session_delete, PERM_SYNTHESIZE, 0},
     {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
     {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE, 0},
     {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN, 0},

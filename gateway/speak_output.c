@@ -227,6 +227,8 @@ static void fail_internal(speak_output *o, const char *msg)
 
 static int send_bytes(speak_output *o, const uint8_t *data, size_t len)
 {
+    if (!len)
+        return 0;
     if (o->form == FORM_JSON)
         return keep_file_bytes(o, data, len);
     if (!o->http && start_stream(o) != 0)

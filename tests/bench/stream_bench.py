@@ -1,0 +1,151 @@
+"""Streaming cost and latency of the gateway (issue 12), on this machine.
+
+Starts redis-server, one gateway and one node (real engine, CPU kernels)
+with the integration harness, then measures, for one short sentence:
+  * time to the first audio byte through HTTP (request sent -> first body
+    byte), median and p99 of BENCH_N (default 100), against the engine's own
+    first-chunk time (the node's "first chunk N ms" log line): the
+    difference is what the gateway adds;
+  * CPU per request of the gateway and of the node (all threads, from
+    /proc/<pid>/task/*/schedstat, nanoseconds), per output format, and the
+    gateway's CPU per second of audio streamed;
+  * the gateway's peak RSS (VmHWM) before and after one long answer
+    (BENCH_LONG_S seconds of audio, default 300).
+Prints one line per figure. Speed is never asserted: this is a benchmark."""
+import glob
+import http.client
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import harness  # noqa: E402
+
+SPEAK = "/v1/modules/scaispeak/speak"
+SENTENCE = "The birch canoe slid on the smooth planks."
+N = int(os.environ.get("BENCH_N", "100"))
+LONG_S = int(os.environ.get("BENCH_LONG_S", "300"))
+
+
+def cpu_ns(pid):
+    total = 0
+    for f in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(f) as fh:
+                total += int(fh.read().split()[0])
+        except OSError:
+            pass  # a thread that just ended
+    return total
+
+
+def status_kb(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for ln in f:
+            if ln.startswith(field + ":"):
+                return int(ln.split()[1])
+    return 0
+
+
+def speak(port, key, body, first_byte=False):
+    """(seconds to the first body byte or None, body length, audio ms)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.response_class = harness._TrailerResponse
+    t0 = time.perf_counter()
+    conn.request("POST", SPEAK, body=json.dumps(body),
+                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    r = conn.getresponse()
+    first = r.read(1)
+    t_first = time.perf_counter() - t0
+    n = len(first) + len(r.read())
+    assert r.status == 200, (r.status, first)
+    ms = int((getattr(r, "trailers", {}) or {}).get("x-scaispeak-audio-ms", "0"))
+    conn.close()
+    return (t_first if first_byte else None), n, ms
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="stream-bench-")
+    procs = harness.ProcessSet(tmp)
+    try:
+        redis = harness.RedisServer(procs).start()
+        gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_LOG_LEVEL": "info"}).start()
+        node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key,
+                            env={"SCAISPEAK_VOICE_PATH": None}).start()
+        gw.wait_node_status(node.node_id, "online", 10)
+        harness.wait_for(lambda: gw.node(node.node_id)["engines"], 10, what="engine listed")
+        key = harness.make_api_key(redis.port) if hasattr(harness, "make_api_key") else None
+        if key is None:
+            import subprocess
+            cli = os.path.join(harness.build_dir(), "bin", "scaispeak")
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
+            env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
+            run = lambda *a: subprocess.run([cli, "admin", *a], capture_output=True, text=True,  # noqa
+                                            env=env, check=True).stdout.split()[0]
+            t = run("create-tenant", "--name", "bench")
+            u = run("create-user", "--tenant", t, "--role", "tenant_admin")
+            key = run("create-key", "--user", u)
+        gw.http.request("PUT", "/v1/modules/scaispeak/admin/policy", headers={"Authorization": f"Bearer {key}"},
+                        json_body={"rate_limits": {"per_key": 10 ** 6, "per_user": 10 ** 6,
+                                                   "per_tenant": 10 ** 6}})
+        gpid, npid = gw.proc.pid, node.proc.pid
+        for _ in range(5):  # warm-up (channels, scripts, voice cache)
+            speak(gw.http_port, key, {"text": SENTENCE})
+
+        # 1. first audio byte vs the engine's first chunk
+        log_mark = len(node.proc.log_text())
+        ttfb = [speak(gw.http_port, key, {"text": SENTENCE, "response_format": "pcm"}, True)[0]
+                for _ in range(N)]
+        chunks = [int(m) for m in re.findall(r"first chunk (\d+) ms", node.proc.log_text()[log_mark:])]
+        print(f"first audio byte, HTTP pcm, 1 sentence, n={N}: median {statistics.median(ttfb) * 1000:.1f} ms"
+              f"  p99 {pct(ttfb, 99) * 1000:.1f} ms")
+        if chunks:
+            print(f"engine first chunk (node log), n={len(chunks)}: median {statistics.median(chunks):.1f} ms"
+                  f"  p99 {pct(chunks, 99):.1f} ms  -> gateway+transport adds "
+                  f"{statistics.median(ttfb) * 1000 - statistics.median(chunks):.1f} ms (median)")
+
+        # 2. CPU per request and per audio second, per format
+        for fmt, rate in [("wav", None), ("pcm", None), ("wav", 48000), ("opus", 48000), ("mp3", 48000),
+                          ("flac", 48000), ("aac", 48000)]:
+            body = {"text": SENTENCE, "response_format": fmt}
+            if rate:
+                body["sample_rate"] = rate
+            try:
+                speak(gw.http_port, key, body)
+            except AssertionError:
+                print(f"{fmt:5s} {rate or 'native':>6}: not supported by this build")
+                continue
+            g0, n0 = cpu_ns(gpid), cpu_ns(npid)
+            audio_ms = 0
+            for _ in range(N):
+                audio_ms += speak(gw.http_port, key, body)[2]
+            g = (cpu_ns(gpid) - g0) / N / 1e6
+            nd = (cpu_ns(npid) - n0) / N / 1e6
+            per_s = g / (audio_ms / N / 1000) if audio_ms else float("nan")
+            print(f"{fmt:5s} {rate or 'native':>6}: gateway {g:.2f} ms CPU/request, node {nd:.2f} ms "
+                  f"({100 * g / nd:.1f} % of the node's), gateway {per_s:.2f} ms CPU per audio second")
+
+        # 3. peak RSS for one long answer (48 kHz wav: ~96 KB per audio second)
+        hwm0, rss0 = status_kb(gpid, "VmHWM"), status_kb(gpid, "VmRSS")
+        words = LONG_S * 2.6  # about 2.6 words per second of speech
+        text = " ".join([SENTENCE] * int(words / 8))
+        _, nbytes, ms = speak(gw.http_port, key, {"text": text, "sample_rate": 48000})
+        print(f"long answer: {nbytes / 1e6:.1f} MB WAV ({ms / 1000:.0f} s of audio); gateway RSS "
+              f"{rss0 / 1024:.1f} MB before, peak {status_kb(gpid, 'VmHWM') / 1024:.1f} MB "
+              f"(peak before: {hwm0 / 1024:.1f} MB)")
+    finally:
+        problems = procs.close()
+        for p in problems:
+            print("process problem:", p)
+
+
+if __name__ == "__main__":
+    main()
