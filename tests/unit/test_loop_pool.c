@@ -1,0 +1,94 @@
+/* Unit tests for common/loop_pool: jobs run off the loop thread, every done
+ * comes back on the loop thread exactly once, also when the pool is freed
+ * with jobs still queued. */
+#include "common/loop_pool.h"
+
+#include <criterion/criterion.h>
+#include <event2/thread.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+typedef struct {
+    pthread_t loop_thread;
+    atomic_int ran_off_loop;
+    int done;
+    int done_on_loop;
+} counts;
+
+typedef struct {
+    counts *c;
+    int spin_ms;
+} job_arg;
+
+static void run_job(void *arg)
+{
+    job_arg *a = arg;
+    if (!pthread_equal(pthread_self(), a->c->loop_thread))
+        atomic_fetch_add(&a->c->ran_off_loop, 1);
+    if (a->spin_ms) {
+        struct timespec ts = {0, a->spin_ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void job_done(void *arg)
+{
+    job_arg *a = arg;
+    a->c->done++;
+    if (pthread_equal(pthread_self(), a->c->loop_thread))
+        a->c->done_on_loop++;
+}
+
+Test(loop_pool, jobs_run_on_threads_and_finish_on_the_loop)
+{
+    evthread_use_pthreads();
+    struct event_base *base = event_base_new();
+    char err[128];
+    ss_loop_pool *p = ss_loop_pool_new(base, 3, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    counts c = {.loop_thread = pthread_self()};
+    job_arg args[40];
+    for (int i = 0; i < 40; i++) {
+        args[i] = (job_arg){&c, i % 4};
+        cr_assert_eq(ss_loop_pool_submit(p, run_job, job_done, &args[i]), 0);
+    }
+    cr_assert_eq(ss_loop_pool_pending(p), 40);
+    for (int spins = 0; c.done < 40 && spins < 5000; spins++)
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), nanosleep(&(struct timespec){0, 1000000}, NULL);
+    cr_assert_eq(c.done, 40);
+    cr_assert_eq(c.done_on_loop, 40);
+    cr_assert_eq(atomic_load(&c.ran_off_loop), 40);
+    cr_assert_eq(ss_loop_pool_pending(p), 0);
+    ss_loop_pool_free(p);
+    event_base_free(base);
+}
+
+Test(loop_pool, free_runs_what_is_queued_and_calls_every_done)
+{
+    evthread_use_pthreads();
+    struct event_base *base = event_base_new();
+    char err[128];
+    ss_loop_pool *p = ss_loop_pool_new(base, 1, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    counts c = {.loop_thread = pthread_self()};
+    job_arg args[10];
+    for (int i = 0; i < 10; i++) {
+        args[i] = (job_arg){&c, 2};
+        cr_assert_eq(ss_loop_pool_submit(p, run_job, job_done, &args[i]), 0);
+    }
+    ss_loop_pool_free(p); /* the loop never ran */
+    cr_assert_eq(c.done, 10);
+    cr_assert_eq(atomic_load(&c.ran_off_loop), 10);
+    event_base_free(base);
+}
+
+Test(loop_pool, refuses_a_thread_count_out_of_range)
+{
+    struct event_base *base = event_base_new();
+    char err[128];
+    cr_assert_null(ss_loop_pool_new(base, 0, err, sizeof err));
+    cr_assert(strstr(err, "1..64"), "%s", err);
+    cr_assert_null(ss_loop_pool_new(base, 65, err, sizeof err));
+    event_base_free(base);
+}
