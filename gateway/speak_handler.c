@@ -51,6 +51,7 @@
 
 #include "common/audio_input.h"
 #include "common/grpc_status.h"
+#include "common/loop_pool.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -80,6 +81,10 @@ typedef struct {
     uint8_t *relay_body;
     size_t relay_len, relay_cap;
     bool relay_out_of_memory; /* the relay's answer could not be kept */
+    int16_t *relay_pcm;      /* decoded on an audio thread */
+    size_t relay_samples;
+    uint32_t relay_rate;
+    char relay_err[256];
     struct event *close_watch;
     bool client_gone;
     int busy_nodes;          /* nodes of this round that refused as busy */
@@ -103,6 +108,7 @@ static void ctx_free(speak_ctx *cx)
     if (cx->plan_made)
         json_decref(cx->plan.unusable);
     free(cx->relay_body);
+    free(cx->relay_pcm);
     free(cx);
 }
 
@@ -270,6 +276,45 @@ static void on_relay_data(void *user, const char *content_type, const void *data
     cx->relay_len += len;
 }
 
+/* Audio thread: the relay's WAV → s16 PCM (decoding never runs on the loop).
+ * The result goes into the context's relay fields; the loop reads them in
+ * relay_audio_decoded. */
+static void decode_relay_audio(void *arg)
+{
+    speak_ctx *cx = arg;
+    ss_audio a;
+    if (ss_audio_decode(cx->relay_body, cx->relay_len, &a, NULL, cx->relay_err, sizeof cx->relay_err) != 0)
+        return;
+    cx->relay_pcm = malloc((a.nsamples ? a.nsamples : 1) * sizeof *cx->relay_pcm);
+    if (!cx->relay_pcm) {
+        snprintf(cx->relay_err, sizeof cx->relay_err, "out of memory");
+        ss_audio_free(&a);
+        return;
+    }
+    for (size_t i = 0; i < a.nsamples; i++) {
+        float v = a.samples[i] * 32767.0f;
+        cx->relay_pcm[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
+    }
+    cx->relay_samples = a.nsamples;
+    cx->relay_rate = (uint32_t)a.sample_rate;
+    ss_audio_free(&a);
+}
+
+static void relay_audio_decoded(void *arg)
+{
+    speak_ctx *cx = arg;
+    if (!cx->relay_pcm) {
+        char msg[400];
+        bool oom = !strcmp(cx->relay_err, "out of memory");
+        snprintf(msg, sizeof msg, "the relay's audio could not be decoded: %s", cx->relay_err);
+        fail(cx, oom ? SS_ERR_INTERNAL_ERROR : SS_ERR_BACKEND_ERROR, oom ? "out of memory" : msg, NULL);
+        return;
+    }
+    if (speak_output_begin(cx->out, 'B', cx->relay_rate) == 0 &&
+        speak_output_audio(cx->out, cx->relay_pcm, cx->relay_samples) == 0)
+        speak_output_end(cx->out, NULL, NULL); /* timings: the relay gives none */
+}
+
 /* The relay answers WAV; it is decoded and re-encoded like node audio, so the
  * caller gets the format and rate asked for whichever backend served. */
 static void on_relay_done(void *user, const relay_result *res)
@@ -301,29 +346,9 @@ static void on_relay_done(void *user, const relay_result *res)
         fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory (keeping the relay's audio)", NULL);
         return;
     }
-    ss_audio a;
-    char err[256];
-    if (ss_audio_decode(cx->relay_body, cx->relay_len, &a, NULL, err, sizeof err) != 0) {
-        snprintf(msg, sizeof msg, "the relay's audio could not be decoded: %s", err);
-        fail(cx, SS_ERR_BACKEND_ERROR, msg, NULL);
-        return;
-    }
-    int16_t *pcm = malloc((a.nsamples ? a.nsamples : 1) * sizeof *pcm);
-    if (!pcm) {
-        ss_audio_free(&a);
+    if (ss_loop_pool_submit(cx->r->gw->audio_pool, decode_relay_audio, relay_audio_decoded, cx) != 0)
         fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-        return;
-    }
-    for (size_t i = 0; i < a.nsamples; i++) {
-        float v = a.samples[i] * 32767.0f;
-        pcm[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
-    }
-    uint32_t rate = (uint32_t)a.sample_rate;
-    size_t n = a.nsamples;
-    ss_audio_free(&a);
-    if (speak_output_begin(cx->out, 'B', rate) == 0 && speak_output_audio(cx->out, pcm, n) == 0)
-        speak_output_end(cx->out, NULL, NULL); /* timings: the relay gives none */
-    free(pcm);
+    /* else the audio threads decode it; relay_audio_decoded goes on */
 }
 
 static void start_relay(speak_ctx *cx)
