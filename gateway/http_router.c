@@ -22,6 +22,7 @@ static const gw_route ROUTES[] = {
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER, 0},
     {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
     {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
+    {"GET", MOD "/stream/speak", gw_handle_ws_speak, NEED_NOTHING, 0}, /* authenticated after the upgrade */
     {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE, 0},
     {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN, 0},
     {"GET", MOD "/admin/blocklist", gw_handle_blocklist_list, PERM_ADMIN, 0},
