@@ -299,3 +299,80 @@ def test_rate_limit_counts_each_open_4429(gateway, start_node, key):
     codes = [run_session(gateway, [{"type": "open", "output": PCM}, {"type": "close"}], key=key).code
              for _ in range(3)]
     assert 4429 in codes, codes
+
+
+# ------------------------------------------------------------ interrupt, gapless
+
+LONG = ("The quick brown fox jumps over the lazy dog near the quiet river bank. "
+        "Meanwhile a gentle breeze moves slowly through the tall green grass of the valley. "
+        "Nobody in the small village had ever seen such a calm and pleasant afternoon before. ")
+
+
+def test_interrupt_stops_audio_and_cancels_the_node_call(gateway, start_node, key):
+    node = ready_node(gateway, start_node)
+
+    async def go():
+        sess = Session()
+        async with websockets.connect(url(gateway), extra_headers={"Authorization": f"Bearer {key}"},
+                                      max_size=None) as ws:
+            await ws.send(json.dumps({"type": "open", "output": PCM}))
+            await _receive(ws, sess, until="ready")
+            await ws.send(json.dumps({"type": "text", "delta": LONG * 4}))
+            while not sess.audio():
+                msg = await asyncio.wait_for(ws.recv(), 30 * harness.SLOW)
+                sess.frames.append(("audio", msg) if isinstance(msg, bytes) else ("json", json.loads(msg)))
+            await ws.send(json.dumps({"type": "interrupt"}))
+            t0 = time.monotonic()
+            marker = len(sess.frames)
+            await _receive(ws, sess, until="interrupted")
+            took = time.monotonic() - t0
+            late = sum(len(f) for k, f in sess.frames[marker:] if k == "audio") / 2 / 24000 * 1000
+            await ws.send(json.dumps({"type": "close"}))
+            after = len(sess.frames)
+            await _receive(ws, sess)
+            return sess, late, took, sess.frames[after:]
+    sess, late_ms, took, tail = asyncio.run(go())
+    assert sess.code == 1000, (sess.code, sess.reason)
+    # Audio the server had written before the interrupt reached it still
+    # arrives (it was in the socket); the server's own stop is what is timed.
+    print(f"interrupted after {took * 1000:.1f} ms; audio already in flight: {late_ms:.0f} ms")
+    assert took < 0.1 * harness.SLOW, took
+    assert [f["type"] for k, f in tail if k == "json"] == ["closed"]
+    assert not [f for k, f in tail if k == "audio"]
+    harness.wait_for(lambda: "CANCELLED" in node.proc.log_text(), 10 * harness.SLOW,
+                     what="the node seeing the cancellation")
+    harness.wait_for(lambda: gateway.node(node.node_id)["capacity"]["in_flight"] == 0, 10 * harness.SLOW,
+                     what="the node's in-flight count back to 0")
+
+
+def longest_gap_ms(pcm, rate=24000, threshold=300):
+    """The longest run of near-silence (|x| < threshold) inside the audio
+    (leading and trailing silence excluded), in ms."""
+    samples = struct.unpack(f"<{len(pcm) // 2}h", pcm[:len(pcm) // 2 * 2])
+    loud = [i for i, v in enumerate(samples) if abs(v) >= threshold]
+    best = run = 0
+    prev = loud[0]
+    for i in loud[1:]:
+        run = i - prev
+        best = max(best, run)
+        prev = i
+    return best * 1000 / rate
+
+
+def test_word_by_word_text_plays_gapless(gateway, start_node, key):
+    ready_node(gateway, start_node)
+    text = LONG.strip()
+    words = text.split(" ")
+    msgs = [{"type": "open", "output": PCM}]
+    msgs += [{"type": "text", "delta": w + " "} for w in words]
+    msgs += [{"type": "close"}]
+    sess = run_session(gateway, msgs, key=key)
+    assert sess.code == 1000, (sess.code, sess.reason)
+    ws_pcm = b"".join(sess.audio())
+    r = gateway.http.request("POST", "/v1/modules/scaispeak/speak",
+                             json_body={"text": text, "response_format": "pcm", "sample_rate": 24000},
+                             headers={"Authorization": f"Bearer {key}"})
+    assert r.status == 200
+    ws_gap, http_gap = longest_gap_ms(ws_pcm), longest_gap_ms(r.body)
+    print(f"longest gap: websocket {ws_gap:.0f} ms, one /speak call {http_gap:.0f} ms")
+    assert ws_gap <= http_gap + 30, (ws_gap, http_gap)
