@@ -207,6 +207,8 @@ static void send_frames(ws_session *s, bool last)
             ws_conn_send_binary(s->conn, s->carry + at + head, n);
         at += head + n;
     }
+    if (at == 0)
+        return;
     memmove(s->carry, s->carry + at, s->ncarry - at);
     s->ncarry -= at;
 }
@@ -258,7 +260,7 @@ static void on_synth_finished(void *user)
 {
     ws_session *s = user;
     send_frames(s, true);
-    json_t *stats = json_pack("{s:I,s:s,s:I,s:O}", "chars", (json_int_t)s->chars, "backend_used", "A", "audio_ms",
+    json_t *stats = json_pack("{s:I,s:s,s:I,s:o}", "chars", (json_int_t)s->chars, "backend_used", "A", "audio_ms",
                               (json_int_t)ws_synthesis_audio_ms(s->synth), "first_audio_ms",
                               s->first_audio_ms < 0 ? json_null() : json_integer(s->first_audio_ms));
     if (s->conn)
