@@ -117,6 +117,18 @@ static const ss_config_key KEYS[] = {
         "threads that encode, decode and resample answers' audio (never the event loop)"),
     INT(stream_buffer_bytes, "262144", 4096, 67108864, G,
         "encoded audio held for one slow client before its node call is paused (back-pressure)"),
+    INT(ws_max_message_bytes, "65536", 1024, 16777216, G,
+        "largest WebSocket message a /stream/speak client may send (fragments reassembled within "
+        "it); beyond it the session is closed 4400"),
+    INT(ws_max_buffered_text_bytes, "20000", 64, 1048576, G,
+        "text a /stream/speak session may hold unsynthesised (no sentence end yet, or waiting for "
+        "earlier sentences); beyond it the session is closed 4400"),
+    INT(ws_idle_timeout_s, "60", 1, 86400, G,
+        "a /stream/speak session with no client message and nothing being synthesised for this "
+        "long is closed 4408"),
+    INT(ws_sessions_per_key, "64", 1, 1000000, G,
+        "open /stream/speak sessions one API key (or JWT user) may hold on this gateway; beyond "
+        "it the new session is closed 4429"),
     INT(relay_probe_interval_ms, "10000", 100, 86400000, G,
         "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
     INT(drain_timeout_s, "30", 0, 86400, G | N,

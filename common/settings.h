@@ -61,6 +61,10 @@ typedef struct ss_settings {
     long busy_wait_ms;
     long audio_threads;
     long stream_buffer_bytes;
+    long ws_max_message_bytes;
+    long ws_max_buffered_text_bytes;
+    long ws_idle_timeout_s;
+    long ws_sessions_per_key;
     long relay_probe_interval_ms;
     long drain_timeout_s;
     /* node */

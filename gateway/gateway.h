@@ -88,6 +88,13 @@ struct gw_request {
     gw_handler_fn handler;  /* the route's handler, the last phase */
     const gw_phase *phases;
     size_t nphases, next_phase;
+    /* Set by a handler that answers some other way than an HTTP reply (a
+     * WebSocket session after its 101: ws_session.c): gw_reply_json and
+     * gw_reply_text hand it the status and the envelope (NULL for a
+     * non-JSON answer) instead of writing them; the hook owns body and r
+     * from then on and ends with gw_request_finish(r, status). */
+    void (*answer_hook)(gw_request *r, int status, json_t *body);
+    void *answer_hook_user;
 };
 
 /* Route flags. */
@@ -145,6 +152,7 @@ void gw_handle_blocklist_list(gw_request *r);
 void gw_handle_blocklist_add(gw_request *r);
 void gw_handle_blocklist_delete(gw_request *r);
 void gw_handle_openai_speech(gw_request *r);
+void gw_handle_ws_speak(gw_request *r); /* ws_upgrade.c */
 void gw_handle_policy_put(gw_request *r);
 void gw_handle_api_keys_create(gw_request *r);
 void gw_handle_api_keys_list(gw_request *r);

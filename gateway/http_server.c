@@ -112,8 +112,11 @@ static void account(gw_request *r, int status)
     ss_metric_observe(ss_metrics_histogram("scaispeak_http_request_duration_seconds",
                                            "HTTP request latency", labels, NULL, 0),
                       secs);
-    ss_info(r->id, "%s %s -> %d in %.1f ms", r->method, evhttp_request_get_uri(r->req), status,
-            secs * 1000);
+    const char *uri = evhttp_request_get_uri(r->req);
+    const char *token = strstr(uri, "token=");
+    int shown = token ? (int)(token - uri) + 6 : (int)strlen(uri); /* no credential in the log */
+    ss_info(r->id, "%s %.*s%s -> %d in %.1f ms", r->method, shown, uri, token ? "(redacted)" : "",
+            status, secs * 1000);
 }
 
 /* The answer's last byte was written: it is no longer in flight. */
@@ -156,6 +159,10 @@ void gw_track_answer(gw_server *gw, struct evhttp_request *req)
 void gw_reply_text(gw_request *r, int status, const char *content_type, const char *text,
                    size_t len)
 {
+    if (r->answer_hook) {
+        r->answer_hook(r, status, NULL);
+        return;
+    }
     gw_server *gw = r->gw;
     struct evhttp_request *req = r->req;
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
@@ -186,6 +193,10 @@ void gw_reply_text(gw_request *r, int status, const char *content_type, const ch
 
 void gw_reply_json(gw_request *r, int status, json_t *body)
 {
+    if (r->answer_hook) {
+        r->answer_hook(r, status, body);
+        return;
+    }
     char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (!s) {

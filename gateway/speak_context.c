@@ -158,13 +158,11 @@ static bool admitted(gw_request *r, read_ctx *c)
 /* Hands the context to the caller; nodes is owned. */
 static void finish(gw_request *r, read_ctx *c, json_t *nodes)
 {
-    speak_context ctx = {c->policy, c->voice, nodes};
+    speak_context ctx = {c->policy, c->voice, nodes, c->blocklist};
     c->policy = c->voice = NULL;
-    speak_context_fn done = c->done;
-    void *user = c->user;
     c->user_free = NULL; /* the caller keeps its context */
+    c->done(r, c->user, &ctx);
     read_ctx_free(c);
-    done(r, user, &ctx);
 }
 
 /* The voice among step 2's: the one asked by name, or the only one read. */

@@ -33,6 +33,8 @@ typedef struct {
     json_t *policy; /* the tenant policy */
     json_t *voice;  /* the voice object, visible and ready */
     json_t *nodes;  /* the registry's node objects */
+    const json_t *blocklist; /* [id, entry JSON, ...] (borrowed, valid during done only): for
+                              * text that arrives later (a WebSocket session's sentences) */
 } speak_context;
 
 /* done(r, user, ctx) gets the context (done owns its three objects); or the

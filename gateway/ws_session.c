@@ -1,0 +1,686 @@
+/* A /stream/speak session: the protocol state machine of API.md §3.
+ *
+ *   AUTHENTICATING  the upgrade request walks authenticate → authorize
+ *                   (request_phases.h) with an answer hook: an HTTP answer
+ *                   it would have given becomes a close code (401 → 4401,
+ *                   403 → 4403, 429 → 4429, 503 → 4500); then the per-key
+ *                   session cap (ws_sessions_per_key, 4429);
+ *   WAITING_OPEN    the first message must be `open` (else 4400);
+ *   OPENING         speak_context.h's reads: the rate limit (one count per
+ *                   session), policy, voice (4404, 4409), nodes; then the
+ *                   backend plan — backend A only (B, the relay, answers
+ *                   whole files and is not used here): no usable node →
+ *                   error frame + 4502 before any audio; else `ready`;
+ *   READY           text / flush / interrupt / close (ws_synthesis.h);
+ *   after `close`   the rest is synthesised, then `closed` with the stats
+ *                   and close 1000; any further message is 4400.
+ * While a Redis read runs (AUTHENTICATING, OPENING) reading is held, and the
+ * upgrade request (which the read uses) outlives the connection if the
+ * client leaves: the connection is freed when the read returns.
+ *
+ * Audio leaves as binary frames of 20 ms: one raw Opus packet each, or 20 ms
+ * of s16le PCM (the last one of a session may be shorter). A session whose
+ * client does not take its audio (more than stream_buffer_bytes unsent)
+ * pauses its node calls until half of it is taken. A session with no client
+ * message for ws_idle_timeout_s, and nothing being synthesised, closes 4408.
+ * Each complete sentence passes the tenant's blocklist before synthesis; a
+ * blocked one is answered with an `error` frame (SCAISPEAK_CONTENT_BLOCKED)
+ * and not spoken.
+ *
+ * Global state (documented, loop thread only): the list of live sessions,
+ * for the per-key cap. */
+#include "gateway/ws_session.h"
+
+#include "gateway/backend_resolve.h"
+#include "gateway/blocklist.h"
+#include "gateway/permissions.h"
+#include "gateway/request_phases.h"
+#include "gateway/speak_context.h"
+#include "gateway/voice_store.h"
+#include "gateway/ws_frames.h"
+#include "gateway/ws_open.h"
+#include "gateway/ws_sentences.h"
+#include "gateway/ws_synthesis.h"
+
+#include "common/log.h"
+#include "common/metrics.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+typedef enum { WS_AUTHENTICATING, WS_WAITING_OPEN, WS_OPENING, WS_READY } ws_state;
+
+typedef struct ws_session ws_session;
+struct ws_session {
+    ws_session *prev, *next;
+    gw_server *gw;
+    gw_request *r;               /* the upgrade request, until `ready` */
+    struct evhttp_connection *evcon;
+    ws_conn *conn;               /* NULL once the connection is closed */
+    ws_state state;
+    char request_id[SS_REQUEST_ID_MAX + 1];
+    char session_id[32];
+    char cap_key[160];           /* who the per-key cap counts ("" = not counted) */
+    ws_open_params open;
+    char voice_id[160];
+    json_t *blocklist;
+    ws_sentences text;
+    ws_synthesis *synth;
+    bool close_asked;            /* the client sent close */
+    bool paused;                 /* back-pressure: node calls paused */
+    struct event *idle;
+    uint8_t *carry;              /* bytes not yet a whole frame */
+    size_t ncarry, carry_cap;
+    uint64_t chars;
+    double first_text_at;        /* when the first sentence was queued */
+    long first_audio_ms;         /* -1 until the first audio frame */
+};
+
+static ws_session *live_sessions; /* see the top of the file */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void gauge_add(double v)
+{
+    ss_metric_add(ss_metrics_gauge("scaispeak_ws_sessions_active", "open /stream/speak WebSocket sessions", ""), v);
+}
+
+/* ---- ending ---- */
+
+static void stop_synthesis(ws_session *s)
+{
+    ws_synthesis_free(s->synth);
+    s->synth = NULL;
+    if (s->idle)
+        event_del(s->idle);
+}
+
+/* error frame (unless code is 1000) and the close handshake. */
+static void end_session(ws_session *s, int code, const char *api_code, const char *message)
+{
+    stop_synthesis(s);
+    if (!s->conn || ws_conn_closing(s->conn))
+        return;
+    if (code != WS_CLOSE_NORMAL)
+        ws_conn_send_json(s->conn, json_pack("{s:s,s:s,s:s}", "type", "error", "code", api_code, "message", message));
+    ss_info(s->request_id, "websocket session %s closing %d: %s", s->session_id, code, message);
+    ws_conn_close(s->conn, code, message);
+}
+
+static void protocol_error(ws_session *s, const char *message)
+{
+    end_session(s, WS_CLOSE_PROTOCOL, ss_api_error_code(SS_ERR_MALFORMED_REQUEST), message);
+}
+
+/* Frees the session once nothing refers to it (connection closed, no Redis
+ * read in flight). */
+static void session_free(ws_session *s)
+{
+    if (s->r)
+        gw_request_finish(s->r, 101);
+    if (s->evcon)
+        evhttp_connection_free(s->evcon);
+    if (s->prev)
+        s->prev->next = s->next;
+    else if (live_sessions == s)
+        live_sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    stop_synthesis(s);
+    if (s->idle)
+        event_free(s->idle);
+    json_decref(s->blocklist);
+    ws_sentences_free(&s->text);
+    free(s->carry);
+    gauge_add(-1);
+    free(s);
+}
+
+static bool read_in_flight(const ws_session *s)
+{
+    return s->r && (s->state == WS_AUTHENTICATING || s->state == WS_OPENING);
+}
+
+static void on_conn_closed(void *user)
+{
+    ws_session *s = user;
+    s->conn = NULL;
+    stop_synthesis(s);
+    if (!read_in_flight(s))
+        session_free(s);
+}
+
+/* The read in flight returned after the client left. */
+static bool gone_after_read(ws_session *s)
+{
+    if (s->conn)
+        return false;
+    session_free(s);
+    return true;
+}
+
+/* ---- audio out ---- */
+
+static int carry_add(ws_session *s, const uint8_t *data, size_t len)
+{
+    if (s->ncarry + len > s->carry_cap) {
+        size_t cap = s->carry_cap ? s->carry_cap * 2 : 4096;
+        while (cap < s->ncarry + len)
+            cap *= 2;
+        uint8_t *g = realloc(s->carry, cap);
+        if (!g)
+            return -1;
+        s->carry = g;
+        s->carry_cap = cap;
+    }
+    memcpy(s->carry + s->ncarry, data, len);
+    s->ncarry += len;
+    return 0;
+}
+
+/* Sends the whole frames in the carry: 20 ms of PCM, or one Opus packet of
+ * each [uint16 LE length][packet] record. */
+static void send_frames(ws_session *s, bool last)
+{
+    size_t at = 0;
+    size_t pcm_frame = (size_t)s->open.sample_rate / 50 * 2;
+    for (;;) {
+        size_t left = s->ncarry - at, head = 0, n;
+        if (s->open.opus) {
+            if (left < 2 || left < 2 + (size_t)(s->carry[at] | s->carry[at + 1] << 8))
+                break;
+            head = 2;
+            n = (size_t)(s->carry[at] | s->carry[at + 1] << 8);
+        } else {
+            n = left >= pcm_frame ? pcm_frame : last ? left & ~(size_t)1 : 0;
+            if (n == 0)
+                break;
+        }
+        if (s->conn)
+            ws_conn_send_binary(s->conn, s->carry + at + head, n);
+        at += head + n;
+    }
+    if (at == 0)
+        return;
+    memmove(s->carry, s->carry + at, s->ncarry - at);
+    s->ncarry -= at;
+}
+
+static void on_synth_audio(void *user, const uint8_t *data, size_t len)
+{
+    ws_session *s = user;
+    if (!s->conn || ws_conn_closing(s->conn))
+        return;
+    if (s->first_audio_ms < 0) {
+        double secs = now_s() - s->first_text_at;
+        s->first_audio_ms = (long)(secs * 1000.0);
+        static const double bounds[] = {0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2.5, 5, 10};
+        ss_metric_observe(ss_metrics_histogram("scaispeak_first_audio_seconds",
+                                               "time from request to the first audio byte", "transport=\"ws\"",
+                                               bounds, sizeof bounds / sizeof bounds[0]),
+                          secs);
+    }
+    if (carry_add(s, data, len) != 0) {
+        end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), "out of memory");
+        return;
+    }
+    send_frames(s, false);
+    if (!s->paused && s->synth && ws_conn_pending(s->conn) > (size_t)s->gw->settings->stream_buffer_bytes) {
+        s->paused = true;
+        ws_synthesis_pause(s->synth);
+    }
+}
+
+static void on_conn_drained(void *user)
+{
+    ws_session *s = user;
+    if (s->paused && s->synth) {
+        s->paused = false;
+        ws_synthesis_resume(s->synth);
+    }
+}
+
+static void on_synth_alignment(void *user, json_t *words)
+{
+    ws_session *s = user;
+    if (s->conn)
+        ws_conn_send_json(s->conn, json_pack("{s:s,s:o}", "type", "alignment", "words", words));
+    else
+        json_decref(words);
+}
+
+static void on_synth_finished(void *user)
+{
+    ws_session *s = user;
+    send_frames(s, true);
+    json_t *stats = json_pack("{s:I,s:s,s:I,s:o}", "chars", (json_int_t)s->chars, "backend_used", "A", "audio_ms",
+                              (json_int_t)ws_synthesis_audio_ms(s->synth), "first_audio_ms",
+                              s->first_audio_ms < 0 ? json_null() : json_integer(s->first_audio_ms));
+    if (s->conn)
+        ws_conn_send_json(s->conn, json_pack("{s:s,s:o}", "type", "closed", "stats", stats));
+    else
+        json_decref(stats);
+    end_session(s, WS_CLOSE_NORMAL, "", "closed");
+}
+
+static void on_synth_failed(void *user, ss_api_error e, const char *message)
+{
+    ws_session *s = user;
+    int code = e == SS_ERR_VALIDATION_ERROR ? WS_CLOSE_PROTOCOL
+               : e == SS_ERR_INTERNAL_ERROR ? WS_CLOSE_INTERNAL
+                                            : WS_CLOSE_BACKEND;
+    end_session(s, code, ss_api_error_code(e), message);
+}
+
+/* ---- text in ---- */
+
+/* Whether the tenant's blocklist lets the sentence through; false after
+ * answering (an error frame, or the close when the list is broken). */
+static bool passes_blocklist(ws_session *s, const char *sentence)
+{
+    size_t n = json_array_size(s->blocklist) / 2;
+    const char **ids = calloc(n ? n : 1, sizeof *ids), **texts = calloc(n ? n : 1, sizeof *texts);
+    size_t *lens = calloc(n ? n : 1, sizeof *lens);
+    blocklist_verdict v = BLOCKLIST_NO_MEMORY;
+    char id[80] = "", why[200] = "", msg[320];
+    if (ids && texts && lens) {
+        for (size_t i = 0; i < n; i++) {
+            ids[i] = json_string_value(json_array_get(s->blocklist, 2 * i));
+            texts[i] = json_string_value(json_array_get(s->blocklist, 2 * i + 1));
+            lens[i] = json_string_length(json_array_get(s->blocklist, 2 * i + 1));
+        }
+        v = blocklist_check(ids, texts, lens, n, sentence, id, sizeof id, why, sizeof why);
+    }
+    free(ids);
+    free(texts);
+    free(lens);
+    if (v == BLOCKLIST_PASS)
+        return true;
+    if (v == BLOCKLIST_HIT) {
+        snprintf(msg, sizeof msg, "the text matches the tenant's blocklist (entry %s); the sentence is not spoken", id);
+        ws_conn_send_json(s->conn, json_pack("{s:s,s:s,s:s}", "type", "error", "code",
+                                             ss_api_error_code(SS_ERR_CONTENT_BLOCKED), "message", msg));
+        return false;
+    }
+    snprintf(msg, sizeof msg, "%s", v == BLOCKLIST_BROKEN ? why : "out of memory");
+    end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), msg);
+    return false;
+}
+
+static size_t utf8_chars(const char *t)
+{
+    size_t n = 0;
+    for (; *t; t++)
+        n += ((unsigned char)*t & 0xC0) != 0x80;
+    return n;
+}
+
+/* Hands every complete sentence (all of the text with flush) to synthesis. */
+static void synthesise_ready_text(ws_session *s, bool flush)
+{
+    bool no_memory = false;
+    char *sentence;
+    while (s->synth && (sentence = ws_sentences_next(&s->text, flush, &no_memory))) {
+        if (!passes_blocklist(s, sentence)) {
+            free(sentence);
+            continue;
+        }
+        if (s->first_text_at == 0)
+            s->first_text_at = now_s();
+        s->chars += utf8_chars(sentence);
+        if (ws_synthesis_add(s->synth, sentence) != 0)
+            no_memory = true;
+        if (no_memory)
+            break;
+    }
+    if (no_memory)
+        end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), "out of memory");
+}
+
+static void on_msg_text(ws_session *s, json_t *msg)
+{
+    json_t *delta = json_object_get(msg, "delta");
+    if (!json_is_string(delta)) {
+        protocol_error(s, "text needs a string delta");
+        return;
+    }
+    ws_sentences_status st = ws_sentences_append(&s->text, json_string_value(delta), json_string_length(delta),
+                                                  (size_t)s->gw->settings->ws_max_buffered_text_bytes);
+    if (st == WS_SENTENCES_OVER_LIMIT) {
+        char why[120];
+        snprintf(why, sizeof why, "more than %ld bytes of text without a sentence end; send flush",
+                 s->gw->settings->ws_max_buffered_text_bytes);
+        protocol_error(s, why);
+        return;
+    }
+    if (st == WS_SENTENCES_NO_MEMORY) {
+        end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), "out of memory");
+        return;
+    }
+    synthesise_ready_text(s, false);
+}
+
+static void on_msg_flush(ws_session *s, json_t *msg)
+{
+    (void)msg;
+    synthesise_ready_text(s, true);
+}
+
+static void on_msg_interrupt(ws_session *s, json_t *msg)
+{
+    (void)msg;
+    ws_sentences_clear(&s->text);
+    ws_synthesis_interrupt(s->synth);
+    s->ncarry = 0;
+    if (s->paused) {
+        s->paused = false;
+        ws_synthesis_resume(s->synth);
+    }
+    ss_metrics_counter_add("scaispeak_ws_interrupts_total", "interrupts of /stream/speak sessions", "", 1);
+    ws_conn_send_json(s->conn, json_pack("{s:s}", "type", "interrupted"));
+}
+
+static void on_msg_close(ws_session *s, json_t *msg)
+{
+    (void)msg;
+    synthesise_ready_text(s, true);
+    if (!s->synth)
+        return;
+    s->close_asked = true;
+    ws_synthesis_finish(s->synth); /* on_synth_finished sends closed */
+}
+
+static void on_msg_open(ws_session *s, json_t *msg);
+
+static const struct {
+    const char *type;
+    void (*handle)(ws_session *s, json_t *msg);
+} MESSAGES[] = {
+    {"open", on_msg_open},
+    {"text", on_msg_text},
+    {"flush", on_msg_flush},
+    {"interrupt", on_msg_interrupt},
+    {"close", on_msg_close},
+};
+
+static void arm_idle(ws_session *s)
+{
+    struct timeval tv = {s->gw->settings->ws_idle_timeout_s, 0};
+    event_add(s->idle, &tv);
+}
+
+static void on_idle(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ws_session *s = arg;
+    if (s->synth && (ws_synthesis_busy(s->synth) || s->close_asked)) {
+        arm_idle(s); /* speaking is not idle */
+        return;
+    }
+    char why[96];
+    snprintf(why, sizeof why, "no message for %ld s", s->gw->settings->ws_idle_timeout_s);
+    end_session(s, WS_CLOSE_IDLE, "IDLE_TIMEOUT", why);
+}
+
+/* Which message it is, in which state: the rules of API.md §3. */
+static const char *misplaced(const ws_session *s, const char *type)
+{
+    if (s->state == WS_WAITING_OPEN && strcmp(type, "open") != 0)
+        return "the first message must be open";
+    if (s->close_asked)
+        return "no message is accepted after close";
+    if (s->state == WS_READY && !strcmp(type, "open"))
+        return "open was already sent";
+    return NULL;
+}
+
+static void on_conn_text(void *user, const char *data, size_t len)
+{
+    ws_session *s = user;
+    json_error_t jerr;
+    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    char why[240];
+    if (!msg) {
+        snprintf(why, sizeof why, "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        protocol_error(s, why);
+        return;
+    }
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    size_t i = 0;
+    while (type && i < sizeof MESSAGES / sizeof MESSAGES[0] && strcmp(MESSAGES[i].type, type) != 0)
+        i++;
+    const char *bad = !json_is_object(msg) || !type ? "every message is an object with a string type" : NULL;
+    if (!bad && i == sizeof MESSAGES / sizeof MESSAGES[0]) {
+        snprintf(why, sizeof why, "unknown message type \"%.60s\" (open, text, flush, interrupt, close)", type);
+        bad = why;
+    }
+    if (!bad)
+        bad = misplaced(s, type);
+    if (bad)
+        protocol_error(s, bad);
+    else {
+        arm_idle(s);
+        MESSAGES[i].handle(s, msg);
+    }
+    json_decref(msg);
+}
+
+static void on_conn_closing(void *user, int code, const char *reason)
+{
+    ws_session *s = user;
+    ss_info(s->request_id, "websocket session %s: closing %d (%s)", s->session_id, code, reason);
+    stop_synthesis(s);
+}
+
+/* ---- answers of the upgrade request become close codes ---- */
+
+static int close_code_of(int status)
+{
+    switch (status) {
+    case 400: case 413: case 422: return WS_CLOSE_PROTOCOL;
+    case 401: return WS_CLOSE_UNAUTHENTICATED;
+    case 403: return WS_CLOSE_FORBIDDEN;
+    case 404: return WS_CLOSE_VOICE_NOT_FOUND;
+    case 409: return WS_CLOSE_VOICE_NOT_READY;
+    case 429: return WS_CLOSE_RATE_LIMITED;
+    case 502: return WS_CLOSE_BACKEND;
+    default: return WS_CLOSE_INTERNAL;
+    }
+}
+
+static void on_request_answer(gw_request *r, int status, json_t *body)
+{
+    ws_session *s = r->answer_hook_user;
+    json_t *err = json_object_get(body, "error");
+    char code[64], message[320];
+    snprintf(code, sizeof code, "%s", err ? json_string_value(json_object_get(err, "code")) : "INTERNAL_ERROR");
+    snprintf(message, sizeof message, "%s", err ? json_string_value(json_object_get(err, "message")) : "refused");
+    json_decref(body);
+    s->r = NULL;
+    gw_request_finish(r, status);
+    if (gone_after_read(s))
+        return;
+    s->state = WS_WAITING_OPEN; /* no read in flight any more */
+    end_session(s, close_code_of(status), code, message);
+}
+
+/* ---- open ---- */
+
+static bool send_plan_refusal(ws_session *s, const gw_backend_plan *plan)
+{
+    char msg[400] = "no backend can serve this session";
+    size_t used = strlen(msg);
+    size_t i;
+    json_t *u;
+    json_array_foreach(plan->unusable, i, u) {
+        int n = snprintf(msg + used, sizeof msg - used, "%s %s: %s", i ? ";" : ":",
+                         json_string_value(json_object_get(u, "field")),
+                         json_string_value(json_object_get(u, "message")));
+        if (n < 0 || (size_t)n >= sizeof msg - used)
+            break;
+        used += (size_t)n;
+    }
+    ss_warn(s->request_id, "%s", msg);
+    end_session(s, WS_CLOSE_BACKEND, ss_api_error_code(SS_ERR_BACKEND_UNAVAILABLE), msg);
+    return false;
+}
+
+static bool start_synthesis(ws_session *s, speak_context *ctx)
+{
+    unsigned rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        rnd = (unsigned)now_s();
+    const char *engine = json_string_value(json_object_get(ctx->voice, "engine"));
+    gw_backend_plan plan;
+    if (gw_backend_plan_make(ctx->policy, s->open.preference, ctx->nodes, engine ? engine : PLATFORM_ENGINE_ID,
+                             "the relay answers whole files: /stream/speak uses backend A only", rnd,
+                             &plan) < 0) {
+        end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), "out of memory");
+        return false;
+    }
+    if (plan.nnodes == 0) {
+        send_plan_refusal(s, &plan);
+        json_decref(plan.unusable);
+        return false;
+    }
+    snprintf(s->voice_id, sizeof s->voice_id, "%s", json_string_value(json_object_get(ctx->voice, "voice_id")));
+    ws_synthesis_spec spec = {s->gw, s->request_id, engine ? engine : PLATFORM_ENGINE_ID, s->voice_id,
+                              (float)s->open.speed, s->open.timestamps,
+                              SS_FMT_PCM, s->open.sample_rate,
+                              plan.nodes, plan.nnodes};
+    static const ws_synthesis_events ev = {on_synth_audio, on_synth_alignment, on_synth_finished, on_synth_failed};
+    s->synth = ws_synthesis_new(&spec, &ev, s);
+    json_decref(plan.unusable);
+    s->blocklist = json_incref((json_t *)ctx->blocklist);
+    if (!s->synth) {
+        end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), "out of memory");
+        return false;
+    }
+    return true;
+}
+
+static void on_context(gw_request *r, void *user, speak_context *ctx)
+{
+    ws_session *s = user;
+    s->r = NULL;
+    s->state = WS_READY;
+    gw_request_finish(r, 101);
+    if (!gone_after_read(s) && start_synthesis(s, ctx)) {
+        json_t *ready = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:i,s:i,s:i}}", "type", "ready", "session_id",
+                                  s->session_id, "voice_id", s->voice_id, "backend_used", "A", "output", "codec",
+                                  s->open.opus ? "opus" : "pcm", "sample_rate", s->open.sample_rate, "channels", 1,
+                                  "frame_ms", 20);
+        ws_conn_send_json(s->conn, ready);
+        ws_conn_resume_reading(s->conn);
+        ss_info(s->request_id, "websocket session %s ready: voice %s, %s %d Hz", s->session_id, s->voice_id,
+                s->open.opus ? "opus" : "pcm", s->open.sample_rate);
+    }
+    json_decref(ctx->policy);
+    json_decref(ctx->voice);
+    json_decref(ctx->nodes);
+}
+
+static void on_msg_open(ws_session *s, json_t *msg)
+{
+    char why[200];
+    if (ws_open_parse(msg, &s->open, why, sizeof why) != 0) {
+        protocol_error(s, why);
+        return;
+    }
+    if (s->open.opus) { /* until the raw Opus packet encoder lands (audio_encode.h) */
+        protocol_error(s, "output codec opus is not available yet; ask for {\"codec\":\"pcm\"}");
+        return;
+    }
+    s->state = WS_OPENING;
+    ws_conn_hold_reading(s->conn);
+    event_del(s->idle);
+    speak_lookup q = {s->open.voice_id, "", "", gw_phase_required(s->r, GW_PHASE_RATE_LIMIT)};
+    speak_context_read(s->r, &q, on_context, s, NULL);
+}
+
+/* ---- authentication ---- */
+
+static void cap_key_of(const gw_caller *c, char *out, size_t cap)
+{
+    if (c->kind == CALLER_API_KEY)
+        snprintf(out, cap, "key:%s", c->key_id);
+    else if (c->kind == CALLER_JWT)
+        snprintf(out, cap, "user:%s:%s", c->tenant_id, c->user_id);
+    else
+        snprintf(out, cap, "operator");
+}
+
+/* The last phase: the caller is known and may synthesise. */
+static void on_authorized(gw_request *r)
+{
+    ws_session *s = r->answer_hook_user;
+    s->state = WS_WAITING_OPEN;
+    if (gone_after_read(s))
+        return;
+    cap_key_of(&r->caller, s->cap_key, sizeof s->cap_key);
+    long same = 0;
+    for (ws_session *o = live_sessions; o; o = o->next)
+        same += o != s && !strcmp(o->cap_key, s->cap_key);
+    if (same >= s->gw->settings->ws_sessions_per_key) {
+        char why[120];
+        snprintf(why, sizeof why, "more than %ld open sessions for this API key", s->gw->settings->ws_sessions_per_key);
+        s->cap_key[0] = '\0';
+        end_session(s, WS_CLOSE_RATE_LIMITED, ss_api_error_code(SS_ERR_RATE_LIMITED), why);
+        return;
+    }
+    arm_idle(s);
+    ws_conn_resume_reading(s->conn);
+}
+
+void ws_session_start(gw_request *r, struct evhttp_connection *evcon, struct bufferevent *bev)
+{
+    ws_session *s = calloc(1, sizeof *s);
+    static const ws_conn_events ev = {on_conn_text, on_conn_closing, on_conn_drained, on_conn_closed};
+    if (s) {
+        s->gw = r->gw;
+        s->first_audio_ms = -1;
+        snprintf(s->request_id, sizeof s->request_id, "%s", r->id);
+        s->idle = evtimer_new(r->gw->base, on_idle, s);
+        s->conn = s->idle ? ws_conn_new(evcon, bev, (size_t)r->gw->settings->ws_max_message_bytes,
+                                        (size_t)r->gw->settings->stream_buffer_bytes / 2, r->id, &ev, s)
+                          : NULL;
+    }
+    if (!s || !s->conn) {
+        ss_error(r->id, "websocket session: out of memory");
+        if (s && s->idle)
+            event_free(s->idle);
+        free(s);
+        gw_request_finish(r, 500);
+        evhttp_connection_free(evcon);
+        return;
+    }
+    s->r = r;
+    s->evcon = evcon;
+    s->next = live_sessions;
+    if (live_sessions)
+        live_sessions->prev = s;
+    live_sessions = s;
+    gauge_add(1);
+    if (ss_id_new("wss_", 20, s->session_id, sizeof s->session_id) != 0) {
+        ss_error(r->id, "websocket session: no session id (getrandom failed)");
+        s->state = WS_WAITING_OPEN;
+        ws_conn_abort(s->conn); /* its on_closed frees the session */
+        return;
+    }
+    r->answer_hook = on_request_answer;
+    r->answer_hook_user = s;
+    r->need = PERM_SYNTHESIZE;
+    r->route_flags = GW_ROUTE_RATE_LIMITS_ITSELF; /* counted once per session, at open */
+    r->handler = on_authorized;
+    size_t nphases;
+    const gw_phase *phases = gw_phases(&nphases);
+    gw_phases_start(r, phases, nphases);
+}

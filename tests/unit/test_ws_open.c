@@ -1,0 +1,70 @@
+/* Unit tests for gateway/ws_open: defaults, each field's refusal, unknown
+ * fields. */
+#include "gateway/ws_open.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static int parse(const char *text, ws_open_params *p, char *why)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    cr_assert_not_null(j, "%s", text);
+    int rc = ws_open_parse(j, p, why, 200);
+    json_decref(j);
+    return rc;
+}
+
+Test(ws_open, defaults_are_opus_48k)
+{
+    ws_open_params p;
+    char why[200];
+    cr_assert_eq(parse("{\"type\":\"open\"}", &p, why), 0);
+    cr_assert(p.opus);
+    cr_assert_eq(p.sample_rate, 48000);
+    cr_assert_float_eq(p.speed, 1.0, 1e-9);
+    cr_assert_str_eq(p.preference, "any");
+    cr_assert_str_eq(p.voice_id, "");
+    cr_assert_eq(parse("{\"type\":\"open\",\"output\":{\"codec\":\"pcm\"}}", &p, why), 0);
+    cr_assert(!p.opus);
+    cr_assert_eq(p.sample_rate, 24000);
+}
+
+Test(ws_open, every_field_read)
+{
+    ws_open_params p;
+    char why[200];
+    cr_assert_eq(parse("{\"type\":\"open\",\"voice_id\":\"vc_x\",\"language_hint\":\"en\",\"speed\":1.5,"
+                       "\"output\":{\"codec\":\"pcm\",\"sample_rate\":16000},\"backend_preference\":"
+                       "\"prefer_self_hosted\",\"timestamps\":true}",
+                       &p, why),
+                 0, "%s", why);
+    cr_assert_str_eq(p.voice_id, "vc_x");
+    cr_assert_eq(p.sample_rate, 16000);
+    cr_assert(p.timestamps);
+    cr_assert_float_eq(p.speed, 1.5, 1e-9);
+}
+
+Test(ws_open, refusals_name_the_field)
+{
+    static const struct {
+        const char *json, *needle;
+    } cases[] = {
+        {"{\"type\":\"open\",\"speed\":3}", "speed"},
+        {"{\"type\":\"open\",\"speed\":\"fast\"}", "speed"},
+        {"{\"type\":\"open\",\"voice_id\":7}", "voice_id"},
+        {"{\"type\":\"open\",\"output\":{\"codec\":\"mp3\"}}", "codec"},
+        {"{\"type\":\"open\",\"output\":{\"codec\":\"opus\",\"sample_rate\":24000}}", "48000"},
+        {"{\"type\":\"open\",\"output\":{\"codec\":\"pcm\",\"sample_rate\":12345}}", "sample_rate"},
+        {"{\"type\":\"open\",\"output\":{\"rate\":1}}", "output.rate"},
+        {"{\"type\":\"open\",\"timestamps\":1}", "timestamps"},
+        {"{\"type\":\"open\",\"backend_preference\":\"fastest\"}", "backend_preference"},
+        {"{\"type\":\"open\",\"language_hint\":\"english\"}", "language_hint"},
+        {"{\"type\":\"open\",\"sampel_rate\":1}", "sampel_rate"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ws_open_params p;
+        char why[200] = "";
+        cr_assert_eq(parse(cases[i].json, &p, why), -1, "%s", cases[i].json);
+        cr_assert(strstr(why, cases[i].needle), "%s -> %s", cases[i].json, why);
+    }
+}
