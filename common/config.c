@@ -126,6 +126,8 @@ static const ss_config_key KEYS[] = {
     INT(ws_idle_timeout_s, "60", 1, 86400, G,
         "a /stream/speak session with no client message and nothing being synthesised for this "
         "long is closed 4408"),
+    INT(ws_audio_lead_ms, "60", 20, 10000, G,
+        "how far ahead of real time /stream/speak sends audio (an interrupt stops the audio within about this)"),
     INT(ws_sessions_per_key, "64", 1, 1000000, G,
         "open /stream/speak sessions one API key (or JWT user) may hold on this gateway; beyond "
         "it the new session is closed 4429"),

@@ -65,6 +65,7 @@ typedef struct ss_settings {
     long ws_max_buffered_text_bytes;
     long ws_idle_timeout_s;
     long ws_sessions_per_key;
+    long ws_audio_lead_ms;
     long relay_probe_interval_ms;
     long drain_timeout_s;
     /* node */

@@ -192,7 +192,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     ws_conn *c = arg;
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         if (!c->closing && c->ev.on_closing)
-            c->ev.on_closing(c->user, 1006, "the connection ended without a close frame");
+            c->ev.on_closing(c->user, 1006, what & BEV_EVENT_TIMEOUT ? "the connection timed out"
+                                                                   : "the connection ended without a close frame");
         c->closing = true;
         schedule_finish(c);
     }
@@ -270,7 +271,14 @@ ws_conn *ws_conn_new(struct evhttp_connection *evcon, struct bufferevent *bev, s
     }
     /* no wslay limit of its own: it would close 1009 before on_frame_start
      * sees the frame; on_frame_start closes 4400 and stops reading instead */
-    bufferevent_set_timeouts(bev, NULL, NULL);
+    /* evhttp armed http_idle_timeout_s on this bufferevent. Clearing it with
+     * NULL timeouts was not enough: about one session in two still ended
+     * with a BEV_EVENT_TIMEOUT after exactly http_idle_timeout_s (libevent
+     * 2.1.12). Explicit day-long timeouts replace the armed timers; idleness
+     * is the session's own business (ws_idle_timeout_s). */
+    struct timeval day = {86400, 0};
+    bufferevent_disable(bev, EV_READ | EV_WRITE);
+    bufferevent_set_timeouts(bev, &day, &day);
     bufferevent_setwatermark(bev, EV_WRITE, low_watermark, 0);
     bufferevent_setcb(bev, on_readable, on_written, on_event, c);
     bufferevent_enable(bev, EV_WRITE);

@@ -19,9 +19,17 @@
  * client leaves: the connection is freed when the read returns.
  *
  * Audio leaves as binary frames of 20 ms: one raw Opus packet each, or 20 ms
- * of s16le PCM (the last one of a session may be shorter). A session whose
- * client does not take its audio (more than stream_buffer_bytes unsent)
- * pauses its node calls until half of it is taken. A session with no client
+ * of s16le PCM (the last one of a session may be shorter), paced at real
+ * time: a frame is sent when the client's audio runs out less than
+ * ws_audio_lead_ms from now (`play_until`, the wall time at which what was
+ * sent has finished playing, moves by each frame's length; a gap in
+ * synthesis restarts it from now). So an interrupt stops the audio within
+ * about that lead, and the queue of unsent frames (`carry`) lives here, not
+ * in the socket. A session whose frames wait unsent (the node runs ahead of
+ * real time, or the client does not read: more than stream_buffer_bytes in
+ * the carry and the socket) pauses its node calls until half of it is gone;
+ * so an active session holds at most about that much. `closed` follows the
+ * last frame. A session with no client
  * message for ws_idle_timeout_s, and nothing being synthesised, closes 4408.
  * Each complete sentence passes the tenant's blocklist before synthesis; a
  * blocked one is answered with an `error` frame (SCAISPEAK_CONTENT_BLOCKED)
@@ -71,8 +79,12 @@ struct ws_session {
     bool close_asked;            /* the client sent close */
     bool paused;                 /* back-pressure: node calls paused */
     struct event *idle;
-    uint8_t *carry;              /* bytes not yet a whole frame */
+    uint8_t *carry;              /* encoded audio not yet sent (paced) */
     size_t ncarry, carry_cap;
+    struct event *pace;          /* sends the next frame when it is due */
+    double play_until;           /* monotonic s: when the audio sent so far has played */
+    bool synth_finished;         /* all audio is in the carry: `closed` after the last frame */
+    json_t *early;               /* messages that came before `ready` (replayed then) */
     uint64_t chars;
     double first_text_at;        /* when the first sentence was queued */
     long first_audio_ms;         /* -1 until the first audio frame */
@@ -100,6 +112,8 @@ static void stop_synthesis(ws_session *s)
     s->synth = NULL;
     if (s->idle)
         event_del(s->idle);
+    if (s->pace)
+        event_del(s->pace);
 }
 
 /* error frame (unless code is 1000) and the close handshake. */
@@ -136,7 +150,10 @@ static void session_free(ws_session *s)
     stop_synthesis(s);
     if (s->idle)
         event_free(s->idle);
+    if (s->pace)
+        event_free(s->pace);
     json_decref(s->blocklist);
+    json_decref(s->early);
     ws_sentences_free(&s->text);
     free(s->carry);
     gauge_add(-1);
@@ -185,32 +202,75 @@ static int carry_add(ws_session *s, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* Sends the whole frames in the carry: 20 ms of PCM, or one Opus packet of
- * each [uint16 LE length][packet] record. */
-static void send_frames(ws_session *s, bool last)
+/* The next whole frame of the carry: its offset past any length prefix, its
+ * length, the bytes it takes in the carry and its duration. false when the
+ * carry has no whole frame (`last`: the end of the audio, a short PCM tail
+ * counts). */
+static bool next_frame(const ws_session *s, bool last, size_t *head, size_t *n, double *secs)
 {
-    size_t at = 0;
-    size_t pcm_frame = (size_t)s->open.sample_rate / 50 * 2;
-    for (;;) {
-        size_t left = s->ncarry - at, head = 0, n;
-        if (s->open.opus) {
-            if (left < 2 || left < 2 + (size_t)(s->carry[at] | s->carry[at + 1] << 8))
-                break;
-            head = 2;
-            n = (size_t)(s->carry[at] | s->carry[at + 1] << 8);
-        } else {
-            n = left >= pcm_frame ? pcm_frame : last ? left & ~(size_t)1 : 0;
-            if (n == 0)
-                break;
-        }
-        if (s->conn)
-            ws_conn_send_binary(s->conn, s->carry + at + head, n);
-        at += head + n;
+    size_t left = s->ncarry;
+    if (s->open.opus) {
+        if (left < 2 || left < 2 + (size_t)(s->carry[0] | s->carry[1] << 8))
+            return false;
+        *head = 2;
+        *n = (size_t)(s->carry[0] | s->carry[1] << 8);
+        *secs = 0.020;
+        return true;
     }
-    if (at == 0)
-        return;
-    memmove(s->carry, s->carry + at, s->ncarry - at);
-    s->ncarry -= at;
+    size_t pcm_frame = (size_t)s->open.sample_rate / 50 * 2;
+    *head = 0;
+    *n = left >= pcm_frame ? pcm_frame : last ? left & ~(size_t)1 : 0;
+    *secs = (double)*n / 2.0 / (double)s->open.sample_rate;
+    return *n > 0;
+}
+
+static void drop_front(ws_session *s, size_t k)
+{
+    memmove(s->carry, s->carry + k, s->ncarry - k);
+    s->ncarry -= k;
+}
+
+static size_t held_bytes(const ws_session *s)
+{
+    return s->ncarry + (s->conn ? ws_conn_pending(s->conn) : 0);
+}
+
+static void send_closed(ws_session *s);
+
+/* Sends the frames that are due (see the top of the file), arms the timer
+ * for the next one, resumes paused synthesis once the queue has shrunk, and
+ * after the last frame of a finished session sends `closed`. */
+static void pace_frames(ws_session *s)
+{
+    double now = now_s(), lead = (double)s->gw->settings->ws_audio_lead_ms / 1000.0;
+    size_t head, n;
+    double secs;
+    if (s->play_until < now)
+        s->play_until = now; /* nothing left playing: start again from now */
+    while (s->conn && next_frame(s, s->synth_finished, &head, &n, &secs)) {
+        if (s->play_until - now > lead) {
+            double wait = s->play_until - now - lead;
+            struct timeval tv = {(time_t)wait, (suseconds_t)((wait - (double)(time_t)wait) * 1e6)};
+            event_add(s->pace, &tv);
+            break;
+        }
+        ws_conn_send_binary(s->conn, s->carry + head, n);
+        drop_front(s, head + n);
+        s->play_until += secs;
+    }
+    if (s->paused && s->synth && held_bytes(s) <= (size_t)s->gw->settings->stream_buffer_bytes / 2) {
+        s->paused = false;
+        ws_synthesis_resume(s->synth);
+    }
+    if (s->synth_finished && s->ncarry == 0)
+        send_closed(s);
+}
+
+static void on_pace(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pace_frames(arg);
 }
 
 static void on_synth_audio(void *user, const uint8_t *data, size_t len)
@@ -231,8 +291,9 @@ static void on_synth_audio(void *user, const uint8_t *data, size_t len)
         end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), "out of memory");
         return;
     }
-    send_frames(s, false);
-    if (!s->paused && s->synth && ws_conn_pending(s->conn) > (size_t)s->gw->settings->stream_buffer_bytes) {
+    if (!event_pending(s->pace, EV_TIMEOUT, NULL))
+        pace_frames(s);
+    if (!s->paused && s->synth && held_bytes(s) > (size_t)s->gw->settings->stream_buffer_bytes) {
         s->paused = true;
         ws_synthesis_pause(s->synth);
     }
@@ -241,7 +302,7 @@ static void on_synth_audio(void *user, const uint8_t *data, size_t len)
 static void on_conn_drained(void *user)
 {
     ws_session *s = user;
-    if (s->paused && s->synth) {
+    if (s->paused && s->synth && held_bytes(s) <= (size_t)s->gw->settings->stream_buffer_bytes / 2) {
         s->paused = false;
         ws_synthesis_resume(s->synth);
     }
@@ -256,10 +317,8 @@ static void on_synth_alignment(void *user, json_t *words)
         json_decref(words);
 }
 
-static void on_synth_finished(void *user)
+static void send_closed(ws_session *s)
 {
-    ws_session *s = user;
-    send_frames(s, true);
     json_t *stats = json_pack("{s:I,s:s,s:I,s:o}", "chars", (json_int_t)s->chars, "backend_used", "A", "audio_ms",
                               (json_int_t)ws_synthesis_audio_ms(s->synth), "first_audio_ms",
                               s->first_audio_ms < 0 ? json_null() : json_integer(s->first_audio_ms));
@@ -268,6 +327,15 @@ static void on_synth_finished(void *user)
     else
         json_decref(stats);
     end_session(s, WS_CLOSE_NORMAL, "", "closed");
+}
+
+/* Everything asked is synthesised: `closed` goes after the last paced frame. */
+static void on_synth_finished(void *user)
+{
+    ws_session *s = user;
+    s->synth_finished = true;
+    if (!event_pending(s->pace, EV_TIMEOUT, NULL))
+        pace_frames(s);
 }
 
 static void on_synth_failed(void *user, ss_api_error e, const char *message)
@@ -378,7 +446,9 @@ static void on_msg_interrupt(ws_session *s, json_t *msg)
     (void)msg;
     ws_sentences_clear(&s->text);
     ws_synthesis_interrupt(s->synth);
-    s->ncarry = 0;
+    s->ncarry = 0; /* queued audio is dropped; what was sent is at most ws_audio_lead_ms ahead */
+    s->play_until = 0;
+    event_del(s->pace);
     if (s->paused) {
         s->paused = false;
         ws_synthesis_resume(s->synth);
@@ -421,7 +491,7 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     ws_session *s = arg;
-    if (s->synth && (ws_synthesis_busy(s->synth) || s->close_asked)) {
+    if (s->synth && (ws_synthesis_busy(s->synth) || s->close_asked || s->ncarry)) {
         arm_idle(s); /* speaking is not idle */
         return;
     }
@@ -442,6 +512,13 @@ static const char *misplaced(const ws_session *s, const char *type)
     return NULL;
 }
 
+static void dispatch(ws_session *s, json_t *msg);
+
+/* Messages that come while `open` is being answered (a client may send its
+ * first text right behind open) wait here and are handled, in order, once
+ * the session is ready. At most EARLY_MAX; more is a protocol error. */
+#define EARLY_MAX 64
+
 static void on_conn_text(void *user, const char *data, size_t len)
 {
     ws_session *s = user;
@@ -453,6 +530,32 @@ static void on_conn_text(void *user, const char *data, size_t len)
         protocol_error(s, why);
         return;
     }
+    if (s->state == WS_OPENING) {
+        if (!s->early)
+            s->early = json_array();
+        if (!s->early || json_array_size(s->early) >= EARLY_MAX || json_array_append_new(s->early, msg) != 0) {
+            protocol_error(s, "too many messages before ready");
+            return;
+        }
+        return;
+    }
+    dispatch(s, msg);
+    json_decref(msg);
+}
+
+/* Handles the early messages after `ready` (the session may end on one). */
+static void replay_early(ws_session *s)
+{
+    json_t *early = s->early;
+    s->early = NULL;
+    for (size_t i = 0; i < json_array_size(early) && s->conn && !ws_conn_closing(s->conn); i++)
+        dispatch(s, json_array_get(early, i));
+    json_decref(early);
+}
+
+static void dispatch(ws_session *s, json_t *msg)
+{
+    char why[240];
     const char *type = json_string_value(json_object_get(msg, "type"));
     size_t i = 0;
     while (type && i < sizeof MESSAGES / sizeof MESSAGES[0] && strcmp(MESSAGES[i].type, type) != 0)
@@ -470,7 +573,6 @@ static void on_conn_text(void *user, const char *data, size_t len)
         arm_idle(s);
         MESSAGES[i].handle(s, msg);
     }
-    json_decref(msg);
 }
 
 static void on_conn_closing(void *user, int code, const char *reason)
@@ -579,9 +681,11 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
                                   s->open.opus ? "opus" : "pcm", "sample_rate", s->open.sample_rate, "channels", 1,
                                   "frame_ms", 20);
         ws_conn_send_json(s->conn, ready);
-        ws_conn_resume_reading(s->conn);
         ss_info(s->request_id, "websocket session %s ready: voice %s, %s %d Hz", s->session_id, s->voice_id,
                 s->open.opus ? "opus" : "pcm", s->open.sample_rate);
+        replay_early(s);
+        if (s->conn)
+            ws_conn_resume_reading(s->conn);
     }
     json_decref(ctx->policy);
     json_decref(ctx->voice);
@@ -649,7 +753,8 @@ void ws_session_start(gw_request *r, struct evhttp_connection *evcon, struct buf
         s->first_audio_ms = -1;
         snprintf(s->request_id, sizeof s->request_id, "%s", r->id);
         s->idle = evtimer_new(r->gw->base, on_idle, s);
-        s->conn = s->idle ? ws_conn_new(evcon, bev, (size_t)r->gw->settings->ws_max_message_bytes,
+        s->pace = evtimer_new(r->gw->base, on_pace, s);
+        s->conn = s->idle && s->pace ? ws_conn_new(evcon, bev, (size_t)r->gw->settings->ws_max_message_bytes,
                                         (size_t)r->gw->settings->stream_buffer_bytes / 2, r->id, &ev, s)
                           : NULL;
     }
@@ -657,6 +762,8 @@ void ws_session_start(gw_request *r, struct evhttp_connection *evcon, struct buf
         ss_error(r->id, "websocket session: out of memory");
         if (s && s->idle)
             event_free(s->idle);
+        if (s && s->pace)
+            event_free(s->pace);
         free(s);
         gw_request_finish(r, 500);
         evhttp_connection_free(evcon);
