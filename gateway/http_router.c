@@ -3,6 +3,7 @@
  * The table is small and static; matching is a linear scan comparing segments,
  * which for a few dozen routes costs less than parsing the request line. */
 #include "gateway/http_router.h"
+#include "gateway/openai_models.h"
 #include "gateway/permissions.h"
 
 #include <event2/http.h>
@@ -22,6 +23,8 @@ static const gw_route ROUTES[] = {
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER, 0},
     {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
     {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
+    {"GET", "/v1/models", gw_handle_openai_models_list, PERM_SYNTHESIZE, 0},
+    {"GET", "/v1/models/{id}", gw_handle_openai_model_get, PERM_SYNTHESIZE, 0},
     {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE, 0},
     {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN, 0},
     {"GET", MOD "/admin/blocklist", gw_handle_blocklist_list, PERM_ADMIN, 0},
