@@ -53,3 +53,12 @@ Test(synth_limits, openai_and_engine_speed_ranges)
     cr_expect_not(ss_engine_speed_ok(INFINITY, msg, sizeof msg));
     cr_expect_not(ss_engine_speed_ok(0, msg, sizeof msg));
 }
+
+/* A route never passes on a speed the engine refuses. */
+Test(synth_limits, every_route_range_fits_the_engine)
+{
+    cr_expect_leq(SS_ENGINE_SPEED_MIN, SS_SPEED_MIN);
+    cr_expect_geq(SS_ENGINE_SPEED_MAX, SS_SPEED_MAX);
+    cr_expect_leq(SS_ENGINE_SPEED_MIN, SS_OPENAI_SPEED_MIN);
+    cr_expect_geq(SS_ENGINE_SPEED_MAX, SS_OPENAI_SPEED_MAX);
+}
