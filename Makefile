@@ -99,8 +99,12 @@ TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
 all: $(BINS)
 
+# Debian packages, then the npm clients of the tests (package-lock.json,
+# into node_modules/). Debian's nodejs has no npm inside; NodeSource's does.
 deps:
 	@sh deploy/install_deps.sh deploy/packages.txt
+	@command -v npm >/dev/null 2>&1 || sh deploy/install_deps.sh deploy/packages-npm.txt
+	@npm ci --no-audit --no-fund --loglevel=error
 
 # --- generated protobuf-c code (never committed)
 $(B)/gen/proto/%.pb-c.c $(B)/gen/proto/%.pb-c.h: proto/%.proto

@@ -17,6 +17,16 @@ bool ss_speed_ok(double v, char *msg, size_t msglen)
     return in_range(v, SS_SPEED_MIN, SS_SPEED_MAX, msg, msglen);
 }
 
+bool ss_openai_speed_ok(double v, char *msg, size_t msglen)
+{
+    return in_range(v, SS_OPENAI_SPEED_MIN, SS_OPENAI_SPEED_MAX, msg, msglen);
+}
+
+bool ss_engine_speed_ok(double v, char *msg, size_t msglen)
+{
+    return in_range(v, SS_ENGINE_SPEED_MIN, SS_ENGINE_SPEED_MAX, msg, msglen);
+}
+
 bool ss_pitch_ok(double v, char *msg, size_t msglen)
 {
     return in_range(v, SS_PITCH_MIN, SS_PITCH_MAX, msg, msglen);

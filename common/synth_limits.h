@@ -2,19 +2,31 @@
  *
  * The gateway (/speak, /v1/audio/speech), the node (Synthesize) and the
  * engine (ss_synth_options_validate) all check speed, pitch and text length
- * against these numbers and word a refusal with the same sentence, so a
- * value refused anywhere is refused everywhere and the caller reads the same
- * reason. API.md §2 gives the ranges: speed 0.5..2.0, pitch -12..12
- * semitones, text up to 100 000 characters. Where a wire allows "0 = the
- * default" (the node's speed), the caller maps 0 before checking. */
+ * against these numbers and word a refusal with the same sentence
+ * ("must be a number from 0.5 to 2"), so the caller reads the same reason
+ * whichever layer refused. API.md §2 gives /speak's ranges: speed 0.5..2.0,
+ * pitch -12..12 semitones, text up to 100 000 characters.
+ *
+ * Speed has three ranges, one per audience: /speak's (0.5..2, API.md §2),
+ * the OpenAI alias's (0.25..4, OpenAI's own range, so OpenAI clients work
+ * unchanged) and the engine's, which the node and the engine check: the
+ * widest any route passes on (0.25..4). A route never sends a speed the
+ * engine refuses (tests/unit/test_synth_limits.c checks that the ranges
+ * nest); the engine never refuses what a route accepted. Where a wire
+ * allows "0 = the default" (the node's speed), the caller maps 0 before
+ * checking. */
 #ifndef SS_COMMON_SYNTH_LIMITS_H
 #define SS_COMMON_SYNTH_LIMITS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SS_SPEED_MIN 0.5
+#define SS_SPEED_MIN 0.5            /* /speak (API.md §2) */
 #define SS_SPEED_MAX 2.0
+#define SS_OPENAI_SPEED_MIN 0.25    /* POST /v1/audio/speech (OpenAI's range) */
+#define SS_OPENAI_SPEED_MAX 4.0
+#define SS_ENGINE_SPEED_MIN 0.25    /* the node and the engine: every route's range */
+#define SS_ENGINE_SPEED_MAX 4.0
 #define SS_PITCH_MIN (-12.0)
 #define SS_PITCH_MAX 12.0
 #define SS_TEXT_MAX_CHARS 100000
@@ -22,7 +34,9 @@
 /* true when v is a finite number within the range; otherwise false, and
  * msg gets the reason without the field's name, e.g. "must be a number from
  * 0.5 to 2" (callers put the field first: "speed must be ..."). */
-bool ss_speed_ok(double v, char *msg, size_t msglen);
+bool ss_speed_ok(double v, char *msg, size_t msglen);        /* /speak's range */
+bool ss_openai_speed_ok(double v, char *msg, size_t msglen); /* the OpenAI alias's */
+bool ss_engine_speed_ok(double v, char *msg, size_t msglen); /* the node's and the engine's */
 bool ss_pitch_ok(double v, char *msg, size_t msglen);
 
 #endif

@@ -4,6 +4,7 @@
  * which for a few dozen routes costs less than parsing the request line. */
 #include "gateway/http_router.h"
 #include "gateway/webrtc.h"
+#include "gateway/openai_models.h"
 #include "gateway/permissions.h"
 
 #include <event2/http.h>
@@ -27,6 +28,8 @@ static const gw_route ROUTES[] = {
     {"DELETE", MOD "/stream/speak/webrtc/sessions/{id}", gw_handle_webrtc_session_delete, PERM_SYNTHESIZE, 0},
     {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
     {"GET", MOD "/stream/speak", gw_handle_ws_speak, NEED_NOTHING, 0}, /* authenticated after the upgrade */
+    {"GET", "/v1/models", gw_handle_openai_models_list, PERM_SYNTHESIZE, 0},
+    {"GET", "/v1/models/{id}", gw_handle_openai_model_get, PERM_SYNTHESIZE, 0},
     {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE, 0},
     {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN, 0},
     {"GET", MOD "/admin/blocklist", gw_handle_blocklist_list, PERM_ADMIN, 0},

@@ -40,6 +40,7 @@
 #include "gateway/busy_wait.h"
 #include "gateway/gateway.h"
 #include "gateway/node_call.h"
+#include "gateway/openai_instructions.h"
 #include "gateway/rate_limit.h"
 #include "gateway/relay_client.h"
 #include "gateway/relay_probe.h"
@@ -533,16 +534,6 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
     try_next(cx);
 }
 
-static bool openai_builtin_voice(const char *name)
-{
-    static const char *names[] = {"alloy", "ash", "ballad", "coral", "echo", "fable",
-                                  "onyx", "nova", "sage", "shimmer", "verse"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(name, names[i]))
-            return true;
-    return false;
-}
-
 static void ctx_free_user(void *cx)
 {
     ctx_free(cx);
@@ -573,7 +564,9 @@ static void answer_bad_body(gw_request *r, void *user)
         return;
     }
     json_decref(body);
-    fail(cx, SS_ERR_VALIDATION_ERROR, "invalid request", json_incref(cx->bad_details));
+    char msg[512]; /* one sentence the OpenAI SDKs show as the error's message */
+    fail(cx, SS_ERR_VALIDATION_ERROR, gw_speak_details_message(cx->bad_details, msg, sizeof msg),
+         json_incref(cx->bad_details));
 }
 
 static void speak(gw_request *r, bool openai)
@@ -597,8 +590,8 @@ static void speak(gw_request *r, bool openai)
     }
     const char *accept = gw_header(r, "Accept");
     cx->p.want_json = accept && strstr(accept, "application/json");
-    if (openai && openai_builtin_voice(cx->p.voice_name))
-        cx->p.voice_name[0] = '\0';
+    if (openai)
+        gw_openai_instructions_report(r, &cx->p); /* header + log line: what `instructions` changed */
     speak_lookup q = {cx->p.voice_id, cx->p.voice_name, cx->p.text, rate_limited};
     speak_context_read(r, &q, on_context, cx, ctx_free_user);
 }

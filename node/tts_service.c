@@ -476,7 +476,7 @@ static bool request_fields_ok(const Scaiinfer__Tts__V1__SynthesizeRequest *r, ch
         return false;
     }
     char why[64];
-    if (r->speed != 0 && !ss_speed_ok(r->speed, why, sizeof why)) { /* 0 = the default, 1 */
+    if (r->speed != 0 && !ss_engine_speed_ok(r->speed, why, sizeof why)) { /* 0 = the default, 1 */
         snprintf(msg, msglen, "speed %s (got %g)", why, (double)r->speed);
         return false;
     }

@@ -54,7 +54,7 @@ typedef struct {
 } ss_label_prosody;
 
 typedef struct {
-    double speed;               /* 0.5..2 (1 = model durations) */
+    double speed;               /* 0.25..4, SS_ENGINE_SPEED_* (1 = model durations) */
     double pitch;               /* semitones, -12..12 */
     int sample_rate;            /* 8000 16000 22050 24000 32000 44100 48000 */
     int stream;                 /* 1 = deliver phrase by phrase */
@@ -242,7 +242,7 @@ ss_voice *ss_conditioned_voice_new(const ss_voice *base, const ss_conditioning *
 /* Frees a voice made by ss_conditioned_voice_new (never ss_voice_free); NULL is fine. */
 void ss_conditioned_voice_free(ss_voice *v);
 /* The speed to synthesize a conditioned voice at: the caller's speed over
- * the conditioning's duration scale, kept within the speed limits. */
+ * the conditioning's duration scale, kept within the engine's speed limits. */
 double ss_conditioned_speed(const ss_conditioning *c, double speed);
 
 #endif

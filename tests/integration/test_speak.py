@@ -102,6 +102,20 @@ def test_formats_decode_at_the_asked_rate(gateway, start_node, key, tmp_path, fm
     assert abs(dur_ms - audio_ms) <= 80, (fmt, dur_ms, audio_ms)
 
 
+def test_opus_without_a_rate_is_48k(gateway, start_node, key, tmp_path):
+    """The engine's 32 kHz is no Opus rate: opus without sample_rate is 48 kHz."""
+    ready_node(gateway, start_node)
+    resp = speak(gateway, key, {"text": "Glue the sheet to the dark blue background.", "response_format": "opus"})
+    assert resp.status == 200, resp
+    assert resp.header("Content-Type") == "audio/ogg"
+    path = tmp_path / "out.opus"
+    path.write_bytes(resp.body)
+    info = subprocess.run(["opusinfo", str(path)], capture_output=True, text=True).stdout
+    assert "Original sample rate: 48000 Hz" in info, info
+    resp = speak(gateway, key, {"text": "Hi.", "response_format": "opus"}, headers={"Accept": "application/json"})
+    assert assert_ok(resp)["sample_rate"] == 48000
+
+
 def test_json_envelope_with_timestamps(gateway, start_node, key):
     ready_node(gateway, start_node)
     resp = speak(gateway, key, {"text": "It is easy to tell the depth of a well.", "timestamps": True},

@@ -7,9 +7,10 @@ engine in the CLI) both go through the engine's ss_engine_speak, so:
   * /speak and `scaispeak synth` give the same samples for a list of plain
     and SSML inputs (the test that fails if the two ever take different
     paths again);
-  * speed/pitch outside the one set of limits (common/synth_limits.h) get
-    the same 422 detail from /speak and /v1/audio/speech, and
-    INVALID_ARGUMENT from the node, with the same words.
+  * speed/pitch outside the limits (common/synth_limits.h) get a 422 detail
+    from /speak and /v1/audio/speech and INVALID_ARGUMENT from the node,
+    worded from the same table (speed: /speak 0.5..2, the alias and the
+    node 0.25..4).
 
 Real redis-server, gateway and node processes (test_node_synth's module
 stack); the CLI is the real binary.
@@ -145,23 +146,30 @@ def test_speak_and_cli_make_the_same_samples(stack, key, tmp_path, text):
     assert node_pcm == cli_pcm, "the node and the CLI took different paths: the samples differ"
 
 
-@pytest.mark.parametrize("field,value", [("speed", 0.49), ("speed", 2.01), ("speed", "fast"),
-                                         ("pitch", 12.5), ("pitch", -13)])
+@pytest.mark.parametrize("field,value", [("speed", 0.49), ("speed", 2.01), ("speed", 0.2), ("speed", 4.5),
+                                         ("speed", "fast"), ("pitch", 12.5), ("pitch", -13)])
 def test_out_of_range_same_words_everywhere(stack, key, protos, field, value):
+    """Each layer words a refusal from common/synth_limits.h: /speak's range
+    (speed 0.5..2), the OpenAI alias's (0.25..4) and the node's (0.25..4,
+    every route's range), so a speed /speak refuses may still be a fine
+    OpenAI speed, and the node refuses only what no route accepts."""
     resp = speak(stack, key, {"text": "Hello.", field: value})
     assert resp.status == 422, resp
     details = resp.json()["error"]["details"]
     mine = [d for d in details if d["field"] == field]
     assert len(mine) == 1, details
     lo, hi = (0.5, 2) if field == "speed" else (-12, 12)
-    words = f"must be a number from {lo:g} to {hi:g}"
-    assert mine[0]["message"] == words, mine
-    if field == "speed":  # the OpenAI alias has speed (no pitch): the same detail
+    assert mine[0]["message"] == f"must be a number from {lo:g} to {hi:g}", mine
+    wide = "must be a number from 0.25 to 4" if field == "speed" else mine[0]["message"]
+    outside_every_route = isinstance(value, str) or not (-12 <= value <= 12 if field == "pitch"
+                                                         else 0.25 <= value <= 4)
+    if field == "speed" and outside_every_route:  # the OpenAI alias has speed (no pitch)
         oa = speak(stack, key, {"model": "tts-1", "input": "Hello.", "voice": "alloy", "speed": value}, OPENAI)
         assert oa.status == 422, oa
-        assert [d for d in oa.json()["error"]["details"] if d["field"] == "speed"] == mine
-    if isinstance(value, str):
-        return  # the node's wire has no way to send a string
+        assert [d for d in oa.json()["error"]["details"] if d["field"] == "speed"] == \
+            [{"field": "speed", "message": wide}]
+    if isinstance(value, str) or not outside_every_route:
+        return  # the node's wire has no way to send a string; in range: the node accepts it
     e = synth_error(stack.stub, protos, text="Hello.", **{field: value})
     assert e.code() == harness.grpc_module().StatusCode.INVALID_ARGUMENT, e
-    assert f"{field} {words}" in e.details(), e.details()
+    assert f"{field} {wide}" in e.details(), e.details()

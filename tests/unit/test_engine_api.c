@@ -12,7 +12,7 @@ Test(engine_api, option_validation)
     char err[256];
     ss_synth_options_init(&o);
     cr_assert_eq(ss_synth_options_validate(&o, err, sizeof err), 0);
-    const double bad_speed[] = {0.0, -1.0, NAN, INFINITY, 0.49, 2.01};
+    const double bad_speed[] = {0.0, -1.0, NAN, INFINITY, 0.249, 4.01};
     for (size_t i = 0; i < sizeof bad_speed / sizeof bad_speed[0]; i++) {
         ss_synth_options_init(&o);
         o.speed = bad_speed[i];

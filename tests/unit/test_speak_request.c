@@ -3,12 +3,14 @@
  * gateway. Each bad field gives one {field, message} detail; every error of
  * a body comes back at once (one 422, not the first error only); unknown
  * fields are refused on /speak; the OpenAI body maps input -> text, voice ->
- * a name to look up, and defaults to mp3. The HTTP answer itself (422
+ * a name or id to look up, and takes OpenAI's defaults (mp3 at 24 kHz),
+ * ranges (speed 0.25..4) and instructions. The HTTP answer itself (422
  * VALIDATION_ERROR with these details) is covered by the integration tests
  * (tests/integration/test_speak.py). */
 #include "gateway/speak_request.h"
 
 #include <criterion/criterion.h>
+#include "common/audio_encode.h"
 #include "common/synth_limits.h"
 
 #include <stdio.h>
@@ -292,24 +294,52 @@ Test(speak_request, text_length_counts_characters_not_bytes)
     free(body);
 }
 
-/* --- the OpenAI alias: {model, input, voice, response_format, speed} */
+/* Opus has no 32 kHz (the engine's rate): without a rate it is 48 kHz. */
+Test(speak_request, opus_without_a_rate_is_48k)
+{
+    parsed r = speak("{\"text\":\"hi\",\"response_format\":\"opus\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.p.sample_rate, 48000);
+    parsed_free(&r);
+    r = speak("{\"text\":\"hi\",\"response_format\":\"opus\",\"sample_rate\":24000}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.p.sample_rate, 24000, "a given rate is kept");
+    parsed_free(&r);
+    r = speak("{\"text\":\"hi\",\"response_format\":\"flac\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.p.sample_rate, 0, "other formats keep the engine's rate");
+    parsed_free(&r);
+}
+
+/* --- the OpenAI alias: {model, input, voice, response_format, speed,
+ * instructions, stream_format} */
+
+static bool aac_encodable(void)
+{
+    ss_audio_format f;
+    return ss_audio_format_parse("aac", &f) == 0;
+}
 
 Test(speak_request, openai_body_maps_to_speak_params)
 {
     parsed r = openai("{\"model\":\"tts-1\",\"input\":\"Hello from an OpenAI client.\",\"voice\":\"alloy\"}");
     cr_assert_eq(r.rc, 0);
     cr_assert_str_eq(r.p.text, "Hello from an OpenAI client.");
-    cr_assert_str_eq(r.p.voice_name, "alloy", "voice is a name to look up");
+    cr_assert_str_eq(r.p.voice_name, "", "a built-in OpenAI voice: the default voice");
     cr_assert_str_eq(r.p.voice_id, "");
     cr_assert_str_eq(r.p.format, "mp3", "OpenAI's default format");
+    cr_assert_eq(r.p.sample_rate, 24000, "OpenAI's rate");
     cr_assert_float_eq(r.p.speed, 1.0, 0);
     cr_assert_str_eq(r.p.preference, "any");
+    cr_assert_not(r.p.sse);
+    cr_assert_not(r.p.instructions_given);
     parsed_free(&r);
 
     r = openai("{\"input\":\"Hi.\",\"voice\":\"SLT (US English)\",\"response_format\":\"wav\",\"speed\":1.5}");
     cr_assert_eq(r.rc, 0);
     cr_assert_str_eq(r.p.voice_name, "SLT (US English)");
     cr_assert_str_eq(r.p.format, "wav");
+    cr_assert_eq(r.p.sample_rate, 24000);
     cr_assert_float_eq(r.p.speed, 1.5, 0);
     parsed_free(&r);
 
@@ -318,29 +348,169 @@ Test(speak_request, openai_body_maps_to_speak_params)
     cr_assert_str_eq(r.p.voice_name, "");
     parsed_free(&r);
 
-    r = openai("{\"input\":\"Hi.\",\"instructions\":\"cheerful\"}");
-    cr_assert_eq(r.rc, 0, "fields the alias does not use are ignored");
+    r = openai("{\"input\":\"Hi.\",\"user\":\"u-1\",\"colour\":\"blue\"}");
+    cr_assert_eq(r.rc, 0, "fields the alias does not know are ignored");
     parsed_free(&r);
+
+    const char *models[] = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"};
+    char body[160];
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        snprintf(body, sizeof body, "{\"input\":\"Hi.\",\"model\":\"%s\"}", models[i]);
+        r = openai(body);
+        cr_assert_eq(r.rc, 0, "%s refused", models[i]);
+        parsed_free(&r);
+    }
+}
+
+Test(speak_request, openai_voice_object_is_a_voice_id)
+{
+    parsed r = openai("{\"input\":\"Hi.\",\"voice\":{\"id\":\"vc_abc\"}}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_str_eq(r.p.voice_id, "vc_abc");
+    cr_assert_str_eq(r.p.voice_name, "");
+    parsed_free(&r);
+    r = openai("{\"input\":\"Hi.\",\"voice\":{\"id\":\"marin\"}}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_str_eq(r.p.voice_id, "", "a built-in name in an object is the default voice too");
+    parsed_free(&r);
+    const char *builtins[] = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx",
+                              "nova", "sage", "shimmer", "verse", "marin", "cedar"};
+    char body[96];
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+        snprintf(body, sizeof body, "{\"input\":\"Hi.\",\"voice\":\"%s\"}", builtins[i]);
+        r = openai(body);
+        cr_assert_eq(r.rc, 0);
+        cr_assert_str_eq(r.p.voice_name, "", "%s is not the default voice", builtins[i]);
+        parsed_free(&r);
+    }
+}
+
+/* OpenAI's rates: 24 kHz for every format, opus at 48 kHz. */
+Test(speak_request, openai_formats_and_rates)
+{
+    const struct {
+        const char *format;
+        int rate;
+    } want[] = {{"mp3", 24000}, {"wav", 24000}, {"flac", 24000}, {"pcm", 24000}, {"opus", 48000}};
+    char body[96];
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        snprintf(body, sizeof body, "{\"input\":\"hi\",\"response_format\":\"%s\"}", want[i].format);
+        parsed r = openai(body);
+        cr_assert_eq(r.rc, 0, "%s refused", want[i].format);
+        cr_assert_str_eq(r.p.format, want[i].format);
+        cr_assert_eq(r.p.sample_rate, want[i].rate, "%s at %d", want[i].format, r.p.sample_rate);
+        parsed_free(&r);
+    }
+    if (aac_encodable()) {
+        parsed r = openai("{\"input\":\"hi\",\"response_format\":\"aac\"}");
+        cr_assert_eq(r.rc, 0);
+        cr_assert_eq(r.p.sample_rate, 24000);
+        parsed_free(&r);
+    } else {
+        refused_once(openai, "{\"input\":\"hi\",\"response_format\":\"aac\"}", "response_format",
+                     "must be one of wav, mp3, opus, flac, pcm (aac: no encoder in this build yet)");
+    }
+    refused_once(speak, "{\"text\":\"hi\",\"response_format\":\"aac\"}", "response_format",
+                 "must be one of wav, mp3, opus, flac, pcm");
+}
+
+Test(speak_request, openai_speed_is_openais_range)
+{
+    parsed r = openai("{\"input\":\"hi\",\"speed\":0.25}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_float_eq(r.p.speed, 0.25, 0);
+    parsed_free(&r);
+    r = openai("{\"input\":\"hi\",\"speed\":4}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_float_eq(r.p.speed, 4.0, 0);
+    parsed_free(&r);
+    refused_once(openai, "{\"input\":\"hi\",\"speed\":0.24}", "speed", "must be a number from 0.25 to 4");
+    refused_once(openai, "{\"input\":\"hi\",\"speed\":4.01}", "speed", "must be a number from 0.25 to 4");
+    refused_once(speak, "{\"text\":\"hi\",\"speed\":0.25}", "speed", "must be a number from 0.5 to 2");
+}
+
+Test(speak_request, openai_instructions_move_speed_and_pitch)
+{
+    parsed r = openai("{\"input\":\"hi\",\"instructions\":\"Speak very slowly, in a deep voice. Be nice.\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert(r.p.instructions_given);
+    cr_assert_float_eq(r.p.speed, 0.64, 1e-9);
+    cr_assert_float_eq(r.p.pitch, -3.0, 1e-9);
+    cr_assert_str_eq(r.p.instructions_understood, "very slowly: speed x0.64; deep: pitch -3 st");
+    parsed_free(&r);
+
+    r = openai("{\"input\":\"hi\",\"speed\":2,\"instructions\":\"fast\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_float_eq(r.p.speed, 2.5, 1e-9, "instructions multiply the given speed");
+    parsed_free(&r);
+
+    r = openai("{\"input\":\"hi\",\"speed\":4,\"instructions\":\"very fast and energetic\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_float_eq(r.p.speed, 4.0, 0, "clamped to OpenAI's range");
+    parsed_free(&r);
+
+    r = openai("{\"input\":\"hi\",\"instructions\":\"deep, deeper, low-pitched, bass, baritone, gravelly, "
+               "low voice, lower pitch, very sad\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_float_eq(r.p.pitch, -12.0, 0, "clamped to the pitch range");
+    parsed_free(&r);
+
+    r = openai("{\"input\":\"hi\",\"instructions\":\"Sound like a pirate.\"}");
+    cr_assert_eq(r.rc, 0, "words that are no cue are ignored, not errors");
+    cr_assert(r.p.instructions_given);
+    cr_assert_str_eq(r.p.instructions_understood, "");
+    cr_assert_float_eq(r.p.speed, 1.0, 0);
+    cr_assert_float_eq(r.p.pitch, 0.0, 0);
+    parsed_free(&r);
+}
+
+Test(speak_request, openai_stream_format)
+{
+    parsed r = openai("{\"input\":\"hi\",\"stream_format\":\"sse\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert(r.p.sse);
+    parsed_free(&r);
+    r = openai("{\"input\":\"hi\",\"stream_format\":\"audio\"}");
+    cr_assert_eq(r.rc, 0);
+    cr_assert_not(r.p.sse);
+    parsed_free(&r);
+    refused_once(openai, "{\"input\":\"hi\",\"stream_format\":\"chunked\"}", "stream_format", "audio or sse");
 }
 
 Test(speak_request, openai_errors_name_the_openai_fields)
 {
     refused_once(openai, "{\"voice\":\"alloy\"}", "input", "is required");
     refused_once(openai, "{\"input\":\" \"}", "input", "non-blank");
-    refused_once(openai, "{\"input\":\"hi\",\"model\":5}", "model", "must be a string");
+    refused_once(openai, "{\"input\":\"hi\",\"model\":5}", "model", "must be one of tts-1, tts-1-hd");
+    refused_once(openai, "{\"input\":\"hi\",\"model\":\"whisper-1\"}", "model", "gpt-4o-mini-tts");
     refused_once(openai, "{\"input\":\"hi\",\"voice\":\"\"}", "voice", "voice id or name");
     refused_once(openai, "{\"input\":\"hi\",\"voice\":3}", "voice", "voice id or name");
-    refused_once(openai, "{\"input\":\"hi\",\"response_format\":\"aac\"}", "response_format", "wav, mp3");
+    refused_once(openai, "{\"input\":\"hi\",\"voice\":{\"name\":\"x\"}}", "voice", "{\"id\": a voice id}");
+    refused_once(openai, "{\"input\":\"hi\",\"voice\":{\"id\":7}}", "voice", "{\"id\": a voice id}");
+    refused_once(openai, "{\"input\":\"hi\",\"response_format\":\"ogg\"}", "response_format", "wav, mp3");
+    refused_once(openai, "{\"input\":\"hi\",\"instructions\":5}", "instructions", "must be a string");
     refused_once(openai, "[]", "body", "JSON object");
-    char want[80];
-    snprintf(want, sizeof want, "must be a number from %g to %g", SPEED_MIN, SPEED_MAX);
-    refused_once(openai, "{\"input\":\"hi\",\"speed\":4}", "speed", want);
 
-    parsed r = openai("{\"model\":1,\"input\":2,\"voice\":\"\",\"response_format\":\"x\",\"speed\":0}");
+    parsed r = openai("{\"model\":1,\"input\":2,\"voice\":\"\",\"response_format\":\"x\",\"speed\":0,"
+                      "\"instructions\":[],\"stream_format\":1}");
     cr_assert_eq(r.rc, -1);
-    cr_assert_eq(json_array_size(r.details), 5, "every error at once");
-    const char *fields[] = {"model", "input", "voice", "response_format", "speed"};
-    for (size_t i = 0; i < 5; i++)
+    const char *fields[] = {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"};
+    size_t n = sizeof fields / sizeof fields[0];
+    cr_assert_eq(json_array_size(r.details), n, "every error at once");
+    for (size_t i = 0; i < n; i++)
         cr_assert_not_null(message_for(&r, fields[i]), "no detail on %s", fields[i]);
+    parsed_free(&r);
+}
+
+/* The 422's message: its details in one sentence (what the OpenAI SDKs print). */
+Test(speak_request, details_message_says_what_is_wrong)
+{
+    parsed r = openai("{\"speed\":9}");
+    char msg[160];
+    cr_assert_str_eq(gw_speak_details_message(r.details, msg, sizeof msg),
+                     "input: is required; speed: must be a number from 0.25 to 4");
+    char small[24];
+    gw_speak_details_message(r.details, small, sizeof small);
+    cr_assert_str_eq(small, "input: is required; ...");
     parsed_free(&r);
 }

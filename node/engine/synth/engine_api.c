@@ -79,7 +79,7 @@ int ss_synth_options_validate(const ss_synth_options *o, char *err, size_t errle
         return -1;
     }
     char why[64];
-    if (!ss_speed_ok(o->speed, why, sizeof why)) {
+    if (!ss_engine_speed_ok(o->speed, why, sizeof why)) {
         snprintf(err, errlen, "speed %s (got %g)", why, o->speed);
         return -1;
     }

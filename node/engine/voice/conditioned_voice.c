@@ -31,7 +31,7 @@ double ss_voice_mcp_alpha(const ss_voice *v)
 double ss_conditioned_speed(const ss_conditioning *c, double speed)
 {
     double s = speed / (c->duration_scale > 0 ? c->duration_scale : 1.0);
-    return s < SS_SPEED_MIN ? SS_SPEED_MIN : s > SS_SPEED_MAX ? SS_SPEED_MAX : s;
+    return s < SS_ENGINE_SPEED_MIN ? SS_ENGINE_SPEED_MIN : s > SS_ENGINE_SPEED_MAX ? SS_ENGINE_SPEED_MAX : s;
 }
 
 static size_t model_extent(const ss_voice_model *m, const float *base)
