@@ -19,7 +19,7 @@ import OpenAI from 'openai';
 const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const client = new OpenAI({ baseURL: plan.base_url, apiKey: plan.api_key, maxRetries: 0, timeout: 120000 });
 
-const KEPT_HEADERS = ['x-request-id', 'x-scaispeak-audio-ms', 'x-scaispeak-voice-id',
+const KEPT_HEADERS = ['x-request-id', 'x-scaispeak-sample-rate', 'trailer', 'x-scaispeak-voice-id',
                       'x-scaispeak-instructions-understood'];
 
 async function speech(call) {
