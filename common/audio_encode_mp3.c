@@ -10,9 +10,10 @@
  * Stream mode has no tag (nothing goes back): decoders play LAME's delay
  * (576 + 529 samples) and the last frame's padding too.
  *
- * Global state: LAME's lame_init_params fills process-wide tables the first
- * time it runs (and tests a flag without a lock), so calls are serialised
- * with init_lock below; encoding itself touches only the handle. */
+ * Global state: LAME's set-up (lame_init, lame_init_params) fills
+ * process-wide tables the first time it runs and tests a flag without a
+ * lock, so those calls are serialised with init_lock below; encoding itself
+ * touches only the handle. */
 #include "common/audio_encode_codec.h"
 
 #include <lame/lame.h>
@@ -67,7 +68,12 @@ static int configure(lame_global_flags *l, const ss_audio_codec_args *a)
 static void *mp3_open(const ss_audio_codec_args *a, char *err, size_t errlen)
 {
     mp3_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->lame = lame_init())) {
+    if (s) {
+        pthread_mutex_lock(&init_lock);
+        s->lame = lame_init();
+        pthread_mutex_unlock(&init_lock);
+    }
+    if (!s || !s->lame) {
         snprintf(err, errlen, "mp3 encoder: lame_init: out of memory");
         free(s);
         return NULL;

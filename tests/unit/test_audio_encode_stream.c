@@ -13,10 +13,12 @@
  * 48 kHz, +256 ms at 8 kHz). Then: bytes flow while samples are written
  * (the first audio bytes and the longest silence in the byte flow stay
  * within a frame plus the codec's look-ahead), and the raw Opus packets are
- * whole records that libopus decodes to the padded input length. */
+ * whole records that libopus decodes to the padded input length, and four
+ * threads encoding at once give what one thread gives. */
 #include "tests/unit/audio_encode_check.h"
 
 #include <opus/opus.h>
+#include <pthread.h>
 
 Test(audio_encode_stream, wav_every_rate) { check_format(SS_FMT_WAV, 1); }
 Test(audio_encode_stream, flac_every_rate) { check_format(SS_FMT_FLAC, 1); }
@@ -157,4 +159,52 @@ Test(audio_encode_stream, opus_packets_decode_with_libopus)
         opus_decoder_destroy(dec);
         ss_audio_encoder_free(e);
     }
+}
+
+/* The gateway runs encoders on pool threads, one thread per encoder at a
+ * time and many encoders at once: four threads encoding every format at
+ * once give, byte for byte, what one thread alone gives (encoders share no
+ * state; LAME's and libavcodec's one-time set-up is serialised). */
+#define THREADS 4
+
+typedef struct {
+    const int16_t *in;
+    uint8_t *bytes[SS_AUDIO_FORMAT_COUNT];
+    size_t len[SS_AUDIO_FORMAT_COUNT];
+} encode_all_job;
+
+static void *encode_all(void *arg)
+{
+    encode_all_job *j = arg;
+    for (int fi = 0; fi < SS_AUDIO_FORMAT_COUNT; fi++) {
+        ss_audio_format f = (ss_audio_format)fi;
+        int rate = f == SS_FMT_OPUS_PACKETS || f == SS_FMT_OPUS ? 48000 : 44100;
+        j->bytes[fi] = encode_mode(f, rate, 1, j->in, IN_SAMPLES, &j->len[fi]);
+    }
+    return NULL;
+}
+
+Test(audio_encode_stream, concurrent_encoders_match_a_lone_one)
+{
+    static int16_t in[IN_SAMPLES];
+    make_input(in, IN_SAMPLES);
+    encode_all_job lone = {.in = in}, jobs[THREADS];
+    encode_all(&lone);
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (encode_all_job){.in = in};
+        cr_assert_eq(pthread_create(&t[i], NULL, encode_all, &jobs[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++)
+        for (int fi = 0; fi < SS_AUDIO_FORMAT_COUNT; fi++) {
+            cr_assert_eq(jobs[i].len[fi], lone.len[fi], "%s: thread %d",
+                         ss_audio_format_name((ss_audio_format)fi), i);
+            cr_assert_eq(memcmp(jobs[i].bytes[fi], lone.bytes[fi], lone.len[fi]), 0, "%s: thread %d",
+                         ss_audio_format_name((ss_audio_format)fi), i);
+            free(jobs[i].bytes[fi]);
+        }
+    for (int fi = 0; fi < SS_AUDIO_FORMAT_COUNT; fi++)
+        free(lone.bytes[fi]);
 }
