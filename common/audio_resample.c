@@ -57,12 +57,15 @@ ss_resampler *ss_resampler_new(int in_rate, int out_rate, ss_resampler_sink sink
         io.flags |= SOXR_NO_DITHER; /* soxr's default for int16 output is TPDF dither */
         soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
         /* One thread: encoders already run one per pool thread, and soxr's
-         * OpenMP workers would only add handoffs. DFT blocks of at most
-         * 2^10: soxr's default (2^17) releases output in bursts of up to
-         * 120 ms of input (32 -> 8 kHz); 2^10 keeps it within 40-60 ms,
-         * for about 0.05 ms more CPU per second of audio. */
+         * OpenMP workers would only add handoffs. Downsampling: DFT blocks
+         * of at most 2^10, as soxr's default (2^17) releases output in
+         * bursts of up to 120 ms of input there (32 -> 8 kHz; 60 ms to
+         * 16 kHz); 2^10 keeps it within 40-60 ms. Upsampling keeps the
+         * default: output already follows every 20 ms write, and small
+         * blocks would cost ~0.1 ms CPU per second of audio at 48 kHz. */
         soxr_runtime_spec_t rt = soxr_runtime_spec(1);
-        rt.log2_large_dft_size = LOG2_LARGE_DFT;
+        if (out_rate < in_rate)
+            rt.log2_large_dft_size = LOG2_LARGE_DFT;
         soxr_error_t e = NULL;
         if (r->out)
             r->soxr = soxr_create((double)in_rate, (double)out_rate, 1, &e, &io, &q, &rt);

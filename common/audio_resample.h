@@ -15,7 +15,8 @@
  * run), so the same input always gives the same output.
  *
  * Latency: output follows input within ~60 ms (the first block) and then
- * every 20-40 ms for 20 ms writes, at every rate pair the API uses. */
+ * every 20-40 ms for 20 ms writes, at every rate pair the API uses (small
+ * DFT blocks when downsampling; see ss_resampler_new). */
 #ifndef SS_COMMON_AUDIO_RESAMPLE_H
 #define SS_COMMON_AUDIO_RESAMPLE_H
 
