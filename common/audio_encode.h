@@ -10,9 +10,9 @@
  *   pcm    raw s16le mono at the requested rate, no header.
  *   flac   libFLAC's stream encoder, 16-bit, blocks of at most ~93 ms.
  *   mp3    libmp3lame, VBR; MPEG-1/2/2.5 Layer III by rate.
- *   opus   Ogg Opus via libopusenc, pages every 20 ms; the requested rate
- *          (8/12/16/24/48 kHz) is recorded in the OpusHead and libopusenc
- *          converts it to the 48 kHz Opus always codes at.
+ *   opus   Ogg Opus written here with libogg over libopus, a page every
+ *          20 ms; the requested rate (8/12/16/24/48 kHz) is what libopus
+ *          codes at and what the OpusHead records as the input rate.
  *   aac    AAC-LC from libavcodec's native encoder in ADTS frames (7-byte
  *          headers written here; no libavformat).
  *   opus_packets  (internal, for the WebSocket; not accepted by
@@ -39,15 +39,16 @@
  *
  * Zero samples in: wav (a 44-byte header), flac (a 0-sample file), pcm and
  * opus_packets (no bytes) are truly empty; mp3, opus and aac have no empty
- * form their decoders accept (libopusenc 0.2.1 even asserts when drained
- * with no audio), so they encode one sample of silence. samples_out reports
+ * form their decoders accept (an Ogg Opus stream needs one audio packet to
+ * carry its end), so they encode one sample of silence. samples_out reports
  * it.
  *
  * Errors: every library failure becomes -1 with a message naming the
  * library call; after a failure the encoder refuses further writes. There is
  * no fallback to another format or rate. One encoder is used by one thread
- * at a time; encoders share no state (libmp3lame's one-time table setup is
- * serialised inside audio_encode_mp3.c). */
+ * at a time; encoders share no state (libmp3lame's one-time table set-up
+ * is serialised inside audio_encode_mp3.c; libavcodec's log level is set
+ * once in audio_encode_aac.c). */
 #ifndef SS_COMMON_AUDIO_ENCODE_H
 #define SS_COMMON_AUDIO_ENCODE_H
 
