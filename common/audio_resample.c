@@ -2,7 +2,9 @@
  * blocks of at most BLOCK samples so the output scratch buffer stays small
  * whatever chunk size the caller uses; each block's output is drained fully
  * (soxr_process is called again with no new input until it returns nothing)
- * before the next block goes in. */
+ * before the next block goes in. soxr runs single-threaded with small DFT
+ * blocks, so a stream's output follows its input within ~60 ms (see
+ * ss_resampler_new). */
 #include "common/audio_resample.h"
 
 #include <soxr.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #define BLOCK 4096
+#define LOG2_LARGE_DFT 10
 #define MIN_RATE 1000
 #define MAX_RATE 384000
 
@@ -51,10 +54,21 @@ ss_resampler *ss_resampler_new(int in_rate, int out_rate, ss_resampler_sink sink
         r->out_cap = (size_t)((double)BLOCK * out_rate / in_rate) + 1024;
         r->out = malloc(r->out_cap * sizeof *r->out);
         soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
+        io.flags |= SOXR_NO_DITHER; /* soxr's default for int16 output is TPDF dither */
         soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+        /* One thread: encoders already run one per pool thread, and soxr's
+         * OpenMP workers would only add handoffs. Downsampling: DFT blocks
+         * of at most 2^10, as soxr's default (2^17) releases output in
+         * bursts of up to 120 ms of input there (32 -> 8 kHz; 60 ms to
+         * 16 kHz); 2^10 keeps it within 40-60 ms. Upsampling keeps the
+         * default: output already follows every 20 ms write, and small
+         * blocks would cost ~0.1 ms CPU per second of audio at 48 kHz. */
+        soxr_runtime_spec_t rt = soxr_runtime_spec(1);
+        if (out_rate < in_rate)
+            rt.log2_large_dft_size = LOG2_LARGE_DFT;
         soxr_error_t e = NULL;
         if (r->out)
-            r->soxr = soxr_create((double)in_rate, (double)out_rate, 1, &e, &io, &q, NULL);
+            r->soxr = soxr_create((double)in_rate, (double)out_rate, 1, &e, &io, &q, &rt);
         if (!r->out || !r->soxr) {
             snprintf(err, errlen, "resampler: soxr_create(%d -> %d) failed: %s", in_rate,
                      out_rate, e ? e : "out of memory");

@@ -10,7 +10,13 @@
  * produced equals round(n_in * out_rate / in_rate) within one sample (soxr
  * compensates its own filter delay and emits the tail when flushed). Equal
  * rates are a plain copy (bit exact, no filter). Output is clipped to int16
- * by soxr (no dither, so the same input always gives the same output). */
+ * by soxr with no dither (SOXR_NO_DITHER: soxr's default for int16 output
+ * is TPDF dither, which made the same input give different output run to
+ * run), so the same input always gives the same output.
+ *
+ * Latency: output follows input within ~60 ms (the first block) and then
+ * every 20-40 ms for 20 ms writes, at every rate pair the API uses (small
+ * DFT blocks when downsampling; see ss_resampler_new). */
 #ifndef SS_COMMON_AUDIO_RESAMPLE_H
 #define SS_COMMON_AUDIO_RESAMPLE_H
 

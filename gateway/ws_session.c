@@ -656,7 +656,7 @@ static bool start_synthesis(ws_session *s, speak_context *ctx)
     snprintf(s->voice_id, sizeof s->voice_id, "%s", json_string_value(json_object_get(ctx->voice, "voice_id")));
     ws_synthesis_spec spec = {s->gw, s->request_id, engine ? engine : PLATFORM_ENGINE_ID, s->voice_id,
                               (float)s->open.speed, s->open.timestamps,
-                              SS_FMT_PCM, s->open.sample_rate,
+                              s->open.opus ? SS_FMT_OPUS_PACKETS : SS_FMT_PCM, s->open.sample_rate,
                               plan.nodes, plan.nnodes};
     static const ws_synthesis_events ev = {on_synth_audio, on_synth_alignment, on_synth_finished, on_synth_failed};
     s->synth = ws_synthesis_new(&spec, &ev, s);
@@ -697,10 +697,6 @@ static void on_msg_open(ws_session *s, json_t *msg)
     char why[200];
     if (ws_open_parse(msg, &s->open, why, sizeof why) != 0) {
         protocol_error(s, why);
-        return;
-    }
-    if (s->open.opus) { /* until the raw Opus packet encoder lands (audio_encode.h) */
-        protocol_error(s, "output codec opus is not available yet; ask for {\"codec\":\"pcm\"}");
         return;
     }
     s->state = WS_OPENING;

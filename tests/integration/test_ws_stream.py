@@ -150,6 +150,30 @@ def test_pcm_session_with_alignment_and_stats(gateway, start_node, key):
     assert sess.frames[-1][1]["type"] == "closed"
 
 
+def test_opus_by_default_decodes_with_libopus(gateway, start_node, key, tmp_path):
+    """No output block: raw Opus, one packet per 20 ms binary frame at 48 kHz;
+    libopus (tests/tools/opus_packets_decode) decodes every packet, and the
+    audio is as long as the same text in PCM."""
+    ready_node(gateway, start_node)
+    text = [{"type": "text", "delta": "Hello there. This is a streamed sentence."}, {"type": "close"}]
+    sess = run_session(gateway, [{"type": "open"}] + text, key=key)
+    assert sess.code == 1000, (sess.code, sess.reason)
+    assert sess.json("ready")[0]["output"] == {"codec": "opus", "sample_rate": 48000, "channels": 1,
+                                               "frame_ms": 20}
+    packets = sess.audio()
+    assert packets and all(0 < len(p) < 1500 for p in packets)
+    records = tmp_path / "packets.bin"
+    records.write_bytes(b"".join(struct.pack("<H", len(p)) + p for p in packets))
+    res = subprocess.run([os.path.join(harness.build_dir(), "tests", "opus_packets_decode"), str(records)],
+                         capture_output=True, check=True)
+    assert f"packets {len(packets)} samples {len(packets) * 960}" in res.stderr.decode()
+    opus_ms = len(res.stdout) / 2 / 48000 * 1000
+    stats = sess.json("closed")[0]["stats"]
+    assert abs(opus_ms - stats["audio_ms"]) <= 20, (opus_ms, stats)
+    pcm = run_session(gateway, [{"type": "open", "output": PCM}] + text, key=key)
+    assert abs(opus_ms - pcm_ms(pcm)) <= 25, (opus_ms, pcm_ms(pcm))
+
+
 def test_token_in_query_and_not_in_the_log(gateway, start_node, key):
     ready_node(gateway, start_node)
     sess = run_session(gateway, [{"type": "open", "output": PCM}, {"type": "text", "delta": "Hi."},
