@@ -161,6 +161,25 @@ int ss_loop_pool_submit(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn don
     return 0;
 }
 
+int ss_loop_pool_run_here(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn done, void *arg)
+{
+    job *j = malloc(sizeof *j);
+    if (!j)
+        return -1;
+    j->run = run;
+    j->done = done;
+    j->arg = arg;
+    run(arg);
+    pthread_mutex_lock(&p->lock);
+    bool was_empty = p->finished == NULL;
+    list_append(&p->finished, &p->finished_tail, j);
+    pthread_mutex_unlock(&p->lock);
+    p->pending++;
+    if (was_empty)
+        event_active(p->handback, EV_READ, 0); /* from the loop thread: no wake-up needed */
+    return 0;
+}
+
 size_t ss_loop_pool_pending(const ss_loop_pool *p)
 {
     return p->pending;

@@ -26,6 +26,11 @@ typedef void (*ss_loop_done_fn)(void *arg); /* on the loop thread, after run */
 ss_loop_pool *ss_loop_pool_new(struct event_base *base, int threads, char *err, size_t errlen);
 /* Queues a job (loop thread). 0, or -1 when no memory for it (nothing runs). */
 int ss_loop_pool_submit(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn done, void *arg);
+/* Runs `run` now, on the calling (loop) thread, and queues `done` for the
+ * loop's next turn like a pool job's: for work too small to be worth a
+ * thread switch (a copy), with the same never-from-inside callback rule.
+ * 0, or -1 when no memory (nothing ran). */
+int ss_loop_pool_run_here(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn done, void *arg);
 /* Jobs submitted whose done has not been called yet. */
 size_t ss_loop_pool_pending(const ss_loop_pool *p);
 /* Runs what is queued, joins the threads and calls every outstanding done

@@ -141,6 +141,15 @@ static void job_done(void *arg)
     }
 }
 
+/* PCM or WAV at the node's own rate: the "encoding" is a copy (and a
+ * 44-byte header), cheaper than the two thread switches of a pool job, so it
+ * runs on the loop (ss_loop_pool_run_here). Everything that computes —
+ * resampling, compression — goes to the audio threads. */
+static bool identity(const gw_audio_lane_spec *s)
+{
+    return s->in_rate == s->out_rate && (s->format == SS_FMT_PCM || s->format == SS_FMT_WAV);
+}
+
 /* Starts a job when none is out and there is PCM or a flush to send.
  * -1 when out of memory: the lane has ended (the caller reports it). */
 static int lane_kick(gw_audio_lane *l)
@@ -161,7 +170,8 @@ static int lane_kick(gw_audio_lane *l)
     j->finish = finish;
     l->pending = NULL;
     l->npending = l->cap = 0;
-    if (ss_loop_pool_submit(l->pool, job_run, job_done, j) != 0) {
+    if ((identity(&l->spec) ? ss_loop_pool_run_here(l->pool, job_run, job_done, j)
+                            : ss_loop_pool_submit(l->pool, job_run, job_done, j)) != 0) {
         job_free(j);
         l->ended = true;
         return -1;

@@ -5,7 +5,9 @@
  * pending buffer and has at most one job on the pool at a time, which takes
  * everything pending, feeds the encoder and copies out the bytes the encoder
  * made. So the bytes come back in order, and when encoding falls behind the
- * next job simply takes a bigger batch. The encoder is created by the first
+ * next job simply takes a bigger batch. PCM and WAV at the node's own rate
+ * need no computing (a copy): their jobs run on the loop itself, queued the
+ * same way, sparing two thread switches per chunk. The encoder is created by the first
  * job (creating some, LAME's, costs a millisecond) and freed by the lane.
  *
  * Callbacks come on the loop, in order: on_bytes for every batch encoded

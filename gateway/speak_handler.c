@@ -118,6 +118,10 @@ static void ctx_free(speak_ctx *cx)
  * callback then frees the context. */
 static void fail(speak_ctx *cx, ss_api_error e, const char *msg, json_t *details)
 {
+    if (cx->close_watch) { /* a cut stream closes the socket: stop watching it first */
+        event_free(cx->close_watch);
+        cx->close_watch = NULL;
+    }
     if (cx->out) {
         speak_output_fail(cx->out, e, msg, details);
         return;

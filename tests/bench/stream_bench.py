@@ -10,10 +10,18 @@ with the integration harness, then measures, for one short sentence:
     /proc/<pid>/task/*/schedstat, nanoseconds), per output format, and the
     gateway's CPU per second of audio streamed;
   * the gateway's peak RSS (VmHWM) before and after one long answer
-    (BENCH_LONG_S seconds of audio, default 300).
+    (BENCH_LONG_S seconds of audio, default 300);
+  * WebSocket /stream/speak: time from a sentence's text to its first audio
+    frame (median, p99 of BENCH_N); gateway RSS per idle session (BENCH_IDLE
+    sessions, default 1000) and per active one; BENCH_ACTIVE (default 32)
+    sessions speaking at once, each checked for staying ahead of real time
+    (the audio received minus the time since its first frame never below
+    -100 ms, i.e. no audible underrun beyond the send-ahead).
 Prints one line per figure. Speed is never asserted: this is a benchmark."""
+import asyncio
 import glob
 import http.client
+import resource
 import json
 import os
 import re
@@ -28,6 +36,12 @@ import harness  # noqa: E402
 SPEAK = "/v1/modules/scaispeak/speak"
 SENTENCE = "The birch canoe slid on the smooth planks."
 N = int(os.environ.get("BENCH_N", "100"))
+IDLE = int(os.environ.get("BENCH_IDLE", "1000"))
+ACTIVE = int(os.environ.get("BENCH_ACTIVE", "32"))
+WS_PATH = "/v1/modules/scaispeak/stream/speak"
+PARAGRAPH = ("The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
+             "It is easy to tell the depth of a well. These days a chicken leg is a rare dish. "
+             "Rice is often served in round bowls.")
 LONG_S = int(os.environ.get("BENCH_LONG_S", "300"))
 
 
@@ -72,14 +86,90 @@ def pct(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
+async def ws_first_audio(port, key, n):
+    import websockets
+    out = []
+    for _ in range(n):
+        async with websockets.connect(f"ws://127.0.0.1:{port}{WS_PATH}",
+                                      extra_headers={"Authorization": f"Bearer {key}"}) as ws:
+            await ws.send(json.dumps({"type": "open", "output": {"codec": "pcm", "sample_rate": 24000}}))
+            while json.loads(await ws.recv())["type"] != "ready":
+                pass
+            t0 = time.perf_counter()
+            await ws.send(json.dumps({"type": "text", "delta": SENTENCE + " "}))
+            while not isinstance(await ws.recv(), bytes):
+                pass
+            out.append(time.perf_counter() - t0)
+            await ws.send(json.dumps({"type": "interrupt"}))
+    return out
+
+
+async def ws_idle(port, key, n, gpid):
+    import websockets
+    before = status_kb(gpid, "VmRSS")
+    conns = []
+    for _ in range(n):
+        ws = await websockets.connect(f"ws://127.0.0.1:{port}{WS_PATH}",
+                                      extra_headers={"Authorization": f"Bearer {key}"})
+        await ws.send(json.dumps({"type": "open"}))
+        conns.append(ws)
+    for ws in conns:
+        while json.loads(await ws.recv())["type"] != "ready":
+            pass
+    await asyncio.sleep(1.0)
+    after = status_kb(gpid, "VmRSS")
+    for ws in conns:
+        await ws.close()
+    return before, after
+
+
+async def ws_active(port, key, n, gpid):
+    """n sessions streaming PARAGRAPH word by word at once; per session the
+    worst (audio received - time since its first frame), and RSS."""
+    import websockets
+
+    async def one(i):
+        async with websockets.connect(f"ws://127.0.0.1:{port}{WS_PATH}", max_size=None,
+                                      extra_headers={"Authorization": f"Bearer {key}"}) as ws:
+            await ws.send(json.dumps({"type": "open"}))
+            while json.loads(await ws.recv())["type"] != "ready":
+                pass
+            for w in PARAGRAPH.split(" "):
+                await ws.send(json.dumps({"type": "text", "delta": w + " "}))
+            await ws.send(json.dumps({"type": "close"}))
+            first, got_ms, worst = None, 0.0, 1e9
+            while True:
+                m = await ws.recv()
+                now = time.perf_counter()
+                if isinstance(m, bytes):
+                    if first is None:
+                        first = now
+                    worst = min(worst, got_ms - (now - first) * 1000)
+                    got_ms += 20  # one Opus packet
+                elif json.loads(m)["type"] == "closed":
+                    return worst, got_ms
+
+    base = status_kb(gpid, "VmRSS")
+    task = asyncio.gather(*(one(i) for i in range(n)))
+    peak = base
+    while not task.done():
+        await asyncio.sleep(0.2)
+        peak = max(peak, status_kb(gpid, "VmRSS"))
+    return await task, base, peak
+
+
 def main():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1000 sessions: the children inherit it
     tmp = tempfile.mkdtemp(prefix="stream-bench-")
     procs = harness.ProcessSet(tmp)
     try:
         redis = harness.RedisServer(procs).start()
-        gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_LOG_LEVEL": "info"}).start()
+        gw = harness.Gateway(procs, redis.port, env={
+            "SCAISPEAK_LOG_LEVEL": "info", "SCAISPEAK_WS_SESSIONS_PER_KEY": IDLE + 100,
+            "SCAISPEAK_HTTP_MAX_CONNECTIONS": IDLE + 500, "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 60}).start()
         node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key,
-                            env={"SCAISPEAK_VOICE_PATH": None}).start()
+                            env={"SCAISPEAK_VOICE_PATH": None, "SCAISPEAK_QUEUE_DEPTH": 128}).start()
         gw.wait_node_status(node.node_id, "online", 10)
         harness.wait_for(lambda: gw.node(node.node_id)["engines"], 10, what="engine listed")
         key = harness.make_api_key(redis.port) if hasattr(harness, "make_api_key") else None
@@ -141,6 +231,23 @@ def main():
         print(f"long answer: {nbytes / 1e6:.1f} MB WAV ({ms / 1000:.0f} s of audio); gateway RSS "
               f"{rss0 / 1024:.1f} MB before, peak {status_kb(gpid, 'VmHWM') / 1024:.1f} MB "
               f"(peak before: {hwm0 / 1024:.1f} MB)")
+
+        # 4. WebSocket
+        log_mark = len(node.proc.log_text())
+        ws_t = asyncio.run(ws_first_audio(gw.http_port, key, N))
+        chunks = [int(m) for m in re.findall(r"first chunk (\d+) ms", node.proc.log_text()[log_mark:])]
+        print(f"first audio frame, WebSocket pcm, 1 sentence, n={N}: median {statistics.median(ws_t) * 1000:.1f} ms"
+              f"  p99 {pct(ws_t, 99) * 1000:.1f} ms (engine first chunk median "
+              f"{statistics.median(chunks) if chunks else float('nan'):.1f} ms)")
+        b, a = asyncio.run(ws_idle(gw.http_port, key, IDLE, gpid))
+        print(f"{IDLE} idle WebSocket sessions: gateway RSS {b / 1024:.1f} -> {a / 1024:.1f} MB, "
+              f"{(a - b) / IDLE:.1f} kB per session")
+        results, base, peak = asyncio.run(ws_active(gw.http_port, key, ACTIVE, gpid))
+        behind = [w for w, _ in results if w < -100]
+        print(f"{ACTIVE} WebSocket sessions speaking at once ({results[0][1] / 1000:.1f} s of Opus each): "
+              f"{ACTIVE - len(behind)} stayed ahead of real time, {len(behind)} fell behind "
+              f"(worst {min(w for w, _ in results):.0f} ms); gateway RSS {base / 1024:.1f} -> peak "
+              f"{peak / 1024:.1f} MB, {(peak - base) / ACTIVE:.1f} kB per active session")
     finally:
         problems = procs.close()
         for p in problems:

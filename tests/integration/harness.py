@@ -488,6 +488,17 @@ NODE_AUTH_KEY = "itest-node-auth-key"
 NODE_CALL_TOKEN = "itest-node-call-token"
 
 
+def audio_seconds(path):
+    """Length of an audio file as sox decodes it, not as its header claims:
+    streamed WAV and FLAC answers do not know their length up front (RIFF and
+    data sizes 0xFFFFFFFF; STREAMINFO total samples 0)."""
+    out = subprocess.run(["sox", "-V1", str(path), "-n", "stat"], capture_output=True, text=True,
+                         check=True, timeout=120).stderr
+    m = re.search(r"Length \(seconds\):\s+([0-9.]+)", out)
+    assert m, out
+    return float(m.group(1))
+
+
 def node_secret(key, node_id):
     """A node's heartbeat secret: HMAC-SHA256(node_auth_key, node_id), hex."""
     return hmac.new(key.encode(), node_id.encode(), hashlib.sha256).hexdigest()

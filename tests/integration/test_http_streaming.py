@@ -48,6 +48,16 @@ def decoded_ms(path, fmt, rate, tmp_path):
     return float(soxi(str(out), "-D")) * 1000
 
 
+def tolerance_ms(fmt, rate):
+    """mp3 streamed without a LAME tag: decoders keep the encoder's delay and
+    padding (docs/AUDIO.md: up to +71 ms at 48 kHz, +282 ms at 8 kHz); four
+    frames cover it. The other formats are exact (resampler edges aside)."""
+    if fmt != "mp3":
+        return 60
+    frame = 1152 if rate >= 32000 else 576
+    return 60 + 4 * frame / rate * 1000
+
+
 def curl_speak(gateway, key, body, out_path):
     """(time to the first byte, total time, HTTP status) of a streamed answer."""
     res = subprocess.run(
@@ -79,8 +89,9 @@ def test_paragraph_first_byte_before_a_quarter_of_the_time(gateway, start_node, 
     ref.write_bytes(base64.b64decode(data["audio_base64"]))
     streamed_ms = decoded_ms(out, fmt, rate, tmp_path)
     whole_ms = decoded_ms(ref, fmt, rate, tmp_path)
-    assert abs(streamed_ms - whole_ms) <= 60, (fmt, streamed_ms, whole_ms)
-    assert abs(streamed_ms - data["duration_ms"]) <= 60, (fmt, streamed_ms, data["duration_ms"])
+    assert abs(streamed_ms - whole_ms) <= tolerance_ms(fmt, rate), (fmt, streamed_ms, whole_ms)
+    assert abs(streamed_ms - data["duration_ms"]) <= tolerance_ms(fmt, rate), (fmt, streamed_ms,
+                                                                              data["duration_ms"])
 
 
 FORMAT_RATES = [(f, r) for f in ("wav", "mp3", "flac", "pcm") for r in RATES] + \
@@ -101,7 +112,7 @@ def test_every_format_and_rate_streams(gateway, start_node, key, tmp_path, fmt, 
     path = tmp_path / f"out.{fmt}"
     path.write_bytes(resp.body)
     dur = decoded_ms(path, fmt, out_rate, tmp_path)
-    assert abs(dur - resp.audio_ms()) <= 80, (fmt, rate, dur, resp.audio_ms())
+    assert abs(dur - resp.audio_ms()) <= 20 + tolerance_ms(fmt, out_rate), (fmt, rate, dur, resp.audio_ms())
 
 
 def test_node_dying_mid_stream_cuts_the_answer(gateway, start_node, key):
@@ -137,17 +148,21 @@ def rss_kb(pid):
     raise AssertionError("no VmRSS")
 
 
-def test_slow_reader_does_not_grow_gateway_memory(gateway, start_node, key):
+def test_slow_reader_does_not_grow_gateway_memory(procs, redis, key):
     """A client that stops reading: the gateway holds about stream_buffer_bytes
     (256 KiB) and pauses the node call instead of buffering the answer (a
-    ~11 MB WAV here); once the client reads again the whole answer arrives."""
-    ready_node(gateway, start_node)
+    ~11 MB WAV here; the kernel's socket buffers take a few MB of it, the rest
+    waits in the node); once the client reads again the whole answer arrives.
+    The idle timeout is raised: 3 s without reading would pass the harness's 2 s."""
+    gateway = harness.Gateway(procs, redis.port, env={"SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 30}).start()
+    node = harness.Node(procs, gateway.grpc_target, node_auth_key=gateway.node_auth_key,
+                        env={"SCAISPEAK_VOICE_PATH": None}).start()
+    gateway.wait_node_status(node.node_id, "online", 5 * harness.SLOW)
+    harness.wait_for(lambda: gateway.node(node.node_id)["engines"], 5 * harness.SLOW, what="engine listed")
     assert speak(gateway, key, {"text": "Warm up."}).status == 200  # threads, arenas, channel
     text = " ".join([PARAGRAPH] * 3)
     body = json.dumps({"text": text, "response_format": "wav"}).encode()
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
-    s.connect(("127.0.0.1", gateway.http_port))
+    s = socket.create_connection(("127.0.0.1", gateway.http_port))
     before = rss_kb(gateway.proc.pid)
     s.sendall(b"POST " + SPEAK.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               + f"Authorization: Bearer {key}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
@@ -165,7 +180,7 @@ def test_slow_reader_does_not_grow_gateway_memory(gateway, start_node, key):
         if not chunk:
             break
         total += len(chunk)
-        if chunk.endswith(b"\r\n\r\n") and b"\r\n0\r\n" in chunk[-64:]:
-            break
+        if chunk.endswith(b"\r\n\r\n") and b"\r\n0\r\nX-Scaispeak-Audio-Ms" in chunk[-64:]:
+            break  # the last chunk and its trailer
     s.close()
     assert total > 8 * 1024 * 1024, total  # the whole WAV came once the client read again

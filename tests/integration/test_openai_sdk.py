@@ -91,6 +91,8 @@ def run(*argv):
 
 
 def soxi(path, flag):
+    if flag == "-D":  # decoded, not the header's claim (streamed answers)
+        return str(harness.audio_seconds(path))
     return run("soxi", flag, str(path)).stdout.strip()
 
 

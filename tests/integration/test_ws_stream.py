@@ -405,3 +405,38 @@ def test_word_by_word_text_plays_gapless(gateway, start_node, key):
     ws_gap, http_gap = longest_gap_ms(ws_pcm), longest_gap_ms(r.body)
     print(f"longest gap: websocket {ws_gap:.0f} ms, one /speak call {http_gap:.0f} ms")
     assert ws_gap <= http_gap + 30, (ws_gap, http_gap)
+
+
+def test_slow_reader_holds_bounded_memory(gateway, start_node, key):
+    """A client that stops reading while ~48 s of speech is asked for: the
+    session queues at most stream_buffer_bytes (256 KiB, ~2.7 s of 48 kHz
+    PCM) and pauses its node calls, so after 3 s only the first sentences were
+    synthesised (unpaused, the node makes all twelve in about 2 s) and gateway
+    RSS did not grow with the text."""
+    node = ready_node(gateway, start_node)
+
+    def rss_kb():
+        with open(f"/proc/{gateway.proc.pid}/status") as f:
+            return int(next(ln for ln in f if ln.startswith("VmRSS:")).split()[1])
+
+    async def go():
+        async with websockets.connect(url(gateway), extra_headers={"Authorization": f"Bearer {key}"},
+                                      max_size=None, max_queue=1, read_limit=4096) as ws:
+            await ws.send(json.dumps({"type": "open", "output": {"codec": "pcm", "sample_rate": 48000}}))
+            sess = Session()
+            await _receive(ws, sess, until="ready")
+            before = rss_kb()
+            await ws.send(json.dumps({"type": "text", "delta": LONG * 4}))
+            peak = before
+            for _ in range(30):  # 3 s without reading
+                await asyncio.sleep(0.1)
+                peak = max(peak, rss_kb())
+            done = node.proc.log_text().count("Synthesize done")
+            await ws.send(json.dumps({"type": "interrupt"}))
+            await ws.send(json.dumps({"type": "close"}))
+            await _receive(ws, sess)
+            return sess, before, peak, done
+    sess, before, peak, done = asyncio.run(go())
+    assert sess.code == 1000, (sess.code, sess.reason)
+    assert done <= 4, done
+    assert peak - before < 4 * 1024, (before, peak)
