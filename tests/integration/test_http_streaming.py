@@ -173,7 +173,8 @@ def test_slow_reader_does_not_grow_gateway_memory(procs, redis, key):
     for _ in range(30):  # 3 s without reading: the node would have finished by now
         time.sleep(0.1)
         peak = max(peak, rss_kb(gateway.proc.pid))
-    assert peak - before < 6 * 1024, (before, peak)
+    if not harness.SAN:  # ASan's quarantine keeps freed memory: RSS follows allocations there
+        assert peak - before < 6 * 1024, (before, peak)
     total = len(got)
     while True:
         chunk = s.recv(1 << 16)

@@ -439,4 +439,5 @@ def test_slow_reader_holds_bounded_memory(gateway, start_node, key):
     sess, before, peak, done = asyncio.run(go())
     assert sess.code == 1000, (sess.code, sess.reason)
     assert done <= 4, done
-    assert peak - before < 4 * 1024, (before, peak)
+    if not harness.SAN:  # ASan's quarantine keeps freed memory: RSS follows allocations there
+        assert peak - before < 4 * 1024, (before, peak)
