@@ -76,6 +76,8 @@ static int read_output(const json_t *v, ws_open_params *p, char *why, size_t why
     if (!rate)
         return 0;
     json_int_t r = json_is_integer(rate) ? json_integer_value(rate) : 0;
+    if (r < 0 || r > 1000000)
+        r = 0; /* out of int's range: (int)r could wrap onto an allowed rate */
     if (p->opus ? r != 48000 : !ss_audio_rate_allowed(SS_FMT_PCM, (int)r)) {
         snprintf(why, whylen, p->opus ? "output.sample_rate must be 48000 for opus (raw Opus packets are 48 kHz)"
                                       : "output.sample_rate must be one of 8000, 16000, 22050, 24000, "

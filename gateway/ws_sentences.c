@@ -18,6 +18,8 @@ static const char *const ABBREVIATIONS[] = {
 
 ws_sentences_status ws_sentences_append(ws_sentences *s, const char *text, size_t n, size_t limit)
 {
+    if (n == 0)
+        return WS_SENTENCES_OK; /* an empty delta: s->text may still be NULL */
     if (s->len + n > limit)
         return WS_SENTENCES_OVER_LIMIT;
     if (s->len + n > s->cap) {
