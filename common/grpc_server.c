@@ -593,6 +593,8 @@ int ss_grpc_server_start(ss_grpc_server *srv, int nthreads, char *err, size_t er
     }
     for (int i = 0; i < nthreads; i++) {
         int e = pthread_create(&srv->threads[i], NULL, cq_thread, srv);
+        if (e == 0)
+            pthread_setname_np(srv->threads[i], "ss-grpc-cq");
         if (e != 0) {
             snprintf(err, errlen, "cannot start server thread: %s", strerror(e));
             return -1;

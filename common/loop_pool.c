@@ -134,6 +134,8 @@ ss_loop_pool *ss_loop_pool_new(struct event_base *base, int threads, char *err, 
     }
     for (int i = 0; i < threads; i++) {
         int rc = pthread_create(&p->threads[i], NULL, worker_main, p);
+        if (rc == 0)
+            pthread_setname_np(p->threads[i], "ss-audio");
         if (rc != 0) {
             stop_threads(p, i);
             pool_release(p);

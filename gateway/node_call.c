@@ -334,6 +334,7 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     m.speed = req->speed;
     m.pitch = req->pitch;
     m.want_timestamps = req->want_timestamps;
+    m.chunk_ms = req->chunk_ms;
     size_t len = scaiinfer__tts__v1__synthesize_request__get_packed_size(&m);
     gw_node_call *c = calloc(1, sizeof *c);
     if (c) {

@@ -50,6 +50,7 @@ typedef struct {
     float speed, pitch;
     bool want_timestamps;
     int timeout_ms;
+    uint32_t chunk_ms;      /* largest audio message the node sends; 0 = the node's default */
 } gw_node_request;
 
 /* NULL + err when the call cannot start (nothing is called back then). The
