@@ -147,14 +147,22 @@ ss_loop_pool *ss_loop_pool_new(struct event_base *base, int threads, char *err, 
     return p;
 }
 
-int ss_loop_pool_submit(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn done, void *arg)
+static job *job_new(ss_loop_run_fn run, ss_loop_done_fn done, void *arg)
 {
     job *j = malloc(sizeof *j);
+    if (j) {
+        j->run = run;
+        j->done = done;
+        j->arg = arg;
+    }
+    return j;
+}
+
+int ss_loop_pool_submit(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn done, void *arg)
+{
+    job *j = job_new(run, done, arg);
     if (!j)
         return -1;
-    j->run = run;
-    j->done = done;
-    j->arg = arg;
     pthread_mutex_lock(&p->lock);
     list_append(&p->queue, &p->queue_tail, j);
     pthread_cond_signal(&p->wake);
@@ -165,12 +173,9 @@ int ss_loop_pool_submit(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn don
 
 int ss_loop_pool_run_here(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn done, void *arg)
 {
-    job *j = malloc(sizeof *j);
+    job *j = job_new(run, done, arg);
     if (!j)
         return -1;
-    j->run = run;
-    j->done = done;
-    j->arg = arg;
     run(arg);
     pthread_mutex_lock(&p->lock);
     bool was_empty = p->finished == NULL;

@@ -37,6 +37,7 @@
  * the request id, and free the gw_request. */
 #include "gateway/gateway.h"
 #include "gateway/http_connections.h"
+#include "gateway/http_lists.h"
 #include "gateway/http_router.h"
 #include "gateway/request_phases.h"
 
@@ -327,17 +328,9 @@ static framing_problem transfer_coding_problem(struct evkeyvalq *h)
     TAILQ_FOREACH(kv, h, next) {
         if (strcasecmp(kv->key, "Transfer-Encoding") != 0)
             continue;
-        for (const char *p = kv->value; *p;) {
-            while (*p == ' ' || *p == '\t' || *p == ',')
-                p++;
-            const char *v = p;
-            while (*p && *p != ',')
-                p++;
-            size_t len = (size_t)(p - v);
-            while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-                len--;
-            if (len == 0)
-                continue;
+        const char *cursor = kv->value, *v;
+        size_t len;
+        while ((v = gw_list_next(&cursor, &len))) {
             codings++;
             chunked_last = len == 7 && strncasecmp(v, "chunked", 7) == 0;
             chunked += chunked_last;

@@ -23,6 +23,8 @@
 
 #include "common/log.h"
 
+#include "gateway/http_lists.h"
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
@@ -33,25 +35,6 @@
 #include <strings.h>
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-/* Whether the comma-separated header value holds `token` (case-insensitive). */
-static bool has_token(const char *value, const char *token)
-{
-    size_t tlen = strlen(token);
-    for (const char *p = value; p && *p;) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *v = p;
-        while (*p && *p != ',')
-            p++;
-        size_t len = (size_t)(p - v);
-        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-            len--;
-        if (len == tlen && strncasecmp(v, token, tlen) == 0)
-            return true;
-    }
-    return false;
-}
 
 static bool key_ok(const char *key)
 {
@@ -64,9 +47,9 @@ static bool key_ok(const char *key)
 const char *ws_upgrade_problem(const struct evkeyvalq *headers)
 {
     struct evkeyvalq *h = (struct evkeyvalq *)headers;
-    if (!has_token(evhttp_find_header(h, "Upgrade"), "websocket"))
+    if (!gw_list_has(evhttp_find_header(h, "Upgrade"), "websocket"))
         return "this route is a WebSocket: send Upgrade: websocket";
-    if (!has_token(evhttp_find_header(h, "Connection"), "upgrade"))
+    if (!gw_list_has(evhttp_find_header(h, "Connection"), "upgrade"))
         return "a WebSocket handshake needs Connection: Upgrade";
     const char *version = evhttp_find_header(h, "Sec-WebSocket-Version");
     if (!version || strcmp(version, "13") != 0)

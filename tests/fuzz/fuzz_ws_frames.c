@@ -35,6 +35,7 @@
 
 #include "common/log.h"
 #include "gateway/ws_frames.h"
+#include "fuzz_utf8.h"
 
 enum { ENDING_ABORT, ENDING_CLIENT_EOF, ENDING_CLOSE_THEN_EOF, ENDING_CLOSE_HANDSHAKE };
 
@@ -47,40 +48,6 @@ typedef struct {
     int closed_calls;
 } owner;
 
-/* Whether s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t more;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            more = 1, cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            more = 2, cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            more = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + more >= n)
-            return false;
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += more + 1;
-    }
-    return true;
-}
 
 static void on_text(void *user, const char *msg, size_t len)
 {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "gateway/ws_sentences.h"
+#include "fuzz_utf8.h"
 
 typedef struct {
     char *bytes;
@@ -38,40 +39,6 @@ static void keep_visible(text *t, const char *s, size_t n)
             t->bytes[t->len++] = s[i];
 }
 
-/* Whether s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t more;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            more = 1, cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            more = 2, cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            more = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + more >= n)
-            return false; /* cut short */
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += more + 1;
-    }
-    return true;
-}
 
 typedef struct {
     ws_sentences buf;

@@ -15,35 +15,13 @@ import websockets
 
 import harness
 from harness import assert_ok
+from test_speak import admin, key, key_for, tenant  # noqa: F401 (fixtures)
 
 PATH = "/v1/modules/scaispeak/stream/speak"
 POLICY = "/v1/modules/scaispeak/admin/policy"
 CLI = os.path.join(harness.build_dir(), "bin", "scaispeak")
 ENGINE = {"SCAISPEAK_VOICE_PATH": None}
 PCM = {"codec": "pcm", "sample_rate": 24000}
-
-
-def admin(redis, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-    res = subprocess.run([CLI, "admin", *args], capture_output=True, text=True, env=env, timeout=30)
-    assert res.returncode == 0, res.stderr
-    return res.stdout.split()
-
-
-@pytest.fixture
-def tenant(redis):
-    return admin(redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())[0]
-
-
-def key_for(redis, tenant, role="tenant_admin"):
-    user = admin(redis, "create-user", "--tenant", tenant, "--role", role)[0]
-    return admin(redis, "create-key", "--user", user)[0]
-
-
-@pytest.fixture
-def key(redis, tenant):
-    return key_for(redis, tenant)
 
 
 def ready_node(gateway, start_node, env=None):

@@ -68,3 +68,14 @@ Test(ws_open, refusals_name_the_field)
         cr_assert(strstr(why, cases[i].needle), "%s -> %s", cases[i].json, why);
     }
 }
+
+/* Found by fuzz_ws_open: the rate was cut to int before its check, so
+ * 2^32 + 16000 opened a 16 kHz session instead of being refused. */
+Test(ws_open, a_rate_beyond_int_is_refused_not_wrapped)
+{
+    ws_open_params p;
+    char why[200];
+    cr_assert_neq(parse("{\"type\":\"open\",\"output\":{\"codec\":\"pcm\",\"sample_rate\":4294983296}}", &p, why),
+                  0);
+    cr_assert(strstr(why, "sample_rate"), "%s", why);
+}

@@ -86,3 +86,19 @@ Test(ws_sentences, the_limit_is_kept_and_clear_empties)
     cr_assert_null(ws_sentences_next(&s, true, &oom));
     ws_sentences_free(&s);
 }
+
+/* Found by fuzz_ws_sentences: an empty first delta copied from a NULL
+ * buffer (undefined behaviour, fatal under UBSan). */
+Test(ws_sentences, an_empty_first_delta_is_nothing)
+{
+    ws_sentences s = {0};
+    cr_assert_eq(ws_sentences_append(&s, "", 0, 1 << 20), WS_SENTENCES_OK);
+    cr_assert_eq(ws_sentences_buffered(&s), 0);
+    bool oom = false;
+    cr_assert_null(ws_sentences_next(&s, true, &oom));
+    cr_assert_eq(ws_sentences_append(&s, "Hi there. ", 10, 1 << 20), WS_SENTENCES_OK);
+    char *first = ws_sentences_next(&s, false, &oom);
+    cr_assert_str_eq(first, "Hi there.");
+    free(first);
+    ws_sentences_free(&s);
+}
