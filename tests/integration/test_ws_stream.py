@@ -389,9 +389,16 @@ def test_slow_reader_holds_bounded_memory(gateway, start_node, key):
     """A client that stops reading while ~48 s of speech is asked for: the
     session queues at most stream_buffer_bytes (256 KiB, ~2.7 s of 48 kHz
     PCM) and pauses its node calls, so after 3 s only the first sentences were
-    synthesised (unpaused, the node makes all twelve in about 2 s) and gateway
-    RSS did not grow with the text."""
+    synthesised (unpaused, the node makes all twelve in about 2 s): that is
+    the bound. RSS is a sanity check on top: besides the queue, gRPC's
+    receive window (grown by its bandwidth probe on loopback) holds a few MB
+    of the paused call; the whole speech would be 4.6 MB of PCM plus its
+    encoding batches."""
     node = ready_node(gateway, start_node)
+    warm = run_session(gateway, [{"type": "open", "output": {"codec": "pcm", "sample_rate": 48000}},
+                                 {"type": "text", "delta": "Warm up."}, {"type": "close"}], key=key)
+    assert warm.code == 1000  # first-use allocations (audio threads' arenas, resampler) before measuring
+    done_before = node.proc.log_text().count("Synthesize done")
 
     def rss_kb():
         with open(f"/proc/{gateway.proc.pid}/status") as f:
@@ -409,7 +416,7 @@ def test_slow_reader_holds_bounded_memory(gateway, start_node, key):
             for _ in range(30):  # 3 s without reading
                 await asyncio.sleep(0.1)
                 peak = max(peak, rss_kb())
-            done = node.proc.log_text().count("Synthesize done")
+            done = node.proc.log_text().count("Synthesize done") - done_before
             await ws.send(json.dumps({"type": "interrupt"}))
             await ws.send(json.dumps({"type": "close"}))
             await _receive(ws, sess)
@@ -418,4 +425,4 @@ def test_slow_reader_holds_bounded_memory(gateway, start_node, key):
     assert sess.code == 1000, (sess.code, sess.reason)
     assert done <= 4, done
     if not harness.SAN:  # ASan's quarantine keeps freed memory: RSS follows allocations there
-        assert peak - before < 4 * 1024, (before, peak)
+        assert peak - before < 8 * 1024, (before, peak)
