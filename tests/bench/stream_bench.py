@@ -172,17 +172,7 @@ def main():
                             env={"SCAISPEAK_VOICE_PATH": None, "SCAISPEAK_QUEUE_DEPTH": 128}).start()
         gw.wait_node_status(node.node_id, "online", 10)
         harness.wait_for(lambda: gw.node(node.node_id)["engines"], 10, what="engine listed")
-        key = harness.make_api_key(redis.port) if hasattr(harness, "make_api_key") else None
-        if key is None:
-            import subprocess
-            cli = os.path.join(harness.build_dir(), "bin", "scaispeak")
-            env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-            env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-            run = lambda *a: subprocess.run([cli, "admin", *a], capture_output=True, text=True,  # noqa
-                                            env=env, check=True).stdout.split()[0]
-            t = run("create-tenant", "--name", "bench")
-            u = run("create-user", "--tenant", t, "--role", "tenant_admin")
-            key = run("create-key", "--user", u)
+        key = harness.tenant_admin_key(redis.port)
         gw.http.request("PUT", "/v1/modules/scaispeak/admin/policy", headers={"Authorization": f"Bearer {key}"},
                         json_body={"rate_limits": {"per_key": 10 ** 6, "per_user": 10 ** 6,
                                                    "per_tenant": 10 ** 6}})

@@ -499,6 +499,22 @@ def audio_seconds(path):
     return float(m.group(1))
 
 
+def tenant_admin_key(redis_port):
+    """An API key of a new tenant's admin, provisioned by `scaispeak admin` in
+    the Redis on redis_port."""
+    env = child_env({"SCAISPEAK_REDIS_PORT": str(redis_port)})
+
+    def admin(*args):
+        p = subprocess.run([binary("scaispeak"), "admin", *args], env=env, capture_output=True, text=True,
+                           timeout=30 * SLOW)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.split()[0]
+
+    tenant = admin("create-tenant", "--name", "t-" + os.urandom(3).hex())
+    user = admin("create-user", "--tenant", tenant, "--role", "tenant_admin")
+    return admin("create-key", "--user", user)
+
+
 def node_secret(key, node_id):
     """A node's heartbeat secret: HMAC-SHA256(node_auth_key, node_id), hex."""
     return hmac.new(key.encode(), node_id.encode(), hashlib.sha256).hexdigest()

@@ -42,17 +42,7 @@ MODELS = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"]
 def key(stack):
     """A fresh tenant admin's API key per test (each test stays far below the
     per-key rate limit)."""
-    env = harness.child_env({"SCAISPEAK_REDIS_PORT": str(stack.redis.port)})
-
-    def admin(*args):
-        p = subprocess.run([harness.binary("scaispeak"), "admin", *args], env=env, capture_output=True,
-                           text=True, timeout=30 * SLOW)
-        assert p.returncode == 0, p.stderr
-        return p.stdout.split()[0]
-
-    tenant = admin("create-tenant", "--name", "t-" + os.urandom(3).hex())
-    user = admin("create-user", "--tenant", tenant, "--role", "tenant_admin")
-    return admin("create-key", "--user", user)
+    return harness.tenant_admin_key(stack.redis.port)
 
 
 def sdk(stack, key, tmp_path, calls):

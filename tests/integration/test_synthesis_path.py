@@ -46,17 +46,7 @@ INPUTS = [
 @pytest.fixture(scope="module")
 def key(stack):
     """An API key of a tenant admin (the CLI provisions it in the stack's Redis)."""
-    env = harness.child_env({"SCAISPEAK_REDIS_PORT": str(stack.redis.port)})
-
-    def admin(*args):
-        p = subprocess.run([harness.binary("scaispeak"), "admin", *args], env=env, capture_output=True,
-                           text=True, timeout=30 * SLOW)
-        assert p.returncode == 0, p.stderr
-        return p.stdout.split()[0]
-
-    tenant = admin("create-tenant", "--name", "t-" + os.urandom(3).hex())
-    user = admin("create-user", "--tenant", tenant, "--role", "tenant_admin")
-    return admin("create-key", "--user", user)
+    return harness.tenant_admin_key(stack.redis.port)
 
 
 def speak(stack, key, body, path=SPEAK):
