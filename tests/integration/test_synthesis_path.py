@@ -23,7 +23,6 @@ import wave
 import pytest
 
 import harness
-from harness import SLOW
 from test_node_synth import VOICE, stack, synth_error, cli  # noqa: F401 (stack is a fixture)
 
 SPEAK = "/v1/modules/scaispeak/speak"
