@@ -14,9 +14,9 @@
 #include "common/redis_async.h"
 
 #include "common/log.h"
+#include "common/redis_libevent.h"
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <openssl/evp.h>
 #include <hiredis/async.h>
 #include <stdarg.h>
@@ -122,7 +122,7 @@ static void start_connect(ss_redis *r)
         return;
     }
     ac->data = r;
-    if (redisLibeventAttach(ac, r->base) != REDIS_OK) {
+    if (ss_redis_libevent_attach(ac, r->base) != REDIS_OK) {
         redisAsyncFree(ac);
         schedule_reconnect(r);
         return;
