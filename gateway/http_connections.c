@@ -394,9 +394,16 @@ static void conn_set_phase(gw_connections *c, struct evhttp_connection *evcon, c
 
 /* Answers leave in several writes (headers, then audio chunks as they are
  * made): with Nagle's algorithm on, a keep-alive client's delayed ACK held
- * each small write back ~40 ms. Set once per connection, at its first request
- * (evhttp gives the bufferevent its socket only after accept). */
-static void conn_set_nodelay(gw_connections *c, struct evhttp_connection *evcon)
+ * each small write back ~40 ms. And libevent writes at most 16 KiB per
+ * writable event by default, so a 150 kB answer cost ten writev and ten
+ * epoll_wait; what is queued now leaves in one writev of up to
+ * ANSWER_MAX_SINGLE_WRITE (the kernel takes what its buffer holds; the rest
+ * waits for the next writable event as before). Set once per connection, at
+ * its first request (evhttp gives the bufferevent its socket only after
+ * accept). */
+#define ANSWER_MAX_SINGLE_WRITE (1024 * 1024)
+
+static void conn_tune_socket(gw_connections *c, struct evhttp_connection *evcon)
 {
     conn *k = c && evcon ? conn_find(c, evhttp_connection_get_bufferevent(evcon)) : NULL;
     if (!k || k->nodelay)
@@ -405,11 +412,12 @@ static void conn_set_nodelay(gw_connections *c, struct evhttp_connection *evcon)
     evutil_socket_t fd = bufferevent_getfd(k->bev);
     if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0)
         k->nodelay = true;
+    bufferevent_set_max_single_write(k->bev, ANSWER_MAX_SINGLE_WRITE);
 }
 
 void gw_connections_request_read(gw_connections *c, struct evhttp_connection *evcon)
 {
-    conn_set_nodelay(c, evcon);
+    conn_tune_socket(c, evcon);
     conn_set_phase(c, evcon, CONN_HANDLED);
 }
 
