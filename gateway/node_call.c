@@ -328,7 +328,12 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     m.request_id = (char *)req->request_id;
     m.engine_id = (char *)req->engine_id;
     m.text = (char *)req->text;
+    Scaiinfer__Tts__V1__VoiceDesign design = SCAIINFER__TTS__V1__VOICE_DESIGN__INIT;
     voice.voice_id = (char *)req->voice_id;
+    if (req->design_prompt && req->design_prompt[0]) {
+        design.prompt = (char *)req->design_prompt;
+        voice.design = &design;
+    }
     m.voice = &voice;
     m.sample_rate = req->sample_rate;
     m.speed = req->speed;

@@ -46,6 +46,7 @@ typedef struct {
     const char *engine_id;
     const char *text;
     const char *voice_id;
+    const char *design_prompt; /* a designed voice's prompt (the node reads it), else NULL */
     uint32_t sample_rate;   /* 0 = engine rate */
     float speed, pitch;
     bool want_timestamps;

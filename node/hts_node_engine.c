@@ -58,7 +58,7 @@ static void cached_voice_free(void *p)
 
 static bool design_is_identity(const ss_voice_design *d)
 {
-    return d->f0_shift_semitones == 0 && (d->f0_range_scale == 0 || d->f0_range_scale == 1) &&
+    return (!d->prompt || !d->prompt[0]) && d->f0_shift_semitones == 0 && (d->f0_range_scale == 0 || d->f0_range_scale == 1) &&
            d->alpha_shift == 0 && d->brightness == 0 && d->energy == 0 &&
            (d->rate_scale == 0 || d->rate_scale == 1);
 }
@@ -238,8 +238,12 @@ static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synt
     } else if (req->has_design && !design_is_identity(&req->design)) {
         ss_conditioning k;
         const ss_voice_design *d = &req->design;
-        if (ss_conditioner_from_numbers(h->conditioner, d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
-                                        d->brightness, d->energy, d->rate_scale, &k, err, errlen) != 0)
+        int rc = d->prompt && d->prompt[0]
+                     ? ss_conditioner_from_prompt(h->conditioner, d->prompt, &k, NULL, err, errlen)
+                     : ss_conditioner_from_numbers(h->conditioner, d->f0_shift_semitones, d->f0_range_scale,
+                                                   d->alpha_shift, d->brightness, d->energy, d->rate_scale, &k,
+                                                   err, errlen);
+        if (rc != 0)
             return SS_NODE_SYNTH_INVALID;
         design_voice = ss_conditioned_voice_new(h->voice, &k, NULL, err, errlen);
         if (!design_voice)

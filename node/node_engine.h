@@ -49,6 +49,7 @@ typedef struct {
     float brightness;
     float energy;         /* dB */
     float rate_scale;     /* 0 means unchanged (1) */
+    const char *prompt;   /* a design prompt read against the model ("" = use the numbers) */
 } ss_voice_design;
 
 typedef struct {

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/synth_limits.h"
+#include "node/engine/voice/voice_design.h"
 #include "proto/tts_node.pb-c.h"
 
 #include <math.h>
@@ -380,7 +381,7 @@ static void fill_synth_request(ss_node *node, const char *rid,
     if (sr->has_design) {
         const Scaiinfer__Tts__V1__VoiceDesign *d = r->voice->design;
         sr->design = (ss_voice_design){d->f0_shift_semitones, d->f0_range_scale, d->alpha_shift,
-                                       d->brightness, d->energy, d->rate_scale};
+                                       d->brightness, d->energy, d->rate_scale, d->prompt ? d->prompt : ""};
     }
 }
 
@@ -491,6 +492,10 @@ static bool request_fields_ok(const Scaiinfer__Tts__V1__SynthesizeRequest *r, ch
             !isfinite(d->rate_scale) || d->rate_scale < 0 || d->f0_range_scale < 0) {
             snprintf(msg, msglen, "voice.design values must be finite numbers "
                      "(rate_scale and f0_range_scale not negative)");
+            return false;
+        }
+        if (d->prompt && strlen(d->prompt) > SS_DESIGN_MAX_PROMPT) {
+            snprintf(msg, msglen, "voice.design.prompt is over %d bytes", SS_DESIGN_MAX_PROMPT);
             return false;
         }
     }
