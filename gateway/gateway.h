@@ -157,5 +157,11 @@ void gw_handle_policy_put(gw_request *r);
 void gw_handle_api_keys_create(gw_request *r);
 void gw_handle_api_keys_list(gw_request *r);
 void gw_handle_api_keys_revoke(gw_request *r);
+/* the voice library (voice_routes.c) */
+void gw_handle_voices_list(gw_request *r);
+void gw_handle_voices_create(gw_request *r);
+void gw_handle_voice_get(gw_request *r);
+void gw_handle_voice_patch(gw_request *r);
+void gw_handle_voice_share(gw_request *r);
 
 #endif

@@ -30,6 +30,11 @@ static const gw_route ROUTES[] = {
     {"GET", MOD "/stream/speak", gw_handle_ws_speak, NEED_NOTHING, 0}, /* authenticated after the upgrade */
     {"GET", "/v1/models", gw_handle_openai_models_list, PERM_SYNTHESIZE, 0},
     {"GET", "/v1/models/{id}", gw_handle_openai_model_get, PERM_SYNTHESIZE, 0},
+    {"GET", MOD "/voices", gw_handle_voices_list, PERM_VOICE_READ, 0},
+    {"POST", MOD "/voices", gw_handle_voices_create, PERM_VOICE_WRITE, 0},
+    {"GET", MOD "/voices/{id}", gw_handle_voice_get, PERM_VOICE_READ, 0},
+    {"PATCH", MOD "/voices/{id}", gw_handle_voice_patch, PERM_VOICE_WRITE, 0},
+    {"POST", MOD "/voices/{id}/share", gw_handle_voice_share, PERM_VOICE_SHARE, 0},
     {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE, 0},
     {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN, 0},
     {"GET", MOD "/admin/blocklist", gw_handle_blocklist_list, PERM_ADMIN, 0},

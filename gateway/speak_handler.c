@@ -247,6 +247,7 @@ static void start_node(speak_ctx *cx)
         .engine_id = engine ? engine : PLATFORM_ENGINE_ID,
         .text = cx->p.text,
         .voice_id = json_string_value(json_object_get(cx->voice, "voice_id")),
+        .design_prompt = voice_design_prompt(cx->voice),
         .sample_rate = 0, /* native; the encoder resamples to the asked rate */
         .speed = (float)cx->p.speed,
         .pitch = (float)cx->p.pitch,

@@ -30,6 +30,9 @@ static const char *const TEMPLATES[GW_KEY_KIND_COUNT] = {
     [GW_KEY_VOICE] = "ss:voice:{}",
     [GW_KEY_VOICES_GLOBAL] = "ss:voices:global",
     [GW_KEY_DEFAULT_VOICE] = "ss:platform:default_voice",
+    [GW_KEY_VOICES_GLOBAL_INDEX] = "ss:voices:global:index",
+    [GW_KEY_TENANT_VOICES] = "ss:tenant:{}:voices",
+    [GW_KEY_USER_VOICES] = "ss:tenant:{}:user:{}:voices",
 };
 
 int gw_state_key_arity(gw_key_kind kind)

@@ -41,6 +41,11 @@ typedef enum {
     GW_KEY_VOICE,             /* ss:voice:{id}               STRING JSON voice */
     GW_KEY_VOICES_GLOBAL,     /* ss:voices:global            SET global voice ids */
     GW_KEY_DEFAULT_VOICE,     /* ss:platform:default_voice   STRING voice id */
+    /* the voice library's ranked indexes (voice_index.h): ZSETs, score 0,
+     * members "<created ms, 16 digits>:<voice id>", newest last in lex order */
+    GW_KEY_VOICES_GLOBAL_INDEX, /* ss:voices:global:index         global scope */
+    GW_KEY_TENANT_VOICES,       /* ss:tenant:{tid}:voices         tenant scope */
+    GW_KEY_USER_VOICES,         /* ss:tenant:{tid}:user:{uid}:voices  user scope */
     GW_KEY_KIND_COUNT
 } gw_key_kind;
 

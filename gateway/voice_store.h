@@ -17,6 +17,9 @@
 
 #define PLATFORM_DEFAULT_VOICE_ID "vc_platform_slt"
 #define PLATFORM_ENGINE_ID "scaispeak-hts-en"
+/* Its member in the global index (voice_index.h): time 0, so it sorts after
+ * every global voice added later. */
+#define PLATFORM_DEFAULT_VOICE_MEMBER "0000000000000000:" PLATFORM_DEFAULT_VOICE_ID
 
 /* The default voice object (caller decrefs). */
 json_t *voice_store_platform_default(void);
@@ -28,5 +31,8 @@ void voice_store_ensure_defaults(void *gw);
 /* Visibility (API.md §4): global to everyone, tenant scope to the tenant,
  * user scope to its owner. Invisible voices answer 404 like absent ones. */
 bool voice_visible(const json_t *voice, const char *tenant_id, const char *user_id);
+
+/* A designed voice's prompt (the node conditions on it), else NULL. */
+const char *voice_design_prompt(const json_t *voice);
 
 #endif

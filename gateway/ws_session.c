@@ -655,7 +655,7 @@ static bool start_synthesis(ws_session *s, speak_context *ctx)
     }
     snprintf(s->voice_id, sizeof s->voice_id, "%s", json_string_value(json_object_get(ctx->voice, "voice_id")));
     ws_synthesis_spec spec = {s->gw, s->request_id, engine ? engine : PLATFORM_ENGINE_ID, s->voice_id,
-                              (float)s->open.speed, s->open.timestamps,
+                              voice_design_prompt(ctx->voice), (float)s->open.speed, s->open.timestamps,
                               s->open.opus ? SS_FMT_OPUS_PACKETS : SS_FMT_PCM, s->open.sample_rate,
                               plan.nodes, plan.nnodes};
     static const ws_synthesis_events ev = {on_synth_audio, on_synth_alignment, on_synth_finished, on_synth_failed};

@@ -42,6 +42,7 @@ struct ws_synthesis {
     ws_synthesis_spec spec;
     gw_node_choice nodes[GW_MAX_NODE_TRIES];
     char request_id[64], engine_id[64], voice_id[160];
+    char *design_prompt; /* NULL unless the voice is designed */
     ws_synthesis_events ev;
     void *user;
     job *head, *tail;
@@ -320,6 +321,7 @@ static void start_call(ws_synthesis *s, job *j)
             .engine_id = s->engine_id,
             .text = j->text,
             .voice_id = s->voice_id,
+            .design_prompt = s->design_prompt,
             .sample_rate = 0, /* native; the lane resamples */
             .speed = s->spec.speed,
             .pitch = 0,
@@ -355,6 +357,11 @@ ws_synthesis *ws_synthesis_new(const ws_synthesis_spec *spec, const ws_synthesis
     s->spec.request_id = s->request_id;
     s->spec.engine_id = s->engine_id;
     s->spec.voice_id = s->voice_id;
+    if (spec->design_prompt && !(s->design_prompt = strdup(spec->design_prompt))) {
+        free(s);
+        return NULL;
+    }
+    s->spec.design_prompt = s->design_prompt;
     s->ev = *ev;
     s->user = user;
     return s;
@@ -424,5 +431,6 @@ void ws_synthesis_free(ws_synthesis *s)
         return;
     orphan_all(s);
     gw_audio_lane_free(s->lane);
+    free(s->design_prompt);
     free(s);
 }

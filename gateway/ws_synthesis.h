@@ -50,6 +50,7 @@ typedef struct {
     const char *request_id;
     const char *engine_id;
     const char *voice_id;
+    const char *design_prompt; /* a designed voice's prompt, else NULL (copied) */
     float speed;
     bool timestamps;
     ss_audio_format format;

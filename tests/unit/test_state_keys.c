@@ -34,6 +34,9 @@ Test(state_keys, every_kind_builds_its_documented_name)
         {GW_KEY_VOICE, "vc_x", NULL, "ss:voice:vc_x"},
         {GW_KEY_VOICES_GLOBAL, NULL, NULL, "ss:voices:global"},
         {GW_KEY_DEFAULT_VOICE, NULL, NULL, "ss:platform:default_voice"},
+        {GW_KEY_VOICES_GLOBAL_INDEX, NULL, NULL, "ss:voices:global:index"},
+        {GW_KEY_TENANT_VOICES, "tn_1", NULL, "ss:tenant:tn_1:voices"},
+        {GW_KEY_USER_VOICES, "tn_1", "usr_1", "ss:tenant:tn_1:user:usr_1:voices"},
     };
     cr_assert_eq(sizeof cases / sizeof cases[0], GW_KEY_KIND_COUNT, "a case per kind");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
