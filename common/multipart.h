@@ -106,7 +106,8 @@ ss_multipart_error ss_multipart_feed(ss_multipart *p, const uint8_t *data, size_
 ss_multipart_error ss_multipart_finish(ss_multipart *p);
 /* What the last error was ("" while there is none). */
 const char *ss_multipart_message(const ss_multipart *p);
-/* Parts begun so far. */
+/* Parts whose opening delimiter has been read (on an error in a part's
+ * headers, that part counts but had no on_part_begin). */
 unsigned ss_multipart_parts(const ss_multipart *p);
 void ss_multipart_free(ss_multipart *p); /* NULL is fine */
 
