@@ -104,9 +104,11 @@ ss_object_status ss_object_key_check(const char *key, char *err, size_t errlen)
     if (!key || !*key)
         return fail(SS_OBJECT_BAD_KEY, err, errlen, "object key is empty%s", "");
     size_t len = strnlen(key, SS_OBJECT_KEY_MAX + 1);
-    if (len > SS_OBJECT_KEY_MAX)
-        return fail(SS_OBJECT_BAD_KEY, err, errlen, "object key is longer than %s bytes",
-                    "512");
+    if (len > SS_OBJECT_KEY_MAX) {
+        if (errlen)
+            snprintf(err, errlen, "object key is longer than %d bytes", SS_OBJECT_KEY_MAX);
+        return SS_OBJECT_BAD_KEY;
+    }
     for (const char *seg = key;;) {
         const char *slash = strchr(seg, '/');
         size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
