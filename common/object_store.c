@@ -204,7 +204,13 @@ ss_object_status ss_object_put_begin(ss_object_store *store, const char *key,
 {
     *out = NULL;
     ss_object_status st = ss_object_key_check(key, err, errlen);
-    return st != SS_OBJECT_OK ? st : writer_new(store, key, out, err, errlen);
+    if (st != SS_OBJECT_OK)
+        return st;
+    if (strncmp(key, SS_OBJECT_CONTENT_PREFIX, strlen(SS_OBJECT_CONTENT_PREFIX)) == 0)
+        return fail(SS_OBJECT_BAD_KEY, err, errlen,
+                    "object key '%s' is in the content-addressed space (sha256/): put it by "
+                    "content", key);
+    return writer_new(store, key, out, err, errlen);
 }
 
 ss_object_status ss_object_put_begin_content(ss_object_store *store, ss_object_writer **out,

@@ -108,7 +108,9 @@ void ss_object_store_close(ss_object_store *store);
 /* "dir", ... */
 const char *ss_object_store_backend(const ss_object_store *store);
 
-/* Streaming put under `key`. *out is NULL on failure. */
+/* Streaming put under `key`. *out is NULL on failure. Keys under
+ * `sha256/` are refused (SS_OBJECT_BAD_KEY): that space belongs to
+ * content-addressed puts, so a name there always matches its bytes. */
 ss_object_status ss_object_put_begin(ss_object_store *store, const char *key,
                                      ss_object_writer **out, char *err, size_t errlen);
 /* Streaming put named by its SHA-256 at commit. */

@@ -349,6 +349,12 @@ Test(object_store, key_rules)
                  SS_OBJECT_BAD_KEY);
     cr_expect_eq(ss_object_delete(f.store, "a/../..", err, sizeof err), SS_OBJECT_BAD_KEY);
     cr_expect_eq(ss_object_stat(f.store, ".tmp", NULL, err, sizeof err), SS_OBJECT_BAD_KEY);
+    /* sha256/ names only what content addressing puts there. */
+    cr_expect_eq(ss_object_put_begin(f.store, "sha256/ab/cd/abcd", &w, err, sizeof err),
+                 SS_OBJECT_BAD_KEY);
+    cr_expect(strstr(err, "content-addressed"), "%s", err);
+    cr_expect_eq(ss_object_stat(f.store, "sha256/ab/cd/abcd", NULL, err, sizeof err),
+                 SS_OBJECT_NOT_FOUND);
     close_store(&f);
 }
 
