@@ -15,6 +15,7 @@
 #include "common/config.h"
 
 #include "common/log.h"
+#include "common/object_store.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -182,6 +183,12 @@ static const ss_config_key KEYS[] = {
     NUM(preflight_max_peak_dbfs, "-0.5", OPEN_MIN, 0, G,
         "reference clips peaking above this fail (clipping)"),
     NUM(preflight_min_snr_db, "15", OPEN_MIN, OPEN_MAX, G, "estimated SNR a reference clip needs"),
+    STR(object_store_backend, "dir", G,
+        "where voice references and consent clips are stored: dir (a directory tree, "
+        "object_store_dir); other values stop the process at start"),
+    STR(object_store_dir, "var/objects", G,
+        "root of the dir object store, relative to the working directory unless absolute "
+        "(created at start; one file system: temp files are renamed into place)"),
 };
 
 #undef G
@@ -559,6 +566,13 @@ ss_settings *ss_config_from_args(int argc, char **argv, const char *component, i
     int lvl = ss_log_level_parse(settings->log_level);
     if (lvl < 0) {
         fprintf(stderr, "%s cannot start: log_level must be debug, info, warn or error\n", component);
+        ss_config_free(settings);
+        *exit_code = 2;
+        return NULL;
+    }
+    if (!ss_object_store_backend_known(settings->object_store_backend)) {
+        fprintf(stderr, "%s cannot start: object_store_backend must be one of: %s (got '%s')\n",
+                component, ss_object_store_backend_names(), settings->object_store_backend);
         ss_config_free(settings);
         *exit_code = 2;
         return NULL;

@@ -92,6 +92,9 @@ typedef struct ss_settings {
     double preflight_min_voice_activity_ratio;
     double preflight_max_peak_dbfs;
     double preflight_min_snr_db;
+    /* gateway: object store (common/object_store.h) */
+    char *object_store_backend;
+    char *object_store_dir;
 } ss_settings;
 
 #endif
