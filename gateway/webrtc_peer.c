@@ -36,6 +36,7 @@ struct webrtc_peer {
     void *user;
     bool stopped;
     uint64_t next_pts;            /* no packet goes before the end of the previous one */
+    bool push_refused;
     /* GLib thread */
     char *offer;
     int opus_pt;
@@ -527,8 +528,10 @@ void webrtc_peer_push(webrtc_peer *p, const uint8_t *packet, size_t len, double 
     head->duration = (uint64_t)(secs * 1e9);
     p->next_pts = pts + head->duration;
     int flow = gst.gst_app_src_push_buffer(p->appsrc, buf); /* takes buf */
-    if (flow != GST_FLOW_OK_)
+    if (flow != GST_FLOW_OK_ && !p->push_refused) {
+        p->push_refused = true; /* once per peer: every later packet would say the same */
         ss_warn(p->request_id, "webrtc: the pipeline refused an audio packet (flow %d)", flow);
+    }
 }
 
 int webrtc_peer_add_ice(webrtc_peer *p, unsigned mline, const char *candidate)

@@ -5,8 +5,8 @@ the way the gateway probes: webrtc_probe.py):
     control WebSocket included, answers 501 SCAISPEAK_WEBRTC_UNAVAILABLE
     with the install hint, after authentication like every route;
   * with it: the routes without a browser — a hand-written offer is
-    answered (201, send-only Opus, candidates within the configured ICE
-    port range), bad SDP is 400, no backend is 502, the per-key cap is 429,
+    answered (201, send-only Opus, candidates only on the configured ICE
+    address and port range), bad SDP is 400, no backend is 502, the per-key cap is 429,
     another caller's session is 404 on every route and 4404 on the control
     socket, the owner's control socket answers `ready` (and 4400 to
     `open`), DELETE closes it 1000, a session nobody controls ends after
@@ -72,7 +72,8 @@ def test_webrtc_routes_authenticate_first(gateway):
 def rtc_gateway(procs, redis):
     return harness.Gateway(procs, redis.port, env={
         "SCAISPEAK_WS_SESSIONS_PER_KEY": 2, "SCAISPEAK_WS_IDLE_TIMEOUT_S": 3,
-        "SCAISPEAK_WEBRTC_ICE_MIN_PORT": ICE_PORTS[0], "SCAISPEAK_WEBRTC_ICE_MAX_PORT": ICE_PORTS[1]}).start()
+        "SCAISPEAK_WEBRTC_ICE_MIN_PORT": ICE_PORTS[0], "SCAISPEAK_WEBRTC_ICE_MAX_PORT": ICE_PORTS[1],
+        "SCAISPEAK_WEBRTC_ICE_ADDRESS": "127.0.0.1"}).start()
 
 
 def create(gw, key, offer=OFFER, **extra):
@@ -134,8 +135,9 @@ def test_a_session_is_answered_controlled_and_deleted(rtc_gateway, start_node, r
     sid, answer = data["session_id"], data["sdp_answer"]
     assert data["control_url"] == f"ws://127.0.0.1:{rtc_gateway.http_port}{BASE}/{sid}/control", data
     assert "a=sendonly" in answer and re.search(r"a=rtpmap:111 OPUS/48000/2", answer, re.I), answer
-    ports = [int(m) for m in re.findall(r"a=candidate:\S+ 1 UDP \d+ \S+ (\d+) typ host", answer, re.I)]
-    assert ports and all(ICE_PORTS[0] <= p <= ICE_PORTS[1] for p in ports), answer
+    cands = re.findall(r"a=candidate:\S+ 1 UDP \d+ (\S+) (\d+) typ host", answer, re.I)
+    assert cands and all(ICE_PORTS[0] <= int(port) <= ICE_PORTS[1] for _, port in cands), answer
+    assert {addr for addr, _ in cands} == {"127.0.0.1"}, answer  # webrtc_ice_address
 
     other = key_for(redis, tenant)
     assert_error(rtc_gateway.http.request("DELETE", f"{BASE}/{sid}", headers=auth(other)), 404,
