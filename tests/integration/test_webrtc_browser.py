@@ -111,3 +111,25 @@ def test_a_browser_hears_the_sentence_over_webrtc(stack, tmp_path):
           f"first_audio_ms {closed['stats']['first_audio_ms']}")
     assert peak > 0.05, "the recording is silence"
     assert 0.6 * audio_ms <= span_ms <= audio_ms + 300, (span_ms, audio_ms)
+    wer = intelligibility(tmp_path)
+    if wer is not None:
+        print(f"webrtc: ASR word error rate of the recording {wer}")
+
+
+EVAL_WER = "/work/shared/eval/eval_wer.sh"
+
+
+def intelligibility(tmp_path):
+    """The recording's ASR word error rate (pocketsphinx) where the shared
+    evaluation script exists (not in CI): printed, for the record."""
+    if not os.path.exists(EVAL_WER):
+        return None
+    wavs = tmp_path / "wer"
+    wavs.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(tmp_path / "rec.webm"), "-ac", "1",
+                    str(wavs / "01.wav")], check=True, timeout=60)
+    (tmp_path / "ref.txt").write_text(TEXT + "\n")
+    p = subprocess.run(["bash", EVAL_WER, str(wavs), str(tmp_path / "ref.txt")], capture_output=True, text=True,
+                       timeout=120)
+    last = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+    return last.split("=", 1)[1] if last.startswith("WER=") else None
