@@ -457,6 +457,22 @@ static gboolean step_teardown(gpointer data)
 
 /* ---- the loop's side ---- */
 
+/* Loads the pipeline's plugins (webrtcbin, nice, DTLS, SRTP, RTP) once at
+ * start, on the GLib thread, so the first session does not wait for them. */
+static gboolean warm_up(gpointer data)
+{
+    (void)data;
+    GError *gerr = NULL;
+    void *pipeline = gst.gst_parse_launch("appsrc ! rtpopuspay ! webrtcbin", &gerr);
+    if (gerr) {
+        ss_warn(NULL, "webrtc: warming up the plugins: %s", gerr->message);
+        gst.g_error_free(gerr);
+    }
+    if (pipeline)
+        gst.gst_object_unref(pipeline);
+    return 0;
+}
+
 static void *glib_thread(void *loop)
 {
     gst.g_main_loop_run(loop);
@@ -477,6 +493,7 @@ int webrtc_peers_start(struct event_base *base, char *why, size_t cap)
         return -1;
     }
     pthread_detach(t);
+    gst.g_idle_add(warm_up, NULL);
     return 0;
 }
 
