@@ -54,7 +54,7 @@ static const ss_config_key KEYS[] = {
     INT(dev_mode, "0", 0, 1, G | N,
         "1: development mode: empty node credentials fall back to the shipped development "
         "defaults (never in production; docs/SECURITY.md)"),
-    STR(node_call_token, "", G | N,
+    STR(node_call_token, "", G | N | W,
         "shared secret the gateway presents on every TtsNode call; the node refuses calls "
         "without it (required unless dev_mode)"),
     INT(heartbeat_interval_ms, "2000", 100, 600000, G | N,
@@ -189,12 +189,20 @@ static const ss_config_key KEYS[] = {
     NUM(preflight_max_peak_dbfs, "-0.5", OPEN_MIN, 0, G,
         "reference clips peaking above this fail (clipping)"),
     NUM(preflight_min_snr_db, "15", OPEN_MIN, OPEN_MAX, G, "estimated SNR a reference clip needs"),
-    STR(object_store_backend, "dir", G,
+    STR(object_store_backend, "dir", G | W,
         "where voice references and consent clips are stored: dir (a directory tree, "
         "object_store_dir); other values stop the process at start"),
-    STR(object_store_dir, "var/objects", G,
+    STR(object_store_dir, "var/objects", G | W,
         "root of the dir object store, relative to the working directory unless absolute "
         "(created at start; one file system: temp files are renamed into place)"),
+    INT(erasure_evict_timeout_ms, "2000", 100, 60000, G | W,
+        "deadline of one EvictVoice call (the erasure fan-out of DELETE /voices/{id}, and the "
+        "worker's reconciler)"),
+    INT(erasure_reconcile_interval_ms, "2000", 100, 3600000, W,
+        "how often the worker's erasure reconciler looks at the erasures not yet completed"),
+    INT(erasure_retry_max_ms, "60000", 1000, 86400000, W,
+        "longest wait between two EvictVoice attempts on a node that keeps failing (backoff "
+        "doubles from 1 s)"),
 };
 
 #undef G

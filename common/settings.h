@@ -98,6 +98,9 @@ typedef struct ss_settings {
     /* gateway: object store (common/object_store.h) */
     char *object_store_backend;
     char *object_store_dir;
+    long erasure_evict_timeout_ms;
+    long erasure_reconcile_interval_ms;
+    long erasure_retry_max_ms;
 } ss_settings;
 
 #endif

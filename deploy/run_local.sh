@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make run`: a local ScaiSpeak on this machine — redis-server, one
-# scaispeak-node and the scaispeak-gateway, all in the foreground of this
+# scaispeak-node, the scaispeak-gateway and the scaispeak-worker (the erasure
+# reconciler), all in the foreground of this
 # script. make has already built the binaries (in $SCAISPEAK_BUILD, default
 # build/). State lives under var/: Redis data (AOF on) in var/redis, logs in
 # var/log/*.log, and the secrets in var/ (mode 600, generated once, reused
@@ -15,8 +16,11 @@
 # SCAISPEAK_GRPC_PORT 50051. Any other SCAISPEAK_* setting passes through to
 # the daemons (see `make print-config`).
 #
-# Ctrl-C (or SIGTERM) stops everything: SIGTERM to the node, the gateway and
-# Redis, in that order, and waits for each. A port already taken or a daemon
+# Voice references and consent clips live in var/objects (the object store,
+# shared by the gateway and the worker).
+#
+# Ctrl-C (or SIGTERM) stops everything: SIGTERM to the worker, the node, the
+# gateway and Redis, in that order, and waits for each. A port already taken or a daemon
 # that dies while starting ends the script with a non-zero status and the tail
 # of that daemon's log.
 set -u
@@ -37,9 +41,10 @@ export SCAISPEAK_REDIS_PORT="$REDIS_PORT" SCAISPEAK_NODE_PORT="$NODE_PORT" \
 
 VAR="$root/var"
 LOG="$VAR/log"
-mkdir -p "$VAR/redis" "$LOG" || exit 1
+mkdir -p "$VAR/redis" "$VAR/objects" "$LOG" || exit 1
+export SCAISPEAK_OBJECT_STORE_DIR="${SCAISPEAK_OBJECT_STORE_DIR:-$VAR/objects}"
 
-redis_pid=""; node_pid=""; gateway_pid=""
+redis_pid=""; node_pid=""; gateway_pid=""; worker_pid=""
 
 die() {
     echo "run_local: $*" >&2
@@ -58,6 +63,7 @@ stop_one() { # name pid
 
 stop_all() {
     trap - INT TERM
+    stop_one worker "$worker_pid"; worker_pid=""
     stop_one node "$node_pid"; node_pid=""
     stop_one gateway "$gateway_pid"; gateway_pid=""
     stop_one redis "$redis_pid"; redis_pid=""
@@ -71,7 +77,7 @@ on_signal() {
 }
 trap on_signal INT TERM
 
-for bin in scaispeak-gateway scaispeak-node; do
+for bin in scaispeak-gateway scaispeak-node scaispeak-worker; do
     [ -x "$B/bin/$bin" ] || die "$B/bin/$bin is missing: run 'make all' first"
 done
 command -v redis-server >/dev/null 2>&1 || die "redis-server not found: run 'make deps'"
@@ -170,6 +176,12 @@ node_listening() {
 }
 wait_until node "$node_pid" "$LOG/node.log" 30 node_listening || die "scaispeak-node did not start"
 
+worker_from=1; [ -f "$LOG/worker.log" ] && worker_from=$(($(wc -l <"$LOG/worker.log") + 1)) # this run's lines only
+"$B/bin/scaispeak-worker" >>"$LOG/worker.log" 2>&1 &
+worker_pid=$!
+worker_started() { tail -n "+$worker_from" "$LOG/worker.log" | grep -q 'scaispeak-worker started'; }
+wait_until worker "$worker_pid" "$LOG/worker.log" 15 worker_started || die "scaispeak-worker did not start"
+
 # A development tenant "dev" with a tenant_admin and an API key, made once and
 # reused while it stays valid (var/dev_api_key, mode 600).
 DEV_KEY=$("$B/bin/scaispeak" admin seed-dev --key-file "$VAR/dev_api_key") \
@@ -181,7 +193,8 @@ ScaiSpeak is running.
   gateway   http://127.0.0.1:$HTTP_PORT   (HeartbeatService gRPC on 127.0.0.1:$GRPC_PORT)
   node      127.0.0.1:$NODE_PORT          (/metrics on http://127.0.0.1:$METRICS_PORT/metrics)
   redis     127.0.0.1:$REDIS_PORT          (data in var/redis; password in var/redis_password)
-  logs      var/log/gateway.log var/log/node.log var/log/redis.log
+  worker    erasure reconciler            (objects in var/objects)
+  logs      var/log/gateway.log var/log/node.log var/log/worker.log var/log/redis.log
   operator token: $SCAISPEAK_OPERATOR_TOKEN
   development API key (tenant "dev", tenant_admin): $DEV_KEY
 

@@ -163,5 +163,11 @@ void gw_handle_voices_create(gw_request *r);
 void gw_handle_voice_get(gw_request *r);
 void gw_handle_voice_patch(gw_request *r);
 void gw_handle_voice_share(gw_request *r);
+/* erasure (voice_erasure.c, erasure_audit.c) and the warm registry (warm_registry.c) */
+void gw_handle_voice_delete(gw_request *r);
+void gw_handle_voice_evict(gw_request *r);
+void gw_handle_erasure_audit(gw_request *r);
+void gw_handle_voice_warm_get(gw_request *r);
+void gw_handle_voice_warm_post(gw_request *r);
 
 #endif

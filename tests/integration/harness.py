@@ -545,6 +545,7 @@ class Gateway:
             "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 2,
             "SCAISPEAK_HEARTBEAT_INTERVAL_MS": 500,
             "SCAISPEAK_DRAIN_TIMEOUT_S": 5,
+            "SCAISPEAK_OBJECT_STORE_DIR": os.path.join(procs.tmpdir, "objects"),
         }
         self.env.update(env or {})
         self.http = Http(self.http_port, token=operator_token)
@@ -588,6 +589,38 @@ class Gateway:
             n = self.node(node_id)
             return n if n and n["status"] == status else None
         return wait_for(check, timeout * SLOW, interval=0.05, what=f"node {node_id} {status}")
+
+
+class Worker:
+    """scaispeak-worker (the erasure reconciler) on the test's Redis, with the
+    node call token and its own object store directory (or the gateway's,
+    when given, as on one host)."""
+
+    def __init__(self, procs, redis_port, node_call_token=NODE_CALL_TOKEN, objects_dir=None, env=None,
+                 name="worker"):
+        self.procs = procs
+        self.name = name
+        self.objects_dir = objects_dir or os.path.join(procs.tmpdir, "objects")
+        self.env = {
+            "SCAISPEAK_REDIS_HOST": "127.0.0.1",
+            "SCAISPEAK_REDIS_PORT": redis_port,
+            "SCAISPEAK_NODE_CALL_TOKEN": node_call_token,
+            "SCAISPEAK_OBJECT_STORE_DIR": self.objects_dir,
+            "SCAISPEAK_ERASURE_RECONCILE_INTERVAL_MS": 200,
+            "SCAISPEAK_ERASURE_EVICT_TIMEOUT_MS": 1000,
+        }
+        self.env.update(env or {})
+        self.proc = None
+
+    def start(self, timeout=15.0):
+        self.proc = self.procs.spawn(self.name, [binary("scaispeak-worker")], child_env(self.env))
+
+        def started():
+            if not self.proc.alive():
+                raise ProcessDied(f"worker exited with {describe_status(self.proc.poll())} while starting")
+            return "scaispeak-worker started" in self.proc.log_text()
+        wait_for(started, timeout * SLOW, what="worker started")
+        return self
 
 
 class Node:
