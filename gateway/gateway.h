@@ -169,5 +169,6 @@ void gw_handle_voice_evict(gw_request *r);
 void gw_handle_erasure_audit(gw_request *r);
 void gw_handle_voice_warm_get(gw_request *r);
 void gw_handle_voice_warm_post(gw_request *r);
+void gw_handle_voice_preview(gw_request *r); /* voice_preview.c: a /speak in JSON form */
 
 #endif

@@ -228,3 +228,55 @@ def test_websocket_session_with_a_designed_voice(redis, gateway, start_node):
     assert plain.code == 1000 and designed.code == 1000, (plain.code, designed.code, designed.json())
     assert designed.json("ready")[0]["voice_id"] == slow
     assert pcm_ms(designed) > 1.25 * pcm_ms(plain), (pcm_ms(designed), pcm_ms(plain))
+
+
+def test_preview_is_a_short_synthesis_in_json(redis, gateway, start_node, tmp_path):
+    import base64
+    import subprocess
+    ready_node(gateway, start_node)
+    _, key = new_user(redis, new_tenant(redis))
+    vid = design(gateway, key, "Preview me", "bright young female")["voice_id"]
+    h = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-www-form-urlencoded"}
+    form = gateway.http.request("POST", f"{VOICES}/{vid}/preview", body=b"text=Hello+there.", headers=h)
+    data = assert_ok(form)
+    assert data["format"] == "mp3" and data["voice_id"] == vid and data["duration_ms"] > 300
+    path = tmp_path / "p.mp3"
+    path.write_bytes(base64.b64decode(data["audio_base64"]))
+    out = subprocess.run(["mpg123", "-q", "-w", str(tmp_path / "p.wav"), str(path)], capture_output=True)
+    assert out.returncode == 0, out.stderr
+    wav = assert_ok(call(gateway, key, "POST", f"{VOICES}/{vid}/preview",
+                         {"text": "Hi.", "response_format": "wav"}))
+    assert wav["format"] == "wav"
+    for bad in ({}, {"text": ""}, {"text": "x" * 301}, {"text": "ok", "response_format": 3}):
+        assert_error(call(gateway, key, "POST", f"{VOICES}/{vid}/preview", bad), 422, "VALIDATION_ERROR")
+
+
+def test_bola_every_voice_route(redis, gateway):
+    """Every voice route and method: another tenant's admin and another user of
+    the same tenant get 404 for a user voice (never 403, never data); a
+    tenant_viewer gets 403 on every write and on synthesis routes."""
+    tenant = new_tenant(redis)
+    _, owner = new_user(redis, tenant)
+    _, colleague = new_user(redis, tenant)
+    _, stranger = new_user(redis, new_tenant(redis))
+    _, viewer = new_user(redis, tenant, "tenant_viewer")
+    vid = design(gateway, owner, "Private")["voice_id"]
+    shared = design(gateway, owner, "Shared")["voice_id"]
+    assert_ok(call(gateway, owner, "POST", f"{VOICES}/{shared}/share"))
+    routes = [("GET", "", None), ("PATCH", "", {"description": "x"}), ("DELETE", "", None),
+              ("POST", "/share", None), ("POST", "/evict", None), ("POST", "/preview", {"text": "hi"}),
+              ("GET", "/warm", None), ("POST", "/warm", None)]
+    for method, suffix, body in routes:
+        for who in (colleague, stranger):
+            resp = call(gateway, who, method, f"{VOICES}/{vid}{suffix}", body)
+            assert_error(resp, 404, "SCAISPEAK_VOICE_NOT_FOUND")
+            assert vid not in resp.body.decode()
+        resp = call(gateway, stranger, method, f"{VOICES}/{shared}{suffix}", body)
+        assert_error(resp, 404, "SCAISPEAK_VOICE_NOT_FOUND")
+        if method != "GET":
+            assert_error(call(gateway, viewer, method, f"{VOICES}/{shared}{suffix}", body), 403,
+                         "AUTHZ_PERMISSION_DENIED")
+        else:
+            assert_ok(call(gateway, viewer, method, f"{VOICES}/{shared}{suffix}", body))
+    # the records are untouched
+    assert assert_ok(call(gateway, owner, "GET", f"{VOICES}/{vid}"))["description"] == ""

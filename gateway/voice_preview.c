@@ -1,0 +1,121 @@
+/* POST /voices/{id}/preview (API.md §4): a short sample of a voice, as JSON
+ * `{audio_base64, format, duration_ms, ...}`.
+ *
+ * The body is a form (application/x-www-form-urlencoded) or JSON with `text`
+ * (1..300 characters) and optional `response_format` (default mp3, the
+ * smallest for a browser to play). The preview *is* a /speak request: the
+ * handler rewrites the body into /speak's JSON ({text, voice_id,
+ * response_format}), asks for the JSON form (Accept: application/json) and
+ * hands the request to the /speak handler, so visibility (404 for voices the
+ * caller cannot see), readiness, policy, rate limit, licence and backend
+ * rules are exactly those of synthesis. The answer is /speak's JSON form:
+ * audio_base64, format, sample_rate, duration_ms, backend_used, voice_id,
+ * characters. */
+#include "gateway/gateway.h"
+
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PREVIEW_TEXT_MAX 300
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* The form body's fields as a JSON object (NULL when out of memory). */
+static json_t *form_fields(gw_request *r)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+    size_t len = evbuffer_get_length(in);
+    char *body = malloc(len + 1);
+    json_t *out = json_object();
+    struct evkeyvalq q;
+    TAILQ_INIT(&q);
+    if (!body || !out) {
+        free(body);
+        json_decref(out);
+        return NULL;
+    }
+    evbuffer_copyout(in, body, len);
+    body[len] = '\0';
+    if (evhttp_parse_query_str(body, &q) == 0) {
+        struct evkeyval *kv;
+        TAILQ_FOREACH(kv, &q, next) {
+            json_object_set_new(out, kv->key, json_string(kv->value));
+        }
+    }
+    evhttp_clear_headers(&q);
+    free(body);
+    return out;
+}
+
+/* The preview's fields from a form or JSON body; answers and returns NULL on
+ * a bad body. */
+static json_t *preview_fields(gw_request *r)
+{
+    const char *type = gw_header(r, "Content-Type");
+    if (type && !strncasecmp(type, "application/x-www-form-urlencoded", 33)) {
+        json_t *f = form_fields(r);
+        if (!f)
+            gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return f;
+    }
+    json_t *body = NULL;
+    if (gw_request_json(r, &body) != 0)
+        return NULL;
+    return body ? body : json_object();
+}
+
+void gw_handle_voice_preview(gw_request *r)
+{
+    json_t *f = preview_fields(r);
+    if (!f)
+        return;
+    const char *text = json_string_value(json_object_get(f, "text"));
+    json_t *fmt = json_object_get(f, "response_format");
+    const char *why = !json_is_object(f)                                     ? "the body must be an object"
+                      : !text || !*text                                     ? "text is required"
+                      : utf8_chars(text) > PREVIEW_TEXT_MAX                 ? "text must be at most 300 characters"
+                      : fmt && !json_is_string(fmt)                         ? "response_format must be a string"
+                                                                            : NULL;
+    if (why) {
+        const char *field = strncmp(why, "response", 8) ? "text" : "response_format";
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, why, json_pack("[{s:s,s:s}]", "field", field, "message", why));
+        json_decref(f);
+        return;
+    }
+    json_t *speak = json_pack("{s:s,s:s,s:s}", "text", text, "voice_id", r->params[0], "response_format",
+                              fmt ? json_string_value(fmt) : "mp3");
+    char *body = speak ? json_dumps(speak, JSON_COMPACT) : NULL;
+    json_decref(speak);
+    json_decref(f);
+    if (!body) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+    struct evkeyvalq *headers = evhttp_request_get_input_headers(r->req);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    int bad = evbuffer_add(in, body, strlen(body));
+    free(body);
+    evhttp_remove_header(headers, "Accept");
+    evhttp_remove_header(headers, "Content-Type");
+    bad |= evhttp_add_header(headers, "Accept", "application/json");
+    bad |= evhttp_add_header(headers, "Content-Type", "application/json");
+    if (bad) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    gw_handle_speak(r);
+}
