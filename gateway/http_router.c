@@ -43,6 +43,8 @@ static const gw_route ROUTES[] = {
     {"GET", MOD "/voices/{id}/warm", gw_handle_voice_warm_get, PERM_VOICE_READ, 0},
     {"POST", MOD "/voices/{id}/warm", gw_handle_voice_warm_post, PERM_VOICE_WRITE, 0},
     {"GET", MOD "/admin/erasure/audit", gw_handle_erasure_audit, PERM_ADMIN, 0},
+    {"POST", MOD "/admin/voices/global", gw_handle_global_voice_create, NEED_OPERATOR, 0},
+    {"DELETE", MOD "/admin/voices/global/{id}", gw_handle_global_voice_delete, NEED_OPERATOR, 0},
     {"GET", MOD "/admin/policy", gw_handle_policy_get, PERM_SYNTHESIZE, 0},
     {"PUT", MOD "/admin/policy", gw_handle_policy_put, PERM_ADMIN, 0},
     {"GET", MOD "/admin/blocklist", gw_handle_blocklist_list, PERM_ADMIN, 0},

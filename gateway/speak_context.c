@@ -9,12 +9,14 @@
 #include "gateway/rate_limit.h"
 #include "gateway/state_keys.h"
 #include "gateway/tenant_policy.h"
+#include "gateway/voice_license.h"
 #include "gateway/voice_store.h"
 
 #include "common/log.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* KEYS: [rate-limit keys] policy blocklist node-index voice|default-pointer [global voices]
  * ARGV: n-rate-limit-keys n-rate-limit-args [rate-limit args] has_tenant default-policy mode
@@ -69,6 +71,7 @@ typedef struct {
     json_t *policy;
     json_t *voice;
     json_t *blocklist;   /* [id, entry JSON text, id, ...] as JSON strings (HGETALL) */
+    json_t *nodes;       /* held while a licensed voice is charged */
 } read_ctx;
 
 static void read_ctx_free(void *p)
@@ -79,6 +82,7 @@ static void read_ctx_free(void *p)
     json_decref(c->policy);
     json_decref(c->voice);
     json_decref(c->blocklist);
+    json_decref(c->nodes);
     free(c->text);
     free(c);
 }
@@ -156,13 +160,61 @@ static bool admitted(gw_request *r, read_ctx *c)
 }
 
 /* Hands the context to the caller; nodes is owned. */
-static void finish(gw_request *r, read_ctx *c, json_t *nodes)
+static void hand_over(gw_request *r, read_ctx *c, json_t *nodes)
 {
     speak_context ctx = {c->policy, c->voice, nodes, c->blocklist};
     c->policy = c->voice = NULL;
     c->user_free = NULL; /* the caller keeps its context */
     c->done(r, c->user, &ctx);
     read_ctx_free(c);
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_license_charged(gw_request *r, void *user, bool ok)
+{
+    read_ctx *c = user;
+    if (!ok) {
+        ss_info(r->id, "voice %s: license character cap reached",
+                json_string_value(json_object_get(c->voice, "voice_id")));
+        refuse(r, c, SS_ERR_VOICE_LICENSE_EXPIRED,
+               "the voice's license character cap is reached (or this text would pass it)");
+        return;
+    }
+    json_t *nodes = c->nodes;
+    c->nodes = NULL;
+    hand_over(r, c, nodes);
+}
+
+/* A licensed voice (voice_license.h) is checked for expiry and charged the
+ * text's characters before the context is handed over; nodes is owned. */
+static void finish(gw_request *r, read_ctx *c, json_t *nodes)
+{
+    if (!json_is_object(json_object_get(c->voice, "license"))) {
+        hand_over(r, c, nodes);
+        return;
+    }
+    if (voice_license_expired(c->voice, wall_ms())) {
+        json_decref(nodes);
+        refuse(r, c, SS_ERR_VOICE_LICENSE_EXPIRED, "the voice's license has expired");
+        return;
+    }
+    c->nodes = nodes;
+    voice_license_charge(r, c->voice, utf8_chars(c->text), on_license_charged, c, read_ctx_free);
 }
 
 /* The voice among step 2's: the one asked by name, or the only one read. */

@@ -41,6 +41,7 @@ static const char *const TEMPLATES[GW_KEY_KIND_COUNT] = {
     [GW_KEY_TENANT_ERASURES] = "ss:tenant:{}:erasures",
     [GW_KEY_ERASURES_OPEN] = "ss:erasures:open",
     [GW_KEY_VOICE_ERASURE] = "ss:voice:{}:erasure",
+    [GW_KEY_VOICE_LICENSE_USED] = "ss:voice:{}:license_used",
 };
 
 int gw_state_key_arity(gw_key_kind kind)

@@ -55,6 +55,7 @@ typedef enum {
     GW_KEY_TENANT_ERASURES,     /* ss:tenant:{tid}:erasures       ZSET audit ids by request ms */
     GW_KEY_ERASURES_OPEN,       /* ss:erasures:open               SET audit ids the reconciler still works on */
     GW_KEY_VOICE_ERASURE,       /* ss:voice:{id}:erasure          STRING the erased voice's audit id */
+    GW_KEY_VOICE_LICENSE_USED,  /* ss:voice:{id}:license_used     STRING characters synthesised (licensed voices) */
     GW_KEY_KIND_COUNT
 } gw_key_kind;
 

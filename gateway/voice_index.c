@@ -13,6 +13,7 @@
 
 #include "gateway/state_call.h"
 #include "gateway/state_keys.h"
+#include "gateway/voice_license.h"
 #include "gateway/voice_record.h"
 #include "gateway/voice_store.h"
 
@@ -329,11 +330,21 @@ static void read_ctx_free(void *p)
     free(c);
 }
 
-static void on_read(gw_request *r, void *p, const redisReply *reply)
+/* KEYS voice, license counter -> {record|false, counter|false} */
+static const ss_redis_script VOICE_READ = {
+    "voice_read", "return {redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false}\n"};
+
+static void on_read(gw_request *r, void *p, const redisReply *pair)
 {
     read_ctx *c = p;
     json_t *record = NULL;
     char *raw = NULL;
+    if (pair->type != REDIS_REPLY_ARRAY || pair->elements != 2) {
+        gw_state_unavailable(r, "unexpected reply to voice_read");
+        read_ctx_free(c);
+        return;
+    }
+    const redisReply *reply = pair->element[0];
     if (reply->type == REDIS_REPLY_STRING) {
         record = json_loadb(reply->str, reply->len, 0, NULL);
         raw = record ? strndup(reply->str, reply->len) : NULL;
@@ -345,6 +356,7 @@ static void on_read(gw_request *r, void *p, const redisReply *reply)
             gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "the voice record cannot be read", NULL);
             return;
         }
+        voice_license_show_used(record, pair->element[1]);
     }
     c->done(r, c->user, record, raw);
     json_decref(record);
@@ -356,8 +368,9 @@ void voice_index_read(gw_request *r, const char *voice_id, voice_read_done_fn do
                       void (*user_free)(void *))
 {
     read_ctx *c = calloc(1, sizeof *c);
-    char key[GW_STATE_KEY_MAX];
-    if (!c || gw_state_key(key, sizeof key, GW_KEY_VOICE, voice_id, NULL) != 0) {
+    char key[GW_STATE_KEY_MAX], counter[GW_STATE_KEY_MAX];
+    if (!c || gw_state_key(key, sizeof key, GW_KEY_VOICE, voice_id, NULL) != 0 ||
+        gw_state_key(counter, sizeof counter, GW_KEY_VOICE_LICENSE_USED, voice_id, NULL) != 0) {
         free(c);
         if (user_free)
             user_free(user);
@@ -366,8 +379,8 @@ void voice_index_read(gw_request *r, const char *voice_id, voice_read_done_fn do
         return;
     }
     *c = (read_ctx){done, user, user_free};
-    const char *argv[] = {"GET", key};
-    gw_state_command(r, 2, argv, on_read, c, read_ctx_free);
+    const char *keys[] = {key, counter};
+    gw_state_eval(r, &VOICE_READ, 2, keys, 0, NULL, on_read, c, read_ctx_free);
 }
 
 /* --- the ranked list */
@@ -433,11 +446,13 @@ static void next_segment(page_walk *w)
  * (walk_finish was called). */
 static bool take_records(gw_request *r, page_walk *w, const redisReply *reply)
 {
-    for (size_t i = 0; i < w->nmembers && i < reply->elements; i++) {
-        const redisReply *e = reply->element[i];
+    for (size_t i = 0; i < w->nmembers && 2 * i + 1 < reply->elements; i++) {
+        const redisReply *e = reply->element[2 * i];
         w->examined++;
         snprintf(w->after, sizeof w->after, "%s", w->members[i]);
         json_t *v = e->type == REDIS_REPLY_STRING ? json_loadb(e->str, e->len, 0, NULL) : NULL;
+        if (v)
+            voice_license_show_used(v, reply->element[2 * i + 1]);
         bool take = v && voice_visible(v, r->caller.tenant_id, r->caller.user_id) &&
                     voice_filter_matches(v, &w->q.filter);
         if (take && json_array_size(w->items) == (size_t)w->q.limit) {
@@ -481,12 +496,12 @@ static void on_records(gw_request *r, void *p, const redisReply *reply)
     walk_step(r, w);
 }
 
-/* Builds and sends MGET ss:voice:{id}... for the batch. */
+/* Builds and sends MGET ss:voice:{id} ss:voice:{id}:license_used ... for the batch. */
 static void read_batch(gw_request *r, page_walk *w)
 {
     size_t n = w->nmembers;
-    const char **argv = calloc(n + 1, sizeof *argv);
-    char *keys = calloc(n, GW_STATE_KEY_MAX);
+    const char **argv = calloc(2 * n + 1, sizeof *argv);
+    char *keys = calloc(2 * n, GW_STATE_KEY_MAX);
     if (!argv || !keys) {
         free(argv);
         free(keys);
@@ -496,13 +511,17 @@ static void read_batch(gw_request *r, page_walk *w)
     }
     argv[0] = "MGET";
     for (size_t i = 0; i < n; i++) {
-        char *k = keys + i * GW_STATE_KEY_MAX;
+        char *k = keys + 2 * i * GW_STATE_KEY_MAX, *u = k + GW_STATE_KEY_MAX;
         const char *colon = strchr(w->members[i], ':');
-        if (gw_state_key(k, GW_STATE_KEY_MAX, GW_KEY_VOICE, colon ? colon + 1 : "", NULL) != 0)
+        if (gw_state_key(k, GW_STATE_KEY_MAX, GW_KEY_VOICE, colon ? colon + 1 : "", NULL) != 0 ||
+            gw_state_key(u, GW_STATE_KEY_MAX, GW_KEY_VOICE_LICENSE_USED, colon ? colon + 1 : "", NULL) != 0) {
             snprintf(k, GW_STATE_KEY_MAX, "ss:voice:");
-        argv[i + 1] = k;
+            snprintf(u, GW_STATE_KEY_MAX, "ss:voice:");
+        }
+        argv[2 * i + 1] = k;
+        argv[2 * i + 2] = u;
     }
-    gw_state_command(r, (int)n + 1, argv, on_records, w, walk_free);
+    gw_state_command(r, (int)(2 * n) + 1, argv, on_records, w, walk_free);
     free(argv);
     free(keys);
 }

@@ -2,7 +2,10 @@
  * voice_record.h). */
 #include "gateway/voice_record.h"
 
+#include "node/engine/voice/voice_design.h"
+
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -298,3 +301,34 @@ json_t *voice_record_public(const json_t *record)
     }
     return out;
 }
+
+static json_t *word_or_null(const char *w)
+{
+    return *w ? json_string(w) : json_null();
+}
+
+/* The words of a space-separated list as a JSON array. */
+static json_t *words_of(const char *list)
+{
+    json_t *a = json_array();
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *w = strtok_r(buf, " ", &save); a && w; w = strtok_r(NULL, " ", &save))
+        json_array_append_new(a, json_string(w));
+    return a;
+}
+
+json_t *voice_design_understood(const char *prompt, char *why, size_t cap)
+{
+    ss_conditioning k;
+    ss_design_understood u;
+    /* any model: the words understood do not depend on it */
+    if (ss_voice_design_parse(prompt, log(170.0), 0.42, &k, &u, why, cap) != 0)
+        return NULL;
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "gender", word_or_null(u.gender), "age",
+                     word_or_null(u.age), "pitch", word_or_null(u.pitch), "pace", word_or_null(u.pace), "timbre",
+                     word_or_null(u.timbre), "energy", word_or_null(u.energy), "words_used", words_of(u.used),
+                     "words_ignored", words_of(u.ignored));
+}
+

@@ -53,6 +53,14 @@ json_t *voice_record_patched(const json_t *record, const json_t *patch, int64_t 
  * decrefs; NULL when out of memory). */
 json_t *voice_record_public(const json_t *record);
 
+/* What the engine's prompt reading (node/engine/voice/voice_design.c, pure
+ * text) understood, as the voice's design{}: gender, age, pitch, pace,
+ * timbre, energy (null when the prompt says nothing of it), words_used,
+ * words_ignored. The words are read the way the node reads them; the
+ * numbers depend on the node's model and are not shown. NULL + why when the
+ * prompt is refused (empty, too long). */
+json_t *voice_design_understood(const char *prompt, char *why, size_t cap);
+
 /* "2026-12-05T14:20:01.123Z" for a wall-clock millisecond time. */
 void voice_time_iso(int64_t ms, char *out, size_t cap);
 

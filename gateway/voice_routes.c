@@ -21,7 +21,6 @@
 
 #include "common/ids.h"
 #include "common/log.h"
-#include "node/engine/voice/voice_design.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -372,39 +371,6 @@ void gw_handle_voice_share(gw_request *r)
 
 /* --- POST /voices, design mode */
 
-static json_t *word_or_null(const char *w)
-{
-    return *w ? json_string(w) : json_null();
-}
-
-/* The words of a space-separated list as a JSON array. */
-static json_t *words_of(const char *list)
-{
-    json_t *a = json_array();
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
-    char *save = NULL;
-    for (char *w = strtok_r(buf, " ", &save); a && w; w = strtok_r(NULL, " ", &save))
-        json_array_append_new(a, json_string(w));
-    return a;
-}
-
-/* What the engine's prompt reading understood, as the voice's design{}. The
- * words are read the way the node reads them; the numbers depend on the
- * node's model and are not shown. NULL + why when the prompt is refused. */
-static json_t *design_understood(const char *prompt, char *why, size_t cap)
-{
-    ss_conditioning k;
-    ss_design_understood u;
-    /* any model: the words understood do not depend on it */
-    if (ss_voice_design_parse(prompt, log(170.0), 0.42, &k, &u, why, cap) != 0)
-        return NULL;
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "gender", word_or_null(u.gender), "age",
-                     word_or_null(u.age), "pitch", word_or_null(u.pitch), "pace", word_or_null(u.pace), "timbre",
-                     word_or_null(u.timbre), "energy", word_or_null(u.energy), "words_used", words_of(u.used),
-                     "words_ignored", words_of(u.ignored));
-}
-
 typedef struct {
     json_t *record;
 } create_ctx;
@@ -438,7 +404,8 @@ static void create_designed(gw_request *r, json_t *body)
     char why[256] = "";
     json_t *design = NULL;
     if (problems == 0) {
-        design = design_understood(json_string_value(json_object_get(body, "voice_design_prompt")), why, sizeof why);
+        design = voice_design_understood(json_string_value(json_object_get(body, "voice_design_prompt")), why,
+                                         sizeof why);
         if (!design)
             problems = json_array_append_new(details, json_pack("{s:s,s:s}", "field", "voice_design_prompt",
                                                                 "message", why))

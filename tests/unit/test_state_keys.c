@@ -45,6 +45,7 @@ Test(state_keys, every_kind_builds_its_documented_name)
         {GW_KEY_TENANT_ERASURES, "tn_1", NULL, "ss:tenant:tn_1:erasures"},
         {GW_KEY_ERASURES_OPEN, NULL, NULL, "ss:erasures:open"},
         {GW_KEY_VOICE_ERASURE, "vc_x", NULL, "ss:voice:vc_x:erasure"},
+        {GW_KEY_VOICE_LICENSE_USED, "vc_x", NULL, "ss:voice:vc_x:license_used"},
     };
     cr_assert_eq(sizeof cases / sizeof cases[0], GW_KEY_KIND_COUNT, "a case per kind");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
