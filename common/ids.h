@@ -13,6 +13,10 @@
  * or -1 when the buffer is too small or the kernel gave no randomness. */
 int ss_id_new(const char *prefix, size_t n, char *out, size_t cap);
 
+/* n bytes of kernel randomness (from this thread's pool; see ids.c). 0, or
+ * -1 when the kernel gave none. */
+int ss_random_bytes(void *buf, size_t n);
+
 /* Fills buf with n random base62 characters (no terminator). 0 or -1. */
 int ss_random_base62(char *buf, size_t n);
 

@@ -53,6 +53,7 @@
 #include "common/audio_input.h"
 #include "common/grpc_status.h"
 #include "common/loop_pool.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -60,7 +61,6 @@
 #include <event2/bufferevent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #define BUSY_RETRY_AFTER_S "1"
@@ -526,7 +526,7 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
     cx->voice = ctx->voice;
     cx->nodes = ctx->nodes;
     unsigned rnd = 0;
-    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+    if (ss_random_bytes(&rnd, sizeof rnd) != 0)
         rnd = (unsigned)cx->r->started;
     const char *engine = json_string_value(json_object_get(cx->voice, "engine"));
     char why[320];

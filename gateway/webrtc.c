@@ -28,6 +28,7 @@
 #include "gateway/ws_session.h"
 #include "gateway/ws_upgrade.h"
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -35,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #define INSTALL_HINT                                                                               \
@@ -184,7 +184,7 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
 {
     rtc_session *s = user;
     unsigned rnd = 0;
-    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+    if (ss_random_bytes(&rnd, sizeof rnd) != 0)
         rnd = (unsigned)now_s();
     const char *engine = json_string_value(json_object_get(ctx->voice, "engine"));
     gw_backend_plan plan;

@@ -55,12 +55,12 @@
 #include "gateway/ws_sentences.h"
 #include "gateway/ws_synthesis.h"
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 typedef enum { WS_AUTHENTICATING, WS_WAITING_OPEN, WS_OPENING, WS_READY } ws_state;
@@ -651,7 +651,7 @@ static bool send_plan_refusal(ws_session *s, const gw_backend_plan *plan)
 static bool start_synthesis(ws_session *s, speak_context *ctx)
 {
     unsigned rnd = 0;
-    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+    if (ss_random_bytes(&rnd, sizeof rnd) != 0)
         rnd = (unsigned)now_s();
     const char *engine = json_string_value(json_object_get(ctx->voice, "engine"));
     gw_backend_plan plan;
@@ -839,7 +839,7 @@ void ws_session_start_bound(gw_request *r, struct evhttp_connection *evcon, stru
     live_sessions = s;
     gauge_add(1);
     if (ss_id_new("wss_", 20, s->session_id, sizeof s->session_id) != 0) {
-        ss_error(r->id, "websocket session: no session id (getrandom failed)");
+        ss_error(r->id, "websocket session: no session id (no randomness from the kernel)");
         s->state = WS_WAITING_OPEN;
         ws_conn_abort(s->conn); /* its on_closed frees the session */
         return;

@@ -34,3 +34,22 @@ Test(ids, buffer_too_small)
     char id[8];
     cr_assert_eq(ss_id_new("req_", 20, id, sizeof id), -1);
 }
+
+Test(ids, random_bytes_cross_pool_refills_and_never_repeat)
+{
+    /* 3 x 700 bytes: each call crosses a 512-byte refill at some point */
+    unsigned char a[700], b[700], c[700];
+    cr_assert_eq(ss_random_bytes(a, sizeof a), 0);
+    cr_assert_eq(ss_random_bytes(b, sizeof b), 0);
+    cr_assert_eq(ss_random_bytes(c, sizeof c), 0);
+    cr_assert_neq(memcmp(a, b, sizeof a), 0);
+    cr_assert_neq(memcmp(b, c, sizeof b), 0);
+    /* no 16-byte window of one comes back in another (handed-out bytes are not reused) */
+    for (size_t i = 0; i + 16 <= sizeof a; i += 16)
+        for (size_t j = 0; j + 16 <= sizeof b; j++)
+            cr_assert_neq(memcmp(a + i, b + j, 16), 0);
+    int zeros = 0;
+    for (size_t i = 0; i < sizeof c; i++)
+        zeros += c[i] == 0;
+    cr_assert_lt(zeros, 20, "the pool is scrubbed after use, never handed out scrubbed");
+}
