@@ -116,14 +116,35 @@ static void on_charged(gw_request *r, void *p, const redisReply *reply)
     free(c);
 }
 
+/* The counter key and the script's two arguments for a voice. 0 or -1. */
+static int charge_args(const json_t *voice, size_t chars, char *key, char *n, char *cap)
+{
+    const char *id = json_string_value(json_object_get(voice, "voice_id"));
+    json_t *capv = json_object_get(json_object_get(voice, "license"), "character_cap");
+    if (!id || gw_state_key(key, GW_STATE_KEY_MAX, GW_KEY_VOICE_LICENSE_USED, id, NULL) != 0)
+        return -1;
+    snprintf(n, 32, "%zu", chars);
+    cap[0] = '\0';
+    if (json_is_integer(capv))
+        snprintf(cap, 32, "%lld", (long long)json_integer_value(capv));
+    return 0;
+}
+
+int voice_license_charge_async(ss_redis *redis, const json_t *voice, size_t chars, ss_redis_reply_fn fn, void *user)
+{
+    char key[GW_STATE_KEY_MAX], n[32], cap[32];
+    if (charge_args(voice, chars, key, n, cap) != 0)
+        return -1;
+    const char *keys[] = {key}, *args[] = {n, cap};
+    return ss_redis_eval(redis, &LICENSE_CHARGE, 1, keys, 2, args, fn, user);
+}
+
 void voice_license_charge(gw_request *r, const json_t *voice, size_t chars, voice_license_done_fn done, void *user,
                           gw_state_free_fn user_free)
 {
     charge_ctx *c = calloc(1, sizeof *c);
-    char key[GW_STATE_KEY_MAX], n[32], cap[32] = "";
-    const char *id = json_string_value(json_object_get(voice, "voice_id"));
-    json_t *capv = json_object_get(json_object_get(voice, "license"), "character_cap");
-    if (!c || !id || gw_state_key(key, sizeof key, GW_KEY_VOICE_LICENSE_USED, id, NULL) != 0) {
+    char key[GW_STATE_KEY_MAX], n[32], cap[32];
+    if (!c || charge_args(voice, chars, key, n, cap) != 0) {
         free(c);
         if (user_free)
             user_free(user);
@@ -131,9 +152,6 @@ void voice_license_charge(gw_request *r, const json_t *voice, size_t chars, voic
         return;
     }
     *c = (charge_ctx){done, user, user_free};
-    snprintf(n, sizeof n, "%zu", chars);
-    if (json_is_integer(capv))
-        snprintf(cap, sizeof cap, "%lld", (long long)json_integer_value(capv));
     const char *keys[] = {key}, *args[] = {n, cap};
     gw_state_eval(r, &LICENSE_CHARGE, 1, keys, 2, args, on_charged, c, charge_free);
 }

@@ -41,4 +41,9 @@ typedef void (*voice_license_done_fn)(gw_request *r, void *user, bool ok);
 void voice_license_charge(gw_request *r, const json_t *voice, size_t chars, voice_license_done_fn done, void *user,
                           gw_state_free_fn user_free);
 
+/* The same charge outside an HTTP request (a WebSocket session's
+ * sentences): fn gets {1, used} or {0, used}, or err. 0, or -1 when it was
+ * not sent (no connection, out of memory). */
+int voice_license_charge_async(ss_redis *redis, const json_t *voice, size_t chars, ss_redis_reply_fn fn, void *user);
+
 #endif

@@ -49,6 +49,7 @@
 #include "gateway/permissions.h"
 #include "gateway/request_phases.h"
 #include "gateway/speak_context.h"
+#include "gateway/voice_license.h"
 #include "gateway/voice_store.h"
 #include "gateway/ws_frames.h"
 #include "gateway/ws_open.h"
@@ -96,6 +97,7 @@ struct ws_session {
     char bind_id[64];
     ws_audio_sink sink;          /* bound: where frames go (send NULL: dropped) */
     void *owner;                 /* bound and claimed: released() gets it */
+    json_t *licensed_voice;      /* the voice when it has a licence: each sentence is charged */
 };
 
 static ws_session *live_sessions; /* see the top of the file */
@@ -163,6 +165,7 @@ static void session_free(ws_session *s)
     if (s->pace)
         event_free(s->pace);
     json_decref(s->blocklist);
+    json_decref(s->licensed_voice);
     json_decref(s->early);
     ws_sentences_free(&s->text);
     free(s->carry);
@@ -403,6 +406,56 @@ static size_t utf8_chars(const char *t)
     return n;
 }
 
+/* A licensed voice's charge for one sentence came back: a refusal ends the
+ * session 4403 (the session is looked up by id: it may have ended). */
+static void on_sentence_charged(void *user, const redisReply *reply, const char *err)
+{
+    char *session_id = user;
+    ws_session *s = live_sessions;
+    while (s && strcmp(s->session_id, session_id))
+        s = s->next;
+    free(session_id);
+    if (!s || !s->conn)
+        return;
+    if (err || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER) {
+        ss_error(s->request_id, "websocket session %s: licence charge failed: %s", s->session_id,
+                 err ? err : "unexpected reply");
+        end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_SERVICE_UNAVAILABLE),
+                    "state store (redis) unavailable");
+        return;
+    }
+    if (reply->element[0]->integer != 1)
+        end_session(s, WS_CLOSE_FORBIDDEN, ss_api_error_code(SS_ERR_VOICE_LICENSE_EXPIRED),
+                    "the voice's license character cap is reached");
+}
+
+/* Charges a licensed voice for a sentence (voice_license.h); false after
+ * ending the session (expired, or the charge could not be sent). The
+ * sentence is synthesised while the charge is answered, so a session can
+ * pass the cap by at most the sentence that reaches it. */
+static bool charge_sentence(ws_session *s, const char *sentence)
+{
+    if (!s->licensed_voice)
+        return true;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (voice_license_expired(s->licensed_voice, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) {
+        end_session(s, WS_CLOSE_FORBIDDEN, ss_api_error_code(SS_ERR_VOICE_LICENSE_EXPIRED),
+                    "the voice's license has expired");
+        return false;
+    }
+    char *id = strdup(s->session_id);
+    if (!id || voice_license_charge_async(s->gw->redis, s->licensed_voice, utf8_chars(sentence), on_sentence_charged,
+                                          id) != 0) {
+        free(id);
+        end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_SERVICE_UNAVAILABLE),
+                    "state store (redis) unavailable");
+        return false;
+    }
+    return true;
+}
+
 /* Hands every complete sentence (all of the text with flush) to synthesis. */
 static void synthesise_ready_text(ws_session *s, bool flush)
 {
@@ -412,6 +465,10 @@ static void synthesise_ready_text(ws_session *s, bool flush)
         if (!passes_blocklist(s, sentence)) {
             free(sentence);
             continue;
+        }
+        if (!charge_sentence(s, sentence)) {
+            free(sentence);
+            return;
         }
         if (s->first_text_at == 0)
             s->first_text_at = now_s();
@@ -675,6 +732,8 @@ static bool start_synthesis(ws_session *s, speak_context *ctx)
     s->synth = ws_synthesis_new(&spec, &ev, s);
     json_decref(plan.unusable);
     s->blocklist = json_incref((json_t *)ctx->blocklist);
+    if (json_is_object(json_object_get(ctx->voice, "license")))
+        s->licensed_voice = json_incref((json_t *)ctx->voice);
     if (!s->synth) {
         end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_INTERNAL_ERROR), "out of memory");
         return false;

@@ -77,3 +77,19 @@ def test_an_expired_license_refuses_synthesis_everywhere(redis, gateway, start_n
     sess = run_session(gateway, [{"type": "open", "output": PCM, "voice_id": old},
                                  {"type": "text", "delta": "Hello. "}, {"type": "close"}], key=key)
     assert sess.code == 4403, (sess.code, sess.reason, sess.json())
+
+
+def test_websocket_sentences_are_charged_and_the_cap_closes_4403(redis, gateway, start_node):
+    from test_ws_stream import PCM, run_session
+    ready_node(gateway, start_node)
+    _, root = new_user(redis, new_tenant(redis), "super_admin")
+    _, key = new_user(redis, new_tenant(redis))
+    vid = global_voice(gateway, root, character_cap=60)["voice_id"]
+    sess = run_session(gateway, [{"type": "open", "output": PCM, "voice_id": vid},
+                                 {"type": "text", "delta": "The birch canoe slid on smooth planks... "},
+                                 {"type": "text", "delta": "Glue the sheet to the dark blue background. "},
+                                 {"type": "close"}], key=key)
+    assert sess.code == 4403, (sess.code, sess.reason, sess.json())
+    assert any(e.get("code") == "SCAISPEAK_VOICE_LICENSE_EXPIRED" for e in sess.json("error")), sess.json()
+    used = assert_ok(call(gateway, key, "GET", f"{VOICES}/{vid}"))["license"]["characters_used"]
+    assert used == 40, used  # the second sentence (44 characters) was refused, not counted
