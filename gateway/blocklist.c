@@ -321,6 +321,10 @@ static void on_list(gw_request *r, void *user, const redisReply *reply)
     json_t *items = json_array();
     for (size_t i = 0; i < reply->elements; i++) {
         json_t *e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, NULL);
+        if (e && json_object_get(e, "_fingerprint")) { /* a speaker's fingerprint stays in the store */
+            json_object_del(e, "_fingerprint");
+            json_object_set_new(e, "fingerprint", json_true());
+        }
         if (e)
             json_array_append_new(items, e);
         else

@@ -25,10 +25,12 @@
 #include "common/redis_async.h"
 
 /* The erasure itself, one script: KEYS voice, voice index, global set, warm,
- * audit, audit pending, erasures, tenant erasures, open, voice->erasure, then
- * per node its evict set and its record; ARGV raw record json (compare and
- * delete), aid, voice id, audit member, tenant, actor, requested_at, objects
- * json, objects count, voice index member, then the node ids
+ * audit, audit pending, erasures, tenant erasures, open, voice->erasure,
+ * tenant blocklist, then per node its evict set and its record; ARGV raw
+ * record json (compare and delete), aid, voice id, audit member, tenant,
+ * actor, requested_at, objects json, objects count, voice index member,
+ * blocklist entry id ("" = the speaker is not blocked), entry json, then the
+ * node ids
  * -> {0} (the record changed or is gone) or {1, node id, record|false, ...} */
 extern const ss_redis_script ERASURE_ERASE;
 

@@ -83,6 +83,9 @@ struct fanout {
     int attempts;      /* DELETE's compare-and-delete attempts */
     json_t *record;    /* DELETE: the record read */
     char *raw;         /* DELETE: its stored string */
+    bool block_speaker; /* DELETE ?block_speaker=true (admin) */
+    char block_id[40]; /* its blocklist entry ("" = none) */
+    char *block_json;
 };
 
 static void fanout_free(void *p)
@@ -95,6 +98,7 @@ static void fanout_free(void *p)
     json_decref(f->errors);
     json_decref(f->record);
     free(f->raw);
+    free(f->block_json);
     free(f);
 }
 
@@ -231,8 +235,9 @@ static void erase_answer(gw_request *r, fanout *f)
 {
     ss_info(r->id, "voice %s erased (audit %s): %zu node(s) evicted, %zu pending", f->voice_id, f->audit_id,
             json_array_size(f->evicted), json_array_size(f->errors));
-    gw_reply_ok(r, json_pack("{s:s,s:b,s:s,s:O,s:O}", "voice_id", f->voice_id, "erased", 1, "audit_id", f->audit_id,
-                             "evicted_nodes", f->evicted, "error_summary", f->errors));
+    gw_reply_ok(r, json_pack("{s:s,s:b,s:s,s:O,s:O,s:s?}", "voice_id", f->voice_id, "erased", 1, "audit_id",
+                             f->audit_id, "evicted_nodes", f->evicted, "error_summary", f->errors,
+                             "speaker_blocklist_entry", f->block_id[0] ? f->block_id : NULL));
     fanout_free(f);
 }
 
@@ -313,9 +318,11 @@ static void erase_write(gw_request *r, fanout *f, const redisReply *ids)
           gw_key_list_add(&keys, GW_KEY_ERASURES, NULL, NULL) ||
           gw_key_list_add(&keys, GW_KEY_TENANT_ERASURES, tid ? tid : r->caller.tenant_id, NULL) ||
           gw_key_list_add(&keys, GW_KEY_ERASURES_OPEN, NULL, NULL) ||
-          gw_key_list_add(&keys, GW_KEY_VOICE_ERASURE, f->voice_id, NULL);
+          gw_key_list_add(&keys, GW_KEY_VOICE_ERASURE, f->voice_id, NULL) ||
+          gw_key_list_add(&keys, GW_KEY_TENANT_BLOCKLIST, tid ? tid : r->caller.tenant_id, NULL);
     const char *fixed[] = {f->raw, f->audit_id, f->voice_id, amember, tid ? tid : "", r->caller.user_id, now,
-                           objects_json ? objects_json : "[]", nobj, vmember ? vmember : ""};
+                           objects_json ? objects_json : "[]", nobj, vmember ? vmember : "",
+                           f->block_id, f->block_json ? f->block_json : ""};
     for (size_t i = 0; !bad && i < sizeof fixed / sizeof fixed[0]; i++)
         bad = gw_key_list_push(&args, fixed[i]);
     for (size_t i = 0; !bad && i < ids->elements; i++) {
@@ -348,6 +355,45 @@ static void on_node_ids(gw_request *r, void *user, const redisReply *reply)
     erase_write(r, f, reply);
 }
 
+/* The blocklist entry that blocks the erased voice's speaker (its
+ * reference's fingerprint, kept in the record as `_fingerprint`); false
+ * after answering. */
+static bool speaker_block_entry(gw_request *r, fanout *f)
+{
+    const json_t *fp = json_object_get(f->record, "_fingerprint");
+    const char *scope = json_string_value(json_object_get(f->record, "scope"));
+    const char *why = !(r->caller.permissions & PERM_ADMIN) ? NULL
+                      : !fp ? "the voice has no reference clip, so no speaker to block"
+                      : scope && !strcmp(scope, "global") ? "a global voice's speaker is not a tenant's to block"
+                                                          : "";
+    if (!why) {
+        fanout_free(f);
+        gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, "blocking a speaker needs the admin permission", NULL);
+        return false;
+    }
+    if (*why) {
+        fanout_free(f);
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, why,
+                       json_pack("[{s:s,s:s}]", "field", "block_speaker", "message", why));
+        return false;
+    }
+    char now[40];
+    iso_now(now, sizeof now);
+    json_t *entry = ss_id_new("bl_", 16, f->block_id, sizeof f->block_id) == 0
+                        ? json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "id", f->block_id, "kind", "speaker", "voice_id",
+                                    f->voice_id, "note", "speaker blocked when the voice was erased", "created_at",
+                                    now, "_fingerprint", fp)
+                        : NULL;
+    f->block_json = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
+    json_decref(entry);
+    if (!f->block_json) {
+        fanout_free(f);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return false;
+    }
+    return true;
+}
+
 static void on_erase_read(gw_request *r, void *user, json_t *record, const char *raw)
 {
     fanout *f = user;
@@ -365,6 +411,8 @@ static void on_erase_read(gw_request *r, void *user, json_t *record, const char 
     free(f->raw);
     f->record = json_incref(record);
     f->raw = strdup(raw);
+    if (f->block_speaker && !speaker_block_entry(r, f))
+        return;
     if (!f->raw) {
         fanout_free(f);
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
@@ -388,9 +436,17 @@ static void erase_read(gw_request *r, fanout *f)
 
 void gw_handle_voice_delete(gw_request *r)
 {
+    const char *block = gw_query(r, "block_speaker");
+    if (block && strcmp(block, "true") && strcmp(block, "false")) {
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "block_speaker must be true or false",
+                       json_pack("[{s:s,s:s}]", "field", "block_speaker", "message", "must be true or false"));
+        return;
+    }
     fanout *f = fanout_new(r, r->params[0], erase_answer);
-    if (f)
-        erase_read(r, f);
+    if (!f)
+        return;
+    f->block_speaker = block && !strcmp(block, "true");
+    erase_read(r, f);
 }
 
 /* --- POST /voices/{id}/evict */

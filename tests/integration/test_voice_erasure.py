@@ -161,3 +161,13 @@ def test_warm_registry_from_heartbeats(redis, gateway, protos):
                 .evict_voice_ids) == []
     assert harness.redis_command(redis.port, "SISMEMBER", "ss:node:warm-node-1:evict", vid) == ":0"
     time.sleep(0)
+
+
+def test_block_speaker_needs_an_admin_and_a_reference(redis, gateway):
+    tenant = new_tenant(redis)
+    _, admin = new_user(redis, tenant)
+    vid = design(gateway, admin, "Designed")["voice_id"]
+    assert_error(call(gateway, admin, "DELETE", f"{VOICES}/{vid}?block_speaker=maybe"), 422, "VALIDATION_ERROR")
+    err = assert_error(call(gateway, admin, "DELETE", f"{VOICES}/{vid}?block_speaker=true"), 422, "VALIDATION_ERROR")
+    assert "no reference" in err["message"]
+    assert assert_ok(call(gateway, admin, "GET", f"{VOICES}/{vid}"))["voice_id"] == vid  # nothing erased
