@@ -119,6 +119,10 @@ void gw_track_answer(gw_server *gw, struct evhttp_request *req);
 /* Body as JSON: returns 0 with *out set (NULL for an empty body) or -1 after
  * answering 400 MALFORMED_REQUEST (with line and column). */
 int gw_request_json(gw_request *r, json_t **out);
+/* After a field check that counted `problems` into details (-1: out of
+ * memory): false when there were none (details freed), else answers 422
+ * VALIDATION_ERROR with details (or 500 out of memory) and returns true. */
+bool gw_reply_field_problems(gw_request *r, int problems, json_t *details);
 /* Query-string value or NULL. */
 const char *gw_query(gw_request *r, const char *key);
 /* A request header or NULL. */

@@ -19,6 +19,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/wall_clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +31,6 @@ static bool super_admin(gw_request *r)
         return true;
     gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, "global voices are managed by a super_admin", NULL);
     return false;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The fields of POST /voices plus license and engine; every problem in details. */
@@ -68,7 +62,7 @@ static int check_body(json_t *body, json_t *details)
 static json_t *global_record(json_t *body)
 {
     char id[32], member[VOICE_INDEX_MEMBER_MAX];
-    int64_t now = wall_ms();
+    int64_t now = ss_wall_ms();
     if (ss_id_new("vc_", 20, id, sizeof id) != 0 || voice_index_member(member, sizeof member, now, id) != 0)
         return NULL;
     const char *prompt = json_string_value(json_object_get(body, "voice_design_prompt"));
@@ -128,17 +122,10 @@ void gw_handle_global_voice_create(gw_request *r)
     int problems = !body ? 1 : details ? check_body(body, details) : -1;
     if (!body && details)
         json_array_append_new(details, json_pack("{s:s,s:s}", "field", "body", "message", "a JSON object is required"));
-    if (problems != 0) {
+    if (gw_reply_field_problems(r, problems, details)) {
         json_decref(body);
-        if (problems < 0) {
-            json_decref(details);
-            gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-        } else {
-            gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the request has invalid fields", details);
-        }
         return;
     }
-    json_decref(details);
     json_t *rec = global_record(body);
     json_decref(body);
     if (!rec) {

@@ -594,3 +594,18 @@ void evhttp_send_error(struct evhttp_request *req, int error, const char *reason
     if (buf)
         evbuffer_free(buf);
 }
+
+bool gw_reply_field_problems(gw_request *r, int problems, json_t *details)
+{
+    if (problems == 0) {
+        json_decref(details);
+        return false;
+    }
+    if (problems < 0) {
+        json_decref(details);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+    } else {
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the request has invalid fields", details);
+    }
+    return true;
+}

@@ -13,6 +13,8 @@
 #include "gateway/voice_store.h"
 
 #include "common/log.h"
+#include "common/wall_clock.h"
+#include "common/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -169,22 +171,6 @@ static void hand_over(gw_request *r, read_ctx *c, json_t *nodes)
     read_ctx_free(c);
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; s && *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_license_charged(gw_request *r, void *user, bool ok)
 {
     read_ctx *c = user;
@@ -208,13 +194,13 @@ static void finish(gw_request *r, read_ctx *c, json_t *nodes)
         hand_over(r, c, nodes);
         return;
     }
-    if (voice_license_expired(c->voice, wall_ms())) {
+    if (voice_license_expired(c->voice, ss_wall_ms())) {
         json_decref(nodes);
         refuse(r, c, SS_ERR_VOICE_LICENSE_EXPIRED, "the voice's license has expired");
         return;
     }
     c->nodes = nodes;
-    voice_license_charge(r, c->voice, utf8_chars(c->text), on_license_charged, c, read_ctx_free);
+    voice_license_charge(r, c->voice, ss_utf8_chars(c->text), on_license_charged, c, read_ctx_free);
 }
 
 /* The voice among step 2's: the one asked by name, or the only one read. */

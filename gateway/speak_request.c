@@ -11,6 +11,7 @@
 
 #include "common/audio_encode.h"
 #include "common/synth_limits.h"
+#include "common/utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -35,14 +36,6 @@ static void bad(json_t *d, const char *field, const char *msg)
     json_array_append_new(d, json_pack("{s:s,s:s}", "field", field, "message", msg));
 }
 
-static size_t utf8_chars(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
 /* --- readers shared by both routes */
 
 static void read_text(body_reader *b, const json_t *v, const char *name)
@@ -54,7 +47,7 @@ static void read_text(body_reader *b, const json_t *v, const char *name)
     }
     out->text = json_string_value(v);
     out->text_bytes = json_string_length(v);
-    out->characters = utf8_chars(out->text, out->text_bytes);
+    out->characters = ss_utf8_chars_n(out->text, out->text_bytes);
     size_t i = 0;
     while (i < out->text_bytes && strchr(" \t\r\n", out->text[i]))
         i++;
@@ -260,7 +253,7 @@ static void read_instructions(body_reader *b, const json_t *v, const char *name)
 {
     if (!json_is_string(v))
         bad(b->d, name, "must be a string");
-    else if (utf8_chars(json_string_value(v), json_string_length(v)) > GW_OPENAI_INSTRUCTIONS_MAX_CHARS)
+    else if (ss_utf8_chars_n(json_string_value(v), json_string_length(v)) > GW_OPENAI_INSTRUCTIONS_MAX_CHARS)
         bad(b->d, name, "must be at most 4096 characters");
     else
         b->instructions = v; /* applied over speed in finish_openai() */

@@ -34,6 +34,7 @@
 #include "common/evict_call.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/wall_clock.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,24 +43,6 @@
 #include <time.h>
 
 #define WRITE_ATTEMPTS 3
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void iso_now(char *out, size_t cap)
-{
-    int64_t ms = wall_ms();
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, cap, "%s.%03dZ", base, (int)(ms % 1000));
-}
 
 /* --- the fan-out: EvictVoice to a set of nodes, then one ACK script */
 
@@ -152,7 +135,7 @@ static void fanout_settle(fanout *f)
     gw_key_list keys = {0};
     const char **args = calloc(3 + ne, sizeof *args);
     char now[40];
-    iso_now(now, sizeof now);
+    ss_iso8601_ms(ss_wall_ms(), now, sizeof now);
     int bad = !args || gw_key_list_add(&keys, GW_KEY_ERASURE, f->audit_id, NULL) ||
               gw_key_list_add(&keys, GW_KEY_ERASURE_PENDING_NODES, f->audit_id, NULL) ||
               gw_key_list_add(&keys, GW_KEY_ERASURE_EVICTED_NODES, f->audit_id, NULL) ||
@@ -296,8 +279,8 @@ static void erase_write(gw_request *r, fanout *f, const redisReply *ids)
     const char *uid = json_string_value(json_object_get(rec, "owner_user_id"));
     const char *vmember = json_string_value(json_object_get(rec, "_index"));
     char amember[96], now[40], nobj[16];
-    int64_t ms = wall_ms();
-    iso_now(now, sizeof now);
+    int64_t ms = ss_wall_ms();
+    ss_iso8601_ms(ss_wall_ms(), now, sizeof now);
     json_t *objects = object_keys(rec);
     char *objects_json = objects ? json_dumps(objects, JSON_COMPACT) : NULL;
     snprintf(nobj, sizeof nobj, "%zu", json_array_size(objects));
@@ -378,7 +361,7 @@ static bool speaker_block_entry(gw_request *r, fanout *f)
         return false;
     }
     char now[40];
-    iso_now(now, sizeof now);
+    ss_iso8601_ms(ss_wall_ms(), now, sizeof now);
     json_t *entry = ss_id_new("bl_", 16, f->block_id, sizeof f->block_id) == 0
                         ? json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "id", f->block_id, "kind", "speaker", "voice_id",
                                     f->voice_id, "note", "speaker blocked when the voice was erased", "created_at",

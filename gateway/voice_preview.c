@@ -12,6 +12,7 @@
  * audio_base64, format, sample_rate, duration_ms, backend_used, voice_id,
  * characters. */
 #include "gateway/gateway.h"
+#include "common/utf8.h"
 
 #include <sys/queue.h>
 
@@ -23,15 +24,6 @@
 #include <strings.h>
 
 #define PREVIEW_TEXT_MAX 300
-
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 /* The form body's fields as a JSON object (NULL when out of memory). */
 static json_t *form_fields(gw_request *r)
@@ -86,7 +78,7 @@ void gw_handle_voice_preview(gw_request *r)
     json_t *fmt = json_object_get(f, "response_format");
     const char *why = !json_is_object(f)                                     ? "the body must be an object"
                       : !text || !*text                                     ? "text is required"
-                      : utf8_chars(text) > PREVIEW_TEXT_MAX                 ? "text must be at most 300 characters"
+                      : ss_utf8_chars(text) > PREVIEW_TEXT_MAX                 ? "text must be at most 300 characters"
                       : fmt && !json_is_string(fmt)                         ? "response_format must be a string"
                                                                             : NULL;
     if (why) {

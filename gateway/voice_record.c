@@ -3,6 +3,8 @@
 #include "gateway/voice_record.h"
 
 #include "node/engine/voice/voice_design.h"
+#include "common/utf8.h"
+#include "common/wall_clock.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -11,15 +13,6 @@
 #include <time.h>
 
 /* Characters of a UTF-8 string (jansson guarantees valid UTF-8). */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 static bool has_control(const char *s)
 {
     for (; *s; s++)
@@ -35,7 +28,7 @@ static const char *text_of(const json_t *v, size_t min, size_t max, const char *
 {
     if (!json_is_string(v))
         return msg;
-    size_t n = utf8_chars(json_string_value(v));
+    size_t n = ss_utf8_chars(json_string_value(v));
     return n < min || n > max ? msg : NULL;
 }
 
@@ -208,16 +201,6 @@ int voice_fields_check(const json_t *body, voice_fields_use use, json_t *details
     return problems;
 }
 
-void voice_time_iso(int64_t ms, char *out, size_t cap)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, cap, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
 /* body's field, or a default (new reference) when absent. */
 static json_t *field_or(const json_t *body, const char *name, json_t *dflt)
 {
@@ -234,7 +217,7 @@ json_t *voice_record_new(const char *voice_id, const char *tenant_id, const char
                          int64_t created_ms, const char *index_member)
 {
     char now[40];
-    voice_time_iso(created_ms, now, sizeof now);
+    ss_iso8601_ms(created_ms, now, sizeof now);
     const char *lang = json_string_value(json_object_get(body, "language_primary"));
     json_t *v = json_pack("{s:s,s:o,s:o,s:s,s:s,s:s,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:n,s:s,s:s,s:s}",
                           "voice_id", voice_id, "display_name", field_or(body, "display_name", json_string("")),
@@ -275,7 +258,7 @@ json_t *voice_record_patched(const json_t *record, const json_t *patch, int64_t 
         }
     }
     char now[40];
-    voice_time_iso(now_ms, now, sizeof now);
+    ss_iso8601_ms(now_ms, now, sizeof now);
     if (json_object_set_new(v, "updated_at", json_string(now)) != 0) {
         json_decref(v);
         return NULL;

@@ -61,7 +61,5 @@ json_t *voice_record_public(const json_t *record);
  * prompt is refused (empty, too long). */
 json_t *voice_design_understood(const char *prompt, char *why, size_t cap);
 
-/* "2026-12-05T14:20:01.123Z" for a wall-clock millisecond time. */
-void voice_time_iso(int64_t ms, char *out, size_t cap);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/wall_clock.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -33,13 +34,6 @@
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 200
 #define QUERY_TEXT_MAX 100
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void reply_voice(gw_request *r, int status, const json_t *record)
 {
@@ -304,7 +298,7 @@ static json_t *refuse(write_op *op, ss_api_error e, const char *message)
 static json_t *apply_patch(write_op *op, gw_request *r, const json_t *record)
 {
     (void)r;
-    json_t *next = voice_record_patched(record, op->patch, wall_ms());
+    json_t *next = voice_record_patched(record, op->patch, ss_wall_ms());
     return next ? next : refuse(op, SS_ERR_INTERNAL_ERROR, "out of memory");
 }
 
@@ -321,7 +315,7 @@ static json_t *apply_share(write_op *op, gw_request *r, const json_t *record)
     if (!owner || strcmp(owner, r->caller.user_id))
         return refuse(op, SS_ERR_AUTHZ_PERMISSION_DENIED, "only the voice's owner can share it");
     json_t *patch = json_pack("{s:s}", "scope", "tenant");
-    json_t *next = patch ? voice_record_patched(record, patch, wall_ms()) : NULL;
+    json_t *next = patch ? voice_record_patched(record, patch, ss_wall_ms()) : NULL;
     json_decref(patch);
     return next ? next : refuse(op, SS_ERR_INTERNAL_ERROR, "out of memory");
 }
@@ -346,17 +340,10 @@ void gw_handle_voice_patch(gw_request *r)
         return;
     json_t *details = json_array();
     int problems = details ? voice_fields_check(body, VOICE_FIELDS_PATCH, details) : -1;
-    if (problems != 0) {
+    if (gw_reply_field_problems(r, problems, details)) {
         json_decref(body);
-        if (problems < 0) {
-            json_decref(details);
-            gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-        } else {
-            reply_details(r, details);
-        }
         return;
     }
-    json_decref(details);
     write_op *op = write_op_new(r, apply_patch, body);
     if (op)
         start_write(r, op);
@@ -412,19 +399,12 @@ static void create_designed(gw_request *r, json_t *body)
                            ? -1
                            : 1;
     }
-    if (problems != 0) {
+    if (gw_reply_field_problems(r, problems, details)) {
         json_decref(body);
-        if (problems < 0) {
-            json_decref(details);
-            gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-        } else {
-            reply_details(r, details);
-        }
         return;
     }
-    json_decref(details);
     char id[32], member[VOICE_INDEX_MEMBER_MAX];
-    int64_t now = wall_ms();
+    int64_t now = ss_wall_ms();
     create_ctx *c = calloc(1, sizeof *c);
     if (c && ss_id_new("vc_", 20, id, sizeof id) == 0 && voice_index_member(member, sizeof member, now, id) == 0)
         c->record = voice_record_new(id, r->caller.tenant_id, r->caller.user_id, "design", PLATFORM_ENGINE_ID, body,

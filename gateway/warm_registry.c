@@ -21,17 +21,11 @@
 #include "gateway/voice_store.h"
 
 #include "common/log.h"
+#include "common/wall_clock.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool visible(const gw_request *r, const json_t *record)
 {
@@ -51,7 +45,7 @@ static void on_warm(gw_request *r, void *user, const redisReply *reply)
 {
     (void)user;
     json_t *nodes = json_array();
-    int64_t now = wall_ms(), fresh_ms = 3 * r->gw->settings->heartbeat_interval_ms;
+    int64_t now = ss_wall_ms(), fresh_ms = 3 * r->gw->settings->heartbeat_interval_ms;
     char key[GW_STATE_KEY_MAX];
     gw_state_key(key, sizeof key, GW_KEY_VOICE_WARM, r->params[0], NULL);
     for (size_t i = 0; nodes && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
@@ -63,7 +57,7 @@ static void on_warm(gw_request *r, void *user, const redisReply *reply)
             continue;
         }
         char iso[40];
-        voice_time_iso(at, iso, sizeof iso);
+        ss_iso8601_ms(at, iso, sizeof iso);
         json_array_append_new(nodes, json_pack("{s:s,s:s}", "node_id", node, "last_seen_at", iso));
     }
     if (!nodes) {

@@ -59,6 +59,8 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/utf8.h"
+#include "common/wall_clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -398,14 +400,6 @@ static bool passes_blocklist(ws_session *s, const char *sentence)
     return false;
 }
 
-static size_t utf8_chars(const char *t)
-{
-    size_t n = 0;
-    for (; *t; t++)
-        n += ((unsigned char)*t & 0xC0) != 0x80;
-    return n;
-}
-
 /* A licensed voice's charge for one sentence came back: a refusal ends the
  * session 4403 (the session is looked up by id: it may have ended). */
 static void on_sentence_charged(void *user, const redisReply *reply, const char *err)
@@ -438,15 +432,13 @@ static bool charge_sentence(ws_session *s, const char *sentence)
 {
     if (!s->licensed_voice)
         return true;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    if (voice_license_expired(s->licensed_voice, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) {
+    if (voice_license_expired(s->licensed_voice, ss_wall_ms())) {
         end_session(s, WS_CLOSE_FORBIDDEN, ss_api_error_code(SS_ERR_VOICE_LICENSE_EXPIRED),
                     "the voice's license has expired");
         return false;
     }
     char *id = strdup(s->session_id);
-    if (!id || voice_license_charge_async(s->gw->redis, s->licensed_voice, utf8_chars(sentence), on_sentence_charged,
+    if (!id || voice_license_charge_async(s->gw->redis, s->licensed_voice, ss_utf8_chars(sentence), on_sentence_charged,
                                           id) != 0) {
         free(id);
         end_session(s, WS_CLOSE_INTERNAL, ss_api_error_code(SS_ERR_SERVICE_UNAVAILABLE),
@@ -472,7 +464,7 @@ static void synthesise_ready_text(ws_session *s, bool flush)
         }
         if (s->first_text_at == 0)
             s->first_text_at = now_s();
-        s->chars += utf8_chars(sentence);
+        s->chars += ss_utf8_chars(sentence);
         if (ws_synthesis_add(s->synth, sentence) != 0)
             no_memory = true;
         if (no_memory)

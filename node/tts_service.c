@@ -21,6 +21,7 @@
 #include "common/metrics.h"
 #include "common/synth_limits.h"
 #include "node/engine/voice/voice_design.h"
+#include "common/utf8.h"
 #include "proto/tts_node.pb-c.h"
 
 #include <math.h>
@@ -452,15 +453,6 @@ static void run_synthesis(void *arg)
 }
 
 /* UTF-8 characters (code points) in s: bytes that do not continue one. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 /* Field checks that need no engine. true when fine, else false + msg.
  * NaN passes every ordered comparison, so finiteness is checked first. */
 static bool request_fields_ok(const Scaiinfer__Tts__V1__SynthesizeRequest *r, char *msg,
@@ -470,7 +462,7 @@ static bool request_fields_ok(const Scaiinfer__Tts__V1__SynthesizeRequest *r, ch
         snprintf(msg, msglen, "text is empty");
         return false;
     }
-    size_t chars = utf8_chars(r->text);
+    size_t chars = ss_utf8_chars(r->text);
     if (chars > SS_TEXT_MAX_CHARS) {
         snprintf(msg, msglen, "text is %zu characters; at most %d are accepted", chars,
                  SS_TEXT_MAX_CHARS);

@@ -12,6 +12,7 @@
 
 #include "common/evict_call.h"
 #include "common/log.h"
+#include "common/wall_clock.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -44,24 +45,6 @@ struct erasure_reconciler {
     backoff *backoffs;
     size_t nbackoffs;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void iso_now(char *out, size_t cap)
-{
-    int64_t ms = now_ms();
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, cap, "%s.%03dZ", base, (int)(ms % 1000));
-}
 
 /* --- backoff per (row, node) */
 
@@ -123,7 +106,7 @@ static void ack_nodes(erasure_reconciler *rc, const char *const *nodes, size_t n
         return;
     gw_key_list keys = {0}, args = {0};
     char now[40];
-    iso_now(now, sizeof now);
+    ss_iso8601_ms(ss_wall_ms(), now, sizeof now);
     int bad = gw_key_list_add(&keys, GW_KEY_ERASURE, rc->aid, NULL) ||
               gw_key_list_add(&keys, GW_KEY_ERASURE_PENDING_NODES, rc->aid, NULL) ||
               gw_key_list_add(&keys, GW_KEY_ERASURE_EVICTED_NODES, rc->aid, NULL) ||
@@ -159,7 +142,7 @@ static void on_evicted(void *user, bool ok, bool was_cached, int code, const cha
     } else {
         backoff *b = backoff_of(rc, c->node);
         if (b) {
-            b->next_ms = now_ms() + b->delay_ms;
+            b->next_ms = ss_wall_ms() + b->delay_ms;
             ss_warn(NULL, "erasure %s: EvictVoice on node %s failed (%d %s); again in %lld ms", rc->aid, c->node,
                     code, message, (long long)b->delay_ms);
             b->delay_ms = b->delay_ms * 2 > rc->settings->erasure_retry_max_ms ? rc->settings->erasure_retry_max_ms
@@ -174,7 +157,7 @@ static void on_evicted(void *user, bool ok, bool was_cached, int code, const cha
 static void call_node(erasure_reconciler *rc, const char *node, const char *address)
 {
     backoff *b = backoff_of(rc, node);
-    if (b && b->next_ms > now_ms())
+    if (b && b->next_ms > ss_wall_ms())
         return;
     call_ctx *c = calloc(1, sizeof *c);
     char err[256];
@@ -308,7 +291,7 @@ static void on_row_state(void *user, const redisReply *reply, const char *err)
         char *deleted = delete_objects(rc, objs->str);
         if (deleted) {
             char k_row[GW_STATE_KEY_MAX], k_pending[GW_STATE_KEY_MAX], k_open[GW_STATE_KEY_MAX], now[40];
-            iso_now(now, sizeof now);
+            ss_iso8601_ms(ss_wall_ms(), now, sizeof now);
             gw_state_key(k_row, sizeof k_row, GW_KEY_ERASURE, rc->aid, NULL);
             gw_state_key(k_pending, sizeof k_pending, GW_KEY_ERASURE_PENDING_NODES, rc->aid, NULL);
             gw_state_key(k_open, sizeof k_open, GW_KEY_ERASURES_OPEN, NULL, NULL);
