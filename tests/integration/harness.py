@@ -545,8 +545,11 @@ class Gateway:
             "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 2,
             "SCAISPEAK_HEARTBEAT_INTERVAL_MS": 500,
             "SCAISPEAK_DRAIN_TIMEOUT_S": 5,
+            # references and consent clips (common/object_store.h), per test
+            "SCAISPEAK_OBJECT_STORE_DIR": os.path.join(procs.tmpdir, f"{name}-objects"),
         }
         self.env.update(env or {})
+        self.objects_dir = self.env["SCAISPEAK_OBJECT_STORE_DIR"]
         self.http = Http(self.http_port, token=operator_token)
         self.proc = None
 
