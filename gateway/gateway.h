@@ -102,6 +102,7 @@ struct gw_request {
 /* Route flags. */
 enum {
     GW_ROUTE_RATE_LIMITS_ITSELF = 1u << 0, /* the handler counts the request in its first script */
+    GW_ROUTE_UPLOAD = 1u << 1,             /* bodies up to voice_upload_limit_bytes (not body_limit_bytes) */
 };
 
 /* Answers. Each takes ownership of `body`/`data` and frees r. */
