@@ -93,7 +93,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps run test test-unit test-integration test-quality bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
+.PHONY: all deps run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -170,6 +170,13 @@ test: all $(UNIT) $(TOOLS)
 
 test-quality: all $(TOOLS)
 	@SCAISPEAK_BUILD=$(B) sh tests/quality/run_quality.sh
+
+# WebRTC with GStreamer and a real browser: installs deploy/packages-webrtc.txt
+# (GStreamer's webrtcbin, Debian chromium) and the npm clients (playwright-core).
+test-webrtc: all
+	@sh deploy/install_deps.sh deploy/packages-webrtc.txt
+	@test -f node_modules/playwright-core/package.json || npm ci --no-audit --no-fund --loglevel=error
+	@SCAISPEAK_BUILD=$(B) sh tests/webrtc/run_webrtc.sh
 
 bench: all $(TOOLS)
 	@SCAISPEAK_BUILD=$(B) sh tests/bench/run_bench.sh

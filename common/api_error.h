@@ -34,6 +34,7 @@ typedef enum {
     SS_ERR_BACKEND_BUSY,
     SS_ERR_NOT_IMPLEMENTED,
     SS_ERR_WEBRTC_UNAVAILABLE,
+    SS_ERR_WEBRTC_SESSION_NOT_FOUND,
     SS_ERR_VOICE_PREFLIGHT_FAILED, /* a reference clip failed preflight (error.preflight) */
     SS_ERR_AUDIO_UNREADABLE,       /* an uploaded clip is not audio we can decode */
     SS_ERR__COUNT

@@ -135,6 +135,12 @@ static const ss_config_key KEYS[] = {
     INT(ws_sessions_per_key, "64", 1, 1000000, G,
         "open /stream/speak sessions one API key (or JWT user) may hold on this gateway; beyond "
         "it the new session is closed 4429"),
+    INT(webrtc_ice_min_port, "0", 0, 65535, G,
+        "lowest UDP port a WebRTC session's ICE agent may use (0 with webrtc_ice_max_port 0: any port)"),
+    INT(webrtc_ice_max_port, "0", 0, 65535, G,
+        "highest UDP port a WebRTC session's ICE agent may use (0: any port)"),
+    STR(webrtc_ice_address, "", G,
+        "the one local IP address WebRTC's ICE gathers candidates on (empty: every interface)"),
     INT(relay_probe_interval_ms, "10000", 100, 86400000, G,
         "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
     INT(drain_timeout_s, "30", 0, 86400, G | N,

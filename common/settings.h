@@ -67,6 +67,9 @@ typedef struct ss_settings {
     long ws_idle_timeout_s;
     long ws_sessions_per_key;
     long ws_audio_lead_ms;
+    long webrtc_ice_min_port;
+    long webrtc_ice_max_port;
+    char *webrtc_ice_address;
     long relay_probe_interval_ms;
     long drain_timeout_s;
     /* node */

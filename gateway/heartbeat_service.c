@@ -129,26 +129,81 @@ static json_t *record_from_request(const Scaiinfer__V1__HeartbeatRequest *hb, lo
 
 /* Runs the heartbeat script; reconnects once when the connection is broken.
  * Returns the reply (caller frees) or NULL with err set. */
-static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const char *json,
-                                    long interval_ms, long long now, char *err, size_t errlen)
+/* The heartbeat script's arguments: EVALSHA sha numkeys, the node's five
+ * keys, two keys per cached voice (record, warm registry), then id json
+ * retention ttl now n and the voice ids. Strings live in `keys` (one
+ * allocation); NULL when out of memory or a key does not fit (err says). */
+typedef struct {
+    const char **argv;
+    int argc;
+    char *keys;
+    char numkeys[16], retention[32], ttl[32], now[32], nvoices[16];
+} heartbeat_args;
+
+static void heartbeat_args_free(heartbeat_args *a)
 {
-    char k_rec[GW_STATE_KEY_MAX], k_alive[GW_STATE_KEY_MAX], k_index[GW_STATE_KEY_MAX],
-        k_drain[GW_STATE_KEY_MAX], k_evict[GW_STATE_KEY_MAX], retention[32], ttl[32], nowbuf[32];
-    if (gw_state_key(k_rec, sizeof k_rec, GW_KEY_NODE, id, NULL) != 0 ||
-        gw_state_key(k_alive, sizeof k_alive, GW_KEY_NODE_ALIVE, id, NULL) != 0 ||
-        gw_state_key(k_index, sizeof k_index, GW_KEY_NODES, NULL, NULL) != 0 ||
-        gw_state_key(k_drain, sizeof k_drain, GW_KEY_NODE_DRAIN, id, NULL) != 0 ||
-        gw_state_key(k_evict, sizeof k_evict, GW_KEY_NODE_EVICT, id, NULL) != 0) {
-        snprintf(err, errlen, "node id too long for a key");
-        return NULL;
+    free(a->argv);
+    free(a->keys);
+}
+
+static int heartbeat_args_build(heartbeat_args *a, const heartbeat_service *hs, const char *id, const char *json,
+                                char *const *voices, size_t nvoices, long interval_ms, long long now, char *err,
+                                size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    size_t nkeys = 5 + 2 * nvoices;
+    a->keys = calloc(nkeys, GW_STATE_KEY_MAX);
+    a->argv = calloc(3 + nkeys + 6 + nvoices, sizeof *a->argv);
+    if (!a->keys || !a->argv) {
+        heartbeat_args_free(a);
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    snprintf(retention, sizeof retention, "%ld", hs->retention_s);
-    snprintf(ttl, sizeof ttl, "%ld", interval_ms * 3);
-    snprintf(nowbuf, sizeof nowbuf, "%lld", now);
+    static const gw_key_kind node_keys[] = {GW_KEY_NODE, GW_KEY_NODE_ALIVE, GW_KEY_NODES, GW_KEY_NODE_DRAIN,
+                                            GW_KEY_NODE_EVICT};
+    int bad = 0;
+    for (size_t i = 0; i < 5; i++)
+        bad |= gw_state_key(a->keys + i * GW_STATE_KEY_MAX, GW_STATE_KEY_MAX, node_keys[i],
+                            node_keys[i] == GW_KEY_NODES ? NULL : id, NULL);
+    for (size_t i = 0; i < nvoices; i++) {
+        bad |= gw_state_key(a->keys + (5 + 2 * i) * GW_STATE_KEY_MAX, GW_STATE_KEY_MAX, GW_KEY_VOICE, voices[i], NULL);
+        bad |= gw_state_key(a->keys + (6 + 2 * i) * GW_STATE_KEY_MAX, GW_STATE_KEY_MAX, GW_KEY_VOICE_WARM, voices[i],
+                            NULL);
+    }
+    if (bad) {
+        heartbeat_args_free(a);
+        snprintf(err, errlen, "node or voice id too long for a key");
+        return -1;
+    }
+    snprintf(a->numkeys, sizeof a->numkeys, "%zu", nkeys);
+    snprintf(a->retention, sizeof a->retention, "%ld", hs->retention_s);
+    snprintf(a->ttl, sizeof a->ttl, "%ld", interval_ms * 3);
+    snprintf(a->now, sizeof a->now, "%lld", now);
+    snprintf(a->nvoices, sizeof a->nvoices, "%zu", nvoices);
+    int n = 0;
+    a->argv[n++] = "EVALSHA";
+    a->argv[n++] = hs->heartbeat_sha;
+    a->argv[n++] = a->numkeys;
+    for (size_t i = 0; i < nkeys; i++)
+        a->argv[n++] = a->keys + i * GW_STATE_KEY_MAX;
+    const char *tail[] = {id, json, a->retention, a->ttl, a->now, a->nvoices};
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+        a->argv[n++] = tail[i];
+    for (size_t i = 0; i < nvoices; i++)
+        a->argv[n++] = voices[i];
+    a->argc = n;
+    return 0;
+}
+
+static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const char *json, char *const *voices,
+                                    size_t nvoices, long interval_ms, long long now, char *err, size_t errlen)
+{
+    heartbeat_args a;
+    if (heartbeat_args_build(&a, hs, id, json, voices, nvoices, interval_ms, now, err, errlen) != 0)
+        return NULL;
     /* EVALSHA; on NOSCRIPT (Redis restarted) the same call as EVAL reloads it. */
-    const char *argv[] = {"EVALSHA", hs->heartbeat_sha, "5", k_rec, k_alive, k_index,
-                          k_drain, k_evict, id, json, retention, ttl, nowbuf};
-    int argc = (int)(sizeof argv / sizeof argv[0]);
+    const char **argv = a.argv;
+    int argc = a.argc;
 
     pthread_mutex_lock(&hs->lock);
     redisReply *reply = NULL;
@@ -183,6 +238,7 @@ static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const
             snprintf(err, errlen, "redis: %s", hs->redis->errstr);
     }
     pthread_mutex_unlock(&hs->lock);
+    heartbeat_args_free(&a);
     if (reply && reply->type == REDIS_REPLY_ERROR) {
         snprintf(err, errlen, "redis: %s", reply->str);
         freeReplyObject(reply);
@@ -241,7 +297,8 @@ static grpc_status_code on_heartbeat(void *user, const ss_grpc_call_info *info, 
         goto out;
     }
     char err[256] = "";
-    redisReply *reply = record_heartbeat(hs, hb->node_id, json, interval, now, err, sizeof err);
+    redisReply *reply = record_heartbeat(hs, hb->node_id, json, hb->voices_cached, hb->n_voices_cached, interval, now,
+                                         err, sizeof err);
     free(json);
     if (!reply) {
         ss_warn(info->request_id, "heartbeat from node %s not recorded: %s", hb->node_id, err);

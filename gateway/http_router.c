@@ -23,11 +23,13 @@ static const gw_route ROUTES[] = {
     {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain, NEED_OPERATOR, 0},
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER, 0},
     {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
-    {"POST", MOD "/stream/speak/webrtc/sessions", gw_handle_webrtc_session_create, PERM_SYNTHESIZE, 0},
+    {"POST", MOD "/stream/speak/webrtc/sessions", gw_handle_webrtc_session_create, PERM_SYNTHESIZE,
+     GW_ROUTE_RATE_LIMITS_ITSELF},
     {"POST", MOD "/stream/speak/webrtc/sessions/{id}/ice", gw_handle_webrtc_session_ice, PERM_SYNTHESIZE, 0},
     {"DELETE", MOD "/stream/speak/webrtc/sessions/{id}", gw_handle_webrtc_session_delete, PERM_SYNTHESIZE, 0},
     {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
     {"GET", MOD "/stream/speak", gw_handle_ws_speak, NEED_NOTHING, 0}, /* authenticated after the upgrade */
+    {"GET", MOD "/stream/speak/webrtc/sessions/{id}/control", gw_handle_webrtc_control, NEED_NOTHING, 0}, /* idem */
     {"GET", "/v1/models", gw_handle_openai_models_list, PERM_SYNTHESIZE, 0},
     {"GET", "/v1/models/{id}", gw_handle_openai_model_get, PERM_SYNTHESIZE, 0},
     {"GET", MOD "/voices", gw_handle_voices_list, PERM_VOICE_READ, 0},

@@ -118,7 +118,7 @@ int main(int argc, char **argv)
         ss_error(NULL, "cannot start the backend B relay client: %s", err);
         return 1;
     }
-    gw_webrtc_probe(NULL, 0);
+    gw_webrtc_probe(&gw, NULL, 0);
     gw.audio_pool = ss_loop_pool_new(gw.base, (int)settings->audio_threads, err, sizeof err);
     if (!gw.audio_pool) {
         ss_error(NULL, "cannot start the audio threads: %s", err);

@@ -527,3 +527,13 @@ void gw_node_call_resume(gw_node_call *c)
         ss_grpc_evcall_resume(c->call); /* may deliver on_done from inside */
     }
 }
+
+ss_grpc_evclient *gw_node_calls_client(gw_server *gw)
+{
+    return gw->node_calls && !gw->node_calls->shutting_down ? gw->node_calls->client : NULL;
+}
+
+const char *gw_node_calls_authorization(gw_server *gw)
+{
+    return gw->node_calls ? gw->node_calls->authorization : NULL;
+}

@@ -32,6 +32,8 @@
 
 #include "gateway/gateway.h"
 
+#include "common/grpc_client.h"
+
 #include <grpc/status.h>
 #include <stdint.h>
 
@@ -80,6 +82,11 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
 void gw_node_call_cancel(gw_node_call *c);
 void gw_node_call_pause(gw_node_call *c);
 void gw_node_call_resume(gw_node_call *c);
+
+/* The bridge and the node credential ("Bearer <node_call_token>"), for other
+ * calls to nodes (the erasure fan-out's EvictVoice); NULL after shutdown. */
+ss_grpc_evclient *gw_node_calls_client(gw_server *gw);
+const char *gw_node_calls_authorization(gw_server *gw);
 
 /* The gateway's busy wait queue (gateway/busy_wait.h); NULL after shutdown. */
 struct busy_wait_queue *gw_node_busy_queue(gw_server *gw);

@@ -11,7 +11,19 @@ const ss_redis_script NODE_REGISTRY_HEARTBEAT = {
     "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
     "redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])\n"
     "redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])\n"
-    "return {redis.call('EXISTS', KEYS[4]), redis.call('SMEMBERS', KEYS[5])}\n"};
+    "local n = tonumber(ARGV[6] or '0')\n"
+    "local cached = {}\n"
+    "for i = 1, n do\n"
+    "  cached[ARGV[6 + i]] = true\n"
+    "  if redis.call('EXISTS', KEYS[4 + 2 * i]) == 1 then\n"
+    "    redis.call('HSET', KEYS[5 + 2 * i], ARGV[1], ARGV[5])\n"
+    "  end\n"
+    "end\n"
+    "local left = {}\n"
+    "for _, v in ipairs(redis.call('SMEMBERS', KEYS[5])) do\n"
+    "  if cached[v] then left[#left + 1] = v else redis.call('SREM', KEYS[5], v) end\n"
+    "end\n"
+    "return {redis.call('EXISTS', KEYS[4]), left}\n"};
 
 const ss_redis_script NODE_REGISTRY_GET = {
     "node_registry_get",

@@ -24,8 +24,13 @@
 
 #include <hiredis/hiredis.h>
 
-/* KEYS: record alive index drain evict; ARGV: id json retention_s ttl_ms now_ms
- * -> {drain flag exists, [voice ids to evict]} */
+/* KEYS: record alive index drain evict, then per cached voice its record and
+ * its warm-registry hash; ARGV: id json retention_s ttl_ms now_ms n voice-ids...
+ * -> {drain flag exists, [voice ids to evict]}.
+ * The warm registry (ss:voice:{id}:warm) records this node for every cached
+ * voice that still exists (an erased voice is never re-registered). A pending
+ * eviction the node no longer lists as cached is acknowledged (removed); the
+ * ones it still caches are answered, so the node evicts them. */
 extern const ss_redis_script NODE_REGISTRY_HEARTBEAT;
 /* KEYS: record alive drain -> {record, alive, drain|nil} or nil */
 extern const ss_redis_script NODE_REGISTRY_GET;

@@ -33,6 +33,14 @@ static const char *const TEMPLATES[GW_KEY_KIND_COUNT] = {
     [GW_KEY_VOICES_GLOBAL_INDEX] = "ss:voices:global:index",
     [GW_KEY_TENANT_VOICES] = "ss:tenant:{}:voices",
     [GW_KEY_USER_VOICES] = "ss:tenant:{}:user:{}:voices",
+    [GW_KEY_VOICE_WARM] = "ss:voice:{}:warm",
+    [GW_KEY_ERASURE] = "ss:erasure:{}",
+    [GW_KEY_ERASURE_PENDING_NODES] = "ss:erasure:{}:pending",
+    [GW_KEY_ERASURE_EVICTED_NODES] = "ss:erasure:{}:evicted",
+    [GW_KEY_ERASURES] = "ss:erasures",
+    [GW_KEY_TENANT_ERASURES] = "ss:tenant:{}:erasures",
+    [GW_KEY_ERASURES_OPEN] = "ss:erasures:open",
+    [GW_KEY_VOICE_ERASURE] = "ss:voice:{}:erasure",
 };
 
 int gw_state_key_arity(gw_key_kind kind)

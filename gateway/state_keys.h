@@ -46,6 +46,15 @@ typedef enum {
     GW_KEY_VOICES_GLOBAL_INDEX, /* ss:voices:global:index         global scope */
     GW_KEY_TENANT_VOICES,       /* ss:tenant:{tid}:voices         tenant scope */
     GW_KEY_USER_VOICES,         /* ss:tenant:{tid}:user:{uid}:voices  user scope */
+    /* warm registry and erasure (warm_registry.h, voice_erasure.h) */
+    GW_KEY_VOICE_WARM,          /* ss:voice:{id}:warm             HASH node id -> last heartbeat ms listing it */
+    GW_KEY_ERASURE,             /* ss:erasure:{aid}               HASH the audit row */
+    GW_KEY_ERASURE_PENDING_NODES, /* ss:erasure:{aid}:pending     SET nodes that still owe the eviction */
+    GW_KEY_ERASURE_EVICTED_NODES, /* ss:erasure:{aid}:evicted     SET nodes that evicted */
+    GW_KEY_ERASURES,            /* ss:erasures                    ZSET audit ids by request ms (all tenants) */
+    GW_KEY_TENANT_ERASURES,     /* ss:tenant:{tid}:erasures       ZSET audit ids by request ms */
+    GW_KEY_ERASURES_OPEN,       /* ss:erasures:open               SET audit ids the reconciler still works on */
+    GW_KEY_VOICE_ERASURE,       /* ss:voice:{id}:erasure          STRING the erased voice's audit id */
     GW_KEY_KIND_COUNT
 } gw_key_kind;
 

@@ -192,19 +192,6 @@ void gw_handle_voice_get(gw_request *r)
 
 /* --- writes on one voice: PATCH and share */
 
-/* Whether the caller may change a voice it can see. */
-static bool may_change(const gw_request *r, const json_t *record)
-{
-    const char *scope = json_string_value(json_object_get(record, "scope"));
-    const char *owner = json_string_value(json_object_get(record, "owner_user_id"));
-    bool is_owner = owner && *r->caller.user_id && !strcmp(owner, r->caller.user_id);
-    if (!scope || !strcmp(scope, "global"))
-        return r->caller.role == ROLE_SUPER_ADMIN;
-    if (!strcmp(scope, "tenant"))
-        return is_owner || (r->caller.permissions & PERM_ADMIN);
-    return is_owner;
-}
-
 typedef struct write_op write_op;
 /* Makes the new record from the stored one: NULL and *status/why when the
  * change is refused (the handler answers), or the record to store. */
@@ -279,7 +266,7 @@ static void on_write_read(gw_request *r, void *user, json_t *record, const char 
         gw_reply_error(r, SS_ERR_VOICE_NOT_FOUND, "no such voice", NULL);
         return;
     }
-    if (!may_change(r, record)) {
+    if (!voice_may_change(record, &r->caller)) {
         write_op_free(op);
         gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, "the caller may not change this voice", NULL);
         return;

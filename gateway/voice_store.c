@@ -2,6 +2,7 @@
 #include "gateway/voice_store.h"
 
 #include "gateway/gateway.h"
+#include "gateway/permissions.h"
 #include "gateway/state_keys.h"
 
 #include "common/log.h"
@@ -52,6 +53,18 @@ bool voice_visible(const json_t *voice, const char *tenant_id, const char *user_
     if (!strcmp(scope, "user"))
         return vt && owner && tenant_id && user_id && !strcmp(vt, tenant_id) && !strcmp(owner, user_id);
     return false;
+}
+
+bool voice_may_change(const json_t *voice, const gw_caller *caller)
+{
+    const char *scope = json_string_value(json_object_get(voice, "scope"));
+    const char *owner = json_string_value(json_object_get(voice, "owner_user_id"));
+    bool is_owner = owner && *caller->user_id && !strcmp(owner, caller->user_id);
+    if (!scope || !strcmp(scope, "global"))
+        return caller->role == ROLE_SUPER_ADMIN;
+    if (!strcmp(scope, "tenant"))
+        return is_owner || (caller->permissions & PERM_ADMIN);
+    return is_owner;
 }
 
 const char *voice_design_prompt(const json_t *voice)

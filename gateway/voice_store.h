@@ -12,6 +12,8 @@
 #ifndef SS_GATEWAY_VOICE_STORE_H
 #define SS_GATEWAY_VOICE_STORE_H
 
+#include "gateway/gateway.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -31,6 +33,11 @@ void voice_store_ensure_defaults(void *gw);
 /* Visibility (API.md §4): global to everyone, tenant scope to the tenant,
  * user scope to its owner. Invisible voices answer 404 like absent ones. */
 bool voice_visible(const json_t *voice, const char *tenant_id, const char *user_id);
+
+/* Whether a caller may change (or erase) a voice it can see: user voices
+ * their owner; tenant voices their owner or a tenant admin (the admin
+ * permission); global voices a super_admin only. */
+bool voice_may_change(const json_t *voice, const gw_caller *caller);
 
 /* A designed voice's prompt (the node conditions on it), else NULL. */
 const char *voice_design_prompt(const json_t *voice);

@@ -35,6 +35,11 @@
  * blocked one is answered with an `error` frame (SCAISPEAK_CONTENT_BLOCKED)
  * and not spoken.
  *
+ * A bound session (a WebRTC control socket, see ws_session.h) goes from
+ * AUTHENTICATING straight to READY through its binding's claim(); it is not
+ * counted by the per-key cap (its WebRTC session is, in webrtc.c) and its
+ * frames go to the binding's sink.
+ *
  * Global state (documented, loop thread only): the list of live sessions,
  * for the per-key cap. */
 #include "gateway/ws_session.h"
@@ -60,7 +65,6 @@
 
 typedef enum { WS_AUTHENTICATING, WS_WAITING_OPEN, WS_OPENING, WS_READY } ws_state;
 
-typedef struct ws_session ws_session;
 struct ws_session {
     ws_session *prev, *next;
     gw_server *gw;
@@ -88,6 +92,10 @@ struct ws_session {
     uint64_t chars;
     double first_text_at;        /* when the first sentence was queued */
     long first_audio_ms;         /* -1 until the first audio frame */
+    const ws_session_binding *binding; /* NULL for /stream/speak */
+    char bind_id[64];
+    ws_audio_sink sink;          /* bound: where frames go (send NULL: dropped) */
+    void *owner;                 /* bound and claimed: released() gets it */
 };
 
 static ws_session *live_sessions; /* see the top of the file */
@@ -137,6 +145,8 @@ static void protocol_error(ws_session *s, const char *message)
  * read in flight). */
 static void session_free(ws_session *s)
 {
+    if (s->owner)
+        s->binding->released(s->owner);
     if (s->r)
         gw_request_finish(s->r, 101);
     if (s->evcon)
@@ -254,7 +264,10 @@ static void pace_frames(ws_session *s)
             event_add(s->pace, &tv);
             break;
         }
-        ws_conn_send_binary(s->conn, s->carry + head, n);
+        if (!s->binding)
+            ws_conn_send_binary(s->conn, s->carry + head, n);
+        else if (s->sink.send)
+            s->sink.send(s->sink.user, s->carry + head, n, s->play_until, secs);
         drop_front(s, head + n);
         s->play_until += secs;
     }
@@ -670,13 +683,11 @@ static bool start_synthesis(ws_session *s, speak_context *ctx)
     return true;
 }
 
-static void on_context(gw_request *r, void *user, speak_context *ctx)
+/* `open` is answered: the synthesis starts, `ready` goes out, and the
+ * messages that came meanwhile are handled. Releases ctx's objects. */
+static void become_ready(ws_session *s, speak_context *ctx)
 {
-    ws_session *s = user;
-    s->r = NULL;
-    s->state = WS_READY;
-    gw_request_finish(r, 101);
-    if (!gone_after_read(s) && start_synthesis(s, ctx)) {
+    if (start_synthesis(s, ctx)) {
         json_t *ready = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:i,s:i,s:i}}", "type", "ready", "session_id",
                                   s->session_id, "voice_id", s->voice_id, "backend_used", "A", "output", "codec",
                                   s->open.opus ? "opus" : "pcm", "sample_rate", s->open.sample_rate, "channels", 1,
@@ -691,6 +702,49 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
     json_decref(ctx->policy);
     json_decref(ctx->voice);
     json_decref(ctx->nodes);
+}
+
+static void on_context(gw_request *r, void *user, speak_context *ctx)
+{
+    ws_session *s = user;
+    s->r = NULL;
+    s->state = WS_READY;
+    gw_request_finish(r, 101);
+    if (gone_after_read(s)) {
+        json_decref(ctx->policy);
+        json_decref(ctx->voice);
+        json_decref(ctx->nodes);
+        return;
+    }
+    become_ready(s, ctx);
+}
+
+/* A bound session's caller is authorized: its owner hands over what `open`
+ * would have read. */
+static void claim_bound(ws_session *s, gw_request *r)
+{
+    ws_session_preset preset;
+    char why[200] = "no such session";
+    memset(&preset, 0, sizeof preset);
+    int code = s->binding->claim(s->bind_id, &r->caller, s, &preset, why, sizeof why);
+    s->r = NULL;
+    s->state = WS_READY;
+    gw_request_finish(r, 101);
+    if (code != 0) {
+        end_session(s, code, code == WS_CLOSE_VOICE_NOT_FOUND ? "SESSION_NOT_FOUND" : "SESSION_REFUSED", why);
+        return;
+    }
+    s->open = preset.open;
+    s->sink = preset.sink;
+    s->owner = preset.owner;
+    become_ready(s, &preset.ctx);
+}
+
+void ws_session_end_bound(ws_session *s, int code, const char *message)
+{
+    s->owner = NULL;
+    s->sink.send = NULL;
+    end_session(s, code, ss_api_error_code(SS_ERR_INTERNAL_ERROR), message);
 }
 
 static void on_msg_open(ws_session *s, json_t *msg)
@@ -726,6 +780,10 @@ static void on_authorized(gw_request *r)
     s->state = WS_WAITING_OPEN;
     if (gone_after_read(s))
         return;
+    if (s->binding) {
+        claim_bound(s, r);
+        return;
+    }
     cap_key_of(&r->caller, s->cap_key, sizeof s->cap_key);
     long same = 0;
     for (ws_session *o = live_sessions; o; o = o->next)
@@ -743,11 +801,19 @@ static void on_authorized(gw_request *r)
 
 void ws_session_start(gw_request *r, struct evhttp_connection *evcon, struct bufferevent *bev)
 {
+    ws_session_start_bound(r, evcon, bev, NULL, NULL);
+}
+
+void ws_session_start_bound(gw_request *r, struct evhttp_connection *evcon, struct bufferevent *bev,
+                            const ws_session_binding *binding, const char *id)
+{
     ws_session *s = calloc(1, sizeof *s);
     static const ws_conn_events ev = {on_conn_text, on_conn_closing, on_conn_drained, on_conn_closed};
     if (s) {
         s->gw = r->gw;
         s->first_audio_ms = -1;
+        s->binding = binding;
+        snprintf(s->bind_id, sizeof s->bind_id, "%s", id ? id : "");
         snprintf(s->request_id, sizeof s->request_id, "%s", r->id);
         s->idle = evtimer_new(r->gw->base, on_idle, s);
         s->pace = evtimer_new(r->gw->base, on_pace, s);

@@ -87,7 +87,7 @@ static int move_query_token(gw_request *r)
     return evhttp_add_header(in, "Authorization", value);
 }
 
-void gw_handle_ws_speak(gw_request *r)
+int ws_upgrade_accept(gw_request *r, struct evhttp_connection **evcon_out, struct bufferevent **bev_out)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(r->req);
     const char *problem = ws_upgrade_problem(in);
@@ -95,7 +95,7 @@ void gw_handle_ws_speak(gw_request *r)
         if (strstr(problem, "Version"))
             evhttp_add_header(evhttp_request_get_output_headers(r->req), "Sec-WebSocket-Version", "13");
         gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, problem, NULL);
-        return;
+        return -1;
     }
     char accept[WS_ACCEPT_LEN + 1];
     struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
@@ -103,15 +103,25 @@ void gw_handle_ws_speak(gw_request *r)
     if (!bev || ws_accept_key(evhttp_find_header(in, "Sec-WebSocket-Key"), accept) != 0 ||
         move_query_token(r) != 0) {
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-        return;
+        return -1;
     }
     if (evbuffer_add_printf(bufferevent_get_output(bev),
                             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\nX-Request-Id: %s\r\n\r\n",
                             accept, r->id) < 0) {
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-        return;
+        return -1;
     }
     r->gw->in_flight--; /* answered (101); the session is not an answer in flight */
-    ws_session_start(r, evcon, bev);
+    *evcon_out = evcon;
+    *bev_out = bev;
+    return 0;
+}
+
+void gw_handle_ws_speak(gw_request *r)
+{
+    struct evhttp_connection *evcon;
+    struct bufferevent *bev;
+    if (ws_upgrade_accept(r, &evcon, &bev) == 0)
+        ws_session_start(r, evcon, bev);
 }

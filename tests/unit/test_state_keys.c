@@ -37,6 +37,14 @@ Test(state_keys, every_kind_builds_its_documented_name)
         {GW_KEY_VOICES_GLOBAL_INDEX, NULL, NULL, "ss:voices:global:index"},
         {GW_KEY_TENANT_VOICES, "tn_1", NULL, "ss:tenant:tn_1:voices"},
         {GW_KEY_USER_VOICES, "tn_1", "usr_1", "ss:tenant:tn_1:user:usr_1:voices"},
+        {GW_KEY_VOICE_WARM, "vc_x", NULL, "ss:voice:vc_x:warm"},
+        {GW_KEY_ERASURE, "er_1", NULL, "ss:erasure:er_1"},
+        {GW_KEY_ERASURE_PENDING_NODES, "er_1", NULL, "ss:erasure:er_1:pending"},
+        {GW_KEY_ERASURE_EVICTED_NODES, "er_1", NULL, "ss:erasure:er_1:evicted"},
+        {GW_KEY_ERASURES, NULL, NULL, "ss:erasures"},
+        {GW_KEY_TENANT_ERASURES, "tn_1", NULL, "ss:tenant:tn_1:erasures"},
+        {GW_KEY_ERASURES_OPEN, NULL, NULL, "ss:erasures:open"},
+        {GW_KEY_VOICE_ERASURE, "vc_x", NULL, "ss:voice:vc_x:erasure"},
     };
     cr_assert_eq(sizeof cases / sizeof cases[0], GW_KEY_KIND_COUNT, "a case per kind");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
