@@ -31,9 +31,11 @@ static void finish(analysis *a, const char *status, const char *reason, const ch
 {
     voice_analysis_done_fn done = a->done;
     void *user = a->user;
+    char copy[sizeof a->last];
+    snprintf(copy, sizeof copy, "%s", detail); /* detail may be a->last */
     json_decref(a->plan.unusable);
     free(a);
-    done(user, status, reason, detail);
+    done(user, status, reason, copy);
 }
 
 static void try_node(analysis *a);

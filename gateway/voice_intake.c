@@ -431,7 +431,8 @@ static void on_created(gw_request *r, void *user, bool ok)
     in->r = NULL;
     if (!ok) { /* a 20-character random id met an existing one */
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "voice id collision; try again", NULL);
-        return; /* intake_free removes the clips */
+        intake_free(in); /* removes the clips */
+        return;
     }
     in->created = true;
     ss_info(r->id, "voice %s created (clone): reference %.1f s at %d Hz, embedding %s%s%s, intake %.0f ms",
@@ -447,6 +448,7 @@ static void on_created(gw_request *r, void *user, bool ok)
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
     else
         gw_reply_json(r, 201, ss_envelope_ok(pub, r->id));
+    intake_free(in);
 }
 
 static void on_analysed(void *user, const char *status, const char *reason, const char *detail)
@@ -466,6 +468,8 @@ static void on_analysed(void *user, const char *status, const char *reason, cons
         intake_free(in);
         return;
     }
+    /* on_created releases the intake; intake_free is called instead when the
+     * write fails before it (the index answered the request then) */
     voice_index_create(in->r, in->record, on_created, in, intake_free);
 }
 
