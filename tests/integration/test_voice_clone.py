@@ -27,7 +27,7 @@ from test_ws_stream import run_session
 
 VOICES = "/v1/modules/scaispeak/voices"
 SPEAK = "/v1/modules/scaispeak/speak"
-EVAL = os.environ.get("SCAISPEAK_EVAL_DIR", os.path.join(harness.REPO, "..", "shared", "eval"))
+EVAL = os.path.join(os.environ.get("SCAISPEAK_SHARED", os.path.join(harness.REPO, "..", "shared")), "eval")
 SENTENCES = ["The birch canoe slid on the smooth planks.",
              "Rice is often served in round bowls.",
              "The juice of lemons makes fine punch.",
