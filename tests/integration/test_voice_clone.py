@@ -219,7 +219,8 @@ def test_a_node_that_never_saw_the_voice_asks_once_then_serves_from_cache(redis,
     first = ready_node(gateway, start_node)
     key = new_key(redis)
     v = clone_ready(gateway, key, clips)
-    assert v["embedding_status"] == "ready"
+    w = clone_ready(gateway, key, clips)  # for the WebSocket's miss
+    assert v["embedding_status"] == "ready" and w["embedding_status"] == "ready"
     first.proc.terminate()
     second = ready_node(gateway, start_node)
     harness.wait_for(lambda: gateway.node_status(first.node_id) != "online", 10 * harness.SLOW,
@@ -235,6 +236,16 @@ def test_a_node_that_never_saw_the_voice_asks_once_then_serves_from_cache(redis,
     gw_log = gateway.proc.log_text()
     resent = [line for line in gw_log.splitlines() if "resent with its reference" in line]
     assert len(resent) == 1 and r1.header("X-Request-Id") in resent[0], resent
+    # the WebSocket's node calls go the same way
+    sess = run_session(gateway, [{"type": "open", "voice_id": w["voice_id"],
+                                  "output": {"codec": "pcm", "sample_rate": 24000}},
+                                 {"type": "text", "delta": "Over the WebSocket now. "},
+                                 {"type": "flush"}, {"type": "close"}], key=key)
+    assert sess.code == 1000 and sess.audio(), (sess.code, sess.reason, sess.json())
+    node_log = second.proc.log_text()
+    assert node_log.count(f"voice {w['voice_id']}: conditioned from") == 1, node_log[-3000:]
+    resent = [line for line in gateway.proc.log_text().splitlines() if "resent with its reference" in line]
+    assert len(resent) == 2 and w["voice_id"] in resent[1], resent
 
 
 def test_node_client_upload_and_failed_embedding_without_nodes(redis, gateway, clips):
