@@ -37,6 +37,8 @@ typedef enum {
     SS_ERR_WEBRTC_SESSION_NOT_FOUND,
     SS_ERR_VOICE_NOT_READY_FOR_WARMING,
     SS_ERR_VOICE_LICENSE_EXPIRED,
+    SS_ERR_VOICE_PREFLIGHT_FAILED, /* a reference clip failed preflight (error.preflight) */
+    SS_ERR_AUDIO_UNREADABLE,       /* an uploaded clip is not audio we can decode */
     SS_ERR__COUNT
 } ss_api_error;
 

@@ -69,6 +69,9 @@ static const ss_config_key KEYS[] = {
     STR(grpc_bind, "0.0.0.0", G, "HeartbeatService listen address"),
     INT(body_limit_bytes, "2097152", 1, 1073741824, G,
         "largest request body accepted (413 PAYLOAD_TOO_LARGE beyond)"),
+    INT(voice_upload_limit_bytes, "33554432", 1, 1073741824, G,
+        "largest POST /voices body (a reference and a consent clip, multipart) accepted instead "
+        "of body_limit_bytes (413 PAYLOAD_TOO_LARGE beyond)"),
     INT(http_idle_timeout_s, "30", 1, 86400, G,
         "an HTTP connection idle or stalled mid-request this long is closed"),
     INT(http_header_timeout_s, "10", 1, 3600, G,

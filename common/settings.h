@@ -35,6 +35,7 @@ typedef struct ss_settings {
     long grpc_port;
     char *grpc_bind;
     long body_limit_bytes;
+    long voice_upload_limit_bytes; /* POST /voices (multipart uploads) */
     long http_idle_timeout_s;
     long http_accept_backoff_ms;
     long http_header_timeout_s;

@@ -40,6 +40,8 @@ struct gw_server {
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
     struct node_calls *node_calls;
     struct ss_loop_pool *audio_pool;   /* encoding off the loop (common/loop_pool.h) */
+    struct ss_object_store *objects;   /* references and consent clips (common/object_store.h);
+                                        * blocking: used on the audio threads only */
     char operator_token[256];
     long body_limit;
     int in_flight;          /* requests accepted whose answer is not yet fully written */
@@ -100,6 +102,7 @@ struct gw_request {
 /* Route flags. */
 enum {
     GW_ROUTE_RATE_LIMITS_ITSELF = 1u << 0, /* the handler counts the request in its first script */
+    GW_ROUTE_UPLOAD = 1u << 1,             /* bodies up to voice_upload_limit_bytes (not body_limit_bytes) */
 };
 
 /* Answers. Each takes ownership of `body`/`data` and frees r. */
@@ -164,6 +167,7 @@ void gw_handle_api_keys_revoke(gw_request *r);
 /* the voice library (voice_routes.c) */
 void gw_handle_voices_list(gw_request *r);
 void gw_handle_voices_create(gw_request *r);
+void gw_handle_voices_clone(gw_request *r); /* POST /voices, multipart (voice_intake.c) */
 void gw_handle_voice_get(gw_request *r);
 void gw_handle_voice_patch(gw_request *r);
 void gw_handle_voice_share(gw_request *r);

@@ -33,7 +33,7 @@ static const gw_route ROUTES[] = {
     {"GET", "/v1/models", gw_handle_openai_models_list, PERM_SYNTHESIZE, 0},
     {"GET", "/v1/models/{id}", gw_handle_openai_model_get, PERM_SYNTHESIZE, 0},
     {"GET", MOD "/voices", gw_handle_voices_list, PERM_VOICE_READ, 0},
-    {"POST", MOD "/voices", gw_handle_voices_create, PERM_VOICE_WRITE, 0},
+    {"POST", MOD "/voices", gw_handle_voices_create, PERM_VOICE_WRITE, GW_ROUTE_UPLOAD},
     {"GET", MOD "/voices/{id}", gw_handle_voice_get, PERM_VOICE_READ, 0},
     {"PATCH", MOD "/voices/{id}", gw_handle_voice_patch, PERM_VOICE_WRITE, 0},
     {"POST", MOD "/voices/{id}/share", gw_handle_voice_share, PERM_VOICE_SHARE, 0},

@@ -5,7 +5,9 @@
  * reused), enforces the body limit (413), routes (404 / 405 with Allow) and
  * starts the request's phases (request_phases.h), the last of which is the
  * route's handler. evhttp still enforces a hard cap on bodies
- * (max(8 x body_limit, 16 MiB)) so that one request cannot fill memory; only
+ * (max(8 x body_limit, 16 MiB, voice_upload_limit_bytes)) so that one request
+ * cannot fill memory (routes flagged GW_ROUTE_UPLOAD — POST /voices — take
+ * voice_upload_limit_bytes instead of body_limit_bytes); only
  * above that cap does a client see evhttp's own bare 413 before the close.
  * Idle connections are closed after http_idle_timeout_s; a request's head
  * and body must arrive within their own deadlines and at most
@@ -415,20 +417,27 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
 
+    const gw_route *route = NULL;
+    char allow[64];
+    const char *route_method = strcmp(r->method, "HEAD") ? r->method : "GET";
+    gw_route_result found =
+        gw_route_match(route_method, path, &route, r->params, &r->nparams, allow, sizeof allow);
+
+    /* upload routes (POST /voices) take voice_upload_limit_bytes instead */
+    long limit = found == GW_ROUTE_FOUND && (route->flags & GW_ROUTE_UPLOAD)
+                     ? gw->settings->voice_upload_limit_bytes
+                     : gw->body_limit;
     size_t body_len = evbuffer_get_length(evhttp_request_get_input_buffer(req));
-    if ((long)body_len > gw->body_limit) {
+    if ((long)body_len > limit) {
         char msg[128];
         snprintf(msg, sizeof msg, "request body of %zu bytes exceeds the limit of %ld bytes",
-                 body_len, gw->body_limit);
+                 body_len, limit);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         gw_reply_error(r, SS_ERR_PAYLOAD_TOO_LARGE, msg, NULL);
         return;
     }
 
-    const gw_route *route = NULL;
-    char allow[64];
-    const char *route_method = strcmp(r->method, "HEAD") ? r->method : "GET";
-    switch (gw_route_match(route_method, path, &route, r->params, &r->nparams, allow, sizeof allow)) {
+    switch (found) {
     case GW_ROUTE_FOUND:
         r->route = route->pattern;
         r->need = route->need;
@@ -487,6 +496,8 @@ int gw_http_start(gw_server *gw, char *err, size_t errlen)
     long hard_cap = gw->body_limit * 8;
     if (hard_cap < 16L * 1024 * 1024)
         hard_cap = 16L * 1024 * 1024;
+    if (hard_cap < gw->settings->voice_upload_limit_bytes)
+        hard_cap = gw->settings->voice_upload_limit_bytes; /* POST /voices: GW_ROUTE_UPLOAD */
     evhttp_set_max_body_size(gw->http, hard_cap);
     hard_body_cap = (size_t)hard_cap;
     evhttp_set_max_headers_size(gw->http, 64 * 1024);

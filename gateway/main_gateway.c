@@ -17,6 +17,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/loop_pool.h"
+#include "common/object_store.h"
 
 #include <event2/thread.h>
 #include <malloc.h>
@@ -123,6 +124,10 @@ int main(int argc, char **argv)
         ss_error(NULL, "cannot start the audio threads: %s", err);
         return 1;
     }
+    if (ss_object_store_open(settings, &gw.objects, err, sizeof err) != SS_OBJECT_OK) {
+        ss_error(NULL, "cannot open the object store: %s", err);
+        return 1;
+    }
     if (gw_node_calls_init(&gw, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start the node call bridge: %s", err);
         return 1;
@@ -156,6 +161,7 @@ int main(int argc, char **argv)
     gw_http_stop_accepting(&gw);
     gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
     ss_loop_pool_free(gw.audio_pool); /* audio still being encoded is finished and answered */
+    ss_object_store_close(gw.objects); /* after the pool: its jobs read and write objects */
     gw_http_free(&gw);
     relay_probe_free(gw.relay_probe);
     relay_client_free(gw.relay);

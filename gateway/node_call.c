@@ -5,13 +5,22 @@
  * Channels are cached per address and reference counted by the calls on
  * them: a channel replaced after a node restart (see node_call.h) is freed
  * when its last call ends. The per-gateway busy wait queue lives here too,
- * because this file sees every node call end (a freed slot wakes a waiter). */
+ * because this file sees every node call end (a freed slot wakes a waiter).
+ *
+ * The reference resend (node_call.h): the packed request is kept for the
+ * reconnect retry anyway; on reference_required it is unpacked, given the
+ * bytes read from the object store and packed again. While the object is
+ * read the call has no gRPC call (c->call NULL, c->fetching): a cancel then
+ * only marks it, and the read's hand-back reports CANCELLED. */
 #include "gateway/node_call.h"
 
 #include "gateway/busy_wait.h"
 
+#include "common/audio_input.h"
 #include "common/grpc_client.h"
 #include "common/log.h"
+#include "common/loop_pool.h"
+#include "common/object_store.h"
 #include "common/node_credentials.h"
 #include "proto/tts_node.pb-c.h"
 
@@ -37,6 +46,7 @@ typedef struct node_calls {
 } node_calls;
 
 struct gw_node_call {
+    gw_server *gw;
     node_calls *nc;
     ss_grpc_evcall *call;
     channel_entry *channel;
@@ -54,6 +64,15 @@ struct gw_node_call {
     bool protocol_error; /* an undecodable chunk */
     bool out_of_memory;  /* the alignment could not be kept */
     bool paused;
+    /* the reference resend */
+    char *voice_id;
+    char *reference_key; /* NULL: a reference_required is passed on */
+    bool reference_sent; /* the resend with the bytes was made */
+    bool fetching;       /* the object is being read (no gRPC call meanwhile) */
+    bool cancelled;      /* cancelled while fetching */
+    uint8_t *ref_bytes;  /* what the audio thread read */
+    size_t ref_len;
+    char ref_err[256];
 };
 
 static void channel_forget(node_calls *nc, struct channel_entry *e);
@@ -241,6 +260,9 @@ static void call_free(gw_node_call *c)
     json_decref(c->phonemes);
     free(c->req);
     free(c->request_id);
+    free(c->voice_id);
+    free(c->reference_key);
+    free(c->ref_bytes);
     free(c);
 }
 
@@ -269,12 +291,116 @@ static bool retried_on_fresh_channel(gw_node_call *c, grpc_status_code code, con
     return true;
 }
 
+static void report(gw_node_call *c, grpc_status_code code, const char *msg);
+static bool reference_fetch_started(gw_node_call *c, grpc_status_code code, const char *msg);
+
 static void on_status(void *user, grpc_status_code code, const char *msg)
 {
     gw_node_call *c = user;
     c->call = NULL;
-    if (retried_on_fresh_channel(c, code, msg))
+    if (retried_on_fresh_channel(c, code, msg) || reference_fetch_started(c, code, msg))
         return;
+    report(c, code, msg);
+}
+
+/* Audio thread: reads the reference object. */
+static void reference_fetch_run(void *arg)
+{
+    gw_node_call *c = arg;
+    ss_object_status st = ss_object_get(c->gw->objects, c->reference_key, SS_AUDIO_MAX_BYTES, &c->ref_bytes,
+                                        &c->ref_len, c->ref_err, sizeof c->ref_err);
+    if (st != SS_OBJECT_OK) {
+        free(c->ref_bytes);
+        c->ref_bytes = NULL;
+    }
+}
+
+/* The request packed again, with the reference bytes. 0, or -1 + err. */
+static int repack_with_reference(gw_node_call *c, char *err, size_t errlen)
+{
+    Scaiinfer__Tts__V1__SynthesizeRequest *m =
+        scaiinfer__tts__v1__synthesize_request__unpack(NULL, c->req_len, c->req);
+    if (!m || !m->voice) {
+        if (m)
+            scaiinfer__tts__v1__synthesize_request__free_unpacked(m, NULL);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ProtobufCBinaryData kept = m->voice->reference_audio;
+    m->voice->reference_audio.data = c->ref_bytes;
+    m->voice->reference_audio.len = c->ref_len;
+    size_t len = scaiinfer__tts__v1__synthesize_request__get_packed_size(m);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (buf)
+        scaiinfer__tts__v1__synthesize_request__pack(m, buf);
+    m->voice->reference_audio = kept;
+    scaiinfer__tts__v1__synthesize_request__free_unpacked(m, NULL);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(c->req);
+    c->req = buf;
+    c->req_len = len;
+    free(c->ref_bytes); /* packed into the request now */
+    c->ref_bytes = NULL;
+    return 0;
+}
+
+/* Loop thread: the object was read (or not); the same request goes to the
+ * same node with the bytes. */
+static void reference_fetch_done(void *arg)
+{
+    gw_node_call *c = arg;
+    c->fetching = false;
+    if (c->cancelled) {
+        report(c, GRPC_STATUS_CANCELLED, "cancelled");
+        return;
+    }
+    if (!c->gw->node_calls || c->nc->shutting_down) {
+        report(c, GRPC_STATUS_UNAVAILABLE, "the gateway is shutting down");
+        return;
+    }
+    char msg[400], err[256];
+    if (!c->ref_bytes) {
+        snprintf(msg, sizeof msg, "reference_unavailable: voice %s's reference cannot be read: %s", c->voice_id,
+                 c->ref_err);
+        ss_error(c->request_id, "node %s: %s", c->address, msg);
+        report(c, GRPC_STATUS_FAILED_PRECONDITION, msg);
+        return;
+    }
+    size_t bytes = c->ref_len;
+    if (repack_with_reference(c, err, sizeof err) != 0 || call_send(c, err, sizeof err) != 0) {
+        snprintf(msg, sizeof msg, "resending with the reference failed: %s", err);
+        report(c, GRPC_STATUS_UNAVAILABLE, msg);
+        return;
+    }
+    ss_info(c->request_id, "node %s: reference_required for voice %s; resent with its reference (%zu bytes)",
+            c->address, c->voice_id, bytes);
+}
+
+/* A cache miss on the node (NODE.md): read the reference and send again. */
+static bool reference_fetch_started(gw_node_call *c, grpc_status_code code, const char *msg)
+{
+    if (code != GRPC_STATUS_FAILED_PRECONDITION || !msg || strcmp(msg, GW_NODE_REFERENCE_REQUIRED) ||
+        !c->reference_key || c->reference_sent || c->got_audio || c->sample_rate || c->nc->shutting_down ||
+        !c->gw->objects)
+        return false;
+    c->reference_sent = true;
+    channel_unref(c->channel); /* call_send takes the address's channel again */
+    c->channel = NULL;
+    c->fetching = true;
+    if (ss_loop_pool_submit(c->gw->audio_pool, reference_fetch_run, reference_fetch_done, c) != 0) {
+        c->fetching = false;
+        report(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory (reading the voice's reference)");
+        return true;
+    }
+    return true;
+}
+
+/* The call's end, to its owner; frees the call. */
+static void report(gw_node_call *c, grpc_status_code code, const char *msg)
+{
     gw_node_result res = {
         .code = code,
         .message = msg ? msg : "",
@@ -290,7 +416,7 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
         res.code = GRPC_STATUS_INTERNAL;
         res.message = "the node's stream was malformed (no header or an undecodable chunk)";
     }
-    if (res.code != GRPC_STATUS_RESOURCE_EXHAUSTED)
+    if (res.code != GRPC_STATUS_RESOURCE_EXHAUSTED && c->gw->node_calls)
         busy_wait_slot_freed(c->nc->busy); /* a slot of some node is free again */
     c->ev.on_done(c->user, &res);
     call_free(c);
@@ -319,7 +445,7 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
                                  const gw_node_events *ev, void *user, char *err, size_t errlen)
 {
     node_calls *nc = gw->node_calls;
-    if (nc->shutting_down) {
+    if (!nc || nc->shutting_down) {
         snprintf(err, errlen, "the gateway is shutting down");
         return NULL;
     }
@@ -330,6 +456,11 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     m.text = (char *)req->text;
     Scaiinfer__Tts__V1__VoiceDesign design = SCAIINFER__TTS__V1__VOICE_DESIGN__INIT;
     voice.voice_id = (char *)req->voice_id;
+    voice.reference_sha256 = (char *)(req->reference_sha256 ? req->reference_sha256 : "");
+    if (req->reference_audio && req->reference_audio_len) {
+        voice.reference_audio.data = (uint8_t *)req->reference_audio;
+        voice.reference_audio.len = req->reference_audio_len;
+    }
     if (req->design_prompt && req->design_prompt[0]) {
         design.prompt = (char *)req->design_prompt;
         voice.design = &design;
@@ -347,8 +478,11 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
         c->phonemes = json_array();
         c->req = malloc(len ? len : 1);
         c->request_id = strdup(req->request_id ? req->request_id : "");
+        c->voice_id = strdup(req->voice_id ? req->voice_id : "");
+        c->reference_key = req->reference_key && req->reference_sha256 ? strdup(req->reference_key) : NULL;
     }
-    if (!c || !c->words || !c->phonemes || !c->req || !c->request_id) {
+    if (!c || !c->words || !c->phonemes || !c->req || !c->request_id || !c->voice_id ||
+        (req->reference_key && req->reference_sha256 && !c->reference_key)) {
         if (c)
             call_free(c);
         snprintf(err, errlen, "out of memory");
@@ -356,7 +490,9 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     }
     scaiinfer__tts__v1__synthesize_request__pack(&m, c->req);
     c->req_len = len;
+    c->gw = gw;
     c->nc = nc;
+    c->reference_sent = req->reference_audio && req->reference_audio_len; /* nothing more to send */
     c->ev = *ev;
     c->user = user;
     c->timeout_ms = req->timeout_ms;
@@ -372,6 +508,8 @@ void gw_node_call_cancel(gw_node_call *c)
 {
     if (c && c->call)
         ss_grpc_evcall_cancel(c->call);
+    else if (c && c->fetching)
+        c->cancelled = true; /* reported when the read hands back */
 }
 
 void gw_node_call_pause(gw_node_call *c)

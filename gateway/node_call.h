@@ -15,7 +15,18 @@
  * (CANCELLED). A call that ends UNAVAILABLE before any byte of its answer
  * (other than a draining node's) is sent once more on a fresh channel: a node
  * restarted on the same address leaves the cached channel on the old
- * connection or in reconnect backoff, and its first call would fail. */
+ * connection or in reconnect backoff, and its first call would fail.
+ *
+ * Cloned voices (NODE.md): the call names the voice's reference digest and,
+ * usually, no bytes. A node that has not cached the voice answers
+ * FAILED_PRECONDITION "reference_required" before any audio; when the
+ * request gave the reference's object key, the call then reads that object
+ * on an audio thread (gw_server.objects is blocking) and sends the same
+ * request again to the same node, once, with the bytes — logged once with
+ * the request id. This is the protocol, not a retry on another node: the
+ * caller sees one call. A reference that cannot be read ends the call
+ * FAILED_PRECONDITION "reference_unavailable: ..."; a second
+ * reference_required is passed on as it came. */
 #ifndef SS_GATEWAY_NODE_CALL_H
 #define SS_GATEWAY_NODE_CALL_H
 
@@ -49,12 +60,19 @@ typedef struct {
     const char *text;
     const char *voice_id;
     const char *design_prompt; /* a designed voice's prompt (the node reads it), else NULL */
+    const char *reference_sha256; /* a cloned voice's reference digest (hex), else NULL */
+    const char *reference_key;    /* its object key: read and sent on reference_required; NULL: never */
+    const uint8_t *reference_audio; /* bytes sent with the first try (intake's analysis), else NULL */
+    size_t reference_audio_len;
     uint32_t sample_rate;   /* 0 = engine rate */
     float speed, pitch;
     bool want_timestamps;
     int timeout_ms;
     uint32_t chunk_ms;      /* largest audio message the node sends; 0 = the node's default */
 } gw_node_request;
+
+/* The message a node's cache miss ends with (FAILED_PRECONDITION). */
+#define GW_NODE_REFERENCE_REQUIRED "reference_required"
 
 /* NULL + err when the call cannot start (nothing is called back then). The
  * callbacks may cancel, pause or resume the call. */

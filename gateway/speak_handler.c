@@ -248,6 +248,8 @@ static void start_node(speak_ctx *cx)
         .text = cx->p.text,
         .voice_id = json_string_value(json_object_get(cx->voice, "voice_id")),
         .design_prompt = voice_design_prompt(cx->voice),
+        .reference_sha256 = voice_reference_sha256(cx->voice),
+        .reference_key = voice_reference_key(cx->voice),
         .sample_rate = 0, /* native; the encoder resamples to the asked rate */
         .speed = (float)cx->p.speed,
         .pitch = (float)cx->p.pitch,

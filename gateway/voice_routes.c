@@ -1,6 +1,6 @@
 /* The voice library's routes (API.md §4): GET /voices, GET /voices/{id},
- * POST /voices (design mode, JSON), PATCH /voices/{id}, POST
- * /voices/{id}/share.
+ * POST /voices (design mode, JSON; multipart — clone mode — is handed to
+ * voice_intake.c), PATCH /voices/{id}, POST /voices/{id}/share.
  *
  * Visibility first, permission second: a voice the caller cannot see is 404
  * SCAISPEAK_VOICE_NOT_FOUND on every route, whatever the method, so ids of
@@ -427,10 +427,7 @@ void gw_handle_voices_create(gw_request *r)
     }
     const char *type = gw_header(r, "Content-Type");
     if (type && !strncasecmp(type, "multipart/form-data", 19)) {
-        gw_reply_error(r, SS_ERR_NOT_IMPLEMENTED,
-                       "cloning from an uploaded reference is not built yet; JSON with voice_design_prompt "
-                       "creates a designed voice",
-                       NULL);
+        gw_handle_voices_clone(r); /* voice_intake.c */
         return;
     }
     json_t *body = NULL;

@@ -73,6 +73,23 @@ const char *voice_design_prompt(const json_t *voice)
     return mode && !strcmp(mode, "design") ? json_string_value(json_object_get(voice, "design_prompt")) : NULL;
 }
 
+static bool is_clone(const json_t *voice)
+{
+    const char *mode = json_string_value(json_object_get(voice, "intake_mode"));
+    return mode && !strcmp(mode, "clone");
+}
+
+const char *voice_reference_sha256(const json_t *voice)
+{
+    return is_clone(voice) ? json_string_value(json_object_get(json_object_get(voice, "reference"), "sha256"))
+                           : NULL;
+}
+
+const char *voice_reference_key(const json_t *voice)
+{
+    return is_clone(voice) ? json_string_value(json_object_get(voice, VOICE_REFERENCE_KEY_FIELD)) : NULL;
+}
+
 static void on_ensured(void *user, const redisReply *reply, const char *err)
 {
     (void)user;

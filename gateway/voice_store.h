@@ -42,4 +42,15 @@ bool voice_may_change(const json_t *voice, const gw_caller *caller);
 /* A designed voice's prompt (the node conditions on it), else NULL. */
 const char *voice_design_prompt(const json_t *voice);
 
+/* A cloned voice's internal record fields (docs/STATE.md): the object keys
+ * of its reference and its consent clip. */
+#define VOICE_REFERENCE_KEY_FIELD "_reference_key"
+#define VOICE_CONSENT_KEY_FIELD "_consent_key"
+
+/* A cloned voice's reference digest (reference.sha256) and the object key
+ * of its reference; NULL for other voices. Synthesis sends both to the
+ * node call (node_call.h). */
+const char *voice_reference_sha256(const json_t *voice);
+const char *voice_reference_key(const json_t *voice);
+
 #endif

@@ -719,7 +719,8 @@ static bool start_synthesis(ws_session *s, speak_context *ctx)
     ws_synthesis_spec spec = {s->gw, s->request_id, engine ? engine : PLATFORM_ENGINE_ID, s->voice_id,
                               voice_design_prompt(ctx->voice), (float)s->open.speed, s->open.timestamps,
                               s->open.opus ? SS_FMT_OPUS_PACKETS : SS_FMT_PCM, s->open.sample_rate,
-                              plan.nodes, plan.nnodes};
+                              plan.nodes, plan.nnodes, voice_reference_sha256(ctx->voice),
+                              voice_reference_key(ctx->voice)};
     static const ws_synthesis_events ev = {on_synth_audio, on_synth_alignment, on_synth_finished, on_synth_failed};
     s->synth = ws_synthesis_new(&spec, &ev, s);
     json_decref(plan.unusable);

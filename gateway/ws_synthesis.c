@@ -43,6 +43,7 @@ struct ws_synthesis {
     gw_node_choice nodes[GW_MAX_NODE_TRIES];
     char request_id[64], engine_id[64], voice_id[160];
     char *design_prompt; /* NULL unless the voice is designed */
+    char *reference_sha256, *reference_key; /* NULL unless the voice is cloned */
     ws_synthesis_events ev;
     void *user;
     job *head, *tail;
@@ -322,6 +323,8 @@ static void start_call(ws_synthesis *s, job *j)
             .text = j->text,
             .voice_id = s->voice_id,
             .design_prompt = s->design_prompt,
+            .reference_sha256 = s->reference_sha256,
+            .reference_key = s->reference_key,
             .sample_rate = 0, /* native; the lane resamples */
             .speed = s->spec.speed,
             .pitch = 0,
@@ -357,11 +360,18 @@ ws_synthesis *ws_synthesis_new(const ws_synthesis_spec *spec, const ws_synthesis
     s->spec.request_id = s->request_id;
     s->spec.engine_id = s->engine_id;
     s->spec.voice_id = s->voice_id;
-    if (spec->design_prompt && !(s->design_prompt = strdup(spec->design_prompt))) {
+    if ((spec->design_prompt && !(s->design_prompt = strdup(spec->design_prompt))) ||
+        (spec->reference_sha256 && !(s->reference_sha256 = strdup(spec->reference_sha256))) ||
+        (spec->reference_key && !(s->reference_key = strdup(spec->reference_key)))) {
+        free(s->design_prompt);
+        free(s->reference_sha256);
+        free(s->reference_key);
         free(s);
         return NULL;
     }
     s->spec.design_prompt = s->design_prompt;
+    s->spec.reference_sha256 = s->reference_sha256;
+    s->spec.reference_key = s->reference_key;
     s->ev = *ev;
     s->user = user;
     return s;
@@ -432,5 +442,7 @@ void ws_synthesis_free(ws_synthesis *s)
     orphan_all(s);
     gw_audio_lane_free(s->lane);
     free(s->design_prompt);
+    free(s->reference_sha256);
+    free(s->reference_key);
     free(s);
 }

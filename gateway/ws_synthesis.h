@@ -57,6 +57,9 @@ typedef struct {
     int out_rate;
     const gw_node_choice *nodes; /* the plan's backend A nodes, in order (copied) */
     int nnodes;
+    /* a cloned voice: its reference digest and object key (node_call.h), else NULL (copied) */
+    const char *reference_sha256;
+    const char *reference_key;
 } ws_synthesis_spec;
 
 /* NULL when out of memory. */

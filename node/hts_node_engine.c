@@ -14,7 +14,11 @@
  * looks up (voice id, digest) in the node's voice cache. A hit gives the
  * conditioned voice computed earlier. A miss without reference bytes answers
  * SS_NODE_SYNTH_REFERENCE_REQUIRED (the gateway resends with the bytes); with
- * bytes the clip is decoded and analysed (reference_analysis.h), the
+ * bytes the digest is checked first: the bytes' SHA-256 must be the
+ * request's reference_sha256 (hex, either case), else INVALID_ARGUMENT
+ * "reference_sha256 does not match the reference bytes" and nothing is
+ * cached — a cache keyed by a digest must never hold other bytes under it.
+ * Then the clip is decoded and analysed (reference_analysis.h), the
  * conditioning fitted against the model's own statistics and a conditioned
  * voice built (conditioned_voice.h), then cached with its size so the
  * cache's memory bound applies. A clip that cannot be used is
@@ -29,7 +33,9 @@
 #include "common/log.h"
 #include "node/engine/engine.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +69,21 @@ static bool design_is_identity(const ss_voice_design *d)
            (d->rate_scale == 0 || d->rate_scale == 1);
 }
 
+/* Whether data's SHA-256 is the hex digest `hex` (upper or lower case). */
+static bool digest_matches(const uint8_t *data, size_t len, const char *hex)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    if (strlen(hex) != 2 * SHA256_DIGEST_LENGTH)
+        return false;
+    SHA256(data, len, d);
+    for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        if (tolower((unsigned char)hex[2 * i]) != digits[d[i] >> 4] ||
+            tolower((unsigned char)hex[2 * i + 1]) != digits[d[i] & 15])
+            return false;
+    return true;
+}
+
 /* The cached conditioned voice of (voice id, digest), computing and caching
  * it from the reference bytes on a miss. *entry must be released. */
 static ss_node_synth_status reference_voice(hts_impl *h, const ss_node_synth_request *req,
@@ -73,6 +94,12 @@ static ss_node_synth_status reference_voice(hts_impl *h, const ss_node_synth_req
         return SS_NODE_SYNTH_OK;
     if (!req->reference_audio_len)
         return SS_NODE_SYNTH_REFERENCE_REQUIRED;
+    if (!digest_matches(req->reference_audio, req->reference_audio_len, req->reference_sha256)) {
+        snprintf(err, errlen, "reference_sha256 does not match the reference bytes");
+        ss_warn(req->request_id, "voice %s: %s (%zu bytes); nothing cached", req->voice_id, err,
+                req->reference_audio_len);
+        return SS_NODE_SYNTH_INVALID;
+    }
     cached_voice *cv = calloc(1, sizeof *cv);
     if (!cv) {
         snprintf(err, errlen, "out of memory");

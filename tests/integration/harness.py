@@ -545,9 +545,11 @@ class Gateway:
             "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 2,
             "SCAISPEAK_HEARTBEAT_INTERVAL_MS": 500,
             "SCAISPEAK_DRAIN_TIMEOUT_S": 5,
-            "SCAISPEAK_OBJECT_STORE_DIR": os.path.join(procs.tmpdir, "objects"),
+            # references and consent clips (common/object_store.h), per test
+            "SCAISPEAK_OBJECT_STORE_DIR": os.path.join(procs.tmpdir, f"{name}-objects"),
         }
         self.env.update(env or {})
+        self.objects_dir = self.env["SCAISPEAK_OBJECT_STORE_DIR"]
         self.http = Http(self.http_port, token=operator_token)
         self.proc = None
 
@@ -600,7 +602,8 @@ class Worker:
                  name="worker"):
         self.procs = procs
         self.name = name
-        self.objects_dir = objects_dir or os.path.join(procs.tmpdir, "objects")
+        # the default gateway's store: one host, one object store
+        self.objects_dir = objects_dir or os.path.join(procs.tmpdir, "gateway-objects")
         self.env = {
             "SCAISPEAK_REDIS_HOST": "127.0.0.1",
             "SCAISPEAK_REDIS_PORT": redis_port,

@@ -10,6 +10,10 @@ Test(api_error, error_shape_and_status)
     cr_assert_eq(ss_api_error_status(SS_ERR_BACKEND_UNAVAILABLE), 502);
     cr_assert_eq(ss_api_error_status(SS_ERR_BACKEND_BUSY), 503);
     cr_assert_str_eq(ss_api_error_code(SS_ERR_BACKEND_BUSY), "SCAISPEAK_BACKEND_BUSY");
+    cr_assert_eq(ss_api_error_status(SS_ERR_VOICE_PREFLIGHT_FAILED), 422);
+    cr_assert_str_eq(ss_api_error_code(SS_ERR_VOICE_PREFLIGHT_FAILED), "SCAISPEAK_VOICE_PREFLIGHT_FAILED");
+    cr_assert_eq(ss_api_error_status(SS_ERR_AUDIO_UNREADABLE), 422);
+    cr_assert_str_eq(ss_api_error_code(SS_ERR_AUDIO_UNREADABLE), "SCAISPEAK_AUDIO_UNREADABLE");
     json_t *e = ss_envelope_error(SS_ERR_ROUTE_NOT_FOUND, "no such route", NULL, "req_x");
     cr_assert_str_eq(json_string_value(json_object_get(e, "status")), "error");
     json_t *err = json_object_get(e, "error");

@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <openssl/sha.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,14 @@ static uint8_t *make_reference(size_t *len)
     return d;
 }
 
+static void sha256_hex_of(const uint8_t *d, size_t n, char out[65])
+{
+    unsigned char h[SHA256_DIGEST_LENGTH];
+    SHA256(d, n, h);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
 static ss_node_synth_status run(ss_node_engine *e, ss_node_synth_request *req, collected *out, char *err)
 {
     ss_node_synth_sink sink = {out, on_audio, on_align, never};
@@ -127,12 +136,19 @@ Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
     collected base = {0}, cloned = {0};
     cr_assert_eq(run(e, &req, &base, err), SS_NODE_SYNTH_OK, "%s", err);
 
-    req.voice_id = "vc_low";
-    req.reference_sha256 = "d1";
-    cr_assert_eq(run(e, &req, &cloned, err), SS_NODE_SYNTH_REFERENCE_REQUIRED);
     size_t len;
     uint8_t *ref = make_reference(&len);
+    char d1[65];
+    sha256_hex_of(ref, len, d1);
+    req.voice_id = "vc_low";
+    req.reference_sha256 = d1;
+    cr_assert_eq(run(e, &req, &cloned, err), SS_NODE_SYNTH_REFERENCE_REQUIRED);
+    /* bytes that are not the digest's: refused, nothing cached */
     req.reference_audio = ref;
+    req.reference_audio_len = len - 2;
+    cr_assert_eq(run(e, &req, &cloned, err), SS_NODE_SYNTH_INVALID);
+    cr_assert(strstr(err, "reference_sha256 does not match"), "%s", err);
+    cr_assert_eq(ss_voice_cache_count(cache), 0);
     req.reference_audio_len = len;
     cr_assert_eq(run(e, &req, &cloned, err), SS_NODE_SYNTH_OK, "%s", err);
     double moved = 12 * log2(gmean_f0(&cloned) / gmean_f0(&base));
@@ -151,13 +167,18 @@ Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
 
     /* unusable clips */
     const char *text = "not audio at all, a text file named ref.wav";
-    req.reference_sha256 = "d2";
+    char d2[65];
+    sha256_hex_of((const uint8_t *)text, strlen(text), d2);
+    req.reference_sha256 = d2;
     req.reference_audio = (const uint8_t *)text;
     req.reference_audio_len = strlen(text);
     cr_assert_eq(run(e, &req, &again, err), SS_NODE_SYNTH_INVALID);
     cr_assert(strstr(err, "analysis_failed: unreadable"), "%s", err);
     req.reference_audio = ref;
     req.reference_audio_len = 44 + 2 * 32000 / 2; /* header + 0.5 s, header says more */
+    char d3[65];
+    sha256_hex_of(ref, req.reference_audio_len, d3);
+    req.reference_sha256 = d3;
     cr_assert_eq(run(e, &req, &again, err), SS_NODE_SYNTH_INVALID);
     cr_assert(strstr(err, "analysis_failed: truncated"), "%s", err);
     cr_assert_eq(ss_voice_cache_count(cache), 0);
