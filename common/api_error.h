@@ -39,6 +39,7 @@ typedef enum {
     SS_ERR_VOICE_LICENSE_EXPIRED,
     SS_ERR_VOICE_PREFLIGHT_FAILED, /* a reference clip failed preflight (error.preflight) */
     SS_ERR_AUDIO_UNREADABLE,       /* an uploaded clip is not audio we can decode */
+    SS_ERR_SPEAKER_BLOCKED,        /* the reference's speaker is on the tenant's blocklist */
     SS_ERR__COUNT
 } ss_api_error;
 

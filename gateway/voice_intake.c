@@ -3,32 +3,37 @@
  *
  * How a clone request travels:
  *   1. loop: the request's body is moved (evbuffer_add_buffer: chains, no
- *      copy) into an evbuffer of the intake, a voice id is drawn, and the
- *      work goes to an audio thread (common/loop_pool.h);
+ *      copy) into an evbuffer of the intake, a voice id is drawn, the
+ *      tenant's blocklist is read for blocked speakers' fingerprints, and
+ *      the work goes to an audio thread (common/loop_pool.h);
  *   2. audio thread, in order, stopping at the first step that fails: the
  *      form is read (voice_form.h; 400 on broken framing), its fields
  *      checked (422 VALIDATION_ERROR naming every bad field), the reference
  *      decoded and put through preflight (422 SCAISPEAK_AUDIO_UNREADABLE or
  *      422 SCAISPEAK_VOICE_PREFLIGHT_FAILED with error.preflight), the
- *      consent clip checked (unreadable: SCAISPEAK_AUDIO_UNREADABLE; under 2
+ *      reference's speaker fingerprinted and compared with the blocked ones
+ *      (422 SCAISPEAK_SPEAKER_BLOCKED), the consent clip checked (unreadable: SCAISPEAK_AUDIO_UNREADABLE; under 2
  *      s of speech: VALIDATION_ERROR on `consent`), the digests taken, and
- *      only then both clips stored in the object store: the reference
- *      content-addressed (sha256/..), the consent clip under
- *      voices/{voice_id}/consent.{format}. Nothing is stored by a request
+ *      only then both clips stored in the object store under the voice:
+ *      voices/{voice_id}/reference.{format} and
+ *      voices/{voice_id}/consent.{format} (voice-scoped, so erasing a voice
+ *      deletes its clips without touching another voice cloned from the
+ *      same bytes). Nothing is stored by a request
  *      that fails before that point;
  *   3. loop: the record is built and the node-side analysis runs
  *      (voice_analysis.h: "ready", or "failed" with a reason);
  *   4. loop: record and index are written in one script (voice_index.h) and
  *      the voice answered 201.
  * If the record cannot be written after the objects were stored (Redis
- * down, an id collision), the objects are deleted again on an audio thread
- * (the reference only when this request created it: another voice may hold
- * the same bytes).
+ * down, an id collision), the objects are deleted again on an audio thread.
  *
  * ScaiDrive imports (reference_scaidrive_json, consent_scaidrive_json) are
  * not available yet: such a field is a 422 VALIDATION_ERROR on that field
  * saying so. */
 #include "gateway/gateway.h"
+#include "gateway/speaker_fingerprint.h"
+#include "gateway/state_call.h"
+#include "gateway/state_keys.h"
 #include "gateway/voice_analysis.h"
 #include "gateway/voice_clips.h"
 #include "gateway/voice_form.h"
@@ -36,6 +41,7 @@
 #include "gateway/voice_record.h"
 #include "gateway/voice_store.h"
 
+#include "common/audio_input.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/loop_pool.h"
@@ -76,6 +82,9 @@ typedef struct {
     int reference_rate;
     /* what was stored */
     char reference_key[SS_OBJECT_KEY_MAX + 1], consent_key[SS_OBJECT_KEY_MAX + 1];
+    char reference_format[32];
+    json_t *blocked;     /* fingerprints of the tenant's blocked speakers (read before the thread) */
+    json_t *fingerprint; /* the reference's (speaker_fingerprint.h) */
     bool reference_created; /* this request wrote the reference object */
     bool consent_stored;
     bool created; /* the record is in Redis: the objects stay */
@@ -112,6 +121,8 @@ static void intake_free_now(intake *in)
     json_decref(in->fields);
     json_decref(in->consent);
     json_decref(in->record);
+    json_decref(in->blocked);
+    json_decref(in->fingerprint);
     free(in->reference);
     free(in);
 }
@@ -309,6 +320,7 @@ static int step_reference(intake *in, voice_form *form)
     in->preflight = voice_preflight_json(&pf);
     if (!in->preflight)
         return fail_oom(in);
+    snprintf(in->reference_format, sizeof in->reference_format, "%s", format);
     in->reference_duration_s = pf.duration_s;
     in->reference_rate = pf.sample_rate;
     if (pf.passed)
@@ -344,6 +356,36 @@ static int step_consent(intake *in, voice_form *form)
     return in->consent_sha256[0] && in->reference_sha256[0] ? 0 : fail_oom(in);
 }
 
+/* The reference's speaker fingerprint, compared with the tenant's blocked
+ * speakers (API.md §6; docs/CLONING.md): 422 SCAISPEAK_SPEAKER_BLOCKED on a
+ * match. A clip whose speaker cannot be analysed is refused too, so the
+ * check cannot be bypassed. */
+static int step_speaker(intake *in, voice_form *form)
+{
+    ss_audio a;
+    speaker_fingerprint fp, blocked;
+    char err[256];
+    if (ss_audio_decode(form->reference.data, form->reference.len, &a, NULL, err, sizeof err) != 0)
+        return unreadable(in, "reference", err);
+    int rc = speaker_fingerprint_of(a.samples, a.nsamples, a.sample_rate, &fp, err, sizeof err);
+    ss_audio_free(&a);
+    if (rc != 0) {
+        json_t *d = detail("reference", err);
+        return d ? fail(in, SS_ERR_VALIDATION_ERROR, "the reference's speaker cannot be analysed", d) : fail_oom(in);
+    }
+    size_t i;
+    json_t *b;
+    json_array_foreach(in->blocked, i, b)
+    {
+        if (speaker_fingerprint_from_json(b, &blocked) == 0 && speaker_fingerprint_matches(&blocked, &fp)) {
+            ss_info(in->request_id, "voice %s: the reference matches a blocked speaker", in->voice_id);
+            return fail(in, SS_ERR_SPEAKER_BLOCKED, "the reference's speaker is blocked in this tenant", NULL);
+        }
+    }
+    in->fingerprint = speaker_fingerprint_json(&fp);
+    return in->fingerprint ? 0 : fail_oom(in);
+}
+
 static int store_failed(intake *in, ss_object_status st, const char *err)
 {
     char msg[400];
@@ -353,14 +395,16 @@ static int store_failed(intake *in, ss_object_status st, const char *err)
 
 static int step_store(intake *in, voice_form *form)
 {
-    ss_object_info info;
     char err[256];
-    ss_object_status st = ss_object_put_bytes(in->gw->objects, NULL, form->reference.data, form->reference.len,
-                                              &info, err, sizeof err);
+    /* voice-scoped, not content-addressed: erasing one voice deletes its
+     * reference without breaking another voice cloned from the same bytes */
+    snprintf(in->reference_key, sizeof in->reference_key, "voices/%s/reference.%s", in->voice_id,
+             in->reference_format);
+    ss_object_status st = ss_object_put_bytes(in->gw->objects, in->reference_key, form->reference.data,
+                                              form->reference.len, NULL, err, sizeof err);
     if (st != SS_OBJECT_OK)
         return store_failed(in, st, err);
-    snprintf(in->reference_key, sizeof in->reference_key, "%s", info.key);
-    in->reference_created = !info.existed;
+    in->reference_created = true;
     snprintf(in->consent_key, sizeof in->consent_key, "voices/%s/consent.%s", in->voice_id, in->consent_format);
     st = ss_object_put_bytes(in->gw->objects, in->consent_key, form->consent.data, form->consent.len, NULL, err,
                              sizeof err);
@@ -377,7 +421,8 @@ static int step_store(intake *in, voice_form *form)
     return 0;
 }
 
-static int (*const STEPS[])(intake *, voice_form *) = {step_fields, step_reference, step_consent, step_store};
+static int (*const STEPS[])(intake *, voice_form *) = {step_fields, step_reference, step_speaker, step_consent,
+                                                       step_store};
 
 static void intake_run(void *arg)
 {
@@ -487,7 +532,8 @@ static json_t *clone_record(intake *in)
                                       in->reference_rate, "sha256", in->reference_sha256)) != 0 ||
         json_object_set(v, "preflight", in->preflight) != 0 ||
         json_object_set_new(v, VOICE_REFERENCE_KEY_FIELD, json_string(in->reference_key)) != 0 ||
-        json_object_set_new(v, VOICE_CONSENT_KEY_FIELD, json_string(in->consent_key)) != 0) {
+        json_object_set_new(v, VOICE_CONSENT_KEY_FIELD, json_string(in->consent_key)) != 0 ||
+        json_object_set(v, "_fingerprint", in->fingerprint) != 0) {
         json_decref(v);
         return NULL;
     }
@@ -513,6 +559,30 @@ static void intake_done(void *arg)
     }
 }
 
+static void intake_free_void(void *p)
+{
+    intake_free_now(p);
+}
+
+/* The tenant's blocklist (HVALS): the blocked speakers' fingerprints go with
+ * the work to the audio thread. */
+static void on_blocklist(gw_request *r, void *user, const redisReply *reply)
+{
+    intake *in = user;
+    in->blocked = json_array();
+    for (size_t i = 0; in->blocked && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        json_t *e = json_loadb(reply->element[i]->str, reply->element[i]->len, 0, NULL);
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (kind && !strcmp(kind, "speaker") && json_object_get(e, "_fingerprint"))
+            json_array_append(in->blocked, json_object_get(e, "_fingerprint"));
+        json_decref(e);
+    }
+    if (!in->blocked || ss_loop_pool_submit(r->gw->audio_pool, intake_run, intake_done, in) != 0) {
+        intake_free_now(in);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+    }
+}
+
 void gw_handle_voices_clone(gw_request *r)
 {
     gw_server *gw = r->gw;
@@ -531,8 +601,12 @@ void gw_handle_voices_clone(gw_request *r)
     snprintf(in->request_id, sizeof in->request_id, "%s", r->id);
     in->started = mono_s();
     voice_preflight_thresholds(gw->settings, &in->thresholds);
-    if (ss_loop_pool_submit(gw->audio_pool, intake_run, intake_done, in) != 0) {
+    char key[GW_STATE_KEY_MAX];
+    if (gw_state_key(key, sizeof key, GW_KEY_TENANT_BLOCKLIST, r->caller.tenant_id, NULL) != 0) {
         intake_free_now(in);
-        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "the caller's tenant id is too long", NULL);
+        return;
     }
+    const char *argv[] = {"HVALS", key};
+    gw_state_command(r, 2, argv, on_blocklist, in, intake_free_void);
 }

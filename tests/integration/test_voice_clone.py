@@ -13,6 +13,7 @@ Checks: 201 `ready` and the record; synthesis with the clone on /speak,
 reference_required once and then serves from its cache; every preflight
 failure answers its exact code, fail_reasons and block, and stores nothing
 (no object under the store, no record in Redis)."""
+import hashlib
 import json
 import os
 import re
@@ -176,11 +177,11 @@ def test_clone_end_to_end_f0_and_wer(redis, gateway, start_node, clips, tmp_path
                                          headers={"Authorization": f"Bearer {key}"}))
     assert got == v
     objs = stored_objects(gateway)
-    sha = ref["sha256"]
-    assert f"sha256/{sha[:2]}/{sha[2:4]}/{sha}" in objs
+    assert f"voices/{v['voice_id']}/reference.wav" in objs  # voice-scoped: erasure deletes it
     assert f"voices/{v['voice_id']}/consent.wav" in objs
+    with open(clips["ref"], "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == ref["sha256"]
     with open(clips["consent"], "rb") as f:
-        import hashlib
         assert c["sha256"] == hashlib.sha256(CONSENT_TEXT.encode() + f.read()).hexdigest()
 
     clone_dir, base_dir = tmp_path / "clone", tmp_path / "base"
@@ -326,3 +327,41 @@ def test_fields_are_checked_and_nothing_is_stored(redis, gateway, clips):
                              headers={"Authorization": f"Bearer {key}",
                                       "Content-Type": "multipart/form-data; boundary=x"})
     assert_error(r, 400, "MALFORMED_REQUEST")
+
+
+def test_erasure_of_a_clone_evicts_it_deletes_its_clips_and_blocks_its_speaker(procs, redis, gateway, start_node,
+                                                                                clips, tmp_path):
+    """Erasure end to end on a cloned voice: the nodes that cached it evict
+    it, the worker deletes its clips from the object store and completes the
+    audit row, and with block_speaker the same speaker is refused at intake
+    while another speaker is not."""
+    a, b = ready_node(gateway, start_node), ready_node(gateway, start_node)
+    key = new_key(redis)
+    vid = clone_ready(gateway, key, clips)["voice_id"]
+    for _ in range(4):  # both nodes get calls (least loaded, random ties)
+        assert speak_wav(gateway, key, vid, "Hello there.", str(tmp_path / "x.wav")).status == 200
+    harness.wait_for(lambda: assert_ok(gateway.http.request(
+        "GET", f"{VOICES}/{vid}/warm", headers={"Authorization": f"Bearer {key}"}))["nodes"],
+        10 * harness.SLOW, what="warm registry lists a node")
+    assert f"voices/{vid}/reference.wav" in stored_objects(gateway)
+    worker = harness.Worker(procs, redis.port, objects_dir=gateway.objects_dir).start()
+    res = assert_ok(gateway.http.request("DELETE", f"{VOICES}/{vid}?block_speaker=true",
+                                         headers={"Authorization": f"Bearer {key}"}))
+    assert res["erased"] is True and sorted(res["evicted_nodes"]) == sorted([a.node_id, b.node_id]), res
+    assert res["speaker_blocklist_entry"].startswith("bl_")
+    assert any(f"EvictVoice {vid}: was_cached=true" in n.proc.log_text() for n in (a, b))
+    harness.wait_for(lambda: not [o for o in stored_objects(gateway) if o.startswith(f"voices/{vid}/")],
+                     15 * harness.SLOW, what="the clips deleted by the reconciler")
+    harness.wait_for(lambda: harness.redis_command(redis.port, "HGET", f"ss:erasure:{res['audit_id']}", "status")
+                     == "completed", 15 * harness.SLOW, what="audit row completed")
+    assert "deleted" in worker.proc.log_text()
+    # the blocked speaker comes back with the same reference: refused, nothing stored
+    before = stored_objects(gateway)
+    status, env = curl_clone(gateway, key, clips["ref"], clips["consent"])
+    assert status == 422 and env["error"]["code"] == "SCAISPEAK_SPEAKER_BLOCKED", env
+    assert stored_objects(gateway) == before
+    # another speaker is not blocked
+    other = str(tmp_path / "awb.wav")
+    run("flite", "-voice", "awb", "-t", REF_TEXT, "-o", other)
+    status, env = curl_clone(gateway, key, other, clips["consent"], display_name="Awb")
+    assert status == 201, env
