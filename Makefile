@@ -93,7 +93,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
+.PHONY: FORCE all deps run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -105,6 +105,16 @@ deps:
 	@sh deploy/install_deps.sh deploy/packages.txt
 	@command -v npm >/dev/null 2>&1 || sh deploy/install_deps.sh deploy/packages-npm.txt
 	@npm ci --no-audit --no-fund --loglevel=error
+
+# --- the commit this build comes from (scaispeak_build_info{commit}), never
+# hard-coded: rewritten only when it changed, so a new commit recompiles one file.
+BUILD_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+$(B)/gen/build_commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define SS_BUILD_COMMIT "%s"\n' '$(BUILD_COMMIT)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/common/process_metrics.o: $(B)/gen/build_commit.h
+FORCE:
 
 # --- generated protobuf-c code (never committed)
 $(B)/gen/proto/%.pb-c.c $(B)/gen/proto/%.pb-c.h: proto/%.proto

@@ -12,6 +12,7 @@
 #include "gateway/relay_probe.h"
 
 #include "common/metrics.h"
+#include "common/process_metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@ void gw_handle_readyz(gw_request *r)
 
 void gw_handle_metrics(gw_request *r)
 {
+    ss_process_metrics_refresh(); /* what cannot be read stays at its last value */
     char *text = NULL;
     size_t len = 0;
     if (ss_metrics_render(&text, &len) != 0) {
