@@ -142,6 +142,11 @@ static const ss_config_key KEYS[] = {
         "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
     INT(drain_timeout_s, "30", 0, 86400, G | N,
         "on SIGTERM, how long in-flight work may take before exit"),
+    STR(access_log, "all", G,
+        "which answers get an access-log line: all, errors (4xx, 5xx and slow ones) or off "
+        "(5xx are always logged)"),
+    INT(access_log_slow_ms, "1000", 0, 3600000, G,
+        "with access_log=errors, answers slower than this are logged too (0: none)"),
     /* node */
     INT(node_port, "50061", 1, 65535, N, "TtsNode gRPC listen port"),
     STR(node_bind, "127.0.0.1", N,
