@@ -5,6 +5,7 @@
  *   errors  4xx and 5xx answers, and answers slower than access_log_slow_ms;
  *   off     no access lines, but 5xx answers are always logged.
  *
+ * The line is at info, at warn for 5xx (so log_level=warn keeps them too).
  * Errors a handler logs itself (warn/error lines with the request id) do not
  * depend on this setting. Pure functions; the mode lives in gw_server. */
 #ifndef SS_GATEWAY_ACCESS_LOG_H

@@ -13,7 +13,8 @@
  * backend B = a relay configured (relay_url and relay_key) that answered its
  * last probe (relay_probe.c); `reason` says why not, and is null when it is
  * reachable.
- * degraded = true when neither can synthesize now (/speak then answers 503);
+ * degraded = true when neither can synthesize now (/speak then answers 502
+ * SCAISPEAK_BACKEND_UNAVAILABLE);
  * `degraded_reasons` names why. A 503 names every failing check. */
 #include "gateway/gateway.h"
 #include "gateway/node_registry.h"

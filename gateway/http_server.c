@@ -121,8 +121,9 @@ static void account(gw_request *r, int status)
     const char *uri = evhttp_request_get_uri(r->req);
     const char *token = strstr(uri, "token=");
     int shown = token ? (int)(token - uri) + 6 : (int)strlen(uri); /* no credential in the log */
-    ss_info(r->id, "%s %.*s%s -> %d in %.1f ms", r->method, shown, uri, token ? "(redacted)" : "",
-            status, secs * 1000);
+    /* 5xx at warn, so a log_level=warn deployment still sees its errors. */
+    ss_log(status >= 500 ? SS_LOG_WARN : SS_LOG_INFO, r->id, "%s %.*s%s -> %d in %.1f ms", r->method,
+           shown, uri, token ? "(redacted)" : "", status, secs * 1000);
 }
 
 /* The answer's last byte was written: it is no longer in flight. */

@@ -33,3 +33,18 @@ def test_access_log_bad_value_refused(procs, redis):
     p.stopped_by_test = True  # exiting is what this test wants
     assert rc != 0, rc
     assert "access_log must be all, errors or off (got 'some')" in p.log_text(), p.log_tail()
+
+
+def test_server_errors_logged_at_warn(procs, redis):
+    # log_level=warn drops info lines, access lines included; a 5xx still
+    # shows: its access line is at warn. No node and no relay: /speak is 502.
+    gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_ACCESS_LOG": "off",
+                                                 "SCAISPEAK_LOG_LEVEL": "warn"}).start()
+    key = harness.tenant_admin_key(redis.port)
+    r = gw.http.post("/v1/modules/scaispeak/speak", token=key, json_body={"text": "Hello."})
+    assert r.status == 502 and r.json()["error"]["code"] == "SCAISPEAK_BACKEND_UNAVAILABLE", r
+    gw.http.get(GW_HEALTHZ + "?probe=warn")
+    lines = access_lines(gw, "/v1/modules/scaispeak/speak")
+    assert lines and all('"level":"warn"' in line for line in lines), gw.proc.log_tail()
+    assert r.header("X-Request-Id") in lines[0], lines
+    assert not access_lines(gw, GW_HEALTHZ + "?probe=warn"), gw.proc.log_tail()
