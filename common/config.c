@@ -14,6 +14,7 @@
  * ss_settings belongs to its caller. */
 #include "common/config.h"
 
+#include "common/access_log.h"
 #include "common/log.h"
 #include "common/object_store.h"
 
@@ -585,6 +586,14 @@ ss_settings *ss_config_from_args(int argc, char **argv, const char *component, i
     int lvl = ss_log_level_parse(settings->log_level);
     if (lvl < 0) {
         fprintf(stderr, "%s cannot start: log_level must be debug, info, warn or error\n", component);
+        ss_config_free(settings);
+        *exit_code = 2;
+        return NULL;
+    }
+    ss_access_log_mode access_log;
+    if (ss_access_log_parse(settings->access_log, &access_log) != 0) {
+        fprintf(stderr, "%s cannot start: access_log must be all, errors or off (got '%s')\n",
+                component, settings->access_log);
         ss_config_free(settings);
         *exit_code = 2;
         return NULL;

@@ -37,7 +37,7 @@
  * the request id (unless `access_log` filters it out: access_log.h), and free
  * the gw_request. */
 #include "gateway/gateway.h"
-#include "gateway/access_log.h"
+#include "common/access_log.h"
 #include "gateway/http_connections.h"
 #include "gateway/http_lists.h"
 #include "gateway/http_router.h"
@@ -115,7 +115,7 @@ static void account(gw_request *r, int status)
     ss_metric_observe(ss_metrics_histogram("scaispeak_http_request_duration_seconds",
                                            "HTTP request latency", labels, NULL, 0),
                       secs);
-    if (!gw_access_log_wanted((gw_access_log_mode)r->gw->access_log, status, secs,
+    if (!ss_access_log_wanted((ss_access_log_mode)r->gw->access_log, status, secs,
                               r->gw->settings->access_log_slow_ms))
         return;
     const char *uri = evhttp_request_get_uri(r->req);
@@ -485,8 +485,8 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 
 int gw_http_start(gw_server *gw, char *err, size_t errlen)
 {
-    gw_access_log_mode mode;
-    if (gw_access_log_parse(gw->settings->access_log, &mode) != 0) {
+    ss_access_log_mode mode;
+    if (ss_access_log_parse(gw->settings->access_log, &mode) != 0) { /* checked at load */
         snprintf(err, errlen, "access_log must be all, errors or off (got '%s')",
                  gw->settings->access_log);
         return -1;

@@ -8,6 +8,7 @@ HEAD on every health route of gateway and node: GET's status and headers, no
 body. process_* and scaispeak_build_info on gateway and node."""
 
 import importlib
+import os
 import re
 import subprocess
 import time
@@ -165,11 +166,14 @@ def test_gateway_head_on_health_routes(gateway):
 # ---- process_* and build info on gateway and node
 
 def expected_commit():
-    try:
-        return subprocess.run(["git", "-C", harness.REPO, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    """The commit the binaries were built from: the Makefile writes it (from
+    `git rev-parse --short HEAD`) into $SCAISPEAK_BUILD/gen/build_commit.h."""
+    with open(os.path.join(harness.build_dir(), "gen", "build_commit.h")) as f:
+        commit = re.search(r'SS_BUILD_COMMIT "([^"]*)"', f.read()).group(1)
+    if commit != "unknown":  # a real commit of this repository
+        subprocess.run(["git", "-C", harness.REPO, "cat-file", "-e", commit + "^{commit}"],
+                       check=True)
+    return commit
 
 
 def check_process_metrics(text, pid):
