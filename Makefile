@@ -93,7 +93,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
+.PHONY: FORCE all deps run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -101,10 +101,29 @@ all: $(BINS)
 
 # Debian packages, then the npm clients of the tests (package-lock.json,
 # into node_modules/). Debian's nodejs has no npm inside; NodeSource's does.
+# Cheap when everything is there (one dpkg-query; npm ci only when
+# package-lock.json differs from the one node_modules/ was installed from),
+# so `make run` and `make test` both depend on it and CI's `make deps` then
+# `make test` installs once.
 deps:
 	@sh deploy/install_deps.sh deploy/packages.txt
 	@command -v npm >/dev/null 2>&1 || sh deploy/install_deps.sh deploy/packages-npm.txt
-	@npm ci --no-audit --no-fund --loglevel=error
+	@if cmp -s package-lock.json node_modules/.scaispeak-installed-lock; then \
+	    echo "deps: node_modules matches package-lock.json"; \
+	else \
+	    npm ci --no-audit --no-fund --loglevel=error && \
+	    cp package-lock.json node_modules/.scaispeak-installed-lock; \
+	fi
+
+# --- the commit this build comes from (scaispeak_build_info{commit}), never
+# hard-coded: rewritten only when it changed, so a new commit recompiles one file.
+BUILD_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+$(B)/gen/build_commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define SS_BUILD_COMMIT "%s"\n' '$(BUILD_COMMIT)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/common/process_metrics.o: $(B)/gen/build_commit.h
+FORCE:
 
 # --- generated protobuf-c code (never committed)
 $(B)/gen/proto/%.pb-c.c $(B)/gen/proto/%.pb-c.h: proto/%.proto
@@ -165,7 +184,9 @@ $(B)/gpu/%: $(B)/obj/tests/gpu/%.o $(ALL_LIBS)
 run: deps all
 	@sh deploy/run_local.sh
 
-test: all $(UNIT) $(TOOLS)
+# deps first (a fresh Debian machine: `make test` alone installs what the
+# build and the tests need; serial make builds prerequisites left to right).
+test: deps all $(UNIT) $(TOOLS)
 	@SCAISPEAK_BUILD=$(B) SAN=$(SAN) sh tests/run_all.sh
 
 test-quality: all $(TOOLS)

@@ -5,7 +5,7 @@
  *   admin create-user --tenant TID --role ROLE [--name N] [--grant PERM,...]
  *                                                        prints the user id
  *   admin create-key --user UID [--name N]               prints the key (once) and its id
- *   admin revoke-key --key-id KID
+ *   admin revoke-key --key-id KID                        says what it did (revoked, or already)
  *   admin seed-dev --key-file PATH                       tenant "dev", a tenant_admin and a
  *       key written to PATH (mode 600); reuses the key in PATH while it is valid.
  *       `make run` uses it to print a development key. */
@@ -175,7 +175,8 @@ static bool key_live(redisContext *rc, const char *key)
     return ok;
 }
 
-/* Revokes a key by id: its digest (GET), then the script over both keys.
+/* Revokes a key by id: its digest (GET), then the script over both keys, and
+ * says what it did on stdout (revoked now, or already revoked and when).
  * Returns 0, 1 when there is no such key, -1 after printing a Redis error. */
 static int revoke_key(redisContext *rc, const char *kid, const char *at)
 {
@@ -196,6 +197,18 @@ static int revoke_key(redisContext *rc, const char *kid, const char *at)
     freeReplyObject(d);
     if (!found)
         return 1;
+    const char *hget[] = {"HGET", k_key, "revoked_at"};
+    redisReply *was = redisCommandArgv(rc, 3, hget, NULL);
+    if (!was) {
+        fprintf(stderr, "scaispeak admin: redis: %s\n", rc->errstr);
+        return -1;
+    }
+    if (was->type == REDIS_REPLY_STRING) {
+        printf("key %s was already revoked at %s: nothing changed\n", kid, was->str);
+        freeReplyObject(was);
+        return 0;
+    }
+    freeReplyObject(was);
     const char *k[] = {k_id, k_key};
     const char *a[] = {hash, "", at};
     redisReply *r = eval(rc, &IDENTITY_REVOKE_KEY, k, 2, a, 3);
@@ -203,6 +216,8 @@ static int revoke_key(redisContext *rc, const char *kid, const char *at)
         return -1;
     int rc2 = r->type == REDIS_REPLY_INTEGER ? 0 : 1;
     freeReplyObject(r);
+    if (rc2 == 0)
+        printf("revoked key %s at %s: requests with it now answer 401\n", kid, at);
     return rc2;
 }
 
@@ -247,23 +262,172 @@ static int seed_dev(redisContext *rc, const char *key_file)
     return 0;
 }
 
-static int usage(void)
+static void print_usage(FILE *f)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: scaispeak admin create-tenant --name NAME\n"
             "       scaispeak admin create-user --tenant TID --role ROLE [--name N] [--grant P,...]\n"
             "       scaispeak admin create-key --user UID [--name N]\n"
             "       scaispeak admin revoke-key --key-id KID\n"
             "       scaispeak admin seed-dev --key-file PATH\n"
             "roles: super_admin tenant_admin tenant_user tenant_viewer; permissions:\n"
-            "scaispeak:synthesize voice.read voice.write voice.share admin\n");
+            "scaispeak:synthesize voice.read voice.write voice.share admin\n"
+            "Redis: redis_host, redis_port, redis_password (SCAISPEAK_REDIS_*); with no\n"
+            "password set and a Redis asking for one, make run's var/redis_password is used.\n");
+}
+
+static int usage(void)
+{
+    print_usage(stderr);
     return 2;
+}
+
+static int cmd_create_tenant(redisContext *redis, int argc, char **argv)
+{
+    const char *name = arg(argc, argv, "--name");
+    char id[64];
+    if (!name)
+        return usage();
+    if (create_tenant(redis, name, id, sizeof id) != 0)
+        return 1;
+    printf("%s\n", id);
+    return 0;
+}
+
+static int cmd_create_user(redisContext *redis, int argc, char **argv)
+{
+    const char *tenant = arg(argc, argv, "--tenant"), *role = arg(argc, argv, "--role");
+    const char *name = arg(argc, argv, "--name"), *grants = arg(argc, argv, "--grant");
+    char id[64];
+    if (!tenant || !role)
+        return usage();
+    if (create_user(redis, tenant, role, name ? name : "", grants ? grants : "", id, sizeof id) != 0)
+        return 1;
+    printf("%s\n", id);
+    return 0;
+}
+
+static int cmd_create_key(redisContext *redis, int argc, char **argv)
+{
+    const char *user = arg(argc, argv, "--user"), *name = arg(argc, argv, "--name");
+    char key[SS_API_KEY_LEN + 1], key_id[40];
+    if (!user)
+        return usage();
+    if (create_key(redis, user, name ? name : "", key, sizeof key, key_id, sizeof key_id) != 0)
+        return 1;
+    printf("%s\n%s\n", key, key_id);
+    return 0;
+}
+
+static int cmd_revoke_key(redisContext *redis, int argc, char **argv)
+{
+    const char *kid = arg(argc, argv, "--key-id");
+    if (!kid)
+        return usage();
+    char at[32];
+    now_iso(at, sizeof at);
+    int res = revoke_key(redis, kid, at);
+    if (res == 1)
+        fprintf(stderr, "scaispeak admin: no such key id: %s (nothing revoked)\n", kid);
+    return res == 0 ? 0 : 1;
+}
+
+static int cmd_seed_dev(redisContext *redis, int argc, char **argv)
+{
+    const char *file = arg(argc, argv, "--key-file");
+    return file ? seed_dev(redis, file) : usage();
+}
+
+typedef struct {
+    const char *name;
+    int (*run)(redisContext *redis, int argc, char **argv);
+} admin_command;
+
+static const admin_command COMMANDS[] = {
+    {"create-tenant", cmd_create_tenant}, {"create-user", cmd_create_user},
+    {"create-key", cmd_create_key},       {"revoke-key", cmd_revoke_key},
+    {"seed-dev", cmd_seed_dev},
+};
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "help"))
+            return true;
+    return false;
+}
+
+/* make run's Redis password, read from var/redis_password under the current
+ * directory (the repository root, where `make run` ran). 0, or -1 when there
+ * is no such file. */
+static int read_make_run_password(char *out, size_t cap)
+{
+    FILE *f = fopen("var/redis_password", "r");
+    if (!f)
+        return -1;
+    bool ok = fgets(out, (int)cap, f) != NULL;
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+    return ok && *out ? 0 : -1;
+}
+
+static int redis_auth(redisContext *redis, const char *pw, const char *from)
+{
+    redisReply *a = redisCommand(redis, "AUTH %s", pw);
+    if (!a) {
+        fprintf(stderr, "scaispeak admin: redis: %s\n", redis->errstr);
+        return -1;
+    }
+    int rc = 0;
+    if (a->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "scaispeak admin: redis refused the password from %s: %s\n", from, a->str);
+        rc = -1;
+    }
+    freeReplyObject(a);
+    return rc;
+}
+
+/* True when the server wants a password this session has not given. */
+static bool redis_wants_auth(redisContext *redis)
+{
+    redisReply *p = redisCommand(redis, "PING");
+    bool wants = p && p->type == REDIS_REPLY_ERROR && !strncmp(p->str, "NOAUTH", 6);
+    if (p)
+        freeReplyObject(p);
+    return wants;
+}
+
+/* AUTH with the configured password; with none configured and a server that
+ * asks for one, make run's from var/ (so `scaispeak admin` works in the
+ * shell next to `make run` without exporting anything). A refused password
+ * is an error, not a silent unauthenticated session. 0 or -1 after printing
+ * why. */
+static int redis_authenticate(redisContext *redis, const ss_settings *settings)
+{
+    if (*settings->redis_password)
+        return redis_auth(redis, settings->redis_password, "redis_password");
+    char saved[256];
+    if (redis_wants_auth(redis) && read_make_run_password(saved, sizeof saved) == 0)
+        return redis_auth(redis, saved, "var/redis_password (make run's)");
+    return 0; /* no password, or none we know: the command's own error says NOAUTH */
 }
 
 int ss_cli_admin(int argc, char **argv)
 {
+    if (wants_help(argc, argv)) {
+        print_usage(stdout);
+        return 0;
+    }
     if (argc < 2)
         return usage();
+    const admin_command *cmd = NULL;
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0] && !cmd; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name))
+            cmd = &COMMANDS[i];
+    if (!cmd) {
+        fprintf(stderr, "scaispeak admin: unknown command '%s'\n", argv[1]);
+        return usage();
+    }
     int rc = 0;
     ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
     if (!settings)
@@ -272,67 +436,15 @@ int ss_cli_admin(int argc, char **argv)
     redisContext *redis =
         redisConnectWithTimeout(settings->redis_host, (int)settings->redis_port, tv);
     if (!redis || redis->err) {
-        fprintf(stderr, "scaispeak admin: cannot reach redis %s:%ld: %s\n",
+        fprintf(stderr, "scaispeak admin: cannot reach redis %s:%ld: %s (is `make run` running? "
+                        "set SCAISPEAK_REDIS_PORT for another port)\n",
                 settings->redis_host, settings->redis_port,
                 redis ? redis->errstr : "out of memory");
         redisFree(redis);
         ss_config_free(settings);
         return 1;
     }
-    const char *pw = settings->redis_password;
-    if (*pw) {
-        redisReply *a = redisCommand(redis, "AUTH %s", pw);
-        if (a)
-            freeReplyObject(a);
-    }
-    const char *cmd = argv[1];
-    rc = 1;
-    if (!strcmp(cmd, "create-tenant")) {
-        const char *name = arg(argc, argv, "--name");
-        char id[64];
-        if (!name)
-            rc = usage();
-        else if (create_tenant(redis, name, id, sizeof id) == 0) {
-            printf("%s\n", id);
-            rc = 0;
-        }
-    } else if (!strcmp(cmd, "create-user")) {
-        const char *tenant = arg(argc, argv, "--tenant"), *role = arg(argc, argv, "--role");
-        const char *name = arg(argc, argv, "--name"), *grants = arg(argc, argv, "--grant");
-        char id[64];
-        if (!tenant || !role)
-            rc = usage();
-        else if (create_user(redis, tenant, role, name ? name : "", grants ? grants : "", id,
-                             sizeof id) == 0) {
-            printf("%s\n", id);
-            rc = 0;
-        }
-    } else if (!strcmp(cmd, "create-key")) {
-        const char *user = arg(argc, argv, "--user"), *name = arg(argc, argv, "--name");
-        char key[SS_API_KEY_LEN + 1], key_id[40];
-        if (!user)
-            rc = usage();
-        else if (create_key(redis, user, name ? name : "", key, sizeof key, key_id, sizeof key_id) == 0) {
-            printf("%s\n%s\n", key, key_id);
-            rc = 0;
-        }
-    } else if (!strcmp(cmd, "revoke-key")) {
-        const char *kid = arg(argc, argv, "--key-id");
-        char at[32];
-        now_iso(at, sizeof at);
-        int res = kid ? revoke_key(redis, kid, at) : -1;
-        if (!kid)
-            rc = usage();
-        else if (res == 0)
-            rc = 0;
-        else if (res == 1)
-            fprintf(stderr, "scaispeak admin: no such key id\n");
-    } else if (!strcmp(cmd, "seed-dev")) {
-        const char *file = arg(argc, argv, "--key-file");
-        rc = file ? seed_dev(redis, file) : usage();
-    } else {
-        rc = usage();
-    }
+    rc = redis_authenticate(redis, settings) == 0 ? cmd->run(redis, argc, argv) : 1;
     redisFree(redis);
     ss_config_free(settings);
     return rc;

@@ -14,6 +14,7 @@
  * ss_settings belongs to its caller. */
 #include "common/config.h"
 
+#include "common/access_log.h"
 #include "common/log.h"
 #include "common/object_store.h"
 
@@ -145,6 +146,11 @@ static const ss_config_key KEYS[] = {
         "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
     INT(drain_timeout_s, "30", 0, 86400, G | N,
         "on SIGTERM, how long in-flight work may take before exit"),
+    STR(access_log, "all", G,
+        "which answers get an access-log line: all, errors (4xx, 5xx and slow ones) or off "
+        "(5xx are always logged)"),
+    INT(access_log_slow_ms, "1000", 0, 3600000, G,
+        "with access_log=errors, answers slower than this are logged too (0: none)"),
     /* node */
     INT(node_port, "50061", 1, 65535, N, "TtsNode gRPC listen port"),
     STR(node_bind, "127.0.0.1", N,
@@ -583,6 +589,14 @@ ss_settings *ss_config_from_args(int argc, char **argv, const char *component, i
     int lvl = ss_log_level_parse(settings->log_level);
     if (lvl < 0) {
         fprintf(stderr, "%s cannot start: log_level must be debug, info, warn or error\n", component);
+        ss_config_free(settings);
+        *exit_code = 2;
+        return NULL;
+    }
+    ss_access_log_mode access_log;
+    if (ss_access_log_parse(settings->access_log, &access_log) != 0) {
+        fprintf(stderr, "%s cannot start: access_log must be all, errors or off (got '%s')\n",
+                component, settings->access_log);
         ss_config_free(settings);
         *exit_code = 2;
         return NULL;

@@ -53,6 +53,7 @@ typedef struct {
     ss_grpc_unary_fn unary;
     ss_grpc_stream_fn stream;
     void *user;
+    bool open; /* answered without the required bearer (health checks) */
 } handler;
 
 struct ss_grpc_server {
@@ -282,7 +283,7 @@ static void on_accept(ss_grpc_stream *c)
 
     bool ok = call_capture_info(c) == 0;
     c->h = ok ? find_handler(srv, c->method) : NULL;
-    bool authentic = !srv->required_bearer ||
+    bool authentic = !srv->required_bearer || (c->h && c->h->open) ||
                      ss_bearer_matches(c->authorization, srv->required_bearer);
 
     grpc_op ops[2];
@@ -530,7 +531,7 @@ int ss_grpc_server_port(const ss_grpc_server *srv)
 }
 
 static int add_handler(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn u,
-                       ss_grpc_stream_fn s, void *user)
+                       ss_grpc_stream_fn s, void *user, bool open)
 {
     if (srv->started || !method || find_handler(srv, method))
         return -1;
@@ -541,7 +542,7 @@ static int add_handler(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn
     char *m = strdup(method);
     if (!m)
         return -1;
-    srv->handlers[srv->nhandlers++] = (handler){m, u, s, user};
+    srv->handlers[srv->nhandlers++] = (handler){m, u, s, user, open};
     return 0;
 }
 
@@ -560,13 +561,19 @@ int ss_grpc_server_require_bearer(ss_grpc_server *srv, const char *token)
 int ss_grpc_server_add_unary(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn fn,
                              void *user)
 {
-    return fn ? add_handler(srv, method, fn, NULL, user) : -1;
+    return fn ? add_handler(srv, method, fn, NULL, user, false) : -1;
+}
+
+int ss_grpc_server_add_unary_open(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn fn,
+                                  void *user)
+{
+    return fn ? add_handler(srv, method, fn, NULL, user, true) : -1;
 }
 
 int ss_grpc_server_add_stream(ss_grpc_server *srv, const char *method, ss_grpc_stream_fn fn,
                               void *user)
 {
-    return fn ? add_handler(srv, method, NULL, fn, user) : -1;
+    return fn ? add_handler(srv, method, NULL, fn, user, false) : -1;
 }
 
 int ss_grpc_server_start(ss_grpc_server *srv, int nthreads, char *err, size_t errlen)

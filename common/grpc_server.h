@@ -64,7 +64,8 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
 /* The port actually bound (useful with port 0). */
 int ss_grpc_server_port(const ss_grpc_server *srv);
 
-/* Requires `authorization: Bearer <token>` on every call (compared in
+/* Requires `authorization: Bearer <token>` on every call but the open ones
+ * (ss_grpc_server_add_unary_open; compared in
  * constant time); others are answered UNAUTHENTICATED before their request is
  * read or any handler runs. Only before start; the token is copied. 0, or -1
  * (started, empty token, out of memory). */
@@ -76,6 +77,12 @@ int ss_grpc_server_add_unary(ss_grpc_server *srv, const char *method, ss_grpc_un
                              void *user);
 int ss_grpc_server_add_stream(ss_grpc_server *srv, const char *method, ss_grpc_stream_fn fn,
                               void *user);
+/* Like ss_grpc_server_add_unary, but the method is answered without the
+ * bearer that ss_grpc_server_require_bearer() demands of every other call:
+ * for grpc.health.v1.Health/Check, which load balancers and orchestrators
+ * call without credentials and which reveals only SERVING / NOT_SERVING. */
+int ss_grpc_server_add_unary_open(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn fn,
+                                  void *user);
 
 /* Starts serving with nthreads (>= 1) threads draining the completion queue. */
 int ss_grpc_server_start(ss_grpc_server *srv, int nthreads, char *err, size_t errlen);

@@ -72,6 +72,8 @@ typedef struct ss_settings {
     char *webrtc_ice_address;
     long relay_probe_interval_ms;
     long drain_timeout_s;
+    char *access_log;
+    long access_log_slow_ms;
     /* node */
     long node_port;
     char *node_bind;

@@ -19,10 +19,15 @@
 # Voice references and consent clips live in var/objects (the object store,
 # shared by the gateway and the worker).
 #
+# Redis is ready once its append-only file is loaded (PONG and loading:0),
+# not merely listening: seed-dev and the gateway start after that.
+#
 # Ctrl-C (or SIGTERM) stops everything: SIGTERM to the worker, the node, the
 # gateway and Redis, in that order, and waits for each. A port already taken or a daemon
 # that dies while starting ends the script with a non-zero status and the tail
-# of that daemon's log.
+# of that daemon's log. A daemon that dies later is restarted with a message
+# (the others keep running); three deaths in a row, each within 10 s of its
+# start, stop everything with status 1.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -150,23 +155,34 @@ wait_until() { # name pid log seconds command...
     started "$name" "$pid" "$log"
 }
 
+# Redis answers PONG only once its append-only file is loaded (LOADING
+# before); INFO persistence says loading:0 too, so seed-dev never meets
+# "LOADING Redis is loading the dataset in memory".
+redis_ready() {
+    [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] &&
+        redis-cli -p "$REDIS_PORT" info persistence 2>/dev/null | grep -q '^loading:0'
+}
+
+# One function per daemon: start it, wait until it is ready (or die).
 # The password goes in on stdin ("-": read the configuration from it), so
 # it is not on any command line.
-printf 'requirepass "%s"\n' "$SCAISPEAK_REDIS_PASSWORD" \
-    | redis-server - --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
-    --dir "$VAR/redis" >>"$LOG/redis.log" 2>&1 &
-redis_pid=$!
-wait_until redis "$redis_pid" "$LOG/redis.log" 10 redis-cli -p "$REDIS_PORT" ping \
-    || die "redis-server did not start"
+start_redis() {
+    printf 'requirepass "%s"\n' "$SCAISPEAK_REDIS_PASSWORD" \
+        | redis-server - --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
+        --dir "$VAR/redis" >>"$LOG/redis.log" 2>&1 &
+    redis_pid=$!
+    wait_until redis "$redis_pid" "$LOG/redis.log" 120 redis_ready \
+        || die "redis-server did not start (or did not finish loading var/redis)"
+}
 
-"$B/bin/scaispeak-gateway" >>"$LOG/gateway.log" 2>&1 &
-gateway_pid=$!
-wait_until gateway "$gateway_pid" "$LOG/gateway.log" 15 \
-    curl -fsS --max-time 1 "http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/healthz" \
-    || die "scaispeak-gateway did not start"
+start_gateway() {
+    "$B/bin/scaispeak-gateway" >>"$LOG/gateway.log" 2>&1 &
+    gateway_pid=$!
+    wait_until gateway "$gateway_pid" "$LOG/gateway.log" 15 \
+        curl -fsS --max-time 1 "http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/healthz" \
+        || die "scaispeak-gateway did not start"
+}
 
-"$B/bin/scaispeak-node" >>"$LOG/node.log" 2>&1 &
-node_pid=$!
 node_listening() {
     if command -v ss >/dev/null 2>&1; then
         [ -n "$(ss -Hltn "sport = :$NODE_PORT" 2>/dev/null)" ]
@@ -174,13 +190,24 @@ node_listening() {
         sleep 1
     fi
 }
-wait_until node "$node_pid" "$LOG/node.log" 30 node_listening || die "scaispeak-node did not start"
+start_node() {
+    "$B/bin/scaispeak-node" >>"$LOG/node.log" 2>&1 &
+    node_pid=$!
+    wait_until node "$node_pid" "$LOG/node.log" 30 node_listening || die "scaispeak-node did not start"
+}
 
-worker_from=1; [ -f "$LOG/worker.log" ] && worker_from=$(($(wc -l <"$LOG/worker.log") + 1)) # this run's lines only
-"$B/bin/scaispeak-worker" >>"$LOG/worker.log" 2>&1 &
-worker_pid=$!
 worker_started() { tail -n "+$worker_from" "$LOG/worker.log" | grep -q 'scaispeak-worker started'; }
-wait_until worker "$worker_pid" "$LOG/worker.log" 15 worker_started || die "scaispeak-worker did not start"
+start_worker() {
+    worker_from=1; [ -f "$LOG/worker.log" ] && worker_from=$(($(wc -l <"$LOG/worker.log") + 1)) # this run's lines only
+    "$B/bin/scaispeak-worker" >>"$LOG/worker.log" 2>&1 &
+    worker_pid=$!
+    wait_until worker "$worker_pid" "$LOG/worker.log" 15 worker_started || die "scaispeak-worker did not start"
+}
+
+start_redis
+start_gateway
+start_node
+start_worker
 
 # A development tenant "dev" with a tenant_admin and an API key, made once and
 # reused while it stays valid (var/dev_api_key, mode 600).
@@ -191,12 +218,12 @@ cat <<EOF
 
 ScaiSpeak is running.
   gateway   http://127.0.0.1:$HTTP_PORT   (HeartbeatService gRPC on 127.0.0.1:$GRPC_PORT)
-  node      127.0.0.1:$NODE_PORT          (/metrics on http://127.0.0.1:$METRICS_PORT/metrics)
+  node      127.0.0.1:$NODE_PORT          (/metrics, /healthz, /readyz on http://127.0.0.1:$METRICS_PORT)
   redis     127.0.0.1:$REDIS_PORT          (data in var/redis; password in var/redis_password)
   worker    erasure reconciler            (objects in var/objects)
   logs      var/log/gateway.log var/log/node.log var/log/worker.log var/log/redis.log
   operator token: $SCAISPEAK_OPERATOR_TOKEN
-  development API key (tenant "dev", tenant_admin): $DEV_KEY
+  development API key (tenant "dev", tenant_admin, also in var/dev_api_key): $DEV_KEY
 
 Try:
   KEY=$DEV_KEY
@@ -208,23 +235,39 @@ Try:
   curl http://127.0.0.1:$HTTP_PORT/v1/modules/scaispeak/readyz
   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$HTTP_PORT/v1/infra/nodes
   curl http://127.0.0.1:$HTTP_PORT/metrics
+  curl http://127.0.0.1:$METRICS_PORT/readyz
+  $B/bin/scaispeak admin --help
 
 Ctrl-C stops everything.
 EOF
 
-# Stay in the foreground; if a daemon dies, say so and stop the others.
+# Stay in the foreground. A daemon that dies is restarted, with a message
+# and the tail of its log; one that dies again within 10 s of its restart
+# three times in a row is given up on: everything stops, status 1.
+now() { date +%s; }
+redis_crashes=0; gateway_crashes=0; node_crashes=0; worker_crashes=0
+redis_since=$(now); gateway_since=$redis_since; node_since=$redis_since; worker_since=$redis_since
 while :; do
-    for p in "redis:$redis_pid" "gateway:$gateway_pid" "node:$node_pid"; do
-        if ! kill -0 "${p#*:}" 2>/dev/null; then
-            wait "${p#*:}" 2>/dev/null
-            rc=$?
-            case ${p%%:*} in redis) log=redis ;; gateway) log=gateway ;; *) log=node ;; esac
-            echo "run_local: ${p%%:*} exited (status $rc); last lines of var/log/$log.log:" >&2
-            tail -n 20 "$LOG/$log.log" >&2
-            case ${p%%:*} in redis) redis_pid="" ;; gateway) gateway_pid="" ;; *) node_pid="" ;; esac
+    for name in redis gateway node worker; do
+        eval "pid=\$${name}_pid"
+        [ -n "$pid" ] || continue
+        kill -0 "$pid" 2>/dev/null && continue
+        wait "$pid" 2>/dev/null
+        rc=$?
+        eval "since=\$${name}_since; crashes=\$${name}_crashes"
+        if [ $(($(now) - since)) -lt 10 ]; then crashes=$((crashes + 1)); else crashes=1; fi
+        echo "run_local: $name exited (status $rc); last lines of var/log/$name.log:" >&2
+        tail -n 20 "$LOG/$name.log" >&2
+        eval "${name}_pid=''"
+        if [ "$crashes" -ge 3 ]; then
+            echo "run_local: $name died 3 times within 10 s of starting: giving up" >&2
             stop_all
             exit 1
         fi
+        echo "run_local: restarting $name (crash $crashes in a row)" >&2
+        start_$name
+        echo "run_local: $name restarted (pid $(eval "echo \$${name}_pid"))" >&2
+        eval "${name}_since=$(now); ${name}_crashes=$crashes"
     done
     sleep 1 &
     wait $! 2>/dev/null

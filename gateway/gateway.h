@@ -46,6 +46,7 @@ struct gw_server {
     long body_limit;
     int in_flight;          /* requests accepted whose answer is not yet fully written */
     bool draining;          /* SIGTERM seen: finishing in-flight work */
+    int access_log;         /* ss_access_log_mode (access_log.h), from settings at start */
 };
 
 #define GW_MAX_PARAMS 4

@@ -1,17 +1,27 @@
 /* Health endpoints: healthz (the process answers), readyz (it can do useful
  * work) and /metrics.
  *
- * readyz is ready when Redis answers AND at least one backend is usable:
- * backend A = an online, non-draining node with an engine loaded (read from the
- * node registry, whose read also proves Redis works);
+ * readyz semantics (README "Health and readiness"): the gateway is READY
+ * when Redis answers. Without Redis nothing works (keys, voices, rate limits
+ * live there): 503. With Redis it can always serve something: the voice
+ * library, keys, policy and (with the jobs issue) queued jobs, and synthesis
+ * as soon as a backend returns; so losing every node does not take every
+ * gateway out of its load balancer. Synthesis backends are reported per
+ * backend and summed up as `degraded`:
+ * backend A = an online, non-draining node with an engine loaded (read from
+ * the node registry, whose read also proves Redis works);
  * backend B = a relay configured (relay_url and relay_key) that answered its
  * last probe (relay_probe.c); `reason` says why not, and is null when it is
- * reachable. A 503 names every failing check. */
+ * reachable.
+ * degraded = true when neither can synthesize now (/speak then answers 502
+ * SCAISPEAK_BACKEND_UNAVAILABLE);
+ * `degraded_reasons` names why. A 503 names every failing check. */
 #include "gateway/gateway.h"
 #include "gateway/node_registry.h"
 #include "gateway/relay_probe.h"
 
 #include "common/metrics.h"
+#include "common/process_metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +48,33 @@ static void answer_ready(gw_request *r, bool redis_ok, const char *redis_err, in
                                backend_b_check(r->gw, &b_usable));
     if (!redis_ok && redis_err)
         json_object_set_new(json_object_get(checks, "redis"), "error", json_string(redis_err));
-    bool ready = redis_ok && (online_nodes > 0 || b_usable);
+    bool ready = redis_ok;
+    bool degraded = online_nodes == 0 && !b_usable;
     ss_metric_set(ss_metrics_gauge("scaispeak_ready", "1 when readyz answers 200", ""), ready);
+    ss_metric_set(ss_metrics_gauge("scaispeak_degraded",
+                                   "1 when no synthesis backend (node or relay) is usable", ""),
+                  degraded);
+    json_t *reasons = json_array();
+    if (online_nodes == 0)
+        json_array_append_new(reasons, json_string("backend_a: no online node with an engine"));
+    if (!b_usable)
+        json_array_append_new(reasons, json_string("backend_b: relay not usable"));
     if (ready) {
-        gw_reply_json(r, 200, json_pack("{s:s,s:b,s:o,s:{s:s}}", "status", "ok", "ready", 1,
-                                        "checks", checks, "meta", "request_id", r->id));
+        json_t *body = json_pack("{s:s,s:b,s:b,s:o,s:o,s:{s:s}}", "status", "ok", "ready", 1,
+                                 "degraded", degraded, "checks", checks, "degraded_reasons",
+                                 degraded ? reasons : json_array(), "meta", "request_id", r->id);
+        if (!degraded)
+            json_decref(reasons);
+        gw_reply_json(r, 200, body);
         return;
     }
-    char msg[200] = "not ready:";
-    if (!redis_ok)
-        strcat(msg, " redis unavailable;");
-    if (online_nodes == 0 && !b_usable)
-        strcat(msg, " no usable backend (backend_a: no online node with an engine; backend_b: not usable)");
+    json_decref(reasons);
+    char msg[200] = "not ready: redis unavailable";
+    if (degraded)
+        strcat(msg, "; no usable backend (backend_a: no online node with an engine; backend_b: not usable)");
     json_t *body = ss_envelope_error(SS_ERR_SERVICE_UNAVAILABLE, msg, NULL, r->id);
     json_object_set_new(body, "ready", json_false());
+    json_object_set_new(body, "degraded", json_boolean(degraded));
     json_object_set_new(body, "checks", checks);
     gw_reply_json(r, 503, body);
 }
@@ -85,6 +108,7 @@ void gw_handle_readyz(gw_request *r)
 
 void gw_handle_metrics(gw_request *r)
 {
+    ss_process_metrics_refresh(); /* what cannot be read stays at its last value */
     char *text = NULL;
     size_t len = 0;
     if (ss_metrics_render(&text, &len) != 0) {

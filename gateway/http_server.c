@@ -36,8 +36,10 @@
  *
  * Every answer goes through gw_reply_json()/gw_reply_text(): they add
  * X-Request-Id, count the request in the metrics, log one access line with
- * the request id, and free the gw_request. */
+ * the request id (unless `access_log` filters it out: access_log.h), and free
+ * the gw_request. */
 #include "gateway/gateway.h"
+#include "common/access_log.h"
 #include "gateway/http_connections.h"
 #include "gateway/http_lists.h"
 #include "gateway/http_router.h"
@@ -115,11 +117,15 @@ static void account(gw_request *r, int status)
     ss_metric_observe(ss_metrics_histogram("scaispeak_http_request_duration_seconds",
                                            "HTTP request latency", labels, NULL, 0),
                       secs);
+    if (!ss_access_log_wanted((ss_access_log_mode)r->gw->access_log, status, secs,
+                              r->gw->settings->access_log_slow_ms))
+        return;
     const char *uri = evhttp_request_get_uri(r->req);
     const char *token = strstr(uri, "token=");
     int shown = token ? (int)(token - uri) + 6 : (int)strlen(uri); /* no credential in the log */
-    ss_info(r->id, "%s %.*s%s -> %d in %.1f ms", r->method, shown, uri, token ? "(redacted)" : "",
-            status, secs * 1000);
+    /* 5xx at warn, so a log_level=warn deployment still sees its errors. */
+    ss_log(status >= 500 ? SS_LOG_WARN : SS_LOG_INFO, r->id, "%s %.*s%s -> %d in %.1f ms", r->method,
+           shown, uri, token ? "(redacted)" : "", status, secs * 1000);
 }
 
 /* The answer's last byte was written: it is no longer in flight. */
@@ -488,6 +494,13 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 
 int gw_http_start(gw_server *gw, char *err, size_t errlen)
 {
+    ss_access_log_mode mode;
+    if (ss_access_log_parse(gw->settings->access_log, &mode) != 0) { /* checked at load */
+        snprintf(err, errlen, "access_log must be all, errors or off (got '%s')",
+                 gw->settings->access_log);
+        return -1;
+    }
+    gw->access_log = (int)mode;
     gw->http = evhttp_new(gw->base);
     if (!gw->http) {
         snprintf(err, errlen, "evhttp_new failed");

@@ -19,6 +19,9 @@
  * to every kernel call, for bit-identical results. Heartbeats and
  * ListEngines report node->kernels, the table that actually runs.
  *
+ * Health: grpc.health.v1.Health on the gRPC port (open: no call token) and
+ * /healthz, /readyz next to /metrics on metrics_port (node_health.h).
+ *
  * Credentials (docs/SECURITY.md): every TtsNode call must carry the
  * gateway's node_call_token; heartbeats carry this node's node_secret. Both
  * are required unless dev_mode. The gRPC and metrics ports bind loopback
@@ -37,6 +40,7 @@
 #include "kernels/device_probe.h"
 #include "kernels/kernel_route.h"
 #include "kernels/kernels_select.h"
+#include "node/health_service.h"
 #include "node/heartbeat_client.h"
 #include "node/node_labels.h"
 #include "node/metrics_http.h"
@@ -209,7 +213,8 @@ int main(int argc, char **argv)
      * up (its port accepts) can read its metrics at once. */
     long mport = settings->metrics_port;
     if (mport > 0) {
-        metrics = ss_metrics_http_start(settings->metrics_bind, (int)mport, err, sizeof err);
+        metrics = ss_metrics_http_start(settings->metrics_bind, (int)mport, &node, err,
+                                        sizeof err);
         if (!metrics)
             goto out;
     }
@@ -224,6 +229,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (ss_tts_service_register(srv, &node, err, sizeof err) != 0 ||
+        ss_health_service_register(srv, &node, err, sizeof err) != 0 ||
         ss_grpc_server_start(srv, GRPC_THREADS, err, sizeof err) != 0)
         goto out;
 

@@ -1,8 +1,11 @@
-/* /metrics over evhttp on a private thread (see metrics_http.h). */
+/* /metrics, /healthz and /readyz over evhttp on a private thread (see
+ * metrics_http.h). */
 #include "node/metrics_http.h"
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/process_metrics.h"
+#include "node/node_health.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -20,6 +23,7 @@ struct ss_metrics_http {
     struct evhttp *http;
     struct event *stop; /* activated from another thread: breaks the loop */
     pthread_t thread;
+    ss_node *node; /* borrowed; read through node_health.h */
 };
 
 static void on_stop(evutil_socket_t fd, short what, void *arg)
@@ -30,13 +34,20 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(m->base);
 }
 
-static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *body,
-                       size_t len)
+/* One answer; HEAD gets the GET's status and headers (Content-Length
+ * included) and no body: evhttp would send a body given for HEAD. */
+static void reply(struct evhttp_request *req, int code, const char *reason,
+                  const char *content_type, const char *body, size_t len)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Content-Type", code == 200 ? "text/plain; version=0.0.4; charset=utf-8"
-                                                     : "text/plain; charset=utf-8");
-    struct evbuffer *b = evbuffer_new();
+    evhttp_add_header(h, "Content-Type", content_type);
+    bool head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+    if (head) {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", len);
+        evhttp_add_header(h, "Content-Length", n);
+    }
+    struct evbuffer *b = head ? NULL : evbuffer_new();
     if (b)
         evbuffer_add(b, body, len);
     evhttp_send_reply(req, code, reason, b);
@@ -44,34 +55,80 @@ static void reply_text(struct evhttp_request *req, int code, const char *reason,
         evbuffer_free(b);
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+static void reply_plain(struct evhttp_request *req, int code, const char *reason, const char *body)
 {
-    (void)arg;
-    const char *uri = evhttp_request_get_uri(req);
-    const char *q = uri ? strchr(uri, '?') : NULL;
-    size_t plen = uri ? (q ? (size_t)(q - uri) : strlen(uri)) : 0;
-    bool is_metrics = plen == 8 && memcmp(uri, "/metrics", 8) == 0;
-    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-    if (!is_metrics) {
-        static const char nf[] = "not found: this port serves GET /metrics\n";
-        reply_text(req, 404, "Not Found", nf, sizeof nf - 1);
-        return;
-    }
-    if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-        static const char na[] = "method not allowed: use GET\n";
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-        reply_text(req, 405, "Method Not Allowed", na, sizeof na - 1);
-        return;
-    }
+    reply(req, code, reason, "text/plain; charset=utf-8", body, strlen(body));
+}
+
+static void serve_metrics(struct evhttp_request *req, ss_metrics_http *m)
+{
+    (void)m;
+    ss_process_metrics_refresh(); /* what cannot be read stays at its last value */
     char *text = NULL;
     size_t len = 0;
     if (ss_metrics_render(&text, &len) != 0) {
-        static const char oom[] = "out of memory rendering metrics\n";
-        reply_text(req, 500, "Internal Server Error", oom, sizeof oom - 1);
+        reply_plain(req, 500, "Internal Server Error", "out of memory rendering metrics\n");
         return;
     }
-    reply_text(req, 200, "OK", text, len);
+    reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
+}
+
+static void serve_healthz(struct evhttp_request *req, ss_metrics_http *m)
+{
+    (void)m;
+    static const char ok[] = "{\"status\":\"ok\"}";
+    reply(req, 200, "OK", "application/json", ok, sizeof ok - 1);
+}
+
+static void serve_readyz(struct evhttp_request *req, ss_metrics_http *m)
+{
+    ss_node_health h;
+    ss_node_health_get(m->node, &h);
+    size_t len = 0;
+    char *text = ss_node_health_readyz_json(&h, &len);
+    if (!text) {
+        reply_plain(req, 500, "Internal Server Error", "out of memory\n");
+        return;
+    }
+    reply(req, h.ready ? 200 : 503, h.ready ? "OK" : "Service Unavailable", "application/json",
+          text, len);
+    free(text);
+}
+
+typedef struct {
+    const char *path;
+    void (*serve)(struct evhttp_request *req, ss_metrics_http *m);
+} route;
+
+static const route ROUTES[] = {
+    {"/metrics", serve_metrics},
+    {"/healthz", serve_healthz},
+    {"/readyz", serve_readyz},
+};
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    ss_metrics_http *m = arg;
+    const char *uri = evhttp_request_get_uri(req);
+    const char *q = uri ? strchr(uri, '?') : NULL;
+    size_t plen = uri ? (q ? (size_t)(q - uri) : strlen(uri)) : 0;
+    const route *found = NULL;
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !found; i++)
+        if (plen == strlen(ROUTES[i].path) && memcmp(uri, ROUTES[i].path, plen) == 0)
+            found = &ROUTES[i];
+    if (!found) {
+        reply_plain(req, 404, "Not Found",
+                    "not found: this port serves GET /metrics, /healthz and /readyz\n");
+        return;
+    }
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        reply_plain(req, 405, "Method Not Allowed", "method not allowed: use GET or HEAD\n");
+        return;
+    }
+    found->serve(req, m);
 }
 
 static void *loop_main(void *arg)
@@ -81,7 +138,8 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-ss_metrics_http *ss_metrics_http_start(const char *bind_addr, int port, char *err, size_t errlen)
+ss_metrics_http *ss_metrics_http_start(const char *bind_addr, int port, ss_node *node, char *err,
+                                       size_t errlen)
 {
     evthread_use_pthreads();
     ss_metrics_http *m = calloc(1, sizeof *m);
@@ -89,6 +147,7 @@ ss_metrics_http *ss_metrics_http_start(const char *bind_addr, int port, char *er
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    m->node = node;
     m->base = event_base_new();
     m->http = m->base ? evhttp_new(m->base) : NULL;
     if (!m->http) {

@@ -23,7 +23,8 @@ sleep 0.3
 "$B/bin/scaispeak-gateway" 2>"$work/gw.log" & pids="$pids $!"
 "$B/bin/scaispeak-node" 2>"$work/node.log" & pids="$pids $!"
 for _ in $(seq 1 50); do
-    curl -fs -o /dev/null "http://127.0.0.1:$HP/v1/modules/scaispeak/readyz" && break
+    # ready and not degraded: the node is registered (README "Health and readiness")
+    curl -fs "http://127.0.0.1:$HP/v1/modules/scaispeak/readyz" 2>/dev/null | grep -q '"degraded":false' && break
     sleep 0.2
 done
 T=$("$B/bin/scaispeak" admin create-tenant --name bench)

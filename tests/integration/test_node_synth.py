@@ -237,6 +237,7 @@ def test_node_listed_with_its_engine_and_ready(stack, protos):
     assert r.status == 200, r
     j = r.json()
     assert j.get("ready") is True and j["checks"]["backend_a"]["ok"] is True, j
+    assert j.get("degraded") is False, j
     # The node's own answer agrees with what the gateway lists.
     le = stack.stub.ListEngines(protos.tts.ListEnginesRequest(), timeout=5 * SLOW)
     assert [(x.engine_id, x.kind, x.version, x.sample_rate) for x in le.engines] == \
