@@ -179,6 +179,7 @@ void gw_handle_erasure_audit(gw_request *r);
 void gw_handle_voice_warm_get(gw_request *r);
 void gw_handle_voice_warm_post(gw_request *r);
 void gw_handle_voice_preview(gw_request *r); /* voice_preview.c: a /speak in JSON form */
+void gw_handle_voice_repromote(gw_request *r); /* voice_repromote.c */
 void gw_handle_global_voice_create(gw_request *r); /* global_voices.c (super_admin) */
 void gw_handle_global_voice_delete(gw_request *r);
 

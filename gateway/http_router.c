@@ -39,6 +39,7 @@ static const gw_route ROUTES[] = {
     {"POST", MOD "/voices/{id}/share", gw_handle_voice_share, PERM_VOICE_SHARE, 0},
     {"DELETE", MOD "/voices/{id}", gw_handle_voice_delete, PERM_VOICE_WRITE, 0},
     {"POST", MOD "/voices/{id}/evict", gw_handle_voice_evict, PERM_VOICE_WRITE, 0},
+    {"POST", MOD "/voices/{id}/repromote", gw_handle_voice_repromote, PERM_VOICE_WRITE, 0},
     {"POST", MOD "/voices/{id}/preview", gw_handle_voice_preview, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
     {"GET", MOD "/voices/{id}/warm", gw_handle_voice_warm_get, PERM_VOICE_READ, 0},
     {"POST", MOD "/voices/{id}/warm", gw_handle_voice_warm_post, PERM_VOICE_WRITE, 0},

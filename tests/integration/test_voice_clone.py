@@ -365,3 +365,37 @@ def test_erasure_of_a_clone_evicts_it_deletes_its_clips_and_blocks_its_speaker(p
     run("flite", "-voice", "awb", "-t", REF_TEXT, "-o", other)
     status, env = curl_clone(gateway, key, other, clips["consent"], display_name="Awb")
     assert status == 201, env
+
+
+def test_repromote_reruns_intake_from_the_stored_reference(redis, gateway, start_node, clips):
+    import shutil
+    ready_node(gateway, start_node)
+    key = new_key(redis)
+    h = {"Authorization": f"Bearer {key}"}
+    v = clone_ready(gateway, key, clips)
+    vid = v["voice_id"]
+
+    def repromote():
+        return assert_ok(gateway.http.request("POST", f"{VOICES}/{vid}/repromote", headers=h))
+
+    assert repromote()["embedding_status"] == "ready"
+    # a legacy row (stored by an older intake) is repromotable
+    rec = json.loads(harness.redis_command(redis.port, "GET", f"ss:voice:{vid}"))
+    rec["embedding_status"], rec["embedding_status_reason"] = "processing", "tokeniser_unavailable"
+    harness.redis_command(redis.port, "SET", f"ss:voice:{vid}", json.dumps(rec))
+    again = repromote()
+    assert again["embedding_status"] == "ready" and again["embedding_status_reason"] is None
+    # the reference shorter than preflight's minimum
+    path = os.path.join(gateway.objects_dir, "voices", vid, "reference.wav")
+    shutil.copy(clips["short3"], path)
+    short = repromote()
+    assert (short["embedding_status"], short["embedding_status_reason"]) == ("failed", "reference_too_short")
+    # the reference gone from the store
+    os.remove(path)
+    gone = repromote()
+    assert (gone["embedding_status"], gone["embedding_status_reason"]) == ("failed", "reference_unavailable")
+    assert assert_ok(gateway.http.request("GET", f"{VOICES}/{vid}", headers=h))["embedding_status"] == "failed"
+    # only clones have a reference
+    designed = assert_ok(gateway.http.request("POST", VOICES, headers=h, json_body={
+        "display_name": "D", "language_primary": "en", "voice_design_prompt": "deep"}), 201)["voice_id"]
+    assert_error(gateway.http.request("POST", f"{VOICES}/{designed}/repromote", headers=h), 422, "VALIDATION_ERROR")
