@@ -20,10 +20,14 @@
 #include <string.h>
 #include <time.h>
 
-/* KEYS: [rate-limit keys] policy blocklist node-index voice|default-pointer [global voices]
+/* KEYS: [rate-limit keys] policy blocklist node-index voice|default-pointer
+ *       [global voices, own index, tenant index]
  * ARGV: n-rate-limit-keys n-rate-limit-args [rate-limit args] has_tenant default-policy mode
+ *       [has own/tenant indexes]
  * mode: "id" (KEYS names the voice), "name" (the voice, else look the name up
- * among the global voices), "default" (KEYS names the default-voice pointer).
+ * among the caller's own voices (newest first), the tenant's, then the
+ * global ones: at most NAME_CANDIDATES of each index), "default" (KEYS names
+ * the default-voice pointer).
  * -> {verdict} when refused, else
  *    {verdict|nil, policy, voice|nil, [blocklist id, entry, ...], [voice ids to read], [node ids]} */
 static const ss_redis_script SPEAK_ADMIT = {
@@ -47,7 +51,14 @@ static const ss_redis_script SPEAK_ADMIT = {
     "  if id then names = {id} end\n"
     "else\n"
     "  voice = redis.call('GET', KEYS[c + 3]) or false\n"
-    "  if not voice and mode == 'name' then names = redis.call('SMEMBERS', KEYS[c + 4]) end\n"
+    "  if not voice and mode == 'name' then\n"
+    "    if ARGV[b + 3] == '1' then\n"
+    "      for k = c + 5, c + 6 do\n"
+    "        for _, m in ipairs(redis.call('ZREVRANGE', KEYS[k], 0, 499)) do names[#names + 1] = m end\n"
+    "      end\n"
+    "    end\n"
+    "    for _, id in ipairs(redis.call('SMEMBERS', KEYS[c + 4])) do names[#names + 1] = id end\n"
+    "  end\n"
     "end\n"
     "return {rl, policy, voice, blocklist, names, node_ids}\n"};
 
@@ -69,7 +80,7 @@ typedef struct {
     gw_state_free_fn user_free;
     char *text;
     char voice_name[128];
-    bool by_name;        /* names are global voices to match on display_name */
+    bool by_name;        /* names are voices (own, tenant, global, in that order) to match on display_name */
     json_t *policy;
     json_t *voice;
     json_t *blocklist;   /* [id, entry JSON text, id, ...] as JSON strings (HGETALL) */
@@ -250,7 +261,8 @@ static void read_targets(gw_request *r, read_ctx *c, const redisReply *names, co
     for (size_t i = 0; rc != GW_KEY_LIST_NO_MEMORY && names && i < names->elements; i++) {
         if (names->element[i]->type != REDIS_REPLY_STRING)
             continue;
-        rc = gw_key_list_add(&keys, GW_KEY_VOICE, names->element[i]->str, NULL);
+        const char *colon = strchr(names->element[i]->str, ':'); /* an index member: "<ms>:<id>" */
+        rc = gw_key_list_add(&keys, GW_KEY_VOICE, colon ? colon + 1 : names->element[i]->str, NULL);
         nv += rc == 0;
     }
     char nvs[24];
@@ -355,14 +367,21 @@ static int admit_call(gw_request *r, const speak_lookup *q, const char *default_
         rc = gw_key_list_add(keys, GW_KEY_DEFAULT_VOICE, NULL, NULL);
     else if (rc == 0)
         rc = gw_key_list_add(keys, GW_KEY_VOICE, *q->voice_id ? q->voice_id : q->voice_name, NULL);
+    bool own = *tid && *r->caller.user_id;
     if (rc == 0 && !strcmp(mode, "name"))
         rc = gw_key_list_add(keys, GW_KEY_VOICES_GLOBAL, NULL, NULL);
+    if (rc == 0 && !strcmp(mode, "name") && own)
+        rc = gw_key_list_add(keys, GW_KEY_USER_VOICES, tid, r->caller.user_id);
+    if (rc == 0 && !strcmp(mode, "name") && own)
+        rc = gw_key_list_add(keys, GW_KEY_TENANT_VOICES, tid, NULL);
     if (rc == 0)
         rc = gw_key_list_push(args, *tid ? "1" : "0");
     if (rc == 0)
         rc = gw_key_list_push(args, default_policy);
     if (rc == 0)
         rc = gw_key_list_push(args, mode);
+    if (rc == 0)
+        rc = gw_key_list_push(args, own ? "1" : "0");
     return rc;
 }
 

@@ -280,3 +280,25 @@ def test_bola_every_voice_route(redis, gateway):
             assert_ok(call(gateway, viewer, method, f"{VOICES}/{shared}{suffix}", body))
     # the records are untouched
     assert assert_ok(call(gateway, owner, "GET", f"{VOICES}/{vid}"))["description"] == ""
+
+
+def test_openai_voice_by_display_name_finds_own_then_tenant_then_global(redis, gateway, start_node):
+    ready_node(gateway, start_node)
+    tenant = new_tenant(redis)
+    _, me = new_user(redis, tenant)
+    _, colleague = new_user(redis, tenant)
+    private = design(gateway, colleague, "Narrator", "deep male")["voice_id"]  # not mine to see
+    shared = design(gateway, colleague, "Narrator", "calm")["voice_id"]
+    assert_ok(call(gateway, colleague, "POST", f"{VOICES}/{shared}/share"))
+
+    def voice_for(key, name):
+        resp = gateway.http.request("POST", "/v1/audio/speech", headers={"Authorization": f"Bearer {key}"},
+                                    json_body={"model": "tts-1", "input": "Hi.", "voice": name})
+        return resp.status, resp.header("X-Scaispeak-Voice-Id")
+
+    assert voice_for(me, "Narrator") == (200, shared)  # the tenant's, not the colleague's private one
+    mine = design(gateway, me, "Narrator", "bright")["voice_id"]
+    assert voice_for(me, "Narrator") == (200, mine)  # own first
+    assert voice_for(colleague, "Narrator") == (200, private)  # their own (user scope) first for them
+    assert voice_for(me, "SLT (US English)") == (200, "vc_platform_slt")  # global by name
+    assert voice_for(me, "No such voice")[0] == 404
