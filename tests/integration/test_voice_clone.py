@@ -399,3 +399,44 @@ def test_repromote_reruns_intake_from_the_stored_reference(redis, gateway, start
     designed = assert_ok(gateway.http.request("POST", VOICES, headers=h, json_body={
         "display_name": "D", "language_primary": "en", "voice_design_prompt": "deep"}), 201)["voice_id"]
     assert_error(gateway.http.request("POST", f"{VOICES}/{designed}/repromote", headers=h), 422, "VALIDATION_ERROR")
+
+
+def test_erasure_with_two_caching_nodes_one_stopped(procs, redis, gateway, start_node, clips, tmp_path):
+    """Issue 13's erasure check as written: two nodes cache a cloned voice,
+    one is stopped; DELETE evicts on the live one and reports the stopped
+    one; the audit row is pending; the stopped node restarts, its heartbeat
+    gets the eviction (it holds nothing after the restart, so the heartbeat
+    acknowledges it), and the worker completes the row — with no manual
+    call. The reference object is gone from disk."""
+    a, b = ready_node(gateway, start_node), ready_node(gateway, start_node)
+    key = new_key(redis)
+    h = {"Authorization": f"Bearer {key}"}
+    assert_ok(gateway.http.request("PUT", "/v1/modules/scaispeak/admin/policy", headers=h, json_body={
+        "rate_limits": {"per_key": 10 ** 5, "per_user": 10 ** 5, "per_tenant": 10 ** 5}}))
+    vid = clone_ready(gateway, key, clips)["voice_id"]
+
+    def warm_nodes():
+        return {n["node_id"] for n in assert_ok(gateway.http.request("GET", f"{VOICES}/{vid}/warm", headers=h))["nodes"]}
+
+    for _ in range(30):  # least loaded with random ties: both nodes end up with the voice
+        if warm_nodes() == {a.node_id, b.node_id}:
+            break
+        speak_wav(gateway, key, vid, "Hello there.", str(tmp_path / "x.wav"))
+    harness.wait_for(lambda: warm_nodes() == {a.node_id, b.node_id}, 10 * harness.SLOW,
+                     what="both nodes cache the voice")
+    worker = harness.Worker(procs, redis.port, objects_dir=gateway.objects_dir).start()
+    b.proc.terminate()
+    b.proc.stopped_by_test = True
+    gateway.wait_node_status(b.node_id, "offline", 10)
+    res = assert_ok(gateway.http.request("DELETE", f"{VOICES}/{vid}", headers=h))
+    assert res["erased"] is True and res["evicted_nodes"] == [a.node_id], res
+    assert [e["node_id"] for e in res["error_summary"]] == [b.node_id], res
+    assert f"EvictVoice {vid}: was_cached=true" in a.proc.log_text()
+    row = harness.redis_command(redis.port, "HGET", f"ss:erasure:{res['audit_id']}", "status")
+    assert row == "pending"
+    b.start()
+    harness.wait_for(lambda: harness.redis_command(redis.port, "HGET", f"ss:erasure:{res['audit_id']}", "status")
+                     == "completed", 20 * harness.SLOW, what="audit row completed without a manual call")
+    assert not [o for o in stored_objects(gateway) if o.startswith(f"voices/{vid}/")]
+    assert harness.redis_command(redis.port, "SISMEMBER", f"ss:node:{b.node_id}:evict", vid) == ":0"
+    assert worker.proc.alive()
