@@ -130,21 +130,11 @@ static void arm_timer(rtc_session *s, long secs)
     event_add(s->timer, &tv);
 }
 
-static void cap_key_of(const gw_caller *c, char *out, size_t cap)
-{
-    if (c->kind == CALLER_API_KEY)
-        snprintf(out, cap, "key:%s", c->key_id);
-    else if (c->kind == CALLER_JWT)
-        snprintf(out, cap, "user:%s:%s", c->tenant_id, c->user_id);
-    else
-        snprintf(out, cap, "operator");
-}
-
 /* The caller's record id, NEGOTIATING ones excepted (their id is not out yet). */
 static rtc_session *find_own(const char *id, const gw_caller *caller)
 {
     char key[160];
-    cap_key_of(caller, key, sizeof key);
+    ws_session_cap_key(caller, key, sizeof key);
     for (rtc_session *s = live; s; s = s->next)
         if (s->state != RTC_NEGOTIATING && !strcmp(s->id, id) && !strcmp(s->cap_key, key))
             return s;
@@ -292,7 +282,7 @@ void gw_handle_webrtc_session_create(gw_request *r)
         return;
     }
     char cap_key[160];
-    cap_key_of(&r->caller, cap_key, sizeof cap_key);
+    ws_session_cap_key(&r->caller, cap_key, sizeof cap_key);
     if (sessions_of(cap_key) >= r->gw->settings->ws_sessions_per_key) {
         json_decref(body);
         snprintf(why, sizeof why, "more than %ld WebRTC sessions for this API key (ws_sessions_per_key)",

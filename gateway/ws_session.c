@@ -814,7 +814,7 @@ static void on_msg_open(ws_session *s, json_t *msg)
 
 /* ---- authentication ---- */
 
-static void cap_key_of(const gw_caller *c, char *out, size_t cap)
+void ws_session_cap_key(const gw_caller *c, char *out, size_t cap)
 {
     if (c->kind == CALLER_API_KEY)
         snprintf(out, cap, "key:%s", c->key_id);
@@ -835,7 +835,7 @@ static void on_authorized(gw_request *r)
         claim_bound(s, r);
         return;
     }
-    cap_key_of(&r->caller, s->cap_key, sizeof s->cap_key);
+    ws_session_cap_key(&r->caller, s->cap_key, sizeof s->cap_key);
     long same = 0;
     for (ws_session *o = live_sessions; o; o = o->next)
         same += o != s && !strcmp(o->cap_key, s->cap_key);

@@ -57,4 +57,8 @@ void ws_session_start_bound(gw_request *r, struct evhttp_connection *evcon, stru
  * client gets an error frame (code, message) unless code is 1000, then the close. */
 void ws_session_end_bound(ws_session *s, int code, const char *message);
 
+/* Who a per-key session cap counts ("key:<id>", "user:<tid>:<uid>",
+ * "operator"): /stream/speak and WebRTC sessions count by the same rule. */
+void ws_session_cap_key(const gw_caller *c, char *out, size_t cap);
+
 #endif
