@@ -40,6 +40,10 @@ typedef enum {
     SS_ERR_VOICE_PREFLIGHT_FAILED, /* a reference clip failed preflight (error.preflight) */
     SS_ERR_AUDIO_UNREADABLE,       /* an uploaded clip is not audio we can decode */
     SS_ERR_SPEAKER_BLOCKED,        /* the reference's speaker is on the tenant's blocklist */
+    SS_ERR_JOB_NOT_FOUND,          /* no such job, or not the caller's */
+    SS_ERR_JOB_NOT_FINISHED,       /* GET .../audio of a job that has no audio (yet) */
+    SS_ERR_JOB_FINISHED,           /* DELETE of a job that already completed or failed */
+    SS_ERR_RANGE_NOT_SATISFIABLE,  /* a Range outside the object */
     SS_ERR__COUNT
 } ss_api_error;
 

@@ -106,19 +106,19 @@ static const ss_config_key KEYS[] = {
     STR(gateway_url, "http://127.0.0.1:8080", C, "the gateway the CLI talks to"),
     INT(offline_retention_s, "3600", 0, OPEN_MAX, G,
         "how long an offline node stays listed in /v1/infra/nodes"),
-    STR(relay_url, "", G, "backend B relay base URL (empty: backend B off)"),
-    STR(relay_key, "", G, "backend B relay bearer key"),
-    INT(relay_timeout_ms, "30000", 1, 86400000, G, "backend B per-call timeout"),
-    STR(relay_voice, "alloy", G, "the relay voice backend B asks for"),
-    STR(relay_model, "tts-1", G, "the relay model backend B asks for"),
-    INT(synthesis_timeout_ms, "60000", 1, 86400000, G,
+    STR(relay_url, "", G | W, "backend B relay base URL (empty: backend B off)"),
+    STR(relay_key, "", G | W, "backend B relay bearer key"),
+    INT(relay_timeout_ms, "30000", 1, 86400000, G | W, "backend B per-call timeout"),
+    STR(relay_voice, "alloy", G | W, "the relay voice backend B asks for"),
+    STR(relay_model, "tts-1", G | W, "the relay model backend B asks for"),
+    INT(synthesis_timeout_ms, "60000", 1, 86400000, G | W,
         "deadline of one synchronous synthesis on a node (504 SCAISPEAK_BACKEND_TIMEOUT beyond)"),
     INT(busy_queue_max, "64", 0, 100000, G,
         "requests that may wait for a busy node at once (beyond: 503 SCAISPEAK_BACKEND_BUSY)"),
     INT(busy_wait_ms, "2000", 0, 600000, G,
         "how long a request waits for a busy node before 503 SCAISPEAK_BACKEND_BUSY "
         "(never past synthesis_timeout_ms from its arrival)"),
-    INT(audio_threads, "2", 1, 64, G,
+    INT(audio_threads, "2", 1, 64, G | W,
         "threads that encode, decode and resample answers' audio (never the event loop)"),
     INT(stream_buffer_bytes, "262144", 4096, 67108864, G,
         "encoded audio held for one slow client before its node call is paused (back-pressure)"),
@@ -142,7 +142,7 @@ static const ss_config_key KEYS[] = {
         "highest UDP port a WebRTC session's ICE agent may use (0: any port)"),
     STR(webrtc_ice_address, "", G,
         "the one local IP address WebRTC's ICE gathers candidates on (empty: every interface)"),
-    INT(relay_probe_interval_ms, "10000", 100, 86400000, G,
+    INT(relay_probe_interval_ms, "10000", 100, 86400000, G | W,
         "backend B readiness probe period (GET {relay_url}/v1/models; first at start)"),
     INT(drain_timeout_s, "30", 0, 86400, G | N,
         "on SIGTERM, how long in-flight work may take before exit"),
@@ -212,6 +212,25 @@ static const ss_config_key KEYS[] = {
     INT(erasure_retry_max_ms, "60000", 1000, 86400000, W,
         "longest wait between two EvictVoice attempts on a node that keeps failing (backoff "
         "doubles from 1 s)"),
+    /* asynchronous jobs (gateway/job_store.h, worker/job_consumer.h) */
+    INT(job_retention_s, "86400", 1, 31536000, G | W,
+        "how long a finished job (its record and audio) is kept before the worker deletes it"),
+    INT(job_max_attempts, "3", 1, 100, G | W,
+        "attempts a job gets (a worker that dies or fails mid-job costs one); then it ends failed"),
+    INT(job_lease_ms, "30000", 1000, 3600000, W,
+        "a running job whose worker sent no heartbeat for this long is taken over by another "
+        "worker (XAUTOCLAIM)"),
+    INT(job_heartbeat_ms, "500", 50, 600000, W,
+        "how often a worker renews the lease of each job it runs and checks for cancellation"),
+    INT(worker_jobs, "2", 1, 256, W, "jobs one worker process runs at once"),
+    INT(job_part_chars, "600", 50, 20000, W,
+        "a job's text goes to the backend in parts of about this many characters, cut at "
+        "sentence ends (progress moves part by part)"),
+    INT(worker_drain_ms, "20000", 0, 3600000, W,
+        "on SIGTERM a worker finishes its running jobs for up to this long, then hands the rest "
+        "back to the queue"),
+    INT(job_sweep_interval_ms, "60000", 100, 86400000, W,
+        "how often a worker deletes jobs past their retention, with their audio"),
 };
 
 #undef G

@@ -25,6 +25,7 @@ struct ss_object_writer {
     uint64_t size;
     bool content_addressed;
     bool failed;
+    bool rewritten; /* ss_object_put_rewrite ran: no digest at commit */
     char key[SS_OBJECT_KEY_MAX + 1];
 };
 
@@ -259,7 +260,10 @@ ss_object_status ss_object_put_commit(ss_object_writer *w, ss_object_info *info,
         return fail(st, err, errlen, "%s",
                     st == SS_OBJECT_MISUSE ? "commit after a failed write" : "SHA-256 failed");
     }
-    hex(i->sha256, 32, i->sha256_hex);
+    if (w->rewritten)
+        memset(i->sha256, 0, sizeof i->sha256); /* the hashed bytes are not the object's */
+    else
+        hex(i->sha256, 32, i->sha256_hex);
     i->size = w->size;
     if (w->content_addressed)
         snprintf(w->key, sizeof w->key, SS_OBJECT_CONTENT_PREFIX "%.2s/%.2s/%s", i->sha256_hex,
@@ -268,6 +272,21 @@ ss_object_status ss_object_put_commit(ss_object_writer *w, ss_object_info *info,
     ss_object_status st = w->store->ops->put_commit(w->backend_writer, w->key, w->content_addressed,
                                                     &i->existed, err, errlen);
     writer_free(w);
+    return st;
+}
+
+ss_object_status ss_object_put_rewrite(ss_object_writer *w, uint64_t offset, const void *data,
+                                       size_t len, char *err, size_t errlen)
+{
+    if (w->failed)
+        return fail(SS_OBJECT_MISUSE, err, errlen, "rewrite after a failed write%s", "");
+    if (w->content_addressed || offset > w->size || len > w->size - offset)
+        return fail(SS_OBJECT_MISUSE, err, errlen, "rewrite outside the bytes written of '%s'", w->key);
+    ss_object_status st = w->store->ops->put_rewrite(w->backend_writer, offset, data, len, err, errlen);
+    if (st != SS_OBJECT_OK)
+        w->failed = true;
+    else
+        w->rewritten = true;
     return st;
 }
 
@@ -330,6 +349,11 @@ ss_object_status ss_object_read(ss_object_reader *r, void *buf, size_t cap, size
                                 char *err, size_t errlen)
 {
     return r->store->ops->read(r->backend_reader, buf, cap, got, err, errlen);
+}
+
+ss_object_status ss_object_seek(ss_object_reader *r, uint64_t offset, char *err, size_t errlen)
+{
+    return r->store->ops->seek(r->backend_reader, offset, err, errlen);
 }
 
 void ss_object_close(ss_object_reader *r)

@@ -125,6 +125,13 @@ ss_object_status ss_object_put_write(ss_object_writer *w, const void *data, size
  * visible and the temp data is removed). */
 ss_object_status ss_object_put_commit(ss_object_writer *w, ss_object_info *info, char *err,
                                       size_t errlen);
+/* Overwrites len bytes at offset of what was written so far (offset + len
+ * <= the bytes written): a file header whose sizes are known only at the
+ * end (a WAV's RIFF sizes). Named puts only; after a rewrite commit
+ * reports no digest (sha256_hex ""), since the bytes hashed are no longer
+ * the object's. */
+ss_object_status ss_object_put_rewrite(ss_object_writer *w, uint64_t offset, const void *data,
+                                       size_t len, char *err, size_t errlen);
 /* Drops everything written and frees the writer. NULL is fine. */
 void ss_object_put_abort(ss_object_writer *w);
 /* One call for a buffer already in memory: begin, write, commit. key NULL:
@@ -146,6 +153,9 @@ ss_object_status ss_object_open(ss_object_store *store, const char *key, ss_obje
                                 uint64_t *size, char *err, size_t errlen);
 ss_object_status ss_object_read(ss_object_reader *r, void *buf, size_t cap, size_t *got,
                                 char *err, size_t errlen);
+/* Moves an open reader to byte `offset` (a Range request); reading past
+ * the end gives *got 0. */
+ss_object_status ss_object_seek(ss_object_reader *r, uint64_t offset, char *err, size_t errlen);
 void ss_object_close(ss_object_reader *r); /* NULL is fine */
 /* Removes the object durably; SS_OBJECT_NOT_FOUND when there was none. */
 ss_object_status ss_object_delete(ss_object_store *store, const char *key, char *err,
@@ -170,12 +180,15 @@ typedef struct {
     ss_object_status (*put_commit)(void *writer, const char *key, bool if_absent, bool *existed,
                                    char *err, size_t errlen);
     void (*put_abort)(void *writer);
+    ss_object_status (*put_rewrite)(void *writer, uint64_t offset, const void *data, size_t len,
+                                    char *err, size_t errlen);
     ss_object_status (*stat)(void *backend, const char *key, uint64_t *size, char *err,
                              size_t errlen);
     ss_object_status (*open_read)(void *backend, const char *key, void **reader, uint64_t *size,
                                   char *err, size_t errlen);
     ss_object_status (*read)(void *reader, void *buf, size_t cap, size_t *got, char *err,
                              size_t errlen);
+    ss_object_status (*seek)(void *reader, uint64_t offset, char *err, size_t errlen);
     void (*close_read)(void *reader);
     ss_object_status (*remove)(void *backend, const char *key, char *err, size_t errlen);
 } ss_object_store_ops;

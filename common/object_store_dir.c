@@ -246,6 +246,24 @@ static ss_object_status dir_put_write(void *writer, const void *data, size_t len
     return SS_OBJECT_OK;
 }
 
+static ss_object_status dir_put_rewrite(void *writer, uint64_t offset, const void *data, size_t len,
+                                        char *err, size_t errlen)
+{
+    dir_writer *w = writer;
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = pwrite(w->fd, p, len, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return sys_fail(err, errlen, "cannot rewrite temp file", w->tmp_name, n < 0 ? errno : EIO);
+        p += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
+    }
+    return SS_OBJECT_OK;
+}
+
 static void dir_put_abort(void *writer)
 {
     dir_writer *w = writer;
@@ -373,6 +391,14 @@ static ss_object_status dir_read(void *reader, void *buf, size_t cap, size_t *go
     }
 }
 
+static ss_object_status dir_seek(void *reader, uint64_t offset, char *err, size_t errlen)
+{
+    dir_reader *r = reader;
+    if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
+        return sys_fail(err, errlen, "cannot seek object", "(open reader)", errno);
+    return SS_OBJECT_OK;
+}
+
 static void dir_close_read(void *reader)
 {
     dir_reader *r = reader;
@@ -399,9 +425,11 @@ const ss_object_store_ops ss_object_store_dir_ops = {
     .put_write = dir_put_write,
     .put_commit = dir_put_commit,
     .put_abort = dir_put_abort,
+    .put_rewrite = dir_put_rewrite,
     .stat = dir_stat,
     .open_read = dir_open_read,
     .read = dir_read,
+    .seek = dir_seek,
     .close_read = dir_close_read,
     .remove = dir_remove,
 };

@@ -104,6 +104,15 @@ typedef struct ss_settings {
     long erasure_evict_timeout_ms;
     long erasure_reconcile_interval_ms;
     long erasure_retry_max_ms;
+    /* asynchronous jobs */
+    long job_retention_s;
+    long job_max_attempts;
+    long job_lease_ms;
+    long job_heartbeat_ms;
+    long worker_jobs;
+    long job_part_chars;
+    long worker_drain_ms;
+    long job_sweep_interval_ms;
 } ss_settings;
 
 #endif

@@ -3,6 +3,7 @@
  * The table is small and static; matching is a linear scan comparing segments,
  * which for a few dozen routes costs less than parsing the request line. */
 #include "gateway/http_router.h"
+#include "gateway/job_routes.h"
 #include "gateway/webrtc.h"
 #include "gateway/openai_models.h"
 #include "gateway/permissions.h"
@@ -23,6 +24,9 @@ static const gw_route ROUTES[] = {
     {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain, NEED_OPERATOR, 0},
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER, 0},
     {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
+    {"GET", MOD "/speak/jobs/{id}", gw_handle_job_get, PERM_SYNTHESIZE, 0},
+    {"GET", MOD "/speak/jobs/{id}/audio", gw_handle_job_audio, PERM_SYNTHESIZE, 0},
+    {"DELETE", MOD "/speak/jobs/{id}", gw_handle_job_cancel, PERM_SYNTHESIZE, 0},
     {"POST", MOD "/stream/speak/webrtc/sessions", gw_handle_webrtc_session_create, PERM_SYNTHESIZE,
      GW_ROUTE_RATE_LIMITS_ITSELF},
     {"POST", MOD "/stream/speak/webrtc/sessions/{id}/ice", gw_handle_webrtc_session_ice, PERM_SYNTHESIZE, 0},

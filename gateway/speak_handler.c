@@ -39,6 +39,7 @@
 #include "gateway/backend_resolve.h"
 #include "gateway/busy_wait.h"
 #include "gateway/gateway.h"
+#include "gateway/job_routes.h"
 #include "gateway/node_call.h"
 #include "gateway/openai_instructions.h"
 #include "gateway/rate_limit.h"
@@ -48,6 +49,7 @@
 #include "gateway/speak_context.h"
 #include "gateway/speak_output.h"
 #include "gateway/speak_request.h"
+#include "gateway/state_keys.h"
 #include "gateway/voice_store.h"
 
 #include "common/audio_input.h"
@@ -98,6 +100,7 @@ typedef struct {
     bool client_gone;
     int busy_nodes;          /* nodes of this round that refused as busy */
     bool nodes_only;         /* a busy retry: backend B was tried already */
+    bool openai;             /* POST /v1/audio/speech */
     busy_waiter *waiting;    /* in the busy queue */
     double busy_deadline;    /* monotonic seconds; 0 until the first wait */
 } speak_ctx;
@@ -520,6 +523,33 @@ static const char *relay_unusable_reason(gw_server *gw, char *buf, size_t cap)
     return buf;
 }
 
+/* /speak (not the OpenAI alias: its clients expect audio) goes
+ * asynchronous with force_async or over the tenant's async_threshold_chars. */
+static bool wants_job(const speak_ctx *cx)
+{
+    if (cx->openai)
+        return false;
+    json_t *t = json_object_get(cx->policy, "async_threshold_chars");
+    long threshold = json_is_integer(t) ? (long)json_integer_value(t) : GW_POLICY_ASYNC_THRESHOLD_DEFAULT;
+    return cx->p.force_async || cx->p.characters > (size_t)threshold;
+}
+
+/* Queues the request as a job (job_routes.h): 202, or 422 for what jobs do
+ * not keep. */
+static void submit_job(speak_ctx *cx)
+{
+    if (cx->p.timestamps) {
+        fail(cx, SS_ERR_VALIDATION_ERROR,
+             "timestamps are given by synchronous /speak only (text up to the tenant's "
+             "async_threshold_chars, without force_async)",
+             json_pack("[{s:s,s:s}]", "field", "timestamps", "message",
+                       "not available for asynchronous jobs"));
+        return;
+    }
+    gw_job_submit(cx->r, &cx->p, cx->voice, NULL, NULL); /* copies what it keeps */
+    ctx_free(cx);
+}
+
 static void on_context(gw_request *r, void *user, speak_context *ctx)
 {
     speak_ctx *cx = user;
@@ -527,6 +557,10 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
     cx->policy = ctx->policy;
     cx->voice = ctx->voice;
     cx->nodes = ctx->nodes;
+    if (wants_job(cx)) {
+        submit_job(cx);
+        return;
+    }
     unsigned rnd = 0;
     if (ss_random_bytes(&rnd, sizeof rnd) != 0)
         rnd = (unsigned)cx->r->started;
@@ -593,6 +627,7 @@ static void speak(gw_request *r, bool openai)
         return;
     }
     cx->r = r;
+    cx->openai = openai;
     cx->tried = json_array();
     bool rate_limited = gw_phase_required(r, GW_PHASE_RATE_LIMIT);
     if (parse_body(cx, openai, &cx->bad_details) != 0) {

@@ -171,8 +171,8 @@ static void read_force_async(body_reader *b, const json_t *v, const char *name)
 {
     if (!json_is_boolean(v))
         bad(b->d, name, "must be a boolean");
-    else if (json_is_true(v))
-        bad(b->d, name, "asynchronous jobs are not available on this gateway yet");
+    else
+        b->out->force_async = json_is_true(v);
 }
 
 static void read_save_to(body_reader *b, const json_t *v, const char *name)

@@ -44,6 +44,7 @@ typedef struct {
     char preference[24];    /* any prefer_self_hosted prefer_relay */
     bool timestamps;
     bool want_json;         /* Accept: application/json */
+    bool force_async;       /* a job even under the tenant's async threshold (/speak only) */
     /* the OpenAI alias only */
     bool sse;                          /* stream_format "sse": speech.audio.delta/done events */
     bool instructions_given;           /* `instructions` was in the body */

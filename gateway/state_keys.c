@@ -42,6 +42,10 @@ static const char *const TEMPLATES[GW_KEY_KIND_COUNT] = {
     [GW_KEY_ERASURES_OPEN] = "ss:erasures:open",
     [GW_KEY_VOICE_ERASURE] = "ss:voice:{}:erasure",
     [GW_KEY_VOICE_LICENSE_USED] = "ss:voice:{}:license_used",
+    [GW_KEY_JOBS] = "ss:jobs",
+    [GW_KEY_JOB] = "ss:job:{}",
+    [GW_KEY_JOBS_EXPIRY] = "ss:jobs:expiry",
+    [GW_KEY_JOB_EVENTS] = "ss:jobs:events",
 };
 
 int gw_state_key_arity(gw_key_kind kind)

@@ -56,6 +56,11 @@ typedef enum {
     GW_KEY_ERASURES_OPEN,       /* ss:erasures:open               SET audit ids the reconciler still works on */
     GW_KEY_VOICE_ERASURE,       /* ss:voice:{id}:erasure          STRING the erased voice's audit id */
     GW_KEY_VOICE_LICENSE_USED,  /* ss:voice:{id}:license_used     STRING characters synthesised (licensed voices) */
+    /* asynchronous jobs (job_store.h) */
+    GW_KEY_JOBS,                /* ss:jobs                        STREAM the queue (group "workers") */
+    GW_KEY_JOB,                 /* ss:job:{id}                    HASH the job record */
+    GW_KEY_JOBS_EXPIRY,         /* ss:jobs:expiry                 ZSET finished job id -> delete at (ms) */
+    GW_KEY_JOB_EVENTS,          /* ss:jobs:events                 STREAM one entry per job end (capped) */
     GW_KEY_KIND_COUNT
 } gw_key_kind;
 

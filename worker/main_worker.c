@@ -1,17 +1,30 @@
-/* scaispeak-worker: the background process (async synthesis jobs, voice
- * intake re-runs, the erasure reconciler).
+/* scaispeak-worker: the background process — asynchronous synthesis jobs
+ * (job_consumer.h, job_sweeper.h) and the erasure reconciler
+ * (erasure_reconciler.h).
  *
- * One libevent loop with the async Redis connection (reconnects by itself),
- * the gRPC bridge for calls to nodes, the object store, and the consumers:
- * today the erasure reconciler (erasure_reconciler.h); the job queue arrives
- * with the jobs issue. SIGTERM/SIGINT: stop the timers, end calls in flight,
- * exit 0. */
+ * One libevent loop with the async Redis connection (reconnects by itself)
+ * and the same synthesis plumbing as the gateway, reused rather than
+ * copied: a gw_server without HTTP holds the settings, Redis, the audio
+ * thread pool (encoding, decoding and object-store I/O never run on the
+ * loop), the object store, the gRPC bridge to nodes (gateway/node_call.h)
+ * and the relay client (backend B). So a job resolves and calls its
+ * backend exactly as POST /speak does.
+ *
+ * SIGTERM/SIGINT: the consumer stops taking jobs, gives the running ones
+ * worker_drain_ms to finish and hands the rest back to the queue; then
+ * the loop ends and everything is freed. A second signal exits at once
+ * (the jobs' leases bring them back). */
 #include "worker/erasure_reconciler.h"
+#include "worker/job_consumer.h"
+#include "worker/job_sweeper.h"
+
+#include "gateway/gateway.h"
+#include "gateway/node_call.h"
+#include "gateway/relay_client.h"
 
 #include "common/config.h"
-#include "common/grpc_client.h"
 #include "common/log.h"
-#include "common/node_credentials.h"
+#include "common/loop_pool.h"
 #include "common/object_store.h"
 #include "common/redis_async.h"
 
@@ -21,22 +34,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Everything the worker holds, so one function frees it all. */
+typedef struct {
+    gw_server gw;
+    erasure_reconciler *erasure;
+    job_consumer *jobs;
+    job_sweeper *sweeper;
+    struct event *sigterm, *sigint;
+    bool stopping;
+} worker;
+
+static void on_jobs_stopped(void *user)
+{
+    worker *w = user;
+    event_base_loopexit(w->gw.base, NULL);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
+    worker *w = arg;
+    if (w->stopping) {
+        ss_info(NULL, "signal %d again: exiting now", (int)sig);
+        event_base_loopexit(w->gw.base, NULL);
+        return;
+    }
+    w->stopping = true;
     ss_info(NULL, "signal %d: stopping", (int)sig);
-    event_base_loopexit(arg, NULL);
+    job_consumer_stop(w->jobs, on_jobs_stopped, w);
 }
-
-/* Everything the worker holds, so one function frees it all. */
-typedef struct {
-    struct event_base *base;
-    ss_redis *redis;
-    ss_grpc_evclient *grpc;
-    ss_object_store *objects;
-    erasure_reconciler *erasure;
-    struct event *sigterm, *sigint;
-} worker;
 
 static void worker_free(worker *w)
 {
@@ -44,46 +70,61 @@ static void worker_free(worker *w)
         event_free(w->sigterm);
     if (w->sigint)
         event_free(w->sigint);
-    if (w->grpc)
-        ss_grpc_evclient_free(w->grpc); /* calls in flight end here, while the reconciler still exists */
+    gw_node_calls_shutdown(&w->gw); /* calls in flight end here, while their owners still exist */
+    if (w->gw.audio_pool)
+        ss_loop_pool_free(w->gw.audio_pool);
+    job_consumer_free(w->jobs);
+    job_sweeper_free(w->sweeper);
     erasure_reconciler_free(w->erasure);
-    ss_object_store_close(w->objects);
-    if (w->redis)
-        ss_redis_free(w->redis);
-    if (w->base)
-        event_base_free(w->base);
+    if (w->gw.relay)
+        relay_client_free(w->gw.relay);
+    ss_object_store_close(w->gw.objects);
+    if (w->gw.redis)
+        ss_redis_free(w->gw.redis);
+    if (w->gw.base)
+        event_base_free(w->gw.base);
+}
+
+/* The gateway's synthesis plumbing, without HTTP. */
+static int plumbing_start(gw_server *gw, const ss_settings *s, char *err, size_t errlen)
+{
+    gw->settings = s;
+    if (!(gw->base = event_base_new()) ||
+        !(gw->redis = ss_redis_new(gw->base, s->redis_host, (int)s->redis_port, s->redis_password, 2000))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (!(gw->audio_pool = ss_loop_pool_new(gw->base, (int)s->audio_threads, err, errlen)))
+        return -1;
+    if (ss_object_store_open(s, &gw->objects, err, errlen) != SS_OBJECT_OK)
+        return -1;
+    if (gw_node_calls_init(gw, err, errlen) != 0)
+        return -1;
+    if (!(gw->relay = relay_client_new(gw->base, s, err, errlen)))
+        return -1;
+    return 0;
 }
 
 static int worker_start(worker *w, const ss_settings *s)
 {
     char err[512] = "out of memory";
-    w->base = event_base_new();
-    if (w->base)
-        w->redis = ss_redis_new(w->base, s->redis_host, (int)s->redis_port, s->redis_password, 2000);
-    if (!w->redis) {
+    if (plumbing_start(&w->gw, s, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start: %s", err);
         return -1;
     }
-    if (ss_object_store_open(s, &w->objects, err, sizeof err) != SS_OBJECT_OK) {
-        ss_error(NULL, "cannot open the object store: %s", err);
-        return -1;
-    }
-    const char *token = ss_credential_resolve(s, "node_call_token", s->node_call_token, SS_DEV_NODE_CALL_TOKEN,
-                                              err, sizeof err);
-    char auth[600];
-    if (!token) {
-        ss_error(NULL, "cannot start: %s", err);
-        return -1;
-    }
-    snprintf(auth, sizeof auth, "Bearer %s", token);
-    w->grpc = ss_grpc_evclient_new(w->base, err, sizeof err);
-    if (!w->grpc || !(w->erasure = erasure_reconciler_start(w->base, w->redis, s, w->grpc, w->objects, auth, err,
-                                                             sizeof err))) {
+    if (!(w->erasure = erasure_reconciler_start(w->gw.base, w->gw.redis, s, gw_node_calls_client(&w->gw),
+                                                w->gw.objects, gw_node_calls_authorization(&w->gw), err,
+                                                sizeof err))) {
         ss_error(NULL, "cannot start the erasure reconciler: %s", err);
         return -1;
     }
-    w->sigterm = evsignal_new(w->base, SIGTERM, on_signal, w->base);
-    w->sigint = evsignal_new(w->base, SIGINT, on_signal, w->base);
+    if (!(w->jobs = job_consumer_start(&w->gw, err, sizeof err)) ||
+        !(w->sweeper = job_sweeper_start(&w->gw, err, sizeof err))) {
+        ss_error(NULL, "cannot start the job consumer: %s", err);
+        return -1;
+    }
+    w->sigterm = evsignal_new(w->gw.base, SIGTERM, on_signal, w);
+    w->sigint = evsignal_new(w->gw.base, SIGINT, on_signal, w);
     if (!w->sigterm || !w->sigint || event_add(w->sigterm, NULL) || event_add(w->sigint, NULL)) {
         ss_error(NULL, "cannot install the signal handlers");
         return -1;
@@ -105,10 +146,11 @@ int main(int argc, char **argv)
         ss_config_free(settings);
         return 1;
     }
-    ss_info(NULL, "scaispeak-worker started (redis %s:%ld, objects in %s): erasure reconciler every %ld ms",
-            settings->redis_host, settings->redis_port, settings->object_store_dir,
-            settings->erasure_reconcile_interval_ms);
-    event_base_dispatch(w.base);
+    ss_info(NULL, "scaispeak-worker started (redis %s:%ld, objects in %s): consumer %s runs up to %ld job(s); "
+            "erasure reconciler every %ld ms",
+            settings->redis_host, settings->redis_port, settings->object_store_dir, job_consumer_name(w.jobs),
+            settings->worker_jobs, settings->erasure_reconcile_interval_ms);
+    event_base_dispatch(w.gw.base);
     worker_free(&w);
     ss_config_free(settings);
     return 0;

@@ -1,0 +1,144 @@
+"""Asynchronous jobs (API.md §2 Jobs) end to end: real redis-server, gateway,
+node and scaispeak-worker processes. The audio is checked with sox."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+import harness
+from harness import assert_error, assert_ok
+
+SPEAK = "/v1/modules/scaispeak/speak"
+JOBS = "/v1/modules/scaispeak/speak/jobs"
+POLICY = "/v1/modules/scaispeak/admin/policy"
+ENGINE = {"SCAISPEAK_VOICE_PATH": None}  # the node's default voice: real engine
+SENTENCES = [
+    "The birch canoe slid on the smooth planks.",
+    "Glue the sheet to the dark blue background.",
+    "It's easy to tell the depth of a well.",
+    "These days a chicken leg is a rare dish.",
+    "Rice is often served in round bowls.",
+    "The juice of lemons makes fine punch.",
+    "The box was thrown beside the parked truck.",
+    "The hogs were fed chopped corn and garbage.",
+    "Four hours of steady work faced us.",
+    "A large size in stockings is hard to sell.",
+]
+
+
+def long_text(chars):
+    out, i = [], 0
+    while sum(len(s) + 1 for s in out) < chars:
+        out.append(SENTENCES[i % len(SENTENCES)])
+        i += 1
+    return " ".join(out)
+
+
+def admin(redis, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
+    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
+    res = subprocess.run([os.path.join(harness.build_dir(), "bin", "scaispeak"), "admin", *args],
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.split()[0]
+
+
+def new_key(redis, tenant=None, role="tenant_admin"):
+    tenant = tenant or admin(redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())
+    user = admin(redis, "create-user", "--tenant", tenant, "--role", role)
+    return tenant, admin(redis, "create-key", "--user", user)
+
+
+def roomy_limits(gw, key, **policy):
+    """Tests poll often: lift the tenant's rate limits (and set policy fields)."""
+    body = {"rate_limits": {"per_key": 100000, "per_user": 100000, "per_tenant": 100000}}
+    body.update(policy)
+    assert_ok(gw.http.request("PUT", POLICY, json_body=body, headers={"Authorization": f"Bearer {key}"}))
+
+
+def ready_node(gateway, start_node, **kw):
+    node = start_node(env=dict(ENGINE, **kw.pop("env", {})), **kw)
+    gateway.wait_node_status(node.node_id, "online", 5 * harness.SLOW)
+    harness.wait_for(lambda: gateway.node(node.node_id)["engines"], 5 * harness.SLOW, what="engine listed")
+    return node
+
+
+def worker(procs, redis, gateway, env=None, name="worker"):
+    e = {"SCAISPEAK_JOB_HEARTBEAT_MS": 200}
+    e.update(env or {})
+    return harness.Worker(procs, redis.port, objects_dir=gateway.objects_dir, env=e, name=name).start()
+
+
+def call(gw, key, method, path, body=None, headers=None):
+    h = {"Authorization": f"Bearer {key}"}
+    h.update(headers or {})
+    return gw.http.request(method, path, json_body=body, headers=h)
+
+
+def submit(gw, key, body):
+    r = call(gw, key, "POST", SPEAK, body)
+    data = assert_ok(r, 202)
+    assert data["status"] == "queued" and data["job_id"].startswith("job_")
+    assert data["poll"] == f"{JOBS}/{data['job_id']}"
+    assert r.header("Location") == data["poll"]
+    return data["job_id"]
+
+
+def job(gw, key, job_id):
+    return assert_ok(call(gw, key, "GET", f"{JOBS}/{job_id}"))
+
+
+def wait_job(gw, key, job_id, statuses=("completed", "failed", "cancelled"), timeout=60):
+    return harness.wait_for(lambda: (lambda j: j if j["status"] in statuses else None)(job(gw, key, job_id)),
+                            timeout * harness.SLOW, interval=0.05, what=f"job {job_id} in {statuses}")
+
+
+def test_long_text_becomes_a_job_with_progress_and_ranged_audio(procs, redis, gateway, start_node, tmp_path):
+    ready_node(gateway, start_node)
+    _, key = new_key(redis)
+    roomy_limits(gateway, key)
+    text = long_text(6000)
+    job_id = submit(gateway, key, {"text": text})        # over the 3000-character default threshold
+    first = job(gateway, key, job_id)
+    assert first["status"] == "queued" and first["progress"] == 0
+    assert first["characters"] == len(text)
+    worker(procs, redis, gateway)
+    seen = []
+    deadline = time.monotonic() + 60 * harness.SLOW
+    while time.monotonic() < deadline:
+        j = job(gateway, key, job_id)
+        seen.append(j["progress"])
+        if j["status"] == "completed":
+            break
+        time.sleep(0.02)
+    assert j["status"] == "completed", j
+    steps = sorted(set(p for p in seen if 0 < p < 1))
+    assert len(steps) >= 3, seen                          # progress rose part by part
+    assert seen == sorted(seen), seen                     # and never went back
+    assert j["backend_used"] == "A" and j["attempts"] == 1
+    assert j["started_at"] and j["finished_at"] and j["created_at"] <= j["started_at"] <= j["finished_at"]
+    res = j["result"]
+    assert res["format"] == "wav" and res["audio_url"] == f"{JOBS}/{job_id}/audio"
+    whole = call(gateway, key, "GET", res["audio_url"])
+    assert whole.status == 200 and whole.header("Content-Type") == "audio/wav"
+    assert whole.header("Accept-Ranges") == "bytes"
+    assert len(whole.body) == res["bytes"] == int(whole.header("Content-Length"))
+    path = tmp_path / "job.wav"
+    path.write_bytes(whole.body)
+    seconds = harness.audio_seconds(str(path))
+    header_seconds = float(subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True,
+                                          check=True).stdout)
+    assert abs(seconds - header_seconds) < 0.01           # the RIFF sizes were written at the end
+    assert abs(seconds * 1000 - j["duration_ms"]) < 50
+    assert 6000 / 25 < seconds < 6000 / 8, seconds        # ~15 characters a second
+    part = call(gateway, key, "GET", res["audio_url"], headers={"Range": "bytes=1000-1999"})
+    assert part.status == 206, part
+    assert part.body == whole.body[1000:2000]
+    assert part.header("Content-Range") == f"bytes 1000-1999/{len(whole.body)}"
+    tail = call(gateway, key, "GET", res["audio_url"], headers={"Range": "bytes=-100"})
+    assert tail.status == 206 and tail.body == whole.body[-100:]
+    bad = call(gateway, key, "GET", res["audio_url"], headers={"Range": f"bytes={len(whole.body)}-"})
+    assert_error(bad, 416, "RANGE_NOT_SATISFIABLE")
+    assert bad.header("Content-Range") == f"bytes */{len(whole.body)}"
