@@ -36,6 +36,7 @@
 #define NODE_CHUNK_MS 1000
 #define BUSY_RETRY_MS 1000
 #define END_RETRY_MS 1000
+#define END_RETRY_BUDGET_MS 60000 /* a Redis restart (AOF load) fits in it */
 #define RELAY_BODY_MAX (64u * 1024 * 1024)
 
 typedef enum { STEP_NONE, STEP_CONTEXT, STEP_NODES, STEP_CALL, STEP_SINK, STEP_ENDING, STEP_DONE } run_step;
@@ -206,7 +207,8 @@ static void on_retry_timer(evutil_socket_t fd, short what, void *arg)
 
 static void retry_end_later(job_run *run, const char *why)
 {
-    long budget = run->env.gw->settings->job_lease_ms / END_RETRY_MS;
+    long lease = run->env.gw->settings->job_lease_ms;
+    long budget = (lease > END_RETRY_BUDGET_MS ? lease : END_RETRY_BUDGET_MS) / END_RETRY_MS;
     if (++run->end_tries > budget) {
         ss_error(run->log_id, "job %s: cannot record its end (%s); its lease will decide", run->job_id, why);
         finish(run, JOB_RUN_UNKNOWN);
@@ -223,12 +225,22 @@ static void retry_end_later(job_run *run, const char *why)
 typedef struct {
     ss_object_store *objects;
     char key[SS_OBJECT_KEY_MAX + 1];
+    char job_id[JOB_ID_MAX + 1], format[16];
+    long older_than; /* > 0: delete the objects of attempts 1..older_than-1 instead */
 } delete_ctx;
 
 static void delete_object(void *arg)
 {
     delete_ctx *d = arg;
-    ss_object_delete(d->objects, d->key, NULL, 0);
+    if (d->older_than <= 0) {
+        ss_object_delete(d->objects, d->key, NULL, 0);
+        return;
+    }
+    for (long a = 1; a < d->older_than; a++) {
+        char key[SS_OBJECT_KEY_MAX + 1];
+        if (job_audio_key(key, sizeof key, d->job_id, a, d->format) == 0)
+            ss_object_delete(d->objects, key, NULL, 0);
+    }
 }
 
 static void deleted(void *arg)
@@ -236,14 +248,19 @@ static void deleted(void *arg)
     free(arg);
 }
 
-/* An attempt that lost: its object must not stay. */
-static void drop_object(job_run *run)
+/* An attempt that lost: its object must not stay (older_than 0). Or the
+ * winner's clean-up: objects earlier attempts committed before they died
+ * (older_than = this attempt). */
+static void drop_objects(job_run *run, long older_than)
 {
-    delete_ctx *d = malloc(sizeof *d);
+    delete_ctx *d = calloc(1, sizeof *d);
     if (!d)
         return; /* the sweeper deletes every attempt's object with the job */
     d->objects = run->env.gw->objects;
+    d->older_than = older_than;
     snprintf(d->key, sizeof d->key, "%s", run->key);
+    snprintf(d->job_id, sizeof d->job_id, "%s", run->job_id);
+    snprintf(d->format, sizeof d->format, "%s", ss_audio_format_name(run->format));
     if (ss_loop_pool_submit(run->env.gw->audio_pool, delete_object, deleted, d) != 0)
         free(d);
 }
@@ -257,6 +274,8 @@ static void on_completed(job_run *run, const redisReply *reply, const char *err)
     if (reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[0]->integer == 1) {
         ss_info(run->log_id, "job %s completed: %s, %llu bytes", run->job_id, run->key,
                 (unsigned long long)run->bytes);
+        if (atol(run->attempt) > 1)
+            drop_objects(run, atol(run->attempt));
         finish(run, JOB_RUN_COMPLETED);
         return;
     }
@@ -270,7 +289,7 @@ static void on_completed(job_run *run, const redisReply *reply, const char *err)
     }
     ss_warn(run->log_id, "job %s: attempt %s finished but the job is %s: its audio is dropped", run->job_id,
             run->attempt, status);
-    drop_object(run);
+    drop_objects(run, 0);
     finish(run, JOB_RUN_STOPPED);
 }
 

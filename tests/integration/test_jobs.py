@@ -142,3 +142,132 @@ def test_long_text_becomes_a_job_with_progress_and_ranged_audio(procs, redis, ga
     bad = call(gateway, key, "GET", res["audio_url"], headers={"Range": f"bytes={len(whole.body)}-"})
     assert_error(bad, 416, "RANGE_NOT_SATISFIABLE")
     assert bad.header("Content-Range") == f"bytes */{len(whole.body)}"
+
+
+def objects_of(gateway, job_id):
+    d = os.path.join(gateway.objects_dir, "jobs", job_id)
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def test_force_async_short_text_and_what_jobs_refuse(procs, redis, gateway, start_node):
+    ready_node(gateway, start_node)
+    _, key = new_key(redis)
+    roomy_limits(gateway, key)
+    job_id = submit(gateway, key, {"text": "Rice is often served in round bowls.", "force_async": True,
+                                   "response_format": "mp3", "sample_rate": 24000})
+    worker(procs, redis, gateway)
+    j = wait_job(gateway, key, job_id)
+    assert j["status"] == "completed", j
+    assert j["result"]["format"] == "mp3" and j["result"]["sample_rate"] == 24000
+    audio = call(gateway, key, "GET", j["result"]["audio_url"])
+    assert audio.status == 200 and audio.header("Content-Type") == "audio/mpeg" and audio.body[:3] in (b"ID3", b"\xff\xfb", b"\xff\xf3") or audio.body[0] == 0xFF
+    # timestamps are a synchronous feature
+    r = call(gateway, key, "POST", SPEAK, {"text": "Hello there.", "force_async": True, "timestamps": True})
+    assert_error(r, 422, "VALIDATION_ERROR")
+    # the tenant's threshold decides
+    roomy_limits(gateway, key, async_threshold_chars=50)
+    submit(gateway, key, {"text": "A" * 10 + " " + SENTENCES[0] + " " + SENTENCES[1]})
+    short = call(gateway, key, "POST", SPEAK, {"text": SENTENCES[0]})
+    assert short.status == 200 and short.header("Content-Type") == "audio/wav"
+    # the OpenAI alias never answers 202: its clients expect audio
+    alias = call(gateway, key, "POST", "/v1/audio/speech",
+                 {"model": "tts-1", "input": long_text(300), "voice": "alloy", "response_format": "wav"})
+    assert alias.status == 200, alias
+    # a job still running or queued has no audio yet; a finished one cannot be cancelled
+    assert_error(call(gateway, key, "DELETE", f"{JOBS}/{job_id}"), 409, "SCAISPEAK_JOB_FINISHED")
+
+
+def test_only_the_creator_sees_a_job(procs, redis, gateway, start_node):
+    ready_node(gateway, start_node)
+    tenant, key = new_key(redis)
+    roomy_limits(gateway, key)
+    _, colleague = new_key(redis, tenant=tenant)
+    _, stranger = new_key(redis)
+    job_id = submit(gateway, key, {"text": SENTENCES[2], "force_async": True})
+    worker(procs, redis, gateway)
+    j = wait_job(gateway, key, job_id)
+    assert j["status"] == "completed"
+    for other in (colleague, stranger):
+        for method, path in (("GET", f"{JOBS}/{job_id}"), ("GET", f"{JOBS}/{job_id}/audio"),
+                             ("DELETE", f"{JOBS}/{job_id}")):
+            assert_error(call(gateway, other, method, path), 404, "SCAISPEAK_JOB_NOT_FOUND")
+    for path in (f"{JOBS}/job_doesnotexist1234", f"{JOBS}/nonsense", f"{JOBS}/job_doesnotexist1234/audio"):
+        assert_error(call(gateway, key, "GET", path), 404, "SCAISPEAK_JOB_NOT_FOUND")
+    assert job(gateway, key, job_id)["status"] == "completed"  # nothing the others did changed it
+
+
+def test_cancel_queued_and_running(procs, redis, gateway, start_node):
+    node = ready_node(gateway, start_node)
+    _, key = new_key(redis)
+    roomy_limits(gateway, key)
+    queued = submit(gateway, key, {"text": SENTENCES[3], "force_async": True})
+    r = call(gateway, key, "DELETE", f"{JOBS}/{queued}")
+    j = assert_ok(r)
+    assert j["status"] == "cancelled" and j["started_at"] is None and j["finished_at"]
+    assert_ok(call(gateway, key, "DELETE", f"{JOBS}/{queued}"))  # again: still cancelled
+    assert_error(call(gateway, key, "GET", f"{JOBS}/{queued}/audio"), 409, "SCAISPEAK_JOB_NOT_FINISHED")
+    # a long job, running
+    running = submit(gateway, key, {"text": long_text(20000), "response_format": "opus"})
+    w = worker(procs, redis, gateway)
+    wait_job(gateway, key, running, statuses=("running",))
+    harness.wait_for(lambda: job(gateway, key, running)["progress"] > 0, 30 * harness.SLOW, what="progress")
+    harness.wait_for(lambda: gateway.node(node.node_id)["capacity"]["in_flight"] > 0, 10 * harness.SLOW,
+                     what="node busy with the job")
+    j = assert_ok(call(gateway, key, "DELETE", f"{JOBS}/{running}"))
+    assert j["status"] == "cancelled"
+    harness.wait_for(lambda: "stops: the job is cancelled" in w.proc.log_text(), 5 * harness.SLOW,
+                     what="the worker stopped the attempt")
+    harness.wait_for(lambda: gateway.node(node.node_id)["capacity"]["in_flight"] == 0, 5 * harness.SLOW,
+                     what="the node call cancelled")
+    time.sleep(0.5)
+    final = job(gateway, key, running)
+    assert final["status"] == "cancelled" and "result" not in final
+    assert objects_of(gateway, running) == []           # the partial object was dropped
+    # the queued one never ran
+    assert queued not in w.proc.log_text()
+    assert objects_of(gateway, queued) == []
+
+
+def test_results_are_deleted_after_the_retention(procs, redis, gateway, start_node):
+    ready_node(gateway, start_node)
+    _, key = new_key(redis)
+    roomy_limits(gateway, key)
+    env = {"SCAISPEAK_JOB_RETENTION_S": 2, "SCAISPEAK_JOB_SWEEP_INTERVAL_MS": 200}
+    job_id = submit(gateway, key, {"text": SENTENCES[4], "force_async": True})
+    worker(procs, redis, gateway, env=env)
+    j = wait_job(gateway, key, job_id)
+    assert j["status"] == "completed" and objects_of(gateway, job_id) == ["1.wav"]
+    harness.wait_for(lambda: call(gateway, key, "GET", f"{JOBS}/{job_id}").status == 404, 10 * harness.SLOW,
+                     what="the job deleted after its retention")
+    assert objects_of(gateway, job_id) == []
+    assert harness.redis_command(redis.port, "ZCARD", "ss:jobs:expiry") == ":0"
+
+
+def test_sigterm_hands_the_job_back_and_poison_jobs_end_failed(procs, redis, gateway, start_node):
+    ready_node(gateway, start_node)
+    _, key = new_key(redis)
+    roomy_limits(gateway, key)
+    job_id = submit(gateway, key, {"text": long_text(20000), "response_format": "opus"})
+    w1 = worker(procs, redis, gateway, env={"SCAISPEAK_WORKER_DRAIN_MS": 0}, name="w1")
+    harness.wait_for(lambda: job(gateway, key, job_id)["progress"] > 0, 30 * harness.SLOW, what="progress")
+    w1.proc.terminate(timeout=10)
+    assert "handing 1 running job(s) back" in w1.proc.log_text()
+    j = job(gateway, key, job_id)
+    assert j["status"] == "queued" and j["attempts"] == 0, j  # handed back, not counted
+    w2 = worker(procs, redis, gateway, name="w2")
+    j = wait_job(gateway, key, job_id, timeout=120)
+    assert j["status"] == "completed" and j["attempts"] == 1, j
+    assert objects_of(gateway, job_id) == ["1.opus"]
+    w2.proc.terminate(timeout=10)
+    # poison: one attempt allowed; its worker dies mid-job; the next start gives up
+    poison = submit(gateway, key, {"text": long_text(20000), "response_format": "opus"})
+    harness.redis_command(redis.port, "HSET", f"ss:job:{poison}", "max_attempts", "1")
+    fast = {"SCAISPEAK_JOB_LEASE_MS": 1500}
+    w3 = worker(procs, redis, gateway, env=fast, name="w3")
+    harness.wait_for(lambda: job(gateway, key, poison)["progress"] > 0, 30 * harness.SLOW, what="progress")
+    w3.proc.kill9()
+    worker(procs, redis, gateway, env=fast, name="w4")
+    j = wait_job(gateway, key, poison, timeout=30)
+    assert j["status"] == "failed", j
+    assert j["error"]["code"] == "SCAISPEAK_JOB_ATTEMPTS_EXHAUSTED", j
+    assert "gave up after 1 attempts" in j["error"]["message"]
