@@ -75,7 +75,7 @@ struct job_run {
     int sink_in_rate;         /* the PCM rate the sink was made for */
     char key[SS_OBJECT_KEY_MAX + 1];
     uint64_t bytes, samples_out;
-    struct event *heartbeat, *retry;
+    struct event *heartbeat, *retry, *busy_timer;
     bool stopping;            /* cancelled, superseded or handed back: no new step */
     bool hand_back;
     json_t *tried;            /* [{field,message}] of the part's failures */
@@ -93,6 +93,8 @@ static void run_unref(job_run *run)
         event_free(run->heartbeat);
     if (run->retry)
         event_free(run->retry);
+    if (run->busy_timer)
+        event_free(run->busy_timer);
     if (run->plan_made)
         json_decref(run->plan.unusable);
     json_decref(run->record);
@@ -113,6 +115,8 @@ static void finish(job_run *run, job_run_outcome outcome)
     run->step = STEP_DONE;
     if (run->heartbeat)
         event_del(run->heartbeat);
+    if (run->busy_timer)
+        event_del(run->busy_timer);
     ss_info(run->log_id, "job %s attempt %s: %s", run->job_id, run->attempt, job_run_outcome_name(outcome));
     char labels[48];
     snprintf(labels, sizeof labels, "outcome=\"%s\"", job_run_outcome_name(outcome));
@@ -187,8 +191,9 @@ static void drop_audio(job_run *run)
         gw_node_call_cancel(run->call); /* its on_done comes later and sees `stopping` */
     }
     if (run->relay) {
-        relay_cancel(run->relay);
+        relay_cancel(run->relay); /* never calls back: drop its reference here */
         run->relay = NULL;
+        run_unref(run);
     }
     job_sink_abort(run->sink);
     run->sink = NULL;
@@ -344,6 +349,8 @@ static void end_failed(job_run *run, const char *code, const char *retry, const 
     if (run->step == STEP_ENDING || run->step == STEP_DONE)
         return;
     drop_audio(run);
+    if (run->busy_timer)
+        event_del(run->busy_timer);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(run->end_msg, sizeof run->end_msg, fmt, ap);
@@ -504,10 +511,19 @@ static void on_node_audio(void *user, const int16_t *pcm, size_t n)
         gw_node_call_pause(run->call);
 }
 
+static void node_done(job_run *run, const gw_node_result *res);
+
+/* A node call holds a reference to its run until its on_done. */
 static void on_node_done(void *user, const gw_node_result *res)
 {
     job_run *run = user;
     run->call = NULL;
+    node_done(run, res);
+    run_unref(run);
+}
+
+static void node_done(job_run *run, const gw_node_result *res)
+{
     if (run->stopping) {
         finish(run, run->hand_back ? JOB_RUN_REQUEUED : JOB_RUN_STOPPED);
         return;
@@ -569,6 +585,8 @@ static void start_node(job_run *run)
     run->step = STEP_CALL;
     run->call = gw_node_call_start(run->env.gw, node->address, &req, &ev, run, err, sizeof err);
     free(part);
+    if (run->call)
+        run->refs++; /* until on_node_done */
     if (!run->call) {
         char field[160];
         snprintf(field, sizeof field, "node:%s", node->node_id);
@@ -653,10 +671,20 @@ static void relay_decoded(void *arg)
     run_unref(run);
 }
 
+static void relay_done(job_run *run, const relay_result *res);
+
+/* A relay call holds a reference to its run until its on_done (or its
+ * cancellation, which never calls back: drop_audio). */
 static void on_relay_done(void *user, const relay_result *res)
 {
     job_run *run = user;
     run->relay = NULL;
+    relay_done(run, res);
+    run_unref(run);
+}
+
+static void relay_done(job_run *run, const relay_result *res)
+{
     char msg[400];
     snprintf(msg, sizeof msg, "%s (HTTP %d): %s", relay_error_class_name(res->error_class), res->http_status,
              res->message);
@@ -704,6 +732,8 @@ static void start_relay(job_run *run)
     run->step = STEP_CALL;
     run->relay = relay_speech(run->env.gw->relay, &req, on_relay_data, on_relay_done, run, err, sizeof err);
     free(part);
+    if (run->relay)
+        run->refs++;
     if (!run->relay) {
         note_tried(run, "backend_b", err);
         run->backend_idx++;
@@ -721,11 +751,9 @@ static void part_unavailable(job_run *run)
         /* every node busy: wait for capacity (costs no attempt) */
         run->busy_waited_ms += BUSY_RETRY_MS;
         struct timeval tv = {BUSY_RETRY_MS / 1000, (BUSY_RETRY_MS % 1000) * 1000};
-        if (!run->retry)
-            run->retry = evtimer_new(run->env.gw->base, on_busy_timer, run);
-        else
-            event_assign(run->retry, run->env.gw->base, -1, 0, on_busy_timer, run);
-        if (run->retry && evtimer_add(run->retry, &tv) == 0)
+        if (!run->busy_timer)
+            run->busy_timer = evtimer_new(run->env.gw->base, on_busy_timer, run);
+        if (run->busy_timer && evtimer_add(run->busy_timer, &tv) == 0)
             return;
     }
     char *why = json_dumps(run->tried, JSON_COMPACT);
@@ -763,7 +791,7 @@ static void try_backend(job_run *run)
 static void on_nodes(void *user, json_t *nodes, const char *err)
 {
     job_run *run = user;
-    if (run->stopping || run->step == STEP_DONE) {
+    if (run->stopping || run->step == STEP_DONE || run->step == STEP_ENDING) {
         json_decref(nodes);
         if (run->stopping && run->step != STEP_DONE)
             finish(run, run->hand_back ? JOB_RUN_REQUEUED : JOB_RUN_STOPPED);
@@ -816,7 +844,13 @@ static void on_busy_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    plan_part(arg);
+    job_run *run = arg;
+    if (run->stopping) {
+        finish(run, run->hand_back ? JOB_RUN_REQUEUED : JOB_RUN_STOPPED);
+        return;
+    }
+    if (run->step != STEP_DONE && run->step != STEP_ENDING)
+        plan_part(run);
 }
 
 static void next_part(job_run *run)
@@ -933,6 +967,10 @@ static void on_started(job_run *run, const redisReply *reply, const char *err)
     snprintf(run->attempt, sizeof run->attempt, "%lld", reply->element[1]->integer);
     run->record = job_record_from_reply(reply, 2);
     start_heartbeat(run);
+    if (run->hand_back) {
+        end_failed(run, "SCAISPEAK_WORKER_STOPPING", "release", "the worker is stopping");
+        return;
+    }
     if (!run->record || take_record(run) != 0 || read_context(run) != 0) {
         end_failed(run, "INTERNAL_ERROR", "0", "the job's record is malformed");
         return;
@@ -973,11 +1011,9 @@ void job_run_hand_back(job_run *run)
 {
     if (run->step == STEP_DONE || run->step == STEP_ENDING || run->stopping)
         return;
-    if (run->step == STEP_NONE) { /* still starting: the entry stays pending, its lease expires */
-        run->stopping = true;
-        return;
-    }
     run->hand_back = true;
+    if (run->step == STEP_NONE)
+        return; /* still starting: on_started hands it back */
     end_failed(run, "SCAISPEAK_WORKER_STOPPING", "release", "the worker is stopping");
 }
 

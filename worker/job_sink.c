@@ -158,7 +158,7 @@ static void notify_drained(job_sink *s)
  * written. */
 static void pump(job_sink *s)
 {
-    if (s->writing || s->committing)
+    if (s->writing || s->committing || s->aborting) /* aborting: the drop job owns the writer */
         return;
     if (s->npending > 0 && !*s->err) {
         free(s->batch); /* the previous batch is written */
@@ -187,6 +187,8 @@ static void pump(job_sink *s)
 static void on_lane_bytes(void *user, const uint8_t *data, size_t len)
 {
     job_sink *s = user;
+    if (s->aborting)
+        return;
     if (len > 0 && !*s->err) {
         if (s->npending + len > s->cap) {
             size_t cap = s->cap ? s->cap : 65536;

@@ -271,3 +271,65 @@ def test_sigterm_hands_the_job_back_and_poison_jobs_end_failed(procs, redis, gat
     assert j["status"] == "failed", j
     assert j["error"]["code"] == "SCAISPEAK_JOB_ATTEMPTS_EXHAUSTED", j
     assert "gave up after 1 attempts" in j["error"]["message"]
+
+
+def poll_tolerant(gw, key, job_id):
+    """The job, or None while the gateway cannot reach Redis (503)."""
+    r = call(gw, key, "GET", f"{JOBS}/{job_id}")
+    return None if r.status == 503 else assert_ok(r)
+
+
+def test_no_job_is_lost_through_worker_crashes_and_a_redis_kill(procs, redis, gateway, start_node):
+    """30 jobs, two workers (two jobs each): one worker is kill -9'd mid-job,
+    the other stopped with SIGTERM and restarted, redis-server is kill -9'd
+    and restarted (AOF, appendfsync everysec). Every job completes exactly
+    once: one completion event, one object, nothing left pending."""
+    ready_node(gateway, start_node, env={"SCAISPEAK_SLOTS": 4})
+    _, key = new_key(redis)
+    roomy_limits(gateway, key)
+    ids = [submit(gateway, key, {"text": long_text(1000 + 37 * i), "force_async": True,
+                                 "response_format": "opus"}) for i in range(30)]
+    env = {"SCAISPEAK_JOB_LEASE_MS": 2000, "SCAISPEAK_WORKER_DRAIN_MS": 0}
+    a = worker(procs, redis, gateway, env=env, name="worker-a")
+    b = worker(procs, redis, gateway, env=env, name="worker-b")
+
+    def done_count():
+        return sum(1 for i in ids if (poll_tolerant(gateway, key, i) or {}).get("status") == "completed")
+    harness.wait_for(lambda: done_count() >= 4, 60 * harness.SLOW, what="first completions")
+    harness.wait_for(lambda: "attempt" in a.proc.log_text(), 10 * harness.SLOW, what="worker a busy")
+    a.proc.kill9()                                          # mid-job: its entries' leases expire
+    harness.wait_for(lambda: done_count() >= 10, 60 * harness.SLOW, what="more completions")
+    b.proc.terminate(timeout=10)                            # hands its jobs back
+    b2 = worker(procs, redis, gateway, env=env, name="worker-b2")
+    harness.wait_for(lambda: done_count() >= 16, 60 * harness.SLOW, what="more completions")
+    redis.proc.kill9()
+    time.sleep(0.3)
+    redis.start()
+    a2 = worker(procs, redis, gateway, env=env, name="worker-a2")
+    final = {}
+
+    def all_done():
+        for i in ids:
+            j = poll_tolerant(gateway, key, i)
+            if not j or j["status"] != "completed":
+                return False
+            final[i] = j
+        return True
+    harness.wait_for(all_done, 180 * harness.SLOW, interval=0.2, what="every job completed")
+    events = harness.redis_command(redis.port, "XLEN", "ss:jobs:events")
+    raw = subprocess.run(["redis-cli", "-p", str(redis.port), "--no-raw", "XRANGE", "ss:jobs:events", "-", "+"],
+                         capture_output=True, text=True, check=True).stdout
+    completions = {i: raw.count(f'"{i}"') for i in ids}
+    assert all(n == 1 for n in completions.values()), completions   # completed exactly once
+    assert events == f":{len(ids)}", events
+    for i in ids:
+        assert objects_of(gateway, i) == [f"{final[i]['attempts']}.opus"], (i, objects_of(gateway, i))
+    pending = subprocess.run(["redis-cli", "-p", str(redis.port), "XPENDING", "ss:jobs", "workers"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert pending[0] == "0", pending                      # nothing left leased
+    attempts = sum(final[i]["attempts"] for i in ids)
+    took_over = sum(w.proc.log_text().count("took over entry") for w in (b, b2, a2))
+    print(f"\n30 jobs: {attempts} attempts in all, {took_over} entries taken over, "
+          f"{sum(1 for i in ids if final[i]['attempts'] > 1)} jobs run more than once, 0 completed twice")
+    for w in (b2, a2):
+        assert w.proc.alive()
