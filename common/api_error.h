@@ -40,6 +40,11 @@ typedef enum {
     SS_ERR_VOICE_PREFLIGHT_FAILED, /* a reference clip failed preflight (error.preflight) */
     SS_ERR_AUDIO_UNREADABLE,       /* an uploaded clip is not audio we can decode */
     SS_ERR_SPEAKER_BLOCKED,        /* the reference's speaker is on the tenant's blocklist */
+    SS_ERR_SAVE_TO_REQUIRES_JWT,   /* save_to / the ScaiDrive proxy with an sgk_ API key */
+    SS_ERR_SAVE_TO_EXCHANGE_FAILED, /* ScaiKey refused (or could not do) the token exchange */
+    SS_ERR_SCAIDRIVE_CONFLICT,     /* a file of that name exists and overwrite was false */
+    SS_ERR_SCAIDRIVE_NOT_AVAILABLE, /* scaidrive_url is empty */
+    SS_ERR_SCAIDRIVE_ERROR,        /* ScaiDrive refused or failed an upload or a listing */
     SS_ERR__COUNT
 } ss_api_error;
 

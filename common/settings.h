@@ -104,6 +104,13 @@ typedef struct ss_settings {
     long erasure_evict_timeout_ms;
     long erasure_reconcile_interval_ms;
     long erasure_retry_max_ms;
+    /* gateway and worker: save_to ScaiDrive (gateway/scaidrive_client.h) */
+    char *scaidrive_url;
+    char *scaikey_token_url;
+    char *scaidrive_client_id;
+    char *scaidrive_client_secret;
+    long scaikey_timeout_ms;
+    long scaidrive_timeout_ms;
 } ss_settings;
 
 #endif

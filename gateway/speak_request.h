@@ -23,6 +23,8 @@
 #ifndef SS_GATEWAY_SPEAK_REQUEST_H
 #define SS_GATEWAY_SPEAK_REQUEST_H
 
+#include "gateway/save_target.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,6 +46,7 @@ typedef struct {
     char preference[24];    /* any prefer_self_hosted prefer_relay */
     bool timestamps;
     bool want_json;         /* Accept: application/json */
+    gw_save_target save_to; /* /speak's save_to (save_to.wanted: given and valid) */
     /* the OpenAI alias only */
     bool sse;                          /* stream_format "sse": speech.audio.delta/done events */
     bool instructions_given;           /* `instructions` was in the body */
