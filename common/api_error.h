@@ -44,6 +44,11 @@ typedef enum {
     SS_ERR_JOB_NOT_FINISHED,       /* GET .../audio of a job that has no audio (yet) */
     SS_ERR_JOB_FINISHED,           /* DELETE of a job that already completed or failed */
     SS_ERR_RANGE_NOT_SATISFIABLE,  /* a Range outside the object */
+    SS_ERR_SAVE_TO_REQUIRES_JWT,   /* save_to / the ScaiDrive proxy with an sgk_ API key */
+    SS_ERR_SAVE_TO_EXCHANGE_FAILED, /* ScaiKey refused (or could not do) the token exchange */
+    SS_ERR_SCAIDRIVE_CONFLICT,     /* a file of that name exists and overwrite was false */
+    SS_ERR_SCAIDRIVE_NOT_AVAILABLE, /* scaidrive_url is empty */
+    SS_ERR_SCAIDRIVE_ERROR,        /* ScaiDrive refused or failed an upload or a listing */
     SS_ERR__COUNT
 } ss_api_error;
 

@@ -231,6 +231,21 @@ static const ss_config_key KEYS[] = {
         "back to the queue"),
     INT(job_sweep_interval_ms, "60000", 100, 86400000, W,
         "how often a worker deletes jobs past their retention, with their audio"),
+    /* save_to ScaiDrive (gateway/scaidrive_client.h; the worker uploads a job's audio) */
+    STR(scaidrive_url, "", G | W,
+        "ScaiDrive base URL for save_to and the /scaidrive proxy (empty: ScaiDrive not "
+        "configured, 404 SCAISPEAK_SCAIDRIVE_NOT_AVAILABLE)"),
+    STR(scaikey_token_url, "", G | W,
+        "ScaiKey's OAuth token endpoint for the RFC 8693 token exchange (caller's JWT -> a "
+        "ScaiDrive token); required when scaidrive_url is set"),
+    STR(scaidrive_client_id, "scaispeak", G | W,
+        "the gateway's OAuth client id at ScaiKey (HTTP Basic on the token exchange)"),
+    STR(scaidrive_client_secret, "", G | W,
+        "the gateway's OAuth client secret at ScaiKey (required when scaidrive_url is set, "
+        "unless dev_mode)"),
+    INT(scaikey_timeout_ms, "10000", 1, 600000, G | W, "deadline of one token exchange at ScaiKey"),
+    INT(scaidrive_timeout_ms, "60000", 1, 3600000, G | W,
+        "deadline of one ScaiDrive call (an upload, a listing)"),
 };
 
 #undef G

@@ -23,6 +23,8 @@
 /* The development defaults, accepted only with dev_mode = 1. */
 #define SS_DEV_NODE_AUTH_KEY "dev-node-auth-key"
 #define SS_DEV_NODE_CALL_TOKEN "dev-node-call-token"
+/* scaidrive_client_secret in dev_mode (gateway/scaidrive_client.c) */
+#define SS_DEV_SCAIDRIVE_CLIENT_SECRET "dev-scaidrive-client-secret"
 
 /* Hex HMAC-SHA256 plus NUL. */
 #define SS_NODE_SECRET_LEN 65

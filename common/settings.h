@@ -113,6 +113,13 @@ typedef struct ss_settings {
     long job_part_chars;
     long worker_drain_ms;
     long job_sweep_interval_ms;
+    /* gateway and worker: save_to ScaiDrive (gateway/scaidrive_client.h) */
+    char *scaidrive_url;
+    char *scaikey_token_url;
+    char *scaidrive_client_id;
+    char *scaidrive_client_secret;
+    long scaikey_timeout_ms;
+    long scaidrive_timeout_ms;
 } ss_settings;
 
 #endif

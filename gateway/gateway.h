@@ -38,6 +38,7 @@ struct gw_server {
     struct jwks_cache *jwks;
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
+    struct scaidrive_client *scaidrive; /* save_to and the /scaidrive proxy (scaidrive_client.h) */
     struct node_calls *node_calls;
     struct ss_loop_pool *audio_pool;   /* encoding off the loop (common/loop_pool.h) */
     struct ss_object_store *objects;   /* references and consent clips (common/object_store.h);
@@ -182,5 +183,8 @@ void gw_handle_voice_preview(gw_request *r); /* voice_preview.c: a /speak in JSO
 void gw_handle_voice_repromote(gw_request *r); /* voice_repromote.c */
 void gw_handle_global_voice_create(gw_request *r); /* global_voices.c (super_admin) */
 void gw_handle_global_voice_delete(gw_request *r);
+/* the save_to folder picker (scaidrive_routes.c) */
+void gw_handle_scaidrive_shares(gw_request *r);
+void gw_handle_scaidrive_folders(gw_request *r);
 
 #endif

@@ -55,6 +55,8 @@ static const gw_route ROUTES[] = {
     {"GET", MOD "/admin/blocklist", gw_handle_blocklist_list, PERM_ADMIN, 0},
     {"POST", MOD "/admin/blocklist", gw_handle_blocklist_add, PERM_ADMIN, 0},
     {"DELETE", MOD "/admin/blocklist/{id}", gw_handle_blocklist_delete, PERM_ADMIN, 0},
+    {"GET", MOD "/scaidrive/shares", gw_handle_scaidrive_shares, PERM_SYNTHESIZE, 0},
+    {"GET", MOD "/scaidrive/shares/{id}/folders", gw_handle_scaidrive_folders, PERM_SYNTHESIZE, 0},
     {"POST", "/v1/api-keys", gw_handle_api_keys_create, NEED_CALLER, 0},
     {"GET", "/v1/api-keys", gw_handle_api_keys_list, NEED_CALLER, 0},
     {"DELETE", "/v1/api-keys/{id}", gw_handle_api_keys_revoke, NEED_CALLER, 0},

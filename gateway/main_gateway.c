@@ -13,6 +13,7 @@
 #include "gateway/webrtc.h"
 #include "gateway/relay_client.h"
 #include "gateway/relay_probe.h"
+#include "gateway/scaidrive_client.h"
 
 #include "common/config.h"
 #include "common/log.h"
@@ -128,6 +129,11 @@ int main(int argc, char **argv)
         ss_error(NULL, "cannot open the object store: %s", err);
         return 1;
     }
+    gw.scaidrive = scaidrive_client_new(gw.base, settings, gw.audio_pool, gw.objects, err, sizeof err);
+    if (!gw.scaidrive) {
+        ss_error(NULL, "cannot start the ScaiDrive client: %s", err);
+        return 1;
+    }
     if (gw_node_calls_init(&gw, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start the node call bridge: %s", err);
         return 1;
@@ -161,6 +167,7 @@ int main(int argc, char **argv)
     gw_http_stop_accepting(&gw);
     gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
     ss_loop_pool_free(gw.audio_pool); /* audio still being encoded is finished and answered */
+    scaidrive_client_free(gw.scaidrive); /* after the pool: an upload may have a read job there */
     ss_object_store_close(gw.objects); /* after the pool: its jobs read and write objects */
     gw_http_free(&gw);
     relay_probe_free(gw.relay_probe);

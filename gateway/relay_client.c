@@ -1,15 +1,11 @@
 /* Backend B relay client (see relay_client.h for the contract).
  *
- * Design. One CURLM per client, driven by the gateway's libevent loop in the
- * "multi socket" style: curl tells us which sockets to watch
- * (CURLMOPT_SOCKETFUNCTION -> one persistent libevent event per socket, kept in
- * a list so nothing leaks at shutdown) and when to wake it up
- * (CURLMOPT_TIMERFUNCTION -> one libevent timer). Every wake-up calls
- * curl_multi_socket_action() and then collects finished transfers
- * (curl_multi_info_read), turning each into a relay_result and one on_done.
+ * Design. One curl multi handle per client, driven by the gateway's libevent
+ * loop through common/curl_loop.h; each finished transfer becomes a
+ * relay_result and one on_done.
  *
  * Re-entrancy. curl forbids removing a handle from inside its own callbacks,
- * so relay_cancel() while curl is running (in_curl > 0, i.e. from on_data)
+ * so relay_cancel() while curl is running (ss_curl_loop_in_curl, i.e. from on_data)
  * only marks the call; its write callback then refuses further bytes and the
  * call is torn down right after curl_multi_socket_action() returns. A call whose
  * on_done is running is `finishing`: cancelling it then is a no-op, and it is
@@ -21,6 +17,7 @@
  * protocol. The body of a non-2xx answer is kept (first 2 KiB) to explain it. */
 #include "gateway/relay_client.h"
 
+#include "common/curl_loop.h"
 #include "common/log.h"
 
 #include <curl/curl.h>
@@ -36,22 +33,13 @@
 
 enum { ERRBODY_MAX = 2048 };
 
-typedef struct sock_watch {
-    struct event *ev;
-    struct sock_watch *prev, *next;
-} sock_watch;
-
 struct relay_client {
-    struct event_base *base;
-    CURLM *multi;
-    struct event *timer;
+    ss_curl_loop *loop;
     char base_url[1024];  /* relay_url without trailing slashes */
     char auth_header[1100];
     bool has_key;
     long timeout_ms;
-    int in_curl;          /* > 0 while curl_multi_socket_action() runs */
     relay_call *calls;    /* every call in flight */
-    sock_watch *watches;  /* every socket curl asked us to watch */
 };
 
 struct relay_call {
@@ -95,81 +83,6 @@ const char *relay_error_class_name(relay_error_class c)
     return "protocol";
 }
 
-/* ---- curl <-> libevent glue ---- */
-
-static void drive(relay_client *c, curl_socket_t fd, int flags);
-
-static void on_socket_event(evutil_socket_t fd, short what, void *arg)
-{
-    int flags = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
-    drive(arg, fd, flags);
-}
-
-static void on_timer_event(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    drive(arg, CURL_SOCKET_TIMEOUT, 0);
-}
-
-static void watch_free(relay_client *c, sock_watch *w)
-{
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        c->watches = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    event_free(w->ev);
-    free(w);
-}
-
-static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-    (void)easy;
-    relay_client *c = userp;
-    sock_watch *w = socketp;
-    if (what == CURL_POLL_REMOVE) {
-        if (w)
-            watch_free(c, w);
-        return 0;
-    }
-    short kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-    if (w) {
-        event_del(w->ev);
-        event_assign(w->ev, c->base, s, kind, on_socket_event, c);
-    } else {
-        w = calloc(1, sizeof *w);
-        if (!w)
-            return -1;
-        w->ev = event_new(c->base, s, kind, on_socket_event, c);
-        if (!w->ev) {
-            free(w);
-            return -1;
-        }
-        w->next = c->watches;
-        if (c->watches)
-            c->watches->prev = w;
-        c->watches = w;
-        curl_multi_assign(c->multi, s, w);
-    }
-    event_add(w->ev, NULL);
-    return 0;
-}
-
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    relay_client *c = userp;
-    if (timeout_ms < 0) {
-        evtimer_del(c->timer);
-        return 0;
-    }
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    evtimer_add(c->timer, &tv);
-    return 0;
-}
-
 /* ---- calls ---- */
 
 static void call_unlink_and_free(relay_call *call)
@@ -182,7 +95,7 @@ static void call_unlink_and_free(relay_call *call)
     if (call->next)
         call->next->prev = call->prev;
     if (call->easy) {
-        curl_multi_remove_handle(c->multi, call->easy);
+        ss_curl_loop_remove(c->loop, call->easy);
         curl_easy_cleanup(call->easy);
     }
     curl_slist_free_all(call->headers);
@@ -317,26 +230,23 @@ static void finish(relay_call *call, CURLcode rc)
     call_unlink_and_free(call);
 }
 
-static void drive(relay_client *c, curl_socket_t fd, int flags)
+/* A transfer curl reported finished (curl_loop.h's done). */
+static void on_transfer_done(void *owner, CURL *easy, CURLcode rc)
 {
-    int running = 0;
-    c->in_curl++;
-    curl_multi_socket_action(c->multi, fd, flags, &running);
-    c->in_curl--;
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(c->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        relay_call *call = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&call);
-        CURLcode rc = m->data.result;
-        if (call->cancelled)
-            call_unlink_and_free(call);
-        else
-            finish(call, rc);
-    }
-    /* Calls cancelled from on_data whose transfer curl has not reported yet. */
+    (void)owner;
+    relay_call *call = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&call);
+    if (call->cancelled)
+        call_unlink_and_free(call);
+    else
+        finish(call, rc);
+}
+
+/* After every drive: calls cancelled from on_data whose transfer curl has
+ * not reported yet. */
+static void sweep_cancelled(void *owner)
+{
+    relay_client *c = owner;
     relay_call *call = c->calls;
     while (call) {
         relay_call *next = call->next;
@@ -409,9 +319,7 @@ static relay_call *start_call(relay_client *c, const char *what, const char *pat
     if (c->calls)
         c->calls->prev = call;
     c->calls = call;
-    CURLMcode mrc = curl_multi_add_handle(c->multi, e);
-    if (mrc != CURLM_OK) {
-        snprintf(err, errlen, "curl_multi_add_handle: %s", curl_multi_strerror(mrc));
+    if (ss_curl_loop_add(c->loop, e, err, errlen) != 0) {
         curl_easy_cleanup(call->easy);
         call->easy = NULL;
         call_unlink_and_free(call);
@@ -472,7 +380,7 @@ void relay_cancel(relay_call *call)
     if (!call || call->finishing || call->cancelled)
         return;
     call->cancelled = true;
-    if (call->c->in_curl == 0)
+    if (!ss_curl_loop_in_curl(call->c->loop))
         call_unlink_and_free(call);
 }
 
@@ -493,23 +401,16 @@ int relay_client_configured(const relay_client *c, const char **reason)
 relay_client *relay_client_new(struct event_base *base, const ss_settings *settings, char *err,
                                size_t errlen)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "curl_global_init failed");
-        return NULL;
-    }
     relay_client *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, errlen, "out of memory");
-        curl_global_cleanup();
         return NULL;
     }
-    c->base = base;
     const char *url = settings->relay_url;
     const char *key = settings->relay_key;
     if (strlen(url) >= sizeof c->base_url || strlen(key) > 1000) {
         snprintf(err, errlen, "relay_url or relay_key is too long");
         free(c);
-        curl_global_cleanup();
         return NULL;
     }
     snprintf(c->base_url, sizeof c->base_url, "%s", url);
@@ -519,17 +420,11 @@ relay_client *relay_client_new(struct event_base *base, const ss_settings *setti
     c->has_key = *key != '\0';
     snprintf(c->auth_header, sizeof c->auth_header, "Authorization: Bearer %s", key);
     c->timeout_ms = settings->relay_timeout_ms; /* >= 1, checked at load */
-    c->multi = curl_multi_init();
-    c->timer = evtimer_new(base, on_timer_event, c);
-    if (!c->multi || !c->timer) {
-        snprintf(err, errlen, "cannot create the curl multi handle or its timer");
-        relay_client_free(c);
+    c->loop = ss_curl_loop_new(base, on_transfer_done, sweep_cancelled, c, err, errlen);
+    if (!c->loop) {
+        free(c);
         return NULL;
     }
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     return c;
 }
 
@@ -539,12 +434,6 @@ void relay_client_free(relay_client *c)
         return;
     while (c->calls)
         call_unlink_and_free(c->calls);
-    if (c->multi)
-        curl_multi_cleanup(c->multi); /* may report sockets to unwatch */
-    while (c->watches)
-        watch_free(c, c->watches);
-    if (c->timer)
-        event_free(c->timer);
+    ss_curl_loop_free(c->loop);
     free(c);
-    curl_global_cleanup();
 }

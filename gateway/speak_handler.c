@@ -12,12 +12,16 @@
  *   4. backend A: Synthesize on the chosen node; a node that fails before
  *      its first audio byte (or answers RESOURCE_EXHAUSTED) is followed by the
  *      next one of the plan; then backend B when the plan has it;
+ *   3a. with save_to, before the plan: the caller's JWT is exchanged
+ *      at ScaiKey for a ScaiDrive token (speak_save.h) — 404, 400, 502;
  *   5. the backend's audio goes to the answer as it arrives
  *      (speak_output.h): encoded on the work pool to the requested format
  *      and rate and streamed with the X-Scaispeak-* headers (chunked; the
  *      audio length as a trailer), or sent as Server-Sent Events (OpenAI
  *      stream_format "sse"), or as a JSON envelope with audio_base64 when
- *      the client sends Accept: application/json. A slow client pauses the
+ *      the client sends Accept: application/json, or (save_to) into a
+ *      temporary object uploaded to ScaiDrive at the end, the answer then
+ *      being the envelope with saved_to. A slow client pauses the
  *      node call (back-pressure). A node that fails before any byte went to
  *      the client is replaced by the next one of the plan; after that the
  *      stream is cut (the client sees a truncated body) and the failure
@@ -49,6 +53,7 @@
 #include "gateway/speak_context.h"
 #include "gateway/speak_output.h"
 #include "gateway/speak_request.h"
+#include "gateway/speak_save.h"
 #include "gateway/state_keys.h"
 #include "gateway/voice_store.h"
 
@@ -103,6 +108,7 @@ typedef struct {
     bool openai;             /* POST /v1/audio/speech */
     busy_waiter *waiting;    /* in the busy queue */
     double busy_deadline;    /* monotonic seconds; 0 until the first wait */
+    char *save_token;        /* save_to: the exchanged ScaiDrive token (never logged) */
 } speak_ctx;
 
 static void ctx_free(speak_ctx *cx)
@@ -121,6 +127,10 @@ static void ctx_free(speak_ctx *cx)
         json_decref(cx->plan.unusable);
     free(cx->relay_body);
     free(cx->relay_pcm);
+    if (cx->save_token) {
+        memset(cx->save_token, 0, strlen(cx->save_token));
+        free(cx->save_token);
+    }
     free(cx);
 }
 
@@ -546,21 +556,25 @@ static void submit_job(speak_ctx *cx)
                        "not available for asynchronous jobs"));
         return;
     }
-    gw_job_submit(cx->r, &cx->p, cx->voice, NULL, NULL); /* copies what it keeps */
+    char *save_to = NULL;
+    if (cx->p.save_to.wanted) { /* the worker uploads with the token exchanged now */
+        const gw_save_target *t = &cx->p.save_to;
+        json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "share_id", t->share_id, "folder_id", t->folder_id,
+                              "filename", t->filename, "overwrite", t->overwrite);
+        save_to = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (!save_to) {
+            fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+            return;
+        }
+    }
+    gw_job_submit(cx->r, &cx->p, cx->voice, save_to, cx->save_token); /* copies what it keeps */
+    free(save_to);
     ctx_free(cx);
 }
 
-static void on_context(gw_request *r, void *user, speak_context *ctx)
+static void start_synthesis(speak_ctx *cx)
 {
-    speak_ctx *cx = user;
-    (void)r;
-    cx->policy = ctx->policy;
-    cx->voice = ctx->voice;
-    cx->nodes = ctx->nodes;
-    if (wants_job(cx)) {
-        submit_job(cx);
-        return;
-    }
     unsigned rnd = 0;
     if (ss_random_bytes(&rnd, sizeof rnd) != 0)
         rnd = (unsigned)cx->r->started;
@@ -576,12 +590,48 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
                                            on_output_finished};
     cx->out = speak_output_new(cx->r, &cx->p, json_string_value(json_object_get(cx->voice, "voice_id")),
                                &ev, cx);
-    if (!cx->out) {
+    if (!cx->out || (cx->save_token && speak_output_save_to(cx->out, cx->save_token) != 0)) {
         fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
     watch_client(cx);
     try_next(cx);
+}
+
+/* save_to: ScaiKey's answer to the token exchange (speak_save.h). */
+static void on_save_token(void *user, ss_api_error e, const char *message, const char *token)
+{
+    speak_ctx *cx = user;
+    if (e) {
+        fail(cx, e, message, NULL);
+        return;
+    }
+    cx->save_token = strdup(token);
+    if (!cx->save_token) {
+        fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    if (wants_job(cx))
+        submit_job(cx);
+    else
+        start_synthesis(cx);
+}
+
+static void on_context(gw_request *r, void *user, speak_context *ctx)
+{
+    speak_ctx *cx = user;
+    (void)r;
+    cx->policy = ctx->policy;
+    cx->voice = ctx->voice;
+    cx->nodes = ctx->nodes;
+    if (cx->p.save_to.wanted) { /* the token first: a refusal costs no synthesis */
+        speak_save_token(cx->r, on_save_token, cx);
+        return;
+    }
+    if (wants_job(cx))
+        submit_job(cx);
+    else
+        start_synthesis(cx);
 }
 
 static void ctx_free_user(void *cx)

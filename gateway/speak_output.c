@@ -4,12 +4,14 @@
  * current backend's audio, the stream once the first bytes went out, and for
  * the JSON form the whole file's bytes. `ending` is set by end/fail: from then
  * on the output only waits for the lane to drain or for nothing, and calls
- * `finished` once. Metrics: time to the first audio byte (transport="http"),
+ * `finished` once. The save form (speak_save.h) hands the encoded bytes to
+ * a temporary object instead and answers once ScaiDrive has the file. Metrics: time to the first audio byte (transport="http"),
  * audio seconds by backend, bytes streamed (http_stream.c). */
 #include "gateway/speak_output.h"
 
 #include "gateway/audio_lane.h"
 #include "gateway/http_stream.h"
+#include "gateway/speak_save.h"
 
 #include "common/audio_encode.h"
 #include "common/log.h"
@@ -22,7 +24,7 @@
 
 #define AUDIO_MS_TRAILER "X-Scaispeak-Audio-Ms"
 
-typedef enum { FORM_AUDIO, FORM_SSE, FORM_JSON } output_form;
+typedef enum { FORM_AUDIO, FORM_SSE, FORM_JSON, FORM_SAVE } output_form;
 
 struct speak_output {
     gw_request *r;            /* NULL once the stream owns it */
@@ -42,6 +44,9 @@ struct speak_output {
     size_t file_len, file_cap;
     json_t *words, *phonemes;
     bool paused, ending, finished;
+    char *save_token;         /* save form: the exchanged ScaiDrive token */
+    speak_save *save;         /* save form: the current backend's temporary object */
+    long audio_ms;            /* save form: kept for the answer */
 };
 
 static double now_s(void)
@@ -77,6 +82,11 @@ void speak_output_free(speak_output *o)
     if (!o)
         return;
     gw_audio_lane_free(o->lane);
+    speak_save_free(o->save);
+    if (o->save_token) {
+        memset(o->save_token, 0, strlen(o->save_token));
+        free(o->save_token);
+    }
     free(o->file);
     json_decref(o->words);
     json_decref(o->phonemes);
@@ -103,6 +113,7 @@ static void pause_source(speak_output *o)
 static size_t held_bytes(const speak_output *o)
 {
     size_t held = o->lane ? gw_audio_lane_backlog(o->lane) * sizeof(int16_t) : 0;
+    held += o->save ? speak_save_queued(o->save) : 0;
     return held + (o->http ? gw_http_stream_queued(o->http) : 0);
 }
 
@@ -231,6 +242,8 @@ static int send_bytes(speak_output *o, const uint8_t *data, size_t len)
         return 0;
     if (o->form == FORM_JSON)
         return keep_file_bytes(o, data, len);
+    if (o->form == FORM_SAVE)
+        return speak_save_write(o->save, data, len);
     if (!o->http && start_stream(o) != 0)
         return -1;
     if (o->form == FORM_AUDIO)
@@ -293,6 +306,41 @@ static void answer_json(speak_output *o, long audio_ms)
     finish(o);
 }
 
+/* The save form's answer: the envelope with saved_to instead of the audio. */
+static void on_saved(void *user, const speak_save_result *res)
+{
+    speak_output *o = user;
+    if (!res->ok) {
+        speak_output_fail(o, res->error, res->message, NULL);
+        return;
+    }
+    char backend[2] = {o->backend, 0};
+    json_t *data = json_pack("{s:O,s:s,s:i,s:I,s:I,s:s,s:s,s:I}", "saved_to", res->saved_to, "format",
+                             o->p->format, "sample_rate", o->out_rate, "duration_ms",
+                             (json_int_t)o->audio_ms, "bytes", (json_int_t)res->bytes, "backend_used",
+                             backend, "voice_id", o->voice_id, "characters", (json_int_t)o->p->characters);
+    if (!data) {
+        speak_output_fail(o, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    struct evkeyvalq *h = evhttp_request_get_output_headers(o->r->req);
+    char num[32];
+    evhttp_add_header(h, "X-Scaispeak-Backend", backend);
+    evhttp_add_header(h, "X-Scaispeak-Voice-Id", o->voice_id);
+    snprintf(num, sizeof num, "%ld", o->audio_ms);
+    evhttp_add_header(h, "X-Scaispeak-Audio-Ms", num);
+    snprintf(num, sizeof num, "%zu", o->p->characters);
+    evhttp_add_header(h, "X-Scaispeak-Characters", num);
+    gw_reply_ok(o->r, data);
+    o->r = NULL;
+    finish(o);
+}
+
+static void on_save_drained(void *user)
+{
+    check_pressure(user);
+}
+
 static void on_lane_finished(void *user, uint64_t samples_out)
 {
     speak_output *o = user;
@@ -302,6 +350,11 @@ static void on_lane_finished(void *user, uint64_t samples_out)
     log_and_count(o, audio_ms);
     if (o->form == FORM_JSON) {
         answer_json(o, audio_ms);
+        return;
+    }
+    if (o->form == FORM_SAVE) {
+        o->audio_ms = audio_ms;
+        speak_save_finish(o->save, on_saved);
         return;
     }
     if (!o->http && start_stream(o) != 0) { /* no byte at all (pcm of nothing) */
@@ -344,6 +397,17 @@ int speak_output_begin(speak_output *o, char backend, uint32_t in_rate)
     o->out_rate = o->p->sample_rate ? o->p->sample_rate : (int)in_rate;
     gw_audio_lane_spec spec = {.format = o->fmt, .in_rate = (int)in_rate, .out_rate = o->out_rate,
                                .stream = o->form != FORM_JSON};
+    if (o->form == FORM_SAVE) { /* a fresh temporary object for this backend's audio */
+        char ctype[64];
+        speak_save_free(o->save);
+        o->save = speak_save_new(o->gw, o->request_id, &o->p->save_to, o->save_token,
+                                 ss_audio_format_content_type(o->fmt, o->out_rate, ctype, sizeof ctype),
+                                 on_save_drained, o);
+        if (!o->save) {
+            speak_output_fail(o, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+            return -1;
+        }
+    }
     static const gw_audio_lane_events ev = {on_lane_bytes, on_lane_finished, on_lane_error};
     o->lane = gw_audio_lane_new(o->gw->audio_pool, &spec, &ev, o);
     if (!o->lane) {
@@ -378,6 +442,15 @@ void speak_output_end(speak_output *o, json_t *words, json_t *phonemes)
     }
 }
 
+int speak_output_save_to(speak_output *o, const char *token)
+{
+    o->save_token = strdup(token);
+    if (!o->save_token)
+        return -1;
+    o->form = FORM_SAVE;
+    return 0;
+}
+
 bool speak_output_committed(const speak_output *o)
 {
     return o->http != NULL;
@@ -389,6 +462,8 @@ void speak_output_reset(speak_output *o)
         return;
     gw_audio_lane_free(o->lane);
     o->lane = NULL;
+    speak_save_free(o->save); /* its temporary object is deleted */
+    o->save = NULL;
     o->file_len = 0;
     o->paused = false;
 }

@@ -9,7 +9,11 @@
  *   sse    (OpenAI stream_format "sse") the same bytes as base64 in
  *          speech.audio.delta events, then speech.audio.done;
  *   json   (Accept: application/json) the envelope with audio_base64, sent
- *          whole at the end, as before.
+ *          whole at the end, as before;
+ *   save   (save_to, speak_output_save_to) the bytes go to a temporary
+ *          object (speak_save.h), are uploaded to ScaiDrive at the end and
+ *          the answer is the envelope with saved_to; the same back-pressure
+ *          bounds what waits for the disk.
  * Encoding runs on the work pool (audio_lane.h). Back-pressure: when the PCM
  * not yet encoded plus the bytes not yet taken by the client exceed
  * stream_buffer_bytes, the owner is asked to pause its source, and to resume
@@ -53,6 +57,10 @@ int speak_output_audio(speak_output *o, const int16_t *pcm, size_t n);
 /* The backend finished; words/phonemes (borrowed, may be NULL) go into the
  * JSON form when timestamps were asked. */
 void speak_output_end(speak_output *o, json_t *words, json_t *phonemes);
+/* Makes the answer the save form (before begin): the audio is saved to
+ * ScaiDrive per p->save_to with `token` (copied; the exchanged token). 0, or
+ * -1 when out of memory. */
+int speak_output_save_to(speak_output *o, const char *token);
 /* Whether any byte of the answer left for the client. */
 bool speak_output_committed(const speak_output *o);
 /* Drops the current backend's audio (only while not committed). */

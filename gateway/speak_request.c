@@ -177,8 +177,8 @@ static void read_force_async(body_reader *b, const json_t *v, const char *name)
 
 static void read_save_to(body_reader *b, const json_t *v, const char *name)
 {
-    (void)v;
-    bad(b->d, name, "saving to ScaiDrive is not available on this gateway yet");
+    (void)name; /* its details name save_to.<field> */
+    gw_save_target_read(v, &b->out->save_to, b->d);
 }
 
 static const field_rule SPEAK_FIELDS[] = {

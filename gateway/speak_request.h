@@ -23,6 +23,8 @@
 #ifndef SS_GATEWAY_SPEAK_REQUEST_H
 #define SS_GATEWAY_SPEAK_REQUEST_H
 
+#include "gateway/save_target.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +47,7 @@ typedef struct {
     bool timestamps;
     bool want_json;         /* Accept: application/json */
     bool force_async;       /* a job even under the tenant's async threshold (/speak only) */
+    gw_save_target save_to; /* /speak's save_to (save_to.wanted: given and valid) */
     /* the OpenAI alias only */
     bool sse;                          /* stream_format "sse": speech.audio.delta/done events */
     bool instructions_given;           /* `instructions` was in the body */
