@@ -120,7 +120,11 @@ def test_node_dying_mid_stream_cuts_the_answer(gateway, start_node, key):
     speech already): the chunked body ends without its last chunk, which
     every HTTP client reports, and the gateway logs why with the request id."""
     node = ready_node(gateway, start_node)
-    text = " ".join([PARAGRAPH] * 6)
+    text = " ".join([PARAGRAPH] * 6)  # 4 841 characters: synchronous only over the tenant's threshold
+    policy = gateway.http.request("PUT", "/v1/modules/scaispeak/admin/policy",
+                                  json_body={"async_threshold_chars": 10000},
+                                  headers={"Authorization": f"Bearer {key}"})
+    assert policy.status == 200, policy
     conn = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=30 * harness.SLOW)
     conn.request("POST", SPEAK, body=json.dumps({"text": text, "response_format": "pcm"}),
                  headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json",

@@ -230,7 +230,8 @@ def test_dead_node_before_first_byte_is_retried_on_another(gateway, start_node, 
 
 def test_client_disconnect_cancels_the_node_call(gateway, start_node, key):
     node = ready_node(gateway, start_node)
-    text = " ".join(["This sentence is long enough to keep the node busy for a while."] * 60)
+    # 45 x 64 = 2 880 characters: under the 3 000 of the async threshold
+    text = " ".join(["This sentence is long enough to keep the node busy for a while."] * 45)
     body = json.dumps({"text": text}).encode()
     s = socket.create_connection(("127.0.0.1", gateway.http_port))
     s.sendall(b"POST " + SPEAK.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

@@ -172,7 +172,7 @@ static const struct {
     {"{\"text\":\"hi\",\"backend_preference\":\"fastest\"}", "backend_preference", "prefer_relay"},
     {"{\"text\":\"hi\",\"timestamps\":\"yes\"}", "timestamps", "boolean"},
     {"{\"text\":\"hi\",\"force_async\":1}", "force_async", "boolean"},
-    {"{\"text\":\"hi\",\"force_async\":true}", "force_async", "not available"},
+    {"{\"text\":\"hi\",\"force_async\":\"yes\"}", "force_async", "boolean"},
     {"{\"text\":\"hi\",\"save_to\":\"drive://x\"}", "save_to", "must be an object"},
     {"{\"text\":\"hi\",\"save_to\":{\"filename\":\"a.wav\"}}", "save_to.share_id", "is required"},
     {"{\"text\":\"hi\",\"sample_rte\":8000}", "sample_rte", "unknown field"},
@@ -254,7 +254,7 @@ Test(speak_request, every_error_comes_back_at_once)
 {
     parsed r = speak("{\"text\":\"   \",\"voice_id\":7,\"response_format\":\"aac\",\"sample_rate\":\"x\","
                      "\"speed\":9,\"pitch\":99,\"language_hint\":\"english\",\"backend_preference\":\"fast\","
-                     "\"timestamps\":1,\"force_async\":true,\"save_to\":\"x\",\"colour\":\"blue\"}");
+                     "\"timestamps\":1,\"force_async\":\"yes\",\"save_to\":\"x\",\"colour\":\"blue\"}");
     cr_assert_eq(r.rc, -1);
     const char *fields[] = {"text",          "voice_id",           "response_format", "sample_rate",
                             "speed",         "pitch",              "language_hint",   "backend_preference",

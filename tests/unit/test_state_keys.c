@@ -46,6 +46,10 @@ Test(state_keys, every_kind_builds_its_documented_name)
         {GW_KEY_ERASURES_OPEN, NULL, NULL, "ss:erasures:open"},
         {GW_KEY_VOICE_ERASURE, "vc_x", NULL, "ss:voice:vc_x:erasure"},
         {GW_KEY_VOICE_LICENSE_USED, "vc_x", NULL, "ss:voice:vc_x:license_used"},
+        {GW_KEY_JOBS, NULL, NULL, "ss:jobs"},
+        {GW_KEY_JOB, "job_1", NULL, "ss:job:job_1"},
+        {GW_KEY_JOBS_EXPIRY, NULL, NULL, "ss:jobs:expiry"},
+        {GW_KEY_JOB_EVENTS, NULL, NULL, "ss:jobs:events"},
     };
     cr_assert_eq(sizeof cases / sizeof cases[0], GW_KEY_KIND_COUNT, "a case per kind");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
