@@ -14,6 +14,7 @@
 #include "common/node_credentials.h"
 #include "common/object_store.h"
 #include "common/redis_async.h"
+#include "common/sd_notify.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -108,7 +109,9 @@ int main(int argc, char **argv)
     ss_info(NULL, "scaispeak-worker started (redis %s:%ld, objects in %s): erasure reconciler every %ld ms",
             settings->redis_host, settings->redis_port, settings->object_store_dir,
             settings->erasure_reconcile_interval_ms);
+    ss_sd_notify_logged("READY=1");
     event_base_dispatch(w.base);
+    ss_sd_notify_logged("STOPPING=1");
     worker_free(&w);
     ss_config_free(settings);
     return 0;
