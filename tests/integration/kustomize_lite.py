@@ -1,6 +1,6 @@
 """The part of kustomize that deploy/k8s/ uses, so CI can render the
-overlays without a kustomize binary (Debian's kubernetes-client carries a
-kustomize too old for `patches:`; no kustomize package exists): resources
+overlays without a kustomize binary (Debian has no kustomize package, and
+its kubernetes-client embeds kustomize v2.0.3, older than `patches:`): resources
 (files, and directories with their own kustomization.yaml), namespace,
 images (newName/newTag) and patches by file (strategic merge: maps merge,
 lists of named items merge by name, the patch's first, other lists are
