@@ -93,7 +93,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: FORCE all deps run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
+.PHONY: FORCE all deps install uninstall run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -179,6 +179,58 @@ GPU_TOOLS := $(patsubst tests/gpu/%.c,$(B)/gpu/%,$(GPU_TOOL_SRC))
 $(B)/gpu/%: $(B)/obj/tests/gpu/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LDLIBS)
+
+# --- installing: `make install DESTDIR=/tmp/root PREFIX=/usr` (a package
+# build) or `sudo make install` (PREFIX=/usr/local). Binaries to
+# $(BINDIR); systemd units (deploy/systemd/*.in with the paths filled in) to
+# $(UNITDIR) and the scaispeak user to $(SYSUSERSDIR); the example settings
+# to $(SYSCONFDIR)/scaispeak as *.example, and as the live file only where
+# none is there yet (an operator's file is never overwritten): *.conf 0644,
+# the secrets' *.env 0600; docs to $(DOCDIR). Installing into / (no DESTDIR)
+# also creates the scaispeak user with systemd-sysusers. deploy/README.md.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR      ?= $(PREFIX)/share/doc/scaispeak
+INSTALL     ?= install
+UNITS       := $(patsubst deploy/systemd/%.in,%,$(wildcard deploy/systemd/*.in))
+ETC_FILES   := $(notdir $(wildcard deploy/etc/*))
+
+install: $(BINS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/scaispeak $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/deploy
+	$(INSTALL) -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	@for u in $(UNITS); do \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        -e 's|@DOCDIR@|$(DOCDIR)|g' deploy/systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u \
+	    || exit 1; echo "installed $(DESTDIR)$(UNITDIR)/$$u"; done
+	$(INSTALL) -m 0644 deploy/systemd/scaispeak.sysusers $(DESTDIR)$(SYSUSERSDIR)/scaispeak.conf
+	@for f in $(ETC_FILES); do \
+	    case $$f in *.env) mode=0600 ;; *) mode=0644 ;; esac; \
+	    $(INSTALL) -m $$mode deploy/etc/$$f $(DESTDIR)$(SYSCONFDIR)/scaispeak/$$f.example || exit 1; \
+	    if [ -e $(DESTDIR)$(SYSCONFDIR)/scaispeak/$$f ]; then \
+	        echo "kept $(DESTDIR)$(SYSCONFDIR)/scaispeak/$$f (the new one is $$f.example)"; \
+	    else \
+	        $(INSTALL) -m $$mode deploy/etc/$$f $(DESTDIR)$(SYSCONFDIR)/scaispeak/$$f || exit 1; \
+	    fi; done
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -m 0644 deploy/README.md $(DESTDIR)$(DOCDIR)/deploy/
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null 2>&1; then \
+	    systemd-sysusers $(SYSUSERSDIR)/scaispeak.conf; \
+	    echo "next: fill $(SYSCONFDIR)/scaispeak/*.env, then systemctl daemon-reload && systemctl enable --now scaispeak.target scaispeak-gateway scaispeak-node scaispeak-worker"; \
+	fi
+
+# Removes what `make install` put there, but the live settings and secrets
+# in $(SYSCONFDIR)/scaispeak (an operator's) and the state in /var/lib/scaispeak.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(DESTDIR)$(SYSUSERSDIR)/scaispeak.conf
+	rm -f $(addsuffix .example,$(addprefix $(DESTDIR)$(SYSCONFDIR)/scaispeak/,$(ETC_FILES)))
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 # --- running and testing
 run: deps all

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/loop_pool.h"
 #include "common/object_store.h"
+#include "common/sd_notify.h"
 
 #include <event2/thread.h>
 #include <malloc.h>
@@ -46,6 +47,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     }
     ss_info(NULL, "signal %d: draining (%d requests in flight)", (int)sig, gw->in_flight);
     gw->draining = true;
+    ss_sd_notify_logged("STOPPING=1");
     gw_http_stop_accepting(gw);
     struct timeval tv = {0, 50000};
     event_add(ds->tick, &tv);
@@ -158,6 +160,7 @@ int main(int argc, char **argv)
     ss_info(NULL, "scaispeak-gateway listening: http %s:%ld, heartbeat grpc %s:%ld, redis %s:%ld",
             settings->http_bind, settings->http_port, settings->grpc_bind, settings->grpc_port,
             settings->redis_host, settings->redis_port);
+    ss_sd_notify_logged("READY=1");
     event_base_dispatch(gw.base);
 
     heartbeat_service_stop(hs, 1000);

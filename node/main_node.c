@@ -36,6 +36,7 @@
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/node_credentials.h"
+#include "common/sd_notify.h"
 #include "kernels/batch_scheduler.h"
 #include "kernels/device_probe.h"
 #include "kernels/kernel_route.h"
@@ -245,10 +246,12 @@ int main(int argc, char **argv)
             node.node_id, SS_NODE_VERSION, listen, node.address, node.nengines, node.slots,
             node.queue_depth, node.kernels, metrics_desc, settings->gateways);
 
+    ss_sd_notify_logged("READY=1");
     int sig = 0;
     while (sigwait(&stop_set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
         ;
     ss_info(NULL, "%s received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    ss_sd_notify_logged("STOPPING=1");
     ss_node_set_draining(&node, sig == SIGTERM ? "SIGTERM" : "SIGINT");
     int told = ss_heartbeat_beat_now(hb, 1000);
     ss_info(NULL, "draining reported to %d gateway(s)", told);

@@ -27,6 +27,7 @@
 #include "common/loop_pool.h"
 #include "common/object_store.h"
 #include "common/redis_async.h"
+#include "common/sd_notify.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -61,6 +62,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     }
     w->stopping = true;
     ss_info(NULL, "signal %d: stopping", (int)sig);
+    ss_sd_notify_logged("STOPPING=1");
     job_consumer_stop(w->jobs, on_jobs_stopped, w);
 }
 
@@ -150,6 +152,7 @@ int main(int argc, char **argv)
             "erasure reconciler every %ld ms",
             settings->redis_host, settings->redis_port, settings->object_store_dir, job_consumer_name(w.jobs),
             settings->worker_jobs, settings->erasure_reconcile_interval_ms);
+    ss_sd_notify_logged("READY=1");
     event_base_dispatch(w.gw.base);
     worker_free(&w);
     ss_config_free(settings);
