@@ -15,6 +15,7 @@
 #include "gateway/node_call.h"
 #include "gateway/node_registry.h"
 #include "gateway/relay_client.h"
+#include "gateway/scaidrive_client.h"
 #include "gateway/state_keys.h"
 #include "gateway/voice_store.h"
 
@@ -71,6 +72,8 @@ struct job_run {
     size_t relay_samples;
     uint32_t relay_rate;
     char relay_err[256];
+    scaidrive_call *upload;   /* save_to: the finished object going to ScaiDrive */
+    char *saved_to;           /* its answer, for job_complete */
     job_sink *sink;
     int sink_in_rate;         /* the PCM rate the sink was made for */
     char key[SS_OBJECT_KEY_MAX + 1];
@@ -103,6 +106,7 @@ static void run_unref(job_run *run)
     json_decref(run->voice);
     json_decref(run->nodes);
     json_decref(run->tried);
+    free(run->saved_to);
     free(run->relay_body);
     free(run->relay_pcm);
     free(run);
@@ -197,6 +201,11 @@ static void drop_audio(job_run *run)
     }
     job_sink_abort(run->sink);
     run->sink = NULL;
+    if (run->upload) {
+        scaidrive_cancel(run->upload); /* never calls back */
+        run->upload = NULL;
+        run_unref(run);
+    }
 }
 
 /* --- ending: complete or fail, retried until Redis answers */
@@ -329,7 +338,8 @@ static void record_end(job_run *run)
         snprintf(duration, sizeof duration, "%llu",
                  (unsigned long long)(run->samples_out * 1000 / (uint64_t)(run->out_rate ? run->out_rate : 1)));
         const char *args[] = {run->msg_id, run->attempt, now, JOB_GROUP, retention, run->key,
-                              ss_audio_format_name(run->format), bytes, rate, duration, backend, ""};
+                              ss_audio_format_name(run->format), bytes, rate, duration, backend,
+                              run->saved_to ? run->saved_to : ""};
         rc = run_eval(run, &JOB_COMPLETE, 4, keys, 12, args, on_completed);
     } else {
         const char *args[] = {run->msg_id, run->attempt, now, JOB_GROUP, retention,
@@ -447,6 +457,83 @@ static void on_sink_drained(void *user)
         gw_node_call_resume(run->call);
 }
 
+static void upload_done(job_run *run, const scaidrive_result *res)
+{
+    if (res->status == SCAIDRIVE_OK) {
+        json_t *saved = scaidrive_saved_to(res->answer);
+        run->saved_to = saved ? json_dumps(saved, JSON_COMPACT) : NULL;
+        json_decref(saved);
+        if (!run->saved_to) {
+            end_failed(run, "INTERNAL_ERROR", "1", "out of memory");
+            return;
+        }
+        ss_info(run->log_id, "job %s saved to ScaiDrive: %s", run->job_id, run->saved_to);
+        run->end_is_complete = true;
+        record_end(run);
+        return;
+    }
+    if (res->http_status == 401) { /* the token exchanged at submission no longer works */
+        end_failed(run, ss_api_error_code(SS_ERR_SAVE_TO_EXCHANGE_FAILED), "0",
+                   "ScaiDrive refused the token exchanged when the job was submitted (expired before the job "
+                   "ran?): %s", res->message);
+        return;
+    }
+    bool final = res->status == SCAIDRIVE_ERR_CONFLICT || res->status == SCAIDRIVE_ERR_EXCHANGE ||
+                 res->status == SCAIDRIVE_ERR_NOT_FOUND;
+    end_failed(run, ss_api_error_code(scaidrive_api_error(res->status)), final ? "0" : "1",
+               "saving to ScaiDrive failed: %s", res->message);
+}
+
+/* The upload holds a reference until its on_done (or its cancellation). */
+static void on_upload_done(void *user, const scaidrive_result *res)
+{
+    job_run *run = user;
+    run->upload = NULL;
+    if (!run->stopping && run->step != STEP_DONE && run->step != STEP_ENDING)
+        upload_done(run, res);
+    else if (run->stopping && run->step != STEP_DONE)
+        finish(run, run->hand_back ? JOB_RUN_REQUEUED : JOB_RUN_STOPPED);
+    run_unref(run);
+}
+
+/* save_to: the committed object goes to ScaiDrive with the token kept in
+ * the job record; 1 when the upload started (it ends the attempt). */
+static int start_upload(job_run *run)
+{
+    const char *save = json_string_value(json_object_get(run->record, JOB_F_SAVE_TO));
+    const char *token = json_string_value(json_object_get(run->record, JOB_F_DRIVE_TOKEN));
+    if (!save || !*save)
+        return 0;
+    json_t *target = json_loads(save, 0, NULL);
+    char ctype[64] = "application/octet-stream";
+    ss_audio_format_content_type(run->format, run->out_rate, ctype, sizeof ctype);
+    scaidrive_upload_req req = {
+        .access_token = token ? token : "",
+        .object_key = run->key,
+        .share_id = json_string_value(json_object_get(target, "share_id")),
+        .folder_id = json_string_value(json_object_get(target, "folder_id")),
+        .name = json_string_value(json_object_get(target, "filename")),
+        .content_type = ctype,
+        .overwrite = json_is_true(json_object_get(target, "overwrite")),
+        .request_id = run->log_id,
+    };
+    char err[256];
+    if (!req.share_id || !req.name) {
+        json_decref(target);
+        end_failed(run, "INTERNAL_ERROR", "0", "the job's save_to is malformed");
+        return 1;
+    }
+    run->step = STEP_CALL;
+    run->upload = scaidrive_upload(run->env.gw->scaidrive, &req, on_upload_done, run, err, sizeof err);
+    json_decref(target);
+    if (!run->upload) {
+        end_failed(run, ss_api_error_code(SS_ERR_SCAIDRIVE_ERROR), "1", "saving to ScaiDrive failed: %s", err);
+        return 1;
+    }
+    run->refs++;
+    return 1;
+}
+
 static void on_sink_done(void *user, uint64_t bytes, uint64_t samples_out, const char *err)
 {
     job_run *run = user;
@@ -457,6 +544,8 @@ static void on_sink_done(void *user, uint64_t bytes, uint64_t samples_out, const
     }
     run->bytes = bytes;
     run->samples_out = samples_out;
+    if (start_upload(run))
+        return;
     run->end_is_complete = true;
     record_end(run);
 }

@@ -21,6 +21,7 @@
 #include "gateway/gateway.h"
 #include "gateway/node_call.h"
 #include "gateway/relay_client.h"
+#include "gateway/scaidrive_client.h"
 
 #include "common/config.h"
 #include "common/log.h"
@@ -75,6 +76,7 @@ static void worker_free(worker *w)
     gw_node_calls_shutdown(&w->gw); /* calls in flight end here, while their owners still exist */
     if (w->gw.audio_pool)
         ss_loop_pool_free(w->gw.audio_pool);
+    scaidrive_client_free(w->gw.scaidrive); /* after the pool: an upload may have a read job there */
     job_consumer_free(w->jobs);
     job_sweeper_free(w->sweeper);
     erasure_reconciler_free(w->erasure);
@@ -103,6 +105,8 @@ static int plumbing_start(gw_server *gw, const ss_settings *s, char *err, size_t
     if (gw_node_calls_init(gw, err, errlen) != 0)
         return -1;
     if (!(gw->relay = relay_client_new(gw->base, s, err, errlen)))
+        return -1;
+    if (!(gw->scaidrive = scaidrive_client_new(gw->base, s, gw->audio_pool, gw->objects, err, errlen)))
         return -1;
     return 0;
 }

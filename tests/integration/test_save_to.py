@@ -198,3 +198,64 @@ def test_secret_is_required_outside_dev_mode(procs, redis, scaikey, drive):
                          capture_output=True, text=True, timeout=30)
     assert res.returncode != 0
     assert "scaidrive_client_secret" in res.stdout + res.stderr
+
+
+JOBS = "/v1/modules/scaispeak/speak/jobs"
+
+
+def job_worker(procs, redis, gw, scaikey, name="worker"):
+    env = {"SCAISPEAK_JOB_HEARTBEAT_MS": 200, "SCAISPEAK_SCAIDRIVE_URL": gw.env["SCAISPEAK_SCAIDRIVE_URL"],
+           "SCAISPEAK_SCAIKEY_TOKEN_URL": scaikey.token_url, "SCAISPEAK_SCAIDRIVE_CLIENT_SECRET": SECRET}
+    return harness.Worker(procs, redis.port, objects_dir=gw.objects_dir, env=env, name=name).start()
+
+
+def wait_job(gw, cred, job_id):
+    def done():
+        j = assert_ok(call(gw, "GET", f"{JOBS}/{job_id}", cred))
+        return j if j["status"] in ("completed", "failed", "cancelled") else None
+    return harness.wait_for(done, 60 * harness.SLOW, interval=0.1, what=f"job {job_id} finished")
+
+
+def test_a_job_saves_to_scaidrive_with_the_token_exchanged_at_submission(procs, redis, gw, start_node, scaikey,
+                                                                       exchange, tenant, drive, tmp_path):
+    ready_node(gw, start_node)
+    tok = token(scaikey, tenant)
+    body = save_body(filename="job.wav")
+    body["force_async"] = True
+    data = assert_ok(call(gw, "POST", SPEAK, tok, body), 202)
+    assert len(exchange.calls) == 1                      # exchanged at submission, not when it runs
+    job_worker(procs, redis, gw, scaikey)
+    j = wait_job(gw, tok, data["job_id"])
+    assert j["status"] == "completed", j
+    saved = j["saved_to"]
+    assert saved["name"] == "job.wav" and saved["share_id"] == "shr_team" and saved["folder_id"] == "fld_audio"
+    (f,) = [f for f in drive.files if f["name"] == "job.wav"]
+    assert saved["size"] == len(f["versions"][-1]) == j["result"]["bytes"]
+    path = tmp_path / "job.wav"
+    path.write_bytes(f["versions"][-1])
+    assert float(subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True,
+                                check=True).stdout) > 1.0
+    assert len(exchange.calls) == 1
+    # the same name again, overwrite false: the job ends failed with the conflict
+    data = assert_ok(call(gw, "POST", SPEAK, tok, body), 202)
+    j = wait_job(gw, tok, data["job_id"])
+    assert j["status"] == "failed" and j["error"]["code"] == "SCAISPEAK_SCAIDRIVE_CONFLICT", j
+
+
+def test_a_job_whose_scaidrive_token_expired_before_it_ran_fails_with_the_exchange_code(
+        procs, redis, gw, start_node, scaikey, exchange, tenant, drive):
+    """The token exchanged at submission is kept for the job's life; when it
+    has expired by the time the job uploads, the job ends failed with
+    SCAISPEAK_SAVE_TO_EXCHANGE_FAILED (documented in the README)."""
+    ready_node(gw, start_node)
+    exchange.lifetime_s = 1
+    tok = token(scaikey, tenant)
+    body = save_body(filename="late.wav")
+    body["force_async"] = True
+    data = assert_ok(call(gw, "POST", SPEAK, tok, body), 202)
+    time.sleep(2.5)                                       # no worker yet: the ScaiDrive token expires
+    job_worker(procs, redis, gw, scaikey)
+    j = wait_job(gw, tok, data["job_id"])
+    assert j["status"] == "failed", j
+    assert j["error"]["code"] == "SCAISPEAK_SAVE_TO_EXCHANGE_FAILED", j
+    assert [f for f in drive.files if f["name"] == "late.wav"] == []
