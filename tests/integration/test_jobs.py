@@ -364,7 +364,8 @@ def test_hundred_thousand_characters_stream_into_the_store_in_bounded_memory(pro
     seconds = j["duration_ms"] / 1000
     print(f"\n100 000 characters: {seconds:.0f} s of audio, {j['result']['bytes']} bytes of opus, "
           f"worker peak RSS {hwm / 1024:.1f} MiB")
-    assert hwm < WORKER_HWM_BOUND_KB, hwm
+    if not harness.SAN:  # ASan's quarantine keeps freed memory: RSS follows allocations there
+        assert hwm < WORKER_HWM_BOUND_KB, hwm
     assert seconds > 100000 / 15 / 2 / 2, seconds
     path = tmp_path / "long.opus"
     path.write_bytes(call(gateway, key, "GET", j["result"]["audio_url"]).body)
