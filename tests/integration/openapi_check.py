@@ -157,9 +157,11 @@ def check(method, path, status, headers, body):
         return
     if not content:
         return
-    if mtype not in content:
+    listed = {k.lower(): k for k in content}  # media types are case-insensitive (RFC 9110 §8.3.1)
+    if mtype not in listed:
         raise AssertionError(f"OpenAPI: {where}: Content-Type {ctype!r} is not one the document lists "
                              f"({', '.join(content)})")
+    mtype = listed[mtype]
     if mtype != "application/json":
         return
     name = responses[str(status)].get("$ref", "").rsplit("/", 1)[-1]
