@@ -125,6 +125,17 @@ $(B)/gen/build_commit.h: FORCE
 $(B)/obj/common/process_metrics.o: $(B)/gen/build_commit.h
 FORCE:
 
+# --- the OpenAPI document the gateway serves, embedded (gateway/openapi.h;
+# never committed): docs/openapi.json's bytes as a C array.
+$(B)/gen/openapi_doc.c: docs/openapi.json
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated from docs/openapi.json by the Makefile; do not edit. */'; \
+	   echo '#include "gateway/openapi.h"'; \
+	   echo 'const unsigned char gw_openapi_json[] = {'; \
+	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '};'; \
+	   echo "const size_t gw_openapi_json_len = $$(wc -c < $<);"; } > $@.tmp && mv $@.tmp $@
+
 # --- generated protobuf-c code (never committed)
 $(B)/gen/proto/%.pb-c.c $(B)/gen/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(B)/gen
@@ -146,7 +157,7 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC)) $(call obj,$(PROTO_C))
 $(LIB_KERNELS): $(call obj,$(KERNEL_SRC)) $(patsubst %.cu,$(B)/obj/%.cu.o,$(CUDA_SRC))
 $(LIB_ENGINE): $(call obj,$(ENGINE_SRC))
 $(LIB_NODE): $(call obj,$(NODE_SRC))
-$(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC))
+$(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC)) $(B)/obj/$(B)/gen/openapi_doc.o
 $(LIB_CLI): $(call obj,$(CLI_SRC))
 $(LIB_WORKER): $(call obj,$(WORKER_SRC))
 $(B)/lib/%.a:

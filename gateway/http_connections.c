@@ -246,7 +246,7 @@ static void write_raw(evutil_socket_t fd, const char *status_line, const char *e
     char body[320];
     int blen = snprintf(body, sizeof body,
                         "{\"status\":\"error\",\"error\":{\"code\":\"%s\",\"message\":\"%s\"},"
-                        "\"request_id\":\"%s\"}\n",
+                        "\"meta\":{\"request_id\":\"%s\"}}\n",
                         ss_api_error_code(e), message, id);
     char msg[640];
     int len = snprintf(msg, sizeof msg,

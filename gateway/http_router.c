@@ -9,6 +9,7 @@
 #include "gateway/permissions.h"
 
 #include <event2/http.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 static const gw_route ROUTES[] = {
     {"GET", MOD "/healthz", gw_handle_healthz, NEED_NOTHING, 0},
     {"GET", MOD "/readyz", gw_handle_readyz, NEED_NOTHING, 0},
+    {"GET", MOD "/openapi.json", gw_handle_openapi, NEED_NOTHING, 0},
     {"GET", "/metrics", gw_handle_metrics, NEED_NOTHING, 0},
     {"GET", "/v1/infra/nodes", gw_handle_nodes_list, NEED_OPERATOR, 0},
     {"GET", "/v1/infra/nodes/{id}", gw_handle_node_get, NEED_OPERATOR, 0},
@@ -66,6 +68,12 @@ const gw_route *gw_routes(size_t *count)
 {
     *count = sizeof ROUTES / sizeof ROUTES[0];
     return ROUTES;
+}
+
+void gw_routes_print(FILE *out)
+{
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++)
+        fprintf(out, "%s %s\n", ROUTES[i].method, ROUTES[i].pattern);
 }
 
 /* Next segment of *p (skipping one leading '/'); returns its length, or -1 at

@@ -9,6 +9,8 @@
 
 #include "gateway/gateway.h"
 
+#include <stdio.h>
+
 typedef struct {
     const char *method;
     const char *pattern;
@@ -27,5 +29,8 @@ gw_route_result gw_route_match(const char *method, const char *path, const gw_ro
 
 /* The table (for docs and tests). */
 const gw_route *gw_routes(size_t *count);
+/* The table as "METHOD PATTERN" lines (scaispeak-gateway --print-routes: the
+ * OpenAPI drift test compares them with docs/openapi.json). */
+void gw_routes_print(FILE *out);
 
 #endif

@@ -4,9 +4,14 @@
  * Redis connection, the HTTP server (http_server.c + http_router.c) and the
  * HeartbeatService gRPC server (its own threads). SIGTERM/SIGINT: stop
  * accepting HTTP connections and new heartbeats, let in-flight requests finish
- * (up to drain_timeout_s), exit 0. */
+ * (up to drain_timeout_s), exit 0.
+ *
+ * --print-routes and --print-error-codes print the route table and the error
+ * table and exit, without configuration or Redis: the OpenAPI drift test
+ * (tests/integration/test_openapi.py) reads them from the real binary. */
 #include "gateway/gateway.h"
 #include "gateway/heartbeat_service.h"
+#include "gateway/http_router.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/node_call.h"
 #include "gateway/voice_store.h"
@@ -70,8 +75,32 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     event_add(ds->tick, &tv);
 }
 
+static void print_error_codes(FILE *out)
+{
+    for (int e = 0; e < SS_ERR__COUNT; e++)
+        fprintf(out, "%s %d\n", ss_api_error_code((ss_api_error)e), ss_api_error_status((ss_api_error)e));
+}
+
+/* --print-routes / --print-error-codes: true when one was asked (printed). */
+static bool print_table(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--print-routes") == 0) {
+            gw_routes_print(stdout);
+            return true;
+        }
+        if (strcmp(argv[i], "--print-error-codes") == 0) {
+            print_error_codes(stdout);
+            return true;
+        }
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
+    if (print_table(argc, argv))
+        return fflush(stdout) == 0 ? 0 : 1;
     int rc = 0;
     ss_settings *settings =
         ss_config_from_args(argc, argv, "scaispeak-gateway", SS_SCOPE_GATEWAY, &rc);

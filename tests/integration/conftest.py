@@ -21,6 +21,14 @@ See harness.py for the process, HTTP and gRPC helpers.
 import pytest
 
 import harness
+import openapi_check
+
+
+def pytest_terminal_summary(terminalreporter):
+    validated, checked = openapi_check.counts()
+    if checked:
+        terminalreporter.write_line(f"openapi: {validated} JSON answers validated against docs/openapi.json "
+                                    f"({checked} gateway answers checked)")
 
 
 @pytest.hookimpl(hookwrapper=True)

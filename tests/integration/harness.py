@@ -34,6 +34,8 @@ import subprocess
 import sys
 import time
 
+import openapi_check
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SAN = os.environ.get("SAN", "0") == "1"
 SLOW = 3.0 if SAN else 1.0
@@ -378,13 +380,16 @@ class Response:
 
 class Http:
     """A tiny client for one base address. token: default bearer token sent
-    when a call passes token=True."""
+    when a call passes token=True. openapi=True (a gateway's address): every
+    answer is checked against docs/openapi.json (openapi_check.py) and a
+    mismatch fails the test."""
 
-    def __init__(self, port, host="127.0.0.1", token=None, timeout=10.0):
+    def __init__(self, port, host="127.0.0.1", token=None, timeout=10.0, openapi=False):
         self.host = host
         self.port = port
         self.token = token
         self.timeout = timeout
+        self.openapi = openapi
 
     def request(self, method, path, body=None, headers=None, token=None, json_body=None):
         hdrs = dict(headers or {})
@@ -403,6 +408,8 @@ class Http:
             conn.request(method, path, body=body, headers=hdrs)
             r = conn.getresponse()
             data = r.read()
+            if self.openapi:
+                openapi_check.check(method, path, r.status, r.headers, data)
             return Response(r.status, r.reason, r.headers, data, getattr(r, "trailers", None))
         finally:
             conn.close()
@@ -449,6 +456,16 @@ def assert_error(resp, status, code):
     assert isinstance(j.get("meta"), dict) and j["meta"].get("request_id") == rid, \
         f"meta.request_id {j.get('meta')} != X-Request-Id {rid}"
     return err
+
+
+def check_raw_answer(request, status, headers, body):
+    """Checks an answer read off a raw socket against docs/openapi.json, as
+    Http(openapi=True) does: `request` is the bytes sent (its request line
+    names the route; one too broken to name it counts as GET /, a path the
+    document does not have, so the answer must be an error envelope)."""
+    line = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+    method, path = (line[0], line[1]) if len(line) >= 2 and line[1].startswith("/") else ("GET", "/")
+    openapi_check.check(method, path, status, headers, body)
 
 
 def raw_exchange(port, payload, read_timeout=5.0, host="127.0.0.1"):
@@ -550,7 +567,7 @@ class Gateway:
         }
         self.env.update(env or {})
         self.objects_dir = self.env["SCAISPEAK_OBJECT_STORE_DIR"]
-        self.http = Http(self.http_port, token=operator_token)
+        self.http = Http(self.http_port, token=operator_token, openapi=True)
         self.proc = None
 
     def start(self, timeout=15.0):

@@ -23,8 +23,10 @@ def still_serving(gateway):
     assert r.status == 200, r
 
 
-def parse_response(data):
-    """(status, headers{lower: value}, body) of the first response in data."""
+def parse_response(data, request=None):
+    """(status, headers{lower: value}, body) of the first response in data;
+    with `request` (the bytes sent to the gateway) the answer is also checked
+    against docs/openapi.json (harness.check_raw_answer)."""
     assert data, "no response bytes"
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -35,6 +37,8 @@ def parse_response(data):
         k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
     n = int(headers.get("content-length", len(rest)))
+    if request is not None:
+        harness.check_raw_answer(request, int(m.group(1)), headers, rest[:n])
     return int(m.group(1)), headers, rest[:n]
 
 
@@ -107,7 +111,7 @@ def big_post(gateway, path, size, chunked):
     finally:
         s.close()
         t.join(5)
-    return parse_response(data)
+    return parse_response(data, request=head.encode())
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
@@ -177,7 +181,7 @@ GARBAGE = {
 def test_garbage_gets_4xx_or_close_and_gateway_survives(gateway, name):
     data, closed = harness.raw_exchange(gateway.http_port, GARBAGE[name], read_timeout=6 * SLOW)
     if data:
-        status, headers, body = parse_response(data)
+        status, headers, body = parse_response(data, request=GARBAGE[name])
         assert 400 <= status < 500, (name, status, data[:300])
         if body:
             assert b"<html" not in body.lower(), f"{name}: HTML answer {body[:300]!r}"

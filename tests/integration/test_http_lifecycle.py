@@ -214,7 +214,7 @@ def test_connections_beyond_the_cap_get_503_with_retry_after(procs, redis):
                 data += chunk
         finally:
             extra.close()
-        status, headers, body = parse_response(data)
+        status, headers, body = parse_response(data, request=get)
         assert status == 503, data[:300]
         assert headers.get("retry-after"), headers
         assert b"SERVICE_UNAVAILABLE" in body, body

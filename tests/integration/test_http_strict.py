@@ -17,7 +17,7 @@ DRAIN = "/v1/infra/nodes/x/drain"
 
 def exchange(gateway, payload):
     data, closed = harness.raw_exchange(gateway.http_port, payload, read_timeout=6 * harness.SLOW)
-    status, headers, body = parse_response(data)
+    status, headers, body = parse_response(data, request=payload)
     return status, headers, json.loads(body) if body else None, closed
 
 

@@ -118,7 +118,7 @@ def test_slow_relay_times_out_without_blocking_the_loop(procs, redis, relay):
     gw = harness.Gateway(procs, redis.port, env=relay_env(relay, timeout_ms=1500)).start()
     wait_for(lambda: relay.count("/v1/models") >= 1, 3.0 * SLOW, what="a probe in flight")
     # the probe hangs in the relay: the loop still answers at once
-    quick = harness.Http(gw.http_port, timeout=1.0 * SLOW)
+    quick = harness.Http(gw.http_port, timeout=1.0 * SLOW, openapi=True)
     assert quick.get("/v1/modules/scaispeak/healthz").status == 200
     status, j = wait_backend_b(gw, lambda s, b: "timeout" in b["reason"], timeout=6.0,
                                what="probe timeout reason")

@@ -22,6 +22,7 @@ import subprocess
 import pytest
 
 import harness
+import openapi_check
 from harness import assert_error, assert_ok
 from test_speak import admin, ready_node, speak  # noqa: F401
 from test_ws_stream import run_session
@@ -90,7 +91,7 @@ def form_fields(**over):
 
 def curl_clone(gw, key, reference, consent, **over):
     """POST /voices with curl -F; (status, envelope)."""
-    argv = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "-H", f"Authorization: Bearer {key}"]
+    argv = ["curl", "-sS", "-o", "-", "-w", "\n%{content_type}\n%{http_code}", "-H", f"Authorization: Bearer {key}"]
     for k, v in form_fields(**over).items():
         argv += ["--form-string", f"{k}={v}"]
     if reference:
@@ -98,7 +99,8 @@ def curl_clone(gw, key, reference, consent, **over):
     if consent:
         argv += ["-F", f"consent=@{consent};type=audio/wav"]
     out = run(*argv, f"http://127.0.0.1:{gw.http_port}{VOICES}").stdout
-    body, status = out.rsplit("\n", 1)
+    body, ctype, status = out.rsplit("\n", 2)
+    openapi_check.check("POST", VOICES, int(status), {"Content-Type": ctype}, body.encode())
     return int(status), json.loads(body)
 
 
@@ -110,7 +112,7 @@ for (const [k, v] of Object.entries(JSON.parse(fields))) fd.append(k, v);
 fd.append('reference', new Blob([fs.readFileSync(ref)], {type: 'audio/wav'}), 'reference.wav');
 fd.append('consent', new Blob([fs.readFileSync(consent)], {type: 'audio/wav'}), 'consent.wav');
 fetch(url, {method: 'POST', body: fd, headers: {Authorization: 'Bearer ' + key}})
-  .then(async r => { console.log(r.status); console.log(await r.text()); })
+  .then(async r => { console.log(r.status); console.log(r.headers.get('content-type')); console.log(await r.text()); })
   .catch(e => { console.error(e); process.exit(1); });
 """
 
@@ -119,7 +121,8 @@ def node_clone(gw, key, reference, consent):
     """POST /voices with Node's fetch + FormData (undici)."""
     out = run("node", "-e", NODE_CLIENT, f"http://127.0.0.1:{gw.http_port}{VOICES}", key, reference, consent,
               json.dumps(form_fields(display_name="Kal via node"))).stdout
-    status, body = out.split("\n", 1)
+    status, ctype, body = out.split("\n", 2)
+    openapi_check.check("POST", VOICES, int(status), {"Content-Type": ctype}, body.encode())
     return int(status), json.loads(body)
 
 
