@@ -101,3 +101,28 @@ def test_missing_relay_key_means_b_is_not_used(procs, redis, relay, tenant_key):
     details = {d["field"]: d["message"] for d in err["details"]}
     assert "relay_key" in details["backend_b"]
     assert relay.count("/v1/audio/speech") == 0
+
+
+def test_a_job_without_nodes_is_served_by_the_relay_part_by_part(procs, redis, relay, tenant_key, tmp_path):
+    """Jobs resolve backends as /speak does: no node, so every part goes to
+    the relay (one call per part, the same backend for the whole job)."""
+    gw = relay_gateway(procs, redis, relay)
+    wait_relay(gw, True)
+    text = " ".join(["The birch canoe slid on the smooth planks."] * 40)   # 1 759 characters, 3+ parts
+    r = gw.http.request("POST", "/v1/modules/scaispeak/speak", json_body={"text": text, "force_async": True},
+                        headers={"Authorization": f"Bearer {tenant_key}"})
+    job_id = assert_ok(r, 202)["job_id"]
+    env = {"SCAISPEAK_RELAY_URL": relay.url, "SCAISPEAK_RELAY_KEY": KEY, "SCAISPEAK_JOB_HEARTBEAT_MS": 200}
+    harness.Worker(procs, redis.port, objects_dir=gw.objects_dir, env=env).start()
+
+    def done():
+        j = assert_ok(gw.http.request("GET", f"/v1/modules/scaispeak/speak/jobs/{job_id}",
+                                      headers={"Authorization": f"Bearer {tenant_key}"}))
+        return j if j["status"] in ("completed", "failed") else None
+    j = wait_for(done, 30 * SLOW, what="the job finished")
+    assert j["status"] == "completed" and j["backend_used"] == "B", j
+    parts = [q["json"]["input"] for q in relay.requests if q["path"] == "/v1/audio/speech"]
+    assert len(parts) >= 3 and " ".join(parts) == text, parts
+    audio = gw.http.request("GET", j["result"]["audio_url"], headers={"Authorization": f"Bearer {tenant_key}"})
+    (tmp_path / "job.wav").write_bytes(audio.body)
+    assert abs(float(soxi(str(tmp_path / "job.wav"), "-D")) * 1000 - j["duration_ms"]) <= 2
