@@ -125,16 +125,22 @@ $(B)/gen/build_commit.h: FORCE
 $(B)/obj/common/process_metrics.o: $(B)/gen/build_commit.h
 FORCE:
 
-# --- the OpenAPI document the gateway serves, embedded (gateway/openapi.h;
-# never committed): docs/openapi.json's bytes as a C array.
-$(B)/gen/openapi_doc.c: docs/openapi.json
+# --- files the gateway serves from memory (gateway/embedded_files.h; never
+# committed): each file's bytes as a C array, and a table keyed by its path.
+EMBEDDED_FILES := docs/openapi.json gateway/admin/index.html gateway/admin/app.js gateway/admin/style.css
+$(B)/gen/embedded_files.c: $(EMBEDDED_FILES) Makefile
 	@mkdir -p $(dir $@)
-	@{ echo '/* Generated from docs/openapi.json by the Makefile; do not edit. */'; \
-	   echo '#include "gateway/openapi.h"'; \
-	   echo 'const unsigned char gw_openapi_json[] = {'; \
-	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	@{ echo '/* Generated from $(EMBEDDED_FILES) by the Makefile; do not edit. */'; \
+	   echo '#include "gateway/embedded_files.h"'; \
+	   i=0; for f in $(EMBEDDED_FILES); do \
+	     echo "static const unsigned char file_$$i[] = {"; \
+	     od -An -v -tx1 $$f | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	     echo '};'; i=$$((i + 1)); done; \
+	   echo 'const gw_embedded_file gw_embedded_files[] = {'; \
+	   i=0; for f in $(EMBEDDED_FILES); do \
+	     echo "    {\"$$f\", file_$$i, $$(wc -c < $$f)},"; i=$$((i + 1)); done; \
 	   echo '};'; \
-	   echo "const size_t gw_openapi_json_len = $$(wc -c < $<);"; } > $@.tmp && mv $@.tmp $@
+	   echo "const size_t gw_embedded_files_count = $$i;"; } > $@.tmp && mv $@.tmp $@
 
 # --- generated protobuf-c code (never committed)
 $(B)/gen/proto/%.pb-c.c $(B)/gen/proto/%.pb-c.h: proto/%.proto
@@ -157,7 +163,7 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC)) $(call obj,$(PROTO_C))
 $(LIB_KERNELS): $(call obj,$(KERNEL_SRC)) $(patsubst %.cu,$(B)/obj/%.cu.o,$(CUDA_SRC))
 $(LIB_ENGINE): $(call obj,$(ENGINE_SRC))
 $(LIB_NODE): $(call obj,$(NODE_SRC))
-$(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC)) $(B)/obj/$(B)/gen/openapi_doc.o
+$(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC)) $(B)/obj/$(B)/gen/embedded_files.o
 $(LIB_CLI): $(call obj,$(CLI_SRC))
 $(LIB_WORKER): $(call obj,$(WORKER_SRC))
 $(B)/lib/%.a:
