@@ -93,7 +93,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: FORCE all deps install uninstall run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
+.PHONY: FORCE all deps install uninstall run test test-unit test-integration test-quality test-webrtc test-browser bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -267,6 +267,16 @@ test-webrtc: all
 	@sh deploy/install_deps.sh deploy/packages-webrtc.txt
 	@test -f node_modules/playwright-core/package.json || npm ci --no-audit --no-fund --loglevel=error
 	@SCAISPEAK_BUILD=$(B) sh tests/webrtc/run_webrtc.sh
+
+# The admin page (gateway/admin/) in a real browser: installs Debian chromium
+# (deploy/packages-browser.txt) and playwright-core, then clicks through every
+# flow against a real stack; screenshots land in $(B)/test-browser/.
+test-browser: all
+	@sh deploy/install_deps.sh deploy/packages-browser.txt
+	@test -f node_modules/playwright-core/package.json || npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(B)/test-browser
+	@SCAISPEAK_BROWSER_REQUIRED=1 SCAISPEAK_SCREENSHOT_DIR=$(abspath $(B))/test-browser SCAISPEAK_BUILD=$(B) \
+	  /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs tests/integration/test_admin_browser.py
 
 bench: all $(TOOLS)
 	@SCAISPEAK_BUILD=$(B) sh tests/bench/run_bench.sh

@@ -66,6 +66,8 @@ async function signIn(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
   const r = await api("GET", "/v1/me");
   if (r.status !== 200) {
+    // the operator token is no user (/v1/me refuses it) but opens /v1/infra
+    if (r.status === 401 && (await api("GET", "/v1/infra/nodes")).status === 200) return operatorSignedIn();
     sessionStorage.removeItem(TOKEN_KEY);
     say("Sign-in failed: " + errorText(r), true);
     return false;
@@ -79,6 +81,18 @@ async function signIn(token) {
   $("signout-button").hidden = false;
   showTab("voices");
   say(`Signed in as ${me.caller.name || me.caller.user_id}, role ${me.role}.`);
+  return true;
+}
+
+function operatorSignedIn() {
+  $("me-caller").textContent = "the operator token";
+  $("me-tenant").textContent = "(none)";
+  $("me-role").textContent = "operator";
+  $("me").hidden = false;
+  $("tabs").hidden = false;
+  $("signout-button").hidden = false;
+  showTab("operator");
+  say("Signed in with the operator token: the Operator tab only.");
   return true;
 }
 
@@ -195,8 +209,9 @@ async function loadVoiceChoices() {
   if (r.status !== 200) return;
   const select = $("s-voice");
   const chosen = select.value;
-  select.replaceChildren();
+  select.replaceChildren(new Option("vc_platform_slt (the platform voice)", "vc_platform_slt"));
   for (const v of r.body.data.items) {
+    if (v.voice_id === "vc_platform_slt") continue;
     if (v.embedding_status !== "ready") continue;
     select.add(new Option(`${v.display_name} (${v.voice_id})`, v.voice_id));
   }
