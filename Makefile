@@ -93,7 +93,7 @@ BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-w
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
-.PHONY: FORCE all deps install uninstall run test test-unit test-integration test-quality test-webrtc bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
+.PHONY: FORCE all deps install uninstall run test test-unit test-integration test-quality test-webrtc test-browser bench test-gpu bench-gpu clean print-config fuzz print-ldlibs
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -125,16 +125,22 @@ $(B)/gen/build_commit.h: FORCE
 $(B)/obj/common/process_metrics.o: $(B)/gen/build_commit.h
 FORCE:
 
-# --- the OpenAPI document the gateway serves, embedded (gateway/openapi.h;
-# never committed): docs/openapi.json's bytes as a C array.
-$(B)/gen/openapi_doc.c: docs/openapi.json
+# --- files the gateway serves from memory (gateway/embedded_files.h; never
+# committed): each file's bytes as a C array, and a table keyed by its path.
+EMBEDDED_FILES := docs/openapi.json gateway/admin/index.html gateway/admin/app.js gateway/admin/style.css
+$(B)/gen/embedded_files.c: $(EMBEDDED_FILES) Makefile
 	@mkdir -p $(dir $@)
-	@{ echo '/* Generated from docs/openapi.json by the Makefile; do not edit. */'; \
-	   echo '#include "gateway/openapi.h"'; \
-	   echo 'const unsigned char gw_openapi_json[] = {'; \
-	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	@{ echo '/* Generated from $(EMBEDDED_FILES) by the Makefile; do not edit. */'; \
+	   echo '#include "gateway/embedded_files.h"'; \
+	   i=0; for f in $(EMBEDDED_FILES); do \
+	     echo "static const unsigned char file_$$i[] = {"; \
+	     od -An -v -tx1 $$f | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	     echo '};'; i=$$((i + 1)); done; \
+	   echo 'const gw_embedded_file gw_embedded_files[] = {'; \
+	   i=0; for f in $(EMBEDDED_FILES); do \
+	     echo "    {\"$$f\", file_$$i, $$(wc -c < $$f)},"; i=$$((i + 1)); done; \
 	   echo '};'; \
-	   echo "const size_t gw_openapi_json_len = $$(wc -c < $<);"; } > $@.tmp && mv $@.tmp $@
+	   echo "const size_t gw_embedded_files_count = $$i;"; } > $@.tmp && mv $@.tmp $@
 
 # --- generated protobuf-c code (never committed)
 $(B)/gen/proto/%.pb-c.c $(B)/gen/proto/%.pb-c.h: proto/%.proto
@@ -157,7 +163,7 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC)) $(call obj,$(PROTO_C))
 $(LIB_KERNELS): $(call obj,$(KERNEL_SRC)) $(patsubst %.cu,$(B)/obj/%.cu.o,$(CUDA_SRC))
 $(LIB_ENGINE): $(call obj,$(ENGINE_SRC))
 $(LIB_NODE): $(call obj,$(NODE_SRC))
-$(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC)) $(B)/obj/$(B)/gen/openapi_doc.o
+$(LIB_GATEWAY): $(call obj,$(GATEWAY_SRC)) $(B)/obj/$(B)/gen/embedded_files.o
 $(LIB_CLI): $(call obj,$(CLI_SRC))
 $(LIB_WORKER): $(call obj,$(WORKER_SRC))
 $(B)/lib/%.a:
@@ -261,6 +267,16 @@ test-webrtc: all
 	@sh deploy/install_deps.sh deploy/packages-webrtc.txt
 	@test -f node_modules/playwright-core/package.json || npm ci --no-audit --no-fund --loglevel=error
 	@SCAISPEAK_BUILD=$(B) sh tests/webrtc/run_webrtc.sh
+
+# The admin page (gateway/admin/) in a real browser: installs Debian chromium
+# (deploy/packages-browser.txt) and playwright-core, then clicks through every
+# flow against a real stack; screenshots land in $(B)/test-browser/.
+test-browser: all
+	@sh deploy/install_deps.sh deploy/packages-browser.txt
+	@test -f node_modules/playwright-core/package.json || npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(B)/test-browser
+	@SCAISPEAK_BROWSER_REQUIRED=1 SCAISPEAK_SCREENSHOT_DIR=$(abspath $(B))/test-browser SCAISPEAK_BUILD=$(B) \
+	  /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs tests/integration/test_admin_browser.py
 
 bench: all $(TOOLS)
 	@SCAISPEAK_BUILD=$(B) sh tests/bench/run_bench.sh

@@ -151,6 +151,7 @@ void gw_handle_healthz(gw_request *r);
 void gw_handle_readyz(gw_request *r);
 void gw_handle_metrics(gw_request *r);
 void gw_handle_openapi(gw_request *r); /* openapi.c: the embedded docs/openapi.json */
+void gw_handle_admin_asset(gw_request *r); /* admin_page.c: the admin page's embedded files */
 void gw_handle_nodes_list(gw_request *r);
 void gw_handle_node_get(gw_request *r);
 void gw_handle_node_drain(gw_request *r);

@@ -19,6 +19,9 @@ static const gw_route ROUTES[] = {
     {"GET", MOD "/healthz", gw_handle_healthz, NEED_NOTHING, 0},
     {"GET", MOD "/readyz", gw_handle_readyz, NEED_NOTHING, 0},
     {"GET", MOD "/openapi.json", gw_handle_openapi, NEED_NOTHING, 0},
+    {"GET", MOD "/admin/", gw_handle_admin_asset, NEED_NOTHING, 0}, /* the admin page (admin_page.c) */
+    {"GET", MOD "/admin/app.js", gw_handle_admin_asset, NEED_NOTHING, 0},
+    {"GET", MOD "/admin/style.css", gw_handle_admin_asset, NEED_NOTHING, 0},
     {"GET", "/metrics", gw_handle_metrics, NEED_NOTHING, 0},
     {"GET", "/v1/infra/nodes", gw_handle_nodes_list, NEED_OPERATOR, 0},
     {"GET", "/v1/infra/nodes/{id}", gw_handle_node_get, NEED_OPERATOR, 0},

@@ -50,7 +50,8 @@ def _routes():
         out = []
         for tpl in document()["paths"]:
             segs = tpl.strip("/").split("/")
-            rx = "^/" + "/".join("[^/]+" if s.startswith("{") else re.escape(s) for s in segs) + "$"
+            rx = "^/" + "/".join("[^/]+" if s.startswith("{") else re.escape(s) for s in segs)
+            rx += "/$" if tpl.endswith("/") else "$"  # the admin page's .../admin/ keeps its slash
             out.append((re.compile(rx), tpl, sum(not s.startswith("{") for s in segs)))
         _state["routes"] = out
     return _state["routes"]

@@ -1,0 +1,511 @@
+// The ScaiSpeak admin page's logic (gateway/admin/index.html): one plain ES
+// module, no build step. It signs in with an API key or JWT (kept in
+// sessionStorage only, sent as `Authorization: Bearer`), lists and creates
+// voices, speaks over the WebSocket with playback while the audio streams
+// (PCM s16le through the Web Audio API) and word highlighting from the
+// `alignment` frames, offers the ScaiDrive save, and polls the operator's
+// node list. Counters on #speak-stats (data-*) let the browser test see
+// what was received and played.
+const MOD = "/v1/modules/scaispeak";
+const TOKEN_KEY = "scaispeak.credential";
+const SAMPLE_RATE = 24000;
+const $ = (id) => document.getElementById(id);
+
+// ------------------------------------------------------------ plumbing
+
+function say(message, isError = false) {
+  const s = $("status");
+  s.textContent = message;
+  s.classList.toggle("error", isError);
+}
+
+function credential() {
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+// One API call: {status, body} where body is the parsed JSON envelope (or
+// null for an answer that is not JSON).
+async function api(method, path, { json, form } = {}) {
+  const headers = { Authorization: "Bearer " + credential() };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  const resp = await fetch(path, { method, headers, body });
+  let parsed = null;
+  if ((resp.headers.get("Content-Type") || "").startsWith("application/json")) parsed = await resp.json();
+  return { status: resp.status, body: parsed };
+}
+
+function errorText(r) {
+  const e = r.body && r.body.error;
+  return e ? `${e.code}: ${e.message}` : `HTTP ${r.status}`;
+}
+
+function cell(row, text) {
+  const td = document.createElement("td");
+  td.textContent = text == null ? "" : String(text);
+  row.appendChild(td);
+  return td;
+}
+
+function definition(dl, term, value) {
+  const dt = document.createElement("dt");
+  dt.textContent = term;
+  const dd = document.createElement("dd");
+  dd.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+  dl.append(dt, dd);
+}
+
+// ------------------------------------------------------------ sign in
+
+async function signIn(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  const r = await api("GET", "/v1/me");
+  if (r.status !== 200) {
+    // the operator token is no user (/v1/me refuses it) but opens /v1/infra
+    if (r.status === 401 && (await api("GET", "/v1/infra/nodes")).status === 200) return operatorSignedIn();
+    sessionStorage.removeItem(TOKEN_KEY);
+    say("Sign-in failed: " + errorText(r), true);
+    return false;
+  }
+  const me = r.body.data;
+  $("me-caller").textContent = `${me.caller.name || me.caller.user_id} (${me.caller.kind})`;
+  $("me-tenant").textContent = me.tenant ? `${me.tenant.name || ""} ${me.tenant.tenant_id || ""}`.trim() : "";
+  $("me-role").textContent = me.role;
+  $("me").hidden = false;
+  $("tabs").hidden = false;
+  $("signout-button").hidden = false;
+  showTab("voices");
+  say(`Signed in as ${me.caller.name || me.caller.user_id}, role ${me.role}.`);
+  return true;
+}
+
+function operatorSignedIn() {
+  $("me-caller").textContent = "the operator token";
+  $("me-tenant").textContent = "(none)";
+  $("me-role").textContent = "operator";
+  $("me").hidden = false;
+  $("tabs").hidden = false;
+  $("signout-button").hidden = false;
+  showTab("operator");
+  say("Signed in with the operator token: the Operator tab only.");
+  return true;
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  stopPolling();
+  $("me").hidden = true;
+  $("tabs").hidden = true;
+  $("signout-button").hidden = true;
+  for (const p of document.querySelectorAll(".panel")) p.hidden = true;
+  say("Signed out.");
+}
+
+// ------------------------------------------------------------ tabs
+
+function showTab(name) {
+  for (const t of ["voices", "speak", "operator"]) {
+    $("tab-" + t).setAttribute("aria-pressed", String(t === name));
+    $("panel-" + t).hidden = t !== name;
+  }
+  if (name === "operator") startPolling(); else stopPolling();
+  if (name === "speak") loadVoiceChoices();
+}
+
+// ------------------------------------------------------------ voices
+
+let voicesCursor = null;
+
+function voicesQuery(cursor) {
+  const q = new URLSearchParams();
+  for (const id of ["f-language", "f-scope", "f-gender", "f-q", "f-limit"]) {
+    const el = $(id);
+    if (el.value) q.set(el.name, el.value);
+  }
+  if (cursor) q.set("cursor", cursor);
+  return q.toString();
+}
+
+function showVoices(items, page) {
+  const table = $("voices-table");
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (const v of items) {
+    const row = body.insertRow();
+    cell(row, v.display_name);
+    cell(row, v.voice_id);
+    cell(row, v.scope);
+    cell(row, v.language_primary);
+    cell(row, v.gender_hint);
+    cell(row, v.embedding_status);
+  }
+  table.dataset.page = String(page);
+  table.dataset.count = String(items.length);
+}
+
+async function loadVoices(next) {
+  const page = next ? Number($("voices-table").dataset.page) + 1 : 1;
+  const r = await api("GET", `${MOD}/voices?${voicesQuery(next ? voicesCursor : null)}`);
+  if (r.status !== 200) return say("Voice list failed: " + errorText(r), true);
+  voicesCursor = r.body.data.next_cursor;
+  showVoices(r.body.data.items, page);
+  $("voices-next").disabled = !voicesCursor;
+  say(`Page ${page}: ${r.body.data.items.length} voices${voicesCursor ? ", more on the next page" : ""}.`);
+}
+
+async function designVoice(form) {
+  const json = {};
+  for (const el of form.elements) if (el.name) json[el.name] = el.value;
+  const r = await api("POST", `${MOD}/voices`, { json });
+  if (r.status !== 201) return say("Design failed: " + errorText(r), true);
+  const v = r.body.data;
+  $("design-voice-id").textContent = v.voice_id;
+  const dl = $("design-understood");
+  dl.replaceChildren();
+  for (const [k, val] of Object.entries(v.design || {})) definition(dl, k, val);
+  $("design-result").hidden = false;
+  say(`Voice ${v.voice_id} designed.`);
+}
+
+function showPreflight(pf) {
+  $("preflight-reasons").textContent = "Reasons: " + pf.fail_reasons.join(", ");
+  const body = $("preflight-table").tBodies[0];
+  body.replaceChildren();
+  const rows = [["duration (s)", pf.duration_s], ["voice activity ratio", pf.voice_activity_ratio],
+    ["peak (dBFS)", pf.peak_dbfs], ["SNR (dB)", pf.snr_db], ["sample rate", pf.sample_rate],
+    ["channels", pf.channels]];
+  for (const [k, val] of Object.entries(pf.thresholds || {})) rows.push(["threshold " + k, val]);
+  for (const [k, val] of rows) {
+    const row = body.insertRow();
+    cell(row, k);
+    cell(row, val);
+  }
+  $("preflight").hidden = false;
+}
+
+async function cloneVoice(form) {
+  $("preflight").hidden = true;
+  $("clone-result").hidden = true;
+  const r = await api("POST", `${MOD}/voices`, { form: new FormData(form) });
+  if (r.status === 201) {
+    $("clone-result").textContent = `Created ${r.body.data.voice_id} (${r.body.data.embedding_status}).`;
+    $("clone-result").hidden = false;
+    return say(`Voice ${r.body.data.voice_id} cloned.`);
+  }
+  const err = r.body && r.body.error;
+  if (err && err.preflight) showPreflight(err.preflight);
+  say("Clone failed: " + errorText(r), true);
+}
+
+// ------------------------------------------------------------ speak
+
+async function loadVoiceChoices() {
+  const r = await api("GET", `${MOD}/voices?limit=200`);
+  if (r.status !== 200) return;
+  const select = $("s-voice");
+  const chosen = select.value;
+  select.replaceChildren(new Option("vc_platform_slt (the platform voice)", "vc_platform_slt"));
+  for (const v of r.body.data.items) {
+    if (v.voice_id === "vc_platform_slt") continue;
+    if (v.embedding_status !== "ready") continue;
+    select.add(new Option(`${v.display_name} (${v.voice_id})`, v.voice_id));
+  }
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+}
+
+// One streamed synthesis: the socket, the audio clock and the words.
+class Playback {
+  constructor() {
+    this.ctx = new AudioContext({ sampleRate: SAMPLE_RATE });
+    this.startAt = 0;      // AudioContext time of the session's sample 0
+    this.nextAt = 0;       // where the next chunk is scheduled
+    this.scheduledMs = 0;
+    this.bytes = 0;
+    this.frames = 0;
+    this.spare = null;     // an odd byte carried to the next frame
+    this.words = [];       // {start_ms, end_ms, span}
+    this.highlighted = 0;
+    this.done = false;
+  }
+
+  addPcm(buf) {
+    let bytes = new Uint8Array(buf);
+    this.bytes += bytes.length;
+    this.frames += 1;
+    if (this.spare) {
+      const joined = new Uint8Array(bytes.length + 1);
+      joined[0] = this.spare[0];
+      joined.set(bytes, 1);
+      bytes = joined;
+      this.spare = null;
+    }
+    if (bytes.length % 2) {
+      this.spare = bytes.slice(-1);
+      bytes = bytes.slice(0, -1);
+    }
+    const samples = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+    if (!samples.length) return;
+    const audio = this.ctx.createBuffer(1, samples.length, SAMPLE_RATE);
+    const ch = audio.getChannelData(0);
+    for (let i = 0; i < samples.length; i++) ch[i] = samples[i] / 32768;
+    const src = this.ctx.createBufferSource();
+    src.buffer = audio;
+    src.connect(this.ctx.destination);
+    const now = this.ctx.currentTime;
+    if (!this.startAt) this.startAt = this.nextAt = now + 0.1;
+    if (this.nextAt < now) this.nextAt = now + 0.02; // an underrun: resume a little ahead
+    src.start(this.nextAt);
+    this.nextAt += audio.duration;
+    this.scheduledMs += audio.duration * 1000;
+  }
+
+  addWords(words, container) {
+    for (const w of words) {
+      const span = document.createElement("span");
+      span.textContent = w.text;
+      container.append(span, " ");
+      this.words.push({ start_ms: w.start_ms, end_ms: w.end_ms, span });
+    }
+  }
+
+  playedMs() {
+    if (!this.startAt) return 0;
+    const ms = (this.ctx.currentTime - this.startAt) * 1000;
+    return Math.max(0, Math.min(ms, this.scheduledMs));
+  }
+
+  highlight() {
+    const t = this.playedMs();
+    let count = 0;
+    for (const w of this.words) {
+      const current = w.start_ms <= t && t < w.end_ms;
+      w.span.classList.toggle("current", current);
+      w.span.classList.toggle("spoken", w.end_ms <= t);
+      if (current || w.end_ms <= t) count++;
+    }
+    this.highlighted = Math.max(this.highlighted, count);
+  }
+
+  close() {
+    this.ctx.close();
+  }
+}
+
+let playback = null;
+let socket = null;
+
+function showSpeakStats(state) {
+  const p = $("speak-stats");
+  if (state) p.dataset.state = state;
+  if (!playback) return;
+  p.dataset.bytesReceived = String(playback.bytes);
+  p.dataset.frames = String(playback.frames);
+  p.dataset.playedMs = String(Math.round(playback.playedMs()));
+  p.dataset.highlighted = String(playback.highlighted);
+  p.textContent = `${p.dataset.state}: ${playback.bytes} bytes received, ` +
+    `${p.dataset.playedMs} ms played of ${Math.round(playback.scheduledMs)} ms.`;
+}
+
+function tick() {
+  if (!playback) return;
+  playback.highlight();
+  showSpeakStats();
+  const finished = playback.done && playback.playedMs() >= playback.scheduledMs;
+  if (finished) {
+    showSpeakStats("finished");
+    say("Playback finished.");
+    $("speak-button").disabled = false;
+    $("speak-stop").disabled = true;
+    return;
+  }
+  requestAnimationFrame(tick);
+}
+
+function wsUrl() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}${MOD}/stream/speak?token=${encodeURIComponent(credential())}`;
+}
+
+function onSocketMessage(ev, text) {
+  if (typeof ev.data !== "string") {
+    playback.addPcm(ev.data);
+    if (playback.frames === 1) showSpeakStats("playing");
+    return;
+  }
+  const msg = JSON.parse(ev.data);
+  if (msg.type === "ready") {
+    socket.send(JSON.stringify({ type: "text", delta: text }));
+    socket.send(JSON.stringify({ type: "flush" }));
+    socket.send(JSON.stringify({ type: "close" }));
+    say(`Streaming from backend ${msg.backend_used}.`);
+  } else if (msg.type === "alignment") {
+    playback.addWords(msg.words, $("speak-words"));
+  } else if (msg.type === "error") {
+    say(`Speak failed: ${msg.code}: ${msg.message}`, true);
+  } else if (msg.type === "closed") {
+    playback.done = true;
+  }
+}
+
+async function speak(form) {
+  stopSpeaking();
+  const text = $("s-text").value;
+  $("speak-words").replaceChildren();
+  playback = new Playback();
+  await playback.ctx.resume();
+  showSpeakStats("connecting");
+  socket = new WebSocket(wsUrl());
+  socket.binaryType = "arraybuffer";
+  socket.onopen = () => socket.send(JSON.stringify({
+    type: "open", voice_id: form.elements.voice_id.value,
+    output: { codec: "pcm", sample_rate: SAMPLE_RATE }, timestamps: $("s-timestamps").checked,
+  }));
+  socket.onmessage = (ev) => onSocketMessage(ev, text);
+  socket.onclose = (ev) => {
+    if (playback) playback.done = true;
+    if (ev.code !== 1000) say(`The stream closed with ${ev.code}.`, true);
+  };
+  $("speak-button").disabled = true;
+  $("speak-stop").disabled = false;
+  requestAnimationFrame(tick);
+}
+
+function stopSpeaking() {
+  if (socket) socket.close();
+  socket = null;
+  if (playback) playback.close();
+  playback = null;
+  $("speak-button").disabled = false;
+  $("speak-stop").disabled = true;
+}
+
+// ------------------------------------------------------------ ScaiDrive
+
+function driveUnavailable(r) {
+  return r.status === 404 && r.body && r.body.error && r.body.error.code === "SCAISPEAK_SCAIDRIVE_NOT_AVAILABLE";
+}
+
+async function loadShares() {
+  const r = await api("GET", `${MOD}/scaidrive/shares`);
+  const state = $("drive-state");
+  if (driveUnavailable(r)) {
+    state.textContent = "ScaiDrive not configured";
+    state.dataset.state = "not-configured";
+    return say("ScaiDrive not configured on this gateway.");
+  }
+  if (r.status !== 200) return say("ScaiDrive: " + errorText(r), true);
+  const select = $("drive-share");
+  select.replaceChildren();
+  for (const s of r.body.data.items) select.add(new Option(s.name || s.share_id, s.share_id));
+  select.disabled = false;
+  state.textContent = `${r.body.data.items.length} shares.`;
+  state.dataset.state = "shares";
+  await loadFolders();
+}
+
+async function loadFolders() {
+  const share = $("drive-share").value;
+  const select = $("drive-folder");
+  select.replaceChildren(new Option("(top level)", ""));
+  if (!share) return;
+  const r = await api("GET", `${MOD}/scaidrive/shares/${encodeURIComponent(share)}/folders`);
+  if (r.status !== 200) return say("ScaiDrive folders: " + errorText(r), true);
+  for (const f of r.body.data.items) select.add(new Option(f.name || f.folder_id, f.folder_id));
+  select.disabled = false;
+  $("drive-save").disabled = false;
+}
+
+async function saveToDrive() {
+  const saveTo = { share_id: $("drive-share").value, filename: $("drive-filename").value };
+  if ($("drive-folder").value) saveTo.folder_id = $("drive-folder").value;
+  const r = await api("POST", `${MOD}/speak`, { json: {
+    text: $("s-text").value, voice_id: $("s-voice").value, response_format: "mp3", save_to: saveTo } });
+  if (r.status !== 200) return say("Save failed: " + errorText(r), true);
+  say(`Saved as ${r.body.data.saved_to.name} (${r.body.data.saved_to.size} bytes).`);
+}
+
+// ------------------------------------------------------------ operator
+
+let pollTimer = null;
+
+function stopPolling() {
+  clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+function startPolling() {
+  stopPolling();
+  loadNodes();
+  pollTimer = setInterval(loadNodes, 3000);
+}
+
+function nodeRow(body, n) {
+  const row = body.insertRow();
+  row.dataset.nodeId = n.node_id;
+  cell(row, n.node_id);
+  cell(row, n.status).className = "node-status";
+  const cap = n.capacity || {};
+  cell(row, `${cap.in_flight ?? "?"} / ${cap.slots ?? "?"}`);
+  cell(row, n.gpu ? (n.gpu.name || "gpu") : "cpu");
+  const draining = n.status === "draining";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = draining ? "Undrain" : "Drain";
+  button.setAttribute("aria-label", `${button.textContent} ${n.node_id}`);
+  button.addEventListener("click", () => drainNode(n.node_id, draining ? "undrain" : "drain"));
+  cell(row, "").appendChild(button);
+}
+
+async function loadNodes() {
+  const r = await api("GET", "/v1/infra/nodes");
+  if (r.status !== 200) return say("Nodes: " + errorText(r), true);
+  const table = $("nodes-table");
+  const focused = document.activeElement && document.activeElement.closest("tr");
+  const focusedId = focused && focused.dataset.nodeId;
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (const n of r.body.data.items) nodeRow(body, n);
+  table.dataset.count = String(r.body.data.items.length);
+  $("nodes-updated").textContent = "Updated " + new Date().toLocaleTimeString() + ".";
+  if (focusedId) { // keep keyboard focus on the row it was on across refreshes
+    const again = body.querySelector(`tr[data-node-id="${CSS.escape(focusedId)}"] button`);
+    if (again) again.focus();
+  }
+}
+
+async function drainNode(id, action) {
+  const r = await api("POST", `/v1/infra/nodes/${encodeURIComponent(id)}/${action}`,
+    { json: { reason: "admin page" } });
+  if (r.status !== 200) return say(`${action} failed: ` + errorText(r), true);
+  say(`Node ${id}: ${action} done.`);
+  await loadNodes();
+}
+
+// ------------------------------------------------------------ wiring
+
+function on(id, event, fn) {
+  $(id).addEventListener(event, (ev) => {
+    if (event === "submit") ev.preventDefault();
+    Promise.resolve(fn(ev)).catch((e) => say(String(e), true));
+  });
+}
+
+on("signin-form", "submit", () => signIn($("token").value.trim()));
+on("signout-button", "click", signOut);
+for (const t of ["voices", "speak", "operator"]) on("tab-" + t, "click", () => showTab(t));
+on("voice-filters", "submit", () => loadVoices(false));
+on("voices-next", "click", () => loadVoices(true));
+on("design-form", "submit", (ev) => designVoice(ev.target));
+on("clone-form", "submit", (ev) => cloneVoice(ev.target));
+on("speak-form", "submit", (ev) => speak(ev.target));
+on("speak-stop", "click", stopSpeaking);
+on("drive-load", "click", loadShares);
+on("drive-share", "change", loadFolders);
+on("drive-form", "submit", saveToDrive);
+
+if (credential()) signIn(credential()).catch((e) => say(String(e), true));
