@@ -346,6 +346,7 @@ def vm_hwm_kb(pid):
 WORKER_HWM_BOUND_KB = 64 * 1024
 
 
+@pytest.mark.skipif(harness.SAN, reason="a memory bound, measured on the plain build (ASan keeps freed memory)")
 def test_hundred_thousand_characters_stream_into_the_store_in_bounded_memory(procs, redis, gateway, start_node,
                                                                             tmp_path):
     """The documented maximum: 100 000 characters (~1 h 50 min of speech at
@@ -364,8 +365,7 @@ def test_hundred_thousand_characters_stream_into_the_store_in_bounded_memory(pro
     seconds = j["duration_ms"] / 1000
     print(f"\n100 000 characters: {seconds:.0f} s of audio, {j['result']['bytes']} bytes of opus, "
           f"worker peak RSS {hwm / 1024:.1f} MiB")
-    if not harness.SAN:  # ASan's quarantine keeps freed memory: RSS follows allocations there
-        assert hwm < WORKER_HWM_BOUND_KB, hwm
+    assert hwm < WORKER_HWM_BOUND_KB, hwm
     assert seconds > 100000 / 15 / 2 / 2, seconds
     path = tmp_path / "long.opus"
     path.write_bytes(call(gateway, key, "GET", j["result"]["audio_url"]).body)
