@@ -408,3 +408,28 @@ void ss_audio_free(ss_audio *a)
     free(a->samples);
     memset(a, 0, sizeof *a);
 }
+
+int ss_audio_decode_s16(const uint8_t *data, size_t len, int16_t **pcm, size_t *n, int *rate, char *err,
+                        size_t errlen)
+{
+    ss_audio a;
+    *pcm = NULL;
+    *n = 0;
+    if (ss_audio_decode(data, len, &a, NULL, err, errlen) != 0)
+        return -1;
+    int16_t *out = malloc((a.nsamples ? a.nsamples : 1) * sizeof *out);
+    if (!out) {
+        snprintf(err, errlen, "out of memory");
+        ss_audio_free(&a);
+        return -1;
+    }
+    for (size_t i = 0; i < a.nsamples; i++) {
+        float v = a.samples[i] * 32767.0f;
+        out[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
+    }
+    *pcm = out;
+    *n = a.nsamples;
+    *rate = a.sample_rate;
+    ss_audio_free(&a);
+    return 0;
+}

@@ -49,6 +49,11 @@ const char *ss_audio_error_name(ss_audio_error e);
  * (code may be NULL). out is zeroed on failure. */
 int ss_audio_decode(const uint8_t *data, size_t len, ss_audio *out, ss_audio_error *code,
                     char *err, size_t errlen);
+/* Decodes data[0..len) to mono s16 (a relay's answer, re-encoded by the
+ * caller): 0 with *pcm (malloc'd, free() it), *n and *rate, or -1 with err
+ * ("out of memory" when that is why). */
+int ss_audio_decode_s16(const uint8_t *data, size_t len, int16_t **pcm, size_t *n, int *rate, char *err,
+                        size_t errlen);
 /* Same from a file (reads it whole, the size limit checked first). */
 int ss_audio_decode_file(const char *path, ss_audio *out, ss_audio_error *code, char *err,
                          size_t errlen);

@@ -312,22 +312,10 @@ static void on_relay_data(void *user, const char *content_type, const void *data
 static void decode_relay_audio(void *arg)
 {
     speak_ctx *cx = arg;
-    ss_audio a;
-    if (ss_audio_decode(cx->relay_body, cx->relay_len, &a, NULL, cx->relay_err, sizeof cx->relay_err) != 0)
-        return;
-    cx->relay_pcm = malloc((a.nsamples ? a.nsamples : 1) * sizeof *cx->relay_pcm);
-    if (!cx->relay_pcm) {
-        snprintf(cx->relay_err, sizeof cx->relay_err, "out of memory");
-        ss_audio_free(&a);
-        return;
-    }
-    for (size_t i = 0; i < a.nsamples; i++) {
-        float v = a.samples[i] * 32767.0f;
-        cx->relay_pcm[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
-    }
-    cx->relay_samples = a.nsamples;
-    cx->relay_rate = (uint32_t)a.sample_rate;
-    ss_audio_free(&a);
+    int rate = 0;
+    if (ss_audio_decode_s16(cx->relay_body, cx->relay_len, &cx->relay_pcm, &cx->relay_samples, &rate,
+                            cx->relay_err, sizeof cx->relay_err) == 0)
+        cx->relay_rate = (uint32_t)rate;
 }
 
 static void relay_audio_decoded(void *arg)

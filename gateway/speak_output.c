@@ -276,6 +276,23 @@ static void log_and_count(speak_output *o, long audio_ms)
             o->http ? gw_http_stream_sent(o->http) : o->file_len);
 }
 
+/* The JSON forms' answer (audio_base64, or saved_to): the X-Scaispeak-*
+ * headers, then the envelope; ends the output. */
+static void reply_envelope(speak_output *o, const char *backend, long audio_ms, json_t *data)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(o->r->req);
+    char num[32];
+    evhttp_add_header(h, "X-Scaispeak-Backend", backend);
+    evhttp_add_header(h, "X-Scaispeak-Voice-Id", o->voice_id);
+    snprintf(num, sizeof num, "%ld", audio_ms);
+    evhttp_add_header(h, "X-Scaispeak-Audio-Ms", num);
+    snprintf(num, sizeof num, "%zu", o->p->characters);
+    evhttp_add_header(h, "X-Scaispeak-Characters", num);
+    gw_reply_ok(o->r, data);
+    o->r = NULL;
+    finish(o);
+}
+
 static void answer_json(speak_output *o, long audio_ms)
 {
     char backend[2] = {o->backend, 0};
@@ -293,17 +310,7 @@ static void answer_json(speak_output *o, long audio_ms)
         json_object_set_new(data, "timestamps",
                             json_pack("{s:O,s:O}", "words", o->words ? o->words : json_array(),
                                       "phonemes", o->phonemes ? o->phonemes : json_array()));
-    struct evkeyvalq *h = evhttp_request_get_output_headers(o->r->req);
-    char num[32];
-    evhttp_add_header(h, "X-Scaispeak-Backend", backend);
-    evhttp_add_header(h, "X-Scaispeak-Voice-Id", o->voice_id);
-    snprintf(num, sizeof num, "%ld", audio_ms);
-    evhttp_add_header(h, "X-Scaispeak-Audio-Ms", num);
-    snprintf(num, sizeof num, "%zu", o->p->characters);
-    evhttp_add_header(h, "X-Scaispeak-Characters", num);
-    gw_reply_ok(o->r, data);
-    o->r = NULL;
-    finish(o);
+    reply_envelope(o, backend, audio_ms, data);
 }
 
 /* The save form's answer: the envelope with saved_to instead of the audio. */
@@ -323,17 +330,7 @@ static void on_saved(void *user, const speak_save_result *res)
         speak_output_fail(o, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    struct evkeyvalq *h = evhttp_request_get_output_headers(o->r->req);
-    char num[32];
-    evhttp_add_header(h, "X-Scaispeak-Backend", backend);
-    evhttp_add_header(h, "X-Scaispeak-Voice-Id", o->voice_id);
-    snprintf(num, sizeof num, "%ld", o->audio_ms);
-    evhttp_add_header(h, "X-Scaispeak-Audio-Ms", num);
-    snprintf(num, sizeof num, "%zu", o->p->characters);
-    evhttp_add_header(h, "X-Scaispeak-Characters", num);
-    gw_reply_ok(o->r, data);
-    o->r = NULL;
-    finish(o);
+    reply_envelope(o, backend, o->audio_ms, data);
 }
 
 static void on_save_drained(void *user)

@@ -715,23 +715,11 @@ static void on_relay_data(void *user, const char *content_type, const void *data
 static void decode_relay(void *arg)
 {
     job_run *run = arg;
-    ss_audio a;
+    int rate = 0;
     free(run->relay_pcm);
-    run->relay_pcm = NULL;
-    if (ss_audio_decode(run->relay_body, run->relay_len, &a, NULL, run->relay_err, sizeof run->relay_err) != 0)
-        return;
-    run->relay_pcm = malloc((a.nsamples ? a.nsamples : 1) * sizeof *run->relay_pcm);
-    if (run->relay_pcm) {
-        for (size_t i = 0; i < a.nsamples; i++) {
-            float v = a.samples[i] * 32767.0f;
-            run->relay_pcm[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : v);
-        }
-        run->relay_samples = a.nsamples;
-        run->relay_rate = (uint32_t)a.sample_rate;
-    } else {
-        snprintf(run->relay_err, sizeof run->relay_err, "out of memory");
-    }
-    ss_audio_free(&a);
+    if (ss_audio_decode_s16(run->relay_body, run->relay_len, &run->relay_pcm, &run->relay_samples, &rate,
+                            run->relay_err, sizeof run->relay_err) == 0)
+        run->relay_rate = (uint32_t)rate;
 }
 
 static void relay_decoded(void *arg)
