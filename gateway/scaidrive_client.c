@@ -137,12 +137,24 @@ static const char *rid(const scaidrive_call *call)
     return call->request_id[0] ? call->request_id : NULL;
 }
 
+/* Frees an ended call, or leaves that to the read-ahead job still on the
+ * pool (a server that answers before the whole upload was sent, e.g. 401):
+ * its done (chunk_read) frees a call marked cancelled. */
+static void call_release(scaidrive_call *call)
+{
+    if (call->src && call->src->job_in_flight) {
+        call->cancelled = true;
+        return;
+    }
+    call_free(call);
+}
+
 /* Ends a call with a result made here (not from a transfer). */
 static void deliver(scaidrive_call *call, scaidrive_result *res)
 {
     call->finishing = true;
     call->on_done(call->user, res);
-    call_free(call);
+    call_release(call);
 }
 
 static void deliver_error(scaidrive_call *call, scaidrive_status st, const char *message)
@@ -258,7 +270,7 @@ static void finish_transfer(scaidrive_call *call, CURLcode rc)
     call->finishing = true;
     call->on_done(call->user, &res);
     json_decref(j);
-    call_free(call);
+    call_release(call);
 }
 
 static void on_transfer_done(void *owner, CURL *easy, CURLcode rc)

@@ -287,21 +287,22 @@ def test_no_job_is_lost_through_worker_crashes_and_a_redis_kill(procs, redis, ga
     ready_node(gateway, start_node, env={"SCAISPEAK_SLOTS": 4})
     _, key = new_key(redis)
     roomy_limits(gateway, key)
+    n = 12 if harness.SAN else 30  # the sanitizer build runs the same races on fewer jobs (CI time)
     ids = [submit(gateway, key, {"text": long_text(1000 + 37 * i), "force_async": True,
-                                 "response_format": "opus"}) for i in range(30)]
+                                 "response_format": "opus"}) for i in range(n)]
     env = {"SCAISPEAK_JOB_LEASE_MS": 2000, "SCAISPEAK_WORKER_DRAIN_MS": 0}
     a = worker(procs, redis, gateway, env=env, name="worker-a")
     b = worker(procs, redis, gateway, env=env, name="worker-b")
 
     def done_count():
         return sum(1 for i in ids if (poll_tolerant(gateway, key, i) or {}).get("status") == "completed")
-    harness.wait_for(lambda: done_count() >= 4, 60 * harness.SLOW, what="first completions")
+    harness.wait_for(lambda: done_count() >= n // 7, 60 * harness.SLOW, what="first completions")
     harness.wait_for(lambda: "attempt" in a.proc.log_text(), 10 * harness.SLOW, what="worker a busy")
     a.proc.kill9()                                          # mid-job: its entries' leases expire
-    harness.wait_for(lambda: done_count() >= 10, 60 * harness.SLOW, what="more completions")
+    harness.wait_for(lambda: done_count() >= n // 3, 60 * harness.SLOW, what="more completions")
     b.proc.terminate(timeout=10)                            # hands its jobs back
     b2 = worker(procs, redis, gateway, env=env, name="worker-b2")
-    harness.wait_for(lambda: done_count() >= 16, 60 * harness.SLOW, what="more completions")
+    harness.wait_for(lambda: done_count() >= n // 2, 60 * harness.SLOW, what="more completions")
     redis.proc.kill9()
     time.sleep(0.3)
     redis.start()
@@ -329,7 +330,7 @@ def test_no_job_is_lost_through_worker_crashes_and_a_redis_kill(procs, redis, ga
     assert pending[0] == "0", pending                      # nothing left leased
     attempts = sum(final[i]["attempts"] for i in ids)
     took_over = sum(w.proc.log_text().count("took over entry") for w in (b, b2, a2))
-    print(f"\n30 jobs: {attempts} attempts in all, {took_over} entries taken over, "
+    print(f"\n{n} jobs: {attempts} attempts in all, {took_over} entries taken over, "
           f"{sum(1 for i in ids if final[i]['attempts'] > 1)} jobs run more than once, 0 completed twice")
     for w in (b2, a2):
         assert w.proc.alive()
