@@ -61,6 +61,7 @@ struct job_run {
     gw_backend_plan plan;
     bool plan_made;
     int backend_idx, node_idx, busy_nodes;
+    int calls_made; /* node or relay calls started for this part's current plan */
     long busy_waited_ms;
     gw_node_call *call;
     bool part_got_audio;
@@ -672,6 +673,7 @@ static void start_node(job_run *run)
     static const gw_node_events ev = {on_node_header, on_node_audio, on_node_done};
     run->part_got_audio = false;
     run->step = STEP_CALL;
+    run->calls_made++;
     run->call = gw_node_call_start(run->env.gw, node->address, &req, &ev, run, err, sizeof err);
     free(part);
     if (run->call)
@@ -807,6 +809,7 @@ static void start_relay(job_run *run)
     run->relay_len = 0;
     run->relay_too_large = false;
     run->step = STEP_CALL;
+    run->calls_made++;
     run->relay = relay_speech(run->env.gw->relay, &req, on_relay_data, on_relay_done, run, err, sizeof err);
     free(part);
     if (run->relay)
@@ -824,8 +827,11 @@ static void on_busy_timer(evutil_socket_t fd, short what, void *arg);
 
 static void part_unavailable(job_run *run)
 {
-    if (run->busy_nodes > 0 && run->busy_waited_ms < run->env.gw->settings->job_lease_ms) {
-        /* every node busy: wait for capacity (costs no attempt) */
+    if ((run->busy_nodes > 0 || run->calls_made == 0) &&
+        run->busy_waited_ms < run->env.gw->settings->job_lease_ms) {
+        /* every node busy, or nothing to call at all (no node online: one
+         * restarting, or heartbeat records that lapsed while Redis failed
+         * over): wait for one, up to job_lease_ms (costs no attempt) */
         run->busy_waited_ms += BUSY_RETRY_MS;
         struct timeval tv = {BUSY_RETRY_MS / 1000, (BUSY_RETRY_MS % 1000) * 1000};
         if (!run->busy_timer)
@@ -902,7 +908,7 @@ static void on_nodes(void *user, json_t *nodes, const char *err)
     run->plan_made = true;
     json_array_clear(run->tried);
     json_array_extend(run->tried, run->plan.unusable);
-    run->backend_idx = run->node_idx = run->busy_nodes = 0;
+    run->backend_idx = run->node_idx = run->busy_nodes = run->calls_made = 0;
     try_backend(run);
     run_unref(run);
 }
