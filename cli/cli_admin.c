@@ -8,7 +8,13 @@
  *   admin revoke-key --key-id KID                        says what it did (revoked, or already)
  *   admin seed-dev --key-file PATH                       tenant "dev", a tenant_admin and a
  *       key written to PATH (mode 600); reuses the key in PATH while it is valid.
- *       `make run` uses it to print a development key. */
+ *       `make run` uses it to print a development key.
+ *
+ * Redis is found the way the gateway finds it (common/redis_target.h: one
+ * address, or the primary the sentinels name). With Sentinel, a command
+ * that wrote exits 0 only after WAIT has seen its writes on
+ * redis_wait_replicas replicas (one WAIT at the end covers every write the
+ * connection made); otherwise it says so and exits 1. */
 #include "cli/cli.h"
 #include "gateway/identity_store.h"
 #include "gateway/permissions.h"
@@ -17,6 +23,7 @@
 #include "common/api_keys.h"
 #include "common/config.h"
 #include "common/ids.h"
+#include "common/redis_target.h"
 
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
@@ -432,19 +439,32 @@ int ss_cli_admin(int argc, char **argv)
     ss_settings *settings = ss_config_from_args(argc, argv, "scaispeak", SS_SCOPE_CLI, &rc);
     if (!settings)
         return rc;
-    struct timeval tv = {2, 0};
-    redisContext *redis =
-        redisConnectWithTimeout(settings->redis_host, (int)settings->redis_port, tv);
-    if (!redis || redis->err) {
-        fprintf(stderr, "scaispeak admin: cannot reach redis %s:%ld: %s (is `make run` running? "
-                        "set SCAISPEAK_REDIS_PORT for another port)\n",
-                settings->redis_host, settings->redis_port,
-                redis ? redis->errstr : "out of memory");
-        redisFree(redis);
+    ss_redis_target target;
+    char why[400], where[400];
+    if (ss_redis_target_from_settings(&target, settings, why, sizeof why) != 0) {
+        fprintf(stderr, "scaispeak admin: %s\n", why);
+        ss_config_free(settings);
+        return 2;
+    }
+    ss_redis_target_describe(&target, where, sizeof where);
+    /* Without Sentinel, redis_authenticate() below authenticates (and says
+     * which password Redis refused); with it, ROLE needs AUTH first. */
+    ss_redis_target connect_as = target;
+    if (!target.nsentinels)
+        connect_as.password[0] = '\0';
+    redisContext *redis = ss_redis_target_connect_sync(&connect_as, 2000, why, sizeof why);
+    if (!redis) {
+        fprintf(stderr, "scaispeak admin: cannot reach redis %s (%s): is `make run` running? "
+                        "set SCAISPEAK_REDIS_PORT for another port\n",
+                where, why);
         ss_config_free(settings);
         return 1;
     }
     rc = redis_authenticate(redis, settings) == 0 ? cmd->run(redis, argc, argv) : 1;
+    if (rc == 0 && ss_redis_target_wait_sync(redis, &target, why, sizeof why) != 0) {
+        fprintf(stderr, "scaispeak admin: written, but not confirmed on a replica: %s\n", why);
+        rc = 1;
+    }
     redisFree(redis);
     ss_config_free(settings);
     return rc;

@@ -52,6 +52,17 @@ static const ss_config_key KEYS[] = {
     STR(redis_host, "127.0.0.1", G | W | C, "Redis host"),
     INT(redis_port, "6390", 1, 65535, G | W | C, "Redis port"),
     STR(redis_password, "", G | W | C, "Redis AUTH password (empty: none)"),
+    STR(redis_sentinels, "", G | W | C,
+        "Redis Sentinels as host:port,host:port,...; when set the primary is asked of them "
+        "(redis_host/redis_port unused) and a failover is followed without restart"),
+    STR(redis_master_name, "scaispeak", G | W | C, "the Sentinel master name of the primary"),
+    STR(redis_sentinel_password, "", G | W | C, "AUTH password of the sentinels (empty: none)"),
+    INT(redis_wait_replicas, "1", 0, 16, G | W | C,
+        "with Sentinel: writes that must survive a failover (API keys, voices, jobs, policies, "
+        "erasure rows) wait (WAIT) until this many replicas hold them, else they fail (503); "
+        "0: do not wait"),
+    INT(redis_wait_timeout_ms, "1000", 1, 60000, G | W | C,
+        "how long a durable write waits for redis_wait_replicas replicas"),
     INT(dev_mode, "0", 0, 1, G | N,
         "1: development mode: empty node credentials fall back to the shipped development "
         "defaults (never in production; docs/SECURITY.md)"),

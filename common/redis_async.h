@@ -16,9 +16,22 @@
  * on SCRIPT FLUSH); it then answers NOSCRIPT, and the client sends the same
  * call once more as EVAL with the body, which runs it and reloads the cache.
  * The caller sees only that second answer. Scripts receive every key they
- * touch through KEYS[] (a clustered Redis needs them declared). */
+ * touch through KEYS[] (a clustered Redis needs them declared).
+ *
+ * Sentinel (common/redis_target.h): when the target names sentinels, each
+ * (re)connection first asks them for the primary (common/redis_sentinel.h),
+ * connects there and sends ROLE; the client counts as connected only once
+ * ROLE says master. A lost connection, or an answer that says the server is
+ * not the primary any more (READONLY, MASTERDOWN, LOADING), starts that over,
+ * so a failover is followed without a restart; retries back off from 100 ms
+ * to 500 ms instead of 2 s. A script marked `durable` is followed by WAIT
+ * (target->wait_replicas, wait_timeout_ms) and its caller sees its answer
+ * only once enough replicas hold the write; otherwise the error
+ * "not replicated: …". */
 #ifndef SS_COMMON_REDIS_ASYNC_H
 #define SS_COMMON_REDIS_ASYNC_H
+
+#include "common/redis_target.h"
 
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
@@ -30,8 +43,8 @@ typedef struct ss_redis ss_redis;
 /* reply is NULL exactly when err is non-NULL. The reply is freed after the call. */
 typedef void (*ss_redis_reply_fn)(void *user, const redisReply *reply, const char *err);
 
-ss_redis *ss_redis_new(struct event_base *base, const char *host, int port, const char *password,
-                       int command_timeout_ms);
+/* The target is copied. */
+ss_redis *ss_redis_new(struct event_base *base, const ss_redis_target *target, int command_timeout_ms);
 void ss_redis_free(ss_redis *r);
 bool ss_redis_connected(const ss_redis *r);
 /* fn runs on the loop each time the connection is (re)established, before any
@@ -49,6 +62,9 @@ int ss_redis_command(ss_redis *r, ss_redis_reply_fn fn, void *user, ...);
 typedef struct {
     const char *name;
     const char *body;
+    /* true for writes that must survive a failover: answered only after WAIT
+     * (see above). */
+    bool durable;
 } ss_redis_script;
 
 /* Runs `script` with nkeys KEYS and nargs ARGV (NUL-terminated strings) by

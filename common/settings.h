@@ -24,6 +24,11 @@ typedef struct ss_settings {
     char *redis_host;
     long redis_port;
     char *redis_password;
+    char *redis_sentinels;   /* "host:port,…": find the primary through Sentinel */
+    char *redis_master_name;
+    char *redis_sentinel_password;
+    long redis_wait_replicas; /* durable writes WAIT for this many replicas (Sentinel) */
+    long redis_wait_timeout_ms;
     long dev_mode; /* 0 or 1 (a lone bool would leave padding no key owns) */
     char *node_auth_key;
     char *node_secret;

@@ -34,7 +34,7 @@ static const ss_redis_script ERASURE_ROWS = {
     "  out[#out + 1] = {redis.call('HGETALL', KEYS[i]), redis.call('SMEMBERS', KEYS[i + 1]),\n"
     "                   redis.call('SMEMBERS', KEYS[i + 2])}\n"
     "end\n"
-    "return out\n"};
+    "return out\n", .durable = false};
 
 static int hex_value(char c)
 {

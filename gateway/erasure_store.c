@@ -38,7 +38,8 @@ const ss_redis_script ERASURE_ERASE = {
     "  out[#out + 1] = redis.call('GET', KEYS[11 + 2 * n]) or false\n"
     "end\n"
     "finish(KEYS[5], KEYS[6], KEYS[9], ARGV[2], ARGV[7])\n"
-    "return out\n"};
+    "return out\n",
+    .durable = true};
 
 const ss_redis_script ERASURE_ACK = {
     "erasure_ack",
@@ -49,11 +50,13 @@ const ss_redis_script ERASURE_ACK = {
     "  redis.call('SADD', KEYS[3], ARGV[i])\n"
     "end\n"
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "return finish(KEYS[1], KEYS[2], KEYS[4], ARGV[1], ARGV[3])\n"};
+    "return finish(KEYS[1], KEYS[2], KEYS[4], ARGV[1], ARGV[3])\n",
+    .durable = true};
 
 const ss_redis_script ERASURE_OBJECTS_DONE = {
     "erasure_objects_done",
     ERASURE_FINISH_FN
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
     "redis.call('HSET', KEYS[1], 'objects_deleted', ARGV[2], 'objects_left', '0')\n"
-    "return finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[3])\n"};
+    "return finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[3])\n",
+    .durable = true};

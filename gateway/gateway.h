@@ -31,6 +31,7 @@ struct gw_server {
     struct event_base *base;
     const ss_settings *settings; /* filled at start, read-only after (common/settings.h) */
     ss_redis *redis;
+    ss_redis_target redis_target; /* from the settings: one address or Sentinel */
     struct evhttp *http;
     struct evhttp_bound_socket *http_socket;
     struct event *accept_retry;  /* re-enables the listener after an accept() error */

@@ -32,9 +32,7 @@
 struct heartbeat_service {
     ss_grpc_server *grpc;
     char *node_auth_key; /* each node's secret is HMAC-SHA256(key, node_id) */
-    char redis_host[256];
-    int redis_port;
-    char redis_password[256];
+    ss_redis_target redis_target; /* one address, or the primary Sentinel names */
     long default_interval_ms;
     long retention_s;
     pthread_mutex_t lock; /* guards redis */
@@ -211,18 +209,12 @@ static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const
         if (!hs->redis || hs->redis->err) {
             if (hs->redis)
                 redisFree(hs->redis);
-            struct timeval tv = {0, 500000};
-            hs->redis = redisConnectWithTimeout(hs->redis_host, hs->redis_port, tv);
-            if (!hs->redis || hs->redis->err) {
-                snprintf(err, errlen, "redis: %s", hs->redis ? hs->redis->errstr : "out of memory");
+            char why[200];
+            /* a gRPC handler thread, never the loop: blocking here is allowed */
+            hs->redis = ss_redis_target_connect_sync(&hs->redis_target, 1000, why, sizeof why);
+            if (!hs->redis) {
+                snprintf(err, errlen, "redis: %s", why);
                 continue;
-            }
-            struct timeval cmd_tv = {1, 0};
-            redisSetTimeout(hs->redis, cmd_tv);
-            if (hs->redis_password[0]) {
-                redisReply *a = redisCommand(hs->redis, "AUTH %s", hs->redis_password);
-                if (a)
-                    freeReplyObject(a);
             }
         }
         reply = redisCommandArgv(hs->redis, argc, argv, NULL);
@@ -236,6 +228,15 @@ static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const
         }
         if (!reply)
             snprintf(err, errlen, "redis: %s", hs->redis->errstr);
+        else if (reply->type == REDIS_REPLY_ERROR && hs->redis_target.nsentinels &&
+                 ss_redis_error_wants_new_primary(reply->str)) {
+            /* after a failover this server is a replica: find the primary again */
+            snprintf(err, errlen, "redis: %s", reply->str);
+            freeReplyObject(reply);
+            reply = NULL;
+            redisFree(hs->redis);
+            hs->redis = NULL;
+        }
     }
     pthread_mutex_unlock(&hs->lock);
     heartbeat_args_free(&a);
@@ -352,9 +353,11 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
         free(hs);
         return NULL;
     }
-    snprintf(hs->redis_host, sizeof hs->redis_host, "%s", settings->redis_host);
-    hs->redis_port = (int)settings->redis_port;
-    snprintf(hs->redis_password, sizeof hs->redis_password, "%s", settings->redis_password);
+    if (ss_redis_target_from_settings(&hs->redis_target, settings, err, errlen) != 0) {
+        free(hs->node_auth_key);
+        free(hs);
+        return NULL;
+    }
     hs->default_interval_ms = settings->heartbeat_interval_ms;
     hs->retention_s = settings->offline_retention_s;
     pthread_mutex_init(&hs->lock, NULL);

@@ -10,7 +10,8 @@ const ss_redis_script IDENTITY_CREATE_TENANT = {
     "end\n"
     "redis.call('HSET', KEYS[2], 'tenant_id', ARGV[1], 'name', ARGV[2], 'created_at', ARGV[3])\n"
     "redis.call('SADD', KEYS[3], ARGV[1])\n"
-    "return 1\n"};
+    "return 1\n",
+    .durable = true};
 
 const ss_redis_script IDENTITY_CREATE_USER = {
     "identity_create_user",
@@ -20,7 +21,8 @@ const ss_redis_script IDENTITY_CREATE_USER = {
     "redis.call('HSET', KEYS[2], 'user_id', ARGV[1], 'tenant_id', ARGV[2],\n"
     "           'name', ARGV[3], 'role', ARGV[4], 'grants', ARGV[5], 'created_at', ARGV[6])\n"
     "redis.call('SADD', KEYS[3], ARGV[1])\n"
-    "return 1\n"};
+    "return 1\n",
+    .durable = true};
 
 const ss_redis_script IDENTITY_CREATE_KEY = {
     "identity_create_key",
@@ -30,7 +32,8 @@ const ss_redis_script IDENTITY_CREATE_KEY = {
     "           'tenant_id', tenant, 'name', ARGV[4], 'hint', ARGV[5], 'created_at', ARGV[6])\n"
     "redis.call('SET', KEYS[3], ARGV[1])\n"
     "redis.call('SADD', KEYS[4], ARGV[2])\n"
-    "return tenant\n"};
+    "return tenant\n",
+    .durable = true};
 
 const ss_redis_script IDENTITY_REVOKE_KEY = {
     "identity_revoke_key",
@@ -40,13 +43,14 @@ const ss_redis_script IDENTITY_REVOKE_KEY = {
     "if redis.call('HEXISTS', KEYS[2], 'revoked_at') == 0 then\n"
     "  redis.call('HSET', KEYS[2], 'revoked_at', ARGV[3])\n"
     "end\n"
-    "return 1\n"};
+    "return 1\n",
+    .durable = true};
 
 const ss_redis_script IDENTITY_READ_HASHES = {
     "identity_read_hashes",
     "local out = {}\n"
     "for i, k in ipairs(KEYS) do out[i] = redis.call('HGETALL', k) end\n"
-    "return out\n"};
+    "return out\n", .durable = false};
 
 json_t *identity_hash_to_json(const redisReply *flat)
 {

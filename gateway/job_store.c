@@ -34,7 +34,8 @@ const ss_redis_script JOB_SUBMIT = {
     "redis.call('HSET', KEYS[1], 'job_id', ARGV[1], unpack(ARGV, 2))\n"
     "local m = redis.call('XADD', KEYS[2], '*', 'job', ARGV[1])\n"
     "redis.call('HSET', KEYS[1], 'msg_id', m)\n"
-    "return m\n"};
+    "return m\n",
+    .durable = true};
 
 const ss_redis_script JOB_START = {
     "job_start",
@@ -64,7 +65,7 @@ const ss_redis_script JOB_START = {
     " redis.call('HSET', KEYS[1], 'started_at', ARGV[3]) end\n"
     "local out = {'run', attempts}\n"
     "for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do out[#out + 1] = v end\n"
-    "return out\n"};
+    "return out\n", .durable = false};
 
 const ss_redis_script JOB_HEARTBEAT = {
     "job_heartbeat",
@@ -76,7 +77,7 @@ const ss_redis_script JOB_HEARTBEAT = {
     "  return f[1]\n"
     "end\n"
     "redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[2], 0, ARGV[1], 'JUSTID')\n"
-    "return 'running'\n"};
+    "return 'running'\n", .durable = false};
 
 const ss_redis_script JOB_PROGRESS = {
     "job_progress",
@@ -85,7 +86,7 @@ const ss_redis_script JOB_PROGRESS = {
     "if f[2] ~= ARGV[1] then return 'superseded' end\n"
     "if f[1] ~= 'running' then return f[1] end\n"
     "redis.call('HSET', KEYS[1], 'progress', ARGV[2], 'duration_ms', ARGV[3], 'backend_used', ARGV[4])\n"
-    "return 'running'\n"};
+    "return 'running'\n", .durable = false};
 
 const ss_redis_script JOB_COMPLETE = {
     "job_complete",
@@ -97,7 +98,8 @@ const ss_redis_script JOB_COMPLETE = {
     " 'result_sample_rate', ARGV[9], 'duration_ms', ARGV[10], 'backend_used', ARGV[11])\n"
     "if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'saved_to', ARGV[12]) end\n"
     "end_job(f[4], f[5], ARGV[4], ARGV[3], ARGV[5], 'completed', ARGV[2])\n"
-    "return {1}\n"};
+    "return {1}\n",
+    .durable = true};
 
 const ss_redis_script JOB_FAIL = {
     "job_fail",
@@ -118,7 +120,8 @@ const ss_redis_script JOB_FAIL = {
     "end\n"
     "redis.call('HSET', KEYS[1], 'status', 'failed', 'error', err, 'finished_at', ARGV[3])\n"
     "end_job(f[3], f[4], ARGV[4], ARGV[3], ARGV[5], 'failed', ARGV[2])\n"
-    "return 'failed'\n"};
+    "return 'failed'\n",
+    .durable = true};
 
 const ss_redis_script JOB_CANCEL = {
     "job_cancel",
@@ -133,13 +136,14 @@ const ss_redis_script JOB_CANCEL = {
     "local msg = false\n"
     "if f[3] == 'queued' then msg = f[4] end\n"
     "end_job(f[5], msg, ARGV[4], ARGV[3], ARGV[5], 'cancelled', f[6] or '0')\n"
-    "return {'cancelled', f[3]}\n"};
+    "return {'cancelled', f[3]}\n",
+    .durable = true};
 
 const ss_redis_script JOB_FORGET = {
     "job_forget",
     "redis.call('DEL', KEYS[1])\n"
     "redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "return 1\n"};
+    "return 1\n", .durable = false};
 
 json_t *job_record_from_reply(const void *reply_v, size_t from)
 {

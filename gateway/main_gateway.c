@@ -134,8 +134,12 @@ int main(int argc, char **argv)
         ss_error(NULL, "event_base_new failed");
         return 1;
     }
-    gw.redis = ss_redis_new(gw.base, settings->redis_host, (int)settings->redis_port,
-                            settings->redis_password, 2000);
+    char why[400];
+    if (ss_redis_target_from_settings(&gw.redis_target, settings, why, sizeof why) != 0) {
+        ss_error(NULL, "%s", why);
+        return 1;
+    }
+    gw.redis = ss_redis_new(gw.base, &gw.redis_target, 2000);
     if (gw.redis)
         ss_redis_on_connect(gw.redis, voice_store_ensure_defaults, &gw);
     gw.jwks = jwks_cache_new(gw.base, settings);
@@ -186,9 +190,11 @@ int main(int argc, char **argv)
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
 
-    ss_info(NULL, "scaispeak-gateway listening: http %s:%ld, heartbeat grpc %s:%ld, redis %s:%ld",
+    char redis_where[400];
+    ss_redis_target_describe(&gw.redis_target, redis_where, sizeof redis_where);
+    ss_info(NULL, "scaispeak-gateway listening: http %s:%ld, heartbeat grpc %s:%ld, redis %s",
             settings->http_bind, settings->http_port, settings->grpc_bind, settings->grpc_port,
-            settings->redis_host, settings->redis_port);
+            redis_where);
     ss_sd_notify_logged("READY=1");
     event_base_dispatch(gw.base);
 

@@ -23,13 +23,13 @@ const ss_redis_script NODE_REGISTRY_HEARTBEAT = {
     "for _, v in ipairs(redis.call('SMEMBERS', KEYS[5])) do\n"
     "  if cached[v] then left[#left + 1] = v else redis.call('SREM', KEYS[5], v) end\n"
     "end\n"
-    "return {redis.call('EXISTS', KEYS[4]), left}\n"};
+    "return {redis.call('EXISTS', KEYS[4]), left}\n", .durable = false};
 
 const ss_redis_script NODE_REGISTRY_GET = {
     "node_registry_get",
     "local rec = redis.call('GET', KEYS[1])\n"
     "if not rec then return nil end\n"
-    "return {rec, redis.call('EXISTS', KEYS[2]), redis.call('GET', KEYS[3])}\n"};
+    "return {rec, redis.call('EXISTS', KEYS[2]), redis.call('GET', KEYS[3])}\n", .durable = false};
 
 const ss_redis_script NODE_REGISTRY_DRAIN = {
     "node_registry_drain",
@@ -37,12 +37,12 @@ const ss_redis_script NODE_REGISTRY_DRAIN = {
     "if not rec then return nil end\n"
     "if ARGV[1] == '1' then redis.call('SET', KEYS[3], ARGV[2])\n"
     "else redis.call('DEL', KEYS[3]) end\n"
-    "return {rec, redis.call('EXISTS', KEYS[2]), redis.call('GET', KEYS[3])}\n"};
+    "return {rec, redis.call('EXISTS', KEYS[2]), redis.call('GET', KEYS[3])}\n", .durable = false};
 
 const ss_redis_script NODE_REGISTRY_READ = {
     "node_registry_read",
     NODE_REGISTRY_READ_FN
-    "return read_nodes(1, ARGV)\n"};
+    "return read_nodes(1, ARGV)\n", .durable = false};
 
 bool node_id_valid(const char *id)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-static const ss_redis_script RATE_LIMIT = {"rate_limit", RATE_LIMIT_FN "return rate_limit(1, 1)\n"};
+static const ss_redis_script RATE_LIMIT = {"rate_limit", RATE_LIMIT_FN "return rate_limit(1, 1)\n", .durable = false};
 
 /* One window of the caller: its key and the policy field naming its limit. */
 static int add_window(gw_rate_limit_call *call, const char *name, int default_limit, gw_key_kind kind,

@@ -60,7 +60,7 @@ static const ss_redis_script SPEAK_ADMIT = {
     "    for _, id in ipairs(redis.call('SMEMBERS', KEYS[c + 4])) do names[#names + 1] = id end\n"
     "  end\n"
     "end\n"
-    "return {rl, policy, voice, blocklist, names, node_ids}\n"};
+    "return {rl, policy, voice, blocklist, names, node_ids}\n", .durable = false};
 
 /* KEYS: the voices to read, the node index, record alive drain per node
  * ARGV: n-voices, the node ids -> {{voice|nil, ...}, {{record, alive, drain|nil}, ...}} */
@@ -72,7 +72,7 @@ static const ss_redis_script SPEAK_TARGETS = {
     "for i = 1, nv do voices[i] = redis.call('GET', KEYS[i]) or false end\n"
     "local ids = {}\n"
     "for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end\n"
-    "return {voices, read_nodes(nv + 1, ids)}\n"};
+    "return {voices, read_nodes(nv + 1, ids)}\n", .durable = false};
 
 typedef struct {
     speak_context_fn done;

@@ -14,13 +14,14 @@
 static const ss_redis_script POLICY_GET = {
     "policy_get",
     "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
-    "return redis.call('GET', KEYS[1])\n"};
+    "return redis.call('GET', KEYS[1])\n", .durable = false};
 
 /* KEYS: policy; ARGV: policy JSON -> what is stored (SET then GET in one script) */
 static const ss_redis_script POLICY_PUT = {
     "policy_put",
     "redis.call('SET', KEYS[1], ARGV[1])\n"
-    "return redis.call('GET', KEYS[1])\n"};
+    "return redis.call('GET', KEYS[1])\n",
+    .durable = true};
 
 json_t *tenant_policy_default(void)
 {

@@ -490,7 +490,7 @@ static void on_all_node_ids(gw_request *r, void *user, const redisReply *reply)
 /* KEYS audit, audit pending -> {tenant id|false, [pending node ids]} */
 static const ss_redis_script ERASURE_ROW_PENDING = {
     "erasure_row_pending",
-    "return {redis.call('HGET', KEYS[1], 'tenant_id') or false, redis.call('SMEMBERS', KEYS[2])}\n"};
+    "return {redis.call('HGET', KEYS[1], 'tenant_id') or false, redis.call('SMEMBERS', KEYS[2])}\n", .durable = false};
 
 static void on_row_pending(gw_request *r, void *user, const redisReply *reply)
 {

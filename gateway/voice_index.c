@@ -216,7 +216,8 @@ static const ss_redis_script VOICE_CREATE = {
     "if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end\n"
     "redis.call('ZADD', KEYS[2], 0, ARGV[2])\n"
     "if KEYS[3] then redis.call('SADD', KEYS[3], ARGV[3]) end\n"
-    "return 1\n"};
+    "return 1\n",
+    .durable = true};
 
 /* KEYS: voice, old index, new index; ARGV: old json, new json, member -> 1, or 0 (changed meanwhile) */
 static const ss_redis_script VOICE_UPDATE = {
@@ -227,7 +228,8 @@ static const ss_redis_script VOICE_UPDATE = {
     "  redis.call('ZREM', KEYS[2], ARGV[3])\n"
     "  redis.call('ZADD', KEYS[3], 0, ARGV[3])\n"
     "end\n"
-    "return 1\n"};
+    "return 1\n",
+    .durable = true};
 
 typedef struct {
     voice_write_done_fn done;
@@ -332,7 +334,7 @@ static void read_ctx_free(void *p)
 
 /* KEYS voice, license counter -> {record|false, counter|false} */
 static const ss_redis_script VOICE_READ = {
-    "voice_read", "return {redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false}\n"};
+    "voice_read", "return {redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or false}\n", .durable = false};
 
 static void on_read(gw_request *r, void *p, const redisReply *pair)
 {

@@ -88,7 +88,7 @@ static const ss_redis_script LICENSE_CHARGE = {
     "  local cap = tonumber(ARGV[2])\n"
     "  if used >= cap or used + n > cap then return {0, used} end\n"
     "end\n"
-    "return {1, redis.call('INCRBY', KEYS[1], n)}\n"};
+    "return {1, redis.call('INCRBY', KEYS[1], n)}\n", .durable = false};
 
 typedef struct {
     voice_license_done_fn done;

@@ -20,7 +20,7 @@ static const ss_redis_script VOICE_ENSURE_DEFAULT = {
     "redis.call('SET', KEYS[3], ARGV[2], 'NX')\n"
     "redis.call('ZADD', KEYS[4], 0, ARGV[3])\n"
     "if created then return 1 end\n"
-    "return 0\n"};
+    "return 0\n", .durable = false};
 
 json_t *voice_store_platform_default(void)
 {

@@ -220,7 +220,7 @@ static const ss_redis_script NODE_STATE = {
     "  out[#out + 1] = {redis.call('SISMEMBER', KEYS[i], ARGV[#ARGV]), redis.call('EXISTS', KEYS[i + 1]),\n"
     "                   redis.call('GET', KEYS[i + 2]) or false}\n"
     "end\n"
-    "return {ids, out}\n"};
+    "return {ids, out}\n", .durable = false};
 
 static void row_nodes(erasure_reconciler *rc, const redisReply *pending)
 {
@@ -307,7 +307,7 @@ static void on_row_state(void *user, const redisReply *reply, const char *err)
 static const ss_redis_script ROW_STATE = {
     "erasure_row_state",
     "return {redis.call('HGET', KEYS[1], 'voice_id') or false, redis.call('HGET', KEYS[1], 'objects') or false,\n"
-    "        redis.call('HGET', KEYS[1], 'objects_left') or false, redis.call('SMEMBERS', KEYS[2])}\n"};
+    "        redis.call('HGET', KEYS[1], 'objects_left') or false, redis.call('SMEMBERS', KEYS[2])}\n", .durable = false};
 
 static void next_row(erasure_reconciler *rc)
 {

@@ -252,7 +252,7 @@ job_consumer *job_consumer_start(gw_server *gw, char *err, size_t errlen)
     gw_state_key(c->stream, sizeof c->stream, GW_KEY_JOBS, NULL, NULL);
     snprintf(c->claim_cursor, sizeof c->claim_cursor, "0-0");
     c->env = (job_env){gw, c->name};
-    c->reader = ss_redis_new(gw->base, s->redis_host, (int)s->redis_port, s->redis_password, READER_TIMEOUT_MS);
+    c->reader = ss_redis_new(gw->base, &gw->redis_target, READER_TIMEOUT_MS);
     c->claim_timer = event_new(gw->base, -1, EV_PERSIST, on_claim_timer, c);
     c->read_retry = evtimer_new(gw->base, on_read_retry, c);
     c->drain_timer = evtimer_new(gw->base, on_drain_deadline, c);

@@ -93,8 +93,9 @@ static void worker_free(worker *w)
 static int plumbing_start(gw_server *gw, const ss_settings *s, char *err, size_t errlen)
 {
     gw->settings = s;
-    if (!(gw->base = event_base_new()) ||
-        !(gw->redis = ss_redis_new(gw->base, s->redis_host, (int)s->redis_port, s->redis_password, 2000))) {
+    if (ss_redis_target_from_settings(&gw->redis_target, s, err, errlen) != 0)
+        return -1;
+    if (!(gw->base = event_base_new()) || !(gw->redis = ss_redis_new(gw->base, &gw->redis_target, 2000))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -152,9 +153,11 @@ int main(int argc, char **argv)
         ss_config_free(settings);
         return 1;
     }
-    ss_info(NULL, "scaispeak-worker started (redis %s:%ld, objects in %s): consumer %s runs up to %ld job(s); "
+    char redis_where[400];
+    ss_redis_target_describe(&w.gw.redis_target, redis_where, sizeof redis_where);
+    ss_info(NULL, "scaispeak-worker started (redis %s, objects in %s): consumer %s runs up to %ld job(s); "
             "erasure reconciler every %ld ms",
-            settings->redis_host, settings->redis_port, settings->object_store_dir, job_consumer_name(w.jobs),
+            redis_where, settings->object_store_dir, job_consumer_name(w.jobs),
             settings->worker_jobs, settings->erasure_reconcile_interval_ms);
     ss_sd_notify_logged("READY=1");
     event_base_dispatch(w.gw.base);
