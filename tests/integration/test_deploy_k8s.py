@@ -167,3 +167,20 @@ def test_probes_ask_the_real_health_routes(procs, gateway, start_node):
                 assert status in (200, 503), (path, status)  # a real route: 503 is "not ready"
             else:
                 assert status == 200, (kind, path, status)
+
+
+def test_gateway_and_worker_find_redis_through_sentinel(tmp_path):
+    """The ConfigMap's settings files parse with the daemons' own config
+    reader (--print-config) and point both at the same Sentinel master."""
+    cm = by_key(rendered("gpu"))[("ConfigMap", "scaispeak-config")]
+    seen = {}
+    for daemon, conf in (("scaispeak-gateway", "gateway.conf"), ("scaispeak-worker", "worker.conf")):
+        path = tmp_path / conf
+        path.write_text(cm["data"][conf])
+        p = subprocess.run([harness.binary(daemon), "--config", str(path), "--print-config"], capture_output=True,
+                           text=True, timeout=30, env=harness.child_env({}))
+        assert p.returncode == 0, p.stderr
+        got = dict(re.findall(r"^(redis_sentinels|redis_master_name|redis_wait_replicas)\s+=\s+(\S+)", p.stdout, re.M))
+        assert got.get("redis_sentinels", "").endswith(":26379") and got.get("redis_wait_replicas") == "1", got
+        seen[daemon] = got
+    assert seen["scaispeak-gateway"] == seen["scaispeak-worker"]
