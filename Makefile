@@ -251,7 +251,7 @@ uninstall:
 
 # --- running and testing
 run: deps all
-	@sh deploy/run_local.sh
+	@python3 deploy/foreground.py sh deploy/run_local.sh
 
 # deps first (a fresh Debian machine: `make test` alone installs what the
 # build and the tests need; serial make builds prerequisites left to right).

@@ -57,13 +57,20 @@ die() {
     exit 1
 }
 
+# After Ctrl-C every daemon got SIGINT from the terminal as well (same
+# process group) and is already stopping: give it up to 5 s to finish before
+# a SIGTERM (a second signal means "exit now" to our daemons).
+grace=0
 stop_one() { # name pid
     [ -n "$2" ] || return 0
-    if kill -0 "$2" 2>/dev/null; then
-        kill -TERM "$2" 2>/dev/null
-        wait "$2" 2>/dev/null
-        echo "run_local: $1 stopped (status $?)"
-    fi
+    tries=0
+    while [ "$tries" -lt "$grace" ] && kill -0 "$2" 2>/dev/null; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    kill -TERM "$2" 2>/dev/null
+    wait "$2" 2>/dev/null
+    echo "run_local: $1 stopped (status $?)"
 }
 
 stop_all() {
@@ -74,13 +81,15 @@ stop_all() {
     stop_one redis "$redis_pid"; redis_pid=""
 }
 
-on_signal() {
+on_signal() { # grace in tenths of a second
+    grace=$1
     echo
     echo "run_local: stopping"
     stop_all
     exit 0
 }
-trap on_signal INT TERM
+trap 'on_signal 50' INT
+trap 'on_signal 0' TERM
 
 for bin in scaispeak-gateway scaispeak-node scaispeak-worker; do
     [ -x "$B/bin/$bin" ] || die "$B/bin/$bin is missing: run 'make all' first"
