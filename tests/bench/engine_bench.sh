@@ -4,7 +4,6 @@
 # latency, peak memory. Exits 1 when our total RTF is above half of
 # hts_engine's (ENGINE.md target), 2 on setup errors.
 set -u
-shared=${SCAISPEAK_SHARED:-$(cd "$(dirname "$0")/../../../shared" && pwd)}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${SCAISPEAK_BUILD:-$root/build}
 case "$B" in /*) ;; *) B="$root/$B" ;; esac
@@ -13,7 +12,7 @@ tool="$B/tests/engine_bench"
 [ -x "$tool" ] || { echo "engine_bench: $tool not built" >&2; exit 2; }
 work=$(mktemp -d /tmp/engine-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-"$root/tests/oracle/festival_labels.sh" "$shared/eval/sentences.txt" "$work" >/dev/null || exit 2
+"$root/tests/oracle/festival_labels.sh" "$root/tests/data/harvard_sentences.txt" "$work" >/dev/null || exit 2
 out=$("$tool" "$voice" "$work"/*.lab --repeat "${BENCH_REPEAT:-3}") || { echo "$out"; exit 2; }
 echo "$out"
 ratio=$(echo "$out" | sed -n 's/^RESULT .*ratio=\([0-9.]*\).*/\1/p')

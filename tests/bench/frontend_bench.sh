@@ -4,9 +4,9 @@
 # throughput on 1 MB of text. Reference points on this machine class:
 # festival's front end 17.6 ms/sentence, flite's analysis ~1.6 ms.
 set -eu
-shared=${SCAISPEAK_SHARED:-$(cd "$(dirname "$0")/../../../shared" && pwd)}
+root=$(cd "$(dirname "$0")/../.." && pwd)
 B=${SCAISPEAK_BUILD:-build}
-SENT="$shared/eval/sentences.txt"
+SENT="$root/tests/data/harvard_sentences.txt" # the eval set (../shared/eval/sentences.txt)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for k in $(seq 1 100); do cat "$SENT"; done > "$tmp/2000.txt"

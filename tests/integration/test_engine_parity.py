@@ -17,7 +17,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("SCAISPEAK_BUILD", os.path.join(ROOT, "build"))
 VOICE = "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice"
-SENTENCES = os.path.join(os.environ.get("SCAISPEAK_SHARED", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared")), "eval", "sentences.txt")
+SENTENCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "harvard_sentences.txt")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("SCAISPEAK_BUILD", os.path.join(ROOT, "build"))
-SENTENCES = os.path.join(os.environ.get("SCAISPEAK_SHARED", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared")), "eval", "sentences.txt")
+SENTENCES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "harvard_sentences.txt")
 
 
 def test_labels_match_festival():
