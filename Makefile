@@ -21,6 +21,12 @@
 # nvcc exists), NVCC=path, BUILD_DIR=dir (a private build tree).
 
 SAN  ?= 0
+# The team's shared folder (eval tools for the quality tests), found once for
+# every test and bench script (tests/shared_dir.sh says where it looks).
+ifndef SCAISPEAK_SHARED
+SCAISPEAK_SHARED := $(shell sh tests/shared_dir.sh)
+endif
+export SCAISPEAK_SHARED
 CUDA ?= auto
 
 ifeq ($(SAN),1)
