@@ -9,6 +9,7 @@
 #include "gateway/rate_limit.h"
 #include "gateway/state_keys.h"
 #include "gateway/tenant_policy.h"
+#include "gateway/voice_index.h"
 #include "gateway/voice_license.h"
 #include "gateway/voice_store.h"
 
@@ -80,6 +81,7 @@ typedef struct {
     gw_state_free_fn user_free;
     char *text;
     char voice_name[128];
+    char language_hint[8];
     bool by_name;        /* names are voices (own, tenant, global, in that order) to match on display_name */
     json_t *policy;
     json_t *voice;
@@ -151,6 +153,33 @@ static bool passes_blocklist(gw_request *r, read_ctx *c)
     return false;
 }
 
+/* A language_hint the voice does not speak: 422 naming the languages it
+ * does. false after answering. */
+static bool speaks_the_hint(gw_request *r, read_ctx *c)
+{
+    if (!c->language_hint[0] || voice_speaks_language(c->voice, c->language_hint))
+        return true;
+    json_t *langs = json_array();
+    const char *primary = json_string_value(json_object_get(c->voice, "language_primary"));
+    if (langs && primary)
+        json_array_append_new(langs, json_string(primary));
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(c->voice, "language_supported"), i, l)
+        if (json_is_string(l) && (!primary || strcmp(json_string_value(l), primary)))
+            json_array_append(langs, l);
+    char *list = langs ? json_dumps(langs, JSON_COMPACT) : NULL;
+    char msg[300];
+    snprintf(msg, sizeof msg, "this voice speaks %s; language_hint \"%s\" is not one of them",
+             list ? list : "[]", c->language_hint);
+    json_t *details = json_pack("[{s:s, s:s}]", "field", "language_hint", "message", msg);
+    json_decref(langs);
+    free(list);
+    read_ctx_free(c);
+    gw_reply_error(r, SS_ERR_VALIDATION_ERROR, msg, details);
+    return false;
+}
+
 /* The checks of speak_context.h, in their order; false after answering. */
 static bool admitted(gw_request *r, read_ctx *c)
 {
@@ -169,7 +198,7 @@ static bool admitted(gw_request *r, read_ctx *c)
         refuse(r, c, SS_ERR_VOICE_NOT_READY, "the voice is not ready");
         return false;
     }
-    return true;
+    return speaks_the_hint(r, c);
 }
 
 /* Hands the context to the caller; nodes is owned. */
@@ -408,6 +437,7 @@ void speak_context_read(gw_request *r, const speak_lookup *q, speak_context_fn d
     c->user = user;
     c->user_free = user_free;
     snprintf(c->voice_name, sizeof c->voice_name, "%s", q->voice_name);
+    snprintf(c->language_hint, sizeof c->language_hint, "%s", q->language_hint ? q->language_hint : "");
     c->by_name = !*q->voice_id && *q->voice_name;
     gw_key_list keys = {0}, args = {0};
     int rc = admit_call(r, q, dj, &keys, &args);

@@ -16,7 +16,9 @@
  * Then, in this order (as before the split): the policy must be JSON (500),
  * the voice must exist and be visible to the caller (404), the text must
  * pass the blocklist (422, or 500 when an entry cannot be read: fail
- * closed), the voice must be ready (409). */
+ * closed), the voice must be ready (409), and a language_hint must be one
+ * of the voice's languages (422 VALIDATION_ERROR naming them: a text is
+ * never read with another language's rules without saying so). */
 #ifndef SS_GATEWAY_SPEAK_CONTEXT_H
 #define SS_GATEWAY_SPEAK_CONTEXT_H
 
@@ -26,6 +28,7 @@ typedef struct {
     const char *voice_id;   /* "" = the caller names none */
     const char *voice_name; /* an OpenAI voice: an id or a global voice's display name; "" = none */
     const char *text;       /* for the blocklist */
+    const char *language_hint; /* "" = none; else the voice must speak it (422) */
     bool rate_limit;        /* count the request (gw_phase_required) */
 } speak_lookup;
 

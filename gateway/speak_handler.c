@@ -681,7 +681,7 @@ static void speak(gw_request *r, bool openai)
     cx->p.want_json = accept && strstr(accept, "application/json");
     if (openai)
         gw_openai_instructions_report(r, &cx->p); /* header + log line: what `instructions` changed */
-    speak_lookup q = {cx->p.voice_id, cx->p.voice_name, cx->p.text, rate_limited};
+    speak_lookup q = {cx->p.voice_id, cx->p.voice_name, cx->p.text, cx->p.language_hint, rate_limited};
     speak_context_read(r, &q, on_context, cx, ctx_free_user);
 }
 

@@ -137,7 +137,7 @@ static bool string_field_is(const json_t *voice, const char *field, const char *
     return v && !strcmp(v, want);
 }
 
-static bool language_ok(const json_t *voice, const char *want)
+bool voice_speaks_language(const json_t *voice, const char *want)
 {
     if (language_matches(json_string_value(json_object_get(voice, "language_primary")), want))
         return true;
@@ -167,7 +167,7 @@ bool voice_filter_matches(const json_t *voice, const voice_filter *f)
         return false;
     if (f->embedding_status && !string_field_is(voice, "embedding_status", f->embedding_status))
         return false;
-    if (f->language && !language_ok(voice, f->language))
+    if (f->language && !voice_speaks_language(voice, f->language))
         return false;
     return !f->q || q_ok(voice, f->q);
 }

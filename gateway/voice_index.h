@@ -55,6 +55,10 @@ typedef struct {
 
 bool voice_filter_matches(const json_t *voice, const voice_filter *f);
 
+/* Whether the voice speaks `lang` (language_primary or language_supported,
+ * matched as the filter above matches). */
+bool voice_speaks_language(const json_t *voice, const char *lang);
+
 /* Which segment a scope name selects (-1 for an unknown name). */
 int voice_segment_of_scope(const char *scope);
 

@@ -322,7 +322,7 @@ void gw_handle_webrtc_session_create(gw_request *r)
     }
     /* the reads of `open`, then the peer answers the offer (on_context) and
      * the POST completes in on_answer */
-    speak_lookup q = {s->open.voice_id, "", "", gw_phase_required(r, GW_PHASE_RATE_LIMIT)};
+    speak_lookup q = {s->open.voice_id, "", "", s->open.language_hint, gw_phase_required(r, GW_PHASE_RATE_LIMIT)};
     speak_context_read(r, &q, on_context, s, record_free);
 }
 

@@ -808,7 +808,7 @@ static void on_msg_open(ws_session *s, json_t *msg)
     s->state = WS_OPENING;
     ws_conn_hold_reading(s->conn);
     event_del(s->idle);
-    speak_lookup q = {s->open.voice_id, "", "", gw_phase_required(s->r, GW_PHASE_RATE_LIMIT)};
+    speak_lookup q = {s->open.voice_id, "", "", s->open.language_hint, gw_phase_required(s->r, GW_PHASE_RATE_LIMIT)};
     speak_context_read(s->r, &q, on_context, s, NULL);
 }
 

@@ -172,6 +172,18 @@ def test_validation(gateway, key):
     assert_error(speak(gateway, key, {"text": "hi", "voice_id": "vc_nope"}), 404, "SCAISPEAK_VOICE_NOT_FOUND")
 
 
+def test_a_language_the_voice_does_not_speak_is_refused(gateway, start_node, key):
+    """language_hint "fr" on the English platform voice: 422 naming the
+    voice's languages, not French read with English rules; a hint the voice
+    speaks is accepted."""
+    ready_node(gateway, start_node)
+    err = assert_error(speak(gateway, key, {"text": "Bonjour tout le monde.", "language_hint": "fr"}), 422,
+                       "VALIDATION_ERROR")
+    assert err["details"][0]["field"] == "language_hint", err
+    assert '["en"]' in err["message"] and '"fr"' in err["message"], err
+    assert speak(gateway, key, {"text": "Hello.", "language_hint": "en", "response_format": "pcm"}).status == 200
+
+
 def test_permissions(redis, gateway, start_node, tenant):
     ready_node(gateway, start_node)
     viewer = key_for(redis, tenant, "tenant_viewer")

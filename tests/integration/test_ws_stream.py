@@ -231,6 +231,9 @@ def test_voice_not_found_and_not_ready(gateway, start_node, key, redis):
     ready_node(gateway, start_node)
     sess = run_session(gateway, [{"type": "open", "voice_id": "vc_nope", "output": PCM}], key=key)
     assert sess.code == 4404, (sess.code, sess.reason)
+    # a language the voice does not speak: refused like any bad open (4400), naming its languages
+    sess = run_session(gateway, [{"type": "open", "language_hint": "fr", "output": PCM}], key=key)
+    assert sess.code == 4400 and '["en"]' in sess.reason, (sess.code, sess.reason)
     record = json.loads(_redis_get(redis, "ss:voice:vc_platform_slt"))
     record.update({"voice_id": "vc_pending_one", "embedding_status": "processing"})
     _redis_set(redis, "ss:voice:vc_pending_one", json.dumps(record))
