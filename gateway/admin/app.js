@@ -292,7 +292,14 @@ function wavFile(samples, rate) {
   return view.buffer;
 }
 
-const recording = { field: null, recorder: null, timer: null };
+// Browsers offer the microphone to secure pages only (HTTPS, localhost).
+function canRecord() {
+  return Boolean(navigator.mediaDevices && window.MediaRecorder);
+}
+
+// The one recording in progress (field null: none); busy while the
+// microphone is being opened or a recording encoded.
+const recording = { field: null, recorder: null, timer: null, busy: false };
 const clipUrls = {};
 
 function recorderUi(field, state, text) {
@@ -304,7 +311,7 @@ function recorderUi(field, state, text) {
   label.dataset.state = state;
   label.textContent = text;
   for (const other of ["reference", "consent"]) {
-    if (other !== field) $(`c-${other}-record`).disabled = recordingNow;
+    if (other !== field) $(`c-${other}-record`).disabled = recordingNow || !canRecord();
   }
   $("clone-button").disabled = recordingNow;
 }
@@ -329,26 +336,34 @@ function showClipPlayer(field, file) {
 }
 
 async function toggleRecording(field) {
+  if (recording.busy) return;
   if (recording.field === field) return stopRecording();
+  if (recording.field) return;
   const recorder = new ClipRecorder(field);
   recorderUi(field, "starting", "Asking for the microphone…");
+  recording.busy = true;
   try {
     await recorder.start();
   } catch (e) {
     recorderUi(field, "error", `Microphone: ${e.name || "error"}: ${e.message}`);
     return say(`Recording failed: ${e.message}`, true);
+  } finally {
+    recording.busy = false;
   }
   Object.assign(recording, { field, recorder });
-  const tickLabel = () => recorderUi(field, "recording", `Recording ${field}: ${recorder.seconds().toFixed(0)} s`);
-  tickLabel();
-  recording.timer = setInterval(tickLabel, 500);
+  recorderUi(field, "recording", `Recording ${field}…`);
+  // the elapsed time is for the eye only: a screen reader hears the states
+  const clock = () => { $(`c-${field}-rec-time`).textContent = `${recorder.seconds().toFixed(0)} s`; };
+  clock();
+  recording.timer = setInterval(clock, 500);
   say(`Recording the ${field} clip: press the button again to stop.`);
 }
 
 async function stopRecording() {
   const { field, recorder, timer } = recording;
   clearInterval(timer);
-  Object.assign(recording, { field: null, recorder: null, timer: null });
+  $(`c-${field}-rec-time`).textContent = "";
+  Object.assign(recording, { field: null, recorder: null, timer: null, busy: true });
   const seconds = recorder.seconds();
   recorderUi(field, "encoding", "Encoding the recording as WAV…");
   try {
@@ -357,6 +372,8 @@ async function stopRecording() {
   } catch (e) {
     recorderUi(field, "error", `The recording could not be read: ${e.message}`);
     say(`Recording failed: ${e.message}`, true);
+  } finally {
+    recording.busy = false;
   }
 }
 
@@ -668,6 +685,10 @@ on("clone-form", "submit", (ev) => cloneVoice(ev.target));
 for (const field of ["reference", "consent"]) {
   on(`c-${field}-record`, "click", () => toggleRecording(field));
   on(`c-${field}`, "change", (ev) => showClipPlayer(field, ev.target.files[0]));
+  if (!canRecord()) {
+    $(`c-${field}-record`).disabled = true;
+    recorderUi(field, "unavailable", "Recording needs a secure page (HTTPS or localhost) and MediaRecorder.");
+  }
 }
 on("speak-form", "submit", (ev) => speak(ev.target));
 on("speak-stop", "click", stopSpeaking);

@@ -20,7 +20,7 @@ if (plan.mic_wav) {
 }
 if (process.getuid && process.getuid() === 0) args.push("--no-sandbox");
 const browser = await chromium.launch({ executablePath: plan.chromium, headless: true, args });
-const result = { console_errors: [] };
+const result = { console_errors: [], ms: {} };
 
 async function newPage() {
   const page = await (await browser.newContext()).newPage();
@@ -142,6 +142,7 @@ async function recordClip(page, field, seconds, byKeyboard) {
     stop_button: await page.getByRole("button", { name: `Stop recording ${field}` }).count() };
   if (field === "reference") await shot(page, "4c-recording");
   await page.waitForTimeout(seconds * 1000);
+  during.clock = await page.textContent(`#c-${field}-rec-time`);
   if (byKeyboard) await page.keyboard.press("Enter");
   else await page.getByRole("button", { name: `Stop recording ${field}` }).click();
   await page.waitForSelector(`#c-${field}-rec-state:is([data-state="recorded"], [data-state="error"])`,
@@ -279,26 +280,33 @@ async function keyboardOnly() {
   return { presses, outline, stats, role: await page.textContent("#me-role") };
 }
 
+// Runs one flow into result[name], with its wall time in result.ms[name].
+async function flow(name, fn) {
+  const t0 = Date.now();
+  result[name] = await fn();
+  result.ms[name] = Date.now() - t0;
+}
+
 async function everyFlow() {
   const page = await newPage();
   await shot(page, "0-start");
-  result.signin = await signIn(page);
+  await flow("signin", () => signIn(page));
   await shot(page, "1-signin");
-  result.voices = await voiceList(page);
-  result.design = await design(page);
-  result.clone = await clone(page);
-  result.clone_upload = await cloneUpload(page);
-  result.clone_recorded = await cloneRecorded(page);
-  result.speak = await speak(page);
-  result.drive = await drive(page);
-  result.operator = await operator(page);
-  result.keyboard = await keyboardOnly();
+  await flow("voices", () => voiceList(page));
+  await flow("design", () => design(page));
+  await flow("clone", () => clone(page));
+  await flow("clone_upload", () => cloneUpload(page));
+  await flow("clone_recorded", () => cloneRecorded(page));
+  await flow("speak", () => speak(page));
+  await flow("drive", () => drive(page));
+  await flow("operator", () => operator(page));
+  await flow("keyboard", keyboardOnly);
 }
 
 async function driveFlow() {
   const page = await newPage();
-  result.signin = await signIn(page);
-  result.drive_save = await driveSave(page);
+  await flow("signin", () => signIn(page));
+  await flow("drive_save", () => driveSave(page));
 }
 
 try {
