@@ -578,7 +578,8 @@ async function loadShares() {
   select.replaceChildren();
   for (const s of r.body.data.items) select.add(new Option(s.name || s.share_id, s.share_id));
   select.disabled = false;
-  state.textContent = `${r.body.data.items.length} shares.`;
+  const n = r.body.data.items.length;
+  state.textContent = `${n} share${n === 1 ? "" : "s"}.`;
   state.dataset.state = "shares";
   await loadFolders();
 }

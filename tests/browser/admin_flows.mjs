@@ -126,6 +126,7 @@ const recState = (page, field) => page.$eval(`#c-${field}-rec-state`, (el) => ({
 // Records one clip: the button is reached and pressed by keyboard (the
 // reference) or clicked by its accessible name (the consent).
 async function recordClip(page, field, seconds, byKeyboard) {
+  const t0 = Date.now();
   const button = page.getByRole("button", { name: `Record ${field}`, exact: true });
   if (byKeyboard) {
     await page.focus(`#c-${field}`);
@@ -137,6 +138,7 @@ async function recordClip(page, field, seconds, byKeyboard) {
     await button.click();
   }
   await page.waitForSelector(`#c-${field}-rec-state[data-state="recording"]`);
+  const startMs = Date.now() - t0;
   const during = { ...(await recState(page, field)),
     pressed: await page.getAttribute(`#c-${field}-record`, "aria-pressed"),
     stop_button: await page.getByRole("button", { name: `Stop recording ${field}` }).count() };
@@ -149,6 +151,7 @@ async function recordClip(page, field, seconds, byKeyboard) {
     { timeout: 20000 });
   const file = await page.$eval(`#c-${field}`, (i) => i.files[0] && { name: i.files[0].name,
     type: i.files[0].type, size: i.files[0].size });
+  result.ms[`record_${field}`] = { start: startMs, total: Date.now() - t0 };
   return { during, after: await recState(page, field), file, label: await button.count() };
 }
 
@@ -168,10 +171,15 @@ async function playClip(page, field) {
 async function cloneRecorded(page) {
   const reference = await recordClip(page, "reference", plan.record_s.reference, true);
   const consent = await recordClip(page, "consent", plan.record_s.consent, false);
+  let t0 = Date.now();
   const player = await playClip(page, "reference");
+  result.ms.record_play = Date.now() - t0;
   await fillCloneFields(page, "Recorded clone");
+  t0 = Date.now();
   await page.click("#clone-button");
-  return { reference, consent, player, answer: await cloneAnswer(page, "4d-clone-recorded") };
+  const answer = await cloneAnswer(page, "4d-clone-recorded");
+  result.ms.record_clone = Date.now() - t0;
+  return { reference, consent, player, answer };
 }
 
 async function speakStats(page) {

@@ -9,11 +9,23 @@ build/test-browser/): the static files answer without credentials, byte for
 byte, with the strict CSP; sign-in shows caller, tenant and role; the voice
 list with a filter and its second page; a designed voice shows what was
 understood; a clone whose reference is too short shows the preflight block;
-speak streams PCM over the WebSocket, plays it through Web Audio (bytes
-received, milliseconds played) and highlights words; ScaiDrive shows "not
-configured" (the gateway has no scaidrive_url); the operator tab lists the
-node and drains and undrains it; a keyboard-only pass (Tab/Enter) signs in
-and speaks. No page error is logged.
+a clone uploaded through the file inputs (festival speech that passes
+preflight) shows the created voice; a clone whose two clips are recorded in
+the page (MediaRecorder on chromium's fake microphone playing festival
+speech: --use-fake-device-for-media-stream, --use-file-for-fake-audio-capture)
+shows the recording state (aria-pressed, the live status, the clock), puts a
+WAV into each file input, plays it back in the clip's <audio>, and is
+created; the reference's record button is reached with Tab and worked with
+Enter, the others found by their accessible names; speak streams PCM over
+the WebSocket, plays it through Web Audio (bytes received, milliseconds
+played) and highlights words; ScaiDrive shows "not configured" (the gateway
+has no scaidrive_url); the operator tab lists the node and drains and
+undrains it; a keyboard-only pass (Tab/Enter) signs in and speaks. A second
+gateway with a ScaiDrive (fake_scaidrive.py, fake_scaikey.py: ScaiDrive
+takes a JWT, not an API key) and its own node: the picker lists the
+tenant's share and its folders, picked by their labels, the page saves an
+MP3 there and says "Saved as … (N bytes)", and the fake holds that file. No
+page error is logged.
 
 Skipped where chromium, playwright-core, festival's text2wave or the HTS
 voice is missing, unless SCAISPEAK_BROWSER_REQUIRED=1 (`make test-browser`
@@ -78,9 +90,9 @@ def make_clips(tmp_path):
                    check=True, timeout=60)
     subprocess.run(["sox", str(tmp_path / "tts.wav"), speech, "norm", "-3"], check=True, timeout=60)
     clips = {"speech_wav": speech, "mic_wav": speech}
-    for name, seconds in (("consent_wav", "4"), ("short_wav", "2")):
-        clips[name] = str(tmp_path / f"{name}.wav")
-        subprocess.run(["sox", speech, clips[name], "trim", "0", seconds], check=True, timeout=60)
+    for name, seconds in (("consent", "4"), ("short", "2")):
+        clips[f"{name}_wav"] = str(tmp_path / f"{name}.wav")
+        subprocess.run(["sox", speech, clips[f"{name}_wav"], "trim", "0", seconds], check=True, timeout=60)
     return clips
 
 
