@@ -2,8 +2,9 @@
 // module, no build step. It signs in with an API key or JWT (kept in
 // sessionStorage only, sent as `Authorization: Bearer`), lists and creates
 // voices (a clone's clips chosen as files or recorded with the microphone:
-// MediaRecorder, decoded in the page and uploaded as WAV), speaks over the WebSocket with playback while the audio streams
-// (PCM s16le through the Web Audio API) and word highlighting from the
+// MediaRecorder, decoded in the page and uploaded as WAV), speaks over the
+// WebSocket with playback while the audio streams (PCM s16le through the
+// Web Audio API) and word highlighting from the
 // `alignment` frames, offers the ScaiDrive save, and polls the operator's
 // node list. Counters on #speak-stats (data-*) let the browser test see
 // what was received and played.
@@ -231,7 +232,12 @@ class ClipRecorder {
   async start() {
     this.stream = await navigator.mediaDevices.getUserMedia({ audio: {
       echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 } });
-    this.recorder = new MediaRecorder(this.stream);
+    try {
+      this.recorder = new MediaRecorder(this.stream);
+    } catch (e) {
+      for (const t of this.stream.getTracks()) t.stop();
+      throw e;
+    }
     this.recorder.ondataavailable = (ev) => { if (ev.data.size) this.chunks.push(ev.data); };
     this.stopped = new Promise((resolve, reject) => {
       this.recorder.onstop = resolve;
@@ -305,7 +311,9 @@ const clipUrls = {};
 function recorderUi(field, state, text) {
   const button = $(`c-${field}-record`);
   const recordingNow = state === "recording";
-  button.setAttribute("aria-pressed", String(recordingNow));
+  // the button's name says what pressing it does (no aria-pressed: a
+  // toggle whose name changes reads wrong)
+  button.dataset.recording = String(recordingNow);
   button.textContent = recordingNow ? `Stop recording ${field}` : `Record ${field}`;
   const label = $(`c-${field}-rec-state`);
   label.dataset.state = state;

@@ -140,7 +140,7 @@ async function recordClip(page, field, seconds, byKeyboard) {
   await page.waitForSelector(`#c-${field}-rec-state[data-state="recording"]`);
   const startMs = Date.now() - t0;
   const during = { ...(await recState(page, field)),
-    pressed: await page.getAttribute(`#c-${field}-record`, "aria-pressed"),
+    recording: await data(page, `#c-${field}-record`, "recording"),
     stop_button: await page.getByRole("button", { name: `Stop recording ${field}` }).count() };
   if (field === "reference") await shot(page, "4c-recording");
   await page.waitForTimeout(seconds * 1000);

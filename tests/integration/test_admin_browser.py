@@ -13,7 +13,7 @@ a clone uploaded through the file inputs (festival speech that passes
 preflight) shows the created voice; a clone whose two clips are recorded in
 the page (MediaRecorder on chromium's fake microphone playing festival
 speech: --use-fake-device-for-media-stream, --use-file-for-fake-audio-capture)
-shows the recording state (aria-pressed, the live status, the clock), puts a
+shows the recording state (the button's name, the live status, the clock), puts a
 WAV into each file input, plays it back in the clip's <audio>, and is
 created; the reference's record button is reached with Tab and worked with
 Enter, the others found by their accessible names; speak streams PCM over
@@ -155,7 +155,7 @@ def test_every_admin_flow_in_chromium(stack, tmp_path):
 
     r = res["clone_recorded"]
     for field, rec in (("reference", r["reference"]), ("consent", r["consent"])):
-        assert rec["label"] == 1 and rec["during"]["pressed"] == "true" and rec["during"]["stop_button"] == 1, rec
+        assert rec["label"] == 1 and rec["during"]["recording"] == "true" and rec["during"]["stop_button"] == 1, rec
         assert rec["during"]["text"] == f"Recording {field}…" and rec["during"]["state"] == "recording", rec
         assert int(rec["during"]["clock"].split()[0]) >= 2, rec
         assert rec["after"]["state"] == "recorded", rec
