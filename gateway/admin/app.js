@@ -1,8 +1,10 @@
 // The ScaiSpeak admin page's logic (gateway/admin/index.html): one plain ES
 // module, no build step. It signs in with an API key or JWT (kept in
 // sessionStorage only, sent as `Authorization: Bearer`), lists and creates
-// voices, speaks over the WebSocket with playback while the audio streams
-// (PCM s16le through the Web Audio API) and word highlighting from the
+// voices (a clone's clips chosen as files or recorded with the microphone:
+// MediaRecorder, decoded in the page and uploaded as WAV), speaks over the
+// WebSocket with playback while the audio streams (PCM s16le through the
+// Web Audio API) and word highlighting from the
 // `alignment` frames, offers the ScaiDrive save, and polls the operator's
 // node list. Counters on #speak-stats (data-*) let the browser test see
 // what was received and played.
@@ -188,18 +190,199 @@ function showPreflight(pf) {
   $("preflight").hidden = false;
 }
 
+function showClone(v) {
+  $("clone-voice-id").textContent = v.voice_id;
+  $("clone-voice-name").textContent = v.display_name;
+  $("clone-voice-language").textContent = v.language_primary;
+  $("clone-voice-status").textContent = v.embedding_status +
+    (v.embedding_status_reason ? ` (${v.embedding_status_reason})` : "");
+  $("clone-result").hidden = false;
+}
+
 async function cloneVoice(form) {
   $("preflight").hidden = true;
   $("clone-result").hidden = true;
+  say("Uploading the clips…");
   const r = await api("POST", `${MOD}/voices`, { form: new FormData(form) });
   if (r.status === 201) {
-    $("clone-result").textContent = `Created ${r.body.data.voice_id} (${r.body.data.embedding_status}).`;
-    $("clone-result").hidden = false;
+    showClone(r.body.data);
     return say(`Voice ${r.body.data.voice_id} cloned.`);
   }
   const err = r.body && r.body.error;
   if (err && err.preflight) showPreflight(err.preflight);
   say("Clone failed: " + errorText(r), true);
+}
+
+// ------------------------------------------------------------ recording
+
+// A clone clip recorded with the microphone. Chromium's MediaRecorder gives
+// WebM/Opus (Firefox Ogg/Opus), which the gateway's audio intake
+// (libsndfile) does not read, so the page decodes the recording with
+// decodeAudioData, mixes it to mono 16-bit PCM at 24 kHz and puts a WAV
+// file into the field's file input: the form uploads it like a chosen file.
+// The browser's echo cancellation, noise suppression and gain control are
+// off, so preflight measures the speech as it was.
+class ClipRecorder {
+  constructor(field) {
+    this.field = field;    // "reference" or "consent"
+    this.chunks = [];
+    this.startedAt = 0;
+  }
+
+  async start() {
+    this.stream = await navigator.mediaDevices.getUserMedia({ audio: {
+      echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 } });
+    try {
+      this.recorder = new MediaRecorder(this.stream);
+    } catch (e) {
+      for (const t of this.stream.getTracks()) t.stop();
+      throw e;
+    }
+    this.recorder.ondataavailable = (ev) => { if (ev.data.size) this.chunks.push(ev.data); };
+    this.stopped = new Promise((resolve, reject) => {
+      this.recorder.onstop = resolve;
+      this.recorder.onerror = (ev) => reject(ev.error || new Error("the recorder failed"));
+    });
+    this.recorder.start(250);
+    this.startedAt = performance.now();
+  }
+
+  seconds() {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  // Stops the microphone; the recording as a WAV File.
+  async stop() {
+    this.recorder.stop();
+    try {
+      await this.stopped;
+    } finally {
+      for (const t of this.stream.getTracks()) t.stop();
+    }
+    const encoded = new Blob(this.chunks, { type: this.recorder.mimeType });
+    const decoder = new OfflineAudioContext(1, 1, SAMPLE_RATE);
+    const audio = await decoder.decodeAudioData(await encoded.arrayBuffer());
+    return new File([wavFile(mixdown(audio), SAMPLE_RATE)], `${this.field}.wav`, { type: "audio/wav" });
+  }
+}
+
+function mixdown(audio) {
+  const out = new Float32Array(audio.length);
+  for (let c = 0; c < audio.numberOfChannels; c++) {
+    const ch = audio.getChannelData(c);
+    for (let i = 0; i < out.length; i++) out[i] += ch[i] / audio.numberOfChannels;
+  }
+  return out;
+}
+
+// A mono 16-bit PCM WAV of these samples (-1..1, clamped).
+function wavFile(samples, rate) {
+  const view = new DataView(new ArrayBuffer(44 + samples.length * 2));
+  const ascii = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
+  ascii(0, "RIFF");
+  view.setUint32(4, 36 + samples.length * 2, true);
+  ascii(8, "WAVEfmt ");
+  view.setUint32(16, 16, true);        // fmt chunk size
+  view.setUint16(20, 1, true);         // PCM
+  view.setUint16(22, 1, true);         // mono
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 2, true);  // bytes per second
+  view.setUint16(32, 2, true);         // bytes per frame
+  view.setUint16(34, 16, true);        // bits per sample
+  ascii(36, "data");
+  view.setUint32(40, samples.length * 2, true);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.max(-1, Math.min(1, samples[i]));
+    view.setInt16(44 + i * 2, Math.round(v * 32767), true);
+  }
+  return view.buffer;
+}
+
+// Browsers offer the microphone to secure pages only (HTTPS, localhost).
+function canRecord() {
+  return Boolean(navigator.mediaDevices && window.MediaRecorder);
+}
+
+// The one recording in progress (field null: none); busy while the
+// microphone is being opened or a recording encoded.
+const recording = { field: null, recorder: null, timer: null, busy: false };
+const clipUrls = {};
+
+function recorderUi(field, state, text) {
+  const button = $(`c-${field}-record`);
+  const recordingNow = state === "recording";
+  // the button's name says what pressing it does (no aria-pressed: a
+  // toggle whose name changes reads wrong)
+  button.dataset.recording = String(recordingNow);
+  button.textContent = recordingNow ? `Stop recording ${field}` : `Record ${field}`;
+  const label = $(`c-${field}-rec-state`);
+  label.dataset.state = state;
+  label.textContent = text;
+  for (const other of ["reference", "consent"]) {
+    if (other !== field) $(`c-${other}-record`).disabled = recordingNow || !canRecord();
+  }
+  $("clone-button").disabled = recordingNow;
+}
+
+// The recorded clip replaces the file input's choice, with a player for it.
+function useRecording(field, file, seconds) {
+  const input = $(`c-${field}`);
+  const files = new DataTransfer();
+  files.items.add(file);
+  input.files = files.files;
+  showClipPlayer(field, file);
+  recorderUi(field, "recorded",
+    `Recorded ${seconds.toFixed(1)} s (WAV, ${file.size} bytes); it replaces the chosen file.`);
+}
+
+function showClipPlayer(field, file) {
+  const player = $(`c-${field}-audio`);
+  if (clipUrls[field]) URL.revokeObjectURL(clipUrls[field]);
+  clipUrls[field] = file ? URL.createObjectURL(file) : null;
+  player.hidden = !file;
+  if (file) player.src = clipUrls[field]; else player.removeAttribute("src");
+}
+
+async function toggleRecording(field) {
+  if (recording.busy) return;
+  if (recording.field === field) return stopRecording();
+  if (recording.field) return;
+  const recorder = new ClipRecorder(field);
+  recorderUi(field, "starting", "Asking for the microphone…");
+  recording.busy = true;
+  try {
+    await recorder.start();
+  } catch (e) {
+    recorderUi(field, "error", `Microphone: ${e.name || "error"}: ${e.message}`);
+    return say(`Recording failed: ${e.message}`, true);
+  } finally {
+    recording.busy = false;
+  }
+  Object.assign(recording, { field, recorder });
+  recorderUi(field, "recording", `Recording ${field}…`);
+  // the elapsed time is for the eye only: a screen reader hears the states
+  const clock = () => { $(`c-${field}-rec-time`).textContent = `${recorder.seconds().toFixed(0)} s`; };
+  clock();
+  recording.timer = setInterval(clock, 500);
+  say(`Recording the ${field} clip: press the button again to stop.`);
+}
+
+async function stopRecording() {
+  const { field, recorder, timer } = recording;
+  clearInterval(timer);
+  $(`c-${field}-rec-time`).textContent = "";
+  Object.assign(recording, { field: null, recorder: null, timer: null, busy: true });
+  const seconds = recorder.seconds();
+  recorderUi(field, "encoding", "Encoding the recording as WAV…");
+  try {
+    useRecording(field, await recorder.stop(), seconds);
+    say(`The ${field} clip is recorded.`);
+  } catch (e) {
+    recorderUi(field, "error", `The recording could not be read: ${e.message}`);
+    say(`Recording failed: ${e.message}`, true);
+  } finally {
+    recording.busy = false;
+  }
 }
 
 // ------------------------------------------------------------ speak
@@ -403,7 +586,8 @@ async function loadShares() {
   select.replaceChildren();
   for (const s of r.body.data.items) select.add(new Option(s.name || s.share_id, s.share_id));
   select.disabled = false;
-  state.textContent = `${r.body.data.items.length} shares.`;
+  const n = r.body.data.items.length;
+  state.textContent = `${n} share${n === 1 ? "" : "s"}.`;
   state.dataset.state = "shares";
   await loadFolders();
 }
@@ -421,12 +605,17 @@ async function loadFolders() {
 }
 
 async function saveToDrive() {
+  $("drive-result").textContent = "";
   const saveTo = { share_id: $("drive-share").value, filename: $("drive-filename").value };
   if ($("drive-folder").value) saveTo.folder_id = $("drive-folder").value;
   const r = await api("POST", `${MOD}/speak`, { json: {
     text: $("s-text").value, voice_id: $("s-voice").value, response_format: "mp3", save_to: saveTo } });
   if (r.status !== 200) return say("Save failed: " + errorText(r), true);
-  say(`Saved as ${r.body.data.saved_to.name} (${r.body.data.saved_to.size} bytes).`);
+  const saved = r.body.data.saved_to;
+  const text = `Saved as ${saved.name} (${saved.size} bytes).`;
+  $("drive-result").textContent = text;
+  $("drive-result").dataset.fileId = saved.file_id;
+  say(text);
 }
 
 // ------------------------------------------------------------ operator
@@ -502,6 +691,14 @@ on("voice-filters", "submit", () => loadVoices(false));
 on("voices-next", "click", () => loadVoices(true));
 on("design-form", "submit", (ev) => designVoice(ev.target));
 on("clone-form", "submit", (ev) => cloneVoice(ev.target));
+for (const field of ["reference", "consent"]) {
+  on(`c-${field}-record`, "click", () => toggleRecording(field));
+  on(`c-${field}`, "change", (ev) => showClipPlayer(field, ev.target.files[0]));
+  if (!canRecord()) {
+    $(`c-${field}-record`).disabled = true;
+    recorderUi(field, "unavailable", "Recording needs a secure page (HTTPS or localhost) and MediaRecorder.");
+  }
+}
 on("speak-form", "submit", (ev) => speak(ev.target));
 on("speak-stop", "click", stopSpeaking);
 on("drive-load", "click", loadShares);

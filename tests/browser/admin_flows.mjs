@@ -1,18 +1,26 @@
 // Every flow of the admin page (gateway/admin/) clicked through in headless
 // Debian chromium driven by playwright-core, against a real stack started by
 // tests/integration/test_admin_browser.py. Usage: node admin_flows.mjs plan.json
-//   plan: {origin, key, operator_token, chromium, out, text, consent_wav, short_wav, voices_q}
-// Saves one screenshot per flow under plan.out and prints one JSON line with
-// what each flow showed; the Python test asserts on it.
+//   plan: {flows: "all" | "drive", origin, key, operator_token, chromium, out,
+//          text, consent_wav, short_wav, speech_wav, mic_wav, record_s, voices_q}
+// "all" is every flow on a gateway without ScaiDrive; "drive" signs in
+// (plan.key: a JWT) on a gateway with a ScaiDrive and saves through the
+// share/folder picker. The microphone is chromium's fake capture device
+// playing plan.mic_wav. Saves one screenshot per flow under plan.out and
+// prints one JSON line with what each flow showed; the Python test asserts
+// on it.
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const PAGE = plan.origin + "/v1/modules/scaispeak/admin/";
 const args = ["--autoplay-policy=no-user-gesture-required", "--use-fake-ui-for-media-stream"];
+if (plan.mic_wav) {
+  args.push("--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${plan.mic_wav}`);
+}
 if (process.getuid && process.getuid() === 0) args.push("--no-sandbox");
 const browser = await chromium.launch({ executablePath: plan.chromium, headless: true, args });
-const result = { console_errors: [] };
+const result = { console_errors: [], ms: {} };
 
 async function newPage() {
   const page = await (await browser.newContext()).newPage();
@@ -81,6 +89,99 @@ async function clone(page) {
     rows: await page.$$eval("#preflight-table tbody tr", (trs) => trs.length) };
 }
 
+// Waits for the clone form's answer: the created voice or a refusal (the
+// preflight block, or another error in the status line).
+async function cloneAnswer(page, name) {
+  await page.waitForFunction(() => /cloned\.$|^Clone failed/.test(document.getElementById("status").textContent),
+    null, { timeout: 60000 });
+  await shot(page, name);
+  const visible = (id) => page.$eval(id, (el) => !el.hidden);
+  return {
+    status: await page.textContent("#status"),
+    created: await visible("#clone-result"), preflight: await visible("#preflight"),
+    voice_id: await page.textContent("#clone-voice-id"), name: await page.textContent("#clone-voice-name"),
+    embedding: await page.textContent("#clone-voice-status"),
+    reasons: await page.textContent("#preflight-reasons"),
+  };
+}
+
+async function fillCloneFields(page, name) {
+  await page.fill("#c-name", name);
+  await page.fill("#c-fullname", "Test User");
+  await page.fill("#c-purpose", "browser test");
+  await page.fill("#c-text", plan.consent_text);
+}
+
+async function cloneUpload(page) {
+  await page.setInputFiles("#c-reference", plan.speech_wav);
+  await page.setInputFiles("#c-consent", plan.consent_wav);
+  await fillCloneFields(page, "Uploaded clone");
+  await page.click("#clone-button");
+  return cloneAnswer(page, "4b-clone-upload");
+}
+
+const recState = (page, field) => page.$eval(`#c-${field}-rec-state`, (el) => ({
+  state: el.dataset.state, text: el.textContent }));
+
+// Records one clip: the button is reached and pressed by keyboard (the
+// reference) or clicked by its accessible name (the consent).
+async function recordClip(page, field, seconds, byKeyboard) {
+  const t0 = Date.now();
+  const button = page.getByRole("button", { name: `Record ${field}`, exact: true });
+  if (byKeyboard) {
+    await page.focus(`#c-${field}`);
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement.id);
+    if (focused !== `c-${field}-record`) throw new Error(`Tab from #c-${field} reached #${focused}`);
+    await page.keyboard.press("Enter");
+  } else {
+    await button.click();
+  }
+  await page.waitForSelector(`#c-${field}-rec-state[data-state="recording"]`);
+  const startMs = Date.now() - t0;
+  const during = { ...(await recState(page, field)),
+    recording: await data(page, `#c-${field}-record`, "recording"),
+    stop_button: await page.getByRole("button", { name: `Stop recording ${field}` }).count() };
+  if (field === "reference") await shot(page, "4c-recording");
+  await page.waitForTimeout(seconds * 1000);
+  during.clock = await page.textContent(`#c-${field}-rec-time`);
+  if (byKeyboard) await page.keyboard.press("Enter");
+  else await page.getByRole("button", { name: `Stop recording ${field}` }).click();
+  await page.waitForSelector(`#c-${field}-rec-state:is([data-state="recorded"], [data-state="error"])`,
+    { timeout: 20000 });
+  const file = await page.$eval(`#c-${field}`, (i) => i.files[0] && { name: i.files[0].name,
+    type: i.files[0].type, size: i.files[0].size });
+  result.ms[`record_${field}`] = { start: startMs, total: Date.now() - t0 };
+  return { during, after: await recState(page, field), file, label: await button.count() };
+}
+
+// The recorded clip's player receives the WAV and plays it.
+async function playClip(page, field) {
+  const sel = `#c-${field}-audio`;
+  await page.waitForFunction((s) => document.querySelector(s).readyState >= 1, sel);
+  await page.$eval(sel, (a) => a.play());
+  await page.waitForFunction((s) => document.querySelector(s).currentTime > 0.3, sel, { timeout: 10000 });
+  return page.$eval(sel, (a) => {
+    a.pause();
+    return { duration: a.duration, played: a.currentTime, hidden: a.hidden, src: a.src.slice(0, 5),
+      label: a.getAttribute("aria-label") };
+  });
+}
+
+async function cloneRecorded(page) {
+  const reference = await recordClip(page, "reference", plan.record_s.reference, true);
+  const consent = await recordClip(page, "consent", plan.record_s.consent, false);
+  let t0 = Date.now();
+  const player = await playClip(page, "reference");
+  result.ms.record_play = Date.now() - t0;
+  await fillCloneFields(page, "Recorded clone");
+  t0 = Date.now();
+  await page.click("#clone-button");
+  const answer = await cloneAnswer(page, "4d-clone-recorded");
+  result.ms.record_clone = Date.now() - t0;
+  return { reference, consent, player, answer };
+}
+
 async function speakStats(page) {
   return page.$eval("#speak-stats", (el) => ({ ...el.dataset }));
 }
@@ -106,6 +207,28 @@ async function drive(page) {
   await page.waitForSelector('#drive-state[data-state]');
   await shot(page, "6-scaidrive");
   return { state: await data(page, "#drive-state", "state"), text: await page.textContent("#drive-state") };
+}
+
+// The ScaiDrive picker on a gateway that has one: pick a share and a
+// folder by their labels, save, and read what the page says.
+async function driveSave(page) {
+  await page.click("#tab-speak");
+  await page.fill("#s-text", plan.text);
+  await page.getByRole("button", { name: "Load ScaiDrive folders" }).click();
+  await page.waitForSelector('#drive-state[data-state]');
+  await page.waitForFunction(() => !document.getElementById("drive-save").disabled, null, { timeout: 10000 });
+  const options = (sel) => page.$$eval(`${sel} option`, (os) => os.map((o) => [o.value, o.textContent]));
+  const picker = { state: await data(page, "#drive-state", "state"), shares: await options("#drive-share"),
+    folders: await options("#drive-folder") };
+  await page.getByLabel("Share").selectOption(plan.share);
+  await page.getByLabel("Folder").selectOption(plan.folder);
+  await page.getByLabel("File name").fill(plan.filename);
+  await page.getByRole("button", { name: "Save to ScaiDrive" }).click();
+  await page.waitForFunction(() => /^Saved as|^Save failed/.test(document.getElementById("status").textContent),
+    null, { timeout: 60000 });
+  await shot(page, "9-scaidrive-saved");
+  return { picker, result: await page.textContent("#drive-result"), status: await page.textContent("#status"),
+    file_id: await data(page, "#drive-result", "fileId") };
 }
 
 async function nodeStatus(page, want) {
@@ -165,18 +288,37 @@ async function keyboardOnly() {
   return { presses, outline, stats, role: await page.textContent("#me-role") };
 }
 
-try {
+// Runs one flow into result[name], with its wall time in result.ms[name].
+async function flow(name, fn) {
+  const t0 = Date.now();
+  result[name] = await fn();
+  result.ms[name] = Date.now() - t0;
+}
+
+async function everyFlow() {
   const page = await newPage();
   await shot(page, "0-start");
-  result.signin = await signIn(page);
+  await flow("signin", () => signIn(page));
   await shot(page, "1-signin");
-  result.voices = await voiceList(page);
-  result.design = await design(page);
-  result.clone = await clone(page);
-  result.speak = await speak(page);
-  result.drive = await drive(page);
-  result.operator = await operator(page);
-  result.keyboard = await keyboardOnly();
+  await flow("voices", () => voiceList(page));
+  await flow("design", () => design(page));
+  await flow("clone", () => clone(page));
+  await flow("clone_upload", () => cloneUpload(page));
+  await flow("clone_recorded", () => cloneRecorded(page));
+  await flow("speak", () => speak(page));
+  await flow("drive", () => drive(page));
+  await flow("operator", () => operator(page));
+  await flow("keyboard", keyboardOnly);
+}
+
+async function driveFlow() {
+  const page = await newPage();
+  await flow("signin", () => signIn(page));
+  await flow("drive_save", () => driveSave(page));
+}
+
+try {
+  await (plan.flows === "drive" ? driveFlow() : everyFlow());
 } catch (e) {
   result.failure = String(e && e.stack || e);
 } finally {

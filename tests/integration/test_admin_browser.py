@@ -9,11 +9,23 @@ build/test-browser/): the static files answer without credentials, byte for
 byte, with the strict CSP; sign-in shows caller, tenant and role; the voice
 list with a filter and its second page; a designed voice shows what was
 understood; a clone whose reference is too short shows the preflight block;
-speak streams PCM over the WebSocket, plays it through Web Audio (bytes
-received, milliseconds played) and highlights words; ScaiDrive shows "not
-configured" (the gateway has no scaidrive_url); the operator tab lists the
-node and drains and undrains it; a keyboard-only pass (Tab/Enter) signs in
-and speaks. No page error is logged.
+a clone uploaded through the file inputs (festival speech that passes
+preflight) shows the created voice; a clone whose two clips are recorded in
+the page (MediaRecorder on chromium's fake microphone playing festival
+speech: --use-fake-device-for-media-stream, --use-file-for-fake-audio-capture)
+shows the recording state (the button's name, the live status, the clock), puts a
+WAV into each file input, plays it back in the clip's <audio>, and is
+created; the reference's record button is reached with Tab and worked with
+Enter, the others found by their accessible names; speak streams PCM over
+the WebSocket, plays it through Web Audio (bytes received, milliseconds
+played) and highlights words; ScaiDrive shows "not configured" (the gateway
+has no scaidrive_url); the operator tab lists the node and drains and
+undrains it; a keyboard-only pass (Tab/Enter) signs in and speaks. A second
+gateway with a ScaiDrive (fake_scaidrive.py, fake_scaikey.py: ScaiDrive
+takes a JWT, not an API key) and its own node: the picker lists the
+tenant's share and its folders, picked by their labels, the page saves an
+MP3 there and says "Saved as … (N bytes)", and the fake holds that file. No
+page error is logged.
 
 Skipped where chromium, playwright-core, festival's text2wave or the HTS
 voice is missing, unless SCAISPEAK_BROWSER_REQUIRED=1 (`make test-browser`
@@ -28,12 +40,15 @@ import pytest
 import harness
 from harness import SLOW
 from test_node_synth import VOICE, stack, _attach_stack_logs  # noqa: F401 (fixtures)
+from test_save_to import SECRET, drive, exchange, jwt_env, scaikey, tenant, token  # noqa: F401 (fixtures)
+from test_voice_clone import CONSENT_TEXT
 
 CHROMIUM = "/usr/bin/chromium"
 SCRIPT = os.path.join(harness.REPO, "tests", "browser", "admin_flows.mjs")
 PLAYWRIGHT = os.path.join(harness.REPO, "node_modules", "playwright-core", "package.json")
 ADMIN = "/v1/modules/scaispeak/admin/"
 TEXT = "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."
+REFERENCE_TEXT = "The birch canoe slid on the smooth planks."
 CSP = ("default-src 'self'; connect-src 'self'; media-src 'self' blob:; img-src 'self' data:; "
        "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
        "frame-ancestors 'none'")
@@ -62,27 +77,31 @@ def test_static_files_are_public_with_a_strict_csp(stack, path, ctype, source):
 
 
 def make_clips(tmp_path):
-    """A consent clip (festival speech) and a 2 s reference cut from it."""
-    consent, short = tmp_path / "consent.wav", tmp_path / "short.wav"
-    (tmp_path / "consent.txt").write_text("I agree that my voice may be cloned for this test, today.\n")
-    subprocess.run(["text2wave", str(tmp_path / "consent.txt"), "-o", str(consent)], check=True, timeout=60)
-    subprocess.run(["sox", str(consent), str(short), "trim", "0", "2"], check=True, timeout=60)
-    return str(consent), str(short)
+    """Festival speech (kal_diphone, as test_voice_clone.py) of CONSENT_TEXT
+    and REFERENCE_TEXT, 3 dB under full scale (preflight wants a peak of at
+    most -0.5 dBFS; festival's is 0): the whole 8 s is a reference that
+    passes preflight (a longer one only makes the node's analysis slower)
+    and what the fake microphone plays; its first 4 s (the consent
+    sentence) the consent clip; its first 2 s a reference that is too
+    short. One text2wave run: each costs seconds."""
+    text, speech = tmp_path / "speech.txt", str(tmp_path / "speech.wav")
+    text.write_text(f"{CONSENT_TEXT} {REFERENCE_TEXT}\n")
+    subprocess.run(["text2wave", "-eval", "(voice_kal_diphone)", str(text), "-o", str(tmp_path / "tts.wav")],
+                   check=True, timeout=60)
+    subprocess.run(["sox", str(tmp_path / "tts.wav"), speech, "norm", "-3"], check=True, timeout=60)
+    clips = {"speech_wav": speech, "mic_wav": speech}
+    for name, seconds in (("consent", "4"), ("short", "2")):
+        clips[f"{name}_wav"] = str(tmp_path / f"{name}.wav")
+        subprocess.run(["sox", speech, clips[f"{name}_wav"], "trim", "0", seconds], check=True, timeout=60)
+    return clips
 
 
-def test_every_admin_flow_in_chromium(stack, tmp_path):
-    key = harness.tenant_admin_key(stack.redis.port)
-    http = harness.Http(stack.gateway.http_port, token=key, openapi=True)
-    for i in range(3):  # three voices for the filter: two pages of two
-        harness.assert_ok(http.post("/v1/modules/scaispeak/voices", json_body={
-            "display_name": f"Paging voice {i}", "language_primary": "en",
-            "voice_design_prompt": "bright young female voice"}, token=True), 201)
-    consent, short = make_clips(tmp_path)
+def run_flows(tmp_path, plan):
+    """Runs admin_flows.mjs with this plan; its JSON result (failure: fails
+    the test with node's stderr)."""
     out = tmp_path / "screenshots"
     out.mkdir()
-    plan = {"origin": f"http://127.0.0.1:{stack.gateway.http_port}", "key": key, "chromium": CHROMIUM,
-            "operator_token": stack.gateway.operator_token,
-            "out": str(out), "text": TEXT, "consent_wav": consent, "short_wav": short, "voices_q": "paging"}
+    plan = dict(plan, chromium=CHROMIUM, out=str(out), text=TEXT, consent_text=CONSENT_TEXT)
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     p = subprocess.run(["node", SCRIPT, str(tmp_path / "plan.json")], capture_output=True, text=True,
                        timeout=240 * SLOW, cwd=harness.REPO)
@@ -92,7 +111,29 @@ def test_every_admin_flow_in_chromium(stack, tmp_path):
     assert p.returncode == 0, f"node exited {p.returncode}:\n{p.stderr[-4000:]}"
     res = json.loads(p.stdout.strip().splitlines()[-1])
     print(f"\nadmin page screenshots: {sorted(os.listdir(out))} in {shots or out}")
+    print(f"flow times (ms): {res.get('ms')}")
     assert "failure" not in res, res["failure"] + "\n" + p.stderr[-3000:]
+    res["screenshots"] = sorted(os.listdir(out))
+    return res
+
+
+def assert_created(answer, name):
+    assert answer["created"] and not answer["preflight"], answer
+    assert answer["voice_id"].startswith("vc_") and answer["name"] == name, answer
+    assert answer["status"] == f"Voice {answer['voice_id']} cloned.", answer
+
+
+def test_every_admin_flow_in_chromium(stack, tmp_path):
+    key = harness.tenant_admin_key(stack.redis.port)
+    http = harness.Http(stack.gateway.http_port, token=key, openapi=True)
+    for i in range(3):  # three voices for the filter: two pages of two
+        harness.assert_ok(http.post("/v1/modules/scaispeak/voices", json_body={
+            "display_name": f"Paging voice {i}", "language_primary": "en",
+            "voice_design_prompt": "bright young female voice"}, token=True), 201)
+    plan = {"flows": "all", "origin": f"http://127.0.0.1:{stack.gateway.http_port}", "key": key,
+            "operator_token": stack.gateway.operator_token, "voices_q": "paging",
+            "record_s": {"reference": 5.8, "consent": 3.0}, **make_clips(tmp_path)}
+    res = run_flows(tmp_path, plan)
 
     assert res["signin"]["role"] == "tenant_admin" and res["signin"]["caller"], res["signin"]
     assert res["signin"]["tenant"], res["signin"]
@@ -107,6 +148,25 @@ def test_every_admin_flow_in_chromium(stack, tmp_path):
     c = res["clone"]
     assert "duration_below_minimum" in c["reasons"], c
     assert "SCAISPEAK_VOICE_PREFLIGHT_FAILED" in c["status"] and c["rows"] >= 6, c
+
+    u = res["clone_upload"]
+    assert_created(u, "Uploaded clone")
+    assert u["embedding"].startswith("ready"), u
+
+    r = res["clone_recorded"]
+    for field, rec in (("reference", r["reference"]), ("consent", r["consent"])):
+        assert rec["label"] == 1 and rec["during"]["recording"] == "true" and rec["during"]["stop_button"] == 1, rec
+        assert rec["during"]["text"] == f"Recording {field}…" and rec["during"]["state"] == "recording", rec
+        assert int(rec["during"]["clock"].split()[0]) >= 2, rec
+        assert rec["after"]["state"] == "recorded", rec
+        assert rec["file"]["name"] == f"{field}.wav" and rec["file"]["type"] == "audio/wav", rec
+    # 16-bit mono at 24 kHz: 48 000 bytes a second, about as long as it recorded
+    assert r["reference"]["file"]["size"] > 5.5 * 48000, r
+    assert r["consent"]["file"]["size"] > 2.5 * 48000, r
+    pl = r["player"]
+    assert not pl["hidden"] and pl["src"] == "blob:" and pl["duration"] > 5.5 and pl["played"] > 0.3, pl
+    assert pl["label"] == "Recorded reference clip", pl
+    assert_created(r["answer"], "Recorded clone")
 
     s = res["speak"]
     assert int(s["during"]["bytesReceived"]) > 0 and int(s["during"]["playedMs"]) > 300, s
@@ -128,4 +188,41 @@ def test_every_admin_flow_in_chromium(stack, tmp_path):
     assert int(k["stats"]["bytesReceived"]) > 0 and int(k["stats"]["playedMs"]) > 200, k
 
     assert not res["console_errors"], res["console_errors"]
-    assert len(os.listdir(out)) >= 9
+    assert {"4b-clone-upload.png", "4c-recording.png", "4d-clone-recorded.png"} <= set(res["screenshots"])
+    assert len(res["screenshots"]) >= 12, res["screenshots"]
+
+
+def test_save_to_scaidrive_through_the_picker(procs, redis, scaikey, tenant, drive, tmp_path):
+    """A gateway with a ScaiDrive (tests/integration/fake_scaidrive.py) and
+    a ScaiKey JWT (ScaiDrive takes no API keys): the picker lists the
+    tenant's share and its folders, the page saves an MP3 into the chosen
+    folder and says so, and the fake received exactly that file."""
+    env = jwt_env(scaikey)
+    env.update({"SCAISPEAK_SCAIDRIVE_URL": drive.url, "SCAISPEAK_SCAIKEY_TOKEN_URL": scaikey.token_url,
+                "SCAISPEAK_SCAIDRIVE_CLIENT_SECRET": SECRET})
+    gw = harness.Gateway(procs, redis.port, env=env).start()
+    node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key, node_id="itest-drive",
+                        env={"SCAISPEAK_VOICE_PATH": VOICE}).start()
+    gw.wait_node_status(node.node_id, "online", 5 * SLOW)
+    harness.wait_for(lambda: gw.node(node.node_id)["engines"], 5 * SLOW, what="node engine listed")
+    plan = {"flows": "drive", "origin": f"http://127.0.0.1:{gw.http_port}", "key": token(scaikey, tenant),
+            "share": "shr_team", "folder": "fld_audio", "filename": "browser-speech.mp3"}
+    res = run_flows(tmp_path, plan)
+
+    assert res["signin"]["role"] == "tenant_admin", res["signin"]
+    d = res["drive_save"]
+    # the other tenant's share is not offered; the folders are the share's
+    assert d["picker"]["state"] == "shares" and d["picker"]["shares"] == [["shr_team", "Team"]], d
+    assert d["picker"]["folders"] == [["", "(top level)"], ["fld_audio", "Audio"], ["fld_drafts", "Drafts"]], d
+    assert len(drive.files) == 1, drive.files
+    f = drive.files[0]
+    assert (f["share_id"], f["folder_id"], f["name"]) == ("shr_team", "fld_audio", "browser-speech.mp3"), f
+    assert f["content_type"] == "audio/mpeg" and len(f["versions"]) == 1, f
+    size = len(f["versions"][0])
+    assert d["result"] == d["status"] == f"Saved as browser-speech.mp3 ({size} bytes).", d
+    assert d["file_id"] == f["file_id"], d
+    mp3 = tmp_path / "saved.mp3"
+    mp3.write_bytes(f["versions"][0])
+    assert harness.audio_seconds(str(mp3)) > 3, "the saved MP3 is not the spoken text"
+    assert res["screenshots"] == ["9-scaidrive-saved.png"]
+    assert not res["console_errors"], res["console_errors"]
