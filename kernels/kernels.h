@@ -50,7 +50,8 @@ typedef struct {
     size_t out_stride;
 } ss_mlpg_problem;
 
-/* Doubles of scratch ss_kern_mlpg needs for problems up to max_length. */
+/* Doubles of scratch ss_kern_mlpg needs for problems up to max_length
+ * (it solves up to four problems at once, so this is per group of four). */
 size_t ss_kern_mlpg_workspace(size_t max_length);
 
 int ss_kern_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *probs, size_t nprobs,

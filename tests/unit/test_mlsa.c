@@ -2,7 +2,8 @@
  * transcription of the reference filter (SPTK/HTS form: mc2b, two sections,
  * Pade order 5, per-sample coefficient interpolation), on random mel-cepstra
  * and excitation; both builds of the kernel (baseline and AVX2/FMA where the
- * CPU has it); chunked == one-shot;
+ * CPU has it); the AVX2+FMA build equal bit for bit to a scalar fma()
+ * transcription of it; chunked == one-shot;
  * the state initialisation refuses bad orders and warping factors. */
 #include "kernels/kernels.h"
 
@@ -29,15 +30,65 @@ static double fir(double x, const double *b, int m, double a, double aa, double 
     return y;
 }
 
-/* Reference: straightforward HTS-form MLSA over nf frames. */
-static void reference(const double *mc, const double *ex, double *out, double a)
+/* Second section in HTS form: five FIR stages, each with its own delay line
+ * (d[(i - 1) * (M + 2)..]), pt[0] last sample's output, pt[1..5] stage
+ * outputs; returns the section's output for input x. */
+static double section2_hts(double x, const double *c, double a, double aa, double *d, double *pt)
+{
+    double o = 0.0;
+    for (int i = 5; i >= 1; i--) {
+        pt[i] = fir(pt[i - 1], c, M, a, aa, &d[(i - 1) * (M + 2)]);
+        double v = pt[i] * PADE[i];
+        x += (i & 1) ? v : -v;
+        o += v;
+    }
+    pt[0] = x;
+    return o + x;
+}
+
+/* The same section as the AVX2+FMA build computes it, one lane at a time
+ * with C's fma() (correctly rounded, as the vector instructions are): the
+ * delay lines interleaved as rows of 6, the shift folded into the update,
+ * nk = -a*prev + (a*next + old) and y = nk*b + y each one fused operation. */
+static double section2_fma(double x, const double *c, double a, double aa, double *rows, double *pt)
+{
+    double ys[5];
+    for (int l = 0; l < 5; l++) {
+        double prev = fma(aa, pt[l], a * rows[1 * 6 + l]);
+        double old = rows[2 * 6 + l], y = 0.0;
+        rows[1 * 6 + l] = prev;
+        rows[2 * 6 + l] = prev;
+        for (int k = 2; k <= M; k++) {
+            double on = rows[(k + 1) * 6 + l];
+            double nk = fma(-a, prev, fma(a, on, old));
+            rows[(k + 1) * 6 + l] = nk;
+            y = fma(nk, c[k], y);
+            prev = nk;
+            old = on;
+        }
+        ys[l] = y;
+    }
+    double o = 0.0;
+    for (int i = 5; i >= 1; i--) {
+        pt[i] = ys[i - 1];
+        double v = pt[i] * PADE[i];
+        x += (i & 1) ? v : -v;
+        o += v;
+    }
+    pt[0] = x;
+    return o + x;
+}
+
+/* Reference: straightforward HTS-form MLSA over nf frames, the second
+ * section in HTS form (fused = 0) or as the AVX2+FMA build does it. */
+static void reference(const double *mc, const double *ex, double *out, double a, int fused)
 {
     const double aa = 1 - a * a;
     double c[M + 1], cc[M + 1], inc[M + 1];
     double d1[12] = {0}, *pt1 = d1 + 6;
-    double d2[5 * (M + 2) + 6];
+    double d2[6 * (M + 2) + 6];
     memset(d2, 0, sizeof d2);
-    double *pt2 = d2 + 5 * (M + 2);
+    double *pt2 = d2 + 6 * (M + 2);
     for (int f = 0; f < NF; f++) {
         const double *m = mc + f * (M + 1);
         double *dst = f == 0 ? c : cc;
@@ -63,15 +114,7 @@ static void reference(const double *mc, const double *ex, double *out, double a)
             }
             pt1[0] = x;
             x = o + x;
-            o = 0.0;
-            for (int i = 5; i >= 1; i--) {
-                pt2[i] = fir(pt2[i - 1], c, M, a, aa, &d2[(i - 1) * (M + 2)]);
-                double v = pt2[i] * PADE[i];
-                x += (i & 1) ? v : -v;
-                o += v;
-            }
-            pt2[0] = x;
-            out[f * FP + n] = o + x;
+            out[f * FP + n] = fused ? section2_fma(x, c, a, aa, d2, pt2) : section2_hts(x, c, a, aa, d2, pt2);
             for (int i = 0; i <= M; i++)
                 c[i] += inc[i];
         }
@@ -112,7 +155,7 @@ Test(mlsa, matches_reference_both_builds)
 {
     static double mc[NF * (M + 1)], ex[NF * FP], ref[NF * FP], a[NF * FP], b[NF * FP], c[NF * FP];
     random_input(mc, ex, 7);
-    reference(mc, ex, ref, 0.45);
+    reference(mc, ex, ref, 0.45, 0);
     run_kernel(mc, ex, a, 1, 0);
     run_kernel(mc, ex, b, 0, 0);
     run_kernel(mc, ex, c, 0, 1);
@@ -126,6 +169,24 @@ Test(mlsa, matches_reference_both_builds)
     cr_assert_lt(ea, 1e-9 * peak, "baseline build off by %g (peak %g)", ea, peak);
     cr_assert_lt(eb, 1e-9 * peak, "dispatched build off by %g (peak %g)", eb, peak);
     cr_assert_eq(memcmp(b, c, sizeof b), 0, "chunked differs from one-shot");
+}
+
+/* The AVX2+FMA build is pinned bit for bit to its scalar transcription, so
+ * a change to the loop (register use, fused interpolation, unrolling) that
+ * moves any sample fails here, not only beyond the 1e-9 tolerance above. */
+Test(mlsa, avx2_build_equals_its_fma_transcription_bit_for_bit)
+{
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        cr_skip_test("this CPU has no AVX2+FMA; only the baseline build runs here");
+    static double mc[NF * (M + 1)], ex[NF * FP], ref[NF * FP], got[NF * FP], chunked[NF * FP];
+    random_input(mc, ex, 11);
+    reference(mc, ex, ref, 0.45, 1);
+    run_kernel(mc, ex, got, 0, 0);
+    run_kernel(mc, ex, chunked, 0, 1);
+    for (int n = 0; n < NF * FP; n++)
+        cr_assert_eq(memcmp(&got[n], &ref[n], sizeof got[n]), 0, "sample %d: %.17g, transcription %.17g", n,
+                     got[n], ref[n]);
+    cr_assert_eq(memcmp(got, chunked, sizeof got), 0, "chunked differs from one-shot");
 }
 
 Test(mlsa, rejects_bad_order)
