@@ -7,7 +7,7 @@
  * stops where the recognisers' look-ahead would leave the window
  * (ss_normalize_window); the next read starts a few raw tokens earlier so
  * the look-back is there too. The tokens are exactly those ss_normalize
- * gives for the whole text (tests/unit/test_frontend.c holds them to it).
+ * gives for the whole text (tests/unit/test_frontend_stream.c holds them to it).
  * Plain text only: SSML is parsed whole, so that an invalid document is
  * refused before any of it is spoken. */
 #ifndef SS_ENGINE_TEXT_STREAM_H
