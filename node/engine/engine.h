@@ -186,6 +186,8 @@ typedef struct {
     size_t nsamples;            /* audio delivered, all sentences */
     size_t sentences;           /* sentences spoken (empty ones skipped) */
     double first_chunk_ms;      /* wall time from the call to the first chunk */
+    size_t text_read_at_first_chunk; /* bytes of the text the front end had read by then
+                                        (plain text is read as it is spoken; SSML whole) */
     double lookup_ms, paramgen_ms, vocoder_ms; /* thread CPU time, summed */
 } ss_speak_stats;
 

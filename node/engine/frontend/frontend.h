@@ -10,10 +10,24 @@
  *   structure (word source offsets for timestamps, phrase breaks for
  *   streaming); ss_utterance_free(u);
  *
- * Pipeline: SSML parse (ssml_parser.c) -> normalisation (text_normalize.c)
- * -> sentence split -> per sentence: flite analysis (flite_analysis.c, under
- * flite's global mutex) -> phrase breaks and pauses, accents and tones
- * (phrasing_*.c) -> labels (label_writer.c).
+ * Or sentence by sentence, which is what ss_engine_speak does so that a
+ * long text is spoken while it is still being analysed, in memory that does
+ * not grow with its length:
+ *
+ *   ss_frontend_stream *st;
+ *   if (ss_frontend_stream_open(fe, text, len, &o, &st, err, sizeof err) != 0) ...
+ *   ss_sentence s;
+ *   while ((rc = ss_frontend_stream_next(st, &s, err, sizeof err)) == 1) {
+ *       ... use s ...; ss_sentence_clear(&s);
+ *   }
+ *   ss_frontend_stream_free(st);
+ *
+ * Pipeline: SSML parse (ssml_parser.c, the whole document at open) or
+ * windowed normalisation of plain text (text_stream.c -> text_normalize.c,
+ * a window at a time as sentences are asked for) -> sentence split -> per
+ * sentence: flite analysis (flite_analysis.c, under flite's global mutex)
+ * -> phrase breaks and pauses, accents and tones (phrasing_*.c) -> labels
+ * (label_writer.c). Both ways give the same sentences.
  *
  * Threads: an ss_frontend is immutable after creation and may be used by
  * any number of threads at once; flite's global state is serialised inside
@@ -60,5 +74,22 @@ void ss_frontend_free(ss_frontend *fe);
 int ss_frontend_analyze(ss_frontend *fe, const char *text, size_t len,
                         const ss_frontend_options *opts, ss_utterance **out, char *err,
                         size_t errlen);
+
+/* The same analysis, one sentence at a time. text must outlive the stream.
+ * open: 0, SS_FRONTEND_INVALID_TEXT (SSML is read whole here, so an
+ * invalid document is refused before any sentence) or -1 (out of memory).
+ * Plain text is normalised as the sentences are asked for: memory holds
+ * about SS_TEXT_WINDOW bytes of it plus the sentence, whatever the length. */
+typedef struct ss_frontend_stream ss_frontend_stream;
+int ss_frontend_stream_open(ss_frontend *fe, const char *text, size_t len,
+                            const ss_frontend_options *opts, ss_frontend_stream **out, char *err,
+                            size_t errlen);
+/* The next sentence into *s (the caller clears it with ss_sentence_clear):
+ * 1, 0 when there are no more (s is empty), -1 with a message. */
+int ss_frontend_stream_next(ss_frontend_stream *st, ss_sentence *s, char *err, size_t errlen);
+/* How much of the text the stream has read so far: bytes from its start
+ * (all of it for SSML, parsed at open). */
+size_t ss_frontend_stream_bytes_read(const ss_frontend_stream *st);
+void ss_frontend_stream_free(ss_frontend_stream *st);
 
 #endif

@@ -112,6 +112,71 @@ static size_t read_with_rules(ss_norm_ctx *c)
     return 1; /* not reached: `word` takes everything */
 }
 
+/* Reads raw tokens rt[from..) of one window into out. When the window is
+ * the end of the text (final) every token is read; otherwise reading stops
+ * at the first token whose look-ahead (SS_NORM_LOOKAHEAD tokens) would
+ * reach past the window. Returns the index of the first token not read. */
+static size_t read_raw_tokens(ss_norm_ctx *c, ss_token_list *out, size_t from, int final)
+{
+    size_t t = from;
+    while (t < c->nt && !c->e.oom && (final || t + SS_NORM_LOOKAHEAD < c->nt)) {
+        size_t before = out->n;
+        read_token(c, t, before);
+        t += read_with_rules(c);
+        if (out->n > before && c->punct) {
+            out->v[out->n - 1].punct = c->punct;
+            if (c->punct == '.' || c->punct == '?' || c->punct == '!') out->v[out->n - 1].sentence_end = 1;
+        }
+    }
+    return t;
+}
+
+/* Where the window after raw token `stop` must start so that its first
+ * token read is rt[stop] and the one before it (a recogniser's look-back)
+ * is there too: at the first raw token cleaned from the same source
+ * character as rt[stop - 1] (" divided by " gives two tokens with one
+ * source offset). */
+static void resume_point(const ss_raw_tok *rt, size_t stop, size_t *at, size_t *skip)
+{
+    size_t first = stop - 1;
+    while (first > 0 && rt[first - 1].s0 == rt[stop - 1].s0) first--;
+    *at = rt[first].s0;
+    *skip = stop - first;
+}
+
+int ss_normalize_window(const char *text, size_t start, size_t end, size_t skip, int final,
+                        ss_token_list *out, size_t *resume_at, size_t *resume_skip, char *err,
+                        size_t errlen)
+{
+    ss_cleaned cl = {0};
+    ss_raw_tok *rt = NULL;
+    size_t nt = 0;
+    int rc = -1;
+    if (ss_clean_text(text + start, end - start, NULL, start, &cl) || split_raw_tokens(&cl, &rt, &nt)) goto done;
+    char wbuf[4096];
+    ss_wordbuf b = {wbuf, 0, sizeof wbuf, 0};
+    wbuf[0] = 0;
+    ss_norm_ctx c = {.rt = rt, .nt = nt, .mode = SS_READ_AUTO, .e = {out, 0}, .b = &b};
+    size_t stop = read_raw_tokens(&c, out, skip < nt ? skip : nt, final);
+    if (c.e.oom) goto done;
+    rc = 0;
+    if (final || stop >= nt) {
+        *resume_at = end;
+        *resume_skip = 0;
+    } else if (stop == skip) {
+        *resume_at = start; /* nothing read: the caller needs a longer window */
+        *resume_skip = skip;
+    } else {
+        resume_point(rt, stop, resume_at, resume_skip);
+    }
+done:
+    if (rc) snprintf(err, errlen, "out of memory");
+    free(rt);
+    free(cl.s);
+    free(cl.off);
+    return rc;
+}
+
 int ss_normalize(const char *text, size_t len, const size_t *offmap, size_t base,
                  ss_read_as mode, ss_token_list *out, char *err, size_t errlen)
 {
@@ -124,15 +189,7 @@ int ss_normalize(const char *text, size_t len, const size_t *offmap, size_t base
     ss_wordbuf b = {wbuf, 0, sizeof wbuf, 0};
     wbuf[0] = 0;
     ss_norm_ctx c = {.rt = rt, .nt = nt, .mode = mode, .e = {out, 0}, .b = &b};
-    for (size_t t = 0; t < nt && !c.e.oom;) {
-        size_t before = out->n;
-        read_token(&c, t, before);
-        t += read_with_rules(&c);
-        if (out->n > before && c.punct) {
-            out->v[out->n - 1].punct = c.punct;
-            if (c.punct == '.' || c.punct == '?' || c.punct == '!') out->v[out->n - 1].sentence_end = 1;
-        }
-    }
+    read_raw_tokens(&c, out, 0, 1);
     rc = c.e.oom ? -1 : 0;
 done:
     if (rc) snprintf(err, errlen, "out of memory");

@@ -37,4 +37,18 @@ typedef enum {
 int ss_normalize(const char *text, size_t len, const size_t *offmap, size_t base,
                  ss_read_as mode, ss_token_list *out, char *err, size_t errlen);
 
+/* One window text[start..end) of a longer plain text (the streamed front
+ * end, text_stream.h): raw tokens from the skip-th on are read into out, all
+ * of them when the window ends the text (final), else only those whose
+ * recognisers see nothing past the window. *resume_at / *resume_skip say
+ * where the next window starts and how many of its raw tokens were read
+ * already (kept for look-back); *resume_at == start with the same skip
+ * means nothing could be read and the window must grow. start and end must
+ * be character boundaries (end: an ASCII byte or the end of the text).
+ * Offsets are into text. 0 ok,
+ * -1 out of memory. */
+int ss_normalize_window(const char *text, size_t start, size_t end, size_t skip, int final,
+                        ss_token_list *out, size_t *resume_at, size_t *resume_skip, char *err,
+                        size_t errlen);
+
 #endif

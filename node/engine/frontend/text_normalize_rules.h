@@ -29,6 +29,14 @@
 #define SS_MK_POUND '\x02'
 #define SS_MK_DEGREE '\x03'
 
+/* How far a recogniser may look: at most SS_NORM_LOOKAHEAD - 1 raw tokens
+ * past the current one (month-day-year reads two) and one before it (a
+ * year's context word). The windowed reader (ss_normalize_window) keeps
+ * that much of the text around every token it reads, so a text read window
+ * by window gives exactly the tokens of the text read at once. A new
+ * recogniser that looks further must raise this. */
+#define SS_NORM_LOOKAHEAD 3
+
 /* A white-space separated piece of the cleaned text. */
 typedef struct {
     const char *s; /* into the cleaned text */

@@ -6,19 +6,25 @@
  * `scaispeak synth` make the same samples from the same input (a test holds
  * them to it).
  *
- * Order of work: (1) validate the options once; (2) the front end analyses
- * the whole text (invalid SSML and text with nothing to say are the
- * caller's fault: SS_SPEAK_INVALID); (3) per sentence, in order: the SSML
- * marks of its words and pauses become per-label prosody
- * (sentence_prosody.h), ss_synthesize runs streamed, phrase by phrase, and
- * each chunk goes to the sink shifted to its place in the whole utterance;
- * (4) after a sentence's audio, its timings (when the sink wants them),
- * shifted by the audio before it and with each word pointing back into the
- * caller's text.
+ * Order of work: (1) validate the options once; (2) open the front end's
+ * sentence stream (invalid SSML is the caller's fault: SS_SPEAK_INVALID,
+ * before any audio); (3) per sentence, in order, pulled from the stream
+ * only when the one before has been spoken: the SSML marks of its words
+ * and pauses become per-label prosody (sentence_prosody.h), ss_synthesize
+ * runs streamed, phrase by phrase, and each chunk goes to the sink shifted
+ * to its place in the whole utterance; (4) after a sentence's audio, its
+ * timings (when the sink wants them), shifted by the audio before it and
+ * with each word pointing back into the caller's text; (5) a text with no
+ * sentence to say is SS_SPEAK_INVALID.
  *
- * The per-sentence state (prosody array, timings) is freed before the next
- * sentence starts, so memory is that of the analysed text plus one
- * sentence. */
+ * The per-sentence state (labels, prosody array, timings) is freed before
+ * the next sentence is analysed, so memory is one sentence plus the front
+ * end's window of plain text (frontend.h), whatever the text's length, and
+ * the first chunk of a long text comes as soon as that of its first
+ * sentence would. Sentences are analysed independently (each is one HTS
+ * utterance), so the samples are those of analysing the whole text first.
+ * The one difference: a front-end failure on a later sentence (out of
+ * memory, a flite error) now comes after the earlier sentences' audio. */
 #include "node/engine/engine.h"
 
 #include "node/engine/frontend/frontend.h"
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* What the engine's per-sentence chunk callback needs to forward a chunk. */
 typedef struct {
@@ -34,7 +41,18 @@ typedef struct {
     size_t base_sample;         /* audio of the sentences before this one */
     size_t chunks;              /* chunks delivered, all sentences */
     int stopped;                /* the sink asked to stop */
+    struct timespec started;    /* when ss_engine_speak was called */
+    double first_chunk_ms;      /* wall time from then to the first chunk, -1 before it */
+    const ss_frontend_stream *text; /* the sentences' source */
+    size_t text_read_at_first_chunk;
 } sentence_relay;
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return 1000.0 * (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
 
 static int relay_chunk(void *user, const ss_audio_chunk *chunk)
 {
@@ -43,6 +61,10 @@ static int relay_chunk(void *user, const ss_audio_chunk *chunk)
     shifted.first_sample += r->base_sample;
     shifted.index = r->chunks++;
     shifted.is_last = 0;        /* the utterance's last chunk is not known per sentence */
+    if (r->first_chunk_ms < 0) {
+        r->first_chunk_ms = ms_since(&r->started);
+        r->text_read_at_first_chunk = ss_frontend_stream_bytes_read(r->text);
+    }
     if (r->sink->audio && r->sink->audio(r->sink->user, &shifted) != 0) {
         r->stopped = 1;
         return 1;
@@ -105,8 +127,6 @@ static int speak_sentence(const ss_voice *v, const ss_sentence *se, const char *
         rc = a < 0 ? -1 : a > 0 ? SS_SYNTH_CANCELLED : 0;
     }
     if (rc == 0) {
-        if (st->sentences == 0)
-            st->first_chunk_ms = r.first_chunk_ms;
         relay->base_sample += r.nsamples;
         st->nsamples += r.nsamples;
         st->sentences++;
@@ -135,15 +155,27 @@ int ss_engine_speak(const ss_voice *v, ss_frontend *fe, const char *text, size_t
     so.prosody = NULL;
     if (ss_synth_options_validate(&so, err, errlen) != 0)
         return SS_SPEAK_INVALID;
-    ss_utterance *u = NULL;
-    int rc = ss_frontend_analyze(fe, text, len, NULL, &u, err, errlen);
+    sentence_relay relay = {.sink = sink, .first_chunk_ms = -1};
+    clock_gettime(CLOCK_MONOTONIC, &relay.started);
+    ss_frontend_stream *fs = NULL;
+    int rc = ss_frontend_stream_open(fe, text, len, NULL, &fs, err, errlen);
     if (rc != 0)
         return rc == SS_FRONTEND_INVALID_TEXT ? SS_SPEAK_INVALID : -1;
-    sentence_relay relay = {.sink = sink};
-    for (size_t s = 0; s < u->n_sentences && rc == 0; s++)
-        if (u->sentences[s].n_phones > 0)
-            rc = speak_sentence(v, &u->sentences[s], text, &so, &relay, st, err, errlen);
-    ss_utterance_free(u);
+    relay.text = fs;
+    ss_sentence se;
+    while (rc == 0) {
+        int got = ss_frontend_stream_next(fs, &se, err, errlen);
+        if (got <= 0) {
+            rc = got;
+            break;
+        }
+        if (se.n_phones > 0)
+            rc = speak_sentence(v, &se, text, &so, &relay, st, err, errlen);
+        ss_sentence_clear(&se);
+    }
+    ss_frontend_stream_free(fs);
+    st->first_chunk_ms = relay.first_chunk_ms >= 0 ? relay.first_chunk_ms : 0;
+    st->text_read_at_first_chunk = relay.text_read_at_first_chunk;
     if (rc == 0 && st->sentences == 0) {
         snprintf(err, errlen, "the text has nothing to say");
         return SS_SPEAK_INVALID;
