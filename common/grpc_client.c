@@ -6,10 +6,14 @@
  * libevent bridge: each call runs three kinds of batches, all started on the
  * loop thread:
  *   A  SEND_INITIAL_METADATA + SEND_MESSAGE + SEND_CLOSE_FROM_CLIENT +
- *      RECV_INITIAL_METADATA
+ *      RECV_INITIAL_METADATA + RECV_MESSAGE (the first message)
  *   B  RECV_STATUS_ON_CLIENT (completes when the call is over)
  *   C  RECV_MESSAGE, started after A and again after every message until the
  *      server's end of stream (a NULL buffer) or a failure.
+ * A carries the first reception so that a call costs one completion (a
+ * pump and a loop wake-up) less than with a separate C for it
+ * (docs/PERFORMANCE.md). A first message that arrives while the call is
+ * paused stays in recv_buf (held_first) until resume.
  * The status callback fires once B and every other batch completed, then the
  * call is freed. The pump thread only moves (tag, ok) pairs into a locked
  * queue and activates a libevent event; it never touches a call. */
@@ -262,6 +266,7 @@ struct ss_grpc_evcall {
     bool paused;        /* the caller asked for no more messages for now */
     bool recv_armed;    /* a RECV_MESSAGE batch is out */
     bool end_of_stream; /* the server sent its last message */
+    bool held_first;    /* A's message arrived while paused: in recv_buf */
     grpc_status_code code;
     grpc_slice details;
     grpc_metadata md[2];
@@ -384,43 +389,56 @@ static void start_recv_message(ss_grpc_evcall *c)
     }
 }
 
+/* A reception completed (batch A or C): hands the message in recv_buf to
+ * the caller and arms the next one, or notes the end of the stream. */
+static void message_done(ss_grpc_evcall *c, bool ok)
+{
+    c->recv_armed = false;
+    if (ok && c->recv_buf) {
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        int rc = buffer_to_bytes(c->recv_buf, &bytes, &len);
+        grpc_byte_buffer_destroy(c->recv_buf);
+        c->recv_buf = NULL;
+        if (rc != 0) {
+            ss_error(NULL, "grpc bridge: out of memory reading a message; cancelling");
+            c->stop_messages = true;
+            c->out_of_memory = true;
+            grpc_call_cancel(c->call, NULL);
+        }
+        if (!c->stop_messages) {
+            /* The callback may pause or cancel; the next reception is
+             * armed after it, unless it did. */
+            c->on_message(c->user, bytes, len);
+            if (!c->paused)
+                start_recv_message(c);
+        }
+        free(bytes);
+    } else {
+        c->end_of_stream = true;
+    }
+}
+
 static void handle_completion(evtag *tag, bool ok)
 {
     ss_grpc_evcall *c = tag->call;
     c->pending--;
     switch (tag->kind) {
     case EVTAG_START:
-        if (ok && !c->paused)
-            start_recv_message(c);
+        /* A failed send or a failed first reception: the status batch
+         * reports why; no further reception is armed. */
+        if (!ok)
+            c->recv_armed = false;
+        else if (c->paused && c->recv_buf)
+            c->held_first = true;
+        else
+            message_done(c, true);
         break;
     case EVTAG_STATUS:
         c->status_received = true;
         break;
     case EVTAG_MESSAGE:
-        c->recv_armed = false;
-        if (ok && c->recv_buf) {
-            uint8_t *bytes = NULL;
-            size_t len = 0;
-            int rc = buffer_to_bytes(c->recv_buf, &bytes, &len);
-            grpc_byte_buffer_destroy(c->recv_buf);
-            c->recv_buf = NULL;
-            if (rc != 0) {
-                ss_error(NULL, "grpc bridge: out of memory reading a message; cancelling");
-                c->stop_messages = true;
-                c->out_of_memory = true;
-                grpc_call_cancel(c->call, NULL);
-            }
-            if (!c->stop_messages) {
-                /* The callback may pause or cancel; the next reception is
-                 * armed after it, unless it did. */
-                c->on_message(c->user, bytes, len);
-                if (!c->paused)
-                    start_recv_message(c);
-            }
-            free(bytes);
-        } else {
-            c->end_of_stream = true;
-        }
+        message_done(c, ok);
         break;
     }
     maybe_complete(c);
@@ -580,7 +598,7 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     }
     c->pending++;
 
-    grpc_op ops[4];
+    grpc_op ops[5];
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[0].data.send_initial_metadata.count = c->nmd;
@@ -590,9 +608,13 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
     ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
     ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &c->recv_buf;
     c->pending++;
-    if (grpc_call_start_batch(c->call, ops, 4, &c->tag_start, NULL) != GRPC_CALL_OK) {
+    c->recv_armed = true;
+    if (grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL) != GRPC_CALL_OK) {
         c->pending--;
+        c->recv_armed = false;
         /* The status batch is out: cancel and let it report. */
         grpc_call_cancel(c->call, NULL);
     }
@@ -607,7 +629,12 @@ void ss_grpc_evcall_pause(ss_grpc_evcall *c)
 void ss_grpc_evcall_resume(ss_grpc_evcall *c)
 {
     c->paused = false;
-    start_recv_message(c);
+    if (c->held_first) {
+        c->held_first = false;
+        message_done(c, true);
+    } else {
+        start_recv_message(c);
+    }
     maybe_complete(c);
 }
 

@@ -3,7 +3,7 @@
  * (tests/unit/grpc_echo_fixture.h). Covers no server -> UNAVAILABLE,
  * streaming several messages and unary over the bridge, the deadline seen by
  * both sides, freeing the client with a live call, and pause/resume holding
- * messages and the status. */
+ * messages and the status (also when paused before the first message). */
 #include "tests/unit/grpc_echo_fixture.h"
 
 Test(grpc_client, no_server_is_unavailable)
@@ -163,6 +163,40 @@ Test(grpc_client, bridge_pause_holds_messages_and_status_until_resume)
     cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
     cr_assert_eq(r.nmsg, 7, "messages lost across the pause");
     cr_assert_str_eq(r.got[6], "6");
+    ss_grpc_evclient_free(cl);
+    event_base_free(base);
+    ss_grpc_channel_free(ch);
+    ss_grpc_server_free(srv);
+}
+
+/* Paused before anything arrived: the first message comes with the call's
+ * first batch and must be held like the others until resume. */
+Test(grpc_client, bridge_pause_before_the_first_message_holds_it)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    ss_grpc_channel *ch = channel_to(srv);
+    struct event_base *base = new_base();
+    char err[256];
+    ss_grpc_evclient *cl = ss_grpc_evclient_new(base, err, sizeof err);
+    ev_result r = {.base = base};
+    r.call = ss_grpc_evcall_start(cl, ch, COUNT, NULL, 5000, (const uint8_t *)"3", 1, true,
+                                  ev_on_message, ev_on_status, &r, err, sizeof err);
+    cr_assert_not_null(r.call, "%s", err);
+    ss_grpc_evcall_pause(r.call);
+    cr_assert(wait_stream_done(3000), "the server could not finish its writes");
+    for (int i = 0; i < 5; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.nmsg, 0, "a message delivered while paused");
+    cr_assert_eq(r.status_calls, 0, "status delivered while messages are held");
+    ss_grpc_evcall_resume(r.call);
+    for (int i = 0; i < 50 && r.status_calls == 0; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 3, "messages lost across the pause");
+    cr_assert_str_eq(r.got[0], "0");
+    cr_assert_str_eq(r.got[2], "2");
     ss_grpc_evclient_free(cl);
     event_base_free(base);
     ss_grpc_channel_free(ch);
