@@ -26,6 +26,8 @@ static const homograph_case CASES[] = {
     {"Lead the way to the station.", "lead", "l iy d"},
     {"She will lead the team.", "lead", "l iy d"},
     {"He is the lead singer.", "lead", "l iy d"},
+    {"She took the lead early.", "lead", "l iy d"},
+    {"Take the lead pipe away.", "lead", "l eh d"},
     {"They live in a small house.", "live", "l ih v"},
     {"We watched the live show.", "live", "l ay v"},
     {"Live music is best in summer.", "live", "l ay v"},

@@ -7,9 +7,10 @@
  * b ey s). RULES is the ordered list of context tests; the first that
  * decides wins, and flite's own POS tag is the last resort:
  *
- *   cue word anywhere in the sentence  "bass" + fish/river -> b ae s;
- *                                      "read" + yesterday/ago -> r eh d
  *   cue word right after               "lead pipe" -> l eh d, "close to" -> adj
+ *   cue word anywhere in the sentence  "bass" + fish/river -> b ae s;
+ *                                      "read" + yesterday/ago -> r eh d;
+ *                                      "lead" + take -> l iy d ("take the lead")
  *   after have/has/had (adverbs skipped)   "has read" -> past r eh d
  *   after be                           adjective if any ("is content"), else past
  *   after a modal, do, please, let's   verb base ("will record", "do not tear")
@@ -50,7 +51,7 @@ static const homograph HOMOGRAPHS[] = {
     {"read", "r iy1 d", "r iy1 d", "r eh1 d", NULL, NULL, NULL, 0, PAST_TIME, SS_HG_PAST},
     {"lead", "l eh1 d", "l iy1 d", "l eh1 d", "l iy1 d", NULL,
      " pipe pipes paint poisoning pencil pencils weight weights shot bullet bullets ", SS_HG_NOUN,
-     NULL, 0},
+     " take took takes taking ", SS_HG_VERB},
     {"live", "l ay1 v", "l ih1 v", NULL, "l ay1 v", NULL, NULL, 0, NULL, 0},
     {"lives", "l ay1 v z", "l ih1 v z", NULL, NULL, NULL, NULL, 0, NULL, 0},
     {"wind", "w ih1 n d", "w ay1 n d", NULL, NULL, NULL, " up down ", SS_HG_VERB, NULL, 0},
@@ -256,7 +257,7 @@ static ss_homograph_sense rule_flite_tag(const context *c)
 
 typedef ss_homograph_sense (*rule_fn)(const context *);
 static const rule_fn RULES[] = {
-    rule_sentence_cue,   rule_next_cue,         rule_after_perfect,
+    rule_next_cue,       rule_sentence_cue,     rule_after_perfect,
     rule_after_be,       rule_after_modal,      rule_adjective_before_noun,
     rule_after_to,       rule_after_subject,    rule_after_determiner,
     rule_after_adjective, rule_clause_initial,  rule_clause_final,
