@@ -96,10 +96,12 @@ static int word_phones(const ss_utterance *u, const char *word, char *out, size_
         for (size_t w = 0; w < s->n_words; w++) {
             if (strcmp(s->words[w].text, word) != 0) continue;
             out[0] = 0;
-            for (int y = s->words[w].first_syl; y < s->words[w].first_syl + s->words[w].n_syls; y++)
+            const ss_word *wd = &s->words[w];
+            for (int y = wd->first_syl; y < wd->first_syl + wd->n_syls; y++)
                 for (int p = 0; p < s->syls[y].n_phones; p++) {
+                    const char *ph = s->phones[s->syls[y].first_phone + p].name;
                     if (out[0]) strncat(out, " ", outlen - strlen(out) - 1);
-                    strncat(out, s->phones[s->syls[y].first_phone + p].name, outlen - strlen(out) - 1);
+                    strncat(out, ph, outlen - strlen(out) - 1);
                 }
             return 0;
         }
@@ -115,9 +117,11 @@ Test(homographs, table_of_sentences)
         const homograph_case *c = &CASES[k];
         ss_utterance *u = NULL;
         char err[256], got[256];
-        cr_assert_eq(ss_frontend_analyze(fe, c->sentence, strlen(c->sentence), NULL, &u, err, sizeof err), 0,
-                     "%s", err);
-        cr_assert_eq(word_phones(u, c->word, got, sizeof got), 0, "'%s' not in '%s'", c->word, c->sentence);
+        cr_assert_eq(ss_frontend_analyze(fe, c->sentence, strlen(c->sentence), NULL, &u, err,
+                                         sizeof err),
+                     0, "%s", err);
+        cr_assert_eq(word_phones(u, c->word, got, sizeof got), 0, "'%s' not in '%s'", c->word,
+                     c->sentence);
         if (strcmp(got, c->phones) != 0) {
             failures++;
             cr_log_error("%s: '%s' is [%s], expected [%s]", c->sentence, c->word, got, c->phones);
@@ -138,7 +142,8 @@ Test(homographs, unknown_word_is_left_alone)
 /* A comma ends the clause: the word after it is clause-initial again. */
 Test(homographs, comma_starts_a_clause)
 {
-    ss_token t[] = {{.word = "first", .punct = ','}, {.word = "read"}, {.word = "the"}, {.word = "text"}};
+    ss_token t[] = {
+        {.word = "first", .punct = ','}, {.word = "read"}, {.word = "the"}, {.word = "text"}};
     const char *pos[] = {"j", "v", "0", "n"};
     ss_homograph_sense s = SS_HG_NONE;
     cr_expect_str_eq(ss_homograph_phones(t, pos, 4, 1, &s), "r iy1 d");

@@ -257,11 +257,11 @@ static ss_homograph_sense rule_flite_tag(const context *c)
 
 typedef ss_homograph_sense (*rule_fn)(const context *);
 static const rule_fn RULES[] = {
-    rule_next_cue,       rule_sentence_cue,     rule_after_perfect,
-    rule_after_be,       rule_after_modal,      rule_adjective_before_noun,
-    rule_after_to,       rule_after_subject,    rule_after_determiner,
-    rule_after_adjective, rule_clause_initial,  rule_clause_final,
-    rule_before_object,  rule_flite_tag,
+    rule_next_cue,        rule_sentence_cue,   rule_after_perfect,
+    rule_after_be,        rule_after_modal,    rule_adjective_before_noun,
+    rule_after_to,        rule_after_subject,  rule_after_determiner,
+    rule_after_adjective, rule_clause_initial, rule_clause_final,
+    rule_before_object,   rule_flite_tag,
 };
 
 static const char *phones_of(const homograph *h, ss_homograph_sense s)
