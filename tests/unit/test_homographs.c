@@ -71,6 +71,21 @@ static const homograph_case CASES[] = {
     {"The plants produce oxygen.", "produce", "p r ax d uw s"},
     {"Dispose of the refuse properly.", "refuse", "r eh f y uw s"},
     {"I refuse to go.", "refuse", "r ax f y uw z"},
+    {"His conduct was excellent.", "conduct", "k ah n d ax k t"},
+    {"She will conduct the orchestra.", "conduct", "k ax n d ah k t"},
+    {"The rebel leader fled.", "rebel", "r eh b ax l"},
+    {"Teenagers often rebel against rules.", "rebel", "r ax b eh l"},
+    {"The police arrested the suspect.", "suspect", "s ah s p eh k t"},
+    {"I suspect he is lying.", "suspect", "s ax s p eh k t"},
+    {"That was an insult.", "insult", "ih n s ax l t"},
+    {"Do not insult your guests.", "insult", "ih n s ah l t"},
+    {"The house is old.", "house", "hh aw s"},
+    {"The museum will house the collection.", "house", "hh aw z"},
+    {"Wind up the toy car.", "wind", "w ay n d"},
+    {"He went bass fishing on the river.", "bass", "b ae s"},
+    {"The tears streamed down his face.", "tears", "t ih r z"},
+    {"He tears the page out.", "tears", "t eh r z"},
+    {"The sales record was broken.", "record", "r eh k er d"},
 };
 
 static ss_frontend *fe;

@@ -19,6 +19,7 @@
  *   after a subject pronoun            verb; he/she/it + "read" = past
  *   after a determiner / possessive    noun ("the record", "their lives")
  *   after a word flite tags adjective  noun ("fresh produce")
+ *   after a plural noun (no be/modal next)  verb ("teenagers often rebel")
  *   clause-initial                     noun before is/was/of/...; else
  *                                      imperative verb ("Read verse ...")
  *   clause-final (no subject/modal)    noun ("sells fresh produce.")
@@ -142,14 +143,19 @@ static const char *pos_at(const context *c, size_t k)
 
 /* The previous word of the same clause (none across , ; : etc.), skipping
  * adverbs when skip_adverbs is set; NULL at the clause start. */
-static const char *prev_word(const context *c, int skip_adverbs)
+static size_t prev_index(const context *c, int skip_adverbs)
 {
     size_t k = c->i;
     while (k > 0 && !c->tokens[k - 1].punct) {
         k--;
-        if (!skip_adverbs || !in_list(ADVERB, c->tokens[k].word)) return c->tokens[k].word;
+        if (!skip_adverbs || !in_list(ADVERB, c->tokens[k].word)) return k;
     }
-    return NULL;
+    return c->n;
+}
+
+static const char *prev_word(const context *c, int skip_adverbs)
+{
+    return word_at(c, prev_index(c, skip_adverbs));
 }
 
 /* The next word of the same clause, or NULL. */
@@ -227,6 +233,20 @@ static ss_homograph_sense rule_after_adjective(const context *c)
     return prev && !strcmp(pos_at(c, c->i - 1), "j") ? SS_HG_NOUN : SS_HG_NONE;
 }
 
+/* "teenagers often rebel": a plural noun (flite tag n, ending in s) then a
+ * word without -s and no be/have/modal after it is subject + verb. */
+static ss_homograph_sense rule_after_plural_noun(const context *c)
+{
+    size_t k = prev_index(c, 1);
+    const char *prev = word_at(c, k), *next = next_word(c);
+    size_t pl = prev ? strlen(prev) : 0, wl = strlen(c->tokens[c->i].word);
+    if (pl < 3 || strcmp(pos_at(c, k), "n") != 0 || prev[pl - 1] != 's' ||
+        strchr("su'", prev[pl - 2]) || c->tokens[c->i].word[wl - 1] == 's')
+        return SS_HG_NONE;
+    if (in_list(BE, next) || in_list(PERFECT, next) || in_list(MODAL, next)) return SS_HG_NONE;
+    return SS_HG_VERB;
+}
+
 static ss_homograph_sense rule_clause_initial(const context *c)
 {
     if (prev_word(c, 0)) return SS_HG_NONE;
@@ -257,11 +277,21 @@ static ss_homograph_sense rule_flite_tag(const context *c)
 
 typedef ss_homograph_sense (*rule_fn)(const context *);
 static const rule_fn RULES[] = {
-    rule_next_cue,        rule_sentence_cue,   rule_after_perfect,
-    rule_after_be,        rule_after_modal,    rule_adjective_before_noun,
-    rule_after_to,        rule_after_subject,  rule_after_determiner,
-    rule_after_adjective, rule_clause_initial, rule_clause_final,
-    rule_before_object,   rule_flite_tag,
+    rule_next_cue,
+    rule_sentence_cue,
+    rule_after_perfect,
+    rule_after_be,
+    rule_after_modal,
+    rule_adjective_before_noun,
+    rule_after_to,
+    rule_after_subject,
+    rule_after_determiner,
+    rule_after_adjective,
+    rule_after_plural_noun,
+    rule_clause_initial,
+    rule_clause_final,
+    rule_before_object,
+    rule_flite_tag,
 };
 
 static const char *phones_of(const homograph *h, ss_homograph_sense s)
