@@ -14,8 +14,13 @@
  *   - contractions in festival's lexicon ("it's", "that's", ...) stay one
  *     word ending in s after a voiceless consonant, z otherwise; other
  *     possessives arrive split ("man" + "'s", see frontend.c) and the "'s"
- *     word gets festival's postlex_apos_s_check treatment (add_possessive_s). */
+ *     word gets festival's postlex_apos_s_check treatment (add_possessive_s).
+ * Homographs ("read", "record", "live", ...) get the pronunciation that
+ * homographs.c chooses from flite's POS tags and the context; where it is
+ * what flite's lexicon gave anyway, flite's syllables are kept. */
 #include "node/engine/frontend/flite_analysis.h"
+
+#include "node/engine/frontend/homographs.h"
 
 #include <flite.h>
 #include <pthread.h>
@@ -184,6 +189,22 @@ static int add_possessive_s(builder *b, int word)
     return 0;
 }
 
+/* 1 when flite's syllables and segments of fw are exactly pr (phones and
+ * syllable stresses). */
+static int flite_word_is(cst_item *fw, const ss_pron *pr)
+{
+    cst_item *ss = item_as(fw, "SylStructure");
+    int ph = 0, sy = 0;
+    for (cst_item *syl = ss ? item_daughter(ss) : NULL; syl; syl = item_next(syl), sy++) {
+        const char *st = item_feat_string(syl, "stress");
+        if (sy >= pr->n_syls || (st && st[0] == '1') != (pr->stress[sy] == 1)) return 0;
+        for (cst_item *seg = item_daughter(syl); seg; seg = item_next(seg), ph++)
+            if (ph >= pr->n_phones || strcmp(item_feat_string(seg, "name"), pr->phone[ph]) != 0)
+                return 0;
+    }
+    return sy == pr->n_syls && ph == pr->n_phones;
+}
+
 /* Copies flite's syllables and segments of one word into the builder. */
 static int add_flite_word(builder *b, int word, cst_item *fw)
 {
@@ -239,8 +260,13 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
     u = default_pos_tagger(u);
     u = default_lexical_insertion(u);
     int rc = 0;
+    const char **pos = calloc(n, sizeof *pos);
+    if (!pos) rc = -2;
     size_t i = 0;
-    for (cst_item *fw = relation_head(utt_relation(u, "Word")); fw && i < n;
+    for (cst_item *fw = relation_head(wr); pos && fw && i < n; fw = item_next(fw), i++)
+        pos[i] = item_feat_string(fw, "pos");
+    i = 0;
+    for (cst_item *fw = relation_head(utt_relation(u, "Word")); !rc && fw && i < n;
          fw = item_next(fw), i++) {
         ss_word *w = &out->words[i];
         snprintf(w->gpos, sizeof w->gpos, "%s", ffeature_string(fw, "gpos"));
@@ -253,6 +279,11 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         }
         const char *explicit_ph = tokens[i].phones;
         if (!explicit_ph) explicit_ph = ss_lexicon_lookup(lex, tokens[i].word);
+        int homograph = 0;
+        if (!explicit_ph) {
+            explicit_ph = ss_homograph_phones(tokens, pos, n, i, NULL);
+            homograph = explicit_ph != NULL;
+        }
         if (explicit_ph) {
             ss_pron pr;
             char e[200];
@@ -261,12 +292,18 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
                 rc = -1;
                 break;
             }
-            if (add_pron(&b, (int)i, &pr)) { rc = -2; break; }
+            if (homograph && flite_word_is(fw, &pr)) {
+                if (add_flite_word(&b, (int)i, fw)) { rc = -2; break; }
+            } else if (add_pron(&b, (int)i, &pr)) {
+                rc = -2;
+                break;
+            }
         } else {
             if (add_flite_word(&b, (int)i, fw)) { rc = -2; break; }
             if (fix_apostrophe_s(&b, (int)i)) { rc = -2; break; }
         }
     }
+    free(pos);
     delete_utterance(u);
     pthread_mutex_unlock(&g_flite_mu);
     if (rc == -2) goto oom;
