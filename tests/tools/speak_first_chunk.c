@@ -11,6 +11,7 @@
  * (default) speaks everything. Peak RSS is the process's VmHWM at the end.
  * Benchmark only: the tests assert on counts, never on these times. */
 #include "node/engine/engine.h"
+#include "tests/unit/long_text_memory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,17 +37,6 @@ static int on_audio(void *user, const ss_audio_chunk *c)
     if (r->chunks++ == 0) r->first_ms = ms_since(&r->t0);
     r->samples += c->nsamples;
     return r->stop_after > 0 && r->chunks >= r->stop_after;
-}
-
-static long vm_hwm_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
-    if (f) fclose(f);
-    return kb;
 }
 
 static char *read_file(const char *path, size_t *len)

@@ -5,6 +5,8 @@
  * windows; the sentences come before the text has been read to its end;
  * and analysing a long text sentence by sentence does not grow the
  * process's memory. */
+#include "tests/unit/long_text_memory.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,26 +147,6 @@ Test(frontend_stream, sentences_equal_the_whole_analysis)
     free(text);
 }
 
-/* AddressSanitizer keeps freed memory in quarantine (resident) instead of
- * reusing it, so the peak RSS says nothing about what is live there; the
- * sanitizer build checks leaks instead, and the plain build checks the
- * bound. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_IS_MEANINGFUL 0
-#else
-#define RSS_IS_MEANINGFUL 1
-#endif
-
-static long vm_hwm_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
-    if (f) fclose(f);
-    return kb;
-}
 
 /* 200 KB of plain text, analysed sentence by sentence to its end: the first
  * sentence comes after one window of the text has been read, and the peak
@@ -176,15 +158,9 @@ Test(frontend_stream, a_long_text_is_analysed_in_bounded_memory)
                                     "Glue the sheet to the dark blue background. ",
                                     "It's easy to tell the depth of a well. ",
                                     "These days a chicken leg is a rare dish. "};
-    size_t want = 200 * 1024, len = 0;
-    char *text = malloc(want + 64);
+    size_t len;
+    char *text = long_text(S, 4, 200 * 1024, &len);
     cr_assert_not_null(text);
-    for (size_t k = 0; len < want; k++) {
-        size_t n = strlen(S[k % 4]);
-        memcpy(text + len, S[k % 4], n);
-        len += n;
-    }
-    text[len] = 0;
     char err[256];
     ss_frontend_stream *st;
     cr_assert_eq(ss_frontend_stream_open(fe, text, len, NULL, &st, err, sizeof err), 0, "%s", err);

@@ -6,6 +6,8 @@
  * SS_SPEAK_INVALID; a sink that says stop cancels. */
 #include "node/engine/engine.h"
 
+#include "tests/unit/long_text_memory.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,26 +150,6 @@ Test(speak, a_sink_that_says_stop_cancels)
     cr_expect_eq(k.chunks, 1, "no chunk after the sink said stop");
 }
 
-/* AddressSanitizer keeps freed memory in quarantine (resident) instead of
- * reusing it, so the peak RSS says nothing about what is live there; the
- * sanitizer build checks leaks instead, and the plain build checks the
- * bound. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_IS_MEANINGFUL 0
-#else
-#define RSS_IS_MEANINGFUL 1
-#endif
-
-static long vm_hwm_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
-    if (f) fclose(f);
-    return kb;
-}
 
 /* The front end is pulled sentence by sentence: the first chunk of a
  * 300 KB text goes out when only the first window of it has been read, and
@@ -179,15 +161,9 @@ Test(speak, a_long_text_starts_before_it_is_read_and_in_bounded_memory)
     static const char *const S[] = {"The birch canoe slid on the smooth planks. ",
                                     "Glue the sheet to the dark blue background, then wait for me. ",
                                     "It's easy to tell the depth of a well. "};
-    size_t want = 300 * 1024, len = 0;
-    char *text = malloc(want + 128);
+    size_t len;
+    char *text = long_text(S, 3, 300 * 1024, &len);
     cr_assert_not_null(text);
-    for (size_t k = 0; len < want; k++) {
-        size_t n = strlen(S[k % 3]);
-        memcpy(text + len, S[k % 3], n);
-        len += n;
-    }
-    text[len] = 0;
     long before_kb = vm_hwm_kb();
     collector k = {.stop_after_chunks = 2};
     char err[256];
