@@ -79,7 +79,7 @@ KERNEL_SRC  := $(wildcard kernels/cpu/*.c) $(wildcard kernels/*.c)
 ENGINE_SRC  := $(wildcard node/engine/*/*.c)
 NODE_SRC    := $(filter-out node/main_node.c,$(wildcard node/*.c))
 GATEWAY_SRC := $(filter-out gateway/main_gateway.c,$(wildcard gateway/*.c))
-CLI_SRC     := $(filter-out cli/main_cli.c,$(wildcard cli/*.c))
+CLI_SRC     := $(filter-out cli/main_cli.c cli/main_cli_ops.c,$(wildcard cli/*.c))
 WORKER_SRC  := $(filter-out worker/main_worker.c,$(wildcard worker/*.c))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 TOOL_SRC    := $(wildcard tests/tools/*.c)
@@ -95,7 +95,8 @@ LIB_CLI     := $(B)/lib/libss_cli.a
 LIB_WORKER  := $(B)/lib/libss_worker.a
 ALL_LIBS    := $(LIB_CLI) $(if $(WORKER_SRC),$(LIB_WORKER)) $(LIB_GATEWAY) $(LIB_NODE) $(LIB_ENGINE) $(LIB_KERNELS) $(LIB_COMMON)
 
-BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-worker $(B)/bin/scaispeak
+BINS  := $(B)/bin/scaispeak-gateway $(B)/bin/scaispeak-node $(B)/bin/scaispeak-worker \
+         $(B)/bin/scaispeak $(B)/bin/scaispeak-ops
 UNIT  := $(B)/bin/unit_tests
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
 
@@ -179,11 +180,29 @@ $(B)/lib/%.a:
 
 $(B)/bin/scaispeak-gateway: $(call obj,gateway/main_gateway.c) $(ALL_LIBS)
 $(B)/bin/scaispeak-worker:  $(call obj,worker/main_worker.c) $(ALL_LIBS)
-$(B)/bin/scaispeak:         $(call obj,cli/main_cli.c) $(ALL_LIBS)
+$(B)/bin/scaispeak-ops:     $(call obj,cli/main_cli_ops.c) $(ALL_LIBS)
 $(B)/bin/scaispeak-node:    $(call obj,node/main_node.c) $(ALL_LIBS)
-$(BINS):
+$(filter-out $(B)/bin/scaispeak,$(BINS)):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LDLIBS)
+
+# --- scaispeak (the CLI's local commands: synth, labels, analyze, config)
+# loads only what synthesis needs (issue 17, start-up): the CPU kernels (the
+# two files that know about CUDA compiled again without SS_HAVE_CUDA), the
+# engine, common, flite and the audio libraries; never gRPC, libcurl,
+# OpenSSL, hiredis, libevent or the CUDA runtime. --as-needed drops every
+# library no object it links uses. nodes/admin/token are scaispeak-ops.
+CLI_CPU_KERNEL_OBJ := $(patsubst %.c,$(B)/obj-cpu/%.o,kernels/kernels_select.c kernels/device_probe.c) \
+                      $(call obj,$(filter-out kernels/kernels_select.c kernels/device_probe.c,$(KERNEL_SRC)))
+LIB_KERNELS_CPU := $(B)/lib/libss_kernels_cpu.a
+$(LIB_KERNELS_CPU): $(CLI_CPU_KERNEL_OBJ)
+$(B)/obj-cpu/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -DSS_HAVE_CUDA=1,$(CFLAGS)) -MMD -MP -c $< -o $@
+CLI_LDLIBS := -Wl,--as-needed -lflite_usenglish -lflite_cmulex -lflite $(PKG_LIBS) -lm -lpthread
+$(B)/bin/scaispeak: $(call obj,cli/main_cli.c) $(LIB_CLI) $(LIB_ENGINE) $(LIB_KERNELS_CPU) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_CLI) $(LIB_ENGINE) $(LIB_KERNELS_CPU) $(LIB_COMMON) $(CLI_LDLIBS)
 
 $(UNIT): $(call obj,$(UNIT_SRC)) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
@@ -308,4 +327,4 @@ print-config: $(B)/bin/scaispeak-gateway
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/obj-cpu -name '*.d' 2>/dev/null)

@@ -1,6 +1,11 @@
 /* scaispeak: the command-line tool. Dispatches the first argument to a
- * subcommand; each subcommand lives in its own file and owns its flags. */
-#include "cli/cli.h"
+ * subcommand; each subcommand lives in its own file and owns its flags.
+ *
+ * The commands that run locally (config, labels, synth, analyze) are linked
+ * into this executable, which therefore loads only what synthesis needs
+ * (the engine, flite, the audio codecs). The commands that talk to the
+ * service (nodes, admin, token) are in scaispeak-ops, installed beside this
+ * one: we exec it with the same arguments (see main_cli_ops.c for why). */
 #include "cli/cli_analyze.h"
 #include "cli/cli_labels.h"
 #include "cli/cli_synth.h"
@@ -8,8 +13,11 @@
 #include "common/config.h"
 #include "common/log.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int usage(FILE *out)
 {
@@ -28,6 +36,31 @@ static int usage(FILE *out)
                  "  analyze CLIP          preflight figures and conditioning of a reference clip\n"
                  "run 'scaispeak <command> --help' for a command's options\n");
     return out == stderr ? 2 : 0;
+}
+
+/* Runs scaispeak-ops from this executable's own directory with our
+ * arguments. Returns only on failure (exit code 127, as a shell would). */
+static int exec_ops(char **argv)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 || (size_t)n >= sizeof self - 1) {
+        fprintf(stderr, "scaispeak: cannot find my own executable: %s\n", strerror(errno));
+        return 127;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    char ops[PATH_MAX];
+    int len = snprintf(ops, sizeof ops, "%.*s/scaispeak-ops", (int)(slash ? slash - self : 1),
+                       slash ? self : ".");
+    if (len < 0 || (size_t)len >= sizeof ops) {
+        fprintf(stderr, "scaispeak: path of scaispeak-ops too long\n");
+        return 127;
+    }
+    argv[0] = ops;
+    execv(ops, argv);
+    fprintf(stderr, "scaispeak: cannot run %s: %s\n", ops, strerror(errno));
+    return 127;
 }
 
 int main(int argc, char **argv)
@@ -51,9 +84,6 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } commands[] = {
-        {"nodes", ss_cli_nodes},
-        {"admin", ss_cli_admin},
-        {"token", ss_cli_token},
         {"labels", ss_cli_labels},
         {"synth", ss_cli_synth},
         {"analyze", ss_cli_analyze},
@@ -61,6 +91,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
+    static const char *const ops_commands[] = {"nodes", "admin", "token"};
+    for (size_t i = 0; i < sizeof ops_commands / sizeof ops_commands[0]; i++)
+        if (strcmp(argv[1], ops_commands[i]) == 0)
+            return exec_ops(argv);
     fprintf(stderr, "scaispeak: unknown command '%s'\n", argv[1]);
     return usage(stderr);
 }

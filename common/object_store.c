@@ -1,5 +1,4 @@
-/* The object store's front (see object_store.h): the table of backends, key
- * validation, the SHA-256 of every put (OpenSSL EVP, updated chunk by chunk
+/* The object store's front (see object_store.h): key validation, the SHA-256 of every put (OpenSSL EVP, updated chunk by chunk
  * as the bytes pass), content-addressed names, and the dispatch to a
  * backend's ops. A backend only moves bytes, so the rules every backend must
  * keep (which keys exist, what commit reports) are enforced once, here.
@@ -34,8 +33,6 @@ struct ss_object_reader {
     void *backend_reader;
 };
 
-static const ss_object_store_ops *const BACKENDS[] = {&ss_object_store_dir_ops};
-#define NBACKENDS (sizeof BACKENDS / sizeof BACKENDS[0])
 
 static const char *const STATUS_NAMES[] = {
     [SS_OBJECT_OK] = "ok",
@@ -59,24 +56,6 @@ static ss_object_status fail(ss_object_status s, char *err, size_t errlen, const
     if (errlen)
         snprintf(err, errlen, fmt, arg);
     return s;
-}
-
-static const ss_object_store_ops *find_backend(const char *name)
-{
-    for (size_t i = 0; i < NBACKENDS; i++)
-        if (strcmp(BACKENDS[i]->name, name) == 0)
-            return BACKENDS[i];
-    return NULL;
-}
-
-bool ss_object_store_backend_known(const char *name)
-{
-    return name && find_backend(name) != NULL;
-}
-
-const char *ss_object_store_backend_names(void)
-{
-    return "dir";
 }
 
 /* --- keys */
@@ -131,7 +110,7 @@ ss_object_status ss_object_store_open(const ss_settings *settings, ss_object_sto
                                       char *err, size_t errlen)
 {
     *out = NULL;
-    const ss_object_store_ops *ops = find_backend(settings->object_store_backend);
+    const ss_object_store_ops *ops = ss_object_store_find_backend(settings->object_store_backend);
     if (!ops) {
         if (errlen)
             snprintf(err, errlen, "object_store_backend must be one of: %s (got '%s')",

@@ -196,4 +196,7 @@ typedef struct {
 /* The directory backend (common/object_store_dir.c). */
 extern const ss_object_store_ops ss_object_store_dir_ops;
 
+/* The backend called `name` (common/object_store_backends.c), or NULL. */
+const ss_object_store_ops *ss_object_store_find_backend(const char *name);
+
 #endif
