@@ -52,6 +52,7 @@ typedef struct ss_htsvoice {
     ss_voice_model dur;
     ss_voice_stream streams[SS_VOICE_MAX_STREAMS];
     float *floats;          /* owned copy of all PDF data */
+    size_t floats_mapped_bytes; /* > 0: floats is an mmap of this size, else malloc'd */
 } ss_htsvoice;
 
 /* Loads and validates a voice. NULL with a message in err on any problem. */

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Longest token of a tree node (index, question name, child) we accept. */
+#define SS_TREE_TOKEN_MAX 256
+
 typedef struct {
     const char *p, *end, *start;
     char *err;
@@ -30,35 +33,66 @@ static void skip_space(scanner *s)
         s->p++;
 }
 
-/* Reads a token: a quoted string (quotes removed) or a run of non-space
- * characters. *quoted tells which. Returns a malloc'd copy or NULL at end. */
-static char *read_token(scanner *s, int *quoted)
+/* Finds the next token: a quoted string (quotes removed) or a run of
+ * non-space characters; *quoted tells which. 0 with its bytes in [*b, *b +
+ * *len), or -1 at the end of the text (or inside an unterminated quote). */
+static int token_span(scanner *s, const char **b, size_t *len, int *quoted)
 {
     skip_space(s);
     if (s->p >= s->end)
-        return NULL;
-    const char *b, *e;
+        return -1;
+    const char *e;
     if (*s->p == '"') {
-        b = ++s->p;
+        *b = ++s->p;
         while (s->p < s->end && *s->p != '"')
             s->p++;
         if (s->p >= s->end)
-            return NULL;
+            return -1;
         e = s->p++;
         *quoted = 1;
     } else {
-        b = s->p;
+        *b = s->p;
         while (s->p < s->end && !isspace((unsigned char)*s->p))
             s->p++;
         e = s->p;
         *quoted = 0;
     }
-    char *t = malloc((size_t)(e - b) + 1);
+    *len = (size_t)(e - *b);
+    return 0;
+}
+
+/* Reads a token (see token_span). Returns a malloc'd copy or NULL at end. */
+static char *read_token(scanner *s, int *quoted)
+{
+    const char *b;
+    size_t len;
+    if (token_span(s, &b, &len, quoted) != 0)
+        return NULL;
+    char *t = malloc(len + 1);
     if (!t)
         return NULL;
-    memcpy(t, b, (size_t)(e - b));
-    t[e - b] = '\0';
+    memcpy(t, b, len);
+    t[len] = '\0';
     return t;
+}
+
+/* Reads a token into buf (cap bytes, NUL-terminated): the tree nodes' four
+ * tokens, tens of thousands per voice, without an allocation each. 0, or -1
+ * at the end or when the token does not fit (*too_long set). */
+static int read_token_into(scanner *s, int *quoted, char *buf, size_t cap, int *too_long)
+{
+    const char *b;
+    size_t len;
+    *too_long = 0;
+    if (token_span(s, &b, &len, quoted) != 0)
+        return -1;
+    if (len >= cap) {
+        *too_long = 1;
+        return -1;
+    }
+    memcpy(buf, b, len);
+    buf[len] = '\0';
+    return 0;
 }
 
 static int add_pattern(ss_pattern **pats, size_t *n, size_t *cap, const char *b, size_t len,
@@ -199,27 +233,20 @@ typedef struct {
  * with the scanner's error. */
 static int read_node(scanner *s, const ss_tree_set *ts, int *pos, ss_tree_node *node)
 {
-    char *tk[4] = {0};
+    char tk[4][SS_TREE_TOKEN_MAX];
     int q[4] = {0};
-    int bad = 0;
     for (int i = 0; i < 4; i++) {
-        tk[i] = read_token(s, &q[i]);
-        if (!tk[i])
-            bad = 1;
+        int too_long;
+        if (read_token_into(s, &q[i], tk[i], sizeof tk[i], &too_long) != 0)
+            return fail(s, too_long ? "tree node token too long" : "truncated tree node");
     }
     long idx = 0;
     int qi = -1, no = 0, yes = 0;
-    if (bad)
-        fail(s, "truncated tree node");
-    else if (parse_int(tk[0], &idx) != 0 || idx > 0 || idx < -10000000)
-        bad = fail(s, "bad node index") != 0;
-    else if ((qi = find_question(ts, tk[1])) < 0)
-        bad = fail(s, "node asks an undefined question") != 0;
-    else if (encode_child(s, tk[2], q[2], &no) != 0 || encode_child(s, tk[3], q[3], &yes) != 0)
-        bad = 1;
-    for (int i = 0; i < 4; i++)
-        free(tk[i]);
-    if (bad)
+    if (parse_int(tk[0], &idx) != 0 || idx > 0 || idx < -10000000)
+        return fail(s, "bad node index");
+    if ((qi = find_question(ts, tk[1])) < 0)
+        return fail(s, "node asks an undefined question");
+    if (encode_child(s, tk[2], q[2], &no) != 0 || encode_child(s, tk[3], q[3], &yes) != 0)
         return -1;
     *pos = (int)-idx;
     *node = (ss_tree_node){.question = qi, .no = no, .yes = yes};

@@ -140,6 +140,7 @@ ss_voice *ss_conditioned_voice_new(const ss_voice *base, const ss_conditioning *
         return NULL;
     }
     cv->hts = *b;
+    cv->hts.floats_mapped_bytes = 0; /* our pool below is malloc'd */
     size_t extent = model_extent(&b->dur, b->floats);
     for (int s = 0; s < b->nstreams; s++) {
         size_t e = model_extent(&b->streams[s].pdf, b->floats);
