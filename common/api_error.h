@@ -49,6 +49,7 @@ typedef enum {
     SS_ERR_SCAIDRIVE_CONFLICT,     /* a file of that name exists and overwrite was false */
     SS_ERR_SCAIDRIVE_NOT_AVAILABLE, /* scaidrive_url is empty */
     SS_ERR_SCAIDRIVE_ERROR,        /* ScaiDrive refused or failed an upload or a listing */
+    SS_ERR_REQUEST_TIMEOUT,        /* the request head or body did not arrive in time (408) */
     SS_ERR__COUNT
 } ss_api_error;
 

@@ -281,7 +281,7 @@ static void conn_expire(gw_connections *c, conn *k)
     bufferevent_getcb(k->bev, NULL, NULL, &eventcb, &evcon);
     evutil_socket_t fd = bufferevent_getfd(k->bev);
     if (fd >= 0)
-        write_raw(fd, "408 Request Timeout", "", SS_ERR_MALFORMED_REQUEST,
+        write_raw(fd, "408 Request Timeout", "", SS_ERR_REQUEST_TIMEOUT,
                   k->phase == CONN_READING_HEAD ? "request head not received in time"
                                                 : "request body not received in time");
     ss_metrics_counter_add("scaispeak_http_read_deadline_closes_total",
