@@ -14,6 +14,7 @@
 #include "cli/cli_analyze.h"
 
 #include "cli/cli_files.h"
+#include "cli/cli_voice_load.h"
 #include "common/audio_input.h"
 #include "common/config.h"
 #include "node/engine/engine.h"
@@ -173,7 +174,7 @@ int ss_cli_analyze(int argc, char **argv)
         return exit_code;
     const char *voice_path = a.voice_path ? a.voice_path : settings->voice_path;
     char err[512];
-    ss_voice *v = ss_voice_load(voice_path, err, sizeof err);
+    ss_voice *v = ss_cli_voice_load("analyze", voice_path, settings, err, sizeof err);
     if (!v) {
         fprintf(stderr, "analyze: cannot load voice %s: %s\n", voice_path, err);
         ss_config_free(settings);

@@ -23,6 +23,7 @@
 
 #include "cli/cli_files.h"
 #include "cli/cli_voice.h"
+#include "cli/cli_voice_load.h"
 #include "common/config.h"
 #include "kernels/kernels_select.h"
 #include "node/engine/engine.h"
@@ -38,6 +39,7 @@
 
 typedef struct {
     const char *labels_path, *out_path, *voice_path, *text, *text_path, *voice_ref, *design;
+    const ss_settings *settings;
     bool timestamps;
     ss_synth_options o;
 } synth_args;
@@ -288,7 +290,7 @@ static int run_synth(const synth_args *a, char *err, size_t errlen)
     int rc = -1;
     ss_synth_options o = a->o;
     ss_frontend *fe = NULL;
-    ss_voice *conditioned = NULL, *base = ss_voice_load(a->voice_path, err, errlen);
+    ss_voice *conditioned = NULL, *base = ss_cli_voice_load("scaispeak synth", a->voice_path, a->settings, err, errlen);
     if (!base)
         return -1;
     const ss_voice *v = base;
@@ -351,6 +353,7 @@ int ss_cli_synth(int argc, char **argv)
     a.o.kernels = ops;
     if (!a.voice_path)
         a.voice_path = settings->voice_path;
+    a.settings = settings;
     int rc = 1;
     if (!a.voice_path[0])
         fprintf(stderr, "scaispeak synth: no voice (voice_path is empty and --voice was not given)\n");

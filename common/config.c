@@ -182,6 +182,10 @@ static const ss_config_key KEYS[] = {
     STR(voice_path,
         "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/hts/cmu_us_slt_arctic_hts.htsvoice",
         N | C, "the .htsvoice acoustic model loaded at start (empty: no engine)"),
+    STR(voice_cache_dir, "auto", C,
+        "where the CLI keeps the prepared (binary, memory-mapped) form of each voice it loads, "
+        "so a later run loads it without parsing: auto = $XDG_CACHE_HOME/scaispeak, else "
+        "$HOME/.cache/scaispeak; off = no cache; else a directory"),
     STR(kernels, "auto", N | C, "auto (CUDA when a device is present), cuda or cpu"),
     NUM(batch_window_ms, "2", 0, 1000, N,
         "CUDA kernels: how long the batch scheduler waits after the first queued kernel job for "

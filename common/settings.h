@@ -91,6 +91,7 @@ typedef struct ss_settings {
     long slots;
     long queue_depth;
     char *voice_path;
+    char *voice_cache_dir;
     char *kernels;
     double batch_window_ms;
     long gpu_lanes;

@@ -40,6 +40,11 @@ typedef struct ss_voice ss_voice;
 
 /* Loads and validates a .htsvoice file. NULL with a message on failure. */
 ss_voice *ss_voice_load(const char *path, char *err, size_t errlen);
+/* Same through the prepared-voice cache in cache_dir (NULL/"": none; see
+ * acoustic/htsvoice_prepared.h): a cache problem is not a failure, it is
+ * described in note ("" when none) for the caller to report. */
+ss_voice *ss_voice_load_cached(const char *path, const char *cache_dir, char *note, size_t notelen,
+                               char *err, size_t errlen);
 void ss_voice_free(ss_voice *v);
 int ss_voice_native_rate(const ss_voice *v);        /* 32000 for the slt voice */
 double ss_voice_frame_ms(const ss_voice *v);        /* 5.0 */

@@ -618,7 +618,9 @@ void ss_htsvoice_free(ss_htsvoice *v)
     for (size_t i = 0; i < v->ngv_off; i++)
         ss_pattern_free(&v->gv_off[i]);
     free(v->gv_off);
-    if (v->floats_mapped_bytes)
+    if (v->prepared_map)
+        munmap(v->prepared_map, v->prepared_map_bytes);
+    else if (v->floats_mapped_bytes)
         munmap(v->floats, v->floats_mapped_bytes);
     else
         free(v->floats);

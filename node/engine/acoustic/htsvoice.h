@@ -53,6 +53,9 @@ typedef struct ss_htsvoice {
     ss_voice_stream streams[SS_VOICE_MAX_STREAMS];
     float *floats;          /* owned copy of all PDF data */
     size_t floats_mapped_bytes; /* > 0: floats is an mmap of this size, else malloc'd */
+    void *prepared_map;     /* read from a prepared file (htsvoice_prepared.h): floats
+                             * point into this read-only mapping of it */
+    size_t prepared_map_bytes;
 } ss_htsvoice;
 
 /* Loads and validates a voice. NULL with a message in err on any problem. */

@@ -3,6 +3,7 @@
  * synth_stream.c. */
 #include "node/engine/engine.h"
 
+#include "node/engine/acoustic/htsvoice_prepared.h"
 #include "node/engine/synth/engine_voice.h"
 
 #include <math.h>
@@ -12,6 +13,15 @@
 
 ss_voice *ss_voice_load(const char *path, char *err, size_t errlen)
 {
+    char note[8];
+    return ss_voice_load_cached(path, NULL, note, sizeof note, err, errlen);
+}
+
+ss_voice *ss_voice_load_cached(const char *path, const char *cache_dir, char *note, size_t notelen,
+                               char *err, size_t errlen)
+{
+    if (notelen)
+        note[0] = '\0';
     if (!path || !*path) {
         snprintf(err, errlen, "no voice path given");
         return NULL;
@@ -21,7 +31,7 @@ ss_voice *ss_voice_load(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    v->hts = ss_htsvoice_load(path, err, errlen);
+    v->hts = ss_htsvoice_load_cached(path, cache_dir, note, notelen, err, errlen);
     if (!v->hts) {
         free(v);
         return NULL;

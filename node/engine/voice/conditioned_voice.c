@@ -141,6 +141,7 @@ ss_voice *ss_conditioned_voice_new(const ss_voice *base, const ss_conditioning *
     }
     cv->hts = *b;
     cv->hts.floats_mapped_bytes = 0; /* our pool below is malloc'd */
+    cv->hts.prepared_map = NULL;
     size_t extent = model_extent(&b->dur, b->floats);
     for (int s = 0; s < b->nstreams; s++) {
         size_t e = model_extent(&b->streams[s].pdf, b->floats);
