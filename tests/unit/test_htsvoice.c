@@ -4,6 +4,8 @@
  * memory safety). */
 #include "node/engine/acoustic/htsvoice.h"
 
+#include "tests/unit/file_bytes.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,23 +15,7 @@
 
 static char *slurp(size_t *len)
 {
-    FILE *f = fopen(VOICE, "rb");
-    cr_assert_not_null(f, "voice file missing");
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc(*len);
-    cr_assert_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
+    return file_bytes_read(VOICE, len);
 }
 
 Test(htsvoice, loads_real_voice)
@@ -58,7 +44,7 @@ Test(htsvoice, rejects_truncated_copies)
     cr_assert_geq(fd, 0);
     const size_t cuts[] = {0, 10, 300, 837, 41000, 200000, 1100000, 1587900, len - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        write_file(path, b, cuts[i]);
+        file_bytes_write(path, b, cuts[i]);
         char err[256] = "";
         ss_htsvoice *v = ss_htsvoice_load(path, err, sizeof err);
         cr_assert_null(v, "truncated at %zu accepted", cuts[i]);
@@ -96,7 +82,7 @@ Test(htsvoice, rejects_corrupted_copies)
         memcpy(d, c, (size_t)(at - c));
         memcpy(d + (at - c), edits[i].repl, rl);
         memcpy(d + (at - c) + rl, at + fl, len - (size_t)(at - c) - fl);
-        write_file(path, d, nl);
+        file_bytes_write(path, d, nl);
         char err[256] = "";
         ss_htsvoice *v = ss_htsvoice_load(path, err, sizeof err);
         cr_assert_null(v, "edit %s accepted", edits[i].repl);
@@ -108,7 +94,7 @@ Test(htsvoice, rejects_corrupted_copies)
     char *data = memmem(c, 2000, "[DATA]\n", 7);
     cr_assert_not_null(data);
     memset(data + 7 + 41164 + 100000, '{', 64);
-    write_file(path, c, len);
+    file_bytes_write(path, c, len);
     char err[256] = "";
     cr_assert_null(ss_htsvoice_load(path, err, sizeof err));
     remove(path);

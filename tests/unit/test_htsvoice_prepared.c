@@ -6,6 +6,8 @@
  * damaged file. */
 #include "node/engine/acoustic/htsvoice_prepared.h"
 
+#include "tests/unit/file_bytes.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,35 +74,26 @@ static ss_htsvoice *text_voice(struct stat *src)
     return v;
 }
 
-static char *read_all(const char *path, size_t *len)
+/* The real voice written in prepared form to a fresh temporary file (its
+ * name into path, a "/tmp/ss_prepared_XXXXXX" buffer); src describes the
+ * source. The text-form voice is returned for comparison. */
+static ss_htsvoice *prepared_copy(char *path, struct stat *src)
 {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc(*len);
-    cr_assert_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
-static void write_all_file(const char *path, const char *b, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(b, 1, len, f), len);
-    fclose(f);
+    ss_htsvoice *v = text_voice(src);
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char err[256];
+    cr_assert_eq(ss_htsvoice_write_prepared(v, src, path, err, sizeof err), 0, "%s", err);
+    return v;
 }
 
 Test(htsvoice_prepared, round_trip_is_the_same_voice)
 {
     struct stat src;
-    ss_htsvoice *v = text_voice(&src);
     char path[] = "/tmp/ss_prepared_XXXXXX";
-    close(mkstemp(path));
+    ss_htsvoice *v = prepared_copy(path, &src);
     char err[256];
-    cr_assert_eq(ss_htsvoice_write_prepared(v, &src, path, err, sizeof err), 0, "%s", err);
     ss_htsvoice *p = NULL;
     cr_assert_eq(ss_htsvoice_read_prepared(path, &src, &p, err, sizeof err), SS_PREPARED_OK, "%s", err);
     cr_assert_not_null(p->prepared_map);
@@ -120,11 +113,9 @@ Test(htsvoice_prepared, round_trip_is_the_same_voice)
 Test(htsvoice_prepared, another_source_version_is_stale_and_absent_is_absent)
 {
     struct stat src;
-    ss_htsvoice *v = text_voice(&src);
     char path[] = "/tmp/ss_prepared_XXXXXX";
-    close(mkstemp(path));
+    ss_htsvoice *v = prepared_copy(path, &src);
     char err[256];
-    cr_assert_eq(ss_htsvoice_write_prepared(v, &src, path, err, sizeof err), 0, "%s", err);
     struct stat other = src;
     other.st_mtim.tv_sec += 1;
     ss_htsvoice *p = NULL;
@@ -141,16 +132,14 @@ Test(htsvoice_prepared, another_source_version_is_stale_and_absent_is_absent)
 Test(htsvoice_prepared, truncated_and_mutated_files_are_refused)
 {
     struct stat src;
-    ss_htsvoice *v = text_voice(&src);
     char path[] = "/tmp/ss_prepared_XXXXXX";
-    close(mkstemp(path));
+    ss_htsvoice *v = prepared_copy(path, &src);
     char err[256];
-    cr_assert_eq(ss_htsvoice_write_prepared(v, &src, path, err, sizeof err), 0, "%s", err);
     size_t len;
-    char *good = read_all(path, &len);
+    char *good = file_bytes_read(path, &len);
     const size_t cuts[] = {0, 10, 63, 100, 1000, 50000, 300000, len / 2, len - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        write_all_file(path, good, cuts[i]);
+        file_bytes_write(path, good, cuts[i]);
         ss_htsvoice *p = NULL;
         ss_prepared_status st = ss_htsvoice_read_prepared(path, &src, &p, err, sizeof err);
         cr_assert(st == SS_PREPARED_DAMAGED || st == SS_PREPARED_STALE, "cut %zu: %d", cuts[i], (int)st);
@@ -164,7 +153,7 @@ Test(htsvoice_prepared, truncated_and_mutated_files_are_refused)
         memcpy(bad, good, len);
         size_t at = (size_t)rand() % 400000;
         bad[at] = (char)(bad[at] ^ (1 + rand() % 255));
-        write_all_file(path, bad, len);
+        file_bytes_write(path, bad, len);
         ss_htsvoice *p = NULL;
         ss_htsvoice_read_prepared(path, &src, &p, err, sizeof err);
         ss_htsvoice_free(p);

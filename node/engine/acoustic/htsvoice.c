@@ -628,6 +628,31 @@ void ss_htsvoice_free(ss_htsvoice *v)
     free(v);
 }
 
+static size_t model_pool_end(const ss_voice_model *m, const float *pool)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < m->trees.ntrees; i++)
+        if (m->pdf && m->pdf[i]) {
+            size_t e = (size_t)(m->pdf[i] - pool) + m->npdf[i] * m->pdf_len;
+            if (e > end)
+                end = e;
+        }
+    return end;
+}
+
+size_t ss_htsvoice_pool_floats(const ss_htsvoice *v)
+{
+    size_t end = model_pool_end(&v->dur, v->floats);
+    for (int s = 0; s < v->nstreams; s++) {
+        size_t e = model_pool_end(&v->streams[s].pdf, v->floats);
+        if (e > end)
+            end = e;
+        if (v->streams[s].use_gv && (e = model_pool_end(&v->streams[s].gv, v->floats)) > end)
+            end = e;
+    }
+    return end;
+}
+
 int ss_htsvoice_stream_index(const ss_htsvoice *v, const char *name)
 {
     for (int s = 0; s < v->nstreams; s++)

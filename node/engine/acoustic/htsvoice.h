@@ -64,6 +64,10 @@ ss_htsvoice *ss_htsvoice_load(const char *path, char *err, size_t errlen);
 ss_htsvoice *ss_htsvoice_load_buffer(const char *data, size_t len, char *err, size_t errlen);
 void ss_htsvoice_free(ss_htsvoice *v);
 
+/* Floats of v->floats that PDFs use: the end of the furthest PDF block of
+ * any model (what a copy of the pool must hold). */
+size_t ss_htsvoice_pool_floats(const ss_htsvoice *v);
+
 /* Index of the stream called name, or -1. */
 int ss_htsvoice_stream_index(const ss_htsvoice *v, const char *name);
 

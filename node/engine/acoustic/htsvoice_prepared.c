@@ -143,31 +143,6 @@ static void put_description(out_buf *o, const ss_htsvoice *v)
     }
 }
 
-/* Floats of the pool in use: the end of the furthest PDF block. */
-static size_t model_end(const ss_voice_model *m, const float *pool)
-{
-    size_t end = 0;
-    for (size_t i = 0; i < m->trees.ntrees; i++) {
-        size_t e = (size_t)(m->pdf[i] - pool) + m->npdf[i] * m->pdf_len;
-        if (e > end)
-            end = e;
-    }
-    return end;
-}
-
-static size_t pool_used(const ss_htsvoice *v)
-{
-    size_t end = model_end(&v->dur, v->floats);
-    for (int s = 0; s < v->nstreams; s++) {
-        size_t e = model_end(&v->streams[s].pdf, v->floats);
-        if (e > end)
-            end = e;
-        if (v->streams[s].use_gv && (e = model_end(&v->streams[s].gv, v->floats)) > end)
-            end = e;
-    }
-    return end;
-}
-
 static int write_all(int fd, const void *p, size_t n)
 {
     const unsigned char *b = p;
@@ -193,7 +168,7 @@ int ss_htsvoice_write_prepared(const ss_htsvoice *v, const struct stat *src, con
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t nfloats = pool_used(v);
+    size_t nfloats = ss_htsvoice_pool_floats(v);
     prepared_header h = {.magic = PREPARED_MAGIC, .version = PREPARED_VERSION,
                          .byte_order = BYTE_ORDER_MARK, .sizeof_int = sizeof(int),
                          .sizeof_size = sizeof(size_t), .sizeof_float = sizeof(float),

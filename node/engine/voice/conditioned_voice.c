@@ -34,18 +34,6 @@ double ss_conditioned_speed(const ss_conditioning *c, double speed)
     return s < SS_ENGINE_SPEED_MIN ? SS_ENGINE_SPEED_MIN : s > SS_ENGINE_SPEED_MAX ? SS_ENGINE_SPEED_MAX : s;
 }
 
-static size_t model_extent(const ss_voice_model *m, const float *base)
-{
-    size_t end = 0;
-    for (size_t t = 0; t < m->trees.ntrees; t++)
-        if (m->pdf[t]) {
-            size_t e = (size_t)(m->pdf[t] - base) + m->npdf[t] * m->pdf_len;
-            if (e > end)
-                end = e;
-        }
-    return end;
-}
-
 /* Re-points m's PDFs into pool (same offsets as from base). */
 static int repoint(conditioned *cv, ss_voice_model *m, const float *base, float *pool)
 {
@@ -142,14 +130,7 @@ ss_voice *ss_conditioned_voice_new(const ss_voice *base, const ss_conditioning *
     cv->hts = *b;
     cv->hts.floats_mapped_bytes = 0; /* our pool below is malloc'd */
     cv->hts.prepared_map = NULL;
-    size_t extent = model_extent(&b->dur, b->floats);
-    for (int s = 0; s < b->nstreams; s++) {
-        size_t e = model_extent(&b->streams[s].pdf, b->floats);
-        if (e > extent)
-            extent = e;
-        if (b->streams[s].use_gv && (e = model_extent(&b->streams[s].gv, b->floats)) > extent)
-            extent = e;
-    }
+    size_t extent = ss_htsvoice_pool_floats(b);
     float *pool = malloc((extent ? extent : 1) * sizeof *pool);
     cv->hts.floats = pool;
     if (!pool)
