@@ -1,0 +1,116 @@
+/* Festival's POS tagger (see pos_tagger.h), after festival's pos.cc:
+ * the path score is the sum over words of the candidate's lexicon score plus
+ * log P(tag | two previous tags) (log 1e-8 where the trigram has no mass);
+ * the search keeps the best path per trigram state (the last two tags). The
+ * first word's context is "nn punc" (pos_pp_start_tag, pos_p_start_tag). No
+ * global state. */
+#include "node/engine/frontend/pos_tagger.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int state, tag, back;
+    double score;
+} pos_path;
+
+static const ss_pos_candidate *candidates(const char *word, int *n)
+{
+    const ss_pos_candidate *c = ss_festival_pos_lookup(word, n);
+    if (*n > 0) return c;
+    return ss_festival_pos_lookup(isdigit((unsigned char)word[0]) ? "_number_" : "_OOV_", n);
+}
+
+/* Adds (state, tag, score, back) to paths[*np], keeping the best per state. */
+static void add_path(pos_path *paths, int *np, int state, int tag, double score, int back)
+{
+    for (int k = 0; k < *np; k++)
+        if (paths[k].state == state) {
+            if (score > paths[k].score) paths[k] = (pos_path){state, tag, back, score};
+            return;
+        }
+    paths[(*np)++] = (pos_path){state, tag, back, score};
+}
+
+int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, int *tags,
+               char *err, size_t errlen)
+{
+    if (n == 0) return 0;
+    const ss_est_ngram *g = &m->pos_trigram;
+    /* Paths of word i are all[start[i] .. start[i] + count[i]). */
+    size_t cap = 0, used = 0;
+    for (size_t i = 0; i < n; i++) {
+        int nc;
+        candidates(words[i], &nc);
+        int prev_nc = 1;
+        if (i > 0) candidates(words[i - 1], &prev_nc);
+        cap += (size_t)(nc * (prev_nc > 0 ? prev_nc : 1));
+    }
+    pos_path *all = malloc((cap ? cap : 1) * sizeof *all);
+    size_t *start = malloc(n * sizeof *start);
+    int *count = malloc(n * sizeof *count);
+    if (!all || !start || !count) {
+        free(all);
+        free(start);
+        free(count);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int ctx[2] = {ss_est_ngram_vocab(g, "nn"), ss_est_ngram_vocab(g, "punc")};
+    int init_state = ss_est_ngram_state(g, ctx);
+    for (size_t i = 0; i < n; i++) {
+        int nc;
+        const ss_pos_candidate *c = candidates(words[i], &nc);
+        start[i] = used;
+        int np = 0;
+        pos_path *cur = all + used;
+        int n_prev = i ? count[i - 1] : 1;
+        for (int p = 0; p < n_prev; p++) {
+            const pos_path *from = i ? &all[start[i - 1] + (size_t)p] : NULL;
+            int old = from ? from->state : init_state;
+            for (int k = nc - 1; k >= 0; k--) { /* festival lists them reversed */
+                double prob = ss_est_ngram_prob(g, old, c[k].tag);
+                double lp = prob == 0 ? log(0.00000001) : log(prob);
+                double score = c[k].score + lp + (from ? from->score : 0);
+                add_path(cur, &np, ss_est_ngram_next(g, old, c[k].tag), c[k].tag, score,
+                         from ? p : -1);
+            }
+        }
+        count[i] = np;
+        used += (size_t)np;
+    }
+    int best = 0;
+    const pos_path *last = all + start[n - 1];
+    for (int k = 1; k < count[n - 1]; k++)
+        if (last[k].score > last[best].score) best = k;
+    for (size_t i = n; i-- > 0;) {
+        const pos_path *p = &all[start[i] + (size_t)best];
+        tags[i] = p->tag;
+        best = p->back;
+    }
+    free(all);
+    free(start);
+    free(count);
+    return 0;
+}
+
+const char *ss_pos_wp20(const char *t)
+{
+    static const struct {
+        const char *from, *to;
+    } map[] = {
+        {"vbd", "v"},  {"vb", "v"},   {"vbn", "v"},   {"vbz", "v"},  {"vbp", "v"},  {"vbg", "v"},
+        {"nn", "n"},   {"nnp", "n"},  {"nns", "n"},   {"nnps", "n"}, {"fw", "n"},   {"sym", "n"},
+        {"ls", "n"},   {"dt", "dt"},  {"punc", "punc"}, {"fpunc", "punc"}, {"in", "in"},
+        {"jj", "j"},   {"jjr", "j"},  {"jjs", "j"},   {"1", "j"},    {"2", "j"},    {"prp", "prp"},
+        {"rb", "r"},   {"rp", "r"},   {"rbr", "r"},   {"rbs", "r"},  {"cc", "cc"},  {"of", "of"},
+        {"to", "to"},  {"cd", "cd"},  {"md", "md"},   {"pos", "pos"}, {"wdt", "wdt"}, {"wp", "wp"},
+        {"wrb", "wrb"}, {"ex", "ex"}, {"uh", "uh"},   {"pdt", "pdt"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].from, t) == 0) return map[i].to;
+    return t;
+}
