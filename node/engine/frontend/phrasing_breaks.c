@@ -22,11 +22,11 @@
 #include "node/engine/frontend/phrase_break_model.h"
 #include "node/engine/frontend/pos_tagger.h"
 
-/* One festival Word item: words[first..last] of the sentence, or the
- * punctuation after word `last` (punct != 0). */
+/* One festival Word item: words[word] of the sentence, or the punctuation
+ * after it (punct != 0). */
 typedef struct {
     char text[64]; /* longer words are unknown to the POS lexicon anyway */
-    size_t first, last;
+    size_t word;
     char punct;
     size_t token; /* festival token it belongs to (items of one text token) */
 } break_item;
@@ -48,26 +48,17 @@ static size_t build_items(const ss_sentence *s, const ss_token *tokens, break_it
 {
     size_t n = 0, token = 0;
     for (size_t i = 0; i < s->n_words; i++) {
-        const char *t = s->words[i].text;
-        if (t[0] == '\'' && n > 0 && !items[n - 1].punct) {
-            break_item *it = &items[n - 1];
-            size_t l = strlen(it->text);
-            snprintf(it->text + l, sizeof it->text - l, "%s", t);
-            it->last = i;
-        } else {
-            if (n > 0 && !(items[n - 1].punct == 0 && i > 0 && same_source(&tokens[i - 1], &tokens[i])))
-                token++;
-            break_item *it = &items[n++];
-            snprintf(it->text, sizeof it->text, "%s", t);
-            it->first = it->last = i;
-            it->punct = 0;
-            it->token = token;
-        }
+        if (n > 0 && !(items[n - 1].punct == 0 && same_source(&tokens[i - 1], &tokens[i]))) token++;
+        break_item *it = &items[n++];
+        snprintf(it->text, sizeof it->text, "%s", s->words[i].text);
+        it->word = i;
+        it->punct = 0;
+        it->token = token;
         if (is_festival_punct(tokens[i].punct)) {
             break_item *it = &items[n++];
             it->text[0] = tokens[i].punct;
             it->text[1] = 0;
-            it->first = it->last = i;
+            it->word = i;
             it->punct = tokens[i].punct;
             it->token = token;
         }
@@ -104,7 +95,7 @@ static int model_breaks(const ss_sentence *s, const ss_token *tokens, int *brk, 
     }
     if (ss_phrase_break_predict(m, bw, n, ibrk, err, errlen)) goto out;
     for (size_t k = 0; k < n; k++)
-        if (ibrk[k]) brk[items[k].last] = 1;
+        if (ibrk[k]) brk[items[k].word] = 1;
     rc = 0;
 out:
     free(items);
