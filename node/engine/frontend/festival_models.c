@@ -1,170 +1,163 @@
 /* Loading festival's POS and phrase-break model data (see festival_models.h).
  *
- * Global state: g_models, g_lex_* and g_err are written once inside
- * pthread_once (load_once) and only read afterwards; nothing is freed before
- * the process exits (the data is needed for its whole life, ~3 MB).
+ * Global state: g_models, g_lex, g_lex_len and g_err are written once inside
+ * pthread_once (load_once) and only read afterwards; nothing is unmapped or
+ * freed before the process exits (the data is needed for its whole life).
  *
  * The POS lexicon is festival's compiled lexicon file: a header line, then
- * one entry per line, ("word" ((tag logp) (tag logp) ...) () ), sorted. It
- * is kept as an open-addressing hash of lower-cased words; festival's lookup
- * compares case-insensitively and takes the first matching entry, so the
- * first entry of each lower-cased spelling is kept. pos.scm's own entries
- * (_OOV_, _number_, punctuation) are added first and take precedence, as
- * festival's lexicon addenda do. */
+ * one entry per line, ("word" ((tag logp) (tag logp) ...) () ), sorted
+ * (byte order, all lower case, one entry per word). Like festival, we do
+ * not load it: it is mapped read-only and binary-searched per lookup, so
+ * start-up costs nothing and only the pages touched are read. pos.scm's own
+ * entries (_OOV_, _number_, punctuation) are looked up first, as festival's
+ * lexicon addenda are. */
 #include "node/engine/frontend/festival_models.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    char *word; /* lower case; NULL = empty slot */
-    int first, n;
-} lex_slot;
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static ss_festival_models g_models;
 static int g_loaded;
 static char g_err[640];
-static lex_slot *g_lex_slots;
-static size_t g_lex_mask;
-static ss_pos_candidate *g_lex_cands;
-static size_t g_lex_n_cands, g_lex_cap_cands;
+static const char *g_lex;  /* the mapped POS lexicon */
+static size_t g_lex_len;
 
-/* pos.scm: (lex.add.entry ...) for the wp39 tag set. */
+/* pos.scm: (lex.add.entry ...) for the wp39 tag set, in the lexicon's own
+ * line format. */
 static const char *const k_addenda[] = {
-    "_OOV_ nnp -2.9144 jj -2.7357 nn -3.5787 nns -3.4933 vbn -3.2486 vbg -2.9419 "
-    "vb -3.5471 vbd -3.7896 vbz -3.7820 rb -4.1940 vbp -3.2755 nnps -2.1605",
-    "_number_ cd -0.35202 jj -4.1083 nns -6.4488 nnp -7.3595",
-    ", punc -0.88488",
-    ". punc -1.1104",
-    ": punc -4.4236",
-    "`` punc -2.7867",
-    "` punc -2.7867",
-    "' punc -2.7867",
-    "\" punc -2.7867",
+    "(\"_OOV_\" ((nnp -2.9144) (jj -2.7357) (nn -3.5787) (nns -3.4933) (vbn -3.2486) "
+    "(vbg -2.9419) (vb -3.5471) (vbd -3.7896) (vbz -3.7820) (rb -4.1940) (vbp -3.2755) "
+    "(nnps -2.1605) ) () )",
+    "(\"_number_\" ((cd -0.35202) (jj -4.1083) (nns -6.4488) (nnp -7.3595) ) () )",
+    "(\",\" ((punc -0.88488) ) () )",
+    "(\".\" ((punc -1.1104) ) () )",
+    "(\":\" ((punc -4.4236) ) () )",
+    "(\"``\" ((punc -2.7867) ) () )",
+    "(\"`\" ((punc -2.7867) ) () )",
+    "(\"'\" ((punc -2.7867) ) () )",
+    "(\"\"\" ((punc -2.7867) ) () )",
 };
 
-static uint64_t hash_word(const char *w)
+/* Compares word with the head word of the entry starting at line (up to
+ * end), ignoring case as festival does: <0, 0, >0 as strcmp. */
+static int compare_head(const char *word, const char *line, const char *end)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *w; w++) h = (h ^ (unsigned char)tolower((unsigned char)*w)) * 1099511628211ull;
-    return h;
-}
-
-static int same_word(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
-    return *a == *b;
-}
-
-static lex_slot *find_slot(const char *w)
-{
-    size_t i = (size_t)hash_word(w) & g_lex_mask;
-    while (g_lex_slots[i].word && !same_word(g_lex_slots[i].word, w)) i = (i + 1) & g_lex_mask;
-    return &g_lex_slots[i];
-}
-
-static int push_cand(int tag, double score)
-{
-    if (g_lex_n_cands == g_lex_cap_cands) {
-        size_t cap = g_lex_cap_cands ? g_lex_cap_cands * 2 : 65536;
-        ss_pos_candidate *nc = realloc(g_lex_cands, cap * sizeof *nc);
-        if (!nc) return -1;
-        g_lex_cands = nc;
-        g_lex_cap_cands = cap;
+    const char *p = line + 2; /* after ("  */
+    for (;; word++, p++) {
+        int c = p < end && *p != '"' ? tolower((unsigned char)*p) : 0;
+        if (c == 0 && p < end && *p == '"' && p + 1 < end && p[1] == '"' && *word == '"')
+            c = '"'; /* the entry for the double quote itself: ("""  */
+        int w = tolower((unsigned char)*word);
+        if (w != c) return w - c;
+        if (w == 0) return 0;
     }
-    g_lex_cands[g_lex_n_cands].tag = tag;
-    g_lex_cands[g_lex_n_cands].score = score;
-    g_lex_n_cands++;
-    return 0;
 }
 
-/* Adds word with the (tag, score) pairs in pairs[0..len): "tag num tag num".
- * A word already present keeps its first entry. -1 out of memory. */
-static int add_entry(const char *word, size_t wlen, const char *pairs, size_t len)
+/* Parses the (tag logp) pairs of the entry line into out[0..max). */
+static int parse_entry(const char *line, const char *end, ss_pos_candidate *out, int max)
 {
-    char w[128];
-    if (wlen == 0 || wlen >= sizeof w) return 0;
-    memcpy(w, word, wlen);
-    w[wlen] = 0;
-    lex_slot *slot = find_slot(w);
-    if (slot->word) return 0;
-    size_t first = g_lex_n_cands;
-    const char *p = pairs, *end = pairs + len;
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == '(' || *p == ')')) p++;
-        const char *t = p;
+    const char *p = line + 2;
+    while (p < end && *p != '"') p++;
+    if (p + 1 < end && p[1] == '"') p++; /* ("""  */
+    const char *pairs = p;
+    while (pairs + 1 < end && !(pairs[0] == '(' && pairs[1] == '(')) pairs++;
+    int n = 0;
+    p = pairs + 1;
+    while (p < end && *p == '(' && n < max) {
+        const char *t = ++p;
         while (p < end && *p != ' ' && *p != ')') p++;
-        if (p == t) break;
         char tag[16];
         size_t tl = (size_t)(p - t);
-        if (tl >= sizeof tag) return 0;
+        if (tl == 0 || tl >= sizeof tag) break;
         memcpy(tag, t, tl);
         tag[tl] = 0;
+        char num[32];
+        size_t k = 0;
         while (p < end && *p == ' ') p++;
+        while (p < end && *p != ')' && k + 1 < sizeof num) num[k++] = *p++;
+        num[k] = 0;
         char *num_end;
-        double score = strtod(p, &num_end);
-        if (num_end == p) break;
-        p = num_end;
+        double score = strtod(num, &num_end);
+        if (num_end == num) break;
         int idx = ss_est_ngram_vocab(&g_models.pos_trigram, tag);
-        if (idx >= 0 && push_cand(idx, score)) return -1;
+        if (idx >= 0) out[n++] = (ss_pos_candidate){idx, score};
+        while (p < end && *p != '(' && *p != '\n') {
+            if (p + 1 < end && p[0] == ')' && p[1] == ' ' && p + 2 < end && p[2] == ')') break;
+            p++;
+        }
+        if (p >= end || *p != '(') break;
     }
-    char *copy = malloc(wlen + 1);
-    if (!copy) return -1;
-    for (size_t i = 0; i <= wlen; i++) copy[i] = (char)tolower((unsigned char)w[i]);
-    slot->word = copy;
-    slot->first = (int)first;
-    slot->n = (int)(g_lex_n_cands - first);
+    return n;
+}
+
+/* Start of the line containing offset pos. */
+static size_t line_start(size_t pos)
+{
+    while (pos > 0 && g_lex[pos - 1] != '\n') pos--;
+    return pos;
+}
+
+static size_t line_end(size_t pos)
+{
+    const char *nl = memchr(g_lex + pos, '\n', g_lex_len - pos);
+    return nl ? (size_t)(nl - g_lex) : g_lex_len;
+}
+
+int ss_festival_pos_lookup(const char *word, ss_pos_candidate *out, int max)
+{
+    if (!g_loaded || !word[0]) return 0;
+    for (size_t i = 0; i < sizeof k_addenda / sizeof k_addenda[0]; i++) {
+        const char *e = k_addenda[i] + strlen(k_addenda[i]);
+        if (compare_head(word, k_addenda[i], e) == 0) return parse_entry(k_addenda[i], e, out, max);
+    }
+    size_t lo = line_end(0) + 1, hi = g_lex_len; /* entries start after the header */
+    while (lo < hi) {
+        size_t ls = line_start(lo + (hi - lo) / 2);
+        if (ls < lo) ls = lo;
+        size_t le = line_end(ls);
+        if (le - ls < 3 || g_lex[ls] != '(') return 0;
+        int c = compare_head(word, g_lex + ls, g_lex + le);
+        if (c == 0) return parse_entry(g_lex + ls, g_lex + le, out, max);
+        if (c < 0) hi = ls;
+        else lo = le + 1;
+    }
     return 0;
 }
 
-/* Parses the compiled lexicon text. -1 with g_err set. */
-static int load_poslex(const char *path)
+static int map_poslex(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(g_err, sizeof g_err, "cannot open %s", path);
         return -1;
     }
-    g_lex_mask = (1u << 17) - 1; /* 131072 slots for ~33 000 words */
-    g_lex_slots = calloc(g_lex_mask + 1, sizeof *g_lex_slots);
-    if (!g_lex_slots) goto oom;
-    for (size_t i = 0; i < sizeof k_addenda / sizeof k_addenda[0]; i++) {
-        const char *sp = strchr(k_addenda[i] + 1, ' ');
-        if (add_entry(k_addenda[i], (size_t)(sp - k_addenda[i]), sp, strlen(sp))) goto oom;
-    }
-    char line[1024];
-    size_t n_words = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] != '(' || line[1] != '"') continue;
-        const char *w = line + 2;
-        const char *q = strchr(w, '"');
-        if (!q) continue;
-        const char *pairs = strstr(q, "((");
-        const char *pend = pairs ? strstr(pairs, ") )") : NULL;
-        if (!pairs || !pend) continue;
-        if (++n_words > (g_lex_mask + 1) / 2) {
-            snprintf(g_err, sizeof g_err, "%s: more words than expected", path);
-            fclose(f);
-            return -1;
-        }
-        if (add_entry(w, (size_t)(q - w), pairs, (size_t)(pend - pairs))) goto oom;
-    }
-    fclose(f);
-    if (n_words < 1000) {
+    struct stat st;
+    if (fstat(fd, &st) || st.st_size < 16) {
+        close(fd);
         snprintf(g_err, sizeof g_err, "%s: not a POS lexicon", path);
         return -1;
     }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        snprintf(g_err, sizeof g_err, "cannot map %s", path);
+        return -1;
+    }
+    g_lex = m;
+    g_lex_len = (size_t)st.st_size;
+    if (memcmp(g_lex, "MNCL", 4) != 0) {
+        snprintf(g_err, sizeof g_err, "%s: not a compiled festival lexicon", path);
+        return -1;
+    }
     return 0;
-oom:
-    fclose(f);
-    snprintf(g_err, sizeof g_err, "out of memory");
-    return -1;
 }
 
 static void load_once(void)
@@ -183,7 +176,7 @@ static void load_once(void)
         if (ss_est_ngram_load(grams[i].g, path, g_err, sizeof g_err)) return;
     }
     snprintf(path, sizeof path, "%s/dicts/wsj.wp39.poslexR", SS_FESTIVAL_DATA_DIR);
-    if (load_poslex(path)) return;
+    if (map_poslex(path)) return;
     g_loaded = 1;
 }
 
@@ -195,14 +188,4 @@ const ss_festival_models *ss_festival_models_get(char *err, size_t errlen)
         return NULL;
     }
     return &g_models;
-}
-
-const ss_pos_candidate *ss_festival_pos_lookup(const char *word, int *n)
-{
-    *n = 0;
-    if (!g_loaded || !word[0]) return NULL;
-    const lex_slot *s = find_slot(word);
-    if (!s->word) return NULL;
-    *n = s->n;
-    return g_lex_cands + s->first;
 }

@@ -8,7 +8,8 @@
  *
  * plus the entries festival's pos.scm adds to the POS lexicon (_OOV_,
  * _number_, punctuation). Loaded once per process on first use
- * (pthread_once) and read-only afterwards, so any thread may use them. */
+ * (pthread_once; the lexicon is memory-mapped, not parsed) and read-only
+ * afterwards, so any thread may use them. */
 #ifndef SS_ENGINE_FESTIVAL_MODELS_H
 #define SS_ENGINE_FESTIVAL_MODELS_H
 
@@ -35,8 +36,9 @@ typedef struct {
 const ss_festival_models *ss_festival_models_get(char *err, size_t errlen);
 
 /* The POS lexicon's candidates for word (looked up case-insensitively as
- * festival does); *n = 0 when the word is not in it. The array belongs to
- * the models. */
-const ss_pos_candidate *ss_festival_pos_lookup(const char *word, int *n);
+ * festival does) into out[0..max); returns how many, 0 when the word is not
+ * in it. Call only after ss_festival_models_get succeeded. */
+#define SS_POS_MAX_CANDIDATES 48
+int ss_festival_pos_lookup(const char *word, ss_pos_candidate *out, int max);
 
 #endif

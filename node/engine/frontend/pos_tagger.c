@@ -17,11 +17,13 @@ typedef struct {
     double score;
 } pos_path;
 
-static const ss_pos_candidate *candidates(const char *word, int *n)
+/* Word i's candidates: its lexicon entry, else _number_ / _OOV_. */
+static int candidates(const char *word, ss_pos_candidate *out)
 {
-    const ss_pos_candidate *c = ss_festival_pos_lookup(word, n);
-    if (*n > 0) return c;
-    return ss_festival_pos_lookup(isdigit((unsigned char)word[0]) ? "_number_" : "_OOV_", n);
+    int n = ss_festival_pos_lookup(word, out, SS_POS_MAX_CANDIDATES);
+    if (n > 0) return n;
+    return ss_festival_pos_lookup(isdigit((unsigned char)word[0]) ? "_number_" : "_OOV_", out,
+                                  SS_POS_MAX_CANDIDATES);
 }
 
 /* Adds (state, tag, score, back) to paths[*np], keeping the best per state. */
@@ -40,19 +42,25 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
 {
     if (n == 0) return 0;
     const ss_est_ngram *g = &m->pos_trigram;
-    /* Paths of word i are all[start[i] .. start[i] + count[i]). */
-    size_t cap = 0, used = 0;
-    for (size_t i = 0; i < n; i++) {
-        int nc;
-        candidates(words[i], &nc);
-        int prev_nc = 1;
-        if (i > 0) candidates(words[i - 1], &prev_nc);
-        cap += (size_t)(nc * (prev_nc > 0 ? prev_nc : 1));
-    }
-    pos_path *all = malloc((cap ? cap : 1) * sizeof *all);
+    /* Candidates of every word, then the paths of word i in
+     * all[start[i] .. start[i] + count[i]) (at most |cands(i-1)| x |cands(i)|
+     * states each). */
+    ss_pos_candidate *cand = malloc(n * SS_POS_MAX_CANDIDATES * sizeof *cand);
+    int *n_cand = malloc(n * sizeof *n_cand);
     size_t *start = malloc(n * sizeof *start);
     int *count = malloc(n * sizeof *count);
-    if (!all || !start || !count) {
+    pos_path *all = NULL;
+    size_t cap = 0, used = 0;
+    if (cand && n_cand) {
+        for (size_t i = 0; i < n; i++) {
+            n_cand[i] = candidates(words[i], cand + i * SS_POS_MAX_CANDIDATES);
+            cap += (size_t)n_cand[i] * (size_t)(i ? n_cand[i - 1] : 1);
+        }
+        all = malloc((cap ? cap : 1) * sizeof *all);
+    }
+    if (!cand || !n_cand || !all || !start || !count) {
+        free(cand);
+        free(n_cand);
         free(all);
         free(start);
         free(count);
@@ -62,8 +70,8 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
     int ctx[2] = {ss_est_ngram_vocab(g, "nn"), ss_est_ngram_vocab(g, "punc")};
     int init_state = ss_est_ngram_state(g, ctx);
     for (size_t i = 0; i < n; i++) {
-        int nc;
-        const ss_pos_candidate *c = candidates(words[i], &nc);
+        int nc = n_cand[i];
+        const ss_pos_candidate *c = cand + i * SS_POS_MAX_CANDIDATES;
         start[i] = used;
         int np = 0;
         pos_path *cur = all + used;
@@ -81,6 +89,15 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
         }
         count[i] = np;
         used += (size_t)np;
+        if (np == 0) { /* no candidate at all: the lexicon lacks _OOV_ */
+            free(cand);
+            free(n_cand);
+            free(all);
+            free(start);
+            free(count);
+            snprintf(err, errlen, "POS tagger: no tag candidates for '%s'", words[i]);
+            return -1;
+        }
     }
     int best = 0;
     const pos_path *last = all + start[n - 1];
@@ -91,6 +108,8 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
         tags[i] = p->tag;
         best = p->back;
     }
+    free(cand);
+    free(n_cand);
     free(all);
     free(start);
     free(count);
