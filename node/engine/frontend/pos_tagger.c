@@ -26,14 +26,17 @@ static int candidates(const char *word, ss_pos_candidate *out)
                                   SS_POS_MAX_CANDIDATES);
 }
 
-/* Adds (state, tag, score, back) to paths[*np], keeping the best per state. */
-static void add_path(pos_path *paths, int *np, int state, int tag, double score, int back)
+/* Adds (state, tag, score, back) to paths[*np], keeping the best per state;
+ * slot_of[state] is the path's index among paths, -1 when none yet. */
+static void add_path(pos_path *paths, int *np, int *slot_of, int state, int tag, double score,
+                     int back)
 {
-    for (int k = 0; k < *np; k++)
-        if (paths[k].state == state) {
-            if (score > paths[k].score) paths[k] = (pos_path){state, tag, back, score};
-            return;
-        }
+    int k = slot_of[state];
+    if (k >= 0) {
+        if (score > paths[k].score) paths[k] = (pos_path){state, tag, back, score};
+        return;
+    }
+    slot_of[state] = *np;
     paths[(*np)++] = (pos_path){state, tag, back, score};
 }
 
@@ -50,6 +53,7 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
     size_t *start = malloc(n * sizeof *start);
     int *count = malloc(n * sizeof *count);
     pos_path *all = NULL;
+    int *slot_of = malloc((size_t)g->n_states * sizeof *slot_of);
     size_t cap = 0, used = 0;
     if (cand && n_cand) {
         for (size_t i = 0; i < n; i++) {
@@ -58,7 +62,8 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
         }
         all = malloc((cap ? cap : 1) * sizeof *all);
     }
-    if (!cand || !n_cand || !all || !start || !count) {
+    if (!cand || !n_cand || !all || !start || !count || !slot_of) {
+        free(slot_of);
         free(cand);
         free(n_cand);
         free(all);
@@ -67,6 +72,7 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    memset(slot_of, 0xff, (size_t)g->n_states * sizeof *slot_of);
     int ctx[2] = {ss_est_ngram_vocab(g, "nn"), ss_est_ngram_vocab(g, "punc")};
     int init_state = ss_est_ngram_state(g, ctx);
     for (size_t i = 0; i < n; i++) {
@@ -83,13 +89,15 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
                 double prob = ss_est_ngram_prob(g, old, c[k].tag);
                 double lp = prob == 0 ? log(0.00000001) : log(prob);
                 double score = c[k].score + lp + (from ? from->score : 0);
-                add_path(cur, &np, ss_est_ngram_next(g, old, c[k].tag), c[k].tag, score,
+                add_path(cur, &np, slot_of, ss_est_ngram_next(g, old, c[k].tag), c[k].tag, score,
                          from ? p : -1);
             }
         }
+        for (int k = 0; k < np; k++) slot_of[cur[k].state] = -1;
         count[i] = np;
         used += (size_t)np;
         if (np == 0) { /* no candidate at all: the lexicon lacks _OOV_ */
+            free(slot_of);
             free(cand);
             free(n_cand);
             free(all);
@@ -108,6 +116,7 @@ int ss_pos_tag(const ss_festival_models *m, const char *const *words, size_t n, 
         tags[i] = p->tag;
         best = p->back;
     }
+    free(slot_of);
     free(cand);
     free(n_cand);
     free(all);
