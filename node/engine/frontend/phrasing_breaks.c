@@ -55,12 +55,12 @@ static size_t build_items(const ss_sentence *s, const ss_token *tokens, break_it
         it->punct = 0;
         it->token = token;
         if (is_festival_punct(tokens[i].punct)) {
-            break_item *it = &items[n++];
-            it->text[0] = tokens[i].punct;
-            it->text[1] = 0;
-            it->word = i;
-            it->punct = tokens[i].punct;
-            it->token = token;
+            break_item *pu = &items[n++];
+            pu->text[0] = tokens[i].punct;
+            pu->text[1] = 0;
+            pu->word = i;
+            pu->punct = tokens[i].punct;
+            pu->token = token;
         }
     }
     return n;
