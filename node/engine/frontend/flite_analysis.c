@@ -20,6 +20,7 @@
  * what flite's lexicon gave anyway, flite's syllables are kept. */
 #include "node/engine/frontend/flite_analysis.h"
 
+#include "node/engine/frontend/festival_lexicon.h"
 #include "node/engine/frontend/homographs.h"
 
 #include <flite.h>
@@ -281,7 +282,8 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         if (!explicit_ph) explicit_ph = ss_lexicon_lookup(lex, tokens[i].word);
         int homograph = 0;
         if (!explicit_ph) {
-            explicit_ph = ss_homograph_phones(tokens, pos, n, i, NULL);
+            explicit_ph = ss_festival_lexicon_phones(tokens[i].word);
+            if (!explicit_ph) explicit_ph = ss_homograph_phones(tokens, pos, n, i, NULL);
             homograph = explicit_ph != NULL;
         }
         if (explicit_ph) {

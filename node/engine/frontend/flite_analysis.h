@@ -13,7 +13,9 @@
  * syllables (or "ax z" after a sibilant).
  *
  * Pronunciation precedence: the token's explicit phones (SSML phoneme), then
- * the run-time lexicon, then flite's CMU lexicon and letter-to-sound rules. */
+ * the run-time lexicon, then festival's lexicon addenda where they differ
+ * from flite's (festival_lexicon.h), then the homograph table, then flite's
+ * CMU lexicon and letter-to-sound rules. */
 #ifndef SS_ENGINE_FLITE_ANALYSIS_H
 #define SS_ENGINE_FLITE_ANALYSIS_H
 

@@ -3,13 +3,15 @@
  * (text_stream.h), so neither the tokens nor the labels of a long text are
  * ever all in memory; ss_frontend_analyze is the stream run to its end.
  * Holds no mutable state of its own: the only process-wide state is
- * flite's, owned by flite_analysis.c. */
+ * flite's, owned by flite_analysis.c, and festival's model data, loaded
+ * once by festival_models.c. */
 #include "node/engine/frontend/frontend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/engine/frontend/festival_models.h"
 #include "node/engine/frontend/flite_analysis.h"
 #include "node/engine/frontend/label_writer.h"
 #include "node/engine/frontend/phrasing.h"
@@ -24,6 +26,7 @@ struct ss_frontend {
 ss_frontend *ss_frontend_create(char *err, size_t errlen)
 {
     if (ss_flite_init(err, errlen)) return NULL;
+    if (!ss_festival_models_get(err, errlen)) return NULL;
     ss_frontend *fe = calloc(1, sizeof *fe);
     if (!fe) {
         snprintf(err, errlen, "out of memory");

@@ -1,9 +1,10 @@
 /* Prosodic structure of an analysed sentence, made to match what festival
  * predicts for the slt voice (its training labels):
  *
- *  - phrase breaks (phrasing_breaks.c): at punctuation, at SSML breaks, and
- *    by a small POS-window break model for unpunctuated phrases; a `pau`
- *    phone is inserted at each break and at both ends;
+ *  - phrase breaks (phrasing_breaks.c): festival's probabilistic break
+ *    model over festival's POS tags (phrase_break_model.c, pos_tagger.c),
+ *    and SSML breaks; a `pau` phone is inserted at each break and at both
+ *    ends;
  *  - pitch accents and ToBI end tones (phrasing_accents.c), by festival's
  *    own f2b CART trees evaluated over festival's syllable features.
  *
@@ -18,7 +19,7 @@
 
 /* Decides word breaks (tokens[i] belongs to words[i]), builds s->phrases,
  * sets syllable break indices and inserts the pauses into s->phones.
- * question: the sentence ends in '?'. -1 on out of memory. */
+ * -1 with a message (out of memory, festival's model data unreadable). */
 int ss_phrasing_breaks(ss_sentence *s, const ss_token *tokens, char *err, size_t errlen);
 
 /* Predicts accents and end tones for every syllable (needs the breaks).

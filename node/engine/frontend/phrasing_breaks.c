@@ -1,23 +1,13 @@
 /* Phrase breaks and pause insertion (see phrasing.h).
  *
- * Festival's slt voice phrases with a probabilistic model (POS n-gram of the
- * words around a juncture + an n-gram over break sequences). We do not carry
- * that model; instead a short list of rules over a POS window reproduces
- * its decisions on ordinary declarative sentences:
- *
- *   1. punctuation (, ; : . ? ! and dashes/brackets) ends a phrase; an SSML
- *      <break> (strength above "none"), </s> and </p> do too;
- *   2. before a coordinating conjunction (and, or, but, nor) once the phrase
- *      has >= 3 words and >= 2 words follow;
- *   3. between the head noun of a subject noun phrase and its verb: word i
- *      a content word that is not itself verb-like, word i+1 verb-like (an
- *      auxiliary, a past tense "-ed" or irregular past, or an "-s" form
- *      right after a noun), word i+2 present and neither a preposition nor
- *      a number; the phrase so far >= 3 words and >= 4 syllables;
- *   4. before "to" right after a determiner + noun ("the sheet | to"), the
- *      phrase so far >= 3 words;
- *   5. a phrase that has run 12 words without a break breaks before the next
- *      function word (conjunction, preposition, determiner, wh-word).
+ * Breaks are festival's own prediction for the slt voice (Phrase_Method
+ * prob_models): the sentence becomes festival's Word items — our words, a
+ * split-off "'s" joined back to its word, and each punctuation mark as a
+ * word of its own — which are POS-tagged (pos_tagger.c) and given B / NB by
+ * festival's break model (phrase_break_model.c). As festival's Pauses
+ * module does, a B on a punctuation item moves to the word before it. An
+ * SSML <break> (strength above "none"), </s>, </p> and a dash always break,
+ * and so does the last word.
  *
  * Every break is a major break (festival's BB, break index 4), which is what
  * festival's labels for this voice show for both internal and final breaks.
@@ -28,108 +18,118 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int gpos_is(const ss_word *w, const char *g)
+#include "node/engine/frontend/festival_models.h"
+#include "node/engine/frontend/phrase_break_model.h"
+#include "node/engine/frontend/pos_tagger.h"
+
+/* One festival Word item: words[word] of the sentence, or the punctuation
+ * after it (punct != 0). */
+typedef struct {
+    char text[64]; /* longer words are unknown to the POS lexicon anyway */
+    size_t word;
+    char punct;
+    size_t token; /* festival token it belongs to (items of one text token) */
+} break_item;
+
+/* Punctuation festival's tokeniser makes into words of their own. */
+static int is_festival_punct(char c)
 {
-    return strcmp(w->gpos, g) == 0;
+    return c && strchr(",.?!;:\"()", c) != NULL;
 }
 
-static int is_number_word(const char *t)
+static int same_source(const ss_token *a, const ss_token *b)
 {
-    static const char *const nums[] = {
-        "zero",     "one",      "two",     "three",     "four",      "five",    "six",
-        "seven",    "eight",    "nine",    "ten",       "eleven",    "twelve",  "thirteen",
-        "fourteen", "fifteen",  "sixteen", "seventeen", "eighteen",  "nineteen", "twenty",
-        "thirty",   "forty",    "fifty",   "sixty",     "seventy",   "eighty",  "ninety",
-        "hundred",  "thousand", "million", "billion",   "trillion"};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
-        if (strcmp(t, nums[i]) == 0) return 1;
-    return 0;
+    return a->src_start == b->src_start && a->src_end == b->src_end;
 }
 
-static int is_irregular_past(const char *t)
+/* Builds the item list of the sentence into items (capacity 2 * n_words).
+ * Returns the number of items. */
+static size_t build_items(const ss_sentence *s, const ss_token *tokens, break_item *items)
 {
-    static const char *const v[] = {
-        "was",   "were",  "broke", "came",   "went",   "sold",   "told",  "took",  "gave",
-        "made",  "said",  "saw",   "knew",   "grew",   "threw",  "drew",  "flew",  "rose",
-        "fell",  "felt",  "kept",  "left",   "meant",  "slept",  "sent",  "spent", "built",
-        "bought", "brought", "caught", "taught", "thought", "fought", "found", "held", "stood",
-        "ran",   "sang",  "sank",  "swam",   "began",  "drank",  "rang",  "wrote", "rode",
-        "drove", "spoke", "stole", "chose",  "froze",  "woke",   "wore",  "tore",  "swore",
-        "bore",  "lay",   "led",   "fed",    "met",    "paid",   "laid",  "hid",   "bit",
-        "shook", "forgot", "got",  "slid",   "struck", "stuck",  "hung",  "dug",   "won",
-        "lost",  "sat",   "shot",  "ate",    "became"};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        if (strcmp(t, v[i]) == 0) return 1;
-    return 0;
+    size_t n = 0, token = 0;
+    for (size_t i = 0; i < s->n_words; i++) {
+        if (n > 0 && !(items[n - 1].punct == 0 && same_source(&tokens[i - 1], &tokens[i]))) token++;
+        break_item *it = &items[n++];
+        snprintf(it->text, sizeof it->text, "%s", s->words[i].text);
+        it->word = i;
+        it->punct = 0;
+        it->token = token;
+        if (is_festival_punct(tokens[i].punct)) {
+            break_item *pu = &items[n++];
+            pu->text[0] = tokens[i].punct;
+            pu->text[1] = 0;
+            pu->word = i;
+            pu->punct = tokens[i].punct;
+            pu->token = token;
+        }
+    }
+    return n;
 }
 
-static int ends_with(const char *t, const char *suf)
+/* Festival's B / NB for every word; brk[i] = 1 where word i ends a phrase
+ * by the model. -1 with a message. */
+static int model_breaks(const ss_sentence *s, const ss_token *tokens, int *brk, char *err,
+                        size_t errlen)
 {
-    size_t a = strlen(t), b = strlen(suf);
-    return a > b && strcmp(t + a - b, suf) == 0;
+    const ss_festival_models *m = ss_festival_models_get(err, errlen);
+    if (!m) return -1;
+    size_t cap = 2 * s->n_words + 1;
+    break_item *items = calloc(cap, sizeof *items);
+    const char **texts = calloc(cap, sizeof *texts);
+    int *tags = calloc(cap, sizeof *tags);
+    int *ibrk = calloc(cap, sizeof *ibrk);
+    ss_break_word *bw = calloc(cap, sizeof *bw);
+    int rc = -1;
+    if (!items || !texts || !tags || !ibrk || !bw) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    size_t n = build_items(s, tokens, items);
+    for (size_t k = 0; k < n; k++) texts[k] = items[k].text;
+    if (ss_pos_tag(m, texts, n, tags, err, errlen)) goto out;
+    for (size_t k = 0; k < n; k++) {
+        bw[k].wp20 = ss_pos_wp20(m->pos_trigram.vocab[tags[k]]);
+        size_t len = 0;
+        for (size_t j = 0; j < n; j++) len += items[j].token == items[k].token;
+        bw[k].inside_token = k + 1 < n && items[k + 1].token == items[k].token && len < 7;
+    }
+    if (ss_phrase_break_predict(m, bw, n, ibrk, err, errlen)) goto out;
+    for (size_t k = 0; k < n; k++)
+        if (ibrk[k]) brk[items[k].word] = 1;
+    rc = 0;
+out:
+    free(items);
+    free(texts);
+    free(tags);
+    free(ibrk);
+    free(bw);
+    return rc;
 }
 
-/* Verb-like at position i (given the previous word). */
-static int verb_like(const ss_sentence *s, size_t i)
-{
-    const ss_word *w = &s->words[i];
-    if (w->text[0] == '\'') return 0; /* split-off possessive "'s" */
-    if (gpos_is(w, "aux") || gpos_is(w, "md")) return 1;
-    if (!gpos_is(w, "content")) return 0;
-    if (is_irregular_past(w->text)) return 1;
-    if (strlen(w->text) > 4 && ends_with(w->text, "ed")) return 1;
-    if (i > 0 && gpos_is(&s->words[i - 1], "content") && ends_with(w->text, "s") &&
-        !ends_with(w->text, "ss") && !ends_with(w->text, "us") && !ends_with(w->text, "'s"))
-        return 1;
-    return 0;
-}
-
-static int is_function(const ss_word *w)
-{
-    return gpos_is(w, "cc") || gpos_is(w, "in") || gpos_is(w, "det") || gpos_is(w, "wp");
-}
-
-static int is_strong_punct(char c)
-{
-    return c == ',' || c == ';' || c == ':' || c == '.' || c == '?' || c == '!' || c == '-' ||
-           c == '(' || c == ')' || c == '"';
-}
-
-/* Decides s->words[i].brk for every word. */
-static void decide_breaks(ss_sentence *s, const ss_token *tokens)
+/* Decides s->words[i].brk for every word. -1 with a message. */
+static int decide_breaks(ss_sentence *s, const ss_token *tokens, char *err, size_t errlen)
 {
     size_t n = s->n_words;
-    size_t phrase_words = 0, phrase_syls = 0;
-    for (size_t i = 0; i < n; i++) {
-        ss_word *w = &s->words[i];
-        phrase_words++;
-        phrase_syls += (size_t)w->n_syls;
-        int brk = 0;
-        if (i + 1 == n) brk = 1;
-        else if (tokens[i].phrase_break || is_strong_punct(tokens[i].punct)) brk = 1;
-        else {
-            const ss_word *nx = &s->words[i + 1];
-            size_t left = n - i - 1;
-            if (gpos_is(nx, "cc") && phrase_words >= 3 && left >= 2) brk = 1;
-            else if (gpos_is(w, "content") && !verb_like(s, i) && i > 0 &&
-                     !gpos_is(&s->words[i - 1], "aux") && verb_like(s, i + 1) && i + 2 < n &&
-                     !gpos_is(&s->words[i + 2], "in") && !is_number_word(s->words[i + 2].text) &&
-                     phrase_words >= 3 && phrase_syls >= 4)
-                brk = 1;
-            else if (gpos_is(nx, "to") && gpos_is(w, "content") && i > 0 &&
-                     gpos_is(&s->words[i - 1], "det") && phrase_words >= 3)
-                brk = 1;
-            else if (phrase_words >= 12 && is_function(nx) && left >= 2)
-                brk = 1;
-        }
-        w->brk = brk ? 4 : 1;
-        if (brk) phrase_words = phrase_syls = 0;
+    int *brk = calloc(n ? n : 1, sizeof *brk);
+    if (!brk) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
+    if (n && model_breaks(s, tokens, brk, err, errlen)) {
+        free(brk);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 == n || tokens[i].phrase_break || tokens[i].punct == '-') brk[i] = 1;
+        s->words[i].brk = brk[i] ? 4 : 1;
+    }
+    free(brk);
+    return 0;
 }
 
 int ss_phrasing_breaks(ss_sentence *s, const ss_token *tokens, char *err, size_t errlen)
 {
-    decide_breaks(s, tokens);
+    if (decide_breaks(s, tokens, err, errlen)) return -1;
     size_t n_phr = 0;
     for (size_t i = 0; i < s->n_words; i++)
         if (s->words[i].brk == 4) n_phr++;
