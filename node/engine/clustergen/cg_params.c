@@ -4,6 +4,7 @@
 
 #include "kernels/kernels.h"
 #include "node/engine/clustergen/cg_cart.h"
+#include "node/engine/clustergen/cg_spamf0.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +252,9 @@ int ss_cg_predict(const ss_cg_voice *v, cst_utterance *u, size_t nframes, double
         goto done;
     spline_f0(u, m.track, nframes);
     finish_f0(v->db, u, &m, f0_scale, out->f0, nframes);
+    if (v->db->spamf0 &&
+        ss_cg_spamf0(v, u, out->f0, nframes, f0_scale, err, errlen) != 0)
+        goto done;
     rc = solve_mcep(v->db, &m, nframes, out->mcep, err, errlen);
 done:
     free(m.track);
