@@ -55,6 +55,31 @@ done:
     return rc;
 }
 
+/* Phone start/end times from the segments' "end" (cg_states.c), capped at
+ * the audio's length. */
+static int phone_times(cst_utterance *u, ss_cg_audio *out, char *err, size_t errlen)
+{
+    size_t n = 0;
+    for (cst_item *s = utt_rel_head(u, "Segment"); s; s = item_next(s))
+        n++;
+    out->phones = calloc(n ? n : 1, sizeof *out->phones);
+    if (!out->phones) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const double total = (double)out->nsamples / out->rate;
+    double start = 0.0;
+    for (cst_item *s = utt_rel_head(u, "Segment"); s; s = item_next(s)) {
+        ss_cg_phone_time *p = &out->phones[out->nphones++];
+        snprintf(p->name, sizeof p->name, "%s", item_feat_string(s, "name"));
+        double end = item_feat_float(s, "end");
+        p->start = start;
+        p->end = end > total ? total : end < start ? start : end;
+        start = p->end;
+    }
+    return 0;
+}
+
 int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
                      ss_cg_audio *out, char *err, size_t errlen)
 {
@@ -74,14 +99,19 @@ int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
     ss_cg_postfilter(p.mcep, p.nframes, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
     out->nframes = p.nframes;
     rc = vocode(v, &p, v->db->gain != 0.0f ? v->db->gain : 1.0, out, err, errlen);
+    if (rc == 0)
+        rc = phone_times(u, out, err, errlen);
 done:
     ss_cg_params_free(&p);
     delete_utterance(u);
+    if (rc != 0)
+        ss_cg_audio_free(out);
     return rc;
 }
 
 void ss_cg_audio_free(ss_cg_audio *a)
 {
     free(a->samples);
+    free(a->phones);
     memset(a, 0, sizeof *a);
 }
