@@ -94,7 +94,6 @@ ss_cg_voice *ss_cg_voice_load(const char *name, char *err, size_t errlen)
         return NULL;
     }
     feat_set(v->front->features, "wave_synth_func", uttfunc_val(&ss_cg_no_wave_synth));
-    v->track_channels = 2 * (1 + 2 * SS_CG_MCEP_DIM);
     pthread_mutex_init(&v->lock, NULL);
     return v;
 }

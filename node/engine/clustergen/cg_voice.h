@@ -32,7 +32,6 @@ typedef struct {
     const cst_cg_db *db;       /* the model data, inside the library */
     cst_voice *front;          /* flite voice used for text analysis only */
     pthread_mutex_t lock;      /* serialises flite calls on front */
-    int track_channels;        /* F0 pair + static pairs + delta pairs */
 } ss_cg_voice;
 
 /* Loads voice `name` ("rms", "awb", "slt") from libflite_cmu_us_<name>.so.1.
