@@ -1,0 +1,117 @@
+/* Text to samples for a clustergen voice (see cg_synth.h). */
+#include "node/engine/clustergen/cg_synth.h"
+
+#include "kernels/kernels.h"
+#include "node/engine/clustergen/cg_excitation.h"
+#include "node/engine/clustergen/cg_params.h"
+#include "node/engine/clustergen/cg_postfilter.h"
+#include "node/engine/clustergen/cg_states.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Excitation then MLSA over all frames into out->samples. */
+static int vocode(const ss_cg_voice *v, const ss_cg_params *p, double gain, ss_cg_audio *out,
+                  char *err, size_t errlen)
+{
+    const size_t n = p->nframes * out->frame_period;
+    double *buf = malloc(sizeof(double) * n);
+    ss_cg_excitation ex;
+    ss_mlsa_state mlsa;
+    int rc = -1;
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (ss_cg_excitation_init(&ex, v, err, errlen) != 0) {
+        free(buf);
+        return -1;
+    }
+    ss_cg_excite(&ex, v, p->f0, p->strength, p->nframes, out->frame_period, buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] *= gain;
+    if (ss_mlsa_state_init(&mlsa, SS_CG_MCEP_DIM - 1, v->db->mlsa_alpha, err, errlen) != 0)
+        goto done;
+    ss_mlsa_job job = {.state = &mlsa, .mcep = p->mcep, .nframes = p->nframes,
+                       .frame_period = out->frame_period, .excitation = buf, .out = buf};
+    if (ss_kern_mlsa(&job, 1, err, errlen) != 0)
+        goto done;
+    out->samples = malloc(sizeof(float) * (n ? n : 1));
+    if (!out->samples) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = buf[i] / 32768.0;
+        out->samples[i] = (float)(x > 1.0 ? 1.0 : x < -1.0 ? -1.0 : x);
+    }
+    out->nsamples = n;
+    rc = 0;
+done:
+    ss_cg_excitation_free(&ex);
+    free(buf);
+    return rc;
+}
+
+/* Phone start/end times from the segments' "end" (cg_states.c), capped at
+ * the audio's length. */
+static int phone_times(cst_utterance *u, ss_cg_audio *out, char *err, size_t errlen)
+{
+    size_t n = 0;
+    for (cst_item *s = utt_rel_head(u, "Segment"); s; s = item_next(s))
+        n++;
+    out->phones = calloc(n ? n : 1, sizeof *out->phones);
+    if (!out->phones) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const double total = (double)out->nsamples / out->rate;
+    double start = 0.0;
+    for (cst_item *s = utt_rel_head(u, "Segment"); s; s = item_next(s)) {
+        ss_cg_phone_time *p = &out->phones[out->nphones++];
+        snprintf(p->name, sizeof p->name, "%s", item_feat_string(s, "name"));
+        double end = item_feat_float(s, "end");
+        p->start = start;
+        p->end = end > total ? total : end < start ? start : end;
+        start = p->end;
+    }
+    return 0;
+}
+
+int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
+                     ss_cg_audio *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->rate = v->db->sample_rate;
+    out->frame_period = (size_t)lround(v->db->frame_advance * v->db->sample_rate);
+    cst_utterance *u = ss_cg_voice_analyse(v, text, err, errlen);
+    if (!u)
+        return -1;
+    ss_cg_params p = {0};
+    int rc = -1;
+    long nframes = ss_cg_build_states(v, u, opt->duration_scale, err, errlen);
+    if (nframes < 0)
+        goto done;
+    if (ss_cg_predict(v, u, (size_t)nframes, opt->f0_scale, &p, err, errlen) != 0)
+        goto done;
+    ss_cg_postfilter(p.mcep, p.nframes, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
+    out->nframes = p.nframes;
+    rc = vocode(v, &p, v->db->gain != 0.0f ? v->db->gain : 1.0, out, err, errlen);
+    if (rc == 0)
+        rc = phone_times(u, out, err, errlen);
+done:
+    ss_cg_params_free(&p);
+    delete_utterance(u);
+    if (rc != 0)
+        ss_cg_audio_free(out);
+    return rc;
+}
+
+void ss_cg_audio_free(ss_cg_audio *a)
+{
+    free(a->samples);
+    free(a->phones);
+    memset(a, 0, sizeof *a);
+}

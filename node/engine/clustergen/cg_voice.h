@@ -1,0 +1,47 @@
+/* A flite clustergen voice: its trained model data (a cst_cg_db) read from
+ * the Debian library that ships it, and flite's front end configured for it.
+ *
+ * Debian's libflite1 ships each clustergen voice as a shared library
+ * (libflite_cmu_us_rms.so.1, ..._awb, ..._slt) that exports the model data
+ * as the symbol cmu_us_<name>_cg_db (layout: /usr/include/flite/cst_cg.h)
+ * and a register_cmu_us_<name> function that builds a cst_voice with the
+ * US English front end. We dlopen the library, read the cg_db (validating
+ * the shape our parameter generation understands) and build the cst_voice
+ * only for its text analysis: the voice's wave_synth_func hook is replaced by
+ * one that does nothing, so flite's synthesis code (cg_synth, its MLPG and
+ * MLSA) is never called. Everything after text analysis is ours
+ * (cg_states.c, cg_params.c, cg_excitation.c, cg_synth.c).
+ *
+ * A loaded voice is immutable; the flite front end is not thread-safe, so
+ * callers serialise ss_cg_voice_analyse (it takes the voice's mutex). */
+#ifndef SS_ENGINE_CLUSTERGEN_CG_VOICE_H
+#define SS_ENGINE_CLUSTERGEN_CG_VOICE_H
+
+#include <cst_cg.h>
+#include <flite.h>
+#include <pthread.h>
+#include <stddef.h>
+
+/* The cg_db layout this engine understands (checked at load). */
+#define SS_CG_MCEP_DIM 25   /* static mel-cepstrum c0..c24 */
+#define SS_CG_ME_BANDS 5    /* mixed-excitation bands */
+
+typedef struct {
+    char name[16];             /* "rms", "awb", "slt" */
+    void *dl;                  /* dlopen handle of the voice library */
+    const cst_cg_db *db;       /* the model data, inside the library */
+    cst_voice *front;          /* flite voice used for text analysis only */
+    pthread_mutex_t lock;      /* serialises flite calls on front */
+} ss_cg_voice;
+
+/* Loads voice `name` ("rms", "awb", "slt") from libflite_cmu_us_<name>.so.1.
+ * Returns a voice, or NULL with a message in err. */
+ss_cg_voice *ss_cg_voice_load(const char *name, char *err, size_t errlen);
+void ss_cg_voice_free(ss_cg_voice *v);
+
+/* Runs flite's text analysis for text with this voice's front end and
+ * returns the utterance (Segment, Syllable, Word, Token relations; no
+ * wave). NULL with a message in err on failure. Free with delete_utterance. */
+cst_utterance *ss_cg_voice_analyse(ss_cg_voice *v, const char *text, char *err, size_t errlen);
+
+#endif
