@@ -241,7 +241,7 @@ int ss_kern_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen
         const ss_mlsa_job *j = &jobs[k];
         ss_mlsa_state *st = j->state;
         if (st->cells) {
-            if (ss_mlsa_cells_run(j, wide_cpu && !st->portable, err, errlen) != 0)
+            if (ss_mlsa_cells_run(j, st->portable ? SS_MLSA_CELLS_PORTABLE : ss_mlsa_cells_best(), err, errlen) != 0)
                 return -1;
             continue;
         }

@@ -8,9 +8,15 @@
 
 #include <stddef.h>
 
-/* Filters one job in cell mode; wide = 1 runs the AVX2+FMA build (same
- * samples, bit for bit, as the portable build). 0, or -1 + err ("out of
- * memory", or a frame period that changed within the utterance). */
-int ss_mlsa_cells_run(const ss_mlsa_job *j, int wide, char *err, size_t errlen);
+/* The builds of the per-sample loop; all give the same samples, bit for
+ * bit. The caller picks one the CPU has (ss_mlsa_cells_best). */
+typedef enum { SS_MLSA_CELLS_PORTABLE, SS_MLSA_CELLS_AVX2, SS_MLSA_CELLS_AVX512 } ss_mlsa_cells_build;
+
+/* The fastest build this CPU runs. */
+ss_mlsa_cells_build ss_mlsa_cells_best(void);
+
+/* Filters one job in cell mode with the given build. 0, or -1 + err ("out
+ * of memory", or a frame period that changed within the utterance). */
+int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err, size_t errlen);
 
 #endif

@@ -1,11 +1,14 @@
 /* Unit tests for the MLSA kernel's cell mode (kernels/cpu/mlsa_cells.c):
- * the AVX2+FMA and portable builds give the same samples bit for bit; any
+ * the AVX-512, AVX2+FMA and portable builds give the same samples bit for
+ * bit; any
  * chunking gives the one-shot samples bit for bit (chunks of one frame,
  * chunks ending on a cell boundary, chunks inside a warm-up); the first cell
  * equals the sequential filter bit for bit and later cells stay within a
  * tight bound of it; a frame period change within an utterance is refused.
+ * The AVX-512 build is checked against the AVX2 one where the CPU has both.
  * Input: random mel-cepstra and excitation as in test_mlsa.c, long enough
  * for several groups of four cells. */
+#include "kernels/cpu/mlsa_cells.h"
 #include "kernels/kernels.h"
 
 #include <criterion/criterion.h>
@@ -48,15 +51,36 @@ static void run(const double *mc, const double *ex, double *out, int cells, int 
 
 static double mc[NF * (M + 1)], ex[NS], a[NS], b[NS];
 
-Test(mlsa_cells, avx2_build_equals_portable_build_bit_for_bit)
+Test(mlsa_cells, dispatched_build_equals_portable_build_bit_for_bit)
 {
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    if (ss_mlsa_cells_best() == SS_MLSA_CELLS_PORTABLE)
         cr_skip_test("this CPU has no AVX2+FMA; only the portable build runs here");
     random_input(mc, ex, 3);
     run(mc, ex, a, 1, 0, NULL, 0);
     run(mc, ex, b, 1, 1, NULL, 0);
     for (int n = 0; n < NS; n++)
         cr_assert_eq(memcmp(&a[n], &b[n], sizeof a[n]), 0, "sample %d: %.17g vs %.17g", n, a[n], b[n]);
+}
+
+static void run_build(const double *src, double *out, ss_mlsa_cells_build build)
+{
+    ss_mlsa_state st;
+    char err[160];
+    cr_assert_eq(ss_mlsa_state_init(&st, M, 0.45, err, sizeof err), 0);
+    st.cells = 1;
+    ss_mlsa_job j = {.state = &st, .mcep = mc, .nframes = NF, .frame_period = FP, .excitation = src, .out = out};
+    cr_assert_eq(ss_mlsa_cells_run(&j, build, err, sizeof err), 0, "%s", err);
+    ss_mlsa_state_release(&st);
+}
+
+Test(mlsa_cells, avx512_build_equals_avx2_build_bit_for_bit)
+{
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        cr_skip_test("this CPU lacks AVX-512 or AVX2+FMA");
+    random_input(mc, ex, 4);
+    run_build(ex, a, SS_MLSA_CELLS_AVX2);
+    run_build(ex, b, SS_MLSA_CELLS_AVX512);
+    cr_assert_eq(memcmp(a, b, sizeof a), 0, "AVX-512 differs from AVX2");
 }
 
 Test(mlsa_cells, any_chunking_equals_one_shot_bit_for_bit)
