@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 
     enum { NB = 4 };
     const char *name[NB] = {"dispatched (AVX2+FMA where the CPU has it)", "baseline (SSE2)",
-                            "cells, 4 lanes (AVX2+FMA where the CPU has it)", "cells, portable (fma())"};
+                            "cells, 8 lanes (AVX-512 or AVX2+FMA if present)", "cells, portable (fma())"};
     double t[NB][99];
     unsigned long long sum[NB] = {0, 0, 0, 0};
     for (int r = 0; r < repeat; r++)
