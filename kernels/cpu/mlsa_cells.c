@@ -44,7 +44,7 @@ _Static_assert(SS_MLSA_CELL_FRAMES >= SS_MLSA_WARMUP_FRAMES, "a warm-up may not 
 static const double pade5[SS_MLSA_PADE + 1] = {1.0,        0.4999391,    0.1107098,
                                                0.01369984, 0.0009564853, 0.00003041721};
 
-/* Four filters side by side, every value stored [...][lane]. The second
+/* K (eight) filters side by side, every value stored [...][lane]. The second
  * section's delay lines are double-buffered rows [tap][stage][lane]: a
  * sample reads fir[cur] and writes fir[!cur], in the sequential layout's
  * convention (row 1 and row 2 both hold tap 1, row k+1 tap k). */
@@ -123,7 +123,7 @@ static inline void gain(const lanes *L, const double *x_in, double *x)
         x[l] = x_in[l] != 0.0 ? x_in[l] * exp(L->b[0][l]) : x_in[l];
 }
 
-/* Portable build of one sample for the four lanes: section 1, b[0..1]
+/* Portable build of one sample for the K lanes: section 1, b[0..1]
  * advance, section 2 with b[2..m] advancing in the tap loop, output stage. */
 static void sample_portable(lanes *L, const double *x, double *y_out)
 {
