@@ -91,9 +91,20 @@ int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, s
 #define SS_MLSA_PADE 5
 #define SS_MLSA_LANES 6   /* Pade stages (5) padded for vector code */
 
+/* Cell mode (kernels/cpu/mlsa_cells.c): the utterance's frames are cut on a
+ * fixed grid of SS_MLSA_CELL_FRAMES-frame cells counted from its first frame;
+ * each cell after the first is filtered from zero state, starting
+ * SS_MLSA_WARMUP_FRAMES frames early, so cells are independent and run in
+ * SIMD lanes. The last SS_MLSA_WARMUP_FRAMES frames of input are kept in the
+ * state (history, allocated by the first job; ss_mlsa_state_release frees
+ * it) so a cell whose warm-up began in the previous job gets the same input:
+ * chunked == one-shot still holds bit for bit. */
+#define SS_MLSA_CELL_FRAMES 63
+#define SS_MLSA_WARMUP_FRAMES 12
+
 /* MLSA filter (gamma = 0) state: the filter coefficients b of the current
  * sample (linearly interpolated between frames) and the delay lines of both
- * filter sections. */
+ * filter sections; in cell mode also the frame count and input history. */
 typedef struct {
     int order;
     double alpha;
@@ -103,10 +114,19 @@ typedef struct {
     double d1[2 * (SS_MLSA_PADE + 1)];
     double pt[SS_MLSA_LANES];
     _Alignas(16) double fir[(SS_MLSA_MAX_ORDER + 2) * SS_MLSA_LANES];
+    /* cell mode; set cells = 1 before the first job (CPU kernel only: the
+     * CUDA kernels ignore it and filter sequentially) */
+    int cells;
+    size_t frames_done;   /* frames filtered so far */
+    size_t hist_period;   /* frame period of the history */
+    double *history;      /* [W][order + 1] mel-cepstra, then [W][period] input */
 } ss_mlsa_state;
 
 /* 0, or -1 when order is outside 1..SS_MLSA_MAX_ORDER or |alpha| >= 1. */
 int ss_mlsa_state_init(ss_mlsa_state *st, int order, double alpha, char *err, size_t errlen);
+/* Frees what cell mode allocated (nothing otherwise); the state may be
+ * initialised again afterwards. */
+void ss_mlsa_state_release(ss_mlsa_state *st);
 
 typedef struct {
     ss_mlsa_state *state;

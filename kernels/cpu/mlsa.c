@@ -24,13 +24,18 @@
  * HTS's by ~1e-16 relative per operation; the parity test bounds the effect
  * on the waveform (LSD, not bits), and the unit test pins the AVX2 build to
  * a scalar fma() transcription bit for bit, so a rewrite of the loop that
- * changes any sample is caught. */
+ * changes any sample is caught.
+ *
+ * States with cells = 1 go to cell mode (mlsa_cells.c): the same per-sample
+ * arithmetic, four cells of the utterance side by side in SIMD lanes. */
+#include "kernels/cpu/mlsa_cells.h"
 #include "kernels/kernels.h"
 #include "kernels/kernels_validate.h"
 
 #include <immintrin.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef double v2d __attribute__((vector_size(16)));
@@ -48,6 +53,12 @@ int ss_mlsa_state_init(ss_mlsa_state *st, int order, double alpha, char *err, si
     st->order = order;
     st->alpha = alpha;
     return 0;
+}
+
+void ss_mlsa_state_release(ss_mlsa_state *st)
+{
+    free(st->history);
+    st->history = NULL;
 }
 
 static void mc2b(const double *mc, double *b, int m, double a)
@@ -229,6 +240,11 @@ int ss_kern_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen
     for (size_t k = 0; k < njobs; k++) {
         const ss_mlsa_job *j = &jobs[k];
         ss_mlsa_state *st = j->state;
+        if (st->cells) {
+            if (ss_mlsa_cells_run(j, st->portable ? SS_MLSA_CELLS_PORTABLE : ss_mlsa_cells_best(), err, errlen) != 0)
+                return -1;
+            continue;
+        }
         const int m = st->order;
         const double a = st->alpha;
         const double fp = (double)j->frame_period;

@@ -8,7 +8,12 @@
  * machine is shared, so CPU time is steadier than wall time), the best of N
  * repeats per file and stage. Prints real-time factors (CPU seconds per
  * second of audio), the ratio ours/hts, first-chunk latency of streamed
- * synthesis for the first file, and peak RSS. */
+ * synthesis for the first file (wall, and this thread's CPU time to the
+ * chunk), peak RSS, and with --streams N the aggregate real-time factor of
+ * N concurrent streams on one core: N threads, all pinned to the CPU the
+ * tool started on, each synthesising every file (ss_synthesize, one-shot,
+ * labels -> 32 kHz) after a common start; aggregate = the threads' CPU time
+ * summed / the audio they made, next to the same figure for one thread. */
 #include "node/engine/engine.h"
 #include "node/engine/acoustic/htsvoice.h"
 #include "node/engine/synth/parameter_generation.h"
@@ -17,6 +22,8 @@
 #include "tests/tools/label_file.h"
 
 #include <HTS_engine.h>
+#include <pthread.h>
+#include <sched.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +43,133 @@ static double minv(double a, double b)
     return a < b ? a : b;
 }
 
+/* ------------------------------------------- concurrent streams --- */
+
+typedef struct {
+    const ss_voice *sv;
+    char ***lines;
+    const size_t *nl;
+    int nfiles, cpu;
+    pthread_barrier_t *start;
+    double cpu_s, audio_s;
+    int rc;
+    char err[256];
+} stream_run;
+
+static void *stream_thread(void *arg)
+{
+    stream_run *r = arg;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(r->cpu, &set);
+    r->rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    pthread_barrier_wait(r->start);
+    if (r->rc != 0) {
+        snprintf(r->err, sizeof r->err, "cannot pin to CPU %d", r->cpu);
+        return NULL;
+    }
+    ss_synth_options opt;
+    ss_synth_options_init(&opt);
+    opt.keep_audio = 0;
+    double t0 = cpu_s();
+    for (int fi = 0; fi < r->nfiles; fi++) {
+        ss_synth_result res;
+        if (ss_synthesize(r->sv, (const char *const *)r->lines[fi], r->nl[fi], &opt, NULL, NULL, &res, r->err,
+                          sizeof r->err) != 0) {
+            r->rc = -1;
+            return NULL;
+        }
+        r->audio_s += (double)res.nsamples / res.sample_rate;
+        ss_synth_result_free(&res);
+    }
+    r->cpu_s = cpu_s() - t0;
+    return NULL;
+}
+
+/* Aggregate RTF of n threads pinned to one CPU; -1 + err on failure. */
+static double streams_rtf(const ss_voice *sv, char ***lines, const size_t *nl, int nfiles, int n, char *err,
+                          size_t errlen)
+{
+    stream_run runs[16];
+    pthread_t th[16];
+    pthread_barrier_t start;
+    const int cpu = sched_getcpu();
+    if (n < 1 || n > 16 || cpu < 0 || pthread_barrier_init(&start, NULL, (unsigned)n) != 0) {
+        snprintf(err, errlen, "streams: 1..16 threads on a known CPU");
+        return -1;
+    }
+    int started = 0;
+    for (; started < n; started++) {
+        runs[started] = (stream_run){.sv = sv, .lines = lines, .nl = nl, .nfiles = nfiles, .cpu = cpu, .start = &start};
+        if (pthread_create(&th[started], NULL, stream_thread, &runs[started]) != 0)
+            break;
+    }
+    if (started < n) { /* the barrier would never open: give up loudly */
+        fprintf(stderr, "engine_bench: cannot start %d threads\n", n);
+        exit(2);
+    }
+    double cpu_total = 0, audio = 0;
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        if (runs[i].rc != 0 && !bad) {
+            snprintf(err, errlen, "%s", runs[i].err);
+            bad = 1;
+        }
+        cpu_total += runs[i].cpu_s;
+        audio += runs[i].audio_s;
+    }
+    pthread_barrier_destroy(&start);
+    return bad || audio <= 0 ? -1 : cpu_total / audio;
+}
+
+/* Every file's label lines (kept for the whole run); 0 or -1. */
+static int load_all(const char *const *files, int nfiles, char ***lines, size_t *nl)
+{
+    for (int fi = 0; fi < nfiles; fi++) {
+        lines[fi] = label_file_read(files[fi], 1, &nl[fi]);
+        if (!lines[fi]) {
+            fprintf(stderr, "engine_bench: cannot read %s\n", files[fi]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------ first chunk CPU --- */
+
+typedef struct {
+    double t0, first_cpu_ms;
+} first_chunk_clock;
+
+static int note_first_chunk(void *user, const ss_audio_chunk *ch)
+{
+    first_chunk_clock *c = user;
+    if (ch->index == 0)
+        c->first_cpu_ms = (cpu_s() - c->t0) * 1e3;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int repeat = 3;
+    int repeat = 3, streams = 0;
     const char *voice = NULL;
     const char *files[256];
+    static char **all_lines[256];
+    static size_t all_nl[256];
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
             repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--streams") == 0 && i + 1 < argc)
+            streams = atoi(argv[++i]);
         else if (!voice)
             voice = argv[i];
         else if (nfiles < 256)
             files[nfiles++] = argv[i];
     }
     if (!voice || nfiles == 0 || repeat < 1) {
-        fprintf(stderr, "usage: engine_bench VOICE LABEL_FILE... [--repeat N]\n");
+        fprintf(stderr, "usage: engine_bench VOICE LABEL_FILE... [--repeat N] [--streams N]\n");
         return 2;
     }
     char err[512];
@@ -162,7 +280,7 @@ int main(int argc, char **argv)
         free(lines);
         lines = NULL;
     }
-    double first = 1e9, whole = 1e9;
+    double first = 1e9, first_cpu = 1e9, whole = 1e9;
     size_t chunks = 0;
     for (int r = 0; r < repeat && sv && lines; r++) {
         ss_synth_options opt;
@@ -170,23 +288,38 @@ int main(int argc, char **argv)
         opt.stream = 1;
         ss_synth_result res;
         struct timespec a, b;
+        first_chunk_clock fc = {.t0 = cpu_s(), .first_cpu_ms = 1e9};
         clock_gettime(CLOCK_MONOTONIC, &a);
-        if (ss_synthesize(sv, (const char *const *)lines, nl, &opt, NULL, NULL, &res, err, sizeof err) != 0) {
+        if (ss_synthesize(sv, (const char *const *)lines, nl, &opt, note_first_chunk, &fc, &res, err, sizeof err) != 0) {
             fprintf(stderr, "engine_bench: %s\n", err);
             return 2;
         }
         clock_gettime(CLOCK_MONOTONIC, &b);
         first = minv(first, res.first_chunk_ms);
+        first_cpu = minv(first_cpu, fc.first_cpu_ms);
         whole = minv(whole, (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
         chunks = res.nchunks;
         ss_synth_result_free(&res);
     }
-    printf("first-chunk latency (streamed, %s, %zu chunks): %.1f ms (whole utterance %.1f ms, wall)\n",
-           files[lat_file], chunks, first, whole);
+    printf("first-chunk latency (streamed, %s, %zu chunks): %.1f ms wall, %.1f ms CPU (whole utterance %.1f ms, wall)\n",
+           files[lat_file], chunks, first, first_cpu, whole);
+    double single = -1, multi = -1;
+    if (streams > 0 && sv && load_all(files, nfiles, all_lines, all_nl) == 0) {
+        single = streams_rtf(sv, all_lines, all_nl, nfiles, 1, err, sizeof err);
+        multi = single >= 0 ? streams_rtf(sv, all_lines, all_nl, nfiles, streams, err, sizeof err) : -1;
+        if (multi < 0) {
+            fprintf(stderr, "engine_bench: %s\n", err);
+            return 2;
+        }
+        printf("concurrent streams on one core (ss_synthesize, one-shot): 1 stream RTF %.5f, %d streams aggregate RTF %.5f\n",
+               single, streams, multi);
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS: %.1f MiB (this process: our voice + hts_engine's voice loaded)\n", ru.ru_maxrss / 1024.0);
-    printf("RESULT ours_rtf=%.5f hts_rtf=%.5f ratio=%.3f first_chunk_ms=%.1f\n", to / audio_s, th / audio_s, to / th, first);
+    printf("RESULT ours_rtf=%.5f hts_rtf=%.5f ratio=%.3f first_chunk_ms=%.1f first_chunk_cpu_ms=%.1f "
+           "streams=%d streams_rtf=%.5f single_stream_rtf=%.5f\n",
+           to / audio_s, th / audio_s, to / th, first, first_cpu, streams, multi, single);
     for (size_t i = 0; lines && i < nl; i++)
         free(lines[i]);
     free(lines);

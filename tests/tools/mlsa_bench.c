@@ -10,7 +10,9 @@
  * cmu_us_slt_arctic_hts: order 44, alpha 0.45, 160 samples per frame at
  * 32 kHz. Time is thread CPU time (the machine is shared); each build runs N
  * times, alternating, and the median and best are printed with a checksum of
- * the output so two binaries can be compared for identical samples. */
+ * the output so two binaries can be compared for identical samples. The
+ * cell mode (mlsa_cells.c) runs in both builds too; its two checksums must
+ * be equal (same samples on every CPU). */
 #include "kernels/kernels.h"
 
 #include <stdio.h>
@@ -42,7 +44,7 @@ static unsigned long long checksum(const double *v, size_t n)
 }
 
 /* One pass of the kernel over the whole input; seconds of thread CPU time. */
-static double run_once(int portable, int order, double alpha, size_t fp, size_t nframes,
+static double run_once(int portable, int cells, int order, double alpha, size_t fp, size_t nframes,
                        const double *mc, const double *ex, double *out)
 {
     static ss_mlsa_state st;
@@ -52,6 +54,7 @@ static double run_once(int portable, int order, double alpha, size_t fp, size_t 
         exit(2);
     }
     st.portable = portable;
+    st.cells = cells;
     ss_mlsa_job j = {.state = &st, .mcep = mc, .nframes = nframes, .frame_period = fp,
                      .excitation = ex, .out = out};
     double t0 = cpu_s();
@@ -59,7 +62,9 @@ static double run_once(int portable, int order, double alpha, size_t fp, size_t 
         fprintf(stderr, "mlsa_bench: %s\n", err);
         exit(2);
     }
-    return cpu_s() - t0;
+    double t = cpu_s() - t0;
+    ss_mlsa_state_release(&st);
+    return t;
 }
 
 int main(int argc, char **argv)
@@ -108,20 +113,22 @@ int main(int argc, char **argv)
     for (size_t n = 0; n < nsamp; n++)
         ex[n] = (n % 97 == 0) ? 9.0 : ((double)rand_r(&seed) / RAND_MAX - 0.5);
 
-    const char *name[2] = {"dispatched (AVX2+FMA where the CPU has it)", "baseline (SSE2)"};
-    double t[2][99];
-    unsigned long long sum[2] = {0, 0};
+    enum { NB = 4 };
+    const char *name[NB] = {"dispatched (AVX2+FMA where the CPU has it)", "baseline (SSE2)",
+                            "cells, 8 lanes (AVX-512 or AVX2+FMA if present)", "cells, portable (fma())"};
+    double t[NB][99];
+    unsigned long long sum[NB] = {0, 0, 0, 0};
     for (int r = 0; r < repeat; r++)
-        for (int b = 0; b < 2; b++) {
-            t[b][r] = run_once(b, order, alpha, fp, nframes, mc, ex, out);
+        for (int b = 0; b < NB; b++) {
+            t[b][r] = run_once(b & 1, b >= 2, order, alpha, fp, nframes, mc, ex, out);
             sum[b] = checksum(out, nsamp);
         }
     printf("mlsa: order %d, alpha %.2f, %zu samples per frame, %zu samples; thread CPU time, %d runs\n",
            order, alpha, fp, nsamp, repeat);
-    for (int b = 0; b < 2; b++) {
+    for (int b = 0; b < NB; b++) {
         qsort(t[b], (size_t)repeat, sizeof(double), cmp_double);
         double med = t[b][repeat / 2] / (double)nsamp * 1e9, best = t[b][0] / (double)nsamp * 1e9;
-        printf("%-44s median %7.1f ns/sample  best %7.1f  RTF %.5f  checksum %016llx\n", name[b], med,
+        printf("%-48s median %7.1f ns/sample  best %7.1f  RTF %.5f  checksum %016llx\n", name[b], med,
                best, med * 1e-9 * rate, sum[b]);
     }
     free(mc);

@@ -44,6 +44,7 @@ int ss_vocoder_init(ss_vocoder *voc, const ss_htsvoice *v, int out_rate, char *e
     ss_excitation_state_init(&voc->ex);
     if (ss_mlsa_state_init(&voc->mlsa, voc->order, voc->alpha, err, errlen) != 0)
         return -1;
+    voc->mlsa.cells = 1;
     if (out_rate != voc->in_rate) {
         soxr_error_t e = NULL;
         soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
@@ -61,6 +62,7 @@ void ss_vocoder_free(ss_vocoder *voc)
 {
     if (voc->soxr)
         soxr_delete((soxr_t)voc->soxr);
+    ss_mlsa_state_release(&voc->mlsa);
     free(voc->period);
     free(voc->raw);
     memset(voc, 0, sizeof *voc);

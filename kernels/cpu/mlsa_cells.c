@@ -1,0 +1,486 @@
+/* MLSA filter in cell mode: one utterance's samples computed eight cells at
+ * a time, one cell per SIMD lane.
+ *
+ * Why: the sequential filter is one long dependency chain (each sample
+ * needs the previous one's output and delay lines), so one stream runs at
+ * the FMA latency, ~4 cycles per tap, while the core could retire two FMAs
+ * per cycle. Independent streams in the lanes of a vector, five Pade stages
+ * each, keep 20-40 chains in flight and make the loop throughput-bound
+ * instead (mlsa_bench on the slt shape: 75 -> 34 ns per sample).
+ *
+ * The cells: frames are cut on a fixed grid of SS_MLSA_CELL_FRAMES frames
+ * counted from the utterance's first frame (odd, so the eight lanes' input
+ * and output streams do not all fall on the same cache sets). Cell 0 starts
+ * like the sequential filter. Every later cell starts from zero state
+ * SS_MLSA_WARMUP_FRAMES frames before its first frame (those outputs are
+ * dropped); the filter's memory decays fast, so the cell's samples differ
+ * from the sequential ones by a small, measured amount (docs/ENGINE-IMPL.md,
+ * "MLSA cells": at most 0.0009 on the 16-bit scale on the eval sentences).
+ * The grid is the utterance's, not the job's: a job that starts inside a
+ * cell resumes it from the state the previous job left (the state of the
+ * lane that filtered the last frame), and the warm-up input of a cell that
+ * begins right after a job boundary comes from the history kept in the
+ * state. So chunked == one-shot, bit for bit, for any chunking.
+ *
+ * Per lane the arithmetic is exactly the sequential AVX2 build's (mlsa.c:
+ * same operations, same fusions, same order), so a resumed lane continues a
+ * sequential state unchanged and cell 0 equals the sequential output. Three
+ * builds: AVX-512 (eight lanes in one vector), AVX2+FMA (two vectors of
+ * four) and portable C, lane by lane with fma() (correctly rounded like the
+ * vector instructions): identical samples on every CPU, only slower without
+ * the vector units. */
+#include "kernels/cpu/mlsa_cells.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K = 8, NS = SS_MLSA_PADE, S = SS_MLSA_CELL_FRAMES, W = SS_MLSA_WARMUP_FRAMES };
+enum { HIST_MCEP = W * (SS_MLSA_MAX_ORDER + 1) }; /* history: mel-cepstra first */
+_Static_assert(SS_MLSA_CELL_FRAMES >= SS_MLSA_WARMUP_FRAMES, "a warm-up may not reach back two cells");
+
+static const double pade5[SS_MLSA_PADE + 1] = {1.0,        0.4999391,    0.1107098,
+                                               0.01369984, 0.0009564853, 0.00003041721};
+
+/* K (eight) filters side by side, every value stored [...][lane]. The second
+ * section's delay lines are double-buffered rows [tap][stage][lane]: a
+ * sample reads fir[cur] and writes fir[!cur], in the sequential layout's
+ * convention (row 1 and row 2 both hold tap 1, row k+1 tap k). */
+typedef struct {
+    int m;
+    double a, aa;
+    int cur;
+    _Alignas(64) double b[SS_MLSA_MAX_ORDER + 1][K];
+    _Alignas(64) double binc[SS_MLSA_MAX_ORDER + 1][K];
+    _Alignas(64) double d1[2 * (SS_MLSA_PADE + 1)][K]; /* section 1: d[0..5], pt[0..5] */
+    _Alignas(64) double pt[SS_MLSA_PADE + 1][K];       /* section 2 outputs */
+    _Alignas(64) double fir[2][(SS_MLSA_MAX_ORDER + 2) * NS * K];
+} lanes;
+
+/* One cell's work, in frames of the job's extended frame list (history
+ * frames first, then the job's); slot: its warm-up input's snapshot. */
+typedef struct {
+    size_t first, count, warm, slot;
+    int resume; /* 1 = continue the job's state, 0 = start from zero */
+} cell_task;
+
+static void mc2b(const double *mc, double *b, int m, double a)
+{
+    b[m] = mc[m];
+    for (int i = m - 1; i >= 0; i--)
+        b[i] = mc[i] - a * b[i + 1];
+}
+
+/* ------------------------------------------------------ lane <-> state --- */
+
+static void lane_zero(lanes *L, int l)
+{
+    for (int i = 0; i < 2 * (SS_MLSA_PADE + 1); i++)
+        L->d1[i][l] = 0.0;
+    for (int i = 0; i <= SS_MLSA_PADE; i++)
+        L->pt[i][l] = 0.0;
+    for (int r = 0; r < (L->m + 2) * NS; r++)
+        L->fir[L->cur][r * K + l] = 0.0;
+}
+
+static void lane_load(lanes *L, int l, const ss_mlsa_state *st)
+{
+    for (int i = 0; i <= L->m; i++)
+        L->b[i][l] = st->b[i];
+    for (int i = 0; i < 2 * (SS_MLSA_PADE + 1); i++)
+        L->d1[i][l] = st->d1[i];
+    for (int i = 0; i <= SS_MLSA_PADE; i++)
+        L->pt[i][l] = st->pt[i];
+    for (int r = 0; r < L->m + 2; r++)
+        for (int s = 0; s < NS; s++)
+            L->fir[L->cur][(r * NS + s) * K + l] = st->fir[r * SS_MLSA_LANES + s];
+}
+
+static void lane_store(const lanes *L, int l, ss_mlsa_state *st)
+{
+    for (int i = 0; i <= L->m; i++)
+        st->b[i] = L->b[i][l];
+    for (int i = 0; i < 2 * (SS_MLSA_PADE + 1); i++)
+        st->d1[i] = L->d1[i][l];
+    for (int i = 0; i <= SS_MLSA_PADE; i++)
+        st->pt[i] = L->pt[i][l];
+    for (int r = 0; r < L->m + 2; r++) {
+        for (int s = 0; s < NS; s++)
+            st->fir[r * SS_MLSA_LANES + s] = L->fir[L->cur][(r * NS + s) * K + l];
+        st->fir[r * SS_MLSA_LANES + NS] = 0.0;
+    }
+    st->started = 1;
+}
+
+/* ------------------------------------------------------- one sample ------ */
+
+/* The gain: x * exp(b[0]) per lane, as the sequential build does it. */
+static inline void gain(const lanes *L, const double *x_in, double *x)
+{
+    for (int l = 0; l < K; l++)
+        x[l] = x_in[l] != 0.0 ? x_in[l] * exp(L->b[0][l]) : x_in[l];
+}
+
+/* Portable build of one sample for the K lanes: section 1, b[0..1]
+ * advance, section 2 with b[2..m] advancing in the tap loop, output stage. */
+static void sample_portable(lanes *L, const double *x, double *y_out)
+{
+    const int m = L->m;
+    const double a = L->a, aa = L->aa;
+    const double *A = L->fir[L->cur];
+    double *B = L->fir[!L->cur];
+    for (int l = 0; l < K; l++) {
+        double *d = &L->d1[0][0], *p1 = &L->d1[SS_MLSA_PADE + 1][0];
+        double xs = x[l], out = 0.0;
+        for (int i = SS_MLSA_PADE; i >= 1; i--) {
+            d[i * K + l] = aa * p1[(i - 1) * K + l] + a * d[i * K + l];
+            p1[i * K + l] = d[i * K + l] * L->b[1][l];
+            double v = p1[i * K + l] * pade5[i];
+            xs += (i & 1) ? v : -v;
+            out += v;
+        }
+        p1[l] = xs;
+        xs = out + xs;
+        L->b[0][l] += L->binc[0][l];
+        L->b[1][l] += L->binc[1][l];
+        double ys[NS];
+        for (int s = 0; s < NS; s++) {
+            double prev = fma(aa, L->pt[s][l], a * A[(1 * NS + s) * K + l]), y = 0.0;
+            B[(1 * NS + s) * K + l] = prev;
+            B[(2 * NS + s) * K + l] = prev;
+            for (int k = 2; k <= m; k++) {
+                double nk = fma(-a, prev, fma(a, A[((k + 1) * NS + s) * K + l], A[(k * NS + s) * K + l]));
+                B[((k + 1) * NS + s) * K + l] = nk;
+                y = fma(nk, L->b[k][l], y);
+                prev = nk;
+            }
+            ys[s] = y;
+        }
+        for (int s = 0; s < NS; s++)
+            L->pt[s + 1][l] = ys[s];
+        for (int k = 2; k <= m; k++)
+            L->b[k][l] += L->binc[k][l];
+        double out2 = 0.0;
+        for (int i = SS_MLSA_PADE; i >= 1; i--) {
+            double v = L->pt[i][l] * pade5[i];
+            xs += (i & 1) ? v : -v;
+            out2 += v;
+        }
+        L->pt[0][l] = xs;
+        y_out[l] = out2 + xs;
+    }
+}
+
+/* The vector builds of one sample, written once and instantiated per
+ * vector width (AVX2+FMA: 4 lanes, called twice per sample; AVX-512: all 8).
+ * V is the vector type; the operations are the ISA's intrinsics, plain
+ * multiplies and adds where mlsa.c has them and fused where it fuses, so
+ * every lane computes exactly what sample_portable computes. The five
+ * stages' chains and accumulators are named locals (no arrays: GCC would
+ * keep those in stack slots inside the tap loop). Lanes [o, o + width). */
+#define DEFINE_SAMPLE(NAME, TARGET, V, LD, ST, ADD, SUB, MUL, FMA, FNMA, SET1, ZERO)                  \
+    __attribute__((target(TARGET))) static void NAME(lanes *L, int o, const double *xg, double *y_out) \
+    {                                                                                                  \
+        const int m = L->m;                                                                            \
+        const V va = SET1(L->a), vaa = SET1(L->aa);                                                    \
+        const double *A = L->fir[L->cur] + o;                                                          \
+        double *B = L->fir[!L->cur] + o;                                                               \
+        /* section 1 */                                                                                \
+        V x = LD(xg + o), out = ZERO();                                                                \
+        const V b1 = LD(L->b[1] + o);                                                                  \
+        for (int i = SS_MLSA_PADE; i >= 1; i--) {                                                      \
+            const V d = ADD(MUL(vaa, LD(L->d1[SS_MLSA_PADE + i] + o)), MUL(va, LD(L->d1[i] + o)));    \
+            ST(L->d1[i] + o, d);                                                                       \
+            const V p = MUL(d, b1);                                                                    \
+            ST(L->d1[SS_MLSA_PADE + 1 + i] + o, p);                                                    \
+            const V v = MUL(p, SET1(pade5[i]));                                                        \
+            x = (i & 1) ? ADD(x, v) : SUB(x, v);                                                       \
+            out = ADD(out, v);                                                                         \
+        }                                                                                              \
+        ST(L->d1[SS_MLSA_PADE + 1] + o, x);                                                            \
+        x = ADD(out, x);                                                                               \
+        ST(L->b[0] + o, ADD(LD(L->b[0] + o), LD(L->binc[0] + o)));                                     \
+        ST(L->b[1] + o, ADD(LD(L->b[1] + o), LD(L->binc[1] + o)));                                     \
+        /* section 2: tap 1 of each stage, then the tap chain */                                       \
+        V prev0, prev1, prev2, prev3, prev4;                                                           \
+        V y0 = ZERO(), y1 = y0, y2 = y0, y3 = y0, y4 = y0;                                             \
+        prev0 = FMA(vaa, LD(L->pt[0] + o), MUL(va, LD(A + (1 * NS + 0) * K)));                         \
+        ST(B + (1 * NS + 0) * K, prev0);                                                               \
+        ST(B + (2 * NS + 0) * K, prev0);                                                               \
+        prev1 = FMA(vaa, LD(L->pt[1] + o), MUL(va, LD(A + (1 * NS + 1) * K)));                         \
+        ST(B + (1 * NS + 1) * K, prev1);                                                               \
+        ST(B + (2 * NS + 1) * K, prev1);                                                               \
+        prev2 = FMA(vaa, LD(L->pt[2] + o), MUL(va, LD(A + (1 * NS + 2) * K)));                         \
+        ST(B + (1 * NS + 2) * K, prev2);                                                               \
+        ST(B + (2 * NS + 2) * K, prev2);                                                               \
+        prev3 = FMA(vaa, LD(L->pt[3] + o), MUL(va, LD(A + (1 * NS + 3) * K)));                         \
+        ST(B + (1 * NS + 3) * K, prev3);                                                               \
+        ST(B + (2 * NS + 3) * K, prev3);                                                               \
+        prev4 = FMA(vaa, LD(L->pt[4] + o), MUL(va, LD(A + (1 * NS + 4) * K)));                         \
+        ST(B + (1 * NS + 4) * K, prev4);                                                               \
+        ST(B + (2 * NS + 4) * K, prev4);                                                               \
+        for (int k = 2; k <= m; k++) {                                                                 \
+            const V bk = LD(L->b[k] + o);                                                              \
+            ST(L->b[k] + o, ADD(bk, LD(L->binc[k] + o)));                                              \
+            const double *a_k = A + (size_t)k * NS * K, *a_next = a_k + NS * K;                        \
+            double *b_next = B + (size_t)(k + 1) * NS * K;                                             \
+            /* nk = -a*prev + (a*next + old), y = nk*b + y */                                          \
+            prev0 = FNMA(va, prev0, FMA(va, LD(a_next + 0 * K), LD(a_k + 0 * K)));                     \
+            prev1 = FNMA(va, prev1, FMA(va, LD(a_next + 1 * K), LD(a_k + 1 * K)));                     \
+            prev2 = FNMA(va, prev2, FMA(va, LD(a_next + 2 * K), LD(a_k + 2 * K)));                     \
+            prev3 = FNMA(va, prev3, FMA(va, LD(a_next + 3 * K), LD(a_k + 3 * K)));                     \
+            prev4 = FNMA(va, prev4, FMA(va, LD(a_next + 4 * K), LD(a_k + 4 * K)));                     \
+            ST(b_next + 0 * K, prev0);                                                                 \
+            ST(b_next + 1 * K, prev1);                                                                 \
+            ST(b_next + 2 * K, prev2);                                                                 \
+            ST(b_next + 3 * K, prev3);                                                                 \
+            ST(b_next + 4 * K, prev4);                                                                 \
+            y0 = FMA(prev0, bk, y0);                                                                   \
+            y1 = FMA(prev1, bk, y1);                                                                   \
+            y2 = FMA(prev2, bk, y2);                                                                   \
+            y3 = FMA(prev3, bk, y3);                                                                   \
+            y4 = FMA(prev4, bk, y4);                                                                   \
+        }                                                                                              \
+        /* output stage, stage 5 first: pt[i] = y, x +/-= y * pade[i] */                               \
+        out = ZERO();                                                                                  \
+        ST(L->pt[5] + o, y4);                                                                          \
+        out = ADD(out, MUL(y4, SET1(pade5[5])));                                                       \
+        x = ADD(x, MUL(y4, SET1(pade5[5])));                                                           \
+        ST(L->pt[4] + o, y3);                                                                          \
+        x = SUB(x, MUL(y3, SET1(pade5[4])));                                                           \
+        out = ADD(out, MUL(y3, SET1(pade5[4])));                                                       \
+        ST(L->pt[3] + o, y2);                                                                          \
+        x = ADD(x, MUL(y2, SET1(pade5[3])));                                                           \
+        out = ADD(out, MUL(y2, SET1(pade5[3])));                                                       \
+        ST(L->pt[2] + o, y1);                                                                          \
+        x = SUB(x, MUL(y1, SET1(pade5[2])));                                                           \
+        out = ADD(out, MUL(y1, SET1(pade5[2])));                                                       \
+        ST(L->pt[1] + o, y0);                                                                          \
+        x = ADD(x, MUL(y0, SET1(pade5[1])));                                                           \
+        out = ADD(out, MUL(y0, SET1(pade5[1])));                                                       \
+        ST(L->pt[0] + o, x);                                                                           \
+        ST(y_out + o, ADD(out, x));                                                                    \
+    }
+
+DEFINE_SAMPLE(sample_avx2, "avx2,fma", __m256d, _mm256_load_pd, _mm256_store_pd, _mm256_add_pd,
+              _mm256_sub_pd, _mm256_mul_pd, _mm256_fmadd_pd, _mm256_fnmadd_pd, _mm256_set1_pd,
+              _mm256_setzero_pd)
+DEFINE_SAMPLE(sample_avx512, "avx512f", __m512d, _mm512_load_pd, _mm512_store_pd, _mm512_add_pd,
+              _mm512_sub_pd, _mm512_mul_pd, _mm512_fmadd_pd, _mm512_fnmadd_pd, _mm512_set1_pd,
+              _mm512_setzero_pd)
+
+/* ------------------------------------------------------- the cells ------- */
+
+typedef struct {
+    const ss_mlsa_job *j;
+    double *warm_ex;       /* [cells][W * fp] each cell's warm-up input, copied
+                              before filtering (an in-place job overwrites it) */
+    const double *silence; /* [fp] zeros: input of a lane without work */
+    double *sink;          /* [K][fp] output of warm-up and idle steps */
+    size_t h;              /* history frames in front of the job's */
+    ss_mlsa_cells_build build;
+} cell_job;
+
+static const double *frame_mcep(const cell_job *c, size_t e)
+{
+    const ss_mlsa_state *st = c->j->state;
+    const size_t dim = (size_t)st->order + 1;
+    if (e < c->h)
+        return st->history + (W - c->h + e) * dim;
+    return c->j->mcep + (e - c->h) * dim;
+}
+
+/* Runs up to K cells side by side; a lane without work (or past its
+ * cell's end) filters silence into a sink. With store_to, the last lane's
+ * state is saved there right after its last frame (before any idle step). */
+static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss_mlsa_state *store_to)
+{
+    const ss_mlsa_job *j = c->j;
+    const size_t fp = j->frame_period;
+    const int m = L->m;
+    size_t steps = 0;
+    for (int l = 0; l < n; l++) {
+        if (t[l].resume)
+            lane_load(L, l, j->state);
+        else
+            lane_zero(L, l);
+        if (t[l].count > steps)
+            steps = t[l].count;
+    }
+    for (int l = n; l < K; l++)
+        lane_zero(L, l);
+    for (size_t f = 0; f < steps; f++) {
+        const double *ex[K];
+        double *out[K];
+        double bnext[K][SS_MLSA_MAX_ORDER + 1];
+        for (int l = 0; l < K; l++) {
+            if (l >= n || f >= t[l].count) {
+                for (int i = 0; i <= m; i++)
+                    L->binc[i][l] = 0.0;
+                ex[l] = c->silence;
+                out[l] = c->sink + (size_t)l * fp;
+                continue;
+            }
+            const size_t e = t[l].first + f;
+            mc2b(frame_mcep(c, e), bnext[l], m, L->a);
+            if (f == 0 && !t[l].resume)
+                for (int i = 0; i <= m; i++)
+                    L->b[i][l] = bnext[l][i];
+            for (int i = 0; i <= m; i++)
+                L->binc[i][l] = (bnext[l][i] - L->b[i][l]) / (double)fp;
+            ex[l] = f < t[l].warm ? c->warm_ex + (t[l].slot * W + f) * fp : j->excitation + (e - c->h) * fp;
+            out[l] = f < t[l].warm ? c->sink + (size_t)l * fp : j->out + (e - c->h) * fp;
+        }
+        for (size_t s = 0; s < fp; s++) {
+            _Alignas(64) double xin[K], y[K];
+            for (int l = 0; l < K; l++)
+                xin[l] = ex[l][s];
+            _Alignas(64) double xg[K];
+            gain(L, xin, xg);
+            if (c->build == SS_MLSA_CELLS_AVX512) {
+                sample_avx512(L, 0, xg, y);
+            } else if (c->build == SS_MLSA_CELLS_AVX2) {
+                sample_avx2(L, 0, xg, y);
+                sample_avx2(L, 4, xg, y);
+            } else {
+                sample_portable(L, xg, y);
+            }
+            L->cur = !L->cur;
+            for (int l = 0; l < K; l++)
+                out[l][s] = y[l];
+        }
+        /* b lands exactly on the frame's coefficients, as in mlsa.c */
+        for (int l = 0; l < n; l++)
+            if (f < t[l].count)
+                for (int i = 0; i <= m; i++)
+                    L->b[i][l] = bnext[l][i];
+        if (store_to && f + 1 == t[n - 1].count)
+            lane_store(L, n - 1, store_to);
+    }
+}
+
+/* Cell c of the grid, clipped to the job's frames [f0, f0 + nf), as a task
+ * over the extended frame list (h history frames first). */
+static cell_task cell_at(size_t c, size_t f0, size_t nf, size_t h)
+{
+    const size_t g = c * S, end = g + S < f0 + nf ? g + S : f0 + nf;
+    if (g < f0) /* the cell the previous job was in: resume it */
+        return (cell_task){.first = h, .count = end - f0, .warm = 0, .resume = 1};
+    if (g == 0) /* the utterance's first cell: no warm-up */
+        return (cell_task){.first = 0, .count = end, .warm = 0, .resume = 0};
+    /* g >= S >= W and h = min(f0, W), so the warm-up starts inside the list */
+    return (cell_task){.first = g - W - (f0 - h), .count = end - (g - W), .warm = W, .resume = 0};
+}
+
+/* Input of frame e of the extended list, before filtering. */
+static const double *frame_input(const cell_job *c, size_t e)
+{
+    const size_t fp = c->j->frame_period;
+    if (e < c->h)
+        return c->j->state->history + HIST_MCEP + (W - c->h + e) * fp;
+    return c->j->excitation + (e - c->h) * fp;
+}
+
+/* Copies every cell's warm-up input (before an in-place job overwrites it)
+ * and the input history for the next job (tmp: [W * fp] scratch). */
+static void keep_inputs(const cell_job *c, const cell_task *t, size_t ncells, double *tmp)
+{
+    ss_mlsa_state *st = c->j->state;
+    const size_t fp = c->j->frame_period, bytes = fp * sizeof(double);
+    for (size_t i = 0; i < ncells; i++)
+        for (size_t f = 0; f < t[i].warm; f++)
+            memcpy(c->warm_ex + (t[i].slot * W + f) * fp, frame_input(c, t[i].first + f), bytes);
+    const size_t total = c->h + c->j->nframes, keep = total < W ? total : W;
+    for (size_t i = 0; i < keep; i++)
+        memcpy(tmp + i * fp, frame_input(c, total - keep + i), bytes);
+    memcpy(st->history + HIST_MCEP + (W - keep) * fp, tmp, keep * bytes);
+}
+
+/* Keeps the last W frames' mel-cepstra for the next job's warm-ups. */
+static void keep_mcep_history(const cell_job *c)
+{
+    ss_mlsa_state *st = c->j->state;
+    const size_t dim = (size_t)st->order + 1;
+    const size_t total = c->h + c->j->nframes, keep = total < W ? total : W;
+    double mc[HIST_MCEP];
+    for (size_t i = 0; i < keep; i++)
+        memcpy(mc + i * dim, frame_mcep(c, total - keep + i), dim * sizeof(double));
+    memcpy(st->history + (W - keep) * dim, mc, keep * dim * sizeof(double));
+}
+
+ss_mlsa_cells_build ss_mlsa_cells_best(void)
+{
+    if (__builtin_cpu_supports("avx512f"))
+        return SS_MLSA_CELLS_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return SS_MLSA_CELLS_AVX2;
+    return SS_MLSA_CELLS_PORTABLE;
+}
+
+/* The history buffer for this frame period: allocated by the utterance's
+ * first job; the period may not change within an utterance. */
+static int ensure_history(ss_mlsa_state *st, size_t fp, char *err, size_t errlen)
+{
+    if (st->history && st->hist_period == fp)
+        return 0;
+    if (st->frames_done > 0) {
+        snprintf(err, errlen, "mlsa: the frame period changed within an utterance (%zu, then %zu)",
+                 st->hist_period, fp);
+        return -1;
+    }
+    free(st->history);
+    st->history = malloc((HIST_MCEP + W * fp) * sizeof(double));
+    if (!st->history) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    st->hist_period = fp;
+    return 0;
+}
+
+int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err, size_t errlen)
+{
+    ss_mlsa_state *st = j->state;
+    const size_t fp = j->frame_period, nf = j->nframes, f0 = st->frames_done;
+    if (ensure_history(st, fp, err, errlen) != 0)
+        return -1;
+    if (nf == 0)
+        return 0;
+    const size_t h = f0 < W ? f0 : W;
+    const size_t c0 = f0 / S, c1 = (f0 + nf - 1) / S, ncells = c1 - c0 + 1;
+    cell_task *t = malloc(ncells * sizeof *t);
+    double *scratch = malloc((ncells * W + W + 1 + K) * fp * sizeof(double));
+    lanes *L = aligned_alloc(_Alignof(lanes), sizeof(lanes));
+    if (!t || !scratch || !L) {
+        free(t);
+        free(scratch);
+        free(L);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < ncells; i++) {
+        t[i] = cell_at(c0 + i, f0, nf, h);
+        t[i].slot = i;
+    }
+    double *tmp = scratch + ncells * W * fp, *silence = tmp + W * fp;
+    memset(silence, 0, fp * sizeof(double));
+    const cell_job c_job = {.j = j, .warm_ex = scratch, .silence = silence, .sink = silence + fp, .h = h,
+                            .build = build};
+    keep_inputs(&c_job, t, ncells, tmp);
+    L->m = st->order;
+    L->a = st->alpha;
+    L->aa = 1.0 - st->alpha * st->alpha;
+    L->cur = 0;
+    for (size_t i = 0; i < ncells; i += K) {
+        const int n = ncells - i < K ? (int)(ncells - i) : K;
+        run_group(&c_job, L, t + i, n, i + K >= ncells ? st : NULL);
+    }
+    keep_mcep_history(&c_job);
+    free(t);
+    free(scratch);
+    free(L);
+    st->frames_done = f0 + nf;
+    return 0;
+}

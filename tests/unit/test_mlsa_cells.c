@@ -1,0 +1,133 @@
+/* Unit tests for the MLSA kernel's cell mode (kernels/cpu/mlsa_cells.c):
+ * the AVX-512, AVX2+FMA and portable builds give the same samples bit for
+ * bit; any
+ * chunking gives the one-shot samples bit for bit (chunks of one frame,
+ * chunks ending on a cell boundary, chunks inside a warm-up); the first cell
+ * equals the sequential filter bit for bit and later cells stay within a
+ * tight bound of it; a frame period change within an utterance is refused.
+ * The AVX-512 build is checked against the AVX2 one where the CPU has both.
+ * Input: random mel-cepstra and excitation as in test_mlsa.c, long enough
+ * for several groups of four cells. */
+#include "kernels/cpu/mlsa_cells.h"
+#include "kernels/kernels.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { M = 44, FP = 40, NF = 9 * SS_MLSA_CELL_FRAMES + 17, NS = NF * FP };
+
+static void random_input(double *mc, double *ex, unsigned seed)
+{
+    for (int f = 0; f < NF; f++)
+        for (int i = 0; i <= M; i++)
+            mc[f * (M + 1) + i] = (i == 0 ? 1.0 : 0.3 / (i + 1)) * ((double)rand_r(&seed) / RAND_MAX - 0.5) * 2;
+    for (int n = 0; n < NS; n++)
+        ex[n] = (n % 97 == 0) ? 9.0 : ((double)rand_r(&seed) / RAND_MAX - 0.5);
+}
+
+/* Filters the input in chunks of the given frame counts (cycled; NULL = one
+ * job), cell mode on or off, baseline/portable build or dispatched. */
+static void run(const double *mc, const double *ex, double *out, int cells, int portable, const int *chunks,
+                int nchunks)
+{
+    ss_mlsa_state st;
+    char err[160];
+    cr_assert_eq(ss_mlsa_state_init(&st, M, 0.45, err, sizeof err), 0);
+    st.cells = cells;
+    st.portable = portable;
+    for (int f = 0, c = 0; f < NF; c++) {
+        int n = chunks ? chunks[c % nchunks] : NF;
+        if (f + n > NF)
+            n = NF - f;
+        ss_mlsa_job j = {.state = &st, .mcep = mc + f * (M + 1), .nframes = (size_t)n, .frame_period = FP,
+                         .excitation = ex + f * FP, .out = out + f * FP};
+        cr_assert_eq(ss_kern_mlsa(&j, 1, err, sizeof err), 0, "%s", err);
+        f += n;
+    }
+    ss_mlsa_state_release(&st);
+}
+
+static double mc[NF * (M + 1)], ex[NS], a[NS], b[NS];
+
+Test(mlsa_cells, dispatched_build_equals_portable_build_bit_for_bit)
+{
+    if (ss_mlsa_cells_best() == SS_MLSA_CELLS_PORTABLE)
+        cr_skip_test("this CPU has no AVX2+FMA; only the portable build runs here");
+    random_input(mc, ex, 3);
+    run(mc, ex, a, 1, 0, NULL, 0);
+    run(mc, ex, b, 1, 1, NULL, 0);
+    for (int n = 0; n < NS; n++)
+        cr_assert_eq(memcmp(&a[n], &b[n], sizeof a[n]), 0, "sample %d: %.17g vs %.17g", n, a[n], b[n]);
+}
+
+static void run_build(const double *src, double *out, ss_mlsa_cells_build build)
+{
+    ss_mlsa_state st;
+    char err[160];
+    cr_assert_eq(ss_mlsa_state_init(&st, M, 0.45, err, sizeof err), 0);
+    st.cells = 1;
+    ss_mlsa_job j = {.state = &st, .mcep = mc, .nframes = NF, .frame_period = FP, .excitation = src, .out = out};
+    cr_assert_eq(ss_mlsa_cells_run(&j, build, err, sizeof err), 0, "%s", err);
+    ss_mlsa_state_release(&st);
+}
+
+Test(mlsa_cells, avx512_build_equals_avx2_build_bit_for_bit)
+{
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        cr_skip_test("this CPU lacks AVX-512 or AVX2+FMA");
+    random_input(mc, ex, 4);
+    run_build(ex, a, SS_MLSA_CELLS_AVX2);
+    run_build(ex, b, SS_MLSA_CELLS_AVX512);
+    cr_assert_eq(memcmp(a, b, sizeof a), 0, "AVX-512 differs from AVX2");
+}
+
+Test(mlsa_cells, any_chunking_equals_one_shot_bit_for_bit)
+{
+    static const int one[] = {1};
+    static const int boundary[] = {SS_MLSA_CELL_FRAMES};
+    static const int ragged[] = {1, 2, SS_MLSA_CELL_FRAMES - 3, 1, SS_MLSA_WARMUP_FRAMES - 1, 5, 3 * SS_MLSA_CELL_FRAMES, 7};
+    const struct {
+        const int *c;
+        int n;
+    } cases[] = {{one, 1}, {boundary, 1}, {ragged, 8}};
+    random_input(mc, ex, 5);
+    run(mc, ex, a, 1, 0, NULL, 0);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(b, ex, sizeof b); /* in place, as the vocoder runs it */
+        run(mc, b, b, 1, 0, cases[k].c, cases[k].n);
+        cr_assert_eq(memcmp(a, b, sizeof a), 0, "chunking %zu differs from one-shot", k);
+    }
+}
+
+Test(mlsa_cells, first_cell_is_sequential_and_later_cells_stay_close)
+{
+    random_input(mc, ex, 9);
+    run(mc, ex, a, 0, 0, NULL, 0);
+    run(mc, ex, b, 1, 0, NULL, 0);
+    cr_assert_eq(memcmp(a, b, SS_MLSA_CELL_FRAMES * FP * sizeof(double)), 0, "first cell differs");
+    double peak = 0, dev = 0;
+    for (int n = 0; n < NS; n++) {
+        peak = fmax(peak, fabs(a[n]));
+        dev = fmax(dev, fabs(a[n] - b[n]));
+    }
+    cr_assert_gt(peak, 1.0);
+    cr_assert_gt(dev, 0.0, "later cells are expected to start from zero state");
+    cr_assert_lt(dev, 1e-9 * peak, "cells off by %g (peak %g)", dev, peak);
+}
+
+Test(mlsa_cells, refuses_a_frame_period_change_within_an_utterance)
+{
+    ss_mlsa_state st;
+    char err[160];
+    random_input(mc, ex, 1);
+    cr_assert_eq(ss_mlsa_state_init(&st, M, 0.45, err, sizeof err), 0);
+    st.cells = 1;
+    ss_mlsa_job j = {.state = &st, .mcep = mc, .nframes = 3, .frame_period = FP, .excitation = ex, .out = a};
+    cr_assert_eq(ss_kern_mlsa(&j, 1, err, sizeof err), 0);
+    j.frame_period = FP / 2;
+    cr_assert_eq(ss_kern_mlsa(&j, 1, err, sizeof err), -1);
+    cr_assert(strstr(err, "frame period") != NULL, "%s", err);
+    ss_mlsa_state_release(&st);
+}
