@@ -21,7 +21,8 @@ typedef struct {
     int n_vocab, n_pred;
     char **vocab, **pred;   /* symbol names */
     int n_states;           /* n_vocab^(order-1) */
-    double *freq;           /* [n_states * n_pred] */
+    double *freq;           /* [n_states * n_pred], an anonymous mapping */
+    size_t freq_bytes;      /* its length (munmap) */
     double *state_total;    /* [n_states] */
     double *pred_total;     /* [n_pred] */
 } ss_est_ngram;
