@@ -5,7 +5,7 @@
  * pollers (iomgr epoll1 in gRPC 1.51), and each completion handed from the
  * thread that read it to another waiting thread costs a futex wake-up. The
  * gateway's node-call bridge therefore puts its calls on the heartbeat
- * server's queue instead of keeping its own queue and thread
+ * server's queue instead of its own queue and pump thread
  * (docs/PERFORMANCE.md, issue 12): the server thread that read the node's
  * answer finds the completion in its own queue and runs it.
  *
