@@ -15,10 +15,24 @@
  * (docs/PERFORMANCE.md). A first message that arrives while the call is
  * paused stays in recv_buf (held_first) until resume.
  * The status callback fires once B and every other batch completed, then the
- * call is freed. The pump thread only moves (tag, ok) pairs into a locked
- * queue and activates a libevent event; it never touches a call. */
+ * call is freed.
+ *
+ * Completions: every tag is an ss_grpc_queue_tag whose run (on_tag_done)
+ * only moves (tag, ok) into a locked queue and activates a libevent event;
+ * it never touches a call. It runs on whichever thread drains the calls'
+ * completion queue: our own pump thread (ss_grpc_evclient_new), or a gRPC
+ * server's threads when the bridge shares the server's queue
+ * (ss_grpc_evclient_new_on_queue). Sharing saves a thread handoff per
+ * completion: the server thread that read the answer off the socket is, in
+ * gRPC 1.51's epoll1, usually the one that finds the completion in the
+ * queue, where a separate pump has to be woken (a futex) for each
+ * (docs/PERFORMANCE.md, issue 12). A shared bridge still keeps one spare
+ * poller thread waiting on a queue of its own that nothing completes on:
+ * it is woken only when gRPC passes it the polling, and it keeps the node
+ * calls' sockets read while every server thread is held in a handler. */
 #include "common/grpc_client.h"
 
+#include "common/grpc_queue_tag.h"
 #include "common/log.h"
 
 #include <event2/event.h>
@@ -242,6 +256,7 @@ grpc_status_code ss_grpc_unary_call(ss_grpc_channel *ch, const char *method,
 typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE } evtag_kind;
 
 typedef struct {
+    ss_grpc_queue_tag head; /* first: the queue hands us its address */
     evtag_kind kind;
     ss_grpc_evcall *call;
 } evtag;
@@ -280,8 +295,10 @@ struct ss_grpc_evclient {
     struct event_base *base;
     struct event *wake;
     grpc_completion_queue *cq;
-    pthread_t pump;
+    bool own_cq;  /* ours, drained by the pump; else a server's (shared) */
+    pthread_t pump; /* own queue: the pump; shared: the spare poller */
     bool pump_started;
+    grpc_completion_queue *spare_cq; /* shared: the spare poller's, never used */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     completion *q;
@@ -291,6 +308,36 @@ struct ss_grpc_evclient {
     size_t live;
 };
 
+/* A completion of one of our calls, on the thread draining the queue:
+ * queue it for the loop. event_active runs under mu, so once the loop has
+ * seen the last call end (ss_grpc_evclient_free), no thread touches cl. */
+static void on_tag_done(ss_grpc_queue_tag *t, bool ok)
+{
+    evtag *tag = (evtag *)t;
+    ss_grpc_evclient *cl = tag->call->cl;
+    pthread_mutex_lock(&cl->mu);
+    if (cl->qlen == cl->qcap) {
+        size_t ncap = cl->qcap ? cl->qcap * 2 : 64;
+        completion *nq = realloc(cl->q, ncap * sizeof *nq);
+        while (!nq) { /* cannot drop a completion: wait for memory */
+            pthread_mutex_unlock(&cl->mu);
+            if (!cl->q_oom)
+                ss_error(NULL, "grpc bridge: out of memory queueing a completion; retrying");
+            cl->q_oom = true;
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&cl->mu);
+            nq = realloc(cl->q, ncap * sizeof *nq);
+        }
+        cl->q = nq;
+        cl->qcap = ncap;
+    }
+    cl->q[cl->qlen++] = (completion){tag, ok};
+    pthread_cond_broadcast(&cl->cv);
+    event_active(cl->wake, EV_READ, 0);
+    pthread_mutex_unlock(&cl->mu);
+}
+
 static void *pump_main(void *arg)
 {
     ss_grpc_evclient *cl = arg;
@@ -298,30 +345,25 @@ static void *pump_main(void *arg)
         grpc_event ev = grpc_completion_queue_next(cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
-        if (ev.type != GRPC_OP_COMPLETE)
-            continue;
-        pthread_mutex_lock(&cl->mu);
-        if (cl->qlen == cl->qcap) {
-            size_t ncap = cl->qcap ? cl->qcap * 2 : 64;
-            completion *nq = realloc(cl->q, ncap * sizeof *nq);
-            while (!nq) { /* cannot drop a completion: wait for memory */
-                pthread_mutex_unlock(&cl->mu);
-                if (!cl->q_oom)
-                    ss_error(NULL, "grpc bridge: out of memory queueing a completion; retrying");
-                cl->q_oom = true;
-                struct timespec ts = {0, 10 * 1000 * 1000};
-                nanosleep(&ts, NULL);
-                pthread_mutex_lock(&cl->mu);
-                nq = realloc(cl->q, ncap * sizeof *nq);
-            }
-            cl->q = nq;
-            cl->qcap = ncap;
+        if (ev.type == GRPC_OP_COMPLETE) {
+            ss_grpc_queue_tag *t = ev.tag;
+            t->run(t, ev.success != 0);
         }
-        cl->q[cl->qlen++] = (completion){ev.tag, ev.success != 0};
-        pthread_cond_broadcast(&cl->cv);
-        pthread_mutex_unlock(&cl->mu);
-        event_active(cl->wake, EV_READ, 0);
     }
+    return NULL;
+}
+
+/* Shared queue: a thread that only polls. Waiting in
+ * grpc_completion_queue_next makes it one of gRPC's pollers, so the node
+ * calls' sockets are still read while every server thread is busy in a
+ * handler (a heartbeat waiting on a slow Redis); nothing is ever queued on
+ * spare_cq, so completions never wake it. */
+static void *spare_poller_main(void *arg)
+{
+    ss_grpc_evclient *cl = arg;
+    while (grpc_completion_queue_next(cl->spare_cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+           GRPC_QUEUE_SHUTDOWN)
+        ;
     return NULL;
 }
 
@@ -466,7 +508,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     drain_queue(arg);
 }
 
-ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_t errlen)
+static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_queue *shared,
+                                      char *err, size_t errlen)
 {
     ss_grpc_evclient *cl = calloc(1, sizeof *cl);
     if (!cl) {
@@ -485,17 +528,36 @@ ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_
         return NULL;
     }
     grpc_init();
-    cl->cq = grpc_completion_queue_create_for_next(NULL);
-    int e = pthread_create(&cl->pump, NULL, pump_main, cl);
+    int e;
+    if (shared) {
+        cl->cq = shared;
+        cl->spare_cq = grpc_completion_queue_create_for_next(NULL);
+        e = pthread_create(&cl->pump, NULL, spare_poller_main, cl);
+    } else {
+        cl->own_cq = true;
+        cl->cq = grpc_completion_queue_create_for_next(NULL);
+        e = pthread_create(&cl->pump, NULL, pump_main, cl);
+    }
     if (e == 0)
-        pthread_setname_np(cl->pump, "ss-grpc-pump"); /* names show in top -H, perf */
+        pthread_setname_np(cl->pump, shared ? "ss-grpc-poll" : "ss-grpc-pump"); /* top -H, perf */
     if (e != 0) {
-        snprintf(err, errlen, "cannot start the pump thread: %s", strerror(e));
+        snprintf(err, errlen, "cannot start the %s thread: %s", shared ? "poller" : "pump", strerror(e));
         ss_grpc_evclient_free(cl);
         return NULL;
     }
     cl->pump_started = true;
     return cl;
+}
+
+ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_t errlen)
+{
+    return evclient_new(base, NULL, err, errlen);
+}
+
+ss_grpc_evclient *ss_grpc_evclient_new_on_queue(struct event_base *base, grpc_completion_queue *cq,
+                                                char *err, size_t errlen)
+{
+    return evclient_new(base, cq, err, errlen);
 }
 
 void ss_grpc_evclient_free(ss_grpc_evclient *cl)
@@ -513,17 +575,24 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
         pthread_mutex_unlock(&cl->mu);
         drain_queue(cl);
     }
-    grpc_completion_queue_shutdown(cl->cq);
-    if (cl->pump_started)
-        pthread_join(cl->pump, NULL);
-    else {
-        for (;;) {
-            grpc_event ev = grpc_completion_queue_next(cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-            if (ev.type == GRPC_QUEUE_SHUTDOWN)
-                break;
+    grpc_completion_queue *mine = cl->own_cq ? cl->cq : cl->spare_cq;
+    if (mine) {
+        grpc_completion_queue_shutdown(mine);
+        if (cl->pump_started)
+            pthread_join(cl->pump, NULL);
+        else {
+            for (;;) {
+                grpc_event ev = grpc_completion_queue_next(mine, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+                if (ev.type == GRPC_QUEUE_SHUTDOWN)
+                    break;
+            }
         }
+        grpc_completion_queue_destroy(mine);
     }
-    grpc_completion_queue_destroy(cl->cq);
+    /* Every run of on_tag_done is over: the last one released mu before
+     * the loop above saw live reach 0. */
+    pthread_mutex_lock(&cl->mu);
+    pthread_mutex_unlock(&cl->mu);
     event_free(cl->wake);
     free(cl->q);
     pthread_mutex_destroy(&cl->mu);
@@ -558,9 +627,9 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     c->on_message = on_message;
     c->on_status = on_status;
     c->user = user;
-    c->tag_start = (evtag){EVTAG_START, c};
-    c->tag_status = (evtag){EVTAG_STATUS, c};
-    c->tag_message = (evtag){EVTAG_MESSAGE, c};
+    c->tag_start = (evtag){{on_tag_done}, EVTAG_START, c};
+    c->tag_status = (evtag){{on_tag_done}, EVTAG_STATUS, c};
+    c->tag_message = (evtag){{on_tag_done}, EVTAG_MESSAGE, c};
     c->details = grpc_empty_slice();
     c->code = GRPC_STATUS_UNKNOWN;
     grpc_metadata_array_init(&c->init_md);

@@ -10,7 +10,8 @@
  * and may be used from any thread.
  *
  * The libevent bridge (ss_grpc_evclient): one pump thread blocks in
- * grpc_completion_queue_next and hands each (tag, ok) to the loop through a
+ * grpc_completion_queue_next (or a gRPC server's threads do, for a bridge
+ * on the server's queue) and hands each (tag, ok) to the loop through a
  * locked queue and event_active(); every call state change and every
  * grpc_call_start_batch happen on the loop thread, so callbacks run there and
  * need no locking. The process must call evthread_use_pthreads() before
@@ -63,9 +64,18 @@ typedef void (*ss_grpc_on_status)(void *user, grpc_status_code code, const char 
 /* Starts the pump thread for `base`. NULL + err on failure. */
 ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_t errlen);
 
+/* The same without a pump: the calls go on `cq`, a gRPC server's queue
+ * (ss_grpc_server_queue), whose threads run their completions
+ * (common/grpc_queue_tag.h); one spare poller thread (ss-grpc-poll) keeps
+ * the sockets read while all of them are busy in handlers. The server must
+ * be serving before the first call and be shut down only after
+ * ss_grpc_evclient_free. */
+ss_grpc_evclient *ss_grpc_evclient_new_on_queue(struct event_base *base, grpc_completion_queue *cq,
+                                                char *err, size_t errlen);
+
 /* Cancels every live call, delivers their on_status (CANCELLED or whatever
  * they ended with) on the calling thread, which must be the loop thread or
- * the loop must not be running, then stops the pump. NULL is fine. */
+ * the loop must not be running, then stops the pump (if any). NULL is fine. */
 void ss_grpc_evclient_free(ss_grpc_evclient *cl);
 
 /* Starts a call on the loop thread. `streaming` false: unary (one reply

@@ -64,6 +64,11 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
 /* The port actually bound (useful with port 0). */
 int ss_grpc_server_port(const ss_grpc_server *srv);
 
+/* The server's completion queue, for a client in the same process whose
+ * tags follow common/grpc_queue_tag.h (run set): the server's threads run
+ * them. Those calls must all have ended before ss_grpc_server_shutdown. */
+grpc_completion_queue *ss_grpc_server_queue(ss_grpc_server *srv);
+
 /* Requires `authorization: Bearer <token>` on every call but the open ones
  * (ss_grpc_server_add_unary_open; compared in
  * constant time); others are answered UNAUTHENTICATED before their request is

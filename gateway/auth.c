@@ -4,10 +4,10 @@
  *   - the configured operator token: accepted only on operator routes
  *     (/v1/infra), as a platform operator with no tenant (request_phases.c
  *     lets that caller past authorization and rate limiting);
- *   - an API key ("sgk_..."): the record under its SHA-256 (HGETALL), then
- *     one script reading its user and tenant (two steps, so that every key a
- *     script touches is declared); revoked or unknown keys answer 401
- *     AUTH_TOKEN_INVALID;
+ *   - an API key ("sgk_..."): one script reads the record under its
+ *     SHA-256 and the user and tenant it names (IDENTITY_READ_KEY_CALLER:
+ *     one round trip; the ids are validated here as before); revoked or
+ *     unknown keys answer 401 AUTH_TOKEN_INVALID;
  *   - a JWT (three dot-separated parts) from ScaiKey: RS256/ES256 verified
  *     against the JWKS (jwks_cache.c; an unknown kid triggers one rate-limited
  *     refresh and one retry), exp/nbf/iss/aud checked; expired → 401
@@ -163,15 +163,13 @@ static void copy_field(char *dst, size_t cap, const json_t *obj, const char *key
     snprintf(dst, cap, "%s", v ? v : "");
 }
 
-/* Second step of an API key: the user and tenant hashes ({user, tenant}). */
-static void on_caller_read(gw_request *r, void *user, const redisReply *reply)
+/* The caller of a live key: its user's and tenant's hashes (NULL when the
+ * script did not read them). Takes `key`. */
+static void caller_from_key(gw_request *r, json_t *key, const redisReply *user_hash,
+                            const redisReply *tenant_hash)
 {
-    json_t *key = user;
-    json_t *usr = NULL, *ten = NULL;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
-        usr = identity_hash_to_json(reply->element[0]);
-        ten = identity_hash_to_json(reply->element[1]);
-    }
+    json_t *usr = identity_hash_to_json(user_hash);
+    json_t *ten = identity_hash_to_json(tenant_hash);
     const char *key_tenant = json_string_value(json_object_get(key, "tenant_id"));
     const char *user_tenant = json_string_value(json_object_get(usr, "tenant_id"));
     if (!usr || !ten || json_object_size(usr) == 0 || !key_tenant || !user_tenant ||
@@ -198,16 +196,13 @@ static void on_caller_read(gw_request *r, void *user, const redisReply *reply)
     gw_phase_next(r);
 }
 
-static void json_free(void *j)
-{
-    json_decref(j);
-}
-
-/* First step: the key's own record. */
-static void on_key_record(gw_request *r, void *user, const redisReply *reply)
+/* IDENTITY_READ_KEY_CALLER's answer: {record} or {record, user, tenant}. */
+static void on_key_and_caller(gw_request *r, void *user, const redisReply *reply)
 {
     (void)user;
-    switch (identity_key_record_state(reply)) {
+    bool is_array = reply->type == REDIS_REPLY_ARRAY;
+    const redisReply *record = is_array && reply->elements >= 1 ? reply->element[0] : NULL;
+    switch (identity_key_record_state(record)) {
     case IDENTITY_KEY_ABSENT:
         refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised");
         return;
@@ -217,22 +212,24 @@ static void on_key_record(gw_request *r, void *user, const redisReply *reply)
     case IDENTITY_KEY_LIVE:
         break;
     }
-    json_t *key = identity_hash_to_json(reply);
+    json_t *key = identity_hash_to_json(record);
     if (!key) {
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
+    /* The ids must make the keys gw_state_key would (the script built them
+     * from the same prefixes); a record naming an unusable id is refused. */
     const char *uid = json_string_value(json_object_get(key, "user_id"));
     const char *tid = json_string_value(json_object_get(key, "tenant_id"));
     char k_user[GW_STATE_KEY_MAX], k_tenant[GW_STATE_KEY_MAX];
     if (gw_state_key(k_user, sizeof k_user, GW_KEY_USER, uid, NULL) != 0 ||
-        gw_state_key(k_tenant, sizeof k_tenant, GW_KEY_TENANT, tid, NULL) != 0) {
+        gw_state_key(k_tenant, sizeof k_tenant, GW_KEY_TENANT, tid, NULL) != 0 ||
+        reply->elements != 3) {
         json_decref(key);
         refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised");
         return;
     }
-    const char *keys[] = {k_user, k_tenant};
-    gw_state_eval(r, &IDENTITY_READ_HASHES, 2, keys, 0, NULL, on_caller_read, key, json_free);
+    caller_from_key(r, key, reply->element[1], reply->element[2]);
 }
 
 /* The tenant of the user a verified JWT names: nil (not provisioned here)
@@ -339,8 +336,12 @@ void gw_authenticate(gw_request *r)
         char hash[SS_SHA256_HEX_LEN + 1], k_key[GW_STATE_KEY_MAX];
         ss_sha256_hex(cred, strlen(cred), hash);
         gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, hash, NULL); /* 64 hex digits always fit */
-        const char *argv[] = {"HGETALL", k_key};
-        gw_state_command(r, 2, argv, on_key_record, NULL, NULL);
+        char user_prefix[GW_STATE_KEY_MAX], tenant_prefix[GW_STATE_KEY_MAX];
+        gw_state_key(user_prefix, sizeof user_prefix, GW_KEY_USER, "", NULL);
+        gw_state_key(tenant_prefix, sizeof tenant_prefix, GW_KEY_TENANT, "", NULL);
+        const char *keys[] = {k_key};
+        const char *args[] = {user_prefix, tenant_prefix};
+        gw_state_eval(r, &IDENTITY_READ_KEY_CALLER, 1, keys, 2, args, on_key_and_caller, NULL, NULL);
         return;
     }
     if (looks_like_jwt(cred)) {

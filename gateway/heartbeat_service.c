@@ -379,6 +379,11 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
     return hs;
 }
 
+struct grpc_completion_queue *heartbeat_service_queue(heartbeat_service *hs)
+{
+    return ss_grpc_server_queue(hs->grpc);
+}
+
 void heartbeat_service_stop(heartbeat_service *hs, int grace_ms)
 {
     if (!hs)

@@ -14,12 +14,19 @@
 #include <stddef.h>
 
 typedef struct heartbeat_service heartbeat_service;
+struct grpc_completion_queue;
 
 /* Binds grpc_bind:grpc_port and starts serving. NULL + err on failure,
  * including an empty or development node_auth_key outside dev_mode. */
 heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *err,
                                            size_t errlen);
-/* Stops accepting, waits for in-flight heartbeats (grace_ms), frees. */
+/* The gRPC server's completion queue: the node-call bridge puts its calls
+ * on it so that the server's threads deliver their completions (no thread
+ * of the bridge's own; common/grpc_queue_tag.h). Valid until _stop. */
+struct grpc_completion_queue *heartbeat_service_queue(heartbeat_service *hs);
+
+/* Stops accepting, waits for in-flight heartbeats (grace_ms), frees. Node
+ * calls on the queue must have ended (gw_node_calls_shutdown first). */
 void heartbeat_service_stop(heartbeat_service *hs, int grace_ms);
 
 #endif

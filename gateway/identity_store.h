@@ -23,9 +23,15 @@
 #include <stdbool.h>
 
 /* Every key comes in KEYS[], built with gw_state_key() (state_keys.h).
- * Lookups that follow a stored id to another key (an API key to its user, a
- * key id to its record) are two steps: a plain read, then a script over the
- * keys it named. */
+ * Lookups that follow a stored id to another key (a key id to its record)
+ * are two steps: a plain read, then a script over the keys it named. One
+ * exception, IDENTITY_READ_KEY_CALLER: an API key's check on every request
+ * follows the record to its user and tenant inside the script (a Redis
+ * round trip and a gateway wake-up less per request, docs/PERFORMANCE.md
+ * issue 12); the keys it builds come from ARGV prefixes made by
+ * gw_state_key, and the gateway still validates the ids with gw_state_key
+ * before it trusts what was read. Fine for one primary (with Sentinel); a
+ * Redis Cluster would need a hash tag. */
 
 /* KEYS: tenant_name:{name} tenant:{tid} tenants; ARGV: tenant_id name created_at
  * -> 1, or error "tenant name exists" */
@@ -42,6 +48,11 @@ extern const ss_redis_script IDENTITY_CREATE_KEY;
 extern const ss_redis_script IDENTITY_REVOKE_KEY;
 /* KEYS: any hashes -> {HGETALL of each} (the API key's user and tenant; a user's keys) */
 extern const ss_redis_script IDENTITY_READ_HASHES;
+/* KEYS: apikey:{sha}; ARGV: the user key's prefix (gw_state_key(GW_KEY_USER,
+ * "")), the tenant key's -> {record} when the record lacks user_id or
+ * tenant_id (absent key included), else {record, HGETALL user:{user_id},
+ * HGETALL tenant:{tenant_id}}; revoked keys too (the caller decides). */
+extern const ss_redis_script IDENTITY_READ_KEY_CALLER;
 
 /* A flat HGETALL-style reply ([k1, v1, k2, v2, ...]) as a JSON object of
  * strings; NULL when the reply is not such an array. */

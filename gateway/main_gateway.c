@@ -169,17 +169,19 @@ int main(int argc, char **argv)
         ss_error(NULL, "cannot start the ScaiDrive client: %s", err);
         return 1;
     }
-    if (gw_node_calls_init(&gw, err, sizeof err) != 0) {
+    /* The heartbeat server first: its threads also deliver the node calls'
+     * completions (gw_node_calls_init_on_queue), so it stops after them. */
+    heartbeat_service *hs = heartbeat_service_start(settings, err, sizeof err);
+    if (!hs) {
+        ss_error(NULL, "cannot start HeartbeatService: %s", err);
+        return 1;
+    }
+    if (gw_node_calls_init_on_queue(&gw, heartbeat_service_queue(hs), err, sizeof err) != 0) {
         ss_error(NULL, "cannot start the node call bridge: %s", err);
         return 1;
     }
     if (!gw.redis || gw_http_start(&gw, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start HTTP: %s", err);
-        return 1;
-    }
-    heartbeat_service *hs = heartbeat_service_start(settings, err, sizeof err);
-    if (!hs) {
-        ss_error(NULL, "cannot start HeartbeatService: %s", err);
         return 1;
     }
 
@@ -198,12 +200,12 @@ int main(int argc, char **argv)
     ss_sd_notify_logged("READY=1");
     event_base_dispatch(gw.base);
 
-    heartbeat_service_stop(hs, 1000);
     event_free(sigterm);
     event_free(sigint);
     event_free(ds.tick);
     gw_http_stop_accepting(&gw);
     gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
+    heartbeat_service_stop(hs, 1000); /* after the node calls: its threads delivered their ends */
     ss_loop_pool_free(gw.audio_pool); /* audio still being encoded is finished and answered */
     scaidrive_client_free(gw.scaidrive); /* after the pool: an upload may have a read job there */
     ss_object_store_close(gw.objects); /* after the pool: its jobs read and write objects */

@@ -77,7 +77,7 @@ struct gw_node_call {
 
 static void channel_forget(node_calls *nc, struct channel_entry *e);
 
-int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
+static int node_calls_init(gw_server *gw, struct grpc_completion_queue *cq, char *err, size_t errlen)
 {
     const ss_settings *s = gw->settings;
     const char *token = ss_credential_resolve(s, "node_call_token", s->node_call_token,
@@ -102,7 +102,8 @@ int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    nc->client = ss_grpc_evclient_new(gw->base, err, errlen);
+    nc->client = cq ? ss_grpc_evclient_new_on_queue(gw->base, cq, err, errlen)
+                    : ss_grpc_evclient_new(gw->base, err, errlen);
     if (!nc->client) {
         busy_wait_queue_free(nc->busy);
         free(nc->authorization);
@@ -111,6 +112,17 @@ int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
     }
     gw->node_calls = nc;
     return 0;
+}
+
+int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
+{
+    return node_calls_init(gw, NULL, err, errlen);
+}
+
+int gw_node_calls_init_on_queue(gw_server *gw, struct grpc_completion_queue *cq, char *err,
+                                size_t errlen)
+{
+    return node_calls_init(gw, cq, err, errlen);
 }
 
 void gw_node_calls_shutdown(gw_server *gw)

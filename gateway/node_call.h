@@ -93,6 +93,12 @@ struct busy_wait_queue *gw_node_busy_queue(gw_server *gw);
 
 /* Process-wide setup and teardown of the bridge and channels (main_gateway.c). */
 int gw_node_calls_init(gw_server *gw, char *err, size_t errlen);
+/* The same with the bridge on a gRPC server's queue (the gateway's
+ * heartbeat server; ss_grpc_evclient_new_on_queue): no pump thread. The
+ * server must outlive gw_node_calls_shutdown. */
+struct grpc_completion_queue;
+int gw_node_calls_init_on_queue(gw_server *gw, struct grpc_completion_queue *cq, char *err,
+                                size_t errlen);
 void gw_node_calls_shutdown(gw_server *gw);
 
 #endif

@@ -8,7 +8,10 @@ with the integration harness, then measures, for one short sentence:
     difference is what the gateway adds;
   * CPU per request of the gateway and of the node (all threads, from
     /proc/<pid>/task/*/schedstat, nanoseconds), per output format, and the
-    gateway's CPU per second of audio streamed;
+    gateway's CPU per second of audio streamed; for the first format (wav
+    at the node's rate) also per gateway thread (by name), with its
+    voluntary context switches per request (each one a sleep and a wake-up,
+    the gateway's main cost on a VM);
   * the gateway's peak RSS (VmHWM) before and after one long answer
     (BENCH_LONG_S seconds of audio, default 300);
   * WebSocket /stream/speak: time from a sentence's text to its first audio
@@ -54,6 +57,25 @@ def cpu_ns(pid):
         except OSError:
             pass  # a thread that just ended
     return total
+
+
+def thread_cpu(pid):
+    """{thread name: [CPU ns, voluntary context switches]}, threads of one name summed."""
+    out = {}
+    for d in glob.glob(f"/proc/{pid}/task/*"):
+        try:
+            with open(d + "/comm") as f:
+                name = f.read().strip()
+            with open(d + "/schedstat") as f:
+                ns = int(f.read().split()[0])
+            with open(d + "/status") as f:
+                vcs = next((int(ln.split()[1]) for ln in f if ln.startswith("voluntary_ctxt_switches")), 0)
+        except OSError:
+            continue  # a thread that just ended
+        acc = out.setdefault(name, [0, 0])
+        acc[0] += ns
+        acc[1] += vcs
+    return out
 
 
 def status_kb(pid, field):
@@ -203,15 +225,22 @@ def main():
             except AssertionError:
                 print(f"{fmt:5s} {rate or 'native':>6}: not supported by this build")
                 continue
-            g0, n0 = cpu_ns(gpid), cpu_ns(npid)
+            g0, n0, t0 = cpu_ns(gpid), cpu_ns(npid), thread_cpu(gpid)
             audio_ms = 0
             for _ in range(N):
                 audio_ms += speak(gw.http_port, key, body)[2]
             g = (cpu_ns(gpid) - g0) / N / 1e6
             nd = (cpu_ns(npid) - n0) / N / 1e6
+            t1 = thread_cpu(gpid)
             per_s = g / (audio_ms / N / 1000) if audio_ms else float("nan")
             print(f"{fmt:5s} {rate or 'native':>6}: gateway {g:.2f} ms CPU/request, node {nd:.2f} ms "
                   f"({100 * g / nd:.1f} % of the node's), gateway {per_s:.2f} ms CPU per audio second")
+            if fmt == "wav" and not rate:
+                per = {k: ((v[0] - t0.get(k, [0, 0])[0]) / N / 1e6, (v[1] - t0.get(k, [0, 0])[1]) / N)
+                       for k, v in t1.items()}
+                print("  per gateway thread (ms CPU / voluntary context switches per request): " +
+                      ", ".join(f"{k} {c:.2f} / {w:.1f}" for k, (c, w) in
+                                sorted(per.items(), key=lambda kv: -kv[1][0]) if c >= 0.01))
 
         # 3. peak RSS for one long answer (48 kHz wav: ~96 KB per audio second)
         hwm0, rss0 = status_kb(gpid, "VmHWM"), status_kb(gpid, "VmRSS")
