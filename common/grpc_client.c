@@ -253,7 +253,8 @@ grpc_status_code ss_grpc_unary_call(ss_grpc_channel *ch, const char *method,
 
 /* --- libevent bridge */
 
-typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE } evtag_kind;
+/* EVTAG_RECHECK is ours, never gRPC's: see ss_grpc_evcall_cancel. */
+typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE, EVTAG_RECHECK } evtag_kind;
 
 typedef struct {
     ss_grpc_queue_tag head; /* first: the queue hands us its address */
@@ -273,7 +274,7 @@ struct ss_grpc_evcall {
     ss_grpc_on_message on_message;
     ss_grpc_on_status on_status;
     void *user;
-    evtag tag_start, tag_status, tag_message;
+    evtag tag_start, tag_status, tag_message, tag_recheck;
     int pending;
     bool status_received;
     bool stop_messages; /* cancelled by us: deliver no more messages */
@@ -482,6 +483,8 @@ static void handle_completion(evtag *tag, bool ok)
     case EVTAG_MESSAGE:
         message_done(c, ok);
         break;
+    case EVTAG_RECHECK:
+        break;
     }
     maybe_complete(c);
 }
@@ -564,10 +567,8 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
 {
     if (!cl)
         return;
-    for (ss_grpc_evcall *c = cl->calls; c; c = c->next) {
-        c->stop_messages = true;
-        grpc_call_cancel(c->call, NULL);
-    }
+    for (ss_grpc_evcall *c = cl->calls; c; c = c->next)
+        ss_grpc_evcall_cancel(c);
     while (cl->live > 0) {
         pthread_mutex_lock(&cl->mu);
         while (cl->qlen == 0)
@@ -630,6 +631,7 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     c->tag_start = (evtag){{on_tag_done}, EVTAG_START, c};
     c->tag_status = (evtag){{on_tag_done}, EVTAG_STATUS, c};
     c->tag_message = (evtag){{on_tag_done}, EVTAG_MESSAGE, c};
+    c->tag_recheck = (evtag){{on_tag_done}, EVTAG_RECHECK, c};
     c->details = grpc_empty_slice();
     c->code = GRPC_STATUS_UNKNOWN;
     grpc_metadata_array_init(&c->init_md);
@@ -711,4 +713,15 @@ void ss_grpc_evcall_cancel(ss_grpc_evcall *c)
 {
     c->stop_messages = true;
     grpc_call_cancel(c->call, NULL);
+    /* A paused call whose status already arrived has nothing outstanding:
+     * the cancel makes no completion, and maybe_complete, which held it
+     * back for the messages after resume, would never run again (the call
+     * and its caller's session stayed, and shutdown waited for it for
+     * ever). Queue a completion of our own so that the loop finishes it,
+     * never inside this call (the caller may be in the middle of its own
+     * state change). */
+    if (c->status_received && c->pending == 0) {
+        c->pending++;
+        on_tag_done(&c->tag_recheck.head, true);
+    }
 }
