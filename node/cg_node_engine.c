@@ -1,29 +1,33 @@
 /* Adapter from a clustergen voice to ss_node_engine (see cg_node_engine.h).
  *
- * Per call: the text is cut into sentences (after . ! ? followed by white
- * space, and at blank lines); each sentence goes through flite's text
- * analysis and our clustergen synthesis (ss_cg_synthesize, at the voice's
- * 16 kHz), is converted to s16, and streamed through the streaming soxr
+ * Per call: plain text is cut into sentences (after . ! ? followed by white
+ * space, and at blank lines), SSML into runs of equal prosody
+ * (cg_ssml_runs.h); each piece goes through flite's text analysis and our
+ * clustergen synthesis (ss_cg_synthesize, at the voice's 16 kHz), is
+ * converted to s16, and streamed through the streaming soxr
  * resampler (common/audio_resample.h, the same soxr the HTS vocoder uses)
  * to the requested rate and on to the node's sink. So audio streams
- * sentence by sentence; the node packs it into chunk_ms chunks. Timings
- * come from the state durations (phones) and their words' first and last
- * segments, offset by the sentence's start in the utterance. A word's
- * char_start/char_end is where flite's word is found in the sentence
- * (case-insensitive, in order); a word flite derived from the text (a
- * number said as "twenty") gets the span up to the next word that is found.
+ * piece by piece; the node packs it into chunk_ms chunks. Timings come from
+ * the state durations (phones) and their words' first and last segments,
+ * offset by the piece's start in the utterance. A word's char_start/char_end:
+ * in SSML the token's range when flite kept the run's words one for one; in
+ * plain text where flite's word is found in the sentence (case-insensitive,
+ * in order); a word flite derived from the text (a number said as
+ * "twenty") gets the span up to the next word that is found.
  *
- * Options: speed scales the durations (1/speed), pitch the mean F0
- * (2^(pitch/12)); the limits and sample rates are the HTS engine's
- * (ss_synth_options_validate). Not supported, answered INVALID_ARGUMENT
- * rather than ignored: SSML (flite's own front end reads plain text; our
- * SSML parser feeds the HTS front end only), reference audio (cloning) and
- * voice design, which condition the HTS model. Cancellation is checked
- * before every sentence and at every hand-off of audio. */
+ * Options: speed (× SSML prosody rate) scales the durations, pitch (+ SSML
+ * prosody pitch) the mean F0 (2^(st/12)); an SSML break is silence. The
+ * limits and sample rates are the HTS engine's (ss_synth_options_validate).
+ * Not supported, answered INVALID_ARGUMENT rather than ignored: reference
+ * audio (cloning) and voice design, which condition the HTS model. SSML
+ * <phoneme> and <emphasis> are read but not honoured (cg_ssml_runs.h).
+ * Cancellation is checked before every piece and at every hand-off of
+ * audio. */
 #include "node/cg_node_engine.h"
 
 #include "common/audio_resample.h"
 #include "common/log.h"
+#include "node/cg_ssml_runs.h"
 #include "node/engine/clustergen/cg_synth.h"
 #include "node/engine/engine.h"
 
@@ -64,6 +68,16 @@ typedef struct {
     bool stopped;       /* the node's sink said stop */
 } cg_call;
 
+/* One piece of the request that flite reads as one utterance. */
+typedef struct {
+    const char *text;           /* what flite reads */
+    const ss_cg_span *words;    /* the words' ranges (SSML), or NULL: search */
+    size_t nwords;
+    size_t start, end;          /* the piece's range in the request text */
+    double rate, pitch_st;      /* SSML prosody (1, 0 for plain text) */
+    int pause_ms;               /* silence after it */
+} cg_piece;
+
 /* The resampler's sink: converted audio to the node's sink. */
 static int forward_audio(void *user, const int16_t *pcm, size_t n, char *err, size_t errlen)
 {
@@ -100,8 +114,8 @@ static void find_word(const char *text, size_t end, size_t *at, const char *w, u
 }
 
 /* One sentence's timings in the wire's form; offset_ms: where it starts. */
-static int send_alignment(cg_call *c, const ss_cg_audio *a, double offset_ms, size_t sent_start,
-                          size_t sent_end, char *err, size_t errlen)
+static int send_alignment(cg_call *c, const ss_cg_audio *a, double offset_ms, const cg_piece *pc,
+                          char *err, size_t errlen)
 {
     ss_word_timing *w = calloc(a->nwords ? a->nwords : 1, sizeof *w);
     ss_phoneme_timing *p = calloc(a->nphones ? a->nphones : 1, sizeof *p);
@@ -111,11 +125,17 @@ static int send_alignment(cg_call *c, const ss_cg_audio *a, double offset_ms, si
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t at = sent_start;
+    size_t at = pc->start, sent_end = pc->end;
+    const bool one_for_one = pc->words && pc->nwords == a->nwords;
     for (size_t i = 0; i < a->nwords; i++) {
         w[i] = (ss_word_timing){a->words[i].text, ms_u32(offset_ms + 1000.0 * a->words[i].start),
                                 ms_u32(offset_ms + 1000.0 * a->words[i].end), 0, 0};
-        find_word(c->req->text, sent_end, &at, a->words[i].text, &w[i].char_start, &w[i].char_end);
+        if (one_for_one) {
+            w[i].char_start = (uint32_t)pc->words[i].start;
+            w[i].char_end = (uint32_t)pc->words[i].end;
+        } else {
+            find_word(c->req->text, sent_end, &at, a->words[i].text, &w[i].char_start, &w[i].char_end);
+        }
     }
     /* Unfound words reach to the next found one (or the sentence's end). */
     for (size_t i = a->nwords; i-- > 0;)
@@ -161,22 +181,33 @@ static bool has_letters_or_digits(const char *t, size_t n)
     return false;
 }
 
-/* Speaks text[s, e) and streams it; 0, -1 + err (FAILED), or 1 when the
- * sink said stop. *native_done: samples at the voice's rate so far. */
-static int speak_sentence(cg_impl *g, cg_call *c, const ss_cg_options *opt, size_t s, size_t e,
-                          uint64_t *native_done, char *err, size_t errlen)
+/* n samples of silence at the voice's rate into the resampler. */
+static int write_silence(cg_call *c, size_t n, char *err, size_t errlen)
 {
-    char *sentence = strndup(c->req->text + s, e - s);
-    if (!sentence) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    static const int16_t zeros[1024];
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < 1024 ? n - done : 1024;
+        if (ss_resampler_write(c->resampler, zeros, k, err, errlen) != 0)
+            return -1;
+        done += k;
     }
+    return 0;
+}
+
+/* Speaks one piece and streams it; 0, -1 + err (FAILED), or 1 when the
+ * sink said stop. *native_done: samples at the voice's rate so far. */
+static int speak_piece(cg_impl *g, cg_call *c, const cg_piece *pc, uint64_t *native_done, char *err,
+                       size_t errlen)
+{
+    double pace = c->req->speed * pc->rate;
+    pace = pace < 0.25 ? 0.25 : pace > 4.0 ? 4.0 : pace;
+    const ss_cg_options opt = {.duration_scale = 1.0 / pace,
+                               .f0_scale = pow(2.0, (c->req->pitch + pc->pitch_st) / 12.0)};
     ss_cg_audio a;
-    int rc = ss_cg_synthesize(g->voice, sentence, opt, &a, err, errlen);
-    free(sentence);
-    if (rc != 0)
+    if (ss_cg_synthesize(g->voice, pc->text, &opt, &a, err, errlen) != 0)
         return -1;
     const double offset_ms = 1000.0 * (double)*native_done / a.rate;
+    int rc = 0;
     if (a.nsamples > c->pcm_cap) {
         int16_t *np = realloc(c->pcm, a.nsamples * sizeof *np);
         if (!np) {
@@ -188,12 +219,61 @@ static int speak_sentence(cg_impl *g, cg_call *c, const ss_cg_options *opt, size
         c->pcm_cap = a.nsamples;
     }
     ss_samples_to_s16(a.samples, a.nsamples, c->pcm);
-    if (c->req->want_timestamps && send_alignment(c, &a, offset_ms, s, e, err, errlen) != 0)
+    if (c->req->want_timestamps && send_alignment(c, &a, offset_ms, pc, err, errlen) != 0)
         rc = c->stopped ? 1 : -1;
     if (rc == 0 && ss_resampler_write(c->resampler, c->pcm, a.nsamples, err, errlen) != 0)
         rc = c->stopped ? 1 : -1;
-    *native_done += a.nsamples;
+    size_t pause = (size_t)((double)pc->pause_ms * a.rate / 1000.0);
+    if (rc == 0 && pause && write_silence(c, pause, err, errlen) != 0)
+        rc = c->stopped ? 1 : -1;
+    *native_done += a.nsamples + pause;
     ss_cg_audio_free(&a);
+    return rc;
+}
+
+/* Plain text, sentence by sentence. */
+static int speak_plain(cg_impl *g, cg_call *c, uint64_t *native_done, char *err, size_t errlen)
+{
+    const char *t = c->req->text;
+    const size_t len = strlen(t);
+    int rc = 0;
+    for (size_t at = 0; rc == 0 && at < len;) {
+        size_t end = sentence_end(t, len, at);
+        if (c->sink->cancelled(c->sink->user)) {
+            c->stopped = true;
+            return 1;
+        }
+        if (has_letters_or_digits(t + at, end - at)) {
+            char *sentence = strndup(t + at, end - at);
+            if (!sentence) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            cg_piece pc = {.text = sentence, .start = at, .end = end, .rate = 1.0};
+            rc = speak_piece(g, c, &pc, native_done, err, errlen);
+            free(sentence);
+        }
+        at = end;
+    }
+    return rc;
+}
+
+/* SSML, run by run (runs parsed by the caller). */
+static int speak_runs(cg_impl *g, cg_call *c, const ss_cg_run *runs, size_t n, uint64_t *native_done,
+                      char *err, size_t errlen)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (c->sink->cancelled(c->sink->user)) {
+            c->stopped = true;
+            return 1;
+        }
+        const ss_cg_run *r = &runs[i];
+        cg_piece pc = {.text = r->text, .words = r->words, .nwords = r->nwords,
+                       .start = r->nwords ? r->words[0].start : 0, .end = r->nwords ? r->words[r->nwords - 1].end : 0,
+                       .rate = r->rate, .pitch_st = r->pitch_st, .pause_ms = r->pause_ms};
+        rc = speak_piece(g, c, &pc, native_done, err, errlen);
+    }
     return rc;
 }
 
@@ -220,11 +300,6 @@ static int cg_check(ss_node_engine *e, const ss_node_synth_request *req, char *e
     ss_synth_options o;
     if (cg_options(req, (int)e->info.sample_rate, &o, err, errlen) != 0)
         return -1;
-    if (is_ssml(req->text)) {
-        snprintf(err, errlen, "engine %s reads plain text only (SSML is supported by %s)",
-                 e->info.engine_id, "scaispeak-hts-en");
-        return -1;
-    }
     if (req->reference_sha256[0] || req->reference_audio_len) {
         snprintf(err, errlen, "engine %s has no voice cloning (reference audio)", e->info.engine_id);
         return -1;
@@ -247,32 +322,31 @@ static ss_node_synth_status cg_synthesize(ss_node_engine *e, const ss_node_synth
     if (cg_check(e, req, err, errlen) != 0)
         return SS_NODE_SYNTH_INVALID;
     const size_t len = strlen(req->text);
-    if (!has_letters_or_digits(req->text, len)) {
+    ss_cg_run *runs = NULL;
+    size_t nruns = 0;
+    const bool ssml = is_ssml(req->text);
+    if (ssml && ss_cg_ssml_runs(req->text, len, &runs, &nruns, err, errlen) != 0)
+        return strcmp(err, "out of memory") ? SS_NODE_SYNTH_INVALID : SS_NODE_SYNTH_FAILED;
+    if (ssml ? !nruns : !has_letters_or_digits(req->text, len)) {
+        ss_cg_runs_free(runs, nruns);
         snprintf(err, errlen, "nothing to say");
         return SS_NODE_SYNTH_INVALID;
     }
     const int native = (int)e->info.sample_rate;
-    const ss_cg_options opt = {.duration_scale = 1.0 / req->speed, .f0_scale = pow(2.0, req->pitch / 12.0)};
     cg_call c = {.req = req, .sink = sink};
     c.resampler = ss_resampler_new(native, req->sample_rate ? (int)req->sample_rate : native, forward_audio, &c,
                                    err, errlen);
-    if (!c.resampler)
+    if (!c.resampler) {
+        ss_cg_runs_free(runs, nruns);
         return SS_NODE_SYNTH_FAILED;
-    uint64_t native_done = 0;
-    int rc = 0;
-    for (size_t at = 0; rc == 0 && at < len;) {
-        size_t end = sentence_end(req->text, len, at);
-        if (sink->cancelled(sink->user)) {
-            c.stopped = true;
-            rc = 1;
-        } else if (has_letters_or_digits(req->text + at, end - at)) {
-            rc = speak_sentence(g, &c, &opt, at, end, &native_done, err, errlen);
-        }
-        at = end;
     }
+    uint64_t native_done = 0;
+    int rc = ssml ? speak_runs(g, &c, runs, nruns, &native_done, err, errlen)
+                  : speak_plain(g, &c, &native_done, err, errlen);
     if (rc == 0 && ss_resampler_finish(c.resampler, err, errlen) != 0)
         rc = c.stopped ? 1 : -1;
     ss_resampler_free(c.resampler);
+    ss_cg_runs_free(runs, nruns);
     free(c.pcm);
     if (rc == 1 || c.stopped)
         return SS_NODE_SYNTH_CANCELLED;

@@ -10,7 +10,10 @@ python3-grpcio and over HTTP.
     word timestamps in order and within the audio;
   * a Synthesize call with timestamps: phonemes and words monotonic and
     covering the audio, audio in more than one chunk for two sentences;
-    speed 2 shortens it; SSML is refused (INVALID_ARGUMENT), not misread;
+    speed 2 shortens it; out-of-range speed is INVALID_ARGUMENT;
+  * SSML: a 1 s <break> adds a second of audio, <prosody rate="200%"> halves
+    the duration, word offsets point at the words in the document; bad SSML
+    is INVALID_ARGUMENT;
   * two voices at once give the same samples as one at a time (the flite
     lock and per-call state keep concurrent calls apart).
 No assertion is a wall-clock timing.
@@ -122,7 +125,7 @@ def test_speak_with_each_voice_id(stack, voice, rate, tmp_path):
                      what=f"node log names engine {voice}")
 
 
-def test_streamed_timed_sped_up_and_plain_text_only(stack, protos):
+def test_streamed_timed_and_sped_up(stack, protos):
     r = synthesize(stack.stub, protos, TWO_SENTENCES, engine_id="rms", want_timestamps=True, sample_rate=16000)
     assert r.rate == 16000 and r.header.engine_id == "rms", r.header
     assert r.audio_chunks > 1 and r.alignments and len(r.alignments) == 2, r.kinds
@@ -131,10 +134,25 @@ def test_streamed_timed_sped_up_and_plain_text_only(stack, protos):
     fast = synthesize(stack.stub, protos, TWO_SENTENCES, engine_id="rms", speed=2.0)
     assert 0.4 < fast.samples / r.samples < 0.7, (fast.samples, r.samples)
     grpc = harness.grpc_module()
-    e = synth_error(stack.stub, protos, engine_id="awb", text="<speak>Hello <break time='1s'/> there.</speak>")
-    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "SSML" in e.details(), e.details()
     e = synth_error(stack.stub, protos, engine_id="awb", text="Hello.", speed=9.0)
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e.details()
+
+
+def test_ssml_break_and_prosody(stack, protos):
+    plain = synthesize(stack.stub, protos, "<speak>Hello there. Goodbye now.</speak>", engine_id="awb",
+                       sample_rate=16000)
+    doc = "<speak>Hello there.<break time='1s'/> Goodbye now.</speak>"
+    brk = synthesize(stack.stub, protos, doc, engine_id="awb", sample_rate=16000, want_timestamps=True)
+    assert 900 < brk.ms - plain.ms < 1100, (brk.ms, plain.ms)
+    check_timings(brk)
+    words = brk.words()
+    assert [doc[w.char_start:w.char_end].lower().rstrip(".") for w in words] == ["hello", "there", "goodbye", "now"], words
+    fast = synthesize(stack.stub, protos, "<speak><prosody rate='200%'>Hello there. Goodbye now.</prosody></speak>",
+                      engine_id="awb", sample_rate=16000)
+    assert 0.4 < fast.samples / plain.samples < 0.7, (fast.samples, plain.samples)
+    grpc = harness.grpc_module()
+    e = synth_error(stack.stub, protos, engine_id="awb", text="<speak>Hello <break time='1s'> there.</speak>")
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "SSML" in e.details(), e.details()
 
 
 def test_two_voices_at_once_equal_one_at_a_time(stack, protos):
