@@ -4,7 +4,7 @@
  * engine_id):
  *   - the HTS engine when voice_path names a .htsvoice;
  *   - one clustergen engine per id in cg_voices (rms, awb, slt_cg;
- *     cg_node_engine.h), each loading in about a millisecond (the model
+ *     cg_node_engine.h), each loading in about 5 ms (the model
  *     data stay in the mapped Debian library).
  * With neither, the node serves no engine (it still registers with the
  * gateways, answers ListEngines with an empty list and Synthesize with
