@@ -14,6 +14,8 @@ python3-grpcio and over HTTP.
   * SSML: a 1 s <break> adds a second of audio, <prosody rate="200%"> halves
     the duration, word offsets point at the words in the document; bad SSML
     is INVALID_ARGUMENT;
+  * a client cancel after the first audio stops the call (the node counts
+    it CANCELLED and never finishes it) and the node keeps serving;
   * two voices at once give the same samples as one at a time (the flite
     lock and per-call state keep concurrent calls apart).
 No assertion is a wall-clock timing.
@@ -27,7 +29,7 @@ import pytest
 
 import harness
 from harness import SLOW, assert_ok
-from test_node_synth import Result, synth_error, synthesize
+from test_node_synth import LONG_TEXT, synth_count, synth_error, synthesize, wait_idle
 from test_speak import admin, key_for, speak
 
 CG = {"rms": ("male", "us", "en-US"), "awb": ("male", "scottish", "en-GB"),
@@ -153,6 +155,31 @@ def test_ssml_break_and_prosody(stack, protos):
     grpc = harness.grpc_module()
     e = synth_error(stack.stub, protos, engine_id="awb", text="<speak>Hello <break time='1s'> there.</speak>")
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "SSML" in e.details(), e.details()
+
+
+def test_client_cancel_stops_the_call(stack, protos):
+    grpc = harness.grpc_module()
+    node = stack.node
+    wait_idle(node)
+    before = synth_count(node, "CANCELLED")
+    rid = "req_itestcgcancel0001"
+    call = stack.stub.Synthesize(protos.tts.SynthesizeRequest(text=LONG_TEXT * 2, engine_id="slt_cg",
+                                                              request_id=rid, chunk_ms=50), timeout=60 * SLOW)
+    for c in call:
+        if c.WhichOneof("kind") == "audio":
+            break
+    call.cancel()
+    with pytest.raises(grpc.RpcError) as info:
+        for _ in call:
+            pass
+    assert info.value.code() == grpc.StatusCode.CANCELLED
+    harness.wait_for(lambda: synth_count(node, "CANCELLED") >= before + 1, 10 * SLOW,
+                     what="the node counting the cancelled call")
+    wait_idle(node)
+    mine = [line for line in node.proc.log_text().splitlines() if rid in line]
+    assert any("Synthesize ends CANCELLED" in line for line in mine), "\n".join(mine)
+    assert not any("Synthesize done" in line for line in mine), "the node finished a cancelled call"
+    assert synthesize(stack.stub, protos, "Still here.", engine_id="slt_cg").samples > 0
 
 
 def test_two_voices_at_once_equal_one_at_a_time(stack, protos):
