@@ -91,6 +91,7 @@ typedef struct ss_settings {
     long slots;
     long queue_depth;
     char *voice_path;
+    char *cg_voices;
     char *voice_cache_dir;
     char *kernels;
     double batch_window_ms;

@@ -96,9 +96,10 @@ static json_t *record_from_request(const Scaiinfer__V1__HeartbeatRequest *hb, lo
     json_t *engines = json_array();
     for (size_t i = 0; i < hb->n_engines; i++) {
         const Scaiinfer__V1__HeartbeatEngine *e = hb->engines[i];
-        json_array_append_new(engines, json_pack("{s:s,s:s,s:s,s:i}", "engine_id", e->engine_id,
+        json_array_append_new(engines, json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "engine_id", e->engine_id,
                                                  "kind", e->kind, "version", e->version,
-                                                 "sample_rate", (json_int_t)e->sample_rate));
+                                                 "sample_rate", (json_int_t)e->sample_rate, "gender",
+                                                 e->gender, "accent", e->accent, "language", e->language));
     }
     json_t *voices = json_array();
     for (size_t i = 0; i < hb->n_voices_cached; i++)

@@ -39,6 +39,77 @@ json_t *voice_store_platform_default(void)
                      "updated_at", now, "_index", PLATFORM_DEFAULT_VOICE_MEMBER);
 }
 
+/* KEYS: voice:{id} of each engine voice; ARGV: their JSON -> how many were
+ * created (SET NX: an operator's edit of a record is kept). */
+static const ss_redis_script VOICE_ENSURE_ENGINE_VOICES = {
+    "voice_ensure_engine_voices",
+    "local n = 0\n"
+    "for i, k in ipairs(KEYS) do\n"
+    "  if redis.call('SET', k, ARGV[i], 'NX') then n = n + 1 end\n"
+    "end\n"
+    "return n\n", .durable = false};
+
+/* The engine voices: a node engine each (node/cg_node_engine.c), the voice
+ * id being the engine id. */
+static const struct {
+    const char *id, *name, *description, *gender;
+} ENGINE_VOICES[] = {
+    {"rms", "RMS (US English, male)", "flite's clustergen rms voice, the rms engine", "male"},
+    {"awb", "AWB (Scottish English, male)", "flite's clustergen awb voice, the awb engine", "male"},
+    {"slt_cg", "SLT CG (US English, female)", "flite's clustergen slt voice, the slt_cg engine", "female"},
+};
+#define N_ENGINE_VOICES (sizeof ENGINE_VOICES / sizeof ENGINE_VOICES[0])
+
+static json_t *engine_voice(size_t i, const char *now)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:n,s:n,s:s,s:[s],s:s,s:s,s:[s],s:s,s:s,s:s,s:n,s:s,s:s}", "voice_id",
+                     ENGINE_VOICES[i].id, "display_name", ENGINE_VOICES[i].name, "description",
+                     ENGINE_VOICES[i].description, "scope", "global", "tenant_id", "owner_user_id",
+                     "language_primary", "en", "language_supported", "en", "gender_hint",
+                     ENGINE_VOICES[i].gender, "age_hint", "adult", "style_tags", "neutral", "intake_mode",
+                     "builtin", "engine", ENGINE_VOICES[i].id, "embedding_status", "ready",
+                     "embedding_status_reason", "created_at", now, "updated_at", now);
+}
+
+static void on_engine_voices(void *user, const redisReply *reply, const char *err)
+{
+    (void)user;
+    if (err)
+        ss_warn(NULL, "could not ensure the engine voices: %s", err);
+    else if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+        ss_info(NULL, "%lld engine voice(s) created (rms, awb, slt_cg)", reply->integer);
+}
+
+/* Creates the engine voices' records when absent. They are not in the
+ * voice library's lists (no index member) until the library issue makes
+ * them platform global voices; /speak finds them by id. */
+static void ensure_engine_voices(gw_server *gw)
+{
+    char now[32], keys[N_ENGINE_VOICES][GW_STATE_KEY_MAX];
+    const char *kp[N_ENGINE_VOICES];
+    char *args[N_ENGINE_VOICES] = {0};
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    bool ok = true;
+    for (size_t i = 0; i < N_ENGINE_VOICES; i++) {
+        gw_state_key(keys[i], sizeof keys[i], GW_KEY_VOICE, ENGINE_VOICES[i].id, NULL);
+        kp[i] = keys[i];
+        json_t *v = engine_voice(i, now);
+        args[i] = v ? json_dumps(v, JSON_COMPACT) : NULL;
+        json_decref(v);
+        ok = ok && args[i];
+    }
+    if (!ok)
+        ss_warn(NULL, "could not ensure the engine voices now: out of memory; retried on the next connect");
+    else if (ss_redis_eval(gw->redis, &VOICE_ENSURE_ENGINE_VOICES, (int)N_ENGINE_VOICES, kp, (int)N_ENGINE_VOICES,
+                           (const char *const *)args, on_engine_voices, NULL) != 0)
+        ss_warn(NULL, "could not ensure the engine voices now; retried on the next connect");
+    for (size_t i = 0; i < N_ENGINE_VOICES; i++)
+        free(args[i]);
+}
+
 bool voice_visible(const json_t *voice, const char *tenant_id, const char *user_id)
 {
     const char *scope = json_string_value(json_object_get(voice, "scope"));
@@ -119,5 +190,5 @@ void voice_store_ensure_defaults(void *arg)
     const char *args[] = {j, PLATFORM_DEFAULT_VOICE_ID, PLATFORM_DEFAULT_VOICE_MEMBER};
     if (ss_redis_eval(gw->redis, &VOICE_ENSURE_DEFAULT, 4, keys, 3, args, on_ensured, NULL) != 0)
         ss_warn(NULL, "could not ensure the platform default voice now; retried on the next connect");
-    free(j);
+    free(j);    ensure_engine_voices(gw);
 }

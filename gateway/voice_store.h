@@ -26,7 +26,9 @@
 /* The default voice object (caller decrefs). */
 json_t *voice_store_platform_default(void);
 
-/* Creates the platform default voice when absent (idempotent). Registered as
+/* Creates the platform default voice when absent (idempotent), and the
+ * engine voices "rms", "awb" and "slt_cg" (global, builtin, engine = the
+ * voice id; not listed in the library yet, selectable by voice_id). Registered as
  * the Redis client's on-connect hook; `gw` is the gw_server. */
 void voice_store_ensure_defaults(void *gw);
 

@@ -128,6 +128,9 @@ int ss_heartbeat_build(ss_node *node, uint8_t **out, size_t *len)
         e.kind = node->engines[i]->info.kind;
         e.version = node->engines[i]->info.version;
         e.sample_rate = node->engines[i]->info.sample_rate;
+        e.gender = node->engines[i]->info.gender;
+        e.accent = node->engines[i]->info.accent;
+        e.language = node->engines[i]->info.language;
         eng[i] = e;
         engp[i] = &eng[i];
     }

@@ -349,6 +349,9 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
     snprintf(e->info.version, sizeof e->info.version, "1.0");
     (void)kernels; /* a name for logs; the route comes from ss_hts_node_engine_use_kernels */
     e->info.sample_rate = (uint32_t)ss_voice_native_rate(h->voice);
+    snprintf(e->info.gender, sizeof e->info.gender, "female"); /* CMU ARCTIC slt */
+    snprintf(e->info.accent, sizeof e->info.accent, "us");
+    snprintf(e->info.language, sizeof e->info.language, "en-US");
     return e;
 }
 

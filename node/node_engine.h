@@ -40,6 +40,9 @@ typedef struct {
     char kind[32];        /* "hts" */
     char version[32];
     uint32_t sample_rate; /* native output rate */
+    char gender[16];      /* the voice's: "female", "male" */
+    char accent[32];      /* "us", "scottish" */
+    char language[16];    /* BCP 47: "en-US" */
 } ss_engine_info;
 
 typedef struct {

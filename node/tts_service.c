@@ -121,6 +121,9 @@ static grpc_status_code list_engines(void *user, const ss_grpc_call_info *info, 
         ei.kind = src->kind;
         ei.version = src->version;
         ei.sample_rate = src->sample_rate;
+        ei.gender = src->gender;
+        ei.accent = src->accent;
+        ei.language = src->language;
         infos[i] = ei;
         ptrs[i] = &infos[i];
     }

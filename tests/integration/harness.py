@@ -665,6 +665,7 @@ class Node:
             "SCAISPEAK_METRICS_PORT": self.metrics_port,
             "SCAISPEAK_HEARTBEAT_INTERVAL_MS": 500,
             "SCAISPEAK_VOICE_PATH": "",
+            "SCAISPEAK_CG_VOICES": "",  # tests that want engines name them
             "SCAISPEAK_DRAIN_TIMEOUT_S": 5,
         }
         self.env.update(env or {})

@@ -6,6 +6,7 @@
 #include "node/engine/clustergen/cg_params.h"
 #include "node/engine/clustergen/cg_postfilter.h"
 #include "node/engine/clustergen/cg_states.h"
+#include "node/engine/frontend/flite_lock.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -56,8 +57,8 @@ done:
 }
 
 /* Phone start/end times from the segments' "end" (cg_states.c), capped at
- * the audio's length. */
-static int phone_times(cst_utterance *u, ss_cg_audio *out, char *err, size_t errlen)
+ * the audio's length `total` (seconds). */
+static int phone_times(cst_utterance *u, double total, ss_cg_audio *out, char *err, size_t errlen)
 {
     size_t n = 0;
     for (cst_item *s = utt_rel_head(u, "Segment"); s; s = item_next(s))
@@ -67,7 +68,6 @@ static int phone_times(cst_utterance *u, ss_cg_audio *out, char *err, size_t err
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    const double total = (double)out->nsamples / out->rate;
     double start = 0.0;
     for (cst_item *s = utt_rel_head(u, "Segment"); s; s = item_next(s)) {
         ss_cg_phone_time *p = &out->phones[out->nphones++];
@@ -80,30 +80,86 @@ static int phone_times(cst_utterance *u, ss_cg_audio *out, char *err, size_t err
     return 0;
 }
 
+/* The end time of segment s (Segment relation), capped at total. */
+static double segment_end(const cst_item *s, double total)
+{
+    double end = s ? item_feat_float(s, "end") : 0.0;
+    return end > total ? total : end < 0 ? 0 : end;
+}
+
+/* Word times: from the end of the segment before a word's first segment to
+ * the end of its last segment (SylStructure: word > syllable > segment).
+ * Words without segments (punctuation) are skipped. */
+static int word_times(cst_utterance *u, double total, ss_cg_audio *out, char *err, size_t errlen)
+{
+    size_t n = 0;
+    for (cst_item *w = utt_rel_head(u, "Word"); w; w = item_next(w))
+        n++;
+    out->words = calloc(n ? n : 1, sizeof *out->words);
+    if (!out->words) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    double prev_end = 0.0;
+    for (cst_item *w = utt_rel_head(u, "Word"); w; w = item_next(w)) {
+        cst_item *ws = item_as(w, "SylStructure");
+        cst_item *first = ws && item_daughter(ws) ? item_daughter(item_daughter(ws)) : NULL;
+        cst_item *last = ws && item_last_daughter(ws) ? item_last_daughter(item_last_daughter(ws)) : NULL;
+        if (!first || !last)
+            continue;
+        cst_item *before = item_prev(item_as(first, "Segment"));
+        ss_cg_word_time *t = &out->words[out->nwords++];
+        snprintf(t->text, sizeof t->text, "%s", item_feat_string(w, "name"));
+        t->start = before ? segment_end(before, total) : 0.0;
+        if (t->start < prev_end)
+            t->start = prev_end;
+        t->end = segment_end(item_as(last, "Segment"), total);
+        if (t->end < t->start)
+            t->end = t->start;
+        prev_end = t->end;
+    }
+    return 0;
+}
+
+/* The flite part, under the flite lock: text analysis, states, parameter
+ * prediction (CART features read off the utterance) and the timings. */
+static int predict_locked(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
+                          ss_cg_params *p, ss_cg_audio *out, char *err, size_t errlen)
+{
+    cst_utterance *u = ss_cg_voice_analyse(v, text, err, errlen);
+    if (!u)
+        return -1;
+    int rc = -1;
+    long nframes = ss_cg_build_states(v, u, opt->duration_scale, err, errlen);
+    if (nframes < 0)
+        goto done;
+    if (ss_cg_predict(v, u, (size_t)nframes, opt->f0_scale, p, err, errlen) != 0)
+        goto done;
+    const double total = (double)(p->nframes * out->frame_period) / out->rate;
+    if (phone_times(u, total, out, err, errlen) != 0 || word_times(u, total, out, err, errlen) != 0)
+        goto done;
+    rc = 0;
+done:
+    delete_utterance(u);
+    return rc;
+}
+
 int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
                      ss_cg_audio *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->rate = v->db->sample_rate;
     out->frame_period = (size_t)lround(v->db->frame_advance * v->db->sample_rate);
-    cst_utterance *u = ss_cg_voice_analyse(v, text, err, errlen);
-    if (!u)
-        return -1;
     ss_cg_params p = {0};
-    int rc = -1;
-    long nframes = ss_cg_build_states(v, u, opt->duration_scale, err, errlen);
-    if (nframes < 0)
-        goto done;
-    if (ss_cg_predict(v, u, (size_t)nframes, opt->f0_scale, &p, err, errlen) != 0)
-        goto done;
-    ss_cg_postfilter(p.mcep, p.nframes, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
-    out->nframes = p.nframes;
-    rc = vocode(v, &p, v->db->gain != 0.0f ? v->db->gain : 1.0, out, err, errlen);
-    if (rc == 0)
-        rc = phone_times(u, out, err, errlen);
-done:
+    ss_flite_lock();
+    int rc = predict_locked(v, text, opt, &p, out, err, errlen);
+    ss_flite_unlock();
+    if (rc == 0) {
+        ss_cg_postfilter(p.mcep, p.nframes, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
+        out->nframes = p.nframes;
+        rc = vocode(v, &p, v->db->gain != 0.0f ? v->db->gain : 1.0, out, err, errlen);
+    }
     ss_cg_params_free(&p);
-    delete_utterance(u);
     if (rc != 0)
         ss_cg_audio_free(out);
     return rc;
@@ -113,5 +169,6 @@ void ss_cg_audio_free(ss_cg_audio *a)
 {
     free(a->samples);
     free(a->phones);
+    free(a->words);
     memset(a, 0, sizeof *a);
 }

@@ -5,7 +5,13 @@
  * kernel (kernels.h), at the voice's own sample rate. The MLSA output is on
  * the 16-bit scale; samples are returned as floats in [-1, 1). Phone times
  * come from the state durations (a segment ends where its last state does),
- * so they are monotonic and the last one ends at the last frame. */
+ * so they are monotonic and the last one ends at the last frame; word times
+ * are those of their first and last segments.
+ *
+ * Threads: the flite part (text analysis, the CART features read off the
+ * utterance) runs under the process-wide flite lock (frontend/flite_lock.h);
+ * postfilter, excitation and MLSA run outside it, so concurrent calls
+ * overlap in the vocoder. */
 #ifndef SS_ENGINE_CLUSTERGEN_CG_SYNTH_H
 #define SS_ENGINE_CLUSTERGEN_CG_SYNTH_H
 
@@ -24,12 +30,19 @@ typedef struct {
 } ss_cg_phone_time;
 
 typedef struct {
+    char text[48];          /* flite's word (normalised, lower case) */
+    double start, end;      /* seconds */
+} ss_cg_word_time;
+
+typedef struct {
     float *samples;         /* [nsamples] at rate */
     size_t nsamples;
     int rate;
     size_t nframes, frame_period;
     ss_cg_phone_time *phones;   /* [nphones], in order */
     size_t nphones;
+    ss_cg_word_time *words;     /* [nwords], in order */
+    size_t nwords;
 } ss_cg_audio;
 
 int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,

@@ -2,7 +2,10 @@
  * building its text-analysis front end (see cg_voice.h). */
 #include "node/engine/clustergen/cg_voice.h"
 
+#include "node/engine/frontend/flite_lock.h"
+
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,15 +89,17 @@ ss_cg_voice *ss_cg_voice_load(const char *name, char *err, size_t errlen)
         free(v);
         return NULL;
     }
+    ss_flite_lock();
     v->front = reg(NULL);
+    if (v->front)
+        feat_set(v->front->features, "wave_synth_func", uttfunc_val(&ss_cg_no_wave_synth));
+    ss_flite_unlock();
     if (!v->front) {
         snprintf(err, errlen, "cg voice %s: front end did not register", name);
         dlclose(v->dl);
         free(v);
         return NULL;
     }
-    feat_set(v->front->features, "wave_synth_func", uttfunc_val(&ss_cg_no_wave_synth));
-    pthread_mutex_init(&v->lock, NULL);
     return v;
 }
 
@@ -104,19 +109,17 @@ void ss_cg_voice_free(ss_cg_voice *v)
         return;
     /* The cst_voice is left alive: its unregister function lives in the
      * library and flite's lexicon/phoneset are shared globals. */
-    pthread_mutex_destroy(&v->lock);
     free(v);
 }
 
 cst_utterance *ss_cg_voice_analyse(ss_cg_voice *v, const char *text, char *err, size_t errlen)
 {
-    pthread_mutex_lock(&v->lock);
     cst_utterance *u = flite_synth_text(text, v->front);
-    pthread_mutex_unlock(&v->lock);
-    if (!u || !utt_relation(u, "Segment")) {
+    bool ok = u && utt_relation(u, "Segment");
+    if (!ok && u)
+        delete_utterance(u);
+    if (!ok) {
         snprintf(err, errlen, "cg voice %s: text analysis failed", v->name);
-        if (u)
-            delete_utterance(u);
         return NULL;
     }
     return u;

@@ -12,14 +12,15 @@
  * MLSA) is never called. Everything after text analysis is ours
  * (cg_states.c, cg_params.c, cg_excitation.c, cg_synth.c).
  *
- * A loaded voice is immutable; the flite front end is not thread-safe, so
- * callers serialise ss_cg_voice_analyse (it takes the voice's mutex). */
+ * A loaded voice is immutable. flite is not thread-safe: loading takes the
+ * process-wide flite lock (frontend/flite_lock.h) that the HTS front end's
+ * flite calls take too, and callers of ss_cg_voice_analyse hold it for as
+ * long as they use the utterance (feature functions, delete_utterance). */
 #ifndef SS_ENGINE_CLUSTERGEN_CG_VOICE_H
 #define SS_ENGINE_CLUSTERGEN_CG_VOICE_H
 
 #include <cst_cg.h>
 #include <flite.h>
-#include <pthread.h>
 #include <stddef.h>
 
 /* The cg_db layout this engine understands (checked at load). */
@@ -31,7 +32,6 @@ typedef struct {
     void *dl;                  /* dlopen handle of the voice library */
     const cst_cg_db *db;       /* the model data, inside the library */
     cst_voice *front;          /* flite voice used for text analysis only */
-    pthread_mutex_t lock;      /* serialises flite calls on front */
 } ss_cg_voice;
 
 /* Loads voice `name` ("rms", "awb", "slt") from libflite_cmu_us_<name>.so.1.
@@ -39,8 +39,8 @@ typedef struct {
 ss_cg_voice *ss_cg_voice_load(const char *name, char *err, size_t errlen);
 void ss_cg_voice_free(ss_cg_voice *v);
 
-/* Runs flite's text analysis for text with this voice's front end and
- * returns the utterance (Segment, Syllable, Word, Token relations; no
+/* Runs flite's text analysis for text with this voice's front end (the
+ * caller holds ss_flite_lock) and returns the utterance (Segment, Syllable, Word, Token relations; no
  * wave). NULL with a message in err on failure. Free with delete_utterance. */
 cst_utterance *ss_cg_voice_analyse(ss_cg_voice *v, const char *text, char *err, size_t errlen);
 

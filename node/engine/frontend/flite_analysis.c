@@ -1,5 +1,6 @@
 /* flite-based analysis of a sentence (see flite_analysis.h for the threading
- * rules: one global voice built once, one mutex around every flite call).
+ * rules: one global voice built once, every flite call under the
+ * process-wide flite lock of flite_lock.h, shared with the clustergen voices).
  *
  * We do not run flite's tokenizer or text analysis: the normaliser already
  * produced speakable words, so we build flite's Token and Word relations
@@ -21,6 +22,7 @@
 #include "node/engine/frontend/flite_analysis.h"
 
 #include "node/engine/frontend/festival_lexicon.h"
+#include "node/engine/frontend/flite_lock.h"
 #include "node/engine/frontend/homographs.h"
 
 #include <flite.h>
@@ -33,14 +35,13 @@
 void usenglish_init(cst_voice *v);
 cst_lexicon *cmu_lex_init(void);
 
-/* Global flite state: written once under g_once, then only read; every use
- * of flite is serialised by g_flite_mu. */
+/* Global flite state: written once under g_once (and the flite lock), then
+ * only read; every use of flite is serialised by ss_flite_lock. */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t g_flite_mu = PTHREAD_MUTEX_INITIALIZER;
 static cst_voice *g_voice;
 static cst_lexicon *g_cmu;
 
-static void flite_init_once(void)
+static void flite_init_locked(void)
 {
     flite_init();
     cst_voice *v = new_voice();
@@ -51,6 +52,13 @@ static void flite_init_once(void)
     feat_set(v->features, "lexicon", lexicon_val(lex));
     g_cmu = lex;
     g_voice = v;
+}
+
+static void flite_init_once(void)
+{
+    ss_flite_lock();
+    flite_init_locked();
+    ss_flite_unlock();
 }
 
 int ss_flite_init(char *err, size_t errlen)
@@ -246,7 +254,7 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         out->n_words++;
     }
 
-    pthread_mutex_lock(&g_flite_mu);
+    ss_flite_lock();
     cst_utterance *u = new_utterance();
     utt_init(u, g_voice);
     cst_relation *tr = utt_relation_create(u, "Token");
@@ -307,7 +315,7 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
     }
     free(pos);
     delete_utterance(u);
-    pthread_mutex_unlock(&g_flite_mu);
+    ss_flite_unlock();
     if (rc == -2) goto oom;
     if (rc) {
         ss_sentence_clear(out);

@@ -1,0 +1,210 @@
+"""flite's clustergen voices as engine voices of the node (issue 17 point 1,
+stage 2): real redis-server, scaispeak-gateway and scaispeak-node (the HTS
+engine plus the default cg_voices "rms,awb,slt_cg"), spoken to with Debian
+python3-grpcio and over HTTP.
+
+  * ListEngines and the gateway's node record list the HTS engine first (the
+    default) and the three voices with kind, 16 kHz and gender/accent/language;
+  * /speak with voice_id rms, awb and slt_cg answers a WAV at the asked rate
+    that sox decodes, spoken by that engine (the node's log names it), with
+    word timestamps in order and within the audio;
+  * a Synthesize call with timestamps: phonemes and words monotonic and
+    covering the audio, audio in more than one chunk for two sentences;
+    speed 2 shortens it; out-of-range speed is INVALID_ARGUMENT;
+  * SSML: a 1 s <break> adds a second of audio, <prosody rate="200%"> halves
+    the duration, word offsets point at the words in the document; bad SSML
+    is INVALID_ARGUMENT;
+  * a client cancel after the first audio stops the call (the node counts
+    it CANCELLED and never finishes it) and the node keeps serving;
+  * two voices at once give the same samples as one at a time (the flite
+    lock and per-call state keep concurrent calls apart).
+No assertion is a wall-clock timing.
+"""
+
+import os
+import subprocess
+import threading
+
+import pytest
+
+import harness
+from harness import SLOW, assert_ok
+from test_node_synth import LONG_TEXT, synth_count, synth_error, synthesize, wait_idle
+from test_speak import admin, key_for, speak
+
+CG = {"rms": ("male", "us", "en-US"), "awb": ("male", "scottish", "en-GB"),
+      "slt_cg": ("female", "us", "en-US")}
+TWO_SENTENCES = "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."
+
+pytestmark = pytest.mark.skipif(
+    not all(os.path.exists(f"/usr/lib/x86_64-linux-gnu/libflite_cmu_us_{v}.so.1") for v in ("rms", "awb", "slt")),
+    reason="flite's clustergen voice libraries are not installed")
+
+
+class Stack:
+    pass
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, protos):
+    ps = harness.ProcessSet(tmp_path_factory.mktemp("cg_voices"))
+    s = Stack()
+    try:
+        s.redis = harness.RedisServer(ps).start()
+        s.gateway = harness.Gateway(ps, s.redis.port).start()
+        s.node = harness.Node(ps, s.gateway.grpc_target, node_auth_key=s.gateway.node_auth_key,
+                              node_id="itest-cg", env={"SCAISPEAK_VOICE_PATH": None,
+                                                       "SCAISPEAK_CG_VOICES": None, "SCAISPEAK_SLOTS": 2}).start()
+    except BaseException:
+        problems = ps.close()
+        if problems:
+            print("\n".join(problems))
+        raise
+    s.procs = ps
+    s.stub = harness.NodeStub(protos, s.node.address)
+    yield s
+    s.stub.close()
+    problems = ps.close()
+    if problems:
+        pytest.fail("process problems at teardown:\n" + "\n".join(problems) + "\n\n" + ps.log_tails(),
+                    pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _attach_stack_logs(request):
+    if "stack" in request.fixturenames:
+        request.node._ss_procs = request.getfixturevalue("stack").procs
+    yield
+
+
+def check_timings(r):
+    phones, words = r.phonemes(), r.words()
+    assert phones and words, r.kinds
+    for seq in (phones, words):
+        assert all(a.start_ms <= a.end_ms for a in seq), seq
+        assert all(a.end_ms <= b.start_ms + 1 for a, b in zip(seq, seq[1:])), seq
+    assert phones[0].start_ms == 0
+    assert abs(phones[-1].end_ms - r.ms) <= 6, (phones[-1].end_ms, r.ms)  # a 5 ms frame + rounding
+    assert all(w.char_start <= w.char_end for w in words)
+
+
+def test_engines_listed_with_their_metadata(stack, protos):
+    le = stack.stub.ListEngines(protos.tts.ListEnginesRequest(), timeout=5 * SLOW)
+    ids = [e.engine_id for e in le.engines]
+    assert ids == ["scaispeak-hts-en", "rms", "awb", "slt_cg"], ids
+    assert (le.engines[0].gender, le.engines[0].language) == ("female", "en-US")
+    for e in le.engines[1:]:
+        assert e.kind == "clustergen" and e.sample_rate == 16000, e
+        assert (e.gender, e.accent, e.language) == CG[e.engine_id], e
+    n = stack.gateway.wait_node_status(stack.node.node_id, "online", 5.0)
+    got = {e["engine_id"]: (e.get("gender"), e.get("accent"), e.get("language")) for e in n["engines"]}
+    for eid, meta in CG.items():
+        assert got.get(eid) == meta, n["engines"]
+    assert any(x["node_id"] == stack.node.node_id for x in stack.gateway.nodes("?engine=rms"))
+
+
+@pytest.mark.parametrize("voice,rate", [("rms", 24000), ("awb", 16000), ("slt_cg", 48000)])
+def test_speak_with_each_voice_id(stack, voice, rate, tmp_path):
+    gw = stack.gateway
+    gw.wait_node_status(stack.node.node_id, "online", 5.0)
+    key = key_for(stack.redis, admin(stack.redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())[0])
+    resp = speak(gw, key, {"text": "It is easy to tell the depth of a well.", "voice_id": voice,
+                           "sample_rate": rate, "timestamps": True}, headers={"Accept": "application/json"})
+    data = assert_ok(resp)
+    assert data["voice_id"] == voice, data
+    import base64
+    wav = tmp_path / f"{voice}.wav"
+    wav.write_bytes(base64.b64decode(data["audio_base64"]))
+    assert subprocess.run(["soxi", "-r", str(wav)], capture_output=True, text=True).stdout.strip() == str(rate)
+    seconds = harness.audio_seconds(str(wav))
+    assert 1.0 < seconds < 5.0, seconds
+    words = data["timestamps"]["words"]
+    assert [w["text"].lower() for w in words][:3] == ["it", "is", "easy"], words
+    assert all(a["start_ms"] <= b["start_ms"] and a["end_ms"] <= b["start_ms"] + 1
+               for a, b in zip(words, words[1:])), words
+    assert words[-1]["end_ms"] <= data["duration_ms"] + 6
+    harness.wait_for(lambda: f"Synthesize: engine {voice}," in stack.node.proc.log_text(), 5 * SLOW,
+                     what=f"node log names engine {voice}")
+
+
+def test_streamed_timed_and_sped_up(stack, protos):
+    r = synthesize(stack.stub, protos, TWO_SENTENCES, engine_id="rms", want_timestamps=True, sample_rate=16000)
+    assert r.rate == 16000 and r.header.engine_id == "rms", r.header
+    assert r.audio_chunks > 1 and r.alignments and len(r.alignments) == 2, r.kinds
+    check_timings(r)
+    assert [w.text for w in r.words()][:3] == ["the", "birch", "canoe"]
+    fast = synthesize(stack.stub, protos, TWO_SENTENCES, engine_id="rms", speed=2.0)
+    assert 0.4 < fast.samples / r.samples < 0.7, (fast.samples, r.samples)
+    grpc = harness.grpc_module()
+    e = synth_error(stack.stub, protos, engine_id="awb", text="Hello.", speed=9.0)
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e.details()
+
+
+def test_ssml_break_and_prosody(stack, protos):
+    plain = synthesize(stack.stub, protos, "<speak>Hello there. Goodbye now.</speak>", engine_id="awb",
+                       sample_rate=16000)
+    doc = "<speak>Hello there.<break time='1s'/> Goodbye now.</speak>"
+    brk = synthesize(stack.stub, protos, doc, engine_id="awb", sample_rate=16000, want_timestamps=True)
+    assert 900 < brk.ms - plain.ms < 1100, (brk.ms, plain.ms)
+    check_timings(brk)
+    words = brk.words()
+    assert [doc[w.char_start:w.char_end].lower().rstrip(".") for w in words] == ["hello", "there", "goodbye", "now"], words
+    fast = synthesize(stack.stub, protos, "<speak><prosody rate='200%'>Hello there. Goodbye now.</prosody></speak>",
+                      engine_id="awb", sample_rate=16000)
+    assert 0.4 < fast.samples / plain.samples < 0.7, (fast.samples, plain.samples)
+    grpc = harness.grpc_module()
+    e = synth_error(stack.stub, protos, engine_id="awb", text="<speak>Hello <break time='1s'> there.</speak>")
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "SSML" in e.details(), e.details()
+
+
+def test_client_cancel_stops_the_call(stack, protos):
+    grpc = harness.grpc_module()
+    node = stack.node
+    wait_idle(node)
+    before = synth_count(node, "CANCELLED")
+    rid = "req_itestcgcancel0001"
+    call = stack.stub.Synthesize(protos.tts.SynthesizeRequest(text=LONG_TEXT * 2, engine_id="slt_cg",
+                                                              request_id=rid, chunk_ms=50), timeout=60 * SLOW)
+    for c in call:
+        if c.WhichOneof("kind") == "audio":
+            break
+    call.cancel()
+    with pytest.raises(grpc.RpcError) as info:
+        for _ in call:
+            pass
+    assert info.value.code() == grpc.StatusCode.CANCELLED
+    harness.wait_for(lambda: synth_count(node, "CANCELLED") >= before + 1, 10 * SLOW,
+                     what="the node counting the cancelled call")
+    wait_idle(node)
+    mine = [line for line in node.proc.log_text().splitlines() if rid in line]
+    assert any("Synthesize ends CANCELLED" in line for line in mine), "\n".join(mine)
+    assert not any("Synthesize done" in line for line in mine), "the node finished a cancelled call"
+    assert synthesize(stack.stub, protos, "Still here.", engine_id="slt_cg").samples > 0
+
+
+def test_two_voices_at_once_equal_one_at_a_time(stack, protos):
+    text = " ".join([TWO_SENTENCES] * 3)  # long enough for the two calls to overlap
+    voices = ("rms", "awb")
+
+    def call(v):
+        r = synthesize(stack.stub, protos, text, engine_id=v, sample_rate=22050)
+        assert r.rate == 22050 and r.header.engine_id == v, r.header
+        return r.pcm
+
+    alone = {v: call(v) for v in voices}
+    got, errors = {}, []
+
+    def run(v):
+        try:
+            got[v] = call(v)
+        except Exception as ex:  # reported below, with the voice
+            errors.append((v, ex))
+
+    threads = [threading.Thread(target=run, args=(v,)) for v in voices]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60 * SLOW)
+    assert not errors, errors
+    for v in voices:
+        assert got[v] == alone[v], f"{v}: concurrent audio differs from a call alone"
