@@ -123,8 +123,10 @@ def test_engine_filter(gateway, start_node, protos):
                                     engines=[("itest-engine", "hts", "1.0", 48000)])
     harness.send_heartbeat(protos, gateway.grpc_target, gateway.node_auth_key, req)
     n = gateway.wait_node_status("itest-with-engine", "online", 3.0)
+    # gender, accent and language are empty when a node does not send them
     assert n["engines"] == [{"engine_id": "itest-engine", "kind": "hts", "version": "1.0",
-                             "sample_rate": 48000}], n["engines"]
+                             "sample_rate": 48000, "gender": "", "accent": "",
+                             "language": ""}], n["engines"]
     assert [i["node_id"] for i in gateway.nodes("?engine=itest-engine")] == ["itest-with-engine"]
     assert gateway.nodes("?engine=no-such-engine") == []
     both = gateway.nodes("?engine=itest-engine&status=online")
