@@ -27,6 +27,7 @@ import http.client
 import importlib
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -59,11 +60,42 @@ def binary(name):
     return path
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out = set()
+
+
 def free_port():
-    """A port the kernel just handed out (bind to 0); free when returned."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range, never handed out twice.
+
+    A port from bind(0) is an ephemeral port: between our closing it and a
+    service binding it, any outgoing connection (a sentinel dialling its
+    peers, a replica its primary) may take it as its local port, and the
+    service then fails with "port in use". Ports below the ephemeral range
+    are never chosen for outgoing connections, so only a listener can hold
+    them, and we check there is none."""
+    lo, _ = _ephemeral_range()
+    first = 10000 if lo > 12000 else 1024
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    for _ in range(2000):
+        port = rng.randrange(first, lo)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise AssertionError(f"no free port in {first}..{lo - 1}")
 
 
 def tcp_open(port, host="127.0.0.1", timeout=0.5):
