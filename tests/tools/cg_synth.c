@@ -22,9 +22,9 @@ static int write_wav(const char *path, const float *x, size_t n, int rate)
     SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
     if (!sf)
         return -1;
-    sf_writef_float(sf, x, (sf_count_t)n);
-    sf_close(sf);
-    return 0;
+    sf_count_t wrote = sf_writef_float(sf, x, (sf_count_t)n);
+    int closed = sf_close(sf);
+    return wrote == (sf_count_t)n && closed == 0 ? 0 : -1;
 }
 
 static double cpu_seconds(void)
