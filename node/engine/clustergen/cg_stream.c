@@ -1,7 +1,8 @@
-/* Streamed vocoding of a clustergen utterance (see cg_stream.h). The
- * per-sample work is vocode()'s in cg_synth.c, done on a window of frames:
- * excitation, times the voice's gain, MLSA in place, then scaled from the
- * 16-bit range to [-1, 1] and clamped. */
+/* Streamed vocoding of a clustergen utterance (see cg_stream.h). Per chunk
+ * of frames: the postfilter on its mel-cepstra (a per-frame operation and a
+ * fifth of a sentence's CPU, so it is not paid before the first chunk), then
+ * vocode()'s work in cg_synth.c: excitation, times the voice's gain, MLSA in
+ * place, then scaled from the 16-bit range to [-1, 1] and clamped. */
 #include "node/engine/clustergen/cg_stream.h"
 
 #include <stdio.h>
@@ -49,6 +50,7 @@ int ss_cg_stream_next(ss_cg_stream *s, size_t max_frames, float *out, size_t *no
     const size_t n = nf * fp;
     if (reserve(s, n, err, errlen) != 0)
         return -1;
+    ss_cg_postfilter_frames(s->voice, &s->params, f0, nf);
     const double *strength = s->params.strength ? s->params.strength + f0 * SS_CG_ME_BANDS : NULL;
     ss_cg_excite(&s->ex, s->voice, s->params.f0 + f0, strength, nf, fp, s->buf);
     for (size_t i = 0; i < n; i++)

@@ -1,11 +1,12 @@
 /* Streamed vocoding of one clustergen utterance: the parameters of the
- * whole utterance first (ss_cg_prepare: text analysis, states, CART lookups,
- * MLPG and postfilter, a small part of the work), then the vocoder's work
- * (excitation and MLSA) a few frames at a time, so the first audio of a
- * sentence is out before the rest of it is vocoded.
+ * whole utterance first (ss_cg_prepare: text analysis, states, CART lookups
+ * and MLPG, which need the whole utterance), then the per-frame work
+ * (postfilter, excitation and MLSA) a few frames at a time, so the first
+ * audio of a sentence is out before the rest of it is vocoded.
  *
- * The stream owns one excitation state and one MLSA state for the whole
- * utterance and carries them from chunk to chunk: pulse phase, noise
+ * The postfilter is per frame. The stream owns one excitation state and
+ * one MLSA state for the whole utterance and carries them from chunk to
+ * chunk: pulse phase, noise
  * generator, shaping-filter delay lines, the MLSA coefficients being
  * interpolated and its delay lines. Both work frame by frame (the MLSA
  * interpolates from the previous frame's coefficients to the current

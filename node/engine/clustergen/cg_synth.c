@@ -159,9 +159,13 @@ int ss_cg_prepare(ss_cg_voice *v, const char *text, const ss_cg_options *opt, ss
         ss_cg_audio_free(out);
         return -1;
     }
-    ss_cg_postfilter(p->mcep, p->nframes, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
     out->nframes = p->nframes;
     return 0;
+}
+
+void ss_cg_postfilter_frames(const ss_cg_voice *v, ss_cg_params *p, size_t first, size_t n)
+{
+    ss_cg_postfilter(p->mcep + first * SS_CG_MCEP_DIM, n, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
 }
 
 double ss_cg_gain(const ss_cg_voice *v)
@@ -175,6 +179,7 @@ int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
     ss_cg_params p;
     if (ss_cg_prepare(v, text, opt, &p, out, err, errlen) != 0)
         return -1;
+    ss_cg_postfilter_frames(v, &p, 0, p.nframes);
     int rc = vocode(v, &p, ss_cg_gain(v), out, err, errlen);
     ss_cg_params_free(&p);
     if (rc != 0)

@@ -49,12 +49,17 @@ typedef struct {
 int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
                      ss_cg_audio *out, char *err, size_t errlen);
 
-/* Everything before the vocoder (what ss_cg_synthesize does first): text
- * analysis, states, parameters (postfiltered) into *p, and out's rate,
- * frame period, frame count and timings, with no samples. For streamed
- * vocoding (cg_stream.h). 0, or -1 + err with nothing left to free. */
+/* What ss_cg_synthesize does before the postfilter: text analysis,
+ * states, parameters into *p, and out's rate, frame period, frame count and
+ * timings, with no samples. For streamed vocoding (cg_stream.h). 0, or -1 +
+ * err with nothing left to free. */
 int ss_cg_prepare(ss_cg_voice *v, const char *text, const ss_cg_options *opt, ss_cg_params *p,
                   ss_cg_audio *out, char *err, size_t errlen);
+
+/* The voice's postfilter (cg_postfilter.h) on frames [first, first + n) of
+ * p's mel-cepstra, in place; frame by frame, so any split of the frames
+ * gives the same result. */
+void ss_cg_postfilter_frames(const ss_cg_voice *v, ss_cg_params *p, size_t first, size_t n);
 
 /* The voice's excitation gain (1 when the voice names none). */
 double ss_cg_gain(const ss_cg_voice *v);
