@@ -28,7 +28,10 @@ json_t *voice_store_platform_default(void);
 
 /* Creates the platform default voice when absent (idempotent), and the
  * engine voices "rms", "awb" and "slt_cg" (global, builtin, engine = the
- * voice id; not listed in the library yet, selectable by voice_id). Registered as
+ * voice id, with gender_hint, accent and language as their engines report
+ * them), each in the global index, so the voice library lists them as
+ * platform global voices (records an earlier version made get their index
+ * entry and missing fields then). Registered as
  * the Redis client's on-connect hook; `gw` is the gw_server. */
 void voice_store_ensure_defaults(void *gw);
 

@@ -3,11 +3,15 @@
  * Per call: plain text is cut into sentences (after . ! ? followed by white
  * space, and at blank lines), SSML into runs of equal prosody
  * (cg_ssml_runs.h); each piece goes through flite's text analysis and our
- * clustergen synthesis (ss_cg_synthesize, at the voice's 16 kHz), is
- * converted to s16, and streamed through the streaming soxr
- * resampler (common/audio_resample.h, the same soxr the HTS vocoder uses)
- * to the requested rate and on to the node's sink. So audio streams
- * piece by piece; the node packs it into chunk_ms chunks. Timings come from
+ * clustergen parameters for the whole piece (ss_cg_stream_open, at the
+ * voice's 16 kHz), then is vocoded chunk_ms of frames at a time
+ * (cg_stream.h: the vocoder states carried over, the same samples as
+ * one-shot), each chunk converted to s16 and streamed through the
+ * streaming soxr resampler (common/audio_resample.h, the same soxr the HTS
+ * vocoder uses) to the requested rate and on to the node's sink. So the
+ * first audio of a sentence leaves after its parameters and one chunk, not
+ * after the whole sentence is vocoded; the node packs the audio into
+ * chunk_ms chunks. Timings come from
  * the state durations (phones) and their words' first and last segments,
  * offset by the piece's start in the utterance. A word's char_start/char_end:
  * in SSML the token's range when flite kept the run's words one for one; in
@@ -21,14 +25,14 @@
  * Not supported, answered INVALID_ARGUMENT rather than ignored: reference
  * audio (cloning) and voice design, which condition the HTS model. SSML
  * <phoneme> and <emphasis> are read but not honoured (cg_ssml_runs.h).
- * Cancellation is checked before every piece and at every hand-off of
- * audio. */
+ * Cancellation is checked before every piece, before every vocoded chunk
+ * and at every hand-off of audio. */
 #include "node/cg_node_engine.h"
 
 #include "common/audio_resample.h"
 #include "common/log.h"
 #include "node/cg_ssml_runs.h"
-#include "node/engine/clustergen/cg_synth.h"
+#include "node/engine/clustergen/cg_stream.h"
 #include "node/engine/engine.h"
 
 #include <ctype.h>
@@ -63,7 +67,8 @@ typedef struct {
     const ss_node_synth_request *req;
     const ss_node_synth_sink *sink;
     ss_resampler *resampler;
-    int16_t *pcm;
+    float *samples;     /* one vocoded chunk, [pcm_cap] */
+    int16_t *pcm;       /* the same as s16, [pcm_cap] */
     size_t pcm_cap;
     bool stopped;       /* the node's sink said stop */
 } cg_call;
@@ -194,6 +199,55 @@ static int write_silence(cg_call *c, size_t n, char *err, size_t errlen)
     return 0;
 }
 
+/* Room for n samples in the call's float and s16 buffers. */
+static int reserve_chunk(cg_call *c, size_t n, char *err, size_t errlen)
+{
+    if (n <= c->pcm_cap)
+        return 0;
+    int16_t *np = realloc(c->pcm, n * sizeof *np);
+    if (np)
+        c->pcm = np;
+    float *nf = np ? realloc(c->samples, n * sizeof *nf) : NULL;
+    if (nf)
+        c->samples = nf;
+    if (!np || !nf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->pcm_cap = n;
+    return 0;
+}
+
+/* Frames per vocoded chunk: chunk_ms of audio (at least one frame). */
+static size_t chunk_frames(const cg_call *c, const ss_cg_audio *a)
+{
+    const double frame_ms = 1000.0 * (double)a->frame_period / a->rate;
+    const double k = ceil((double)c->req->chunk_ms / frame_ms);
+    return k < 1 ? 1 : k > 100000 ? 100000 : (size_t)k;
+}
+
+/* Vocodes the opened piece chunk by chunk into the resampler (cg_stream.h:
+ * the same samples as all at once), checking for cancellation before each
+ * chunk. 0, -1 + err, or 1 when the sink said stop. */
+static int stream_piece(cg_call *c, ss_cg_stream *st, char *err, size_t errlen)
+{
+    const size_t frames = chunk_frames(c, &st->audio);
+    if (reserve_chunk(c, frames * st->audio.frame_period, err, errlen) != 0)
+        return -1;
+    for (size_t n = 1; n;) {
+        if (c->sink->cancelled(c->sink->user)) {
+            c->stopped = true;
+            return 1;
+        }
+        if (ss_cg_stream_next(st, frames, c->samples, &n, err, errlen) != 0)
+            return -1;
+        ss_samples_to_s16(c->samples, n, c->pcm);
+        if (n && ss_resampler_write(c->resampler, c->pcm, n, err, errlen) != 0)
+            return c->stopped ? 1 : -1;
+    }
+    return 0;
+}
+
 /* Speaks one piece and streams it; 0, -1 + err (FAILED), or 1 when the
  * sink said stop. *native_done: samples at the voice's rate so far. */
 static int speak_piece(cg_impl *g, cg_call *c, const cg_piece *pc, uint64_t *native_done, char *err,
@@ -203,31 +257,22 @@ static int speak_piece(cg_impl *g, cg_call *c, const cg_piece *pc, uint64_t *nat
     pace = pace < 0.25 ? 0.25 : pace > 4.0 ? 4.0 : pace;
     const ss_cg_options opt = {.duration_scale = 1.0 / pace,
                                .f0_scale = pow(2.0, (c->req->pitch + pc->pitch_st) / 12.0)};
-    ss_cg_audio a;
-    if (ss_cg_synthesize(g->voice, pc->text, &opt, &a, err, errlen) != 0)
+    ss_cg_stream st;
+    if (ss_cg_stream_open(&st, g->voice, pc->text, &opt, err, errlen) != 0)
         return -1;
-    const double offset_ms = 1000.0 * (double)*native_done / a.rate;
+    const ss_cg_audio *a = &st.audio;
+    const double offset_ms = 1000.0 * (double)*native_done / a->rate;
+    const size_t nsamples = a->nframes * a->frame_period;
     int rc = 0;
-    if (a.nsamples > c->pcm_cap) {
-        int16_t *np = realloc(c->pcm, a.nsamples * sizeof *np);
-        if (!np) {
-            ss_cg_audio_free(&a);
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        c->pcm = np;
-        c->pcm_cap = a.nsamples;
-    }
-    ss_samples_to_s16(a.samples, a.nsamples, c->pcm);
-    if (c->req->want_timestamps && send_alignment(c, &a, offset_ms, pc, err, errlen) != 0)
+    if (c->req->want_timestamps && send_alignment(c, a, offset_ms, pc, err, errlen) != 0)
         rc = c->stopped ? 1 : -1;
-    if (rc == 0 && ss_resampler_write(c->resampler, c->pcm, a.nsamples, err, errlen) != 0)
-        rc = c->stopped ? 1 : -1;
-    size_t pause = (size_t)((double)pc->pause_ms * a.rate / 1000.0);
+    if (rc == 0)
+        rc = stream_piece(c, &st, err, errlen);
+    size_t pause = (size_t)((double)pc->pause_ms * a->rate / 1000.0);
     if (rc == 0 && pause && write_silence(c, pause, err, errlen) != 0)
         rc = c->stopped ? 1 : -1;
-    *native_done += a.nsamples + pause;
-    ss_cg_audio_free(&a);
+    *native_done += nsamples + pause;
+    ss_cg_stream_close(&st);
     return rc;
 }
 
@@ -347,6 +392,7 @@ static ss_node_synth_status cg_synthesize(ss_node_engine *e, const ss_node_synth
         rc = c.stopped ? 1 : -1;
     ss_resampler_free(c.resampler);
     ss_cg_runs_free(runs, nruns);
+    free(c.samples);
     free(c.pcm);
     if (rc == 1 || c.stopped)
         return SS_NODE_SYNTH_CANCELLED;

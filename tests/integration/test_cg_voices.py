@@ -11,6 +11,8 @@ python3-grpcio and over HTTP.
   * a Synthesize call with timestamps: phonemes and words monotonic and
     covering the audio, audio in more than one chunk for two sentences;
     speed 2 shortens it; out-of-range speed is INVALID_ARGUMENT;
+  * one sentence arrives in chunk_ms chunks (vocoded chunk by chunk), with
+    the same samples whatever chunk_ms;
   * SSML: a 1 s <break> adds a second of audio, <prosody rate="200%"> halves
     the duration, word offsets point at the words in the document; bad SSML
     is INVALID_ARGUMENT;
@@ -18,9 +20,17 @@ python3-grpcio and over HTTP.
     it CANCELLED and never finishes it) and the node keeps serving;
   * two voices at once give the same samples as one at a time (the flite
     lock and per-call state keep concurrent calls apart).
+  * the voice library lists them as platform global voices (after the
+    default, with gender_hint, accent, language), its filters find them,
+    /speak works with the listed ids, a tenant may not change or erase
+    them; records the previous gateway wrote (unindexed, language "en")
+    are indexed and completed at connect, an operator's edit kept, and a
+    second gateway changes nothing; with no node serving the engine the
+    voice is still listed and /speak answers 502 naming the engine.
 No assertion is a wall-clock timing.
 """
 
+import json
 import os
 import subprocess
 import threading
@@ -140,6 +150,17 @@ def test_streamed_timed_and_sped_up(stack, protos):
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e.details()
 
 
+def test_one_sentence_streams_in_chunks_with_the_same_samples(stack, protos):
+    # within a sentence the audio leaves chunk by chunk (cg_stream.h); the
+    # chunking changes nothing in the samples (the unit tests prove the
+    # vocoder part bit for bit; this is the node's whole path, soxr included)
+    text = "The birch canoe slid on the smooth planks."
+    small = synthesize(stack.stub, protos, text, engine_id="rms", sample_rate=24000, chunk_ms=40)
+    whole = synthesize(stack.stub, protos, text, engine_id="rms", sample_rate=24000, chunk_ms=10000)
+    assert small.audio_chunks >= small.ms // 40 - 1 > whole.audio_chunks, (small.audio_chunks, whole.audio_chunks)
+    assert small.pcm == whole.pcm, "the audio depends on chunk_ms"
+
+
 def test_ssml_break_and_prosody(stack, protos):
     plain = synthesize(stack.stub, protos, "<speak>Hello there. Goodbye now.</speak>", engine_id="awb",
                        sample_rate=16000)
@@ -208,3 +229,108 @@ def test_two_voices_at_once_equal_one_at_a_time(stack, protos):
     assert not errors, errors
     for v in voices:
         assert got[v] == alone[v], f"{v}: concurrent audio differs from a call alone"
+
+
+# --- the voices in the voice library (issue 17 point 1: platform global voices)
+
+VOICES = "/v1/modules/scaispeak/voices"
+PLATFORM = ["vc_platform_slt", "slt_cg", "rms", "awb"]  # index time 0, descending id
+LIBRARY = {"rms": ("male", "us", "en-US"), "awb": ("male", "scottish", "en-GB"),
+           "slt_cg": ("female", "us", "en-US")}
+
+
+def library(gw, key, query=""):
+    r = gw.http.request("GET", f"{VOICES}?limit=200{query}", headers={"Authorization": f"Bearer {key}"})
+    data = assert_ok(r)
+    assert data["next_cursor"] is None, data
+    return data["items"]
+
+
+def test_library_lists_filters_and_speaks_with_them(stack):
+    gw = stack.gateway
+    gw.wait_node_status(stack.node.node_id, "online", 5.0)
+    key = key_for(stack.redis, admin(stack.redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())[0])
+    items = library(gw, key, "&scope=global")
+    assert [v["voice_id"] for v in items] == PLATFORM, items
+    for v in items[1:]:
+        assert (v["gender_hint"], v["accent"], v["language_primary"]) == LIBRARY[v["voice_id"]], v
+        assert (v["scope"], v["intake_mode"], v["engine"], v["embedding_status"]) == \
+            ("global", "builtin", v["voice_id"], "ready"), v
+        assert v["language_supported"] == [v["language_primary"]] and "_index" not in v, v
+    assert [v["voice_id"] for v in library(gw, key, "&gender=male")] == ["rms", "awb"]
+    assert [v["voice_id"] for v in library(gw, key, "&gender=female")] == ["vc_platform_slt", "slt_cg"]
+    assert [v["voice_id"] for v in library(gw, key, "&language=en-GB")] == ["awb"]
+    assert [v["voice_id"] for v in library(gw, key, "&language=en")] == PLATFORM
+    assert [v["voice_id"] for v in library(gw, key, "&q=scottish")] == ["awb"]
+    one = assert_ok(gw.http.request("GET", f"{VOICES}/rms", headers={"Authorization": f"Bearer {key}"}))
+    assert one["accent"] == "us" and one["display_name"] == "RMS (US English, male)", one
+    # speak with the ids the list gave, as a client would
+    for v in library(gw, key, "&gender=male"):
+        resp = speak(gw, key, {"text": "Hello there.", "voice_id": v["voice_id"], "response_format": "pcm"})
+        assert resp.status == 200 and resp.header("X-Scaispeak-Voice-Id") == v["voice_id"], resp.body[:300]
+        assert len(resp.body) > 16000, len(resp.body)  # well over half a second at 24 kHz
+    # a tenant changes or erases them no more than the platform default
+    auth = {"Authorization": f"Bearer {key}"}
+    for vid in ("rms", "awb", "slt_cg"):
+        harness.assert_error(gw.http.request("PATCH", f"{VOICES}/{vid}", json_body={"description": "x"}, headers=auth),
+                             403, "AUTHZ_PERMISSION_DENIED")
+        harness.assert_error(gw.http.request("DELETE", f"{VOICES}/{vid}", headers=auth), 403,
+                             "AUTHZ_PERMISSION_DENIED")
+    assert [v["voice_id"] for v in library(gw, key, "&scope=global")] == PLATFORM
+
+
+def previous_record(vid, name, description, gender):
+    """The record as the gateway before this change wrote it (voice_store.c:
+    no index member, no accent, language "en"), in jansson's compact form."""
+    return json.dumps({"voice_id": vid, "display_name": name, "description": description, "scope": "global",
+                       "tenant_id": None, "owner_user_id": None, "language_primary": "en",
+                       "language_supported": ["en"], "gender_hint": gender, "age_hint": "adult",
+                       "style_tags": ["neutral"], "intake_mode": "builtin", "engine": vid,
+                       "embedding_status": "ready", "embedding_status_reason": None,
+                       "created_at": "2026-12-05T10:00:00Z", "updated_at": "2026-12-05T10:00:00Z"},
+                      separators=(",", ":"))
+
+
+def test_records_of_the_previous_version_are_indexed_and_no_backend_is_answered(tmp_path_factory):
+    ps = harness.ProcessSet(tmp_path_factory.mktemp("cg_library_upgrade"))
+    try:
+        redis = harness.RedisServer(ps).start()
+        # rms as an operator edited it, awb untouched, slt_cg absent
+        harness.redis_command(redis.port, "SET", "ss:voice:rms",
+                              previous_record("rms", "RMS (US English, male)", "our narrator", "male"))
+        harness.redis_command(redis.port, "SET", "ss:voice:awb",
+                              previous_record("awb", "AWB (Scottish English, male)",
+                                              "flite's clustergen awb voice, the awb engine", "male"))
+        gw = harness.Gateway(ps, redis.port).start()
+        key = key_for(redis, admin(redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())[0])
+        harness.wait_for(lambda: [v["voice_id"] for v in library(gw, key, "&scope=global")] == PLATFORM,
+                         5 * SLOW, what="the engine voices in the global list")
+        got = {v["voice_id"]: v for v in library(gw, key, "&scope=global")}
+        for vid, (gender, accent, lang) in LIBRARY.items():
+            v = got[vid]
+            assert (v["gender_hint"], v["accent"], v["language_primary"], v["language_supported"]) == \
+                (gender, accent, lang, [lang]), v
+        assert got["rms"]["description"] == "our narrator" and got["rms"]["created_at"] == "2026-12-05T10:00:00Z"
+        before = {vid: harness.redis_command(redis.port, "GET", f"ss:voice:{vid}") for vid in LIBRARY}
+        # the edited record kept byte for byte, the missing fields appended
+        assert before["rms"].startswith(previous_record("rms", "RMS (US English, male)", "our narrator", "male")
+                                        .replace('"en"', '"en-US"')[:-1] + ","), before["rms"]
+        assert json.loads(before["rms"])["_index"] == "0000000000000000:rms", before["rms"]
+        # a second gateway on the same Redis changes nothing: idempotent
+        gw2 = harness.Gateway(ps, redis.port, name="gateway2").start()
+        assert [v["voice_id"] for v in library(gw2, key, "&scope=global")] == PLATFORM
+        assert {vid: harness.redis_command(redis.port, "GET", f"ss:voice:{vid}") for vid in LIBRARY} == before
+        assert harness.redis_command(redis.port, "ZCARD", "ss:voices:global:index") == ":4"
+        assert harness.redis_command(redis.port, "SCARD", "ss:voices:global") == ":4"
+        # listed, but no node serves the engine (this node has the HTS voice only):
+        # the documented no-backend answer, naming the engine
+        node = harness.Node(ps, gw.grpc_target, node_auth_key=gw.node_auth_key, node_id="itest-cg-none",
+                            env={"SCAISPEAK_VOICE_PATH": None}).start()
+        gw.wait_node_status(node.node_id, "online", 5.0)
+        r = speak(gw, key, {"text": "Hello there.", "voice_id": "awb"})
+        harness.assert_error(r, 502, "SCAISPEAK_BACKEND_UNAVAILABLE")
+        assert "awb" in r.body.decode(), r.body[:500]
+        assert speak(gw, key, {"text": "Hello there.", "voice_id": "vc_platform_slt"}).status == 200
+    finally:
+        problems = ps.close()
+    assert not problems, "\n".join(problems)

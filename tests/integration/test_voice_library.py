@@ -20,6 +20,9 @@ from test_speak import admin, ready_node, speak  # noqa: F401
 
 VOICES = "/v1/modules/scaispeak/voices"
 DEFAULT = "vc_platform_slt"
+# the platform's global voices (index time 0, so after every later one; by
+# descending id): the default and the clustergen engine voices
+PLATFORM = [DEFAULT, "slt_cg", "rms", "awb"]
 
 
 def new_tenant(redis):
@@ -135,11 +138,11 @@ def test_filters(redis, gateway):
     a = design(gateway, key, "Bright lady", "bright young female", gender_hint="female",
                language_supported=["en", "fr"])["voice_id"]
     b = design(gateway, key, "Old man", "deep elderly male", gender_hint="male", description="for Stories")["voice_id"]
-    assert list_all(gateway, key, "&gender=female") == [a, DEFAULT]  # slt is female
+    assert list_all(gateway, key, "&gender=female") == [a, DEFAULT, "slt_cg"]  # slt is female
     assert list_all(gateway, key, "&language=fr") == [a]
     assert list_all(gateway, key, "&q=STORIES") == [b]
     assert list_all(gateway, key, "&scope=user") == [b, a]
-    assert list_all(gateway, key, "&scope=global") == [DEFAULT]
+    assert list_all(gateway, key, "&scope=global") == PLATFORM
     assert list_all(gateway, key, "&embedding_status=failed") == []
     for bad in ("scope=everyone", "limit=0", "limit=201", "limit=x", "cursor=zz", "language=english",
                 "embedding_status=done"):
@@ -179,9 +182,9 @@ def test_230_voices_page_in_order_exactly_once_while_voices_come_and_go(redis, g
         assert_ok(call(gateway, colleague, "POST", f"{VOICES}/{v['voice_id']}/share"))
         theirs.append(v)
     theirs = newest_first(theirs)
-    globals_ = [put_global(redis, i, 1_700_000_000_000 + i) for i in range(69)]
+    globals_ = [put_global(redis, i, 1_700_000_000_000 + i) for i in range(66)]
     # expected: own newest first, then tenant newest first, then global newest first
-    want = mine + theirs + globals_[::-1] + [DEFAULT]
+    want = mine + theirs + globals_[::-1] + PLATFORM
     assert len(want) == 230
     assert list_all(gateway, me) == want
 

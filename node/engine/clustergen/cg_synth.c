@@ -144,21 +144,43 @@ done:
     return rc;
 }
 
+int ss_cg_prepare(ss_cg_voice *v, const char *text, const ss_cg_options *opt, ss_cg_params *p,
+                  ss_cg_audio *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    memset(p, 0, sizeof *p);
+    out->rate = v->db->sample_rate;
+    out->frame_period = (size_t)lround(v->db->frame_advance * v->db->sample_rate);
+    ss_flite_lock();
+    int rc = predict_locked(v, text, opt, p, out, err, errlen);
+    ss_flite_unlock();
+    if (rc != 0) {
+        ss_cg_params_free(p);
+        ss_cg_audio_free(out);
+        return -1;
+    }
+    out->nframes = p->nframes;
+    return 0;
+}
+
+void ss_cg_postfilter_frames(const ss_cg_voice *v, ss_cg_params *p, size_t first, size_t n)
+{
+    ss_cg_postfilter(p->mcep + first * SS_CG_MCEP_DIM, n, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
+}
+
+double ss_cg_gain(const ss_cg_voice *v)
+{
+    return v->db->gain != 0.0f ? v->db->gain : 1.0;
+}
+
 int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
                      ss_cg_audio *out, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    out->rate = v->db->sample_rate;
-    out->frame_period = (size_t)lround(v->db->frame_advance * v->db->sample_rate);
-    ss_cg_params p = {0};
-    ss_flite_lock();
-    int rc = predict_locked(v, text, opt, &p, out, err, errlen);
-    ss_flite_unlock();
-    if (rc == 0) {
-        ss_cg_postfilter(p.mcep, p.nframes, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
-        out->nframes = p.nframes;
-        rc = vocode(v, &p, v->db->gain != 0.0f ? v->db->gain : 1.0, out, err, errlen);
-    }
+    ss_cg_params p;
+    if (ss_cg_prepare(v, text, opt, &p, out, err, errlen) != 0)
+        return -1;
+    ss_cg_postfilter_frames(v, &p, 0, p.nframes);
+    int rc = vocode(v, &p, ss_cg_gain(v), out, err, errlen);
     ss_cg_params_free(&p);
     if (rc != 0)
         ss_cg_audio_free(out);

@@ -15,6 +15,7 @@
 #ifndef SS_ENGINE_CLUSTERGEN_CG_SYNTH_H
 #define SS_ENGINE_CLUSTERGEN_CG_SYNTH_H
 
+#include "node/engine/clustergen/cg_params.h"
 #include "node/engine/clustergen/cg_voice.h"
 
 #include <stddef.h>
@@ -47,6 +48,21 @@ typedef struct {
 
 int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
                      ss_cg_audio *out, char *err, size_t errlen);
+
+/* What ss_cg_synthesize does before the postfilter: text analysis,
+ * states, parameters into *p, and out's rate, frame period, frame count and
+ * timings, with no samples. For streamed vocoding (cg_stream.h). 0, or -1 +
+ * err with nothing left to free. */
+int ss_cg_prepare(ss_cg_voice *v, const char *text, const ss_cg_options *opt, ss_cg_params *p,
+                  ss_cg_audio *out, char *err, size_t errlen);
+
+/* The voice's postfilter (cg_postfilter.h) on frames [first, first + n) of
+ * p's mel-cepstra, in place; frame by frame, so any split of the frames
+ * gives the same result. */
+void ss_cg_postfilter_frames(const ss_cg_voice *v, ss_cg_params *p, size_t first, size_t n);
+
+/* The voice's excitation gain (1 when the voice names none). */
+double ss_cg_gain(const ss_cg_voice *v);
 void ss_cg_audio_free(ss_cg_audio *a);
 
 #endif
