@@ -2,15 +2,16 @@
  * the AVX-512, AVX2+FMA and portable builds give the same samples bit for
  * bit; any
  * chunking gives the one-shot samples bit for bit (chunks of one frame,
- * chunks ending on a cell boundary, chunks inside a warm-up); the first cell
- * equals the sequential filter bit for bit and later cells stay within a
- * tight bound of it; a frame period change within an utterance is refused.
+ * chunks ending on a cell boundary, chunks inside a warm-up); the cells
+ * (float lanes, zero-state warm-ups) stay within a tight bound of the
+ * sequential double filter; a frame period change within an utterance is
+ * refused.
  * Each on the fixed grid and on the grid sized to the utterance
  * (utterance_frames set), including an utterance longer than announced and
  * one shorter than a warm-up.
  * The AVX-512 build is checked against the AVX2 one where the CPU has both.
  * Input: random mel-cepstra and excitation as in test_mlsa.c, long enough
- * for several groups of four cells. */
+ * for two groups of sixteen cells on the fixed grid and on the sized one. */
 #include "kernels/cpu/mlsa_cells.h"
 #include "kernels/kernels.h"
 
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { M = 44, FP = 40, NF = 9 * SS_MLSA_CELL_FRAMES + 17, NS = NF * FP };
+enum { M = 44, FP = 40, NF = 17 * SS_MLSA_CELL_FRAMES + 17, NS = NF * FP };
 
 static void random_input(double *mc, double *ex, unsigned seed)
 {
@@ -108,8 +109,9 @@ Test(mlsa_cells, any_chunking_equals_one_shot_bit_for_bit)
     static const int one[] = {1};
     static const int boundary[] = {SS_MLSA_CELL_FRAMES};
     static const int ragged[] = {1, 2, SS_MLSA_CELL_FRAMES - 3, 1, SS_MLSA_WARMUP_FRAMES - 1, 5, 3 * SS_MLSA_CELL_FRAMES, 7};
-    /* the grid sized to NF = 584 frames: cell 0 is 84 frames, the others 72 */
-    static const int sized[] = {84, 72, 71, 1, 60, 13};
+    /* the grid sized to NF = 1088 frames: two groups, cell 0 is 46 frames,
+     * the others 34 */
+    static const int sized[] = {46, 34, 33, 1, 20, 13};
     const struct {
         const int *c;
         int n;
@@ -126,25 +128,23 @@ Test(mlsa_cells, any_chunking_equals_one_shot_bit_for_bit)
     }
 }
 
-Test(mlsa_cells, first_cell_is_sequential_and_later_cells_stay_close)
+Test(mlsa_cells, cells_stay_within_the_float_tolerance_of_the_sequential_filter)
 {
     random_input(mc, ex, 9);
     for (int g = 0; g < NGRIDS; g++) {
         planned = grids[g];
         run(mc, ex, a, 0, 0, NULL, 0);
         run(mc, ex, b, 1, 0, NULL, 0);
-        /* cell 0: SS_MLSA_CELL_FRAMES frames on the fixed grid, at least two
-         * warm-ups' worth on a sized one */
-        const size_t first = g == 0 ? SS_MLSA_CELL_FRAMES : 2 * SS_MLSA_WARMUP_FRAMES;
-        cr_assert_eq(memcmp(a, b, first * FP * sizeof(double)), 0, "grid %d: first cell differs", g);
         double peak = 0, dev = 0;
         for (int n = 0; n < NS; n++) {
             peak = fmax(peak, fabs(a[n]));
             dev = fmax(dev, fabs(a[n] - b[n]));
         }
         cr_assert_gt(peak, 1.0);
-        cr_assert_gt(dev, 0.0, "grid %d: later cells are expected to start from zero state", g);
-        cr_assert_lt(dev, 1e-9 * peak, "grid %d: cells off by %g (peak %g)", g, dev, peak);
+        cr_assert_gt(dev, 0.0, "grid %d: the cells run in float", g);
+        /* float lanes: measured 1.2e-7 of the peak here (2.3e-5 on speech,
+         * where formant resonances amplify the rounding; hts_parity) */
+        cr_assert_lt(dev, 1e-6 * peak, "grid %d: cells off by %g (peak %g)", g, dev, peak);
     }
 }
 
