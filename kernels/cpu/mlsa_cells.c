@@ -101,7 +101,6 @@ typedef struct {
     _Alignas(64) float d1[2 * (SS_MLSA_PADE + 1)][K]; /* section 1: d[0..5], pt[0..5] */
     _Alignas(64) float pt[SS_MLSA_PADE + 1][K];       /* section 2 outputs */
     _Alignas(64) float fir[2][(SS_MLSA_MAX_ORDER + 2) * NS * K];
-    double gain[K], gain_step[K]; /* exp(b[0]) at this sample, exp(binc[0]) */
 } lanes;
 
 /* One cell's work, in frames of the job's extended frame list (history
@@ -110,13 +109,6 @@ typedef struct {
     size_t first, count, warm, slot;
     int resume; /* 1 = continue the job's state, 0 = start from zero */
 } cell_task;
-
-static void mc2b(const double *mc, double *b, int m, double a)
-{
-    b[m] = mc[m];
-    for (int i = m - 1; i >= 0; i--)
-        b[i] = mc[i] - a * b[i + 1];
-}
 
 /* ------------------------------------------------------ lane <-> state --- */
 
@@ -330,13 +322,98 @@ static const double *frame_mcep(const cell_job *c, size_t e)
     return c->j->mcep + (e - c->h) * dim;
 }
 
+/* One frame step's inputs per lane: where its excitation comes from and its
+ * output goes, the frame's coefficients (float, [i][lane]), and the gain
+ * at the frame's first sample and its per-sample factor. */
+typedef struct {
+    const double *ex[K];
+    double *out[K];
+    _Alignas(64) float bnext[SS_MLSA_MAX_ORDER + 1][K];
+    _Alignas(64) double gain[K], gain_step[K];
+} frame_step;
+
+static const double zero_mcep[SS_MLSA_MAX_ORDER + 1]; /* input of a lane without work */
+
+/* Sets up frame step f: mel-cepstra -> coefficients for all lanes at once
+ * (mc2b's recurrence b[i] = mc[i] - a * b[i + 1], as in mlsa.c, runs
+ * across the lanes, so sixteen chains are in flight instead of one), the
+ * per-sample
+ * increments, the gain. A lane without work (or past its cell's end)
+ * filters silence into the sink with its coefficients held. */
+static void frame_setup(const cell_job *c, lanes *L, const cell_task *t, int n, size_t f, frame_step *fs)
+{
+    const ss_mlsa_job *j = c->j;
+    const size_t fp = j->frame_period;
+    const int m = L->m;
+    const double a = j->state->alpha;
+    const double *mc[K];
+    int busy[K];
+    for (int l = 0; l < K; l++) {
+        busy[l] = l < n && f < t[l].count;
+        const size_t e = busy[l] ? t[l].first + f : 0;
+        mc[l] = busy[l] ? frame_mcep(c, e) : zero_mcep;
+        fs->ex[l] = !busy[l] ? c->silence
+                    : f < t[l].warm ? c->warm_ex + (t[l].slot * W + f) * fp
+                                    : j->excitation + (e - c->h) * fp;
+        fs->out[l] = !busy[l] || f < t[l].warm ? c->sink + (size_t)l * fp : j->out + (e - c->h) * fp;
+    }
+    _Alignas(64) double bd[K];
+    for (int l = 0; l < K; l++) {
+        bd[l] = mc[l][m];
+        fs->bnext[m][l] = (float)bd[l];
+    }
+    for (int i = m - 1; i >= 0; i--)
+        for (int l = 0; l < K; l++) {
+            bd[l] = mc[l][i] - a * bd[l];
+            fs->bnext[i][l] = (float)bd[l];
+        }
+    for (int l = 0; l < K; l++)
+        if (busy[l] && f == 0 && !t[l].resume)
+            for (int i = 0; i <= m; i++)
+                L->b[i][l] = fs->bnext[i][l];
+    for (int i = 0; i <= m; i++)
+        for (int l = 0; l < K; l++)
+            L->binc[i][l] = busy[l] ? (float)(((double)fs->bnext[i][l] - (double)L->b[i][l]) / (double)fp) : 0.0f;
+    for (int l = 0; l < K; l++) {
+        fs->gain[l] = busy[l] ? exp((double)L->b[0][l]) : 0.0; /* silence in, silence out */
+        fs->gain_step[l] = busy[l] ? exp((double)L->binc[0][l]) : 1.0;
+    }
+}
+
+/* The frame's samples for all lanes. */
+static void frame_samples(const cell_job *c, lanes *L, frame_step *fs)
+{
+    const size_t fp = c->j->frame_period;
+    _Alignas(64) double g[K], r[K];
+    memcpy(g, fs->gain, sizeof g);
+    memcpy(r, fs->gain_step, sizeof r);
+    for (size_t s = 0; s < fp; s++) {
+        /* the gain exp(b[0]) steps geometrically as b[0] steps linearly */
+        _Alignas(64) float xg[K], y[K];
+        for (int l = 0; l < K; l++) {
+            xg[l] = (float)(fs->ex[l][s] * g[l]);
+            g[l] *= r[l];
+        }
+        if (c->build == SS_MLSA_CELLS_AVX512) {
+            sample_avx512(L, 0, xg, y);
+        } else if (c->build == SS_MLSA_CELLS_AVX2) {
+            sample_avx2(L, 0, xg, y);
+            sample_avx2(L, 8, xg, y);
+        } else {
+            sample_portable(L, xg, y);
+        }
+        L->cur = !L->cur;
+        for (int l = 0; l < K; l++)
+            fs->out[l][s] = y[l];
+    }
+}
+
 /* Runs up to K cells side by side; a lane without work (or past its
  * cell's end) filters silence into a sink. With store_to, the last lane's
  * state is saved there right after its last frame (before any idle step). */
 static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss_mlsa_state *store_to)
 {
     const ss_mlsa_job *j = c->j;
-    const size_t fp = j->frame_period;
     const int m = L->m;
     size_t steps = 0;
     for (int l = 0; l < n; l++) {
@@ -349,59 +426,15 @@ static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss
     }
     for (int l = n; l < K; l++)
         lane_zero(L, l);
+    frame_step fs;
     for (size_t f = 0; f < steps; f++) {
-        const double *ex[K];
-        double *out[K];
-        float bnext[K][SS_MLSA_MAX_ORDER + 1];
-        for (int l = 0; l < K; l++) {
-            if (l >= n || f >= t[l].count) {
-                for (int i = 0; i <= m; i++)
-                    L->binc[i][l] = 0.0f;
-                L->gain[l] = 0.0; /* silence in, silence out */
-                L->gain_step[l] = 1.0;
-                ex[l] = c->silence;
-                out[l] = c->sink + (size_t)l * fp;
-                continue;
-            }
-            const size_t e = t[l].first + f;
-            double bd[SS_MLSA_MAX_ORDER + 1];
-            mc2b(frame_mcep(c, e), bd, m, c->j->state->alpha);
-            for (int i = 0; i <= m; i++)
-                bnext[l][i] = (float)bd[i];
-            if (f == 0 && !t[l].resume)
-                for (int i = 0; i <= m; i++)
-                    L->b[i][l] = bnext[l][i];
-            for (int i = 0; i <= m; i++)
-                L->binc[i][l] = (float)(((double)bnext[l][i] - (double)L->b[i][l]) / (double)fp);
-            L->gain[l] = exp((double)L->b[0][l]);
-            L->gain_step[l] = exp((double)L->binc[0][l]);
-            ex[l] = f < t[l].warm ? c->warm_ex + (t[l].slot * W + f) * fp : j->excitation + (e - c->h) * fp;
-            out[l] = f < t[l].warm ? c->sink + (size_t)l * fp : j->out + (e - c->h) * fp;
-        }
-        for (size_t s = 0; s < fp; s++) {
-            /* the gain exp(b[0]) steps geometrically as b[0] steps linearly */
-            _Alignas(64) float xg[K], y[K];
-            for (int l = 0; l < K; l++) {
-                xg[l] = (float)(ex[l][s] * L->gain[l]);
-                L->gain[l] *= L->gain_step[l];
-            }
-            if (c->build == SS_MLSA_CELLS_AVX512) {
-                sample_avx512(L, 0, xg, y);
-            } else if (c->build == SS_MLSA_CELLS_AVX2) {
-                sample_avx2(L, 0, xg, y);
-                sample_avx2(L, 8, xg, y);
-            } else {
-                sample_portable(L, xg, y);
-            }
-            L->cur = !L->cur;
-            for (int l = 0; l < K; l++)
-                out[l][s] = y[l];
-        }
+        frame_setup(c, L, t, n, f, &fs);
+        frame_samples(c, L, &fs);
         /* b lands exactly on the frame's coefficients, as in mlsa.c */
         for (int l = 0; l < n; l++)
             if (f < t[l].count)
                 for (int i = 0; i <= m; i++)
-                    L->b[i][l] = bnext[l][i];
+                    L->b[i][l] = fs.bnext[i][l];
         if (store_to && f + 1 == t[n - 1].count)
             lane_store(L, n - 1, store_to);
     }
