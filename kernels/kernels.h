@@ -92,7 +92,8 @@ int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, s
 #define SS_MLSA_LANES 6   /* Pade stages (5) padded for vector code */
 
 /* Cell mode (kernels/cpu/mlsa_cells.c): the utterance's frames are cut on a
- * fixed grid of SS_MLSA_CELL_FRAMES-frame cells counted from its first frame;
+ * grid of cells counted from its first frame (SS_MLSA_CELL_FRAMES frames
+ * each, or sized to the utterance when utterance_frames is set);
  * each cell after the first is filtered from zero state, starting
  * SS_MLSA_WARMUP_FRAMES frames early, so cells are independent and run in
  * SIMD lanes. The last SS_MLSA_WARMUP_FRAMES frames of input are kept in the
@@ -117,6 +118,11 @@ typedef struct {
     /* cell mode; set cells = 1 before the first job (CPU kernel only: the
      * CUDA kernels ignore it and filter sequentially) */
     int cells;
+    /* cell mode: the utterance's length in frames when the caller knows it
+     * before the first job (0 = unknown). Then the grid is sized to it so
+     * the cells fill the SIMD lanes (mlsa_cells.c, "The grid"); it may not
+     * change once the first job ran. */
+    size_t utterance_frames;
     size_t frames_done;   /* frames filtered so far */
     size_t hist_period;   /* frame period of the history */
     double *history;      /* [W][order + 1] mel-cepstra, then [W][period] input */

@@ -61,39 +61,47 @@ int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, s
         ss_excitation_state *st = j->state;
         const double fp = (double)j->frame_period;
         double *out = j->out;
+        /* The per-sample state lives in locals: through st every sample
+         * would store and reload it (out may alias st as far as the
+         * compiler knows), a store-forwarding round trip on the chain. */
+        ss_excitation_state s = *st;
         for (size_t f = 0; f < j->nframes; f++) {
             double p = j->period[f];
-            if (!st->started) {
-                st->period_curr = p;
-                st->counter = p;
-                st->period_inc = 0.0;
-                st->started = 1;
+            if (!s.started) {
+                s.period_curr = p;
+                s.counter = p;
+                s.period_inc = 0.0;
+                s.started = 1;
             }
-            if (st->period_curr != 0.0 && p != 0.0) {
-                st->period_inc = (p - st->period_curr) / fp;
+            if (s.period_curr != 0.0 && p != 0.0) {
+                s.period_inc = (p - s.period_curr) / fp;
             } else {
-                st->period_inc = 0.0;
-                st->period_curr = p;
-                st->counter = p;
+                s.period_inc = 0.0;
+                s.period_curr = p;
+                s.counter = p;
             }
+            double period = s.period_curr, counter = s.counter;
+            const double inc = s.period_inc;
             for (size_t n = 0; n < j->frame_period; n++) {
                 double x;
-                if (st->period_curr == 0.0) {
-                    x = gaussian(st);
+                if (period == 0.0) {
+                    x = gaussian(&s);
                 } else {
-                    st->counter += 1.0;
-                    if (st->counter >= st->period_curr) {
-                        x = sqrt(st->period_curr);
-                        st->counter -= st->period_curr;
+                    counter += 1.0;
+                    if (counter >= period) {
+                        x = sqrt(period);
+                        counter -= period;
                     } else {
                         x = 0.0;
                     }
                 }
-                st->period_curr += st->period_inc;
+                period += inc;
                 *out++ = x;
             }
-            st->period_curr = p;
+            s.counter = counter;
+            s.period_curr = p;
         }
+        *st = s;
     }
     return 0;
 }

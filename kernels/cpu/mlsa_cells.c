@@ -1,34 +1,50 @@
-/* MLSA filter in cell mode: one utterance's samples computed eight cells at
- * a time, one cell per SIMD lane.
+/* MLSA filter in cell mode: one utterance's samples computed sixteen cells
+ * at a time, one cell per float SIMD lane.
  *
  * Why: the sequential filter is one long dependency chain (each sample
  * needs the previous one's output and delay lines), so one stream runs at
  * the FMA latency, ~4 cycles per tap, while the core could retire two FMAs
  * per cycle. Independent streams in the lanes of a vector, five Pade stages
- * each, keep 20-40 chains in flight and make the loop throughput-bound
- * instead (mlsa_bench on the slt shape: 75 -> 34 ns per sample).
+ * each, keep 20-80 chains in flight and make the loop throughput-bound
+ * instead (mlsa_bench on the slt shape: 75 -> 34 ns per sample with eight
+ * double lanes; float lanes halve the vector work per sample again).
  *
- * The cells: frames are cut on a fixed grid of SS_MLSA_CELL_FRAMES frames
- * counted from the utterance's first frame (odd, so the eight lanes' input
- * and output streams do not all fall on the same cache sets). Cell 0 starts
- * like the sequential filter. Every later cell starts from zero state
- * SS_MLSA_WARMUP_FRAMES frames before its first frame (those outputs are
- * dropped); the filter's memory decays fast, so the cell's samples differ
- * from the sequential ones by a small, measured amount (docs/ENGINE-IMPL.md,
- * "MLSA cells": at most 0.0009 on the 16-bit scale on the eval sentences).
+ * The cells: frames are cut on a grid counted from the utterance's first
+ * frame. Without a known length it is SS_MLSA_CELL_FRAMES frames per cell
+ * (odd, so the lanes' input and output streams do not all fall on the same
+ * cache sets). The grid: when the caller sets the state's utterance_frames
+ * before the first job, the cells are sized so that the utterance is whole
+ * groups of K (at most PLAN_MAX_FRAMES frames a cell; cell 0, which needs
+ * no warm-up, gets W frames more than the others, so all lanes run the
+ * same number of steps). A fixed grid leaves lanes idle: with eight lanes
+ * an utterance of 9 cells ran a second group for one lane, and the eval
+ * sentences (374-634 frames) took 2175 group steps for 1250 steps of
+ * useful work; sized, 1469; with sixteen lanes sized, 858 (625 useful).
+ * Cell 0 starts like the sequential filter. Every later cell starts from
+ * zero state SS_MLSA_WARMUP_FRAMES frames before its first frame (those
+ * outputs are dropped); the filter's memory decays fast, so the cut costs
+ * at most 0.0009 on the 16-bit scale on the eval sentences.
  * The grid is the utterance's, not the job's: a job that starts inside a
  * cell resumes it from the state the previous job left (the state of the
  * lane that filtered the last frame), and the warm-up input of a cell that
  * begins right after a job boundary comes from the history kept in the
  * state. So chunked == one-shot, bit for bit, for any chunking.
  *
- * Per lane the arithmetic is exactly the sequential AVX2 build's (mlsa.c:
- * same operations, same fusions, same order), so a resumed lane continues a
- * sequential state unchanged and cell 0 equals the sequential output. Three
- * builds: AVX-512 (eight lanes in one vector), AVX2+FMA (two vectors of
- * four) and portable C, lane by lane with fma() (correctly rounded like the
- * vector instructions): identical samples on every CPU, only slower without
- * the vector units. */
+ * Float lanes: the lanes hold the coefficients, delay lines and samples in
+ * float (the input excitation, the coefficients' computation from the
+ * mel-cepstra and the gain in double), with the operations, fusions and
+ * order of the sequential AVX2 build. The gain exp(b[0]), with b[0] stepped
+ * linearly per sample, is exp once per frame stepped by the factor
+ * exp(binc[0]) per sample (the same function up to rounding). Against the
+ * sequential double filter: at most 0.31 on the 16-bit scale (2.7e-5 of
+ * the peak; the 16-bit output's rounding step is 1), LSD 0.0045 dB, on the
+ * eval sentences (docs/ENGINE-IMPL.md, "MLSA cells"). The state between
+ * jobs is the sequential layout in double; float -> double -> float is
+ * exact, so a resumed lane continues unchanged. Three builds: AVX-512
+ * (sixteen lanes in one vector), AVX2+FMA (two vectors of eight) and
+ * portable C, lane by lane with fmaf() (correctly rounded like the vector
+ * instructions): identical samples on every CPU, only slower without the
+ * vector units. */
 #include "kernels/cpu/mlsa_cells.h"
 
 #include <immintrin.h>
@@ -37,12 +53,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K = 8, NS = SS_MLSA_PADE, S = SS_MLSA_CELL_FRAMES, W = SS_MLSA_WARMUP_FRAMES };
+enum { K = 16, NS = SS_MLSA_PADE, W = SS_MLSA_WARMUP_FRAMES, PLAN_MAX_FRAMES = 64 };
 enum { HIST_MCEP = W * (SS_MLSA_MAX_ORDER + 1) }; /* history: mel-cepstra first */
 _Static_assert(SS_MLSA_CELL_FRAMES >= SS_MLSA_WARMUP_FRAMES, "a warm-up may not reach back two cells");
 
-static const double pade5[SS_MLSA_PADE + 1] = {1.0,        0.4999391,    0.1107098,
-                                               0.01369984, 0.0009564853, 0.00003041721};
+/* The utterance's grid: cell 0 is frames [0, x + s), cell c >= 1 frames
+ * [x + c * s, x + (c + 1) * s). s >= W, so a warm-up never reaches back two
+ * cells. */
+typedef struct {
+    size_t s, x;
+} cell_grid;
+
+static cell_grid grid_of(const ss_mlsa_state *st)
+{
+    const size_t n = st->utterance_frames;
+    if (n == 0)
+        return (cell_grid){.s = SS_MLSA_CELL_FRAMES, .x = 0};
+    const size_t rest = n > W ? n - W : 0; /* frames after cell 0's extra W */
+    const size_t groups = rest > 0 ? (rest + K * PLAN_MAX_FRAMES - 1) / (K * PLAN_MAX_FRAMES) : 1;
+    size_t s = (rest + K * groups - 1) / (K * groups);
+    return (cell_grid){.s = s < W ? W : s, .x = W};
+}
+
+static size_t grid_start(cell_grid g, size_t c)
+{
+    return c == 0 ? 0 : g.x + c * g.s;
+}
+
+static size_t grid_cell(cell_grid g, size_t f)
+{
+    return f < g.x + g.s ? 0 : (f - g.x) / g.s;
+}
+
+static const float pade5[SS_MLSA_PADE + 1] = {1.0f,        0.4999391f,    0.1107098f,
+                                              0.01369984f, 0.0009564853f, 0.00003041721f};
 
 /* K (eight) filters side by side, every value stored [...][lane]. The second
  * section's delay lines are double-buffered rows [tap][stage][lane]: a
@@ -50,13 +94,13 @@ static const double pade5[SS_MLSA_PADE + 1] = {1.0,        0.4999391,    0.11070
  * convention (row 1 and row 2 both hold tap 1, row k+1 tap k). */
 typedef struct {
     int m;
-    double a, aa;
+    float a, aa;
     int cur;
-    _Alignas(64) double b[SS_MLSA_MAX_ORDER + 1][K];
-    _Alignas(64) double binc[SS_MLSA_MAX_ORDER + 1][K];
-    _Alignas(64) double d1[2 * (SS_MLSA_PADE + 1)][K]; /* section 1: d[0..5], pt[0..5] */
-    _Alignas(64) double pt[SS_MLSA_PADE + 1][K];       /* section 2 outputs */
-    _Alignas(64) double fir[2][(SS_MLSA_MAX_ORDER + 2) * NS * K];
+    _Alignas(64) float b[SS_MLSA_MAX_ORDER + 1][K];
+    _Alignas(64) float binc[SS_MLSA_MAX_ORDER + 1][K];
+    _Alignas(64) float d1[2 * (SS_MLSA_PADE + 1)][K]; /* section 1: d[0..5], pt[0..5] */
+    _Alignas(64) float pt[SS_MLSA_PADE + 1][K];       /* section 2 outputs */
+    _Alignas(64) float fir[2][(SS_MLSA_MAX_ORDER + 2) * NS * K];
 } lanes;
 
 /* One cell's work, in frames of the job's extended frame list (history
@@ -66,36 +110,29 @@ typedef struct {
     int resume; /* 1 = continue the job's state, 0 = start from zero */
 } cell_task;
 
-static void mc2b(const double *mc, double *b, int m, double a)
-{
-    b[m] = mc[m];
-    for (int i = m - 1; i >= 0; i--)
-        b[i] = mc[i] - a * b[i + 1];
-}
-
 /* ------------------------------------------------------ lane <-> state --- */
 
 static void lane_zero(lanes *L, int l)
 {
     for (int i = 0; i < 2 * (SS_MLSA_PADE + 1); i++)
-        L->d1[i][l] = 0.0;
+        L->d1[i][l] = 0.0f;
     for (int i = 0; i <= SS_MLSA_PADE; i++)
-        L->pt[i][l] = 0.0;
+        L->pt[i][l] = 0.0f;
     for (int r = 0; r < (L->m + 2) * NS; r++)
-        L->fir[L->cur][r * K + l] = 0.0;
+        L->fir[L->cur][r * K + l] = 0.0f;
 }
 
 static void lane_load(lanes *L, int l, const ss_mlsa_state *st)
 {
     for (int i = 0; i <= L->m; i++)
-        L->b[i][l] = st->b[i];
+        L->b[i][l] = (float)st->b[i];
     for (int i = 0; i < 2 * (SS_MLSA_PADE + 1); i++)
-        L->d1[i][l] = st->d1[i];
+        L->d1[i][l] = (float)st->d1[i];
     for (int i = 0; i <= SS_MLSA_PADE; i++)
-        L->pt[i][l] = st->pt[i];
+        L->pt[i][l] = (float)st->pt[i];
     for (int r = 0; r < L->m + 2; r++)
         for (int s = 0; s < NS; s++)
-            L->fir[L->cur][(r * NS + s) * K + l] = st->fir[r * SS_MLSA_LANES + s];
+            L->fir[L->cur][(r * NS + s) * K + l] = (float)st->fir[r * SS_MLSA_LANES + s];
 }
 
 static void lane_store(const lanes *L, int l, ss_mlsa_state *st)
@@ -116,28 +153,23 @@ static void lane_store(const lanes *L, int l, ss_mlsa_state *st)
 
 /* ------------------------------------------------------- one sample ------ */
 
-/* The gain: x * exp(b[0]) per lane, as the sequential build does it. */
-static inline void gain(const lanes *L, const double *x_in, double *x)
-{
-    for (int l = 0; l < K; l++)
-        x[l] = x_in[l] != 0.0 ? x_in[l] * exp(L->b[0][l]) : x_in[l];
-}
-
 /* Portable build of one sample for the K lanes: section 1, b[0..1]
- * advance, section 2 with b[2..m] advancing in the tap loop, output stage. */
-static void sample_portable(lanes *L, const double *x, double *y_out)
+ * advance, section 2 with b[2..m] advancing in the tap loop, output stage.
+ * In float, with fmaf() where the vector builds fuse (correctly rounded
+ * like the vector instructions), so the builds agree bit for bit. */
+static void sample_portable(lanes *L, const float *x, float *y_out)
 {
     const int m = L->m;
-    const double a = L->a, aa = L->aa;
-    const double *A = L->fir[L->cur];
-    double *B = L->fir[!L->cur];
+    const float a = L->a, aa = L->aa;
+    const float *A = L->fir[L->cur];
+    float *B = L->fir[!L->cur];
     for (int l = 0; l < K; l++) {
-        double *d = &L->d1[0][0], *p1 = &L->d1[SS_MLSA_PADE + 1][0];
-        double xs = x[l], out = 0.0;
+        float *d = &L->d1[0][0], *p1 = &L->d1[SS_MLSA_PADE + 1][0];
+        float xs = x[l], out = 0.0f;
         for (int i = SS_MLSA_PADE; i >= 1; i--) {
             d[i * K + l] = aa * p1[(i - 1) * K + l] + a * d[i * K + l];
             p1[i * K + l] = d[i * K + l] * L->b[1][l];
-            double v = p1[i * K + l] * pade5[i];
+            float v = p1[i * K + l] * pade5[i];
             xs += (i & 1) ? v : -v;
             out += v;
         }
@@ -145,15 +177,15 @@ static void sample_portable(lanes *L, const double *x, double *y_out)
         xs = out + xs;
         L->b[0][l] += L->binc[0][l];
         L->b[1][l] += L->binc[1][l];
-        double ys[NS];
+        float ys[NS];
         for (int s = 0; s < NS; s++) {
-            double prev = fma(aa, L->pt[s][l], a * A[(1 * NS + s) * K + l]), y = 0.0;
+            float prev = fmaf(aa, L->pt[s][l], a * A[(1 * NS + s) * K + l]), y = 0.0f;
             B[(1 * NS + s) * K + l] = prev;
             B[(2 * NS + s) * K + l] = prev;
             for (int k = 2; k <= m; k++) {
-                double nk = fma(-a, prev, fma(a, A[((k + 1) * NS + s) * K + l], A[(k * NS + s) * K + l]));
+                float nk = fmaf(-a, prev, fmaf(a, A[((k + 1) * NS + s) * K + l], A[(k * NS + s) * K + l]));
                 B[((k + 1) * NS + s) * K + l] = nk;
-                y = fma(nk, L->b[k][l], y);
+                y = fmaf(nk, L->b[k][l], y);
                 prev = nk;
             }
             ys[s] = y;
@@ -162,9 +194,9 @@ static void sample_portable(lanes *L, const double *x, double *y_out)
             L->pt[s + 1][l] = ys[s];
         for (int k = 2; k <= m; k++)
             L->b[k][l] += L->binc[k][l];
-        double out2 = 0.0;
+        float out2 = 0.0f;
         for (int i = SS_MLSA_PADE; i >= 1; i--) {
-            double v = L->pt[i][l] * pade5[i];
+            float v = L->pt[i][l] * pade5[i];
             xs += (i & 1) ? v : -v;
             out2 += v;
         }
@@ -174,19 +206,19 @@ static void sample_portable(lanes *L, const double *x, double *y_out)
 }
 
 /* The vector builds of one sample, written once and instantiated per
- * vector width (AVX2+FMA: 4 lanes, called twice per sample; AVX-512: all 8).
+ * vector width (AVX2+FMA: 8 lanes, called twice per sample; AVX-512: all 16).
  * V is the vector type; the operations are the ISA's intrinsics, plain
  * multiplies and adds where mlsa.c has them and fused where it fuses, so
  * every lane computes exactly what sample_portable computes. The five
  * stages' chains and accumulators are named locals (no arrays: GCC would
  * keep those in stack slots inside the tap loop). Lanes [o, o + width). */
 #define DEFINE_SAMPLE(NAME, TARGET, V, LD, ST, ADD, SUB, MUL, FMA, FNMA, SET1, ZERO)                  \
-    __attribute__((target(TARGET))) static void NAME(lanes *L, int o, const double *xg, double *y_out) \
+    __attribute__((target(TARGET))) static void NAME(lanes *L, int o, const float *xg, float *y_out)   \
     {                                                                                                  \
         const int m = L->m;                                                                            \
         const V va = SET1(L->a), vaa = SET1(L->aa);                                                    \
-        const double *A = L->fir[L->cur] + o;                                                          \
-        double *B = L->fir[!L->cur] + o;                                                               \
+        const float *A = L->fir[L->cur] + o;                                                           \
+        float *B = L->fir[!L->cur] + o;                                                                \
         /* section 1 */                                                                                \
         V x = LD(xg + o), out = ZERO();                                                                \
         const V b1 = LD(L->b[1] + o);                                                                  \
@@ -224,8 +256,8 @@ static void sample_portable(lanes *L, const double *x, double *y_out)
         for (int k = 2; k <= m; k++) {                                                                 \
             const V bk = LD(L->b[k] + o);                                                              \
             ST(L->b[k] + o, ADD(bk, LD(L->binc[k] + o)));                                              \
-            const double *a_k = A + (size_t)k * NS * K, *a_next = a_k + NS * K;                        \
-            double *b_next = B + (size_t)(k + 1) * NS * K;                                             \
+            const float *a_k = A + (size_t)k * NS * K, *a_next = a_k + NS * K;                         \
+            float *b_next = B + (size_t)(k + 1) * NS * K;                                              \
             /* nk = -a*prev + (a*next + old), y = nk*b + y */                                          \
             prev0 = FNMA(va, prev0, FMA(va, LD(a_next + 0 * K), LD(a_k + 0 * K)));                     \
             prev1 = FNMA(va, prev1, FMA(va, LD(a_next + 1 * K), LD(a_k + 1 * K)));                     \
@@ -264,12 +296,10 @@ static void sample_portable(lanes *L, const double *x, double *y_out)
         ST(y_out + o, ADD(out, x));                                                                    \
     }
 
-DEFINE_SAMPLE(sample_avx2, "avx2,fma", __m256d, _mm256_load_pd, _mm256_store_pd, _mm256_add_pd,
-              _mm256_sub_pd, _mm256_mul_pd, _mm256_fmadd_pd, _mm256_fnmadd_pd, _mm256_set1_pd,
-              _mm256_setzero_pd)
-DEFINE_SAMPLE(sample_avx512, "avx512f", __m512d, _mm512_load_pd, _mm512_store_pd, _mm512_add_pd,
-              _mm512_sub_pd, _mm512_mul_pd, _mm512_fmadd_pd, _mm512_fnmadd_pd, _mm512_set1_pd,
-              _mm512_setzero_pd)
+DEFINE_SAMPLE(sample_avx2, "avx2,fma", __m256, _mm256_load_ps, _mm256_store_ps, _mm256_add_ps, _mm256_sub_ps,
+              _mm256_mul_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_set1_ps, _mm256_setzero_ps)
+DEFINE_SAMPLE(sample_avx512, "avx512f", __m512, _mm512_load_ps, _mm512_store_ps, _mm512_add_ps, _mm512_sub_ps,
+              _mm512_mul_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_set1_ps, _mm512_setzero_ps)
 
 /* ------------------------------------------------------- the cells ------- */
 
@@ -292,13 +322,98 @@ static const double *frame_mcep(const cell_job *c, size_t e)
     return c->j->mcep + (e - c->h) * dim;
 }
 
+/* One frame step's inputs per lane: where its excitation comes from and its
+ * output goes, the frame's coefficients (float, [i][lane]), and the gain
+ * at the frame's first sample and its per-sample factor. */
+typedef struct {
+    const double *ex[K];
+    double *out[K];
+    _Alignas(64) float bnext[SS_MLSA_MAX_ORDER + 1][K];
+    _Alignas(64) double gain[K], gain_step[K];
+} frame_step;
+
+static const double zero_mcep[SS_MLSA_MAX_ORDER + 1]; /* input of a lane without work */
+
+/* Sets up frame step f: mel-cepstra -> coefficients for all lanes at once
+ * (mc2b's recurrence b[i] = mc[i] - a * b[i + 1], as in mlsa.c, runs
+ * across the lanes, so sixteen chains are in flight instead of one), the
+ * per-sample
+ * increments, the gain. A lane without work (or past its cell's end)
+ * filters silence into the sink with its coefficients held. */
+static void frame_setup(const cell_job *c, lanes *L, const cell_task *t, int n, size_t f, frame_step *fs)
+{
+    const ss_mlsa_job *j = c->j;
+    const size_t fp = j->frame_period;
+    const int m = L->m;
+    const double a = j->state->alpha;
+    const double *mc[K];
+    int busy[K];
+    for (int l = 0; l < K; l++) {
+        busy[l] = l < n && f < t[l].count;
+        const size_t e = busy[l] ? t[l].first + f : 0;
+        mc[l] = busy[l] ? frame_mcep(c, e) : zero_mcep;
+        fs->ex[l] = !busy[l] ? c->silence
+                    : f < t[l].warm ? c->warm_ex + (t[l].slot * W + f) * fp
+                                    : j->excitation + (e - c->h) * fp;
+        fs->out[l] = !busy[l] || f < t[l].warm ? c->sink + (size_t)l * fp : j->out + (e - c->h) * fp;
+    }
+    _Alignas(64) double bd[K];
+    for (int l = 0; l < K; l++) {
+        bd[l] = mc[l][m];
+        fs->bnext[m][l] = (float)bd[l];
+    }
+    for (int i = m - 1; i >= 0; i--)
+        for (int l = 0; l < K; l++) {
+            bd[l] = mc[l][i] - a * bd[l];
+            fs->bnext[i][l] = (float)bd[l];
+        }
+    for (int l = 0; l < K; l++)
+        if (busy[l] && f == 0 && !t[l].resume)
+            for (int i = 0; i <= m; i++)
+                L->b[i][l] = fs->bnext[i][l];
+    for (int i = 0; i <= m; i++)
+        for (int l = 0; l < K; l++)
+            L->binc[i][l] = busy[l] ? (float)(((double)fs->bnext[i][l] - (double)L->b[i][l]) / (double)fp) : 0.0f;
+    for (int l = 0; l < K; l++) {
+        fs->gain[l] = busy[l] ? exp((double)L->b[0][l]) : 0.0; /* silence in, silence out */
+        fs->gain_step[l] = busy[l] ? exp((double)L->binc[0][l]) : 1.0;
+    }
+}
+
+/* The frame's samples for all lanes. */
+static void frame_samples(const cell_job *c, lanes *L, frame_step *fs)
+{
+    const size_t fp = c->j->frame_period;
+    _Alignas(64) double g[K], r[K];
+    memcpy(g, fs->gain, sizeof g);
+    memcpy(r, fs->gain_step, sizeof r);
+    for (size_t s = 0; s < fp; s++) {
+        /* the gain exp(b[0]) steps geometrically as b[0] steps linearly */
+        _Alignas(64) float xg[K], y[K];
+        for (int l = 0; l < K; l++) {
+            xg[l] = (float)(fs->ex[l][s] * g[l]);
+            g[l] *= r[l];
+        }
+        if (c->build == SS_MLSA_CELLS_AVX512) {
+            sample_avx512(L, 0, xg, y);
+        } else if (c->build == SS_MLSA_CELLS_AVX2) {
+            sample_avx2(L, 0, xg, y);
+            sample_avx2(L, 8, xg, y);
+        } else {
+            sample_portable(L, xg, y);
+        }
+        L->cur = !L->cur;
+        for (int l = 0; l < K; l++)
+            fs->out[l][s] = y[l];
+    }
+}
+
 /* Runs up to K cells side by side; a lane without work (or past its
  * cell's end) filters silence into a sink. With store_to, the last lane's
  * state is saved there right after its last frame (before any idle step). */
 static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss_mlsa_state *store_to)
 {
     const ss_mlsa_job *j = c->j;
-    const size_t fp = j->frame_period;
     const int m = L->m;
     size_t steps = 0;
     for (int l = 0; l < n; l++) {
@@ -311,51 +426,15 @@ static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss
     }
     for (int l = n; l < K; l++)
         lane_zero(L, l);
+    frame_step fs;
     for (size_t f = 0; f < steps; f++) {
-        const double *ex[K];
-        double *out[K];
-        double bnext[K][SS_MLSA_MAX_ORDER + 1];
-        for (int l = 0; l < K; l++) {
-            if (l >= n || f >= t[l].count) {
-                for (int i = 0; i <= m; i++)
-                    L->binc[i][l] = 0.0;
-                ex[l] = c->silence;
-                out[l] = c->sink + (size_t)l * fp;
-                continue;
-            }
-            const size_t e = t[l].first + f;
-            mc2b(frame_mcep(c, e), bnext[l], m, L->a);
-            if (f == 0 && !t[l].resume)
-                for (int i = 0; i <= m; i++)
-                    L->b[i][l] = bnext[l][i];
-            for (int i = 0; i <= m; i++)
-                L->binc[i][l] = (bnext[l][i] - L->b[i][l]) / (double)fp;
-            ex[l] = f < t[l].warm ? c->warm_ex + (t[l].slot * W + f) * fp : j->excitation + (e - c->h) * fp;
-            out[l] = f < t[l].warm ? c->sink + (size_t)l * fp : j->out + (e - c->h) * fp;
-        }
-        for (size_t s = 0; s < fp; s++) {
-            _Alignas(64) double xin[K], y[K];
-            for (int l = 0; l < K; l++)
-                xin[l] = ex[l][s];
-            _Alignas(64) double xg[K];
-            gain(L, xin, xg);
-            if (c->build == SS_MLSA_CELLS_AVX512) {
-                sample_avx512(L, 0, xg, y);
-            } else if (c->build == SS_MLSA_CELLS_AVX2) {
-                sample_avx2(L, 0, xg, y);
-                sample_avx2(L, 4, xg, y);
-            } else {
-                sample_portable(L, xg, y);
-            }
-            L->cur = !L->cur;
-            for (int l = 0; l < K; l++)
-                out[l][s] = y[l];
-        }
+        frame_setup(c, L, t, n, f, &fs);
+        frame_samples(c, L, &fs);
         /* b lands exactly on the frame's coefficients, as in mlsa.c */
         for (int l = 0; l < n; l++)
             if (f < t[l].count)
                 for (int i = 0; i <= m; i++)
-                    L->b[i][l] = bnext[l][i];
+                    L->b[i][l] = fs.bnext[i][l];
         if (store_to && f + 1 == t[n - 1].count)
             lane_store(L, n - 1, store_to);
     }
@@ -363,14 +442,15 @@ static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss
 
 /* Cell c of the grid, clipped to the job's frames [f0, f0 + nf), as a task
  * over the extended frame list (h history frames first). */
-static cell_task cell_at(size_t c, size_t f0, size_t nf, size_t h)
+static cell_task cell_at(cell_grid grid, size_t c, size_t f0, size_t nf, size_t h)
 {
-    const size_t g = c * S, end = g + S < f0 + nf ? g + S : f0 + nf;
+    const size_t g = grid_start(grid, c), next = grid_start(grid, c + 1);
+    const size_t end = next < f0 + nf ? next : f0 + nf;
     if (g < f0) /* the cell the previous job was in: resume it */
         return (cell_task){.first = h, .count = end - f0, .warm = 0, .resume = 1};
     if (g == 0) /* the utterance's first cell: no warm-up */
         return (cell_task){.first = 0, .count = end, .warm = 0, .resume = 0};
-    /* g >= S >= W and h = min(f0, W), so the warm-up starts inside the list */
+    /* g >= s >= W and h = min(f0, W), so the warm-up starts inside the list */
     return (cell_task){.first = g - W - (f0 - h), .count = end - (g - W), .warm = W, .resume = 0};
 }
 
@@ -449,7 +529,8 @@ int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err
     if (nf == 0)
         return 0;
     const size_t h = f0 < W ? f0 : W;
-    const size_t c0 = f0 / S, c1 = (f0 + nf - 1) / S, ncells = c1 - c0 + 1;
+    const cell_grid grid = grid_of(st);
+    const size_t c0 = grid_cell(grid, f0), c1 = grid_cell(grid, f0 + nf - 1), ncells = c1 - c0 + 1;
     cell_task *t = malloc(ncells * sizeof *t);
     double *scratch = malloc((ncells * W + W + 1 + K) * fp * sizeof(double));
     lanes *L = aligned_alloc(_Alignof(lanes), sizeof(lanes));
@@ -461,7 +542,7 @@ int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err
         return -1;
     }
     for (size_t i = 0; i < ncells; i++) {
-        t[i] = cell_at(c0 + i, f0, nf, h);
+        t[i] = cell_at(grid, c0 + i, f0, nf, h);
         t[i].slot = i;
     }
     double *tmp = scratch + ncells * W * fp, *silence = tmp + W * fp;
@@ -470,8 +551,8 @@ int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err
                             .build = build};
     keep_inputs(&c_job, t, ncells, tmp);
     L->m = st->order;
-    L->a = st->alpha;
-    L->aa = 1.0 - st->alpha * st->alpha;
+    L->a = (float)st->alpha;
+    L->aa = (float)(1.0 - st->alpha * st->alpha);
     L->cur = 0;
     for (size_t i = 0; i < ncells; i += K) {
         const int n = ncells - i < K ? (int)(ncells - i) : K;

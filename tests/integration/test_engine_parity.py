@@ -4,7 +4,8 @@ Runs festival (tests/oracle/festival_labels.sh) on the 20 eval sentences into
 a temp dir, then:
   * tests/tools/hts_parity: identical state durations and voicing, MCP/LF0
     within 1e-3, identical length, waveform LSD <= 1 dB on voiced frames,
-    and the MLSA cell mode within 0.01 (16-bit scale) of the sequential filter;
+    and the MLSA cell mode (float lanes) within one 16-bit step and 0.05 dB
+    LSD of the sequential double filter;
   * tests/tools/engine_stream_check: phrase-streamed audio equals one-shot
     (identical length, LSD <= 0.5 dB, no step at the joins).
 """
@@ -53,7 +54,8 @@ def test_parity_with_hts_engine(labels, extra):
     assert float(f["lf0_maxabs"]) <= 1e-3
     assert float(f["lsd_max_dB"]) <= 1.0
     # MLSA cell mode vs the sequential filter (docs/ENGINE-IMPL.md, "MLSA cells")
-    assert float(f["cells_maxabs"]) <= 0.01
+    assert float(f["cells_maxabs"]) <= 1.0
+    assert float(f["cells_lsd_max_dB"]) <= 0.05
     assert int(f["failed"]) == 0 and rc == 0
 
 

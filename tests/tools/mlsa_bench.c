@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 
     enum { NB = 4 };
     const char *name[NB] = {"dispatched (AVX2+FMA where the CPU has it)", "baseline (SSE2)",
-                            "cells, 8 lanes (AVX-512 or AVX2+FMA if present)", "cells, portable (fma())"};
+                            "cells, 16 float lanes (AVX-512 or AVX2+FMA)", "cells, portable (fmaf())"};
     double t[NB][99];
     unsigned long long sum[NB] = {0, 0, 0, 0};
     for (int r = 0; r < repeat; r++)

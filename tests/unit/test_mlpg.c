@@ -21,7 +21,7 @@ Test(mlpg, static_only_returns_means)
 {
     ss_mlpg_windows w = {.nwin = 1};
     w.coef[0][1] = 1.0;
-    double mean[3] = {1, -2, 3}, ivar[3] = {1, 4, 0.5}, out[3], work[256];
+    double mean[3] = {1, -2, 3}, ivar[3] = {1, 4, 0.5}, out[3], work[512];
     ss_mlpg_problem p = {.length = 3, .mean = mean, .ivar = ivar, .out = out, .out_stride = 1};
     char err[128];
     cr_assert_eq(ss_kern_mlpg(&w, &p, 1, work, ss_kern_mlpg_workspace(3), err, sizeof err), 0, "%s", err);
@@ -49,7 +49,7 @@ Test(mlpg, gv_moves_variance_toward_target)
     ss_mlpg_windows w = static_delta();
     enum { T = 40 };
     double mean[T * 2], ivar[T * 2], out[T];
-    static double work[T * 64];
+    static double work[T * 128];
     unsigned char sw[T];
     for (int t = 0; t < T; t++) {
         mean[2 * t] = 0.1 * sin(t * 0.3);
@@ -93,9 +93,9 @@ Test(mlpg, rejects_bad_input)
     cr_assert_eq(ss_kern_mlpg(&w, &p, 1, work, 256, err, sizeof err), -1);
 }
 
-/* The kernel solves up to four problems of the same shape together, one per
- * vector lane; that must not change a bit. Seven problems in one call (a
- * group of four, then one with its own GV switch, then two) against each
+/* The kernel solves up to eight problems of the same shape together, one per
+ * vector lane; that must not change a bit. Eleven problems in one call (a
+ * full group of eight, then one with its own GV switch, then two) against each
  * solved alone, with GV, per-lane GV targets and random data. Problem 0's
  * GV objective falls at one step while the others' rise, so a step-size
  * schedule shared between lanes would show here (checked: it does). */
@@ -105,9 +105,9 @@ Test(mlpg, grouped_solve_equals_one_by_one_bit_for_bit)
     w.left[0] = 0, w.right[0] = 0, w.coef[0][1] = 1.0;
     w.left[1] = -1, w.right[1] = 1, w.coef[1][0] = -0.5, w.coef[1][2] = 0.5;
     w.left[2] = -1, w.right[2] = 1, w.coef[2][0] = 1.0, w.coef[2][1] = -2.0, w.coef[2][2] = 1.0;
-    enum { T = 57, N = 7 };
+    enum { T = 57, N = 11 };
     static double mean[N][T * 3], ivar[N][T * 3], together[T * N], alone[T * N];
-    static double work[T * 64];
+    static double work[T * 128];
     unsigned char sw[T], sw_other[T];
     unsigned seed = 3;
     for (int k = 0; k < N; k++)
@@ -122,7 +122,7 @@ Test(mlpg, grouped_solve_equals_one_by_one_bit_for_bit)
     ss_mlpg_problem p[N];
     for (int k = 0; k < N; k++)
         p[k] = (ss_mlpg_problem){.length = T, .mean = mean[k], .ivar = ivar[k],
-                                 .gv_switch = k == 4 ? sw_other : sw, .gv_mean = k == 0 ? 0.01 : 0.1 + 0.2 * k,
+                                 .gv_switch = k == 8 ? sw_other : sw, .gv_mean = k == 0 ? 0.01 : 0.1 + 0.2 * k,
                                  .gv_vari = k == 0 ? 1e4 : 1.0 + k, .out = together + k, .out_stride = N};
     char err[128];
     cr_assert_eq(ss_kern_mlpg(&w, p, N, work, ss_kern_mlpg_workspace(T), err, sizeof err), 0, "%s", err);

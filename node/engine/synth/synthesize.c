@@ -261,6 +261,8 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
         goto done;
     voc_ok = 1;
     voc.kernels = route;
+    if (ss_vocoder_plan(&voc, seq.nframes, err, errlen) != 0)
+        goto done;
     rc = vocode_phrases(&pr, t_call, out, err, errlen);
     if (rc == 0 && o->keep_audio) {
         out->samples = pr.audio;

@@ -68,6 +68,16 @@ void ss_vocoder_free(ss_vocoder *voc)
     memset(voc, 0, sizeof *voc);
 }
 
+int ss_vocoder_plan(ss_vocoder *voc, size_t utterance_frames, char *err, size_t errlen)
+{
+    if (voc->mlsa.frames_done > 0) {
+        snprintf(err, errlen, "vocoder: the utterance's length is set before its first piece");
+        return -1;
+    }
+    voc->mlsa.utterance_frames = utterance_frames;
+    return 0;
+}
+
 static int reserve(float **out, size_t *cap, size_t need, char *err, size_t errlen)
 {
     if (need <= *cap)
@@ -157,6 +167,8 @@ int ss_vocoder_run(ss_vocoder *voc, const ss_param_track *t, int last, double *r
         else
             voc->period[f] = rate / exp(l);
     }
+    if (last && voc->mlsa.frames_done == 0 && voc->mlsa.utterance_frames == 0)
+        voc->mlsa.utterance_frames = nf; /* one shot: the whole utterance */
     double *buf = raw ? raw : voc->raw;
     ss_excitation_job ej = {.state = &voc->ex, .period = voc->period, .nframes = nf, .frame_period = fp, .out = buf};
     if (ss_route_excitation(&voc->kernels, &ej, 1, err, errlen) != 0)

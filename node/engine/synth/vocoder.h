@@ -40,6 +40,13 @@ int ss_vocoder_rate_supported(int rate);
 int ss_vocoder_init(ss_vocoder *voc, const ss_htsvoice *v, int out_rate, char *err, size_t errlen);
 void ss_vocoder_free(ss_vocoder *voc);
 
+/* Tells the vocoder the utterance's length in frames before the first
+ * ss_vocoder_run, so the MLSA kernel sizes its cells to fill the SIMD lanes
+ * (kernels.h, utterance_frames). A one-shot run (first piece with last=1)
+ * does this itself; a caller vocoding in pieces calls it. 0, or -1 when a
+ * piece was already vocoded. */
+int ss_vocoder_plan(ss_vocoder *voc, size_t utterance_frames, char *err, size_t errlen);
+
 /* Vocodes t's frames. When raw is not NULL it receives the filter output
  * before scaling/resampling ([nframes * frame_period], 16-bit scale doubles).
  * The float samples at out_rate are appended to *out (realloc'd; *nout and
