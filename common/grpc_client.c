@@ -26,10 +26,10 @@
  * completion: the server thread that read the answer off the socket is, in
  * gRPC 1.51's epoll1, usually the one that finds the completion in the
  * queue, where a separate pump has to be woken (a futex) for each
- * (docs/PERFORMANCE.md, issue 12). A shared bridge still keeps one spare
- * poller thread waiting on a queue of its own that nothing completes on:
- * it is woken only when gRPC passes it the polling, and it keeps the node
- * calls' sockets read while every server thread is held in a handler. */
+ * (docs/PERFORMANCE.md, issue 12). A shared bridge has no thread of its
+ * own: the server's queue threads must never block (a server runs its
+ * blocking handlers on a thread of their own, grpc_server.h), so they keep
+ * the node calls' sockets read. */
 #include "common/grpc_client.h"
 
 #include "common/grpc_queue_tag.h"
@@ -297,9 +297,8 @@ struct ss_grpc_evclient {
     struct event *wake;
     grpc_completion_queue *cq;
     bool own_cq;  /* ours, drained by the pump; else a server's (shared) */
-    pthread_t pump; /* own queue: the pump; shared: the spare poller */
+    pthread_t pump; /* own queue only */
     bool pump_started;
-    grpc_completion_queue *spare_cq; /* shared: the spare poller's, never used */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     completion *q;
@@ -351,20 +350,6 @@ static void *pump_main(void *arg)
             t->run(t, ev.success != 0);
         }
     }
-    return NULL;
-}
-
-/* Shared queue: a thread that only polls. Waiting in
- * grpc_completion_queue_next makes it one of gRPC's pollers, so the node
- * calls' sockets are still read while every server thread is busy in a
- * handler (a heartbeat waiting on a slow Redis); nothing is ever queued on
- * spare_cq, so completions never wake it. */
-static void *spare_poller_main(void *arg)
-{
-    ss_grpc_evclient *cl = arg;
-    while (grpc_completion_queue_next(cl->spare_cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-           GRPC_QUEUE_SHUTDOWN)
-        ;
     return NULL;
 }
 
@@ -531,23 +516,19 @@ static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_q
         return NULL;
     }
     grpc_init();
-    int e;
     if (shared) {
         cl->cq = shared;
-        cl->spare_cq = grpc_completion_queue_create_for_next(NULL);
-        e = pthread_create(&cl->pump, NULL, spare_poller_main, cl);
-    } else {
-        cl->own_cq = true;
-        cl->cq = grpc_completion_queue_create_for_next(NULL);
-        e = pthread_create(&cl->pump, NULL, pump_main, cl);
+        return cl;
     }
-    if (e == 0)
-        pthread_setname_np(cl->pump, shared ? "ss-grpc-poll" : "ss-grpc-pump"); /* top -H, perf */
+    cl->own_cq = true;
+    cl->cq = grpc_completion_queue_create_for_next(NULL);
+    int e = pthread_create(&cl->pump, NULL, pump_main, cl);
     if (e != 0) {
-        snprintf(err, errlen, "cannot start the %s thread: %s", shared ? "poller" : "pump", strerror(e));
+        snprintf(err, errlen, "cannot start the pump thread: %s", strerror(e));
         ss_grpc_evclient_free(cl);
         return NULL;
     }
+    pthread_setname_np(cl->pump, "ss-grpc-pump"); /* top -H, perf */
     cl->pump_started = true;
     return cl;
 }
@@ -576,7 +557,7 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
         pthread_mutex_unlock(&cl->mu);
         drain_queue(cl);
     }
-    grpc_completion_queue *mine = cl->own_cq ? cl->cq : cl->spare_cq;
+    grpc_completion_queue *mine = cl->own_cq ? cl->cq : NULL;
     if (mine) {
         grpc_completion_queue_shutdown(mine);
         if (cl->pump_started)

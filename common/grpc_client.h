@@ -66,8 +66,8 @@ ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_
 
 /* The same without a pump: the calls go on `cq`, a gRPC server's queue
  * (ss_grpc_server_queue), whose threads run their completions
- * (common/grpc_queue_tag.h); one spare poller thread (ss-grpc-poll) keeps
- * the sockets read while all of them are busy in handlers. The server must
+ * (common/grpc_queue_tag.h) and keep the sockets read: they must never
+ * block (its blocking handlers run elsewhere). The server must
  * be serving before the first call and be shut down only after
  * ss_grpc_evclient_free. */
 ss_grpc_evclient *ss_grpc_evclient_new_on_queue(struct event_base *base, grpc_completion_queue *cq,

@@ -11,7 +11,10 @@
  *      UNAUTHENTICATED when the server requires a bearer token the call
  *      lacks: its request is never read);
  *   3. unary: the handler runs on the server thread, then one batch
- *      SEND_MESSAGE + SEND_STATUS_FROM_SERVER (tag status);
+ *      SEND_MESSAGE + SEND_STATUS_FROM_SERVER (tag status); a blocking
+ *      unary handler (ss_grpc_server_add_unary_blocking) runs the same way
+ *      but on the server's one handler thread (ss-grpc-hdl): the call
+ *      waits in a FIFO (srv->jobs) so that the queue threads never block;
  *      stream: the handler gets the call; writes are single SEND_MESSAGE
  *      batches (tag send, one at a time, the writer blocks on the call's
  *      condition variable until the completion thread marks it done); the
@@ -56,7 +59,8 @@ typedef struct {
     ss_grpc_unary_fn unary;
     ss_grpc_stream_fn stream;
     void *user;
-    bool open; /* answered without the required bearer (health checks) */
+    bool open;     /* answered without the required bearer (health checks) */
+    bool blocking; /* unary run on the handler thread, not a queue thread */
 } handler;
 
 struct ss_grpc_server {
@@ -77,6 +81,12 @@ struct ss_grpc_server {
     char *required_bearer; /* every call must present it (NULL: none required) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* Blocking unary handlers: calls whose request arrived wait here (under
+     * mu, oldest first) for the handler thread; jobs_cv wakes it. */
+    struct ss_grpc_stream *jobs, *jobs_tail;
+    pthread_cond_t jobs_cv;
+    pthread_t handler_thread;
+    bool handler_started, handler_stop;
 };
 
 struct ss_grpc_stream {
@@ -102,10 +112,16 @@ struct ss_grpc_stream {
     bool status_started;
     bool initial_md_sent;
     atomic_bool cancelled;
+    /* a blocking unary call waiting for the handler thread */
+    uint8_t *job_req;
+    size_t job_len;
+    struct ss_grpc_stream *job_next;
 };
 
 static void *cq_thread(void *arg);
 static int park_acceptor(ss_grpc_server *srv);
+static void run_unary(ss_grpc_stream *c, uint8_t *req, size_t req_len);
+static void queue_job(ss_grpc_stream *c, uint8_t *req, size_t req_len);
 
 static int64_t now_ms_mono(void)
 {
@@ -319,6 +335,74 @@ static void on_accept(ss_grpc_stream *c)
         call_free(c, true);
 }
 
+/* Runs a unary handler on the calling thread and answers the call with
+ * its message and status in one batch. Takes `req`. */
+static void run_unary(ss_grpc_stream *c, uint8_t *req, size_t req_len)
+{
+    uint8_t *resp = NULL;
+    size_t resp_len = 0;
+    char msg[512] = "";
+    grpc_status_code code = c->h->unary(c->h->user, &c->info, req, req_len, &resp, &resp_len,
+                                        msg, sizeof msg);
+    free(req);
+    grpc_byte_buffer *bb = NULL;
+    if (code == GRPC_STATUS_OK)
+        bb = buffer_from(resp ? resp : (const uint8_t *)"", resp ? resp_len : 0);
+    free(resp);
+    pthread_mutex_lock(&c->mu);
+    start_status_locked(c, code, msg, bb);
+    bool done = call_done_locked(c);
+    pthread_mutex_unlock(&c->mu);
+    if (done)
+        call_free(c, true);
+}
+
+/* Hands a blocking unary call to the handler thread (takes `req`). The
+ * call stays live (pending status) until that thread answers it, so
+ * shutdown waits for it like for any other call. */
+static void queue_job(ss_grpc_stream *c, uint8_t *req, size_t req_len)
+{
+    ss_grpc_server *srv = c->srv;
+    c->job_req = req;
+    c->job_len = req_len;
+    c->job_next = NULL;
+    pthread_mutex_lock(&srv->mu);
+    if (srv->jobs_tail)
+        srv->jobs_tail->job_next = c;
+    else
+        srv->jobs = c;
+    srv->jobs_tail = c;
+    pthread_cond_signal(&srv->jobs_cv);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+/* The handler thread: runs the blocking unary calls in arrival order until
+ * shutdown has freed every call and asks it to stop. */
+static void *handler_thread_main(void *arg)
+{
+    ss_grpc_server *srv = arg;
+    pthread_mutex_lock(&srv->mu);
+    for (;;) {
+        ss_grpc_stream *c = srv->jobs;
+        if (!c) {
+            if (srv->handler_stop)
+                break;
+            pthread_cond_wait(&srv->jobs_cv, &srv->mu);
+            continue;
+        }
+        srv->jobs = c->job_next;
+        if (!srv->jobs)
+            srv->jobs_tail = NULL;
+        pthread_mutex_unlock(&srv->mu);
+        uint8_t *req = c->job_req;
+        c->job_req = NULL;
+        run_unary(c, req, c->job_len);
+        pthread_mutex_lock(&srv->mu);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
+}
+
 /* The request message arrived (or the call died first). */
 static void on_recv(ss_grpc_stream *c, bool ok)
 {
@@ -353,24 +437,14 @@ static void on_recv(ss_grpc_stream *c, bool ok)
         return;
     }
 
+    if (c->h->unary && c->h->blocking) {
+        pthread_mutex_unlock(&c->mu);
+        queue_job(c, req, req_len);
+        return;
+    }
     if (c->h->unary) {
         pthread_mutex_unlock(&c->mu);
-        uint8_t *resp = NULL;
-        size_t resp_len = 0;
-        char msg[512] = "";
-        grpc_status_code code = c->h->unary(c->h->user, &c->info, req, req_len, &resp, &resp_len,
-                                            msg, sizeof msg);
-        free(req);
-        grpc_byte_buffer *bb = NULL;
-        if (code == GRPC_STATUS_OK)
-            bb = buffer_from(resp ? resp : (const uint8_t *)"", resp ? resp_len : 0);
-        free(resp);
-        pthread_mutex_lock(&c->mu);
-        start_status_locked(c, code, msg, bb);
-        bool done = call_done_locked(c);
-        pthread_mutex_unlock(&c->mu);
-        if (done)
-            call_free(c, true);
+        run_unary(c, req, req_len);
         return;
     }
 
@@ -513,6 +587,7 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
     grpc_init();
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->cv, NULL);
+    pthread_cond_init(&srv->jobs_cv, NULL);
     srv->shutdown_tag = (op_tag){{NULL}, TAG_SHUTDOWN, srv};
     srv->cq = grpc_completion_queue_create_for_next(NULL);
     /* No SO_REUSEPORT: a second process on the same port must fail loudly
@@ -544,7 +619,7 @@ int ss_grpc_server_port(const ss_grpc_server *srv)
 }
 
 static int add_handler(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn u,
-                       ss_grpc_stream_fn s, void *user, bool open)
+                       ss_grpc_stream_fn s, void *user, bool open, bool blocking)
 {
     if (srv->started || !method || find_handler(srv, method))
         return -1;
@@ -555,7 +630,7 @@ static int add_handler(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn
     char *m = strdup(method);
     if (!m)
         return -1;
-    srv->handlers[srv->nhandlers++] = (handler){m, u, s, user, open};
+    srv->handlers[srv->nhandlers++] = (handler){m, u, s, user, open, blocking};
     return 0;
 }
 
@@ -574,19 +649,25 @@ int ss_grpc_server_require_bearer(ss_grpc_server *srv, const char *token)
 int ss_grpc_server_add_unary(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn fn,
                              void *user)
 {
-    return fn ? add_handler(srv, method, fn, NULL, user, false) : -1;
+    return fn ? add_handler(srv, method, fn, NULL, user, false, false) : -1;
 }
 
 int ss_grpc_server_add_unary_open(ss_grpc_server *srv, const char *method, ss_grpc_unary_fn fn,
                                   void *user)
 {
-    return fn ? add_handler(srv, method, fn, NULL, user, true) : -1;
+    return fn ? add_handler(srv, method, fn, NULL, user, true, false) : -1;
+}
+
+int ss_grpc_server_add_unary_blocking(ss_grpc_server *srv, const char *method,
+                                     ss_grpc_unary_fn fn, void *user)
+{
+    return fn ? add_handler(srv, method, fn, NULL, user, false, true) : -1;
 }
 
 int ss_grpc_server_add_stream(ss_grpc_server *srv, const char *method, ss_grpc_stream_fn fn,
                               void *user)
 {
-    return fn ? add_handler(srv, method, NULL, fn, user, false) : -1;
+    return fn ? add_handler(srv, method, NULL, fn, user, false, false) : -1;
 }
 
 int ss_grpc_server_start(ss_grpc_server *srv, int nthreads, char *err, size_t errlen)
@@ -601,6 +682,18 @@ int ss_grpc_server_start(ss_grpc_server *srv, int nthreads, char *err, size_t er
     if (!srv->threads) {
         snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    bool any_blocking = false;
+    for (size_t i = 0; i < srv->nhandlers; i++)
+        any_blocking |= srv->handlers[i].blocking;
+    if (any_blocking) {
+        int e = pthread_create(&srv->handler_thread, NULL, handler_thread_main, srv);
+        if (e != 0) {
+            snprintf(err, errlen, "cannot start the handler thread: %s", strerror(e));
+            return -1;
+        }
+        pthread_setname_np(srv->handler_thread, "ss-grpc-hdl");
+        srv->handler_started = true;
     }
     grpc_server_start(srv->server);
     srv->started = true;
@@ -647,6 +740,19 @@ static bool wait_quiet_locked(ss_grpc_server *srv, int64_t deadline_ms)
     return true;
 }
 
+/* Every call is freed (or the server never started): no job can come. */
+static void stop_handler_thread(ss_grpc_server *srv)
+{
+    if (!srv->handler_started)
+        return;
+    pthread_mutex_lock(&srv->mu);
+    srv->handler_stop = true;
+    pthread_cond_signal(&srv->jobs_cv);
+    pthread_mutex_unlock(&srv->mu);
+    pthread_join(srv->handler_thread, NULL);
+    srv->handler_started = false;
+}
+
 void ss_grpc_server_shutdown(ss_grpc_server *srv, int grace_ms)
 {
     pthread_mutex_lock(&srv->mu);
@@ -680,7 +786,9 @@ void ss_grpc_server_shutdown(ss_grpc_server *srv, int grace_ms)
         for (int i = 0; i < srv->nthreads; i++)
             pthread_join(srv->threads[i], NULL);
         srv->nthreads = 0;
+        stop_handler_thread(srv);
     } else {
+        stop_handler_thread(srv);
         /* Never started: no thread drains the queue, so do it here. */
         grpc_server_shutdown_and_notify(srv->server, srv->cq, &srv->shutdown_tag);
         grpc_completion_queue_shutdown(srv->cq);
@@ -709,6 +817,7 @@ void ss_grpc_server_free(ss_grpc_server *srv)
     free(srv->threads);
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);
+    pthread_cond_destroy(&srv->jobs_cv);
     free(srv);
     grpc_shutdown();
 }

@@ -4,7 +4,8 @@
  * gateway (HeartbeatService). Messages are raw bytes; the handlers pack and
  * unpack their protobuf-c types themselves.
  *
- * Unary handlers run synchronously on a server thread and return the status.
+ * Unary handlers run synchronously on a server thread and return the status
+ * (or, registered as blocking, on the server's one handler thread).
  * Streaming handlers receive a call object (ss_grpc_stream) and may return at
  * once, handing the call to a worker thread: ss_grpc_stream_write() may be
  * called from any thread (one write at a time per call; a second concurrent
@@ -82,6 +83,14 @@ int ss_grpc_server_add_unary(ss_grpc_server *srv, const char *method, ss_grpc_un
                              void *user);
 int ss_grpc_server_add_stream(ss_grpc_server *srv, const char *method, ss_grpc_stream_fn fn,
                               void *user);
+/* Like ss_grpc_server_add_unary, for a handler that may block (a
+ * synchronous Redis write): it runs on the server's one handler thread
+ * (ss-grpc-hdl, started only when such a method is registered), one call
+ * at a time in arrival order, never on a completion-queue thread. Those
+ * threads also run other owners' completions (common/grpc_queue_tag.h),
+ * which must not wait behind a slow handler. Same wire answer as unary. */
+int ss_grpc_server_add_unary_blocking(ss_grpc_server *srv, const char *method,
+                                     ss_grpc_unary_fn fn, void *user);
 /* Like ss_grpc_server_add_unary, but the method is answered without the
  * bearer that ss_grpc_server_require_bearer() demands of every other call:
  * for grpc.health.v1.Health/Check, which load balancers and orchestrators

@@ -35,7 +35,7 @@ struct heartbeat_service {
     ss_redis_target redis_target; /* one address, or the primary Sentinel names */
     long default_interval_ms;
     long retention_s;
-    pthread_mutex_t lock; /* guards redis */
+    pthread_mutex_t lock; /* guards redis (one handler thread today; kept for safety) */
     redisContext *redis;
     char heartbeat_sha[41]; /* of NODE_REGISTRY_HEARTBEAT */
 };
@@ -211,7 +211,8 @@ static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const
             if (hs->redis)
                 redisFree(hs->redis);
             char why[200];
-            /* a gRPC handler thread, never the loop: blocking here is allowed */
+            /* the gRPC handler thread, never the loop nor a queue thread:
+             * blocking here is allowed */
             hs->redis = ss_redis_target_connect_sync(&hs->redis_target, 1000, why, sizeof why);
             if (!hs->redis) {
                 snprintf(err, errlen, "redis: %s", why);
@@ -367,8 +368,11 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
     char addr[300];
     snprintf(addr, sizeof addr, "%s:%ld", settings->grpc_bind, settings->grpc_port);
     hs->grpc = ss_grpc_server_new(addr, err, errlen);
-    if (!hs->grpc || ss_grpc_server_add_unary(hs->grpc, METHOD, on_heartbeat, hs) != 0 ||
-        ss_grpc_server_start(hs->grpc, 2, err, errlen) != 0) {
+    /* The record write blocks (synchronous Redis, up to its timeout), so it
+     * runs on the server's handler thread; the one queue thread is then never
+     * held and reads the node calls' answers too (heartbeat_service.h). */
+    if (!hs->grpc || ss_grpc_server_add_unary_blocking(hs->grpc, METHOD, on_heartbeat, hs) != 0 ||
+        ss_grpc_server_start(hs->grpc, 1, err, errlen) != 0) {
         if (hs->grpc && !*err)
             snprintf(err, errlen, "cannot register %s", METHOD);
         ss_grpc_server_free(hs->grpc);

@@ -1,11 +1,17 @@
 /* HeartbeatService (spec NODE.md): the gRPC server nodes report to.
  *
- * Runs on the gRPC server's own threads, not on the HTTP loop: a heartbeat is
+ * Runs on the gRPC server's threads, not on the HTTP loop: one completion-
+ * queue thread (which also reads the node calls' answers, see below) and the
+ * server's handler thread, where each heartbeat, in arrival order, is
  * authenticated (the node's own secret, bound to the node id it claims,
  * compared in constant time), bounded (heartbeat_check.h), turned into the node
  * record and written with one Lua script over this file's own synchronous
  * Redis connection (guarded by a mutex, reconnected on failure). A heartbeat
- * that cannot be recorded answers UNAVAILABLE so the node retries. */
+ * that cannot be recorded answers UNAVAILABLE so the node retries; the
+ * answer leaves only after the script's reply, as before. Keeping the
+ * blocking write off the queue thread is what lets one queue thread serve:
+ * a slow Redis delays heartbeats, never the audio of the node calls
+ * (docs/PERFORMANCE.md, issue 12). */
 #ifndef SS_GATEWAY_HEARTBEAT_SERVICE_H
 #define SS_GATEWAY_HEARTBEAT_SERVICE_H
 

@@ -24,13 +24,17 @@
 /* KEYS: [rate-limit keys] policy blocklist node-index voice|default-pointer
  *       [global voices, own index, tenant index]
  * ARGV: n-rate-limit-keys n-rate-limit-args [rate-limit args] has_tenant default-policy mode
- *       [has own/tenant indexes]
+ *       has-own/tenant-indexes voice-key-prefix node-key-prefix alive-suffix drain-suffix
  * mode: "id" (KEYS names the voice), "name" (the voice, else look the name up
  * among the caller's own voices (newest first), the tenant's, then the
  * global ones: at most NAME_CANDIDATES of each index), "default" (KEYS names
- * the default-voice pointer).
+ * the default-voice pointer; the voice it names is read from the prefix).
+ * Once the voice is read, so are the records of the index's nodes (keys
+ * built from the prefixes, as read_nodes reads them; an id without a record
+ * leaves the index), so that a known voice costs one round trip.
  * -> {verdict} when refused, else
- *    {verdict|nil, policy, voice|nil, [blocklist id, entry, ...], [voice ids to read], [node ids]} */
+ *    {verdict|nil, policy, voice|nil, [blocklist id, entry, ...], [voice ids to read], [node ids],
+ *     [{record, alive, drain|nil}, ...] (empty unless the voice was read)} */
 static const ss_redis_script SPEAK_ADMIT = {
     "speak_admit",
     RATE_LIMIT_FN
@@ -61,7 +65,25 @@ static const ss_redis_script SPEAK_ADMIT = {
     "    for _, id in ipairs(redis.call('SMEMBERS', KEYS[c + 4])) do names[#names + 1] = id end\n"
     "  end\n"
     "end\n"
-    "return {rl, policy, voice, blocklist, names, node_ids}\n", .durable = false};
+    "local vp, np, asuf, dsuf = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]\n"
+    "if mode == 'default' and names[1] then\n"
+    "  voice = redis.call('GET', vp .. names[1]) or false\n"
+    "  names = {}\n"
+    "end\n"
+    "local nodes = {}\n"
+    "if voice then\n"
+    "  for _, id in ipairs(node_ids) do\n"
+    "    if #id <= 128 and not string.find(id, '[^A-Za-z0-9_.:%-]') then\n"
+    "      local rec = redis.call('GET', np .. id)\n"
+    "      if rec then\n"
+    "        nodes[#nodes + 1] = {rec, redis.call('EXISTS', np .. id .. asuf), redis.call('GET', np .. id .. dsuf)}\n"
+    "      else\n"
+    "        redis.call('ZREM', KEYS[c + 2], id)\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return {rl, policy, voice, blocklist, names, node_ids, nodes}\n", .durable = false};
 
 /* KEYS: the voices to read, the node index, record alive drain per node
  * ARGV: n-voices, the node ids -> {{voice|nil, ...}, {{record, alive, drain|nil}, ...}} */
@@ -315,7 +337,7 @@ static void read_targets(gw_request *r, read_ctx *c, const redisReply *names, co
 static void on_admit(gw_request *r, void *user, const redisReply *reply)
 {
     read_ctx *c = user;
-    if (reply->type != REDIS_REPLY_ARRAY || (reply->elements != 1 && reply->elements != 6)) {
+    if (reply->type != REDIS_REPLY_ARRAY || (reply->elements != 1 && reply->elements != 7)) {
         read_ctx_free(c);
         gw_state_unavailable(r, "unexpected reply to speak_admit");
         return;
@@ -325,13 +347,14 @@ static void on_admit(gw_request *r, void *user, const redisReply *reply)
         read_ctx_free(c);
         return;
     }
-    if (reply->elements != 6) { /* a refusal the verdict did not say */
+    if (reply->elements != 7) { /* a refusal the verdict did not say */
         read_ctx_free(c);
         gw_state_unavailable(r, "unexpected reply to speak_admit");
         return;
     }
     const redisReply *pol = reply->element[1], *voice = reply->element[2], *bl = reply->element[3];
     const redisReply *names = reply->element[4], *node_ids = reply->element[5];
+    const redisReply *node_records = reply->element[6];
     if (pol->type == REDIS_REPLY_STRING)
         c->policy = json_loadb(pol->str, pol->len, 0, NULL);
     if (voice->type == REDIS_REPLY_STRING)
@@ -348,21 +371,45 @@ static void on_admit(gw_request *r, void *user, const redisReply *reply)
         return;
     }
     bool voice_pending = !c->voice && names->type == REDIS_REPLY_ARRAY && names->elements > 0;
-    if (!voice_pending && !admitted(r, c))
-        return;
-    if (!voice_pending && (node_ids->type != REDIS_REPLY_ARRAY || node_ids->elements == 0)) {
-        json_t *none = json_array();
-        if (!none) {
-            refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
-            return;
-        }
-        finish(r, c, none);
+    if (voice_pending) {
+        read_targets(r, c, names, node_ids);
         return;
     }
-    read_targets(r, c, voice_pending ? names : NULL, node_ids);
+    if (!admitted(r, c))
+        return;
+    /* the voice was read, so the script read the nodes too */
+    json_t *nodes = node_registry_objects(node_records, r->id);
+    if (!nodes) {
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    finish(r, c, nodes);
 }
 
-/* Builds step 1's keys and args into the lists; 0 or a GW_KEY_LIST_* error. */
+/* The node keys' layout for SPEAK_ADMIT: "<prefix><id>", "<prefix><id><alive
+ * suffix>", "<prefix><id><drain suffix>" (state_keys.c); 0, or -1 when the
+ * templates stopped having that shape. */
+static int node_key_parts(char *prefix, const char **alive_suffix, const char **drain_suffix,
+                          char *alive, char *drain)
+{
+    if (gw_state_key(prefix, GW_STATE_KEY_MAX, GW_KEY_NODE, "", NULL) != 0 ||
+        gw_state_key(alive, GW_STATE_KEY_MAX, GW_KEY_NODE_ALIVE, "", NULL) != 0 ||
+        gw_state_key(drain, GW_STATE_KEY_MAX, GW_KEY_NODE_DRAIN, "", NULL) != 0)
+        return -1;
+    size_t n = strlen(prefix);
+    if (strncmp(alive, prefix, n) != 0 || strncmp(drain, prefix, n) != 0)
+        return -1;
+    *alive_suffix = alive + n;
+    *drain_suffix = drain + n;
+    return 0;
+}
+
+/* admit_call's answer when the node or voice key templates no longer have
+ * the "<prefix><id>[suffix]" shape the script builds keys from (a bug). */
+enum { ADMIT_KEY_LAYOUT = -3 };
+
+/* Builds step 1's keys and args into the lists; 0, a GW_KEY_LIST_* error or
+ * ADMIT_KEY_LAYOUT. */
 static int admit_call(gw_request *r, const speak_lookup *q, const char *default_policy,
                       gw_key_list *keys, gw_key_list *args)
 {
@@ -411,6 +458,20 @@ static int admit_call(gw_request *r, const speak_lookup *q, const char *default_
         rc = gw_key_list_push(args, mode);
     if (rc == 0)
         rc = gw_key_list_push(args, own ? "1" : "0");
+    char voice_prefix[GW_STATE_KEY_MAX], node_prefix[GW_STATE_KEY_MAX];
+    char alive[GW_STATE_KEY_MAX], drain[GW_STATE_KEY_MAX];
+    const char *alive_suffix = NULL, *drain_suffix = NULL;
+    if (rc == 0 && (gw_state_key(voice_prefix, sizeof voice_prefix, GW_KEY_VOICE, "", NULL) != 0 ||
+                    node_key_parts(node_prefix, &alive_suffix, &drain_suffix, alive, drain) != 0))
+        rc = ADMIT_KEY_LAYOUT; /* cannot happen with state_keys.c's templates */
+    if (rc == 0)
+        rc = gw_key_list_push(args, voice_prefix);
+    if (rc == 0)
+        rc = gw_key_list_push(args, node_prefix);
+    if (rc == 0)
+        rc = gw_key_list_push(args, alive_suffix);
+    if (rc == 0)
+        rc = gw_key_list_push(args, drain_suffix);
     return rc;
 }
 
@@ -451,7 +512,9 @@ void speak_context_read(gw_request *r, const speak_lookup *q, speak_context_fn d
     if (rc != 0) {
         gw_key_list_free(&keys);
         gw_key_list_free(&args);
-        refuse(r, c, SS_ERR_INTERNAL_ERROR, "out of memory");
+        if (rc == ADMIT_KEY_LAYOUT)
+            ss_error(r->id, "speak_admit: the node/voice key templates lost their prefix shape (bug)");
+        refuse(r, c, SS_ERR_INTERNAL_ERROR, rc == ADMIT_KEY_LAYOUT ? "state key layout" : "out of memory");
         return;
     }
     gw_state_eval(r, &SPEAK_ADMIT, (int)keys.n, (const char *const *)keys.keys, (int)args.n,

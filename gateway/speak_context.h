@@ -1,17 +1,20 @@
-/* What /speak reads from Redis before it picks a backend, in two scripts.
+/* What /speak reads from Redis before it picks a backend: one script, two
+ * when the voice is named by its display name.
  *
  *   1. speak_admit — the rate limit (rate_limit.h's function, when the
  *      caller is rate limited: /speak counts itself, saving a round trip),
  *      the tenant policy (provisioned on first use), the blocklist, the voice
- *      when its key is known (an id, or an OpenAI name that is an id), the
- *      default voice's id or the global voice ids (a name to look up), and
- *      the node index;
- *   2. speak_targets — the voices step 1 could only name, and the records of
- *      the nodes of the index (node_registry.h's function). Skipped when
- *      there is nothing to read.
- * Two steps because every key a script touches is passed in KEYS[]: a key
- * named by a stored value (the default voice's id, a node id) can only be
- * read by the next script.
+ *      when its key is known (an id, an OpenAI name that is an id, or the
+ *      default voice through its pointer), else the voice ids to match a
+ *      name against, the node index and, once the voice is read, the
+ *      records of the index's nodes;
+ *   2. speak_targets — only for a name to look up: the voices step 1 could
+ *      only name, and the records of the nodes of the index (node_registry.h's
+ *      function).
+ * Step 1 reads the keys of the default voice and of the nodes from prefixes
+ * passed in ARGV, not KEYS[] (like identity_store.h's key-and-caller
+ * script): one round trip less per request (docs/PERFORMANCE.md, issue 12);
+ * fine for one primary with Sentinel, a Redis Cluster would need hash tags.
  *
  * Then, in this order (as before the split): the policy must be JSON (500),
  * the voice must exist and be visible to the caller (404), the text must

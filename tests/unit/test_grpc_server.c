@@ -5,7 +5,8 @@
  * the stream handler, shutdown's grace period cancelling a hanging
  * stream, and the libevent bridge running on the server's own completion
  * queue (ss_grpc_evclient_new_on_queue: no pump thread, the server's threads
- * deliver; as the gateway runs its node calls). */
+ * deliver; as the gateway runs its node calls), also while a blocking
+ * unary handler holds the server's handler thread (one queue thread). */
 #include "tests/unit/grpc_echo_fixture.h"
 
 Test(grpc_server, unary_roundtrip_metadata_and_errors)
@@ -153,6 +154,118 @@ Test(grpc_server, bridge_on_the_server_queue_streams_and_cancels)
     cr_assert_eq(h.status_calls, 1);
     cr_assert_eq(h.code, GRPC_STATUS_CANCELLED, "%d %s", h.code, h.msg);
     event_base_free(base);
+    ss_grpc_channel_free(ch);
+    ss_grpc_server_free(srv);
+}
+
+/* --- blocking unary handlers (ss_grpc_server_add_unary_blocking) */
+
+#define BLOCK "/test.Echo/Block"
+
+static bool block_released;
+
+/* Echoes once the test releases it (st.cv); records that it ran. */
+static grpc_status_code blocking_echo(void *user, const ss_grpc_call_info *info, const uint8_t *req,
+                                      size_t len, uint8_t **resp, size_t *resp_len, char *msg,
+                                      size_t msglen)
+{
+    pthread_mutex_lock(&st.mu);
+    while (!block_released)
+        pthread_cond_wait(&st.cv, &st.mu);
+    pthread_mutex_unlock(&st.mu);
+    return echo(user, info, req, len, resp, resp_len, msg, msglen);
+}
+
+static void release_block(void)
+{
+    pthread_mutex_lock(&st.mu);
+    block_released = true;
+    pthread_cond_broadcast(&st.cv);
+    pthread_mutex_unlock(&st.mu);
+}
+
+static void *release_later(void *arg)
+{
+    (void)arg;
+    usleep(300 * 1000);
+    release_block();
+    return NULL;
+}
+
+typedef struct {
+    ss_grpc_channel *ch;
+    grpc_status_code code;
+    char msg[128];
+} late_call;
+
+static void *call_late(void *arg)
+{
+    late_call *lc = arg;
+    uint8_t *resp = NULL;
+    size_t rl = 0;
+    lc->code = ss_grpc_unary_call(lc->ch, BLOCK, NULL, 5000, (const uint8_t *)"late", 4, &resp, &rl,
+                                  lc->msg, sizeof lc->msg);
+    free(resp);
+    return NULL;
+}
+
+/* One queue thread, as the gateway runs it: a blocking handler held in its
+ * handler does not stop a bridge call on the same queue from streaming to
+ * its end; the held call is answered once released, and shutdown waits
+ * for a held call instead of dropping it. */
+Test(grpc_server, blocking_handler_leaves_the_queue_thread_free)
+{
+    state_reset();
+    block_released = false;
+    char err[256];
+    ss_grpc_server *srv = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
+    cr_assert_not_null(srv, "%s", err);
+    cr_assert_eq(ss_grpc_server_add_unary_blocking(srv, BLOCK, blocking_echo, NULL), 0);
+    cr_assert_eq(ss_grpc_server_add_stream(srv, COUNT, stream_handler, NULL), 0);
+    cr_assert_eq(ss_grpc_server_start(srv, 1, err, sizeof err), 0, "%s", err);
+    ss_grpc_channel *ch = channel_to(srv);
+    struct event_base *base = new_base();
+    ss_grpc_evclient *cl = ss_grpc_evclient_new_on_queue(base, ss_grpc_server_queue(srv), err,
+                                                         sizeof err);
+    cr_assert_not_null(cl, "%s", err);
+
+    ev_result held = {.base = base};
+    held.call = ss_grpc_evcall_start(cl, ch, BLOCK, NULL, 10000, (const uint8_t *)"held", 4, false,
+                                     ev_on_message, ev_on_status, &held, err, sizeof err);
+    cr_assert_not_null(held.call, "%s", err);
+    run_loop(base, 100); /* the held call reaches its handler */
+    ev_result r = {.base = base};
+    r.call = ss_grpc_evcall_start(cl, ch, COUNT, NULL, 10000, (const uint8_t *)"3", 1, true,
+                                  ev_on_message, ev_on_status, &r, err, sizeof err);
+    cr_assert_not_null(r.call, "%s", err);
+    for (int i = 0; i < 50 && r.status_calls == 0; i++)
+        run_loop(base, 100);
+    cr_assert_eq(r.status_calls, 1, "the stream stalled behind a blocking handler");
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 3);
+    cr_assert_eq(held.status_calls, 0, "the held call was answered before its release");
+
+    release_block();
+    for (int i = 0; i < 50 && held.status_calls == 0; i++)
+        run_loop(base, 100);
+    cr_assert_eq(held.status_calls, 1);
+    cr_assert_eq(held.code, GRPC_STATUS_OK, "%d %s", held.code, held.msg);
+    cr_assert_eq(held.nmsg, 1);
+    cr_assert_str_eq(held.got[0], "held");
+    ss_grpc_evclient_free(cl);
+    event_base_free(base);
+
+    /* shutdown with a held call: it is answered, not dropped */
+    block_released = false;
+    late_call lc = {.ch = ch};
+    pthread_t caller, releaser;
+    cr_assert_eq(pthread_create(&caller, NULL, call_late, &lc), 0);
+    usleep(200 * 1000); /* the call reaches its handler */
+    cr_assert_eq(pthread_create(&releaser, NULL, release_later, NULL), 0);
+    ss_grpc_server_shutdown(srv, 3000);
+    pthread_join(releaser, NULL);
+    pthread_join(caller, NULL);
+    cr_assert_eq(lc.code, GRPC_STATUS_OK, "%d %s", lc.code, lc.msg);
     ss_grpc_channel_free(ch);
     ss_grpc_server_free(srv);
 }
