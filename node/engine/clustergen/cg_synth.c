@@ -2,6 +2,7 @@
 #include "node/engine/clustergen/cg_synth.h"
 
 #include "kernels/kernels.h"
+#include "node/engine/clustergen/cg_conditioning.h"
 #include "node/engine/clustergen/cg_excitation.h"
 #include "node/engine/clustergen/cg_params.h"
 #include "node/engine/clustergen/cg_postfilter.h"
@@ -155,6 +156,8 @@ int ss_cg_synthesize(ss_cg_voice *v, const char *text, const ss_cg_options *opt,
     int rc = predict_locked(v, text, opt, &p, out, err, errlen);
     ss_flite_unlock();
     if (rc == 0) {
+        if (opt->cond)
+            ss_cg_condition_params(&p, opt->cond);
         ss_cg_postfilter(p.mcep, p.nframes, SS_CG_MCEP_DIM, v->db->mlsa_alpha, v->db->mlsa_beta);
         out->nframes = p.nframes;
         rc = vocode(v, &p, v->db->gain != 0.0f ? v->db->gain : 1.0, out, err, errlen);
