@@ -142,9 +142,9 @@ static ss_node_synth_status compute(ss_node_engine *const *engines, size_t n, co
         return SS_NODE_SYNTH_FAILED;
     }
     ss_info(req->request_id,
-            "voice %s: %s conditioned from a %.1f s reference (F0 %.0f Hz, alpha %.4f, durations x%.2f, "
+            "voice %s: conditioned from a %.1f s reference (base %s, F0 %.0f Hz, alpha %.4f, durations x%.2f, "
             "fit %.1f dB)",
-            req->voice_id, b->engine->info.engine_id, rep.preflight.duration_s, cv->cond.ref_f0_hz,
+            req->voice_id, rep.preflight.duration_s, b->engine->info.engine_id, cv->cond.ref_f0_hz,
             cv->cond.alpha, cv->cond.duration_scale, cv->cond.fit_rms_db);
     *out = cv;
     return SS_NODE_SYNTH_OK;
