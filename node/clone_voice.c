@@ -25,7 +25,7 @@ static void clone_voice_free(void *p)
     ss_clone_voice *cv = p;
     if (cv) {
         if (cv->built)
-            cv->base->clone_free(cv->built);
+            cv->free_built(cv->built);
         free(cv);
     }
 }
@@ -128,6 +128,7 @@ static ss_node_synth_status compute(ss_node_engine *const *engines, size_t n, co
         return SS_NODE_SYNTH_FAILED;
     }
     cv->base = b->engine;
+    cv->free_built = b->engine->clone_free;
     cv->distance = distance;
     char msg[384];
     if (ss_conditioning_fit_at_rate(&b->stats, &rep.stats, b->alpha, b->rate, &cv->cond, msg, sizeof msg) != 0) {

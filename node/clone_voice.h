@@ -32,6 +32,8 @@ typedef struct ss_clone_voice {
     ss_node_engine *base;   /* the engine that speaks it */
     ss_conditioning cond;   /* fitted against base's statistics */
     void *built;            /* base->clone_build(cond) */
+    void (*free_built)(void *); /* base->clone_free, kept here: the node may
+                                   free its engines before its voice cache */
     double distance;        /* base_choice.h distance of the reference to base */
 } ss_clone_voice;
 
