@@ -22,8 +22,13 @@
  * Options: speed (× SSML prosody rate) scales the durations, pitch (+ SSML
  * prosody pitch) the mean F0 (2^(st/12)); an SSML break is silence. The
  * limits and sample rates are the HTS engine's (ss_synth_options_validate).
- * Not supported, answered INVALID_ARGUMENT rather than ignored: reference
- * audio (cloning) and voice design, which condition the HTS model. SSML
+ * Cloning (node/clone_voice.h): the voice is a base the node may choose
+ * for a cloned voice; then req->clone carries conditioning fitted against
+ * this voice's own statistics (cg_profile.h, measured on first use under
+ * the impl's mutex and kept), applied to the frames by
+ * cg_conditioning.h, its duration scale folded into the pace. Not
+ * supported, answered INVALID_ARGUMENT rather than ignored: voice design,
+ * which conditions the HTS model. SSML
  * <phoneme> and <emphasis> are read but not honoured (cg_ssml_runs.h).
  * Cancellation is checked before every piece, before every vocoded chunk
  * and at every hand-off of audio. */
@@ -32,11 +37,15 @@
 #include "common/audio_resample.h"
 #include "common/log.h"
 #include "node/cg_ssml_runs.h"
+#include "node/clone_voice.h"
+#include "node/engine/clustergen/cg_profile.h"
 #include "node/engine/clustergen/cg_stream.h"
+#include "node/engine/clustergen/cg_synth.h"
 #include "node/engine/engine.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +69,9 @@ static const cg_engine_spec CG_ENGINES[] = {
 typedef struct {
     const cg_engine_spec *spec;
     ss_cg_voice *voice;
+    pthread_mutex_t mu;         /* guards the profile */
+    bool have_profile;
+    ss_speaker_stats profile;   /* the voice's own statistics (cg_profile.h) */
 } cg_impl;
 
 /* One call's state between the sentences and the node's sink. */
@@ -67,6 +79,7 @@ typedef struct {
     const ss_node_synth_request *req;
     const ss_node_synth_sink *sink;
     ss_resampler *resampler;
+    const ss_conditioning *cond; /* a clone's conditioning, or NULL */
     float *samples;     /* one vocoded chunk, [pcm_cap] */
     int16_t *pcm;       /* the same as s16, [pcm_cap] */
     size_t pcm_cap;
@@ -255,8 +268,9 @@ static int speak_piece(cg_impl *g, cg_call *c, const cg_piece *pc, uint64_t *nat
 {
     double pace = c->req->speed * pc->rate;
     pace = pace < 0.25 ? 0.25 : pace > 4.0 ? 4.0 : pace;
-    const ss_cg_options opt = {.duration_scale = 1.0 / pace,
-                               .f0_scale = pow(2.0, (c->req->pitch + pc->pitch_st) / 12.0)};
+    const ss_cg_options opt = {.duration_scale = (c->cond ? c->cond->duration_scale : 1.0) / pace,
+                               .f0_scale = pow(2.0, (c->req->pitch + pc->pitch_st) / 12.0),
+                               .cond = c->cond};
     ss_cg_stream st;
     if (ss_cg_stream_open(&st, g->voice, pc->text, &opt, err, errlen) != 0)
         return -1;
@@ -345,10 +359,6 @@ static int cg_check(ss_node_engine *e, const ss_node_synth_request *req, char *e
     ss_synth_options o;
     if (cg_options(req, (int)e->info.sample_rate, &o, err, errlen) != 0)
         return -1;
-    if (req->reference_sha256[0] || req->reference_audio_len) {
-        snprintf(err, errlen, "engine %s has no voice cloning (reference audio)", e->info.engine_id);
-        return -1;
-    }
     const ss_voice_design *d = &req->design;
     if (req->has_design && ((d->prompt && d->prompt[0]) || d->f0_shift_semitones != 0 ||
                             (d->f0_range_scale != 0 && d->f0_range_scale != 1) || d->alpha_shift != 0 ||
@@ -377,11 +387,31 @@ static ss_node_synth_status cg_synthesize(ss_node_engine *e, const ss_node_synth
         snprintf(err, errlen, "nothing to say");
         return SS_NODE_SYNTH_INVALID;
     }
+    const ss_clone_voice *clone = req->clone;
+    ss_voice_entry *entry = NULL;
+    if (!clone && req->voice_id[0] && req->reference_sha256[0]) {
+        ss_node_synth_status vs = ss_clone_voice_resolve(&e, 1, req, &entry, err, errlen);
+        if (vs != SS_NODE_SYNTH_OK) {
+            ss_cg_runs_free(runs, nruns);
+            return vs;
+        }
+        clone = ss_voice_entry_value(entry);
+    }
+    if (clone && clone->base != e) {
+        snprintf(err, errlen, "a clone of engine %s given to engine %s", clone->base->info.engine_id,
+                 e->info.engine_id);
+        if (entry)
+            ss_voice_cache_release(req->voices, entry);
+        ss_cg_runs_free(runs, nruns);
+        return SS_NODE_SYNTH_FAILED;
+    }
     const int native = (int)e->info.sample_rate;
-    cg_call c = {.req = req, .sink = sink};
+    cg_call c = {.req = req, .sink = sink, .cond = clone ? clone->built : NULL};
     c.resampler = ss_resampler_new(native, req->sample_rate ? (int)req->sample_rate : native, forward_audio, &c,
                                    err, errlen);
     if (!c.resampler) {
+        if (entry)
+            ss_voice_cache_release(req->voices, entry);
         ss_cg_runs_free(runs, nruns);
         return SS_NODE_SYNTH_FAILED;
     }
@@ -391,6 +421,8 @@ static ss_node_synth_status cg_synthesize(ss_node_engine *e, const ss_node_synth
     if (rc == 0 && ss_resampler_finish(c.resampler, err, errlen) != 0)
         rc = c.stopped ? 1 : -1;
     ss_resampler_free(c.resampler);
+    if (entry)
+        ss_voice_cache_release(req->voices, entry);
     ss_cg_runs_free(runs, nruns);
     free(c.samples);
     free(c.pcm);
@@ -403,10 +435,52 @@ static ss_node_synth_status cg_synthesize(ss_node_engine *e, const ss_node_synth
     return SS_NODE_SYNTH_OK;
 }
 
+/* Clone hooks (node_engine.h): the voice's own statistics, measured on
+ * first use; conditioning fitted at the voice's rate and all-pass
+ * constant; what a clone needs is its conditioning alone. */
+static int cg_clone_base(ss_node_engine *e, ss_speaker_stats *stats, double *alpha, int *rate, char *err,
+                         size_t errlen)
+{
+    cg_impl *g = e->impl;
+    int rc = 0;
+    pthread_mutex_lock(&g->mu);
+    if (!g->have_profile) {
+        rc = ss_cg_profile_compute(g->voice, &g->profile, err, errlen);
+        g->have_profile = rc == 0;
+    }
+    if (rc == 0)
+        *stats = g->profile;
+    pthread_mutex_unlock(&g->mu);
+    *alpha = g->voice->db->mlsa_alpha;
+    *rate = g->voice->db->sample_rate;
+    return rc;
+}
+
+static void *cg_clone_build(ss_node_engine *e, const ss_conditioning *c, size_t *bytes, char *err,
+                            size_t errlen)
+{
+    (void)e;
+    ss_conditioning *copy = malloc(sizeof *copy);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    *copy = *c;
+    if (bytes)
+        *bytes = sizeof *copy;
+    return copy;
+}
+
+static void cg_clone_free(void *built)
+{
+    free(built);
+}
+
 static void cg_destroy(ss_node_engine *e)
 {
     cg_impl *g = e->impl;
     if (g) {
+        pthread_mutex_destroy(&g->mu);
         ss_cg_voice_free(g->voice);
         free(g);
     }
@@ -435,6 +509,10 @@ ss_node_engine *ss_cg_node_engine_new(const char *engine_id, char *err, size_t e
     e->destroy = cg_destroy;
     e->synthesize = cg_synthesize;
     e->check = cg_check;
+    e->clone_base = cg_clone_base;
+    e->clone_build = cg_clone_build;
+    e->clone_free = cg_clone_free;
+    pthread_mutex_init(&g->mu, NULL);
     g->spec = spec;
     g->voice = ss_cg_voice_load(spec->cg_name, err, errlen);
     if (!g->voice) {

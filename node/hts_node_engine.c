@@ -10,19 +10,15 @@
  * node's sink says the call is gone; the adapter's own out-of-memory is
  * reported as such (FAILED), never as a cancellation.
  *
- * Voices (ENGINE.md step 8): a request with a voice id and reference digest
- * looks up (voice id, digest) in the node's voice cache. A hit gives the
- * conditioned voice computed earlier. A miss without reference bytes answers
- * SS_NODE_SYNTH_REFERENCE_REQUIRED (the gateway resends with the bytes); with
- * bytes the digest is checked first: the bytes' SHA-256 must be the
- * request's reference_sha256 (hex, either case), else INVALID_ARGUMENT
- * "reference_sha256 does not match the reference bytes" and nothing is
- * cached — a cache keyed by a digest must never hold other bytes under it.
- * Then the clip is decoded and analysed (reference_analysis.h), the
- * conditioning fitted against the model's own statistics and a conditioned
- * voice built (conditioned_voice.h), then cached with its size so the
- * cache's memory bound applies. A clip that cannot be used is
- * INVALID_ARGUMENT "analysis_failed: REASON: ...". Design parameters (no
+ * Voices (ENGINE.md step 8): a cloned voice (voice id + reference digest)
+ * is resolved by the node (node/clone_voice.h: the nearest base voice among
+ * the node's engines, conditioned toward the reference, cached per (voice
+ * id, digest), the reference protocol and its errors) and arrives here as
+ * req->clone when this engine's slt voice is the one chosen; its conditioned
+ * voice (conditioned_voice.h) is what speaks. Called without req->clone
+ * (tools, tests), the engine resolves the reference through the same code
+ * with itself as the only base. The clone hooks give the node the model's
+ * own statistics and build conditioned voices. Design parameters (no
  * reference) become conditioning through voice_design.h and a conditioned
  * voice for that call only (a few milliseconds). The model's own statistics
  * are measured once, on the first conditioned request (about a second), and
@@ -31,11 +27,12 @@
 #include "node/hts_node_engine.h"
 
 #include "common/log.h"
+#include "node/clone_voice.h"
 #include "node/engine/engine.h"
+#include "node/engine/voice/conditioned_voice.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,21 +44,6 @@ typedef struct {
     ss_kernel_route kernels;        /* where syntheses run their kernels (zero: CPU) */
 } hts_impl;
 
-/* What the voice cache holds for a (voice id, digest). */
-typedef struct {
-    ss_conditioning cond;
-    ss_voice *voice;
-} cached_voice;
-
-static void cached_voice_free(void *p)
-{
-    cached_voice *cv = p;
-    if (cv) {
-        ss_conditioned_voice_free(cv->voice);
-        free(cv);
-    }
-}
-
 static bool design_is_identity(const ss_voice_design *d)
 {
     return (!d->prompt || !d->prompt[0]) && d->f0_shift_semitones == 0 && (d->f0_range_scale == 0 || d->f0_range_scale == 1) &&
@@ -69,72 +51,29 @@ static bool design_is_identity(const ss_voice_design *d)
            (d->rate_scale == 0 || d->rate_scale == 1);
 }
 
-/* Whether data's SHA-256 is the hex digest `hex` (upper or lower case). */
-static bool digest_matches(const uint8_t *data, size_t len, const char *hex)
+/* Clone hooks (node_engine.h): the model's own statistics from the
+ * conditioner; conditioning is fitted in the analysis's terms (32 kHz,
+ * the MCP stream's alpha: conditioned_voice.h) and built as a conditioned
+ * voice. */
+static int hts_clone_base(ss_node_engine *e, ss_speaker_stats *stats, double *alpha, int *rate, char *err,
+                          size_t errlen)
 {
-    static const char digits[] = "0123456789abcdef";
-    unsigned char d[SHA256_DIGEST_LENGTH];
-    if (strlen(hex) != 2 * SHA256_DIGEST_LENGTH)
-        return false;
-    SHA256(data, len, d);
-    for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        if (tolower((unsigned char)hex[2 * i]) != digits[d[i] >> 4] ||
-            tolower((unsigned char)hex[2 * i + 1]) != digits[d[i] & 15])
-            return false;
-    return true;
+    hts_impl *h = e->impl;
+    *alpha = ss_voice_mcp_alpha(h->voice);
+    *rate = SS_MCEP_RATE;
+    return ss_conditioner_model(h->conditioner, stats, err, errlen);
 }
 
-/* The cached conditioned voice of (voice id, digest), computing and caching
- * it from the reference bytes on a miss. *entry must be released. */
-static ss_node_synth_status reference_voice(hts_impl *h, const ss_node_synth_request *req,
-                                            ss_voice_entry **entry, char *err, size_t errlen)
+static void *hts_clone_build(ss_node_engine *e, const ss_conditioning *c, size_t *bytes, char *err,
+                             size_t errlen)
 {
-    *entry = ss_voice_cache_acquire(req->voices, req->voice_id, req->reference_sha256);
-    if (*entry)
-        return SS_NODE_SYNTH_OK;
-    if (!req->reference_audio_len)
-        return SS_NODE_SYNTH_REFERENCE_REQUIRED;
-    if (!digest_matches(req->reference_audio, req->reference_audio_len, req->reference_sha256)) {
-        snprintf(err, errlen, "reference_sha256 does not match the reference bytes");
-        ss_warn(req->request_id, "voice %s: %s (%zu bytes); nothing cached", req->voice_id, err,
-                req->reference_audio_len);
-        return SS_NODE_SYNTH_INVALID;
-    }
-    cached_voice *cv = calloc(1, sizeof *cv);
-    if (!cv) {
-        snprintf(err, errlen, "out of memory");
-        return SS_NODE_SYNTH_FAILED;
-    }
-    ss_reference_report rep;
-    char reason[64];
-    if (ss_conditioner_from_reference(h->conditioner, req->reference_audio, req->reference_audio_len, &cv->cond,
-                                      &rep, reason, sizeof reason, err, errlen) != 0) {
-        ss_warn(req->request_id, "voice %s: reference not usable: %s", req->voice_id, err);
-        free(cv);
-        return SS_NODE_SYNTH_INVALID;
-    }
-    size_t bytes = 0;
-    cv->voice = ss_conditioned_voice_new(h->voice, &cv->cond, &bytes, err, errlen);
-    if (!cv->voice) {
-        free(cv);
-        return SS_NODE_SYNTH_FAILED;
-    }
-    ss_info(req->request_id,
-            "voice %s: conditioned from a %.1f s reference (F0 %.0f Hz, alpha %.4f, durations x%.2f, "
-            "fit %.1f dB)",
-            req->voice_id, rep.preflight.duration_s, cv->cond.ref_f0_hz, cv->cond.alpha,
-            cv->cond.duration_scale, cv->cond.fit_rms_db);
-    if (ss_voice_cache_put_sized(req->voices, req->voice_id, req->reference_sha256, cv, cached_voice_free,
-                                 bytes + sizeof *cv) != 0) {
-        snprintf(err, errlen, "voice %s does not fit in the voice cache (%zu bytes)", req->voice_id, bytes);
-        return SS_NODE_SYNTH_FAILED;
-    }
-    *entry = ss_voice_cache_acquire(req->voices, req->voice_id, req->reference_sha256);
-    if (!*entry) {
-        snprintf(err, errlen, "voice %s was evicted at once (voice cache too small)", req->voice_id);
-        return SS_NODE_SYNTH_FAILED;
-    }
-    return SS_NODE_SYNTH_OK;
+    hts_impl *h = e->impl;
+    return ss_conditioned_voice_new(h->voice, c, bytes, err, errlen);
+}
+
+static void hts_clone_free(void *built)
+{
+    ss_conditioned_voice_free(built);
 }
 
 /* The adapter between the engine's speak sink (float chunks, per-sentence
@@ -255,13 +194,23 @@ static ss_node_synth_status hts_synthesize(ss_node_engine *e, const ss_node_synt
     const ss_voice *voice = h->voice;
     ss_voice_entry *entry = NULL;
     ss_voice *design_voice = NULL;
-    if (req->voice_id[0] && req->reference_sha256[0]) {
-        ss_node_synth_status vs = reference_voice(h, req, &entry, err, errlen);
+    const ss_clone_voice *clone = req->clone;
+    if (!clone && req->voice_id[0] && req->reference_sha256[0]) {
+        ss_node_synth_status vs = ss_clone_voice_resolve(&e, 1, req, &entry, err, errlen);
         if (vs != SS_NODE_SYNTH_OK)
             return vs;
-        const cached_voice *cv = ss_voice_entry_value(entry);
-        voice = cv->voice;
-        o.speed = ss_conditioned_speed(&cv->cond, o.speed);
+        clone = ss_voice_entry_value(entry);
+    }
+    if (clone) {
+        if (clone->base != e) {
+            snprintf(err, errlen, "a clone of engine %s given to engine %s", clone->base->info.engine_id,
+                     e->info.engine_id);
+            if (entry)
+                ss_voice_cache_release(req->voices, entry);
+            return SS_NODE_SYNTH_FAILED;
+        }
+        voice = clone->built;
+        o.speed = ss_conditioned_speed(&clone->cond, o.speed);
     } else if (req->has_design && !design_is_identity(&req->design)) {
         ss_conditioning k;
         const ss_voice_design *d = &req->design;
@@ -326,6 +275,9 @@ ss_node_engine *ss_hts_node_engine_new(const char *voice_path, const char *kerne
     e->destroy = hts_destroy;
     e->synthesize = hts_synthesize;
     e->check = hts_check;
+    e->clone_base = hts_clone_base;
+    e->clone_build = hts_clone_build;
+    e->clone_free = hts_clone_free;
     char inner[384];
     h->voice = ss_voice_load(voice_path, inner, sizeof inner);
     if (!h->voice) {

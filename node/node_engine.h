@@ -19,16 +19,22 @@
  * then return -1. The engine checks between phrases/frames so it stops within
  * one chunk, and returns SS_NODE_SYNTH_CANCELLED.
  *
- * Voices: req->voices is the node's voice cache. An engine that conditions on
- * a reference clip looks up (voice_id, reference_sha256); on a miss without
- * reference bytes it returns SS_NODE_SYNTH_REFERENCE_REQUIRED (the node answers
+ * Voices: req->voices is the node's voice cache. A request with a reference
+ * (voice_id, reference_sha256) is resolved by the node before the engine
+ * runs (node/clone_voice.h: the nearest base voice among the engines with
+ * clone hooks, conditioned toward the reference, cached per (voice_id,
+ * digest)); the node then calls that base's engine with req->clone set.
+ * Called without req->clone, an engine that clones resolves the reference
+ * against its own voice through the same code: on a miss without reference
+ * bytes that is SS_NODE_SYNTH_REFERENCE_REQUIRED (the node answers
  * FAILED_PRECONDITION "reference_required" and the gateway resends with the
- * bytes); with bytes it computes the conditioning and stores it. */
+ * bytes); with bytes the conditioning is computed and stored. */
 #ifndef SS_NODE_NODE_ENGINE_H
 #define SS_NODE_NODE_ENGINE_H
 
 #include "common/config.h"
 #include "kernels/kernel_route.h"
+#include "node/engine/voice/conditioning.h"
 #include "node/voice_cache.h"
 
 #include <stdbool.h>
@@ -70,6 +76,10 @@ typedef struct {
     bool want_timestamps;
     uint32_t chunk_ms;             /* resolved (node default applied) */
     ss_voice_cache *voices;
+    /* The cloned voice the node resolved for (voice_id, reference_sha256)
+     * (node/clone_voice.h), or NULL: then an engine that clones resolves it
+     * itself, against its own voice only. When set, its base is this engine. */
+    const struct ss_clone_voice *clone;
 } ss_node_synth_request;
 
 typedef struct {
@@ -114,6 +124,17 @@ struct ss_node_engine {
      * (INVALID_ARGUMENT). The node calls it before the call takes a slot;
      * synthesize() must still reject what check() would. */
     int (*check)(ss_node_engine *e, const ss_node_synth_request *req, char *err, size_t errlen);
+    /* Optional, zero-shot cloning (node/clone_voice.h); an engine has all
+     * three or none. clone_base: the voice's own speaker statistics
+     * (measured once, then kept), the rate and all-pass constant its
+     * conditioning is fitted for (ss_conditioning_fit_at_rate); 0 or -1 +
+     * err. clone_build: what synthesize needs to speak with conditioning c
+     * (*bytes: its size, for the voice cache's bound); NULL + err.
+     * clone_free: frees what clone_build made. */
+    int (*clone_base)(ss_node_engine *e, ss_speaker_stats *stats, double *alpha, int *rate, char *err,
+                      size_t errlen);
+    void *(*clone_build)(ss_node_engine *e, const ss_conditioning *c, size_t *bytes, char *err, size_t errlen);
+    void (*clone_free)(void *built);
     /* Optional: drop any per-voice state kept outside the voice cache. */
     void (*evict_voice)(ss_node_engine *e, const char *voice_id);
     /* Frees the engine and impl. */

@@ -22,6 +22,7 @@
 #include "common/synth_limits.h"
 #include "node/engine/voice/voice_design.h"
 #include "common/utf8.h"
+#include "node/clone_voice.h"
 #include "proto/tts_node.pb-c.h"
 
 #include <math.h>
@@ -389,6 +390,37 @@ static void fill_synth_request(ss_node *node, const char *rid,
     }
 }
 
+/* A cloned voice (voice id + reference digest) asked of an engine that
+ * clones: the node resolves it (clone_voice.h: the nearest base voice of
+ * all its engines, cached) and the chosen base's engine speaks it, so the
+ * job's engine, and its rate and chunk size when the request left the rate
+ * to the engine, become that base's. *entry (NULL when the request is no
+ * clone) is released by the caller. */
+static ss_node_synth_status use_clone(synth_job *j, ss_node_synth_request *sr, ss_voice_entry **entry,
+                                      char *err, size_t errlen)
+{
+    *entry = NULL;
+    if (!sr->voice_id[0] || !sr->reference_sha256[0] || !ss_clone_capable(j->engine))
+        return SS_NODE_SYNTH_OK;
+    ss_node_synth_status st = ss_clone_voice_resolve(j->node->engines, j->node->nengines, sr, entry, err, errlen);
+    if (st != SS_NODE_SYNTH_OK)
+        return st;
+    const ss_clone_voice *cv = ss_voice_entry_value(*entry);
+    sr->clone = cv;
+    if (cv->base != j->engine) {
+        ss_info(j->rid, "voice %s: spoken by base engine %s (asked of %s)", sr->voice_id,
+                cv->base->info.engine_id, j->engine->info.engine_id);
+        j->engine = cv->base;
+        if (!j->req->sample_rate) {
+            j->rate = j->engine->info.sample_rate;
+            j->chunk_samples = (size_t)j->rate * sr->chunk_ms / 1000;
+            if (j->chunk_samples == 0)
+                j->chunk_samples = 1;
+        }
+    }
+    return SS_NODE_SYNTH_OK;
+}
+
 static void run_synthesis(void *arg)
 {
     synth_job *j = arg;
@@ -406,11 +438,16 @@ static void run_synthesis(void *arg)
     fill_synth_request(node, j->rid, r, &sr);
     ss_node_synth_sink sink = {.user = j, .audio = sink_audio, .alignment = sink_alignment,
                           .cancelled = sink_cancelled};
+    char err[256] = "";
+    ss_voice_entry *clone_entry = NULL;
+    ss_node_synth_status st = use_clone(j, &sr, &clone_entry, err, sizeof err);
     ss_info(j->rid, "Synthesize: engine %s, %zu bytes of text, voice %s, waited %lld ms",
             j->engine->info.engine_id, strlen(r->text), sr.voice_id[0] ? sr.voice_id : "-",
             (long long)(started - j->arrived_ms));
-    char err[256] = "";
-    ss_node_synth_status st = j->engine->synthesize(j->engine, &sr, &sink, err, sizeof err);
+    if (st == SS_NODE_SYNTH_OK)
+        st = j->engine->synthesize(j->engine, &sr, &sink, err, sizeof err);
+    if (clone_entry)
+        ss_voice_cache_release(node->voices, clone_entry);
     int64_t compute_ms = now_ms() - started;
     if (st == SS_NODE_SYNTH_OK && (j->write_failed || ss_grpc_stream_cancelled(j->call)))
         st = SS_NODE_SYNTH_CANCELLED;

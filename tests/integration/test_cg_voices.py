@@ -19,17 +19,24 @@ python3-grpcio and over HTTP.
   * a client cancel after the first audio stops the call (the node counts
     it CANCELLED and never finishes it) and the node keeps serving;
   * two voices at once give the same samples as one at a time (the flite
-    lock and per-call state keep concurrent calls apart).
+    lock and per-call state keep concurrent calls apart);
   * the voice library lists them as platform global voices (after the
     default, with gender_hint, accent, language), its filters find them,
     /speak works with the listed ids, a tenant may not change or erase
     them; records the previous gateway wrote (unindexed, language "en")
     are indexed and completed at connect, an operator's edit kept, and a
     second gateway changes nothing; with no node serving the engine the
-    voice is still listed and /speak answers 502 naming the engine.
+    voice is still listed and /speak answers 502 naming the engine;
+  * cloning picks the nearest base voice (issue 17 point 2): a cloned voice
+    asked of the HTS engine with a male reference (festival's kal_diphone)
+    is spoken by a male clustergen engine (ChunkHeader.engine_id, native
+    16 kHz), with the reference protocol intact (reference_required, then
+    served from the cache); a female reference (flite slt) stays with a
+    female base.
 No assertion is a wall-clock timing.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -334,3 +341,45 @@ def test_records_of_the_previous_version_are_indexed_and_no_backend_is_answered(
     finally:
         problems = ps.close()
     assert not problems, "\n".join(problems)
+
+
+def _reference(tmp_path, name):
+    """15 s of a voice nobody here wrote reading a paragraph: festival's
+    kal_diphone (male) or flite's slt (female)."""
+    txt = tmp_path / "ref.txt"
+    txt.write_text("The old lighthouse keeper climbed the winding stairs every evening. He polished the great "
+                   "lens until it gleamed, and then he lit the lamp. Ships far out at sea could see the beam "
+                   "sweeping across the dark water.\n")
+    raw, out = tmp_path / f"{name}_raw.wav", tmp_path / f"{name}.wav"
+    if name == "kal":
+        cmd = ["text2wave", "-eval", "(voice_kal_diphone)", str(txt), "-o", str(raw)]
+    else:
+        cmd = ["flite", "-voice", name, "-f", str(txt), "-o", str(raw)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    subprocess.run(["sox", str(raw), str(out), "trim", "0", "12"], check=True, capture_output=True, timeout=60)
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("ref,bases", [("kal", ("rms", "awb")), ("slt", ("scaispeak-hts-en", "slt_cg"))])
+def test_a_clone_is_spoken_by_the_nearest_base_voice(stack, protos, tmp_path, ref, bases):
+    for tool in ("text2wave", "flite", "sox"):
+        if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode:
+            pytest.skip(f"{tool} is not installed")
+    grpc = harness.grpc_module()
+    clip = _reference(tmp_path, ref)
+    digest = hashlib.sha256(clip).hexdigest()
+    t = protos.tts
+    voice_id = f"vc_itest_{ref}"
+    err = synth_error(stack.stub, protos, text="Hello there.", engine_id="scaispeak-hts-en",
+                      voice=t.VoiceSpec(voice_id=voice_id, reference_sha256=digest))
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and err.details() == "reference_required", err
+    first = synthesize(stack.stub, protos, TWO_SENTENCES, timeout=60.0, engine_id="scaispeak-hts-en",
+                       voice=t.VoiceSpec(voice_id=voice_id, reference_sha256=digest, reference_audio=clip))
+    assert first.header.engine_id in bases, first.header
+    if first.header.engine_id != "scaispeak-hts-en":
+        assert first.rate == 16000, "the clustergen base speaks at its own rate when none is asked"
+    again = synthesize(stack.stub, protos, TWO_SENTENCES, engine_id="scaispeak-hts-en", sample_rate=22050,
+                       voice=t.VoiceSpec(voice_id=voice_id, reference_sha256=digest))
+    assert again.header.engine_id == first.header.engine_id and again.rate == 22050, again.header
+    log = stack.node.proc.log_text()
+    assert f"chose {first.header.engine_id}" in log, "the node's log does not name its choice"

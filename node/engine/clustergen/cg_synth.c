@@ -2,6 +2,7 @@
 #include "node/engine/clustergen/cg_synth.h"
 
 #include "kernels/kernels.h"
+#include "node/engine/clustergen/cg_conditioning.h"
 #include "node/engine/clustergen/cg_excitation.h"
 #include "node/engine/clustergen/cg_params.h"
 #include "node/engine/clustergen/cg_postfilter.h"
@@ -159,6 +160,8 @@ int ss_cg_prepare(ss_cg_voice *v, const char *text, const ss_cg_options *opt, ss
         ss_cg_audio_free(out);
         return -1;
     }
+    if (opt->cond)
+        ss_cg_condition_params(p, opt->cond);
     out->nframes = p->nframes;
     return 0;
 }

@@ -17,12 +17,14 @@
 
 #include "node/engine/clustergen/cg_params.h"
 #include "node/engine/clustergen/cg_voice.h"
+#include "node/engine/voice/conditioning.h"
 
 #include <stddef.h>
 
 typedef struct {
     double duration_scale;  /* 1 = the voice's pace; 2 = twice as slow */
     double f0_scale;        /* multiplies the mean F0; 1 = unchanged */
+    const ss_conditioning *cond; /* speaker conditioning (cg_conditioning.h); NULL = none */
 } ss_cg_options;
 
 typedef struct {

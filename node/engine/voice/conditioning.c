@@ -85,13 +85,20 @@ static int solve(double *a, double *b, int n)
 /* Weighted residual of the best bias at alpha; bias[0..FIT] gets the fit
  * (bias[0] = free level). */
 static double fit_at(const double *model, const double *target, const unsigned char *keep,
-                     const double *omega, const double *w, double alpha, double *bias)
+                     const double *omega, const double *w, double alpha, int rate, double *bias)
 {
     enum { K = SS_COND_FIT_ORDER + 1 };
     double mod[NGRID], ata[K * K] = {0}, atb[K] = {0}, basis[NGRID][K];
-    ss_mcep_log_amplitude(model, SS_MCEP_ORDER, alpha, omega, NGRID, mod);
+    /* At the analysis rate the model's spectrum is its LTA re-synthesised
+     * with alpha (the HTS voice's MCP stream is in the analysis's terms);
+     * at another rate it is the LTA as measured, and the bias basis is the
+     * voice's own: cos(m b(w')), w' the grid point in the voice's radians. */
+    const double scale = (double)SS_MCEP_RATE / rate;
+    ss_mcep_log_amplitude(model, SS_MCEP_ORDER, rate == SS_MCEP_RATE ? alpha : SS_MCEP_ALPHA, omega, NGRID,
+                          mod);
     for (int i = 0; i < NGRID; i++) {
-        double b = ss_mcep_warp(omega[i], alpha), r = keep[i] ? 0.0 : target[i] - mod[i];
+        double ow = omega[i] * scale;
+        double b = ss_mcep_warp(ow < M_PI ? ow : M_PI, alpha), r = keep[i] ? 0.0 : target[i] - mod[i];
         for (int k = 0; k < K; k++)
             basis[i][k] = cos(k * b);
         for (int k = 0; k < K; k++) {
@@ -123,6 +130,16 @@ static double fit_at(const double *model, const double *target, const unsigned c
 int ss_conditioning_fit(const ss_speaker_stats *model, const ss_speaker_stats *ref, double model_alpha,
                         ss_conditioning *out, char *err, size_t errlen)
 {
+    return ss_conditioning_fit_at_rate(model, ref, model_alpha, SS_MCEP_RATE, out, err, errlen);
+}
+
+int ss_conditioning_fit_at_rate(const ss_speaker_stats *model, const ss_speaker_stats *ref, double model_alpha,
+                                int rate, ss_conditioning *out, char *err, size_t errlen)
+{
+    if (rate < 8000 || rate > SS_MCEP_RATE) {
+        snprintf(err, errlen, "conditioning: a voice at %d Hz (8000..%d)", rate, SS_MCEP_RATE);
+        return -1;
+    }
     ss_conditioning_identity(out, model->lf0_mean, model_alpha);
     if (!(model->lf0_std > 0) || !(ref->lf0_std > 0) || !isfinite(ref->lf0_mean)) {
         snprintf(err, errlen, "conditioning: statistics without voiced speech");
@@ -149,13 +166,16 @@ int ss_conditioning_fit(const ss_speaker_stats *model, const ss_speaker_stats *r
         w[NGRID_LOW + i] = 0.25;
         keep[NGRID_LOW + i] = omega[NGRID_LOW + i] / M_PI * SS_MCEP_RATE / 2 >= 0.95 * band;
     }
+    for (int i = 0; i < NGRID; i++) /* above the voice's Nyquist there is nothing to move */
+        if (omega[i] / M_PI * SS_MCEP_RATE / 2 >= 0.5 * rate)
+            w[i] = 0.0;
     ss_mcep_log_amplitude(ref->lta_mcep, SS_MCEP_ORDER, SS_MCEP_ALPHA, omega, NGRID, target);
     double best = INFINITY, best_alpha = model_alpha, best_bias[SS_COND_FIT_ORDER + 1] = {0};
     double a_lo = fmax(ALPHA_MIN, model_alpha - SS_COND_ALPHA_BAND);
     double a_hi = fmin(ALPHA_MAX, model_alpha + SS_COND_ALPHA_BAND);
     for (double a = a_lo; a <= a_hi + 1e-9; a += 0.0025) {
         double bias[SS_COND_FIT_ORDER + 1];
-        double r = fit_at(model->lta_mcep, target, keep, omega, w, a, bias);
+        double r = fit_at(model->lta_mcep, target, keep, omega, w, a, rate, bias);
         for (int k = 1; k <= SS_COND_FIT_ORDER; k++) /* out-of-range terms are clamped, not refused */
             bias[k] = clampd(bias[k], -BIAS_MAX, BIAS_MAX);
         if (r < best) {

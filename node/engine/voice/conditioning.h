@@ -75,6 +75,16 @@ void ss_conditioning_identity(ss_conditioning *c, double model_lf0_mean, double 
 int ss_conditioning_fit(const ss_speaker_stats *model, const ss_speaker_stats *ref, double model_alpha,
                         ss_conditioning *out, char *err, size_t errlen);
 
+/* The same fit for a voice that synthesises at `rate` Hz (8000..32000)
+ * with all-pass constant model_alpha, its statistics measured by the same
+ * analyser (a clustergen voice: 16 kHz, alpha 0.42, order 24). The bias is
+ * then fitted in the voice's own cepstral terms: basis cos(m b(w)) with w
+ * the grid frequency in the voice's radians, grid points at or above its
+ * Nyquist weigh nothing, and alpha stays the voice's. At SS_MCEP_RATE this is
+ * ss_conditioning_fit. 0, or -1 with err. */
+int ss_conditioning_fit_at_rate(const ss_speaker_stats *model, const ss_speaker_stats *ref, double model_alpha,
+                                int rate, ss_conditioning *out, char *err, size_t errlen);
+
 /* 0 when every field is finite and in its range, else -1 with err. */
 int ss_conditioning_validate(const ss_conditioning *c, char *err, size_t errlen);
 

@@ -40,6 +40,17 @@ int ss_reference_condition(const uint8_t *data, size_t len, const ss_speaker_sta
     ss_reference_report local;
     if (!rep)
         rep = &local;
+    if (ss_reference_analyse(data, len, rep, reason, reasonlen, err, errlen) != 0)
+        return -1;
+    char msg[384];
+    if (ss_conditioning_fit(model, &rep->stats, model_alpha, out, msg, sizeof msg) != 0)
+        return failed(reason, reasonlen, err, errlen, "fit_failed", msg);
+    return 0;
+}
+
+int ss_reference_analyse(const uint8_t *data, size_t len, ss_reference_report *rep, char *reason,
+                         size_t reasonlen, char *err, size_t errlen)
+{
     memset(rep, 0, sizeof *rep);
     ss_audio a;
     ss_audio_error code;
@@ -81,10 +92,6 @@ int ss_reference_condition(const uint8_t *data, size_t len, const ss_speaker_sta
     if (ss_speaker_stats_compute(a.samples, a.nsamples, a.sample_rate, &rep->stats, msg, sizeof msg) != 0) {
         failed(reason, reasonlen, err, errlen,
                strstr(msg, "voiced") ? "too_little_voiced_speech" : "analysis_error", msg);
-        goto out;
-    }
-    if (ss_conditioning_fit(model, &rep->stats, model_alpha, out, msg, sizeof msg) != 0) {
-        failed(reason, reasonlen, err, errlen, "fit_failed", msg);
         goto out;
     }
     rc = 0;

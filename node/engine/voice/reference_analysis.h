@@ -41,4 +41,10 @@ int ss_reference_condition(const uint8_t *data, size_t len, const ss_speaker_sta
                            double model_alpha, ss_conditioning *out, ss_reference_report *rep,
                            char *reason, size_t reasonlen, char *err, size_t errlen);
 
+/* The same analysis without the fit: 0 with rep->stats (the reference's
+ * speaker statistics, for choosing a base voice: base_choice.h), or -1 with
+ * err and reason as above. */
+int ss_reference_analyse(const uint8_t *data, size_t len, ss_reference_report *rep, char *reason,
+                         size_t reasonlen, char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,238 @@
+/* Test tool: the node's cloning path outside the node. Loads the node's
+ * engines (the HTS voice, then the clustergen voices rms, awb, slt_cg, in
+ * the node's order), and either
+ *   --ref REF     resolves a cloned voice from the clip REF exactly as the
+ *                 node does (node/clone_voice.h: nearest base voice,
+ *                 conditioning fitted against it), prints "base ENGINE",
+ *                 the distance and the conditioning, and speaks every line
+ *                 of SENTENCES with it through that engine's synthesize;
+ *   --none ENGINE speaks them with that engine unconditioned;
+ *   --cond ENGINE FILE speaks them with that engine and the serialised
+ *                 conditioning in FILE (conditioning.h; e.g. one printed by
+ *                 --ref with a field edited), to try one change at a time.
+ * One WAV per line (OUTDIR/NN.wav, the engine's native rate). Used by
+ * tests/quality/clone_quality.sh.
+ *
+ *   clone_node_synth VOICE.htsvoice OUTDIR SENTENCES (--ref REF | --none ENGINE)
+ */
+#include "common/audio_input.h"
+#include "node/cg_node_engine.h"
+#include "node/clone_voice.h"
+#include "node/hts_node_engine.h"
+
+#include <openssl/sha.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NENGINES 4
+
+typedef struct {
+    float *x;
+    size_t n, cap;
+} pcm_buffer;
+
+static int collect(void *user, const int16_t *pcm, size_t n, uint64_t start)
+{
+    pcm_buffer *b = user;
+    (void)start;
+    if (b->n + n > b->cap) {
+        size_t cap = (b->n + n) * 2;
+        float *nx = realloc(b->x, cap * sizeof *nx);
+        if (!nx)
+            return -1;
+        b->x = nx;
+        b->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++)
+        b->x[b->n++] = pcm[i] / 32768.0f;
+    return 0;
+}
+
+static bool never(void *user)
+{
+    (void)user;
+    return false;
+}
+
+static int write_wav(const char *path, const float *x, size_t n, int rate)
+{
+    SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    if (!sf)
+        return -1;
+    sf_writef_float(sf, x, (sf_count_t)n);
+    sf_close(sf);
+    return 0;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *d = n > 0 ? malloc((size_t)n) : NULL;
+    if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
+        free(d);
+        d = NULL;
+    }
+    fclose(f);
+    *len = d ? (size_t)n : 0;
+    return d;
+}
+
+static void sha256_hex(const uint8_t *d, size_t n, char out[65])
+{
+    unsigned char h[SHA256_DIGEST_LENGTH];
+    SHA256(d, n, h);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Speaks every line of sentences with engine e (req carries the clone). */
+static int speak_lines(ss_node_engine *e, ss_node_synth_request *req, const char *outdir, const char *sentences)
+{
+    FILE *f = fopen(sentences, "r");
+    if (!f) {
+        fprintf(stderr, "clone_node_synth: cannot read %s\n", sentences);
+        return 1;
+    }
+    char line[2048], err[512];
+    int k = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0])
+            continue;
+        pcm_buffer b = {0};
+        ss_node_synth_sink sink = {.user = &b, .audio = collect, .cancelled = never};
+        req->text = line;
+        req->request_id = "clone_node_synth";
+        if (e->synthesize(e, req, &sink, err, sizeof err) != SS_NODE_SYNTH_OK) {
+            fprintf(stderr, "clone_node_synth: line %d: %s\n", k + 1, err);
+            rc = 1;
+        } else {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%02d.wav", outdir, ++k);
+            if (write_wav(path, b.x, b.n, (int)e->info.sample_rate) != 0) {
+                fprintf(stderr, "clone_node_synth: cannot write %s\n", path);
+                rc = 1;
+            }
+        }
+        free(b.x);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* --cond: engine e speaks with the conditioning read from path. */
+static int speak_conditioned(ss_node_engine *e, ss_node_synth_request *req, const char *path,
+                             const char *outdir, const char *sentences)
+{
+    size_t len;
+    uint8_t *text = read_file(path, &len);
+    char err[512];
+    ss_clone_voice cv = {.base = e};
+    if (!text || ss_conditioning_parse((const char *)text, len, &cv.cond, err, sizeof err) != 0) {
+        fprintf(stderr, "clone_node_synth: %s: %s\n", path, text ? err : "cannot read");
+        free(text);
+        return 1;
+    }
+    free(text);
+    cv.built = e->clone_build(e, &cv.cond, NULL, err, sizeof err);
+    if (!cv.built) {
+        fprintf(stderr, "clone_node_synth: %s\n", err);
+        return 1;
+    }
+    printf("base %s\n", e->info.engine_id);
+    req->clone = &cv;
+    int rc = speak_lines(e, req, outdir, sentences);
+    e->clone_free(cv.built);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 6 || (strcmp(argv[4], "--ref") && strcmp(argv[4], "--none") &&
+                     (strcmp(argv[4], "--cond") || argc < 7))) {
+        fprintf(stderr, "usage: clone_node_synth VOICE OUTDIR SENTENCES (--ref REF | --none ENGINE | "
+                        "--cond ENGINE FILE)\n");
+        return 2;
+    }
+    char err[512];
+    ss_node_engine *engines[NENGINES] = {0};
+    static const char *const cg[] = {"rms", "awb", "slt_cg"};
+    engines[0] = ss_hts_node_engine_new(argv[1], "cpu", err, sizeof err);
+    for (int i = 0; engines[0] && i < 3; i++)
+        if (!(engines[i + 1] = ss_cg_node_engine_new(cg[i], err, sizeof err)))
+            break;
+    int rc = 0;
+    if (!engines[NENGINES - 1]) {
+        fprintf(stderr, "clone_node_synth: %s\n", err);
+        rc = 1;
+        goto out;
+    }
+    ss_voice_cache *cache = ss_voice_cache_new();
+    if (!cache) {
+        fprintf(stderr, "clone_node_synth: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    ss_node_synth_request req = {.voice_id = "", .reference_sha256 = "", .speed = 1.0f, .chunk_ms = 200,
+                                 .voices = cache};
+    if (strcmp(argv[4], "--ref") != 0) {
+        ss_node_engine *e = NULL;
+        for (int i = 0; i < NENGINES; i++)
+            if (!strcmp(engines[i]->info.engine_id, argv[5]))
+                e = engines[i];
+        if (!e) {
+            fprintf(stderr, "clone_node_synth: no engine %s\n", argv[5]);
+            rc = 2;
+        } else if (!strcmp(argv[4], "--cond")) {
+            rc = speak_conditioned(e, &req, argv[6], argv[2], argv[3]);
+        } else {
+            printf("base %s\n", e->info.engine_id);
+            rc = speak_lines(e, &req, argv[2], argv[3]);
+        }
+        ss_voice_cache_free(cache);
+        goto out;
+    }
+    size_t len;
+    uint8_t *ref = read_file(argv[5], &len);
+    char digest[65];
+    if (!ref) {
+        fprintf(stderr, "clone_node_synth: cannot read %s\n", argv[5]);
+        rc = 1;
+        ss_voice_cache_free(cache);
+        goto out;
+    }
+    sha256_hex(ref, len, digest);
+    req.voice_id = "vc_quality";
+    req.reference_sha256 = digest;
+    req.reference_audio = ref;
+    req.reference_audio_len = len;
+    req.request_id = "clone_node_synth";
+    ss_voice_entry *entry = NULL;
+    if (ss_clone_voice_resolve(engines, NENGINES, &req, &entry, err, sizeof err) != SS_NODE_SYNTH_OK) {
+        fprintf(stderr, "clone_node_synth: reference: %s\n", err);
+        rc = 1;
+    } else {
+        const ss_clone_voice *cv = ss_voice_entry_value(entry);
+        char ser[1024];
+        ss_conditioning_serialize(&cv->cond, ser, sizeof ser);
+        printf("base %s\ndistance %.3f\n%s", cv->base->info.engine_id, cv->distance, ser);
+        req.clone = cv;
+        rc = speak_lines(cv->base, &req, argv[2], argv[3]);
+        ss_voice_cache_release(cache, entry);
+    }
+    free(ref);
+    ss_voice_cache_free(cache);
+out:
+    for (int i = 0; i < NENGINES; i++)
+        if (engines[i])
+            engines[i]->destroy(engines[i]);
+    return rc;
+}
