@@ -9,23 +9,13 @@
  *   cg_synth VOICE OUT.wav --text "Some text."
  */
 #include "node/engine/clustergen/cg_synth.h"
+#include "tests/tools/wav_file.h"
 
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int write_wav(const char *path, const float *x, size_t n, int rate)
-{
-    SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
-    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
-    if (!sf)
-        return -1;
-    sf_count_t wrote = sf_writef_float(sf, x, (sf_count_t)n);
-    int closed = sf_close(sf);
-    return wrote == (sf_count_t)n && closed == 0 ? 0 : -1;
-}
 
 static double cpu_seconds(void)
 {
@@ -44,7 +34,7 @@ static int speak(ss_cg_voice *v, const char *text, const ss_cg_options *opt, con
         fprintf(stderr, "cg_synth: %s: %s\n", text, err);
         return -1;
     }
-    int rc = write_wav(path, a.samples, a.nsamples, a.rate);
+    int rc = ss_test_write_wav(path, a.samples, a.nsamples, a.rate);
     if (rc != 0)
         fprintf(stderr, "cg_synth: cannot write %s\n", path);
     *audio += (double)a.nsamples / a.rate;

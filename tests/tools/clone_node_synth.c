@@ -19,6 +19,7 @@
 #include "node/cg_node_engine.h"
 #include "node/clone_voice.h"
 #include "node/hts_node_engine.h"
+#include "tests/tools/wav_file.h"
 
 #include <openssl/sha.h>
 #include <sndfile.h>
@@ -54,17 +55,6 @@ static bool never(void *user)
 {
     (void)user;
     return false;
-}
-
-static int write_wav(const char *path, const float *x, size_t n, int rate)
-{
-    SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
-    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
-    if (!sf)
-        return -1;
-    sf_writef_float(sf, x, (sf_count_t)n);
-    sf_close(sf);
-    return 0;
 }
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -117,7 +107,7 @@ static int speak_lines(ss_node_engine *e, ss_node_synth_request *req, const char
         } else {
             char path[1024];
             snprintf(path, sizeof path, "%s/%02d.wav", outdir, ++k);
-            if (write_wav(path, b.x, b.n, (int)e->info.sample_rate) != 0) {
+            if (ss_test_write_wav(path, b.x, b.n, (int)e->info.sample_rate) != 0) {
                 fprintf(stderr, "clone_node_synth: cannot write %s\n", path);
                 rc = 1;
             }

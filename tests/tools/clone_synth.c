@@ -12,22 +12,12 @@
 #include "node/engine/voice/conditioned_voice.h"
 #include "node/engine/voice/model_profile.h"
 #include "node/engine/voice/voice_design.h"
+#include "tests/tools/wav_file.h"
 
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int write_wav(const char *path, const float *x, size_t n, int rate)
-{
-    SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
-    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
-    if (!sf)
-        return -1;
-    sf_writef_float(sf, x, (sf_count_t)n);
-    sf_close(sf);
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -112,7 +102,7 @@ int main(int argc, char **argv)
         }
         char path[1024];
         snprintf(path, sizeof path, "%s/%02d.wav", argv[2], ++k);
-        if (write_wav(path, pcm, n, ss_voice_native_rate(v)) != 0) {
+        if (ss_test_write_wav(path, pcm, n, ss_voice_native_rate(v)) != 0) {
             fprintf(stderr, "clone_synth: cannot write %s\n", path);
             rc = 1;
         }

@@ -7,20 +7,12 @@
 #include "node/engine/clustergen/cg_conditioning.h"
 #include "node/engine/clustergen/cg_profile.h"
 #include "node/engine/clustergen/cg_synth.h"
+#include "tests/unit/cg_test_voice.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
-static const char *const sentence = "The birch canoe slid on the smooth planks.";
-
-static ss_cg_voice *load(const char *name)
-{
-    char err[256];
-    ss_cg_voice *v = ss_cg_voice_load(name, err, sizeof err);
-    cr_assert(v, "load %s: %s", name, err);
-    return v;
-}
 
 Test(cg_conditioning, identity_is_byte_identical, .timeout = 60)
 {

@@ -4,20 +4,12 @@
  * voice that does not exist is refused with a message. */
 #include "node/engine/clustergen/cg_synth.h"
 #include "node/engine/voice/pitch_tracker.h"
+#include "tests/unit/cg_test_voice.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
-static const char *const sentence = "The birch canoe slid on the smooth planks.";
-
-static ss_cg_voice *load(const char *name)
-{
-    char err[256];
-    ss_cg_voice *v = ss_cg_voice_load(name, err, sizeof err);
-    cr_assert(v, "load %s: %s", name, err);
-    return v;
-}
 
 static void speak(ss_cg_voice *v, double duration_scale, double f0_scale, ss_cg_audio *a)
 {
