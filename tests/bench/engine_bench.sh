@@ -21,6 +21,10 @@
 #                     docs/PERFORMANCE.md).
 # Targets (issue 17 point 4): RTF <= 0.002 and <= 0.065 x hts_engine, 4
 # streams <= 0.0012, first chunk <= 5 ms, RSS of 1 MB of text <= 40 MB.
+# This VM's speed drifts by up to 40 % between runs (hts_engine on the same
+# labels measured 0.031-0.044), so the 4-stream target is also checked as a
+# ratio to hts_engine in the same run: 0.0012 / 0.031 (hts_engine's RTF when
+# the issue set the target) = 0.0387, as the engine RTF target has its 0.065.
 # Exits 1 when a target is missed by more than 20 %, 2 on setup errors.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -105,6 +109,7 @@ BEGIN {
     check("engine RTF", rtf, 0.002, "")
     check("engine RTF / hts_engine", ratio, 0.065, "")
     check("4 streams aggregate RTF", s4, 0.0012, "")
+    check("4 streams aggregate / hts_engine", s4 / hts, 0.0012 / 0.031, "")
     check("first chunk of one sentence", fc, 5, "ms")
     check("peak RSS, 1 MB of text", rss, 40, "MB")
     exit failed
