@@ -6,6 +6,7 @@ pseudo-terminal; the ^C is the terminal's own interrupt character."""
 import os
 import pty
 import select
+import signal
 import time
 
 import harness
@@ -20,6 +21,10 @@ SCRIPT = (f"python3 {FOREGROUND} sh -c 'trap \"echo stopped cleanly; exit 0\" IN
 def run_under_pty(command, send_after_ready):
     pid, fd = pty.fork()
     if pid == 0:
+        # A terminal's session starts with SIGINT at its default; a test run
+        # launched in the background (`make test &`) inherits it ignored, and
+        # sh may not trap a signal ignored on entry.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execvp("sh", ["sh", "-c", command])
     out, deadline, sent, sent_at = b"", time.monotonic() + 20, False, 0.0
     while time.monotonic() < deadline:
