@@ -47,6 +47,7 @@
 #include "gateway/node_call.h"
 #include "gateway/openai_instructions.h"
 #include "gateway/rate_limit.h"
+#include "gateway/relay_body.h"
 #include "gateway/relay_client.h"
 #include "gateway/relay_probe.h"
 #include "gateway/request_phases.h"
@@ -94,9 +95,7 @@ typedef struct {
     bool out_finished;       /* it has been answered; only the node call may still end */
     gw_node_call *call;
     relay_call *relay;
-    uint8_t *relay_body;
-    size_t relay_len, relay_cap;
-    bool relay_out_of_memory; /* the relay's answer could not be kept */
+    relay_body relay_answer; /* the relay's WAV, whole before it is decoded */
     int16_t *relay_pcm;      /* decoded on an audio thread */
     size_t relay_samples;
     uint32_t relay_rate;
@@ -125,7 +124,7 @@ static void ctx_free(speak_ctx *cx)
     json_decref(cx->bad_details);
     if (cx->plan_made)
         json_decref(cx->plan.unusable);
-    free(cx->relay_body);
+    relay_body_free(&cx->relay_answer);
     free(cx->relay_pcm);
     if (cx->save_token) {
         memset(cx->save_token, 0, strlen(cx->save_token));
@@ -288,22 +287,7 @@ static void on_relay_data(void *user, const char *content_type, const void *data
 {
     (void)content_type;
     speak_ctx *cx = user;
-    if (cx->relay_len + len > 64u * 1024 * 1024)
-        return; /* absurd answer: the decode below fails on the truncated body */
-    if (cx->relay_len + len > cx->relay_cap) {
-        size_t cap = cx->relay_cap ? cx->relay_cap * 2 : 65536;
-        while (cap < cx->relay_len + len)
-            cap *= 2;
-        uint8_t *g = realloc(cx->relay_body, cap);
-        if (!g) {
-            cx->relay_out_of_memory = true;
-            return;
-        }
-        cx->relay_body = g;
-        cx->relay_cap = cap;
-    }
-    memcpy(cx->relay_body + cx->relay_len, data, len);
-    cx->relay_len += len;
+    relay_body_append(&cx->relay_answer, data, len);
 }
 
 /* Audio thread: the relay's WAV → s16 PCM (decoding never runs on the loop).
@@ -313,7 +297,7 @@ static void decode_relay_audio(void *arg)
 {
     speak_ctx *cx = arg;
     int rate = 0;
-    if (ss_audio_decode_s16(cx->relay_body, cx->relay_len, &cx->relay_pcm, &cx->relay_samples, &rate,
+    if (ss_audio_decode_s16(cx->relay_answer.bytes, cx->relay_answer.len, &cx->relay_pcm, &cx->relay_samples, &rate,
                             cx->relay_err, sizeof cx->relay_err) == 0)
         cx->relay_rate = (uint32_t)rate;
 }
@@ -360,8 +344,13 @@ static void on_relay_done(void *user, const relay_result *res)
         try_next(cx);
         return;
     }
-    if (cx->relay_out_of_memory) {
-        fail(cx, SS_ERR_INTERNAL_ERROR, "out of memory (keeping the relay's audio)", NULL);
+    if (cx->relay_answer.state == RELAY_BODY_OUT_OF_MEMORY) {
+        fail(cx, SS_ERR_INTERNAL_ERROR, relay_body_problem(&cx->relay_answer), NULL);
+        return;
+    }
+    if (cx->relay_answer.state != RELAY_BODY_OK) {
+        const char *why = relay_body_problem(&cx->relay_answer);
+        fail(cx, SS_ERR_BACKEND_ERROR, why, json_pack("[{s:s,s:s}]", "field", "backend_b", "message", why));
         return;
     }
     if (ss_loop_pool_submit(cx->r->gw->audio_pool, decode_relay_audio, relay_audio_decoded, cx) != 0)
@@ -380,6 +369,7 @@ static void start_relay(speak_ctx *cx)
         .request_id = cx->r->id,
     };
     char err[256];
+    relay_body_reset(&cx->relay_answer);
     cx->relay = relay_speech(cx->r->gw->relay, &req, on_relay_data, on_relay_done, cx, err, sizeof err);
     if (!cx->relay) {
         note_tried(cx, "backend_b", err);

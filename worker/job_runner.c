@@ -14,6 +14,7 @@
 #include "gateway/job_store.h"
 #include "gateway/node_call.h"
 #include "gateway/node_registry.h"
+#include "gateway/relay_body.h"
 #include "gateway/relay_client.h"
 #include "gateway/scaidrive_client.h"
 #include "gateway/state_keys.h"
@@ -38,7 +39,6 @@
 #define BUSY_RETRY_MS 1000
 #define END_RETRY_MS 1000
 #define END_RETRY_BUDGET_MS 60000 /* a Redis restart (AOF load) fits in it */
-#define RELAY_BODY_MAX (64u * 1024 * 1024)
 
 typedef enum { STEP_NONE, STEP_CONTEXT, STEP_NODES, STEP_CALL, STEP_SINK, STEP_ENDING, STEP_DONE } run_step;
 
@@ -66,9 +66,7 @@ struct job_run {
     gw_node_call *call;
     bool part_got_audio;
     relay_call *relay;
-    uint8_t *relay_body;
-    size_t relay_len, relay_cap;
-    bool relay_too_large;
+    relay_body relay_answer; /* the relay's WAV of this part, whole before it is decoded */
     int16_t *relay_pcm;
     size_t relay_samples;
     uint32_t relay_rate;
@@ -108,7 +106,7 @@ static void run_unref(job_run *run)
     json_decref(run->nodes);
     json_decref(run->tried);
     free(run->saved_to);
-    free(run->relay_body);
+    relay_body_free(&run->relay_answer);
     free(run->relay_pcm);
     free(run);
 }
@@ -693,24 +691,7 @@ static void on_relay_data(void *user, const char *content_type, const void *data
 {
     (void)content_type;
     job_run *run = user;
-    if (run->relay_too_large || run->relay_len + len > RELAY_BODY_MAX) {
-        run->relay_too_large = true;
-        return;
-    }
-    if (run->relay_len + len > run->relay_cap) {
-        size_t cap = run->relay_cap ? run->relay_cap * 2 : 65536;
-        while (cap < run->relay_len + len)
-            cap *= 2;
-        uint8_t *g = realloc(run->relay_body, cap);
-        if (!g) {
-            run->relay_too_large = true;
-            return;
-        }
-        run->relay_body = g;
-        run->relay_cap = cap;
-    }
-    memcpy(run->relay_body + run->relay_len, data, len);
-    run->relay_len += len;
+    relay_body_append(&run->relay_answer, data, len);
 }
 
 /* Audio thread: the relay's WAV → s16 PCM. */
@@ -719,7 +700,7 @@ static void decode_relay(void *arg)
     job_run *run = arg;
     int rate = 0;
     free(run->relay_pcm);
-    if (ss_audio_decode_s16(run->relay_body, run->relay_len, &run->relay_pcm, &run->relay_samples, &rate,
+    if (ss_audio_decode_s16(run->relay_answer.bytes, run->relay_answer.len, &run->relay_pcm, &run->relay_samples, &rate,
                             run->relay_err, sizeof run->relay_err) == 0)
         run->relay_rate = (uint32_t)rate;
 }
@@ -733,7 +714,7 @@ static void relay_decoded(void *arg)
         run_unref(run);
         return;
     }
-    run->relay_len = 0;
+    relay_body_reset(&run->relay_answer);
     if (!run->relay_pcm) {
         end_failed(run, "SCAISPEAK_BACKEND_ERROR", "1", "the relay's audio could not be decoded: %s",
                    run->relay_err);
@@ -771,13 +752,17 @@ static void relay_done(job_run *run, const relay_result *res)
         end_failed(run, "SCAISPEAK_BACKEND_ERROR", "0", "the relay refused the text: %s", msg);
         return;
     }
-    if (res->error_class != RELAY_OK || run->relay_too_large) {
+    if (res->error_class == RELAY_OK && run->relay_answer.state == RELAY_BODY_OUT_OF_MEMORY) {
+        end_failed(run, "INTERNAL_ERROR", "1", "%s", relay_body_problem(&run->relay_answer));
+        return;
+    }
+    if (res->error_class != RELAY_OK || run->relay_answer.state != RELAY_BODY_OK) {
+        const char *why = res->error_class == RELAY_OK ? relay_body_problem(&run->relay_answer) : msg;
         if (run->backend == BACKEND_B) { /* the job's backend failed */
-            end_failed(run, "SCAISPEAK_BACKEND_ERROR", "1", "backend B: %s",
-                       run->relay_too_large ? "answer too large" : msg);
+            end_failed(run, "SCAISPEAK_BACKEND_ERROR", "1", "backend B: %s", why);
             return;
         }
-        note_tried(run, "backend_b", run->relay_too_large ? "answer too large" : msg);
+        note_tried(run, "backend_b", why);
         run->backend_idx++;
         try_backend(run);
         return;
@@ -806,8 +791,7 @@ static void start_relay(job_run *run)
         .request_id = run->log_id,
     };
     char err[256];
-    run->relay_len = 0;
-    run->relay_too_large = false;
+    relay_body_reset(&run->relay_answer);
     run->step = STEP_CALL;
     run->calls_made++;
     run->relay = relay_speech(run->env.gw->relay, &req, on_relay_data, on_relay_done, run, err, sizeof err);
