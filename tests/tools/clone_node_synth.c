@@ -15,13 +15,14 @@
  *
  *   clone_node_synth VOICE.htsvoice OUTDIR SENTENCES (--ref REF | --none ENGINE)
  */
+#include "common/api_keys.h"
 #include "common/audio_input.h"
 #include "node/cg_node_engine.h"
 #include "node/clone_voice.h"
 #include "node/hts_node_engine.h"
 #include "tests/tools/wav_file.h"
+#include "tests/tools/whole_file.h"
 
-#include <openssl/sha.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,32 +56,6 @@ static bool never(void *user)
 {
     (void)user;
     return false;
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *d = n > 0 ? malloc((size_t)n) : NULL;
-    if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-        free(d);
-        d = NULL;
-    }
-    fclose(f);
-    *len = d ? (size_t)n : 0;
-    return d;
-}
-
-static void sha256_hex(const uint8_t *d, size_t n, char out[65])
-{
-    unsigned char h[SHA256_DIGEST_LENGTH];
-    SHA256(d, n, h);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
 /* Speaks every line of sentences with engine e (req carries the clone). */
@@ -123,7 +98,7 @@ static int speak_conditioned(ss_node_engine *e, ss_node_synth_request *req, cons
                              const char *outdir, const char *sentences)
 {
     size_t len;
-    uint8_t *text = read_file(path, &len);
+    uint8_t *text = (uint8_t *)whole_file_read(path, &len);
     char err[512];
     ss_clone_voice cv = {.base = e};
     if (!text || ss_conditioning_parse((const char *)text, len, &cv.cond, err, sizeof err) != 0) {
@@ -191,7 +166,7 @@ int main(int argc, char **argv)
         goto out;
     }
     size_t len;
-    uint8_t *ref = read_file(argv[5], &len);
+    uint8_t *ref = (uint8_t *)whole_file_read(argv[5], &len);
     char digest[65];
     if (!ref) {
         fprintf(stderr, "clone_node_synth: cannot read %s\n", argv[5]);
@@ -199,7 +174,7 @@ int main(int argc, char **argv)
         ss_voice_cache_free(cache);
         goto out;
     }
-    sha256_hex(ref, len, digest);
+    ss_sha256_hex((const char *)ref, len, digest);
     req.voice_id = "vc_quality";
     req.reference_sha256 = digest;
     req.reference_audio = ref;

@@ -11,6 +11,7 @@
  * (default) speaks everything. Peak RSS is the process's VmHWM at the end.
  * Benchmark only: the tests assert on counts, never on these times. */
 #include "node/engine/engine.h"
+#include "tests/tools/whole_file.h"
 #include "tests/unit/long_text_memory.h"
 
 #include <stdio.h>
@@ -39,25 +40,6 @@ static int on_audio(void *user, const ss_audio_chunk *c)
     return r->stop_after > 0 && r->chunks >= r->stop_after;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    fclose(f);
-    if (!s) return NULL;
-    s[n] = 0;
-    *len = (size_t)n;
-    return s;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -68,7 +50,7 @@ int main(int argc, char **argv)
     size_t stop_after = argc > 4 ? (size_t)atol(argv[4]) : 0;
     char err[256];
     size_t len;
-    char *text = read_file(argv[2], &len);
+    char *text = whole_file_read(argv[2], &len);
     if (!text) {
         fprintf(stderr, "cannot read %s\n", argv[2]);
         return 1;

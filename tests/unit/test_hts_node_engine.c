@@ -4,6 +4,7 @@
  * it moves the output's F0 there; the second call hits the cache; EvictVoice
  * makes the node ask for the bytes again; unusable clips are INVALID with
  * "analysis_failed: REASON"; design parameters move F0. */
+#include "common/api_keys.h"
 #include "node/engine/voice/conditioned_voice.h"
 #include "node/engine/voice/model_profile.h"
 #include "node/engine/voice/pitch_tracker.h"
@@ -11,7 +12,6 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
-#include <openssl/sha.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,14 +108,6 @@ static uint8_t *make_reference(size_t *len)
     return d;
 }
 
-static void sha256_hex_of(const uint8_t *d, size_t n, char out[65])
-{
-    unsigned char h[SHA256_DIGEST_LENGTH];
-    SHA256(d, n, h);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
-}
-
 static ss_node_synth_status run(ss_node_engine *e, ss_node_synth_request *req, collected *out, char *err)
 {
     ss_node_synth_sink sink = {out, on_audio, on_align, never};
@@ -139,7 +131,7 @@ Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
     size_t len;
     uint8_t *ref = make_reference(&len);
     char d1[65];
-    sha256_hex_of(ref, len, d1);
+    ss_sha256_hex((const char *)ref, len, d1);
     req.voice_id = "vc_low";
     req.reference_sha256 = d1;
     cr_assert_eq(run(e, &req, &cloned, err), SS_NODE_SYNTH_REFERENCE_REQUIRED);
@@ -168,7 +160,7 @@ Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
     /* unusable clips */
     const char *text = "not audio at all, a text file named ref.wav";
     char d2[65];
-    sha256_hex_of((const uint8_t *)text, strlen(text), d2);
+    ss_sha256_hex(text, strlen(text), d2);
     req.reference_sha256 = d2;
     req.reference_audio = (const uint8_t *)text;
     req.reference_audio_len = strlen(text);
@@ -177,7 +169,7 @@ Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
     req.reference_audio = ref;
     req.reference_audio_len = 44 + 2 * 32000 / 2; /* header + 0.5 s, header says more */
     char d3[65];
-    sha256_hex_of(ref, req.reference_audio_len, d3);
+    ss_sha256_hex((const char *)ref, req.reference_audio_len, d3);
     req.reference_sha256 = d3;
     cr_assert_eq(run(e, &req, &again, err), SS_NODE_SYNTH_INVALID);
     cr_assert(strstr(err, "analysis_failed: truncated"), "%s", err);
