@@ -3,6 +3,7 @@
 #include "node/engine/synth/parameter_generation.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +67,9 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     size_t wlen = via_scheduler ? 0 : ss_kern_mlpg_workspace(T);
     double *work = via_scheduler ? NULL : malloc(wlen * sizeof(double));
     ss_mlpg_problem *probs = malloc(blk * sizeof *probs);
+    double *inv = malloc(blk * nw * sizeof(double));
     int rc = -1;
-    if (!mean || !ivar || !inside || (!via_scheduler && !work) || !probs || (ss->gv_mean && !gvs)) {
+    if (!mean || !ivar || !inside || (!via_scheduler && !work) || !probs || !inv || (ss->gv_mean && !gvs)) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
@@ -90,14 +92,23 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     }
     for (size_t l0 = 0; l0 < vl; l0 += blk) {
         size_t nb = vl - l0 < blk ? vl - l0 : blk;
+        /* a state lasts several frames: its inverse variances (a division
+         * each) are computed once per run of frames, not per frame */
+        size_t inv_state = SIZE_MAX;
         for (size_t t = 0; t < T; t++) {
             size_t st = seq->frame_state[frames[t]];
+            if (st != inv_state) {
+                for (size_t b = 0; b < nb; b++)
+                    for (size_t k = 0; k < nw; k++)
+                        inv[b * nw + k] = safe_inverse(ss->vari[st * w + vl * k + l0 + b]);
+                inv_state = st;
+            }
             for (size_t b = 0; b < nb; b++) {
                 size_t l = l0 + b;
                 for (size_t k = 0; k < nw; k++) {
                     size_t m = vl * k + l;
                     mean[(b * T + t) * nw + k] = ss->mean[st * w + m];
-                    ivar[(b * T + t) * nw + k] = inside[t * nw + k] ? safe_inverse(ss->vari[st * w + m]) : 0.0;
+                    ivar[(b * T + t) * nw + k] = inside[t * nw + k] ? inv[b * nw + k] : 0.0;
                 }
             }
         }
@@ -125,6 +136,7 @@ done:
     free(gvs);
     free(work);
     free(probs);
+    free(inv);
     return rc;
 }
 
