@@ -37,6 +37,14 @@ void ss_param_track_free(ss_param_track *t)
  * DIM_BLOCK * T * nwin doubles each whatever the stream's width. */
 #define DIM_BLOCK 8
 
+/* The first 64-byte boundary in buf (NULL stays NULL); malloc's large
+ * blocks are reused from the heap where aligned_alloc's were mapped and
+ * unmapped, a page fault per page, every utterance. */
+static double *align64(double *buf)
+{
+    return buf ? buf + ((64 - ((uintptr_t)buf & 63)) & 63) / sizeof(double) : NULL;
+}
+
 static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
                            const ss_acoustic_seq *seq, int s, size_t f0, size_t f1, double *par,
                            size_t *frames, size_t *T_out, char *err, size_t errlen)
@@ -60,8 +68,15 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     const int via_scheduler = route && route->scheduler;
     const int cpu_table = !via_scheduler && (!route || !route->ops || route->ops == ss_kernel_ops_cpu());
     const size_t blk = cpu_table && vl > DIM_BLOCK ? DIM_BLOCK : vl;
-    double *mean = malloc(blk * T * nw * sizeof(double));
-    double *ivar = malloc(blk * T * nw * sizeof(double));
+    /* blocks for the CPU kernel are laid out the way it solves them: the
+     * block's dimensions side by side per frame and window ([T][nw][blk],
+     * aligned), so the kernel reads them in place; otherwise one problem
+     * after the other ([blk][T][nw]) */
+    const int interleave = blk == DIM_BLOCK && cpu_table;
+    const size_t in_len = blk * T * nw + 8; /* + room to align to 64 bytes */
+    double *mean_buf = malloc(in_len * sizeof(double));
+    double *ivar_buf = malloc(in_len * sizeof(double));
+    double *mean = align64(mean_buf), *ivar = align64(ivar_buf);
     unsigned char *inside = malloc(T * nw);
     unsigned char *gvs = ss->gv_mean ? malloc(T) : NULL;
     size_t wlen = via_scheduler ? 0 : ss_kern_mlpg_workspace(T);
@@ -103,6 +118,18 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
                         inv[b * nw + k] = safe_inverse(ss->vari[st * w + vl * k + l0 + b]);
                 inv_state = st;
             }
+            if (interleave) {
+                for (size_t k = 0; k < nw; k++) {
+                    const double *m = ss->mean + st * w + vl * k + l0;
+                    const int in = inside[t * nw + k];
+                    double *dm = mean + (t * nw + k) * blk, *dv = ivar + (t * nw + k) * blk;
+                    for (size_t b = 0; b < nb; b++) {
+                        dm[b] = m[b];
+                        dv[b] = in ? inv[b * nw + k] : 0.0;
+                    }
+                }
+                continue;
+            }
             for (size_t b = 0; b < nb; b++) {
                 size_t l = l0 + b;
                 for (size_t k = 0; k < nw; k++) {
@@ -116,8 +143,9 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
             size_t l = l0 + b;
             probs[b] = (ss_mlpg_problem){
                 .length = T,
-                .mean = mean + b * T * nw,
-                .ivar = ivar + b * T * nw,
+                .mean = interleave ? mean + b : mean + b * T * nw,
+                .ivar = interleave ? ivar + b : ivar + b * T * nw,
+                .in_stride = interleave ? blk : 1,
                 .gv_switch = gvs,
                 .gv_mean = ss->gv_mean ? ss->gv_mean[l] : 0.0,
                 .gv_vari = ss->gv_vari ? ss->gv_vari[l] : 0.0,
@@ -130,8 +158,8 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     }
     rc = 0;
 done:
-    free(mean);
-    free(ivar);
+    free(mean_buf);
+    free(ivar_buf);
     free(inside);
     free(gvs);
     free(work);
