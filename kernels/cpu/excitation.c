@@ -22,6 +22,7 @@
 #include "kernels/kernels.h"
 #include "kernels/kernels_validate.h"
 
+#include <emmintrin.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -55,11 +56,6 @@ static void lcg_states(uint64_t x, uint64_t *out, size_t n)
         out[k] = out[k - 4] * LCG_A4 + LCG_C4;
 }
 
-static double uniform15_of(uint64_t x)
-{
-    return (double)((x / 65536ULL) % 32768ULL) / 32767.0;
-}
-
 /* n Gaussian samples from the state's polar-method generator, the same
  * sequence as drawing them one at a time: a pending second value first,
  * then pairs from accepted tries (r1 * f, r2 * f); an odd end leaves r2 * f
@@ -80,26 +76,34 @@ static void gaussian_block(ss_excitation_state *st, double *out, size_t n)
         double r1[NOISE_TRIES], r2[NOISE_TRIES], sq[NOISE_TRIES];
         size_t accepted[NOISE_TRIES], na = 0;
         lcg_states(st->rng_next, x, 2 * tries);
-        for (size_t a = 0; a < tries; a++) {
-            r1[a] = 2.0 * uniform15_of(x[2 * a]) - 1.0;
-            r2[a] = 2.0 * uniform15_of(x[2 * a + 1]) - 1.0;
+        for (size_t a = 0; a < tries; a++) { /* 15-bit values: exact in int, as in uint64 */
+            r1[a] = 2.0 * ((double)(int)((x[2 * a] / 65536ULL) % 32768ULL) / 32767.0) - 1.0;
+            r2[a] = 2.0 * ((double)(int)((x[2 * a + 1] / 65536ULL) % 32768ULL) / 32767.0) - 1.0;
             sq[a] = r1[a] * r1[a] + r2[a] * r2[a];
         }
         for (size_t a = 0; a < tries; a++) {
             accepted[na] = a;
             na += !(sq[a] > 1.0 || sq[a] == 0.0);
         }
+        /* the pairs this call still needs, their radii: log one by one (libm),
+         * then the square roots two at a time (IEEE sqrt, the same bits) */
+        const size_t take = na < pairs ? na : pairs;
+        _Alignas(16) double f[NOISE_TRIES + 1];
+        for (size_t k = 0; k < take; k++)
+            f[k] = -2.0 * log(sq[accepted[k]]) / sq[accepted[k]];
+        f[take] = 0.0; /* the partner of an odd last one */
+        for (size_t k = 0; k < take; k += 2)
+            _mm_store_pd(f + k, _mm_sqrt_pd(_mm_load_pd(f + k)));
         size_t used = tries; /* tries consumed from the generator */
-        for (size_t k = 0; k < na && i < n; k++) {
+        for (size_t k = 0; k < take; k++) {
             const size_t a = accepted[k];
-            const double f = sqrt(-2.0 * log(sq[a]) / sq[a]);
-            out[i++] = r1[a] * f;
+            out[i++] = r1[a] * f[k];
             if (i < n) {
-                out[i++] = r2[a] * f;
+                out[i++] = r2[a] * f[k];
             } else {
                 st->gauss_have_second = 1;
                 st->gauss_r2 = r2[a];
-                st->gauss_s = f;
+                st->gauss_s = f[k];
             }
             used = a + 1;
         }
