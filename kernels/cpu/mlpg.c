@@ -24,9 +24,11 @@
  * fewer than eight problems repeats its first problem in the spare lanes
  * (results dropped).
  *
- * Workspace per group (reused): wuw [T][3], wum [T], g [T], c [T], and the
- * group's means and inverse variances [T][nwin], each element an 8-lane
- * vector, plus room to align it to 64 bytes. The means and inverse
+ * Workspace per group (reused): wuw [T][3], wum [T], g [T], c [T], the
+ * group's means and inverse variances [T][nwin], and with GV a copy of the
+ * normal equations [T][3] (GV needs them again after the solve factored
+ * them in place; copied, not built twice), each element an 8-lane vector,
+ * plus room to align it to 64 bytes. The means and inverse
  * variances are gathered there from the problems unless the caller already
  * interleaved eight problems that way (in_stride 8, aligned): the engine's
  * driver does, and the solver then reads them in place (no gather, ~15 % of
@@ -56,7 +58,7 @@ typedef double lanes __attribute__((vector_size(LANES * sizeof(double))));
 
 size_t ss_kern_mlpg_workspace(size_t max_length)
 {
-    return max_length * (WIDTH + 3 + 2 * SS_MLPG_MAX_WIN) * LANES + LANES;
+    return max_length * (2 * WIDTH + 3 + 2 * SS_MLPG_MAX_WIN) * LANES + LANES;
 }
 
 /* Up to LANES problems solved together; lanes n..LANES-1 repeat p[0]. */
@@ -233,8 +235,8 @@ GROUP_STEP void gv_derivative(const problem_group *grp, const lanes *gvm, const 
     *neg_obj = -(hmmobj + gvobj);
 }
 
-GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, const lanes *mean_in,
-                     const lanes *ivar_in, lanes (*wuw)[WIDTH], lanes *wum, lanes *g, lanes *c)
+GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, lanes (*wuw)[WIDTH],
+                     const lanes (*wuw_saved)[WIDTH], const lanes *wum, lanes *g, lanes *c)
 {
     const size_t T = grp->p[0]->length;
     const unsigned char *sw = grp->p[0]->gv_switch;
@@ -254,7 +256,9 @@ GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, c
     for (size_t t = 0; t < T; t++)
         if (sw[t])
             c[t] = ratio * (c[t] - mean) + mean;
-    build_normal_equations(win, T, mean_in, ivar_in, wuw, wum);
+    /* the normal equations again (the solve factored them in place): the
+     * copy taken before the solve, the values a second build would give */
+    memcpy(wuw, wuw_saved, T * sizeof *wuw);
     lanes step = (lanes){0} + GV_STEP_INIT, prev = {0}; /* every lane, whatever LANES is */
     for (int it = 1; it <= GV_ITERATIONS; it++) {
         lanes obj;
@@ -294,9 +298,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void solve_g
         ivar = v;
     }
     build_normal_equations(win, T, mean, ivar, wuw, wum);
+    lanes (*wuw_saved)[WIDTH] = (lanes (*)[WIDTH])(c + T + 2 * T * (size_t)win->nwin);
+    if (grp->p[0]->gv_switch)
+        memcpy(wuw_saved, wuw, T * sizeof *wuw);
     solve_band(T, wuw, wum, g, c);
     if (grp->p[0]->gv_switch)
-        apply_gv(win, grp, mean, ivar, wuw, wum, g, c);
+        apply_gv(win, grp, wuw, (const lanes (*)[WIDTH])wuw_saved, wum, g, c);
     const size_t s = grp->p[0]->out_stride;
     for (int l = 0; l < grp->n; l++)
         for (size_t t = 0; t < T; t++)
