@@ -105,7 +105,7 @@ int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, s
  * it) so a cell whose warm-up began in the previous job gets the same input:
  * chunked == one-shot still holds bit for bit. */
 #define SS_MLSA_CELL_FRAMES 63
-#define SS_MLSA_WARMUP_FRAMES 12
+#define SS_MLSA_WARMUP_FRAMES 10
 
 /* MLSA filter (gamma = 0) state: the filter coefficients b of the current
  * sample (linearly interpolated between frames) and the delay lines of both
