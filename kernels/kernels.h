@@ -41,13 +41,17 @@ typedef struct {
  * 5 gradient steps, as HTS does) over the frames whose switch is set. */
 typedef struct {
     size_t length;                  /* T frames, >= 1 */
-    const double *mean;             /* [T][nwin]: mean[t * nwin + w] */
-    const double *ivar;             /* [T][nwin]: inverse variances (0 = ignore) */
+    const double *mean;             /* [T][nwin]: mean[(t * nwin + w) * in_stride] */
+    const double *ivar;             /* [T][nwin]: inverse variances (0 = ignore), same layout */
     const unsigned char *gv_switch; /* [T] or NULL for no GV */
     double gv_mean;                 /* GV pdf mean (target variance) */
     double gv_vari;                 /* GV pdf variance field as stored in the voice */
     double *out;                    /* out[t * out_stride] receives c[t] */
     size_t out_stride;
+    size_t in_stride;               /* 0 or 1: contiguous; k: problems interleaved
+                                       element by element (the CPU driver passes
+                                       eight dimensions in the lane layout the CPU
+                                       kernel solves in, so it need not gather) */
 } ss_mlpg_problem;
 
 /* Doubles of scratch ss_kern_mlpg needs for problems up to max_length
@@ -101,7 +105,7 @@ int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, s
  * it) so a cell whose warm-up began in the previous job gets the same input:
  * chunked == one-shot still holds bit for bit. */
 #define SS_MLSA_CELL_FRAMES 63
-#define SS_MLSA_WARMUP_FRAMES 12
+#define SS_MLSA_WARMUP_FRAMES 10
 
 /* MLSA filter (gamma = 0) state: the filter coefficients b of the current
  * sample (linearly interpolated between frames) and the delay lines of both

@@ -6,10 +6,23 @@
  * it reaches the period. Unvoiced samples are Gaussian noise from HTS's
  * generator: the C library style LCG (x = x * 1103515245 + 12345, 64-bit
  * wrap, 15 bits taken) fed to the Marsaglia polar method, seed 1. The noise
- * sequence is part of the state, so chunked synthesis equals one-shot. */
+ * sequence is part of the state, so chunked synthesis equals one-shot.
+ *
+ * A frame is either all noise (period 0) or all pulses, so a noise frame is
+ * generated as a block: the generator's draws for a batch of polar-method
+ * tries first (four interleaved LCG chains by jump-ahead, the same states
+ * the sequential generator passes through), then every try's pair and
+ * radius, the accepted tries' indices (branch-free), and only then log,
+ * division and sqrt for the accepted ones. The same operations on the same
+ * values as one sample at a time, so the same noise bit for bit; without
+ * the per-sample call, the 4-cycle LCG chain and the mispredicted
+ * rejections, the noise costs a third of what it did (docs/PERFORMANCE.md,
+ * 2026-12-06 "per-utterance costs"). The state after a block is the
+ * state after the last try used, as before. */
 #include "kernels/kernels.h"
 #include "kernels/kernels_validate.h"
 
+#include <emmintrin.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -25,29 +38,79 @@ void ss_excitation_state_init(ss_excitation_state *st)
     st->started = 0;
 }
 
-static double uniform15(uint64_t *next)
+#define LCG_A 1103515245ULL
+#define LCG_C 12345ULL
+/* Four draws at once: x[k + 4] = A4 x[k] + C4 (mod 2^64), the state four
+ * sequential steps later (unsigned arithmetic wraps as the generator does). */
+#define LCG_A4 (LCG_A * LCG_A * LCG_A * LCG_A)
+#define LCG_C4 (LCG_C * (1ULL + LCG_A + LCG_A * LCG_A + LCG_A * LCG_A * LCG_A))
+
+enum { NOISE_TRIES = 64 }; /* polar-method tries per batch */
+
+/* The generator's states after each of the next n draws from x (n even). */
+static void lcg_states(uint64_t x, uint64_t *out, size_t n)
 {
-    *next = *next * 1103515245ULL + 12345ULL;
-    return (double)((*next / 65536ULL) % 32768ULL) / 32767.0;
+    for (size_t k = 0; k < 4 && k < n; k++)
+        out[k] = x = x * LCG_A + LCG_C;
+    for (size_t k = 4; k < n; k++)
+        out[k] = out[k - 4] * LCG_A4 + LCG_C4;
 }
 
-static double gaussian(ss_excitation_state *st)
+/* n Gaussian samples from the state's polar-method generator, the same
+ * sequence as drawing them one at a time: a pending second value first,
+ * then pairs from accepted tries (r1 * f, r2 * f); an odd end leaves r2 * f
+ * pending. */
+static void gaussian_block(ss_excitation_state *st, double *out, size_t n)
 {
-    if (st->gauss_have_second) {
+    size_t i = 0;
+    if (n > 0 && st->gauss_have_second) {
         st->gauss_have_second = 0;
-        return st->gauss_r2 * st->gauss_s;
+        out[i++] = st->gauss_r2 * st->gauss_s;
     }
-    double r1, r2, s;
-    do {
-        r1 = 2.0 * uniform15(&st->rng_next) - 1.0;
-        r2 = 2.0 * uniform15(&st->rng_next) - 1.0;
-        s = r1 * r1 + r2 * r2;
-    } while (s > 1.0 || s == 0.0);
-    s = sqrt(-2.0 * log(s) / s);
-    st->gauss_have_second = 1;
-    st->gauss_r2 = r2;
-    st->gauss_s = s;
-    return r1 * s;
+    while (i < n) {
+        const size_t pairs = (n - i + 1) / 2; /* about 79 % of tries are accepted */
+        size_t tries = pairs + pairs / 3 + 2;
+        if (tries > NOISE_TRIES)
+            tries = NOISE_TRIES;
+        uint64_t x[2 * NOISE_TRIES];
+        double r1[NOISE_TRIES], r2[NOISE_TRIES], sq[NOISE_TRIES];
+        size_t accepted[NOISE_TRIES], na = 0;
+        lcg_states(st->rng_next, x, 2 * tries);
+        for (size_t a = 0; a < tries; a++) { /* 15-bit values: exact in int, as in uint64 */
+            r1[a] = 2.0 * ((double)(int)((x[2 * a] / 65536ULL) % 32768ULL) / 32767.0) - 1.0;
+            r2[a] = 2.0 * ((double)(int)((x[2 * a + 1] / 65536ULL) % 32768ULL) / 32767.0) - 1.0;
+            sq[a] = r1[a] * r1[a] + r2[a] * r2[a];
+        }
+        for (size_t a = 0; a < tries; a++) {
+            accepted[na] = a;
+            na += !(sq[a] > 1.0 || sq[a] == 0.0);
+        }
+        /* the pairs this call still needs, their radii: log one by one (libm),
+         * then the square roots two at a time (IEEE sqrt, the same bits) */
+        const size_t take = na < pairs ? na : pairs;
+        _Alignas(16) double f[NOISE_TRIES + 1];
+        for (size_t k = 0; k < take; k++)
+            f[k] = -2.0 * log(sq[accepted[k]]) / sq[accepted[k]];
+        f[take] = 0.0; /* the partner of an odd last one */
+        for (size_t k = 0; k < take; k += 2)
+            _mm_store_pd(f + k, _mm_sqrt_pd(_mm_load_pd(f + k)));
+        size_t used = tries; /* tries consumed from the generator */
+        for (size_t k = 0; k < take; k++) {
+            const size_t a = accepted[k];
+            out[i++] = r1[a] * f[k];
+            if (i < n) {
+                out[i++] = r2[a] * f[k];
+            } else {
+                st->gauss_have_second = 1;
+                st->gauss_r2 = r2[a];
+                st->gauss_s = f[k];
+            }
+            used = a + 1;
+        }
+        if (i < n)
+            used = tries; /* the batch ran out: every try was consumed */
+        st->rng_next = x[2 * used - 1];
+    }
 }
 
 int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, size_t errlen)
@@ -82,21 +145,20 @@ int ss_kern_excitation(const ss_excitation_job *jobs, size_t njobs, char *err, s
             }
             double period = s.period_curr, counter = s.counter;
             const double inc = s.period_inc;
-            for (size_t n = 0; n < j->frame_period; n++) {
-                double x;
-                if (period == 0.0) {
-                    x = gaussian(&s);
-                } else {
+            if (period == 0.0) { /* inc is 0 too: the whole frame is noise */
+                gaussian_block(&s, out, j->frame_period);
+                out += j->frame_period;
+            } else {
+                for (size_t n = 0; n < j->frame_period; n++) {
+                    double x = 0.0;
                     counter += 1.0;
                     if (counter >= period) {
                         x = sqrt(period);
                         counter -= period;
-                    } else {
-                        x = 0.0;
                     }
+                    period += inc;
+                    *out++ = x;
                 }
-                period += inc;
-                *out++ = x;
             }
             s.counter = counter;
             s.period_curr = p;

@@ -24,9 +24,15 @@
  * fewer than eight problems repeats its first problem in the spare lanes
  * (results dropped).
  *
- * Workspace per group (reused): wuw [T][3], wum [T], g [T], c [T], and the
- * group's means and inverse variances [T][nwin], each element an 8-lane
- * vector, plus room to align it to 64 bytes. */
+ * Workspace per group (reused): wuw [T][3], wum [T], g [T], c [T], the
+ * group's means and inverse variances [T][nwin], and with GV a copy of the
+ * normal equations [T][3] (GV needs them again after the solve factored
+ * them in place; copied, not built twice), each element an 8-lane vector,
+ * plus room to align it to 64 bytes. The means and inverse
+ * variances are gathered there from the problems unless the caller already
+ * interleaved eight problems that way (in_stride 8, aligned): the engine's
+ * driver does, and the solver then reads them in place (no gather, ~15 % of
+ * a group solve). */
 #include "kernels/kernels.h"
 #include "kernels/kernels_validate.h"
 
@@ -52,7 +58,7 @@ typedef double lanes __attribute__((vector_size(LANES * sizeof(double))));
 
 size_t ss_kern_mlpg_workspace(size_t max_length)
 {
-    return max_length * (WIDTH + 3 + 2 * SS_MLPG_MAX_WIN) * LANES + LANES;
+    return max_length * (2 * WIDTH + 3 + 2 * SS_MLPG_MAX_WIN) * LANES + LANES;
 }
 
 /* Up to LANES problems solved together; lanes n..LANES-1 repeat p[0]. */
@@ -81,6 +87,25 @@ static void pad_windows(const ss_mlpg_windows *w, padded_windows *p)
             p->pad[i][x + 1] = (x >= w->left[i] && x <= w->right[i]) ? w->coef[i][x + 1] : 0.0;
 }
 
+static size_t in_stride(const ss_mlpg_problem *p)
+{
+    return p->in_stride > 1 ? p->in_stride : 1;
+}
+
+/* Are the group's inputs already lane-interleaved ([T][nwin] of lanes,
+ * aligned), as the engine's driver lays out eight dimensions? Then the
+ * solver reads them in place. */
+static int inputs_in_lanes(const problem_group *grp)
+{
+    const ss_mlpg_problem *p0 = grp->p[0];
+    if (grp->n != LANES || in_stride(p0) != LANES || ((uintptr_t)p0->mean & 63) || ((uintptr_t)p0->ivar & 63))
+        return 0;
+    for (int l = 1; l < LANES; l++)
+        if (grp->p[l]->mean != p0->mean + l || grp->p[l]->ivar != p0->ivar + l)
+            return 0;
+    return 1;
+}
+
 /* The group's means and inverse variances, lane-interleaved ([T][nwin] of
  * lanes), gathered once: the normal equations read each up to three
  * times, and a vector built from eight scalars on every read stalls. */
@@ -89,8 +114,9 @@ GROUP_STEP void gather_inputs(const problem_group *grp, size_t n, lanes *mean, l
     double *m = (double *)mean, *v = (double *)ivar;
     for (size_t at = 0; at < n; at++)
         for (int l = 0; l < LANES; l++) {
-            m[at * LANES + (size_t)l] = grp->p[l]->mean[at];
-            v[at * LANES + (size_t)l] = grp->p[l]->ivar[at];
+            const size_t s = in_stride(grp->p[l]);
+            m[at * LANES + (size_t)l] = grp->p[l]->mean[at * s];
+            v[at * LANES + (size_t)l] = grp->p[l]->ivar[at * s];
         }
 }
 
@@ -209,8 +235,8 @@ GROUP_STEP void gv_derivative(const problem_group *grp, const lanes *gvm, const 
     *neg_obj = -(hmmobj + gvobj);
 }
 
-GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, const lanes *mean_in,
-                     const lanes *ivar_in, lanes (*wuw)[WIDTH], lanes *wum, lanes *g, lanes *c)
+GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, lanes (*wuw)[WIDTH],
+                     const lanes (*wuw_saved)[WIDTH], const lanes *wum, lanes *g, lanes *c)
 {
     const size_t T = grp->p[0]->length;
     const unsigned char *sw = grp->p[0]->gv_switch;
@@ -230,7 +256,9 @@ GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, c
     for (size_t t = 0; t < T; t++)
         if (sw[t])
             c[t] = ratio * (c[t] - mean) + mean;
-    build_normal_equations(win, T, mean_in, ivar_in, wuw, wum);
+    /* the normal equations again (the solve factored them in place): the
+     * copy taken before the solve, the values a second build would give */
+    memcpy(wuw, wuw_saved, T * sizeof *wuw);
     lanes step = (lanes){0} + GV_STEP_INIT, prev = {0}; /* every lane, whatever LANES is */
     for (int it = 1; it <= GV_ITERATIONS; it++) {
         lanes obj;
@@ -259,12 +287,23 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void solve_g
     const size_t T = grp->p[0]->length;
     lanes (*wuw)[WIDTH] = (lanes (*)[WIDTH])ws;
     lanes *wum = ws + T * WIDTH, *g = wum + T, *c = g + T;
-    lanes *mean = c + T, *ivar = mean + T * (size_t)win->nwin;
-    gather_inputs(grp, T * (size_t)win->nwin, mean, ivar);
+    const lanes *mean, *ivar;
+    if (inputs_in_lanes(grp)) {
+        mean = (const lanes *)grp->p[0]->mean;
+        ivar = (const lanes *)grp->p[0]->ivar;
+    } else {
+        lanes *m = c + T, *v = m + T * (size_t)win->nwin;
+        gather_inputs(grp, T * (size_t)win->nwin, m, v);
+        mean = m;
+        ivar = v;
+    }
     build_normal_equations(win, T, mean, ivar, wuw, wum);
+    lanes (*wuw_saved)[WIDTH] = (lanes (*)[WIDTH])(c + T + 2 * T * (size_t)win->nwin);
+    if (grp->p[0]->gv_switch)
+        memcpy(wuw_saved, wuw, T * sizeof *wuw);
     solve_band(T, wuw, wum, g, c);
     if (grp->p[0]->gv_switch)
-        apply_gv(win, grp, mean, ivar, wuw, wum, g, c);
+        apply_gv(win, grp, wuw, (const lanes (*)[WIDTH])wuw_saved, wum, g, c);
     const size_t s = grp->p[0]->out_stride;
     for (int l = 0; l < grp->n; l++)
         for (size_t t = 0; t < T; t++)

@@ -19,11 +19,14 @@
  * same number of steps). A fixed grid leaves lanes idle: with eight lanes
  * an utterance of 9 cells ran a second group for one lane, and the eval
  * sentences (374-634 frames) took 2175 group steps for 1250 steps of
- * useful work; sized, 1469; with sixteen lanes sized, 858 (625 useful).
+ * useful work; sized, 1469; with sixteen lanes sized, 858 (625 useful);
+ * with a 10-frame warm-up instead of 12, 822.
  * Cell 0 starts like the sequential filter. Every later cell starts from
  * zero state SS_MLSA_WARMUP_FRAMES frames before its first frame (those
  * outputs are dropped); the filter's memory decays fast, so the cut costs
- * at most 0.0009 on the 16-bit scale on the eval sentences.
+ * at most 0.005 on the 16-bit scale on the eval sentences with 10 frames
+ * (0.0009 with 12), well under the float lanes' own rounding (0.19-0.31,
+ * the same with either warm-up).
  * The grid is the utterance's, not the job's: a job that starts inside a
  * cell resumes it from the state the previous job left (the state of the
  * lane that filtered the last frame), and the warm-up input of a cell that

@@ -284,8 +284,16 @@ int run_part(ss_kernel_lane *lane, const void *ctx, size_t first, size_t n, char
     for (size_t k = 0; k < n; k++) {
         const ss_mlpg_problem *p = &probs[k];
         hd[k] = problem_desc{off, p->length, p->gv_switch != NULL, p->gv_mean, p->gv_vari};
-        memcpy(hmean + off * nw, p->mean, p->length * nw * sizeof(double));
-        memcpy(hivar + off * nw, p->ivar, p->length * nw * sizeof(double));
+        const size_t stride = p->in_stride > 1 ? p->in_stride : 1;
+        if (stride == 1) {
+            memcpy(hmean + off * nw, p->mean, p->length * nw * sizeof(double));
+            memcpy(hivar + off * nw, p->ivar, p->length * nw * sizeof(double));
+        } else {
+            for (size_t e = 0; e < p->length * nw; e++) {
+                hmean[off * nw + e] = p->mean[e * stride];
+                hivar[off * nw + e] = p->ivar[e * stride];
+            }
+        }
         if (p->gv_switch)
             memcpy(hsw + off, p->gv_switch, p->length);
         else

@@ -1,6 +1,7 @@
 /* Unit tests for kernels/cpu/mlpg: the MLPG kernel on tiny hand-solved
  * systems, GV, grouped (vector-lane) solving equal to one-by-one bit for
- * bit, and its input checks. */
+ * bit (also from inputs interleaved as the engine passes them), and its
+ * input checks. */
 #include "kernels/kernels.h"
 
 #include <criterion/criterion.h>
@@ -134,4 +135,56 @@ Test(mlpg, grouped_solve_equals_one_by_one_bit_for_bit)
     for (int i = 0; i < T * N; i++)
         cr_assert_eq(memcmp(&together[i], &alone[i], sizeof(double)), 0, "frame %d dim %d: %.17g vs %.17g",
                      i / N, i % N, together[i], alone[i]);
+}
+
+/* Eight problems interleaved element by element (in_stride 8, aligned, as
+ * the engine's driver passes them: read in place) and the same eight with a
+ * ragged stride-8 group of five (gathered) give the contiguous inputs'
+ * results bit for bit. */
+Test(mlpg, interleaved_inputs_equal_contiguous_bit_for_bit)
+{
+    ss_mlpg_windows w = {.nwin = 3};
+    w.left[0] = 0, w.right[0] = 0, w.coef[0][1] = 1.0;
+    w.left[1] = -1, w.right[1] = 1, w.coef[1][0] = -0.5, w.coef[1][2] = 0.5;
+    w.left[2] = -1, w.right[2] = 1, w.coef[2][0] = 1.0, w.coef[2][1] = -2.0, w.coef[2][2] = 1.0;
+    enum { T = 41, N = 8 };
+    static double mean[N][T * 3], ivar[N][T * 3], want[T * N], got[T * N];
+    static _Alignas(64) double imean[T * 3 * N], iivar[T * 3 * N];
+    static double work[T * 128];
+    unsigned char sw[T];
+    unsigned seed = 5;
+    for (int k = 0; k < N; k++)
+        for (int i = 0; i < T * 3; i++) {
+            mean[k][i] = ((double)rand_r(&seed) / RAND_MAX - 0.5) * (i % 3 == 0 ? 2.0 : 0.2);
+            ivar[k][i] = (i % 3 != 0 && rand_r(&seed) % 9 == 0) ? 0.0 : 0.5 + (double)rand_r(&seed) / RAND_MAX;
+            imean[i * N + k] = mean[k][i];
+            iivar[i * N + k] = ivar[k][i];
+        }
+    for (int t = 0; t < T; t++)
+        sw[t] = t % 7 != 0;
+    ss_mlpg_problem contiguous[N], interleaved[N];
+    for (int k = 0; k < N; k++) {
+        contiguous[k] = (ss_mlpg_problem){.length = T, .mean = mean[k], .ivar = ivar[k], .gv_switch = sw,
+                                          .gv_mean = 0.1 + 0.1 * k, .gv_vari = 2.0 + k, .out = want + k,
+                                          .out_stride = N};
+        interleaved[k] = contiguous[k];
+        interleaved[k].mean = imean + k;
+        interleaved[k].ivar = iivar + k;
+        interleaved[k].in_stride = N;
+        interleaved[k].out = got + k;
+    }
+    char err[128];
+    cr_assert_eq(ss_kern_mlpg(&w, contiguous, N, work, ss_kern_mlpg_workspace(T), err, sizeof err), 0, "%s", err);
+    for (int groups = 0; groups < 2; groups++) {
+        memset(got, 0, sizeof got);
+        if (groups == 0) { /* one whole group: in place */
+            cr_assert_eq(ss_kern_mlpg(&w, interleaved, N, work, ss_kern_mlpg_workspace(T), err, sizeof err), 0);
+        } else { /* five, then three: gathered with the stride */
+            cr_assert_eq(ss_kern_mlpg(&w, interleaved, 5, work, ss_kern_mlpg_workspace(T), err, sizeof err), 0);
+            cr_assert_eq(ss_kern_mlpg(&w, interleaved + 5, 3, work, ss_kern_mlpg_workspace(T), err, sizeof err), 0);
+        }
+        for (int i = 0; i < T * N; i++)
+            cr_assert_eq(memcmp(&want[i], &got[i], sizeof(double)), 0, "groups %d frame %d dim %d: %.17g vs %.17g",
+                         groups, i / N, i % N, got[i], want[i]);
+    }
 }

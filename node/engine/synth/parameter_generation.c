@@ -3,6 +3,7 @@
 #include "node/engine/synth/parameter_generation.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,90 @@ void ss_param_track_free(ss_param_track *t)
  * DIM_BLOCK * T * nwin doubles each whatever the stream's width. */
 #define DIM_BLOCK 8
 
+/* The first 64-byte boundary in buf (NULL stays NULL); malloc's large
+ * blocks are reused from the heap where aligned_alloc's were mapped and
+ * unmapped, a page fault per page, every utterance. */
+static double *align64(double *buf)
+{
+    return buf ? buf + ((64 - ((uintptr_t)buf & 63)) & 63) / sizeof(double) : NULL;
+}
+
+/* One stream's MLPG inputs over the frames used: where they come from and
+ * the buffers they are laid out in for one block of dimensions. */
+typedef struct {
+    const ss_acoustic_seq *seq;
+    const ss_stream_seq *ss;
+    const size_t *frames;        /* [T] the frames used */
+    size_t T, nw, vl;
+    const unsigned char *inside; /* [T][nw] window inside range and voicing */
+    size_t blk;                  /* dimensions per kernel call */
+    int interleave;              /* 1: [T][nw][blk]; 0: [blk][T][nw] */
+    double *mean, *ivar;         /* the block's inputs */
+    double *inv;                 /* [blk][nw] scratch: one state's inverses */
+} stream_inputs;
+
+/* Per frame and window: does the window stay inside the range and the
+ * voiced region? (dynamic windows are switched off where not, as HTS);
+ * and the frames' GV switches when gvs is given. */
+static void mark_windows(const stream_inputs *in, const ss_mlpg_windows *win, size_t f0, size_t f1,
+                         unsigned char *inside, unsigned char *gvs)
+{
+    const ss_acoustic_seq *seq = in->seq;
+    const ss_stream_seq *ss = in->ss;
+    for (size_t t = 0; t < in->T; t++) {
+        size_t f = in->frames[t];
+        if (gvs)
+            gvs[t] = seq->gv_on[seq->frame_state[f]];
+        for (size_t k = 0; k < in->nw; k++) {
+            int ok = 1;
+            for (int sh = win->left[k]; sh <= win->right[k] && ok; sh++) {
+                long g = (long)f + sh;
+                if (g < (long)f0 || g >= (long)f1 ||
+                    (ss->msd && !(ss->voiced_weight[seq->frame_state[g]] > 0.5)))
+                    ok = 0;
+            }
+            inside[t * in->nw + k] = (unsigned char)(ok || k == 0);
+        }
+    }
+}
+
+/* Means and inverse variances of dimensions [l0, l0 + nb) in the block's
+ * layout. Interleaved is the CPU kernel's lane layout ([T][nw][blk],
+ * aligned), which it reads in place; otherwise one problem after the
+ * other. A state lasts several frames: its inverse variances (a division
+ * each) are computed once per run of its frames, not per frame. */
+static void fill_block(const stream_inputs *in, size_t l0, size_t nb)
+{
+    const ss_stream_seq *ss = in->ss;
+    const size_t T = in->T, nw = in->nw, vl = in->vl, w = nw * vl, blk = in->blk;
+    size_t inv_state = SIZE_MAX;
+    for (size_t t = 0; t < T; t++) {
+        const size_t st = in->seq->frame_state[in->frames[t]];
+        if (st != inv_state) {
+            for (size_t b = 0; b < nb; b++)
+                for (size_t k = 0; k < nw; k++)
+                    in->inv[b * nw + k] = safe_inverse(ss->vari[st * w + vl * k + l0 + b]);
+            inv_state = st;
+        }
+        for (size_t k = 0; k < nw; k++) {
+            const double *m = ss->mean + st * w + vl * k + l0;
+            const int inside = in->inside[t * nw + k];
+            for (size_t b = 0; b < nb; b++) {
+                const size_t at = in->interleave ? (t * nw + k) * blk + b : (b * T + t) * nw + k;
+                in->mean[at] = m[b];
+                in->ivar[at] = inside ? in->inv[b * nw + k] : 0.0;
+            }
+        }
+    }
+}
+
 static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
                            const ss_acoustic_seq *seq, int s, size_t f0, size_t f1, double *par,
                            size_t *frames, size_t *T_out, char *err, size_t errlen)
 {
     const ss_stream_seq *ss = &seq->streams[s];
     const ss_mlpg_windows *win = &v->streams[s].win;
-    const size_t nw = (size_t)ss->nwin, vl = (size_t)ss->vlen, w = nw * vl;
+    const size_t nw = (size_t)ss->nwin, vl = (size_t)ss->vlen;
     size_t T = 0;
     for (size_t f = f0; f < f1; f++) {
         size_t st = seq->frame_state[f];
@@ -53,60 +131,41 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     if (T == 0)
         return 0;
     /* the CPU kernels called directly: blocks of DIM_BLOCK dimensions
-     * (bounded scratch); a scheduler or another table: the whole stream in
-     * one call (one batch entry, one launch). A table is called with the
-     * CPU workspace (its contract); the scheduler brings its own. */
+     * (bounded scratch), in the kernel's lane layout; a scheduler or another
+     * table: the whole stream in one call (one batch entry, one launch),
+     * one problem after the other. A table is called with the CPU workspace
+     * (its contract); the scheduler brings its own. */
     const int via_scheduler = route && route->scheduler;
     const int cpu_table = !via_scheduler && (!route || !route->ops || route->ops == ss_kernel_ops_cpu());
     const size_t blk = cpu_table && vl > DIM_BLOCK ? DIM_BLOCK : vl;
-    double *mean = malloc(blk * T * nw * sizeof(double));
-    double *ivar = malloc(blk * T * nw * sizeof(double));
+    const size_t in_len = blk * T * nw + 8; /* + room to align to 64 bytes */
+    double *mean_buf = malloc(in_len * sizeof(double));
+    double *ivar_buf = malloc(in_len * sizeof(double));
     unsigned char *inside = malloc(T * nw);
     unsigned char *gvs = ss->gv_mean ? malloc(T) : NULL;
     size_t wlen = via_scheduler ? 0 : ss_kern_mlpg_workspace(T);
     double *work = via_scheduler ? NULL : malloc(wlen * sizeof(double));
     ss_mlpg_problem *probs = malloc(blk * sizeof *probs);
+    double *inv = malloc(blk * nw * sizeof(double));
+    const stream_inputs in = {.seq = seq, .ss = ss, .frames = frames, .T = T, .nw = nw, .vl = vl,
+                              .inside = inside, .blk = blk, .interleave = blk == DIM_BLOCK && cpu_table,
+                              .mean = align64(mean_buf), .ivar = align64(ivar_buf), .inv = inv};
     int rc = -1;
-    if (!mean || !ivar || !inside || (!via_scheduler && !work) || !probs || (ss->gv_mean && !gvs)) {
+    if (!mean_buf || !ivar_buf || !inside || (!via_scheduler && !work) || !probs || !inv || (ss->gv_mean && !gvs)) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    /* Per frame and window: does the window stay inside the range and the
-     * voiced region? (dynamic windows are switched off where not, as HTS) */
-    for (size_t t = 0; t < T; t++) {
-        size_t f = frames[t];
-        if (gvs)
-            gvs[t] = seq->gv_on[seq->frame_state[f]];
-        for (size_t k = 0; k < nw; k++) {
-            int in = 1;
-            for (int sh = win->left[k]; sh <= win->right[k] && in; sh++) {
-                long g = (long)f + sh;
-                if (g < (long)f0 || g >= (long)f1 ||
-                    (ss->msd && !(ss->voiced_weight[seq->frame_state[g]] > 0.5)))
-                    in = 0;
-            }
-            inside[t * nw + k] = (unsigned char)(in || k == 0);
-        }
-    }
+    mark_windows(&in, win, f0, f1, inside, gvs);
     for (size_t l0 = 0; l0 < vl; l0 += blk) {
         size_t nb = vl - l0 < blk ? vl - l0 : blk;
-        for (size_t t = 0; t < T; t++) {
-            size_t st = seq->frame_state[frames[t]];
-            for (size_t b = 0; b < nb; b++) {
-                size_t l = l0 + b;
-                for (size_t k = 0; k < nw; k++) {
-                    size_t m = vl * k + l;
-                    mean[(b * T + t) * nw + k] = ss->mean[st * w + m];
-                    ivar[(b * T + t) * nw + k] = inside[t * nw + k] ? safe_inverse(ss->vari[st * w + m]) : 0.0;
-                }
-            }
-        }
+        fill_block(&in, l0, nb);
         for (size_t b = 0; b < nb; b++) {
             size_t l = l0 + b;
             probs[b] = (ss_mlpg_problem){
                 .length = T,
-                .mean = mean + b * T * nw,
-                .ivar = ivar + b * T * nw,
+                .mean = in.interleave ? in.mean + b : in.mean + b * T * nw,
+                .ivar = in.interleave ? in.ivar + b : in.ivar + b * T * nw,
+                .in_stride = in.interleave ? blk : 1,
                 .gv_switch = gvs,
                 .gv_mean = ss->gv_mean ? ss->gv_mean[l] : 0.0,
                 .gv_vari = ss->gv_vari ? ss->gv_vari[l] : 0.0,
@@ -119,12 +178,13 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     }
     rc = 0;
 done:
-    free(mean);
-    free(ivar);
+    free(mean_buf);
+    free(ivar_buf);
     free(inside);
     free(gvs);
     free(work);
     free(probs);
+    free(inv);
     return rc;
 }
 
