@@ -343,7 +343,11 @@ def test_client_cancel_is_seen_by_the_node(stack, protos):
     wait_idle(node)
     cancelled_before = synth_count(node, "CANCELLED")
     rid = "req_itestsynthcancel0001"
-    call = stack.stub.Synthesize(protos.tts.SynthesizeRequest(text=LONG_TEXT, request_id=rid, chunk_ms=50),
+    # Five minutes of speech: the engine makes a minute in ~120 ms, and gRPC's
+    # flow-control window takes several MB, so a minute could be finished
+    # before this client has read two chunks and cancelled.
+    call = stack.stub.Synthesize(protos.tts.SynthesizeRequest(text=" ".join([LONG_TEXT] * 5), request_id=rid,
+                                                              chunk_ms=50),
                                  timeout=60 * SLOW)
     got_audio = 0
     for c in call:
