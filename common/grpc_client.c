@@ -155,11 +155,6 @@ static int buffer_to_bytes(grpc_byte_buffer *bb, uint8_t **out, size_t *len)
     return 0;
 }
 
-static const char *c_msg_or(const char *msg, const char *fallback)
-{
-    return msg ? msg : fallback;
-}
-
 static void copy_details(grpc_slice details, char *msg, size_t msglen)
 {
     if (!msg || msglen == 0)
@@ -253,19 +248,21 @@ grpc_status_code ss_grpc_unary_call(ss_grpc_channel *ch, const char *method,
 
 /* --- libevent bridge */
 
-/* EVTAG_RECHECK is ours, never gRPC's: see ss_grpc_evcall_cancel. */
-typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE, EVTAG_RECHECK } evtag_kind;
+/* How many received messages a call holds ahead of its caller. The queue
+ * thread arms the next reception itself while fewer are held (and the call
+ * is not paused), so a message that is already in the transport completes
+ * on that thread at once instead of being asked for by the loop; the bound
+ * is what a slow reader (a paused call) costs the gateway on top of gRPC's
+ * flow-control window. */
+#define AHEAD_MAX 4
+
+typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE } evtag_kind;
 
 typedef struct {
     ss_grpc_queue_tag head; /* first: the queue hands us its address */
     evtag_kind kind;
     ss_grpc_evcall *call;
 } evtag;
-
-typedef struct {
-    evtag *tag;
-    bool ok;
-} completion;
 
 struct ss_grpc_evcall {
     ss_grpc_evclient *cl;
@@ -274,22 +271,27 @@ struct ss_grpc_evcall {
     ss_grpc_on_message on_message;
     ss_grpc_on_status on_status;
     void *user;
-    evtag tag_start, tag_status, tag_message, tag_recheck;
-    int pending;
-    bool status_received;
-    bool stop_messages; /* cancelled by us: deliver no more messages */
-    bool out_of_memory; /* we cancelled because a message could not be read into memory */
+    evtag tag_start, tag_status, tag_message;
+    /* loop thread only */
+    bool read_failed;   /* we cancelled because a message could not be read */
+    ss_grpc_evcall *prev, *next; /* cl->calls */
+    /* under cl->mu: the queue thread and the loop both touch these */
+    bool ready;         /* listed in cl->ready for the loop */
+    bool status_in;     /* batch B completed */
+    bool recv_out;      /* a reception (batch A or C) is out */
+    bool eos;           /* no reception will be armed again: end of stream or failure */
+    bool stop;          /* cancelled by us: deliver no more messages */
     bool paused;        /* the caller asked for no more messages for now */
-    bool recv_armed;    /* a RECV_MESSAGE batch is out */
-    bool end_of_stream; /* the server sent its last message */
-    bool held_first;    /* A's message arrived while paused: in recv_buf */
+    grpc_byte_buffer *ahead[AHEAD_MAX]; /* received, not yet delivered */
+    unsigned ahead_first, ahead_len;
+    ss_grpc_evcall *ready_next;
+    /* written by gRPC, read after the completion that says so */
     grpc_status_code code;
     grpc_slice details;
     grpc_metadata md[2];
     size_t nmd;
     grpc_metadata_array init_md, trail_md;
     grpc_byte_buffer *send_buf, *recv_buf;
-    ss_grpc_evcall *prev, *next;
 };
 
 struct ss_grpc_evclient {
@@ -301,40 +303,89 @@ struct ss_grpc_evclient {
     bool pump_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    completion *q;
-    size_t qlen, qcap;
-    bool q_oom;
+    ss_grpc_evcall *ready, *ready_tail; /* calls the loop must look at (mu) */
     ss_grpc_evcall *calls; /* live calls, loop thread only */
     size_t live;
 };
 
-/* A completion of one of our calls, on the thread draining the queue:
- * queue it for the loop. event_active runs under mu, so once the loop has
- * seen the last call end (ss_grpc_evclient_free), no thread touches cl. */
+/* Lists the call for the loop and wakes it (mu held). A call is listed at
+ * most once; libevent folds wake-ups until the loop has run the event. */
+static void mark_ready(ss_grpc_evcall *c)
+{
+    ss_grpc_evclient *cl = c->cl;
+    if (c->ready)
+        return;
+    c->ready = true;
+    c->ready_next = NULL;
+    if (cl->ready_tail)
+        cl->ready_tail->ready_next = c;
+    else
+        cl->ready = c;
+    cl->ready_tail = c;
+    pthread_cond_broadcast(&cl->cv);
+    event_active(cl->wake, EV_READ, 0);
+}
+
+/* Starts the next RECV_MESSAGE (mu held: receptions of one call are started
+ * by one thread at a time, as gRPC asks). A batch that cannot start ends the
+ * receptions and cancels the call: its status says why. */
+static void arm_reception(ss_grpc_evcall *c)
+{
+    grpc_op op;
+    memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_MESSAGE;
+    op.data.recv_message.recv_message = &c->recv_buf;
+    c->recv_out = true;
+    if (grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL) != GRPC_CALL_OK) {
+        c->recv_out = false;
+        c->eos = true;
+        grpc_call_cancel(c->call, NULL);
+    }
+}
+
+/* A reception (batch A or C) completed, on the queue thread (mu held): the
+ * message joins the call's ahead list and, while there is room and the
+ * caller has not paused, the next reception is armed from here. Returns
+ * whether the loop has something to do. */
+static bool reception_done(ss_grpc_evcall *c, bool ok)
+{
+    c->recv_out = false;
+    if (!ok || !c->recv_buf) { /* end of stream, or a failure the status explains */
+        c->eos = true;
+        return c->status_in; /* else the status completion wakes the loop */
+    }
+    grpc_byte_buffer *m = c->recv_buf;
+    c->recv_buf = NULL;
+    if (c->stop) {
+        grpc_byte_buffer_destroy(m);
+        return c->status_in;
+    }
+    c->ahead[(c->ahead_first + c->ahead_len++) % AHEAD_MAX] = m;
+    if (c->ahead_len < AHEAD_MAX && !c->paused)
+        arm_reception(c);
+    return !c->paused;
+}
+
+/* A completion of one of our calls, on the thread draining the queue. It
+ * never blocks: it takes mu, may start a reception (gRPC's start_batch does
+ * not wait) and lists the call for the loop. event_active runs under mu, so
+ * once the loop has seen the last call end (ss_grpc_evclient_free), no
+ * thread touches cl. */
 static void on_tag_done(ss_grpc_queue_tag *t, bool ok)
 {
     evtag *tag = (evtag *)t;
-    ss_grpc_evclient *cl = tag->call->cl;
+    ss_grpc_evcall *c = tag->call;
+    ss_grpc_evclient *cl = c->cl;
     pthread_mutex_lock(&cl->mu);
-    if (cl->qlen == cl->qcap) {
-        size_t ncap = cl->qcap ? cl->qcap * 2 : 64;
-        completion *nq = realloc(cl->q, ncap * sizeof *nq);
-        while (!nq) { /* cannot drop a completion: wait for memory */
-            pthread_mutex_unlock(&cl->mu);
-            if (!cl->q_oom)
-                ss_error(NULL, "grpc bridge: out of memory queueing a completion; retrying");
-            cl->q_oom = true;
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            pthread_mutex_lock(&cl->mu);
-            nq = realloc(cl->q, ncap * sizeof *nq);
-        }
-        cl->q = nq;
-        cl->qcap = ncap;
+    bool wake;
+    if (tag->kind == EVTAG_STATUS) {
+        c->status_in = true;
+        wake = true;
+    } else {
+        wake = reception_done(c, ok);
     }
-    cl->q[cl->qlen++] = (completion){tag, ok};
-    pthread_cond_broadcast(&cl->cv);
-    event_active(cl->wake, EV_READ, 0);
+    if (wake)
+        mark_ready(c);
     pthread_mutex_unlock(&cl->mu);
 }
 
@@ -370,132 +421,128 @@ static void evcall_free(ss_grpc_evcall *c)
         grpc_byte_buffer_destroy(c->send_buf);
     if (c->recv_buf)
         grpc_byte_buffer_destroy(c->recv_buf);
+    for (unsigned i = 0; i < c->ahead_len; i++)
+        grpc_byte_buffer_destroy(c->ahead[(c->ahead_first + i) % AHEAD_MAX]);
     grpc_slice_unref(c->details);
     if (c->call)
         grpc_call_unref(c->call);
     free(c);
 }
 
-static void maybe_complete(ss_grpc_evcall *c)
+/* The call is over and nothing of it is out: on_status, then it is freed. */
+static void finish(ss_grpc_evcall *c)
 {
-    if (!c->status_received || c->pending != 0)
-        return;
-    /* Paused: messages may still wait in the transport; the status follows
-     * them after resume (a cancel ends the wait). */
-    if (c->paused && !c->stop_messages && !c->end_of_stream)
-        return;
     size_t n = GRPC_SLICE_LENGTH(c->details);
-    char *msg = c->out_of_memory ? NULL : malloc(n + 1);
+    char *msg = malloc(n + 1);
     if (msg) {
         memcpy(msg, GRPC_SLICE_START_PTR(c->details), n);
         msg[n] = 0;
     }
     ss_grpc_on_status cb = c->on_status;
     void *user = c->user;
-    /* Our own cancel after an allocation failure is reported as what it
-     * was, not as the CANCELLED the transport saw. */
-    grpc_status_code code = c->out_of_memory ? GRPC_STATUS_RESOURCE_EXHAUSTED : c->code;
+    /* Our own cancel after a message could not be read is reported as
+     * what it was, not as the CANCELLED the transport saw. */
+    grpc_status_code code = c->read_failed ? GRPC_STATUS_INTERNAL : c->code;
+    const char *text = c->read_failed ? "a message of the reply could not be read"
+                       : msg              ? msg
+                                          : "out of memory";
     evcall_free(c);
-    cb(user, code, c_msg_or(msg, code == GRPC_STATUS_RESOURCE_EXHAUSTED && !msg ? "out of memory" : ""));
+    cb(user, code, text);
     free(msg);
 }
 
-static void start_recv_message(ss_grpc_evcall *c)
+/* Hands one received message to the caller, then lets it go. A buffer the
+ * transport kept in one slice is passed as it is; one in several slices is
+ * copied together first. */
+static void deliver(ss_grpc_evcall *c, grpc_byte_buffer *m)
 {
-    if (c->recv_armed || c->end_of_stream || c->stop_messages)
+    grpc_byte_buffer_reader r;
+    if (!grpc_byte_buffer_reader_init(&r, m)) {
+        grpc_byte_buffer_destroy(m);
+        ss_error(NULL, "grpc bridge: a message could not be read; cancelling the call");
+        c->read_failed = true;
+        ss_grpc_evcall_cancel(c);
         return;
-    grpc_op op;
-    memset(&op, 0, sizeof op);
-    op.op = GRPC_OP_RECV_MESSAGE;
-    op.data.recv_message.recv_message = &c->recv_buf;
-    c->pending++;
-    c->recv_armed = true;
-    if (grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL) != GRPC_CALL_OK) {
-        c->pending--;
-        c->recv_armed = false;
-        grpc_call_cancel(c->call, NULL);
     }
+    size_t total = grpc_byte_buffer_length(r.buffer_out);
+    grpc_slice s;
+    if (!grpc_byte_buffer_reader_next(&r, &s)) {
+        s = grpc_empty_slice();
+    } else if (GRPC_SLICE_LENGTH(s) != total) {
+        grpc_slice_unref(s);
+        grpc_byte_buffer_reader_destroy(&r);
+        grpc_byte_buffer_reader_init(&r, m); /* succeeded above */
+        s = grpc_byte_buffer_reader_readall(&r);
+    }
+    grpc_byte_buffer_reader_destroy(&r);
+    c->on_message(c->user, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s));
+    grpc_slice_unref(s);
+    grpc_byte_buffer_destroy(m);
 }
 
-/* A reception completed (batch A or C): hands the message in recv_buf to
- * the caller and arms the next one, or notes the end of the stream. */
-static void message_done(ss_grpc_evcall *c, bool ok)
+/* Loop thread: delivers what the queue thread received for the call (until
+ * the caller pauses or cancels), arms the next reception when the queue
+ * thread could not (the ahead list was full, or the call was paused), and
+ * ends the call once its status is in and nothing of it is out. A call still
+ * listed for the loop is ended when its turn comes. */
+static void call_sync(ss_grpc_evcall *c)
 {
-    c->recv_armed = false;
-    if (ok && c->recv_buf) {
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        int rc = buffer_to_bytes(c->recv_buf, &bytes, &len);
-        grpc_byte_buffer_destroy(c->recv_buf);
-        c->recv_buf = NULL;
-        if (rc != 0) {
-            ss_error(NULL, "grpc bridge: out of memory reading a message; cancelling");
-            c->stop_messages = true;
-            c->out_of_memory = true;
-            grpc_call_cancel(c->call, NULL);
+    ss_grpc_evclient *cl = c->cl;
+    for (;;) {
+        grpc_byte_buffer *m = NULL;
+        pthread_mutex_lock(&cl->mu);
+        if (!c->paused && !c->stop) {
+            if (c->ahead_len) {
+                m = c->ahead[c->ahead_first];
+                c->ahead_first = (c->ahead_first + 1) % AHEAD_MAX;
+                c->ahead_len--;
+            } else if (!c->recv_out && !c->eos) {
+                arm_reception(c);
+            }
         }
-        if (!c->stop_messages) {
-            /* The callback may pause or cancel; the next reception is
-             * armed after it, unless it did. */
-            c->on_message(c->user, bytes, len);
-            if (!c->paused)
-                start_recv_message(c);
+        /* Paused: messages may still wait in the transport; the status
+         * follows them after resume (a cancel ends the wait). */
+        bool over = !m && c->status_in && !c->recv_out && !c->ready &&
+                    (c->stop || (c->eos && !c->ahead_len));
+        pthread_mutex_unlock(&cl->mu);
+        if (m) {
+            deliver(c, m); /* the caller may pause or cancel */
+            continue;
         }
-        free(bytes);
-    } else {
-        c->end_of_stream = true;
+        if (over)
+            finish(c);
+        return;
     }
 }
 
-static void handle_completion(evtag *tag, bool ok)
+/* Looks at every listed call, one at a time (a call may be listed again
+ * while the loop delivers its messages). Returns how many. */
+static size_t drain_ready(ss_grpc_evclient *cl)
 {
-    ss_grpc_evcall *c = tag->call;
-    c->pending--;
-    switch (tag->kind) {
-    case EVTAG_START:
-        /* A failed send or a failed first reception: the status batch
-         * reports why; no further reception is armed. */
-        if (!ok)
-            c->recv_armed = false;
-        else if (c->paused && c->recv_buf)
-            c->held_first = true;
-        else
-            message_done(c, true);
-        break;
-    case EVTAG_STATUS:
-        c->status_received = true;
-        break;
-    case EVTAG_MESSAGE:
-        message_done(c, ok);
-        break;
-    case EVTAG_RECHECK:
-        break;
+    size_t n = 0;
+    for (;;) {
+        pthread_mutex_lock(&cl->mu);
+        ss_grpc_evcall *c = cl->ready;
+        if (c) {
+            cl->ready = c->ready_next;
+            if (!cl->ready)
+                cl->ready_tail = NULL;
+            c->ready = false;
+        }
+        pthread_mutex_unlock(&cl->mu);
+        if (!c)
+            return n;
+        call_sync(c);
+        n++;
     }
-    maybe_complete(c);
-}
-
-/* Moves queued completions out and handles them. Returns how many. */
-static size_t drain_queue(ss_grpc_evclient *cl)
-{
-    pthread_mutex_lock(&cl->mu);
-    completion *items = cl->q;
-    size_t n = cl->qlen;
-    cl->q = NULL;
-    cl->qlen = cl->qcap = 0;
-    pthread_mutex_unlock(&cl->mu);
-    for (size_t i = 0; i < n; i++)
-        handle_completion(items[i].tag, items[i].ok);
-    free(items);
-    return n;
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    drain_queue(arg);
+    drain_ready(arg);
 }
-
 static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_queue *shared,
                                       char *err, size_t errlen)
 {
@@ -552,10 +599,10 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
         ss_grpc_evcall_cancel(c);
     while (cl->live > 0) {
         pthread_mutex_lock(&cl->mu);
-        while (cl->qlen == 0)
+        while (!cl->ready)
             pthread_cond_wait(&cl->cv, &cl->mu);
         pthread_mutex_unlock(&cl->mu);
-        drain_queue(cl);
+        drain_ready(cl);
     }
     grpc_completion_queue *mine = cl->own_cq ? cl->cq : NULL;
     if (mine) {
@@ -576,7 +623,6 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
     pthread_mutex_lock(&cl->mu);
     pthread_mutex_unlock(&cl->mu);
     event_free(cl->wake);
-    free(cl->q);
     pthread_mutex_destroy(&cl->mu);
     pthread_cond_destroy(&cl->cv);
     free(cl);
@@ -612,7 +658,6 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     c->tag_start = (evtag){{on_tag_done}, EVTAG_START, c};
     c->tag_status = (evtag){{on_tag_done}, EVTAG_STATUS, c};
     c->tag_message = (evtag){{on_tag_done}, EVTAG_MESSAGE, c};
-    c->tag_recheck = (evtag){{on_tag_done}, EVTAG_RECHECK, c};
     c->details = grpc_empty_slice();
     c->code = GRPC_STATUS_UNKNOWN;
     grpc_metadata_array_init(&c->init_md);
@@ -648,7 +693,6 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
         evcall_free(c);
         return NULL;
     }
-    c->pending++;
 
     grpc_op ops[5];
     memset(ops, 0, sizeof ops);
@@ -662,47 +706,46 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
     ops[4].op = GRPC_OP_RECV_MESSAGE;
     ops[4].data.recv_message.recv_message = &c->recv_buf;
-    c->pending++;
-    c->recv_armed = true;
+    /* Under mu: A carries a reception, and its completion may arm the next
+     * one on the queue thread before start_batch has returned here. */
+    pthread_mutex_lock(&cl->mu);
+    c->recv_out = true;
     if (grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL) != GRPC_CALL_OK) {
-        c->pending--;
-        c->recv_armed = false;
+        c->recv_out = false;
+        c->eos = true;
         /* The status batch is out: cancel and let it report. */
         grpc_call_cancel(c->call, NULL);
     }
+    pthread_mutex_unlock(&cl->mu);
     return c;
 }
 
 void ss_grpc_evcall_pause(ss_grpc_evcall *c)
 {
-    c->paused = true;
+    pthread_mutex_lock(&c->cl->mu);
+    c->paused = true; /* the queue thread arms no further reception */
+    pthread_mutex_unlock(&c->cl->mu);
 }
 
 void ss_grpc_evcall_resume(ss_grpc_evcall *c)
 {
+    pthread_mutex_lock(&c->cl->mu);
     c->paused = false;
-    if (c->held_first) {
-        c->held_first = false;
-        message_done(c, true);
-    } else {
-        start_recv_message(c);
-    }
-    maybe_complete(c);
+    pthread_mutex_unlock(&c->cl->mu);
+    call_sync(c); /* may deliver messages and on_status */
 }
 
 void ss_grpc_evcall_cancel(ss_grpc_evcall *c)
 {
-    c->stop_messages = true;
+    ss_grpc_evclient *cl = c->cl;
+    pthread_mutex_lock(&cl->mu);
+    c->stop = true;
+    /* The loop looks at the call again, never inside this function (the
+     * caller may be in the middle of its own state change): a paused call
+     * whose status is in has nothing outstanding, and the cancel makes no
+     * completion that would end it (shutdown waited for such a call for
+     * ever once). */
+    mark_ready(c);
+    pthread_mutex_unlock(&cl->mu);
     grpc_call_cancel(c->call, NULL);
-    /* A paused call whose status already arrived has nothing outstanding:
-     * the cancel makes no completion, and maybe_complete, which held it
-     * back for the messages after resume, would never run again (the call
-     * and its caller's session stayed, and shutdown waited for it for
-     * ever). Queue a completion of our own so that the loop finishes it,
-     * never inside this call (the caller may be in the middle of its own
-     * state change). */
-    if (c->status_received && c->pending == 0) {
-        c->pending++;
-        on_tag_done(&c->tag_recheck.head, true);
-    }
 }
