@@ -35,6 +35,7 @@
 #include "common/grpc_queue_tag.h"
 #include "common/log.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -45,6 +46,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 struct ss_grpc_channel {
     grpc_channel *channel;
@@ -279,6 +282,7 @@ struct ss_grpc_evcall {
     bool ready;         /* listed in cl->ready for the loop */
     bool status_in;     /* batch B completed */
     bool recv_out;      /* a reception (batch A or C) is out */
+    bool arming;        /* a thread is inside start_batch for a reception */
     bool eos;           /* no reception will be armed again: end of stream or failure */
     bool stop;          /* cancelled by us: deliver no more messages */
     bool paused;        /* the caller asked for no more messages for now */
@@ -296,7 +300,8 @@ struct ss_grpc_evcall {
 
 struct ss_grpc_evclient {
     struct event_base *base;
-    struct event *wake;
+    int wake_fd;        /* eventfd the queue thread writes to wake the loop */
+    struct event *wake; /* its read event on the loop */
     grpc_completion_queue *cq;
     bool own_cq;  /* ours, drained by the pump; else a server's (shared) */
     pthread_t pump; /* own queue only */
@@ -308,8 +313,9 @@ struct ss_grpc_evclient {
     size_t live;
 };
 
-/* Lists the call for the loop and wakes it (mu held). A call is listed at
- * most once; libevent folds wake-ups until the loop has run the event. */
+/* Lists the call for the loop (mu held). A call is listed at most once,
+ * and the loop is woken only when the list was empty: a list with calls on
+ * it has a drain coming or running, which takes calls until it is empty. */
 static void mark_ready(ss_grpc_evcall *c)
 {
     ss_grpc_evclient *cl = c->cl;
@@ -317,36 +323,69 @@ static void mark_ready(ss_grpc_evcall *c)
         return;
     c->ready = true;
     c->ready_next = NULL;
+    bool was_empty = !cl->ready;
     if (cl->ready_tail)
         cl->ready_tail->ready_next = c;
     else
         cl->ready = c;
     cl->ready_tail = c;
     pthread_cond_broadcast(&cl->cv);
-    event_active(cl->wake, EV_READ, 0);
-}
-
-/* Starts the next RECV_MESSAGE (mu held: receptions of one call are started
- * by one thread at a time, as gRPC asks). A batch that cannot start ends the
- * receptions and cancels the call: its status says why. */
-static void arm_reception(ss_grpc_evcall *c)
-{
-    grpc_op op;
-    memset(&op, 0, sizeof op);
-    op.op = GRPC_OP_RECV_MESSAGE;
-    op.data.recv_message.recv_message = &c->recv_buf;
-    c->recv_out = true;
-    if (grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL) != GRPC_CALL_OK) {
-        c->recv_out = false;
-        c->eos = true;
-        grpc_call_cancel(c->call, NULL);
+    if (was_empty) {
+        /* An eventfd of our own, not event_active: that takes libevent's
+         * base lock, which the loop holds whenever it is not in a callback
+         * (each collision cost both threads a futex sleep). EAGAIN: the
+         * counter is full, so the loop is woken anyway. */
+        uint64_t one = 1;
+        while (write(cl->wake_fd, &one, sizeof one) < 0 && errno == EINTR) {
+        }
     }
 }
 
+/* Whether the next reception should start now (mu held). */
+static bool reception_wanted(const ss_grpc_evcall *c)
+{
+    return !c->recv_out && !c->eos && !c->stop && !c->paused && c->ahead_len < AHEAD_MAX;
+}
+
+/* Starts the call's next RECV_MESSAGE while one is wanted (mu held on entry
+ * and on return). mu is let go around start_batch, which may do gRPC's
+ * work (a flow-control write) that the other thread must not wait for.
+ * Only the thread that holds `arming` starts a reception, so those of one
+ * call never start concurrently, as gRPC asks; one that finds it held
+ * leaves the decision to the holder, which looks again once its batch has
+ * started, and wakes the loop if the call may have ended meanwhile (the
+ * loop never ends a call while a reception is being started). A batch that
+ * cannot start ends the receptions and cancels the call: its status says
+ * why. */
+static void arm_receptions(ss_grpc_evcall *c)
+{
+    ss_grpc_evclient *cl = c->cl;
+    bool armed = false;
+    while (!c->arming && reception_wanted(c)) {
+        c->arming = true;
+        c->recv_out = true;
+        armed = true;
+        pthread_mutex_unlock(&cl->mu);
+        grpc_op op;
+        memset(&op, 0, sizeof op);
+        op.op = GRPC_OP_RECV_MESSAGE;
+        op.data.recv_message.recv_message = &c->recv_buf;
+        grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL);
+        pthread_mutex_lock(&cl->mu);
+        c->arming = false;
+        if (e != GRPC_CALL_OK) {
+            c->recv_out = false;
+            c->eos = true;
+            grpc_call_cancel(c->call, NULL);
+        }
+    }
+    if (armed && c->status_in && !c->recv_out)
+        mark_ready(c);
+}
+
 /* A reception (batch A or C) completed, on the queue thread (mu held): the
- * message joins the call's ahead list and, while there is room and the
- * caller has not paused, the next reception is armed from here. Returns
- * whether the loop has something to do. */
+ * message joins the call's ahead list. Returns whether the loop has
+ * something to do. */
 static bool reception_done(ss_grpc_evcall *c, bool ok)
 {
     c->recv_out = false;
@@ -361,16 +400,17 @@ static bool reception_done(ss_grpc_evcall *c, bool ok)
         return c->status_in;
     }
     c->ahead[(c->ahead_first + c->ahead_len++) % AHEAD_MAX] = m;
-    if (c->ahead_len < AHEAD_MAX && !c->paused)
-        arm_reception(c);
     return !c->paused;
 }
 
 /* A completion of one of our calls, on the thread draining the queue. It
- * never blocks: it takes mu, may start a reception (gRPC's start_batch does
- * not wait) and lists the call for the loop. event_active runs under mu, so
- * once the loop has seen the last call end (ss_grpc_evclient_free), no
- * thread touches cl. */
+ * never blocks for long: it takes mu, lists the call for the loop and then,
+ * while the ahead list has room and the caller has not paused, starts the
+ * next reception from here, so that a message already in the transport
+ * completes on this thread at once instead of being asked for by the loop
+ * (which cost a wake-up of this thread and one of the loop per message).
+ * The wake-up is written under mu, so once the loop has seen the last call end
+ * (ss_grpc_evclient_free), no thread touches cl. */
 static void on_tag_done(ss_grpc_queue_tag *t, bool ok)
 {
     evtag *tag = (evtag *)t;
@@ -386,6 +426,8 @@ static void on_tag_done(ss_grpc_queue_tag *t, bool ok)
     }
     if (wake)
         mark_ready(c);
+    if (tag->kind != EVTAG_STATUS)
+        arm_receptions(c);
     pthread_mutex_unlock(&cl->mu);
 }
 
@@ -496,13 +538,13 @@ static void call_sync(ss_grpc_evcall *c)
                 m = c->ahead[c->ahead_first];
                 c->ahead_first = (c->ahead_first + 1) % AHEAD_MAX;
                 c->ahead_len--;
-            } else if (!c->recv_out && !c->eos) {
-                arm_reception(c);
+            } else {
+                arm_receptions(c);
             }
         }
         /* Paused: messages may still wait in the transport; the status
          * follows them after resume (a cancel ends the wait). */
-        bool over = !m && c->status_in && !c->recv_out && !c->ready &&
+        bool over = !m && c->status_in && !c->recv_out && !c->arming && !c->ready &&
                     (c->stop || (c->eos && !c->ahead_len));
         pthread_mutex_unlock(&cl->mu);
         if (m) {
@@ -539,10 +581,13 @@ static size_t drain_ready(ss_grpc_evclient *cl)
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
-    (void)fd;
     (void)what;
+    uint64_t n;
+    ssize_t r = read(fd, &n, sizeof n); /* EAGAIN: a drain already took the calls */
+    (void)r;
     drain_ready(arg);
 }
+
 static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_queue *shared,
                                       char *err, size_t errlen)
 {
@@ -554,9 +599,16 @@ static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_q
     cl->base = base;
     pthread_mutex_init(&cl->mu, NULL);
     pthread_cond_init(&cl->cv, NULL);
-    cl->wake = event_new(base, -1, 0, on_wake, cl);
-    if (!cl->wake) {
-        snprintf(err, errlen, "cannot create the wake-up event");
+    cl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (cl->wake_fd >= 0)
+        cl->wake = event_new(base, cl->wake_fd, EV_READ | EV_PERSIST, on_wake, cl);
+    if (!cl->wake || event_add(cl->wake, NULL) != 0) {
+        snprintf(err, errlen, "cannot create the wake-up event: %s",
+                 cl->wake_fd < 0 ? strerror(errno) : "libevent refused it");
+        if (cl->wake)
+            event_free(cl->wake);
+        if (cl->wake_fd >= 0)
+            close(cl->wake_fd);
         pthread_mutex_destroy(&cl->mu);
         pthread_cond_destroy(&cl->cv);
         free(cl);
@@ -623,6 +675,7 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
     pthread_mutex_lock(&cl->mu);
     pthread_mutex_unlock(&cl->mu);
     event_free(cl->wake);
+    close(cl->wake_fd);
     pthread_mutex_destroy(&cl->mu);
     pthread_cond_destroy(&cl->cv);
     free(cl);
@@ -706,15 +759,25 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
     ops[4].op = GRPC_OP_RECV_MESSAGE;
     ops[4].data.recv_message.recv_message = &c->recv_buf;
-    /* Under mu: A carries a reception, and its completion may arm the next
-     * one on the queue thread before start_batch has returned here. */
+    /* A carries a reception: its completion may come to the queue thread
+     * before start_batch has returned here, and the next one is started
+     * there only once `arming` is let go (arm_receptions). */
     pthread_mutex_lock(&cl->mu);
     c->recv_out = true;
-    if (grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL) != GRPC_CALL_OK) {
+    c->arming = true;
+    pthread_mutex_unlock(&cl->mu);
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL);
+    pthread_mutex_lock(&cl->mu);
+    c->arming = false;
+    if (e != GRPC_CALL_OK) {
         c->recv_out = false;
         c->eos = true;
         /* The status batch is out: cancel and let it report. */
         grpc_call_cancel(c->call, NULL);
+    } else {
+        arm_receptions(c); /* A completed meanwhile: the queue thread left it to us */
+        if (c->status_in && !c->recv_out)
+            mark_ready(c);
     }
     pthread_mutex_unlock(&cl->mu);
     return c;
