@@ -3,33 +3,39 @@
  * Blocking unary call: one batch with every op (send metadata, message and
  * close; receive metadata, message and status) on a private pluck queue.
  *
- * libevent bridge: each call runs three kinds of batches, all started on the
- * loop thread:
+ * libevent bridge: each call runs three kinds of batches:
  *   A  SEND_INITIAL_METADATA + SEND_MESSAGE + SEND_CLOSE_FROM_CLIENT +
- *      RECV_INITIAL_METADATA + RECV_MESSAGE (the first message)
- *   B  RECV_STATUS_ON_CLIENT (completes when the call is over)
- *   C  RECV_MESSAGE, started after A and again after every message until the
- *      server's end of stream (a NULL buffer) or a failure.
- * A carries the first reception so that a call costs one completion (a
- * pump and a loop wake-up) less than with a separate C for it
- * (docs/PERFORMANCE.md). A first message that arrives while the call is
- * paused stays in recv_buf (held_first) until resume.
- * The status callback fires once B and every other batch completed, then the
- * call is freed.
+ *      RECV_INITIAL_METADATA + RECV_MESSAGE (the first message), from the
+ *      loop when the call starts
+ *   B  RECV_STATUS_ON_CLIENT (completes when the call is over), from the
+ *      loop when the call starts
+ *   C  RECV_MESSAGE, again after every message until the server's end of
+ *      stream (a NULL buffer) or a failure.
+ * A carries the first reception so that a call costs one completion less
+ * than with a separate C for it. The status cannot join A or the sends: a
+ * batch completes when all its ops have, and B only does at the end.
  *
- * Completions: every tag is an ss_grpc_queue_tag whose run (on_tag_done)
- * only moves (tag, ok) into a locked queue and activates a libevent event;
- * it never touches a call. It runs on whichever thread drains the calls'
- * completion queue: our own pump thread (ss_grpc_evclient_new), or a gRPC
- * server's threads when the bridge shares the server's queue
- * (ss_grpc_evclient_new_on_queue). Sharing saves a thread handoff per
- * completion: the server thread that read the answer off the socket is, in
- * gRPC 1.51's epoll1, usually the one that finds the completion in the
- * queue, where a separate pump has to be woken (a futex) for each
- * (docs/PERFORMANCE.md, issue 12). A shared bridge has no thread of its
- * own: the server's queue threads must never block (a server runs its
- * blocking handlers on a thread of their own, grpc_server.h), so they keep
- * the node calls' sockets read. */
+ * Completions run on whichever thread drains the calls' completion queue
+ * (every tag is an ss_grpc_queue_tag whose run is on_tag_done): our own
+ * pump thread (ss_grpc_evclient_new), or a gRPC server's thread when the
+ * bridge shares the server's queue (ss_grpc_evclient_new_on_queue; the
+ * gateway's node calls on the heartbeat server's one queue thread). That
+ * thread puts a received message on the call's ahead list (at most
+ * AHEAD_MAX) and starts the next C itself while the list has room and the
+ * caller has not paused, so that a message already in the transport
+ * completes on that thread at once; then it lists the call for the loop and
+ * wakes it (an eventfd) if the list of calls was empty. The loop delivers
+ * the messages, starts a C itself only when the queue thread could not (the
+ * list was full, or the call was paused and is resumed), and ends the call
+ * (on_status, then free) once B completed and nothing of the call is out.
+ * Before this, the loop started every C and a buffered message bounced
+ * loop -> queue thread -> loop (two wake-ups) each time
+ * (docs/PERFORMANCE.md, issue 12). State both threads touch is under the
+ * client's mutex, which is never held across start_batch; receptions of
+ * one call are started by one thread at a time (`arming`), as gRPC asks.
+ * A shared bridge has no thread of its own: the server's queue threads
+ * must never block (a server runs its blocking handlers on a thread of
+ * their own, grpc_server.h), so they keep the node calls' sockets read. */
 #include "common/grpc_client.h"
 
 #include "common/grpc_queue_tag.h"
