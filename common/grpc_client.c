@@ -693,6 +693,45 @@ size_t ss_grpc_evclient_live(const ss_grpc_evclient *cl)
     return cl->live;
 }
 
+/* Batch A (sends, initial metadata, the first message), from the loop. It
+ * carries a reception: its completion may come to the queue thread before
+ * start_batch has returned here, and the next reception is started there
+ * only once `arming` is let go (else here, by arm_receptions). */
+static void start_first_batch(ss_grpc_evcall *c)
+{
+    ss_grpc_evclient *cl = c->cl;
+    grpc_op ops[5];
+    memset(ops, 0, sizeof ops);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = c->nmd;
+    ops[0].data.send_initial_metadata.metadata = c->md;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = c->send_buf;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &c->recv_buf;
+    pthread_mutex_lock(&cl->mu);
+    c->recv_out = true;
+    c->arming = true;
+    pthread_mutex_unlock(&cl->mu);
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL);
+    pthread_mutex_lock(&cl->mu);
+    c->arming = false;
+    if (e != GRPC_CALL_OK) {
+        c->recv_out = false;
+        c->eos = true;
+        /* The status batch is out: cancel and let it report. */
+        grpc_call_cancel(c->call, NULL);
+    } else {
+        arm_receptions(c); /* A completed meanwhile: the queue thread left it to us */
+        if (c->status_in && !c->recv_out)
+            mark_ready(c);
+    }
+    pthread_mutex_unlock(&cl->mu);
+}
+
 ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
                                      const char *method, const ss_grpc_metadata *md,
                                      int timeout_ms, const uint8_t *req, size_t req_len,
@@ -753,39 +792,7 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
         return NULL;
     }
 
-    grpc_op ops[5];
-    memset(ops, 0, sizeof ops);
-    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-    ops[0].data.send_initial_metadata.count = c->nmd;
-    ops[0].data.send_initial_metadata.metadata = c->md;
-    ops[1].op = GRPC_OP_SEND_MESSAGE;
-    ops[1].data.send_message.send_message = c->send_buf;
-    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
-    ops[4].op = GRPC_OP_RECV_MESSAGE;
-    ops[4].data.recv_message.recv_message = &c->recv_buf;
-    /* A carries a reception: its completion may come to the queue thread
-     * before start_batch has returned here, and the next one is started
-     * there only once `arming` is let go (arm_receptions). */
-    pthread_mutex_lock(&cl->mu);
-    c->recv_out = true;
-    c->arming = true;
-    pthread_mutex_unlock(&cl->mu);
-    grpc_call_error e = grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL);
-    pthread_mutex_lock(&cl->mu);
-    c->arming = false;
-    if (e != GRPC_CALL_OK) {
-        c->recv_out = false;
-        c->eos = true;
-        /* The status batch is out: cancel and let it report. */
-        grpc_call_cancel(c->call, NULL);
-    } else {
-        arm_receptions(c); /* A completed meanwhile: the queue thread left it to us */
-        if (c->status_in && !c->recv_out)
-            mark_ready(c);
-    }
-    pthread_mutex_unlock(&cl->mu);
+    start_first_batch(c);
     return c;
 }
 
