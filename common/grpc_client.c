@@ -3,38 +3,45 @@
  * Blocking unary call: one batch with every op (send metadata, message and
  * close; receive metadata, message and status) on a private pluck queue.
  *
- * libevent bridge: each call runs three kinds of batches, all started on the
- * loop thread:
+ * libevent bridge: each call runs three kinds of batches:
  *   A  SEND_INITIAL_METADATA + SEND_MESSAGE + SEND_CLOSE_FROM_CLIENT +
- *      RECV_INITIAL_METADATA + RECV_MESSAGE (the first message)
- *   B  RECV_STATUS_ON_CLIENT (completes when the call is over)
- *   C  RECV_MESSAGE, started after A and again after every message until the
- *      server's end of stream (a NULL buffer) or a failure.
- * A carries the first reception so that a call costs one completion (a
- * pump and a loop wake-up) less than with a separate C for it
- * (docs/PERFORMANCE.md). A first message that arrives while the call is
- * paused stays in recv_buf (held_first) until resume.
- * The status callback fires once B and every other batch completed, then the
- * call is freed.
+ *      RECV_INITIAL_METADATA + RECV_MESSAGE (the first message), from the
+ *      loop when the call starts
+ *   B  RECV_STATUS_ON_CLIENT (completes when the call is over), from the
+ *      loop when the call starts
+ *   C  RECV_MESSAGE, again after every message until the server's end of
+ *      stream (a NULL buffer) or a failure.
+ * A carries the first reception so that a call costs one completion less
+ * than with a separate C for it. The status cannot join A or the sends: a
+ * batch completes when all its ops have, and B only does at the end.
  *
- * Completions: every tag is an ss_grpc_queue_tag whose run (on_tag_done)
- * only moves (tag, ok) into a locked queue and activates a libevent event;
- * it never touches a call. It runs on whichever thread drains the calls'
- * completion queue: our own pump thread (ss_grpc_evclient_new), or a gRPC
- * server's threads when the bridge shares the server's queue
- * (ss_grpc_evclient_new_on_queue). Sharing saves a thread handoff per
- * completion: the server thread that read the answer off the socket is, in
- * gRPC 1.51's epoll1, usually the one that finds the completion in the
- * queue, where a separate pump has to be woken (a futex) for each
- * (docs/PERFORMANCE.md, issue 12). A shared bridge has no thread of its
- * own: the server's queue threads must never block (a server runs its
- * blocking handlers on a thread of their own, grpc_server.h), so they keep
- * the node calls' sockets read. */
+ * Completions run on whichever thread drains the calls' completion queue
+ * (every tag is an ss_grpc_queue_tag whose run is on_tag_done): our own
+ * pump thread (ss_grpc_evclient_new), or a gRPC server's thread when the
+ * bridge shares the server's queue (ss_grpc_evclient_new_on_queue; the
+ * gateway's node calls on the heartbeat server's one queue thread). That
+ * thread puts a received message on the call's ahead list (at most
+ * AHEAD_MAX) and starts the next C itself while the list has room and the
+ * caller has not paused, so that a message already in the transport
+ * completes on that thread at once; then it lists the call for the loop and
+ * wakes it (an eventfd) if the list of calls was empty. The loop delivers
+ * the messages, starts a C itself only when the queue thread could not (the
+ * list was full, or the call was paused and is resumed), and ends the call
+ * (on_status, then free) once B completed and nothing of the call is out.
+ * Before this, the loop started every C and a buffered message bounced
+ * loop -> queue thread -> loop (two wake-ups) each time
+ * (docs/PERFORMANCE.md, issue 12). State both threads touch is under the
+ * client's mutex, which is never held across start_batch; receptions of
+ * one call are started by one thread at a time (`arming`), as gRPC asks.
+ * A shared bridge has no thread of its own: the server's queue threads
+ * must never block (a server runs its blocking handlers on a thread of
+ * their own, grpc_server.h), so they keep the node calls' sockets read. */
 #include "common/grpc_client.h"
 
 #include "common/grpc_queue_tag.h"
 #include "common/log.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -45,6 +52,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 struct ss_grpc_channel {
     grpc_channel *channel;
@@ -155,11 +164,6 @@ static int buffer_to_bytes(grpc_byte_buffer *bb, uint8_t **out, size_t *len)
     return 0;
 }
 
-static const char *c_msg_or(const char *msg, const char *fallback)
-{
-    return msg ? msg : fallback;
-}
-
 static void copy_details(grpc_slice details, char *msg, size_t msglen)
 {
     if (!msg || msglen == 0)
@@ -253,19 +257,21 @@ grpc_status_code ss_grpc_unary_call(ss_grpc_channel *ch, const char *method,
 
 /* --- libevent bridge */
 
-/* EVTAG_RECHECK is ours, never gRPC's: see ss_grpc_evcall_cancel. */
-typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE, EVTAG_RECHECK } evtag_kind;
+/* How many received messages a call holds ahead of its caller. The queue
+ * thread arms the next reception itself while fewer are held (and the call
+ * is not paused), so a message that is already in the transport completes
+ * on that thread at once instead of being asked for by the loop; the bound
+ * is what a slow reader (a paused call) costs the gateway on top of gRPC's
+ * flow-control window. */
+#define AHEAD_MAX 4
+
+typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE } evtag_kind;
 
 typedef struct {
     ss_grpc_queue_tag head; /* first: the queue hands us its address */
     evtag_kind kind;
     ss_grpc_evcall *call;
 } evtag;
-
-typedef struct {
-    evtag *tag;
-    bool ok;
-} completion;
 
 struct ss_grpc_evcall {
     ss_grpc_evclient *cl;
@@ -274,67 +280,160 @@ struct ss_grpc_evcall {
     ss_grpc_on_message on_message;
     ss_grpc_on_status on_status;
     void *user;
-    evtag tag_start, tag_status, tag_message, tag_recheck;
-    int pending;
-    bool status_received;
-    bool stop_messages; /* cancelled by us: deliver no more messages */
-    bool out_of_memory; /* we cancelled because a message could not be read into memory */
+    evtag tag_start, tag_status, tag_message;
+    /* loop thread only */
+    bool read_failed;   /* we cancelled because a message could not be read */
+    ss_grpc_evcall *prev, *next; /* cl->calls */
+    /* under cl->mu: the queue thread and the loop both touch these */
+    bool ready;         /* listed in cl->ready for the loop */
+    bool status_in;     /* batch B completed */
+    bool recv_out;      /* a reception (batch A or C) is out */
+    bool arming;        /* a thread is inside start_batch for a reception */
+    bool eos;           /* no reception will be armed again: end of stream or failure */
+    bool stop;          /* cancelled by us: deliver no more messages */
     bool paused;        /* the caller asked for no more messages for now */
-    bool recv_armed;    /* a RECV_MESSAGE batch is out */
-    bool end_of_stream; /* the server sent its last message */
-    bool held_first;    /* A's message arrived while paused: in recv_buf */
+    grpc_byte_buffer *ahead[AHEAD_MAX]; /* received, not yet delivered */
+    unsigned ahead_first, ahead_len;
+    ss_grpc_evcall *ready_next;
+    /* written by gRPC, read after the completion that says so */
     grpc_status_code code;
     grpc_slice details;
     grpc_metadata md[2];
     size_t nmd;
     grpc_metadata_array init_md, trail_md;
     grpc_byte_buffer *send_buf, *recv_buf;
-    ss_grpc_evcall *prev, *next;
 };
 
 struct ss_grpc_evclient {
     struct event_base *base;
-    struct event *wake;
+    int wake_fd;        /* eventfd the queue thread writes to wake the loop */
+    struct event *wake; /* its read event on the loop */
     grpc_completion_queue *cq;
     bool own_cq;  /* ours, drained by the pump; else a server's (shared) */
     pthread_t pump; /* own queue only */
     bool pump_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    completion *q;
-    size_t qlen, qcap;
-    bool q_oom;
+    ss_grpc_evcall *ready, *ready_tail; /* calls the loop must look at (mu) */
     ss_grpc_evcall *calls; /* live calls, loop thread only */
     size_t live;
 };
 
-/* A completion of one of our calls, on the thread draining the queue:
- * queue it for the loop. event_active runs under mu, so once the loop has
- * seen the last call end (ss_grpc_evclient_free), no thread touches cl. */
+/* Lists the call for the loop (mu held). A call is listed at most once,
+ * and the loop is woken only when the list was empty: a list with calls on
+ * it has a drain coming or running, which takes calls until it is empty. */
+static void mark_ready(ss_grpc_evcall *c)
+{
+    ss_grpc_evclient *cl = c->cl;
+    if (c->ready)
+        return;
+    c->ready = true;
+    c->ready_next = NULL;
+    bool was_empty = !cl->ready;
+    if (cl->ready_tail)
+        cl->ready_tail->ready_next = c;
+    else
+        cl->ready = c;
+    cl->ready_tail = c;
+    pthread_cond_broadcast(&cl->cv);
+    if (was_empty) {
+        /* An eventfd of our own, not event_active: that takes libevent's
+         * base lock, which the loop holds whenever it is not in a callback
+         * (each collision cost both threads a futex sleep). EAGAIN: the
+         * counter is full, so the loop is woken anyway. */
+        uint64_t one = 1;
+        while (write(cl->wake_fd, &one, sizeof one) < 0 && errno == EINTR) {
+        }
+    }
+}
+
+/* Whether the next reception should start now (mu held). */
+static bool reception_wanted(const ss_grpc_evcall *c)
+{
+    return !c->recv_out && !c->eos && !c->stop && !c->paused && c->ahead_len < AHEAD_MAX;
+}
+
+/* Starts the call's next RECV_MESSAGE while one is wanted (mu held on entry
+ * and on return). mu is let go around start_batch, which may do gRPC's
+ * work (a flow-control write) that the other thread must not wait for.
+ * Only the thread that holds `arming` starts a reception, so those of one
+ * call never start concurrently, as gRPC asks; one that finds it held
+ * leaves the decision to the holder, which looks again once its batch has
+ * started, and wakes the loop if the call may have ended meanwhile (the
+ * loop never ends a call while a reception is being started). A batch that
+ * cannot start ends the receptions and cancels the call: its status says
+ * why. */
+static void arm_receptions(ss_grpc_evcall *c)
+{
+    ss_grpc_evclient *cl = c->cl;
+    bool armed = false;
+    while (!c->arming && reception_wanted(c)) {
+        c->arming = true;
+        c->recv_out = true;
+        armed = true;
+        pthread_mutex_unlock(&cl->mu);
+        grpc_op op;
+        memset(&op, 0, sizeof op);
+        op.op = GRPC_OP_RECV_MESSAGE;
+        op.data.recv_message.recv_message = &c->recv_buf;
+        grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL);
+        pthread_mutex_lock(&cl->mu);
+        c->arming = false;
+        if (e != GRPC_CALL_OK) {
+            c->recv_out = false;
+            c->eos = true;
+            grpc_call_cancel(c->call, NULL);
+        }
+    }
+    if (armed && c->status_in && !c->recv_out)
+        mark_ready(c);
+}
+
+/* A reception (batch A or C) completed, on the queue thread (mu held): the
+ * message joins the call's ahead list. Returns whether the loop has
+ * something to do. */
+static bool reception_done(ss_grpc_evcall *c, bool ok)
+{
+    c->recv_out = false;
+    if (!ok || !c->recv_buf) { /* end of stream, or a failure the status explains */
+        c->eos = true;
+        return c->status_in; /* else the status completion wakes the loop */
+    }
+    grpc_byte_buffer *m = c->recv_buf;
+    c->recv_buf = NULL;
+    if (c->stop) {
+        grpc_byte_buffer_destroy(m);
+        return c->status_in;
+    }
+    c->ahead[(c->ahead_first + c->ahead_len++) % AHEAD_MAX] = m;
+    return !c->paused;
+}
+
+/* A completion of one of our calls, on the thread draining the queue. It
+ * never blocks for long: it takes mu, lists the call for the loop and then,
+ * while the ahead list has room and the caller has not paused, starts the
+ * next reception from here, so that a message already in the transport
+ * completes on this thread at once instead of being asked for by the loop
+ * (which cost a wake-up of this thread and one of the loop per message).
+ * The wake-up is written under mu, so once the loop has seen the last call end
+ * (ss_grpc_evclient_free), no thread touches cl. */
 static void on_tag_done(ss_grpc_queue_tag *t, bool ok)
 {
     evtag *tag = (evtag *)t;
-    ss_grpc_evclient *cl = tag->call->cl;
+    ss_grpc_evcall *c = tag->call;
+    ss_grpc_evclient *cl = c->cl;
     pthread_mutex_lock(&cl->mu);
-    if (cl->qlen == cl->qcap) {
-        size_t ncap = cl->qcap ? cl->qcap * 2 : 64;
-        completion *nq = realloc(cl->q, ncap * sizeof *nq);
-        while (!nq) { /* cannot drop a completion: wait for memory */
-            pthread_mutex_unlock(&cl->mu);
-            if (!cl->q_oom)
-                ss_error(NULL, "grpc bridge: out of memory queueing a completion; retrying");
-            cl->q_oom = true;
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            pthread_mutex_lock(&cl->mu);
-            nq = realloc(cl->q, ncap * sizeof *nq);
-        }
-        cl->q = nq;
-        cl->qcap = ncap;
+    bool wake;
+    if (tag->kind == EVTAG_STATUS) {
+        c->status_in = true;
+        wake = true;
+    } else {
+        wake = reception_done(c, ok);
     }
-    cl->q[cl->qlen++] = (completion){tag, ok};
-    pthread_cond_broadcast(&cl->cv);
-    event_active(cl->wake, EV_READ, 0);
+    if (wake)
+        mark_ready(c);
+    if (tag->kind != EVTAG_STATUS)
+        arm_receptions(c);
     pthread_mutex_unlock(&cl->mu);
 }
 
@@ -370,130 +469,129 @@ static void evcall_free(ss_grpc_evcall *c)
         grpc_byte_buffer_destroy(c->send_buf);
     if (c->recv_buf)
         grpc_byte_buffer_destroy(c->recv_buf);
+    for (unsigned i = 0; i < c->ahead_len; i++)
+        grpc_byte_buffer_destroy(c->ahead[(c->ahead_first + i) % AHEAD_MAX]);
     grpc_slice_unref(c->details);
     if (c->call)
         grpc_call_unref(c->call);
     free(c);
 }
 
-static void maybe_complete(ss_grpc_evcall *c)
+/* The call is over and nothing of it is out: on_status, then it is freed. */
+static void finish(ss_grpc_evcall *c)
 {
-    if (!c->status_received || c->pending != 0)
-        return;
-    /* Paused: messages may still wait in the transport; the status follows
-     * them after resume (a cancel ends the wait). */
-    if (c->paused && !c->stop_messages && !c->end_of_stream)
-        return;
     size_t n = GRPC_SLICE_LENGTH(c->details);
-    char *msg = c->out_of_memory ? NULL : malloc(n + 1);
+    char *msg = malloc(n + 1);
     if (msg) {
         memcpy(msg, GRPC_SLICE_START_PTR(c->details), n);
         msg[n] = 0;
     }
     ss_grpc_on_status cb = c->on_status;
     void *user = c->user;
-    /* Our own cancel after an allocation failure is reported as what it
-     * was, not as the CANCELLED the transport saw. */
-    grpc_status_code code = c->out_of_memory ? GRPC_STATUS_RESOURCE_EXHAUSTED : c->code;
+    /* Our own cancel after a message could not be read is reported as
+     * what it was, not as the CANCELLED the transport saw. */
+    grpc_status_code code = c->read_failed ? GRPC_STATUS_INTERNAL : c->code;
+    const char *text = c->read_failed ? "a message of the reply could not be read"
+                       : msg              ? msg
+                                          : "out of memory";
     evcall_free(c);
-    cb(user, code, c_msg_or(msg, code == GRPC_STATUS_RESOURCE_EXHAUSTED && !msg ? "out of memory" : ""));
+    cb(user, code, text);
     free(msg);
 }
 
-static void start_recv_message(ss_grpc_evcall *c)
+/* Hands one received message to the caller, then lets it go. A buffer the
+ * transport kept in one slice is passed as it is; one in several slices is
+ * copied together first. */
+static void deliver(ss_grpc_evcall *c, grpc_byte_buffer *m)
 {
-    if (c->recv_armed || c->end_of_stream || c->stop_messages)
+    grpc_byte_buffer_reader r;
+    if (!grpc_byte_buffer_reader_init(&r, m)) {
+        grpc_byte_buffer_destroy(m);
+        ss_error(NULL, "grpc bridge: a message could not be read; cancelling the call");
+        c->read_failed = true;
+        ss_grpc_evcall_cancel(c);
         return;
-    grpc_op op;
-    memset(&op, 0, sizeof op);
-    op.op = GRPC_OP_RECV_MESSAGE;
-    op.data.recv_message.recv_message = &c->recv_buf;
-    c->pending++;
-    c->recv_armed = true;
-    if (grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL) != GRPC_CALL_OK) {
-        c->pending--;
-        c->recv_armed = false;
-        grpc_call_cancel(c->call, NULL);
     }
+    size_t total = grpc_byte_buffer_length(r.buffer_out);
+    grpc_slice s;
+    if (!grpc_byte_buffer_reader_next(&r, &s)) {
+        s = grpc_empty_slice();
+    } else if (GRPC_SLICE_LENGTH(s) != total) {
+        grpc_slice_unref(s);
+        grpc_byte_buffer_reader_destroy(&r);
+        grpc_byte_buffer_reader_init(&r, m); /* succeeded above */
+        s = grpc_byte_buffer_reader_readall(&r);
+    }
+    grpc_byte_buffer_reader_destroy(&r);
+    c->on_message(c->user, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s));
+    grpc_slice_unref(s);
+    grpc_byte_buffer_destroy(m);
 }
 
-/* A reception completed (batch A or C): hands the message in recv_buf to
- * the caller and arms the next one, or notes the end of the stream. */
-static void message_done(ss_grpc_evcall *c, bool ok)
+/* Loop thread: delivers what the queue thread received for the call (until
+ * the caller pauses or cancels), arms the next reception when the queue
+ * thread could not (the ahead list was full, or the call was paused), and
+ * ends the call once its status is in and nothing of it is out. A call still
+ * listed for the loop is ended when its turn comes. */
+static void call_sync(ss_grpc_evcall *c)
 {
-    c->recv_armed = false;
-    if (ok && c->recv_buf) {
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        int rc = buffer_to_bytes(c->recv_buf, &bytes, &len);
-        grpc_byte_buffer_destroy(c->recv_buf);
-        c->recv_buf = NULL;
-        if (rc != 0) {
-            ss_error(NULL, "grpc bridge: out of memory reading a message; cancelling");
-            c->stop_messages = true;
-            c->out_of_memory = true;
-            grpc_call_cancel(c->call, NULL);
+    ss_grpc_evclient *cl = c->cl;
+    for (;;) {
+        grpc_byte_buffer *m = NULL;
+        pthread_mutex_lock(&cl->mu);
+        if (!c->paused && !c->stop) {
+            if (c->ahead_len) {
+                m = c->ahead[c->ahead_first];
+                c->ahead_first = (c->ahead_first + 1) % AHEAD_MAX;
+                c->ahead_len--;
+            } else {
+                arm_receptions(c);
+            }
         }
-        if (!c->stop_messages) {
-            /* The callback may pause or cancel; the next reception is
-             * armed after it, unless it did. */
-            c->on_message(c->user, bytes, len);
-            if (!c->paused)
-                start_recv_message(c);
+        /* Paused: messages may still wait in the transport; the status
+         * follows them after resume (a cancel ends the wait). */
+        bool over = !m && c->status_in && !c->recv_out && !c->arming && !c->ready &&
+                    (c->stop || (c->eos && !c->ahead_len));
+        pthread_mutex_unlock(&cl->mu);
+        if (m) {
+            deliver(c, m); /* the caller may pause or cancel */
+            continue;
         }
-        free(bytes);
-    } else {
-        c->end_of_stream = true;
+        if (over)
+            finish(c);
+        return;
     }
 }
 
-static void handle_completion(evtag *tag, bool ok)
+/* Looks at every listed call, one at a time (a call may be listed again
+ * while the loop delivers its messages). Returns how many. */
+static size_t drain_ready(ss_grpc_evclient *cl)
 {
-    ss_grpc_evcall *c = tag->call;
-    c->pending--;
-    switch (tag->kind) {
-    case EVTAG_START:
-        /* A failed send or a failed first reception: the status batch
-         * reports why; no further reception is armed. */
-        if (!ok)
-            c->recv_armed = false;
-        else if (c->paused && c->recv_buf)
-            c->held_first = true;
-        else
-            message_done(c, true);
-        break;
-    case EVTAG_STATUS:
-        c->status_received = true;
-        break;
-    case EVTAG_MESSAGE:
-        message_done(c, ok);
-        break;
-    case EVTAG_RECHECK:
-        break;
+    size_t n = 0;
+    for (;;) {
+        pthread_mutex_lock(&cl->mu);
+        ss_grpc_evcall *c = cl->ready;
+        if (c) {
+            cl->ready = c->ready_next;
+            if (!cl->ready)
+                cl->ready_tail = NULL;
+            c->ready = false;
+        }
+        pthread_mutex_unlock(&cl->mu);
+        if (!c)
+            return n;
+        call_sync(c);
+        n++;
     }
-    maybe_complete(c);
-}
-
-/* Moves queued completions out and handles them. Returns how many. */
-static size_t drain_queue(ss_grpc_evclient *cl)
-{
-    pthread_mutex_lock(&cl->mu);
-    completion *items = cl->q;
-    size_t n = cl->qlen;
-    cl->q = NULL;
-    cl->qlen = cl->qcap = 0;
-    pthread_mutex_unlock(&cl->mu);
-    for (size_t i = 0; i < n; i++)
-        handle_completion(items[i].tag, items[i].ok);
-    free(items);
-    return n;
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
-    (void)fd;
     (void)what;
-    drain_queue(arg);
+    uint64_t n;
+    ssize_t r = read(fd, &n, sizeof n); /* EAGAIN: a drain already took the calls */
+    (void)r;
+    drain_ready(arg);
 }
 
 static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_queue *shared,
@@ -507,9 +605,16 @@ static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_q
     cl->base = base;
     pthread_mutex_init(&cl->mu, NULL);
     pthread_cond_init(&cl->cv, NULL);
-    cl->wake = event_new(base, -1, 0, on_wake, cl);
-    if (!cl->wake) {
-        snprintf(err, errlen, "cannot create the wake-up event");
+    cl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (cl->wake_fd >= 0)
+        cl->wake = event_new(base, cl->wake_fd, EV_READ | EV_PERSIST, on_wake, cl);
+    if (!cl->wake || event_add(cl->wake, NULL) != 0) {
+        snprintf(err, errlen, "cannot create the wake-up event: %s",
+                 cl->wake_fd < 0 ? strerror(errno) : "libevent refused it");
+        if (cl->wake)
+            event_free(cl->wake);
+        if (cl->wake_fd >= 0)
+            close(cl->wake_fd);
         pthread_mutex_destroy(&cl->mu);
         pthread_cond_destroy(&cl->cv);
         free(cl);
@@ -552,10 +657,10 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
         ss_grpc_evcall_cancel(c);
     while (cl->live > 0) {
         pthread_mutex_lock(&cl->mu);
-        while (cl->qlen == 0)
+        while (!cl->ready)
             pthread_cond_wait(&cl->cv, &cl->mu);
         pthread_mutex_unlock(&cl->mu);
-        drain_queue(cl);
+        drain_ready(cl);
     }
     grpc_completion_queue *mine = cl->own_cq ? cl->cq : NULL;
     if (mine) {
@@ -576,7 +681,7 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
     pthread_mutex_lock(&cl->mu);
     pthread_mutex_unlock(&cl->mu);
     event_free(cl->wake);
-    free(cl->q);
+    close(cl->wake_fd);
     pthread_mutex_destroy(&cl->mu);
     pthread_cond_destroy(&cl->cv);
     free(cl);
@@ -586,6 +691,45 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
 size_t ss_grpc_evclient_live(const ss_grpc_evclient *cl)
 {
     return cl->live;
+}
+
+/* Batch A (sends, initial metadata, the first message), from the loop. It
+ * carries a reception: its completion may come to the queue thread before
+ * start_batch has returned here, and the next reception is started there
+ * only once `arming` is let go (else here, by arm_receptions). */
+static void start_first_batch(ss_grpc_evcall *c)
+{
+    ss_grpc_evclient *cl = c->cl;
+    grpc_op ops[5];
+    memset(ops, 0, sizeof ops);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = c->nmd;
+    ops[0].data.send_initial_metadata.metadata = c->md;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = c->send_buf;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &c->recv_buf;
+    pthread_mutex_lock(&cl->mu);
+    c->recv_out = true;
+    c->arming = true;
+    pthread_mutex_unlock(&cl->mu);
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL);
+    pthread_mutex_lock(&cl->mu);
+    c->arming = false;
+    if (e != GRPC_CALL_OK) {
+        c->recv_out = false;
+        c->eos = true;
+        /* The status batch is out: cancel and let it report. */
+        grpc_call_cancel(c->call, NULL);
+    } else {
+        arm_receptions(c); /* A completed meanwhile: the queue thread left it to us */
+        if (c->status_in && !c->recv_out)
+            mark_ready(c);
+    }
+    pthread_mutex_unlock(&cl->mu);
 }
 
 ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
@@ -612,7 +756,6 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     c->tag_start = (evtag){{on_tag_done}, EVTAG_START, c};
     c->tag_status = (evtag){{on_tag_done}, EVTAG_STATUS, c};
     c->tag_message = (evtag){{on_tag_done}, EVTAG_MESSAGE, c};
-    c->tag_recheck = (evtag){{on_tag_done}, EVTAG_RECHECK, c};
     c->details = grpc_empty_slice();
     c->code = GRPC_STATUS_UNKNOWN;
     grpc_metadata_array_init(&c->init_md);
@@ -648,61 +791,37 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
         evcall_free(c);
         return NULL;
     }
-    c->pending++;
 
-    grpc_op ops[5];
-    memset(ops, 0, sizeof ops);
-    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-    ops[0].data.send_initial_metadata.count = c->nmd;
-    ops[0].data.send_initial_metadata.metadata = c->md;
-    ops[1].op = GRPC_OP_SEND_MESSAGE;
-    ops[1].data.send_message.send_message = c->send_buf;
-    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
-    ops[4].op = GRPC_OP_RECV_MESSAGE;
-    ops[4].data.recv_message.recv_message = &c->recv_buf;
-    c->pending++;
-    c->recv_armed = true;
-    if (grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL) != GRPC_CALL_OK) {
-        c->pending--;
-        c->recv_armed = false;
-        /* The status batch is out: cancel and let it report. */
-        grpc_call_cancel(c->call, NULL);
-    }
+    start_first_batch(c);
     return c;
 }
 
 void ss_grpc_evcall_pause(ss_grpc_evcall *c)
 {
-    c->paused = true;
+    pthread_mutex_lock(&c->cl->mu);
+    c->paused = true; /* the queue thread arms no further reception */
+    pthread_mutex_unlock(&c->cl->mu);
 }
 
 void ss_grpc_evcall_resume(ss_grpc_evcall *c)
 {
+    pthread_mutex_lock(&c->cl->mu);
     c->paused = false;
-    if (c->held_first) {
-        c->held_first = false;
-        message_done(c, true);
-    } else {
-        start_recv_message(c);
-    }
-    maybe_complete(c);
+    pthread_mutex_unlock(&c->cl->mu);
+    call_sync(c); /* may deliver messages and on_status */
 }
 
 void ss_grpc_evcall_cancel(ss_grpc_evcall *c)
 {
-    c->stop_messages = true;
+    ss_grpc_evclient *cl = c->cl;
+    pthread_mutex_lock(&cl->mu);
+    c->stop = true;
+    /* The loop looks at the call again, never inside this function (the
+     * caller may be in the middle of its own state change): a paused call
+     * whose status is in has nothing outstanding, and the cancel makes no
+     * completion that would end it (shutdown waited for such a call for
+     * ever once). */
+    mark_ready(c);
+    pthread_mutex_unlock(&cl->mu);
     grpc_call_cancel(c->call, NULL);
-    /* A paused call whose status already arrived has nothing outstanding:
-     * the cancel makes no completion, and maybe_complete, which held it
-     * back for the messages after resume, would never run again (the call
-     * and its caller's session stayed, and shutdown waited for it for
-     * ever). Queue a completion of our own so that the loop finishes it,
-     * never inside this call (the caller may be in the middle of its own
-     * state change). */
-    if (c->status_received && c->pending == 0) {
-        c->pending++;
-        on_tag_done(&c->tag_recheck.head, true);
-    }
 }

@@ -10,12 +10,11 @@
  * and may be used from any thread.
  *
  * The libevent bridge (ss_grpc_evclient): one pump thread blocks in
- * grpc_completion_queue_next (or a gRPC server's threads do, for a bridge
- * on the server's queue) and hands each (tag, ok) to the loop through a
- * locked queue and event_active(); every call state change and every
- * grpc_call_start_batch happen on the loop thread, so callbacks run there and
- * need no locking. The process must call evthread_use_pthreads() before
- * creating the event_base. */
+ * grpc_completion_queue_next (or a gRPC server's thread does, for a bridge
+ * on the server's queue); it keeps a few received messages of each call
+ * ahead of the caller, starting the next reception itself, and hands them
+ * to the loop through a locked list and an eventfd. Every callback runs on
+ * the loop thread and needs no locking. */
 #ifndef SS_COMMON_GRPC_CLIENT_H
 #define SS_COMMON_GRPC_CLIENT_H
 

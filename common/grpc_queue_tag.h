@@ -11,9 +11,10 @@
  *
  * Contract: a tag put on a shared queue begins with this struct. `run` set:
  * whoever drains the queue calls run(tag, ok) at once on its thread, which
- * must be cheap and must not block (the bridge only queues the completion
- * for its loop). `run` NULL: the queue's owner handles the tag itself (the
- * server's own tags). */
+ * must be cheap and must not block (the bridge queues the completion for
+ * its loop and may start the call's next reception, which gRPC does
+ * without waiting). `run` NULL: the queue's owner handles the tag itself
+ * (the server's own tags). */
 #ifndef SS_COMMON_GRPC_QUEUE_TAG_H
 #define SS_COMMON_GRPC_QUEUE_TAG_H
 

@@ -239,3 +239,39 @@ Test(grpc_client, bridge_pause_before_the_first_message_holds_it)
     ss_grpc_channel_free(ch);
     ss_grpc_server_free(srv);
 }
+
+/* The queue thread reads a few messages ahead of the loop and stops when its
+ * ahead list is full; the loop, once it runs, delivers them and starts the
+ * receptions again itself. Nothing is lost or reordered across the stop,
+ * and the status comes after the last message. */
+Test(grpc_client, bridge_read_ahead_stops_when_full_and_the_loop_resumes_it)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    ss_grpc_channel *ch = channel_to(srv);
+    struct event_base *base = new_base();
+    char err[256];
+    ss_grpc_evclient *cl = ss_grpc_evclient_new(base, err, sizeof err);
+    ev_result r = {.base = base};
+    r.call = ss_grpc_evcall_start(cl, ch, COUNT, NULL, 5000, (const uint8_t *)"30", 2, true,
+                                  ev_on_message, ev_on_status, &r, err, sizeof err);
+    cr_assert_not_null(r.call, "%s", err);
+    /* the loop does not run meanwhile: the queue thread fills its list */
+    cr_assert(wait_stream_done(3000), "the server could not finish its writes");
+    usleep(100 * 1000);
+    cr_assert_eq(r.nmsg, 0);
+    for (int i = 0; i < 50 && r.status_calls == 0; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 30, "messages lost");
+    for (int i = 0; i < 30; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "%d", i);
+        cr_assert_str_eq(r.got[i], want, "message %d out of order", i);
+    }
+    ss_grpc_evclient_free(cl);
+    event_base_free(base);
+    ss_grpc_channel_free(ch);
+    ss_grpc_server_free(srv);
+}
