@@ -30,15 +30,7 @@ body = {"text": sb.SENTENCE, "response_format": "wav"}
 
 def start(build, procs):
     os.environ["SCAISPEAK_BUILD"] = os.path.abspath(build)  # harness.binary() reads it per process
-    redis = harness.RedisServer(procs).start()
-    gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_LOG_LEVEL": "info"}).start()
-    node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key,
-                        env={"SCAISPEAK_VOICE_PATH": None, "SCAISPEAK_QUEUE_DEPTH": 128}).start()
-    gw.wait_node_status(node.node_id, "online", 10)
-    harness.wait_for(lambda: gw.node(node.node_id)["engines"], 10, what="engine listed")
-    key = harness.tenant_admin_key(redis.port)
-    gw.http.request("PUT", "/v1/modules/scaispeak/admin/policy", headers={"Authorization": f"Bearer {key}"},
-                    json_body={"rate_limits": {"per_key": 10 ** 6, "per_user": 10 ** 6, "per_tenant": 10 ** 6}})
+    gw, node, key = sb.start_stack(procs)
     for _ in range(10):
         sb.speak(gw.http_port, key, body)
     return dict(port=gw.http_port, key=key, gpid=gw.proc.pid, npid=node.proc.pid)

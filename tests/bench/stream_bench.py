@@ -180,24 +180,31 @@ async def ws_active(port, key, n, gpid):
     return await task, base, peak
 
 
+def start_stack(procs, gateway_env=None):
+    """redis-server, a gateway (info logging plus gateway_env) and one node
+    with the engine's own voice, the caller's rate limits lifted; returns
+    (gateway, node, tenant admin key). Shared with stream_ab.py."""
+    redis = harness.RedisServer(procs).start()
+    gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_LOG_LEVEL": "info", **(gateway_env or {})}).start()
+    node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key,
+                        env={"SCAISPEAK_VOICE_PATH": None, "SCAISPEAK_QUEUE_DEPTH": 128}).start()
+    gw.wait_node_status(node.node_id, "online", 10)
+    harness.wait_for(lambda: gw.node(node.node_id)["engines"], 10, what="engine listed")
+    key = harness.tenant_admin_key(redis.port)
+    gw.http.request("PUT", "/v1/modules/scaispeak/admin/policy", headers={"Authorization": f"Bearer {key}"},
+                    json_body={"rate_limits": {"per_key": 10 ** 6, "per_user": 10 ** 6, "per_tenant": 10 ** 6}})
+    return gw, node, key
+
+
 def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1000 sessions: the children inherit it
     tmp = tempfile.mkdtemp(prefix="stream-bench-")
     procs = harness.ProcessSet(tmp)
     try:
-        redis = harness.RedisServer(procs).start()
-        gw = harness.Gateway(procs, redis.port, env={
-            "SCAISPEAK_LOG_LEVEL": "info", "SCAISPEAK_WS_SESSIONS_PER_KEY": IDLE + 100,
-            "SCAISPEAK_HTTP_MAX_CONNECTIONS": IDLE + 500, "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 60}).start()
-        node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key,
-                            env={"SCAISPEAK_VOICE_PATH": None, "SCAISPEAK_QUEUE_DEPTH": 128}).start()
-        gw.wait_node_status(node.node_id, "online", 10)
-        harness.wait_for(lambda: gw.node(node.node_id)["engines"], 10, what="engine listed")
-        key = harness.tenant_admin_key(redis.port)
-        gw.http.request("PUT", "/v1/modules/scaispeak/admin/policy", headers={"Authorization": f"Bearer {key}"},
-                        json_body={"rate_limits": {"per_key": 10 ** 6, "per_user": 10 ** 6,
-                                                   "per_tenant": 10 ** 6}})
+        gw, node, key = start_stack(procs, {
+            "SCAISPEAK_WS_SESSIONS_PER_KEY": IDLE + 100,
+            "SCAISPEAK_HTTP_MAX_CONNECTIONS": IDLE + 500, "SCAISPEAK_HTTP_IDLE_TIMEOUT_S": 60})
         gpid, npid = gw.proc.pid, node.proc.pid
         for _ in range(5):  # warm-up (channels, scripts, voice cache)
             speak(gw.http_port, key, {"text": SENTENCE})
