@@ -229,8 +229,8 @@ def main():
                 body["sample_rate"] = rate
             try:
                 speak(gw.http_port, key, body)
-            except AssertionError:
-                print(f"{fmt:5s} {rate or 'native':>6}: not supported by this build")
+            except AssertionError as refused:  # /speak offers no aac (the OpenAI alias does): a 422
+                print(f"{fmt:5s} {rate or 'native':>6}: refused by /speak {refused}")
                 continue
             g0, n0, t0 = cpu_ns(gpid), cpu_ns(npid), thread_cpu(gpid)
             audio_ms = 0
