@@ -90,6 +90,12 @@ int ss_audio_rate_allowed(ss_audio_format f, int rate);
  * (see ss_audio_encoder_streams). */
 int ss_audio_format_streams(ss_audio_format f);
 
+/* The 44-byte RIFF/WAVE header of a streamed wav answer at rate: RIFF and
+ * data sizes 0xFFFFFFFF ("length unknown"), what a stream-mode wav encoder
+ * writes first. For callers that pass s16le samples through themselves. */
+#define SS_AUDIO_WAV_HEADER_BYTES 44
+void ss_audio_wav_stream_header(uint8_t h[SS_AUDIO_WAV_HEADER_BYTES], int rate);
+
 typedef struct ss_audio_encoder ss_audio_encoder;
 
 /* File mode. in_rate: the PCM rate fed to write (1000..384000); out_rate:

@@ -8,12 +8,13 @@
  * streaming servers use and players (sox, ffmpeg, browsers) read to the
  * end of the stream; no size limit then. pcm: no header, both modes. */
 #include "common/audio_encode_codec.h"
+#include "common/audio_encode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define WAV_HEADER_BYTES 44
+#define WAV_HEADER_BYTES SS_AUDIO_WAV_HEADER_BYTES
 #define SIZE_UNKNOWN 0xFFFFFFFFu
 
 typedef struct {
@@ -52,6 +53,11 @@ static void wav_header(uint8_t h[WAV_HEADER_BYTES], int rate, uint32_t data_byte
     put_le16(h + 34, 16);                   /* bits per sample */
     memcpy(h + 36, "data", 4);
     put_le32(h + 40, data_bytes);
+}
+
+void ss_audio_wav_stream_header(uint8_t h[SS_AUDIO_WAV_HEADER_BYTES], int rate)
+{
+    wav_header(h, rate, SIZE_UNKNOWN);
 }
 
 static void *raw_open(const ss_audio_codec_args *a, int header, char *err, size_t errlen)
@@ -97,6 +103,15 @@ static int raw_encode(void *state, const int16_t *pcm, size_t n, char *err, size
         snprintf(err, errlen, "wav encoder: output over the 4 GiB RIFF limit");
         return -1;
     }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The host's int16_t already is s16le: the samples are the bytes. */
+    if (ss_audio_out_write(s->out, pcm, 2 * n) != 0) {
+        snprintf(err, errlen, "%s encoder: out of memory", s->name);
+        return -1;
+    }
+    s->bytes += 2 * (uint64_t)n;
+    return 0;
+#else
     uint8_t tmp[4096];
     while (n > 0) {
         size_t k = n < sizeof tmp / 2 ? n : sizeof tmp / 2;
@@ -111,6 +126,7 @@ static int raw_encode(void *state, const int16_t *pcm, size_t n, char *err, size
         n -= k;
     }
     return 0;
+#endif
 }
 
 static int raw_finish(void *state, char *err, size_t errlen)

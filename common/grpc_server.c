@@ -829,7 +829,7 @@ bool ss_grpc_stream_cancelled(const ss_grpc_stream *call)
     return atomic_load(&((ss_grpc_stream *)call)->cancelled);
 }
 
-int ss_grpc_stream_write(ss_grpc_stream *c, const uint8_t *msg, size_t len)
+static int stream_write(ss_grpc_stream *c, const uint8_t *msg, size_t len, uint32_t flags)
 {
     pthread_mutex_lock(&c->mu);
     while (c->send_busy && !atomic_load(&c->cancelled))
@@ -842,6 +842,7 @@ int ss_grpc_stream_write(ss_grpc_stream *c, const uint8_t *msg, size_t len)
     grpc_op op;
     memset(&op, 0, sizeof op);
     op.op = GRPC_OP_SEND_MESSAGE;
+    op.flags = flags;
     op.data.send_message.send_message = bb;
     c->send_busy = true;
     c->pending++;
@@ -859,6 +860,16 @@ int ss_grpc_stream_write(ss_grpc_stream *c, const uint8_t *msg, size_t len)
     pthread_mutex_unlock(&c->mu);
     grpc_byte_buffer_destroy(bb);
     return ok ? 0 : -1;
+}
+
+int ss_grpc_stream_write(ss_grpc_stream *c, const uint8_t *msg, size_t len)
+{
+    return stream_write(c, msg, len, 0);
+}
+
+int ss_grpc_stream_write_buffered(ss_grpc_stream *c, const uint8_t *msg, size_t len)
+{
+    return stream_write(c, msg, len, GRPC_WRITE_BUFFER_HINT);
 }
 
 void ss_grpc_stream_finish(ss_grpc_stream *c, grpc_status_code code, const char *msg)

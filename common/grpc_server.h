@@ -115,6 +115,13 @@ void ss_grpc_server_free(ss_grpc_server *srv);
 /* Sends one message; blocks until it is sent. 0, or -1 when the client
  * cancelled, the deadline passed, or the server is shutting the call down. */
 int ss_grpc_stream_write(ss_grpc_stream *call, const uint8_t *msg, size_t len);
+/* The same, with gRPC's GRPC_WRITE_BUFFER_HINT: the message may wait in the
+ * call's write buffer and leave with the next write (or the status) instead
+ * of on its own. It completes once buffered, so this returns as the plain
+ * write does; the caller must follow it with a plain write or the status,
+ * or the message waits until the buffer fills. For a small message that is
+ * always followed at once (a header before its first audio chunk). */
+int ss_grpc_stream_write_buffered(ss_grpc_stream *call, const uint8_t *msg, size_t len);
 
 /* True once the client cancelled, the deadline passed or the call was
  * cancelled by shutdown. Cheap; meant to be polled between chunks. */

@@ -36,6 +36,8 @@ struct gw_audio_lane {
     size_t npending, cap;
     lane_job *job;
     bool finish_asked, finish_sent, ended, freed, dispatching;
+    bool started;             /* pass-through: the first bytes went out */
+    uint64_t samples_passed;  /* pass-through: samples handed over so far */
 };
 
 gw_audio_lane *gw_audio_lane_new(ss_loop_pool *pool, const gw_audio_lane_spec *spec,
@@ -65,12 +67,60 @@ static void job_free(lane_job *j)
     free(j);
 }
 
+/* PCM, and streamed WAV, at the node's rate on a little-endian host: the
+ * node's samples already are the answer's bytes (s16le), so no encoder is
+ * made and a job hands its PCM buffer over as its output, uncopied. The
+ * first job of a WAV answer puts the stream header (sizes "unknown", as the
+ * stream-mode encoder writes) before its samples, in one buffer. A WAV
+ * answer made as a whole file needs its sizes at the end: it goes through
+ * the encoder. */
+static bool passes_through(const gw_audio_lane_spec *s)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return s->in_rate == s->out_rate && (s->format == SS_FMT_PCM || (s->format == SS_FMT_WAV && s->stream));
+#else
+    (void)s;
+    return false;
+#endif
+}
+
+/* Loop thread (a pass-through lane's jobs run there): the job's output is
+ * its PCM, after the WAV header on the first. */
+static void job_pass_through(lane_job *j)
+{
+    gw_audio_lane *l = j->lane;
+    size_t bytes = j->n * sizeof *j->pcm;
+    if (!l->started && l->spec.format == SS_FMT_WAV) {
+        j->out = malloc(SS_AUDIO_WAV_HEADER_BYTES + bytes);
+        if (!j->out) {
+            snprintf(j->err, sizeof j->err, "out of memory (encoded audio)");
+            j->failed = true;
+            return;
+        }
+        ss_audio_wav_stream_header(j->out, l->spec.out_rate);
+        if (bytes)
+            memcpy(j->out + SS_AUDIO_WAV_HEADER_BYTES, j->pcm, bytes);
+        j->out_len = SS_AUDIO_WAV_HEADER_BYTES + bytes;
+    } else {
+        j->out = (uint8_t *)j->pcm;
+        j->pcm = NULL;
+        j->out_len = bytes;
+    }
+    l->started = true;
+    l->samples_passed += j->n;
+    j->samples_out = l->samples_passed;
+}
+
 /* Pool thread: create the encoder once, encode the batch, copy its bytes. */
 static void job_run(void *arg)
 {
     lane_job *j = arg;
     gw_audio_lane *l = j->lane;
     const gw_audio_lane_spec *s = &l->spec;
+    if (passes_through(s)) {
+        job_pass_through(j);
+        return;
+    }
     if (!l->enc) {
         l->enc = s->stream ? ss_audio_encoder_new_stream(s->format, s->in_rate, s->out_rate, j->err,
                                                          sizeof j->err)
@@ -141,10 +191,11 @@ static void job_done(void *arg)
     }
 }
 
-/* PCM or WAV at the node's own rate: the "encoding" is a copy (and a
- * 44-byte header), cheaper than the two thread switches of a pool job, so it
- * runs on the loop (ss_loop_pool_run_here). Everything that computes —
- * resampling, compression — goes to the audio threads. */
+/* PCM or WAV at the node's own rate: the "encoding" is at most a copy (and
+ * a 44-byte header; none at all when it passes through), cheaper than the
+ * two thread switches of a pool job, so it runs on the loop
+ * (ss_loop_pool_run_here). Everything that computes — resampling,
+ * compression — goes to the audio threads. */
 static bool identity(const gw_audio_lane_spec *s)
 {
     return s->in_rate == s->out_rate && (s->format == SS_FMT_PCM || s->format == SS_FMT_WAV);

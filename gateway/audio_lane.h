@@ -7,7 +7,9 @@
  * made. So the bytes come back in order, and when encoding falls behind the
  * next job simply takes a bigger batch. PCM and WAV at the node's own rate
  * need no computing (a copy): their jobs run on the loop itself, queued the
- * same way, sparing two thread switches per chunk. The encoder is created by the first
+ * same way, sparing two thread switches per chunk; on a little-endian host
+ * a streamed one passes the node's samples through without an encoder or a
+ * copy (audio_lane.c). The encoder is created by the first
  * job (creating some, LAME's, costs a millisecond) and freed by the lane.
  *
  * Callbacks come on the loop, in order: on_bytes for every batch encoded

@@ -242,8 +242,9 @@ static void finish_stopped(const synth_job *j)
         finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
 }
 
-/* Packs and writes one chunk; -1 when the call is gone. */
-static int send_chunk(synth_job *j, const Scaiinfer__Tts__V1__SynthesizeChunk *chunk)
+/* Packs and writes one chunk (buffered: it may wait for the next write, see
+ * ss_grpc_stream_write_buffered); -1 when the call is gone. */
+static int write_chunk(synth_job *j, const Scaiinfer__Tts__V1__SynthesizeChunk *chunk, bool buffered)
 {
     if (j->write_failed)
         return -1;
@@ -255,13 +256,21 @@ static int send_chunk(synth_job *j, const Scaiinfer__Tts__V1__SynthesizeChunk *c
         return -1;
     }
     scaiinfer__tts__v1__synthesize_chunk__pack(chunk, buf);
-    int rc = ss_grpc_stream_write(j->call, buf, n);
+    int rc = buffered ? ss_grpc_stream_write_buffered(j->call, buf, n) : ss_grpc_stream_write(j->call, buf, n);
     free(buf);
     if (rc != 0)
         j->write_failed = true;
     return rc;
 }
 
+static int send_chunk(synth_job *j, const Scaiinfer__Tts__V1__SynthesizeChunk *chunk)
+{
+    return write_chunk(j, chunk, false);
+}
+
+/* The header goes out with what follows it (the first audio, alignment or
+ * done chunk, always written right after): one read for the gateway instead
+ * of a read of its own for 30 bytes. */
 static int send_header(synth_job *j)
 {
     if (j->header_sent)
@@ -275,7 +284,7 @@ static int send_header(synth_job *j)
     c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_HEADER;
     c.header = &h;
     j->header_sent = true;
-    return send_chunk(j, &c);
+    return write_chunk(j, &c, true);
 }
 
 static bool sink_cancelled(void *user)
