@@ -363,27 +363,37 @@ static bool reception_wanted(const ss_grpc_evcall *c)
  * loop never ends a call while a reception is being started). A batch that
  * cannot start ends the receptions and cancels the call: its status says
  * why. */
-static void arm_receptions(ss_grpc_evcall *c)
+/* Starts a batch that carries the call's reception (mu held on entry and on
+ * return, let go around start_batch; `arming` held meanwhile). A batch
+ * that cannot start ends the receptions and cancels the call, whose status
+ * batch, already out, reports it. Returns whether it started. */
+static bool start_reception_batch(ss_grpc_evcall *c, const grpc_op *ops, size_t nops, void *tag)
 {
     ss_grpc_evclient *cl = c->cl;
+    c->arming = true;
+    c->recv_out = true;
+    pthread_mutex_unlock(&cl->mu);
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, nops, tag, NULL);
+    pthread_mutex_lock(&cl->mu);
+    c->arming = false;
+    if (e == GRPC_CALL_OK)
+        return true;
+    c->recv_out = false;
+    c->eos = true;
+    grpc_call_cancel(c->call, NULL);
+    return false;
+}
+
+static void arm_receptions(ss_grpc_evcall *c)
+{
     bool armed = false;
     while (!c->arming && reception_wanted(c)) {
-        c->arming = true;
-        c->recv_out = true;
         armed = true;
-        pthread_mutex_unlock(&cl->mu);
         grpc_op op;
         memset(&op, 0, sizeof op);
         op.op = GRPC_OP_RECV_MESSAGE;
         op.data.recv_message.recv_message = &c->recv_buf;
-        grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, &c->tag_message, NULL);
-        pthread_mutex_lock(&cl->mu);
-        c->arming = false;
-        if (e != GRPC_CALL_OK) {
-            c->recv_out = false;
-            c->eos = true;
-            grpc_call_cancel(c->call, NULL);
-        }
+        start_reception_batch(c, &op, 1, &c->tag_message);
     }
     if (armed && c->status_in && !c->recv_out)
         mark_ready(c);
@@ -713,18 +723,7 @@ static void start_first_batch(ss_grpc_evcall *c)
     ops[4].op = GRPC_OP_RECV_MESSAGE;
     ops[4].data.recv_message.recv_message = &c->recv_buf;
     pthread_mutex_lock(&cl->mu);
-    c->recv_out = true;
-    c->arming = true;
-    pthread_mutex_unlock(&cl->mu);
-    grpc_call_error e = grpc_call_start_batch(c->call, ops, 5, &c->tag_start, NULL);
-    pthread_mutex_lock(&cl->mu);
-    c->arming = false;
-    if (e != GRPC_CALL_OK) {
-        c->recv_out = false;
-        c->eos = true;
-        /* The status batch is out: cancel and let it report. */
-        grpc_call_cancel(c->call, NULL);
-    } else {
+    if (start_reception_batch(c, ops, 5, &c->tag_start)) {
         arm_receptions(c); /* A completed meanwhile: the queue thread left it to us */
         if (c->status_in && !c->recv_out)
             mark_ready(c);
