@@ -301,6 +301,7 @@ Test(label_tokens, prepared_voice_derives_field_classes)
             cr_assert_eq(x->field, y->field);
             cr_assert_eq(x->runs, y->runs);
             cr_assert_eq(x->hash, y->hash);
+            cr_assert_eq(x->word, y->word);
         }
     ss_htsvoice_free(p);
     ss_htsvoice_free(v);

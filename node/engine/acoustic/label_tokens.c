@@ -120,12 +120,16 @@ static int reserve_slots(ss_label_tokens *t, size_t nspans)
     return 0;
 }
 
-static inline void insert_span(ss_label_tokens *t, uint64_t h, uint32_t off, uint32_t len)
+static inline void insert_span(ss_label_tokens *t, const char *label, uint64_t h, uint32_t off,
+                               uint32_t len)
 {
+    const unsigned bit = (unsigned)(h >> 52);
+    t->filter[bit >> 6] |= 1ull << (bit & 63);
     size_t mask = t->nslots - 1, i = (size_t)h & mask;
     while (t->slots[i].gen == t->gen)
         i = (i + 1) & mask;
-    t->slots[i] = (ss_token_slot){.gen = t->gen, .tag = (uint32_t)(h >> 32), .off = off, .len = len};
+    uint64_t key = len <= SS_TOKENS_WORD ? ss_tokens_word(label + off, len) : off;
+    t->slots[i] = (ss_token_slot){.key = key, .gen = t->gen, .len = len};
 }
 
 /* Every span of the label from delimiter m to delimiter m + k, k in the
@@ -137,7 +141,7 @@ static void insert_spans(ss_label_tokens *t, const char *label, size_t nd, unsig
         uint64_t h = HASH_SEED;
         for (size_t k = 0; m + k < nd && (mask >> k) != 0; k++) {
             if (mask >> k & 1u)
-                insert_span(t, finish(h, (unsigned char)label[pos[m + k]]), pos[m],
+                insert_span(t, label, finish(h, (unsigned char)label[pos[m + k]]), pos[m],
                             pos[m + k] - pos[m] + 1);
             if (m + k + 1 < nd)
                 h = mix_piece(h, t->piece[m + k]);
@@ -174,19 +178,8 @@ int ss_label_tokens_index(ss_label_tokens *t, const char *label, size_t label_le
         bits++;
     if (reserve_slots(t, nd * bits) != 0)
         return -1;
+    memset(t->filter, 0, sizeof t->filter);
     insert_spans(t, label, nd, runs_mask);
     t->runs_mask = runs_mask;
     return 0;
-}
-
-bool ss_label_tokens_has(const ss_label_tokens *t, const char *text, size_t len, uint64_t hash)
-{
-    size_t mask = t->nslots - 1, i = (size_t)hash & mask;
-    const uint32_t tag = (uint32_t)(hash >> 32);
-    for (; t->slots[i].gen == t->gen; i = (i + 1) & mask) {
-        const ss_token_slot *s = &t->slots[i];
-        if (s->tag == tag && s->len == len && memcmp(t->label + s->off, text, len) == 0)
-            return true;
-    }
-    return false;
 }

@@ -19,26 +19,36 @@
  * The index is per-call scratch: the caller owns one (per utterance, per
  * thread), re-indexes it per label, and the compiled patterns it is probed
  * with stay immutable. The slots carry a generation number, so re-indexing
- * does not clear the table. */
+ * does not clear the table (only a 512-byte filter in front of it). */
 #ifndef SS_ENGINE_ACOUSTIC_LABEL_TOKENS_H
 #define SS_ENGINE_ACOUSTIC_LABEL_TOKENS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Field texts with more runs than this are left to the substring search
  * (it bounds the spans indexed per delimiter). */
 #define SS_TOKENS_MAX_RUNS 8
 
-typedef struct {
-    uint32_t gen;   /* == the index's gen when the slot is in use */
-    uint32_t tag;   /* high half of the span's hash */
-    uint32_t off;   /* span bytes: label[off, off + len) */
-    uint32_t len;
-} ss_token_slot;
+/* Spans of up to this many bytes are compared as one word. */
+#define SS_TOKENS_WORD 8
 
 typedef struct {
+    uint64_t key;   /* len <= SS_TOKENS_WORD: ss_tokens_word of the span's bytes;
+                     * longer: the span's offset in the label */
+    uint32_t gen;   /* == the index's gen when the slot is in use */
+    uint32_t len;   /* span bytes */
+} ss_token_slot;
+
+/* Bits of the index's filter: one bit per span hash (its top bits), so
+ * that most probes (patterns the label lacks) stop at one bit test. */
+#define SS_TOKENS_FILTER_BITS 4096
+_Static_assert(SS_TOKENS_FILTER_BITS == 1 << 12, "the filter bit is the hash's top 12 bits");
+
+typedef struct {
+    uint64_t filter[SS_TOKENS_FILTER_BITS / 64];
     const char *label;      /* the label last indexed (not owned) */
     size_t label_len;       /* as passed to ss_label_tokens_index */
     unsigned runs_mask;     /* bit k: spans of k runs are indexed */
@@ -54,6 +64,16 @@ typedef struct {
 static inline bool ss_tokens_is_delim(unsigned char c)
 {
     return !((unsigned)(c - '0') < 10u || (unsigned)((c | 0x20) - 'a') < 26u);
+}
+
+/* The bytes s[0..len), len <= SS_TOKENS_WORD, as one word (byte i in bits
+ * 8i..8i+7, the rest zero): equal words and lengths mean equal bytes. */
+static inline uint64_t ss_tokens_word(const char *s, size_t len)
+{
+    uint64_t w = 0;
+    for (size_t i = 0; i < len; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    return w;
 }
 
 /* Runs of a field text (0..SS_TOKENS_MAX_RUNS), or -1 when text[0..len) is
@@ -81,8 +101,24 @@ static inline bool ss_label_tokens_covers(const ss_label_tokens *t, int runs)
     return runs >= 0 && runs <= SS_TOKENS_MAX_RUNS && (t->runs_mask >> runs & 1u);
 }
 
-/* Whether the indexed label contains the field text (runs and hash as
- * computed above). Only valid when ss_label_tokens_covers(t, runs). */
-bool ss_label_tokens_has(const ss_label_tokens *t, const char *text, size_t len, uint64_t hash);
+/* Whether the indexed label contains the field text text[0..len) (hash =
+ * ss_field_text_hash, word = ss_tokens_word of it when len <=
+ * SS_TOKENS_WORD). Only valid when ss_label_tokens_covers(t, its runs).
+ * Inline: the engine asks it hundreds of times per label. */
+static inline bool ss_label_tokens_has(const ss_label_tokens *t, const char *text, size_t len,
+                                       uint64_t hash, uint64_t word)
+{
+    const unsigned bit = (unsigned)(hash >> 52); /* 12 bits: SS_TOKENS_FILTER_BITS */
+    if (!(t->filter[bit >> 6] >> (bit & 63) & 1u))
+        return false;
+    const size_t mask = t->nslots - 1;
+    for (size_t i = (size_t)hash & mask; t->slots[i].gen == t->gen; i = (i + 1) & mask) {
+        const ss_token_slot *s = &t->slots[i];
+        if (s->len == len && (len <= SS_TOKENS_WORD ? s->key == word
+                                                    : memcmp(t->label + s->key, text, len) == 0))
+            return true;
+    }
+    return false;
+}
 
 #endif

@@ -80,6 +80,7 @@ void ss_pattern_index_field(ss_pattern *p)
     p->field = runs >= 0;
     p->runs = (unsigned char)(runs >= 0 ? runs : 0);
     p->hash = runs >= 0 ? ss_field_text_hash(p->text, p->len) : 0;
+    p->word = runs >= 0 && p->len <= SS_TOKENS_WORD ? ss_tokens_word(p->text, p->len) : 0;
 }
 
 void ss_pattern_free(ss_pattern *p)
@@ -106,21 +107,27 @@ bool ss_pattern_match(const ss_pattern *p, const char *label, size_t label_len)
     }
 }
 
+static inline bool match_tokens(const ss_pattern *p, const ss_label_tokens *tokens, const char *label,
+                                size_t label_len)
+{
+    if (p->field && tokens && ss_label_tokens_covers(tokens, p->runs))
+        return ss_label_tokens_has(tokens, p->text, p->len, p->hash, p->word);
+    return ss_pattern_match(p, label, label_len);
+}
+
 bool ss_pattern_match_tokens(const ss_pattern *p, const ss_label_tokens *tokens, const char *label,
                              size_t label_len)
 {
-    if (p->field && tokens && ss_label_tokens_covers(tokens, p->runs)) {
-        assert(tokens->label == label && tokens->label_len == label_len);
-        return ss_label_tokens_has(tokens, p->text, p->len, p->hash);
-    }
-    return ss_pattern_match(p, label, label_len);
+    assert(!tokens || (tokens->label == label && tokens->label_len == label_len));
+    return match_tokens(p, tokens, label, label_len);
 }
 
 bool ss_question_match_tokens(const ss_question *q, const ss_label_tokens *tokens, const char *label,
                               size_t label_len)
 {
+    assert(!tokens || (tokens->label == label && tokens->label_len == label_len));
     for (size_t i = 0; i < q->npats; i++)
-        if (ss_pattern_match_tokens(&q->pats[i], tokens, label, label_len))
+        if (match_tokens(&q->pats[i], tokens, label, label_len))
             return true;
     return false;
 }

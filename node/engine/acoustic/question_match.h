@@ -41,6 +41,7 @@ typedef struct {
     bool field;     /* SUBSTR whose text is a field text (label_tokens.h) */
     unsigned char runs; /* when field: ss_field_text_runs(text, len) */
     uint64_t hash;  /* when field: ss_field_text_hash(text, len) */
+    uint64_t word;  /* when field and len <= SS_TOKENS_WORD: ss_tokens_word(text, len) */
 } ss_pattern;
 
 typedef struct {
@@ -52,7 +53,7 @@ typedef struct {
 /* Compiles one glob pattern (ss_pattern_index_field included). 0 ok, -1
  * out of memory. */
 int ss_pattern_compile(const char *glob, ss_pattern *out, char *err, size_t errlen);
-/* Sets field, runs and hash from kind and text: for patterns built without
+/* Sets field, runs, hash and word from kind and text: for patterns built without
  * ss_pattern_compile (a prepared voice's, read back from kind and text). */
 void ss_pattern_index_field(ss_pattern *p);
 void ss_pattern_free(ss_pattern *p);
