@@ -2,12 +2,16 @@
  * (node/engine/acoustic/htsvoice.c, model_tree.c, question_match.c). The
  * first byte picks: even = a whole voice file for ss_htsvoice_load_buffer,
  * then a model lookup and the GV switch for a fixed label; odd = the bytes
- * are a tree file for ss_tree_set_parse, then a tree search. */
+ * are a tree file for ss_tree_set_parse, then a tree search, by substring
+ * search and through the label's token index (label_tokens.h), which must
+ * agree. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "node/engine/acoustic/htsvoice.h"
+#include "node/engine/acoustic/label_tokens.h"
 #include "node/engine/acoustic/model_tree.h"
 
 static const char LABEL[] =
@@ -34,14 +38,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ss_tree_set ts;
     if (ss_tree_set_parse((const char *)data + 1, size - 1, &ts, err, sizeof err) != 0)
         return 0;
-    unsigned char memo[4096];
-    size_t tree;
-    int pdf;
+    unsigned char memo[4096], memo2[4096];
+    ss_label_tokens tokens;
+    ss_label_tokens_init(&tokens);
+    if (ss_label_tokens_index(&tokens, LABEL, llen, ts.field_runs) != 0)
+        abort(); /* out of memory for one short label is a bug */
+    const int use_memo = ts.nquestions <= sizeof memo;
     for (int st = 2; st < 7; st++) {
+        size_t tree = 0, tree2 = 0;
+        int pdf = 0, pdf2 = 0;
         memset(memo, 0, sizeof memo);
-        ss_tree_set_search_memo(&ts, st, LABEL, llen, ts.nquestions <= sizeof memo ? memo : NULL,
-                                &tree, &pdf);
+        memset(memo2, 0, sizeof memo2);
+        int r = ss_tree_set_search_memo(&ts, st, LABEL, llen, use_memo ? memo : NULL, &tree, &pdf);
+        int r2 = ss_tree_set_search_tokens(&ts, st, LABEL, llen, &tokens, use_memo ? memo2 : NULL, &tree2,
+                                           &pdf2);
+        if (r != r2 || (r == 0 && (tree != tree2 || pdf != pdf2)))
+            abort();
     }
+    ss_label_tokens_free(&tokens);
     ss_tree_set_free(&ts);
     return 0;
 }

@@ -671,9 +671,16 @@ const float *ss_voice_model_lookup_memo(const ss_voice_model *m, int state, cons
                                         size_t label_len, unsigned char *memo, char *err,
                                         size_t errlen)
 {
+    return ss_voice_model_lookup_tokens(m, state, label, label_len, NULL, memo, err, errlen);
+}
+
+const float *ss_voice_model_lookup_tokens(const ss_voice_model *m, int state, const char *label,
+                                          size_t label_len, const ss_label_tokens *tokens,
+                                          unsigned char *memo, char *err, size_t errlen)
+{
     size_t ti;
     int pdf;
-    if (ss_tree_set_search_memo(&m->trees, state, label, label_len, memo, &ti, &pdf) != 0) {
+    if (ss_tree_set_search_tokens(&m->trees, state, label, label_len, tokens, memo, &ti, &pdf) != 0) {
         /* HTS falls back to the first tree when no tree's head matches */
         const ss_tree_set *ts = &m->trees;
         int any = 0;

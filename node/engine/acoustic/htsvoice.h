@@ -80,6 +80,13 @@ const float *ss_voice_model_lookup_memo(const ss_voice_model *m, int state, cons
                                         size_t label_len, unsigned char *memo, char *err,
                                         size_t errlen);
 
+/* Same with the label's token index (label_tokens.h; it must index this
+ * label, with a runs mask including m->trees.field_runs for the fast path);
+ * tokens and memo may be NULL. */
+const float *ss_voice_model_lookup_tokens(const ss_voice_model *m, int state, const char *label,
+                                          size_t label_len, const ss_label_tokens *tokens,
+                                          unsigned char *memo, char *err, size_t errlen);
+
 /* false when the label matches a GV_OFF_CONTEXT pattern. */
 bool ss_htsvoice_gv_on(const ss_htsvoice *v, const char *label, size_t label_len);
 

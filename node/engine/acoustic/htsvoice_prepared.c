@@ -353,6 +353,8 @@ static void take_tree_set(in_buf *in, ss_tree_set *ts)
                 in->bad = 1;
         }
     }
+    if (!in->bad) /* the patterns' field classes are derived, not stored */
+        ss_tree_set_index_fields(ts);
 }
 
 static void take_model(in_buf *in, ss_voice_model *m, const float *pool, size_t pool_floats)

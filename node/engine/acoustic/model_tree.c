@@ -458,6 +458,7 @@ int ss_tree_set_parse(const char *text, size_t len, ss_tree_set *out, char *err,
         snprintf(err, errlen, "tree: file has no trees");
         goto error;
     }
+    ss_tree_set_index_fields(out);
     return 0;
 error:
     ss_tree_set_free(out);
@@ -479,8 +480,38 @@ void ss_tree_set_free(ss_tree_set *ts)
     memset(ts, 0, sizeof *ts);
 }
 
+static unsigned index_patterns(ss_pattern *p, size_t n)
+{
+    unsigned runs = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i].text)
+            continue;
+        ss_pattern_index_field(&p[i]);
+        if (p[i].field)
+            runs |= 1u << p[i].runs;
+    }
+    return runs;
+}
+
+void ss_tree_set_index_fields(ss_tree_set *ts)
+{
+    unsigned runs = 0;
+    for (size_t i = 0; i < ts->nquestions; i++)
+        runs |= index_patterns(ts->questions[i].pats, ts->questions[i].npats);
+    for (size_t i = 0; i < ts->ntrees; i++)
+        runs |= index_patterns(ts->trees[i].heads, ts->trees[i].nheads);
+    ts->field_runs = runs;
+}
+
 int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label, size_t label_len,
                             unsigned char *memo, size_t *tree_index, int *pdf_index)
+{
+    return ss_tree_set_search_tokens(ts, state, label, label_len, NULL, memo, tree_index, pdf_index);
+}
+
+int ss_tree_set_search_tokens(const ss_tree_set *ts, int state, const char *label, size_t label_len,
+                              const ss_label_tokens *tokens, unsigned char *memo, size_t *tree_index,
+                              int *pdf_index)
 {
     for (size_t i = 0; i < ts->ntrees; i++) {
         const ss_tree *t = &ts->trees[i];
@@ -488,7 +519,7 @@ int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label,
             continue;
         int found = t->nheads == 0;
         for (size_t h = 0; h < t->nheads && !found; h++)
-            found = ss_pattern_match(&t->heads[h], label, label_len);
+            found = ss_pattern_match_tokens(&t->heads[h], tokens, label, label_len);
         if (!found)
             continue;
         *tree_index = i;
@@ -503,7 +534,7 @@ int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label,
             if (memo && memo[n->question]) {
                 yes = memo[n->question] == 2;
             } else {
-                yes = ss_question_match(&ts->questions[n->question], label, label_len);
+                yes = ss_question_match_tokens(&ts->questions[n->question], tokens, label, label_len);
                 if (memo)
                     memo[n->question] = yes ? 2 : 1;
             }

@@ -34,11 +34,18 @@ typedef struct {
     size_t nquestions;
     ss_tree *trees;
     size_t ntrees;
+    unsigned field_runs;    /* bit k: some question or head has a field pattern of
+                             * k runs (label_tokens.h); set by ss_tree_set_index_fields */
 } ss_tree_set;
 
 /* Parses text[0..len). 0 ok; -1 with a message (what and where) in err. */
 int ss_tree_set_parse(const char *text, size_t len, ss_tree_set *out, char *err, size_t errlen);
 void ss_tree_set_free(ss_tree_set *ts);
+
+/* Classifies every pattern of ts (ss_pattern_index_field) and sets
+ * ts->field_runs: done by ss_tree_set_parse; a set built otherwise (a
+ * prepared voice's) calls it once before it is searched. */
+void ss_tree_set_index_fields(ss_tree_set *ts);
 
 /* Finds the tree for (state, label) as HTS does (first tree in file order
  * whose state matches and one of whose heads matches; trees are numbered
@@ -49,5 +56,11 @@ void ss_tree_set_free(ss_tree_set *ts);
  * one label share most questions, so each is evaluated once per label. */
 int ss_tree_set_search_memo(const ss_tree_set *ts, int state, const char *label, size_t label_len,
                             unsigned char *memo, size_t *tree_index, int *pdf_index);
+/* Same, the patterns matched through tokens (ss_question_match_tokens),
+ * which must index this label; for the answers to come from the index its
+ * runs mask should include ts->field_runs. tokens may be NULL. */
+int ss_tree_set_search_tokens(const ss_tree_set *ts, int state, const char *label, size_t label_len,
+                              const ss_label_tokens *tokens, unsigned char *memo, size_t *tree_index,
+                              int *pdf_index);
 
 #endif

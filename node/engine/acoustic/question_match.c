@@ -1,6 +1,7 @@
 /* Compiled glob patterns for HTS tree questions; see question_match.h. */
 #include "node/engine/acoustic/question_match.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,17 @@ int ss_pattern_compile(const char *glob, ss_pattern *out, char *err, size_t errl
     out->text[litlen] = '\0';
     out->len = litlen;
     out->kind = kind;
+    ss_pattern_index_field(out);
     return 0;
+}
+
+void ss_pattern_index_field(ss_pattern *p)
+{
+    int runs = p->kind == SS_PAT_SUBSTR ? ss_field_text_runs(p->text, p->len) : -1;
+    p->field = runs >= 0;
+    p->runs = (unsigned char)(runs >= 0 ? runs : 0);
+    p->hash = runs >= 0 ? ss_field_text_hash(p->text, p->len) : 0;
+    p->word = runs >= 0 && p->len <= SS_TOKENS_WORD ? ss_tokens_word(p->text, p->len) : 0;
 }
 
 void ss_pattern_free(ss_pattern *p)
@@ -94,6 +105,31 @@ bool ss_pattern_match(const ss_pattern *p, const char *label, size_t label_len)
     default:
         return ss_glob_match(p->text, label);
     }
+}
+
+static inline bool match_tokens(const ss_pattern *p, const ss_label_tokens *tokens, const char *label,
+                                size_t label_len)
+{
+    if (p->field && tokens && ss_label_tokens_covers(tokens, p->runs))
+        return ss_label_tokens_has(tokens, p->text, p->len, p->hash, p->word);
+    return ss_pattern_match(p, label, label_len);
+}
+
+bool ss_pattern_match_tokens(const ss_pattern *p, const ss_label_tokens *tokens, const char *label,
+                             size_t label_len)
+{
+    assert(!tokens || (tokens->label == label && tokens->label_len == label_len));
+    return match_tokens(p, tokens, label, label_len);
+}
+
+bool ss_question_match_tokens(const ss_question *q, const ss_label_tokens *tokens, const char *label,
+                              size_t label_len)
+{
+    assert(!tokens || (tokens->label == label && tokens->label_len == label_len));
+    for (size_t i = 0; i < q->npats; i++)
+        if (match_tokens(&q->pats[i], tokens, label, label_len))
+            return true;
+    return false;
 }
 
 bool ss_question_match(const ss_question *q, const char *label, size_t label_len)

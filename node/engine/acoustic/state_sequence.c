@@ -64,11 +64,15 @@ static int alloc_sequence(const ss_htsvoice *v, size_t n, ss_acoustic_seq *out)
 }
 
 /* Per-label question memos: one for the duration trees (of[0]), one per
- * stream (of[1 + s]), cut from one buffer that is cleared per label. */
+ * stream (of[1 + s]), cut from one buffer that is cleared per label; and the
+ * label's token index (label_tokens.h), built once per label for the
+ * duration and all stream trees, which answers their field patterns. */
 typedef struct {
     unsigned char *buf;
     size_t total;
     unsigned char *of[1 + SS_VOICE_MAX_STREAMS];
+    ss_label_tokens tokens;
+    unsigned runs_mask;     /* the trees' field_runs together */
 } question_memo;
 
 /* 0, or -1 when out of memory. */
@@ -85,6 +89,10 @@ static int memo_alloc(const ss_htsvoice *v, question_memo *m)
     m->buf = malloc(m->total + 1);
     if (!m->buf)
         return -1;
+    ss_label_tokens_init(&m->tokens);
+    m->runs_mask = v->dur.trees.field_runs;
+    for (int s = 0; s < v->nstreams; s++)
+        m->runs_mask |= v->streams[s].pdf.trees.field_runs;
     m->of[0] = m->buf;
     for (int s = 0; s < v->nstreams; s++)
         m->of[1 + s] = m->of[s] + memo_len[s];
@@ -106,7 +114,7 @@ static void copy_stream_state(ss_stream_seq *ss, size_t st, const float *p)
 
 /* Label i (0-based): its name, duration pdfs, GV switch and every stream's
  * pdfs per state. 0, or -1 with err. */
-static int lookup_label(const ss_htsvoice *v, const char *line, size_t i, const question_memo *m,
+static int lookup_label(const ss_htsvoice *v, const char *line, size_t i, question_memo *m,
                         ss_acoustic_seq *out, char *err, size_t errlen)
 {
     const size_t ns = (size_t)v->nstates;
@@ -128,7 +136,11 @@ static int lookup_label(const ss_htsvoice *v, const char *line, size_t i, const 
         return -1;
     }
     const char *lab = out->labels[i];
-    const float *d = ss_voice_model_lookup_memo(&v->dur, 2, lab, len, m->of[0], e2, sizeof e2);
+    if (ss_label_tokens_index(&m->tokens, lab, len, m->runs_mask) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const float *d = ss_voice_model_lookup_tokens(&v->dur, 2, lab, len, &m->tokens, m->of[0], e2, sizeof e2);
     if (!d) {
         snprintf(err, errlen, "duration model, label %zu: %s", i + 1, e2);
         return -1;
@@ -143,7 +155,8 @@ static int lookup_label(const ss_htsvoice *v, const char *line, size_t i, const 
         out->gv_on[st] = gv;
         for (int s = 0; s < v->nstreams; s++) {
             const ss_voice_stream *vs = &v->streams[s];
-            const float *p = ss_voice_model_lookup_memo(&vs->pdf, (int)k + 2, lab, len, m->of[1 + s], e2, sizeof e2);
+            const float *p = ss_voice_model_lookup_tokens(&vs->pdf, (int)k + 2, lab, len, &m->tokens,
+                                                          m->of[1 + s], e2, sizeof e2);
             if (!p) {
                 snprintf(err, errlen, "stream %s, label %zu: %s", vs->name, i + 1, e2);
                 return -1;
@@ -228,12 +241,14 @@ int ss_acoustic_lookup(const ss_htsvoice *v, const char *const *lines, size_t n,
             goto fail;
     free(memo.buf);
     memo.buf = NULL;
+    ss_label_tokens_free(&memo.tokens);
     if (lookup_gv(v, out, err, errlen) != 0)
         goto fail;
     shift_pitch(out, pitch_semitones, label_pitch);
     return 0;
 fail:
     free(memo.buf);
+    ss_label_tokens_free(&memo.tokens);
     ss_acoustic_seq_free(out);
     return -1;
 }
