@@ -33,10 +33,6 @@ void ss_param_track_free(ss_param_track *t)
 
 /* Solves one stream over frames [f0, f1) (voiced frames only for msd).
  * par receives [T][vlen]; frames[] lists the frames used. */
-/* Dimensions solved per kernel call: bounds the mean/precision buffers to
- * DIM_BLOCK * T * nwin doubles each whatever the stream's width. */
-#define DIM_BLOCK 8
-
 /* The first 64-byte boundary in buf (NULL stays NULL); malloc's large
  * blocks are reused from the heap where aligned_alloc's were mapped and
  * unmapped, a page fault per page, every utterance. */
@@ -130,14 +126,16 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     *T_out = T;
     if (T == 0)
         return 0;
-    /* the CPU kernels called directly: blocks of DIM_BLOCK dimensions
-     * (bounded scratch), in the kernel's lane layout; a scheduler or another
+    /* the CPU kernels called directly: blocks of as many dimensions as the
+     * kernel has lanes on this CPU (8, or 4 on AVX2 without AVX-512; bounded
+     * scratch), in its lane layout; a scheduler or another
      * table: the whole stream in one call (one batch entry, one launch),
      * one problem after the other. A table is called with the CPU workspace
      * (its contract); the scheduler brings its own. */
     const int via_scheduler = route && route->scheduler;
     const int cpu_table = !via_scheduler && (!route || !route->ops || route->ops == ss_kernel_ops_cpu());
-    const size_t blk = cpu_table && vl > DIM_BLOCK ? DIM_BLOCK : vl;
+    const size_t lanes = ss_kern_mlpg_lanes();
+    const size_t blk = cpu_table && vl > lanes ? lanes : vl;
     const size_t in_len = blk * T * nw + 8; /* + room to align to 64 bytes */
     double *mean_buf = malloc(in_len * sizeof(double));
     double *ivar_buf = malloc(in_len * sizeof(double));
@@ -148,7 +146,7 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     ss_mlpg_problem *probs = malloc(blk * sizeof *probs);
     double *inv = malloc(blk * nw * sizeof(double));
     const stream_inputs in = {.seq = seq, .ss = ss, .frames = frames, .T = T, .nw = nw, .vl = vl,
-                              .inside = inside, .blk = blk, .interleave = blk == DIM_BLOCK && cpu_table,
+                              .inside = inside, .blk = blk, .interleave = blk == lanes && cpu_table,
                               .mean = align64(mean_buf), .ivar = align64(ivar_buf), .inv = inv};
     int rc = -1;
     if (!mean_buf || !ivar_buf || !inside || (!via_scheduler && !work) || !probs || !inv || (ss->gv_mean && !gvs)) {
