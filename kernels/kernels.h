@@ -50,16 +50,28 @@ typedef struct {
     size_t out_stride;
     size_t in_stride;               /* 0 or 1: contiguous; k: problems interleaved
                                        element by element (the CPU driver passes
-                                       eight dimensions in the lane layout the CPU
-                                       kernel solves in, so it need not gather) */
+                                       ss_kern_mlpg_lanes() dimensions in the lane
+                                       layout the CPU kernel solves in, so it need
+                                       not gather) */
 } ss_mlpg_problem;
 
 /* Doubles of scratch ss_kern_mlpg needs for problems up to max_length
- * (it solves up to four problems at once, so this is per group of four). */
+ * (it solves up to eight problems at once, so this is per group of eight). */
 size_t ss_kern_mlpg_workspace(size_t max_length);
+
+/* Problems the CPU kernel solves at once on this CPU, one per vector lane:
+ * 4 with AVX2 but no AVX-512, else 8. Inputs interleaved with this
+ * in_stride, 64-byte aligned, in groups of this many are read in place. */
+size_t ss_kern_mlpg_lanes(void);
 
 int ss_kern_mlpg(const ss_mlpg_windows *win, const ss_mlpg_problem *probs, size_t nprobs,
                  double *work, size_t work_len, char *err, size_t errlen);
+
+/* ss_kern_mlpg with a given lane count (8, or 4 on a CPU with AVX2; -1 with
+ * a message otherwise): the results are the same bits whatever the count,
+ * which tests check on one machine. */
+int ss_kern_mlpg_in_lanes(size_t lanes, const ss_mlpg_windows *win, const ss_mlpg_problem *probs,
+                          size_t nprobs, double *work, size_t work_len, char *err, size_t errlen);
 
 /* ---------------------------------------------------------- excitation --- */
 

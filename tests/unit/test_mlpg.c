@@ -1,7 +1,7 @@
 /* Unit tests for kernels/cpu/mlpg: the MLPG kernel on tiny hand-solved
  * systems, GV, grouped (vector-lane) solving equal to one-by-one bit for
- * bit (also from inputs interleaved as the engine passes them), and its
- * input checks. */
+ * bit (also from inputs interleaved as the engine passes them), the
+ * eight- and four-lane builds equal bit for bit, and its input checks. */
 #include "kernels/kernels.h"
 
 #include <criterion/criterion.h>
@@ -186,5 +186,63 @@ Test(mlpg, interleaved_inputs_equal_contiguous_bit_for_bit)
         for (int i = 0; i < T * N; i++)
             cr_assert_eq(memcmp(&want[i], &got[i], sizeof(double)), 0, "groups %d frame %d dim %d: %.17g vs %.17g",
                          groups, i / N, i % N, got[i], want[i]);
+    }
+}
+
+/* The kernel's builds for eight lanes (AVX-512 or baseline) and for four
+ * (AVX2) give the same bits: random problems with GV, solved contiguous by
+ * both, and with four lanes also from blocks of four interleaved with
+ * in_stride 4 (aligned: read in place, as the driver passes them on an
+ * AVX2 CPU). The lane count the CPU uses is 4 or 8; any other is refused. */
+Test(mlpg, lane_counts_give_the_same_bits)
+{
+    ss_mlpg_windows w = {.nwin = 3};
+    w.left[0] = 0, w.right[0] = 0, w.coef[0][1] = 1.0;
+    w.left[1] = -1, w.right[1] = 1, w.coef[1][0] = -0.5, w.coef[1][2] = 0.5;
+    w.left[2] = -1, w.right[2] = 1, w.coef[2][0] = 1.0, w.coef[2][1] = -2.0, w.coef[2][2] = 1.0;
+    enum { T = 45, N = 8, B = 4 };
+    static double mean[N][T * 3], ivar[N][T * 3], eight[T * N], four[T * N];
+    static _Alignas(64) double imean[N / B][T * 3 * B], iivar[N / B][T * 3 * B];
+    static double work[T * 128];
+    unsigned char sw[T];
+    unsigned seed = 9;
+    for (int k = 0; k < N; k++)
+        for (int i = 0; i < T * 3; i++) {
+            mean[k][i] = ((double)rand_r(&seed) / RAND_MAX - 0.5) * (i % 3 == 0 ? 2.0 : 0.2);
+            ivar[k][i] = (i % 3 != 0 && rand_r(&seed) % 9 == 0) ? 0.0 : 0.5 + (double)rand_r(&seed) / RAND_MAX;
+            imean[k / B][i * B + k % B] = mean[k][i];
+            iivar[k / B][i * B + k % B] = ivar[k][i];
+        }
+    for (int t = 0; t < T; t++)
+        sw[t] = t % 6 != 0;
+    ss_mlpg_problem p[N], q[N];
+    for (int k = 0; k < N; k++) {
+        p[k] = (ss_mlpg_problem){.length = T, .mean = mean[k], .ivar = ivar[k], .gv_switch = sw,
+                                 .gv_mean = 0.05 + 0.1 * k, .gv_vari = 1.5 + k, .out = eight + k, .out_stride = N};
+        q[k] = p[k];
+        q[k].out = four + k;
+    }
+    char err[128];
+    const size_t wl = ss_kern_mlpg_workspace(T);
+    size_t lanes = ss_kern_mlpg_lanes();
+    cr_assert(lanes == 4 || lanes == 8, "%zu lanes", lanes);
+    cr_assert_eq(ss_kern_mlpg_in_lanes(2, &w, p, N, work, wl, err, sizeof err), -1);
+    cr_assert(strstr(err, "2-lane") != NULL, "%s", err);
+    cr_assert_eq(ss_kern_mlpg_in_lanes(8, &w, p, N, work, wl, err, sizeof err), 0, "%s", err);
+    if (!__builtin_cpu_supports("avx2"))
+        cr_skip_test("no AVX2: the four-lane build cannot run here");
+    for (int layout = 0; layout < 2; layout++) {
+        memset(four, 0, sizeof four);
+        if (layout == 1) /* blocks of four interleaved, read in place */
+            for (int k = 0; k < N; k++) {
+                q[k].mean = imean[k / B] + k % B;
+                q[k].ivar = iivar[k / B] + k % B;
+                q[k].in_stride = B;
+            }
+        for (int b = 0; b < N / B; b++)
+            cr_assert_eq(ss_kern_mlpg_in_lanes(4, &w, q + b * B, B, work, wl, err, sizeof err), 0, "%s", err);
+        for (int i = 0; i < T * N; i++)
+            cr_assert_eq(memcmp(&eight[i], &four[i], sizeof(double)), 0, "layout %d frame %d dim %d: %.17g vs %.17g",
+                         layout, i / N, i % N, four[i], eight[i]);
     }
 }

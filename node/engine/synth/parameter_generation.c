@@ -54,7 +54,8 @@ typedef struct {
     size_t T, nw, vl;
     const unsigned char *inside; /* [T][nw] window inside range and voicing */
     size_t blk;                  /* dimensions per kernel call */
-    int interleave;              /* 1: [T][nw][blk]; 0: [blk][T][nw] */
+    size_t lanes;                /* the CPU kernel's lanes (ss_kern_mlpg_lanes) */
+    int interleave;              /* 1: [blk / lanes][T][nw][lanes]; 0: [blk][T][nw] */
     double *mean, *ivar;         /* the block's inputs */
     double *inv;                 /* [blk][nw] scratch: one state's inverses */
 } stream_inputs;
@@ -84,16 +85,25 @@ static void mark_windows(const stream_inputs *in, const ss_mlpg_windows *win, si
     }
 }
 
+/* Where dimension b of the block starts in the interleaved layout: its
+ * lane group's block of [T][nw][lanes], then its lane. */
+static size_t lane_offset(const stream_inputs *in, size_t b)
+{
+    return b / in->lanes * in->T * in->nw * in->lanes + b % in->lanes;
+}
+
 /* Means and inverse variances of dimensions [l0, l0 + nb) in the block's
- * layout. Interleaved is the CPU kernel's lane layout ([T][nw][blk],
- * aligned), which it reads in place; otherwise one problem after the
- * other. A state lasts several frames: its inverse variances (a division
+ * layout. Interleaved is the CPU kernel's lane layout (groups of as many
+ * dimensions as it has lanes, [T][nw][lanes] each, aligned), which it
+ * reads in place; otherwise one problem after the other. A state lasts several frames: its inverse variances (a division
  * each) are computed once per run of its frames, not per frame. */
 static void fill_block(const stream_inputs *in, size_t l0, size_t nb)
 {
     const ss_stream_seq *ss = in->ss;
-    const size_t T = in->T, nw = in->nw, vl = in->vl, w = nw * vl, blk = in->blk;
-    size_t inv_state = SIZE_MAX;
+    const size_t T = in->T, nw = in->nw, vl = in->vl, w = nw * vl, lanes = in->lanes;
+    size_t inv_state = SIZE_MAX, off[DIM_BLOCK];
+    for (size_t b = 0; b < nb && in->interleave; b++)
+        off[b] = lane_offset(in, b);
     for (size_t t = 0; t < T; t++) {
         const size_t st = in->seq->frame_state[in->frames[t]];
         if (st != inv_state) {
@@ -106,7 +116,7 @@ static void fill_block(const stream_inputs *in, size_t l0, size_t nb)
             const double *m = ss->mean + st * w + vl * k + l0;
             const int inside = in->inside[t * nw + k];
             for (size_t b = 0; b < nb; b++) {
-                const size_t at = in->interleave ? (t * nw + k) * blk + b : (b * T + t) * nw + k;
+                const size_t at = in->interleave ? (t * nw + k) * lanes + off[b] : (b * T + t) * nw + k;
                 in->mean[at] = m[b];
                 in->ivar[at] = inside ? in->inv[b * nw + k] : 0.0;
             }
@@ -131,12 +141,14 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     if (T == 0)
         return 0;
     /* the CPU kernels called directly: blocks of DIM_BLOCK dimensions
-     * (bounded scratch), in the kernel's lane layout; a scheduler or another
+     * (bounded scratch), in the kernel's lane layout (groups of its lane
+     * count: 8, or 4 on AVX2 without AVX-512); a scheduler or another
      * table: the whole stream in one call (one batch entry, one launch),
      * one problem after the other. A table is called with the CPU workspace
      * (its contract); the scheduler brings its own. */
     const int via_scheduler = route && route->scheduler;
     const int cpu_table = !via_scheduler && (!route || !route->ops || route->ops == ss_kernel_ops_cpu());
+    const size_t lanes = ss_kern_mlpg_lanes();
     const size_t blk = cpu_table && vl > DIM_BLOCK ? DIM_BLOCK : vl;
     const size_t in_len = blk * T * nw + 8; /* + room to align to 64 bytes */
     double *mean_buf = malloc(in_len * sizeof(double));
@@ -148,7 +160,8 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
     ss_mlpg_problem *probs = malloc(blk * sizeof *probs);
     double *inv = malloc(blk * nw * sizeof(double));
     const stream_inputs in = {.seq = seq, .ss = ss, .frames = frames, .T = T, .nw = nw, .vl = vl,
-                              .inside = inside, .blk = blk, .interleave = blk == DIM_BLOCK && cpu_table,
+                              .inside = inside, .blk = blk, .lanes = lanes,
+                              .interleave = cpu_table && blk == DIM_BLOCK && DIM_BLOCK % lanes == 0,
                               .mean = align64(mean_buf), .ivar = align64(ivar_buf), .inv = inv};
     int rc = -1;
     if (!mean_buf || !ivar_buf || !inside || (!via_scheduler && !work) || !probs || !inv || (ss->gv_mean && !gvs)) {
@@ -163,9 +176,9 @@ static int generate_stream(const ss_kernel_route *route, const ss_htsvoice *v,
             size_t l = l0 + b;
             probs[b] = (ss_mlpg_problem){
                 .length = T,
-                .mean = in.interleave ? in.mean + b : in.mean + b * T * nw,
-                .ivar = in.interleave ? in.ivar + b : in.ivar + b * T * nw,
-                .in_stride = in.interleave ? blk : 1,
+                .mean = in.interleave ? in.mean + lane_offset(&in, b) : in.mean + b * T * nw,
+                .ivar = in.interleave ? in.ivar + lane_offset(&in, b) : in.ivar + b * T * nw,
+                .in_stride = in.interleave ? lanes : 1,
                 .gv_switch = gvs,
                 .gv_mean = ss->gv_mean ? ss->gv_mean[l] : 0.0,
                 .gv_vari = ss->gv_vari ? ss->gv_vari[l] : 0.0,
