@@ -7,7 +7,20 @@
  *   - an API key ("sgk_..."): one script reads the record under its
  *     SHA-256 and the user and tenant it names (IDENTITY_READ_KEY_CALLER:
  *     one round trip; the ids are validated here as before); revoked or
- *     unknown keys answer 401 AUTH_TOKEN_INVALID;
+ *     unknown keys answer 401 AUTH_TOKEN_INVALID. The script also returns
+ *     the identity's fingerprint (IDENTITY_FP_FN) and the caller is kept
+ *     in the gateway's identity cache (identity_cache.h). On routes
+ *     flagged GW_ROUTE_VERIFIES_IDENTITY (/speak, /v1/audio/speech) a
+ *     cached caller is used without that read: r->identity_fp tells the
+ *     handler's first script (speak_context.c) to recompute the
+ *     fingerprint before it counts anything. When it changed (revoked,
+ *     deleted, role/grants/tenant edited), when authorize would refuse the
+ *     cached caller, or when the handler would refuse its body,
+ *     gw_authenticate_again drops the entry and runs the request again
+ *     from this phase without the cache: every answer, refusals and the
+ *     failed-authentication count included, is what an uncached request
+ *     gets (docs/SECURITY.md "Revocation takes effect on the next
+ *     request"). JWT callers and the other routes never use the cache;
  *   - a JWT (three dot-separated parts) from ScaiKey: RS256/ES256 verified
  *     against the JWKS (jwks_cache.c; an unknown kid triggers one rate-limited
  *     refresh and one retry), exp/nbf/iss/aud checked; expired → 401
