@@ -265,7 +265,8 @@ static void on_key_and_caller(gw_request *r, void *user, const redisReply *reply
         refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised");
         return;
     }
-    caller_from_key(r, key, reply->element[1], reply->element[2], reply->elements > 3 ? reply->element[3] : NULL);
+    caller_from_key(r, key, reply->element[1], reply->element[2],
+                    reply->elements > 3 ? reply->element[3] : NULL);
 }
 
 /* The tenant of the user a verified JWT names: nil (not provisioned here)

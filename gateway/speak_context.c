@@ -359,7 +359,8 @@ static void on_admit(gw_request *r, void *user, const redisReply *reply)
         return;
     }
     const redisReply *verdict = reply->element[0];
-    if (reply->elements == 1 && verdict->type == REDIS_REPLY_STRING && !strcmp(verdict->str, IDENTITY_CHANGED)) {
+    if (reply->elements == 1 && verdict->type == REDIS_REPLY_STRING &&
+        !strcmp(verdict->str, IDENTITY_CHANGED)) {
         read_ctx_free(c); /* the handler's state too: the request runs again */
         gw_authenticate_again(r, "changed in Redis");
         return;
