@@ -7,7 +7,20 @@
  *   - an API key ("sgk_..."): one script reads the record under its
  *     SHA-256 and the user and tenant it names (IDENTITY_READ_KEY_CALLER:
  *     one round trip; the ids are validated here as before); revoked or
- *     unknown keys answer 401 AUTH_TOKEN_INVALID;
+ *     unknown keys answer 401 AUTH_TOKEN_INVALID. The script also returns
+ *     the identity's fingerprint (IDENTITY_FP_FN) and the caller is kept
+ *     in the gateway's identity cache (identity_cache.h). On routes
+ *     flagged GW_ROUTE_VERIFIES_IDENTITY (/speak, /v1/audio/speech) a
+ *     cached caller is used without that read: r->identity_fp tells the
+ *     handler's first script (speak_context.c) to recompute the
+ *     fingerprint before it counts anything. When it changed (revoked,
+ *     deleted, role/grants/tenant edited), when authorize would refuse the
+ *     cached caller, or when the handler would refuse its body,
+ *     gw_authenticate_again drops the entry and runs the request again
+ *     from this phase without the cache: every answer, refusals and the
+ *     failed-authentication count included, is what an uncached request
+ *     gets (docs/SECURITY.md "Revocation takes effect on the next
+ *     request"). JWT callers and the other routes never use the cache;
  *   - a JWT (three dot-separated parts) from ScaiKey: RS256/ES256 verified
  *     against the JWKS (jwks_cache.c; an unknown kid triggers one rate-limited
  *     refresh and one retry), exp/nbf/iss/aud checked; expired → 401
@@ -31,6 +44,7 @@
  * them. */
 #include "gateway/auth_failures.h"
 #include "gateway/gateway.h"
+#include "gateway/identity_cache.h"
 #include "gateway/identity_store.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/permissions.h"
@@ -138,12 +152,18 @@ void gw_authorize(gw_request *r)
 {
     const gw_caller *c = &r->caller;
     unsigned need = r->need;
-    if ((need & NEED_OPERATOR) && c->kind != CALLER_OPERATOR_TOKEN &&
-        !ss_role_is_operator((ss_role)c->role)) {
+    unsigned perms = need & PERM_ALL;
+    bool operator_missing = (need & NEED_OPERATOR) && c->kind != CALLER_OPERATOR_TOKEN &&
+                            !ss_role_is_operator((ss_role)c->role);
+    if ((operator_missing || (perms && (c->permissions & perms) != perms)) && r->identity_fp[0]) {
+        /* never refuse on cached data: the identity may have changed */
+        gw_authenticate_again(r, "would be refused");
+        return;
+    }
+    if (operator_missing) {
         deny(r, "operators only (super_admin or tenant_admin)", NULL);
         return;
     }
-    unsigned perms = need & PERM_ALL;
     if (perms && (c->permissions & perms) != perms) {
         json_t *missing = ss_permissions_json(perms & ~c->permissions);
         char *names = json_dumps(missing, JSON_COMPACT);
@@ -163,10 +183,25 @@ static void copy_field(char *dst, size_t cap, const json_t *obj, const char *key
     snprintf(dst, cap, "%s", v ? v : "");
 }
 
+/* Remembers r's caller for the key's next requests (identity_cache.h), when
+ * the script gave the identity's fingerprint and the user hash is the one
+ * the key names (the keys the verifying script reads are built from the
+ * caller's ids). */
+static void remember_caller(gw_request *r, const json_t *key, const redisReply *fp)
+{
+    const char *key_user = json_string_value(json_object_get(key, "user_id"));
+    if (!r->gw->identity_cache || !fp || fp->type != REDIS_REPLY_STRING || !r->key_hash[0] || !key_user ||
+        strcmp(key_user, r->caller.user_id) != 0)
+        return;
+    if (identity_cache_put(r->gw->identity_cache, r->key_hash, &r->caller, fp->str, r->started) != 0)
+        ss_warn(r->id, "identity fingerprint of %zu bytes not cached", fp->len);
+}
+
 /* The caller of a live key: its user's and tenant's hashes (NULL when the
- * script did not read them). Takes `key`. */
+ * script did not read them) and the identity's fingerprint (NULL: none).
+ * Takes `key`. */
 static void caller_from_key(gw_request *r, json_t *key, const redisReply *user_hash,
-                            const redisReply *tenant_hash)
+                            const redisReply *tenant_hash, const redisReply *fp)
 {
     json_t *usr = identity_hash_to_json(user_hash);
     json_t *ten = identity_hash_to_json(tenant_hash);
@@ -190,13 +225,14 @@ static void caller_from_key(gw_request *r, json_t *key, const redisReply *user_h
     c->role = ss_role_parse(json_string_value(json_object_get(usr, "role")));
     c->permissions = ss_role_default_permissions((ss_role)c->role) |
                      ss_permissions_parse_list(json_string_value(json_object_get(usr, "grants")));
+    remember_caller(r, key, fp);
     json_decref(key);
     json_decref(usr);
     json_decref(ten);
     gw_phase_next(r);
 }
 
-/* IDENTITY_READ_KEY_CALLER's answer: {record} or {record, user, tenant}. */
+/* IDENTITY_READ_KEY_CALLER's answer: {record} or {record, user, tenant, fingerprint}. */
 static void on_key_and_caller(gw_request *r, void *user, const redisReply *reply)
 {
     (void)user;
@@ -224,12 +260,13 @@ static void on_key_and_caller(gw_request *r, void *user, const redisReply *reply
     char k_user[GW_STATE_KEY_MAX], k_tenant[GW_STATE_KEY_MAX];
     if (gw_state_key(k_user, sizeof k_user, GW_KEY_USER, uid, NULL) != 0 ||
         gw_state_key(k_tenant, sizeof k_tenant, GW_KEY_TENANT, tid, NULL) != 0 ||
-        reply->elements != 3) {
+        reply->elements < 3) {
         json_decref(key);
         refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "API key not recognised");
         return;
     }
-    caller_from_key(r, key, reply->element[1], reply->element[2]);
+    caller_from_key(r, key, reply->element[1], reply->element[2],
+                    reply->elements > 3 ? reply->element[3] : NULL);
 }
 
 /* The tenant of the user a verified JWT names: nil (not provisioned here)
@@ -335,6 +372,12 @@ void gw_authenticate(gw_request *r)
     if (ss_api_key_well_formed(cred)) {
         char hash[SS_SHA256_HEX_LEN + 1], k_key[GW_STATE_KEY_MAX];
         ss_sha256_hex(cred, strlen(cred), hash);
+        snprintf(r->key_hash, sizeof r->key_hash, "%s", hash);
+        if ((r->route_flags & GW_ROUTE_VERIFIES_IDENTITY) && !r->identity_uncached && r->gw->identity_cache &&
+            identity_cache_get(r->gw->identity_cache, hash, r->started, &r->caller, r->identity_fp)) {
+            gw_phase_next(r); /* the handler's first script checks r->identity_fp */
+            return;
+        }
         gw_state_key(k_key, sizeof k_key, GW_KEY_APIKEY, hash, NULL); /* 64 hex digits always fit */
         char user_prefix[GW_STATE_KEY_MAX], tenant_prefix[GW_STATE_KEY_MAX];
         gw_state_key(user_prefix, sizeof user_prefix, GW_KEY_USER, "", NULL);
@@ -349,4 +392,17 @@ void gw_authenticate(gw_request *r)
         return;
     }
     refuse(r, SS_ERR_AUTH_TOKEN_INVALID, "credential not recognised");
+}
+
+void gw_authenticate_again(gw_request *r, const char *why)
+{
+    ss_info(r->id, "cached identity of API key %s %s; reading it again", r->caller.key_id, why);
+    if (r->gw->identity_cache)
+        identity_cache_drop(r->gw->identity_cache, r->key_hash);
+    memset(&r->caller, 0, sizeof r->caller);
+    r->identity_fp[0] = '\0';
+    r->identity_uncached = true;
+    /* what the first run's handler added (an OpenAI instructions header) goes */
+    evhttp_clear_headers(evhttp_request_get_output_headers(r->req));
+    gw_phases_restart(r);
 }

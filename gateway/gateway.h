@@ -37,6 +37,7 @@ struct gw_server {
     struct event *accept_retry;  /* re-enables the listener after an accept() error */
     struct gw_connections *connections; /* read deadlines and the cap (http_connections.h) */
     struct jwks_cache *jwks;
+    struct identity_cache *identity_cache; /* recent API-key callers (identity_cache.h); NULL = none */
     struct relay_client *relay;        /* backend B client (relay_client.h) */
     struct relay_probe *relay_probe;   /* backend B readiness (relay_probe.h) */
     struct scaidrive_client *scaidrive; /* save_to and the /scaidrive proxy (scaidrive_client.h) */
@@ -100,12 +101,19 @@ struct gw_request {
      * from then on and ends with gw_request_finish(r, status). */
     void (*answer_hook)(gw_request *r, int status, json_t *body);
     void *answer_hook_user;
+    /* The identity cache (identity_cache.h), for API-key callers: */
+    char key_hash[65];      /* the key's SHA-256 hex ("" for other callers) */
+    char identity_fp[65];   /* non-empty: r->caller came from the cache, and the route's
+                             * first script must check this fingerprint (auth.c) */
+    bool identity_uncached; /* authenticate reads the identity, cache or not (a re-run) */
 };
 
 /* Route flags. */
 enum {
     GW_ROUTE_RATE_LIMITS_ITSELF = 1u << 0, /* the handler counts the request in its first script */
     GW_ROUTE_UPLOAD = 1u << 1,             /* bodies up to voice_upload_limit_bytes (not body_limit_bytes) */
+    GW_ROUTE_VERIFIES_IDENTITY = 1u << 2,  /* an API-key caller may come from the identity cache: the
+                                            * handler's first script verifies it (auth.c) */
 };
 
 /* Answers. Each takes ownership of `body`/`data` and frees r. */
@@ -140,6 +148,12 @@ const char *gw_header(gw_request *r, const char *name);
  * gw_phase_next(r) when satisfied. */
 void gw_authenticate(gw_request *r);
 void gw_authorize(gw_request *r);
+/* A caller taken from the identity cache turned out stale (`why`: its
+ * fingerprint changed) or is about to be refused: forgets the entry and
+ * runs r again from the authenticate phase with the cache bypassed, so the
+ * answer is the one an uncached request gets. The handler's state must be
+ * freed first and nothing answered. */
+void gw_authenticate_again(gw_request *r, const char *why);
 
 /* Setup, in http_server.c. */
 int gw_http_start(gw_server *gw, char *err, size_t errlen);

@@ -28,7 +28,8 @@ static const gw_route ROUTES[] = {
     {"POST", "/v1/infra/nodes/{id}/drain", gw_handle_node_drain, NEED_OPERATOR, 0},
     {"POST", "/v1/infra/nodes/{id}/undrain", gw_handle_node_undrain, NEED_OPERATOR, 0},
     {"GET", "/v1/me", gw_handle_me, NEED_CALLER, 0},
-    {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
+    {"POST", MOD "/speak", gw_handle_speak, PERM_SYNTHESIZE,
+     GW_ROUTE_RATE_LIMITS_ITSELF | GW_ROUTE_VERIFIES_IDENTITY},
     {"GET", MOD "/speak/jobs/{id}", gw_handle_job_get, PERM_SYNTHESIZE, 0},
     {"GET", MOD "/speak/jobs/{id}/audio", gw_handle_job_audio, PERM_SYNTHESIZE, 0},
     {"DELETE", MOD "/speak/jobs/{id}", gw_handle_job_cancel, PERM_SYNTHESIZE, 0},
@@ -36,7 +37,8 @@ static const gw_route ROUTES[] = {
      GW_ROUTE_RATE_LIMITS_ITSELF},
     {"POST", MOD "/stream/speak/webrtc/sessions/{id}/ice", gw_handle_webrtc_session_ice, PERM_SYNTHESIZE, 0},
     {"DELETE", MOD "/stream/speak/webrtc/sessions/{id}", gw_handle_webrtc_session_delete, PERM_SYNTHESIZE, 0},
-    {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE, GW_ROUTE_RATE_LIMITS_ITSELF},
+    {"POST", "/v1/audio/speech", gw_handle_openai_speech, PERM_SYNTHESIZE,
+     GW_ROUTE_RATE_LIMITS_ITSELF | GW_ROUTE_VERIFIES_IDENTITY},
     {"GET", MOD "/stream/speak", gw_handle_ws_speak, NEED_NOTHING, 0}, /* authenticated after the upgrade */
     {"GET", MOD "/stream/speak/webrtc/sessions/{id}/control", gw_handle_webrtc_control, NEED_NOTHING, 0}, /* idem */
     {"GET", "/v1/models", gw_handle_openai_models_list, PERM_SYNTHESIZE, 0},

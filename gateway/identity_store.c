@@ -54,13 +54,15 @@ const ss_redis_script IDENTITY_READ_HASHES = {
 
 const ss_redis_script IDENTITY_READ_KEY_CALLER = {
     "identity_read_key_caller",
+    IDENTITY_FP_FN
     "local rec = redis.call('HGETALL', KEYS[1])\n"
     "local uid, tid\n"
     "for i = 1, #rec, 2 do\n"
     "  if rec[i] == 'user_id' then uid = rec[i + 1] elseif rec[i] == 'tenant_id' then tid = rec[i + 1] end\n"
     "end\n"
     "if not uid or not tid then return {rec} end\n"
-    "return {rec, redis.call('HGETALL', ARGV[1] .. uid), redis.call('HGETALL', ARGV[2] .. tid)}\n",
+    "local usr, ten = redis.call('HGETALL', ARGV[1] .. uid), redis.call('HGETALL', ARGV[2] .. tid)\n"
+    "return {rec, usr, ten, identity_fp({rec, usr, ten})}\n",
     .durable = false};
 
 json_t *identity_hash_to_json(const redisReply *flat)

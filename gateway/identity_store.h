@@ -48,10 +48,35 @@ extern const ss_redis_script IDENTITY_CREATE_KEY;
 extern const ss_redis_script IDENTITY_REVOKE_KEY;
 /* KEYS: any hashes -> {HGETALL of each} (the API key's user and tenant; a user's keys) */
 extern const ss_redis_script IDENTITY_READ_HASHES;
+/* identity_fp({flat1, flat2, flat3}): the fingerprint of an API key's
+ * identity: the sha1 hex of the HGETALL replies of its record, its user and
+ * its tenant, each field and value length-prefixed ("<len>:<bytes>"), the
+ * pairs of each hash sorted (HGETALL's order is not part of a hash's
+ * content) and each hash prefixed with its pair count, so no two different
+ * contents give the same text. Any change of the three hashes (revocation,
+ * deletion, role, grants, tenant, name) changes it. Shared by
+ * IDENTITY_READ_KEY_CALLER (which returns it for identity_cache.h) and
+ * speak_context.c's first script (which recomputes it before counting a
+ * request whose caller came from the cache). */
+#define IDENTITY_FP_FN                                                                          \
+    "local function identity_fp(hashes)\n"                                                     \
+    "  local parts = {}\n"                                                                     \
+    "  for h, flat in ipairs(hashes) do\n"                                                     \
+    "    local kv = {}\n"                                                                      \
+    "    for i = 1, #flat - 1, 2 do\n"                                                         \
+    "      kv[#kv + 1] = #flat[i] .. ':' .. flat[i] .. #flat[i + 1] .. ':' .. flat[i + 1]\n"   \
+    "    end\n"                                                                                \
+    "    table.sort(kv)\n"                                                                     \
+    "    parts[h] = #kv .. '#' .. table.concat(kv)\n"                                          \
+    "  end\n"                                                                                  \
+    "  return redis.sha1hex(table.concat(parts, '|'))\n"                                       \
+    "end\n"
+
 /* KEYS: apikey:{sha}; ARGV: the user key's prefix (gw_state_key(GW_KEY_USER,
  * "")), the tenant key's -> {record} when the record lacks user_id or
  * tenant_id (absent key included), else {record, HGETALL user:{user_id},
- * HGETALL tenant:{tenant_id}}; revoked keys too (the caller decides). */
+ * HGETALL tenant:{tenant_id}, identity_fp of the three}; revoked keys too
+ * (the caller decides). */
 extern const ss_redis_script IDENTITY_READ_KEY_CALLER;
 
 /* A flat HGETALL-style reply ([k1, v1, k2, v2, ...]) as a JSON object of

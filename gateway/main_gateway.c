@@ -12,6 +12,7 @@
 #include "gateway/gateway.h"
 #include "gateway/heartbeat_service.h"
 #include "gateway/http_router.h"
+#include "gateway/identity_cache.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/node_call.h"
 #include "gateway/voice_store.h"
@@ -147,6 +148,11 @@ int main(int argc, char **argv)
         ss_error(NULL, "cannot create the JWKS cache");
         return 1;
     }
+    gw.identity_cache = identity_cache_new(IDENTITY_CACHE_ENTRIES, IDENTITY_CACHE_TTL_S);
+    if (!gw.identity_cache) {
+        ss_error(NULL, "cannot create the identity cache: out of memory");
+        return 1;
+    }
     char err[512] = "";
     gw.relay = relay_client_new(gw.base, settings, err, sizeof err);
     gw.relay_probe = gw.relay ? relay_probe_new(gw.base, gw.relay, settings, err, sizeof err) : NULL;
@@ -213,6 +219,7 @@ int main(int argc, char **argv)
     relay_probe_free(gw.relay_probe);
     relay_client_free(gw.relay);
     jwks_cache_free(gw.jwks);
+    identity_cache_free(gw.identity_cache);
     ss_redis_free(gw.redis);
     event_base_free(gw.base);
     ss_config_free(settings);

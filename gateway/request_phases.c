@@ -45,6 +45,12 @@ void gw_phases_start(gw_request *r, const gw_phase *phases, size_t count)
     gw_phase_next(r);
 }
 
+void gw_phases_restart(gw_request *r)
+{
+    r->next_phase = 0;
+    gw_phase_next(r);
+}
+
 void gw_phase_next(gw_request *r)
 {
     while (r->next_phase < r->nphases) {

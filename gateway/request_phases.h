@@ -10,7 +10,9 @@
  *     place where that bypass is written);
  *   - a route whose handler rate-limits inside its own first Redis script
  *     (GW_ROUTE_RATE_LIMITS_ITSELF: /speak, to save a round trip) skips the
- *     rate-limit phase; the handler asks gw_phase_required() whether to count.
+ *     rate-limit phase; the handler asks gw_phase_required() whether to count;
+ *   - a walk may start again from the first phase (gw_phases_restart) when
+ *     an identity taken from the cache turns out stale (auth.c).
  * The table is data, so tests run the walk with tables of their own. */
 #ifndef SS_GATEWAY_REQUEST_PHASES_H
 #define SS_GATEWAY_REQUEST_PHASES_H
@@ -39,6 +41,10 @@ const gw_phase *gw_phases(size_t *count);
 /* Starts the walk of `phases` for r (r->need, r->route_flags and r->handler
  * set by the caller). */
 void gw_phases_start(gw_request *r, const gw_phase *phases, size_t count);
+
+/* Walks r's phases again from the first (auth.c's gw_authenticate_again:
+ * a cached identity that must be read afresh). */
+void gw_phases_restart(gw_request *r);
 
 /* Runs the next phase that applies to r. */
 void gw_phase_next(gw_request *r);

@@ -5,6 +5,7 @@
 #include "gateway/speak_context.h"
 
 #include "gateway/blocklist.h"
+#include "gateway/identity_store.h"
 #include "gateway/node_registry.h"
 #include "gateway/rate_limit.h"
 #include "gateway/state_keys.h"
@@ -22,9 +23,14 @@
 #include <time.h>
 
 /* KEYS: [rate-limit keys] policy blocklist node-index voice|default-pointer
- *       [global voices, own index, tenant index]
+ *       [global voices, own index, tenant index] [apikey user tenant]
  * ARGV: n-rate-limit-keys n-rate-limit-args [rate-limit args] has_tenant default-policy mode
  *       has-own/tenant-indexes voice-key-prefix node-key-prefix alive-suffix drain-suffix
+ *       identity-fingerprint
+ * A non-empty identity-fingerprint (the caller came from the identity
+ * cache) is checked first, against the last three KEYS (identity_store.h's
+ * identity_fp), before anything is counted: {"identity changed"} when it
+ * differs.
  * mode: "id" (KEYS names the voice), "name" (the voice, else look the name up
  * among the caller's own voices (newest first), the tenant's, then the
  * global ones: at most NAME_CANDIDATES of each index), "default" (KEYS names
@@ -32,13 +38,20 @@
  * Once the voice is read, so are the records of the index's nodes (keys
  * built from the prefixes, as read_nodes reads them; an id without a record
  * leaves the index), so that a known voice costs one round trip.
- * -> {verdict} when refused, else
+ * -> {"identity changed"}, {verdict} when refused, else
  *    {verdict|nil, policy, voice|nil, [blocklist id, entry, ...], [voice ids to read], [node ids],
  *     [{record, alive, drain|nil}, ...] (empty unless the voice was read)} */
 static const ss_redis_script SPEAK_ADMIT = {
     "speak_admit",
     RATE_LIMIT_FN
+    IDENTITY_FP_FN
     "local nrk, nra = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    "local fp, nk = ARGV[3 + nra + 8], #KEYS\n"
+    "if fp ~= '' then\n"
+    "  local now = identity_fp({redis.call('HGETALL', KEYS[nk - 2]), redis.call('HGETALL', KEYS[nk - 1]),\n"
+    "                           redis.call('HGETALL', KEYS[nk])})\n"
+    "  if now ~= fp then return {'identity changed'} end\n"
+    "end\n"
     "local rl = false\n"
     "if nra > 0 then\n"
     "  rl = rate_limit(1, 3)\n"
@@ -334,6 +347,9 @@ static void read_targets(gw_request *r, read_ctx *c, const redisReply *names, co
     gw_key_list_free(&args);
 }
 
+/* SPEAK_ADMIT's answer when a cached caller's identity changed. */
+#define IDENTITY_CHANGED "identity changed"
+
 static void on_admit(gw_request *r, void *user, const redisReply *reply)
 {
     read_ctx *c = user;
@@ -343,6 +359,12 @@ static void on_admit(gw_request *r, void *user, const redisReply *reply)
         return;
     }
     const redisReply *verdict = reply->element[0];
+    if (reply->elements == 1 && verdict->type == REDIS_REPLY_STRING &&
+        !strcmp(verdict->str, IDENTITY_CHANGED)) {
+        read_ctx_free(c); /* the handler's state too: the request runs again */
+        gw_authenticate_again(r, "changed in Redis");
+        return;
+    }
     if (verdict->type != REDIS_REPLY_NIL && !gw_rate_limit_conclude(r, verdict)) {
         read_ctx_free(c);
         return;
@@ -402,6 +424,23 @@ static int node_key_parts(char *prefix, const char **alive_suffix, const char **
     *alive_suffix = alive + n;
     *drain_suffix = drain + n;
     return 0;
+}
+
+/* The identity check's keys (apikey user tenant, last of KEYS) and its
+ * fingerprint (last of ARGV; "" = no check: the caller was read, not
+ * cached); 0 or a GW_KEY_LIST_* error. */
+static int identity_check_call(gw_request *r, gw_key_list *keys, gw_key_list *args)
+{
+    if (!r->identity_fp[0])
+        return gw_key_list_push(args, "");
+    int rc = gw_key_list_add(keys, GW_KEY_APIKEY, r->key_hash, NULL);
+    if (rc == 0)
+        rc = gw_key_list_add(keys, GW_KEY_USER, r->caller.user_id, NULL);
+    if (rc == 0)
+        rc = gw_key_list_add(keys, GW_KEY_TENANT, r->caller.tenant_id, NULL);
+    if (rc == 0)
+        rc = gw_key_list_push(args, r->identity_fp);
+    return rc;
 }
 
 /* admit_call's answer when the node or voice key templates no longer have
@@ -472,6 +511,8 @@ static int admit_call(gw_request *r, const speak_lookup *q, const char *default_
         rc = gw_key_list_push(args, alive_suffix);
     if (rc == 0)
         rc = gw_key_list_push(args, drain_suffix);
+    if (rc == 0)
+        rc = identity_check_call(r, keys, args);
     return rc;
 }
 

@@ -1,7 +1,13 @@
 /* What /speak reads from Redis before it picks a backend: one script, two
  * when the voice is named by its display name.
  *
- *   1. speak_admit — the rate limit (rate_limit.h's function, when the
+ *   1. speak_admit — first, when the caller came from the identity cache
+ *      (r->identity_fp set, auth.c), the identity's fingerprint
+ *      (identity_store.h's IDENTITY_FP_FN over the key, user and tenant
+ *      hashes): a difference answers "identity changed" before anything is
+ *      counted, and the request is run again from authenticate without the
+ *      cache (gw_authenticate_again: user_free frees the caller's state and
+ *      done is never called); then the rate limit (rate_limit.h's function, when the
  *      caller is rate limited: /speak counts itself, saving a round trip),
  *      the tenant policy (provisioned on first use), the blocklist, the voice
  *      when its key is known (an id, an OpenAI name that is an id, or the

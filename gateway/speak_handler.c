@@ -659,6 +659,11 @@ static void speak(gw_request *r, bool openai)
     cx->tried = json_array();
     bool rate_limited = gw_phase_required(r, GW_PHASE_RATE_LIMIT);
     if (parse_body(cx, openai, &cx->bad_details) != 0) {
+        if (r->identity_fp[0]) { /* counted and refused by a verified caller only */
+            ctx_free(cx);
+            gw_authenticate_again(r, "is refused a bad body");
+            return;
+        }
         /* Counted like any request before it is refused, as when the rate
          * limit was a phase of its own. */
         if (rate_limited)

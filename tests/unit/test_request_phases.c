@@ -1,6 +1,7 @@
 /* Unit tests for the phase walk (gateway/request_phases.c): order, the one
  * place where phases are skipped (public routes, the operator token, route
- * flags), and a phase that resumes the walk later from a callback. */
+ * flags), a phase that resumes the walk later from a callback, and a walk
+ * started again (gw_phases_restart). */
 #include "gateway/request_phases.h"
 
 #include <criterion/criterion.h>
@@ -94,4 +95,17 @@ Test(request_phases, the_gateway_table_is_the_documented_order)
     }
     cr_assert(p[1].skipped_for_operator_token && p[2].skipped_for_operator_token);
     cr_assert(!p[0].skipped_for_operator_token && !p[3].skipped_for_operator_token);
+}
+
+Test(request_phases, a_restart_walks_again_from_the_first_phase)
+{
+    const gw_phase t[] = {TABLE[0], TABLE[1], TABLE[2],
+                          {GW_PHASE_HANDLER, "w", phase_async, false, false, 0}};
+    gw_request r = {.need = NEED_CALLER};
+    parked = NULL;
+    walk(&r, t, 4);
+    cr_assert_str_eq(trail, "abcw");
+    cr_assert_eq(parked, &r, "the handler is waiting (its first script)");
+    gw_phases_restart(&r); /* an identity that changed: authenticate again */
+    cr_assert_str_eq(trail, "abcwabcw", "every phase runs again, in order");
 }
