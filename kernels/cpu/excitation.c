@@ -11,14 +11,16 @@
  * A frame is either all noise (period 0) or all pulses, so a noise frame is
  * generated as a block: the generator's draws for a batch of polar-method
  * tries first (four interleaved LCG chains by jump-ahead, the same states
- * the sequential generator passes through), then every try's pair and
- * radius, the accepted tries' indices (branch-free), and only then log,
- * division and sqrt for the accepted ones. The same operations on the same
- * values as one sample at a time, so the same noise bit for bit; without
- * the per-sample call, the 4-cycle LCG chain and the mispredicted
+ * the sequential generator passes through, kept in registers), then every
+ * try's pair and radius (two tries at a time in SSE2), the accepted tries'
+ * indices (branch-free), and only then log (libm, one by one), division
+ * and sqrt (two at a time) for the accepted ones. The same operations on
+ * the same values as one sample at a time, so the same noise bit for bit;
+ * without the per-sample call, the 4-cycle LCG chain and the mispredicted
  * rejections, the noise costs a third of what it did (docs/PERFORMANCE.md,
- * 2026-12-06 "per-utterance costs"). The state after a block is the
- * state after the last try used, as before. */
+ * 2026-12-06 "per-utterance costs"; the SSE2 pairs and register chains
+ * took another 12 % off, "the vocoder" on an AVX2-only CPU). The state
+ * after a block is the state after the last try used, as before. */
 #include "kernels/kernels.h"
 #include "kernels/kernels_validate.h"
 
@@ -47,13 +49,54 @@ void ss_excitation_state_init(ss_excitation_state *st)
 
 enum { NOISE_TRIES = 64 }; /* polar-method tries per batch */
 
-/* The generator's states after each of the next n draws from x (n even). */
+/* The generator's states after each of the next n draws from x (n even).
+ * The four chains stay in registers (reloading out[k - 4] put a
+ * store-to-load forwarding round trip on every step). */
 static void lcg_states(uint64_t x, uint64_t *out, size_t n)
 {
-    for (size_t k = 0; k < 4 && k < n; k++)
-        out[k] = x = x * LCG_A + LCG_C;
-    for (size_t k = 4; k < n; k++)
-        out[k] = out[k - 4] * LCG_A4 + LCG_C4;
+    uint64_t c0 = x * LCG_A + LCG_C, c1 = c0 * LCG_A + LCG_C;
+    uint64_t c2 = c1 * LCG_A + LCG_C, c3 = c2 * LCG_A + LCG_C;
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        out[k] = c0;
+        out[k + 1] = c1;
+        out[k + 2] = c2;
+        out[k + 3] = c3;
+        c0 = c0 * LCG_A4 + LCG_C4;
+        c1 = c1 * LCG_A4 + LCG_C4;
+        c2 = c2 * LCG_A4 + LCG_C4;
+        c3 = c3 * LCG_A4 + LCG_C4;
+    }
+    if (k < n) { /* n even: two more */
+        out[k] = c0;
+        out[k + 1] = c1;
+    }
+}
+
+/* The polar method's values for tries [0, n2) (n2 even) from their draws
+ * x[2a], x[2a + 1]: rr[2a], rr[2a + 1] = 2 * (15 bits / 32767) - 1 and
+ * sq[a] = rr[2a]^2 + rr[2a + 1]^2, two doubles at a time (SSE2, part of
+ * x86-64). The same IEEE operations in the same order as one try at a
+ * time, so the same bits: the 15-bit value becomes a double exactly (its
+ * bits under the exponent of 2^52, minus 2^52), then divide, multiply,
+ * subtract; the squares are summed r1^2 + r2^2. */
+static void polar_tries(const uint64_t *x, double *rr, double *sq, size_t n2)
+{
+    const __m128i mask = _mm_set1_epi64x(0x7fff), exp52 = _mm_set1_epi64x(0x4330000000000000LL);
+    const __m128d two52 = _mm_set1_pd(4503599627370496.0), d = _mm_set1_pd(32767.0);
+    const __m128d two = _mm_set1_pd(2.0), one = _mm_set1_pd(1.0);
+    for (size_t a = 0; a < n2; a += 2) {
+        __m128d v[2];
+        for (int h = 0; h < 2; h++) { /* try a + h: its two draws */
+            const __m128i draws = _mm_loadu_si128((const __m128i *)(x + 2 * (a + h)));
+            const __m128i bits = _mm_and_si128(_mm_srli_epi64(draws, 16), mask); /* (x / 65536) % 32768 */
+            const __m128d q = _mm_sub_pd(_mm_castsi128_pd(_mm_or_si128(bits, exp52)), two52);
+            v[h] = _mm_sub_pd(_mm_mul_pd(two, _mm_div_pd(q, d)), one);
+            _mm_storeu_pd(rr + 2 * (a + h), v[h]);
+            v[h] = _mm_mul_pd(v[h], v[h]);
+        }
+        _mm_storeu_pd(sq + a, _mm_add_pd(_mm_unpacklo_pd(v[0], v[1]), _mm_unpackhi_pd(v[0], v[1])));
+    }
 }
 
 /* n Gaussian samples from the state's polar-method generator, the same
@@ -72,37 +115,39 @@ static void gaussian_block(ss_excitation_state *st, double *out, size_t n)
         size_t tries = pairs + pairs / 3 + 2;
         if (tries > NOISE_TRIES)
             tries = NOISE_TRIES;
+        const size_t tries2 = (tries + 1) & ~(size_t)1; /* computed in pairs; the extra one unused */
         uint64_t x[2 * NOISE_TRIES];
-        double r1[NOISE_TRIES], r2[NOISE_TRIES], sq[NOISE_TRIES];
+        double rr[2 * NOISE_TRIES], sq[NOISE_TRIES];
         size_t accepted[NOISE_TRIES], na = 0;
-        lcg_states(st->rng_next, x, 2 * tries);
-        for (size_t a = 0; a < tries; a++) { /* 15-bit values: exact in int, as in uint64 */
-            r1[a] = 2.0 * ((double)(int)((x[2 * a] / 65536ULL) % 32768ULL) / 32767.0) - 1.0;
-            r2[a] = 2.0 * ((double)(int)((x[2 * a + 1] / 65536ULL) % 32768ULL) / 32767.0) - 1.0;
-            sq[a] = r1[a] * r1[a] + r2[a] * r2[a];
-        }
+        lcg_states(st->rng_next, x, 2 * tries2);
+        polar_tries(x, rr, sq, tries2);
         for (size_t a = 0; a < tries; a++) {
             accepted[na] = a;
             na += !(sq[a] > 1.0 || sq[a] == 0.0);
         }
         /* the pairs this call still needs, their radii: log one by one (libm),
-         * then the square roots two at a time (IEEE sqrt, the same bits) */
+         * then -2 log / sq and the square root two at a time (IEEE division
+         * and sqrt, the same bits) */
         const size_t take = na < pairs ? na : pairs;
-        _Alignas(16) double f[NOISE_TRIES + 1];
-        for (size_t k = 0; k < take; k++)
-            f[k] = -2.0 * log(sq[accepted[k]]) / sq[accepted[k]];
+        _Alignas(16) double f[NOISE_TRIES + 1], s2[NOISE_TRIES + 1];
+        for (size_t k = 0; k < take; k++) {
+            s2[k] = sq[accepted[k]];
+            f[k] = log(s2[k]);
+        }
         f[take] = 0.0; /* the partner of an odd last one */
+        s2[take] = 1.0;
+        const __m128d m2 = _mm_set1_pd(-2.0);
         for (size_t k = 0; k < take; k += 2)
-            _mm_store_pd(f + k, _mm_sqrt_pd(_mm_load_pd(f + k)));
+            _mm_store_pd(f + k, _mm_sqrt_pd(_mm_div_pd(_mm_mul_pd(m2, _mm_load_pd(f + k)), _mm_load_pd(s2 + k))));
         size_t used = tries; /* tries consumed from the generator */
         for (size_t k = 0; k < take; k++) {
             const size_t a = accepted[k];
-            out[i++] = r1[a] * f[k];
+            out[i++] = rr[2 * a] * f[k];
             if (i < n) {
-                out[i++] = r2[a] * f[k];
+                out[i++] = rr[2 * a + 1] * f[k];
             } else {
                 st->gauss_have_second = 1;
-                st->gauss_r2 = r2[a];
+                st->gauss_r2 = rr[2 * a + 1];
                 st->gauss_s = f[k];
             }
             used = a + 1;

@@ -65,8 +65,9 @@ static double reference_gaussian(reference_noise *g)
 Test(excitation, noise_frames_equal_hts_one_sample_at_a_time)
 {
     /* odd frame periods leave a pair's second value pending across frames
-     * and calls; 301 samples need more tries than one batch holds */
-    const size_t periods[] = {1, 7, 80, 160, 301};
+     * and calls; 301 samples need more tries than one batch holds; 1, 3
+     * and 33 ask for an odd number of tries (computed two at a time) */
+    const size_t periods[] = {1, 2, 3, 7, 33, 80, 160, 301};
     for (size_t pi = 0; pi < sizeof periods / sizeof periods[0]; pi++) {
         enum { NF = 9, MAXFP = 301 };
         const size_t fp = periods[pi];
