@@ -22,7 +22,8 @@ static void on_bytes(void *user, const uint8_t *data, size_t len)
     sink *s = user;
     s->batches++;
     s->bytes = realloc(s->bytes, s->len + len + 1);
-    memcpy(s->bytes + s->len, data, len);
+    if (len) /* an empty batch may come as (NULL, 0) */
+        memcpy(s->bytes + s->len, data, len);
     s->len += len;
 }
 
