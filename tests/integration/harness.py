@@ -548,6 +548,17 @@ def audio_seconds(path):
     return float(m.group(1))
 
 
+def admin_cli(redis, *args):
+    """`scaispeak admin ARGS` against redis (a RedisServer), with no other
+    SCAISPEAK_ setting of this process leaking in; its output's words."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
+    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
+    res = subprocess.run([binary("scaispeak"), "admin", *args], capture_output=True, text=True, env=env,
+                         timeout=30)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.split()
+
+
 def tenant_admin_key(redis_port):
     """An API key of a new tenant's admin, provisioned by `scaispeak admin` in
     the Redis on redis_port."""

@@ -6,7 +6,6 @@ redis-server, gateway and node processes."""
 import hashlib
 import os
 import socket
-import subprocess
 import threading
 import time
 
@@ -16,17 +15,11 @@ import harness
 from harness import assert_error, assert_ok
 
 SPEAK = "/v1/modules/scaispeak/speak"
-CLI = os.path.join(harness.build_dir(), "bin", "scaispeak")
 ENGINE = {"SCAISPEAK_VOICE_PATH": None}
 TEXT = {"text": "The birch canoe slid on the smooth planks."}
 
 
-def admin(redis, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-    res = subprocess.run([CLI, "admin", *args], capture_output=True, text=True, env=env, timeout=30)
-    assert res.returncode == 0, res.stderr
-    return res.stdout.split()
+admin = harness.admin_cli
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ thread.
   is back is served (the gateway's cached gRPC channel to the old process is
   replaced, not failed on)."""
 import os
-import subprocess
 import threading
 import time
 
@@ -17,19 +16,13 @@ import harness
 
 SPEAK = "/v1/modules/scaispeak/speak"
 POLICY = "/v1/modules/scaispeak/admin/policy"
-CLI = os.path.join(harness.build_dir(), "bin", "scaispeak")
 ENGINE = {"SCAISPEAK_VOICE_PATH": None}  # the node's default voice: real engine
 TEXT = {"text": "The birch canoe slid on the smooth planks."}
 CLIENTS = 16
 PER_CLIENT = 6
 
 
-def admin(redis, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-    res = subprocess.run([CLI, "admin", *args], capture_output=True, text=True, env=env, timeout=30)
-    assert res.returncode == 0, res.stderr
-    return res.stdout.split()
+admin = harness.admin_cli
 
 
 def make_key(redis):

@@ -14,16 +14,10 @@ from harness import assert_error, assert_ok
 
 SPEAK = "/v1/modules/scaispeak/speak"
 POLICY = "/v1/modules/scaispeak/admin/policy"
-CLI = os.path.join(harness.build_dir(), "bin", "scaispeak")
 ENGINE = {"SCAISPEAK_VOICE_PATH": None}  # the node's default voice: real engine
 
 
-def admin(redis, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-    res = subprocess.run([CLI, "admin", *args], capture_output=True, text=True, env=env, timeout=30)
-    assert res.returncode == 0, res.stderr
-    return res.stdout.split()
+admin = harness.admin_cli
 
 
 @pytest.fixture
