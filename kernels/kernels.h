@@ -157,6 +157,14 @@ typedef struct {
     size_t frame_period;
     const double *excitation;   /* [nframes * frame_period] */
     double *out;                /* [nframes * frame_period]; may equal excitation */
+    /* Optional, may be NULL: told, during the run, that the job's first
+     * `frames` frames of out hold their final samples (frames grows; only
+     * those may be read). The CPU cells path calls it as the lane holding
+     * the job's first cell moves on, so a caller can pass on the start of
+     * a long job before the job ends (the first chunk of an utterance);
+     * the other paths never call it: the job's end is the only news. */
+    void (*on_final)(void *user, size_t frames);
+    void *on_final_user;
 } ss_mlsa_job;
 
 int ss_kern_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen);

@@ -33,6 +33,14 @@
  * begins right after a job boundary comes from the history kept in the
  * state. So chunked == one-shot, bit for bit, for any chunking.
  *
+ * Progress: frames of a job become final in two ways. The lane holding a
+ * group's first cell outputs one job frame per step once its warm-up is
+ * done (cell 0 has none), and the group's other frames are final when the
+ * group ends. After each step the job's on_final (kernels.h) is told the
+ * final prefix, so the vocoder can pass on an utterance's first 50 ms
+ * while the rest is being filtered (docs/ENGINE-IMPL.md, "The first
+ * chunk").
+ *
  * Float lanes: the lanes hold the coefficients, delay lines and samples in
  * float (the input excitation, the coefficients' computation from the
  * mel-cepstra and the gain in double), with the operations, fusions and
@@ -455,10 +463,34 @@ static void frame_samples(const cell_job *c, lanes *L, frame_step *fs)
     }
 }
 
+/* Output frames of the group's cells, in job order. */
+static size_t group_frames(const cell_task *t, int n)
+{
+    size_t frames = 0;
+    for (int l = 0; l < n; l++)
+        frames += t[l].count - t[l].warm;
+    return frames;
+}
+
+/* After step f of a group whose first cell's output begins at job frame
+ * before: tells the job's on_final how many of its frames are final. Lane
+ * 0 holds the group's first cell, so its frames become final one per step
+ * once its warm-up is done; the other lanes' only when the group ends. */
+static void report_progress(const cell_job *c, const cell_task *t, size_t before, size_t f)
+{
+    const ss_mlsa_job *j = c->j;
+    if (!j->on_final || f + 1 <= t[0].warm)
+        return;
+    const size_t own = t[0].count - t[0].warm, done = f + 1 - t[0].warm;
+    j->on_final(j->on_final_user, before + (done < own ? done : own));
+}
+
 /* Runs up to K cells side by side; a lane without work (or past its
  * cell's end) filters silence into a sink. With store_to, the last lane's
- * state is saved there right after its last frame (before any idle step). */
-static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss_mlsa_state *store_to)
+ * state is saved there right after its last frame (before any idle step).
+ * before: the job frames ahead of the group's first cell (progress). */
+static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss_mlsa_state *store_to,
+                      size_t before)
 {
     const ss_mlsa_job *j = c->j;
     const int m = L->m;
@@ -484,7 +516,10 @@ static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss
                     L->b[i][l] = fs.bnext[i][l];
         if (store_to && f + 1 == t[n - 1].count)
             lane_store(L, n - 1, store_to);
+        report_progress(c, t, before, f);
     }
+    if (c->j->on_final)
+        c->j->on_final(c->j->on_final_user, before + group_frames(t, n));
 }
 
 /* Cell c of the grid, clipped to the job's frames [f0, f0 + nf), as a task
@@ -602,9 +637,11 @@ int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err
     L->aa = (float)(1.0 - st->alpha * st->alpha);
     L->cur = 0;
     L->split = build == SS_MLSA_CELLS_AVX2;
+    size_t before = 0;
     for (size_t i = 0; i < ncells; i += K) {
         const int n = ncells - i < K ? (int)(ncells - i) : K;
-        run_group(&c_job, L, t + i, n, i + K >= ncells ? st : NULL);
+        run_group(&c_job, L, t + i, n, i + K >= ncells ? st : NULL, before);
+        before += group_frames(t + i, n);
     }
     keep_mcep_history(&c_job);
     free(t);

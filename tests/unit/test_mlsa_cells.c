@@ -5,7 +5,8 @@
  * chunks ending on a cell boundary, chunks inside a warm-up); the cells
  * (float lanes, zero-state warm-ups) stay within a tight bound of the
  * sequential double filter; a frame period change within an utterance is
- * refused.
+ * refused; a job's on_final progress only ever names frames that hold
+ * their final samples, grows, and ends at the job's length.
  * Each on the fixed grid and on the grid sized to the utterance
  * (utterance_frames set), including an utterance longer than announced and
  * one shorter than a warm-up.
@@ -145,6 +146,59 @@ Test(mlsa_cells, cells_stay_within_the_float_tolerance_of_the_sequential_filter)
         /* float lanes: measured 1.2e-7 of the peak here (2.3e-5 on speech,
          * where formant resonances amplify the rounding; hts_parity) */
         cr_assert_lt(dev, 1e-6 * peak, "grid %d: cells off by %g (peak %g)", g, dev, peak);
+    }
+}
+
+/* What a job's on_final saw: every report checked against the one-shot
+ * output (ref) at the moment it was made. */
+typedef struct {
+    const double *out, *ref; /* the job's out and the same frames of ref */
+    size_t last, reports, nframes;
+} progress_seen;
+
+static void check_progress(void *user, size_t frames)
+{
+    progress_seen *p = user;
+    cr_assert_geq(frames, p->last, "progress went back: %zu after %zu", frames, p->last);
+    cr_assert_leq(frames, p->nframes);
+    cr_assert_eq(memcmp(p->out, p->ref, frames * FP * sizeof(double)), 0,
+                 "frames reported final (%zu) are not the final samples", frames);
+    p->last = frames;
+    p->reports++;
+}
+
+Test(mlsa_cells, progress_names_only_final_frames_and_ends_at_the_job_length)
+{
+    static const int ragged[] = {1, 2, SS_MLSA_CELL_FRAMES - 3, 1, SS_MLSA_WARMUP_FRAMES - 1, 5, 3 * SS_MLSA_CELL_FRAMES, 7};
+    random_input(mc, ex, 6);
+    for (int g = 0; g < NGRIDS; g++) {
+        planned = grids[g];
+        run(mc, ex, a, 1, 0, NULL, 0);
+        for (int chunked = 0; chunked < 2; chunked++) {
+            ss_mlsa_state st;
+            char err[160];
+            cr_assert_eq(ss_mlsa_state_init(&st, M, 0.45, err, sizeof err), 0);
+            st.cells = 1;
+            st.utterance_frames = planned;
+            memcpy(b, ex, sizeof b); /* in place, as the vocoder runs it */
+            size_t early = 0;         /* reports before a job's end */
+            for (int f = 0, c = 0; f < NF; c++) {
+                int n = chunked ? ragged[c % 8] : NF;
+                if (f + n > NF)
+                    n = NF - f;
+                progress_seen p = {.out = b + (size_t)f * FP, .ref = a + (size_t)f * FP, .nframes = (size_t)n};
+                ss_mlsa_job j = {.state = &st, .mcep = mc + f * (M + 1), .nframes = (size_t)n, .frame_period = FP,
+                                 .excitation = b + f * FP, .out = b + f * FP, .on_final = check_progress,
+                                 .on_final_user = &p};
+                cr_assert_eq(ss_kern_mlsa(&j, 1, err, sizeof err), 0, "%s", err);
+                cr_assert_eq(p.last, (size_t)n, "grid %d job at %d: progress ended at %zu of %d", g, f, p.last, n);
+                early += p.reports > 1;
+                f += n;
+            }
+            cr_assert_gt(early, 0, "grid %d: no job reported frames before its end", g);
+            cr_assert_eq(memcmp(a, b, sizeof a), 0, "grid %d: progress changed the samples", g);
+            ss_mlsa_state_release(&st);
+        }
     }
 }
 

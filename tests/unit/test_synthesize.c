@@ -1,6 +1,8 @@
 /* Unit tests for node/engine/synth/synthesize (ss_synthesize, the pipeline
  * over labels): one voice shared by several threads gives the same audio as
- * a single thread; streaming callbacks and the cancel flag stop it; resampled
+ * a single thread; streaming callbacks and the cancel flag stop it; a
+ * streamed call's first chunk is its first SS_ENGINE_FIRST_CHUNK_MS, handed
+ * over before the rest of the phrase, with the one-shot samples; resampled
  * rates have the expected length; per-label prosody moves pauses and word
  * lengths; bad labels and options are refused with clear messages. */
 #include "node/engine/engine.h"
@@ -93,6 +95,60 @@ Test(synthesize, cancel_mid_stream)
     cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, on_chunk, &c2, &r, err, sizeof err), SS_SYNTH_CANCELLED);
     cr_assert_eq(c2.calls, 1, "flag raised in the first chunk stops before the second");
     ss_synth_result_free(&r);
+    ss_voice_free(v);
+}
+
+/* Every chunk of a streamed call, concatenated. */
+typedef struct {
+    float *s;
+    size_t n, cap, chunks, first;
+} collected;
+
+static int collect(void *user, const ss_audio_chunk *ch)
+{
+    collected *c = user;
+    cr_assert_eq(ch->index, c->chunks, "chunks are numbered in order");
+    cr_assert_eq(ch->first_sample, c->n);
+    if (c->n + ch->nsamples > c->cap) {
+        c->cap = 2 * (c->n + ch->nsamples);
+        c->s = realloc(c->s, c->cap * sizeof(float));
+        cr_assert_not_null(c->s);
+    }
+    memcpy(c->s + c->n, ch->samples, ch->nsamples * sizeof(float));
+    if (c->chunks++ == 0)
+        c->first = ch->nsamples;
+    c->n += ch->nsamples;
+    return 0;
+}
+
+Test(synthesize, first_chunk_is_the_first_50_ms_and_the_samples_do_not_change)
+{
+    char err[256];
+    ss_voice *v = ss_voice_load(VOICE, err, sizeof err);
+    cr_assert_not_null(v, "%s", err);
+    const int rates[] = {32000, 24000};
+    for (size_t i = 0; i < 2; i++) {
+        ss_synth_options o;
+        ss_synth_options_init(&o);
+        o.sample_rate = rates[i];
+        ss_synth_result one, st;
+        cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, NULL, NULL, &one, err, sizeof err), 0, "%s", err);
+        o.stream = 1;
+        o.keep_audio = 0;
+        collected c = {0};
+        cr_assert_eq(ss_synthesize(v, LABELS, NLAB, &o, collect, &c, &st, err, sizeof err), 0, "%s", err);
+        const size_t want = (size_t)(rates[i] * SS_ENGINE_FIRST_CHUNK_MS / 1000.0);
+        /* 32 kHz: exactly the first frames; 24 kHz: less the resampler's delay */
+        cr_assert(c.first > want / 2 && c.first <= want, "rate %d: first chunk %zu samples, want <= %zu", rates[i],
+                  c.first, want);
+        cr_assert_gt(c.chunks, 1);
+        cr_assert_eq(st.nchunks, c.chunks);
+        cr_assert_eq(c.n, one.nsamples, "rate %d: streamed %zu samples, one-shot %zu", rates[i], c.n, one.nsamples);
+        cr_assert_eq(memcmp(c.s, one.samples, c.n * sizeof(float)), 0, "rate %d: streamed samples differ", rates[i]);
+        free(c.s);
+        ss_synth_result_free(&one);
+        ss_synth_result_free(&st);
+    }
     ss_voice_free(v);
 }
 

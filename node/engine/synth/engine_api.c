@@ -80,6 +80,7 @@ void ss_synth_options_init(ss_synth_options *o)
     o->sample_rate = 32000;
     o->stream = 0;
     o->keep_audio = 1;
+    o->early_first_chunk = 1;
 }
 
 int ss_synth_options_validate(const ss_synth_options *o, char *err, size_t errlen)

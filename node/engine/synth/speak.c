@@ -11,8 +11,9 @@
  * before any audio); (3) per sentence, in order, pulled from the stream
  * only when the one before has been spoken: the SSML marks of its words
  * and pauses become per-label prosody (sentence_prosody.h), ss_synthesize
- * runs streamed, phrase by phrase, and each chunk goes to the sink shifted
- * to its place in the whole utterance; (4) after a sentence's audio, its
+ * runs streamed, phrase by phrase (the first sentence with its early first
+ * chunk, engine.h), and each chunk goes to the sink shifted to its place
+ * in the whole utterance; (4) after a sentence's audio, its
  * timings (when the sink wants them), shifted by the audio before it and
  * with each word pointing back into the caller's text; (5) a text with no
  * sentence to say is SS_SPEAK_INVALID.
@@ -111,6 +112,9 @@ static int speak_sentence(const ss_voice *v, const ss_sentence *se, const char *
                           sentence_relay *relay, ss_speak_stats *st, char *err, size_t errlen)
 {
     ss_synth_options so = *o;
+    /* only the call's first sentence has a listener waiting for audio;
+     * later ones are made while earlier ones play */
+    so.early_first_chunk = o->early_first_chunk && st->sentences == 0;
     ss_label_prosody *prosody = NULL;
     if (ss_sentence_prosody(se, &prosody, err, errlen) != 0)
         return -1;

@@ -6,7 +6,8 @@
  * generation (MLPG + GV) for the whole utterance, (5) cut points in the
  * middle of every interior pause, (6) per chunk: vocode with the utterance's
  * single vocoder state and deliver, checking the cancel flag before and
- * after.
+ * after; the first phrase's first 50 ms go out while the rest of it is
+ * still being vocoded (engine.h, early_first_chunk).
  *
  * Why MLPG is not per phrase: GV compensation is global (it rescales every
  * dimension to the utterance's variance and takes gradient steps on the
@@ -170,8 +171,8 @@ static int build_sequence(const ss_voice *v, const char *const *labels, size_t n
     return ss_timestamps_compute(seq, frame_ms, out, err, errlen);
 }
 
-/* What step (6) works on: the utterance's parameters, its cut points and
- * the one vocoder state carried across them. */
+/* What step (6) works on: the utterance's parameters, its cut points, the
+ * one vocoder state carried across them, and what has been delivered. */
 typedef struct {
     const ss_synth_options *o;
     ss_chunk_fn fn;
@@ -182,6 +183,10 @@ typedef struct {
     ss_vocoder *voc;
     float *audio;
     size_t cap;
+    size_t nout, delivered; /* samples in audio; of those, handed over */
+    ss_synth_result *out;
+    double t_call;
+    int stopped; /* the receiver asked to stop during an early chunk */
 } phrase_run;
 
 static int stop(int *rc, const char *why, char *err, size_t errlen)
@@ -191,12 +196,46 @@ static int stop(int *rc, const char *why, char *err, size_t errlen)
     return *rc;
 }
 
+/* Hands audio[delivered, nout) to the receiver as the next chunk. 0, or 1
+ * when the receiver asked to stop. */
+static int deliver(phrase_run *pr, int is_last)
+{
+    ss_synth_result *out = pr->out;
+    ss_audio_chunk ch = {.samples = pr->audio + pr->delivered, .nsamples = pr->nout - pr->delivered,
+                         .index = out->nchunks, .first_sample = out->nsamples, .is_last = is_last};
+    if (out->nchunks == 0)
+        out->first_chunk_ms = wall_ms() - pr->t_call;
+    out->nchunks++;
+    out->nsamples += ch.nsamples;
+    pr->delivered = pr->nout;
+    return pr->fn && pr->fn(pr->user, &ch) != 0;
+}
+
+/* The vocoder's early output of the first phrase (ss_vocoder_early): its
+ * first SS_ENGINE_FIRST_CHUNK_MS go out while the rest is filtered. */
+static void deliver_early(void *user)
+{
+    phrase_run *pr = user;
+    if (pr->nout > pr->delivered && !cancelled(pr->o) && deliver(pr, 0) != 0)
+        pr->stopped = 1;
+}
+
+/* The early output for phrase c: the first phrase of a streamed call only
+ * (later phrases are vocoded well ahead of playback). */
+static ss_vocoder_early early_for(phrase_run *pr, size_t c)
+{
+    if (c != 0 || !pr->o->stream || !pr->o->early_first_chunk || !pr->fn)
+        return (ss_vocoder_early){0};
+    const double frame_ms = 1000.0 * pr->voc->frame_period / pr->voc->in_rate;
+    return (ss_vocoder_early){.fn = deliver_early, .user = pr,
+                              .frames = (size_t)ceil(SS_ENGINE_FIRST_CHUNK_MS / frame_ms)};
+}
+
 /* Step (6): per chunk, vocode with the single vocoder state and deliver,
  * checking the cancel flag before and after. 0, -1 + err or cancelled. */
-static int vocode_phrases(phrase_run *pr, double t_call, ss_synth_result *out, char *err, size_t errlen)
+static int vocode_phrases(phrase_run *pr, char *err, size_t errlen)
 {
     const ss_synth_options *o = pr->o;
-    size_t nout = 0, delivered = 0;
     int rc = 0;
     for (size_t c = 0; c < pr->ncuts; c++) {
         if (cancelled(o))
@@ -205,25 +244,21 @@ static int vocode_phrases(phrase_run *pr, double t_call, ss_synth_result *out, c
         int last = c + 1 == pr->ncuts;
         ss_param_track tr = {.nframes = f1 - f0, .mcp_dim = pr->track.mcp_dim,
                              .mcp = pr->track.mcp + f0 * (size_t)pr->track.mcp_dim, .lf0 = pr->track.lf0 + f0};
+        pr->voc->early = early_for(pr, c);
         double t2 = cpu_ms();
-        int vr = ss_vocoder_run(pr->voc, &tr, last, NULL, &pr->audio, &nout, &pr->cap, err, errlen);
-        out->vocoder_ms += cpu_ms() - t2;
+        int vr = ss_vocoder_run(pr->voc, &tr, last, NULL, &pr->audio, &pr->nout, &pr->cap, err, errlen);
+        pr->out->vocoder_ms += cpu_ms() - t2;
+        pr->voc->early = (ss_vocoder_early){0};
         if (vr != 0)
             return -1;
+        if (pr->stopped)
+            return stop(&rc, "cancelled by the receiver", err, errlen);
         if (cancelled(o))
             return stop(&rc, "cancelled", err, errlen);
-        ss_audio_chunk ch = {.samples = pr->audio + delivered, .nsamples = nout - delivered, .index = c,
-                             .first_sample = out->nsamples, .is_last = last};
-        if (c == 0)
-            out->first_chunk_ms = wall_ms() - t_call;
-        out->nchunks++;
-        out->nsamples += ch.nsamples;
-        if (pr->fn && pr->fn(pr->user, &ch) != 0)
+        if (deliver(pr, last) != 0)
             return stop(&rc, "cancelled by the receiver", err, errlen);
-        if (o->keep_audio)
-            delivered = nout;
-        else
-            nout = delivered = 0;
+        if (!o->keep_audio)
+            pr->nout = pr->delivered = 0;
     }
     return 0;
 }
@@ -241,7 +276,7 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
     ss_vocoder voc;
     int voc_ok = 0, track_ok = 0, rc = -1;
     size_t *cuts = NULL;
-    phrase_run pr = {.o = o, .fn = fn, .user = user, .voc = &voc};
+    phrase_run pr = {.o = o, .fn = fn, .user = user, .voc = &voc, .out = out, .t_call = t_call};
     if (build_sequence(v, labels, nlabels, o, &seq, out, err, errlen) != 0)
         goto done;
     cuts = malloc((seq.nlabels + 2) * sizeof *cuts);
@@ -263,7 +298,7 @@ int ss_synthesize(const ss_voice *v, const char *const *labels, size_t nlabels,
     voc.kernels = route;
     if (ss_vocoder_plan(&voc, seq.nframes, err, errlen) != 0)
         goto done;
-    rc = vocode_phrases(&pr, t_call, out, err, errlen);
+    rc = vocode_phrases(&pr, err, errlen);
     if (rc == 0 && o->keep_audio) {
         out->samples = pr.audio;
         pr.audio = NULL;

@@ -134,6 +134,76 @@ static int resample(ss_vocoder *voc, const float *in, size_t n, int last, float 
     return 0;
 }
 
+/* Appends the filter output's samples [s0, s1) of buf to *out, scaled to
+ * [-1, 1) and resampled to out_rate; last flushes the resampler. */
+static int append(ss_vocoder *voc, const double *buf, size_t s0, size_t s1, int last, float **out, size_t *nout,
+                  size_t *cap, char *err, size_t errlen)
+{
+    const size_t ns = s1 - s0;
+    if (!voc->soxr) {
+        if (reserve(out, cap, *nout + ns, err, errlen) != 0)
+            return -1;
+        for (size_t i = 0; i < ns; i++)
+            (*out)[*nout + i] = (float)(buf[s0 + i] / 32768.0);
+        *nout += ns;
+        return 0;
+    }
+    float *tmp = malloc((ns ? ns : 1) * sizeof(float));
+    if (!tmp) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < ns; i++)
+        tmp[i] = (float)(buf[s0 + i] / 32768.0);
+    int rc = resample(voc, tmp, ns, last, out, nout, cap, err, errlen);
+    free(tmp);
+    return rc;
+}
+
+/* The early output of one run (ss_vocoder_early): the MLSA kernel's
+ * on_final lands here. */
+typedef struct {
+    ss_vocoder *voc;
+    const double *buf;
+    size_t frames_out; /* frames appended to *out so far */
+    float **out;
+    size_t *nout, *cap;
+    int failed;
+    char err[256];
+} early_run;
+
+static void early_on_final(void *user, size_t frames)
+{
+    early_run *e = user;
+    ss_vocoder *voc = e->voc;
+    if (e->failed || e->frames_out > 0 || frames < voc->early.frames)
+        return;
+    if (append(voc, e->buf, 0, frames * (size_t)voc->frame_period, 0, e->out, e->nout, e->cap, e->err,
+               sizeof e->err) != 0) {
+        e->failed = 1;
+        return;
+    }
+    e->frames_out = frames;
+    voc->early.fn(voc->early.user);
+}
+
+/* LF0 -> pitch period per frame (HTS rules: unvoiced 0, clamped). */
+static void pitch_periods(ss_vocoder *voc, const ss_param_track *t)
+{
+    const double rate = (double)voc->in_rate;
+    for (size_t f = 0; f < t->nframes; f++) {
+        double l = t->lf0[f];
+        if (l == SS_LF0_UNVOICED)
+            voc->period[f] = 0.0;
+        else if (l <= log(MIN_F0))
+            voc->period[f] = rate / MIN_F0;
+        else if (l >= log(MAX_F0))
+            voc->period[f] = rate / MAX_F0;
+        else
+            voc->period[f] = rate / exp(l);
+    }
+}
+
 int ss_vocoder_run(ss_vocoder *voc, const ss_param_track *t, int last, double *raw, float **out,
                    size_t *nout, size_t *cap, char *err, size_t errlen)
 {
@@ -155,44 +225,24 @@ int ss_vocoder_run(ss_vocoder *voc, const ss_param_track *t, int last, double *r
         }
         voc->cap_frames = nf;
     }
-    const double rate = (double)voc->in_rate;
-    for (size_t f = 0; f < nf; f++) {
-        double l = t->lf0[f];
-        if (l == SS_LF0_UNVOICED)
-            voc->period[f] = 0.0;
-        else if (l <= log(MIN_F0))
-            voc->period[f] = rate / MIN_F0;
-        else if (l >= log(MAX_F0))
-            voc->period[f] = rate / MAX_F0;
-        else
-            voc->period[f] = rate / exp(l);
-    }
+    pitch_periods(voc, t);
     if (last && voc->mlsa.frames_done == 0 && voc->mlsa.utterance_frames == 0)
         voc->mlsa.utterance_frames = nf; /* one shot: the whole utterance */
     double *buf = raw ? raw : voc->raw;
     ss_excitation_job ej = {.state = &voc->ex, .period = voc->period, .nframes = nf, .frame_period = fp, .out = buf};
     if (ss_route_excitation(&voc->kernels, &ej, 1, err, errlen) != 0)
         return -1;
-    ss_mlsa_job mj = {.state = &voc->mlsa, .mcep = t->mcp, .nframes = nf, .frame_period = fp, .excitation = buf, .out = buf};
+    early_run e = {.voc = voc, .buf = buf, .out = out, .nout = nout, .cap = cap};
+    /* early output only on direct calls: a scheduler runs the kernel on its
+     * own thread, where the callback must not run */
+    const int early = voc->early.fn && voc->early.frames > 0 && voc->early.frames < nf && !voc->kernels.scheduler;
+    ss_mlsa_job mj = {.state = &voc->mlsa, .mcep = t->mcp, .nframes = nf, .frame_period = fp, .excitation = buf,
+                      .out = buf, .on_final = early ? early_on_final : NULL, .on_final_user = &e};
     if (ss_route_mlsa(&voc->kernels, &mj, 1, err, errlen) != 0)
         return -1;
-    size_t ns = nf * fp;
-    if (!voc->soxr) {
-        if (reserve(out, cap, *nout + ns, err, errlen) != 0)
-            return -1;
-        for (size_t i = 0; i < ns; i++)
-            (*out)[*nout + i] = (float)(buf[i] / 32768.0);
-        *nout += ns;
-        return 0;
-    }
-    float *tmp = malloc((ns ? ns : 1) * sizeof(float));
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory");
+    if (e.failed) {
+        snprintf(err, errlen, "%s", e.err);
         return -1;
     }
-    for (size_t i = 0; i < ns; i++)
-        tmp[i] = (float)(buf[i] / 32768.0);
-    int rc = resample(voc, tmp, ns, last, out, nout, cap, err, errlen);
-    free(tmp);
-    return rc;
+    return append(voc, buf, e.frames_out * fp, nf * fp, last, out, nout, cap, err, errlen);
 }

@@ -22,6 +22,19 @@
 
 #include <stddef.h>
 
+/* Early output of a piece: when fn is set and the piece's first `frames`
+ * frames are final while the rest is still being filtered (the CPU cells
+ * kernel says so; other kernels never do), ss_vocoder_run appends their
+ * samples to *out and calls fn(user) once, from inside the run; the rest
+ * is appended when the run ends. The samples are the same either way, only
+ * the moment the first ones can be passed on changes (the first chunk of
+ * an utterance: docs/ENGINE-IMPL.md, "The first chunk"). */
+typedef struct {
+    void (*fn)(void *user);
+    void *user;
+    size_t frames;
+} ss_vocoder_early;
+
 typedef struct ss_vocoder {
     int in_rate, out_rate, frame_period, order;
     double alpha;
@@ -32,6 +45,7 @@ typedef struct ss_vocoder {
     double *raw;            /* scratch [frames * frame_period] */
     size_t cap_frames;
     ss_kernel_route kernels; /* where the kernels run; zero = CPU, direct */
+    ss_vocoder_early early;  /* zero = no early output (ss_vocoder_run) */
 } ss_vocoder;
 
 /* True for the output rates the engine offers. */
