@@ -98,6 +98,7 @@ typedef struct ss_settings {
     long gpu_lanes;
     long gpu_memory_mb;
     long chunk_ms;
+    long first_chunk_ms;
     long voice_cache_mb;
     /* gateway: reference preflight */
     double preflight_min_duration_s;

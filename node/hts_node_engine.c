@@ -171,6 +171,7 @@ static int hts_options(const hts_impl *h, const ss_node_synth_request *req, ss_s
     o->sample_rate = req->sample_rate ? (int)req->sample_rate : ss_voice_native_rate(h->voice);
     o->stream = 1;
     o->keep_audio = 0;
+    o->first_chunk_ms = req->first_chunk_ms;
     o->request_id = req->request_id;
     o->kernels = h->kernels.ops;
     o->scheduler = h->kernels.scheduler;

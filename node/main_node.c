@@ -97,6 +97,7 @@ static int node_configure(ss_node *node, const ss_settings *settings,
     node->slots = (int)settings->slots;
     node->queue_depth = (int)settings->queue_depth;
     node->default_chunk_ms = (uint32_t)settings->chunk_ms;
+    node->first_chunk_ms = (uint32_t)settings->first_chunk_ms;
     node->heartbeat_interval_ms = (int)settings->heartbeat_interval_ms;
     node->started_at = (int64_t)time(NULL);
 

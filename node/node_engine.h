@@ -75,6 +75,7 @@ typedef struct {
     float pitch;                   /* semitones */
     bool want_timestamps;
     uint32_t chunk_ms;             /* resolved (node default applied) */
+    uint32_t first_chunk_ms;       /* the node's first_chunk_ms setting; 0 = first phrase whole */
     ss_voice_cache *voices;
     /* The cloned voice the node resolved for (voice_id, reference_sha256)
      * (node/clone_voice.h), or NULL: then an engine that clones resolves it

@@ -30,6 +30,7 @@ typedef struct {
     int slots;
     int queue_depth;
     uint32_t default_chunk_ms;
+    uint32_t first_chunk_ms; /* the first_chunk_ms setting */
     int heartbeat_interval_ms;
     ss_node_engine **engines;
     size_t nengines;

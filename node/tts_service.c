@@ -236,10 +236,17 @@ static void finish_stopped(const synth_job *j)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    if (j->deadline_unix_ms > 0 && now_unix_ms >= j->deadline_unix_ms)
-        finish(j->call, j->rid, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
+    /* a call stopped after its first audio still says when that went out
+     * (the first-chunk figure operators compare against the gateway's) */
+    const bool late = j->deadline_unix_ms > 0 && now_unix_ms >= j->deadline_unix_ms;
+    const char *what = late ? "deadline exceeded" : "cancelled";
+    char why[96];
+    if (j->first_chunk_ms >= 0)
+        snprintf(why, sizeof why, "%s after %llu samples, first chunk %lld ms", what,
+                 (unsigned long long)j->samples, (long long)j->first_chunk_ms);
     else
-        finish(j->call, j->rid, GRPC_STATUS_CANCELLED, "cancelled");
+        snprintf(why, sizeof why, "%s", what);
+    finish(j->call, j->rid, late ? GRPC_STATUS_DEADLINE_EXCEEDED : GRPC_STATUS_CANCELLED, why);
 }
 
 /* Packs and writes one chunk (buffered: it may wait for the next write, see
@@ -390,6 +397,7 @@ static void fill_synth_request(ss_node *node, const char *rid,
         .pitch = r->pitch,
         .want_timestamps = r->want_timestamps,
         .chunk_ms = r->chunk_ms ? r->chunk_ms : node->default_chunk_ms,
+        .first_chunk_ms = node->first_chunk_ms,
         .voices = node->voices,
     };
     if (sr->has_design) {

@@ -47,10 +47,18 @@ count_pytest() {
     passed=$((passed + p)); failed=$((failed + f))
 }
 
-out=$(mktemp)
+# The whole pytest output stays in $B/integration-tests.log; when something
+# failed, the reports of the failures and errors (without the processes'
+# JSON log lines) are printed too, not only the last lines, so a CI log says
+# why a test failed.
+out="$SCAISPEAK_BUILD/integration-tests.log"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration 2>&1 | tee "$out" | tail -n 60
 count_pytest "$out" "integration tests"
-rm -f "$out"
+if [ "$f" -gt 0 ]; then
+    echo "== integration failures (whole output: $out)"
+    sed -n '/^=* \(ERRORS\|FAILURES\) =*$/,/^=* short test summary info =*$/p' "$out" |
+        grep -v '^{"ts"' | head -n 400
+fi
 
 # CUDA kernels in host emulation: the parity run (one test, pass = exit 0)
 # and the emulated CUDA node under pytest (its own counts).

@@ -12,9 +12,9 @@
  *     pause ("pau"); each phrase is generated, vocoded and handed to the
  *     chunk callback before the next phrase is generated. The vocoder (MLSA
  *     filter memory, excitation phase, noise generator, resampler) runs on
- *     across cuts, so the chunks join without a seam. With
- *     early_first_chunk (the default), the first phrase's first
- *     SS_ENGINE_FIRST_CHUNK_MS of audio is a chunk of its own, handed
+ *     across cuts, so the chunks join without a seam. The first phrase's
+ *     first first_chunk_ms of audio (default SS_ENGINE_FIRST_CHUNK_MS) is
+ *     a chunk of its own, handed
  *     over as soon as the vocoder has it (on the CPU kernels called
  *     directly), while the rest of the phrase is still being vocoded: the
  *     same samples, sooner.
@@ -57,7 +57,7 @@ double ss_voice_frame_ms(const ss_voice *v);        /* 5.0 */
 /* speed and pitch limits: the one set every layer uses (common/synth_limits.h). */
 
 /* Per-label prosody, e.g. from SSML (<break>, <prosody rate/pitch>). */
-/* The first chunk of a streamed call: this much audio (stream = 1). */
+/* The first chunk of a streamed call, by default: this much audio. */
 #define SS_ENGINE_FIRST_CHUNK_MS 50.0
 
 typedef struct {
@@ -72,8 +72,8 @@ typedef struct {
     int sample_rate;            /* 8000 16000 22050 24000 32000 44100 48000 */
     int stream;                 /* 1 = deliver phrase by phrase */
     int keep_audio;             /* 1 = also collect the whole utterance in the result */
-    int early_first_chunk;      /* stream = 1: the first phrase's first SS_ENGINE_FIRST_CHUNK_MS is
-                                   a chunk of its own (above); 0 = the whole phrase as one chunk */
+    double first_chunk_ms;      /* stream = 1: the first phrase's first this much audio is a chunk
+                                   of its own (above); 0 = the whole phrase as one chunk */
     const atomic_int *cancel;   /* optional: non-zero asks to stop */
     const char *request_id;     /* optional: for log lines */
     const ss_label_prosody *prosody; /* optional: [nlabels] per-label prosody */
@@ -87,7 +87,7 @@ typedef struct {
     ss_batch_scheduler *scheduler;
 } ss_synth_options;
 
-/* speed 1, pitch 0, 32000 Hz, stream 0, keep_audio 1, early_first_chunk 1, no cancel flag, no prosody,
+/* speed 1, pitch 0, 32000 Hz, stream 0, keep_audio 1, first_chunk_ms SS_ENGINE_FIRST_CHUNK_MS, no cancel flag, no prosody,
  * CPU kernels called directly. */
 void ss_synth_options_init(ss_synth_options *o);
 /* 0, or -1 with the reason (speed 0/negative/NaN/inf/out of range, pitch

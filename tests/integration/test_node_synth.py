@@ -8,7 +8,10 @@ slt voice) processes, spoken to with Debian python3-grpcio.
     same text (within one 5 ms frame), at 32000, 16000 and 48000 Hz;
   * timestamps: Alignment words in text order, monotonic, within the audio;
   * streaming: the node's own Done figures say the first audio chunk went
-    out before the utterance was finished (first_chunk_ms < compute_ms);
+    out before the utterance was finished (first_chunk_ms < compute_ms); a
+    one-sentence call's first chunk is the first_chunk_ms setting's 50 ms
+    (sent before the rest of the sentence is vocoded), and a node with
+    first_chunk_ms 0 sends the same samples with the sentence whole;
   * cancellation and a 50 ms deadline on a long text: the node stops the
     call (its metrics and log say so) and keeps serving;
   * load: slots 2 + queue_depth 2, 16 concurrent calls -> 12
@@ -336,6 +339,25 @@ def test_first_chunk_leaves_before_the_utterance_is_done(stack, protos):
     assert metric(stack.node, "scaispeak_node_first_chunk_seconds_count", text=text) >= 1
     assert metric(stack.node, "scaispeak_node_rtf_count", text=text) >= 1
 
+
+def audio_chunk_sizes(stub, protos, text, **fields):
+    """(samples per audio message, the whole call checked as a Result)."""
+    chunks = list(stub.Synthesize(protos.tts.SynthesizeRequest(text=text, **fields), timeout=30 * SLOW))
+    return [len(c.audio.pcm) // 2 for c in chunks if c.WhichOneof("kind") == "audio"], Result(chunks)
+
+
+def test_first_chunk_is_50_ms_and_the_setting_only_changes_the_chunking(stack, protos, start_node):
+    sizes, early = audio_chunk_sizes(stack.stub, protos, SENTENCE, chunk_ms=200)
+    assert sizes[0] == NATIVE_RATE * 50 // 1000, f"first chunk {sizes[0]} samples, want 50 ms: {sizes}"
+    assert all(n <= NATIVE_RATE * 200 // 1000 for n in sizes), sizes
+    node = start_node(node_id="itest-whole-phrase", env={"SCAISPEAK_VOICE_PATH": VOICE, "SCAISPEAK_FIRST_CHUNK_MS": 0})
+    stub = harness.NodeStub(protos, node.address)
+    try:
+        sizes0, whole = audio_chunk_sizes(stub, protos, SENTENCE, chunk_ms=200)
+    finally:
+        stub.close()
+    assert sizes0[0] == NATIVE_RATE * 200 // 1000, f"first_chunk_ms 0: first chunk {sizes0[0]} samples: {sizes0}"
+    assert whole.pcm == early.pcm, "the early first chunk changed the samples"
 
 def test_client_cancel_is_seen_by_the_node(stack, protos):
     grpc = harness.grpc_module()

@@ -80,7 +80,7 @@ void ss_synth_options_init(ss_synth_options *o)
     o->sample_rate = 32000;
     o->stream = 0;
     o->keep_audio = 1;
-    o->early_first_chunk = 1;
+    o->first_chunk_ms = SS_ENGINE_FIRST_CHUNK_MS;
 }
 
 int ss_synth_options_validate(const ss_synth_options *o, char *err, size_t errlen)
@@ -100,6 +100,10 @@ int ss_synth_options_validate(const ss_synth_options *o, char *err, size_t errle
     }
     if (!ss_vocoder_rate_supported(o->sample_rate)) {
         snprintf(err, errlen, "unsupported sample rate %d (use 8000, 16000, 22050, 24000, 32000, 44100 or 48000)", o->sample_rate);
+        return -1;
+    }
+    if (!(o->first_chunk_ms >= 0 && o->first_chunk_ms <= 10000)) {
+        snprintf(err, errlen, "first_chunk_ms must be 0..10000 (got %g)", o->first_chunk_ms);
         return -1;
     }
     return 0;

@@ -114,7 +114,7 @@ static int speak_sentence(const ss_voice *v, const ss_sentence *se, const char *
     ss_synth_options so = *o;
     /* only the call's first sentence has a listener waiting for audio;
      * later ones are made while earlier ones play */
-    so.early_first_chunk = o->early_first_chunk && st->sentences == 0;
+    so.first_chunk_ms = st->sentences == 0 ? o->first_chunk_ms : 0;
     ss_label_prosody *prosody = NULL;
     if (ss_sentence_prosody(se, &prosody, err, errlen) != 0)
         return -1;

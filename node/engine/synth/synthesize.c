@@ -6,8 +6,8 @@
  * generation (MLPG + GV) for the whole utterance, (5) cut points in the
  * middle of every interior pause, (6) per chunk: vocode with the utterance's
  * single vocoder state and deliver, checking the cancel flag before and
- * after; the first phrase's first 50 ms go out while the rest of it is
- * still being vocoded (engine.h, early_first_chunk).
+ * after; the first phrase's first first_chunk_ms go out while the rest of
+ * it is still being vocoded (engine.h).
  *
  * Why MLPG is not per phrase: GV compensation is global (it rescales every
  * dimension to the utterance's variance and takes gradient steps on the
@@ -212,7 +212,7 @@ static int deliver(phrase_run *pr, int is_last)
 }
 
 /* The vocoder's early output of the first phrase (ss_vocoder_early): its
- * first SS_ENGINE_FIRST_CHUNK_MS go out while the rest is filtered. */
+ * first first_chunk_ms go out while the rest is filtered. */
 static void deliver_early(void *user)
 {
     phrase_run *pr = user;
@@ -224,11 +224,11 @@ static void deliver_early(void *user)
  * (later phrases are vocoded well ahead of playback). */
 static ss_vocoder_early early_for(phrase_run *pr, size_t c)
 {
-    if (c != 0 || !pr->o->stream || !pr->o->early_first_chunk || !pr->fn)
+    if (c != 0 || !pr->o->stream || !(pr->o->first_chunk_ms > 0) || !pr->fn)
         return (ss_vocoder_early){0};
     const double frame_ms = 1000.0 * pr->voc->frame_period / pr->voc->in_rate;
     return (ss_vocoder_early){.fn = deliver_early, .user = pr,
-                              .frames = (size_t)ceil(SS_ENGINE_FIRST_CHUNK_MS / frame_ms)};
+                              .frames = (size_t)ceil(pr->o->first_chunk_ms / frame_ms)};
 }
 
 /* Step (6): per chunk, vocode with the single vocoder state and deliver,
