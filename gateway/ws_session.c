@@ -296,6 +296,8 @@ static void on_synth_audio(void *user, const uint8_t *data, size_t len)
     ws_session *s = user;
     if (!s->conn || ws_conn_closing(s->conn))
         return;
+    if (len == 0) /* the lane's backlog shrank and nothing came out (yet) */
+        return;
     if (s->first_audio_ms < 0) {
         double secs = now_s() - s->first_text_at;
         s->first_audio_ms = (long)(secs * 1000.0);
