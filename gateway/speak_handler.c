@@ -598,7 +598,10 @@ static void on_save_token(void *user, ss_api_error e, const char *message, const
 static void on_context(gw_request *r, void *user, speak_context *ctx)
 {
     speak_ctx *cx = user;
-    (void)r;
+    /* header + log line: what `instructions` changed; here, after the
+     * identity was confirmed, so a request run again reports it once */
+    if (cx->openai)
+        gw_openai_instructions_report(r, &cx->p);
     cx->policy = ctx->policy;
     cx->voice = ctx->voice;
     cx->nodes = ctx->nodes;
@@ -674,8 +677,6 @@ static void speak(gw_request *r, bool openai)
     }
     const char *accept = gw_header(r, "Accept");
     cx->p.want_json = accept && strstr(accept, "application/json");
-    if (openai)
-        gw_openai_instructions_report(r, &cx->p); /* header + log line: what `instructions` changed */
     speak_lookup q = {cx->p.voice_id, cx->p.voice_name, cx->p.text, cx->p.language_hint, rate_limited};
     speak_context_read(r, &q, on_context, cx, ctx_free_user);
 }

@@ -1,7 +1,8 @@
 """The identity cache (gateway/identity_cache.h): a /speak whose API key was
 seen recently skips the identity read — one EVALSHA per request — and yet
 never acts on a stale identity: a revoked key, a lost permission or an
-edited user/tenant hash is noticed on the very next /speak. Real
+edited user/tenant hash is noticed on the very next /speak; a request run
+again after such a change reports its `instructions` once. Real
 redis-server, gateway and node processes."""
 import hashlib
 import os
@@ -177,3 +178,22 @@ def test_a_bad_body_from_a_cached_caller_is_answered_as_uncached(redis, gateway,
     resp = gateway.http.request("POST", SPEAK, json_body={"text": ""},
                                 headers={"Authorization": f"Bearer {key}"})
     assert_error(resp, 401, "AUTH_TOKEN_INVALID")
+
+
+def test_a_request_run_again_reports_its_instructions_once(redis, gateway, node, tenant):
+    _, key, _ = user_and_key(redis, tenant)
+    body = {"model": "tts-1", "voice": "alloy", "input": TEXT["text"], "instructions": "Speak slowly.",
+            "response_format": "wav"}
+    say = lambda: gateway.http.request("POST", "/v1/audio/speech", json_body=body,
+                                       headers={"Authorization": f"Bearer {key}"})
+    assert say().status == 200
+    hset(redis, f"ss:tenant:{tenant}", "name", "renamed-" + os.urandom(2).hex())  # the cached identity is stale
+    mark = len(gateway.proc.log_text())
+    resp = say()
+    assert resp.status == 200, resp
+    assert len(resp.headers.get_all("X-Scaispeak-Instructions-Understood") or []) == 1, resp.headers
+    rid = resp.header("X-Request-Id")
+    log = gateway.proc.log_text()[mark:]
+    assert "changed in Redis; reading it again" in log
+    understood = [l for l in log.splitlines() if "instructions understood" in l and rid in l]
+    assert len(understood) == 1, understood
