@@ -548,13 +548,19 @@ def audio_seconds(path):
     return float(m.group(1))
 
 
+def admin_run(redis_port, *args):
+    """`scaispeak admin ARGS` against the Redis on redis_port, with no other
+    SCAISPEAK_ setting of this process leaking in: the CompletedProcess,
+    whatever its exit status."""
+    env = child_env({"SCAISPEAK_REDIS_PORT": str(redis_port)})
+    return subprocess.run([binary("scaispeak"), "admin", *args], capture_output=True, text=True, env=env,
+                          timeout=30 * SLOW)
+
+
 def admin_cli(redis, *args):
-    """`scaispeak admin ARGS` against redis (a RedisServer), with no other
-    SCAISPEAK_ setting of this process leaking in; its output's words."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-    res = subprocess.run([binary("scaispeak"), "admin", *args], capture_output=True, text=True, env=env,
-                         timeout=30)
+    """admin_run against redis (a RedisServer), which must succeed: its
+    output's words."""
+    res = admin_run(redis.port, *args)
     assert res.returncode == 0, res.stderr
     return res.stdout.split()
 
@@ -562,11 +568,9 @@ def admin_cli(redis, *args):
 def tenant_admin_key(redis_port):
     """An API key of a new tenant's admin, provisioned by `scaispeak admin` in
     the Redis on redis_port."""
-    env = child_env({"SCAISPEAK_REDIS_PORT": str(redis_port)})
 
     def admin(*args):
-        p = subprocess.run([binary("scaispeak"), "admin", *args], env=env, capture_output=True, text=True,
-                           timeout=30 * SLOW)
+        p = admin_run(redis_port, *args)
         assert p.returncode == 0, p.stderr
         return p.stdout.split()[0]
 

@@ -3,20 +3,15 @@ the gateway (GET /v1/me, /v1/api-keys, the operator gate of /v1/infra/nodes),
 against real redis-server and gateway processes."""
 import hashlib
 import os
-import subprocess
 
 import pytest
 
 import harness
 from harness import assert_error, assert_ok
 
-CLI = os.path.join(harness.build_dir(), "bin", "scaispeak")
-
 
 def admin(redis, *args, ok=True):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-    res = subprocess.run([CLI, "admin", *args], capture_output=True, text=True, env=env, timeout=30)
+    res = harness.admin_run(redis.port, *args)
     if ok:
         assert res.returncode == 0, res.stderr
     return res

@@ -37,12 +37,7 @@ def long_text(chars):
 
 
 def admin(redis, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAISPEAK_")}
-    env["SCAISPEAK_REDIS_PORT"] = str(redis.port)
-    res = subprocess.run([os.path.join(harness.build_dir(), "bin", "scaispeak"), "admin", *args],
-                         capture_output=True, text=True, env=env, timeout=30)
-    assert res.returncode == 0, res.stderr
-    return res.stdout.split()[0]
+    return harness.admin_cli(redis, *args)[0]
 
 
 def new_key(redis, tenant=None, role="tenant_admin"):
