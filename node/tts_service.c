@@ -7,8 +7,13 @@
  * FAILED_PRECONDITION) and admitted into the work pool (full:
  * RESOURCE_EXHAUSTED). On a worker thread the engine runs; its
  * sink sends a header before the first audio, splits what it gets into
- * chunks of at most chunk_ms and writes them at once (blocking per message,
- * which is the flow control), and a Done message at the end. A cancelled call
+ * chunks of at most chunk_ms and writes them at once, and a Done message at
+ * the end. Of the messages made from one piece of engine output (a phrase,
+ * or the first chunk), all but the last are written with gRPC's buffer hint
+ * and leave with the last, whose write blocks until it is sent: that is the
+ * flow control, and a stalled reader holds at most one piece in the node
+ * (2026-12-06: one wake-up of the node's writer and of the gateway's reader
+ * per piece instead of per message; docs/PERFORMANCE.md). A cancelled call
  * (client, deadline, drain) makes the sink answer "stop" and the engine
  * return within one chunk.
  *
@@ -316,13 +321,16 @@ static int sink_audio(void *user, const int16_t *pcm, size_t n, uint64_t start_s
         Scaiinfer__Tts__V1__SynthesizeChunk c = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__INIT;
         c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_AUDIO;
         c.audio = &a;
-        if (send_chunk(j, &c) != 0)
+        /* all but the last message of what the engine gave at once are
+         * buffered: they leave together with the last one, which is the
+         * blocking write (the flow control) of the batch */
+        if (write_chunk(j, &c, off + take < n) != 0)
             return -1;
-        if (j->first_chunk_ms < 0) {
-            j->first_chunk_ms = now_ms() - j->arrived_ms;
-            ss_metric_observe(g_metrics.first_chunk, (double)j->first_chunk_ms / 1000.0);
-        }
         off += take;
+    }
+    if (j->first_chunk_ms < 0) { /* the batch's last write sent its first message too */
+        j->first_chunk_ms = now_ms() - j->arrived_ms;
+        ss_metric_observe(g_metrics.first_chunk, (double)j->first_chunk_ms / 1000.0);
     }
     if (start_sample + n > j->samples)
         j->samples = start_sample + n;
