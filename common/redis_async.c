@@ -271,7 +271,7 @@ void ss_redis_on_connect(ss_redis *r, void (*fn)(void *user), void *user)
 
 bool ss_redis_connected(const ss_redis *r)
 {
-    return r && r->state == R_CONNECTED;
+    return r && !r->closing && r->state == R_CONNECTED; /* closing: callbacks run by ss_redis_free get no new requests */
 }
 
 static void pending_finish(pending *p, const redisReply *reply, const char *err)

@@ -215,12 +215,16 @@ int main(int argc, char **argv)
     ss_loop_pool_free(gw.audio_pool); /* audio still being encoded is finished and answered */
     scaidrive_client_free(gw.scaidrive); /* after the pool: an upload may have a read job there */
     ss_object_store_close(gw.objects); /* after the pool: its jobs read and write objects */
+    /* Redis before what has requests in flight on it (worker/main_worker.c
+     * says why): a request still waiting on Redis is answered with its
+     * error while it exists. */
+    ss_redis_free(gw.redis);
+    gw.redis = NULL;
     gw_http_free(&gw);
     relay_probe_free(gw.relay_probe);
     relay_client_free(gw.relay);
     jwks_cache_free(gw.jwks);
     identity_cache_free(gw.identity_cache);
-    ss_redis_free(gw.redis);
     event_base_free(gw.base);
     ss_config_free(settings);
     ss_info(NULL, "scaispeak-gateway stopped");

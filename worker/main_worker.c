@@ -77,14 +77,19 @@ static void worker_free(worker *w)
     if (w->gw.audio_pool)
         ss_loop_pool_free(w->gw.audio_pool);
     scaidrive_client_free(w->gw.scaidrive); /* after the pool: an upload may have a read job there */
+    /* Redis before the components with requests in flight on it: their
+     * callbacks run now, with an error, while their owners still exist
+     * (the other way round the erasure reconciler's ran on freed memory:
+     * ASan, test_jobs.py under SAN=1); new requests are refused meanwhile. */
+    if (w->gw.redis)
+        ss_redis_free(w->gw.redis);
+    w->gw.redis = NULL;
     job_consumer_free(w->jobs);
     job_sweeper_free(w->sweeper);
     erasure_reconciler_free(w->erasure);
     if (w->gw.relay)
         relay_client_free(w->gw.relay);
     ss_object_store_close(w->gw.objects);
-    if (w->gw.redis)
-        ss_redis_free(w->gw.redis);
     if (w->gw.base)
         event_base_free(w->gw.base);
 }
