@@ -209,7 +209,8 @@ static const ss_config_key KEYS[] = {
         "audio of a call's first chunk, sent as soon as it is made while the rest of the first "
         "phrase is still being vocoded (the HTS engine on the CPU kernels; the same samples, about "
         "half the time to first audio for a one-phrase sentence, ~0.5 ms more node CPU per call "
-        "on the build machine); 0 = the first phrase goes out whole"),
+        "on the build machine); only for calls that start while no call waits for a slot; 0 = the "
+        "first phrase always goes out whole"),
     INT(voice_cache_mb, "256", 0, 16777216, N,
         "memory bound of the node's voice cache (conditioned voices, about 1.3 MB each); least "
         "recently used voices are evicted beyond it; 0 = unbounded"),

@@ -387,6 +387,19 @@ static int sink_alignment(void *user, const ss_word_timing *words, size_t nwords
     return rc;
 }
 
+/* The first_chunk_ms a call that starts now gets: the setting while no
+ * call waits for a slot, else 0 (the first phrase whole). A loaded node is
+ * where the rest of a phrase can come later than an early first chunk
+ * lasts, an audible gap for a client that plays as audio comes (32
+ * WebSocket sessions on the 2-core build box: up to 240 ms), while what it
+ * saves is lost in the queueing anyway. */
+static uint32_t early_first_chunk_ms(ss_node *node)
+{
+    int running = 0, waiting = 0;
+    ss_work_pool_counts(node->pool, &running, &waiting);
+    return waiting == 0 ? node->first_chunk_ms : 0;
+}
+
 /* The engine's view of a decoded request (strings point into r). */
 static void fill_synth_request(ss_node *node, const char *rid,
                                const Scaiinfer__Tts__V1__SynthesizeRequest *r,
@@ -405,7 +418,6 @@ static void fill_synth_request(ss_node *node, const char *rid,
         .pitch = r->pitch,
         .want_timestamps = r->want_timestamps,
         .chunk_ms = r->chunk_ms ? r->chunk_ms : node->default_chunk_ms,
-        .first_chunk_ms = node->first_chunk_ms,
         .voices = node->voices,
     };
     if (sr->has_design) {
@@ -461,6 +473,7 @@ static void run_synthesis(void *arg)
     }
     ss_node_synth_request sr;
     fill_synth_request(node, j->rid, r, &sr);
+    sr.first_chunk_ms = early_first_chunk_ms(node);
     ss_node_synth_sink sink = {.user = j, .audio = sink_audio, .alignment = sink_alignment,
                           .cancelled = sink_cancelled};
     char err[256] = "";
