@@ -187,7 +187,8 @@ static void *batched_request(void *arg)
     for (int p = 0; p < NPHRASES; p++) {
         size_t f1 = p == NPHRASES - 1 ? vi.nframes : vi.nframes * (size_t)(p + 1) / NPHRASES;
         ss_excitation_job ej = {&ex, vi.period + f0, f1 - f0, fp, wave + f0 * fp};
-        ss_mlsa_job mj = {&ml, vi.mcep + f0 * (size_t)(vi.order + 1), f1 - f0, fp, wave + f0 * fp, wave + f0 * fp};
+        ss_mlsa_job mj = {.state = &ml, .mcep = vi.mcep + f0 * (size_t)(vi.order + 1), .nframes = f1 - f0, .frame_period = fp,
+                          .excitation = wave + f0 * fp, .out = wave + f0 * fp};
         if (ss_batch_excitation(r->sched, &ej, 1, r->err, sizeof r->err) != 0 ||
             ss_batch_mlsa(r->sched, &mj, 1, r->err, sizeof r->err) != 0)
             goto done;

@@ -257,9 +257,12 @@ static int random_vocoder(const ss_kernel_ops *gpu)
             if (!(ee <= worst_ex))
                 worst_ex = ee;
             const double *mcf = mc + f0 * (size_t)(order + 1);
-            ss_mlsa_job mjc = {&mcs, mcf, f1 - f0, FP, xc + f0 * FP, xc + f0 * FP};
-            ss_mlsa_job mjg = {&mgs, mcf, f1 - f0, FP, xg + f0 * FP, xg + f0 * FP};
-            ss_mlsa_job mjm = {&mms, mcf, f1 - f0, FP, xm + f0 * FP, xm + f0 * FP};
+            ss_mlsa_job mjc = {.state = &mcs, .mcep = mcf, .nframes = f1 - f0, .frame_period = FP,
+                               .excitation = xc + f0 * FP, .out = xc + f0 * FP};
+            ss_mlsa_job mjg = {.state = &mgs, .mcep = mcf, .nframes = f1 - f0, .frame_period = FP,
+                               .excitation = xg + f0 * FP, .out = xg + f0 * FP};
+            ss_mlsa_job mjm = {.state = &mms, .mcep = mcf, .nframes = f1 - f0, .frame_period = FP,
+                               .excitation = xm + f0 * FP, .out = xm + f0 * FP};
             if (ss_kern_mlsa(&mjc, 1, err, sizeof err) != 0 || gpu->mlsa(&mjg, 1, err, sizeof err) != 0 ||
                 (part ? ss_kern_mlsa(&mjm, 1, err, sizeof err) : gpu->mlsa(&mjm, 1, err, sizeof err)) != 0)
                 return die("mlsa", err);
@@ -305,7 +308,8 @@ static int vocode(const ss_kernel_ops *ops, const utt_vocoder_input *vi, double 
     for (int p = 0; p < NPHRASES; p++) {
         size_t f1 = p == NPHRASES - 1 ? vi->nframes : vi->nframes * (size_t)(p + 1) / NPHRASES;
         ss_excitation_job ej = {&ex, vi->period + f0, f1 - f0, fp, out + f0 * fp};
-        ss_mlsa_job mj = {&ml, vi->mcep + f0 * w, f1 - f0, fp, out + f0 * fp, out + f0 * fp};
+        ss_mlsa_job mj = {.state = &ml, .mcep = vi->mcep + f0 * w, .nframes = f1 - f0, .frame_period = fp,
+                          .excitation = out + f0 * fp, .out = out + f0 * fp};
         if (ops->excitation(&ej, 1, err, errlen) != 0 || ops->mlsa(&mj, 1, err, errlen) != 0)
             return -1;
         f0 = f1;
@@ -467,7 +471,8 @@ static int batched_all(const runner *r, utt *us, size_t nu, const char *label)
             size_t fp = vi->frame_period;
             double *o = us[i].wave_gpu + f0[i] * fp;
             ej[i] = (ss_excitation_job){&ex[i], vi->period + f0[i], f1 - f0[i], fp, o};
-            mj[i] = (ss_mlsa_job){&ml[i], vi->mcep + f0[i] * (size_t)(vi->order + 1), f1 - f0[i], fp, o, o};
+            mj[i] = (ss_mlsa_job){.state = &ml[i], .mcep = vi->mcep + f0[i] * (size_t)(vi->order + 1), .nframes = f1 - f0[i], .frame_period = fp,
+                                  .excitation = o, .out = o};
             f0[i] = f1;
         }
         if (run_vocoder(r, ej, mj, nu, err, sizeof err) != 0)
@@ -542,7 +547,8 @@ static void *utt_through_scheduler(void *arg)
         size_t f1 = p == NPHRASES - 1 ? u->vi.nframes : u->vi.nframes * (size_t)(p + 1) / NPHRASES;
         double *o = u->wave_gpu + f0 * fp;
         ss_excitation_job ej = {&ex, u->vi.period + f0, f1 - f0, fp, o};
-        ss_mlsa_job mj = {&ml, u->vi.mcep + f0 * w, f1 - f0, fp, o, o};
+        ss_mlsa_job mj = {.state = &ml, .mcep = u->vi.mcep + f0 * w, .nframes = f1 - f0, .frame_period = fp,
+                          .excitation = o, .out = o};
         if (run_vocoder(&r, &ej, &mj, 1, t->err, sizeof t->err) != 0)
             return NULL;
         f0 = f1;
@@ -608,7 +614,8 @@ static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
     ml_before = ml;
     poison(us[0].wave_gpu, us[0].nsamples);
     ss_excitation_job ej = {&ex, vi->period, vi->nframes, vi->frame_period, us[0].wave_gpu};
-    ss_mlsa_job mj = {&ml, vi->mcep, vi->nframes, vi->frame_period, us[0].wave_gpu, us[0].wave_gpu};
+    ss_mlsa_job mj = {.state = &ml, .mcep = vi->mcep, .nframes = vi->nframes, .frame_period = vi->frame_period,
+                      .excitation = us[0].wave_gpu, .out = us[0].wave_gpu};
     err[0] = 0;
     int erc = gpu->lane_excitation(r.lane, &ej, 1, err, sizeof err);
     int mrc = gpu->lane_mlsa(r.lane, &mj, 1, err, sizeof err);
