@@ -104,19 +104,26 @@ GROUP_STEP void build_normal_equations(const ss_mlpg_windows *w, size_t T, const
 GROUP_STEP void solve_band(size_t T, lanes (*wuw)[WIDTH], const lanes *wum, lanes *g, lanes *c)
 {
     /* L D L' factorisation in place: wuw[t][0] = D, wuw[t][i] = L(t+i, t). */
+    /* Sums run in locals, in the same order: through memory every step
+     * would wait for the previous store (the arrays may alias, so the
+     * compiler may not keep them in registers on its own). */
     for (size_t t = 0; t < T; t++) {
+        lanes d = wuw[t][0];
         for (size_t i = 1; i < WIDTH && t >= i; i++)
-            wuw[t][0] -= wuw[t - i][i] * wuw[t - i][i] * wuw[t - i][0];
+            d -= wuw[t - i][i] * wuw[t - i][i] * wuw[t - i][0];
+        wuw[t][0] = d;
         for (size_t i = 1; i < WIDTH; i++) {
+            lanes e = wuw[t][i];
             for (size_t j = 1; i + j < WIDTH && t >= j; j++)
-                wuw[t][i] -= wuw[t - j][j] * wuw[t - j][i + j] * wuw[t - j][0];
-            wuw[t][i] /= wuw[t][0];
+                e -= wuw[t - j][j] * wuw[t - j][i + j] * wuw[t - j][0];
+            wuw[t][i] = e / d;
         }
     }
     for (size_t t = 0; t < T; t++) {
-        g[t] = wum[t];
+        lanes v = wum[t];
         for (size_t i = 1; i < WIDTH && t >= i; i++)
-            g[t] -= wuw[t - i][i] * g[t - i];
+            v -= wuw[t - i][i] * g[t - i];
+        g[t] = v;
     }
     for (size_t r = 0; r < T; r++) {
         size_t t = T - 1 - r;
@@ -156,14 +163,15 @@ GROUP_STEP void gv_derivative(const problem_group *grp, const lanes *gvm, const 
     gv_stats(c, sw, T, gv_len, &mean, &vari);
     const lanes gvobj = -0.5 * vari * *gvv * (vari - 2.0 * *gvm);
     const lanes dv = -2.0 * *gvv * (vari - *gvm) / (double)T;
-    for (size_t t = 0; t < T; t++) {
-        g[t] = wuw[t][0] * c[t];
+    for (size_t t = 0; t < T; t++) { /* a local sum, as in solve_band */
+        lanes v = wuw[t][0] * c[t];
         for (size_t i = 1; i < WIDTH; i++) {
             if (t + i < T)
-                g[t] += wuw[t][i] * c[t + i];
+                v += wuw[t][i] * c[t + i];
             if (t + 1 > i)
-                g[t] += wuw[t - i][i] * c[t - i];
+                v += wuw[t - i][i] * c[t - i];
         }
+        g[t] = v;
     }
     lanes hmmobj = {0};
     const double TT = (double)(T * T);
