@@ -241,7 +241,11 @@ int ss_kern_mlsa(const ss_mlsa_job *jobs, size_t njobs, char *err, size_t errlen
         const ss_mlsa_job *j = &jobs[k];
         ss_mlsa_state *st = j->state;
         if (st->cells) {
-            if (ss_mlsa_cells_run(j, st->portable ? SS_MLSA_CELLS_PORTABLE : ss_mlsa_cells_best(), err, errlen) != 0)
+            /* the grid is the CPU's best build's, so the portable
+             * build (tests) gives that build's samples */
+            const ss_mlsa_cells_build best = ss_mlsa_cells_best();
+            if (ss_mlsa_cells_run(j, st->portable ? SS_MLSA_CELLS_PORTABLE : best, ss_mlsa_cells_per_group(best), err,
+                                  errlen) != 0)
                 return -1;
             continue;
         }

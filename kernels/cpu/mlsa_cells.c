@@ -1,5 +1,5 @@
-/* MLSA filter in cell mode: one utterance's samples computed sixteen cells
- * at a time, one cell per float SIMD lane.
+/* MLSA filter in cell mode: one utterance's samples computed up to sixteen
+ * cells at a time, one cell per float SIMD lane.
  *
  * Why: the sequential filter is one long dependency chain (each sample
  * needs the previous one's output and delay lines), so one stream runs at
@@ -14,19 +14,28 @@
  * (odd, so the lanes' input and output streams do not all fall on the same
  * cache sets). The grid: when the caller sets the state's utterance_frames
  * before the first job, the cells are sized so that the utterance is whole
- * groups of K (at most PLAN_MAX_FRAMES frames a cell; cell 0, which needs
- * no warm-up, gets W frames more than the others, so all lanes run the
- * same number of steps). A fixed grid leaves lanes idle: with eight lanes
- * an utterance of 9 cells ran a second group for one lane, and the eval
- * sentences (374-634 frames) took 2175 group steps for 1250 steps of
- * useful work; sized, 1469; with sixteen lanes sized, 858 (625 useful);
- * with a 10-frame warm-up instead of 12, 822.
+ * groups of per_group cells (at most PLAN_MAX_FRAMES frames a cell; cell
+ * 0, which needs no warm-up, gets W frames more than the others, so all
+ * lanes run the same number of steps). A fixed grid leaves lanes idle:
+ * with eight lanes an utterance of 9 cells ran a second group for one
+ * lane, and the eval sentences (374-634 frames) took 2175 group steps for
+ * 1250 steps of useful work; sized, 1469; with sixteen lanes sized, 858
+ * (625 useful); with a 10-frame warm-up instead of 12, 822.
+ * per_group (ss_mlsa_cells_per_group): 16 for the AVX-512 build, whose one
+ * vector holds sixteen lanes; 8 for the AVX2 and portable builds, which run
+ * their lanes eight at a time (below): there sixteen cells cost twice the
+ * steps of eight, and eight longer cells do the same useful work with half
+ * the warm-ups (the eval sentences: 1644 eight-lane steps with sixteen
+ * cells, 1486 with eight, of which 1250 are useful work; vocoder CPU -8 %,
+ * docs/PERFORMANCE.md). The grid decides the samples, so an AVX-512
+ * host's differ from an AVX2 host's by the cuts (both within the tolerance
+ * below); on one grid every build gives the same samples.
  * Cell 0 starts like the sequential filter. Every later cell starts from
  * zero state SS_MLSA_WARMUP_FRAMES frames before its first frame (those
  * outputs are dropped); the filter's memory decays fast, so the cut costs
  * at most 0.005 on the 16-bit scale on the eval sentences with 10 frames
- * (0.0009 with 12), well under the float lanes' own rounding (0.19-0.31,
- * the same with either warm-up).
+ * (0.0009 with 12), well under the float lanes' own rounding (0.05-0.11,
+ * 0.19-0.31 before the HTS-form tap update).
  * The grid is the utterance's, not the job's: a job that starts inside a
  * cell resumes it from the state the previous job left (the state of the
  * lane that filtered the last frame), and the warm-up input of a cell that
@@ -43,13 +52,19 @@
  *
  * Float lanes: the lanes hold the coefficients, delay lines and samples in
  * float (the input excitation, the coefficients' computation from the
- * mel-cepstra and the gain in double), with the operations, fusions and
- * order of the sequential AVX2 build. The gain exp(b[0]), with b[0] stepped
- * linearly per sample, is exp once per frame stepped by the factor
- * exp(binc[0]) per sample (the same function up to rounding). Against the
- * sequential double filter: at most 0.31 on the 16-bit scale (2.7e-5 of
- * the peak; the 16-bit output's rounding step is 1), LSD 0.0045 dB, on the
- * eval sentences (docs/ENGINE-IMPL.md, "MLSA cells"). The state between
+ * mel-cepstra and the gain in double). A tap's delay-line update is
+ * HTS's own form, d[k] + a * (d[k+1] - d[k-1]): one subtraction and one
+ * FMA, where the sequential AVX2 build fuses two FMAs; Zen 3 runs the
+ * subtraction on its adder pipes, away from the FMA pipes the tap loop is
+ * bound by, and the difference of two neighbouring taps loses less in
+ * float. The coefficients of sample s of a frame are b + s * binc (one
+ * FMA, nothing stored) instead of b stepped and stored every sample. The
+ * gain exp(b[0]), with b[0] stepped linearly per sample, is exp once per
+ * frame stepped by the factor exp(binc[0]) per sample (the same function
+ * up to rounding). Against the sequential double filter: at most 0.11 on
+ * the 16-bit scale (7.3e-6 of the peak; the 16-bit output's rounding step
+ * is 1; 0.31 with the fused form), LSD 0.0026 dB, on the eval sentences
+ * (docs/ENGINE-IMPL.md, "MLSA cells"). The state between
  * jobs is the sequential layout in double; float -> double -> float is
  * exact, so a resumed lane continues unchanged. Three builds: AVX-512
  * (sixteen lanes in one vector), AVX2+FMA (two vectors of eight) and
@@ -59,7 +74,8 @@
  *
  * The AVX2 build: sixteen lanes are two 8-float halves, and the halves are
  * independent cells, so a frame runs for lanes 0-7 and then for lanes
- * 8-15, with each half's delay lines in a block of their own (fir_at,
+ * 8-15 (only lanes 0-7 when a group's cells fit in them, lanes_run), with
+ * each half's delay lines in a block of their own (fir_at,
  * "split"). One pass then touches about 18 KB instead of the ~36 KB both
  * halves need (order 44), which fits a 32 KB L1 data cache; alternating the
  * halves every sample did not (mlsa_bench on a Zen 3, order 44: 38 -> 29
@@ -89,14 +105,14 @@ typedef struct {
     size_t s, x;
 } cell_grid;
 
-static cell_grid grid_of(const ss_mlsa_state *st)
+static cell_grid grid_of(const ss_mlsa_state *st, size_t per_group)
 {
     const size_t n = st->utterance_frames;
     if (n == 0)
         return (cell_grid){.s = SS_MLSA_CELL_FRAMES, .x = 0};
     const size_t rest = n > W ? n - W : 0; /* frames after cell 0's extra W */
-    const size_t groups = rest > 0 ? (rest + K * PLAN_MAX_FRAMES - 1) / (K * PLAN_MAX_FRAMES) : 1;
-    size_t s = (rest + K * groups - 1) / (K * groups);
+    const size_t groups = rest > 0 ? (rest + per_group * PLAN_MAX_FRAMES - 1) / (per_group * PLAN_MAX_FRAMES) : 1;
+    size_t s = (rest + per_group * groups - 1) / (per_group * groups);
     return (cell_grid){.s = s < W ? W : s, .x = W};
 }
 
@@ -193,43 +209,39 @@ static void lane_store(const lanes *L, int l, ss_mlsa_state *st)
  * advance, section 2 with b[2..m] advancing in the tap loop, output stage.
  * In float, with fmaf() where the vector builds fuse (correctly rounded
  * like the vector instructions), so the builds agree bit for bit. */
-static void sample_portable(lanes *L, const float *x, float *y_out)
+static void sample_portable(lanes *L, int o, int n, float si, const float *x, float *y_out)
 {
     const int m = L->m;
     const float a = L->a, aa = L->aa;
     const float *A = L->fir[L->cur];
     float *B = L->fir[!L->cur];
-    for (int l = 0; l < K; l++) {
+    for (int l = o; l < o + n; l++) {
         float *d = &L->d1[0][0], *p1 = &L->d1[SS_MLSA_PADE + 1][0];
         float xs = x[l], out = 0.0f;
         for (int i = SS_MLSA_PADE; i >= 1; i--) {
             d[i * K + l] = aa * p1[(i - 1) * K + l] + a * d[i * K + l];
-            p1[i * K + l] = d[i * K + l] * L->b[1][l];
+            p1[i * K + l] = d[i * K + l] * fmaf(si, L->binc[1][l], L->b[1][l]);
             float v = p1[i * K + l] * pade5[i];
             xs += (i & 1) ? v : -v;
             out += v;
         }
         p1[l] = xs;
         xs = out + xs;
-        L->b[0][l] += L->binc[0][l];
-        L->b[1][l] += L->binc[1][l];
         float ys[NS];
         for (int s = 0; s < NS; s++) {
             float prev = fmaf(aa, L->pt[s][l], a * A[(1 * NS + s) * K + l]), y = 0.0f;
             B[(1 * NS + s) * K + l] = prev;
             B[(2 * NS + s) * K + l] = prev;
             for (int k = 2; k <= m; k++) {
-                float nk = fmaf(-a, prev, fmaf(a, A[((k + 1) * NS + s) * K + l], A[(k * NS + s) * K + l]));
+                float nk = fmaf(a, A[((k + 1) * NS + s) * K + l] - prev, A[(k * NS + s) * K + l]);
                 B[((k + 1) * NS + s) * K + l] = nk;
-                y = fmaf(nk, L->b[k][l], y);
+                y = fmaf(nk, fmaf(si, L->binc[k][l], L->b[k][l]), y);
                 prev = nk;
             }
             ys[s] = y;
         }
         for (int s = 0; s < NS; s++)
             L->pt[s + 1][l] = ys[s];
-        for (int k = 2; k <= m; k++)
-            L->b[k][l] += L->binc[k][l];
         float out2 = 0.0f;
         for (int i = SS_MLSA_PADE; i >= 1; i--) {
             float v = L->pt[i][l] * pade5[i];
@@ -251,15 +263,15 @@ static void sample_portable(lanes *L, const float *x, float *y_out)
  * stages' chains and accumulators are named locals (no arrays: GCC would
  * keep those in stack slots inside the tap loop). Lanes [o, o + width). */
 #define DEFINE_SAMPLE(NAME, TARGET, FIRBASE, KS, V, LD, ST, ADD, SUB, MUL, FMA, FNMA, SET1, ZERO)      \
-    __attribute__((target(TARGET))) static void NAME(lanes *L, int o, const float *xg, float *y_out)   \
+    __attribute__((target(TARGET))) static void NAME(lanes *L, int o, float si, const float *xg, float *y_out)   \
     {                                                                                                  \
         const int m = L->m;                                                                            \
-        const V va = SET1(L->a), vaa = SET1(L->aa);                                                    \
+        const V va = SET1(L->a), vaa = SET1(L->aa), vs = SET1(si);                                                  \
         const float *A = L->fir[L->cur] + FIRBASE(o);                                                  \
         float *B = L->fir[!L->cur] + FIRBASE(o);                                                       \
         /* section 1 */                                                                                \
         V x = LD(xg + o), out = ZERO();                                                                \
-        const V b1 = LD(L->b[1] + o);                                                                  \
+        const V b1 = FMA(vs, LD(L->binc[1] + o), LD(L->b[1] + o));                                                            \
         for (int i = SS_MLSA_PADE; i >= 1; i--) {                                                      \
             const V d = ADD(MUL(vaa, LD(L->d1[SS_MLSA_PADE + i] + o)), MUL(va, LD(L->d1[i] + o)));     \
             ST(L->d1[i] + o, d);                                                                       \
@@ -271,8 +283,6 @@ static void sample_portable(lanes *L, const float *x, float *y_out)
         }                                                                                              \
         ST(L->d1[SS_MLSA_PADE + 1] + o, x);                                                            \
         x = ADD(out, x);                                                                               \
-        ST(L->b[0] + o, ADD(LD(L->b[0] + o), LD(L->binc[0] + o)));                                     \
-        ST(L->b[1] + o, ADD(LD(L->b[1] + o), LD(L->binc[1] + o)));                                     \
         /* section 2: tap 1 of each stage, then the tap chain */                                       \
         V prev0, prev1, prev2, prev3, prev4;                                                           \
         V y0 = ZERO(), y1 = y0, y2 = y0, y3 = y0, y4 = y0;                                             \
@@ -292,16 +302,15 @@ static void sample_portable(lanes *L, const float *x, float *y_out)
         ST(B + (1 * NS + 4) * KS, prev4);                                                              \
         ST(B + (2 * NS + 4) * KS, prev4);                                                              \
         for (int k = 2; k <= m; k++) {                                                                 \
-            const V bk = LD(L->b[k] + o);                                                              \
-            ST(L->b[k] + o, ADD(bk, LD(L->binc[k] + o)));                                              \
+            const V bk = FMA(vs, LD(L->binc[k] + o), LD(L->b[k] + o));                                 \
             const float *a_k = A + (size_t)k * NS * KS, *a_next = a_k + NS * KS;                       \
             float *b_next = B + (size_t)(k + 1) * NS * KS;                                             \
             /* nk = -a*prev + (a*next + old), y = nk*b + y */                                          \
-            prev0 = FNMA(va, prev0, FMA(va, LD(a_next + 0 * KS), LD(a_k + 0 * KS)));                   \
-            prev1 = FNMA(va, prev1, FMA(va, LD(a_next + 1 * KS), LD(a_k + 1 * KS)));                   \
-            prev2 = FNMA(va, prev2, FMA(va, LD(a_next + 2 * KS), LD(a_k + 2 * KS)));                   \
-            prev3 = FNMA(va, prev3, FMA(va, LD(a_next + 3 * KS), LD(a_k + 3 * KS)));                   \
-            prev4 = FNMA(va, prev4, FMA(va, LD(a_next + 4 * KS), LD(a_k + 4 * KS)));                   \
+            prev0 = FMA(va, SUB(LD(a_next + 0 * KS), prev0), LD(a_k + 0 * KS));                   \
+            prev1 = FMA(va, SUB(LD(a_next + 1 * KS), prev1), LD(a_k + 1 * KS));                   \
+            prev2 = FMA(va, SUB(LD(a_next + 2 * KS), prev2), LD(a_k + 2 * KS));                   \
+            prev3 = FMA(va, SUB(LD(a_next + 3 * KS), prev3), LD(a_k + 3 * KS));                   \
+            prev4 = FMA(va, SUB(LD(a_next + 4 * KS), prev4), LD(a_k + 4 * KS));                   \
             ST(b_next + 0 * KS, prev0);                                                                \
             ST(b_next + 1 * KS, prev1);                                                                \
             ST(b_next + 2 * KS, prev2);                                                                \
@@ -381,7 +390,7 @@ static const double zero_mcep[SS_MLSA_MAX_ORDER + 1]; /* input of a lane without
  * per-sample
  * increments, the gain. A lane without work (or past its cell's end)
  * filters silence into the sink with its coefficients held. */
-static void frame_setup(const cell_job *c, lanes *L, const cell_task *t, int n, size_t f, frame_step *fs)
+static void frame_setup(const cell_job *c, lanes *L, const cell_task *t, int n, int nl, size_t f, frame_step *fs)
 {
     const ss_mlsa_job *j = c->j;
     const size_t fp = j->frame_period;
@@ -389,7 +398,8 @@ static void frame_setup(const cell_job *c, lanes *L, const cell_task *t, int n, 
     const double a = j->state->alpha;
     const double *mc[K];
     int busy[K];
-    for (int l = 0; l < K; l++) {
+    /* lanes [nl, K) do not run this group (lanes_run) */
+    for (int l = 0; l < nl; l++) {
         busy[l] = l < n && f < t[l].count;
         const size_t e = busy[l] ? t[l].first + f : 0;
         mc[l] = busy[l] ? frame_mcep(c, e) : zero_mcep;
@@ -399,23 +409,23 @@ static void frame_setup(const cell_job *c, lanes *L, const cell_task *t, int n, 
         fs->out[l] = !busy[l] || f < t[l].warm ? c->sink + (size_t)l * fp : j->out + (e - c->h) * fp;
     }
     _Alignas(64) double bd[K];
-    for (int l = 0; l < K; l++) {
+    for (int l = 0; l < nl; l++) {
         bd[l] = mc[l][m];
         fs->bnext[m][l] = (float)bd[l];
     }
     for (int i = m - 1; i >= 0; i--)
-        for (int l = 0; l < K; l++) {
+        for (int l = 0; l < nl; l++) {
             bd[l] = mc[l][i] - a * bd[l];
             fs->bnext[i][l] = (float)bd[l];
         }
-    for (int l = 0; l < K; l++)
+    for (int l = 0; l < nl; l++)
         if (busy[l] && f == 0 && !t[l].resume)
             for (int i = 0; i <= m; i++)
                 L->b[i][l] = fs->bnext[i][l];
     for (int i = 0; i <= m; i++)
-        for (int l = 0; l < K; l++)
+        for (int l = 0; l < nl; l++)
             L->binc[i][l] = busy[l] ? (float)(((double)fs->bnext[i][l] - (double)L->b[i][l]) / (double)fp) : 0.0f;
-    for (int l = 0; l < K; l++) {
+    for (int l = 0; l < nl; l++) {
         fs->gain[l] = busy[l] ? exp((double)L->b[0][l]) : 0.0; /* silence in, silence out */
         fs->gain_step[l] = busy[l] ? exp((double)L->binc[0][l]) : 1.0;
     }
@@ -437,11 +447,11 @@ static inline __attribute__((always_inline)) void frame_samples_of(const cell_jo
             g[l] *= r[l];
         }
         if (c->build == SS_MLSA_CELLS_AVX512)
-            sample_avx512(L, 0, xg, y);
+            sample_avx512(L, 0, (float)s, xg, y);
         else if (c->build == SS_MLSA_CELLS_AVX2)
-            sample_avx2(L, o, xg, y);
+            sample_avx2(L, o, (float)s, xg, y);
         else
-            sample_portable(L, xg, y);
+            sample_portable(L, o, n, (float)s, xg, y);
         L->cur = !L->cur;
         for (int l = o; l < o + n; l++)
             fs->out[l][s] = y[l];
@@ -451,16 +461,26 @@ static inline __attribute__((always_inline)) void frame_samples_of(const cell_jo
 /* The frame's samples for all lanes. The AVX2 build runs the frame for
  * lanes 0-7, then again for lanes 8-15 (the cells are independent), so a
  * pass keeps one half's delay lines in the L1 cache. */
-static void frame_samples(const cell_job *c, lanes *L, frame_step *fs)
+static void frame_samples(const cell_job *c, lanes *L, frame_step *fs, int nl)
 {
     if (c->build == SS_MLSA_CELLS_AVX2) {
         const int cur = L->cur;
         frame_samples_of(c, L, fs, 0, HALF);
-        L->cur = cur;
-        frame_samples_of(c, L, fs, HALF, HALF);
+        if (nl > HALF) {
+            L->cur = cur;
+            frame_samples_of(c, L, fs, HALF, HALF);
+        }
     } else {
-        frame_samples_of(c, L, fs, 0, K);
+        frame_samples_of(c, L, fs, 0, nl);
     }
+}
+
+/* The lanes a group of n cells runs: all K in the AVX-512 build (one
+ * vector), else the first half alone when the cells fit in it (the halves
+ * run one after the other, so an idle half would only cost time). */
+static int lanes_run(const cell_job *c, int n)
+{
+    return c->build == SS_MLSA_CELLS_AVX512 || n > HALF ? K : HALF;
 }
 
 /* Output frames of the group's cells, in job order. */
@@ -506,9 +526,10 @@ static void run_group(const cell_job *c, lanes *L, const cell_task *t, int n, ss
     for (int l = n; l < K; l++)
         lane_zero(L, l);
     frame_step fs;
+    const int nl = lanes_run(c, n);
     for (size_t f = 0; f < steps; f++) {
-        frame_setup(c, L, t, n, f, &fs);
-        frame_samples(c, L, &fs);
+        frame_setup(c, L, t, n, nl, f, &fs);
+        frame_samples(c, L, &fs, nl);
         /* b lands exactly on the frame's coefficients, as in mlsa.c */
         for (int l = 0; l < n; l++)
             if (f < t[l].count)
@@ -572,6 +593,11 @@ static void keep_mcep_history(const cell_job *c)
     memcpy(st->history + (W - keep) * dim, mc, keep * dim * sizeof(double));
 }
 
+int ss_mlsa_cells_per_group(ss_mlsa_cells_build build)
+{
+    return build == SS_MLSA_CELLS_AVX512 ? K : HALF;
+}
+
 ss_mlsa_cells_build ss_mlsa_cells_best(void)
 {
     if (__builtin_cpu_supports("avx512f"))
@@ -602,7 +628,7 @@ static int ensure_history(ss_mlsa_state *st, size_t fp, char *err, size_t errlen
     return 0;
 }
 
-int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err, size_t errlen)
+int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, int per_group, char *err, size_t errlen)
 {
     ss_mlsa_state *st = j->state;
     const size_t fp = j->frame_period, nf = j->nframes, f0 = st->frames_done;
@@ -610,8 +636,12 @@ int ss_mlsa_cells_run(const ss_mlsa_job *j, ss_mlsa_cells_build build, char *err
         return -1;
     if (nf == 0)
         return 0;
+    if (per_group != HALF && per_group != K) {
+        snprintf(err, errlen, "mlsa: %d cells per group (8 or 16)", per_group);
+        return -1;
+    }
     const size_t h = f0 < W ? f0 : W;
-    const cell_grid grid = grid_of(st);
+    const cell_grid grid = grid_of(st, (size_t)per_group);
     const size_t c0 = grid_cell(grid, f0), c1 = grid_cell(grid, f0 + nf - 1), ncells = c1 - c0 + 1;
     cell_task *t = malloc(ncells * sizeof *t);
     double *scratch = malloc((ncells * W + W + 1 + K) * fp * sizeof(double));
