@@ -27,7 +27,8 @@ static const ss_cart_compare_fn compare_by_op[] = {
     [CST_CART_OP_MATCHES] = cmp_matches,
 };
 
-const cst_val *ss_cg_cart_eval(const cst_cart *tree, cst_item *item, char *err, size_t errlen)
+const cst_val *ss_cg_cart_eval(const cst_cart *tree, cst_item *item, ss_cg_feature_paths *paths, char *err,
+                               size_t errlen)
 {
     /* The cache owns the values ffeature computes (flite's values are
      * reference counted; a features set releases them when deleted). */
@@ -52,7 +53,13 @@ const cst_val *ss_cg_cart_eval(const cst_cart *tree, cst_item *item, char *err, 
         }
         if (!cached[n->feat]) {
             const char *name = tree->feat_table[n->feat];
-            const cst_val *v = ffeature(item, name);
+            const cst_val *v = NULL;
+            if (!paths)
+                v = ffeature(item, name);
+            else if (ss_cg_feature(paths, item, name, &v, err, errlen) != 0) {
+                failed = 1;
+                break;
+            }
             feat_set(hold, name, v);
             cached[n->feat] = v;
         }

@@ -41,12 +41,13 @@ static int tree_set(const cst_cg_db *db, const char *name)
 }
 
 /* F0 leaves averaged over the models; under 50 Hz is unvoiced (0). */
-static int predict_f0(const cst_cg_db *db, cst_item *frame, int set, double *f0, char *err,
+static int predict_f0(const ss_cg_voice *v, cst_item *frame, int set, double *f0, char *err,
                       size_t errlen)
 {
+    const cst_cg_db *db = v->db;
     double sum = 0.0;
     for (int pm = 0; pm < db->num_f0_models; pm++) {
-        const cst_val *leaf = ss_cg_cart_eval(db->f0_trees[pm][set], frame, err, errlen);
+        const cst_val *leaf = ss_cg_cart_eval(db->f0_trees[pm][set], frame, v->paths, err, errlen);
         if (!leaf)
             return -1;
         sum += val_float(leaf);
@@ -58,10 +59,11 @@ static int predict_f0(const cst_cg_db *db, cst_item *frame, int set, double *f0,
 }
 
 /* Adds model pm's vector for the frame (1/npm of it) to row and str. */
-static int add_model_vector(const cst_cg_db *db, int pm, cst_item *frame, int set, double *row,
+static int add_model_vector(const ss_cg_voice *v, int pm, cst_item *frame, int set, double *row,
                             double *str, double *voicing, char *err, size_t errlen)
 {
-    const cst_val *leaf = ss_cg_cart_eval(db->param_trees[pm][set], frame, err, errlen);
+    const cst_cg_db *db = v->db;
+    const cst_val *leaf = ss_cg_cart_eval(db->param_trees[pm][set], frame, v->paths, err, errlen);
     if (!leaf)
         return -1;
     int f = val_int(leaf);
@@ -92,10 +94,10 @@ static int predict_frames(const ss_cg_voice *v, cst_utterance *u, size_t n, fram
         int set = tree_set(db, item_feat_string(fr, "name"));
         double *row = m->track + i * CH_ME;
         double *str = out->strength ? out->strength + i * SS_CG_ME_BANDS : NULL;
-        if (predict_f0(db, fr, set, &row[0], err, errlen) != 0)
+        if (predict_f0(v, fr, set, &row[0], err, errlen) != 0)
             return -1;
         for (int pm = 0; pm < db->num_param_models; pm++)
-            if (add_model_vector(db, pm, fr, set, row, str, &m->voicing[i], err, errlen) != 0)
+            if (add_model_vector(v, pm, fr, set, row, str, &m->voicing[i], err, errlen) != 0)
                 return -1;
         item_set_float(fr, "voicing", (float)m->voicing[i]);
         double gain = token_feature(fr, "local_gain");

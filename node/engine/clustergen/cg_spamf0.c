@@ -38,14 +38,15 @@ static void add_tilt(const tilt_event *e, double step, double *f0, unsigned char
 #undef PUT
 }
 
-static int phrase_levels(const cst_cg_db *db, cst_utterance *u, double *f0, size_t n,
+static int phrase_levels(const ss_cg_voice *v, cst_utterance *u, double *f0, size_t n,
                          char *err, size_t errlen)
 {
+    const cst_cg_db *db = v->db;
     size_t k = 0;
     for (cst_item *s = utt_rel_head(u, "Segment"); s; s = item_next(s)) {
         double end = ffeature_float(s, "end"), level = 0.0;
         if (strcmp(ffeature_string(s, "name"), "pau") != 0) {
-            const cst_val *leaf = ss_cg_cart_eval(db->spamf0_phrase_tree, s, err, errlen);
+            const cst_val *leaf = ss_cg_cart_eval(db->spamf0_phrase_tree, s, v->paths, err, errlen);
             if (!leaf)
                 return -1;
             level = val_float(leaf);
@@ -68,10 +69,10 @@ int ss_cg_spamf0(const ss_cg_voice *v, cst_utterance *u, double *f0, size_t nfra
     for (size_t k = 0; k < nframes; k++)
         f0[k] = 0.0;
     int rc = -1;
-    if (phrase_levels(db, u, f0, nframes, err, errlen) != 0)
+    if (phrase_levels(v, u, f0, nframes, err, errlen) != 0)
         goto done;
     for (cst_item *syl = utt_rel_head(u, "Syllable"); syl; syl = item_next(syl)) {
-        const cst_val *leaf = ss_cg_cart_eval(db->spamf0_accent_tree, syl, err, errlen);
+        const cst_val *leaf = ss_cg_cart_eval(db->spamf0_accent_tree, syl, v->paths, err, errlen);
         if (!leaf)
             goto done;
         int a = val_int(leaf);

@@ -18,11 +18,12 @@ static int phone_states_index(const cst_cg_db *db, const char *phone)
 
 /* Seconds for state s: mean z-score of the duration trees, scaled back with
  * the first model's statistics for the state name (as trained). */
-static int state_seconds(const cst_cg_db *db, cst_item *s, double *out, char *err, size_t errlen)
+static int state_seconds(const ss_cg_voice *v, cst_item *s, double *out, char *err, size_t errlen)
 {
+    const cst_cg_db *db = v->db;
     double z = 0.0;
     for (int dm = 0; dm < db->num_dur_models; dm++) {
-        const cst_val *leaf = ss_cg_cart_eval(db->dur_cart[dm], s, err, errlen);
+        const cst_val *leaf = ss_cg_cart_eval(db->dur_cart[dm], s, v->paths, err, errlen);
         if (!leaf)
             return -1;
         z += val_float(leaf);
@@ -69,7 +70,7 @@ long ss_cg_build_states(const ss_cg_voice *v, cst_utterance *u, double duration_
     long nframes = 0;
     for (cst_item *s = utt_rel_head(u, "HMMstate"); s; s = item_next(s)) {
         double start = end, secs;
-        if (state_seconds(db, s, &secs, err, errlen) != 0)
+        if (state_seconds(v, s, &secs, err, errlen) != 0)
             return -1;
         double stretch = ffeature_float(
             s, "R:segstate.parent.R:SylStructure.parent.parent.R:Token.parent.local_duration_stretch");

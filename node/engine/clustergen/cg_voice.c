@@ -100,6 +100,12 @@ ss_cg_voice *ss_cg_voice_load(const char *name, char *err, size_t errlen)
         free(v);
         return NULL;
     }
+    v->paths = ss_cg_feature_paths_new();
+    if (!v->paths) {
+        snprintf(err, errlen, "out of memory");
+        ss_cg_voice_free(v);
+        return NULL;
+    }
     return v;
 }
 
@@ -109,6 +115,7 @@ void ss_cg_voice_free(ss_cg_voice *v)
         return;
     /* The cst_voice is left alive: its unregister function lives in the
      * library and flite's lexicon/phoneset are shared globals. */
+    ss_cg_feature_paths_free(v->paths);
     free(v);
 }
 

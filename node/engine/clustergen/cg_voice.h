@@ -19,6 +19,8 @@
 #ifndef SS_ENGINE_CLUSTERGEN_CG_VOICE_H
 #define SS_ENGINE_CLUSTERGEN_CG_VOICE_H
 
+#include "node/engine/clustergen/cg_feature_path.h"
+
 #include <cst_cg.h>
 #include <flite.h>
 #include <stddef.h>
@@ -32,6 +34,8 @@ typedef struct {
     void *dl;                  /* dlopen handle of the voice library */
     const cst_cg_db *db;       /* the model data, inside the library */
     cst_voice *front;          /* flite voice used for text analysis only */
+    ss_cg_feature_paths *paths; /* the trees' feature paths, compiled as first
+                                   asked (written under ss_flite_lock) */
 } ss_cg_voice;
 
 /* Loads voice `name` ("rms", "awb", "slt") from libflite_cmu_us_<name>.so.1.
