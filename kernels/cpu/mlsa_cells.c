@@ -263,15 +263,16 @@ static void sample_portable(lanes *L, int o, int n, float si, const float *x, fl
  * stages' chains and accumulators are named locals (no arrays: GCC would
  * keep those in stack slots inside the tap loop). Lanes [o, o + width). */
 #define DEFINE_SAMPLE(NAME, TARGET, FIRBASE, KS, V, LD, ST, ADD, SUB, MUL, FMA, FNMA, SET1, ZERO)      \
-    __attribute__((target(TARGET))) static void NAME(lanes *L, int o, float si, const float *xg, float *y_out)   \
+    __attribute__((target(TARGET))) static void NAME(lanes *L, int o, float si, const float *xg,       \
+                                                     float *y_out)                                     \
     {                                                                                                  \
         const int m = L->m;                                                                            \
-        const V va = SET1(L->a), vaa = SET1(L->aa), vs = SET1(si);                                                  \
+        const V va = SET1(L->a), vaa = SET1(L->aa), vs = SET1(si);                                     \
         const float *A = L->fir[L->cur] + FIRBASE(o);                                                  \
         float *B = L->fir[!L->cur] + FIRBASE(o);                                                       \
         /* section 1 */                                                                                \
         V x = LD(xg + o), out = ZERO();                                                                \
-        const V b1 = FMA(vs, LD(L->binc[1] + o), LD(L->b[1] + o));                                                            \
+        const V b1 = FMA(vs, LD(L->binc[1] + o), LD(L->b[1] + o));                                     \
         for (int i = SS_MLSA_PADE; i >= 1; i--) {                                                      \
             const V d = ADD(MUL(vaa, LD(L->d1[SS_MLSA_PADE + i] + o)), MUL(va, LD(L->d1[i] + o)));     \
             ST(L->d1[i] + o, d);                                                                       \
@@ -305,12 +306,12 @@ static void sample_portable(lanes *L, int o, int n, float si, const float *x, fl
             const V bk = FMA(vs, LD(L->binc[k] + o), LD(L->b[k] + o));                                 \
             const float *a_k = A + (size_t)k * NS * KS, *a_next = a_k + NS * KS;                       \
             float *b_next = B + (size_t)(k + 1) * NS * KS;                                             \
-            /* nk = -a*prev + (a*next + old), y = nk*b + y */                                          \
-            prev0 = FMA(va, SUB(LD(a_next + 0 * KS), prev0), LD(a_k + 0 * KS));                   \
-            prev1 = FMA(va, SUB(LD(a_next + 1 * KS), prev1), LD(a_k + 1 * KS));                   \
-            prev2 = FMA(va, SUB(LD(a_next + 2 * KS), prev2), LD(a_k + 2 * KS));                   \
-            prev3 = FMA(va, SUB(LD(a_next + 3 * KS), prev3), LD(a_k + 3 * KS));                   \
-            prev4 = FMA(va, SUB(LD(a_next + 4 * KS), prev4), LD(a_k + 4 * KS));                   \
+            /* nk = old + a*(next - prev) (HTS's form), y = nk*b + y */                                \
+            prev0 = FMA(va, SUB(LD(a_next + 0 * KS), prev0), LD(a_k + 0 * KS));                        \
+            prev1 = FMA(va, SUB(LD(a_next + 1 * KS), prev1), LD(a_k + 1 * KS));                        \
+            prev2 = FMA(va, SUB(LD(a_next + 2 * KS), prev2), LD(a_k + 2 * KS));                        \
+            prev3 = FMA(va, SUB(LD(a_next + 3 * KS), prev3), LD(a_k + 3 * KS));                        \
+            prev4 = FMA(va, SUB(LD(a_next + 4 * KS), prev4), LD(a_k + 4 * KS));                        \
             ST(b_next + 0 * KS, prev0);                                                                \
             ST(b_next + 1 * KS, prev1);                                                                \
             ST(b_next + 2 * KS, prev2);                                                                \
