@@ -182,8 +182,11 @@ async def ws_active(port, key, n, gpid):
 
 def start_stack(procs, gateway_env=None):
     """redis-server, a gateway (info logging plus gateway_env) and one node
-    with the engine's own voice, the caller's rate limits lifted; returns
-    (gateway, node, tenant admin key). Shared with stream_ab.py."""
+    with the engine's own voice, the caller's rate limits lifted and
+    /speak kept synchronous up to the policy's largest async_threshold_chars
+    (the long answer below is ~4 200 characters, over the default 3 000,
+    which would make it a job); returns (gateway, node, tenant admin key).
+    Shared with stream_ab.py."""
     redis = harness.RedisServer(procs).start()
     gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_LOG_LEVEL": "info", **(gateway_env or {})}).start()
     node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key,
@@ -192,7 +195,8 @@ def start_stack(procs, gateway_env=None):
     harness.wait_for(lambda: gw.node(node.node_id)["engines"], 10, what="engine listed")
     key = harness.tenant_admin_key(redis.port)
     gw.http.request("PUT", "/v1/modules/scaispeak/admin/policy", headers={"Authorization": f"Bearer {key}"},
-                    json_body={"rate_limits": {"per_key": 10 ** 6, "per_user": 10 ** 6, "per_tenant": 10 ** 6}})
+                    json_body={"rate_limits": {"per_key": 10 ** 6, "per_user": 10 ** 6, "per_tenant": 10 ** 6},
+                               "async_threshold_chars": 100000})
     return gw, node, key
 
 
