@@ -15,9 +15,18 @@ cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm
 trap cleanup EXIT INT TERM
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 RP=$(port); HP=$(port); GP=$(port); NP=$(port)
+# The node port and heartbeats are secured (README "Configuration
+# reference": node_auth_key, node_call_token, node_secret): fresh
+# secrets for this run, the node's heartbeat secret derived as the gateway
+# derives it, HMAC-SHA256(node_auth_key, node_id).
+AUTH_KEY=$(openssl rand -hex 32)
+NODE_ID=bench-node
 export SCAISPEAK_REDIS_PORT=$RP SCAISPEAK_HTTP_PORT=$HP SCAISPEAK_GRPC_PORT=$GP SCAISPEAK_NODE_PORT=$NP \
        SCAISPEAK_GATEWAYS=127.0.0.1:$GP SCAISPEAK_METRICS_PORT=0 SCAISPEAK_OPERATOR_TOKEN=bench-op \
-       SCAISPEAK_LOG_LEVEL=warn SCAISPEAK_QUEUE_DEPTH=32
+       SCAISPEAK_LOG_LEVEL=warn SCAISPEAK_QUEUE_DEPTH=32 \
+       SCAISPEAK_NODE_AUTH_KEY=$AUTH_KEY SCAISPEAK_NODE_CALL_TOKEN=$(openssl rand -hex 32) \
+       SCAISPEAK_NODE_ID=$NODE_ID \
+       SCAISPEAK_NODE_SECRET=$(printf %s "$NODE_ID" | openssl dgst -sha256 -hmac "$AUTH_KEY" | awk '{print $NF}')
 redis-server --port "$RP" --bind 127.0.0.1 --save '' --dir "$work" >/dev/null 2>&1 & pids="$pids $!"
 sleep 0.3
 "$B/bin/scaispeak-gateway" 2>"$work/gw.log" & pids="$pids $!"
