@@ -12,6 +12,9 @@ Knobs (attributes, change them at any time):
     key          the accepted bearer key
     slow_s       sleep this long before answering (both endpoints)
     fail_status  answer every request with this status (e.g. 500) instead
+    fail_paths   None (every path), or the set of paths fail_status applies
+                 to: {"/v1/audio/speech"} fails speech while the gateway's
+                 probes (GET /v1/models) still see a healthy relay
     drop         accept, read the request, then close without an answer
     chunk_delay_s  speech body sent in 4 chunks with this pause between them
     down()/up()  close the listening socket and cut open connections (new
@@ -97,6 +100,7 @@ class FakeRelay:
         self.key = key
         self.slow_s = 0.0
         self.fail_status = None
+        self.fail_paths = None
         self.drop = False
         self.chunk_delay_s = 0.0
         self.lock = threading.Lock()
@@ -196,7 +200,7 @@ class FakeRelay:
             h.close_connection = True
             h.connection.shutdown(socket.SHUT_RDWR)
             return
-        if self.fail_status:
+        if self.fail_status and (self.fail_paths is None or path in self.fail_paths):
             return self._error(h, self.fail_status, "the relay failed (test knob)", "server_error")
         if h.headers.get("Authorization") != f"Bearer {self.key}":
             return self._error(h, 401, "Incorrect API key provided", "invalid_request_error",

@@ -66,6 +66,9 @@ def test_relay_failure_falls_back_to_a(procs, redis, relay, tenant_key):
     node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key, env=ENGINE).start()
     gw.wait_node_status(node.node_id, "online", 5 * SLOW)
     wait_for(lambda: gw.node(node.node_id)["engines"], 5 * SLOW, what="engine listed")
+    # speech fails; the probes must not (a failed probe marks the relay
+    # unusable, and the request would then go to A without trying B)
+    relay.fail_paths = {"/v1/audio/speech"}
     relay.fail_status = 500
     resp = speak(gw, tenant_key, {"text": "Relay first, then A.", "backend_preference": "prefer_relay"})
     assert resp.status == 200, resp
@@ -77,6 +80,7 @@ def test_relay_4xx_is_not_retried_and_reported(procs, redis, relay, tenant_key):
     gw = relay_gateway(procs, redis, relay)
     wait_relay(gw, True)
     put_policy(gw, tenant_key, {"allowed_backends": ["B"]})
+    relay.fail_paths = {"/v1/audio/speech"}  # the probes stay healthy (as above)
     relay.fail_status = 400
     err = assert_error(speak(gw, tenant_key, {"text": "Refused."}), 502, "SCAISPEAK_BACKEND_ERROR")
     assert "http_4xx" in err["message"]
