@@ -29,6 +29,11 @@ if [ -n "$line" ]; then
     f=$(echo "$line" | sed -E 's/.*Failing: ([0-9]+).*/\1/')
     c=$(echo "$line" | sed -E 's/.*Crashing: ([0-9]+).*/\1/')
     passed=$((passed + p)); failed=$((failed + f + c))
+    # the tail above may not reach back to a failure: its report, whole
+    if [ "$f" != 0 ] || [ "$c" != 0 ]; then
+        echo "--- unit test failures:"
+        grep -E '^\[(FAIL|----)\]' "$out" | grep -v '^\[----\] *$'
+    fi
 else
     echo "unit tests: no summary line (the runner died)"; failed=$((failed + 1))
 fi
