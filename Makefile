@@ -212,6 +212,12 @@ $(B)/tests/%: $(B)/obj/tests/tools/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS) -lHTSEngine $(LDLIBS)
 
+# proc_cost measures other programs' peak RSS, which counts its own RSS at
+# the spawn too (tests/tools/proc_cost.c): it links libc alone.
+$(B)/tests/proc_cost: $(B)/obj/tests/tools/proc_cost.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $<
+
 # --- GPU checks: every tests/gpu/NAME.c is its own program $(B)/gpu/NAME (no
 # -lHTSEngine); they print "no CUDA device: skipped" / "GPU: not measured"
 # where there is no device, so both targets are safe on CPU-only machines.

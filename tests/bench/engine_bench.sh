@@ -35,7 +35,7 @@ text="$root/tests/data/harvard_sentences.txt"
 repeat=${BENCH_REPEAT:-3}
 rss_chunks=${RSS_CHUNKS:-300}
 tool="$B/tests/engine_bench"
-for t in "$tool" "$B/tests/speak_first_chunk" "$B/bin/scaispeak"; do
+for t in "$tool" "$B/tests/speak_first_chunk" "$B/tests/proc_cost" "$B/bin/scaispeak"; do
     [ -x "$t" ] || { echo "engine_bench: $t not built" >&2; exit 2; }
 done
 for t in flite espeak-ng; do
@@ -52,13 +52,13 @@ field() { echo "$out" | awk -v k="$1" '/^RESULT / { for (i = 2; i <= NF; i++) { 
 # seconds of audio in a WAV file
 wav_s() { /usr/bin/python3 -c 'import sys, wave; w = wave.open(sys.argv[1]); print(w.getnframes() / w.getframerate())' "$1"; }
 # best of $repeat runs of a command writing $work/o.wav: "cpu_s peak_kb audio_s"
+# (tests/tools/proc_cost: rusage in microseconds; GNU time prints 10 ms)
 measure() {
     best=""
     for r in $(seq 1 "$repeat"); do
         rm -f "$work/o.wav"
-        /usr/bin/time -o "$work/time" -f "%U %S %M" "$@" > /dev/null 2>&1 || return 1
-        t=$(tail -n 1 "$work/time")
-        best=$(echo "$t $best" | awk '{c = $1 + $2; if ($4 == "" || c < $4) print c, $3; else print $4, $5}')
+        t=$("$B/tests/proc_cost" "$@") || return 1
+        best=$(echo "$t $best" | awk '{if ($3 == "" || $1 < $3) print $1, $2; else print $3, $4}')
     done
     echo "$best $(wav_s "$work/o.wav")"
 }
