@@ -5,8 +5,9 @@
  *
  * CPU is the user + system time of the command (wait4's rusage, microsecond
  * fields), peak RSS its ru_maxrss in kB. GNU time's %U and %S print
- * hundredths of a second, which rounded a one-sentence `scaispeak synth`
- * (~6 ms) to 0 and espeak-ng's whole 20-sentence run (~45 ms) to +-11 %.
+ * hundredths of a second: `make bench` printed a one-sentence `scaispeak
+ * synth` (12 ms measured here) as 0.0 ms, and espeak-ng's whole
+ * 20-sentence run (~50-60 ms) carried +-10 ms.
  * The command's output goes to /dev/null.
  *
  * ru_maxrss keeps the larger of the command's own peak and the RSS of the
