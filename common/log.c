@@ -4,6 +4,8 @@
  * set once by ss_log_init() before any thread starts and only read afterwards. */
 #include "common/log.h"
 
+#include "common/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,11 +31,17 @@ int ss_log_level_parse(const char *s)
     return -1;
 }
 
-/* Appends s to buf as the body of a JSON string; returns the new length. */
+/* Appends s to buf as the body of a JSON string; returns the new length.
+ * The line stays valid UTF-8 whatever s holds (messages quote what clients
+ * and peers sent, and snprintf may have cut a character): a byte that does
+ * not start a well-formed character becomes U+FFFD, and the line ends
+ * (7 bytes short of cap) before a character or an escape could be cut. */
 static size_t json_escape_into(char *buf, size_t len, size_t cap, const char *s)
 {
-    for (; *s && len + 7 < cap; s++) {
+    size_t left = strlen(s);
+    while (left > 0 && len + 7 < cap) {
         unsigned char c = (unsigned char)*s;
+        size_t k = 1;
         if (c == '"' || c == '\\') {
             buf[len++] = '\\';
             buf[len++] = (char)c;
@@ -42,9 +50,18 @@ static size_t json_escape_into(char *buf, size_t len, size_t cap, const char *s)
             buf[len++] = 'n';
         } else if (c < 0x20) {
             len += (size_t)snprintf(buf + len, cap - len, "\\u%04x", c);
-        } else {
+        } else if (c < 0x80) {
             buf[len++] = (char)c;
+        } else if ((k = ss_utf8_char_len(s, left)) == 0) {
+            k = 1;
+            memcpy(buf + len, "\\ufffd", 6);
+            len += 6;
+        } else {
+            memcpy(buf + len, s, k); /* k <= 4: fits under the 7 bytes kept free */
+            len += k;
         }
+        s += k;
+        left -= k;
     }
     return len;
 }

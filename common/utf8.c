@@ -1,4 +1,4 @@
-/* Counting UTF-8 characters (see utf8.h). */
+/* UTF-8 validation and counting (see utf8.h). */
 #include "common/utf8.h"
 
 size_t ss_utf8_chars(const char *s)
@@ -15,4 +15,57 @@ size_t ss_utf8_chars_n(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         n += ((unsigned char)s[i] & 0xC0) != 0x80;
     return n;
+}
+
+/* The length of the sequence a lead byte starts and the range its second
+ * byte must be in (RFC 3629's table: E0 and F0 exclude overlongs, ED the
+ * surrogates, F4 what is above U+10FFFF); 0 for a byte that starts none. */
+static int sequence_of(unsigned char lead, unsigned char *lo, unsigned char *hi)
+{
+    *lo = 0x80, *hi = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF)
+        return 2;
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        if (lead == 0xE0)
+            *lo = 0xA0;
+        else if (lead == 0xED)
+            *hi = 0x9F;
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        if (lead == 0xF0)
+            *lo = 0x90;
+        else if (lead == 0xF4)
+            *hi = 0x8F;
+        return 4;
+    }
+    return 0;
+}
+
+size_t ss_utf8_char_len(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0)
+        return 0;
+    if (u[0] < 0x80)
+        return 1;
+    unsigned char lo, hi;
+    int len = sequence_of(u[0], &lo, &hi);
+    if (len == 0 || n < (size_t)len || u[1] < lo || u[1] > hi)
+        return 0;
+    for (int k = 2; k < len; k++)
+        if (u[k] < 0x80 || u[k] > 0xBF)
+            return 0;
+    return (size_t)len;
+}
+
+bool ss_utf8_valid(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = ss_utf8_char_len(s + i, n - i);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
 }

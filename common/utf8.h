@@ -1,11 +1,26 @@
-/* Counting UTF-8 characters (code points) the way limits in the API are
- * stated: "1..100 000 characters", "at most 300 characters". The input is
- * already valid UTF-8 (jansson and the request parsers check it), so a
- * character is every byte that is not a continuation byte (10xxxxxx). */
+/* UTF-8 text: validation, and counting characters (code points) the way
+ * limits in the API are stated: "1..100 000 characters", "at most 300
+ * characters".
+ *
+ * Counting assumes valid UTF-8 (a character is every byte that is not a
+ * continuation byte, 10xxxxxx): jansson checks what comes as JSON, and
+ * ss_utf8_valid is for text that comes any other way (protobuf-c does not
+ * check the UTF-8 of `string` fields, so the node and the gateway check
+ * what they read from each other's messages). */
 #ifndef SS_COMMON_UTF8_H
 #define SS_COMMON_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* true when s[0..n) is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). NUL bytes are well-formed; callers
+ * that need a C string check for them too. */
+bool ss_utf8_valid(const char *s, size_t n);
+/* The byte length (1..4) of the well-formed character that starts s[0..n),
+ * or 0 when none does (a stray or missing continuation byte, an overlong
+ * form, a surrogate, a value above U+10FFFF, or n == 0). */
+size_t ss_utf8_char_len(const char *s, size_t n);
 
 /* Characters of the NUL-terminated s (0 for NULL). */
 size_t ss_utf8_chars(const char *s);
