@@ -15,6 +15,7 @@
 #include "gateway/node_call.h"
 
 #include "gateway/busy_wait.h"
+#include "gateway/node_answer.h"
 
 #include "common/audio_input.h"
 #include "common/grpc_client.h"
@@ -58,11 +59,7 @@ struct gw_node_call {
     bool reconnected;   /* the stale-channel retry was used */
     gw_node_events ev;
     void *user;
-    uint32_t sample_rate;
-    json_t *words, *phonemes;
-    bool got_audio;
-    bool protocol_error; /* an undecodable chunk */
-    bool out_of_memory;  /* the alignment could not be kept */
+    gw_node_answer answer; /* the node's stream, checked (node_answer.h) */
     bool paused;
     /* the reference resend */
     char *voice_id;
@@ -196,80 +193,37 @@ static channel_entry *channel_for(node_calls *nc, const char *address, char *err
     return e;
 }
 
-static void forward_audio(gw_node_call *c, const Scaiinfer__Tts__V1__AudioChunk *a)
+static void answer_header(void *user, uint32_t sample_rate)
 {
-    size_t n = a->pcm.len / 2;
-    if (!n || !c->sample_rate) {
-        if (n)
-            c->protocol_error = true; /* audio before the header */
-        return;
-    }
-    c->got_audio = true;
-    if ((uintptr_t)a->pcm.data % sizeof(int16_t) == 0) { /* s16le on a little-endian host */
-        c->ev.on_audio(c->user, (const int16_t *)(const void *)a->pcm.data, n);
-        return;
-    }
-    int16_t *copy = malloc(n * sizeof *copy); /* protobuf-c's bytes need not be aligned */
-    if (!copy) {
-        c->out_of_memory = true;
-        return;
-    }
-    memcpy(copy, a->pcm.data, n * sizeof *copy);
-    c->ev.on_audio(c->user, copy, n);
-    free(copy);
+    gw_node_call *c = user;
+    c->ev.on_header(c->user, sample_rate);
 }
 
+static void answer_audio(void *user, const int16_t *pcm, size_t samples)
+{
+    gw_node_call *c = user;
+    c->ev.on_audio(c->user, pcm, samples);
+}
+
+/* A message of the answer: read against the contract. The first broken
+ * rule cancels the call (the node stops); report() says why. */
 static void on_message(void *user, const uint8_t *msg, size_t len)
 {
     gw_node_call *c = user;
-    if (c->out_of_memory || c->protocol_error)
-        return; /* the call fails at its end; nothing more is passed on */
-    Scaiinfer__Tts__V1__SynthesizeChunk *ch = scaiinfer__tts__v1__synthesize_chunk__unpack(NULL, len, msg);
-    if (!ch) {
-        c->protocol_error = true; /* protobuf-c fails on bad input and on no memory alike */
+    if (c->answer.status != GW_NODE_ANSWER_OK)
+        return; /* already cancelled: nothing more is passed on */
+    if (gw_node_answer_feed(&c->answer, msg, len) == GW_NODE_ANSWER_OK)
         return;
-    }
-    switch (ch->kind_case) {
-    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_HEADER:
-        if (c->sample_rate || !ch->header->sample_rate) {
-            c->protocol_error = true; /* a second header, or no rate */
-            break;
-        }
-        c->sample_rate = ch->header->sample_rate;
-        c->ev.on_header(c->user, c->sample_rate);
-        break;
-    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_AUDIO:
-        forward_audio(c, ch->audio);
-        break;
-    case SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_ALIGNMENT:
-        for (size_t i = 0; i < ch->alignment->n_words; i++) {
-            const Scaiinfer__Tts__V1__WordTiming *w = ch->alignment->words[i];
-            if (json_array_append_new(c->words, json_pack("{s:s,s:i,s:i}", "text", w->text, "start_ms",
-                                                          (json_int_t)w->start_ms, "end_ms",
-                                                          (json_int_t)w->end_ms)) != 0)
-                c->out_of_memory = true;
-        }
-        for (size_t i = 0; i < ch->alignment->n_phonemes; i++) {
-            const Scaiinfer__Tts__V1__PhonemeTiming *p = ch->alignment->phonemes[i];
-            if (json_array_append_new(c->phonemes,
-                                      json_pack("{s:s,s:i,s:i}", "symbol", p->symbol, "start_ms",
-                                                (json_int_t)p->start_ms, "end_ms",
-                                                (json_int_t)p->end_ms)) != 0)
-                c->out_of_memory = true;
-        }
-        break;
-    default:
-        break;
-    }
-    scaiinfer__tts__v1__synthesize_chunk__free_unpacked(ch, NULL);
+    ss_warn(c->request_id, "node %s: %s; cancelling the call", c->address, gw_node_answer_why(&c->answer));
+    if (c->call)
+        ss_grpc_evcall_cancel(c->call);
 }
 
 static void call_free(gw_node_call *c)
 {
     if (c->channel)
         channel_unref(c->channel);
-    json_decref(c->words);
-    json_decref(c->phonemes);
+    gw_node_answer_release(&c->answer);
     free(c->req);
     free(c->request_id);
     free(c->voice_id);
@@ -286,7 +240,7 @@ static int call_send(gw_node_call *c, char *err, size_t errlen);
  * more on a fresh channel. A draining node's own UNAVAILABLE is not retried. */
 static bool retried_on_fresh_channel(gw_node_call *c, grpc_status_code code, const char *msg)
 {
-    if (code != GRPC_STATUS_UNAVAILABLE || c->reconnected || c->got_audio || c->sample_rate ||
+    if (code != GRPC_STATUS_UNAVAILABLE || c->reconnected || c->answer.samples || c->answer.sample_rate ||
         c->nc->shutting_down || (msg && !strcmp(msg, "draining")))
         return false;
     c->reconnected = true;
@@ -395,7 +349,7 @@ static void reference_fetch_done(void *arg)
 static bool reference_fetch_started(gw_node_call *c, grpc_status_code code, const char *msg)
 {
     if (code != GRPC_STATUS_FAILED_PRECONDITION || !msg || strcmp(msg, GW_NODE_REFERENCE_REQUIRED) ||
-        !c->reference_key || c->reference_sent || c->got_audio || c->sample_rate || c->nc->shutting_down ||
+        !c->reference_key || c->reference_sent || c->answer.samples || c->answer.sample_rate || c->nc->shutting_down ||
         !c->gw->objects)
         return false;
     c->reference_sent = true;
@@ -413,20 +367,29 @@ static bool reference_fetch_started(gw_node_call *c, grpc_status_code code, cons
 /* The call's end, to its owner; frees the call. */
 static void report(gw_node_call *c, grpc_status_code code, const char *msg)
 {
+    gw_node_answer *a = &c->answer;
+    if (code == GRPC_STATUS_OK)
+        gw_node_answer_finish(a);
+    char why[sizeof a->why + 64];
     gw_node_result res = {
         .code = code,
         .message = msg ? msg : "",
-        .got_audio = c->got_audio,
-        .sample_rate = c->sample_rate,
-        .words = c->words,
-        .phonemes = c->phonemes,
+        .got_audio = a->samples > 0,
+        .sample_rate = a->sample_rate,
+        .words = a->words,
+        .phonemes = a->phonemes,
     };
-    if (code == GRPC_STATUS_OK && c->out_of_memory) {
+    /* The reader's verdict wins over the status: a call it cancelled ends
+     * CANCELLED, and a node may end OK after a broken stream. */
+    if (a->status == GW_NODE_ANSWER_NO_MEMORY) {
         res.code = GRPC_STATUS_RESOURCE_EXHAUSTED;
-        res.message = "out of memory (the gateway could not keep the node's stream)";
-    } else if (code == GRPC_STATUS_OK && (c->protocol_error || !c->sample_rate)) {
+        snprintf(why, sizeof why, "out of memory (the gateway could not keep the node's stream): %s",
+                 gw_node_answer_why(a));
+        res.message = why;
+    } else if (a->status == GW_NODE_ANSWER_MALFORMED) {
         res.code = GRPC_STATUS_INTERNAL;
-        res.message = "the node's stream was malformed (no header or an undecodable chunk)";
+        snprintf(why, sizeof why, "the node's stream was malformed: %s", gw_node_answer_why(a));
+        res.message = why;
     }
     if (res.code != GRPC_STATUS_RESOURCE_EXHAUSTED && c->gw->node_calls)
         busy_wait_slot_freed(c->nc->busy); /* a slot of some node is free again */
@@ -484,16 +447,17 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
     m.want_timestamps = req->want_timestamps;
     m.chunk_ms = req->chunk_ms;
     size_t len = scaiinfer__tts__v1__synthesize_request__get_packed_size(&m);
+    static const gw_node_answer_events answer_events = {answer_header, answer_audio};
     gw_node_call *c = calloc(1, sizeof *c);
+    bool answer_ok = false;
     if (c) {
-        c->words = json_array();
-        c->phonemes = json_array();
+        answer_ok = gw_node_answer_init(&c->answer, &answer_events, c) == 0;
         c->req = malloc(len ? len : 1);
         c->request_id = strdup(req->request_id ? req->request_id : "");
         c->voice_id = strdup(req->voice_id ? req->voice_id : "");
         c->reference_key = req->reference_key && req->reference_sha256 ? strdup(req->reference_key) : NULL;
     }
-    if (!c || !c->words || !c->phonemes || !c->req || !c->request_id || !c->voice_id ||
+    if (!c || !answer_ok || !c->req || !c->request_id || !c->voice_id ||
         (req->reference_key && req->reference_sha256 && !c->reference_key)) {
         if (c)
             call_free(c);

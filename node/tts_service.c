@@ -25,18 +25,14 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/synth_limits.h"
-#include "node/engine/voice/voice_design.h"
-#include "common/utf8.h"
 #include "node/clone_voice.h"
+#include "node/synth_request_check.h"
 #include "proto/tts_node.pb-c.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* API.md: text is 1..100 000 characters of UTF-8. */
 
 static const double RTF_BUCKETS[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5};
 
@@ -530,57 +526,6 @@ static void run_synthesis(void *arg)
     gauges_ended();
 }
 
-/* UTF-8 characters (code points) in s: bytes that do not continue one. */
-/* Field checks that need no engine. true when fine, else false + msg.
- * NaN passes every ordered comparison, so finiteness is checked first. */
-static bool request_fields_ok(const Scaiinfer__Tts__V1__SynthesizeRequest *r, char *msg,
-                              size_t msglen)
-{
-    if (!r->text[0]) {
-        snprintf(msg, msglen, "text is empty");
-        return false;
-    }
-    size_t chars = ss_utf8_chars(r->text);
-    if (chars > SS_TEXT_MAX_CHARS) {
-        snprintf(msg, msglen, "text is %zu characters; at most %d are accepted", chars,
-                 SS_TEXT_MAX_CHARS);
-        return false;
-    }
-    char why[64];
-    if (r->speed != 0 && !ss_engine_speed_ok(r->speed, why, sizeof why)) { /* 0 = the default, 1 */
-        snprintf(msg, msglen, "speed %s (got %g)", why, (double)r->speed);
-        return false;
-    }
-    if (!ss_pitch_ok(r->pitch, why, sizeof why)) {
-        snprintf(msg, msglen, "pitch %s (got %g)", why, (double)r->pitch);
-        return false;
-    }
-    if (r->voice && r->voice->design) {
-        const Scaiinfer__Tts__V1__VoiceDesign *d = r->voice->design;
-        if (!isfinite(d->f0_shift_semitones) || !isfinite(d->f0_range_scale) ||
-            !isfinite(d->alpha_shift) || !isfinite(d->brightness) || !isfinite(d->energy) ||
-            !isfinite(d->rate_scale) || d->rate_scale < 0 || d->f0_range_scale < 0) {
-            snprintf(msg, msglen, "voice.design values must be finite numbers "
-                     "(rate_scale and f0_range_scale not negative)");
-            return false;
-        }
-        if (d->prompt && strlen(d->prompt) > SS_DESIGN_MAX_PROMPT) {
-            snprintf(msg, msglen, "voice.design.prompt is over %d bytes", SS_DESIGN_MAX_PROMPT);
-            return false;
-        }
-    }
-    if (r->sample_rate != 0 && (r->sample_rate < 8000 || r->sample_rate > 48000)) {
-        snprintf(msg, msglen, "sample_rate must be 0 (engine rate) or 8000..48000 (got %u)",
-                 r->sample_rate);
-        return false;
-    }
-    if (r->chunk_ms > 10000) {
-        snprintf(msg, msglen, "chunk_ms must be at most 10000 (got %u)", r->chunk_ms);
-        return false;
-    }
-    return true;
-}
-
 /* "a, b" — the engine ids this node serves, for error messages. */
 static void served_engine_ids(const ss_node *node, char *out, size_t cap)
 {
@@ -607,7 +552,7 @@ static void synthesize(void *user, ss_grpc_stream *call, const ss_grpc_call_info
     grpc_status_code code = GRPC_STATUS_OK;
     char msg[256] = "";
     ss_node_engine *engine = NULL;
-    if (!request_fields_ok(r, msg, sizeof msg)) {
+    if (!ss_synth_request_check(r, msg, sizeof msg)) {
         code = GRPC_STATUS_INVALID_ARGUMENT;
     } else if (atomic_load(&node->draining)) {
         code = GRPC_STATUS_UNAVAILABLE;

@@ -3,8 +3,10 @@ and the CLI"), on real processes:
 
   * Synthesize with empty or 200 000-character text, an unknown engine, an
     unsupported sample rate, speed -1/NaN/inf/5, pitch +-13/NaN, non-finite
-    voice design, oversized chunk_ms -> INVALID_ARGUMENT with a message that
-    names the problem; the node keeps serving (and exits 0 at the end);
+    voice design, oversized chunk_ms, a reference digest that is not 64 hex
+    digits, strings that are not UTF-8 (sent as raw bytes: protobuf-c does not
+    check them) -> INVALID_ARGUMENT with a message that names the problem; the
+    node keeps serving (and exits 0 at the end);
   * a bad request is refused as INVALID_ARGUMENT even while the node is full
     (the checks run before admission);
   * a corrupt, truncated, empty or missing voice file at start -> the node
@@ -50,6 +52,8 @@ BAD_REQUESTS = [
     ("chunk-ms", dict(text="Hello.", chunk_ms=10001), ["chunk_ms", "10001"]),
     ("design-nan", dict(text="Hello.", voice={"design": {"f0_shift_semitones": NAN}}), ["design"]),
     ("design-neg-scale", dict(text="Hello.", voice={"design": {"rate_scale": -1}}), ["design"]),
+    ("digest-short", dict(text="Hello.", voice={"voice_id": "vc_x", "reference_sha256": "d1"}),
+     ["voice.reference_sha256", "64 hex digits", "got 2 bytes"]),
 ]
 
 
@@ -59,12 +63,51 @@ def test_bad_synthesize_is_invalid_argument(stack, protos, fields, want):
     grpc = harness.grpc_module()
     fields = dict(fields)
     if "voice" in fields:
-        fields["voice"] = protos.tts.VoiceSpec(design=protos.tts.VoiceDesign(**fields["voice"]["design"]))
+        voice = dict(fields["voice"])
+        if "design" in voice:
+            voice["design"] = protos.tts.VoiceDesign(**voice["design"])
+        fields["voice"] = protos.tts.VoiceSpec(**voice)
     e = synth_error(stack.stub, protos, **fields)
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, f"{e.code()}: {e.details()}"
     msg = e.details() or ""
     for w in want:
         assert w in msg, f"message {msg!r} does not name {w!r}"
+    assert stack.node.proc.alive()
+
+
+# (id, fields with the marker "\u00e9" where the bytes go bad, the field the message names)
+NOT_UTF8 = [
+    ("text", dict(text="Hello \u00e9."), "text"),
+    ("engine-id", dict(text="Hello.", engine_id="hts\u00e9"), "engine_id"),
+    ("voice-id", dict(text="Hello.", voice={"voice_id": "vc_\u00e9"}), "voice.voice_id"),
+    ("design-prompt", dict(text="Hello.", voice={"design": {"prompt": "deep \u00e9"}}),
+     "voice.design.prompt"),
+]
+
+
+@pytest.mark.parametrize("fields,field", [(f, n) for _, f, n in NOT_UTF8], ids=[i for i, _, _ in NOT_UTF8])
+def test_strings_that_are_not_utf8_are_invalid_argument(stack, protos, fields, field):
+    """protobuf-c hands string fields on without checking their UTF-8, so the
+    node does: the request is serialised with "\u00e9" (C3 A9) and its second
+    byte replaced by "(" (C3 28, a lead byte without its continuation) on the
+    wire, which no protobuf library here would send on its own."""
+    grpc = harness.grpc_module()
+    fields = dict(fields)
+    if "voice" in fields:
+        voice = dict(fields["voice"])
+        if "design" in voice:
+            voice["design"] = protos.tts.VoiceDesign(**voice["design"])
+        fields["voice"] = protos.tts.VoiceSpec(**voice)
+    wire = protos.tts.SynthesizeRequest(**fields).SerializeToString()
+    assert wire.count(b"\xc3\xa9") == 1
+    wire = wire.replace(b"\xc3\xa9", b"\xc3(")
+    call = stack.stub.channel.unary_stream("/scaiinfer.tts.v1.TtsNode/Synthesize",
+                                           request_serializer=lambda b: b,
+                                           response_deserializer=lambda b: b)
+    with pytest.raises(grpc.RpcError) as e:
+        list(call(wire, timeout=30 * SLOW))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, f"{e.value.code()}: {e.value.details()}"
+    assert e.value.details() == f"{field} is not valid UTF-8", e.value.details()
     assert stack.node.proc.alive()
 
 

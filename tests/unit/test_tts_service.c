@@ -20,6 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* a reference digest as the gateway sends it: 64 hex digits */
+#define DIGEST_1 "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1"
+
 /* --- the tone engine: text "N,ms" = N pieces of 100 ms, ms apart; "invalid";
  * "ref" = needs a cached reference (voice id + digest). */
 
@@ -349,16 +352,16 @@ Test(tts_service, reference_required_then_cached_then_evicted)
     fixture f;
     fixture_up(&f, 1, 1, true);
     stream_result r;
-    start_synth(&f, &r, "ref", 0, "vc_1", "d1", false, 2000);
+    start_synth(&f, &r, "ref", 0, "vc_1", DIGEST_1, false, 2000);
     pump_until_ended(&f, &r, 1000);
     cr_assert_eq(r.code, GRPC_STATUS_FAILED_PRECONDITION);
     cr_assert_str_eq(r.msg, "reference_required");
     result_free(&r);
-    start_synth(&f, &r, "ref", 0, "vc_1", "d1", true, 2000);
+    start_synth(&f, &r, "ref", 0, "vc_1", DIGEST_1, true, 2000);
     pump_until_ended(&f, &r, 1000);
     cr_assert_eq(r.code, GRPC_STATUS_OK, "%s", r.msg);
     result_free(&r);
-    start_synth(&f, &r, "ref", 0, "vc_1", "d1", false, 2000);
+    start_synth(&f, &r, "ref", 0, "vc_1", DIGEST_1, false, 2000);
     pump_until_ended(&f, &r, 1000);
     cr_assert_eq(r.code, GRPC_STATUS_OK, "cached voice not used: %s", r.msg);
     result_free(&r);
@@ -369,7 +372,7 @@ Test(tts_service, reference_required_then_cached_then_evicted)
     cr_assert_eq(evict(&f, "vc_1", &was), GRPC_STATUS_OK);
     cr_assert_not(was);
     cr_assert_eq(evict(&f, "", &was), GRPC_STATUS_INVALID_ARGUMENT);
-    start_synth(&f, &r, "ref", 0, "vc_1", "d1", false, 2000);
+    start_synth(&f, &r, "ref", 0, "vc_1", DIGEST_1, false, 2000);
     pump_until_ended(&f, &r, 1000);
     cr_assert_eq(r.code, GRPC_STATUS_FAILED_PRECONDITION, "evicted voice still used");
     result_free(&r);
