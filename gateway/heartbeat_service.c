@@ -96,7 +96,7 @@ static json_t *record_from_request(const Scaiinfer__V1__HeartbeatRequest *hb, lo
     json_t *engines = json_array();
     for (size_t i = 0; i < hb->n_engines; i++) {
         const Scaiinfer__V1__HeartbeatEngine *e = hb->engines[i];
-        json_array_append_new(engines, json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "engine_id", e->engine_id,
+        json_array_append_new(engines, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "engine_id", e->engine_id,
                                                  "kind", e->kind, "version", e->version,
                                                  "sample_rate", (json_int_t)e->sample_rate, "gender",
                                                  e->gender, "accent", e->accent, "language", e->language));
@@ -116,7 +116,7 @@ static json_t *record_from_request(const Scaiinfer__V1__HeartbeatRequest *hb, lo
                         (json_int_t)hb->gpu->pool_limit_mb, "pool_used_mb",
                         (json_int_t)hb->gpu->pool_used_mb, "pinned_mb",
                         (json_int_t)hb->gpu->pinned_mb, "lanes", (json_int_t)hb->gpu->lanes);
-    return json_pack("{s:s,s:s,s:s,s:I,s:o,s:{s:i,s:i},s:o,s:o,s:s,s:s,s:s,s:o,s:b,s:I}",
+    return json_pack("{s:s,s:s,s:s,s:I,s:o,s:{s:I,s:I},s:o,s:o,s:s,s:s,s:s,s:o,s:b,s:I}",
                      "node_id", hb->node_id, "address", hb->address, "last_heartbeat_at", ts,
                      "last_heartbeat_ms", (json_int_t)now, "engines", engines, "capacity", "slots",
                      (json_int_t)hb->slots, "in_flight", (json_int_t)hb->in_flight,

@@ -30,7 +30,7 @@ void ss_node_health_get(ss_node *node, ss_node_health *out)
 
 char *ss_node_health_readyz_json(const ss_node_health *h, size_t *len)
 {
-    json_t *body = json_pack("{s:s,s:b,s:{s:{s:b,s:i},s:{s:b},s:{s:b,s:i,s:i,s:i,s:i}}}",
+    json_t *body = json_pack("{s:s,s:b,s:{s:{s:b,s:I},s:{s:b},s:{s:b,s:i,s:i,s:i,s:i}}}",
                              "status", h->ready ? "ok" : "unavailable", "ready", h->ready,
                              "checks", "engines", "ok", h->engines_ok, "loaded", (json_int_t)h->engines,
                              "not_draining", "ok", h->not_draining_ok,
