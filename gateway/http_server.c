@@ -377,14 +377,13 @@ static framing_problem request_framing_problem(struct evhttp_request *req)
     return (framing_problem){NULL, SS_ERR_MALFORMED_REQUEST};
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+/* A request's own record, with its id (the client's X-Request-Id when
+ * acceptable, else a new one); NULL when out of memory. */
+static gw_request *request_begin(gw_server *gw, struct evhttp_request *req)
 {
-    gw_server *gw = arg;
     gw_request *r = calloc(1, sizeof *r);
-    if (!r) {
-        evhttp_send_error(req, 500, NULL); /* no memory for anything better */
-        return;
-    }
+    if (!r)
+        return NULL;
     r->gw = gw;
     r->req = req;
     r->started = now_mono();
@@ -393,58 +392,59 @@ static void on_request(struct evhttp_request *req, void *arg)
     TAILQ_INIT(&r->query);
     gw->in_flight++;
     gw_connections_request_read(gw->connections, evhttp_request_get_connection(req));
-
     const char *incoming = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Request-Id");
     if (ss_request_id_acceptable(incoming))
         snprintf(r->id, sizeof r->id, "%s", incoming);
     else if (ss_id_new("req_", 20, r->id, sizeof r->id) != 0)
         snprintf(r->id, sizeof r->id, "req_unavailable");
+    return r;
+}
 
-    if (gw->draining) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+/* Refusals that need no route: a draining gateway, bad framing, a
+ * malformed query string. true when r was answered. */
+static bool refused_before_routing(gw_request *r, const char *query)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+    if (r->gw->draining) {
+        evhttp_add_header(out, "Connection", "close");
         gw_reply_error(r, SS_ERR_SERVICE_UNAVAILABLE, "the gateway is shutting down", NULL);
-        return;
+        return true;
     }
-
-    framing_problem framing = request_framing_problem(req);
+    framing_problem framing = request_framing_problem(r->req);
     if (framing.what) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        evhttp_add_header(out, "Connection", "close");
         gw_reply_error(r, framing.error, framing.what, NULL);
-        return;
+        return true;
     }
-
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    if (!path || !*path)
-        path = "/";
-    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    if (q && evhttp_parse_query_str(q, &r->query) != 0) {
+    if (query && evhttp_parse_query_str(query, &r->query) != 0) {
         gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, "malformed query string", NULL);
-        return;
+        return true;
     }
+    return false;
+}
 
-    const gw_route *route = NULL;
-    char allow[64];
-    const char *route_method = strcmp(r->method, "HEAD") ? r->method : "GET";
-    gw_route_result found =
-        gw_route_match(route_method, path, &route, r->params, &r->nparams, allow, sizeof allow);
+/* The body against the route's limit (upload routes, POST /voices, take
+ * voice_upload_limit_bytes). true when r was answered 413. */
+static bool body_over_limit(gw_request *r, const gw_route *route)
+{
+    long limit = route && (route->flags & GW_ROUTE_UPLOAD) ? r->gw->settings->voice_upload_limit_bytes
+                                                          : r->gw->body_limit;
+    size_t body_len = evbuffer_get_length(evhttp_request_get_input_buffer(r->req));
+    if ((long)body_len <= limit)
+        return false;
+    char msg[128];
+    snprintf(msg, sizeof msg, "request body of %zu bytes exceeds the limit of %ld bytes", body_len, limit);
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "Connection", "close");
+    gw_reply_error(r, SS_ERR_PAYLOAD_TOO_LARGE, msg, NULL);
+    return true;
+}
 
-    /* upload routes (POST /voices) take voice_upload_limit_bytes instead */
-    long limit = found == GW_ROUTE_FOUND && (route->flags & GW_ROUTE_UPLOAD)
-                     ? gw->settings->voice_upload_limit_bytes
-                     : gw->body_limit;
-    size_t body_len = evbuffer_get_length(evhttp_request_get_input_buffer(req));
-    if ((long)body_len > limit) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "request body of %zu bytes exceeds the limit of %ld bytes",
-                 body_len, limit);
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        gw_reply_error(r, SS_ERR_PAYLOAD_TOO_LARGE, msg, NULL);
-        return;
-    }
-
+/* A matched route runs its phases (request_phases.h); otherwise 405 with
+ * Allow, or 404. */
+static void dispatch(gw_request *r, gw_route_result found, const gw_route *route, const char *allow)
+{
     switch (found) {
-    case GW_ROUTE_FOUND:
+    case GW_ROUTE_FOUND: {
         r->route = route->pattern;
         r->need = route->need;
         r->route_flags = route->flags;
@@ -453,8 +453,9 @@ static void on_request(struct evhttp_request *req, void *arg)
         const gw_phase *phases = gw_phases(&nphases);
         gw_phases_start(r, phases, nphases);
         return;
+    }
     case GW_ROUTE_WRONG_METHOD: {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+        evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", allow);
         char msg[160];
         snprintf(msg, sizeof msg, "%s is not allowed here; allowed: %s", r->method, allow);
         gw_reply_error(r, SS_ERR_METHOD_NOT_ALLOWED, msg, NULL);
@@ -464,6 +465,28 @@ static void on_request(struct evhttp_request *req, void *arg)
         break;
     }
     gw_reply_error(r, SS_ERR_ROUTE_NOT_FOUND, "no such route", NULL);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    gw_request *r = request_begin(arg, req);
+    if (!r) {
+        evhttp_send_error(req, 500, NULL); /* no memory for anything better */
+        return;
+    }
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    if (refused_before_routing(r, uri ? evhttp_uri_get_query(uri) : NULL))
+        return;
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (!path || !*path)
+        path = "/";
+    const gw_route *route = NULL;
+    char allow[64];
+    const char *route_method = strcmp(r->method, "HEAD") ? r->method : "GET";
+    gw_route_result found = gw_route_match(route_method, path, &route, r->params, &r->nparams, allow, sizeof allow);
+    if (body_over_limit(r, found == GW_ROUTE_FOUND ? route : NULL))
+        return;
+    dispatch(r, found, route, allow);
 }
 
 static void on_accept_retry(evutil_socket_t fd, short what, void *arg)

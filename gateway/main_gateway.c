@@ -98,6 +98,192 @@ static bool print_table(int argc, char **argv)
     return false;
 }
 
+/* One gateway process: what main starts, in order, and stops in reverse
+ * dependency order (gateway_stop). */
+typedef struct {
+    gw_server gw;
+    heartbeat_service *hs;
+    drain_state ds;
+    struct event *sigterm, *sigint;
+} gateway_run;
+
+/* The start-up steps, each one small function run in order by main: 0, or
+ * -1 with err saying what failed (main logs "cannot start <what>: err" and
+ * exits 1; the process ends, nothing is torn down). */
+typedef struct {
+    const char *what;
+    int (*start)(gateway_run *g, char *err, size_t errlen);
+} start_step;
+
+static int start_loop(gateway_run *g, char *err, size_t errlen)
+{
+    g->gw.base = event_base_new();
+    if (!g->gw.base) {
+        snprintf(err, errlen, "event_base_new failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* The configured operator token, else one made for this run and logged. */
+static int start_operator_token(gateway_run *g, char *err, size_t errlen)
+{
+    gw_server *gw = &g->gw;
+    const char *tok = gw->settings->operator_token;
+    if (*tok) {
+        snprintf(gw->operator_token, sizeof gw->operator_token, "%s", tok);
+        return 0;
+    }
+    if (ss_id_new("sgo_", 32, gw->operator_token, sizeof gw->operator_token) != 0) {
+        snprintf(err, errlen, "operator_token not set and none can be generated (no randomness)");
+        return -1;
+    }
+    ss_warn(NULL, "operator_token not set; generated one for this run: %s", gw->operator_token);
+    return 0;
+}
+
+static int start_redis(gateway_run *g, char *err, size_t errlen)
+{
+    gw_server *gw = &g->gw;
+    if (ss_redis_target_from_settings(&gw->redis_target, gw->settings, err, errlen) != 0)
+        return -1;
+    gw->redis = ss_redis_new(gw->base, &gw->redis_target, 2000);
+    if (!gw->redis) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ss_redis_on_connect(gw->redis, voice_store_ensure_defaults, gw);
+    return 0;
+}
+
+static int start_identity_caches(gateway_run *g, char *err, size_t errlen)
+{
+    gw_server *gw = &g->gw;
+    gw->jwks = jwks_cache_new(gw->base, gw->settings);
+    if (!gw->jwks) {
+        snprintf(err, errlen, "the JWKS cache could not be created");
+        return -1;
+    }
+    gw->identity_cache = identity_cache_new(IDENTITY_CACHE_ENTRIES, IDENTITY_CACHE_TTL_S);
+    if (!gw->identity_cache) {
+        snprintf(err, errlen, "out of memory (the identity cache)");
+        return -1;
+    }
+    return 0;
+}
+
+static int start_relay(gateway_run *g, char *err, size_t errlen)
+{
+    gw_server *gw = &g->gw;
+    gw->relay = relay_client_new(gw->base, gw->settings, err, errlen);
+    gw->relay_probe = gw->relay ? relay_probe_new(gw->base, gw->relay, gw->settings, err, errlen) : NULL;
+    return gw->relay_probe ? 0 : -1;
+}
+
+static int start_webrtc_probe(gateway_run *g, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    gw_webrtc_probe(&g->gw, NULL, 0); /* WebRTC is optional: the probe only notes what is there */
+    return 0;
+}
+
+static int start_audio_threads(gateway_run *g, char *err, size_t errlen)
+{
+    gw_server *gw = &g->gw;
+    gw->audio_pool = ss_loop_pool_new(gw->base, (int)gw->settings->audio_threads, err, errlen);
+    return gw->audio_pool ? 0 : -1;
+}
+
+static int start_object_store(gateway_run *g, char *err, size_t errlen)
+{
+    return ss_object_store_open(g->gw.settings, &g->gw.objects, err, errlen) == SS_OBJECT_OK ? 0 : -1;
+}
+
+static int start_scaidrive(gateway_run *g, char *err, size_t errlen)
+{
+    gw_server *gw = &g->gw;
+    gw->scaidrive = scaidrive_client_new(gw->base, gw->settings, gw->audio_pool, gw->objects, err, errlen);
+    return gw->scaidrive ? 0 : -1;
+}
+
+/* The heartbeat server before the node calls: its threads also deliver
+ * the node calls' completions (gw_node_calls_init_on_queue), so it stops
+ * after them. */
+static int start_heartbeat_service(gateway_run *g, char *err, size_t errlen)
+{
+    g->hs = heartbeat_service_start(g->gw.settings, err, errlen);
+    return g->hs ? 0 : -1;
+}
+
+static int start_node_calls(gateway_run *g, char *err, size_t errlen)
+{
+    return gw_node_calls_init_on_queue(&g->gw, heartbeat_service_queue(g->hs), err, errlen);
+}
+
+static int start_http(gateway_run *g, char *err, size_t errlen)
+{
+    return gw_http_start(&g->gw, err, errlen);
+}
+
+/* SIGTERM and SIGINT drain (on_signal). */
+static int start_signals(gateway_run *g, char *err, size_t errlen)
+{
+    g->ds.gw = &g->gw;
+    g->ds.tick = evtimer_new(g->gw.base, on_drain_tick, &g->ds);
+    g->sigterm = evsignal_new(g->gw.base, SIGTERM, on_signal, &g->ds);
+    g->sigint = evsignal_new(g->gw.base, SIGINT, on_signal, &g->ds);
+    if (!g->ds.tick || !g->sigterm || !g->sigint || event_add(g->sigterm, NULL) != 0 ||
+        event_add(g->sigint, NULL) != 0) {
+        snprintf(err, errlen, "the signal events could not be set up");
+        return -1;
+    }
+    return 0;
+}
+
+static const start_step START_STEPS[] = {
+    {"the event loop", start_loop},
+    {"the operator token", start_operator_token},
+    {"Redis", start_redis},
+    {"the identity caches", start_identity_caches},
+    {"the backend B relay client", start_relay},
+    {"the WebRTC probe", start_webrtc_probe},
+    {"the audio threads", start_audio_threads},
+    {"the object store", start_object_store},
+    {"the ScaiDrive client", start_scaidrive},
+    {"HeartbeatService", start_heartbeat_service},
+    {"the node call bridge", start_node_calls},
+    {"HTTP", start_http},
+    {"the signal handlers", start_signals},
+};
+
+/* After the loop ends: what is in flight is answered, then everything is
+ * freed, each piece after what still uses it. */
+static void gateway_stop(gateway_run *g)
+{
+    gw_server *gw = &g->gw;
+    event_free(g->sigterm);
+    event_free(g->sigint);
+    event_free(g->ds.tick);
+    gw_http_stop_accepting(gw);
+    gw_node_calls_shutdown(gw); /* cancels node calls still running; they answer their requests */
+    heartbeat_service_stop(g->hs, 1000); /* after the node calls: its threads delivered their ends */
+    ss_loop_pool_free(gw->audio_pool); /* audio still being encoded is finished and answered */
+    scaidrive_client_free(gw->scaidrive); /* after the pool: an upload may have a read job there */
+    ss_object_store_close(gw->objects); /* after the pool: its jobs read and write objects */
+    /* Redis before what has requests in flight on it (worker/main_worker.c
+     * says why): a request still waiting on Redis is answered with its
+     * error while it exists. */
+    ss_redis_free(gw->redis);
+    gw->redis = NULL;
+    gw_http_free(gw);
+    relay_probe_free(gw->relay_probe);
+    relay_client_free(gw->relay);
+    jwks_cache_free(gw->jwks);
+    identity_cache_free(gw->identity_cache);
+    event_base_free(gw->base);
+}
+
 int main(int argc, char **argv)
 {
     if (print_table(argc, argv))
@@ -117,115 +303,25 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
     evthread_use_pthreads();
 
-    gw_server gw = {0};
-    gw.settings = settings;
-    gw.base = event_base_new();
-    gw.body_limit = settings->body_limit_bytes;
-    const char *tok = settings->operator_token;
-    if (*tok) {
-        snprintf(gw.operator_token, sizeof gw.operator_token, "%s", tok);
-    } else {
-        if (ss_id_new("sgo_", 32, gw.operator_token, sizeof gw.operator_token) != 0) {
-            ss_error(NULL, "operator_token not set and none can be generated (no randomness)");
+    gateway_run g = {0}; /* lives until main returns: callbacks hold its addresses */
+    g.gw.settings = settings;
+    g.gw.body_limit = settings->body_limit_bytes;
+    for (size_t i = 0; i < sizeof START_STEPS / sizeof START_STEPS[0]; i++) {
+        char err[512] = "";
+        if (START_STEPS[i].start(&g, err, sizeof err) != 0) {
+            ss_error(NULL, "cannot start %s: %s", START_STEPS[i].what, err);
             return 1;
         }
-        ss_warn(NULL, "operator_token not set; generated one for this run: %s", gw.operator_token);
     }
-    if (!gw.base) {
-        ss_error(NULL, "event_base_new failed");
-        return 1;
-    }
-    char why[400];
-    if (ss_redis_target_from_settings(&gw.redis_target, settings, why, sizeof why) != 0) {
-        ss_error(NULL, "%s", why);
-        return 1;
-    }
-    gw.redis = ss_redis_new(gw.base, &gw.redis_target, 2000);
-    if (gw.redis)
-        ss_redis_on_connect(gw.redis, voice_store_ensure_defaults, &gw);
-    gw.jwks = jwks_cache_new(gw.base, settings);
-    if (!gw.jwks) {
-        ss_error(NULL, "cannot create the JWKS cache");
-        return 1;
-    }
-    gw.identity_cache = identity_cache_new(IDENTITY_CACHE_ENTRIES, IDENTITY_CACHE_TTL_S);
-    if (!gw.identity_cache) {
-        ss_error(NULL, "cannot create the identity cache: out of memory");
-        return 1;
-    }
-    char err[512] = "";
-    gw.relay = relay_client_new(gw.base, settings, err, sizeof err);
-    gw.relay_probe = gw.relay ? relay_probe_new(gw.base, gw.relay, settings, err, sizeof err) : NULL;
-    if (!gw.relay_probe) {
-        ss_error(NULL, "cannot start the backend B relay client: %s", err);
-        return 1;
-    }
-    gw_webrtc_probe(&gw, NULL, 0);
-    gw.audio_pool = ss_loop_pool_new(gw.base, (int)settings->audio_threads, err, sizeof err);
-    if (!gw.audio_pool) {
-        ss_error(NULL, "cannot start the audio threads: %s", err);
-        return 1;
-    }
-    if (ss_object_store_open(settings, &gw.objects, err, sizeof err) != SS_OBJECT_OK) {
-        ss_error(NULL, "cannot open the object store: %s", err);
-        return 1;
-    }
-    gw.scaidrive = scaidrive_client_new(gw.base, settings, gw.audio_pool, gw.objects, err, sizeof err);
-    if (!gw.scaidrive) {
-        ss_error(NULL, "cannot start the ScaiDrive client: %s", err);
-        return 1;
-    }
-    /* The heartbeat server first: its threads also deliver the node calls'
-     * completions (gw_node_calls_init_on_queue), so it stops after them. */
-    heartbeat_service *hs = heartbeat_service_start(settings, err, sizeof err);
-    if (!hs) {
-        ss_error(NULL, "cannot start HeartbeatService: %s", err);
-        return 1;
-    }
-    if (gw_node_calls_init_on_queue(&gw, heartbeat_service_queue(hs), err, sizeof err) != 0) {
-        ss_error(NULL, "cannot start the node call bridge: %s", err);
-        return 1;
-    }
-    if (!gw.redis || gw_http_start(&gw, err, sizeof err) != 0) {
-        ss_error(NULL, "cannot start HTTP: %s", err);
-        return 1;
-    }
-
-    drain_state ds = {.gw = &gw};
-    ds.tick = evtimer_new(gw.base, on_drain_tick, &ds);
-    struct event *sigterm = evsignal_new(gw.base, SIGTERM, on_signal, &ds);
-    struct event *sigint = evsignal_new(gw.base, SIGINT, on_signal, &ds);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
-
     char redis_where[400];
-    ss_redis_target_describe(&gw.redis_target, redis_where, sizeof redis_where);
+    ss_redis_target_describe(&g.gw.redis_target, redis_where, sizeof redis_where);
     ss_info(NULL, "scaispeak-gateway listening: http %s:%ld, heartbeat grpc %s:%ld, redis %s",
             settings->http_bind, settings->http_port, settings->grpc_bind, settings->grpc_port,
             redis_where);
     ss_sd_notify_logged("READY=1");
-    event_base_dispatch(gw.base);
+    event_base_dispatch(g.gw.base);
 
-    event_free(sigterm);
-    event_free(sigint);
-    event_free(ds.tick);
-    gw_http_stop_accepting(&gw);
-    gw_node_calls_shutdown(&gw); /* cancels node calls still running; they answer their requests */
-    heartbeat_service_stop(hs, 1000); /* after the node calls: its threads delivered their ends */
-    ss_loop_pool_free(gw.audio_pool); /* audio still being encoded is finished and answered */
-    scaidrive_client_free(gw.scaidrive); /* after the pool: an upload may have a read job there */
-    ss_object_store_close(gw.objects); /* after the pool: its jobs read and write objects */
-    /* Redis before what has requests in flight on it (worker/main_worker.c
-     * says why): a request still waiting on Redis is answered with its
-     * error while it exists. */
-    ss_redis_free(gw.redis);
-    gw.redis = NULL;
-    gw_http_free(&gw);
-    relay_probe_free(gw.relay_probe);
-    relay_client_free(gw.relay);
-    jwks_cache_free(gw.jwks);
-    identity_cache_free(gw.identity_cache);
-    event_base_free(gw.base);
+    gateway_stop(&g);
     ss_config_free(settings);
     ss_info(NULL, "scaispeak-gateway stopped");
     return 0;

@@ -145,6 +145,165 @@ static int gpu_pool_options(const ss_settings *settings, const ss_device_facts *
     return 0;
 }
 
+/* One node process: what the start-up steps make and main tears down. */
+typedef struct {
+    const ss_settings *settings;
+    ss_node node;
+    ss_kernel_route kernels;
+    const char *call_token; /* the gateways' node_call_token every TtsNode call must carry */
+    const char *secret;     /* this node's heartbeat secret */
+    char secret_buf[SS_NODE_SECRET_LEN];
+    char listen[300];
+    ss_metrics_http *metrics;
+    ss_grpc_server *srv;
+    ss_heartbeat *hb;
+} node_run;
+
+/* The start-up steps, run in order by main: 0, or -1 with err (main logs
+ * "scaispeak-node cannot start: err", frees what was made, exits 2). */
+typedef int (*start_step)(node_run *r, char *err, size_t errlen);
+
+static int start_configuration(node_run *r, char *err, size_t errlen)
+{
+    return node_configure(&r->node, r->settings, &r->kernels.ops, err, errlen);
+}
+
+/* The batch scheduler on GPU kernels. The GPU settings are checked on
+ * every node, CPU ones included: one fleet-wide config with a bad GPU
+ * setting fails everywhere, not only on GPU hosts. */
+static int start_kernels(node_run *r, char *err, size_t errlen)
+{
+    double window = r->settings->batch_window_ms;
+    ss_batch_options bo = ss_batch_default_options();
+    bo.window_ms = window;
+    if (gpu_pool_options(r->settings, &r->node.gpu, &bo, err, errlen) != 0)
+        return -1;
+    if (r->kernels.ops == ss_kernel_ops_cpu())
+        return 0;
+    r->kernels.scheduler = ss_batch_scheduler_new(r->kernels.ops, &bo, err, errlen);
+    if (!r->kernels.scheduler)
+        return -1;
+    r->node.scheduler = r->kernels.scheduler;
+    ss_info(NULL, "batch scheduler on the %s kernels, window %g ms, %d lane(s), device pools "
+            "bounded at %zu MiB (%zu MiB per lane)", r->kernels.ops->name, window, bo.lanes,
+            (size_t)bo.lanes * (bo.lane_memory_limit >> 20), bo.lane_memory_limit >> 20);
+    return 0;
+}
+
+static int start_engines(node_run *r, char *err, size_t errlen)
+{
+    return ss_node_engines_load(r->settings, &r->kernels, &r->node.engines, &r->node.nengines, err, errlen);
+}
+
+static int start_voice_cache_and_slots(node_run *r, char *err, size_t errlen)
+{
+    r->node.voices = ss_voice_cache_new();
+    if (!r->node.voices) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ss_voice_cache_set_limit(r->node.voices, (size_t)r->settings->voice_cache_mb << 20);
+    r->node.pool = ss_work_pool_new(r->node.slots, r->node.queue_depth, err, errlen);
+    return r->node.pool ? 0 : -1;
+}
+
+static int start_credentials(node_run *r, char *err, size_t errlen)
+{
+    const ss_settings *s = r->settings;
+    r->call_token = ss_credential_resolve(s, "node_call_token", s->node_call_token, SS_DEV_NODE_CALL_TOKEN, err,
+                                          errlen);
+    r->secret = r->call_token ? ss_node_secret_resolve(s, r->node.node_id, r->secret_buf, err, errlen) : NULL;
+    return r->secret ? 0 : -1;
+}
+
+/* /metrics listens before the gRPC port opens: whoever sees the node up
+ * (its port accepts) can read its metrics at once. */
+static int start_metrics(node_run *r, char *err, size_t errlen)
+{
+    long port = r->settings->metrics_port;
+    if (port <= 0)
+        return 0;
+    r->metrics = ss_metrics_http_start(r->settings->metrics_bind, (int)port, &r->node, err, errlen);
+    return r->metrics ? 0 : -1;
+}
+
+static int start_grpc(node_run *r, char *err, size_t errlen)
+{
+    join_host_port(r->listen, sizeof r->listen, r->settings->node_bind, r->settings->node_port);
+    r->srv = ss_grpc_server_new(r->listen, err, errlen);
+    if (!r->srv)
+        return -1;
+    if (ss_grpc_server_require_bearer(r->srv, r->call_token) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (ss_tts_service_register(r->srv, &r->node, err, errlen) != 0 ||
+        ss_health_service_register(r->srv, &r->node, err, errlen) != 0 ||
+        ss_grpc_server_start(r->srv, GRPC_THREADS, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+static int start_heartbeats(node_run *r, char *err, size_t errlen)
+{
+    r->hb = ss_heartbeat_start(&r->node, r->settings->gateways, r->secret, err, errlen);
+    return r->hb ? 0 : -1;
+}
+
+static const start_step START_STEPS[] = {
+    start_configuration, start_kernels, start_engines, start_voice_cache_and_slots,
+    start_credentials,   start_metrics, start_grpc,    start_heartbeats,
+};
+
+static void log_serving(const node_run *r)
+{
+    const ss_settings *s = r->settings;
+    char metrics_desc[300] = "off";
+    if (s->metrics_port > 0)
+        snprintf(metrics_desc, sizeof metrics_desc, "%s:%ld", s->metrics_bind, s->metrics_port);
+    ss_info(NULL, "scaispeak-node %s (%s) serving TtsNode on %s, address %s, %zu engine(s), "
+            "slots %d, queue_depth %d, kernels %s, metrics %s, gateways %s",
+            r->node.node_id, SS_NODE_VERSION, r->listen, r->node.address, r->node.nengines, r->node.slots,
+            r->node.queue_depth, r->node.kernels, metrics_desc, s->gateways);
+}
+
+/* Waits for SIGTERM/SIGINT (blocked in every thread), then drains: the
+ * gateways are told at once, admitted calls get drain_timeout_s to finish,
+ * what is left is cancelled, and the gRPC server stops. */
+static void wait_and_drain(node_run *r, const sigset_t *stop_set)
+{
+    int sig = 0;
+    while (sigwait(stop_set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
+        ;
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    ss_info(NULL, "%s received: draining", name);
+    ss_sd_notify_logged("STOPPING=1");
+    ss_node_set_draining(&r->node, name);
+    int told = ss_heartbeat_beat_now(r->hb, 1000);
+    ss_info(NULL, "draining reported to %d gateway(s)", told);
+    long drain_s = r->settings->drain_timeout_s;
+    int in_flight = ss_node_in_flight(&r->node);
+    bool idle = ss_work_pool_wait_idle(r->node.pool, drain_s > 0 ? (int)(drain_s * 1000) : 0);
+    if (!idle)
+        ss_warn(NULL, "drain_timeout_s (%ld s) passed with %d call(s) in flight: cancelling them", drain_s,
+                ss_node_in_flight(&r->node));
+    else if (in_flight > 0)
+        ss_info(NULL, "all %d in-flight call(s) finished", in_flight);
+    ss_grpc_server_shutdown(r->srv, idle ? 1000 : 0);
+}
+
+static void node_run_free(node_run *r)
+{
+    ss_heartbeat_stop(r->hb);
+    ss_metrics_http_stop(r->metrics);
+    ss_grpc_server_free(r->srv);
+    ss_work_pool_free(r->node.pool);
+    ss_node_engines_free(r->node.engines, r->node.nengines);
+    ss_batch_scheduler_free(r->kernels.scheduler);
+    ss_voice_cache_free(r->node.voices);
+    ss_labels_free(&r->node.labels);
+}
+
 int main(int argc, char **argv)
 {
     int rc = 0;
@@ -152,7 +311,7 @@ int main(int argc, char **argv)
     if (!settings)
         return rc;
 
-    /* Signals: blocked everywhere, taken synchronously by sigwait below. */
+    /* Signals: blocked everywhere, taken synchronously by sigwait. */
     sigset_t stop_set;
     sigemptyset(&stop_set);
     sigaddset(&stop_set, SIGTERM);
@@ -161,125 +320,24 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
 
-    char err[512] = "";
-    ss_node node;
-    memset(&node, 0, sizeof node);
-    atomic_init(&node.draining, false);
-    ss_grpc_server *srv = NULL;
-    ss_metrics_http *metrics = NULL;
-    ss_heartbeat *hb = NULL;
-    ss_kernel_route kernels = {0};
-    rc = 1;
-
-    if (node_configure(&node, settings, &kernels.ops, err, sizeof err) != 0)
-        goto out;
-    double window = settings->batch_window_ms;
-    /* Checked on every node, CPU ones included: one fleet-wide config
-     * with a bad GPU setting fails everywhere, not only on GPU hosts. */
-    ss_batch_options bo = ss_batch_default_options();
-    bo.window_ms = window;
-    if (gpu_pool_options(settings, &node.gpu, &bo, err, sizeof err) != 0)
-        goto out;
-    if (kernels.ops != ss_kernel_ops_cpu()) {
-        kernels.scheduler = ss_batch_scheduler_new(kernels.ops, &bo, err, sizeof err);
-        if (!kernels.scheduler)
-            goto out;
-        node.scheduler = kernels.scheduler;
-        ss_info(NULL, "batch scheduler on the %s kernels, window %g ms, %d lane(s), device pools "
-                "bounded at %zu MiB (%zu MiB per lane)", kernels.ops->name, window, bo.lanes,
-                (size_t)bo.lanes * (bo.lane_memory_limit >> 20), bo.lane_memory_limit >> 20);
+    node_run r;
+    memset(&r, 0, sizeof r);
+    r.settings = settings;
+    atomic_init(&r.node.draining, false);
+    for (size_t i = 0; i < sizeof START_STEPS / sizeof START_STEPS[0]; i++) {
+        char err[512] = "";
+        if (START_STEPS[i](&r, err, sizeof err) != 0) {
+            ss_error(NULL, "scaispeak-node cannot start: %s", err);
+            node_run_free(&r);
+            ss_config_free(settings);
+            return 2;
+        }
     }
-    if (ss_node_engines_load(settings, &kernels, &node.engines, &node.nengines, err, sizeof err) != 0)
-        goto out;
-    node.voices = ss_voice_cache_new();
-    if (!node.voices) {
-        snprintf(err, sizeof err, "out of memory");
-        goto out;
-    }
-    ss_voice_cache_set_limit(node.voices, (size_t)settings->voice_cache_mb << 20);
-    node.pool = ss_work_pool_new(node.slots, node.queue_depth, err, sizeof err);
-    if (!node.pool)
-        goto out;
-
-    char secret_buf[SS_NODE_SECRET_LEN];
-    const char *call_token = ss_credential_resolve(settings, "node_call_token",
-                                                   settings->node_call_token,
-                                                   SS_DEV_NODE_CALL_TOKEN, err, sizeof err);
-    const char *secret = call_token ? ss_node_secret_resolve(settings, node.node_id, secret_buf,
-                                                             err, sizeof err)
-                                    : NULL;
-    if (!secret)
-        goto out;
-
-    /* /metrics listens before the gRPC port opens: whoever sees the node
-     * up (its port accepts) can read its metrics at once. */
-    long mport = settings->metrics_port;
-    if (mport > 0) {
-        metrics = ss_metrics_http_start(settings->metrics_bind, (int)mport, &node, err,
-                                        sizeof err);
-        if (!metrics)
-            goto out;
-    }
-
-    char listen[300];
-    join_host_port(listen, sizeof listen, settings->node_bind, settings->node_port);
-    srv = ss_grpc_server_new(listen, err, sizeof err);
-    if (!srv)
-        goto out;
-    if (ss_grpc_server_require_bearer(srv, call_token) != 0) {
-        snprintf(err, sizeof err, "out of memory");
-        goto out;
-    }
-    if (ss_tts_service_register(srv, &node, err, sizeof err) != 0 ||
-        ss_health_service_register(srv, &node, err, sizeof err) != 0 ||
-        ss_grpc_server_start(srv, GRPC_THREADS, err, sizeof err) != 0)
-        goto out;
-
-    hb = ss_heartbeat_start(&node, settings->gateways, secret, err, sizeof err);
-    if (!hb)
-        goto out;
-
-    char metrics_desc[300] = "off";
-    if (mport > 0)
-        snprintf(metrics_desc, sizeof metrics_desc, "%s:%ld", settings->metrics_bind, mport);
-    ss_info(NULL, "scaispeak-node %s (%s) serving TtsNode on %s, address %s, %zu engine(s), "
-            "slots %d, queue_depth %d, kernels %s, metrics %s, gateways %s",
-            node.node_id, SS_NODE_VERSION, listen, node.address, node.nengines, node.slots,
-            node.queue_depth, node.kernels, metrics_desc, settings->gateways);
-
+    log_serving(&r);
     ss_sd_notify_logged("READY=1");
-    int sig = 0;
-    while (sigwait(&stop_set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
-        ;
-    ss_info(NULL, "%s received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    ss_sd_notify_logged("STOPPING=1");
-    ss_node_set_draining(&node, sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    int told = ss_heartbeat_beat_now(hb, 1000);
-    ss_info(NULL, "draining reported to %d gateway(s)", told);
-    long drain_s = settings->drain_timeout_s;
-    int in_flight = ss_node_in_flight(&node);
-    bool idle = ss_work_pool_wait_idle(node.pool, drain_s > 0 ? (int)(drain_s * 1000) : 0);
-    if (!idle)
-        ss_warn(NULL, "drain_timeout_s (%ld s) passed with %d call(s) in flight: cancelling them",
-                drain_s, ss_node_in_flight(&node));
-    else if (in_flight > 0)
-        ss_info(NULL, "all %d in-flight call(s) finished", in_flight);
-    ss_grpc_server_shutdown(srv, idle ? 1000 : 0);
-    rc = 0;
-
-out:
-    if (rc != 0)
-        ss_error(NULL, "scaispeak-node cannot start: %s", err);
-    ss_heartbeat_stop(hb);
-    ss_metrics_http_stop(metrics);
-    ss_grpc_server_free(srv);
-    ss_work_pool_free(node.pool);
-    ss_node_engines_free(node.engines, node.nengines);
-    ss_batch_scheduler_free(kernels.scheduler);
-    ss_voice_cache_free(node.voices);
-    ss_labels_free(&node.labels);
-    if (rc == 0)
-        ss_info(NULL, "scaispeak-node stopped");
+    wait_and_drain(&r, &stop_set);
+    node_run_free(&r);
+    ss_info(NULL, "scaispeak-node stopped");
     ss_config_free(settings);
-    return rc == 0 ? 0 : 2;
+    return 0;
 }
