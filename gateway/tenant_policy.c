@@ -52,6 +52,96 @@ static void int_field(const json_t *obj, const char *name, const char *path, lon
     json_object_set(out, name, v);
 }
 
+/* Fields of the body this page does not know. */
+static void unknown_fields(const json_t *body, json_t *details)
+{
+    static const char *const known[] = {"allowed_backends", "default_backend", "async_threshold_chars",
+                                        "rate_limits"};
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            ok = ok || !strcmp(key, known[i]);
+        if (!ok)
+            bad(details, key, "unknown field");
+    }
+}
+
+static void read_allowed_backends(const json_t *body, json_t *p, json_t *details)
+{
+    json_t *ab = json_object_get(body, "allowed_backends");
+    if (!ab)
+        return;
+    bool has_a = false, has_b = false, fine = json_is_array(ab) && json_array_size(ab) > 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(ab, i, e)
+    {
+        const char *s = json_string_value(e);
+        if (s && !strcmp(s, "A") && !has_a)
+            has_a = true;
+        else if (s && !strcmp(s, "B") && !has_b)
+            has_b = true;
+        else
+            fine = false;
+    }
+    if (!fine)
+        bad(details, "allowed_backends", "must be a non-empty list of distinct \"A\" and \"B\"");
+    else
+        json_object_set(p, "allowed_backends", ab);
+}
+
+/* default_backend "A" or "B", and one of the allowed ones: when the body
+ * did not name one and the default is not allowed, the first allowed one. */
+static void read_default_backend(const json_t *body, json_t *p, json_t *details)
+{
+    json_t *db = json_object_get(body, "default_backend");
+    if (db) {
+        const char *s = json_string_value(db);
+        if (!s || (strcmp(s, "A") && strcmp(s, "B")))
+            bad(details, "default_backend", "must be \"A\" or \"B\"");
+        else
+            json_object_set(p, "default_backend", db);
+    }
+    const char *d = json_string_value(json_object_get(p, "default_backend"));
+    bool d_allowed = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(p, "allowed_backends"), i, e) d_allowed =
+        d_allowed || !strcmp(json_string_value(e), d);
+    if (d_allowed || json_array_size(details) > 0)
+        return;
+    if (db)
+        bad(details, "default_backend", "must be one of allowed_backends");
+    else
+        json_object_set(p, "default_backend", json_array_get(json_object_get(p, "allowed_backends"), 0));
+}
+
+static void read_rate_limits(const json_t *body, json_t *p, json_t *details)
+{
+    json_t *rl = json_object_get(body, "rate_limits");
+    if (!rl)
+        return;
+    if (!json_is_object(rl)) {
+        bad(details, "rate_limits", "must be an object");
+        return;
+    }
+    json_t *out = json_object_get(p, "rate_limits");
+    const char *key;
+    json_t *v;
+    json_object_foreach(rl, key, v)
+    {
+        char path[80];
+        snprintf(path, sizeof path, "rate_limits.%s", key);
+        if (strcmp(key, "per_key") && strcmp(key, "per_user") && strcmp(key, "per_tenant"))
+            bad(details, path, "unknown field");
+        else
+            int_field(rl, key, path, 1, 1000000, out, details);
+    }
+}
+
 json_t *tenant_policy_validate(const json_t *body, json_t **details)
 {
     *details = json_array();
@@ -61,74 +151,11 @@ json_t *tenant_policy_validate(const json_t *body, json_t **details)
         json_decref(p);
         return NULL;
     }
-    const char *known[] = {"allowed_backends", "default_backend", "async_threshold_chars", "rate_limits"};
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)body, key, v)
-    {
-        bool ok = false;
-        for (size_t i = 0; i < 4; i++)
-            ok = ok || !strcmp(key, known[i]);
-        if (!ok)
-            bad(*details, key, "unknown field");
-    }
-    json_t *ab = json_object_get(body, "allowed_backends");
-    if (ab) {
-        bool has_a = false, has_b = false, fine = json_is_array(ab) && json_array_size(ab) > 0;
-        size_t i;
-        json_t *e;
-        json_array_foreach(ab, i, e)
-        {
-            const char *s = json_string_value(e);
-            if (s && !strcmp(s, "A") && !has_a)
-                has_a = true;
-            else if (s && !strcmp(s, "B") && !has_b)
-                has_b = true;
-            else
-                fine = false;
-        }
-        if (!fine)
-            bad(*details, "allowed_backends", "must be a non-empty list of distinct \"A\" and \"B\"");
-        else
-            json_object_set(p, "allowed_backends", ab);
-    }
-    json_t *db = json_object_get(body, "default_backend");
-    if (db) {
-        const char *s = json_string_value(db);
-        if (!s || (strcmp(s, "A") && strcmp(s, "B")))
-            bad(*details, "default_backend", "must be \"A\" or \"B\"");
-        else
-            json_object_set(p, "default_backend", db);
-    }
-    /* the default must be allowed */
-    const char *d = json_string_value(json_object_get(p, "default_backend"));
-    bool d_allowed = false;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(p, "allowed_backends"), i, e) d_allowed =
-        d_allowed || !strcmp(json_string_value(e), d);
-    if (!d_allowed && json_array_size(*details) == 0) {
-        if (db)
-            bad(*details, "default_backend", "must be one of allowed_backends");
-        else
-            json_object_set(p, "default_backend", json_array_get(json_object_get(p, "allowed_backends"), 0));
-    }
+    unknown_fields(body, *details);
+    read_allowed_backends(body, p, *details);
+    read_default_backend(body, p, *details);
     int_field(body, "async_threshold_chars", "async_threshold_chars", 1, 100000, p, *details);
-    json_t *rl = json_object_get(body, "rate_limits");
-    if (rl && !json_is_object(rl)) {
-        bad(*details, "rate_limits", "must be an object");
-    } else if (rl) {
-        json_t *out = json_object_get(p, "rate_limits");
-        json_object_foreach(rl, key, v)
-        {
-            char path[80];
-            snprintf(path, sizeof path, "rate_limits.%s", key);
-            if (strcmp(key, "per_key") && strcmp(key, "per_user") && strcmp(key, "per_tenant"))
-                bad(*details, path, "unknown field");
-            else
-                int_field(rl, key, path, 1, 1000000, out, *details);
-        }
-    }
+    read_rate_limits(body, p, *details);
     if (json_array_size(*details) > 0) {
         json_decref(p);
         return NULL;
