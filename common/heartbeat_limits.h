@@ -13,7 +13,7 @@
 #define SS_HB_MAX_LABEL_KEY 63
 #define SS_HB_MAX_LABEL_VALUE 256
 #define SS_HB_MAX_ADDRESS 255
-#define SS_HB_MAX_SHORT_STRING 128    /* engine id/kind/version, voice id, version, kernels, GPU name */
+#define SS_HB_MAX_SHORT_STRING 128    /* engine id/kind/version/gender/accent/language, voice id, version, kernels, GPU name */
 #define SS_HB_MAX_SAMPLE_RATE 384000
 #define SS_HB_MAX_SLOTS 65536
 #define SS_HB_MAX_IN_FLIGHT 1048576

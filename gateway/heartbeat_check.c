@@ -1,11 +1,15 @@
 /* HeartbeatRequest bounds (see heartbeat_check.h): one small function per
  * part of the message, run in order from a table; the first that fails
- * names the field. Strings are bounded in bytes; numbers are checked before
+ * names the field. Strings are bounded in bytes and must be UTF-8
+ * (protobuf-c does not check; the record is JSON, and jansson refuses a
+ * string that is not, which used to surface as "out of memory"); numbers
+ * are checked before
  * any arithmetic on them (started_at used to be multiplied by 1000 as it
  * came: INT64_MIN overflowed). */
 #include "gateway/heartbeat_check.h"
 
 #include "common/heartbeat_limits.h"
+#include "common/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,10 +19,18 @@ typedef bool (*part_check)(const Scaiinfer__V1__HeartbeatRequest *hb, long long 
 
 static bool string_ok(const char *s, size_t max, const char *field, char *msg, size_t msglen)
 {
-    if (!s || strlen(s) <= max)
+    if (!s)
         return true;
-    snprintf(msg, msglen, "%s is longer than %zu bytes", field, max);
-    return false;
+    size_t n = strlen(s);
+    if (n > max) {
+        snprintf(msg, msglen, "%s is longer than %zu bytes", field, max);
+        return false;
+    }
+    if (!ss_utf8_valid(s, n)) {
+        snprintf(msg, msglen, "%s is not valid UTF-8", field);
+        return false;
+    }
+    return true;
 }
 
 static bool count_ok(size_t n, size_t max, const char *field, char *msg, size_t msglen)
@@ -58,6 +70,9 @@ static bool check_engines(const Scaiinfer__V1__HeartbeatRequest *hb, long long n
         if (!string_ok(e->engine_id, SS_HB_MAX_SHORT_STRING, "engines.engine_id", msg, msglen) ||
             !string_ok(e->kind, SS_HB_MAX_SHORT_STRING, "engines.kind", msg, msglen) ||
             !string_ok(e->version, SS_HB_MAX_SHORT_STRING, "engines.version", msg, msglen) ||
+            !string_ok(e->gender, SS_HB_MAX_SHORT_STRING, "engines.gender", msg, msglen) ||
+            !string_ok(e->accent, SS_HB_MAX_SHORT_STRING, "engines.accent", msg, msglen) ||
+            !string_ok(e->language, SS_HB_MAX_SHORT_STRING, "engines.language", msg, msglen) ||
             !number_ok(e->sample_rate, SS_HB_MAX_SAMPLE_RATE, "engines.sample_rate", msg, msglen))
             return false;
     }

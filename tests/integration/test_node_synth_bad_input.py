@@ -57,16 +57,22 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize("fields,want", [(f, w) for _, f, w in BAD_REQUESTS],
-                         ids=[i for i, _, _ in BAD_REQUESTS])
-def test_bad_synthesize_is_invalid_argument(stack, protos, fields, want):
-    grpc = harness.grpc_module()
+def request_fields(protos, fields):
+    """fields with a "voice" dict (and its "design" dict) made messages."""
     fields = dict(fields)
     if "voice" in fields:
         voice = dict(fields["voice"])
         if "design" in voice:
             voice["design"] = protos.tts.VoiceDesign(**voice["design"])
         fields["voice"] = protos.tts.VoiceSpec(**voice)
+    return fields
+
+
+@pytest.mark.parametrize("fields,want", [(f, w) for _, f, w in BAD_REQUESTS],
+                         ids=[i for i, _, _ in BAD_REQUESTS])
+def test_bad_synthesize_is_invalid_argument(stack, protos, fields, want):
+    grpc = harness.grpc_module()
+    fields = request_fields(protos, fields)
     e = synth_error(stack.stub, protos, **fields)
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, f"{e.code()}: {e.details()}"
     msg = e.details() or ""
@@ -92,12 +98,7 @@ def test_strings_that_are_not_utf8_are_invalid_argument(stack, protos, fields, f
     byte replaced by "(" (C3 28, a lead byte without its continuation) on the
     wire, which no protobuf library here would send on its own."""
     grpc = harness.grpc_module()
-    fields = dict(fields)
-    if "voice" in fields:
-        voice = dict(fields["voice"])
-        if "design" in voice:
-            voice["design"] = protos.tts.VoiceDesign(**voice["design"])
-        fields["voice"] = protos.tts.VoiceSpec(**voice)
+    fields = request_fields(protos, fields)
     wire = protos.tts.SynthesizeRequest(**fields).SerializeToString()
     assert wire.count(b"\xc3\xa9") == 1
     wire = wire.replace(b"\xc3\xa9", b"\xc3(")

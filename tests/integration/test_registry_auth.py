@@ -66,3 +66,30 @@ def test_node_with_a_wrong_token_is_not_listed(gateway, start_node):
     assert bad.proc.alive(), "a node refused by the gateway keeps running and retrying"
     assert gateway.node(bad.node_id) is None
     assert [i["node_id"] for i in gateway.nodes()] == [good.node_id]
+
+
+@pytest.mark.parametrize("field", ["language", "voice"])
+def test_heartbeat_strings_that_are_not_utf8_are_invalid_argument(gateway, protos, field):
+    """protobuf-c does not check the UTF-8 of string fields; the gateway does
+    before it stores the record (jansson would refuse it, which used to end
+    the call RESOURCE_EXHAUSTED "out of memory"). The request is serialised
+    with "\u00e9" (C3 A9) and its second byte replaced by "(" on the wire."""
+    grpc = harness.grpc_module()
+    req = harness.heartbeat_request(protos, "itest-utf8", engines=[("e", "hts", "1", 32000)],
+                                    voices=["vc_\u00e9"] if field == "voice" else ())
+    if field == "language":
+        req.engines[0].language = "en-\u00e9"
+    wire = req.SerializeToString()
+    assert wire.count(b"\xc3\xa9") == 1
+    wire = wire.replace(b"\xc3\xa9", b"\xc3(")
+    token = harness.node_secret(gateway.node_auth_key, "itest-utf8")
+    with grpc.insecure_channel(gateway.grpc_target) as ch:
+        call = ch.unary_unary(harness.HEARTBEAT_METHOD, request_serializer=lambda b: b,
+                              response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as info:
+            call(wire, metadata=[("authorization", f"Bearer {token}")], timeout=5 * harness.SLOW)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, \
+        f"{info.value.code()}: {info.value.details()}"
+    want = "engines.language" if field == "language" else "voices_cached entry"
+    assert info.value.details() == f"{want} is not valid UTF-8", info.value.details()
+    assert gateway.node("itest-utf8") is None
