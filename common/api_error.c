@@ -1,6 +1,11 @@
 /* Error-code table and envelopes (see api_error.h). */
 #include "common/api_error.h"
 
+#include "common/utf8.h"
+
+#include <stdlib.h>
+#include <string.h>
+
 static const struct {
     const char *code;
     int status;
@@ -72,8 +77,13 @@ json_t *ss_envelope_ok(json_t *data, const char *request_id)
 json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
                           const char *request_id)
 {
-    json_t *err = json_pack("{s:s,s:s}", "code", ss_api_error_code(e), "message",
-                            message ? message : "");
+    /* A message that is not UTF-8 (it quotes a peer, or snprintf cut it
+     * inside a character) would make json_pack fail and the error lose its
+     * code: such bytes become U+FFFD. */
+    const char *text = message ? message : "";
+    char *repaired = ss_utf8_valid(text, strlen(text)) ? NULL : ss_utf8_repaired(text);
+    json_t *err = json_pack("{s:s,s:s}", "code", ss_api_error_code(e), "message", repaired ? repaired : text);
+    free(repaired);
     if (err && details)
         json_object_set_new(err, "details", details);
     else if (details)

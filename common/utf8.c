@@ -1,6 +1,9 @@
 /* UTF-8 validation and counting (see utf8.h). */
 #include "common/utf8.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 size_t ss_utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -68,4 +71,27 @@ bool ss_utf8_valid(const char *s, size_t n)
         i += k;
     }
     return true;
+}
+
+char *ss_utf8_repaired(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(3 * n + 1); /* each byte at worst becomes EF BF BD */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = ss_utf8_char_len(s + i, n - i);
+        if (k == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    out[o] = 0;
+    return out;
 }

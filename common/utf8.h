@@ -21,6 +21,11 @@ bool ss_utf8_valid(const char *s, size_t n);
  * or 0 when none does (a stray or missing continuation byte, an overlong
  * form, a surrogate, a value above U+10FFFF, or n == 0). */
 size_t ss_utf8_char_len(const char *s, size_t n);
+/* A malloc'd copy of the NUL-terminated s in which every byte that does
+ * not start a well-formed character is U+FFFD (for text that must become
+ * a JSON string: a message that quotes a peer, or was cut by snprintf
+ * inside a character). NULL when out of memory. */
+char *ss_utf8_repaired(const char *s);
 
 /* Characters of the NUL-terminated s (0 for NULL). */
 size_t ss_utf8_chars(const char *s);

@@ -22,3 +22,13 @@ Test(api_error, error_shape_and_status)
                      "req_x");
     json_decref(e);
 }
+
+Test(api_error, a_message_that_is_not_utf8_keeps_the_code)
+{
+    /* "caf\xc3" is what snprintf leaves when it cuts "café" inside the é */
+    json_t *env = ss_envelope_error(SS_ERR_BACKEND_ERROR, "node said: caf\xc3", NULL, "req_x");
+    json_t *err = json_object_get(env, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(err, "code")), "SCAISPEAK_BACKEND_ERROR");
+    cr_assert_str_eq(json_string_value(json_object_get(err, "message")), "node said: caf\xef\xbf\xbd");
+    json_decref(env);
+}

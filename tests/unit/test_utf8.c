@@ -4,6 +4,7 @@
 #include "common/utf8.h"
 
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The UTF-8 encoding of cp (any value up to 0x1FFFFF, surrogates too). */
@@ -79,4 +80,16 @@ Test(utf8, wellformed_text_passes)
     cr_assert(ss_utf8_valid("a\0b", 3), "NUL is well-formed UTF-8");
     cr_assert_eq(ss_utf8_chars(s), 13);
     cr_assert_eq(ss_utf8_chars_n(s, strlen(s)), 13);
+}
+
+Test(utf8, repaired_replaces_what_is_not_wellformed)
+{
+    char *r = ss_utf8_repaired("ok \xc3\xa9 \xff \xe2\x82 \xf0\x9f\x98\x80 \xed\xa0\x80");
+    cr_assert_str_eq(r, "ok \xc3\xa9 \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd \xf0\x9f\x98\x80 "
+                        "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    cr_assert(ss_utf8_valid(r, strlen(r)));
+    free(r);
+    r = ss_utf8_repaired("");
+    cr_assert_str_eq(r, "");
+    free(r);
 }
