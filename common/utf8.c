@@ -95,3 +95,17 @@ char *ss_utf8_repaired(const char *s)
     out[o] = 0;
     return out;
 }
+
+size_t ss_utf8_prefix(const char *s, size_t n, size_t max)
+{
+    size_t at = 0;
+    while (at < n) {
+        size_t k = ss_utf8_char_len(s + at, n - at);
+        if (k == 0)
+            k = 1; /* not well-formed: bytes one at a time */
+        if (at + k > max)
+            break;
+        at += k;
+    }
+    return at;
+}

@@ -26,6 +26,10 @@ size_t ss_utf8_char_len(const char *s, size_t n);
  * a JSON string: a message that quotes a peer, or was cut by snprintf
  * inside a character). NULL when out of memory. */
 char *ss_utf8_repaired(const char *s);
+/* The longest prefix of the well-formed s[0..n) that is at most max bytes
+ * and ends between characters (for a length-limited field such as a
+ * WebSocket close reason). */
+size_t ss_utf8_prefix(const char *s, size_t n, size_t max);
 
 /* Characters of the NUL-terminated s (0 for NULL). */
 size_t ss_utf8_chars(const char *s);

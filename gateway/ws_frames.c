@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/utf8.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -72,10 +73,14 @@ static void close_with(ws_conn *c, int code, const char *reason, bool tell_owner
 {
     if (c->closing)
         return;
-    size_t rlen = strlen(reason);
-    if (rlen > WS_MAX_CLOSE_REASON)
-        rlen = WS_MAX_CLOSE_REASON;
-    wslay_event_queue_close(c->ctx, (uint16_t)code, (const uint8_t *)reason, rlen);
+    /* RFC 6455 7.1.6: the reason is UTF-8 (a browser fails the connection
+     * on one that is not), so a reason that is not is repaired, and a long
+     * one is cut between characters. */
+    char *repaired = ss_utf8_valid(reason, strlen(reason)) ? NULL : ss_utf8_repaired(reason);
+    const char *text = repaired ? repaired : reason;
+    size_t rlen = ss_utf8_prefix(text, strlen(text), WS_MAX_CLOSE_REASON);
+    wslay_event_queue_close(c->ctx, (uint16_t)code, (const uint8_t *)text, rlen);
+    free(repaired);
     wslay_event_shutdown_read(c->ctx);
     c->closing = true;
     bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);

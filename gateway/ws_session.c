@@ -134,8 +134,14 @@ static void end_session(ws_session *s, int code, const char *api_code, const cha
     stop_synthesis(s);
     if (!s->conn || ws_conn_closing(s->conn))
         return;
-    if (code != WS_CLOSE_NORMAL)
-        ws_conn_send_json(s->conn, json_pack("{s:s,s:s,s:s}", "type", "error", "code", api_code, "message", message));
+    if (code != WS_CLOSE_NORMAL) {
+        /* a message quoting a peer may not be UTF-8: json_pack would fail
+         * and the client get no error frame */
+        char *repaired = ss_utf8_valid(message, strlen(message)) ? NULL : ss_utf8_repaired(message);
+        ws_conn_send_json(s->conn, json_pack("{s:s,s:s,s:s}", "type", "error", "code", api_code, "message",
+                                             repaired ? repaired : message));
+        free(repaired);
+    }
     ss_info(s->request_id, "websocket session %s closing %d: %s", s->session_id, code, message);
     ws_conn_close(s->conn, code, message);
 }

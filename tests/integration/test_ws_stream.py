@@ -189,6 +189,11 @@ def test_bad_handshake_is_a_json_400(gateway):
     ("binary", [b"\x00\x01"], "binary"),
     ("bad-open", [{"type": "open", "speed": 9}], "speed"),
     ("unknown-field", [{"type": "open", "sampel_rate": 1}], "no field"),
+    # long field names of two-byte characters, at both parities: the close
+    # reason (at most 123 bytes) must be cut between characters, or the
+    # client fails the connection on invalid UTF-8 (RFC 6455 7.1.6)
+    ("unknown-field-utf8-even", [{"type": "open", "\u00e9" * 100: 1}], "no field"),
+    ("unknown-field-utf8-odd", [{"type": "open", "a" + "\u00e9" * 100: 1}], "no field"),
     ("bad-codec", [{"type": "open", "output": {"codec": "mp3"}}], "codec"),
     ("second-open", [{"type": "open", "output": PCM}, {"type": "open"}], "already"),
     ("text-after-close", [{"type": "open", "output": PCM},

@@ -93,3 +93,12 @@ Test(utf8, repaired_replaces_what_is_not_wellformed)
     cr_assert_str_eq(r, "");
     free(r);
 }
+
+Test(utf8, prefix_ends_between_characters)
+{
+    const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"; /* 1 + 2 + 3 + 4 bytes */
+    size_t n = strlen(s);
+    static const size_t want[] = {0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 10};
+    for (size_t max = 0; max < sizeof want / sizeof want[0]; max++)
+        cr_assert_eq(ss_utf8_prefix(s, n, max), want[max], "max %zu", max);
+}
