@@ -7,9 +7,11 @@
  * chunk (the samples are valid during the callback only; nothing is kept
  * here), and reports once at the end (on_done): the status, whether any
  * audio arrived (a failure before the first audio byte may be retried on
- * another node) and the alignment, which is collected. An alignment the
- * gateway has no memory to keep ends RESOURCE_EXHAUSTED "out of memory ...";
- * a stream it cannot decode ends INTERNAL "... malformed". Pause/resume give
+ * another node) and the alignment, which is collected. Each message is
+ * read against NODE.md's stream contract by node_answer.h: the first broken
+ * rule cancels the call, which ends INTERNAL "the node's stream was
+ * malformed: <rule>"; an alignment the gateway has no memory to keep ends
+ * RESOURCE_EXHAUSTED "out of memory ...". Pause/resume give
  * back-pressure: a paused call delivers nothing and gRPC's flow control soon
  * stops the node's writes. Cancel stops it and still reports
  * (CANCELLED). A call that ends UNAVAILABLE before any byte of its answer
