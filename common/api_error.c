@@ -63,6 +63,29 @@ int ss_api_error_status(ss_api_error e)
     return (e >= 0 && e < SS_ERR__COUNT) ? TABLE[e].status : 500;
 }
 
+/* A JSON string of s, repaired first when it is not UTF-8 (jansson
+ * refuses such a string). NULL only when out of memory. */
+static json_t *utf8_string(const char *s)
+{
+    if (ss_utf8_valid(s, strlen(s)))
+        return json_string(s);
+    char *repaired = ss_utf8_repaired(s);
+    json_t *j = repaired ? json_string(repaired) : NULL;
+    free(repaired);
+    return j;
+}
+
+json_t *ss_detail(const char *field, const char *message)
+{
+    json_t *d = json_object();
+    if (d && (json_object_set_new(d, "field", utf8_string(field ? field : "")) != 0 ||
+              json_object_set_new(d, "message", utf8_string(message ? message : "")) != 0)) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+}
+
 static json_t *meta(const char *request_id)
 {
     return json_pack("{s:s}", "request_id", request_id ? request_id : "");
@@ -80,10 +103,12 @@ json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
     /* A message that is not UTF-8 (it quotes a peer, or snprintf cut it
      * inside a character) would make json_pack fail and the error lose its
      * code: such bytes become U+FFFD. */
-    const char *text = message ? message : "";
-    char *repaired = ss_utf8_valid(text, strlen(text)) ? NULL : ss_utf8_repaired(text);
-    json_t *err = json_pack("{s:s,s:s}", "code", ss_api_error_code(e), "message", repaired ? repaired : text);
-    free(repaired);
+    json_t *err = json_object();
+    if (err && (json_object_set_new(err, "code", json_string(ss_api_error_code(e))) != 0 ||
+                json_object_set_new(err, "message", utf8_string(message ? message : "")) != 0)) {
+        json_decref(err);
+        err = NULL;
+    }
     if (err && details)
         json_object_set_new(err, "details", details);
     else if (details)

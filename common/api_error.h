@@ -62,4 +62,11 @@ json_t *ss_envelope_ok(json_t *data, const char *request_id);
 json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
                           const char *request_id);
 
+/* One entry of an error's details: {"field": field, "message": message}.
+ * Text that is not UTF-8 (a field name cut by snprintf inside a character,
+ * a multipart part's name as the client sent it) is repaired, each stray
+ * byte U+FFFD, so the entry is never lost to json_pack's refusal. NULL
+ * only when out of memory. */
+json_t *ss_detail(const char *field, const char *message);
+
 #endif

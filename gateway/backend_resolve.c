@@ -3,6 +3,8 @@
 
 #include "gateway/node_registry.h"
 
+#include "common/api_error.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@ static bool allowed(const json_t *policy, char b)
 
 static void note(json_t *unusable, const char *field, const char *msg)
 {
-    json_array_append_new(unusable, json_pack("{s:s,s:s}", "field", field, "message", msg));
+    json_array_append_new(unusable, ss_detail(field, msg));
 }
 
 static double load_of(const json_t *node)

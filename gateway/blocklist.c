@@ -393,23 +393,20 @@ void gw_handle_blocklist_add(gw_request *r)
     json_t *pattern = json_object_get(body, "pattern"), *voice = json_object_get(body, "voice_id");
     json_t *note = json_object_get(body, "note");
     if (!json_is_object(body))
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "body", "message", "must be an object"));
+        json_array_append_new(details, ss_detail("body", "must be an object"));
     else if (!kind || (strcmp(kind, "text") && strcmp(kind, "speaker")))
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "kind", "message", "must be text or speaker"));
+        json_array_append_new(details, ss_detail("kind", "must be text or speaker"));
     else if (!strcmp(kind, "text") && (!json_is_string(pattern) || json_string_length(pattern) == 0 ||
                                        json_string_length(pattern) > 500))
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "pattern", "message",
-                                                 "a text entry needs a pattern of 1..500 characters"));
+        json_array_append_new(details, ss_detail("pattern", "a text entry needs a pattern of 1..500 characters"));
     else if (!strcmp(kind, "text") && !pattern_has_words(json_string_value(pattern), &oom))
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "pattern", "message",
-                                                 oom ? "out of memory"
-                                                     : "a text entry's pattern needs at least one letter or digit"));
+        json_array_append_new(details, ss_detail("pattern", oom ? "out of memory"
+                                                                : "a text entry's pattern needs at least one letter "
+                                                                  "or digit"));
     else if (!strcmp(kind, "speaker") && (!json_is_string(voice) || json_string_length(voice) == 0))
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "voice_id", "message",
-                                                 "a speaker entry needs a voice_id"));
+        json_array_append_new(details, ss_detail("voice_id", "a speaker entry needs a voice_id"));
     if (note && (!json_is_string(note) || json_string_length(note) > 500))
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "note", "message",
-                                                 "must be a string of at most 500 characters"));
+        json_array_append_new(details, ss_detail("note", "must be a string of at most 500 characters"));
     if (oom) {
         json_decref(body);
         json_decref(details);

@@ -157,11 +157,10 @@ void gw_handle_erasure_audit(gw_request *r)
     char member[MEMBER_MAX], key[GW_STATE_KEY_MAX];
     json_t *details = json_array();
     if (lim && (!*lim || *end || limit < 1 || limit > AUDIT_LIMIT_MAX))
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "limit", "message",
-                                                 "must be an integer from 1 to 200"));
+        json_array_append_new(details, ss_detail("limit", "must be an integer from 1 to 200"));
     if (cursor && *cursor && cursor_member(cursor, member, sizeof member) != 0)
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "cursor", "message",
-                                                 "is not a cursor of this list (pass next_cursor as it came)"));
+        json_array_append_new(details,
+                              ss_detail("cursor", "is not a cursor of this list (pass next_cursor as it came)"));
     if (json_array_size(details)) {
         gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "the request has invalid fields", details);
         return;

@@ -51,8 +51,7 @@ static int check_body(json_t *body, json_t *details)
         return -1;
     json_t *engine = json_object_get(body, "engine");
     if (engine && (!json_is_string(engine) || !json_string_length(engine) || json_string_length(engine) > 63)) {
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "engine", "message",
-                                                 "must be an engine id (1..63 bytes)"));
+        json_array_append_new(details, ss_detail("engine", "must be an engine id (1..63 bytes)"));
         m++;
     }
     return n + m;
@@ -121,7 +120,7 @@ void gw_handle_global_voice_create(gw_request *r)
     json_t *details = json_array();
     int problems = !body ? 1 : details ? check_body(body, details) : -1;
     if (!body && details)
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "body", "message", "a JSON object is required"));
+        json_array_append_new(details, ss_detail("body", "a JSON object is required"));
     if (gw_reply_field_problems(r, problems, details)) {
         json_decref(body);
         return;

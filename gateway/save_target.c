@@ -3,6 +3,8 @@
  * admits only valid UTF-8. No state. */
 #include "gateway/save_target.h"
 
+#include "common/api_error.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -102,7 +104,7 @@ static void bad(json_t *details, const char *name, const char *msg)
 {
     char field[64];
     snprintf(field, sizeof field, "save_to%s%s", name ? "." : "", name ? name : "");
-    json_array_append_new(details, json_pack("{s:s,s:s}", "field", field, "message", msg));
+    json_array_append_new(details, ss_detail(field, msg));
 }
 
 int gw_save_target_read(const json_t *v, gw_save_target *out, json_t *details)

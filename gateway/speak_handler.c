@@ -191,7 +191,7 @@ static void try_next(speak_ctx *cx);
 
 static void note_tried(speak_ctx *cx, const char *field, const char *msg)
 {
-    json_array_append_new(cx->tried, json_pack("{s:s,s:s}", "field", field, "message", msg));
+    json_array_append_new(cx->tried, ss_detail(field, msg));
 }
 
 static void on_node_header(void *user, uint32_t sample_rate)

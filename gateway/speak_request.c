@@ -9,6 +9,7 @@
 #include "gateway/openai_instructions.h"
 #include "gateway/openai_models.h"
 
+#include "common/api_error.h"
 #include "common/audio_encode.h"
 #include "common/synth_limits.h"
 #include "common/utf8.h"
@@ -33,7 +34,7 @@ typedef struct {
 
 static void bad(json_t *d, const char *field, const char *msg)
 {
-    json_array_append_new(d, json_pack("{s:s,s:s}", "field", field, "message", msg));
+    json_array_append_new(d, ss_detail(field, msg));
 }
 
 /* --- readers shared by both routes */

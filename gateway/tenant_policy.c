@@ -34,7 +34,7 @@ json_t *tenant_policy_default(void)
 
 static void bad(json_t *details, const char *field, const char *msg)
 {
-    json_array_append_new(details, json_pack("{s:s,s:s}", "field", field, "message", msg));
+    json_array_append_new(details, ss_detail(field, msg));
 }
 
 static void int_field(const json_t *obj, const char *name, const char *path, long lo, long hi,

@@ -1,6 +1,7 @@
 /* POST /voices clone-mode form reading (see voice_form.h). */
 #include "gateway/voice_form.h"
 
+#include "common/api_error.h"
 #include "common/multipart.h"
 
 #include <stdlib.h>
@@ -44,7 +45,7 @@ typedef struct {
 
 static int problem(voice_form *f, const char *field, const char *message)
 {
-    if (json_array_append_new(f->details, json_pack("{s:s,s:s}", "field", field, "message", message)) != 0) {
+    if (json_array_append_new(f->details, ss_detail(field, message)) != 0) {
         f->out_of_memory = true;
         return -1;
     }

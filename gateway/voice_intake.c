@@ -172,7 +172,7 @@ static json_t *detail(const char *field, const char *message)
 
 static int add_problem(json_t *details, const char *field, const char *message)
 {
-    return json_array_append_new(details, json_pack("{s:s,s:s}", "field", field, "message", message));
+    return json_array_append_new(details, ss_detail(field, message));
 }
 
 /* Metadata fields: text as is, *_json parsed into their record field. */

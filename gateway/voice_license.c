@@ -4,6 +4,8 @@
 
 #include "gateway/state_keys.h"
 
+#include "common/api_error.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@ int64_t voice_license_time_ms(const char *iso)
 
 static int detail(json_t *details, const char *field, const char *message)
 {
-    return json_array_append_new(details, json_pack("{s:s,s:s}", "field", field, "message", message)) ? -1 : 1;
+    return json_array_append_new(details, ss_detail(field, message)) ? -1 : 1;
 }
 
 int voice_license_check(const json_t *license, json_t *details)

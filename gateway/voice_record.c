@@ -3,6 +3,7 @@
 #include "gateway/voice_record.h"
 
 #include "node/engine/voice/voice_design.h"
+#include "common/api_error.h"
 #include "common/utf8.h"
 #include "common/wall_clock.h"
 
@@ -127,7 +128,7 @@ static const field_rule FIELDS[] = {
 
 static int add_detail(json_t *details, const char *field, const char *message)
 {
-    return json_array_append_new(details, json_pack("{s:s,s:s}", "field", field, "message", message)) ? -1 : 0;
+    return json_array_append_new(details, ss_detail(field, message)) ? -1 : 0;
 }
 
 static const field_rule *rule_of(const char *name)

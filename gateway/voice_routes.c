@@ -126,18 +126,17 @@ static int page_query_of(gw_request *r, voice_page_query *q)
         const char *v = gw_query(r, FILTERS[i].name);
         const char *why = v ? FILTERS[i].check(v) : NULL;
         if (why)
-            json_array_append_new(details, json_pack("{s:s,s:s}", "field", FILTERS[i].name, "message", why));
+            json_array_append_new(details, ss_detail(FILTERS[i].name, why));
         else
             *(const char **)((char *)&q->filter + FILTERS[i].offset) = v && *v ? v : NULL;
     }
     if (parse_limit(gw_query(r, "limit"), &q->limit) != 0)
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "limit", "message",
-                                                 "must be an integer from 1 to 200"));
+        json_array_append_new(details, ss_detail("limit", "must be an integer from 1 to 200"));
     const char *cursor = gw_query(r, "cursor");
     q->start_seg = VOICE_SEG_USER;
     if (cursor && *cursor && voice_cursor_decode(cursor, &q->start_seg, q->after, sizeof q->after) != 0)
-        json_array_append_new(details, json_pack("{s:s,s:s}", "field", "cursor", "message",
-                                                 "is not a cursor of this list (pass next_cursor as it came)"));
+        json_array_append_new(details,
+                              ss_detail("cursor", "is not a cursor of this list (pass next_cursor as it came)"));
     if (json_array_size(details)) {
         reply_details(r, details);
         return -1;
@@ -394,8 +393,7 @@ static void create_designed(gw_request *r, json_t *body)
         design = voice_design_understood(json_string_value(json_object_get(body, "voice_design_prompt")), why,
                                          sizeof why);
         if (!design)
-            problems = json_array_append_new(details, json_pack("{s:s,s:s}", "field", "voice_design_prompt",
-                                                                "message", why))
+            problems = json_array_append_new(details, ss_detail("voice_design_prompt", why))
                            ? -1
                            : 1;
     }

@@ -20,6 +20,7 @@
 #include "gateway/state_keys.h"
 #include "gateway/voice_store.h"
 
+#include "common/api_error.h"
 #include "common/audio_input.h"
 #include "common/grpc_status.h"
 #include "common/ids.h"
@@ -576,7 +577,7 @@ static int ensure_sink(job_run *run, uint32_t in_rate)
 
 static void note_tried(job_run *run, const char *field, const char *msg)
 {
-    json_array_append_new(run->tried, json_pack("{s:s,s:s}", "field", field, "message", msg));
+    json_array_append_new(run->tried, ss_detail(field, msg));
 }
 
 static void on_node_header(void *user, uint32_t sample_rate)

@@ -330,6 +330,15 @@ def test_fields_are_checked_and_nothing_is_stored(redis, gateway, clips):
                              headers={"Authorization": f"Bearer {key}",
                                       "Content-Type": "multipart/form-data; boundary=x"})
     assert_error(r, 400, "MALFORMED_REQUEST")
+    # a part whose name is not UTF-8 is a problem like any unknown part
+    # (the name repaired in the details), not a 500 "out of memory"
+    r = gateway.http.request("POST", VOICES,
+                             body=b'--x\r\nContent-Disposition: form-data; name="caf\xc3("\r\n\r\nv\r\n--x--\r\n',
+                             headers={"Authorization": f"Bearer {key}",
+                                      "Content-Type": "multipart/form-data; boundary=x"})
+    err = assert_error(r, 422, "VALIDATION_ERROR")
+    assert {"field": "caf\ufffd(", "message": "is not a field of this request"} in err["details"], err
+    assert stored_objects(gateway) == [] and voice_records(redis) == []
 
 
 def test_erasure_of_a_clone_evicts_it_deletes_its_clips_and_blocks_its_speaker(procs, redis, gateway, start_node,

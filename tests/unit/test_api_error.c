@@ -3,6 +3,7 @@
 #include "common/api_error.h"
 
 #include <criterion/criterion.h>
+#include <stdlib.h>
 
 Test(api_error, error_shape_and_status)
 {
@@ -31,4 +32,18 @@ Test(api_error, a_message_that_is_not_utf8_keeps_the_code)
     cr_assert_str_eq(json_string_value(json_object_get(err, "code")), "SCAISPEAK_BACKEND_ERROR");
     cr_assert_str_eq(json_string_value(json_object_get(err, "message")), "node said: caf\xef\xbf\xbd");
     json_decref(env);
+}
+
+Test(api_error, a_detail_is_never_lost_to_bytes_that_are_not_utf8)
+{
+    json_t *d = ss_detail("name_\xc3", "quotes \xff");
+    cr_assert(d);
+    cr_assert_str_eq(json_string_value(json_object_get(d, "field")), "name_\xef\xbf\xbd");
+    cr_assert_str_eq(json_string_value(json_object_get(d, "message")), "quotes \xef\xbf\xbd");
+    json_decref(d);
+    d = ss_detail("limit", "must be an integer from 1 to 200");
+    char *s = json_dumps(d, JSON_COMPACT);
+    cr_assert_str_eq(s, "{\"field\":\"limit\",\"message\":\"must be an integer from 1 to 200\"}");
+    free(s);
+    json_decref(d);
 }
