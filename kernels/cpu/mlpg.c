@@ -9,6 +9,12 @@
  * five Newton-like gradient steps on the combined HMM + GV objective with
  * HTS's step-size schedule (0.1, x0.5 when the objective rises, x1.2 when it
  * falls). The arithmetic order follows HTS so results agree to rounding.
+ * Each GV iteration is three passes over the frames instead of HTS's five:
+ * the variance sum together with the HMM terms of the gradient (W'UW c and
+ * the HMM objective, which need no GV statistic), the gradient step
+ * direction, and the step together with the next iteration's mean sum
+ * (likewise the first rescale); every sum still adds the same values in
+ * the same frame order, so the bits are HTS's.
  *
  * Speed: several problems are solved at once, one per lane of a vector of
  * doubles (GCC vector extensions). How many depends on the CPU, chosen when
@@ -32,8 +38,8 @@
  *
  * Workspace per group (reused): wuw [T][3], wum [T], g [T], c [T], the
  * group's means and inverse variances [T][nwin], and with GV a copy of the
- * normal equations [T][3] (GV needs them again after the solve factored
- * them in place; copied, not built twice), each element a vector of lanes
+ * normal equations [T][3] (GV reads them after the solve factored wuw in
+ * place; copied, not built twice), each element a vector of lanes
  * (sized for eight, the most), plus room to align it to 64 bytes. The
  * means and inverse variances are gathered there from the problems unless
  * the caller already interleaved as many problems as there are lanes that

@@ -20,9 +20,16 @@
 #define gather_inputs GROUP_NAME(gather_inputs)
 #define build_normal_equations GROUP_NAME(build_normal_equations)
 #define solve_band GROUP_NAME(solve_band)
+#define gv_sum GROUP_NAME(gv_sum)
 #define gv_stats GROUP_NAME(gv_stats)
+#define band_row GROUP_NAME(band_row)
+#define gv_stats_hmm GROUP_NAME(gv_stats_hmm)
 #define gv_derivative GROUP_NAME(gv_derivative)
+#define gv_rescale GROUP_NAME(gv_rescale)
+#define gv_step GROUP_NAME(gv_step)
 #define apply_gv GROUP_NAME(apply_gv)
+#define outputs_in_lanes GROUP_NAME(outputs_in_lanes)
+#define scatter_out GROUP_NAME(scatter_out)
 #define solve_group GROUP_NAME(solve_group)
 #define solve_groups GROUP_NAME(solve_groups)
 /* inputs read in place must be aligned to the vector */
@@ -134,13 +141,25 @@ GROUP_STEP void solve_band(size_t T, lanes (*wuw)[WIDTH], const lanes *wum, lane
     }
 }
 
-GROUP_STEP void gv_stats(const lanes *c, const unsigned char *sw, size_t T, size_t gv_len, lanes *mean,
-                     lanes *vari)
+/* The sum of c over the switched-on frames, in t order: the numerator of
+ * the GV mean. The passes that change c (the rescale, each gradient step)
+ * return it themselves (gv_rescale, gv_step), so c is read once less per
+ * iteration; the sum sees the same values in the same order either way. */
+GROUP_STEP void gv_sum(const lanes *c, const unsigned char *sw, size_t T, lanes *sum)
 {
-    lanes m = {0}, v = {0};
+    lanes m = {0};
     for (size_t t = 0; t < T; t++)
         if (sw[t])
             m += c[t];
+    *sum = m;
+}
+
+/* The GV mean and variance over the switched-on frames, from the mean's
+ * numerator (gv_sum). */
+GROUP_STEP void gv_stats(const lanes *c, const unsigned char *sw, size_t T, size_t gv_len, const lanes *sum,
+                         lanes *mean, lanes *vari)
+{
+    lanes m = *sum, v = {0};
     m /= (double)gv_len;
     for (size_t t = 0; t < T; t++)
         if (sw[t])
@@ -150,48 +169,117 @@ GROUP_STEP void gv_stats(const lanes *c, const unsigned char *sw, size_t T, size
     *vari = v;
 }
 
-/* One gradient evaluation; leaves the step direction in g and -objective
- * in *neg_obj. */
-GROUP_STEP void gv_derivative(const problem_group *grp, const lanes *gvm, const lanes *gvv, size_t nwin,
-                          size_t gv_len, lanes (*wuw)[WIDTH], const lanes *wum, const lanes *c,
-                          lanes *g, lanes *neg_obj)
+/* Row t of the band matrix times c (W'UW c), the sum in HTS's order.
+ * Away from the ends every term is there: that case has no tests and is
+ * unrolled (~1 % of a group solve on a Zen 3). */
+GROUP_STEP void band_row(const lanes (*wuw)[WIDTH], const lanes *c, size_t T, size_t t, lanes *row)
 {
-    const size_t T = grp->p[0]->length;
-    const unsigned char *sw = grp->p[0]->gv_switch;
-    lanes mean, vari;
-    const double w = 1.0 / (double)(nwin * T);
-    gv_stats(c, sw, T, gv_len, &mean, &vari);
-    const lanes gvobj = -0.5 * vari * *gvv * (vari - 2.0 * *gvm);
-    const lanes dv = -2.0 * *gvv * (vari - *gvm) / (double)T;
-    for (size_t t = 0; t < T; t++) { /* a local sum, as in solve_band */
-        lanes v = wuw[t][0] * c[t];
+    lanes v = wuw[t][0] * c[t];
+    if (t >= WIDTH - 1 && t + WIDTH - 1 < T) {
+        for (size_t i = 1; i < WIDTH; i++) {
+            v += wuw[t][i] * c[t + i];
+            v += wuw[t - i][i] * c[t - i];
+        }
+    } else {
         for (size_t i = 1; i < WIDTH; i++) {
             if (t + i < T)
                 v += wuw[t][i] * c[t + i];
             if (t + 1 > i)
                 v += wuw[t - i][i] * c[t - i];
         }
-        g[t] = v;
     }
-    lanes hmmobj = {0};
-    const double TT = (double)(T * T);
-    for (size_t t = 0; t < T; t++) {
-        const lanes ct = c[t];
-        hmmobj += w * ct * (wum[t] - 0.5 * g[t]);
-        const lanes h = -w * wuw[t][0] -
-                        2.0 / TT *
-                            ((double)(T - 1) * *gvv * (vari - *gvm) +
-                             2.0 * *gvv * (ct - mean) * (ct - mean));
-        if (sw[t])
-            g[t] = 1.0 / h * (w * (-g[t] + wum[t]) + dv * (ct - mean));
-        else
-            g[t] = 1.0 / h * (w * (-g[t] + wum[t]));
-    }
-    *neg_obj = -(hmmobj + gvobj);
+    *row = v;
 }
 
-GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, lanes (*wuw)[WIDTH],
-                     const lanes (*wuw_saved)[WIDTH], const lanes *wum, lanes *g, lanes *c)
+/* The GV statistics of c as gv_stats, and in the same pass the HMM part
+ * of the gradient, which needs no GV statistic: W'UW c into g and the HMM
+ * objective into *hmmobj (summed over every frame in t order, as HTS).
+ * The variance sum is a serial chain of additions; the band products fill
+ * the time it waits, and the next pass is left with little more than the
+ * division it waits on (~3 % of a group solve on a Zen 3). */
+GROUP_STEP void gv_stats_hmm(const lanes (*wuw)[WIDTH], const lanes *wum, const lanes *c,
+                             const unsigned char *sw, size_t T, size_t gv_len, double w, const lanes *sum,
+                             lanes *mean, lanes *vari, lanes *g, lanes *hmmobj)
+{
+    lanes m = *sum, v = {0}, obj = {0};
+    m /= (double)gv_len;
+    for (size_t t = 0; t < T; t++) {
+        const lanes ct = c[t];
+        lanes wc;
+        band_row(wuw, c, T, t, &wc);
+        obj += w * ct * (wum[t] - 0.5 * wc);
+        g[t] = wc;
+        if (sw[t])
+            v += (ct - m) * (ct - m);
+    }
+    v /= (double)gv_len;
+    *mean = m;
+    *vari = v;
+    *hmmobj = obj;
+}
+
+/* One gradient evaluation at the GV statistics mean, vari of c, with g
+ * holding W'UW c and *hmmobj the HMM objective (gv_stats_hmm); leaves the
+ * step direction in g and -objective in *neg_obj. */
+GROUP_STEP void gv_derivative(const problem_group *grp, const lanes *gvm, const lanes *gvv, double w,
+                              const lanes *mean, const lanes *vari, const lanes *hmmobj,
+                              const lanes (*wuw)[WIDTH], const lanes *wum, const lanes *c, lanes *g,
+                              lanes *neg_obj)
+{
+    const size_t T = grp->p[0]->length;
+    const unsigned char *sw = grp->p[0]->gv_switch;
+    const lanes gvobj = -0.5 * *vari * *gvv * (*vari - 2.0 * *gvm);
+    const lanes dv = -2.0 * *gvv * (*vari - *gvm) / (double)T;
+    /* the loop-invariant operands of h, each the same left-to-right
+     * product as in HTS's expression, so the same bits */
+    const double TT = (double)(T * T), h_scale = 2.0 / TT;
+    const lanes h_vari = (double)(T - 1) * *gvv * (*vari - *gvm), h_gvv = 2.0 * *gvv, m = *mean;
+    for (size_t t = 0; t < T; t++) {
+        const lanes ct = c[t], wc = g[t];
+        const lanes h = -w * wuw[t][0] - h_scale * (h_vari + h_gvv * (ct - m) * (ct - m));
+        if (sw[t])
+            g[t] = 1.0 / h * (w * (-wc + wum[t]) + dv * (ct - m));
+        else
+            g[t] = 1.0 / h * (w * (-wc + wum[t]));
+    }
+    *neg_obj = -(*hmmobj + gvobj);
+}
+
+/* c = ratio (c - mean) + mean on the switched-on frames; returns the new
+ * gv_sum of c (same frames, same order). */
+GROUP_STEP void gv_rescale(lanes *c, const unsigned char *sw, size_t T, const lanes *ratio,
+                           const lanes *mean, lanes *sum)
+{
+    const lanes r = *ratio, mu = *mean;
+    lanes m = {0};
+    for (size_t t = 0; t < T; t++)
+        if (sw[t]) {
+            c[t] = r * (c[t] - mu) + mu;
+            m += c[t];
+        }
+    *sum = m;
+}
+
+/* One gradient step, c += step g on the switched-on frames; returns the
+ * new gv_sum of c for the next iteration's statistics. */
+GROUP_STEP void gv_step(lanes *c, const lanes *g, const unsigned char *sw, size_t T, const lanes *step,
+                        lanes *sum)
+{
+    const lanes s = *step;
+    lanes m = {0};
+    for (size_t t = 0; t < T; t++)
+        if (sw[t]) {
+            c[t] += s * g[t];
+            m += c[t];
+        }
+    *sum = m;
+}
+
+/* GV compensation of the solved c. wuw_saved: the normal equations as
+ * built (the solve factored its copy in place), the values a second build
+ * would give. */
+GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp,
+                         const lanes (*wuw_saved)[WIDTH], const lanes *wum, lanes *g, lanes *c)
 {
     const size_t T = grp->p[0]->length;
     const unsigned char *sw = grp->p[0]->gv_switch;
@@ -205,30 +293,55 @@ GROUP_STEP void apply_gv(const ss_mlpg_windows *win, const problem_group *grp, l
         gvm[l] = grp->p[l]->gv_mean;
         gvv[l] = grp->p[l]->gv_vari;
     }
-    gv_stats(c, sw, T, gv_len, &mean, &vari);
+    lanes sum;
+    gv_sum(c, sw, T, &sum);
+    gv_stats(c, sw, T, gv_len, &sum, &mean, &vari);
     for (int l = 0; l < LANES; l++)
         ratio[l] = sqrt(gvm[l] / vari[l]);
-    for (size_t t = 0; t < T; t++)
-        if (sw[t])
-            c[t] = ratio * (c[t] - mean) + mean;
-    /* the normal equations again (the solve factored them in place): the
-     * copy taken before the solve, the values a second build would give */
-    memcpy(wuw, wuw_saved, T * sizeof *wuw);
+    gv_rescale(c, sw, T, &ratio, &mean, &sum);
+    const double w = 1.0 / (double)((size_t)win->nwin * T);
     lanes step = (lanes){0} + GV_STEP_INIT, prev = {0}; /* every lane, whatever LANES is */
     for (int it = 1; it <= GV_ITERATIONS; it++) {
-        lanes obj;
-        gv_derivative(grp, &gvm, &gvv, (size_t)win->nwin, gv_len, wuw, wum, c, g, &obj);
+        lanes obj, hmmobj;
+        gv_stats_hmm(wuw_saved, wum, c, sw, T, gv_len, w, &sum, &mean, &vari, g, &hmmobj);
+        gv_derivative(grp, &gvm, &gvv, w, &mean, &vari, &hmmobj, wuw_saved, wum, c, g, &obj);
         for (int l = 0; it > 1 && l < LANES; l++) {
             if (obj[l] > prev[l])
                 step[l] *= GV_STEP_DEC;
             if (obj[l] < prev[l])
                 step[l] *= GV_STEP_INC;
         }
-        for (size_t t = 0; t < T; t++)
-            if (sw[t])
-                c[t] += step * g[t];
+        gv_step(c, g, sw, T, &step, &sum);
         prev = obj;
     }
+}
+
+/* Are the group's out arrays LANES consecutive doubles per frame (the
+ * engine's dimensions l0..l0+LANES-1 of one [T][dims] track)? Then a frame
+ * is one vector store, not LANES strided ones (those were ~6 % of a group
+ * solve's profile). */
+static int outputs_in_lanes(const problem_group *grp)
+{
+    if (grp->n != LANES || grp->p[0]->out_stride < LANES)
+        return 0;
+    for (int l = 1; l < LANES; l++)
+        if (grp->p[l]->out != grp->p[0]->out + l)
+            return 0;
+    return 1;
+}
+
+GROUP_STEP void scatter_out(const problem_group *grp, size_t T, const lanes *c)
+{
+    const size_t s = grp->p[0]->out_stride;
+    if (outputs_in_lanes(grp)) {
+        double *out = grp->p[0]->out;
+        for (size_t t = 0; t < T; t++)
+            memcpy(out + t * s, &c[t], sizeof c[t]); /* unaligned */
+        return;
+    }
+    for (int l = 0; l < grp->n; l++)
+        for (size_t t = 0; t < T; t++)
+            grp->p[l]->out[t * s] = c[t][l];
 }
 
 /* Solves one group into its problems' out arrays, built for the includer's
@@ -255,11 +368,8 @@ GROUP_TARGET static void solve_group(const ss_mlpg_windows *win, const problem_g
         memcpy(wuw_saved, wuw, T * sizeof *wuw);
     solve_band(T, wuw, wum, g, c);
     if (grp->p[0]->gv_switch)
-        apply_gv(win, grp, wuw, (const lanes (*)[WIDTH])wuw_saved, wum, g, c);
-    const size_t s = grp->p[0]->out_stride;
-    for (int l = 0; l < grp->n; l++)
-        for (size_t t = 0; t < T; t++)
-            grp->p[l]->out[t * s] = c[t][l];
+        apply_gv(win, grp, (const lanes (*)[WIDTH])wuw_saved, wum, g, c);
+    scatter_out(grp, T, c);
 }
 
 /* All problems, in groups of up to LANES consecutive same-shape ones. */
@@ -287,9 +397,16 @@ static int solve_groups(const ss_mlpg_windows *win, const ss_mlpg_problem *probs
 #undef ALIGN_MASK
 #undef solve_groups
 #undef solve_group
+#undef scatter_out
+#undef outputs_in_lanes
 #undef apply_gv
 #undef gv_derivative
+#undef gv_stats_hmm
+#undef gv_step
+#undef gv_rescale
+#undef band_row
 #undef gv_stats
+#undef gv_sum
 #undef solve_band
 #undef build_normal_equations
 #undef gather_inputs
