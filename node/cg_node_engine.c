@@ -103,7 +103,7 @@ static int forward_audio(void *user, const int16_t *pcm, size_t n, char *err, si
     if (!n)
         return 0;
     uint64_t start = ss_resampler_samples_out(c->resampler) - n;
-    if (c->sink->cancelled(c->sink->user) || c->sink->audio(c->sink->user, pcm, n, start) != 0) {
+    if (c->sink->cancelled(c->sink->user) || c->sink->audio(c->sink->user, pcm, n, start, false) != 0) {
         c->stopped = true;
         snprintf(err, errlen, "stopped");
         return -1;

@@ -103,7 +103,7 @@ static int bridge_audio(void *user, const ss_audio_chunk *chunk)
         b->pcm_cap = chunk->nsamples;
     }
     ss_samples_to_s16(chunk->samples, chunk->nsamples, b->pcm);
-    if (b->sink->audio(b->sink->user, b->pcm, chunk->nsamples, chunk->first_sample) != 0) {
+    if (b->sink->audio(b->sink->user, b->pcm, chunk->nsamples, chunk->first_sample, chunk->is_last != 0) != 0) {
         b->stopped = true;
         return 1;
     }

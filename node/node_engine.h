@@ -96,8 +96,10 @@ typedef struct {
 
 typedef struct {
     void *user;
-    /* PCM for samples [start_sample, start_sample + n). 0, or -1: stop now. */
-    int (*audio)(void *user, const int16_t *pcm, size_t n, uint64_t start_sample);
+    /* PCM for samples [start_sample, start_sample + n). last: nothing but
+     * the end of the call follows (timings at most), so a writer may hold
+     * it to leave with the end; false is always allowed. 0, or -1: stop now. */
+    int (*audio)(void *user, const int16_t *pcm, size_t n, uint64_t start_sample, bool last);
     /* Timings (only when want_timestamps), any number of times. 0 or -1. */
     int (*alignment)(void *user, const ss_word_timing *words, size_t nwords,
                      const ss_phoneme_timing *phonemes, size_t nphonemes);

@@ -301,7 +301,7 @@ static bool sink_cancelled(void *user)
     return j->write_failed || ss_grpc_stream_cancelled(j->call);
 }
 
-static int sink_audio(void *user, const int16_t *pcm, size_t n, uint64_t start_sample)
+static int sink_audio(void *user, const int16_t *pcm, size_t n, uint64_t start_sample, bool last)
 {
     synth_job *j = user;
     if (sink_cancelled(j) || send_header(j) != 0)
@@ -319,8 +319,10 @@ static int sink_audio(void *user, const int16_t *pcm, size_t n, uint64_t start_s
         c.audio = &a;
         /* all but the last message of what the engine gave at once are
          * buffered: they leave together with the last one, which is the
-         * blocking write (the flow control) of the batch */
-        if (write_chunk(j, &c, off + take < n) != 0)
+         * blocking write (the flow control) of the batch. The call's last
+         * audio is buffered whole: it leaves with the done chunk and the
+         * status (or the timings), written right after it, in one write. */
+        if (write_chunk(j, &c, last || off + take < n) != 0)
             return -1;
         off += take;
     }
@@ -494,7 +496,9 @@ static void run_synthesis(void *arg)
         Scaiinfer__Tts__V1__SynthesizeChunk c = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__INIT;
         c.kind_case = SCAIINFER__TTS__V1__SYNTHESIZE_CHUNK__KIND_DONE;
         c.done = &d;
-        if (send_header(j) != 0 || send_chunk(j, &c) != 0) {
+        /* buffered: the done chunk leaves with the status below, in one
+         * write, so the gateway wakes once for the end of the call */
+        if (send_header(j) != 0 || write_chunk(j, &c, true) != 0) {
             finish_stopped(j);
             break;
         }

@@ -111,7 +111,11 @@ typedef struct {
     size_t nsamples;
     size_t index;               /* chunk number, 0-based */
     size_t first_sample;        /* offset of samples[0] in the utterance */
-    int is_last;
+    int is_last;                /* ss_synthesize: its call's last chunk. Through
+                                   ss_engine_speak: the utterance's last chunk, when the
+                                   front end knew no sentence follows (else 0; a hint for
+                                   writers that may hold it for what follows, never a
+                                   promise of a 1) */
 } ss_audio_chunk;
 
 /* Return non-zero to cancel the synthesis. */

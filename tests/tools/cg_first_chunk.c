@@ -28,10 +28,11 @@ static double clock_ms(clockid_t id)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int on_audio(void *user, const int16_t *pcm, size_t n, uint64_t start)
+static int on_audio(void *user, const int16_t *pcm, size_t n, uint64_t start, bool last)
 {
     (void)pcm;
     (void)start;
+    (void)last;
     probe *p = user;
     if (p->first_cpu < 0) {
         p->first_cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID) - p->cpu_start;

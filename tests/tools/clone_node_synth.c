@@ -35,10 +35,11 @@ typedef struct {
     size_t n, cap;
 } pcm_buffer;
 
-static int collect(void *user, const int16_t *pcm, size_t n, uint64_t start)
+static int collect(void *user, const int16_t *pcm, size_t n, uint64_t start, bool last)
 {
     pcm_buffer *b = user;
     (void)start;
+    (void)last;
     if (b->n + n > b->cap) {
         size_t cap = (b->n + n) * 2;
         float *nx = realloc(b->x, cap * sizeof *nx);

@@ -23,12 +23,16 @@
 typedef struct {
     int16_t *pcm;
     size_t n;
+    size_t chunks, lasts, after_last; /* chunks marked last; chunks after one */
 } collected;
 
-static int on_audio(void *user, const int16_t *pcm, size_t n, uint64_t start)
+static int on_audio(void *user, const int16_t *pcm, size_t n, uint64_t start, bool last)
 {
     collected *c = user;
     (void)start;
+    c->chunks++;
+    c->after_last += c->lasts > 0;
+    c->lasts += last;
     c->pcm = realloc(c->pcm, (c->n + n) * sizeof *c->pcm);
     memcpy(c->pcm + c->n, pcm, n * sizeof *pcm);
     c->n += n;
@@ -111,7 +115,7 @@ static uint8_t *make_reference(size_t *len)
 static ss_node_synth_status run(ss_node_engine *e, ss_node_synth_request *req, collected *out, char *err)
 {
     ss_node_synth_sink sink = {out, on_audio, on_align, never};
-    out->n = 0;
+    out->n = out->chunks = out->lasts = out->after_last = 0;
     return e->synthesize(e, req, &sink, err, 256);
 }
 
@@ -191,6 +195,34 @@ Test(hts_node_engine, reference_protocol_conditions_and_caches, .timeout = 60)
 
     free(ref);
     free(base.pcm), free(cloned.pcm), free(again.pcm), free(designed.pcm);
+    ss_voice_cache_free(cache);
+    e->destroy(e);
+}
+
+/* The call's last audio is marked (the node writes it to leave with the end
+ * of the call): once, on the last chunk, for one sentence and for several. */
+Test(hts_node_engine, the_last_chunk_is_marked, .timeout = 60)
+{
+    char err[256];
+    ss_node_engine *e = ss_hts_node_engine_new(VOICE, "cpu", err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    ss_voice_cache *cache = ss_voice_cache_new();
+    const char *texts[] = {"The birch canoe slid on the smooth planks.",
+                           "Glue the sheet to the dark blue background. It is easy to tell the depth "
+                           "of a well. These days a chicken leg is a rare dish.",
+                           "<speak>Rice is often served in round bowls.<break time=\"200ms\"/>"
+                           "The juice of lemons makes fine punch.</speak>"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        ss_node_synth_request req = {.request_id = "req_last", .text = texts[i], .voice_id = "",
+                                     .reference_sha256 = "", .speed = 1.0f, .chunk_ms = 200,
+                                     .voices = cache};
+        collected c = {0};
+        cr_assert_eq(run(e, &req, &c, err), SS_NODE_SYNTH_OK, "%s", err);
+        cr_assert_geq(c.chunks, i == 0 ? 1 : 2, "text %zu: %zu chunks", i, c.chunks);
+        cr_assert_eq(c.lasts, 1, "text %zu: %zu chunks marked last", i, c.lasts);
+        cr_assert_eq(c.after_last, 0, "text %zu: audio after the last chunk", i);
+        free(c.pcm);
+    }
     ss_voice_cache_free(cache);
     e->destroy(e);
 }

@@ -56,7 +56,7 @@ static ss_node_synth_status tone_synthesize(ss_node_engine *e, const ss_node_syn
     for (int i = 0; i < pieces && st == SS_NODE_SYNTH_OK; i++) {
         for (int k = 0; k < 1600; k++)
             pcm[k] = (int16_t)(i + 1);
-        if (sink->audio(sink->user, pcm, 1600, (uint64_t)i * 1600) != 0)
+        if (sink->audio(sink->user, pcm, 1600, (uint64_t)i * 1600, i + 1 == pieces) != 0)
             st = SS_NODE_SYNTH_CANCELLED;
         for (int t = 0; t < gap_ms && st == SS_NODE_SYNTH_OK; t += 5) {
             if (sink->cancelled(sink->user))

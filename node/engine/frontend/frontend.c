@@ -190,6 +190,11 @@ size_t ss_frontend_stream_bytes_read(const ss_frontend_stream *st)
     return st->text.read_to;
 }
 
+bool ss_frontend_stream_finished(const ss_frontend_stream *st)
+{
+    return st->text.done && st->toks.n == 0;
+}
+
 void ss_frontend_stream_free(ss_frontend_stream *st)
 {
     if (!st) return;

@@ -39,6 +39,7 @@
 #define SS_ENGINE_FRONTEND_H
 
 #include <stddef.h>
+#include <stdbool.h>
 
 #include "node/engine/frontend/lexicon_runtime.h"
 #include "node/engine/frontend/utterance.h"
@@ -90,6 +91,11 @@ int ss_frontend_stream_next(ss_frontend_stream *st, ss_sentence *s, char *err, s
 /* How much of the text the stream has read so far: bytes from its start
  * (all of it for SSML, parsed at open). */
 size_t ss_frontend_stream_bytes_read(const ss_frontend_stream *st);
+/* True when the stream is known to hold no further sentence: all of the
+ * text was read and every token went into the sentences already handed
+ * out. False may still end in no sentence (trailing tokens that say
+ * nothing); callers use it only to know the last sentence early. */
+bool ss_frontend_stream_finished(const ss_frontend_stream *st);
 void ss_frontend_stream_free(ss_frontend_stream *st);
 
 #endif

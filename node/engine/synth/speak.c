@@ -31,6 +31,7 @@
 #include "node/engine/frontend/frontend.h"
 #include "node/engine/synth/sentence_prosody.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ typedef struct {
     double first_chunk_ms;      /* wall time from then to the first chunk, -1 before it */
     const ss_frontend_stream *text; /* the sentences' source */
     size_t text_read_at_first_chunk;
+    bool last_sentence;         /* the stream holds nothing after this sentence */
 } sentence_relay;
 
 static double ms_since(const struct timespec *t0)
@@ -61,7 +63,9 @@ static int relay_chunk(void *user, const ss_audio_chunk *chunk)
     ss_audio_chunk shifted = *chunk;
     shifted.first_sample += r->base_sample;
     shifted.index = r->chunks++;
-    shifted.is_last = 0;        /* the utterance's last chunk is not known per sentence */
+    /* the utterance's last chunk: the sentence's last, when the front end
+     * already knows nothing follows (else 0, which is always allowed) */
+    shifted.is_last = chunk->is_last && r->last_sentence;
     if (r->first_chunk_ms < 0) {
         r->first_chunk_ms = ms_since(&r->started);
         r->text_read_at_first_chunk = ss_frontend_stream_bytes_read(r->text);
@@ -173,6 +177,7 @@ int ss_engine_speak(const ss_voice *v, ss_frontend *fe, const char *text, size_t
             rc = got;
             break;
         }
+        relay.last_sentence = ss_frontend_stream_finished(fs);
         if (se.n_phones > 0)
             rc = speak_sentence(v, &se, text, &so, &relay, st, err, errlen);
         ss_sentence_clear(&se);
