@@ -63,9 +63,7 @@ int ss_api_error_status(ss_api_error e)
     return (e >= 0 && e < SS_ERR__COUNT) ? TABLE[e].status : 500;
 }
 
-/* A JSON string of s, repaired first when it is not UTF-8 (jansson
- * refuses such a string). NULL only when out of memory. */
-static json_t *utf8_string(const char *s)
+json_t *ss_json_text(const char *s)
 {
     if (ss_utf8_valid(s, strlen(s)))
         return json_string(s);
@@ -78,8 +76,8 @@ static json_t *utf8_string(const char *s)
 json_t *ss_detail(const char *field, const char *message)
 {
     json_t *d = json_object();
-    if (d && (json_object_set_new(d, "field", utf8_string(field ? field : "")) != 0 ||
-              json_object_set_new(d, "message", utf8_string(message ? message : "")) != 0)) {
+    if (d && (json_object_set_new(d, "field", ss_json_text(field ? field : "")) != 0 ||
+              json_object_set_new(d, "message", ss_json_text(message ? message : "")) != 0)) {
         json_decref(d);
         return NULL;
     }
@@ -105,7 +103,7 @@ json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
      * code: such bytes become U+FFFD. */
     json_t *err = json_object();
     if (err && (json_object_set_new(err, "code", json_string(ss_api_error_code(e))) != 0 ||
-                json_object_set_new(err, "message", utf8_string(message ? message : "")) != 0)) {
+                json_object_set_new(err, "message", ss_json_text(message ? message : "")) != 0)) {
         json_decref(err);
         err = NULL;
     }

@@ -62,6 +62,11 @@ json_t *ss_envelope_ok(json_t *data, const char *request_id);
 json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
                           const char *request_id);
 
+/* A JSON string of s, repaired first when it is not UTF-8 (each stray
+ * byte U+FFFD; jansson refuses such a string). For every message that may
+ * quote what a peer sent. NULL only when out of memory. */
+json_t *ss_json_text(const char *s);
+
 /* One entry of an error's details: {"field": field, "message": message}.
  * Text that is not UTF-8 (a field name cut by snprintf inside a character,
  * a multipart part's name as the client sent it) is repaired, each stray

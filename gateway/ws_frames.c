@@ -75,9 +75,16 @@ static void close_with(ws_conn *c, int code, const char *reason, bool tell_owner
         return;
     /* RFC 6455 7.1.6: the reason is UTF-8 (a browser fails the connection
      * on one that is not), so a reason that is not is repaired, and a long
-     * one is cut between characters. */
-    char *repaired = ss_utf8_valid(reason, strlen(reason)) ? NULL : ss_utf8_repaired(reason);
-    const char *text = repaired ? repaired : reason;
+     * one is cut between characters. Without memory for the repair the
+     * close goes without a reason rather than with an invalid one. */
+    char *repaired = NULL;
+    const char *text = reason;
+    if (!ss_utf8_valid(reason, strlen(reason))) {
+        repaired = ss_utf8_repaired(reason);
+        text = repaired ? repaired : "";
+        if (!repaired)
+            ss_warn(c->request_id, "websocket: close %d without its reason: out of memory", code);
+    }
     size_t rlen = ss_utf8_prefix(text, strlen(text), WS_MAX_CLOSE_REASON);
     wslay_event_queue_close(c->ctx, (uint16_t)code, (const uint8_t *)text, rlen);
     free(repaired);

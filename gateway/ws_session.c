@@ -135,12 +135,14 @@ static void end_session(ws_session *s, int code, const char *api_code, const cha
     if (!s->conn || ws_conn_closing(s->conn))
         return;
     if (code != WS_CLOSE_NORMAL) {
-        /* a message quoting a peer may not be UTF-8: json_pack would fail
-         * and the client get no error frame */
-        char *repaired = ss_utf8_valid(message, strlen(message)) ? NULL : ss_utf8_repaired(message);
-        ws_conn_send_json(s->conn, json_pack("{s:s,s:s,s:s}", "type", "error", "code", api_code, "message",
-                                             repaired ? repaired : message));
-        free(repaired);
+        /* a message quoting a peer may not be UTF-8: ss_json_text repairs it */
+        json_t *text = ss_json_text(message);
+        json_t *frame = text ? json_pack("{s:s,s:s,s:o}", "type", "error", "code", api_code, "message", text) : NULL;
+        if (!frame)
+            ss_warn(s->request_id, "websocket session %s: error frame %s not sent: out of memory", s->session_id,
+                    api_code);
+        else if (ws_conn_send_json(s->conn, frame) != 0)
+            ss_warn(s->request_id, "websocket session %s: error frame %s not sent", s->session_id, api_code);
     }
     ss_info(s->request_id, "websocket session %s closing %d: %s", s->session_id, code, message);
     ws_conn_close(s->conn, code, message);
