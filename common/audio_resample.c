@@ -1,24 +1,29 @@
-/* Streaming soxr wrapper (see audio_resample.h). Input is fed to soxr in
- * blocks of at most BLOCK samples so the output scratch buffer stays small
- * whatever chunk size the caller uses; each block's output is drained fully
- * (soxr_process is called again with no new input until it returns nothing)
- * before the next block goes in. soxr runs single-threaded with small DFT
- * blocks, so a stream's output follows its input within ~60 ms (see
- * ss_resampler_new). */
+/* Streaming resampler (see audio_resample.h): a plain copy for equal
+ * rates, our polyphase FIR (polyphase_resampler.h) for the small ratios,
+ * soxr for every other pair. Input is fed in blocks of at most BLOCK
+ * samples so the output scratch buffers stay small whatever chunk size the
+ * caller uses. soxr: each block's output is drained fully (soxr_process is
+ * called again with no new input until it returns nothing) before the next
+ * block goes in; soxr runs single-threaded with small DFT blocks, so a
+ * stream's output follows its input within ~60 ms (see new_soxr). */
 #include "common/audio_resample.h"
+
+#include "common/polyphase_resampler.h"
 
 #include <soxr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK 4096
+#define BLOCK SS_POLYPHASE_MAX_IN
 #define LOG2_LARGE_DFT 10
 #define MIN_RATE 1000
 #define MAX_RATE 384000
 
 struct ss_resampler {
-    soxr_t soxr;            /* NULL when the rates are equal (copy) */
+    soxr_t soxr;            /* the soxr pairs only */
+    ss_polyphase *pp;       /* the small ratios only; neither: copy */
+    float *fout;            /* polyphase: one block's output before rounding */
     int in_rate, out_rate;
     ss_resampler_sink sink;
     void *user;
@@ -27,6 +32,53 @@ struct ss_resampler {
     uint64_t n_in, n_out;
     int finished;
 };
+
+/* soxr for a pair outside the polyphase table. */
+static int new_soxr(ss_resampler *r, char *err, size_t errlen)
+{
+    int in_rate = r->in_rate, out_rate = r->out_rate;
+    /* Output for one block plus generous room for soxr's buffered tail. */
+    r->out_cap = (size_t)((double)BLOCK * out_rate / in_rate) + 1024;
+    r->out = malloc(r->out_cap * sizeof *r->out);
+    soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
+    io.flags |= SOXR_NO_DITHER; /* soxr's default for int16 output is TPDF dither */
+    soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+    /* One thread: encoders already run one per pool thread, and soxr's
+     * OpenMP workers would only add handoffs. Downsampling: DFT blocks
+     * of at most 2^10, as soxr's default (2^17) releases output in
+     * bursts of up to 120 ms of input there (32 -> 8 kHz; 60 ms to
+     * 16 kHz); 2^10 keeps it within 40-60 ms. Upsampling keeps the
+     * default: output already follows every 20 ms write, and small
+     * blocks would cost ~0.1 ms CPU per second of audio at 48 kHz. */
+    soxr_runtime_spec_t rt = soxr_runtime_spec(1);
+    if (out_rate < in_rate)
+        rt.log2_large_dft_size = LOG2_LARGE_DFT;
+    soxr_error_t e = NULL;
+    if (r->out)
+        r->soxr = soxr_create((double)in_rate, (double)out_rate, 1, &e, &io, &q, &rt);
+    if (!r->out || !r->soxr) {
+        snprintf(err, errlen, "resampler: soxr_create(%d -> %d) failed: %s", in_rate, out_rate,
+                 e ? e : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* The polyphase FIR for a small ratio, with float and int16 scratch. */
+static int new_polyphase(ss_resampler *r, char *err, size_t errlen)
+{
+    r->pp = ss_polyphase_new(r->in_rate, r->out_rate, err, errlen);
+    if (!r->pp)
+        return -1;
+    r->out_cap = ss_polyphase_out_room(r->pp);
+    r->out = malloc(r->out_cap * sizeof *r->out);
+    r->fout = malloc(r->out_cap * sizeof *r->fout);
+    if (!r->out || !r->fout) {
+        snprintf(err, errlen, "resampler: out of memory");
+        return -1;
+    }
+    return 0;
+}
 
 ss_resampler *ss_resampler_new(int in_rate, int out_rate, ss_resampler_sink sink, void *user,
                                char *err, size_t errlen)
@@ -49,34 +101,31 @@ ss_resampler *ss_resampler_new(int in_rate, int out_rate, ss_resampler_sink sink
     r->out_rate = out_rate;
     r->sink = sink;
     r->user = user;
-    if (in_rate != out_rate) {
-        /* Output for one block plus generous room for soxr's buffered tail. */
-        r->out_cap = (size_t)((double)BLOCK * out_rate / in_rate) + 1024;
-        r->out = malloc(r->out_cap * sizeof *r->out);
-        soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
-        io.flags |= SOXR_NO_DITHER; /* soxr's default for int16 output is TPDF dither */
-        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-        /* One thread: encoders already run one per pool thread, and soxr's
-         * OpenMP workers would only add handoffs. Downsampling: DFT blocks
-         * of at most 2^10, as soxr's default (2^17) releases output in
-         * bursts of up to 120 ms of input there (32 -> 8 kHz; 60 ms to
-         * 16 kHz); 2^10 keeps it within 40-60 ms. Upsampling keeps the
-         * default: output already follows every 20 ms write, and small
-         * blocks would cost ~0.1 ms CPU per second of audio at 48 kHz. */
-        soxr_runtime_spec_t rt = soxr_runtime_spec(1);
-        if (out_rate < in_rate)
-            rt.log2_large_dft_size = LOG2_LARGE_DFT;
-        soxr_error_t e = NULL;
-        if (r->out)
-            r->soxr = soxr_create((double)in_rate, (double)out_rate, 1, &e, &io, &q, &rt);
-        if (!r->out || !r->soxr) {
-            snprintf(err, errlen, "resampler: soxr_create(%d -> %d) failed: %s", in_rate,
-                     out_rate, e ? e : "out of memory");
-            ss_resampler_free(r);
-            return NULL;
-        }
+    int rc = 0;
+    if (ss_polyphase_supported(in_rate, out_rate))
+        rc = new_polyphase(r, err, errlen);
+    else if (in_rate != out_rate)
+        rc = new_soxr(r, err, errlen);
+    if (rc != 0) {
+        ss_resampler_free(r);
+        return NULL;
     }
     return r;
+}
+
+const char *ss_resampler_method(const ss_resampler *r)
+{
+    return !r ? NULL : r->pp ? "polyphase" : r->soxr ? "soxr" : "copy";
+}
+
+/* Rounds the polyphase output fout[0..n) to int16 and gives it to the sink. */
+static int give_polyphase(ss_resampler *r, size_t n, char *err, size_t errlen)
+{
+    if (n == 0)
+        return 0;
+    ss_polyphase_to_s16(r->fout, n, r->out);
+    r->n_out += n;
+    return r->sink(r->user, r->out, n, err, errlen);
 }
 
 /* Feeds in[0..n) (in NULL = flush the tail), then drains all the output
@@ -117,15 +166,17 @@ int ss_resampler_write(ss_resampler *r, const int16_t *pcm, size_t n, char *err,
         return -1;
     }
     r->n_in += n;
-    if (!r->soxr) {
+    if (!r->soxr && !r->pp) {
         if (n == 0)
             return 0;
         r->n_out += n;
         return r->sink(r->user, pcm, n, err, errlen);
     }
     while (n > 0) {
-        size_t k = n < BLOCK ? n : BLOCK;
-        if (process(r, pcm, k, err, errlen) != 0)
+        size_t k = n < BLOCK ? n : BLOCK, got = 0;
+        int rc = r->pp ? ss_polyphase_write(r->pp, pcm, k, r->fout, &got, err, errlen)
+                       : process(r, pcm, k, err, errlen);
+        if (rc != 0 || (r->pp && give_polyphase(r, got, err, errlen) != 0))
             return -1;
         pcm += k;
         n -= k;
@@ -144,6 +195,12 @@ int ss_resampler_finish(ss_resampler *r, char *err, size_t errlen)
         return -1;
     }
     r->finished = 1;
+    if (r->pp) {
+        size_t got = 0;
+        if (ss_polyphase_finish(r->pp, r->fout, &got, err, errlen) != 0)
+            return -1;
+        return give_polyphase(r, got, err, errlen);
+    }
     if (!r->soxr)
         return 0;
     return process(r, NULL, 0, err, errlen);
@@ -158,6 +215,8 @@ void ss_resampler_free(ss_resampler *r)
         return;
     if (r->soxr)
         soxr_delete(r->soxr);
+    ss_polyphase_free(r->pp);
+    free(r->fout);
     free(r->out);
     free(r);
 }

@@ -1,22 +1,32 @@
-/* Streaming sample-rate conversion of s16 mono PCM (soxr, high quality).
+/* Streaming sample-rate conversion of s16 mono PCM.
  *
  * Why a separate file: audio_input.c resamples a whole clip at once
  * (ss_audio_resample); the output encoders get speech in chunks as the
  * engine produces it and must resample without seams between chunks, so
- * they need soxr's streaming form (soxr_create + soxr_process). This file
- * owns that state and nothing else.
+ * they need a streaming converter. This file owns that state and the
+ * choice of converter, which is a fixed table by rate pair (never a
+ * fallback after a failure; ss_resampler_method says which one runs):
+ *
+ *   equal rates                  plain copy (bit exact, no filter)
+ *   out/in = L/M, L, M <= 8      polyphase FIR (polyphase_resampler.h):
+ *                                32 kHz -> 48, 24, 16, 8 kHz, 16 -> 48 ...
+ *   every other pair             soxr HQ streaming (soxr_process):
+ *                                32 kHz -> 22.05, 44.1 kHz, odd rates
  *
  * Length contract: after ss_resampler_finish the total number of samples
- * produced equals round(n_in * out_rate / in_rate) within one sample (soxr
- * compensates its own filter delay and emits the tail when flushed). Equal
- * rates are a plain copy (bit exact, no filter). Output is clipped to int16
- * by soxr with no dither (SOXR_NO_DITHER: soxr's default for int16 output
- * is TPDF dither, which made the same input give different output run to
- * run), so the same input always gives the same output.
+ * produced equals round(n_in * out_rate / in_rate) within one sample (both
+ * converters compensate their filter delay and emit the tail when
+ * flushed; the polyphase FIR gives exactly the rounded count). Output is
+ * clipped to int16 with no dither (soxr's default for int16 output is TPDF
+ * dither, which made the same input give different output run to run;
+ * SOXR_NO_DITHER), so the same input always gives the same output.
  *
- * Latency: output follows input within ~60 ms (the first block) and then
- * every 20-40 ms for 20 ms writes, at every rate pair the API uses (small
- * DFT blocks when downsampling; see ss_resampler_new). */
+ * Latency: the polyphase FIR gives its first output after 2-4 ms of input
+ * (half its filter: 64 input samples for 32 -> 48 kHz, 88 for 32 -> 24,
+ * 128 for 32 -> 16, 256 for 32 -> 8) and then follows every write. soxr's
+ * output follows input within ~60 ms (the first block) and then every
+ * 20-40 ms for 20 ms writes (small DFT blocks when downsampling; see
+ * new_soxr in audio_resample.c). */
 #ifndef SS_COMMON_AUDIO_RESAMPLE_H
 #define SS_COMMON_AUDIO_RESAMPLE_H
 
@@ -29,16 +39,19 @@ typedef struct ss_resampler ss_resampler;
 typedef int (*ss_resampler_sink)(void *user, const int16_t *pcm, size_t n, char *err,
                                  size_t errlen);
 
-/* Rates in [1000, 384000]. NULL with err on bad rates or a soxr failure. */
+/* Rates in [1000, 384000]. NULL with err on bad rates, out of memory or a
+ * soxr failure. */
 ss_resampler *ss_resampler_new(int in_rate, int out_rate, ss_resampler_sink sink, void *user,
                                char *err, size_t errlen);
 /* Feeds n input samples (n may be 0); converted output goes to the sink. */
 int ss_resampler_write(ss_resampler *r, const int16_t *pcm, size_t n, char *err, size_t errlen);
-/* Flushes soxr's tail into the sink. Writing after finish is an error. */
+/* Flushes the converter's tail into the sink. Writing after finish is an error. */
 int ss_resampler_finish(ss_resampler *r, char *err, size_t errlen);
 /* Samples given to / produced by the resampler so far. */
 uint64_t ss_resampler_samples_in(const ss_resampler *r);
 uint64_t ss_resampler_samples_out(const ss_resampler *r);
+/* "copy", "polyphase" or "soxr": the table above for this resampler's rates. */
+const char *ss_resampler_method(const ss_resampler *r);
 void ss_resampler_free(ss_resampler *r);
 
 #endif
