@@ -123,7 +123,7 @@ static int give_polyphase(ss_resampler *r, size_t n, char *err, size_t errlen)
 {
     if (n == 0)
         return 0;
-    ss_polyphase_to_s16(r->fout, n, r->out);
+    ss_polyphase_to_s16(r->pp, r->fout, n, r->out);
     r->n_out += n;
     return r->sink(r->user, r->out, n, err, errlen);
 }

@@ -118,14 +118,39 @@ static inline const float *window(const ss_polyphase *p, uint64_t k, const float
     return p->buf + ((int64_t)imax - (int64_t)p->taps + 1 - p->start);
 }
 
-/* Portable loop: two groups of eight lanes, summed in the same order as
- * the AVX2 loop (lanes l and l + 8, then l and l + 4, l and l + 2, 0 and
- * 1); without FMA the products round once more, so the last bits differ
- * from the AVX2 build, never the filter. */
+/* Walks the outputs k, k + 1, ... without a division per sample: the
+ * position k * M + D advances by M, split into imax (whole input samples)
+ * and the phase. */
+typedef struct {
+    const float *x;  /* buf at imax - taps + 1 */
+    size_t phase;
+} cursor;
+
+static inline cursor cursor_at(const ss_polyphase *p, uint64_t k)
+{
+    const float *c;
+    const float *x = window(p, k, &c);
+    return (cursor){x, (size_t)(c - p->coef) / p->taps};
+}
+
+static inline void cursor_step(const ss_polyphase *p, cursor *u)
+{
+    u->phase += (size_t)p->M;
+    while (u->phase >= (size_t)p->L) {
+        u->phase -= (size_t)p->L;
+        u->x++;
+    }
+}
+
+/* Portable loop: sixteen lanes per output, lane l and l + 8 summed, then
+ * pairs (0+1, 2+3, 4+5, 6+7), then (01 + 45) + (23 + 67): the order of
+ * the AVX2 loop. Without FMA the products round once more, so the last
+ * bits differ from the AVX2 build, never the filter. */
 static void run_portable(const ss_polyphase *p, uint64_t k, uint64_t k_end, float *out)
 {
-    for (; k < k_end; k++) {
-        const float *c, *x = window(p, k, &c);
+    cursor u = cursor_at(p, k);
+    for (; k < k_end; k++, cursor_step(p, &u)) {
+        const float *c = p->coef + u.phase * p->taps, *x = u.x;
         float a[LANES] = {0};
         for (size_t t = 0; t < p->taps; t += LANES)
             for (int l = 0; l < LANES; l++)
@@ -133,30 +158,80 @@ static void run_portable(const ss_polyphase *p, uint64_t k, uint64_t k_end, floa
         float s[8];
         for (int l = 0; l < 8; l++)
             s[l] = a[l] + a[l + 8];
-        for (int l = 0; l < 4; l++)
-            s[l] += s[l + 4];
-        s[0] += s[2];
-        s[1] += s[3];
-        *out++ = s[0] + s[1];
+        float q0 = (s[0] + s[1]) + (s[4] + s[5]), q1 = (s[2] + s[3]) + (s[6] + s[7]);
+        *out++ = q0 + q1;
     }
 }
 
+/* One output's two 8-lane accumulators, summed as run_portable sums:
+ * returns [out(a), out(b), out(c), out(d)] for four such pairs. */
+__attribute__((target("avx2,fma"))) static inline __m128 reduce4(__m256 a, __m256 b, __m256 c,
+                                                                 __m256 d)
+{
+    __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    __m128 qab = _mm_add_ps(_mm256_castps256_ps128(ab), _mm256_extractf128_ps(ab, 1));
+    __m128 qcd = _mm_add_ps(_mm256_castps256_ps128(cd), _mm256_extractf128_ps(cd, 1));
+    return _mm_hadd_ps(qab, qcd);
+}
+
+/* Outputs k, k + L, k + 2L, k + 3L share a phase (their positions differ
+ * by L * M) and their windows are M input samples apart: one coefficient
+ * load serves four FMAs, eight accumulators are in flight. out gets the
+ * four at stride L. */
+__attribute__((target("avx2,fma"))) static void quad_avx2(const ss_polyphase *p, cursor u,
+                                                            float *out)
+{
+    const float *c = p->coef + u.phase * p->taps, *x = u.x;
+    const size_t m = (size_t)p->M, L = (size_t)p->L;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+    for (size_t t = 0; t < p->taps; t += LANES) {
+        __m256 h0 = _mm256_load_ps(c + t), h1 = _mm256_load_ps(c + t + 8);
+        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + t), a0);
+        a1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + t + 8), a1);
+        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + m + t), b0);
+        b1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + m + t + 8), b1);
+        c0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + 2 * m + t), c0);
+        c1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + 2 * m + t + 8), c1);
+        d0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + 3 * m + t), d0);
+        d1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + 3 * m + t + 8), d1);
+    }
+    __m128 q = reduce4(_mm256_add_ps(a0, a1), _mm256_add_ps(b0, b1), _mm256_add_ps(c0, c1),
+                       _mm256_add_ps(d0, d1));
+    float r[4];
+    _mm_storeu_ps(r, q);
+    for (int i = 0; i < 4; i++)
+        out[(size_t)i * L] = r[i];
+}
+
+/* One output alone (the last few of a write), summed in the same order. */
+__attribute__((target("avx2,fma"))) static float one_avx2(const ss_polyphase *p, cursor u)
+{
+    const float *c = p->coef + u.phase * p->taps;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    for (size_t t = 0; t < p->taps; t += LANES) {
+        a0 = _mm256_fmadd_ps(_mm256_load_ps(c + t), _mm256_loadu_ps(u.x + t), a0);
+        a1 = _mm256_fmadd_ps(_mm256_load_ps(c + t + 8), _mm256_loadu_ps(u.x + t + 8), a1);
+    }
+    __m256 s = _mm256_add_ps(a0, a1);
+    return _mm_cvtss_f32(reduce4(s, s, s, s));
+}
+
+/* AVX2: blocks of 4L outputs as L quads (each output summed in the same
+ * order whichever path computes it, so chunking never changes a bit),
+ * then the rest one by one. */
 __attribute__((target("avx2,fma"))) static void run_avx2(const ss_polyphase *p, uint64_t k,
                                                            uint64_t k_end, float *out)
 {
-    for (; k < k_end; k++) {
-        const float *c, *x = window(p, k, &c);
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-        for (size_t t = 0; t < p->taps; t += LANES) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(c + t), _mm256_loadu_ps(x + t), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(c + t + 8), _mm256_loadu_ps(x + t + 8), a1);
-        }
-        __m256 s8 = _mm256_add_ps(a0, a1);
-        __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-        __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-        __m128 s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
-        *out++ = _mm_cvtss_f32(s1);
+    cursor u = cursor_at(p, k);
+    const uint64_t block = 4 * (uint64_t)p->L;
+    for (; k + block <= k_end; k += block, out += block) {
+        cursor v = u;
+        for (int i = 0; i < p->L; i++, cursor_step(p, &v))
+            quad_avx2(p, v, out + i);
+        u.x += 4 * (size_t)p->M; /* 4L outputs on: same phase, 4M samples later */
     }
+    for (; k < k_end; k++, cursor_step(p, &u))
+        *out++ = one_avx2(p, u);
 }
 
 ss_polyphase *ss_polyphase_new(int in_rate, int out_rate, char *err, size_t errlen)
@@ -180,7 +255,9 @@ ss_polyphase *ss_polyphase_new(int in_rate, int out_rate, char *err, size_t errl
     double n_est = (ATTEN_MIN_DB - 7.95) / (14.36 * width) + 1;
     size_t taps = (size_t)ceil(n_est / p->L);
     p->taps = (taps + LANES - 1) / LANES * LANES;
-    p->coef = malloc((size_t)p->L * p->taps * sizeof *p->coef);
+    /* 64-byte aligned: every phase starts on a cache line (taps is a
+     * multiple of 16 floats). */
+    p->coef = aligned_alloc(64, (size_t)p->L * p->taps * sizeof *p->coef);
     /* taps - 1 old samples, one write, and finish's zeros (< taps). */
     p->cap = 2 * p->taps + SS_POLYPHASE_MAX_IN;
     p->buf = calloc(p->cap, sizeof *p->buf);
@@ -274,13 +351,37 @@ int ss_polyphase_finish(ss_polyphase *p, float *out, size_t *nout, char *err, si
     return 0;
 }
 
-void ss_polyphase_to_s16(const float *in, size_t n, int16_t *out)
+/* Clamp, then round to nearest (even on ties: lrintf and cvtps2dq under
+ * the default rounding mode agree), so both builds give the same int16. */
+static void to_s16_portable(const float *in, size_t n, int16_t *out)
 {
     for (size_t i = 0; i < n; i++) {
         float v = in[i];
         v = v > 32767.0f ? 32767.0f : v < -32768.0f ? -32768.0f : v;
         out[i] = (int16_t)lrintf(v);
     }
+}
+
+__attribute__((target("avx2,fma"))) static void to_s16_avx2(const float *in, size_t n, int16_t *out)
+{
+    const __m256 hi = _mm256_set1_ps(32767.0f), lo = _mm256_set1_ps(-32768.0f);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 a = _mm256_max_ps(_mm256_min_ps(_mm256_loadu_ps(in + i), hi), lo);
+        __m256 b = _mm256_max_ps(_mm256_min_ps(_mm256_loadu_ps(in + i + 8), hi), lo);
+        __m256i w = _mm256_packs_epi32(_mm256_cvtps_epi32(a), _mm256_cvtps_epi32(b));
+        w = _mm256_permute4x64_epi64(w, 0xD8); /* packs works per 128-bit half */
+        _mm256_storeu_si256((__m256i *)(out + i), w);
+    }
+    to_s16_portable(in + i, n - i, out + i);
+}
+
+void ss_polyphase_to_s16(const ss_polyphase *p, const float *in, size_t n, int16_t *out)
+{
+    if (p->avx2)
+        to_s16_avx2(in, n, out);
+    else
+        to_s16_portable(in, n, out);
 }
 
 size_t ss_polyphase_first_input(const ss_polyphase *p) { return (size_t)(p->delay / (uint64_t)p->L) + 1; }

@@ -65,8 +65,9 @@ int ss_polyphase_write(ss_polyphase *p, const int16_t *in, size_t n, float *out,
 /* Ends the input (zeros after it) and writes the remaining output so the
  * total is round(n_in * L / M). -1 with err if called twice. */
 int ss_polyphase_finish(ss_polyphase *p, float *out, size_t *nout, char *err, size_t errlen);
-/* Rounds to nearest and clips to int16, no dither. */
-void ss_polyphase_to_s16(const float *in, size_t n, int16_t *out);
+/* Rounds to nearest and clips to int16, no dither (p's loop: AVX2 or
+ * portable, which give the same int16 for the same floats). */
+void ss_polyphase_to_s16(const ss_polyphase *p, const float *in, size_t n, int16_t *out);
 /* Input samples needed before the first output sample appears. */
 size_t ss_polyphase_first_input(const ss_polyphase *p);
 /* Taps per output sample (the filter length per phase, padded). */

@@ -473,3 +473,26 @@ Test(polyphase, misuse_is_an_error)
     free(out);
     ss_polyphase_free(p);
 }
+
+/* Both int16 conversions round half to even and clip at the rails. */
+Test(polyphase, to_s16_rounds_and_clips_alike_on_both_loops)
+{
+    char err[256];
+    ss_polyphase *p = ss_polyphase_new(32000, 48000, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    const float in[] = {0.5f,     1.5f,      -0.5f,    -1.5f,     2.4999f, -2.5001f,
+                        32766.5f, 32767.49f, 32768.0f, 1e9f,      -32768.4f, -32768.6f,
+                        -1e9f,    0.0f,      -0.0f,    12345.67f, 3.5f,     -3.5f, 7.0f};
+    const int16_t want[] = {0,     2,     -0,    -2,     2,     -3,     32766, 32767, 32767, 32767,
+                            -32768, -32768, -32768, 0, 0, 12346, 4, -4, 7};
+    const size_t n = sizeof in / sizeof *in;
+    int16_t a[32], b[32];
+    ss_polyphase_to_s16(p, in, n, a);
+    ss_polyphase_force_portable(p);
+    ss_polyphase_to_s16(p, in, n, b);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(a[i], want[i], "%f -> %d, want %d", (double)in[i], a[i], want[i]);
+        cr_assert_eq(b[i], want[i], "portable: %f -> %d, want %d", (double)in[i], b[i], want[i]);
+    }
+    ss_polyphase_free(p);
+}
