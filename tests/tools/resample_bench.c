@@ -8,7 +8,9 @@
  * second of audio (best of REPEATS, default 5; the machine is shared),
  * and the first-output latency: how many input samples were written
  * before the first output sample came, writing one sample at a time and
- * writing 20 ms at a time. Uses only the public ss_resampler API, so the
+ * writing 20 ms at a time, and the most input (ms) not yet given out
+ * after any 20 ms write of the stream (what the resampler adds to the
+ * latency of every chunk, not only the first). Uses only the public ss_resampler API, so the
  * same source built against an older libss_common measures the old
  * resampler (docs/PERFORMANCE.md, 2026-12-07). */
 #include "common/audio_resample.h"
@@ -20,6 +22,7 @@
 
 typedef struct {
     size_t out, first_at, fed;
+    double max_held_ms; /* the most input time not yet given out after a write */
 } counter;
 
 static double cpu_s(void)
@@ -59,6 +62,8 @@ static double run(int in_rate, int out_rate, const int16_t *x, size_t n, size_t 
             ss_resampler_free(r);
             return -1;
         }
+        double held = ((double)c->fed / in_rate - (double)c->out / out_rate) * 1000;
+        c->max_held_ms = held > c->max_held_ms ? held : c->max_held_ms;
     }
     int rc = stop_at_first ? 0 : ss_resampler_finish(r, err, sizeof err);
     ss_resampler_free(r);
@@ -112,23 +117,25 @@ int main(int argc, char **argv)
     const int rates[] = {48000, 24000, 16000, 8000, 44100, 22050};
     printf("resample_bench: %.0f s of speech at %d Hz in 20 ms writes, process CPU, best of %d\n",
            seconds, in_rate, repeats);
-    printf("%6s %14s %18s %18s\n", "rate", "ms CPU per s", "first out (1-smp)", "first out (20 ms)");
+    printf("%6s %14s %18s %18s %14s\n", "rate", "ms CPU per s", "first out (1-smp)",
+           "first out (20 ms)", "max held ms");
     int rc = 0;
     for (size_t i = 0; i < sizeof rates / sizeof *rates && rc == 0; i++) {
-        double best = -1;
+        double best = -1, held = 0;
         for (int r = 0; r < repeats && rc == 0; r++) {
             counter c = {0};
             double s = run(in_rate, rates[i], x, n, (size_t)in_rate / 50, 0, &c);
             rc = s < 0;
             best = best < 0 || s < best ? s : best;
+            held = c.max_held_ms;
         }
         counter one = {0}, blk = {0};
         if (rc == 0)
             rc = run(in_rate, rates[i], x, n < 20000 ? n : 20000, 1, 1, &one) < 0 ||
                  run(in_rate, rates[i], x, n, (size_t)in_rate / 50, 1, &blk) < 0;
         if (rc == 0)
-            printf("%6d %14.3f %18zu %18zu\n", rates[i], best * 1000 / seconds, one.first_at,
-                   blk.first_at);
+            printf("%6d %14.3f %18zu %18zu %14.1f\n", rates[i], best * 1000 / seconds, one.first_at,
+                   blk.first_at, held);
     }
     free(x);
     return rc;
