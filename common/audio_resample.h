@@ -23,10 +23,11 @@
  *
  * Latency: the polyphase FIR gives its first output after 2-4 ms of input
  * (half its filter: 64 input samples for 32 -> 48 kHz, 88 for 32 -> 24,
- * 128 for 32 -> 16, 256 for 32 -> 8) and then follows every write. soxr's
- * output follows input within ~60 ms (the first block) and then every
- * 20-40 ms for 20 ms writes (small DFT blocks when downsampling; see
- * new_soxr in audio_resample.c). */
+ * 128 for 32 -> 16, 256 for 32 -> 8) and then follows every write. soxr
+ * holds back 29 ms of input at 32 -> 44.1 kHz and 11 ms at 32 -> 22.05 kHz
+ * (measured with tests/tools/resample_bench; small DFT blocks when
+ * downsampling, see new_soxr in audio_resample.c), at most ~60 ms at any
+ * pair the API uses. */
 #ifndef SS_COMMON_AUDIO_RESAMPLE_H
 #define SS_COMMON_AUDIO_RESAMPLE_H
 
