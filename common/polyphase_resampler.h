@@ -2,9 +2,9 @@
  *
  * Why a file of our own: the encoders convert the engine's 32 kHz speech
  * to 48, 24, 16 or 8 kHz, ratios L/M with small L and M (3/2, 3/4, 1/2,
- * 1/4). soxr converts them through DFT blocks, which holds back the first
- * output ~60 ms; a direct polyphase FIR holds back only half its filter
- * (2-8 ms). ss_resampler (audio_resample.h) uses this file for every rate
+ * 1/4). soxr converts them through DFT blocks, which hold back 17-52 ms
+ * of input after a 20 ms write (measured: docs/PERFORMANCE.md); a direct
+ * polyphase FIR holds back only half its filter (2-8 ms). ss_resampler (audio_resample.h) uses this file for every rate
  * pair whose reduced ratio has L <= 8 and M <= 8 (SS_POLYPHASE_MAX_LM) and
  * soxr for the others; that table is fixed by the ratio, never a fallback
  * after a failure.
