@@ -47,7 +47,7 @@ endif
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 
 CC ?= cc
-PKGS := libevent libevent_pthreads jansson hiredis opus ogg vorbisfile sndfile soxr flac lame libavcodec libavutil libcurl openssl
+PKGS := libevent libevent_pthreads libnghttp2 jansson hiredis opus ogg vorbisfile sndfile soxr flac lame libavcodec libavutil libcurl openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

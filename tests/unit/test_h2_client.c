@@ -1,0 +1,424 @@
+/* Unit tests for common/h2_client (the loop-native HTTP/2 gRPC client)
+ * against the real in-process ss_grpc_server of grpc_echo_fixture.h, some
+ * through a byte-forwarding TCP proxy on the same loop that counts
+ * connections and can cut them. Covers unary and streaming with metadata,
+ * a server error's status and message, no server -> UNAVAILABLE, the
+ * deadline, pause (also before the first message) holding messages and
+ * status, cancel of a live call and of a paused finished call, free with
+ * live calls, calls started while connecting, the connection lost
+ * mid-stream -> UNAVAILABLE (and the next call reconnecting), and two
+ * concurrent streams on one connection. */
+#include "common/h2_client.h"
+#include "tests/unit/grpc_echo_fixture.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+
+typedef struct {
+    struct event_base *base;
+    char got[32][16];
+    int nmsg;
+    int status_calls;
+    grpc_status_code code;
+    char msg[128];
+    ss_h2_call *call;
+    int cancel_after;
+    int pause_after;
+} h2_result;
+
+static void h2_on_message(void *user, const uint8_t *m, size_t len)
+{
+    h2_result *r = user;
+    if (r->pause_after && r->nmsg + 1 == r->pause_after)
+        ss_h2_call_pause(r->call);
+    if (r->nmsg < 32)
+        snprintf(r->got[r->nmsg], sizeof r->got[0], "%.*s", (int)len, (const char *)m);
+    r->nmsg++;
+    if (r->cancel_after && r->nmsg == r->cancel_after)
+        ss_h2_call_cancel(r->call);
+}
+
+static void h2_on_status(void *user, grpc_status_code code, const char *msg)
+{
+    h2_result *r = user;
+    r->status_calls++;
+    r->code = code;
+    snprintf(r->msg, sizeof r->msg, "%s", msg);
+    event_base_loopbreak(r->base);
+}
+
+static ss_h2_call *start(ss_h2_client *cl, const char *target, const char *method, const char *req,
+                         bool streaming, int timeout_ms, h2_result *r)
+{
+    char err[256];
+    r->call = ss_h2_call_start(cl, target, method, NULL, timeout_ms, (const uint8_t *)req, strlen(req),
+                               streaming, h2_on_message, h2_on_status, r, err, sizeof err);
+    cr_assert_not_null(r->call, "%s", err);
+    return r->call;
+}
+
+static void wait_status(struct event_base *base, h2_result *r)
+{
+    for (int i = 0; i < 60 && r->status_calls == 0; i++)
+        run_loop(base, 100);
+}
+
+/* The loop must run for the request to go out (no thread of the client's). */
+static bool loop_until_stream_done(struct event_base *base, int ms)
+{
+    for (int i = 0; i < ms / 50; i++) {
+        run_loop(base, 50);
+        if (wait_stream_done(1))
+            return true;
+    }
+    return wait_stream_done(1);
+}
+
+static void target_of(ss_grpc_server *srv, char *t, size_t n)
+{
+    snprintf(t, n, "127.0.0.1:%d", ss_grpc_server_port(srv));
+}
+
+static ss_h2_client *new_client(struct event_base *base)
+{
+    char err[256];
+    ss_h2_client *cl = ss_h2_client_new(base, 0, err, sizeof err);
+    cr_assert_not_null(cl, "%s", err);
+    return cl;
+}
+
+/* --- a TCP proxy on the loop: counts connections, can cut them */
+typedef struct {
+    struct evconnlistener *lst;
+    struct bufferevent *a[4], *b[4];
+    int n;
+    int port;
+    struct sockaddr_in to;
+} proxy;
+
+static void px_read(struct bufferevent *bev, void *arg)
+{
+    struct bufferevent *other = arg;
+    bufferevent_write_buffer(other, bufferevent_get_input(bev));
+}
+
+static void px_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what;
+    (void)arg;
+}
+
+static void px_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int sl, void *arg)
+{
+    (void)sa;
+    (void)sl;
+    proxy *p = arg;
+    struct event_base *base = evconnlistener_get_base(l);
+    cr_assert_lt(p->n, 4);
+    struct bufferevent *a = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *b = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    cr_assert_eq(bufferevent_socket_connect(b, (struct sockaddr *)&p->to, sizeof p->to), 0);
+    bufferevent_setcb(a, px_read, NULL, px_event, b);
+    bufferevent_setcb(b, px_read, NULL, px_event, a);
+    bufferevent_enable(a, EV_READ | EV_WRITE);
+    bufferevent_enable(b, EV_READ | EV_WRITE);
+    p->a[p->n] = a;
+    p->b[p->n] = b;
+    p->n++;
+}
+
+static void proxy_start(proxy *p, struct event_base *base, ss_grpc_server *srv)
+{
+    memset(p, 0, sizeof *p);
+    p->to.sin_family = AF_INET;
+    p->to.sin_port = htons((uint16_t)ss_grpc_server_port(srv));
+    p->to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct sockaddr_in la = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    p->lst = evconnlistener_new_bind(base, px_accept, p, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
+                                     (struct sockaddr *)&la, sizeof la);
+    cr_assert_not_null(p->lst);
+    struct sockaddr_in got;
+    socklen_t gl = sizeof got;
+    getsockname(evconnlistener_get_fd(p->lst), (struct sockaddr *)&got, &gl);
+    p->port = ntohs(got.sin_port);
+}
+
+static void proxy_cut(proxy *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        if (p->a[i])
+            bufferevent_free(p->a[i]);
+        if (p->b[i])
+            bufferevent_free(p->b[i]);
+        p->a[i] = p->b[i] = NULL;
+    }
+}
+
+static void proxy_free(proxy *p)
+{
+    proxy_cut(p);
+    evconnlistener_free(p->lst);
+}
+
+Test(h2_client, unary_and_streamed_messages)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    char t[64], err[256];
+    target_of(srv, t, sizeof t);
+    h2_result r = {.base = base}, u = {.base = base}, b = {.base = base};
+    start(cl, t, COUNT, "7", true, 5000, &r);
+    u.call = ss_h2_call_start(cl, t, ECHO, &(ss_grpc_metadata){.authorization = "Bearer tok", .request_id = "r1"},
+                              5000, (const uint8_t *)"ping", 4, false, h2_on_message, h2_on_status, &u,
+                              err, sizeof err);
+    cr_assert_not_null(u.call, "%s", err);
+    cr_assert_eq(ss_h2_client_live(cl), 2);
+    for (int i = 0; i < 50 && (r.status_calls == 0 || u.status_calls == 0); i++)
+        run_loop(base, 100);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 7);
+    for (int i = 0; i < 7; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "%d", i);
+        cr_assert_str_eq(r.got[i], want);
+    }
+    cr_assert_eq(u.status_calls, 1);
+    cr_assert_eq(u.code, GRPC_STATUS_OK, "%d %s", u.code, u.msg);
+    cr_assert_eq(u.nmsg, 1);
+    cr_assert_str_eq(u.got[0], "ping");
+    cr_assert_str_eq(st.seen_auth, "Bearer tok");
+    cr_assert_str_eq(st.seen_rid, "r1");
+    cr_assert_gt(st.seen_deadline, 0, "grpc-timeout not seen");
+    /* a server error: its code and message */
+    start(cl, t, ECHO, "bad", false, 5000, &b);
+    wait_status(base, &b);
+    cr_assert_eq(b.code, GRPC_STATUS_INVALID_ARGUMENT, "%d %s", b.code, b.msg);
+    cr_assert_str_eq(b.msg, "bad request");
+    cr_assert_eq(ss_h2_client_live(cl), 0);
+    ss_h2_client_free(cl);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, refuses_a_hostname_and_no_server_is_unavailable)
+{
+    char err[256];
+    ss_grpc_server *srv = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
+    cr_assert_not_null(srv);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    ss_grpc_server_free(srv);
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    h2_result r = {.base = base};
+    ss_h2_call *c = ss_h2_call_start(cl, "localhost:1", ECHO, NULL, 0, (const uint8_t *)"x", 1, false,
+                                     h2_on_message, h2_on_status, &r, err, sizeof err);
+    cr_assert_null(c);
+    cr_assert(strstr(err, "numeric"), "%s", err);
+    start(cl, t, ECHO, "x", false, 2000, &r);
+    wait_status(base, &r);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_UNAVAILABLE, "%d %s", r.code, r.msg);
+    ss_h2_client_free(cl);
+    event_base_free(base);
+}
+
+Test(h2_client, deadline_exceeded_is_seen_by_both_sides)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    h2_result r = {.base = base};
+    start(cl, t, COUNT, "-1", true, 300, &r);
+    wait_status(base, &r);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_DEADLINE_EXCEEDED, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 1);
+    cr_assert(wait_stream_done(3000), "server never saw the deadline");
+    cr_assert(st.saw_cancel);
+    ss_h2_client_free(cl);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, pause_holds_messages_and_status_until_resume)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    h2_result r = {.base = base, .pause_after = 2};
+    start(cl, t, COUNT, "7", true, 5000, &r);
+    cr_assert(loop_until_stream_done(base, 3000), "the server could not finish its writes");
+    for (int i = 0; i < 6; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.nmsg, 2, "messages delivered while paused");
+    cr_assert_eq(r.status_calls, 0, "status delivered while messages are held");
+    ss_h2_call_resume(r.call);
+    cr_assert_eq(r.nmsg, 2, "resume delivered from inside itself");
+    wait_status(base, &r);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 7, "messages lost across the pause");
+    cr_assert_str_eq(r.got[6], "6");
+    ss_h2_client_free(cl);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, pause_before_the_first_message_holds_it)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    h2_result r = {.base = base};
+    start(cl, t, COUNT, "3", true, 5000, &r);
+    ss_h2_call_pause(r.call);
+    cr_assert(loop_until_stream_done(base, 3000));
+    for (int i = 0; i < 6; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.nmsg, 0, "a message delivered while paused");
+    cr_assert_eq(r.status_calls, 0);
+    ss_h2_call_resume(r.call);
+    wait_status(base, &r);
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_eq(r.nmsg, 3);
+    cr_assert_str_eq(r.got[0], "0");
+    cr_assert_str_eq(r.got[2], "2");
+    ss_h2_client_free(cl);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, cancel_of_a_live_call_and_of_a_paused_finished_call)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    h2_result r = {.base = base, .cancel_after = 1};
+    start(cl, t, COUNT, "-1", true, 10000, &r);
+    wait_status(base, &r);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_CANCELLED, "%d %s", r.code, r.msg);
+    cr_assert(wait_stream_done(3000), "the server never saw the cancel");
+    cr_assert(st.saw_cancel);
+
+    state_reset();
+    h2_result p = {.base = base};
+    start(cl, t, COUNT, "1", true, 5000, &p);
+    ss_h2_call_pause(p.call);
+    cr_assert(loop_until_stream_done(base, 3000));
+    for (int i = 0; i < 6; i++)
+        run_loop(base, 50);
+    cr_assert_eq(p.status_calls, 0);
+    ss_h2_call_cancel(p.call);
+    cr_assert_eq(p.status_calls, 0, "status from inside cancel");
+    wait_status(base, &p);
+    cr_assert_eq(p.status_calls, 1);
+    cr_assert_eq(p.code, GRPC_STATUS_CANCELLED);
+    cr_assert_eq(p.nmsg, 0, "a message delivered after the cancel");
+    cr_assert_eq(ss_h2_client_live(cl), 0);
+    ss_h2_client_free(cl);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, free_with_live_calls_delivers_their_status)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    h2_result h = {.base = base}, w = {.base = base};
+    start(cl, t, COUNT, "-1", true, 10000, &h);
+    for (int i = 0; i < 50 && h.nmsg == 0; i++)
+        run_loop(base, 50);
+    cr_assert_eq(h.nmsg, 1);
+    start(cl, t, ECHO, "x", false, 10000, &w); /* not even sent yet */
+    ss_h2_client_free(cl);
+    cr_assert_eq(h.status_calls, 1);
+    cr_assert_eq(h.code, GRPC_STATUS_CANCELLED);
+    cr_assert_eq(w.status_calls, 1);
+    cr_assert_eq(w.code, GRPC_STATUS_CANCELLED);
+    cr_assert(wait_stream_done(3000), "the server never saw the cancel");
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, calls_while_connecting_share_one_connection_and_run_concurrently)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    proxy px;
+    proxy_start(&px, base, srv);
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    snprintf(t, sizeof t, "127.0.0.1:%d", px.port);
+    h2_result a = {.base = base}, b = {.base = base};
+    start(cl, t, COUNT, "20", true, 5000, &a); /* both before the loop runs: connecting */
+    start(cl, t, ECHO, "second", false, 5000, &b);
+    for (int i = 0; i < 50 && (a.status_calls == 0 || b.status_calls == 0); i++)
+        run_loop(base, 100);
+    cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
+    cr_assert_eq(a.nmsg, 20);
+    cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
+    cr_assert_str_eq(b.got[0], "second");
+    cr_assert_eq(b.status_calls, 1);
+    cr_assert_eq(px.n, 1, "%d connections for two calls", px.n);
+    ss_h2_client_free(cl);
+    proxy_free(&px);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, connection_lost_mid_stream_is_unavailable_then_reconnects)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    proxy px;
+    proxy_start(&px, base, srv);
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    snprintf(t, sizeof t, "127.0.0.1:%d", px.port);
+    h2_result r = {.base = base};
+    start(cl, t, COUNT, "-1", true, 10000, &r);
+    for (int i = 0; i < 50 && r.nmsg == 0; i++)
+        run_loop(base, 50);
+    cr_assert_eq(r.nmsg, 1);
+    proxy_cut(&px);
+    wait_status(base, &r);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_UNAVAILABLE, "%d %s", r.code, r.msg);
+    cr_assert(wait_stream_done(6000));
+    h2_result n = {.base = base};
+    start(cl, t, ECHO, "again", false, 5000, &n);
+    wait_status(base, &n);
+    cr_assert_eq(n.code, GRPC_STATUS_OK, "%d %s", n.code, n.msg);
+    cr_assert_eq(px.n, 2);
+    ss_h2_client_free(cl);
+    proxy_free(&px);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
