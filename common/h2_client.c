@@ -19,7 +19,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/util.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -67,7 +69,11 @@ struct h2_conn {
     h2_conn *next;
     char target[TARGET_MAX];
     int fd;
-    bool connected, broken, goaway, in_recv;
+    bool connected, broken, goaway, retired, in_recv;
+    bool resolving;                        /* evdns_getaddrinfo in flight */
+    struct evdns_getaddrinfo_request *dns; /* that request, to cancel */
+    struct evutil_addrinfo *ai, *ai_next;  /* resolved addresses; the next to try */
+    char host[TARGET_MAX], port[8];
     char broken_msg[STATUS_MSG_MAX];
     nghttp2_session *session;
     struct event *rd, *wr, *later;
@@ -78,6 +84,7 @@ struct h2_conn {
 
 struct ss_h2_client {
     struct event_base *base;
+    struct evdns_base *dns; /* hostnames, resolved on the loop */
     size_t max_message;
     h2_conn *conns;
     ss_h2_call *calls;
@@ -86,17 +93,19 @@ struct ss_h2_client {
 };
 
 static void conn_flush(h2_conn *conn);
+static void conn_connect_next(h2_conn *conn);
+static void conn_free_partial(h2_conn *conn);
 static void call_end(ss_h2_call *call, grpc_status_code code, const char *msg, bool rst);
 
 /* ------------------------------------------------------------ targets */
 
-/* "a.b.c.d:port" or "[v6]:port" -> a socket address; hostnames refused. */
+/* "a.b.c.d:port" or "[v6]:port" -> a socket address (0); "name:port" -> 1
+ * with the name and port in host/port (resolved by evdns); -1 + err. */
 static int parse_target(const char *target, struct sockaddr_storage *sa, socklen_t *salen,
-                        char *err, size_t errlen)
+                        char host[TARGET_MAX], char port_s[8], char *err, size_t errlen)
 {
-    char host[TARGET_MAX];
     const char *colon = target ? strrchr(target, ':') : NULL;
-    if (!colon || colon == target || strlen(target) >= sizeof host) {
+    if (!colon || colon == target || strlen(target) >= TARGET_MAX) {
         snprintf(err, errlen, "target \"%s\" is not host:port", target ? target : "(null)");
         return -1;
     }
@@ -109,6 +118,7 @@ static int parse_target(const char *target, struct sockaddr_storage *sa, socklen
     size_t hl = (size_t)(colon - target);
     memcpy(host, target, hl);
     host[hl] = 0;
+    snprintf(port_s, 8, "%ld", port);
     memset(sa, 0, sizeof *sa);
     struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
@@ -126,10 +136,16 @@ static int parse_target(const char *target, struct sockaddr_storage *sa, socklen
             *salen = sizeof *v6;
             return 0;
         }
+        snprintf(err, errlen, "target \"%s\": not an IPv6 address", target);
+        return -1;
     }
-    snprintf(err, errlen, "target \"%s\": the host must be a numeric IPv4 or [IPv6] address "
-             "(hostnames are not resolved)", target);
-    return -1;
+    for (size_t i = 0; i < hl; i++)
+        if (!((host[i] >= 'a' && host[i] <= 'z') || (host[i] >= 'A' && host[i] <= 'Z') ||
+              (host[i] >= '0' && host[i] <= '9') || host[i] == '-' || host[i] == '.' || host[i] == '_')) {
+            snprintf(err, errlen, "target \"%s\": the host is neither an address nor a DNS name", target);
+            return -1;
+        }
+    return 1;
 }
 
 /* ------------------------------------------------------------ call lists */
@@ -179,7 +195,7 @@ static void call_detach(ss_h2_call *call, bool rst)
     conn_unlink(conn, call);
     if (!conn->in_recv)
         conn_flush(conn);
-    if ((conn->goaway || conn->broken) && !conn->calls)
+    if ((conn->goaway || conn->retired || conn->broken) && !conn->calls)
         event_active(conn->later, 0, 0);
 }
 
@@ -194,8 +210,10 @@ static void conn_break(h2_conn *conn, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(conn->broken_msg, sizeof conn->broken_msg, fmt, ap);
     va_end(ap);
-    event_del(conn->rd);
-    event_del(conn->wr);
+    if (conn->rd)
+        event_del(conn->rd);
+    if (conn->wr)
+        event_del(conn->wr);
     event_active(conn->later, 0, 0);
 }
 
@@ -297,7 +315,9 @@ static void conn_on_write(evutil_socket_t fd, short what, void *arg)
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
             soerr = errno;
         if (soerr) {
-            conn_break(conn, "connect to %s: %s", conn->target, strerror(soerr));
+            snprintf(conn->broken_msg, sizeof conn->broken_msg, "connect to %s: %s", conn->target,
+                     strerror(soerr));
+            conn_connect_next(conn); /* the next resolved address, if any; else it breaks */
             return;
         }
         conn->connected = true;
@@ -322,14 +342,7 @@ static void conn_close(h2_conn *conn, grpc_status_code code, const char *msg)
             *pp = conn->next;
             break;
         }
-    nghttp2_session_del(conn->session);
-    event_free(conn->rd);
-    event_free(conn->wr);
-    event_free(conn->later);
-    if (conn->fd >= 0)
-        close(conn->fd);
-    free(conn->obuf);
-    free(conn);
+    conn_free_partial(conn);
 }
 
 static void conn_on_later(evutil_socket_t fd, short what, void *arg)
@@ -339,7 +352,7 @@ static void conn_on_later(evutil_socket_t fd, short what, void *arg)
     h2_conn *conn = arg;
     if (conn->broken)
         conn_close(conn, GRPC_STATUS_UNAVAILABLE, conn->broken_msg);
-    else if (conn->goaway && !conn->calls)
+    else if ((conn->goaway || conn->retired) && !conn->calls)
         conn_close(conn, GRPC_STATUS_UNAVAILABLE, "connection going away");
 }
 
@@ -502,8 +515,16 @@ static int session_new(h2_conn *conn)
 
 /* ------------------------------------------------------------ connections */
 
+/* Frees a connection that has no call left (conn_close ends them first). */
 static void conn_free_partial(h2_conn *conn)
 {
+    if (conn->dns) {
+        struct evdns_getaddrinfo_request *req = conn->dns;
+        conn->dns = NULL;
+        evdns_getaddrinfo_cancel(req); /* its callback sees EVUTIL_EAI_CANCEL and leaves conn alone */
+    }
+    if (conn->ai)
+        evutil_freeaddrinfo(conn->ai);
     nghttp2_session_del(conn->session);
     if (conn->rd)
         event_free(conn->rd);
@@ -513,13 +534,115 @@ static void conn_free_partial(h2_conn *conn)
         event_free(conn->later);
     if (conn->fd >= 0)
         close(conn->fd);
+    free(conn->obuf);
     free(conn);
 }
 
-/* A new connection to `target`, connecting; a connect that fails at once
- * breaks it (its calls then end UNAVAILABLE from the loop). */
+/* TCP_NODELAY, and TCP keepalive so a peer that vanished without a reset
+ * (host down, partition) is found by the kernel (h2_client.h says why not
+ * HTTP/2 PING). Failures are harmless: the call deadline still bounds a call. */
+static void conn_sockopts(int fd)
+{
+    int one = 1, idle = SS_H2_TCP_KEEPIDLE_S, intvl = SS_H2_TCP_KEEPINTVL_S, cnt = SS_H2_TCP_KEEPCNT;
+    unsigned user_timeout = SS_H2_TCP_USER_TIMEOUT_MS;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
+}
+
+/* Connects to one address: a fresh socket and its events (a previous
+ * attempt's are dropped). 0 once connecting or connected; -1 + errno-like
+ * text in conn->broken_msg when this address failed at once. */
+static int conn_connect_one(h2_conn *conn, const struct sockaddr *sa, socklen_t salen)
+{
+    if (conn->rd)
+        event_free(conn->rd);
+    if (conn->wr)
+        event_free(conn->wr);
+    conn->rd = conn->wr = NULL;
+    if (conn->fd >= 0)
+        close(conn->fd);
+    conn->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (conn->fd < 0) {
+        snprintf(conn->broken_msg, sizeof conn->broken_msg, "socket for %s: %s", conn->target, strerror(errno));
+        return -1;
+    }
+    conn_sockopts(conn->fd);
+    conn->rd = event_new(conn->cl->base, conn->fd, EV_READ | EV_PERSIST, conn_on_read, conn);
+    conn->wr = event_new(conn->cl->base, conn->fd, EV_WRITE, conn_on_write, conn);
+    if (!conn->rd || !conn->wr) {
+        snprintf(conn->broken_msg, sizeof conn->broken_msg, "out of memory (events for %s)", conn->target);
+        return -1;
+    }
+    if (connect(conn->fd, sa, salen) == 0) {
+        conn->connected = true;
+        event_add(conn->rd, NULL);
+        conn_flush(conn); /* the preface and any call queued while resolving */
+    } else if (errno == EINPROGRESS) {
+        event_add(conn->wr, NULL);
+    } else {
+        snprintf(conn->broken_msg, sizeof conn->broken_msg, "connect to %s: %s", conn->target, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Tries the resolved addresses in order until one is connecting; none
+ * left: the connection breaks (its calls end UNAVAILABLE from the loop). */
+static void conn_connect_next(h2_conn *conn)
+{
+    while (conn->ai_next) {
+        struct evutil_addrinfo *ai = conn->ai_next;
+        conn->ai_next = ai->ai_next;
+        if (conn_connect_one(conn, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 0)
+            return;
+    }
+    char m[STATUS_MSG_MAX];
+    snprintf(m, sizeof m, "%s", conn->broken_msg[0] ? conn->broken_msg : "no address to connect to");
+    conn_break(conn, "%s", m);
+}
+
+/* evdns's answer for the connection's host (possibly from inside
+ * evdns_getaddrinfo, for a name in /etc/hosts). */
+static void conn_on_resolved(int result, struct evutil_addrinfo *res, void *arg)
+{
+    if (result == EVUTIL_EAI_CANCEL)
+        return; /* the connection is being freed: arg is not to be touched */
+    h2_conn *conn = arg;
+    conn->resolving = false;
+    conn->dns = NULL;
+    if (result != 0 || !res) {
+        if (res)
+            evutil_freeaddrinfo(res);
+        conn_break(conn, "resolving %s: %s", conn->target, evutil_gai_strerror(result));
+        return;
+    }
+    conn->ai = conn->ai_next = res;
+    conn_connect_next(conn);
+}
+
+static void conn_resolve(h2_conn *conn)
+{
+    struct evutil_addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+    conn->resolving = true;
+    struct evdns_getaddrinfo_request *req =
+        evdns_getaddrinfo(conn->cl->dns, conn->host, conn->port, &hints, conn_on_resolved, conn);
+    if (conn->resolving)
+        conn->dns = req; /* NULL here only if the callback already ran */
+}
+
+/* A new connection to `target`: connecting to `sa`, or (sa NULL) resolving
+ * host first. A failure after this returns breaks it, from the loop. */
 static h2_conn *conn_new(ss_h2_client *cl, const char *target, const struct sockaddr_storage *sa,
-                         socklen_t salen, char *err, size_t errlen)
+                         socklen_t salen, const char *host, const char *port, char *err, size_t errlen)
 {
     h2_conn *conn = calloc(1, sizeof *conn);
     if (!conn) {
@@ -527,43 +650,35 @@ static h2_conn *conn_new(ss_h2_client *cl, const char *target, const struct sock
         return NULL;
     }
     conn->cl = cl;
+    conn->fd = -1;
     snprintf(conn->target, sizeof conn->target, "%s", target);
-    conn->fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (conn->fd < 0) {
-        snprintf(err, errlen, "socket for %s: %s", target, strerror(errno));
-        conn_free_partial(conn);
-        return NULL;
-    }
-    int one = 1;
-    setsockopt(conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    conn->rd = event_new(cl->base, conn->fd, EV_READ | EV_PERSIST, conn_on_read, conn);
-    conn->wr = event_new(cl->base, conn->fd, EV_WRITE, conn_on_write, conn);
+    snprintf(conn->host, sizeof conn->host, "%s", host);
+    snprintf(conn->port, sizeof conn->port, "%s", port);
     conn->later = event_new(cl->base, -1, 0, conn_on_later, conn);
-    if (!conn->rd || !conn->wr || !conn->later || session_new(conn) != 0) {
+    if (!conn->later || session_new(conn) != 0) {
         snprintf(err, errlen, "out of memory");
         conn_free_partial(conn);
         return NULL;
     }
     conn->next = cl->conns;
     cl->conns = conn;
-    if (connect(conn->fd, (const struct sockaddr *)sa, salen) == 0) {
-        conn->connected = true;
-        event_add(conn->rd, NULL);
-    } else if (errno == EINPROGRESS) {
-        event_add(conn->wr, NULL);
-    } else {
-        conn_break(conn, "connect to %s: %s", target, strerror(errno));
+    if (!sa)
+        conn_resolve(conn);
+    else if (conn_connect_one(conn, (const struct sockaddr *)sa, salen) != 0) {
+        char m[STATUS_MSG_MAX];
+        snprintf(m, sizeof m, "%s", conn->broken_msg);
+        conn_break(conn, "%s", m);
     }
     return conn;
 }
 
 static h2_conn *conn_for(ss_h2_client *cl, const char *target, const struct sockaddr_storage *sa,
-                         socklen_t salen, char *err, size_t errlen)
+                         socklen_t salen, const char *host, const char *port, char *err, size_t errlen)
 {
     for (h2_conn *c = cl->conns; c; c = c->next)
-        if (!c->broken && !c->goaway && strcmp(c->target, target) == 0)
+        if (!c->broken && !c->goaway && !c->retired && strcmp(c->target, target) == 0)
             return c;
-    return conn_new(cl, target, sa, salen, err, errlen);
+    return conn_new(cl, target, sa, salen, host, port, err, errlen);
 }
 
 /* ------------------------------------------------------------ calls */
@@ -767,6 +882,7 @@ ss_h2_call *ss_h2_call_start(ss_h2_client *cl, const char *target, const char *m
 {
     struct sockaddr_storage sa;
     socklen_t salen = 0;
+    char host[TARGET_MAX], port[8];
     if (!cl || cl->freeing || !on_message || !on_status || (!req && req_len)) {
         snprintf(err, errlen, cl && cl->freeing ? "the client is being freed" : "invalid arguments");
         return NULL;
@@ -775,7 +891,8 @@ ss_h2_call *ss_h2_call_start(ss_h2_client *cl, const char *target, const char *m
         snprintf(err, errlen, "method \"%s\" is not /package.Service/Method", method ? method : "(null)");
         return NULL;
     }
-    if (parse_target(target, &sa, &salen, err, errlen) != 0)
+    int kind = parse_target(target, &sa, &salen, host, port, err, errlen);
+    if (kind < 0)
         return NULL;
     if ((uint64_t)req_len > UINT32_MAX - SS_GRPC_FRAME_HEADER) {
         snprintf(err, errlen, "request too large");
@@ -790,7 +907,7 @@ ss_h2_call *ss_h2_call_start(ss_h2_client *cl, const char *target, const char *m
     call->on_message = on_message;
     call->on_status = on_status;
     call->user = user;
-    h2_conn *conn = conn_for(cl, target, &sa, salen, err, errlen);
+    h2_conn *conn = conn_for(cl, target, kind == 0 ? &sa : NULL, salen, host, port, err, errlen);
     if (!conn || call_submit(call, conn, method, md, timeout_ms, err, errlen) != 0) {
         call_free_mem(call);
         return NULL;
@@ -832,6 +949,16 @@ void ss_h2_call_cancel(ss_h2_call *call)
     event_active(call->kick, 0, 0);
 }
 
+void ss_h2_client_retire(ss_h2_client *cl, const char *target)
+{
+    for (h2_conn *c = cl ? cl->conns : NULL; c; c = c->next)
+        if (!c->retired && strcmp(c->target, target) == 0) {
+            c->retired = true; /* closed by conn_on_later once its last call left */
+            if (!c->calls)
+                event_active(c->later, 0, 0);
+        }
+}
+
 size_t ss_h2_client_live(const ss_h2_client *cl)
 {
     return cl ? cl->live : 0;
@@ -852,6 +979,14 @@ ss_h2_client *ss_h2_client_new(struct event_base *base, size_t max_message, char
     }
     cl->base = base;
     cl->max_message = max_message ? max_message : SS_H2_DEFAULT_MAX_MESSAGE;
+    /* The resolver reads /etc/resolv.conf and /etc/hosts here, once, not on
+     * a request's path. */
+    cl->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+    if (!cl->dns) {
+        snprintf(err, errlen, "the DNS resolver could not be set up (evdns_base_new)");
+        free(cl);
+        return NULL;
+    }
     return cl;
 }
 
@@ -876,5 +1011,6 @@ void ss_h2_client_free(ss_h2_client *cl)
         }
         conn_close(conn, GRPC_STATUS_CANCELLED, "the client was freed");
     }
+    evdns_base_free(cl->dns, 1);
     free(cl);
 }

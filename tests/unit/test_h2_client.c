@@ -7,9 +7,15 @@
  * status, cancel of a live call and of a paused finished call, free with
  * live calls, calls started while connecting, the connection lost
  * mid-stream -> UNAVAILABLE (and the next call reconnecting), and two
- * concurrent streams on one connection. */
+ * concurrent streams on one connection; a DNS name ("localhost:<port>",
+ * resolved on the loop); retire. Against the scripted nghttp2 server of
+ * h2_test_server.h: trailers-only replies, a wrong content-type, unary
+ * replies with 0 and 2 messages, GOAWAY (streams above last-stream-id end
+ * UNAVAILABLE, the next call opens a new connection, the others finish) and
+ * the server's max-concurrent-streams (calls beyond it wait). */
 #include "common/h2_client.h"
 #include "tests/unit/grpc_echo_fixture.h"
+#include "tests/unit/h2_test_server.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -207,7 +213,7 @@ Test(h2_client, unary_and_streamed_messages)
     ss_grpc_server_free(srv);
 }
 
-Test(h2_client, refuses_a_hostname_and_no_server_is_unavailable)
+Test(h2_client, refuses_a_bad_host_and_no_server_is_unavailable)
 {
     char err[256];
     ss_grpc_server *srv = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
@@ -218,10 +224,13 @@ Test(h2_client, refuses_a_hostname_and_no_server_is_unavailable)
     struct event_base *base = new_base();
     ss_h2_client *cl = new_client(base);
     h2_result r = {.base = base};
-    ss_h2_call *c = ss_h2_call_start(cl, "localhost:1", ECHO, NULL, 0, (const uint8_t *)"x", 1, false,
+    ss_h2_call *c = ss_h2_call_start(cl, "no host/x:1", ECHO, NULL, 0, (const uint8_t *)"x", 1, false,
                                      h2_on_message, h2_on_status, &r, err, sizeof err);
     cr_assert_null(c);
-    cr_assert(strstr(err, "numeric"), "%s", err);
+    cr_assert(strstr(err, "neither an address nor a DNS name"), "%s", err);
+    c = ss_h2_call_start(cl, "[nope]:1", ECHO, NULL, 0, (const uint8_t *)"x", 1, false, h2_on_message,
+                         h2_on_status, &r, err, sizeof err);
+    cr_assert_null(c);
     start(cl, t, ECHO, "x", false, 2000, &r);
     wait_status(base, &r);
     cr_assert_eq(r.status_calls, 1);
@@ -421,4 +430,157 @@ Test(h2_client, connection_lost_mid_stream_is_unavailable_then_reconnects)
     proxy_free(&px);
     event_base_free(base);
     ss_grpc_server_free(srv);
+}
+
+Test(h2_client, a_dns_name_is_resolved_on_the_loop)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    snprintf(t, sizeof t, "localhost:%d", ss_grpc_server_port(srv));
+    h2_result r = {.base = base};
+    start(cl, t, ECHO, "by name", false, 5000, &r);
+    wait_status(base, &r);
+    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
+    cr_assert_str_eq(r.got[0], "by name");
+    h2_result again = {.base = base}; /* the connection of the name is kept */
+    start(cl, t, ECHO, "again", false, 5000, &again);
+    wait_status(base, &again);
+    cr_assert_eq(again.code, GRPC_STATUS_OK, "%d %s", again.code, again.msg);
+    ss_h2_client_free(cl);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+Test(h2_client, retire_sends_the_next_call_on_a_new_connection)
+{
+    state_reset();
+    ss_grpc_server *srv = start_server();
+    struct event_base *base = new_base();
+    proxy px;
+    proxy_start(&px, base, srv);
+    ss_h2_client *cl = new_client(base);
+    char t[64];
+    snprintf(t, sizeof t, "127.0.0.1:%d", px.port);
+    h2_result a = {.base = base}, b = {.base = base};
+    start(cl, t, ECHO, "one", false, 5000, &a);
+    wait_status(base, &a);
+    cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
+    ss_h2_client_retire(cl, t);
+    start(cl, t, ECHO, "two", false, 5000, &b);
+    wait_status(base, &b);
+    cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
+    cr_assert_eq(px.n, 2, "%d connections", px.n);
+    ss_h2_client_free(cl);
+    proxy_free(&px);
+    event_base_free(base);
+    ss_grpc_server_free(srv);
+}
+
+/* --- the scripted server */
+
+static ss_h2_client *scripted(struct event_base **base, h2ts *srv, uint32_t max_streams, char *t, size_t tn)
+{
+    *base = new_base();
+    cr_assert_eq(h2ts_start(srv, *base, max_streams), 0);
+    snprintf(t, tn, "127.0.0.1:%d", srv->port);
+    return new_client(*base);
+}
+
+static void scripted_end(struct event_base *base, h2ts *srv, ss_h2_client *cl)
+{
+    ss_h2_client_free(cl);
+    h2ts_free(srv);
+    event_base_free(base);
+}
+
+Test(h2_client, trailers_only_wrong_content_type_and_unary_message_counts)
+{
+    struct event_base *base;
+    h2ts srv;
+    char t[64];
+    ss_h2_client *cl = scripted(&base, &srv, 0, t, sizeof t);
+    h2_result to = {.base = base}, wt = {.base = base}, z = {.base = base}, two = {.base = base},
+              two_s = {.base = base};
+    start(cl, t, "/t.T/TrailersOnly", "x", true, 5000, &to);
+    wait_status(base, &to);
+    cr_assert_eq(to.code, GRPC_STATUS_NOT_FOUND, "%d %s", to.code, to.msg);
+    cr_assert_str_eq(to.msg, "nope");
+    cr_assert_eq(to.nmsg, 0);
+    start(cl, t, "/t.T/WrongType", "x", true, 5000, &wt);
+    wait_status(base, &wt);
+    cr_assert_eq(wt.code, GRPC_STATUS_UNKNOWN, "%d %s", wt.code, wt.msg);
+    cr_assert_eq(wt.nmsg, 0);
+    start(cl, t, "/t.T/UnaryZero", "x", false, 5000, &z);
+    wait_status(base, &z);
+    cr_assert_eq(z.code, GRPC_STATUS_INTERNAL, "%d %s", z.code, z.msg);
+    start(cl, t, "/t.T/UnaryTwo", "x", false, 5000, &two);
+    wait_status(base, &two);
+    cr_assert_eq(two.code, GRPC_STATUS_INTERNAL, "%d %s", two.code, two.msg);
+    cr_assert_leq(two.nmsg, 1);
+    start(cl, t, "/t.T/UnaryTwo", "x", true, 5000, &two_s); /* streaming: both are fine */
+    wait_status(base, &two_s);
+    cr_assert_eq(two_s.code, GRPC_STATUS_OK, "%d %s", two_s.code, two_s.msg);
+    cr_assert_eq(two_s.nmsg, 2);
+    cr_assert_eq(srv.nconns, 1);
+    scripted_end(base, &srv, cl);
+}
+
+Test(h2_client, goaway_ends_the_streams_above_it_and_new_calls_take_a_new_connection)
+{
+    struct event_base *base;
+    h2ts srv;
+    char t[64];
+    ss_h2_client *cl = scripted(&base, &srv, 0, t, sizeof t);
+    h2_result a = {.base = base}, b = {.base = base}, c = {.base = base};
+    start(cl, t, "/t.T/Hold", "x", false, 5000, &a); /* stream 1 */
+    start(cl, t, "/t.T/Hold", "x", false, 5000, &b); /* stream 3 */
+    for (int i = 0; i < 40 && srv.nheld < 2; i++)
+        run_loop(base, 50);
+    cr_assert_eq(srv.nheld, 2);
+    h2ts_goaway(&srv, 0, 1);
+    wait_status(base, &b);
+    cr_assert_eq(b.code, GRPC_STATUS_UNAVAILABLE, "%d %s", b.code, b.msg);
+    cr_assert_eq(a.status_calls, 0, "stream 1 is below last-stream-id: it goes on");
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &c);
+    wait_status(base, &c);
+    cr_assert_eq(c.code, GRPC_STATUS_OK, "%d %s", c.code, c.msg);
+    cr_assert_eq(srv.nconns, 2, "the call after GOAWAY went on a new connection");
+    srv.nheld = 1; /* only stream 1 is still open */
+    h2ts_release(&srv);
+    wait_status(base, &a);
+    cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
+    cr_assert_str_eq(a.got[0], "ok");
+    scripted_end(base, &srv, cl);
+}
+
+Test(h2_client, calls_beyond_max_concurrent_streams_wait_instead_of_failing)
+{
+    struct event_base *base;
+    h2ts srv;
+    char t[64];
+    ss_h2_client *cl = scripted(&base, &srv, 1, t, sizeof t);
+    h2_result first = {.base = base}, r[3];
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &first); /* SETTINGS exchanged */
+    wait_status(base, &first);
+    cr_assert_eq(first.code, GRPC_STATUS_OK, "%d %s", first.code, first.msg);
+    for (int i = 0; i < 3; i++) {
+        r[i] = (h2_result){.base = base};
+        start(cl, t, "/t.T/Hold", "x", false, 10000, &r[i]);
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 6; i++)
+            run_loop(base, 50);
+        cr_assert_eq(srv.nheld, 1, "round %d: %d streams open at the server (limit 1)", round, srv.nheld);
+        cr_assert_eq(srv.requests, 2 + round);
+        h2ts_release(&srv);
+    }
+    for (int i = 0; i < 3; i++) {
+        wait_status(base, &r[i]);
+        cr_assert_eq(r[i].code, GRPC_STATUS_OK, "call %d: %d %s", i, r[i].code, r[i].msg);
+    }
+    cr_assert_eq(srv.nconns, 1);
+    scripted_end(base, &srv, cl);
 }
