@@ -1,4 +1,5 @@
-/* EvictVoice over the libevent gRPC bridge (see evict_call.h). */
+/* EvictVoice over the libevent gRPC bridge or the HTTP/2 client (see
+ * evict_call.h): one request packing and one answer reading for both. */
 #include "common/evict_call.h"
 
 #include "proto/tts_node.pb-c.h"
@@ -7,7 +8,7 @@
 #include <stdlib.h>
 
 typedef struct {
-    ss_grpc_channel *channel;
+    ss_grpc_channel *channel; /* the bridge's; NULL over HTTP/2 */
     ss_evict_done_fn done;
     void *user;
     bool answered, was_cached;
@@ -34,19 +35,52 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
     free(c);
 }
 
+/* The packed request into buf (512 bytes): its length, or 0 + err. */
+static size_t pack_request(const char *voice_id, uint8_t *buf, size_t cap, char *err, size_t errlen)
+{
+    Scaiinfer__Tts__V1__EvictVoiceRequest m = SCAIINFER__TTS__V1__EVICT_VOICE_REQUEST__INIT;
+    m.voice_id = (char *)voice_id;
+    size_t len = scaiinfer__tts__v1__evict_voice_request__get_packed_size(&m);
+    if (len > cap) {
+        snprintf(err, errlen, "voice id too long");
+        return 0;
+    }
+    scaiinfer__tts__v1__evict_voice_request__pack(&m, buf);
+    return len;
+}
+
+int ss_evict_call_start_h2(ss_h2_client *client, const char *address, const char *authorization,
+                           const char *request_id, const char *voice_id, int timeout_ms, ss_evict_done_fn done,
+                           void *user, char *err, size_t errlen)
+{
+    uint8_t buf[512];
+    size_t len = pack_request(voice_id, buf, sizeof buf, err, errlen);
+    if (!len)
+        return -1;
+    evict_call *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->done = done;
+    c->user = user;
+    ss_grpc_metadata md = {.authorization = authorization, .request_id = request_id};
+    if (!ss_h2_call_start(client, address, SS_EVICT_METHOD, &md, timeout_ms, buf, len, false, on_message, on_status,
+                          c, err, errlen)) {
+        free(c);
+        return -1;
+    }
+    return 0;
+}
+
 int ss_evict_call_start(ss_grpc_evclient *client, const char *address, const char *authorization,
                         const char *request_id, const char *voice_id, int timeout_ms, ss_evict_done_fn done,
                         void *user, char *err, size_t errlen)
 {
-    Scaiinfer__Tts__V1__EvictVoiceRequest m = SCAIINFER__TTS__V1__EVICT_VOICE_REQUEST__INIT;
-    m.voice_id = (char *)voice_id;
     uint8_t buf[512];
-    size_t len = scaiinfer__tts__v1__evict_voice_request__get_packed_size(&m);
-    if (len > sizeof buf) {
-        snprintf(err, errlen, "voice id too long");
+    size_t len = pack_request(voice_id, buf, sizeof buf, err, errlen);
+    if (!len)
         return -1;
-    }
-    scaiinfer__tts__v1__evict_voice_request__pack(&m, buf);
     evict_call *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, errlen, "out of memory");

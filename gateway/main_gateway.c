@@ -207,9 +207,6 @@ static int start_scaidrive(gateway_run *g, char *err, size_t errlen)
     return gw->scaidrive ? 0 : -1;
 }
 
-/* The heartbeat server before the node calls: its threads also deliver
- * the node calls' completions (gw_node_calls_init_on_queue), so it stops
- * after them. */
 static int start_heartbeat_service(gateway_run *g, char *err, size_t errlen)
 {
     g->hs = heartbeat_service_start(g->gw.settings, err, errlen);
@@ -218,7 +215,7 @@ static int start_heartbeat_service(gateway_run *g, char *err, size_t errlen)
 
 static int start_node_calls(gateway_run *g, char *err, size_t errlen)
 {
-    return gw_node_calls_init_on_queue(&g->gw, heartbeat_service_queue(g->hs), err, errlen);
+    return gw_node_calls_init_h2_only(&g->gw, err, errlen); /* on the loop: no gRPC thread */
 }
 
 static int start_http(gateway_run *g, char *err, size_t errlen)
@@ -252,7 +249,7 @@ static const start_step START_STEPS[] = {
     {"the object store", start_object_store},
     {"the ScaiDrive client", start_scaidrive},
     {"HeartbeatService", start_heartbeat_service},
-    {"the node call bridge", start_node_calls},
+    {"the node calls' HTTP/2 client", start_node_calls},
     {"HTTP", start_http},
     {"the signal handlers", start_signals},
 };
@@ -267,7 +264,7 @@ static void gateway_stop(gateway_run *g)
     event_free(g->ds.tick);
     gw_http_stop_accepting(gw);
     gw_node_calls_shutdown(gw); /* cancels node calls still running; they answer their requests */
-    heartbeat_service_stop(g->hs, 1000); /* after the node calls: its threads delivered their ends */
+    heartbeat_service_stop(g->hs, 1000);
     ss_loop_pool_free(gw->audio_pool); /* audio still being encoded is finished and answered */
     scaidrive_client_free(gw->scaidrive); /* after the pool: an upload may have a read job there */
     ss_object_store_close(gw->objects); /* after the pool: its jobs read and write objects */

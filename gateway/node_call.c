@@ -1,17 +1,21 @@
-/* Synthesize calls to nodes (see node_call.h). Every call presents the
- * node_call_token (`authorization: Bearer <token>`), resolved once at init:
- * nodes refuse calls without it (docs/SECURITY.md).
+/* Synthesize calls to nodes (see node_call.h), over the loop-native HTTP/2
+ * client (common/h2_client.h): the call, its messages and its end all run
+ * on the gateway's loop, with no thread of gRPC's in between. Every call
+ * presents the node_call_token (`authorization: Bearer <token>`), resolved
+ * once at init: nodes refuse calls without it (docs/SECURITY.md).
  *
- * Channels are cached per address and reference counted by the calls on
- * them: a channel replaced after a node restart (see node_call.h) is freed
- * when its last call ends. The per-gateway busy wait queue lives here too,
- * because this file sees every node call end (a freed slot wakes a waiter).
+ * Connections are the h2 client's: one per node address, opened on first
+ * use; the restart retry (node_call.h) retires the address's connection so
+ * the retry goes out on a new one. The per-gateway busy wait queue lives
+ * here too, because this file sees every node call end (a freed slot wakes
+ * a waiter). The gRPC C-core bridge is made only for the worker, whose
+ * erasure reconciler keeps it (gw_node_calls_client).
  *
  * The reference resend (node_call.h): the packed request is kept for the
  * reconnect retry anyway; on reference_required it is unpacked, given the
  * bytes read from the object store and packed again. While the object is
- * read the call has no gRPC call (c->call NULL, c->fetching): a cancel then
- * only marks it, and the read's hand-back reports CANCELLED. */
+ * read the call has no HTTP/2 call (c->call NULL, c->fetching): a cancel
+ * then only marks it, and the read's hand-back reports CANCELLED. */
 #include "gateway/node_call.h"
 
 #include "gateway/busy_wait.h"
@@ -19,6 +23,7 @@
 
 #include "common/audio_input.h"
 #include "common/grpc_client.h"
+#include "common/h2_client.h"
 #include "common/log.h"
 #include "common/loop_pool.h"
 #include "common/object_store.h"
@@ -30,18 +35,10 @@
 
 #define SYNTH_METHOD "/scaiinfer.tts.v1.TtsNode/Synthesize"
 
-typedef struct channel_entry {
-    char address[160];
-    ss_grpc_channel *ch;
-    int refs;      /* the cache's (while listed) + one per live call */
-    bool listed;   /* still the cached channel of its address */
-    struct channel_entry *next;
-} channel_entry;
-
 typedef struct node_calls {
-    ss_grpc_evclient *client;
+    ss_h2_client *h2;         /* every node call of this file */
+    ss_grpc_evclient *bridge; /* gRPC C-core, for the worker's reconciler only; else NULL */
     char *authorization; /* "Bearer <node_call_token>" */
-    channel_entry *channels;
     busy_wait_queue *busy;
     bool shutting_down;
 } node_calls;
@@ -49,14 +46,13 @@ typedef struct node_calls {
 struct gw_node_call {
     gw_server *gw;
     node_calls *nc;
-    ss_grpc_evcall *call;
-    channel_entry *channel;
+    ss_h2_call *call;
     char address[160];
     uint8_t *req;       /* the packed request, kept for the one reconnect retry */
     size_t req_len;
     char *request_id;
     int timeout_ms;
-    bool reconnected;   /* the stale-channel retry was used */
+    bool reconnected;   /* the fresh-connection retry was used */
     gw_node_events ev;
     void *user;
     gw_node_answer answer; /* the node's stream, checked (node_answer.h) */
@@ -72,9 +68,7 @@ struct gw_node_call {
     char ref_err[256];
 };
 
-static void channel_forget(node_calls *nc, struct channel_entry *e);
-
-static int node_calls_init(gw_server *gw, struct grpc_completion_queue *cq, char *err, size_t errlen)
+static int node_calls_init(gw_server *gw, bool bridge, char *err, size_t errlen)
 {
     const ss_settings *s = gw->settings;
     const char *token = ss_credential_resolve(s, "node_call_token", s->node_call_token,
@@ -99,9 +93,11 @@ static int node_calls_init(gw_server *gw, struct grpc_completion_queue *cq, char
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    nc->client = cq ? ss_grpc_evclient_new_on_queue(gw->base, cq, err, errlen)
-                    : ss_grpc_evclient_new(gw->base, err, errlen);
-    if (!nc->client) {
+    nc->h2 = ss_h2_client_new(gw->base, 0, err, errlen);
+    if (nc->h2 && bridge)
+        nc->bridge = ss_grpc_evclient_new(gw->base, err, errlen);
+    if (!nc->h2 || (bridge && !nc->bridge)) {
+        ss_h2_client_free(nc->h2);
         busy_wait_queue_free(nc->busy);
         free(nc->authorization);
         free(nc);
@@ -113,13 +109,12 @@ static int node_calls_init(gw_server *gw, struct grpc_completion_queue *cq, char
 
 int gw_node_calls_init(gw_server *gw, char *err, size_t errlen)
 {
-    return node_calls_init(gw, NULL, err, errlen);
+    return node_calls_init(gw, true, err, errlen);
 }
 
-int gw_node_calls_init_on_queue(gw_server *gw, struct grpc_completion_queue *cq, char *err,
-                                size_t errlen)
+int gw_node_calls_init_h2_only(gw_server *gw, char *err, size_t errlen)
 {
-    return node_calls_init(gw, cq, err, errlen);
+    return node_calls_init(gw, false, err, errlen);
 }
 
 void gw_node_calls_shutdown(gw_server *gw)
@@ -130,9 +125,8 @@ void gw_node_calls_shutdown(gw_server *gw)
     nc->shutting_down = true; /* no call starts from the callbacks below */
     busy_wait_queue_free(nc->busy); /* waiters answer busy */
     nc->busy = NULL;
-    ss_grpc_evclient_free(nc->client); /* ends every call: their channel references go */
-    while (nc->channels)
-        channel_forget(nc, nc->channels);
+    ss_h2_client_free(nc->h2);         /* ends every node call (their on_done run here) */
+    ss_grpc_evclient_free(nc->bridge); /* the reconciler's EvictVoice calls */
     free(nc->authorization);
     free(nc);
     gw->node_calls = NULL;
@@ -142,55 +136,6 @@ busy_wait_queue *gw_node_busy_queue(gw_server *gw)
 {
     node_calls *nc = gw->node_calls;
     return nc ? nc->busy : NULL;
-}
-
-static void channel_unref(channel_entry *e)
-{
-    if (--e->refs == 0) {
-        ss_grpc_channel_free(e->ch);
-        free(e);
-    }
-}
-
-/* Drops the cached channel of e's address (calls still on it keep it). */
-static void channel_forget(node_calls *nc, channel_entry *e)
-{
-    if (!e->listed)
-        return;
-    for (channel_entry **p = &nc->channels; *p; p = &(*p)->next)
-        if (*p == e) {
-            *p = e->next;
-            break;
-        }
-    e->listed = false;
-    channel_unref(e);
-}
-
-/* The cached channel of an address, created when absent; one reference is
- * taken for the caller. */
-static channel_entry *channel_for(node_calls *nc, const char *address, char *err, size_t errlen)
-{
-    for (channel_entry *e = nc->channels; e; e = e->next)
-        if (!strcmp(e->address, address)) {
-            e->refs++;
-            return e;
-        }
-    channel_entry *e = calloc(1, sizeof *e);
-    if (!e) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    e->ch = ss_grpc_channel_new(address, err, errlen);
-    if (!e->ch) {
-        free(e);
-        return NULL;
-    }
-    snprintf(e->address, sizeof e->address, "%s", address);
-    e->refs = 2;
-    e->listed = true;
-    e->next = nc->channels;
-    nc->channels = e;
-    return e;
 }
 
 static void answer_header(void *user, uint32_t sample_rate)
@@ -216,13 +161,11 @@ static void on_message(void *user, const uint8_t *msg, size_t len)
         return;
     ss_warn(c->request_id, "node %s: %s; cancelling the call", c->address, gw_node_answer_why(&c->answer));
     if (c->call)
-        ss_grpc_evcall_cancel(c->call);
+        ss_h2_call_cancel(c->call);
 }
 
 static void call_free(gw_node_call *c)
 {
-    if (c->channel)
-        channel_unref(c->channel);
     gw_node_answer_release(&c->answer);
     free(c->req);
     free(c->request_id);
@@ -234,25 +177,25 @@ static void call_free(gw_node_call *c)
 
 static int call_send(gw_node_call *c, char *err, size_t errlen);
 
-/* A node restarted on the same address: the cached channel may still hold the
- * old process's connection (or sit in reconnect backoff) and fail the first
- * call UNAVAILABLE. Such a call, before any byte of its answer, is sent once
- * more on a fresh channel. A draining node's own UNAVAILABLE is not retried. */
-static bool retried_on_fresh_channel(gw_node_call *c, grpc_status_code code, const char *msg)
+/* A node restarted on the same address: the connection may still be the old
+ * process's (lost, or GOAWAY with this stream above its last-stream-id) and
+ * fail the call UNAVAILABLE. Such a call, before any byte of its answer, is
+ * sent once more on a fresh connection (the address's connection is retired
+ * first, in case it still looks alive). A draining node's own UNAVAILABLE
+ * is not retried. */
+static bool retried_on_fresh_connection(gw_node_call *c, grpc_status_code code, const char *msg)
 {
     if (code != GRPC_STATUS_UNAVAILABLE || c->reconnected || c->answer.samples || c->answer.sample_rate ||
         c->nc->shutting_down || (msg && !strcmp(msg, "draining")))
         return false;
     c->reconnected = true;
-    channel_forget(c->nc, c->channel);
-    channel_unref(c->channel);
-    c->channel = NULL;
+    ss_h2_client_retire(c->nc->h2, c->address);
     char err[256];
     if (call_send(c, err, sizeof err) != 0) {
         ss_warn(c->request_id, "node %s: reconnecting failed: %s", c->address, err);
         return false;
     }
-    ss_info(c->request_id, "node %s: UNAVAILABLE on a cached channel (%s); retried on a fresh one",
+    ss_info(c->request_id, "node %s: UNAVAILABLE on its connection (%s); retried on a fresh one",
             c->address, msg ? msg : "");
     return true;
 }
@@ -264,7 +207,7 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
 {
     gw_node_call *c = user;
     c->call = NULL;
-    if (retried_on_fresh_channel(c, code, msg) || reference_fetch_started(c, code, msg))
+    if (retried_on_fresh_connection(c, code, msg) || reference_fetch_started(c, code, msg))
         return;
     report(c, code, msg);
 }
@@ -353,8 +296,6 @@ static bool reference_fetch_started(gw_node_call *c, grpc_status_code code, cons
         !c->gw->objects)
         return false;
     c->reference_sent = true;
-    channel_unref(c->channel); /* call_send takes the address's channel again */
-    c->channel = NULL;
     c->fetching = true;
     if (ss_loop_pool_submit(c->gw->audio_pool, reference_fetch_run, reference_fetch_done, c) != 0) {
         c->fetching = false;
@@ -397,22 +338,18 @@ static void report(gw_node_call *c, grpc_status_code code, const char *msg)
     call_free(c);
 }
 
-/* Starts the call on the address's cached channel (c->channel NULL: take
- * one). 0, or -1 + err. */
+/* Starts the call on the address's connection (opened when there is
+ * none). 0, or -1 + err. */
 static int call_send(gw_node_call *c, char *err, size_t errlen)
 {
     node_calls *nc = c->nc;
-    c->channel = channel_for(nc, c->address, err, errlen);
-    if (!c->channel)
-        return -1;
     ss_grpc_metadata md = {.authorization = nc->authorization, .request_id = c->request_id};
-    c->call = ss_grpc_evcall_start(nc->client, c->channel->ch, SYNTH_METHOD, &md, c->timeout_ms, c->req,
-                                   c->req_len, true, on_message, on_status, c, err, errlen);
-    if (!c->call) {
-        channel_unref(c->channel);
-        c->channel = NULL;
+    c->call = ss_h2_call_start(nc->h2, c->address, SYNTH_METHOD, &md, c->timeout_ms, c->req, c->req_len, true,
+                               on_message, on_status, c, err, errlen);
+    if (!c->call)
         return -1;
-    }
+    if (c->paused) /* a retry or resend of a paused call stays paused */
+        ss_h2_call_pause(c->call);
     return 0;
 }
 
@@ -483,30 +420,39 @@ gw_node_call *gw_node_call_start(gw_server *gw, const char *address, const gw_no
 void gw_node_call_cancel(gw_node_call *c)
 {
     if (c && c->call)
-        ss_grpc_evcall_cancel(c->call);
+        ss_h2_call_cancel(c->call);
     else if (c && c->fetching)
         c->cancelled = true; /* reported when the read hands back */
 }
 
+/* While the reference is read (no HTTP/2 call) only the flag changes; the
+ * resend starts paused when it is set. */
 void gw_node_call_pause(gw_node_call *c)
 {
-    if (c && c->call && !c->paused) {
+    if (c && !c->paused) {
         c->paused = true;
-        ss_grpc_evcall_pause(c->call);
+        if (c->call)
+            ss_h2_call_pause(c->call);
     }
 }
 
 void gw_node_call_resume(gw_node_call *c)
 {
-    if (c && c->call && c->paused) {
+    if (c && c->paused) {
         c->paused = false;
-        ss_grpc_evcall_resume(c->call); /* may deliver on_done from inside */
+        if (c->call)
+            ss_h2_call_resume(c->call); /* what waits is delivered from the loop */
     }
 }
 
 ss_grpc_evclient *gw_node_calls_client(gw_server *gw)
 {
-    return gw->node_calls && !gw->node_calls->shutting_down ? gw->node_calls->client : NULL;
+    return gw->node_calls && !gw->node_calls->shutting_down ? gw->node_calls->bridge : NULL;
+}
+
+ss_h2_client *gw_node_calls_h2(gw_server *gw)
+{
+    return gw->node_calls && !gw->node_calls->shutting_down ? gw->node_calls->h2 : NULL;
 }
 
 const char *gw_node_calls_authorization(gw_server *gw)

@@ -1,8 +1,10 @@
 /* One Synthesize call from the gateway to a node, on the gateway's loop.
  *
- * Built on the gRPC libevent bridge (common/grpc_client.h). Channels are kept
- * per node address (nodes are few; a channel reconnects by itself) and
- * replaced only by the restart retry below. The call hands the stream on as
+ * Built on the loop-native HTTP/2 gRPC client (common/h2_client.h): no
+ * thread, no completion queue. One HTTP/2 connection per node address
+ * (nodes are few; the address may be a DNS name, resolved on the loop),
+ * opened on first use and replaced when it fails, gets GOAWAY, or by the
+ * restart retry below. The call hands the stream on as
  * it arrives: on_header once with the PCM rate, on_audio for every audio
  * chunk (the samples are valid during the callback only; nothing is kept
  * here), and reports once at the end (on_done): the status, whether any
@@ -12,12 +14,15 @@
  * rule cancels the call, which ends INTERNAL "the node's stream was
  * malformed: <rule>"; an alignment the gateway has no memory to keep ends
  * RESOURCE_EXHAUSTED "out of memory ...". Pause/resume give
- * back-pressure: a paused call delivers nothing and gRPC's flow control soon
- * stops the node's writes. Cancel stops it and still reports
- * (CANCELLED). A call that ends UNAVAILABLE before any byte of its answer
- * (other than a draining node's) is sent once more on a fresh channel: a node
- * restarted on the same address leaves the cached channel on the old
- * connection or in reconnect backoff, and its first call would fail.
+ * back-pressure: a paused call delivers nothing and hands no received byte
+ * back to HTTP/2 flow control, so the node's writes stop once the call's
+ * 64 KiB stream window is full. Cancel stops it and still reports
+ * (CANCELLED, also when the node's status had already arrived while
+ * paused). A call that ends UNAVAILABLE before any byte of its answer
+ * (other than a draining node's) is sent once more on a fresh connection: a
+ * node restarted on the same address leaves the old process's connection
+ * lost or going away (GOAWAY: the streams above its last-stream-id end
+ * UNAVAILABLE), and its first call would fail.
  *
  * Cloned voices (NODE.md): the call names the voice's reference digest and,
  * usually, no bytes. A node that has not cached the voice answers
@@ -35,6 +40,7 @@
 #include "gateway/gateway.h"
 
 #include "common/grpc_client.h"
+#include "common/h2_client.h"
 
 #include <grpc/status.h>
 #include <stdint.h>
@@ -85,22 +91,25 @@ void gw_node_call_cancel(gw_node_call *c);
 void gw_node_call_pause(gw_node_call *c);
 void gw_node_call_resume(gw_node_call *c);
 
-/* The bridge and the node credential ("Bearer <node_call_token>"), for other
- * calls to nodes (the erasure fan-out's EvictVoice); NULL after shutdown. */
-ss_grpc_evclient *gw_node_calls_client(gw_server *gw);
+/* The HTTP/2 client and the node credential ("Bearer <node_call_token>"),
+ * for other calls to nodes (the gateway's erasure fan-out, EvictVoice); NULL
+ * after shutdown. */
+ss_h2_client *gw_node_calls_h2(gw_server *gw);
 const char *gw_node_calls_authorization(gw_server *gw);
+/* The gRPC C-core libevent bridge, made by gw_node_calls_init only: the
+ * worker's erasure reconciler (worker/) stays on the C-core client. NULL
+ * after gw_node_calls_init_h2_only, and after shutdown. */
+ss_grpc_evclient *gw_node_calls_client(gw_server *gw);
 
 /* The gateway's busy wait queue (gateway/busy_wait.h); NULL after shutdown. */
 struct busy_wait_queue *gw_node_busy_queue(gw_server *gw);
 
-/* Process-wide setup and teardown of the bridge and channels (main_gateway.c). */
+/* Process-wide setup and teardown. gw_node_calls_init: the HTTP/2 client
+ * and the C-core bridge with its pump thread (worker/main_worker.c);
+ * gw_node_calls_init_h2_only: the HTTP/2 client alone (main_gateway.c).
+ * Shutdown ends every call still running (their on_done run inside it). */
 int gw_node_calls_init(gw_server *gw, char *err, size_t errlen);
-/* The same with the bridge on a gRPC server's queue (the gateway's
- * heartbeat server; ss_grpc_evclient_new_on_queue): no pump thread. The
- * server must outlive gw_node_calls_shutdown. */
-struct grpc_completion_queue;
-int gw_node_calls_init_on_queue(gw_server *gw, struct grpc_completion_queue *cq, char *err,
-                                size_t errlen);
+int gw_node_calls_init_h2_only(gw_server *gw, char *err, size_t errlen);
 void gw_node_calls_shutdown(gw_server *gw);
 
 #endif

@@ -189,7 +189,7 @@ static void on_evicted(void *user, bool ok, bool was_cached, int code, const cha
 static void fanout_start(fanout *f)
 {
     gw_server *gw = f->r->gw;
-    ss_grpc_evclient *client = gw_node_calls_client(gw);
+    ss_h2_client *client = gw_node_calls_h2(gw);
     const char *auth = gw_node_calls_authorization(gw);
     f->waiting = 1; /* held until every call is started */
     for (size_t i = 0; i < f->n; i++) {
@@ -199,7 +199,7 @@ static void fanout_start(fanout *f)
         if (s) {
             *s = (evict_slot){f, i};
             f->waiting++;
-            if (ss_evict_call_start(client, t->address, auth, f->r->id, f->voice_id,
+            if (ss_evict_call_start_h2(client, t->address, auth, f->r->id, f->voice_id,
                                     (int)gw->settings->erasure_evict_timeout_ms, on_evicted, s, err,
                                     sizeof err) == 0)
                 continue;
