@@ -277,3 +277,17 @@ def test_speech_is_intelligible(gateway, start_node, key, tmp_path):
     wer = float(out.stdout.strip().splitlines()[-1].split("=")[1])
     print(f"[measure] /speak WER on {len(lines)} sentences: {wer}")
     assert wer <= 0.27, out.stdout
+
+
+def test_a_node_registered_under_a_dns_name_is_called(gateway, procs, key):
+    """Operators may run nodes under DNS names: the gateway resolves the
+    registered "localhost:<port>" on its loop (evdns) and calls it."""
+    node = harness.Node(procs, gateway.grpc_target, node_auth_key=gateway.node_auth_key, env=ENGINE)
+    node.env["SCAISPEAK_NODE_ADDRESS"] = f"localhost:{node.node_port}"
+    node.start()
+    gateway.wait_node_status(node.node_id, "online", 5 * harness.SLOW)
+    harness.wait_for(lambda: gateway.node(node.node_id)["engines"], 5 * harness.SLOW, what="node engine listed")
+    assert gateway.node(node.node_id)["address"] == f"localhost:{node.node_port}"
+    resp = speak(gateway, key, {"text": "The birch canoe slid on the smooth planks."})
+    assert resp.status == 200, resp
+    assert 1500 < resp.audio_ms() < 5000
