@@ -370,7 +370,7 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
     hs->grpc = ss_grpc_server_new(addr, err, errlen);
     /* The record write blocks (synchronous Redis, up to its timeout), so it
      * runs on the server's handler thread; the one queue thread is then never
-     * held and reads the node calls' answers too (heartbeat_service.h). */
+     * held (heartbeat_service.h). */
     if (!hs->grpc || ss_grpc_server_add_unary_blocking(hs->grpc, METHOD, on_heartbeat, hs) != 0 ||
         ss_grpc_server_start(hs->grpc, 1, err, errlen) != 0) {
         if (hs->grpc && !*err)
@@ -382,11 +382,6 @@ heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *er
         return NULL;
     }
     return hs;
-}
-
-struct grpc_completion_queue *heartbeat_service_queue(heartbeat_service *hs)
-{
-    return ss_grpc_server_queue(hs->grpc);
 }
 
 void heartbeat_service_stop(heartbeat_service *hs, int grace_ms)

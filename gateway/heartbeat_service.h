@@ -1,17 +1,16 @@
 /* HeartbeatService (spec NODE.md): the gRPC server nodes report to.
  *
  * Runs on the gRPC server's threads, not on the HTTP loop: one completion-
- * queue thread (which also reads the node calls' answers, see below) and the
- * server's handler thread, where each heartbeat, in arrival order, is
- * authenticated (the node's own secret, bound to the node id it claims,
+ * queue thread and the server's handler thread, where each heartbeat, in
+ * arrival order, is authenticated (the node's own secret, bound to the node id it claims,
  * compared in constant time), bounded (heartbeat_check.h), turned into the node
  * record and written with one Lua script over this file's own synchronous
  * Redis connection (guarded by a mutex, reconnected on failure). A heartbeat
  * that cannot be recorded answers UNAVAILABLE so the node retries; the
  * answer leaves only after the script's reply, as before. Keeping the
- * blocking write off the queue thread is what lets one queue thread serve:
- * a slow Redis delays heartbeats, never the audio of the node calls
- * (docs/PERFORMANCE.md, issue 12). */
+ * blocking write off the queue thread keeps it answering while Redis is
+ * slow. (Node calls used to share this queue; since 2026-12-07 they run on
+ * the HTTP loop over common/h2_client.c, docs/PERFORMANCE.md.) */
 #ifndef SS_GATEWAY_HEARTBEAT_SERVICE_H
 #define SS_GATEWAY_HEARTBEAT_SERVICE_H
 
@@ -20,19 +19,11 @@
 #include <stddef.h>
 
 typedef struct heartbeat_service heartbeat_service;
-struct grpc_completion_queue;
-
 /* Binds grpc_bind:grpc_port and starts serving. NULL + err on failure,
  * including an empty or development node_auth_key outside dev_mode. */
 heartbeat_service *heartbeat_service_start(const ss_settings *settings, char *err,
                                            size_t errlen);
-/* The gRPC server's completion queue: the node-call bridge puts its calls
- * on it so that the server's threads deliver their completions (no thread
- * of the bridge's own; common/grpc_queue_tag.h). Valid until _stop. */
-struct grpc_completion_queue *heartbeat_service_queue(heartbeat_service *hs);
-
-/* Stops accepting, waits for in-flight heartbeats (grace_ms), frees. Node
- * calls on the queue must have ended (gw_node_calls_shutdown first). */
+/* Stops accepting, waits for in-flight heartbeats (grace_ms), frees. */
 void heartbeat_service_stop(heartbeat_service *hs, int grace_ms);
 
 #endif
