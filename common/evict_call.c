@@ -35,7 +35,9 @@ static void on_status(void *user, grpc_status_code code, const char *msg)
     free(c);
 }
 
-/* The packed request into buf (512 bytes): its length, or 0 + err. */
+#define REQUEST_MAX 512 /* a packed EvictVoiceRequest: the voice id and a few bytes */
+
+/* The packed request into buf (cap bytes): its length, or 0 + err. */
 static size_t pack_request(const char *voice_id, uint8_t *buf, size_t cap, char *err, size_t errlen)
 {
     Scaiinfer__Tts__V1__EvictVoiceRequest m = SCAIINFER__TTS__V1__EVICT_VOICE_REQUEST__INIT;
@@ -49,21 +51,33 @@ static size_t pack_request(const char *voice_id, uint8_t *buf, size_t cap, char 
     return len;
 }
 
+/* A call record with its packed request in buf (REQUEST_MAX bytes): NULL + err
+ * when the voice id does not fit or memory runs out. */
+static evict_call *evict_call_new(const char *voice_id, ss_evict_done_fn done, void *user, uint8_t *buf,
+                                  size_t *len, char *err, size_t errlen)
+{
+    *len = pack_request(voice_id, buf, REQUEST_MAX, err, errlen);
+    if (!*len)
+        return NULL;
+    evict_call *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->done = done;
+    c->user = user;
+    return c;
+}
+
 int ss_evict_call_start_h2(ss_h2_client *client, const char *address, const char *authorization,
                            const char *request_id, const char *voice_id, int timeout_ms, ss_evict_done_fn done,
                            void *user, char *err, size_t errlen)
 {
-    uint8_t buf[512];
-    size_t len = pack_request(voice_id, buf, sizeof buf, err, errlen);
-    if (!len)
+    uint8_t buf[REQUEST_MAX];
+    size_t len;
+    evict_call *c = evict_call_new(voice_id, done, user, buf, &len, err, errlen);
+    if (!c)
         return -1;
-    evict_call *c = calloc(1, sizeof *c);
-    if (!c) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    c->done = done;
-    c->user = user;
     ss_grpc_metadata md = {.authorization = authorization, .request_id = request_id};
     if (!ss_h2_call_start(client, address, SS_EVICT_METHOD, &md, timeout_ms, buf, len, false, on_message, on_status,
                           c, err, errlen)) {
@@ -77,17 +91,11 @@ int ss_evict_call_start(ss_grpc_evclient *client, const char *address, const cha
                         const char *request_id, const char *voice_id, int timeout_ms, ss_evict_done_fn done,
                         void *user, char *err, size_t errlen)
 {
-    uint8_t buf[512];
-    size_t len = pack_request(voice_id, buf, sizeof buf, err, errlen);
-    if (!len)
+    uint8_t buf[REQUEST_MAX];
+    size_t len;
+    evict_call *c = evict_call_new(voice_id, done, user, buf, &len, err, errlen);
+    if (!c)
         return -1;
-    evict_call *c = calloc(1, sizeof *c);
-    if (!c) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    c->done = done;
-    c->user = user;
     c->channel = ss_grpc_channel_new(address, err, errlen);
     if (!c->channel) {
         free(c);

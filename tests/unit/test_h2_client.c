@@ -170,23 +170,55 @@ static void proxy_free(proxy *p)
     evconnlistener_free(p->lst);
 }
 
-Test(h2_client, unary_and_streamed_messages)
+/* The set-up most tests share: an echo server, a loop, a client, and the
+ * target to call (the server's port, or the counting proxy's). */
+typedef struct {
+    ss_grpc_server *srv;
+    struct event_base *base;
+    proxy px;
+    bool via_proxy;
+    ss_h2_client *cl;
+    char t[64];
+} rig;
+
+static void rig_up(rig *g, bool via_proxy)
 {
     state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    ss_h2_client *cl = new_client(base);
-    char t[64], err[256];
-    target_of(srv, t, sizeof t);
-    h2_result r = {.base = base}, u = {.base = base}, b = {.base = base};
-    start(cl, t, COUNT, "7", true, 5000, &r);
-    u.call = ss_h2_call_start(cl, t, ECHO, &(ss_grpc_metadata){.authorization = "Bearer tok", .request_id = "r1"},
+    g->srv = start_server();
+    g->base = new_base();
+    g->via_proxy = via_proxy;
+    if (via_proxy)
+        proxy_start(&g->px, g->base, g->srv);
+    g->cl = new_client(g->base);
+    if (via_proxy)
+        snprintf(g->t, sizeof g->t, "127.0.0.1:%d", g->px.port);
+    else
+        target_of(g->srv, g->t, sizeof g->t);
+}
+
+static void rig_down(rig *g)
+{
+    ss_h2_client_free(g->cl);
+    if (g->via_proxy)
+        proxy_free(&g->px);
+    event_base_free(g->base);
+    ss_grpc_server_free(g->srv);
+}
+
+Test(h2_client, unary_and_streamed_messages)
+{
+    rig g;
+    rig_up(&g, false);
+    char err[256];
+    h2_result r = {.base = g.base}, u = {.base = g.base}, b = {.base = g.base};
+    start(g.cl, g.t, COUNT, "7", true, 5000, &r);
+    u.call = ss_h2_call_start(g.cl, g.t, ECHO, &(ss_grpc_metadata){.authorization = "Bearer tok", .request_id = "r1"},
                               5000, (const uint8_t *)"ping", 4, false, h2_on_message, h2_on_status, &u,
                               err, sizeof err);
     cr_assert_not_null(u.call, "%s", err);
-    cr_assert_eq(ss_h2_client_live(cl), 2);
+    cr_assert_eq(ss_h2_client_live(g.cl), 2);
     for (int i = 0; i < 50 && (r.status_calls == 0 || u.status_calls == 0); i++)
-        run_loop(base, 100);
+        run_loop(g.base, 100);
     cr_assert_eq(r.status_calls, 1);
     cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
     cr_assert_eq(r.nmsg, 7);
@@ -203,14 +235,12 @@ Test(h2_client, unary_and_streamed_messages)
     cr_assert_str_eq(st.seen_rid, "r1");
     cr_assert_gt(st.seen_deadline, 0, "grpc-timeout not seen");
     /* a server error: its code and message */
-    start(cl, t, ECHO, "bad", false, 5000, &b);
-    wait_status(base, &b);
+    start(g.cl, g.t, ECHO, "bad", false, 5000, &b);
+    wait_status(g.base, &b);
     cr_assert_eq(b.code, GRPC_STATUS_INVALID_ARGUMENT, "%d %s", b.code, b.msg);
     cr_assert_str_eq(b.msg, "bad request");
-    cr_assert_eq(ss_h2_client_live(cl), 0);
-    ss_h2_client_free(cl);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    cr_assert_eq(ss_h2_client_live(g.cl), 0);
+    rig_down(&g);
 }
 
 Test(h2_client, refuses_a_bad_host_and_no_server_is_unavailable)
@@ -241,113 +271,89 @@ Test(h2_client, refuses_a_bad_host_and_no_server_is_unavailable)
 
 Test(h2_client, deadline_exceeded_is_seen_by_both_sides)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    target_of(srv, t, sizeof t);
-    h2_result r = {.base = base};
-    start(cl, t, COUNT, "-1", true, 300, &r);
-    wait_status(base, &r);
+    rig g;
+    rig_up(&g, false);
+    h2_result r = {.base = g.base};
+    start(g.cl, g.t, COUNT, "-1", true, 300, &r);
+    wait_status(g.base, &r);
     cr_assert_eq(r.status_calls, 1);
     cr_assert_eq(r.code, GRPC_STATUS_DEADLINE_EXCEEDED, "%d %s", r.code, r.msg);
     cr_assert_eq(r.nmsg, 1);
     cr_assert(wait_stream_done(3000), "server never saw the deadline");
     cr_assert(st.saw_cancel);
-    ss_h2_client_free(cl);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    rig_down(&g);
 }
 
 Test(h2_client, pause_holds_messages_and_status_until_resume)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    target_of(srv, t, sizeof t);
-    h2_result r = {.base = base, .pause_after = 2};
-    start(cl, t, COUNT, "7", true, 5000, &r);
-    cr_assert(loop_until_stream_done(base, 3000), "the server could not finish its writes");
+    rig g;
+    rig_up(&g, false);
+    h2_result r = {.base = g.base, .pause_after = 2};
+    start(g.cl, g.t, COUNT, "7", true, 5000, &r);
+    cr_assert(loop_until_stream_done(g.base, 3000), "the server could not finish its writes");
     for (int i = 0; i < 6; i++)
-        run_loop(base, 50);
+        run_loop(g.base, 50);
     cr_assert_eq(r.nmsg, 2, "messages delivered while paused");
     cr_assert_eq(r.status_calls, 0, "status delivered while messages are held");
     ss_h2_call_resume(r.call);
     cr_assert_eq(r.nmsg, 2, "resume delivered from inside itself");
-    wait_status(base, &r);
+    wait_status(g.base, &r);
     cr_assert_eq(r.status_calls, 1);
     cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
     cr_assert_eq(r.nmsg, 7, "messages lost across the pause");
     cr_assert_str_eq(r.got[6], "6");
-    ss_h2_client_free(cl);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    rig_down(&g);
 }
 
 Test(h2_client, pause_before_the_first_message_holds_it)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    target_of(srv, t, sizeof t);
-    h2_result r = {.base = base};
-    start(cl, t, COUNT, "3", true, 5000, &r);
+    rig g;
+    rig_up(&g, false);
+    h2_result r = {.base = g.base};
+    start(g.cl, g.t, COUNT, "3", true, 5000, &r);
     ss_h2_call_pause(r.call);
-    cr_assert(loop_until_stream_done(base, 3000));
+    cr_assert(loop_until_stream_done(g.base, 3000));
     for (int i = 0; i < 6; i++)
-        run_loop(base, 50);
+        run_loop(g.base, 50);
     cr_assert_eq(r.nmsg, 0, "a message delivered while paused");
     cr_assert_eq(r.status_calls, 0);
     ss_h2_call_resume(r.call);
-    wait_status(base, &r);
+    wait_status(g.base, &r);
     cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
     cr_assert_eq(r.nmsg, 3);
     cr_assert_str_eq(r.got[0], "0");
     cr_assert_str_eq(r.got[2], "2");
-    ss_h2_client_free(cl);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    rig_down(&g);
 }
 
 Test(h2_client, cancel_of_a_live_call_and_of_a_paused_finished_call)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    target_of(srv, t, sizeof t);
-    h2_result r = {.base = base, .cancel_after = 1};
-    start(cl, t, COUNT, "-1", true, 10000, &r);
-    wait_status(base, &r);
+    rig g;
+    rig_up(&g, false);
+    h2_result r = {.base = g.base, .cancel_after = 1};
+    start(g.cl, g.t, COUNT, "-1", true, 10000, &r);
+    wait_status(g.base, &r);
     cr_assert_eq(r.status_calls, 1);
     cr_assert_eq(r.code, GRPC_STATUS_CANCELLED, "%d %s", r.code, r.msg);
     cr_assert(wait_stream_done(3000), "the server never saw the cancel");
     cr_assert(st.saw_cancel);
 
     state_reset();
-    h2_result p = {.base = base};
-    start(cl, t, COUNT, "1", true, 5000, &p);
+    h2_result p = {.base = g.base};
+    start(g.cl, g.t, COUNT, "1", true, 5000, &p);
     ss_h2_call_pause(p.call);
-    cr_assert(loop_until_stream_done(base, 3000));
+    cr_assert(loop_until_stream_done(g.base, 3000));
     for (int i = 0; i < 6; i++)
-        run_loop(base, 50);
+        run_loop(g.base, 50);
     cr_assert_eq(p.status_calls, 0);
     ss_h2_call_cancel(p.call);
     cr_assert_eq(p.status_calls, 0, "status from inside cancel");
-    wait_status(base, &p);
+    wait_status(g.base, &p);
     cr_assert_eq(p.status_calls, 1);
     cr_assert_eq(p.code, GRPC_STATUS_CANCELLED);
     cr_assert_eq(p.nmsg, 0, "a message delivered after the cancel");
-    cr_assert_eq(ss_h2_client_live(cl), 0);
-    ss_h2_client_free(cl);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    cr_assert_eq(ss_h2_client_live(g.cl), 0);
+    rig_down(&g);
 }
 
 Test(h2_client, free_with_live_calls_delivers_their_status)
@@ -376,107 +382,75 @@ Test(h2_client, free_with_live_calls_delivers_their_status)
 
 Test(h2_client, calls_while_connecting_share_one_connection_and_run_concurrently)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    proxy px;
-    proxy_start(&px, base, srv);
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    snprintf(t, sizeof t, "127.0.0.1:%d", px.port);
-    h2_result a = {.base = base}, b = {.base = base};
-    start(cl, t, COUNT, "20", true, 5000, &a); /* both before the loop runs: connecting */
-    start(cl, t, ECHO, "second", false, 5000, &b);
+    rig g;
+    rig_up(&g, true);
+    h2_result a = {.base = g.base}, b = {.base = g.base};
+    start(g.cl, g.t, COUNT, "20", true, 5000, &a); /* both before the loop runs: connecting */
+    start(g.cl, g.t, ECHO, "second", false, 5000, &b);
     for (int i = 0; i < 50 && (a.status_calls == 0 || b.status_calls == 0); i++)
-        run_loop(base, 100);
+        run_loop(g.base, 100);
     cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
     cr_assert_eq(a.nmsg, 20);
     cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
     cr_assert_str_eq(b.got[0], "second");
     cr_assert_eq(b.status_calls, 1);
-    cr_assert_eq(px.n, 1, "%d connections for two calls", px.n);
-    ss_h2_client_free(cl);
-    proxy_free(&px);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    cr_assert_eq(g.px.n, 1, "%d connections for two calls", g.px.n);
+    rig_down(&g);
 }
 
 Test(h2_client, connection_lost_mid_stream_is_unavailable_then_reconnects)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    proxy px;
-    proxy_start(&px, base, srv);
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    snprintf(t, sizeof t, "127.0.0.1:%d", px.port);
-    h2_result r = {.base = base};
-    start(cl, t, COUNT, "-1", true, 10000, &r);
+    rig g;
+    rig_up(&g, true);
+    h2_result r = {.base = g.base};
+    start(g.cl, g.t, COUNT, "-1", true, 10000, &r);
     for (int i = 0; i < 50 && r.nmsg == 0; i++)
-        run_loop(base, 50);
+        run_loop(g.base, 50);
     cr_assert_eq(r.nmsg, 1);
-    proxy_cut(&px);
-    wait_status(base, &r);
+    proxy_cut(&g.px);
+    wait_status(g.base, &r);
     cr_assert_eq(r.status_calls, 1);
     cr_assert_eq(r.code, GRPC_STATUS_UNAVAILABLE, "%d %s", r.code, r.msg);
     cr_assert(wait_stream_done(6000));
-    h2_result n = {.base = base};
-    start(cl, t, ECHO, "again", false, 5000, &n);
-    wait_status(base, &n);
+    h2_result n = {.base = g.base};
+    start(g.cl, g.t, ECHO, "again", false, 5000, &n);
+    wait_status(g.base, &n);
     cr_assert_eq(n.code, GRPC_STATUS_OK, "%d %s", n.code, n.msg);
-    cr_assert_eq(px.n, 2);
-    ss_h2_client_free(cl);
-    proxy_free(&px);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    cr_assert_eq(g.px.n, 2);
+    rig_down(&g);
 }
 
 Test(h2_client, a_dns_name_is_resolved_on_the_loop)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    snprintf(t, sizeof t, "localhost:%d", ss_grpc_server_port(srv));
-    h2_result r = {.base = base};
-    start(cl, t, ECHO, "by name", false, 5000, &r);
-    wait_status(base, &r);
+    rig g;
+    rig_up(&g, false);
+    snprintf(g.t, sizeof g.t, "localhost:%d", ss_grpc_server_port(g.srv));
+    h2_result r = {.base = g.base};
+    start(g.cl, g.t, ECHO, "by name", false, 5000, &r);
+    wait_status(g.base, &r);
     cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
     cr_assert_str_eq(r.got[0], "by name");
-    h2_result again = {.base = base}; /* the connection of the name is kept */
-    start(cl, t, ECHO, "again", false, 5000, &again);
-    wait_status(base, &again);
+    h2_result again = {.base = g.base}; /* the connection of the name is kept */
+    start(g.cl, g.t, ECHO, "again", false, 5000, &again);
+    wait_status(g.base, &again);
     cr_assert_eq(again.code, GRPC_STATUS_OK, "%d %s", again.code, again.msg);
-    ss_h2_client_free(cl);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    rig_down(&g);
 }
 
 Test(h2_client, retire_sends_the_next_call_on_a_new_connection)
 {
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    struct event_base *base = new_base();
-    proxy px;
-    proxy_start(&px, base, srv);
-    ss_h2_client *cl = new_client(base);
-    char t[64];
-    snprintf(t, sizeof t, "127.0.0.1:%d", px.port);
-    h2_result a = {.base = base}, b = {.base = base};
-    start(cl, t, ECHO, "one", false, 5000, &a);
-    wait_status(base, &a);
+    rig g;
+    rig_up(&g, true);
+    h2_result a = {.base = g.base}, b = {.base = g.base};
+    start(g.cl, g.t, ECHO, "one", false, 5000, &a);
+    wait_status(g.base, &a);
     cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
-    ss_h2_client_retire(cl, t);
-    start(cl, t, ECHO, "two", false, 5000, &b);
-    wait_status(base, &b);
+    ss_h2_client_retire(g.cl, g.t);
+    start(g.cl, g.t, ECHO, "two", false, 5000, &b);
+    wait_status(g.base, &b);
     cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
-    cr_assert_eq(px.n, 2, "%d connections", px.n);
-    ss_h2_client_free(cl);
-    proxy_free(&px);
-    event_base_free(base);
-    ss_grpc_server_free(srv);
+    cr_assert_eq(g.px.n, 2, "%d connections", g.px.n);
+    rig_down(&g);
 }
 
 /* --- the scripted server */
