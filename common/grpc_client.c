@@ -15,11 +15,8 @@
  * than with a separate C for it. The status cannot join A or the sends: a
  * batch completes when all its ops have, and B only does at the end.
  *
- * Completions run on whichever thread drains the calls' completion queue
- * (every tag is an ss_grpc_queue_tag whose run is on_tag_done): our own
- * pump thread (ss_grpc_evclient_new), or a gRPC server's thread when the
- * bridge shares the server's queue (ss_grpc_evclient_new_on_queue; the
- * gateway's node calls on the heartbeat server's one queue thread). That
+ * Completions run on the bridge's pump thread, which drains the calls'
+ * completion queue (every tag is an evtag, handled by on_tag_done). That
  * thread puts a received message on the call's ahead list (at most
  * AHEAD_MAX) and starts the next C itself while the list has room and the
  * caller has not paused, so that a message already in the transport
@@ -32,13 +29,9 @@
  * loop -> queue thread -> loop (two wake-ups) each time
  * (docs/PERFORMANCE.md, issue 12). State both threads touch is under the
  * client's mutex, which is never held across start_batch; receptions of
- * one call are started by one thread at a time (`arming`), as gRPC asks.
- * A shared bridge has no thread of its own: the server's queue threads
- * must never block (a server runs its blocking handlers on a thread of
- * their own, grpc_server.h), so they keep the node calls' sockets read. */
+ * one call are started by one thread at a time (`arming`), as gRPC asks. */
 #include "common/grpc_client.h"
 
-#include "common/grpc_queue_tag.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -268,7 +261,6 @@ grpc_status_code ss_grpc_unary_call(ss_grpc_channel *ch, const char *method,
 typedef enum { EVTAG_START, EVTAG_STATUS, EVTAG_MESSAGE } evtag_kind;
 
 typedef struct {
-    ss_grpc_queue_tag head; /* first: the queue hands us its address */
     evtag_kind kind;
     ss_grpc_evcall *call;
 } evtag;
@@ -308,9 +300,8 @@ struct ss_grpc_evclient {
     struct event_base *base;
     int wake_fd;        /* eventfd the queue thread writes to wake the loop */
     struct event *wake; /* its read event on the loop */
-    grpc_completion_queue *cq;
-    bool own_cq;  /* ours, drained by the pump; else a server's (shared) */
-    pthread_t pump; /* own queue only */
+    grpc_completion_queue *cq; /* drained by the pump */
+    pthread_t pump;
     bool pump_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -427,9 +418,8 @@ static bool reception_done(ss_grpc_evcall *c, bool ok)
  * (which cost a wake-up of this thread and one of the loop per message).
  * The wake-up is written under mu, so once the loop has seen the last call end
  * (ss_grpc_evclient_free), no thread touches cl. */
-static void on_tag_done(ss_grpc_queue_tag *t, bool ok)
+static void on_tag_done(evtag *tag, bool ok)
 {
-    evtag *tag = (evtag *)t;
     ss_grpc_evcall *c = tag->call;
     ss_grpc_evclient *cl = c->cl;
     pthread_mutex_lock(&cl->mu);
@@ -454,10 +444,8 @@ static void *pump_main(void *arg)
         grpc_event ev = grpc_completion_queue_next(cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
-        if (ev.type == GRPC_OP_COMPLETE) {
-            ss_grpc_queue_tag *t = ev.tag;
-            t->run(t, ev.success != 0);
-        }
+        if (ev.type == GRPC_OP_COMPLETE)
+            on_tag_done(ev.tag, ev.success != 0);
     }
     return NULL;
 }
@@ -604,8 +592,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     drain_ready(arg);
 }
 
-static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_queue *shared,
-                                      char *err, size_t errlen)
+ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_t errlen)
 {
     ss_grpc_evclient *cl = calloc(1, sizeof *cl);
     if (!cl) {
@@ -631,11 +618,6 @@ static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_q
         return NULL;
     }
     grpc_init();
-    if (shared) {
-        cl->cq = shared;
-        return cl;
-    }
-    cl->own_cq = true;
     cl->cq = grpc_completion_queue_create_for_next(NULL);
     int e = pthread_create(&cl->pump, NULL, pump_main, cl);
     if (e != 0) {
@@ -646,17 +628,6 @@ static ss_grpc_evclient *evclient_new(struct event_base *base, grpc_completion_q
     pthread_setname_np(cl->pump, "ss-grpc-pump"); /* top -H, perf */
     cl->pump_started = true;
     return cl;
-}
-
-ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_t errlen)
-{
-    return evclient_new(base, NULL, err, errlen);
-}
-
-ss_grpc_evclient *ss_grpc_evclient_new_on_queue(struct event_base *base, grpc_completion_queue *cq,
-                                                char *err, size_t errlen)
-{
-    return evclient_new(base, cq, err, errlen);
 }
 
 void ss_grpc_evclient_free(ss_grpc_evclient *cl)
@@ -672,19 +643,18 @@ void ss_grpc_evclient_free(ss_grpc_evclient *cl)
         pthread_mutex_unlock(&cl->mu);
         drain_ready(cl);
     }
-    grpc_completion_queue *mine = cl->own_cq ? cl->cq : NULL;
-    if (mine) {
-        grpc_completion_queue_shutdown(mine);
+    if (cl->cq) {
+        grpc_completion_queue_shutdown(cl->cq);
         if (cl->pump_started)
             pthread_join(cl->pump, NULL);
         else {
             for (;;) {
-                grpc_event ev = grpc_completion_queue_next(mine, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+                grpc_event ev = grpc_completion_queue_next(cl->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
                 if (ev.type == GRPC_QUEUE_SHUTDOWN)
                     break;
             }
         }
-        grpc_completion_queue_destroy(mine);
+        grpc_completion_queue_destroy(cl->cq);
     }
     /* Every run of on_tag_done is over: the last one released mu before
      * the loop above saw live reach 0. */
@@ -752,9 +722,9 @@ ss_grpc_evcall *ss_grpc_evcall_start(ss_grpc_evclient *cl, ss_grpc_channel *ch,
     c->on_message = on_message;
     c->on_status = on_status;
     c->user = user;
-    c->tag_start = (evtag){{on_tag_done}, EVTAG_START, c};
-    c->tag_status = (evtag){{on_tag_done}, EVTAG_STATUS, c};
-    c->tag_message = (evtag){{on_tag_done}, EVTAG_MESSAGE, c};
+    c->tag_start = (evtag){EVTAG_START, c};
+    c->tag_status = (evtag){EVTAG_STATUS, c};
+    c->tag_message = (evtag){EVTAG_MESSAGE, c};
     c->details = grpc_empty_slice();
     c->code = GRPC_STATUS_UNKNOWN;
     grpc_metadata_array_init(&c->init_md);

@@ -10,8 +10,7 @@
  * and may be used from any thread.
  *
  * The libevent bridge (ss_grpc_evclient): one pump thread blocks in
- * grpc_completion_queue_next (or a gRPC server's thread does, for a bridge
- * on the server's queue); it keeps a few received messages of each call
+ * grpc_completion_queue_next; it keeps a few received messages of each call
  * ahead of the caller, starting the next reception itself, and hands them
  * to the loop through a locked list and an eventfd. Every callback runs on
  * the loop thread and needs no locking. */
@@ -63,18 +62,9 @@ typedef void (*ss_grpc_on_status)(void *user, grpc_status_code code, const char 
 /* Starts the pump thread for `base`. NULL + err on failure. */
 ss_grpc_evclient *ss_grpc_evclient_new(struct event_base *base, char *err, size_t errlen);
 
-/* The same without a pump: the calls go on `cq`, a gRPC server's queue
- * (ss_grpc_server_queue), whose threads run their completions
- * (common/grpc_queue_tag.h) and keep the sockets read: they must never
- * block (its blocking handlers run elsewhere). The server must
- * be serving before the first call and be shut down only after
- * ss_grpc_evclient_free. */
-ss_grpc_evclient *ss_grpc_evclient_new_on_queue(struct event_base *base, grpc_completion_queue *cq,
-                                                char *err, size_t errlen);
-
 /* Cancels every live call, delivers their on_status (CANCELLED or whatever
  * they ended with) on the calling thread, which must be the loop thread or
- * the loop must not be running, then stops the pump (if any). NULL is fine. */
+ * the loop must not be running, then stops the pump. NULL is fine. */
 void ss_grpc_evclient_free(ss_grpc_evclient *cl);
 
 /* Starts a call on the loop thread. `streaming` false: unary (one reply

@@ -27,7 +27,6 @@
  * name the call and the operation. */
 #include "common/grpc_server.h"
 
-#include "common/grpc_queue_tag.h"
 
 #include "common/log.h"
 #include "common/node_credentials.h"
@@ -49,7 +48,6 @@
 typedef enum { TAG_ACCEPT, TAG_CLOSE, TAG_RECV, TAG_SEND, TAG_STATUS, TAG_SHUTDOWN } tag_kind;
 
 typedef struct {
-    ss_grpc_queue_tag head; /* run NULL: ours (grpc_queue_tag.h) */
     tag_kind kind;
     void *owner;
 } op_tag;
@@ -151,11 +149,11 @@ static ss_grpc_stream *call_new(ss_grpc_server *srv)
     c->srv = srv;
     grpc_call_details_init(&c->details);
     grpc_metadata_array_init(&c->req_md);
-    c->tag_accept = (op_tag){{NULL}, TAG_ACCEPT, c};
-    c->tag_close = (op_tag){{NULL}, TAG_CLOSE, c};
-    c->tag_recv = (op_tag){{NULL}, TAG_RECV, c};
-    c->tag_send = (op_tag){{NULL}, TAG_SEND, c};
-    c->tag_status = (op_tag){{NULL}, TAG_STATUS, c};
+    c->tag_accept = (op_tag){TAG_ACCEPT, c};
+    c->tag_close = (op_tag){TAG_CLOSE, c};
+    c->tag_recv = (op_tag){TAG_RECV, c};
+    c->tag_send = (op_tag){TAG_SEND, c};
+    c->tag_status = (op_tag){TAG_STATUS, c};
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     atomic_init(&c->cancelled, false);
@@ -546,11 +544,7 @@ static void *cq_thread(void *arg)
             break;
         if (ev.type != GRPC_OP_COMPLETE)
             continue;
-        ss_grpc_queue_tag *t = ev.tag;
-        if (t->run)
-            t->run(t, ev.success != 0); /* another owner's call on our queue */
-        else
-            dispatch(srv, ev.tag, ev.success != 0);
+        dispatch(srv, ev.tag, ev.success != 0);
     }
     return NULL;
 }
@@ -588,7 +582,7 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->cv, NULL);
     pthread_cond_init(&srv->jobs_cv, NULL);
-    srv->shutdown_tag = (op_tag){{NULL}, TAG_SHUTDOWN, srv};
+    srv->shutdown_tag = (op_tag){TAG_SHUTDOWN, srv};
     srv->cq = grpc_completion_queue_create_for_next(NULL);
     /* No SO_REUSEPORT: a second process on the same port must fail loudly
      * instead of silently sharing the calls. */
@@ -606,11 +600,6 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
         return NULL;
     }
     return srv;
-}
-
-grpc_completion_queue *ss_grpc_server_queue(ss_grpc_server *srv)
-{
-    return srv->cq;
 }
 
 int ss_grpc_server_port(const ss_grpc_server *srv)

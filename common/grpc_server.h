@@ -65,11 +65,6 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
 /* The port actually bound (useful with port 0). */
 int ss_grpc_server_port(const ss_grpc_server *srv);
 
-/* The server's completion queue, for a client in the same process whose
- * tags follow common/grpc_queue_tag.h (run set): the server's threads run
- * them. Those calls must all have ended before ss_grpc_server_shutdown. */
-grpc_completion_queue *ss_grpc_server_queue(ss_grpc_server *srv);
-
 /* Requires `authorization: Bearer <token>` on every call but the open ones
  * (ss_grpc_server_add_unary_open; compared in
  * constant time); others are answered UNAUTHENTICATED before their request is
@@ -86,9 +81,9 @@ int ss_grpc_server_add_stream(ss_grpc_server *srv, const char *method, ss_grpc_s
 /* Like ss_grpc_server_add_unary, for a handler that may block (a
  * synchronous Redis write): it runs on the server's one handler thread
  * (ss-grpc-hdl, started only when such a method is registered), one call
- * at a time in arrival order, never on a completion-queue thread. Those
- * threads also run other owners' completions (common/grpc_queue_tag.h),
- * which must not wait behind a slow handler. Same wire answer as unary. */
+ * at a time in arrival order, never on a completion-queue thread, whose
+ * other calls (every heartbeat stream) must not wait behind a slow
+ * handler. Same wire answer as unary. */
 int ss_grpc_server_add_unary_blocking(ss_grpc_server *srv, const char *method,
                                      ss_grpc_unary_fn fn, void *user);
 /* Like ss_grpc_server_add_unary, but the method is answered without the

@@ -3,10 +3,8 @@
  * path with the caller's metadata and deadline, unknown method, duplicate
  * and late registration, a port already in use, a client's cancel seen by
  * the stream handler, shutdown's grace period cancelling a hanging
- * stream, and the libevent bridge running on the server's own completion
- * queue (ss_grpc_evclient_new_on_queue: no pump thread, the server's threads
- * deliver; as the gateway runs its node calls), also while a blocking
- * unary handler holds the server's handler thread (one queue thread). */
+ * stream, and a blocking unary handler held on the server's handler thread
+ * while a streaming call goes on through the server's one queue thread. */
 #include "tests/unit/grpc_echo_fixture.h"
 
 Test(grpc_server, unary_roundtrip_metadata_and_errors)
@@ -125,42 +123,6 @@ Test(grpc_server, shutdown_grace_cancels_hanging_stream)
     ss_grpc_server_free(srv);
 }
 
-Test(grpc_server, bridge_on_the_server_queue_streams_and_cancels)
-{
-    state_reset();
-    ss_grpc_server *srv = start_server();
-    ss_grpc_channel *ch = channel_to(srv);
-    struct event_base *base = new_base();
-    char err[256];
-    ss_grpc_evclient *cl = ss_grpc_evclient_new_on_queue(base, ss_grpc_server_queue(srv), err,
-                                                         sizeof err);
-    cr_assert_not_null(cl, "%s", err);
-    ev_result r = {.base = base};
-    r.call = ss_grpc_evcall_start(cl, ch, COUNT, NULL, 10000, (const uint8_t *)"5", 1, true,
-                                  ev_on_message, ev_on_status, &r, err, sizeof err);
-    cr_assert_not_null(r.call, "%s", err);
-    for (int i = 0; i < 50 && r.status_calls == 0; i++)
-        run_loop(base, 100);
-    cr_assert_eq(r.status_calls, 1);
-    cr_assert_eq(r.code, GRPC_STATUS_OK, "%d %s", r.code, r.msg);
-    cr_assert_eq(r.nmsg, 5);
-    cr_assert_str_eq(r.got[4], "4");
-
-    /* a call still running when the bridge is freed ends CANCELLED */
-    ev_result h = {.base = base};
-    h.call = ss_grpc_evcall_start(cl, ch, COUNT, NULL, 10000, (const uint8_t *)"-1", 2, true,
-                                  ev_on_message, ev_on_status, &h, err, sizeof err);
-    for (int i = 0; i < 50 && h.nmsg == 0; i++)
-        run_loop(base, 50);
-    cr_assert_eq(h.nmsg, 1);
-    ss_grpc_evclient_free(cl);
-    cr_assert_eq(h.status_calls, 1);
-    cr_assert_eq(h.code, GRPC_STATUS_CANCELLED, "%d %s", h.code, h.msg);
-    event_base_free(base);
-    ss_grpc_channel_free(ch);
-    ss_grpc_server_free(srv);
-}
-
 /* --- blocking unary handlers (ss_grpc_server_add_unary_blocking) */
 
 #define BLOCK "/test.Echo/Block"
@@ -212,9 +174,9 @@ static void *call_late(void *arg)
     return NULL;
 }
 
-/* One queue thread, as the gateway runs it: a blocking handler held in its
- * handler does not stop a bridge call on the same queue from streaming to
- * its end; the held call is answered once released, and shutdown waits
+/* One queue thread, as the gateway's heartbeat server runs it: a blocking
+ * handler held in its handler does not stop a streaming call from going on
+ * to its end; the held call is answered once released, and shutdown waits
  * for a held call instead of dropping it. */
 Test(grpc_server, blocking_handler_leaves_the_queue_thread_free)
 {
@@ -228,8 +190,7 @@ Test(grpc_server, blocking_handler_leaves_the_queue_thread_free)
     cr_assert_eq(ss_grpc_server_start(srv, 1, err, sizeof err), 0, "%s", err);
     ss_grpc_channel *ch = channel_to(srv);
     struct event_base *base = new_base();
-    ss_grpc_evclient *cl = ss_grpc_evclient_new_on_queue(base, ss_grpc_server_queue(srv), err,
-                                                         sizeof err);
+    ss_grpc_evclient *cl = ss_grpc_evclient_new(base, err, sizeof err);
     cr_assert_not_null(cl, "%s", err);
 
     ev_result held = {.base = base};
