@@ -3,6 +3,8 @@
  * tables of the gRPC HTTP/2 spec. No I/O, no global state. */
 #include "common/grpc_frames.h"
 
+#include "common/hex_codec.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,25 +133,14 @@ int ss_grpc_parse_status(const char *v, size_t len, grpc_status_code *code)
     return 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 size_t ss_grpc_percent_decode(const char *v, size_t len, char *out, size_t outlen)
 {
     if (outlen == 0)
         return 0;
     size_t o = 0;
     for (size_t i = 0; i < len && o + 1 < outlen; i++) {
-        int hi = i + 2 < len ? hex_value(v[i + 1]) : -1;
-        int lo = i + 2 < len ? hex_value(v[i + 2]) : -1;
+        int hi = i + 2 < len ? ss_hex_digit(v[i + 1]) : -1;
+        int lo = i + 2 < len ? ss_hex_digit(v[i + 2]) : -1;
         if (v[i] == '%' && hi >= 0 && lo >= 0) {
             out[o++] = (char)(hi * 16 + lo);
             i += 2;

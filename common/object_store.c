@@ -7,6 +7,8 @@
  * ops and the backend's own handle, both fixed after open. */
 #include "common/object_store.h"
 
+#include "common/hex_codec.h"
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,16 +218,6 @@ ss_object_status ss_object_put_write(ss_object_writer *w, const void *data, size
     return st;
 }
 
-static void hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char DIGITS[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = DIGITS[in[i] >> 4];
-        out[2 * i + 1] = DIGITS[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 ss_object_status ss_object_put_commit(ss_object_writer *w, ss_object_info *info, char *err,
                                       size_t errlen)
 {
@@ -242,7 +234,7 @@ ss_object_status ss_object_put_commit(ss_object_writer *w, ss_object_info *info,
     if (w->rewritten)
         memset(i->sha256, 0, sizeof i->sha256); /* the hashed bytes are not the object's */
     else
-        hex(i->sha256, 32, i->sha256_hex);
+        ss_hex_encode(i->sha256, 32, i->sha256_hex);
     i->size = w->size;
     if (w->content_addressed)
         snprintf(w->key, sizeof w->key, SS_OBJECT_CONTENT_PREFIX "%.2s/%.2s/%s", i->sha256_hex,

@@ -14,6 +14,7 @@
 #include "gateway/state_call.h"
 #include "gateway/state_keys.h"
 
+#include "common/hex_codec.h"
 #include "common/log.h"
 
 #include <ctype.h>
@@ -36,25 +37,15 @@ static const ss_redis_script ERASURE_ROWS = {
     "end\n"
     "return out\n", .durable = false};
 
-static int hex_value(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* cursor (hex of a member) -> member; -1 when it is not one. */
 static int cursor_member(const char *cursor, char *out, size_t cap)
 {
     size_t n = strlen(cursor);
-    if (n == 0 || n % 2 || n / 2 >= cap)
+    if (n == 0 || n / 2 >= cap || ss_hex_decode(cursor, n, out, cap - 1) < 0)
         return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_value(cursor[2 * i]), lo = hex_value(cursor[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (char)(hi * 16 + lo);
+    for (size_t i = 0; i < n / 2; i++)
         if (!isalnum((unsigned char)out[i]) && out[i] != ':' && out[i] != '_')
             return -1;
-    }
     out[n / 2] = '\0';
     return strchr(out, ':') ? 0 : -1;
 }
@@ -127,8 +118,7 @@ static void on_members(gw_request *r, void *user, const redisReply *reply)
     if (n > want) { /* one more than asked: there is a next page, after the last shown */
         n = want;
         const char *last = reply->element[n - 1]->str;
-        for (size_t i = 0; last[i] && i < MEMBER_MAX; i++)
-            snprintf(p->next + 2 * i, 3, "%02x", (unsigned char)last[i]);
+        ss_hex_encode(last, strnlen(last, MEMBER_MAX), p->next);
     }
     gw_key_list keys = {0};
     int bad = 0;

@@ -17,6 +17,7 @@
 #include "gateway/voice_record.h"
 #include "gateway/voice_store.h"
 
+#include "common/hex_codec.h"
 #include "common/log.h"
 
 #include <ctype.h>
@@ -43,19 +44,8 @@ int voice_cursor_encode(voice_segment seg, const char *member, char *out, size_t
     int n = snprintf(plain, sizeof plain, "v1|%d|%s", (int)seg, member);
     if (n < 0 || (size_t)n >= sizeof plain || (size_t)n * 2 + 1 > cap)
         return -1;
-    for (int i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", (unsigned char)plain[i]);
-    out[2 * n] = '\0';
+    ss_hex_encode(plain, (size_t)n, out);
     return 0;
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
 }
 
 /* A member as voice_index_member() writes it: 16 digits, ':', an id of
@@ -77,14 +67,8 @@ int voice_cursor_decode(const char *cursor, voice_segment *seg, char *member, si
 {
     size_t len = cursor ? strlen(cursor) : 0;
     char plain[VOICE_INDEX_MEMBER_MAX + 16];
-    if (len == 0 || len % 2 || len / 2 >= sizeof plain)
+    if (len == 0 || ss_hex_decode(cursor, len, plain, sizeof plain - 1) < 0)
         return -1;
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = hex_value(cursor[2 * i]), lo = hex_value(cursor[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        plain[i] = (char)(hi * 16 + lo);
-    }
     plain[len / 2] = '\0';
     if (strncmp(plain, "v1|", 3) != 0 || plain[3] < '0' || plain[3] > '2' || plain[4] != '|')
         return -1;

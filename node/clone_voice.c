@@ -2,16 +2,17 @@
  * clone_voice.h. */
 #include "node/clone_voice.h"
 
+#include "common/hex_codec.h"
 #include "common/log.h"
 #include "node/engine/voice/base_choice.h"
 #include "node/engine/voice/reference_analysis.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_BASES 16
 
@@ -33,16 +34,11 @@ static void clone_voice_free(void *p)
 /* Whether data's SHA-256 is the hex digest `hex` (upper or lower case). */
 static bool digest_matches(const uint8_t *data, size_t len, const char *hex)
 {
-    static const char digits[] = "0123456789abcdef";
     unsigned char d[SHA256_DIGEST_LENGTH];
-    if (strlen(hex) != 2 * SHA256_DIGEST_LENGTH)
-        return false;
+    char want[2 * SHA256_DIGEST_LENGTH + 1];
     SHA256(data, len, d);
-    for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        if (tolower((unsigned char)hex[2 * i]) != digits[d[i] >> 4] ||
-            tolower((unsigned char)hex[2 * i + 1]) != digits[d[i] & 15])
-            return false;
-    return true;
+    ss_hex_encode(d, sizeof d, want);
+    return strcasecmp(hex, want) == 0;
 }
 
 /* The capable engines' statistics; *nb bases (<= MAX_BASES). 0, or -1 +
