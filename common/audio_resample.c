@@ -5,7 +5,9 @@
  * caller uses. soxr: each block's output is drained fully (soxr_process is
  * called again with no new input until it returns nothing) before the next
  * block goes in; soxr runs single-threaded with small DFT blocks, so a
- * stream's output follows its input within ~60 ms (see new_soxr). */
+ * stream's output follows its input within at most ~60 ms (when
+ * downsampling; see new_soxr). The polyphase FIR holds back only its
+ * filter's half length: 2-8 ms after a 20 ms write. */
 #include "common/audio_resample.h"
 
 #include "common/polyphase_resampler.h"
