@@ -24,7 +24,7 @@
 
 #define ATTEN_MIN_DB 98.0 /* Kaiser design target: 8 dB over the 90 dB asked */
 #define PASS_EDGE 0.9     /* of the lower Nyquist */
-#define LANES 16          /* taps per phase are padded to a multiple of this */
+#define LANES 16          /* taps per phase are a multiple of this */
 
 typedef void (*run_fn)(const ss_polyphase *p, uint64_t k, uint64_t k_end, float *out);
 
@@ -33,6 +33,8 @@ struct ss_polyphase {
     size_t taps;      /* per phase, a multiple of LANES */
     uint64_t delay;   /* D, at the upsampled rate */
     float *coef;      /* L phases of taps each, reversed */
+    float *lanes;     /* AVX2: L tables of rlen rows of eight (build_lanes) */
+    size_t rlen;
     float *buf;       /* input history; buf[0] is input index start */
     size_t len, cap;
     int64_t start;
@@ -142,96 +144,170 @@ static inline void cursor_step(const ss_polyphase *p, cursor *u)
     }
 }
 
-/* Portable loop: sixteen lanes per output, lane l and l + 8 summed, then
- * pairs (0+1, 2+3, 4+5, 6+7), then (01 + 45) + (23 + 67): the order of
- * the AVX2 loop. Without FMA the products round once more, so the last
- * bits differ from the AVX2 build, never the filter. */
+/* Output k alone: coefficient m ascending, one multiply-add each. This
+ * is the order of every path: the vector paths below add the same
+ * products in the same order, with zeros (exact no-ops) between them. */
+static float one_portable(const ss_polyphase *p, cursor u)
+{
+    const float *c = p->coef + u.phase * p->taps;
+    float a = 0;
+    for (size_t m = 0; m < p->taps; m++)
+        a += c[m] * u.x[m];
+    return a;
+}
+
+/* Without FMA the products round once more than in the AVX2 build, so
+ * the last bits differ from it, never the filter. */
 static void run_portable(const ss_polyphase *p, uint64_t k, uint64_t k_end, float *out)
 {
     cursor u = cursor_at(p, k);
-    for (; k < k_end; k++, cursor_step(p, &u)) {
-        const float *c = p->coef + u.phase * p->taps, *x = u.x;
-        float a[LANES] = {0};
-        for (size_t t = 0; t < p->taps; t += LANES)
-            for (int l = 0; l < LANES; l++)
-                a[l] += c[t + l] * x[t + l];
-        float s[8];
-        for (int l = 0; l < 8; l++)
-            s[l] = a[l] + a[l + 8];
-        float q0 = (s[0] + s[1]) + (s[4] + s[5]), q1 = (s[2] + s[3]) + (s[6] + s[7]);
-        *out++ = q0 + q1;
+    for (; k < k_end; k++, cursor_step(p, &u))
+        *out++ = one_portable(p, u);
+}
+
+/* The lane tables of the AVX2 path. Eight consecutive outputs k0..k0+7
+ * form a vector. For k0 = rho (mod L) the phases of its lanes and their
+ * window starts relative to lane 0's (off_i) are the same for every
+ * vector, so output k0 + i = sum over r of W_rho[r][i] * x[b + r], with
+ * b lane 0's window start and W_rho[r][i] lane i's coefficient for input
+ * b + r: phase ph_i's tap r - off_i inside its window, zero outside.
+ * One aligned load of W_rho[r] and one broadcast of x[b + r] feed eight
+ * outputs, with no horizontal sums; every lane is one chain of fused
+ * multiply-adds in the order of one_portable. The tables hold L * rlen
+ * rows of eight floats (rlen = taps + the largest off_7). */
+static int build_lanes(ss_polyphase *p)
+{
+    const uint64_t L = (uint64_t)p->L, M = (uint64_t)p->M, D = p->delay;
+    size_t maxoff = 0;
+    for (uint64_t rho = 0; rho < L; rho++) {
+        size_t off = (size_t)(((rho + 7) * M + D) / L - (rho * M + D) / L);
+        maxoff = off > maxoff ? off : maxoff;
+    }
+    p->rlen = p->taps + maxoff;
+    p->lanes = aligned_alloc(64, (size_t)p->L * p->rlen * 8 * sizeof *p->lanes);
+    if (!p->lanes)
+        return -1;
+    memset(p->lanes, 0, (size_t)p->L * p->rlen * 8 * sizeof *p->lanes);
+    for (uint64_t rho = 0; rho < L; rho++) {
+        float *w = p->lanes + rho * p->rlen * 8;
+        for (uint64_t i = 0; i < 8; i++) {
+            uint64_t pos = (rho + i) * M + D;
+            size_t off = (size_t)(pos / L - (rho * M + D) / L);
+            const float *c = p->coef + (size_t)(pos % L) * p->taps;
+            for (size_t t = 0; t < p->taps; t++)
+                w[(off + t) * 8 + i] = c[t];
+        }
+    }
+    return 0;
+}
+
+/* Eight vectors of one residue, 8L outputs apart (their windows 8M input
+ * samples apart): one table load serves eight chains. out[j * 8L + i] is
+ * output k0 + j * 8L + i. */
+__attribute__((target("avx2,fma"))) static void vectors8_avx2(const ss_polyphase *p, uint64_t k0,
+                                                                float *out)
+{
+    const float *w = p->lanes + (size_t)(k0 % (uint64_t)p->L) * p->rlen * 8;
+    cursor u = cursor_at(p, k0);
+    const float *x = u.x;
+    const size_t s = 8 * (size_t)p->M, stride = 8 * (size_t)p->L;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (size_t r = 0; r < p->rlen; r++, x++) {
+        __m256 wr = _mm256_load_ps(w + r * 8);
+        a0 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x), a0);
+        a1 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x + s), a1);
+        a2 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x + 2 * s), a2);
+        a3 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x + 3 * s), a3);
+        a4 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x + 4 * s), a4);
+        a5 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x + 5 * s), a5);
+        a6 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x + 6 * s), a6);
+        a7 = _mm256_fmadd_ps(wr, _mm256_broadcast_ss(x + 7 * s), a7);
+    }
+    _mm256_storeu_ps(out, a0);
+    _mm256_storeu_ps(out + stride, a1);
+    _mm256_storeu_ps(out + 2 * stride, a2);
+    _mm256_storeu_ps(out + 3 * stride, a3);
+    _mm256_storeu_ps(out + 4 * stride, a4);
+    _mm256_storeu_ps(out + 5 * stride, a5);
+    _mm256_storeu_ps(out + 6 * stride, a6);
+    _mm256_storeu_ps(out + 7 * stride, a7);
+}
+
+/* n consecutive vectors (n <= 8, a constant where this is inlined) from
+ * k0, each with its own table and window: n independent chains, two
+ * loads per multiply-add. Writes 8n outputs to out. The chains are named
+ * variables, not an array: GCC keeps an array of vectors on the stack. */
+#define VEC_SETUP(j)                                                                     \
+    const float *w##j = p->lanes, *x##j = p->buf;                                      \
+    __m256 a##j = _mm256_setzero_ps();                                                 \
+    if (n > j) {                                                                       \
+        uint64_t k = k0 + 8 * (uint64_t)(j);                                           \
+        w##j = p->lanes + (size_t)(k % (uint64_t)p->L) * p->rlen * 8;                   \
+        x##j = cursor_at(p, k).x;                                                      \
+    }
+#define VEC_STEP(j)                                                                      \
+    if (n > j)                                                                         \
+        a##j = _mm256_fmadd_ps(_mm256_load_ps(w##j + r * 8), _mm256_broadcast_ss(x##j + r), a##j);
+#define VEC_STORE(j)                                                                     \
+    if (n > j)                                                                         \
+        _mm256_storeu_ps(out + 8 * (j), a##j);
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+vectors_n_avx2(const ss_polyphase *p, uint64_t k0, const int n, float *out)
+{
+    VEC_SETUP(0) VEC_SETUP(1) VEC_SETUP(2) VEC_SETUP(3)
+    VEC_SETUP(4) VEC_SETUP(5) VEC_SETUP(6) VEC_SETUP(7)
+    for (size_t r = 0; r < p->rlen; r++) {
+        VEC_STEP(0) VEC_STEP(1) VEC_STEP(2) VEC_STEP(3)
+        VEC_STEP(4) VEC_STEP(5) VEC_STEP(6) VEC_STEP(7)
+    }
+    VEC_STORE(0) VEC_STORE(1) VEC_STORE(2) VEC_STORE(3)
+    VEC_STORE(4) VEC_STORE(5) VEC_STORE(6) VEC_STORE(7)
+}
+
+__attribute__((target("avx2,fma"))) static void vectors_avx2(const ss_polyphase *p, uint64_t k0,
+                                                               int n, float *out)
+{
+    switch (n) {
+    case 1: vectors_n_avx2(p, k0, 1, out); break;
+    case 2: vectors_n_avx2(p, k0, 2, out); break;
+    case 3: vectors_n_avx2(p, k0, 3, out); break;
+    case 4: vectors_n_avx2(p, k0, 4, out); break;
+    case 5: vectors_n_avx2(p, k0, 5, out); break;
+    case 6: vectors_n_avx2(p, k0, 6, out); break;
+    case 7: vectors_n_avx2(p, k0, 7, out); break;
+    default: vectors_n_avx2(p, k0, 8, out); break;
     }
 }
 
-/* One output's two 8-lane accumulators, summed as run_portable sums:
- * returns [out(a), out(b), out(c), out(d)] for four such pairs. */
-__attribute__((target("avx2,fma"))) static inline __m128 reduce4(__m256 a, __m256 b, __m256 c,
-                                                                 __m256 d)
-{
-    __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
-    __m128 qab = _mm_add_ps(_mm256_castps256_ps128(ab), _mm256_extractf128_ps(ab, 1));
-    __m128 qcd = _mm_add_ps(_mm256_castps256_ps128(cd), _mm256_extractf128_ps(cd, 1));
-    return _mm_hadd_ps(qab, qcd);
-}
-
-/* Outputs k, k + L, k + 2L, k + 3L share a phase (their positions differ
- * by L * M) and their windows are M input samples apart: one coefficient
- * load serves four FMAs, eight accumulators are in flight. out gets the
- * four at stride L. */
-__attribute__((target("avx2,fma"))) static void quad_avx2(const ss_polyphase *p, cursor u,
-                                                            float *out)
-{
-    const float *c = p->coef + u.phase * p->taps, *x = u.x;
-    const size_t m = (size_t)p->M, L = (size_t)p->L;
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-    for (size_t t = 0; t < p->taps; t += LANES) {
-        __m256 h0 = _mm256_load_ps(c + t), h1 = _mm256_load_ps(c + t + 8);
-        a0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + t), a0);
-        a1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + t + 8), a1);
-        b0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + m + t), b0);
-        b1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + m + t + 8), b1);
-        c0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + 2 * m + t), c0);
-        c1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + 2 * m + t + 8), c1);
-        d0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + 3 * m + t), d0);
-        d1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + 3 * m + t + 8), d1);
-    }
-    __m128 q = reduce4(_mm256_add_ps(a0, a1), _mm256_add_ps(b0, b1), _mm256_add_ps(c0, c1),
-                       _mm256_add_ps(d0, d1));
-    float r[4];
-    _mm_storeu_ps(r, q);
-    for (int i = 0; i < 4; i++)
-        out[(size_t)i * L] = r[i];
-}
-
-/* One output alone (the last few of a write), summed in the same order. */
-__attribute__((target("avx2,fma"))) static float one_avx2(const ss_polyphase *p, cursor u)
-{
-    const float *c = p->coef + u.phase * p->taps;
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
-    for (size_t t = 0; t < p->taps; t += LANES) {
-        a0 = _mm256_fmadd_ps(_mm256_load_ps(c + t), _mm256_loadu_ps(u.x + t), a0);
-        a1 = _mm256_fmadd_ps(_mm256_load_ps(c + t + 8), _mm256_loadu_ps(u.x + t + 8), a1);
-    }
-    __m256 s = _mm256_add_ps(a0, a1);
-    return _mm_cvtss_f32(reduce4(s, s, s, s));
-}
-
-/* AVX2: blocks of 4L outputs as L quads (each output summed in the same
- * order whichever path computes it, so chunking never changes a bit),
- * then the rest one by one. */
+/* AVX2: blocks of 64L outputs as L groups of eight vectors (group j0:
+ * the vectors at 8 * j0 + 8L * j, j < 8, which share a residue and so one
+ * table load), then the remaining vectors up to eight at a time, the last
+ * one partial: its lanes past k_end read input that is there (or stale,
+ * finite values within the buffer) and are dropped. Each output is summed
+ * in the same order whichever path computes it, so chunking never
+ * changes a bit. */
 __attribute__((target("avx2,fma"))) static void run_avx2(const ss_polyphase *p, uint64_t k,
                                                            uint64_t k_end, float *out)
 {
-    cursor u = cursor_at(p, k);
-    const uint64_t block = 4 * (uint64_t)p->L;
-    for (; k + block <= k_end; k += block, out += block) {
-        cursor v = u;
-        for (int i = 0; i < p->L; i++, cursor_step(p, &v))
-            quad_avx2(p, v, out + i);
-        u.x += 4 * (size_t)p->M; /* 4L outputs on: same phase, 4M samples later */
+    const uint64_t block = 64 * (uint64_t)p->L;
+    for (; k + block <= k_end; k += block, out += block)
+        for (int j0 = 0; j0 < p->L; j0++)
+            vectors8_avx2(p, k + 8 * (uint64_t)j0, out + 8 * j0);
+    while (k < k_end) {
+        uint64_t left = k_end - k;
+        int n = left >= 64 ? 8 : (int)((left + 7) / 8);
+        if (left >= 8 * (uint64_t)n) {
+            vectors_avx2(p, k, n, out);
+        } else { /* the last vector is partial */
+            float tmp[64];
+            vectors_avx2(p, k, n, tmp);
+            memcpy(out, tmp, (size_t)left * sizeof *out);
+        }
+        uint64_t done = left < 8 * (uint64_t)n ? left : 8 * (uint64_t)n;
+        k += done;
+        out += done;
     }
-    for (; k < k_end; k++, cursor_step(p, &u))
-        *out++ = one_avx2(p, u);
 }
 
 ss_polyphase *ss_polyphase_new(int in_rate, int out_rate, char *err, size_t errlen)
@@ -258,8 +334,12 @@ ss_polyphase *ss_polyphase_new(int in_rate, int out_rate, char *err, size_t errl
     /* 64-byte aligned: every phase starts on a cache line (taps is a
      * multiple of 16 floats). */
     p->coef = aligned_alloc(64, (size_t)p->L * p->taps * sizeof *p->coef);
-    /* taps - 1 old samples, one write, and finish's zeros (< taps). */
-    p->cap = 2 * p->taps + SS_POLYPHASE_MAX_IN;
+    /* taps - 1 old samples, one write, finish's zeros (< taps), and what
+     * a vector reads past the last input (its lane 0 up to 8 * M / L + 1
+     * samples past its window, with zero coefficients; the lanes of a
+     * partial vector past the end, dropped); the values there are always
+     * finite. */
+    p->cap = 2 * p->taps + SS_POLYPHASE_MAX_IN + 8 * (size_t)p->M + 8;
     p->buf = calloc(p->cap, sizeof *p->buf);
     if (!p->coef || !p->buf) {
         snprintf(err, errlen, "polyphase: out of memory");
@@ -270,6 +350,11 @@ ss_polyphase *ss_polyphase_new(int in_rate, int out_rate, char *err, size_t errl
     p->len = p->taps - 1;
     p->start = -(int64_t)(p->taps - 1);
     p->avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (p->avx2 && build_lanes(p) != 0) {
+        snprintf(err, errlen, "polyphase: out of memory");
+        ss_polyphase_free(p);
+        return NULL;
+    }
     p->run = p->avx2 ? run_avx2 : run_portable;
     return p;
 }
@@ -399,6 +484,7 @@ void ss_polyphase_free(ss_polyphase *p)
     if (!p)
         return;
     free(p->coef);
+    free(p->lanes);
     free(p->buf);
     free(p);
 }

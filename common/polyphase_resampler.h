@@ -25,11 +25,12 @@
  * Streaming: input is kept as float in a history buffer between writes;
  * output k is the dot product of one phase's taps with the input around
  * time k * M / L, and is computed as soon as its last input sample has
- * arrived. The dot product runs in one fixed order per CPU build (AVX2 +
- * FMA when the CPU has both, chosen at ss_polyphase_new, or portable C
- * with the same sixteen-lane summation), so the output is the same
- * whatever the chunking of the input, and the same input gives the same
- * output on the same machine. No dither; int16 output is rounded and
+ * arrived. The dot product is one chain of multiply-adds in tap order,
+ * fused in the AVX2 + FMA build (chosen at ss_polyphase_new when the CPU
+ * has both; eight consecutive outputs side by side in the lanes of a
+ * vector, fed by per-lane coefficient tables), plain in the portable one,
+ * so the output is the same whatever the chunking of the input, and the
+ * same input gives the same output on the same machine. No dither; int16 output is rounded and
  * clipped.
  *
  * Length and alignment: the filter is linear phase and its delay is

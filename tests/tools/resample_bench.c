@@ -3,7 +3,8 @@
  *   resample_bench SPEECH.wav [SECONDS] [REPEATS]
  *
  * SPEECH.wav (mono; looped or cut to SECONDS, default 30) goes through
- * ss_resampler in 20 ms writes, as the node streams it, to 48, 24, 16, 8,
+ * ss_resampler in 20 ms writes (RESAMPLE_WRITE_MS: another size; the
+ * node's chunks are 200 ms, its first 50 ms), to 48, 24, 16, 8,
  * 44.1 and 22.05 kHz. Prints, per rate: process CPU milliseconds per
  * second of audio (best of REPEATS, default 5; the machine is shared),
  * and the first-output latency: how many input samples were written
@@ -115,16 +116,24 @@ int main(int argc, char **argv)
     if (!x)
         return 1;
     const int rates[] = {48000, 24000, 16000, 8000, 44100, 22050};
-    printf("resample_bench: %.0f s of speech at %d Hz in 20 ms writes, process CPU, best of %d\n",
-           seconds, in_rate, repeats);
+    const char *wm = getenv("RESAMPLE_WRITE_MS");
+    int write_ms = wm ? atoi(wm) : 20;
+    if (write_ms < 1 || write_ms > 10000) {
+        fprintf(stderr, "resample_bench: RESAMPLE_WRITE_MS is 1..10000\n");
+        free(x);
+        return 2;
+    }
+    const size_t chunk = (size_t)in_rate * (size_t)write_ms / 1000;
+    printf("resample_bench: %.0f s of speech at %d Hz in %d ms writes, process CPU, best of %d\n",
+           seconds, in_rate, write_ms, repeats);
     printf("%6s %14s %18s %18s %14s\n", "rate", "ms CPU per s", "first out (1-smp)",
-           "first out (20 ms)", "max held ms");
+           "first out (write)", "max held ms");
     int rc = 0;
     for (size_t i = 0; i < sizeof rates / sizeof *rates && rc == 0; i++) {
         double best = -1, held = 0;
         for (int r = 0; r < repeats && rc == 0; r++) {
             counter c = {0};
-            double s = run(in_rate, rates[i], x, n, (size_t)in_rate / 50, 0, &c);
+            double s = run(in_rate, rates[i], x, n, chunk, 0, &c);
             rc = s < 0;
             best = best < 0 || s < best ? s : best;
             held = c.max_held_ms;
@@ -132,7 +141,7 @@ int main(int argc, char **argv)
         counter one = {0}, blk = {0};
         if (rc == 0)
             rc = run(in_rate, rates[i], x, n < 20000 ? n : 20000, 1, 1, &one) < 0 ||
-                 run(in_rate, rates[i], x, n, (size_t)in_rate / 50, 1, &blk) < 0;
+                 run(in_rate, rates[i], x, n, chunk, 1, &blk) < 0;
         if (rc == 0)
             printf("%6d %14.3f %18zu %18zu %14.1f\n", rates[i], best * 1000 / seconds, one.first_at,
                    blk.first_at, held);
