@@ -230,20 +230,16 @@ static int add_flite_word(builder *b, int word, cst_item *fw)
     return 0;
 }
 
-int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss_sentence *out,
-                     char *err, size_t errlen)
+/* The sentence's words, one per token, with their source span and prosody
+ * marks; 0, or -1 when out of memory (what was copied stays in out). */
+static int copy_words(const ss_token *tokens, size_t n, ss_sentence *out)
 {
-    if (ss_flite_init(err, errlen)) return -1;
-    memset(out, 0, sizeof *out);
-    builder b = {.s = out};
-    if (n == 0) return 0;
     out->words = calloc(n, sizeof(ss_word));
-    if (!out->words) goto oom;
-    b.wcap = n;
+    if (!out->words) return -1;
     for (size_t i = 0; i < n; i++) {
         ss_word *w = &out->words[i];
         w->text = strdup(tokens[i].word);
-        if (!w->text) goto oom;
+        if (!w->text) return -1;
         w->src_start = tokens[i].src_start;
         w->src_end = tokens[i].src_end;
         w->brk = 1;
@@ -253,8 +249,14 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         w->emphasis = tokens[i].emphasis;
         out->n_words++;
     }
+    return 0;
+}
 
-    ss_flite_lock();
+/* A flite utterance of the tokens (Token and Word relations, one word per
+ * token) after flite's POS tagger and lexical insertion. Under
+ * ss_flite_lock. */
+static cst_utterance *flite_words(const ss_token *tokens, size_t n)
+{
     cst_utterance *u = new_utterance();
     utt_init(u, g_voice);
     cst_relation *tr = utt_relation_create(u, "Token");
@@ -267,7 +269,53 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
         item_add_daughter(t, w);
     }
     u = default_pos_tagger(u);
-    u = default_lexical_insertion(u);
+    return default_lexical_insertion(u);
+}
+
+/* Word i's syllables (fw: its flite word): an explicit pronunciation or
+ * the caller's lexicon, else festival's lexicon or a homograph choice by
+ * part of speech (pos: flite's tags of every word), else flite's own. 0,
+ * -1 + err for a pronunciation that does not parse, -2 out of memory. */
+static int add_word(builder *b, const ss_token *tokens, const char **pos, size_t n, size_t i,
+                    cst_item *fw, const ss_lexicon *lex, char *err, size_t errlen)
+{
+    ss_word *w = &b->s->words[i];
+    snprintf(w->gpos, sizeof w->gpos, "%s", ffeature_string(fw, "gpos"));
+    w->first_syl = (int)b->s->n_syls;
+    if (!strcmp(tokens[i].word, "'s") && i > 0 && !tokens[i].phones) {
+        /* A split-off possessive (see ss_flite_analyze in the header). */
+        snprintf(w->gpos, sizeof w->gpos, "content");
+        return add_possessive_s(b, (int)i) ? -2 : 0;
+    }
+    const char *explicit_ph = tokens[i].phones;
+    if (!explicit_ph) explicit_ph = ss_lexicon_lookup(lex, tokens[i].word);
+    int homograph = 0;
+    if (!explicit_ph) {
+        explicit_ph = ss_festival_lexicon_phones(tokens[i].word);
+        if (!explicit_ph) explicit_ph = ss_homograph_phones(tokens, pos, n, i, NULL);
+        homograph = explicit_ph != NULL;
+    }
+    if (!explicit_ph) {
+        if (add_flite_word(b, (int)i, fw) || fix_apostrophe_s(b, (int)i)) return -2;
+        return 0;
+    }
+    ss_pron pr;
+    char e[200];
+    if (ss_pron_parse(explicit_ph, &pr, e, sizeof e)) {
+        snprintf(err, errlen, "pronunciation of '%s': %s", tokens[i].word, e);
+        return -1;
+    }
+    if (homograph && flite_word_is(fw, &pr)) return add_flite_word(b, (int)i, fw) ? -2 : 0;
+    return add_pron(b, (int)i, &pr) ? -2 : 0;
+}
+
+/* Every word gets its syllables (add_word); 0, -1 + err or -2. */
+static int add_words(builder *b, const ss_token *tokens, size_t n, const ss_lexicon *lex, char *err,
+                     size_t errlen)
+{
+    ss_flite_lock();
+    cst_utterance *u = flite_words(tokens, n);
+    cst_relation *wr = utt_relation(u, "Word");
     int rc = 0;
     const char **pos = calloc(n, sizeof *pos);
     if (!pos) rc = -2;
@@ -275,65 +323,39 @@ int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss
     for (cst_item *fw = relation_head(wr); pos && fw && i < n; fw = item_next(fw), i++)
         pos[i] = item_feat_string(fw, "pos");
     i = 0;
-    for (cst_item *fw = relation_head(utt_relation(u, "Word")); !rc && fw && i < n;
-         fw = item_next(fw), i++) {
-        ss_word *w = &out->words[i];
-        snprintf(w->gpos, sizeof w->gpos, "%s", ffeature_string(fw, "gpos"));
-        w->first_syl = (int)out->n_syls;
-        if (!strcmp(tokens[i].word, "'s") && i > 0 && !tokens[i].phones) {
-            /* A split-off possessive (see ss_flite_analyze in the header). */
-            snprintf(w->gpos, sizeof w->gpos, "content");
-            if (add_possessive_s(&b, (int)i)) { rc = -2; break; }
-            continue;
-        }
-        const char *explicit_ph = tokens[i].phones;
-        if (!explicit_ph) explicit_ph = ss_lexicon_lookup(lex, tokens[i].word);
-        int homograph = 0;
-        if (!explicit_ph) {
-            explicit_ph = ss_festival_lexicon_phones(tokens[i].word);
-            if (!explicit_ph) explicit_ph = ss_homograph_phones(tokens, pos, n, i, NULL);
-            homograph = explicit_ph != NULL;
-        }
-        if (explicit_ph) {
-            ss_pron pr;
-            char e[200];
-            if (ss_pron_parse(explicit_ph, &pr, e, sizeof e)) {
-                snprintf(err, errlen, "pronunciation of '%s': %s", tokens[i].word, e);
-                rc = -1;
-                break;
-            }
-            if (homograph && flite_word_is(fw, &pr)) {
-                if (add_flite_word(&b, (int)i, fw)) { rc = -2; break; }
-            } else if (add_pron(&b, (int)i, &pr)) {
-                rc = -2;
-                break;
-            }
-        } else {
-            if (add_flite_word(&b, (int)i, fw)) { rc = -2; break; }
-            if (fix_apostrophe_s(&b, (int)i)) { rc = -2; break; }
-        }
-    }
+    for (cst_item *fw = relation_head(wr); !rc && fw && i < n; fw = item_next(fw), i++)
+        rc = add_word(b, tokens, pos, n, i, fw, lex, err, errlen);
     free(pos);
     delete_utterance(u);
     ss_flite_unlock();
-    if (rc == -2) goto oom;
-    if (rc) {
-        ss_sentence_clear(out);
-        return -1;
-    }
-    /* Words flite produced no syllable for (should not happen) are an error,
-     * not silence: the caller asked for them to be spoken. The split-off
-     * possessive "'s" is the one word that may legitimately have none. */
-    for (size_t k = 0; k < out->n_words; k++) {
-        if (out->words[k].n_syls == 0 && strcmp(out->words[k].text, "'s") != 0) {
-            snprintf(err, errlen, "no pronunciation for word '%s'", out->words[k].text);
-            ss_sentence_clear(out);
+    return rc;
+}
+
+/* Words flite produced no syllable for (should not happen) are an error,
+ * not silence: the caller asked for them to be spoken. The split-off
+ * possessive "'s" is the one word that may legitimately have none. */
+static int check_spoken(const ss_sentence *s, char *err, size_t errlen)
+{
+    for (size_t k = 0; k < s->n_words; k++)
+        if (s->words[k].n_syls == 0 && strcmp(s->words[k].text, "'s") != 0) {
+            snprintf(err, errlen, "no pronunciation for word '%s'", s->words[k].text);
             return -1;
         }
-    }
     return 0;
-oom:
-    ss_sentence_clear(out);
-    snprintf(err, errlen, "out of memory");
-    return -1;
+}
+
+int ss_flite_analyze(const ss_token *tokens, size_t n, const ss_lexicon *lex, ss_sentence *out,
+                     char *err, size_t errlen)
+{
+    if (ss_flite_init(err, errlen)) return -1;
+    memset(out, 0, sizeof *out);
+    builder b = {.s = out};
+    if (n == 0) return 0;
+    int rc = copy_words(tokens, n, out) ? -2 : 0;
+    b.wcap = n;
+    if (!rc) rc = add_words(&b, tokens, n, lex, err, errlen);
+    if (!rc) rc = check_spoken(out, err, errlen);
+    if (rc == -2) snprintf(err, errlen, "out of memory");
+    if (rc) ss_sentence_clear(out);
+    return rc ? -1 : 0;
 }
