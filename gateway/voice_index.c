@@ -67,7 +67,8 @@ int voice_cursor_decode(const char *cursor, voice_segment *seg, char *member, si
 {
     size_t len = cursor ? strlen(cursor) : 0;
     char plain[VOICE_INDEX_MEMBER_MAX + 16];
-    if (len == 0 || ss_hex_decode(cursor, len, plain, sizeof plain - 1) < 0)
+    if (len == 0 || ss_hex_decode(cursor, len, plain, sizeof plain - 1) < 0 ||
+        memchr(plain, '\0', len / 2)) /* no cursor made here has one */
         return -1;
     plain[len / 2] = '\0';
     if (strncmp(plain, "v1|", 3) != 0 || plain[3] < '0' || plain[3] > '2' || plain[4] != '|')
