@@ -14,10 +14,8 @@
 #include "gateway/state_call.h"
 #include "gateway/state_keys.h"
 
-#include "common/hex_codec.h"
 #include "common/log.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +34,6 @@ static const ss_redis_script ERASURE_ROWS = {
     "                   redis.call('SMEMBERS', KEYS[i + 2])}\n"
     "end\n"
     "return out\n", .durable = false};
-
-/* cursor (hex of a member) -> member; -1 when it is not one. */
-static int cursor_member(const char *cursor, char *out, size_t cap)
-{
-    size_t n = strlen(cursor);
-    if (n == 0 || n / 2 >= cap || ss_hex_decode(cursor, n, out, cap - 1) < 0)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++)
-        if (!isalnum((unsigned char)out[i]) && out[i] != ':' && out[i] != '_')
-            return -1;
-    out[n / 2] = '\0';
-    return strchr(out, ':') ? 0 : -1;
-}
 
 static json_t *set_of(const redisReply *a)
 {
@@ -118,7 +103,7 @@ static void on_members(gw_request *r, void *user, const redisReply *reply)
     if (n > want) { /* one more than asked: there is a next page, after the last shown */
         n = want;
         const char *last = reply->element[n - 1]->str;
-        ss_hex_encode(last, strnlen(last, MEMBER_MAX), p->next);
+        erasure_cursor_of(last, MEMBER_MAX, p->next);
     }
     gw_key_list keys = {0};
     int bad = 0;
@@ -148,7 +133,7 @@ void gw_handle_erasure_audit(gw_request *r)
     json_t *details = json_array();
     if (lim && (!*lim || *end || limit < 1 || limit > AUDIT_LIMIT_MAX))
         json_array_append_new(details, ss_detail("limit", "must be an integer from 1 to 200"));
-    if (cursor && *cursor && cursor_member(cursor, member, sizeof member) != 0)
+    if (cursor && *cursor && erasure_cursor_member(cursor, member, sizeof member) != 0)
         json_array_append_new(details,
                               ss_detail("cursor", "is not a cursor of this list (pass next_cursor as it came)"));
     if (json_array_size(details)) {

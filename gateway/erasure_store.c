@@ -1,5 +1,10 @@
-/* The erasure scripts (see erasure_store.h). */
+/* The erasure scripts and the audit listing's cursor (see erasure_store.h). */
 #include "gateway/erasure_store.h"
+
+#include "common/hex_codec.h"
+
+#include <ctype.h>
+#include <string.h>
 
 /* finish(audit key, pending key, open key, aid, now): completes the row when
  * nothing is left; returns 1 when it did. */
@@ -60,3 +65,20 @@ const ss_redis_script ERASURE_OBJECTS_DONE = {
     "redis.call('HSET', KEYS[1], 'objects_deleted', ARGV[2], 'objects_left', '0')\n"
     "return finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[3])\n",
     .durable = true};
+
+void erasure_cursor_of(const char *member, size_t max, char *out)
+{
+    ss_hex_encode(member, strnlen(member, max), out);
+}
+
+int erasure_cursor_member(const char *cursor, char *out, size_t cap)
+{
+    size_t n = strlen(cursor);
+    if (n == 0 || n / 2 >= cap || ss_hex_decode(cursor, n, out, cap - 1) < 0)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++)
+        if (!isalnum((unsigned char)out[i]) && out[i] != ':' && out[i] != '_')
+            return -1;
+    out[n / 2] = '\0';
+    return strchr(out, ':') ? 0 : -1;
+}

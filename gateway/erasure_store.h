@@ -42,4 +42,12 @@ extern const ss_redis_script ERASURE_ACK;
  * -> 1 completed now, 0 */
 extern const ss_redis_script ERASURE_OBJECTS_DONE;
 
+/* The audit listing's opaque cursor: the hex of the last member shown.
+ * erasure_cursor_of writes the cursor of member's first max bytes to out
+ * (2 * max + 1 bytes); erasure_cursor_member reads one back into out
+ * (cap bytes): 0, or -1 when it is not the cursor of a member (one ':',
+ * letters, digits and '_' otherwise; fuzzed by tests/fuzz/fuzz_list_cursors.c). */
+void erasure_cursor_of(const char *member, size_t max, char *out);
+int erasure_cursor_member(const char *cursor, char *out, size_t cap);
+
 #endif
