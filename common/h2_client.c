@@ -43,6 +43,7 @@ typedef struct h2_conn h2_conn;
 struct ss_h2_call {
     ss_h2_client *cl;
     h2_conn *conn;                 /* NULL once detached from its stream */
+    uint64_t conn_id;              /* the connection it went out on (kept after detaching) */
     ss_h2_call *cl_prev, *cl_next; /* the client's live calls */
     ss_h2_call *cn_prev, *cn_next; /* the connection's attached calls */
     int32_t stream_id;
@@ -67,6 +68,7 @@ struct ss_h2_call {
 struct h2_conn {
     ss_h2_client *cl;
     h2_conn *next;
+    uint64_t id; /* unique within the client, never reused; 0 is none */
     char target[TARGET_MAX];
     int fd;
     bool connected, broken, goaway, retired, in_recv;
@@ -87,6 +89,7 @@ struct ss_h2_client {
     struct evdns_base *dns; /* hostnames, resolved on the loop */
     size_t max_message;
     h2_conn *conns;
+    uint64_t last_conn_id;
     ss_h2_call *calls;
     size_t live;
     bool freeing;
@@ -650,6 +653,7 @@ static h2_conn *conn_new(ss_h2_client *cl, const char *target, const struct sock
         return NULL;
     }
     conn->cl = cl;
+    conn->id = ++cl->last_conn_id;
     conn->fd = -1;
     snprintf(conn->target, sizeof conn->target, "%s", target);
     snprintf(conn->host, sizeof conn->host, "%s", host);
@@ -871,6 +875,7 @@ static int call_submit(ss_h2_call *call, h2_conn *conn, const char *method, cons
         return -1;
     }
     call->stream_id = sid;
+    call->conn_id = conn->id;
     conn_link(conn, call);
     return 0;
 }
@@ -949,13 +954,21 @@ void ss_h2_call_cancel(ss_h2_call *call)
     event_active(call->kick, 0, 0);
 }
 
-void ss_h2_client_retire(ss_h2_client *cl, const char *target)
+uint64_t ss_h2_call_connection(const ss_h2_call *call)
+{
+    return call->conn_id;
+}
+
+void ss_h2_client_retire_connection(ss_h2_client *cl, uint64_t id)
 {
     for (h2_conn *c = cl ? cl->conns : NULL; c; c = c->next)
-        if (!c->retired && strcmp(c->target, target) == 0) {
-            c->retired = true; /* closed by conn_on_later once its last call left */
-            if (!c->calls)
-                event_active(c->later, 0, 0);
+        if (c->id == id) {
+            if (!c->retired) {
+                c->retired = true; /* closed by conn_on_later once its last call left */
+                if (!c->calls)
+                    event_active(c->later, 0, 0);
+            }
+            return;
         }
 }
 

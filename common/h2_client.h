@@ -42,7 +42,7 @@
  * failed) and go out as streams end. The connection window is raised to
  * 1 MiB so one paused stream cannot starve the others; stream windows stay
  * 64 KiB. A connection that failed, closed, got GOAWAY or was retired
- * (ss_h2_client_retire) takes no new calls (the next call opens a new one);
+ * (ss_h2_client_retire_connection) takes no new calls (the next call opens a new one);
  * its calls at or below GOAWAY's last-stream-id go on to their end.
  *
  * Dead peers: no HTTP/2 PING. The node's gRPC C-core server counts a PING
@@ -102,11 +102,19 @@ void ss_h2_call_pause(ss_h2_call *call);
 void ss_h2_call_resume(ss_h2_call *call);
 void ss_h2_call_cancel(ss_h2_call *call);
 
-/* The target's current connection takes no new call: the next call to
- * target opens a new connection; calls already on it go on, and it closes
- * once they have ended. (A node restarted on the same address: the retry
- * of gateway/node_call.h goes on a fresh connection.) */
-void ss_h2_client_retire(ss_h2_client *cl, const char *target);
+/* The id of the connection the call went out on (or waits on), unique
+ * within the client and never reused; read it before on_status, after
+ * which the handle is invalid. */
+uint64_t ss_h2_call_connection(const ss_h2_call *call);
+
+/* Connection `id` takes no new call: the next call to its target opens a
+ * new connection (or takes one opened since); calls already on it go on,
+ * and it closes once they have ended. An id already retired, closed or
+ * unknown: nothing happens, so that several calls that failed on one
+ * connection, each retiring it, retire nothing else. (A node restarted on
+ * the same address: the retry of gateway/node_call.h goes on a fresh
+ * connection.) */
+void ss_h2_client_retire_connection(ss_h2_client *cl, uint64_t id);
 
 /* Calls started whose on_status has not been delivered yet. */
 size_t ss_h2_client_live(const ss_h2_client *cl);

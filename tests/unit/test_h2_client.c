@@ -8,11 +8,13 @@
  * live calls, calls started while connecting, the connection lost
  * mid-stream -> UNAVAILABLE (and the next call reconnecting), and two
  * concurrent streams on one connection; a DNS name ("localhost:<port>",
- * resolved on the loop); retire. Against the scripted nghttp2 server of
+ * resolved on the loop); retiring one connection by its id. Against the scripted nghttp2 server of
  * h2_test_server.h: trailers-only replies, a wrong content-type, unary
  * replies with 0 and 2 messages, GOAWAY (streams above last-stream-id end
  * UNAVAILABLE, the next call opens a new connection, the others finish) and
- * the server's max-concurrent-streams (calls beyond it wait). */
+ * the server's max-concurrent-streams (calls beyond it wait); node_call's
+ * restart retry of several calls failing at once on one connection (GOAWAY
+ * or dropped): one new connection for all of them. */
 #include "common/h2_client.h"
 #include "tests/unit/grpc_echo_fixture.h"
 #include "tests/unit/h2_test_server.h"
@@ -437,18 +439,31 @@ Test(h2_client, a_dns_name_is_resolved_on_the_loop)
     rig_down(&g);
 }
 
+/* Retiring a connection by its id; retiring it again (or an unknown id)
+ * leaves the new one alone. */
 Test(h2_client, retire_sends_the_next_call_on_a_new_connection)
 {
     rig g;
     rig_up(&g, true);
     h2_result a = {.base = g.base}, b = {.base = g.base};
     start(g.cl, g.t, ECHO, "one", false, 5000, &a);
+    uint64_t first = ss_h2_call_connection(a.call);
+    cr_assert_neq(first, 0);
     wait_status(g.base, &a);
     cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
-    ss_h2_client_retire(g.cl, g.t);
+    ss_h2_client_retire_connection(g.cl, first);
     start(g.cl, g.t, ECHO, "two", false, 5000, &b);
+    uint64_t second = ss_h2_call_connection(b.call);
+    cr_assert_neq(second, first);
+    ss_h2_client_retire_connection(g.cl, first); /* again: the new connection stays */
+    ss_h2_client_retire_connection(g.cl, 0);
     wait_status(g.base, &b);
     cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
+    h2_result c = {.base = g.base};
+    start(g.cl, g.t, ECHO, "three", false, 5000, &c);
+    cr_assert_eq(ss_h2_call_connection(c.call), second);
+    wait_status(g.base, &c);
+    cr_assert_eq(c.code, GRPC_STATUS_OK, "%d %s", c.code, c.msg);
     cr_assert_eq(g.px.n, 2, "%d connections", g.px.n);
     rig_down(&g);
 }
@@ -557,4 +572,81 @@ Test(h2_client, calls_beyond_max_concurrent_streams_wait_instead_of_failing)
     }
     cr_assert_eq(srv.nconns, 1);
     scripted_end(base, &srv, cl);
+}
+
+/* --- node_call's restart retry (gateway/node_call.c), as it uses the client */
+
+typedef struct {
+    h2_result r; /* first: h2_on_message takes the record as an h2_result */
+    ss_h2_client *cl;
+    const char *target;
+    uint64_t conn_id; /* read at the start, as node_call does */
+    bool retried;
+} retrying;
+
+/* UNAVAILABLE: the call's connection is retired, the call sent once more. */
+static void rt_on_status(void *user, grpc_status_code code, const char *msg)
+{
+    retrying *x = user;
+    if (code == GRPC_STATUS_UNAVAILABLE && !x->retried) {
+        x->retried = true;
+        ss_h2_client_retire_connection(x->cl, x->conn_id);
+        char err[256];
+        x->r.call = ss_h2_call_start(x->cl, x->target, "/t.T/Echo", NULL, 5000, (const uint8_t *)"x", 1, false,
+                                     h2_on_message, rt_on_status, x, err, sizeof err);
+        cr_assert_not_null(x->r.call, "%s", err);
+        x->conn_id = ss_h2_call_connection(x->r.call);
+        return;
+    }
+    h2_on_status(&x->r, code, msg);
+}
+
+/* Several calls on a connection that dies (GOAWAY refusing them all, or
+ * dropped without a word): each is retried as node_call does, and all the
+ * retries share ONE new connection. */
+static void concurrent_failures_open_one_connection(bool drop)
+{
+    struct event_base *base;
+    h2ts srv;
+    char t[64];
+    ss_h2_client *cl = scripted(&base, &srv, 0, t, sizeof t);
+    h2_result first = {.base = base};
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &first);
+    wait_status(base, &first);
+    cr_assert_eq(first.code, GRPC_STATUS_OK, "%d %s", first.code, first.msg);
+    enum { N = 4 };
+    retrying x[N];
+    char err[256];
+    for (int i = 0; i < N; i++) {
+        x[i] = (retrying){.r = {.base = base}, .cl = cl, .target = t};
+        x[i].r.call = ss_h2_call_start(cl, t, "/t.T/Hold", NULL, 5000, (const uint8_t *)"x", 1, false,
+                                       h2_on_message, rt_on_status, &x[i], err, sizeof err);
+        cr_assert_not_null(x[i].r.call, "%s", err);
+        x[i].conn_id = ss_h2_call_connection(x[i].r.call);
+        cr_assert_eq(x[i].conn_id, ss_h2_call_connection(x[0].r.call));
+    }
+    for (int i = 0; i < 40 && srv.nheld < N; i++)
+        run_loop(base, 50);
+    cr_assert_eq(srv.nheld, N);
+    if (drop)
+        h2ts_drop(&srv, 0);
+    else
+        h2ts_goaway(&srv, 0, 0);
+    for (int i = 0; i < N; i++) {
+        wait_status(base, &x[i].r);
+        cr_assert(x[i].retried, "call %d was not retried", i);
+        cr_assert_eq(x[i].r.code, GRPC_STATUS_OK, "call %d: %d %s", i, x[i].r.code, x[i].r.msg);
+    }
+    cr_assert_eq(srv.nconns, 2, "%d failures opened %d new connections", N, srv.nconns - 1);
+    scripted_end(base, &srv, cl);
+}
+
+Test(h2_client, concurrent_goaway_failures_retried_share_one_new_connection)
+{
+    concurrent_failures_open_one_connection(false);
+}
+
+Test(h2_client, concurrent_lost_connection_failures_retried_share_one_new_connection)
+{
+    concurrent_failures_open_one_connection(true);
 }
