@@ -44,6 +44,7 @@ struct ss_h2_call {
     ss_h2_client *cl;
     h2_conn *conn;                 /* NULL once detached from its stream */
     uint64_t conn_id;              /* the connection it went out on (kept after detaching) */
+    bool reused;                   /* that connection was connected when the call started */
     ss_h2_call *cl_prev, *cl_next; /* the client's live calls */
     ss_h2_call *cn_prev, *cn_next; /* the connection's attached calls */
     int32_t stream_id;
@@ -676,12 +677,18 @@ static h2_conn *conn_new(ss_h2_client *cl, const char *target, const struct sock
     return conn;
 }
 
+/* The target's live connection, or a new one; *reused: it was connected
+ * before this call (a new one, or one still resolving or connecting: not). */
 static h2_conn *conn_for(ss_h2_client *cl, const char *target, const struct sockaddr_storage *sa,
-                         socklen_t salen, const char *host, const char *port, char *err, size_t errlen)
+                         socklen_t salen, const char *host, const char *port, bool *reused, char *err,
+                         size_t errlen)
 {
     for (h2_conn *c = cl->conns; c; c = c->next)
-        if (!c->broken && !c->goaway && !c->retired && strcmp(c->target, target) == 0)
+        if (!c->broken && !c->goaway && !c->retired && strcmp(c->target, target) == 0) {
+            *reused = c->connected;
             return c;
+        }
+    *reused = false;
     return conn_new(cl, target, sa, salen, host, port, err, errlen);
 }
 
@@ -912,7 +919,7 @@ ss_h2_call *ss_h2_call_start(ss_h2_client *cl, const char *target, const char *m
     call->on_message = on_message;
     call->on_status = on_status;
     call->user = user;
-    h2_conn *conn = conn_for(cl, target, kind == 0 ? &sa : NULL, salen, host, port, err, errlen);
+    h2_conn *conn = conn_for(cl, target, kind == 0 ? &sa : NULL, salen, host, port, &call->reused, err, errlen);
     if (!conn || call_submit(call, conn, method, md, timeout_ms, err, errlen) != 0) {
         call_free_mem(call);
         return NULL;
@@ -957,6 +964,11 @@ void ss_h2_call_cancel(ss_h2_call *call)
 uint64_t ss_h2_call_connection(const ss_h2_call *call)
 {
     return call->conn_id;
+}
+
+bool ss_h2_call_reused_connection(const ss_h2_call *call)
+{
+    return call->reused;
 }
 
 void ss_h2_client_retire_connection(ss_h2_client *cl, uint64_t id)

@@ -116,6 +116,15 @@ uint64_t ss_h2_call_connection(const ss_h2_call *call);
  * connection.) */
 void ss_h2_client_retire_connection(ss_h2_client *cl, uint64_t id);
 
+/* Whether the call went out on a connection that was already connected
+ * when it started. false: the call opened the connection, or joined one
+ * still resolving or connecting, so an UNAVAILABLE of that connection
+ * (a name that does not resolve, a refused connect) is the target's
+ * answer now, not a stale connection's: a new connection would only fail
+ * again. true: the connection may have been stale (its peer gone since),
+ * which a retry on a new connection can cure. Read it before on_status. */
+bool ss_h2_call_reused_connection(const ss_h2_call *call);
+
 /* Calls started whose on_status has not been delivered yet. */
 size_t ss_h2_client_live(const ss_h2_client *cl);
 

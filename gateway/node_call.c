@@ -49,6 +49,7 @@ struct gw_node_call {
     node_calls *nc;
     ss_h2_call *call;
     uint64_t conn_id;   /* the h2 connection c->call went out on (read at its start) */
+    bool conn_reused;   /* that connection was already connected then */
     char address[160];
     uint8_t *req;       /* the packed request, kept for the one reconnect retry */
     size_t req_len;
@@ -181,15 +182,18 @@ static int call_send(gw_node_call *c, char *err, size_t errlen);
 
 /* A node restarted on the same address: the connection may still be the old
  * process's (lost, or GOAWAY with this stream above its last-stream-id) and
- * fail the call UNAVAILABLE. Such a call, before any byte of its answer, is
+ * fail the call UNAVAILABLE. Such a call, before any byte of its answer and
+ * only when it went out on a connection already connected at its start
+ * (a call that opened its connection failed on a fresh one already: a name
+ * that does not resolve, a refused connect would only fail again), is
  * sent once more on a fresh connection (the connection the call was on is
  * retired first, in case it still looks alive; only that one: when several
  * calls fail on it at once, the first retry's new connection serves the
  * others' retries too). A draining node's own UNAVAILABLE is not retried. */
 static bool retried_on_fresh_connection(gw_node_call *c, grpc_status_code code, const char *msg)
 {
-    if (code != GRPC_STATUS_UNAVAILABLE || c->reconnected || c->answer.samples || c->answer.sample_rate ||
-        c->nc->shutting_down || (msg && !strcmp(msg, "draining")))
+    if (code != GRPC_STATUS_UNAVAILABLE || !c->conn_reused || c->reconnected || c->answer.samples ||
+        c->answer.sample_rate || c->nc->shutting_down || (msg && !strcmp(msg, "draining")))
         return false;
     c->reconnected = true;
     ss_h2_client_retire_connection(c->nc->h2, c->conn_id);
@@ -352,6 +356,7 @@ static int call_send(gw_node_call *c, char *err, size_t errlen)
     if (!c->call)
         return -1;
     c->conn_id = ss_h2_call_connection(c->call); /* the handle is gone after on_status */
+    c->conn_reused = ss_h2_call_reused_connection(c->call);
     if (c->paused) /* a retry or resend of a paused call stays paused */
         ss_h2_call_pause(c->call);
     return 0;

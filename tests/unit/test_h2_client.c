@@ -650,3 +650,59 @@ Test(h2_client, concurrent_lost_connection_failures_retried_share_one_new_connec
 {
     concurrent_failures_open_one_connection(true);
 }
+
+/* ss_h2_call_reused_connection: false for the call that opens the
+ * connection and for one joining it while it connects; true once it is
+ * connected; false again on the connection that replaces a retired one. */
+Test(h2_client, reused_connection_says_whether_the_connection_was_up_at_the_start)
+{
+    struct event_base *base;
+    h2ts srv;
+    char t[64];
+    ss_h2_client *cl = scripted(&base, &srv, 0, t, sizeof t);
+    h2_result a = {.base = base}, b = {.base = base}, c = {.base = base}, d = {.base = base};
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &a);
+    cr_assert_not(ss_h2_call_reused_connection(a.call), "the first call on a new target");
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &b);
+    cr_assert_not(ss_h2_call_reused_connection(b.call), "a call while connecting");
+    cr_assert_eq(ss_h2_call_connection(b.call), ss_h2_call_connection(a.call));
+    uint64_t first = ss_h2_call_connection(a.call);
+    wait_status(base, &a);
+    wait_status(base, &b);
+    cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
+    cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &c);
+    cr_assert(ss_h2_call_reused_connection(c.call), "the second call on the live connection");
+    cr_assert_eq(ss_h2_call_connection(c.call), first);
+    wait_status(base, &c);
+    cr_assert_eq(c.code, GRPC_STATUS_OK, "%d %s", c.code, c.msg);
+    ss_h2_client_retire_connection(cl, first);
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &d);
+    cr_assert_not(ss_h2_call_reused_connection(d.call), "the call opening the replacement");
+    wait_status(base, &d);
+    cr_assert_eq(d.code, GRPC_STATUS_OK, "%d %s", d.code, d.msg);
+    cr_assert_eq(srv.nconns, 2);
+    scripted_end(base, &srv, cl);
+}
+
+/* No server: the call opened the connection, which failed to connect; it
+ * ends UNAVAILABLE and says it did not reuse a connection (node_call does
+ * not retry it). */
+Test(h2_client, a_refused_connect_is_not_a_reused_connection)
+{
+    char err[256];
+    ss_grpc_server *srv = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
+    cr_assert_not_null(srv);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    ss_grpc_server_free(srv);
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    h2_result r = {.base = base};
+    start(cl, t, ECHO, "x", false, 2000, &r);
+    cr_assert_not(ss_h2_call_reused_connection(r.call));
+    wait_status(base, &r);
+    cr_assert_eq(r.code, GRPC_STATUS_UNAVAILABLE, "%d %s", r.code, r.msg);
+    ss_h2_client_free(cl);
+    event_base_free(base);
+}
