@@ -35,7 +35,8 @@
  * non-blocking. The host is a numeric address ("127.0.0.1:50051",
  * "[::1]:50051") or a DNS name ("node-1:50051", "localhost:50051"),
  * resolved on the loop by evdns (/etc/hosts first, then the resolv.conf
- * name servers, read once when the client is made); the addresses are
+ * name servers, read once when the client is made, or the one name server
+ * of ss_h2_client_set_resolver); the addresses are
  * tried in order until one connects. A call started while the connection
  * resolves or connects goes out once connected. Calls beyond the server's
  * SETTINGS_MAX_CONCURRENT_STREAMS wait in nghttp2's queue (they are not
@@ -83,10 +84,21 @@ typedef struct ss_h2_call ss_h2_call;
  * ends its call with RESOURCE_EXHAUSTED. NULL + err on failure. */
 ss_h2_client *ss_h2_client_new(struct event_base *base, size_t max_message, char *err, size_t errlen);
 
+/* The names of targets are asked of `nameserver` ("ip", "ip:port" or
+ * "[ipv6]:port", UDP) alone instead of resolv.conf's name servers
+ * (/etc/hosts still comes first): a gateway whose node names only one
+ * resolver knows, and tests. Before the first call. 0, or -1 + err (the
+ * client then has no name server: free it). */
+int ss_h2_client_set_resolver(ss_h2_client *cl, const char *nameserver, char *err, size_t errlen);
+
 /* Cancels every live call and delivers its on_status (CANCELLED, or the
  * status it had already ended with) on the calling thread, which must be
  * the loop thread or the loop must not be running; then closes the
- * connections. NULL is fine. */
+ * connections, cancelling their DNS lookups in flight. evdns answers a
+ * cancelled lookup later, from the loop: the resolver is freed after that
+ * answer (run the loop once more before freeing the event base, or it
+ * stays allocated, as libevent's own record of the lookup does). NULL is
+ * fine. */
 void ss_h2_client_free(ss_h2_client *cl);
 
 /* Starts a call: target "ip:port", "[ipv6]:port" or "name:port", method "/pkg.Service/Method",

@@ -14,7 +14,12 @@
  * UNAVAILABLE, the next call opens a new connection, the others finish) and
  * the server's max-concurrent-streams (calls beyond it wait); node_call's
  * restart retry of several calls failing at once on one connection (GOAWAY
- * or dropped): one new connection for all of them. */
+ * or dropped): one new connection for all of them; whether a call reused
+ * a connected connection. Against a name server that never answers
+ * (ss_h2_client_set_resolver): the client freed, a call cancelled and a
+ * connection closed while a lookup is in flight, with libevent's frees
+ * poisoned so that its late answer to a cancelled lookup may not read the
+ * freed resolver. */
 #include "common/h2_client.h"
 #include "tests/unit/grpc_echo_fixture.h"
 #include "tests/unit/h2_test_server.h"
@@ -23,6 +28,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <malloc.h>
 #include <netinet/in.h>
 
 typedef struct {
@@ -705,4 +711,140 @@ Test(h2_client, a_refused_connect_is_not_a_reused_connection)
     cr_assert_eq(r.code, GRPC_STATUS_UNAVAILABLE, "%d %s", r.code, r.msg);
     ss_h2_client_free(cl);
     event_base_free(base);
+}
+
+/* --- lookups that never end: a name server that reads and never answers */
+
+/* libevent is not built with the sanitizers, so a read of freed memory
+ * inside it goes unseen. These tests give libevent (before anything of it
+ * runs in their process) an allocator that poisons what it frees and never
+ * hands it out again: reading a freed evdns base's lock then crashes. */
+static void *quarantine[1024];
+static size_t nquarantine;
+
+static void *poison_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void *poison_realloc(void *p, size_t n)
+{
+    return realloc(p, n);
+}
+
+static void poison_free(void *p)
+{
+    if (!p)
+        return;
+    memset(p, 0xdb, malloc_usable_size(p));
+    if (nquarantine < sizeof quarantine / sizeof quarantine[0])
+        quarantine[nquarantine++] = p; /* kept, so never reused (nor reported leaked) */
+    else
+        free(p);
+}
+
+static void poison_libevent_frees(void)
+{
+    event_set_mem_functions(poison_malloc, poison_realloc, poison_free);
+}
+
+typedef struct {
+    int fd;
+    char addr[32]; /* "127.0.0.1:port", for ss_h2_client_set_resolver */
+} mute_dns;
+
+static void mute_dns_open(mute_dns *d)
+{
+    d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    cr_assert_geq(d->fd, 0);
+    struct sockaddr_in la = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(d->fd, (struct sockaddr *)&la, sizeof la), 0);
+    socklen_t gl = sizeof la;
+    getsockname(d->fd, (struct sockaddr *)&la, &gl);
+    snprintf(d->addr, sizeof d->addr, "127.0.0.1:%d", ntohs(la.sin_port));
+}
+
+/* Runs the loop until a query arrived (read and dropped); the count read. */
+static int mute_dns_wait_query(mute_dns *d, struct event_base *base)
+{
+    int n = 0;
+    char buf[512];
+    for (int i = 0; i < 40 && n == 0; i++) {
+        run_loop(base, 50);
+        while (recv(d->fd, buf, sizeof buf, 0) > 0)
+            n++;
+    }
+    return n;
+}
+
+static ss_h2_client *muted_client(struct event_base *base, mute_dns *d)
+{
+    char err[256];
+    mute_dns_open(d);
+    ss_h2_client *cl = new_client(base);
+    cr_assert_eq(ss_h2_client_set_resolver(cl, d->addr, err, sizeof err), 0, "%s", err);
+    cr_assert_neq(ss_h2_client_set_resolver(cl, "not an address", err, sizeof err), 0);
+    ss_h2_client_free(cl); /* a bad name server leaves none: the client is remade */
+    cl = new_client(base);
+    cr_assert_eq(ss_h2_client_set_resolver(cl, d->addr, err, sizeof err), 0, "%s", err);
+    return cl;
+}
+
+#define UNRESOLVED "node-x.invalid:50051"
+
+/* The client freed while its connection's lookup is in flight: the lookup
+ * is cancelled, the live call gets CANCELLED, and libevent's answer to the
+ * cancel (from the loop, after the free) touches nothing freed (SAN build). */
+Test(h2_client, free_while_resolving_cancels_the_lookup)
+{
+    poison_libevent_frees();
+    struct event_base *base = new_base();
+    mute_dns d;
+    ss_h2_client *cl = muted_client(base, &d);
+    h2_result r = {.base = base};
+    start(cl, UNRESOLVED, ECHO, "x", false, 10000, &r);
+    cr_assert_gt(mute_dns_wait_query(&d, base), 0, "no query reached the test's name server");
+    cr_assert_eq(r.status_calls, 0);
+    char err[256];
+    cr_assert_neq(ss_h2_client_set_resolver(cl, d.addr, err, sizeof err), 0, "chosen after the first call");
+    ss_h2_client_free(cl);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_CANCELLED, "%d %s", r.code, r.msg);
+    run_loop(base, 100); /* the cancelled lookup's callback */
+    event_base_free(base);
+    close(d.fd);
+}
+
+/* A call cancelled while its connection resolves ends CANCELLED from the
+ * loop; that connection, retired with no call, is torn down mid-lookup; a
+ * later call resolves on a new connection, and the client is freed while
+ * that lookup is in flight. */
+Test(h2_client, a_call_cancelled_and_a_connection_closed_while_resolving)
+{
+    poison_libevent_frees();
+    struct event_base *base = new_base();
+    mute_dns d;
+    ss_h2_client *cl = muted_client(base, &d);
+    h2_result a = {.base = base}, b = {.base = base};
+    start(cl, UNRESOLVED, ECHO, "x", false, 10000, &a);
+    uint64_t first = ss_h2_call_connection(a.call);
+    cr_assert_gt(mute_dns_wait_query(&d, base), 0);
+    ss_h2_call_cancel(a.call);
+    cr_assert_eq(a.status_calls, 0, "status from inside cancel");
+    wait_status(base, &a);
+    cr_assert_eq(a.status_calls, 1);
+    cr_assert_eq(a.code, GRPC_STATUS_CANCELLED, "%d %s", a.code, a.msg);
+    cr_assert_eq(ss_h2_client_live(cl), 0);
+    ss_h2_client_retire_connection(cl, first); /* no call on it: closed from the loop, still resolving */
+    run_loop(base, 100);
+    start(cl, UNRESOLVED, ECHO, "x", false, 10000, &b);
+    cr_assert_neq(ss_h2_call_connection(b.call), first);
+    cr_assert_gt(mute_dns_wait_query(&d, base), 0, "the new connection did not resolve");
+    cr_assert_eq(b.status_calls, 0);
+    ss_h2_client_free(cl);
+    cr_assert_eq(b.status_calls, 1);
+    cr_assert_eq(b.code, GRPC_STATUS_CANCELLED, "%d %s", b.code, b.msg);
+    run_loop(base, 100);
+    event_base_free(base);
+    close(d.fd);
 }
