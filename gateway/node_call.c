@@ -97,6 +97,10 @@ static int node_calls_init(gw_server *gw, bool bridge, char *err, size_t errlen)
         return -1;
     }
     nc->h2 = ss_h2_client_new(gw->base, 0, err, errlen);
+    if (nc->h2 && s->node_resolver[0] && ss_h2_client_set_resolver(nc->h2, s->node_resolver, err, errlen) != 0) {
+        ss_h2_client_free(nc->h2); /* err: node_resolver is not an address */
+        nc->h2 = NULL;
+    }
     if (nc->h2 && bridge)
         nc->bridge = ss_grpc_evclient_new(gw->base, err, errlen);
     if (!nc->h2 || (bridge && !nc->bridge)) {

@@ -2,7 +2,8 @@
  *
  * Built on the loop-native HTTP/2 gRPC client (common/h2_client.h): no
  * thread, no completion queue. One HTTP/2 connection per node address
- * (nodes are few; the address may be a DNS name, resolved on the loop),
+ * (nodes are few; the address may be a DNS name, resolved on the loop, by
+ * the node_resolver name server when that setting is set),
  * opened on first use and replaced when it fails, gets GOAWAY, or by the
  * restart retry below. The call hands the stream on as
  * it arrives: on_header once with the PCM rate, on_audio for every audio
