@@ -69,6 +69,9 @@ static const ss_config_key KEYS[] = {
     STR(node_call_token, "", G | N | W,
         "shared secret the gateway presents on every TtsNode call; the node refuses calls "
         "without it (required unless dev_mode)"),
+    STR(node_resolver, "", G | W,
+        "the one name server (ip[:port]) asked for node addresses that are DNS names, instead "
+        "of resolv.conf's (/etc/hosts still first; empty: resolv.conf's)"),
     INT(heartbeat_interval_ms, "2000", 100, 600000, G | N,
         "node heartbeat period; the gateway keeps a record for 3 intervals"),
     /* gateway */

@@ -40,9 +40,29 @@
 
 typedef struct h2_conn h2_conn;
 
+/* The resolver. evdns answers every lookup exactly once, a cancelled one
+ * too (EVUTIL_EAI_CANCEL), and that answer comes later, from the loop,
+ * reading the evdns base; so the base lives until the last lookup's answer
+ * even when the client is freed first (whichever of the two comes last
+ * frees it). */
+typedef struct {
+    struct evdns_base *base;
+    size_t pending; /* lookups not answered yet */
+    bool orphaned;  /* the client is gone */
+} h2_dns;
+
+/* One lookup: the argument of its answer, which frees it. conn NULL: the
+ * connection is gone (the answer is dropped). */
+typedef struct {
+    h2_dns *dns;
+    h2_conn *conn;
+} h2_lookup;
+
 struct ss_h2_call {
     ss_h2_client *cl;
     h2_conn *conn;                 /* NULL once detached from its stream */
+    uint64_t conn_id;              /* the connection it went out on (kept after detaching) */
+    bool reused;                   /* that connection was connected when the call started */
     ss_h2_call *cl_prev, *cl_next; /* the client's live calls */
     ss_h2_call *cn_prev, *cn_next; /* the connection's attached calls */
     int32_t stream_id;
@@ -67,11 +87,12 @@ struct ss_h2_call {
 struct h2_conn {
     ss_h2_client *cl;
     h2_conn *next;
+    uint64_t id; /* unique within the client, never reused; 0 is none */
     char target[TARGET_MAX];
     int fd;
     bool connected, broken, goaway, retired, in_recv;
-    bool resolving;                        /* evdns_getaddrinfo in flight */
-    struct evdns_getaddrinfo_request *dns; /* that request, to cancel */
+    h2_lookup *lookup;                     /* a lookup in flight, else NULL */
+    struct evdns_getaddrinfo_request *dns; /* its request, to cancel */
     struct evutil_addrinfo *ai, *ai_next;  /* resolved addresses; the next to try */
     char host[TARGET_MAX], port[8];
     char broken_msg[STATUS_MSG_MAX];
@@ -84,9 +105,10 @@ struct h2_conn {
 
 struct ss_h2_client {
     struct event_base *base;
-    struct evdns_base *dns; /* hostnames, resolved on the loop */
+    h2_dns *dns; /* hostnames, resolved on the loop */
     size_t max_message;
     h2_conn *conns;
+    uint64_t last_conn_id;
     ss_h2_call *calls;
     size_t live;
     bool freeing;
@@ -518,10 +540,13 @@ static int session_new(h2_conn *conn)
 /* Frees a connection that has no call left (conn_close ends them first). */
 static void conn_free_partial(h2_conn *conn)
 {
-    if (conn->dns) {
+    if (conn->lookup) {
         struct evdns_getaddrinfo_request *req = conn->dns;
+        conn->lookup->conn = NULL; /* its answer, from the loop, leaves conn alone */
+        conn->lookup = NULL;
         conn->dns = NULL;
-        evdns_getaddrinfo_cancel(req); /* its callback sees EVUTIL_EAI_CANCEL and leaves conn alone */
+        if (req)
+            evdns_getaddrinfo_cancel(req);
     }
     if (conn->ai)
         evutil_freeaddrinfo(conn->ai);
@@ -605,14 +630,30 @@ static void conn_connect_next(h2_conn *conn)
     conn_break(conn, "%s", m);
 }
 
+static void dns_free(h2_dns *dns)
+{
+    evdns_base_free(dns->base, 0); /* no lookup left: nothing to fail */
+    free(dns);
+}
+
 /* evdns's answer for the connection's host (possibly from inside
- * evdns_getaddrinfo, for a name in /etc/hosts). */
+ * evdns_getaddrinfo, for a name in /etc/hosts; a cancelled lookup's, from
+ * the loop, with its connection gone). */
 static void conn_on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 {
-    if (result == EVUTIL_EAI_CANCEL)
-        return; /* the connection is being freed: arg is not to be touched */
-    h2_conn *conn = arg;
-    conn->resolving = false;
+    h2_lookup *lookup = arg;
+    h2_conn *conn = lookup->conn;
+    h2_dns *dns = lookup->dns;
+    free(lookup);
+    dns->pending--;
+    if (!conn) {
+        if (res)
+            evutil_freeaddrinfo(res);
+        if (dns->orphaned && dns->pending == 0)
+            dns_free(dns); /* nothing of evdns's reads the base after its last answer */
+        return;
+    }
+    conn->lookup = NULL;
     conn->dns = NULL;
     if (result != 0 || !res) {
         if (res)
@@ -632,10 +673,17 @@ static void conn_resolve(h2_conn *conn)
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_protocol = IPPROTO_TCP;
     hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
-    conn->resolving = true;
+    h2_lookup *lookup = malloc(sizeof *lookup);
+    if (!lookup) {
+        conn_break(conn, "resolving %s: out of memory", conn->target);
+        return;
+    }
+    *lookup = (h2_lookup){conn->cl->dns, conn};
+    conn->lookup = lookup;
+    conn->cl->dns->pending++;
     struct evdns_getaddrinfo_request *req =
-        evdns_getaddrinfo(conn->cl->dns, conn->host, conn->port, &hints, conn_on_resolved, conn);
-    if (conn->resolving)
+        evdns_getaddrinfo(conn->cl->dns->base, conn->host, conn->port, &hints, conn_on_resolved, lookup);
+    if (conn->lookup)
         conn->dns = req; /* NULL here only if the callback already ran */
 }
 
@@ -650,6 +698,7 @@ static h2_conn *conn_new(ss_h2_client *cl, const char *target, const struct sock
         return NULL;
     }
     conn->cl = cl;
+    conn->id = ++cl->last_conn_id;
     conn->fd = -1;
     snprintf(conn->target, sizeof conn->target, "%s", target);
     snprintf(conn->host, sizeof conn->host, "%s", host);
@@ -672,12 +721,18 @@ static h2_conn *conn_new(ss_h2_client *cl, const char *target, const struct sock
     return conn;
 }
 
+/* The target's live connection, or a new one; *reused: it was connected
+ * before this call (a new one, or one still resolving or connecting: not). */
 static h2_conn *conn_for(ss_h2_client *cl, const char *target, const struct sockaddr_storage *sa,
-                         socklen_t salen, const char *host, const char *port, char *err, size_t errlen)
+                         socklen_t salen, const char *host, const char *port, bool *reused, char *err,
+                         size_t errlen)
 {
     for (h2_conn *c = cl->conns; c; c = c->next)
-        if (!c->broken && !c->goaway && !c->retired && strcmp(c->target, target) == 0)
+        if (!c->broken && !c->goaway && !c->retired && strcmp(c->target, target) == 0) {
+            *reused = c->connected;
             return c;
+        }
+    *reused = false;
     return conn_new(cl, target, sa, salen, host, port, err, errlen);
 }
 
@@ -871,6 +926,7 @@ static int call_submit(ss_h2_call *call, h2_conn *conn, const char *method, cons
         return -1;
     }
     call->stream_id = sid;
+    call->conn_id = conn->id;
     conn_link(conn, call);
     return 0;
 }
@@ -907,7 +963,7 @@ ss_h2_call *ss_h2_call_start(ss_h2_client *cl, const char *target, const char *m
     call->on_message = on_message;
     call->on_status = on_status;
     call->user = user;
-    h2_conn *conn = conn_for(cl, target, kind == 0 ? &sa : NULL, salen, host, port, err, errlen);
+    h2_conn *conn = conn_for(cl, target, kind == 0 ? &sa : NULL, salen, host, port, &call->reused, err, errlen);
     if (!conn || call_submit(call, conn, method, md, timeout_ms, err, errlen) != 0) {
         call_free_mem(call);
         return NULL;
@@ -949,13 +1005,26 @@ void ss_h2_call_cancel(ss_h2_call *call)
     event_active(call->kick, 0, 0);
 }
 
-void ss_h2_client_retire(ss_h2_client *cl, const char *target)
+uint64_t ss_h2_call_connection(const ss_h2_call *call)
+{
+    return call->conn_id;
+}
+
+bool ss_h2_call_reused_connection(const ss_h2_call *call)
+{
+    return call->reused;
+}
+
+void ss_h2_client_retire_connection(ss_h2_client *cl, uint64_t id)
 {
     for (h2_conn *c = cl ? cl->conns : NULL; c; c = c->next)
-        if (!c->retired && strcmp(c->target, target) == 0) {
-            c->retired = true; /* closed by conn_on_later once its last call left */
-            if (!c->calls)
-                event_active(c->later, 0, 0);
+        if (c->id == id) {
+            if (!c->retired) {
+                c->retired = true; /* closed by conn_on_later once its last call left */
+                if (!c->calls)
+                    event_active(c->later, 0, 0);
+            }
+            return;
         }
 }
 
@@ -981,13 +1050,38 @@ ss_h2_client *ss_h2_client_new(struct event_base *base, size_t max_message, char
     cl->max_message = max_message ? max_message : SS_H2_DEFAULT_MAX_MESSAGE;
     /* The resolver reads /etc/resolv.conf and /etc/hosts here, once, not on
      * a request's path. */
-    cl->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-    if (!cl->dns) {
+    cl->dns = calloc(1, sizeof *cl->dns);
+    if (cl->dns)
+        cl->dns->base =
+            evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+    if (!cl->dns || !cl->dns->base) {
         snprintf(err, errlen, "the DNS resolver could not be set up (evdns_base_new)");
+        free(cl->dns);
         free(cl);
         return NULL;
     }
     return cl;
+}
+
+int ss_h2_client_set_resolver(ss_h2_client *cl, const char *nameserver, char *err, size_t errlen)
+{
+    if (!cl || !nameserver || !nameserver[0]) {
+        snprintf(err, errlen, "no name server given");
+        return -1;
+    }
+    if (cl->conns) {
+        snprintf(err, errlen, "the resolver is chosen before the first call");
+        return -1;
+    }
+    int r = evdns_base_clear_nameservers_and_suspend(cl->dns->base);
+    if (r == 0)
+        r = evdns_base_nameserver_ip_add(cl->dns->base, nameserver);
+    evdns_base_resume(cl->dns->base);
+    if (r != 0) {
+        snprintf(err, errlen, "name server \"%s\" is not ip[:port] or [ipv6]:port", nameserver);
+        return -1;
+    }
+    return 0;
 }
 
 void ss_h2_client_free(ss_h2_client *cl)
@@ -1011,6 +1105,8 @@ void ss_h2_client_free(ss_h2_client *cl)
         }
         conn_close(conn, GRPC_STATUS_CANCELLED, "the client was freed");
     }
-    evdns_base_free(cl->dns, 1);
+    cl->dns->orphaned = true; /* every lookup is cancelled: the last answer frees it */
+    if (cl->dns->pending == 0)
+        dns_free(cl->dns);
     free(cl);
 }

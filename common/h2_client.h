@@ -35,14 +35,15 @@
  * non-blocking. The host is a numeric address ("127.0.0.1:50051",
  * "[::1]:50051") or a DNS name ("node-1:50051", "localhost:50051"),
  * resolved on the loop by evdns (/etc/hosts first, then the resolv.conf
- * name servers, read once when the client is made); the addresses are
+ * name servers, read once when the client is made, or the one name server
+ * of ss_h2_client_set_resolver); the addresses are
  * tried in order until one connects. A call started while the connection
  * resolves or connects goes out once connected. Calls beyond the server's
  * SETTINGS_MAX_CONCURRENT_STREAMS wait in nghttp2's queue (they are not
  * failed) and go out as streams end. The connection window is raised to
  * 1 MiB so one paused stream cannot starve the others; stream windows stay
  * 64 KiB. A connection that failed, closed, got GOAWAY or was retired
- * (ss_h2_client_retire) takes no new calls (the next call opens a new one);
+ * (ss_h2_client_retire_connection) takes no new calls (the next call opens a new one);
  * its calls at or below GOAWAY's last-stream-id go on to their end.
  *
  * Dead peers: no HTTP/2 PING. The node's gRPC C-core server counts a PING
@@ -83,10 +84,21 @@ typedef struct ss_h2_call ss_h2_call;
  * ends its call with RESOURCE_EXHAUSTED. NULL + err on failure. */
 ss_h2_client *ss_h2_client_new(struct event_base *base, size_t max_message, char *err, size_t errlen);
 
+/* The names of targets are asked of `nameserver` ("ip", "ip:port" or
+ * "[ipv6]:port", UDP) alone instead of resolv.conf's name servers
+ * (/etc/hosts still comes first): a gateway whose node names only one
+ * resolver knows, and tests. Before the first call. 0, or -1 + err (the
+ * client then has no name server: free it). */
+int ss_h2_client_set_resolver(ss_h2_client *cl, const char *nameserver, char *err, size_t errlen);
+
 /* Cancels every live call and delivers its on_status (CANCELLED, or the
  * status it had already ended with) on the calling thread, which must be
  * the loop thread or the loop must not be running; then closes the
- * connections. NULL is fine. */
+ * connections, cancelling their DNS lookups in flight. evdns answers a
+ * cancelled lookup later, from the loop: the resolver is freed after that
+ * answer (run the loop once more before freeing the event base, or it
+ * stays allocated, as libevent's own record of the lookup does). NULL is
+ * fine. */
 void ss_h2_client_free(ss_h2_client *cl);
 
 /* Starts a call: target "ip:port", "[ipv6]:port" or "name:port", method "/pkg.Service/Method",
@@ -102,11 +114,28 @@ void ss_h2_call_pause(ss_h2_call *call);
 void ss_h2_call_resume(ss_h2_call *call);
 void ss_h2_call_cancel(ss_h2_call *call);
 
-/* The target's current connection takes no new call: the next call to
- * target opens a new connection; calls already on it go on, and it closes
- * once they have ended. (A node restarted on the same address: the retry
- * of gateway/node_call.h goes on a fresh connection.) */
-void ss_h2_client_retire(ss_h2_client *cl, const char *target);
+/* The id of the connection the call went out on (or waits on), unique
+ * within the client and never reused; read it before on_status, after
+ * which the handle is invalid. */
+uint64_t ss_h2_call_connection(const ss_h2_call *call);
+
+/* Connection `id` takes no new call: the next call to its target opens a
+ * new connection (or takes one opened since); calls already on it go on,
+ * and it closes once they have ended. An id already retired, closed or
+ * unknown: nothing happens, so that several calls that failed on one
+ * connection, each retiring it, retire nothing else. (A node restarted on
+ * the same address: the retry of gateway/node_call.h goes on a fresh
+ * connection.) */
+void ss_h2_client_retire_connection(ss_h2_client *cl, uint64_t id);
+
+/* Whether the call went out on a connection that was already connected
+ * when it started. false: the call opened the connection, or joined one
+ * still resolving or connecting, so an UNAVAILABLE of that connection
+ * (a name that does not resolve, a refused connect) is the target's
+ * answer now, not a stale connection's: a new connection would only fail
+ * again. true: the connection may have been stale (its peer gone since),
+ * which a retry on a new connection can cure. Read it before on_status. */
+bool ss_h2_call_reused_connection(const ss_h2_call *call);
 
 /* Calls started whose on_status has not been delivered yet. */
 size_t ss_h2_client_live(const ss_h2_client *cl);

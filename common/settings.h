@@ -33,6 +33,7 @@ typedef struct ss_settings {
     char *node_auth_key;
     char *node_secret;
     char *node_call_token;
+    char *node_resolver; /* "ip[:port]": the one name server for node names ("": resolv.conf's) */
     long heartbeat_interval_ms;
     /* gateway */
     long http_port;

@@ -5,8 +5,9 @@
  * once at init: nodes refuse calls without it (docs/SECURITY.md).
  *
  * Connections are the h2 client's: one per node address, opened on first
- * use; the restart retry (node_call.h) retires the address's connection so
- * the retry goes out on a new one. The per-gateway busy wait queue lives
+ * use; the restart retry (node_call.h) retires the connection the failed
+ * call was on (by its id, read when the call started) so the retry goes out
+ * on a new one. The per-gateway busy wait queue lives
  * here too, because this file sees every node call end (a freed slot wakes
  * a waiter). The gRPC C-core bridge is made only for the worker, whose
  * erasure reconciler keeps it (gw_node_calls_client).
@@ -47,6 +48,8 @@ struct gw_node_call {
     gw_server *gw;
     node_calls *nc;
     ss_h2_call *call;
+    uint64_t conn_id;   /* the h2 connection c->call went out on (read at its start) */
+    bool conn_reused;   /* that connection was already connected then */
     char address[160];
     uint8_t *req;       /* the packed request, kept for the one reconnect retry */
     size_t req_len;
@@ -94,6 +97,10 @@ static int node_calls_init(gw_server *gw, bool bridge, char *err, size_t errlen)
         return -1;
     }
     nc->h2 = ss_h2_client_new(gw->base, 0, err, errlen);
+    if (nc->h2 && s->node_resolver[0] && ss_h2_client_set_resolver(nc->h2, s->node_resolver, err, errlen) != 0) {
+        ss_h2_client_free(nc->h2); /* err: node_resolver is not an address */
+        nc->h2 = NULL;
+    }
     if (nc->h2 && bridge)
         nc->bridge = ss_grpc_evclient_new(gw->base, err, errlen);
     if (!nc->h2 || (bridge && !nc->bridge)) {
@@ -179,17 +186,21 @@ static int call_send(gw_node_call *c, char *err, size_t errlen);
 
 /* A node restarted on the same address: the connection may still be the old
  * process's (lost, or GOAWAY with this stream above its last-stream-id) and
- * fail the call UNAVAILABLE. Such a call, before any byte of its answer, is
- * sent once more on a fresh connection (the address's connection is retired
- * first, in case it still looks alive). A draining node's own UNAVAILABLE
- * is not retried. */
+ * fail the call UNAVAILABLE. Such a call, before any byte of its answer and
+ * only when it went out on a connection already connected at its start
+ * (a call that opened its connection failed on a fresh one already: a name
+ * that does not resolve, a refused connect would only fail again), is
+ * sent once more on a fresh connection (the connection the call was on is
+ * retired first, in case it still looks alive; only that one: when several
+ * calls fail on it at once, the first retry's new connection serves the
+ * others' retries too). A draining node's own UNAVAILABLE is not retried. */
 static bool retried_on_fresh_connection(gw_node_call *c, grpc_status_code code, const char *msg)
 {
-    if (code != GRPC_STATUS_UNAVAILABLE || c->reconnected || c->answer.samples || c->answer.sample_rate ||
-        c->nc->shutting_down || (msg && !strcmp(msg, "draining")))
+    if (code != GRPC_STATUS_UNAVAILABLE || !c->conn_reused || c->reconnected || c->answer.samples ||
+        c->answer.sample_rate || c->nc->shutting_down || (msg && !strcmp(msg, "draining")))
         return false;
     c->reconnected = true;
-    ss_h2_client_retire(c->nc->h2, c->address);
+    ss_h2_client_retire_connection(c->nc->h2, c->conn_id);
     char err[256];
     if (call_send(c, err, sizeof err) != 0) {
         ss_warn(c->request_id, "node %s: reconnecting failed: %s", c->address, err);
@@ -348,6 +359,8 @@ static int call_send(gw_node_call *c, char *err, size_t errlen)
                                on_message, on_status, c, err, errlen);
     if (!c->call)
         return -1;
+    c->conn_id = ss_h2_call_connection(c->call); /* the handle is gone after on_status */
+    c->conn_reused = ss_h2_call_reused_connection(c->call);
     if (c->paused) /* a retry or resend of a paused call stays paused */
         ss_h2_call_pause(c->call);
     return 0;

@@ -2,7 +2,8 @@
  *
  * Built on the loop-native HTTP/2 gRPC client (common/h2_client.h): no
  * thread, no completion queue. One HTTP/2 connection per node address
- * (nodes are few; the address may be a DNS name, resolved on the loop),
+ * (nodes are few; the address may be a DNS name, resolved on the loop, by
+ * the node_resolver name server when that setting is set),
  * opened on first use and replaced when it fails, gets GOAWAY, or by the
  * restart retry below. The call hands the stream on as
  * it arrives: on_header once with the PCM rate, on_audio for every audio
@@ -19,10 +20,17 @@
  * 64 KiB stream window is full. Cancel stops it and still reports
  * (CANCELLED, also when the node's status had already arrived while
  * paused). A call that ends UNAVAILABLE before any byte of its answer
- * (other than a draining node's) is sent once more on a fresh connection: a
- * node restarted on the same address leaves the old process's connection
- * lost or going away (GOAWAY: the streams above its last-stream-id end
- * UNAVAILABLE), and its first call would fail.
+ * (other than a draining node's) on a connection that was already connected
+ * when the call started (ss_h2_call_reused_connection) is sent once more on
+ * a fresh connection: a node restarted on the same address leaves the old
+ * process's connection lost or going away (GOAWAY: the streams above its
+ * last-stream-id end UNAVAILABLE), and its first call would fail. Only that
+ * connection is retired (by its id), so calls failing on it together share
+ * one new connection. A call that opened its connection itself (or joined
+ * one still resolving or connecting) is not retried: a name that does not
+ * resolve or a refused connect ends it UNAVAILABLE at once, with the
+ * resolver's or connect's message, after one resolution and one connect;
+ * the caller may try another node.
  *
  * Cloned voices (NODE.md): the call names the voice's reference digest and,
  * usually, no bytes. A node that has not cached the voice answers

@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -232,6 +233,66 @@ def test_dead_node_before_first_byte_is_retried_on_another(gateway, start_node, 
         if f"node {b.node_id} failed" in gateway.proc.log_text():
             break
     assert f"node {b.node_id} failed" in gateway.proc.log_text(), "the dead node was never tried"
+
+
+class NxDomainServer:
+    """A UDP name server on 127.0.0.1 answering every query NXDOMAIN, counting
+    the A queries per name (in lower case: evdns mixes the case)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.a_queries = {}
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                q, peer = self.sock.recvfrom(512)
+            except (socket.timeout, OSError):
+                continue
+            i, labels = 12, []
+            while i < len(q) and q[i]:
+                labels.append(q[i + 1:i + 1 + q[i]].decode("ascii", "replace"))
+                i += 1 + q[i]
+            if i + 5 > len(q):
+                continue
+            if int.from_bytes(q[i + 1:i + 3], "big") == 1:
+                name = ".".join(labels).lower()
+                self.a_queries[name] = self.a_queries.get(name, 0) + 1
+            flags = 0x8083 | (q[2] & 1) << 8  # a response, RD as asked, RA, NXDOMAIN
+            self.sock.sendto(q[:2] + flags.to_bytes(2, "big") + b"\0\1\0\0\0\0\0\0" + q[12:i + 5], peer)
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+def test_a_node_name_that_does_not_resolve_is_looked_up_once(procs, redis, key):
+    # A call that had to open its connection is not retried on a fresh one
+    # (node_call.h): one lookup, not a second one for the restart retry.
+    dns = NxDomainServer()
+    try:
+        gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_NODE_RESOLVER": dns.address}).start()
+        node = harness.Node(procs, gw.grpc_target, node_auth_key=gw.node_auth_key,
+                            env={**ENGINE, "SCAISPEAK_NODE_ADDRESS": "node-x.invalid:50051"}).start()
+        gw.wait_node_status(node.node_id, "online", 5 * harness.SLOW)
+        harness.wait_for(lambda: gw.node(node.node_id)["engines"], 5 * harness.SLOW, what="node engine listed")
+        resp = speak(gw, key, {"text": "Nobody can reach this node."})
+        err = assert_error(resp, 502, "SCAISPEAK_BACKEND_UNAVAILABLE")
+        why = {d["field"]: d["message"] for d in err.get("details", [])}.get(f"node:{node.node_id}", "")
+        assert why.startswith("UNAVAILABLE: resolving node-x.invalid:50051"), err
+        assert dns.a_queries.get("node-x.invalid") == 1, dns.a_queries
+        log = gw.proc.log_text()
+        assert "resolving node-x.invalid:50051" in log
+        assert "retried on a fresh one" not in log
+    finally:
+        dns.close()
 
 
 def test_client_disconnect_cancels_the_node_call(gateway, start_node, key):

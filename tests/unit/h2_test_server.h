@@ -10,8 +10,9 @@
  *   anything else      "ok" + grpc-status 0 at once
  *
  * max_streams (before start): the SETTINGS_MAX_CONCURRENT_STREAMS it
- * announces (0: none). h2ts_goaway sends GOAWAY with a last-stream-id. It
- * counts accepted connections and requests. Header-only, like the other
+ * announces (0: none). h2ts_goaway sends GOAWAY with a last-stream-id;
+ * h2ts_drop closes a connection without one. It counts accepted
+ * connections and requests. Header-only, like the other
  * fixtures of tests/unit/. */
 #ifndef SS_TESTS_H2_TEST_SERVER_H
 #define SS_TESTS_H2_TEST_SERVER_H
@@ -249,11 +250,29 @@ static void h2ts_goaway(h2ts *srv, int i, int32_t last_sid)
     h2ts_flush(&srv->conns[i]);
 }
 
+/* Closes connection i at once, without GOAWAY (a process that died): the
+ * client finds it lost. Its held calls are forgotten. */
+static void h2ts_drop(h2ts *srv, int i)
+{
+    if (!srv->conns[i].bev)
+        return;
+    bufferevent_free(srv->conns[i].bev);
+    nghttp2_session_del(srv->conns[i].s);
+    srv->conns[i].bev = NULL;
+    srv->conns[i].s = NULL;
+    int kept = 0;
+    for (int k = 0; k < srv->nheld; k++)
+        if (srv->held[k].conn != &srv->conns[i])
+            srv->held[kept++] = srv->held[k];
+    srv->nheld = kept;
+}
+
 static void h2ts_free(h2ts *srv)
 {
     for (int i = 0; i < srv->nconns; i++) {
         nghttp2_session_del(srv->conns[i].s);
-        bufferevent_free(srv->conns[i].bev);
+        if (srv->conns[i].bev)
+            bufferevent_free(srv->conns[i].bev);
     }
     evconnlistener_free(srv->lst);
 }

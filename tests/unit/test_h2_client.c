@@ -8,11 +8,18 @@
  * live calls, calls started while connecting, the connection lost
  * mid-stream -> UNAVAILABLE (and the next call reconnecting), and two
  * concurrent streams on one connection; a DNS name ("localhost:<port>",
- * resolved on the loop); retire. Against the scripted nghttp2 server of
+ * resolved on the loop); retiring one connection by its id. Against the scripted nghttp2 server of
  * h2_test_server.h: trailers-only replies, a wrong content-type, unary
  * replies with 0 and 2 messages, GOAWAY (streams above last-stream-id end
  * UNAVAILABLE, the next call opens a new connection, the others finish) and
- * the server's max-concurrent-streams (calls beyond it wait). */
+ * the server's max-concurrent-streams (calls beyond it wait); node_call's
+ * restart retry of several calls failing at once on one connection (GOAWAY
+ * or dropped): one new connection for all of them; whether a call reused
+ * a connected connection. Against a name server that never answers
+ * (ss_h2_client_set_resolver): the client freed, a call cancelled and a
+ * connection closed while a lookup is in flight, with libevent's frees
+ * poisoned so that its late answer to a cancelled lookup may not read the
+ * freed resolver. */
 #include "common/h2_client.h"
 #include "tests/unit/grpc_echo_fixture.h"
 #include "tests/unit/h2_test_server.h"
@@ -21,6 +28,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <malloc.h>
 #include <netinet/in.h>
 
 typedef struct {
@@ -437,18 +445,31 @@ Test(h2_client, a_dns_name_is_resolved_on_the_loop)
     rig_down(&g);
 }
 
+/* Retiring a connection by its id; retiring it again (or an unknown id)
+ * leaves the new one alone. */
 Test(h2_client, retire_sends_the_next_call_on_a_new_connection)
 {
     rig g;
     rig_up(&g, true);
     h2_result a = {.base = g.base}, b = {.base = g.base};
     start(g.cl, g.t, ECHO, "one", false, 5000, &a);
+    uint64_t first = ss_h2_call_connection(a.call);
+    cr_assert_neq(first, 0);
     wait_status(g.base, &a);
     cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
-    ss_h2_client_retire(g.cl, g.t);
+    ss_h2_client_retire_connection(g.cl, first);
     start(g.cl, g.t, ECHO, "two", false, 5000, &b);
+    uint64_t second = ss_h2_call_connection(b.call);
+    cr_assert_neq(second, first);
+    ss_h2_client_retire_connection(g.cl, first); /* again: the new connection stays */
+    ss_h2_client_retire_connection(g.cl, 0);
     wait_status(g.base, &b);
     cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
+    h2_result c = {.base = g.base};
+    start(g.cl, g.t, ECHO, "three", false, 5000, &c);
+    cr_assert_eq(ss_h2_call_connection(c.call), second);
+    wait_status(g.base, &c);
+    cr_assert_eq(c.code, GRPC_STATUS_OK, "%d %s", c.code, c.msg);
     cr_assert_eq(g.px.n, 2, "%d connections", g.px.n);
     rig_down(&g);
 }
@@ -557,4 +578,273 @@ Test(h2_client, calls_beyond_max_concurrent_streams_wait_instead_of_failing)
     }
     cr_assert_eq(srv.nconns, 1);
     scripted_end(base, &srv, cl);
+}
+
+/* --- node_call's restart retry (gateway/node_call.c), as it uses the client */
+
+typedef struct {
+    h2_result r; /* first: h2_on_message takes the record as an h2_result */
+    ss_h2_client *cl;
+    const char *target;
+    uint64_t conn_id; /* read at the start, as node_call does */
+    bool retried;
+} retrying;
+
+/* UNAVAILABLE: the call's connection is retired, the call sent once more. */
+static void rt_on_status(void *user, grpc_status_code code, const char *msg)
+{
+    retrying *x = user;
+    if (code == GRPC_STATUS_UNAVAILABLE && !x->retried) {
+        x->retried = true;
+        ss_h2_client_retire_connection(x->cl, x->conn_id);
+        char err[256];
+        x->r.call = ss_h2_call_start(x->cl, x->target, "/t.T/Echo", NULL, 5000, (const uint8_t *)"x", 1, false,
+                                     h2_on_message, rt_on_status, x, err, sizeof err);
+        cr_assert_not_null(x->r.call, "%s", err);
+        x->conn_id = ss_h2_call_connection(x->r.call);
+        return;
+    }
+    h2_on_status(&x->r, code, msg);
+}
+
+/* Several calls on a connection that dies (GOAWAY refusing them all, or
+ * dropped without a word): each is retried as node_call does, and all the
+ * retries share ONE new connection. */
+static void concurrent_failures_open_one_connection(bool drop)
+{
+    struct event_base *base;
+    h2ts srv;
+    char t[64];
+    ss_h2_client *cl = scripted(&base, &srv, 0, t, sizeof t);
+    h2_result first = {.base = base};
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &first);
+    wait_status(base, &first);
+    cr_assert_eq(first.code, GRPC_STATUS_OK, "%d %s", first.code, first.msg);
+    enum { N = 4 };
+    retrying x[N];
+    char err[256];
+    for (int i = 0; i < N; i++) {
+        x[i] = (retrying){.r = {.base = base}, .cl = cl, .target = t};
+        x[i].r.call = ss_h2_call_start(cl, t, "/t.T/Hold", NULL, 5000, (const uint8_t *)"x", 1, false,
+                                       h2_on_message, rt_on_status, &x[i], err, sizeof err);
+        cr_assert_not_null(x[i].r.call, "%s", err);
+        x[i].conn_id = ss_h2_call_connection(x[i].r.call);
+        cr_assert_eq(x[i].conn_id, ss_h2_call_connection(x[0].r.call));
+    }
+    for (int i = 0; i < 40 && srv.nheld < N; i++)
+        run_loop(base, 50);
+    cr_assert_eq(srv.nheld, N);
+    if (drop)
+        h2ts_drop(&srv, 0);
+    else
+        h2ts_goaway(&srv, 0, 0);
+    for (int i = 0; i < N; i++) {
+        wait_status(base, &x[i].r);
+        cr_assert(x[i].retried, "call %d was not retried", i);
+        cr_assert_eq(x[i].r.code, GRPC_STATUS_OK, "call %d: %d %s", i, x[i].r.code, x[i].r.msg);
+    }
+    cr_assert_eq(srv.nconns, 2, "%d failures opened %d new connections", N, srv.nconns - 1);
+    scripted_end(base, &srv, cl);
+}
+
+Test(h2_client, concurrent_goaway_failures_retried_share_one_new_connection)
+{
+    concurrent_failures_open_one_connection(false);
+}
+
+Test(h2_client, concurrent_lost_connection_failures_retried_share_one_new_connection)
+{
+    concurrent_failures_open_one_connection(true);
+}
+
+/* ss_h2_call_reused_connection: false for the call that opens the
+ * connection and for one joining it while it connects; true once it is
+ * connected; false again on the connection that replaces a retired one. */
+Test(h2_client, reused_connection_says_whether_the_connection_was_up_at_the_start)
+{
+    struct event_base *base;
+    h2ts srv;
+    char t[64];
+    ss_h2_client *cl = scripted(&base, &srv, 0, t, sizeof t);
+    h2_result a = {.base = base}, b = {.base = base}, c = {.base = base}, d = {.base = base};
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &a);
+    cr_assert_not(ss_h2_call_reused_connection(a.call), "the first call on a new target");
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &b);
+    cr_assert_not(ss_h2_call_reused_connection(b.call), "a call while connecting");
+    cr_assert_eq(ss_h2_call_connection(b.call), ss_h2_call_connection(a.call));
+    uint64_t first = ss_h2_call_connection(a.call);
+    wait_status(base, &a);
+    wait_status(base, &b);
+    cr_assert_eq(a.code, GRPC_STATUS_OK, "%d %s", a.code, a.msg);
+    cr_assert_eq(b.code, GRPC_STATUS_OK, "%d %s", b.code, b.msg);
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &c);
+    cr_assert(ss_h2_call_reused_connection(c.call), "the second call on the live connection");
+    cr_assert_eq(ss_h2_call_connection(c.call), first);
+    wait_status(base, &c);
+    cr_assert_eq(c.code, GRPC_STATUS_OK, "%d %s", c.code, c.msg);
+    ss_h2_client_retire_connection(cl, first);
+    start(cl, t, "/t.T/Echo", "x", false, 5000, &d);
+    cr_assert_not(ss_h2_call_reused_connection(d.call), "the call opening the replacement");
+    wait_status(base, &d);
+    cr_assert_eq(d.code, GRPC_STATUS_OK, "%d %s", d.code, d.msg);
+    cr_assert_eq(srv.nconns, 2);
+    scripted_end(base, &srv, cl);
+}
+
+/* No server: the call opened the connection, which failed to connect; it
+ * ends UNAVAILABLE and says it did not reuse a connection (node_call does
+ * not retry it). */
+Test(h2_client, a_refused_connect_is_not_a_reused_connection)
+{
+    char err[256];
+    ss_grpc_server *srv = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
+    cr_assert_not_null(srv);
+    char t[64];
+    target_of(srv, t, sizeof t);
+    ss_grpc_server_free(srv);
+    struct event_base *base = new_base();
+    ss_h2_client *cl = new_client(base);
+    h2_result r = {.base = base};
+    start(cl, t, ECHO, "x", false, 2000, &r);
+    cr_assert_not(ss_h2_call_reused_connection(r.call));
+    wait_status(base, &r);
+    cr_assert_eq(r.code, GRPC_STATUS_UNAVAILABLE, "%d %s", r.code, r.msg);
+    ss_h2_client_free(cl);
+    event_base_free(base);
+}
+
+/* --- lookups that never end: a name server that reads and never answers */
+
+/* libevent is not built with the sanitizers, so a read of freed memory
+ * inside it goes unseen. These tests give libevent (before anything of it
+ * runs in their process) an allocator that poisons what it frees and never
+ * hands it out again: reading a freed evdns base's lock then crashes. */
+static void *quarantine[1024];
+static size_t nquarantine;
+
+static void *poison_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void *poison_realloc(void *p, size_t n)
+{
+    return realloc(p, n);
+}
+
+static void poison_free(void *p)
+{
+    if (!p)
+        return;
+    memset(p, 0xdb, malloc_usable_size(p));
+    if (nquarantine < sizeof quarantine / sizeof quarantine[0])
+        quarantine[nquarantine++] = p; /* kept, so never reused (nor reported leaked) */
+    else
+        free(p);
+}
+
+static void poison_libevent_frees(void)
+{
+    event_set_mem_functions(poison_malloc, poison_realloc, poison_free);
+}
+
+typedef struct {
+    int fd;
+    char addr[32]; /* "127.0.0.1:port", for ss_h2_client_set_resolver */
+} mute_dns;
+
+static void mute_dns_open(mute_dns *d)
+{
+    d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    cr_assert_geq(d->fd, 0);
+    struct sockaddr_in la = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(d->fd, (struct sockaddr *)&la, sizeof la), 0);
+    socklen_t gl = sizeof la;
+    getsockname(d->fd, (struct sockaddr *)&la, &gl);
+    snprintf(d->addr, sizeof d->addr, "127.0.0.1:%d", ntohs(la.sin_port));
+}
+
+/* Runs the loop until a query arrived (read and dropped); the count read. */
+static int mute_dns_wait_query(mute_dns *d, struct event_base *base)
+{
+    int n = 0;
+    char buf[512];
+    for (int i = 0; i < 40 && n == 0; i++) {
+        run_loop(base, 50);
+        while (recv(d->fd, buf, sizeof buf, 0) > 0)
+            n++;
+    }
+    return n;
+}
+
+static ss_h2_client *muted_client(struct event_base *base, mute_dns *d)
+{
+    char err[256];
+    mute_dns_open(d);
+    ss_h2_client *cl = new_client(base);
+    cr_assert_eq(ss_h2_client_set_resolver(cl, d->addr, err, sizeof err), 0, "%s", err);
+    cr_assert_neq(ss_h2_client_set_resolver(cl, "not an address", err, sizeof err), 0);
+    ss_h2_client_free(cl); /* a bad name server leaves none: the client is remade */
+    cl = new_client(base);
+    cr_assert_eq(ss_h2_client_set_resolver(cl, d->addr, err, sizeof err), 0, "%s", err);
+    return cl;
+}
+
+#define UNRESOLVED "node-x.invalid:50051"
+
+/* The client freed while its connection's lookup is in flight: the lookup
+ * is cancelled, the live call gets CANCELLED, and libevent's answer to the
+ * cancel (from the loop, after the free) touches nothing freed (SAN build). */
+Test(h2_client, free_while_resolving_cancels_the_lookup)
+{
+    poison_libevent_frees();
+    struct event_base *base = new_base();
+    mute_dns d;
+    ss_h2_client *cl = muted_client(base, &d);
+    h2_result r = {.base = base};
+    start(cl, UNRESOLVED, ECHO, "x", false, 10000, &r);
+    cr_assert_gt(mute_dns_wait_query(&d, base), 0, "no query reached the test's name server");
+    cr_assert_eq(r.status_calls, 0);
+    char err[256];
+    cr_assert_neq(ss_h2_client_set_resolver(cl, d.addr, err, sizeof err), 0, "chosen after the first call");
+    ss_h2_client_free(cl);
+    cr_assert_eq(r.status_calls, 1);
+    cr_assert_eq(r.code, GRPC_STATUS_CANCELLED, "%d %s", r.code, r.msg);
+    run_loop(base, 100); /* the cancelled lookup's callback */
+    event_base_free(base);
+    close(d.fd);
+}
+
+/* A call cancelled while its connection resolves ends CANCELLED from the
+ * loop; that connection, retired with no call, is torn down mid-lookup; a
+ * later call resolves on a new connection, and the client is freed while
+ * that lookup is in flight. */
+Test(h2_client, a_call_cancelled_and_a_connection_closed_while_resolving)
+{
+    poison_libevent_frees();
+    struct event_base *base = new_base();
+    mute_dns d;
+    ss_h2_client *cl = muted_client(base, &d);
+    h2_result a = {.base = base}, b = {.base = base};
+    start(cl, UNRESOLVED, ECHO, "x", false, 10000, &a);
+    uint64_t first = ss_h2_call_connection(a.call);
+    cr_assert_gt(mute_dns_wait_query(&d, base), 0);
+    ss_h2_call_cancel(a.call);
+    cr_assert_eq(a.status_calls, 0, "status from inside cancel");
+    wait_status(base, &a);
+    cr_assert_eq(a.status_calls, 1);
+    cr_assert_eq(a.code, GRPC_STATUS_CANCELLED, "%d %s", a.code, a.msg);
+    cr_assert_eq(ss_h2_client_live(cl), 0);
+    ss_h2_client_retire_connection(cl, first); /* no call on it: closed from the loop, still resolving */
+    run_loop(base, 100);
+    start(cl, UNRESOLVED, ECHO, "x", false, 10000, &b);
+    cr_assert_neq(ss_h2_call_connection(b.call), first);
+    cr_assert_gt(mute_dns_wait_query(&d, base), 0, "the new connection did not resolve");
+    cr_assert_eq(b.status_calls, 0);
+    ss_h2_client_free(cl);
+    cr_assert_eq(b.status_calls, 1);
+    cr_assert_eq(b.code, GRPC_STATUS_CANCELLED, "%d %s", b.code, b.msg);
+    run_loop(base, 100);
+    event_base_free(base);
+    close(d.fd);
 }
