@@ -184,10 +184,12 @@ static int build_lanes(ss_polyphase *p)
         maxoff = off > maxoff ? off : maxoff;
     }
     p->rlen = p->taps + maxoff;
-    p->lanes = aligned_alloc(64, (size_t)p->L * p->rlen * 8 * sizeof *p->lanes);
+    size_t bytes = (size_t)p->L * p->rlen * 8 * sizeof *p->lanes;
+    bytes = (bytes + 63) / 64 * 64; /* aligned_alloc: a multiple of the alignment */
+    p->lanes = aligned_alloc(64, bytes);
     if (!p->lanes)
         return -1;
-    memset(p->lanes, 0, (size_t)p->L * p->rlen * 8 * sizeof *p->lanes);
+    memset(p->lanes, 0, bytes);
     for (uint64_t rho = 0; rho < L; rho++) {
         float *w = p->lanes + rho * p->rlen * 8;
         for (uint64_t i = 0; i < 8; i++) {
