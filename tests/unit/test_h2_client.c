@@ -251,14 +251,21 @@ Test(h2_client, unary_and_streamed_messages)
     rig_down(&g);
 }
 
-Test(h2_client, refuses_a_bad_host_and_no_server_is_unavailable)
+/* A loopback target nothing listens on (a server's port, freed). */
+static void dead_target(char *t, size_t cap)
 {
     char err[256];
     ss_grpc_server *srv = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
-    cr_assert_not_null(srv);
-    char t[64];
-    target_of(srv, t, sizeof t);
+    cr_assert_not_null(srv, "%s", err);
+    target_of(srv, t, cap);
     ss_grpc_server_free(srv);
+}
+
+Test(h2_client, refuses_a_bad_host_and_no_server_is_unavailable)
+{
+    char err[256];
+    char t[64];
+    dead_target(t, sizeof t);
     struct event_base *base = new_base();
     ss_h2_client *cl = new_client(base);
     h2_result r = {.base = base};
@@ -696,12 +703,8 @@ Test(h2_client, reused_connection_says_whether_the_connection_was_up_at_the_star
  * not retry it). */
 Test(h2_client, a_refused_connect_is_not_a_reused_connection)
 {
-    char err[256];
-    ss_grpc_server *srv = ss_grpc_server_new("127.0.0.1:0", err, sizeof err);
-    cr_assert_not_null(srv);
     char t[64];
-    target_of(srv, t, sizeof t);
-    ss_grpc_server_free(srv);
+    dead_target(t, sizeof t);
     struct event_base *base = new_base();
     ss_h2_client *cl = new_client(base);
     h2_result r = {.base = base};
