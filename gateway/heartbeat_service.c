@@ -250,6 +250,98 @@ static redisReply *record_heartbeat(heartbeat_service *hs, const char *id, const
     return reply;
 }
 
+/* The checks a heartbeat passes before it is recorded: its node id and
+ * address, the node's own credential, and heartbeat_check's limits.
+ * GRPC_STATUS_OK, or the refusal (status_msg filled). */
+static grpc_status_code check_heartbeat(heartbeat_service *hs, const ss_grpc_call_info *info,
+                                        const Scaiinfer__V1__HeartbeatRequest *hb,
+                                        char *status_msg, size_t msglen)
+{
+    if (!node_id_valid(hb->node_id) || !hb->address || !*hb->address)
+        return refuse_invalid(info, "node_id (1..128 of [A-Za-z0-9_.:-]) and address are required",
+                              status_msg, msglen);
+    char why[256];
+    if (!credential_ok(hs, info->authorization, hb->node_id)) {
+        snprintf(why, sizeof why, "the node credential is not the one of node id %s",
+                 hb->node_id);
+        return refuse_unauthenticated(info, why, status_msg, msglen);
+    }
+    if (!heartbeat_check(hb, now_ms() / 1000, why, sizeof why))
+        return refuse_invalid(info, why, status_msg, msglen);
+    return GRPC_STATUS_OK;
+}
+
+/* The node's announced interval, or the default, clamped to 100 ms..60 s. */
+static long heartbeat_interval(const heartbeat_service *hs, const Scaiinfer__V1__HeartbeatRequest *hb)
+{
+    long interval = hb->heartbeat_interval_ms ? (long)hb->heartbeat_interval_ms : hs->default_interval_ms;
+    if (interval < 100)
+        return 100;
+    return interval > 60000 ? 60000 : interval;
+}
+
+/* Records the heartbeat in Redis; the script's reply (drain flag, voice
+ * ids to evict), or NULL with status_msg and *code set. */
+static redisReply *store_heartbeat(heartbeat_service *hs, const ss_grpc_call_info *info,
+                                   const Scaiinfer__V1__HeartbeatRequest *hb,
+                                   grpc_status_code *code, char *status_msg, size_t msglen)
+{
+    long interval = heartbeat_interval(hs, hb);
+    long long now = now_ms();
+    json_t *rec = record_from_request(hb, interval, now);
+    char *json = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    if (!json) {
+        snprintf(status_msg, msglen, "out of memory");
+        *code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        return NULL;
+    }
+    char err[256] = "";
+    redisReply *reply = record_heartbeat(hs, hb->node_id, json, hb->voices_cached, hb->n_voices_cached,
+                                         interval, now, err, sizeof err);
+    free(json);
+    if (!reply) {
+        ss_warn(info->request_id, "heartbeat from node %s not recorded: %s", hb->node_id, err);
+        ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result",
+                               "result=\"unavailable\"", 1);
+        snprintf(status_msg, msglen, "state store unavailable: %s", err);
+        *code = GRPC_STATUS_UNAVAILABLE;
+    }
+    return reply;
+}
+
+/* The HeartbeatResponse from the script's reply, packed into *resp. */
+static grpc_status_code answer_heartbeat(const redisReply *reply, uint8_t **resp, size_t *resp_len,
+                                         char *status_msg, size_t msglen)
+{
+    Scaiinfer__V1__HeartbeatResponse out = SCAIINFER__V1__HEARTBEAT_RESPONSE__INIT;
+    char **evict = NULL;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+        out.drain_requested = reply->element[0]->integer == 1;
+        const redisReply *ids = reply->element[1];
+        if (ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
+            evict = calloc(ids->elements, sizeof *evict);
+            if (!evict) {
+                snprintf(status_msg, msglen, "out of memory");
+                return GRPC_STATUS_RESOURCE_EXHAUSTED;
+            }
+            for (size_t i = 0; i < ids->elements; i++)
+                evict[out.n_evict_voice_ids++] = ids->element[i]->str;
+            out.evict_voice_ids = evict;
+        }
+    }
+    *resp_len = scaiinfer__v1__heartbeat_response__get_packed_size(&out);
+    *resp = malloc(*resp_len ? *resp_len : 1);
+    if (*resp)
+        scaiinfer__v1__heartbeat_response__pack(&out, *resp);
+    free(evict);
+    if (!*resp) {
+        snprintf(status_msg, msglen, "out of memory");
+        return GRPC_STATUS_RESOURCE_EXHAUSTED;
+    }
+    return GRPC_STATUS_OK;
+}
+
 static grpc_status_code on_heartbeat(void *user, const ss_grpc_call_info *info, const uint8_t *req,
                                      size_t req_len, uint8_t **resp, size_t *resp_len,
                                      char *status_msg, size_t msglen)
@@ -267,73 +359,18 @@ static grpc_status_code on_heartbeat(void *user, const ss_grpc_call_info *info, 
     Scaiinfer__V1__HeartbeatRequest *hb = scaiinfer__v1__heartbeat_request__unpack(NULL, req_len, req);
     if (!hb)
         return refuse_invalid(info, "malformed HeartbeatRequest", status_msg, msglen);
-    grpc_status_code code = GRPC_STATUS_OK;
-    if (!node_id_valid(hb->node_id) || !hb->address || !*hb->address) {
-        code = refuse_invalid(info, "node_id (1..128 of [A-Za-z0-9_.:-]) and address are required",
-                              status_msg, msglen);
-        goto out;
-    }
-    if (!credential_ok(hs, info->authorization, hb->node_id)) {
-        char why[256];
-        snprintf(why, sizeof why, "the node credential is not the one of node id %s",
-                 hb->node_id);
-        code = refuse_unauthenticated(info, why, status_msg, msglen);
-        goto out;
-    }
-    char why[256];
-    if (!heartbeat_check(hb, now_ms() / 1000, why, sizeof why)) {
-        code = refuse_invalid(info, why, status_msg, msglen);
-        goto out;
-    }
-    long interval = hb->heartbeat_interval_ms ? (long)hb->heartbeat_interval_ms : hs->default_interval_ms;
-    if (interval < 100)
-        interval = 100;
-    if (interval > 60000)
-        interval = 60000;
-    long long now = now_ms();
-    json_t *rec = record_from_request(hb, interval, now);
-    char *json = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-    json_decref(rec);
-    if (!json) {
-        snprintf(status_msg, msglen, "out of memory");
-        code = GRPC_STATUS_RESOURCE_EXHAUSTED;
-        goto out;
-    }
-    char err[256] = "";
-    redisReply *reply = record_heartbeat(hs, hb->node_id, json, hb->voices_cached, hb->n_voices_cached, interval, now,
-                                         err, sizeof err);
-    free(json);
-    if (!reply) {
-        ss_warn(info->request_id, "heartbeat from node %s not recorded: %s", hb->node_id, err);
-        ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result",
-                               "result=\"unavailable\"", 1);
-        snprintf(status_msg, msglen, "state store unavailable: %s", err);
-        code = GRPC_STATUS_UNAVAILABLE;
-        goto out;
-    }
-    Scaiinfer__V1__HeartbeatResponse out = SCAIINFER__V1__HEARTBEAT_RESPONSE__INIT;
-    char **evict = NULL;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
-        out.drain_requested = reply->element[0]->integer == 1;
-        redisReply *ids = reply->element[1];
-        if (ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
-            evict = calloc(ids->elements, sizeof *evict);
-            for (size_t i = 0; evict && i < ids->elements; i++)
-                evict[out.n_evict_voice_ids++] = ids->element[i]->str;
-            out.evict_voice_ids = evict;
+    grpc_status_code code = check_heartbeat(hs, info, hb, status_msg, msglen);
+    redisReply *reply = code == GRPC_STATUS_OK
+                            ? store_heartbeat(hs, info, hb, &code, status_msg, msglen)
+                            : NULL;
+    if (reply) {
+        code = answer_heartbeat(reply, resp, resp_len, status_msg, msglen);
+        freeReplyObject(reply);
+        if (code == GRPC_STATUS_OK) {
+            ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result", "result=\"ok\"", 1);
+            ss_debug(info->request_id, "heartbeat from node %s recorded", hb->node_id);
         }
     }
-    *resp_len = scaiinfer__v1__heartbeat_response__get_packed_size(&out);
-    *resp = malloc(*resp_len ? *resp_len : 1);
-    if (*resp)
-        scaiinfer__v1__heartbeat_response__pack(&out, *resp);
-    else
-        code = GRPC_STATUS_RESOURCE_EXHAUSTED;
-    free(evict);
-    freeReplyObject(reply);
-    ss_metrics_counter_add("scaispeak_heartbeats_total", "heartbeats by result", "result=\"ok\"", 1);
-    ss_debug(info->request_id, "heartbeat from node %s recorded", hb->node_id);
-out:
     scaiinfer__v1__heartbeat_request__free_unpacked(hb, NULL);
     return code;
 }
