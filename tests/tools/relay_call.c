@@ -83,14 +83,20 @@ static void on_cancel_timer(evutil_socket_t fd, short what, void *arg)
     event_base_loopexit(s->base, &grace);
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *url, *key, *format, *voice, *model, *input, *request_id, *timeout_ms, *out_path;
+    double speed;
+    long cancel_after_ms, grace_ms, cancel_after_bytes;
+    int models;
+} call_args;
+
+/* 0, or 2 (usage) after a message. */
+static int parse_args(int argc, char **argv, call_args *a)
 {
-    const char *url = NULL, *key = "", *format = "wav", *voice = "alloy", *model = NULL;
-    const char *input = "Hello from the relay test.", *request_id = "req_relaycalltool0000001";
-    const char *timeout_ms = "5000", *out_path = NULL;
-    double speed = 1.0;
-    long cancel_after_ms = -1, grace_ms = 300, cancel_after_bytes = -1;
-    int models = 0;
+    *a = (call_args){.key = "", .format = "wav", .voice = "alloy", .input = "Hello from the relay test.",
+                     .request_id = "req_relaycalltool0000001", .timeout_ms = "5000", .speed = 1.0,
+                     .cancel_after_ms = -1, .grace_ms = 300, .cancel_after_bytes = -1};
     static const struct option opts[] = {
         {"url", required_argument, 0, 'u'},        {"key", required_argument, 0, 'k'},
         {"timeout-ms", required_argument, 0, 't'}, {"format", required_argument, 0, 'f'},
@@ -104,81 +110,106 @@ int main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'u': url = optarg; break;
-        case 'k': key = optarg; break;
-        case 't': timeout_ms = optarg; break;
-        case 'f': format = optarg; break;
-        case 'v': voice = optarg; break;
-        case 'm': model = optarg; break;
-        case 's': speed = atof(optarg); break;
-        case 'i': input = optarg; break;
-        case 'r': request_id = optarg; break;
-        case 'o': out_path = optarg; break;
-        case 'c': cancel_after_ms = atol(optarg); break;
-        case 'M': models = 1; break;
-        case 'g': grace_ms = atol(optarg); break;
-        case 'b': cancel_after_bytes = atol(optarg); break;
+        case 'u': a->url = optarg; break;
+        case 'k': a->key = optarg; break;
+        case 't': a->timeout_ms = optarg; break;
+        case 'f': a->format = optarg; break;
+        case 'v': a->voice = optarg; break;
+        case 'm': a->model = optarg; break;
+        case 's': a->speed = atof(optarg); break;
+        case 'i': a->input = optarg; break;
+        case 'r': a->request_id = optarg; break;
+        case 'o': a->out_path = optarg; break;
+        case 'c': a->cancel_after_ms = atol(optarg); break;
+        case 'M': a->models = 1; break;
+        case 'g': a->grace_ms = atol(optarg); break;
+        case 'b': a->cancel_after_bytes = atol(optarg); break;
         default: fprintf(stderr, "usage: see the comment at the top of relay_call.c\n"); return 2;
         }
     }
-    if (!url) {
+    if (!a->url) {
         fprintf(stderr, "relay_call: --url is required\n");
         return 2;
     }
-    ss_log_init("relay_call", SS_LOG_WARN);
+    return 0;
+}
+
+/* The relay settings from the command line, or NULL after a message. */
+static ss_settings *relay_settings(const call_args *a)
+{
     char err[512] = "";
     ss_settings *settings = ss_config_load(NULL, err, sizeof err);
-    if (!settings || ss_config_set(settings, "relay_url", url, err, sizeof err) != 0 ||
-        ss_config_set(settings, "relay_key", key, err, sizeof err) != 0 ||
-        ss_config_set(settings, "relay_timeout_ms", timeout_ms, err, sizeof err) != 0) {
+    if (!settings || ss_config_set(settings, "relay_url", a->url, err, sizeof err) != 0 ||
+        ss_config_set(settings, "relay_key", a->key, err, sizeof err) != 0 ||
+        ss_config_set(settings, "relay_timeout_ms", a->timeout_ms, err, sizeof err) != 0) {
         fprintf(stderr, "relay_call: config: %s\n", err);
         ss_config_free(settings);
-        return 2;
+        return NULL;
     }
-    run_state s = {.base = event_base_new(), .grace_ms = grace_ms,
-                   .cancel_after_bytes = cancel_after_bytes};
+    return settings;
+}
+
+/* Runs the started call to its end (cancelling it on the timer when asked)
+ * and prints the outcome as one JSON object. */
+static void run_call(run_state *s, long cancel_after_ms)
+{
+    struct event *cancel_timer = NULL;
+    if (cancel_after_ms >= 0) {
+        cancel_timer = evtimer_new(s->base, on_cancel_timer, s);
+        struct timeval tv = {cancel_after_ms / 1000, (cancel_after_ms % 1000) * 1000};
+        evtimer_add(cancel_timer, &tv);
+    }
+    event_base_dispatch(s->base);
+    json_t *j = s->result ? json_incref(s->result) : json_object();
+    json_object_set_new(j, "started", json_true());
+    json_object_set_new(j, "done_calls", json_integer(s->done_calls));
+    json_object_set_new(j, "data_calls", json_integer(s->data_calls));
+    json_object_set_new(j, "bytes", json_integer((json_int_t)s->bytes));
+    json_object_set_new(j, "cancelled", json_boolean(s->cancelled));
+    json_dumpf(j, stdout, JSON_COMPACT);
+    json_decref(j);
+    if (cancel_timer)
+        event_free(cancel_timer);
+}
+
+int main(int argc, char **argv)
+{
+    call_args a;
+    if (parse_args(argc, argv, &a) != 0)
+        return 2;
+    ss_log_init("relay_call", SS_LOG_WARN);
+    ss_settings *settings = relay_settings(&a);
+    if (!settings)
+        return 2;
+    char err[512] = "";
+    run_state s = {.base = event_base_new(), .grace_ms = a.grace_ms,
+                   .cancel_after_bytes = a.cancel_after_bytes};
     relay_client *client = relay_client_new(s.base, settings, err, sizeof err);
     if (!client) {
         fprintf(stderr, "relay_call: %s\n", err);
         return 2;
     }
-    if (out_path && !(s.out = fopen(out_path, "wb"))) {
-        perror(out_path);
+    if (a.out_path && !(s.out = fopen(a.out_path, "wb"))) {
+        perror(a.out_path);
         return 2;
     }
-    relay_speech_req req = {.input = input, .voice = voice, .response_format = format,
-                            .model = model, .speed = speed, .request_id = request_id};
-    s.call = models ? relay_get_models(client, request_id, on_done, &s, err, sizeof err)
-                    : relay_speech(client, &req, on_data, on_done, &s, err, sizeof err);
+    relay_speech_req req = {.input = a.input, .voice = a.voice, .response_format = a.format,
+                            .model = a.model, .speed = a.speed, .request_id = a.request_id};
+    s.call = a.models ? relay_get_models(client, a.request_id, on_done, &s, err, sizeof err)
+                      : relay_speech(client, &req, on_data, on_done, &s, err, sizeof err);
     int rc = 0;
-    struct event *cancel_timer = NULL;
     if (!s.call) {
         json_t *j = json_pack("{s:b,s:s}", "started", 0, "error", err);
         json_dumpf(j, stdout, JSON_COMPACT);
         json_decref(j);
         rc = 2;
     } else {
-        if (cancel_after_ms >= 0) {
-            cancel_timer = evtimer_new(s.base, on_cancel_timer, &s);
-            struct timeval tv = {cancel_after_ms / 1000, (cancel_after_ms % 1000) * 1000};
-            evtimer_add(cancel_timer, &tv);
-        }
-        event_base_dispatch(s.base);
-        json_t *j = s.result ? json_incref(s.result) : json_object();
-        json_object_set_new(j, "started", json_true());
-        json_object_set_new(j, "done_calls", json_integer(s.done_calls));
-        json_object_set_new(j, "data_calls", json_integer(s.data_calls));
-        json_object_set_new(j, "bytes", json_integer((json_int_t)s.bytes));
-        json_object_set_new(j, "cancelled", json_boolean(s.cancelled));
-        json_dumpf(j, stdout, JSON_COMPACT);
-        json_decref(j);
+        run_call(&s, a.cancel_after_ms);
     }
     printf("\n");
     if (s.out)
         fclose(s.out);
     json_decref(s.result);
-    if (cancel_timer)
-        event_free(cancel_timer);
     relay_client_free(client);
     event_base_free(s.base);
     ss_config_free(settings);
