@@ -21,6 +21,7 @@
 #include "common/log.h"
 
 #include <ctype.h>
+#include <strings.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,11 @@ bool voice_filter_matches(const json_t *voice, const voice_filter *f)
         return false;
     if (f->gender && !string_field_is(voice, "gender_hint", f->gender))
         return false;
+    if (f->accent) {
+        const char *a = json_string_value(json_object_get(voice, "accent"));
+        if (!a || strcasecmp(a, f->accent) != 0)
+            return false;
+    }
     if (f->embedding_status && !string_field_is(voice, "embedding_status", f->embedding_status))
         return false;
     if (f->language && !voice_speaks_language(voice, f->language))

@@ -48,9 +48,11 @@ int voice_cursor_decode(const char *cursor, voice_segment *seg, char *member, si
 /* The filters of GET /voices; NULL fields do not filter. q is matched
  * case-insensitively (ASCII letters) as a substring of display_name,
  * description or any style tag; language matches language_primary or any of
- * language_supported (on the primary subtag: "en" matches "en-GB"). */
+ * language_supported (on the primary subtag: "en" matches "en-GB"); accent
+ * equals the voice's accent, ASCII case ignored (a voice without one has
+ * none to match). */
 typedef struct {
-    const char *language, *scope, *gender, *embedding_status, *q;
+    const char *language, *scope, *gender, *accent, *embedding_status, *q;
 } voice_filter;
 
 bool voice_filter_matches(const json_t *voice, const voice_filter *f);

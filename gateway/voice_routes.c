@@ -80,6 +80,16 @@ static const char *check_language(const char *v)
     return voice_language_code_ok(v) ? NULL : "must be an ISO 639-1 code (\"en\", or \"en-GB\")";
 }
 
+/* Accents are lower-case words, as engines report them ("us", "scottish"). */
+static const char *check_accent(const char *v)
+{
+    size_t n = strlen(v);
+    bool ok = n >= 1 && n <= 32;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') || v[i] == '-';
+    return ok ? NULL : "must be 1 to 32 letters or hyphens (\"us\", \"scottish\")";
+}
+
 static const char *check_q(const char *v)
 {
     return strlen(v) <= QUERY_TEXT_MAX ? NULL : "must be at most 100 bytes";
@@ -95,6 +105,7 @@ static const query_rule FILTERS[] = {
     {"scope", check_scope, offsetof(voice_filter, scope)},
     {"embedding_status", check_status, offsetof(voice_filter, embedding_status)},
     {"gender", check_gender, offsetof(voice_filter, gender)},
+    {"accent", check_accent, offsetof(voice_filter, accent)},
     {"language", check_language, offsetof(voice_filter, language)},
     {"q", check_q, offsetof(voice_filter, q)},
 };

@@ -14,9 +14,21 @@
 
 /* KEYS: voice:{default id} voices:global platform:default_voice voices:global:index;
  * ARGV: voice json, default id, index member -> 1 (created) or 0 (existed) */
+/* KEYS: voice:{default}, the global id set, the default-voice key, the
+ * global index; ARGV: the record, its id, its index member, its accent ->
+ * 1 when the record was created. A record that exists is kept byte for
+ * byte, except that one an earlier gateway wrote without an accent gets it
+ * appended (an operator's explicit null stays). */
 static const ss_redis_script VOICE_ENSURE_DEFAULT = {
     "voice_ensure_default",
     "local created = redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
+    "if not created then\n"
+    "  local raw = redis.call('GET', KEYS[1])\n"
+    "  local ok, old = pcall(cjson.decode, raw)\n"
+    "  if ok and type(old) == 'table' and old.accent == nil then\n"
+    "    redis.call('SET', KEYS[1], (string.gsub(raw, '}%s*$', '')) .. ',\"accent\":' .. cjson.encode(ARGV[4]) .. '}')\n"
+    "  end\n"
+    "end\n"
     "redis.call('SADD', KEYS[2], ARGV[2])\n"
     "redis.call('SET', KEYS[3], ARGV[2], 'NX')\n"
     "redis.call('ZADD', KEYS[4], 0, ARGV[3])\n"
@@ -30,11 +42,12 @@ json_t *voice_store_platform_default(void)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_pack("{s:s,s:s,s:s,s:s,s:n,s:n,s:s,s:[s],s:s,s:s,s:[s],s:s,s:s,s:s,s:n,s:s,s:s,s:s}",
+    return json_pack("{s:s,s:s,s:s,s:s,s:n,s:n,s:s,s:[s],s:s,s:s,s:s,s:[s],s:s,s:s,s:s,s:n,s:s,s:s,s:s}",
                      "voice_id", PLATFORM_DEFAULT_VOICE_ID, "display_name", "SLT (US English)",
                      "description", "the built-in CMU ARCTIC slt voice of the scaispeak-hts-en engine",
                      "scope", "global", "tenant_id", "owner_user_id", "language_primary", "en",
-                     "language_supported", "en", "gender_hint", "female", "age_hint", "adult",
+                     "language_supported", "en", "gender_hint", "female", "accent", PLATFORM_DEFAULT_ACCENT,
+                     "age_hint", "adult",
                      "style_tags", "neutral", "intake_mode", "builtin", "engine", PLATFORM_ENGINE_ID,
                      "embedding_status", "ready", "embedding_status_reason", "created_at", now,
                      "updated_at", now, "_index", PLATFORM_DEFAULT_VOICE_MEMBER);
@@ -245,8 +258,8 @@ void voice_store_ensure_defaults(void *arg)
         return;
     }
     const char *keys[] = {k_voice, k_global, k_default, k_index};
-    const char *args[] = {j, PLATFORM_DEFAULT_VOICE_ID, PLATFORM_DEFAULT_VOICE_MEMBER};
-    if (ss_redis_eval(gw->redis, &VOICE_ENSURE_DEFAULT, 4, keys, 3, args, on_ensured, NULL) != 0)
+    const char *args[] = {j, PLATFORM_DEFAULT_VOICE_ID, PLATFORM_DEFAULT_VOICE_MEMBER, PLATFORM_DEFAULT_ACCENT};
+    if (ss_redis_eval(gw->redis, &VOICE_ENSURE_DEFAULT, 4, keys, 4, args, on_ensured, NULL) != 0)
         ss_warn(NULL, "could not ensure the platform default voice now; retried on the next connect");
     free(j);
     ensure_engine_voices(gw);

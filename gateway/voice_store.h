@@ -19,6 +19,8 @@
 
 #define PLATFORM_DEFAULT_VOICE_ID "vc_platform_slt"
 #define PLATFORM_ENGINE_ID "scaispeak-hts-en"
+/* CMU ARCTIC slt is a US English speaker. */
+#define PLATFORM_DEFAULT_ACCENT "us"
 /* Its member in the global index (voice_index.h): time 0, so it sorts after
  * every global voice added later. */
 #define PLATFORM_DEFAULT_VOICE_MEMBER "0000000000000000:" PLATFORM_DEFAULT_VOICE_ID

@@ -269,6 +269,12 @@ def test_library_lists_filters_and_speaks_with_them(stack):
     assert [v["voice_id"] for v in library(gw, key, "&language=en-GB")] == ["awb"]
     assert [v["voice_id"] for v in library(gw, key, "&language=en")] == PLATFORM
     assert [v["voice_id"] for v in library(gw, key, "&q=scottish")] == ["awb"]
+    assert [v["voice_id"] for v in library(gw, key, "&accent=scottish")] == ["awb"]
+    assert [v["voice_id"] for v in library(gw, key, "&accent=US")] == ["vc_platform_slt", "slt_cg", "rms"]
+    assert library(gw, key, "&accent=welsh") == []
+    bad = gw.http.request("GET", f"{VOICES}?accent=u%20s", headers={"Authorization": f"Bearer {key}"})
+    harness.assert_error(bad, 422, "VALIDATION_ERROR")
+    assert [d["field"] for d in json.loads(bad.body)["error"]["details"]] == ["accent"], bad.body
     one = assert_ok(gw.http.request("GET", f"{VOICES}/rms", headers={"Authorization": f"Bearer {key}"}))
     assert one["accent"] == "us" and one["display_name"] == "RMS (US English, male)", one
     # speak with the ids the list gave, as a client would
@@ -308,6 +314,11 @@ def test_records_of_the_previous_version_are_indexed_and_no_backend_is_answered(
         harness.redis_command(redis.port, "SET", "ss:voice:awb",
                               previous_record("awb", "AWB (Scottish English, male)",
                                               "flite's clustergen awb voice, the awb engine", "male"))
+        # the platform default as the gateway before its accent wrote it
+        old_default = previous_record("vc_platform_slt", "SLT (US English)", "as an operator described it",
+                                      "female").replace('"engine":"vc_platform_slt"', '"engine":"scaispeak-hts-en"')
+        old_default = old_default[:-1] + ',"_index":"0000000000000000:vc_platform_slt"}'
+        harness.redis_command(redis.port, "SET", "ss:voice:vc_platform_slt", old_default)
         gw = harness.Gateway(ps, redis.port).start()
         key = key_for(redis, admin(redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())[0])
         harness.wait_for(lambda: [v["voice_id"] for v in library(gw, key, "&scope=global")] == PLATFORM,
@@ -323,10 +334,15 @@ def test_records_of_the_previous_version_are_indexed_and_no_backend_is_answered(
         assert before["rms"].startswith(previous_record("rms", "RMS (US English, male)", "our narrator", "male")
                                         .replace('"en"', '"en-US"')[:-1] + ","), before["rms"]
         assert json.loads(before["rms"])["_index"] == "0000000000000000:rms", before["rms"]
+        # the platform default: kept byte for byte, its accent appended
+        default_after = harness.redis_command(redis.port, "GET", "ss:voice:vc_platform_slt")
+        assert default_after == old_default[:-1] + ',"accent":"us"}', default_after
+        assert [v["voice_id"] for v in library(gw, key, "&accent=us")] == ["vc_platform_slt", "slt_cg", "rms"]
         # a second gateway on the same Redis changes nothing: idempotent
         gw2 = harness.Gateway(ps, redis.port, name="gateway2").start()
         assert [v["voice_id"] for v in library(gw2, key, "&scope=global")] == PLATFORM
         assert {vid: harness.redis_command(redis.port, "GET", f"ss:voice:{vid}") for vid in LIBRARY} == before
+        assert harness.redis_command(redis.port, "GET", "ss:voice:vc_platform_slt") == default_after
         assert harness.redis_command(redis.port, "ZCARD", "ss:voices:global:index") == ":4"
         assert harness.redis_command(redis.port, "SCARD", "ss:voices:global") == ":4"
         # listed, but no node serves the engine (this node has the HTS voice only):
