@@ -21,10 +21,10 @@
 #include "common/log.h"
 
 #include <ctype.h>
-#include <strings.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #define PAGE_BATCH 100

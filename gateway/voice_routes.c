@@ -80,7 +80,8 @@ static const char *check_language(const char *v)
     return voice_language_code_ok(v) ? NULL : "must be an ISO 639-1 code (\"en\", or \"en-GB\")";
 }
 
-/* Accents are lower-case words, as engines report them ("us", "scottish"). */
+/* An accent is a word as engines report it ("us", "scottish"), matched
+ * ignoring ASCII case. */
 static const char *check_accent(const char *v)
 {
     size_t n = strlen(v);

@@ -12,8 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-/* KEYS: voice:{default id} voices:global platform:default_voice voices:global:index;
- * ARGV: voice json, default id, index member -> 1 (created) or 0 (existed) */
 /* KEYS: voice:{default}, the global id set, the default-voice key, the
  * global index; ARGV: the record, its id, its index member, its accent ->
  * 1 when the record was created. A record that exists is kept byte for
