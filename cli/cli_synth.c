@@ -2,7 +2,7 @@
  * with the engine running in this process — no server.
  *
  *   scaispeak synth (--text "..." | -f TEXTFILE | --labels FILE) -o out.wav
- *                   [--speed X] [--pitch N] [--rate HZ] [--voice PATH]
+ *                   [--speed X] [--pitch N] [--rate HZ] [--voice PATH|rms|awb|slt_cg]
  *                   [--voice-ref CLIP | --design "..."] [--timestamps]
  *                   [--config FILE]
  *
@@ -18,10 +18,16 @@
  * names one, kernels picks the compute kernels. Audio is written as it is
  * made (memory does not grow with the length of the text); a failed
  * synthesis removes the half-written file. --timestamps prints the phone
- * and word times to stdout, sentence by sentence. */
+ * and word times to stdout, sentence by sentence.
+ *
+ * --voice rms, awb or slt_cg names one of flite's clustergen voices
+ * instead of a .htsvoice file: cli_synth_cg.c speaks it with the node's
+ * clustergen orchestration, at the voice's own 16 kHz unless --rate is
+ * given (--labels and --design are the HTS voice's and are refused). */
 #include "cli/cli_synth.h"
 
 #include "cli/cli_files.h"
+#include "cli/cli_synth_cg.h"
 #include "cli/cli_voice.h"
 #include "cli/cli_voice_load.h"
 #include "common/config.h"
@@ -41,13 +47,14 @@ typedef struct {
     const char *labels_path, *out_path, *voice_path, *text, *text_path, *voice_ref, *design;
     const ss_settings *settings;
     bool timestamps;
+    bool rate_given;    /* --rate was given (a clustergen voice else speaks at its own rate) */
     ss_synth_options o;
 } synth_args;
 
 static int usage(FILE *out)
 {
     fprintf(out, "usage: scaispeak synth (--text \"...\" | -f TEXTFILE | --labels FILE) -o out.wav\n"
-                 "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH] [--timestamps]\n"
+                 "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH|rms|awb|slt_cg] [--timestamps]\n"
                  "                       [--voice-ref CLIP | --design \"deep, slow, elderly male narrator\"]\n"
                  "                       [--config FILE]\n");
     return out == stderr ? 2 : 0;
@@ -71,6 +78,7 @@ static int set_rate(synth_args *a, const char *v)
     if (parse_double(v, &r) != 0 || r != floor(r) || r < 1 || r > 1e6)
         return -1;
     a->o.sample_rate = (int)r;
+    a->rate_given = true;
     return 0;
 }
 static int set_labels(synth_args *a, const char *v) { a->labels_path = v; return 0; }
@@ -332,6 +340,31 @@ done:
     return rc;
 }
 
+/* --voice names a clustergen voice (cli_synth_cg.h): text in, WAV out. */
+static int run_synth_cg(const synth_args *a, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    const char *text = a->text;
+    if (a->text_path && !(text = buf = read_file(a->text_path, err, errlen)))
+        return -1;
+    const ss_cli_cg_synth s = {.engine_id = a->voice_path, .text = text, .out_path = a->out_path,
+                               .voice_ref = a->voice_ref, .speed = a->o.speed, .pitch = a->o.pitch,
+                               .sample_rate = a->rate_given ? a->o.sample_rate : 0, .timestamps = a->timestamps};
+    int rc = ss_cli_synth_cg(&s, err, errlen);
+    free(buf);
+    return rc;
+}
+
+/* 0, or 2 with a message: what a clustergen voice cannot take. */
+static int check_cg_args(const synth_args *a)
+{
+    if (!a->labels_path && !a->design)
+        return 0;
+    fprintf(stderr, "scaispeak synth: %s is for the HTS voice; %s is a clustergen voice (give --text or -f%s)\n",
+            a->labels_path ? "--labels" : "--design", a->voice_path, a->design ? ", or --voice-ref" : "");
+    return 2;
+}
+
 int ss_cli_synth(int argc, char **argv)
 {
     synth_args a = {0};
@@ -355,12 +388,15 @@ int ss_cli_synth(int argc, char **argv)
         a.voice_path = settings->voice_path;
     a.settings = settings;
     int rc = 1;
+    const bool cg = ss_cli_is_cg_voice(a.voice_path);
     if (!a.voice_path[0])
         fprintf(stderr, "scaispeak synth: no voice (voice_path is empty and --voice was not given)\n");
     else if (ss_synth_options_validate(&a.o, err, sizeof err) != 0) {
         fprintf(stderr, "scaispeak synth: %s\n", err);
         rc = 2;
-    } else if (run_synth(&a, err, sizeof err) != 0)
+    } else if (cg && check_cg_args(&a) != 0)
+        rc = 2;
+    else if ((cg ? run_synth_cg(&a, err, sizeof err) : run_synth(&a, err, sizeof err)) != 0)
         fprintf(stderr, "scaispeak synth: %s\n", err);
     else
         rc = 0;

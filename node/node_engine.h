@@ -35,6 +35,7 @@
 #include "common/config.h"
 #include "kernels/kernel_route.h"
 #include "node/engine/voice/conditioning.h"
+#include "node/engine/word_timing.h"
 #include "node/voice_cache.h"
 
 #include <stdbool.h>
@@ -82,17 +83,6 @@ typedef struct {
      * itself, against its own voice only. When set, its base is this engine. */
     const struct ss_clone_voice *clone;
 } ss_node_synth_request;
-
-typedef struct {
-    const char *text;
-    uint32_t start_ms, end_ms;
-    uint32_t char_start, char_end; /* byte offsets into the request text */
-} ss_word_timing;
-
-typedef struct {
-    const char *symbol;
-    uint32_t start_ms, end_ms;
-} ss_phoneme_timing;
 
 typedef struct {
     void *user;

@@ -32,7 +32,12 @@ python3-grpcio and over HTTP.
     is spoken by a male clustergen engine (ChunkHeader.engine_id, native
     16 kHz), with the reference protocol intact (reference_required, then
     served from the cache); a female reference (flite slt) stays with a
-    female base.
+    female base; `scaispeak synth --voice BASE --voice-ref CLIP` gives the
+    node's samples for the same clip;
+  * `scaispeak synth --voice rms|awb|slt_cg` gives the node's samples for
+    the same SSML and rate (16 kHz without --rate), prints word timings
+    whose byte ranges point at the words, and refuses --labels and --design
+    (exit 2), bad SSML and empty text (exit 1) without leaving a file.
 No assertion is a wall-clock timing.
 """
 
@@ -41,12 +46,13 @@ import json
 import os
 import subprocess
 import threading
+import wave
 
 import pytest
 
 import harness
 from harness import SLOW, assert_ok
-from test_node_synth import LONG_TEXT, synth_count, synth_error, synthesize, wait_idle
+from test_node_synth import LONG_TEXT, cli, synth_count, synth_error, synthesize, wait_idle
 from test_speak import admin, key_for, speak
 
 CG = {"rms": ("male", "us", "en-US"), "awb": ("male", "scottish", "en-GB"),
@@ -399,3 +405,50 @@ def test_a_clone_is_spoken_by_the_nearest_base_voice(stack, protos, tmp_path, re
     assert again.header.engine_id == first.header.engine_id and again.rate == 22050, again.header
     log = stack.node.proc.log_text()
     assert f"chose {first.header.engine_id}" in log, "the node's log does not name its choice"
+    if first.header.engine_id in CG:
+        # `scaispeak synth --voice BASE --voice-ref CLIP` conditions that base
+        # the way the node did: the same samples
+        clip_path = tmp_path / "clip.wav"
+        clip_path.write_bytes(clip)
+        out = tmp_path / "cli_clone.wav"
+        p = cli("synth", "--voice", first.header.engine_id, "--voice-ref", clip_path, "--rate", 22050,
+                "--text", TWO_SENTENCES, "-o", out)
+        assert p.returncode == 0, p.stderr
+        assert wav_pcm(out) == (22050, again.pcm), "the CLI's clone differs from the node's"
+
+
+def wav_pcm(path):
+    """(rate, s16le bytes) of a mono 16-bit WAV file."""
+    with wave.open(str(path), "rb") as w:
+        assert w.getnchannels() == 1 and w.getsampwidth() == 2
+        return w.getframerate(), w.readframes(w.getnframes())
+
+
+@pytest.mark.parametrize("voice,rate", [("rms", 0), ("awb", 24000), ("slt_cg", 48000)])
+def test_cli_speaks_each_voice_with_the_nodes_samples(stack, protos, tmp_path, voice, rate):
+    # `scaispeak synth --voice rms|awb|slt_cg` runs the node's clustergen
+    # orchestration in the CLI's own process: the node's samples, at the
+    # voice's own 16 kHz when no --rate is given
+    text = "<speak>Read verse out loud. <break time='300ms'/> <prosody rate='slow'>Then rest.</prosody></speak>"
+    out = tmp_path / f"{voice}.wav"
+    p = cli("synth", "--voice", voice, "--text", text, "-o", out, "--timestamps",
+            *(("--rate", rate) if rate else ()))
+    assert p.returncode == 0, p.stderr
+    node = synthesize(stack.stub, protos, text, engine_id=voice, sample_rate=rate)
+    assert wav_pcm(out) == (rate or 16000, bytes(node.pcm)), "the CLI's samples differ from the node's"
+    words = [ln.split() for ln in p.stdout.splitlines() if ln.startswith("word ")]
+    spans = [tuple(map(int, w[3].split("-"))) for w in words]  # word N chars A-B START END TEXT
+    assert [text[a:b].rstrip(".") for a, b in spans] == ["Read", "verse", "out", "loud", "Then", "rest"], p.stdout
+    starts = [int(w[4]) for w in words]
+    assert starts == sorted(starts) and int(words[-1][5]) <= len(node.pcm) / 2 / (rate or 16000) * 1000 + 6
+
+
+def test_cli_refuses_what_a_clustergen_voice_cannot_take(tmp_path):
+    out = tmp_path / "x.wav"
+    labels = tmp_path / "x.lab"
+    labels.write_text("x^x-pau+x=x@x_x/A:0_0_0/B:x-x-x@x-x&x-x#x-x$x-x!x-x;x-x|x/C:0+0+0\n")
+    for args, code in ((("--labels", labels), 2), (("--text", "Hi.", "--design", "deep"), 2),
+                       (("--text", "<speak>unclosed"), 1), (("--text", " ... "), 1)):
+        p = cli("synth", "--voice", "awb", *args, "-o", out)
+        assert p.returncode == code and p.stderr.strip(), (args, p.returncode, p.stderr)
+        assert not out.exists(), f"{args} left a file behind"

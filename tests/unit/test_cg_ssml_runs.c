@@ -1,9 +1,9 @@
-/* Unit tests for node/cg_ssml_runs.c: an SSML document becomes runs of
+/* Unit tests for node/engine/clustergen/cg_ssml_runs.c: an SSML document becomes runs of
  * words of equal prosody for the clustergen voices; a <break> ends a run
  * and keeps its pause; a prosody change starts a new run with its rate and
  * pitch; each word keeps its range in the document; malformed SSML is an
  * error with the parser's message. */
-#include "node/cg_ssml_runs.h"
+#include "node/engine/clustergen/cg_ssml_runs.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

@@ -131,3 +131,17 @@ cst_utterance *ss_cg_voice_analyse(ss_cg_voice *v, const char *text, char *err, 
     }
     return u;
 }
+
+static const ss_cg_voice_spec CG_VOICES[] = {
+    {"rms", "rms", "male", "us", "en-US"},
+    {"awb", "awb", "male", "scottish", "en-GB"},
+    {"slt_cg", "slt", "female", "us", "en-US"},
+};
+
+const ss_cg_voice_spec *ss_cg_voice_spec_find(const char *engine_id)
+{
+    for (size_t i = 0; i < sizeof CG_VOICES / sizeof CG_VOICES[0]; i++)
+        if (!strcmp(CG_VOICES[i].engine_id, engine_id))
+            return &CG_VOICES[i];
+    return NULL;
+}

@@ -38,6 +38,22 @@ typedef struct {
                                    asked (written under ss_flite_lock) */
 } ss_cg_voice;
 
+/* The clustergen voices ScaiSpeak serves, by engine id: what a node's
+ * SynthesizeRequest.engine_id and `scaispeak synth --voice` name. "slt_cg"
+ * is flite's slt (the HTS slt is the node's default engine). */
+typedef struct {
+    const char *engine_id; /* "rms", "awb", "slt_cg" */
+    const char *cg_name;   /* the flite voice (libflite_cmu_us_<name>.so.1) */
+    const char *gender;
+    const char *accent;
+    const char *language;  /* BCP 47 */
+} ss_cg_voice_spec;
+
+#define SS_CG_ENGINE_IDS "rms, awb, slt_cg"
+
+/* The voice whose engine id is engine_id, or NULL when it is not one. */
+const ss_cg_voice_spec *ss_cg_voice_spec_find(const char *engine_id);
+
 /* Loads voice `name` ("rms", "awb", "slt") from libflite_cmu_us_<name>.so.1.
  * Returns a voice, or NULL with a message in err. */
 ss_cg_voice *ss_cg_voice_load(const char *name, char *err, size_t errlen);

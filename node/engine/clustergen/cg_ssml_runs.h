@@ -1,4 +1,4 @@
-/* SSML for the clustergen engines (cg_node_engine.c): the document read by
+/* SSML for the clustergen voices (cg_speak.c): the document read by
  * our SSML parser (engine/frontend/ssml_parser.h, the one the HTS engine
  * uses) and cut into runs of words that flite's front end reads as plain
  * text, one run per stretch of equal prosody. A run ends at a sentence end,
@@ -8,8 +8,8 @@
  * rate/pitch. What does not: <phoneme> pronunciations (the word is spoken
  * with flite's lexicon) and <emphasis> (flite's front end has no accent
  * input). */
-#ifndef SS_NODE_CG_SSML_RUNS_H
-#define SS_NODE_CG_SSML_RUNS_H
+#ifndef SS_ENGINE_CLUSTERGEN_CG_SSML_RUNS_H
+#define SS_ENGINE_CLUSTERGEN_CG_SSML_RUNS_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* SSML to runs for the clustergen engines (see cg_ssml_runs.h). */
-#include "node/cg_ssml_runs.h"
+#include "node/engine/clustergen/cg_ssml_runs.h"
 
 #include "node/engine/frontend/ssml_parser.h"
 

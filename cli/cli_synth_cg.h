@@ -1,0 +1,25 @@
+/* `scaispeak synth --voice rms|awb|slt_cg`: the clustergen voices in this
+ * process (see cli_synth_cg.c). */
+#ifndef SS_CLI_SYNTH_CG_H
+#define SS_CLI_SYNTH_CG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    const char *engine_id;  /* "rms", "awb", "slt_cg" */
+    const char *text;       /* plain text or SSML */
+    const char *out_path;   /* the WAV file */
+    const char *voice_ref;  /* a reference clip to condition toward, or NULL */
+    double speed, pitch;
+    int sample_rate;        /* 0 = the voice's own (16 kHz) */
+    bool timestamps;        /* print phone and word times to stdout */
+} ss_cli_cg_synth;
+
+/* Whether --voice names a clustergen voice rather than a .htsvoice path. */
+bool ss_cli_is_cg_voice(const char *voice);
+
+/* Synthesises into out_path (removed again on failure). 0, or -1 + err. */
+int ss_cli_synth_cg(const ss_cli_cg_synth *s, char *err, size_t errlen);
+
+#endif
