@@ -124,6 +124,11 @@ static const ss_config_key KEYS[] = {
     STR(relay_key, "", G | W, "backend B relay bearer key"),
     INT(relay_timeout_ms, "30000", 1, 86400000, G | W, "backend B per-call timeout"),
     STR(relay_voice, "alloy", G | W, "the relay voice backend B asks for"),
+    STR(openai_voices, "ash=rms,ballad=awb,cedar=rms,echo=rms,fable=awb,onyx=rms,verse=rms", G,
+        "OpenAI's built-in voice names on /v1/audio/speech (voice: \"onyx\") as voice ids of the "
+        "library, comma-separated name=voice_id; a name not listed means the platform default "
+        "voice (empty: every name does). The default gives OpenAI's male voices the male engine "
+        "voices; set it empty when the nodes serve no clustergen voices"),
     STR(relay_model, "tts-1", G | W, "the relay model backend B asks for"),
     INT(synthesis_timeout_ms, "60000", 1, 86400000, G | W,
         "deadline of one synchronous synthesis on a node (504 SCAISPEAK_BACKEND_TIMEOUT beyond)"),

@@ -63,6 +63,7 @@ typedef struct ss_settings {
     long relay_timeout_ms;
     char *relay_voice;
     char *relay_model;
+    char *openai_voices;
     long synthesis_timeout_ms;
     long busy_queue_max;
     long busy_wait_ms;

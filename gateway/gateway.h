@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/redis_async.h"
+#include "gateway/openai_voices.h"
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -46,6 +47,7 @@ struct gw_server {
     struct ss_object_store *objects;   /* references and consent clips (common/object_store.h);
                                         * blocking: used on the audio threads only */
     char operator_token[256];
+    gw_openai_voices openai_voices; /* the openai_voices setting, parsed at start */
     long body_limit;
     int in_flight;          /* requests accepted whose answer is not yet fully written */
     bool draining;          /* SIGTERM seen: finishing in-flight work */

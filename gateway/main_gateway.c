@@ -142,6 +142,16 @@ static int start_operator_token(gateway_run *g, char *err, size_t errlen)
     return 0;
 }
 
+/* The openai_voices setting (openai_voices.h); a bad one stops the start. */
+static int start_openai_voices(gateway_run *g, char *err, size_t errlen)
+{
+    char why[160];
+    if (gw_openai_voices_parse(g->gw.settings->openai_voices, &g->gw.openai_voices, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "openai_voices: %s", why);
+    return -1;
+}
+
 static int start_redis(gateway_run *g, char *err, size_t errlen)
 {
     gw_server *gw = &g->gw;
@@ -241,6 +251,7 @@ static int start_signals(gateway_run *g, char *err, size_t errlen)
 static const start_step START_STEPS[] = {
     {"the event loop", start_loop},
     {"the operator token", start_operator_token},
+    {"the OpenAI voice names", start_openai_voices},
     {"Redis", start_redis},
     {"the identity caches", start_identity_caches},
     {"the backend B relay client", start_relay},

@@ -650,6 +650,16 @@ static void answer_bad_body(gw_request *r, void *user)
          json_incref(cx->bad_details));
 }
 
+/* An OpenAI built-in voice name becomes the voice openai_voices gives it
+ * (none: the default voice). */
+static void apply_openai_voice(speak_ctx *cx)
+{
+    const char *id = cx->p.openai_voice[0] ? gw_openai_voice_id(&cx->r->gw->openai_voices, cx->p.openai_voice)
+                                           : NULL;
+    if (id)
+        snprintf(cx->p.voice_id, sizeof cx->p.voice_id, "%s", id);
+}
+
 static void speak(gw_request *r, bool openai)
 {
     speak_ctx *cx = calloc(1, sizeof *cx);
@@ -677,6 +687,7 @@ static void speak(gw_request *r, bool openai)
     }
     const char *accept = gw_header(r, "Accept");
     cx->p.want_json = accept && strstr(accept, "application/json");
+    apply_openai_voice(cx);
     speak_lookup q = {cx->p.voice_id, cx->p.voice_name, cx->p.text, cx->p.language_hint, rate_limited};
     speak_context_read(r, &q, on_context, cx, ctx_free_user);
 }

@@ -8,6 +8,7 @@
 
 #include "gateway/openai_instructions.h"
 #include "gateway/openai_models.h"
+#include "gateway/openai_voices.h"
 
 #include "common/api_error.h"
 #include "common/audio_encode.h"
@@ -208,17 +209,6 @@ static void read_model(body_reader *b, const json_t *v, const char *name)
     bad(b->d, name, msg);
 }
 
-/* OpenAI's built-in voices: each means the platform default voice. */
-static bool openai_builtin_voice(const char *name)
-{
-    static const char *const names[] = {"alloy", "ash",  "ballad",  "coral", "echo",  "fable", "onyx",
-                                        "nova",  "sage", "shimmer", "verse", "marin", "cedar"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(name, names[i]))
-            return true;
-    return false;
-}
-
 /* "voice": a name or id string, or {"id": voice id}. */
 static void read_openai_voice(body_reader *b, const json_t *v, const char *name)
 {
@@ -232,8 +222,11 @@ static void read_openai_voice(body_reader *b, const json_t *v, const char *name)
             object ? "must be {\"id\": a voice id}" : "must be a voice id or name, or {\"id\": a voice id}");
         return;
     }
-    if (openai_builtin_voice(json_string_value(s)))
-        return; /* the default voice */
+    if (gw_openai_voice_name(json_string_value(s))) {
+        /* the voice openai_voices gives it, applied by the handler */
+        snprintf(out->openai_voice, sizeof out->openai_voice, "%s", json_string_value(s));
+        return;
+    }
     if (object)
         snprintf(out->voice_id, sizeof out->voice_id, "%s", json_string_value(s));
     else

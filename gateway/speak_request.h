@@ -49,6 +49,7 @@ typedef struct {
     bool force_async;       /* a job even under the tenant's async threshold (/speak only) */
     gw_save_target save_to; /* /speak's save_to (save_to.wanted: given and valid) */
     /* the OpenAI alias only */
+    char openai_voice[8];              /* one of OpenAI's built-in names ("" = none; openai_voices.h) */
     bool sse;                          /* stream_format "sse": speech.audio.delta/done events */
     bool instructions_given;           /* `instructions` was in the body */
     char instructions_understood[192]; /* what of it changed speed/pitch ("" = nothing) */

@@ -27,6 +27,10 @@ python3-grpcio and over HTTP.
     are indexed and completed at connect, an operator's edit kept, and a
     second gateway changes nothing; with no node serving the engine the
     voice is still listed and /speak answers 502 naming the engine;
+  * OpenAI's built-in voice names on /v1/audio/speech: the male ones (onyx,
+    echo, fable) speak with rms/awb, the others with the default voice (the
+    default openai_voices setting); a bad setting stops the gateway with a
+    start error saying why;
   * cloning picks the nearest base voice (issue 17 point 2): a cloned voice
     asked of the HTS engine with a male reference (festival's kal_diphone)
     is spoken by a male clustergen engine (ChunkHeader.engine_id, native
@@ -296,6 +300,37 @@ def test_library_lists_filters_and_speaks_with_them(stack):
         harness.assert_error(gw.http.request("DELETE", f"{VOICES}/{vid}", headers=auth), 403,
                              "AUTHZ_PERMISSION_DENIED")
     assert [v["voice_id"] for v in library(gw, key, "&scope=global")] == PLATFORM
+
+
+@pytest.mark.parametrize("name,voice", [("onyx", "rms"), ("echo", "rms"), ("fable", "awb"),
+                                        ("alloy", "vc_platform_slt"), ("nova", "vc_platform_slt")])
+def test_openai_voice_names_pick_voices_of_their_gender(stack, name, voice):
+    # the default openai_voices setting: OpenAI's male names speak with the
+    # male engine voices, the others with the platform default
+    gw = stack.gateway
+    gw.wait_node_status(stack.node.node_id, "online", 5.0)
+    key = key_for(stack.redis, admin(stack.redis, "create-tenant", "--name", "t-" + os.urandom(3).hex())[0])
+    r = speak(gw, key, {"model": "tts-1", "input": "Hello there.", "voice": name, "response_format": "pcm"},
+              path="/v1/audio/speech")
+    assert r.status == 200 and r.header("X-Scaispeak-Voice-Id") == voice, (r.status, r.headers, r.body[:300])
+    assert len(r.body) > 16000, len(r.body)
+
+
+@pytest.mark.parametrize("setting,words", [("bogus=rms", "'bogus' is not one of OpenAI's voice names"),
+                                           ("onyx=rms,onyx=awb", "onyx is listed twice"),
+                                           ("onyx=r ms", "onyx: the voice id must be")])
+def test_a_bad_openai_voices_setting_stops_the_gateway(tmp_path, setting, words):
+    ps = harness.ProcessSet(tmp_path)
+    try:
+        gw = harness.Gateway(ps, 1, env={"SCAISPEAK_OPENAI_VOICES": setting})
+        gw.proc = ps.spawn(gw.name, [harness.binary("scaispeak-gateway")], harness.child_env(gw.env))
+        rc = gw.proc.wait(15 * SLOW)
+        gw.proc.stopped_by_test = True  # the exit is what is being tested
+        log = gw.proc.log_text()
+        assert rc > 0, f"gateway exit {harness.describe_status(rc)} with openai_voices={setting!r}:\n{log[-2000:]}"
+        assert "cannot start the OpenAI voice names: openai_voices: " + words in log, log[-2000:]
+    finally:
+        ps.close()
 
 
 def previous_record(vid, name, description, gender):

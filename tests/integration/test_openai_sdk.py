@@ -13,7 +13,8 @@ for rate and for duration against the WAV of the same text.
     0.25 is 4x longer; 4.0 is about 3.4x shorter (HTS gives every HMM state
     at least one 5 ms frame: docs/ARCHITECTURE.md);
   * `instructions` change pace and pitch (duration and median F0 measured);
-  * `voice` as a built-in name, a display name and {"id": ...};
+  * `voice` as a built-in name, a display name and {"id": ...}; a male built-in
+    name (cedar → rms by openai_voices) on a node without rms is a 502 naming it;
   * models.list() and models.retrieve();
   * what the SDK's APIError shows for a 401, a 422 and a 404 voice: our
     error.message after the status, our code in err.code.
@@ -200,10 +201,11 @@ def test_sdk_instructions_understood_header(stack, key, tmp_path):
 
 def test_sdk_voices(stack, key, tmp_path):
     got = sdk(stack, key, tmp_path, [
-        speech("builtin", response_format="pcm", input="Hi.", voice="cedar"),
+        speech("builtin", response_format="pcm", input="Hi.", voice="alloy"),
         speech("name", response_format="pcm", input="Hi.", voice="SLT (US English)"),
         speech("object", response_format="pcm", input="Hi.", voice={"id": "vc_platform_slt"}),
         speech("missing", response_format="pcm", input="Hi.", voice={"id": "vc_nobody"}),
+        speech("male", response_format="pcm", input="Hi.", voice="cedar"),
     ])
     for n in ("builtin", "name", "object"):
         assert ok(got[n])["headers"]["x-scaispeak-voice-id"] == "vc_platform_slt", got[n]
@@ -211,6 +213,11 @@ def test_sdk_voices(stack, key, tmp_path):
     assert not e["ok"] and e["status"] == 404 and e["kind"] == "NotFoundError", e
     assert e["code"] == "SCAISPEAK_VOICE_NOT_FOUND", e
     assert e["message"] == f"404 {e['error']['message']}" and "voice" in e["message"], e
+    # cedar means rms (openai_voices); this node serves no clustergen voice,
+    # so the SDK gets a 502 whose details name the engine, not a female voice
+    e = got["male"]
+    assert not e["ok"] and e["status"] == 502 and e["code"] == "SCAISPEAK_BACKEND_UNAVAILABLE", e
+    assert "rms" in json.dumps(e["error"]["details"]), e
 
 
 def test_sdk_models(stack, key, tmp_path):

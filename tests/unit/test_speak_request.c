@@ -339,6 +339,7 @@ Test(speak_request, openai_body_maps_to_speak_params)
     r = openai("{\"input\":\"Hi.\",\"voice\":\"SLT (US English)\",\"response_format\":\"wav\",\"speed\":1.5}");
     cr_assert_eq(r.rc, 0);
     cr_assert_str_eq(r.p.voice_name, "SLT (US English)");
+    cr_assert_str_eq(r.p.openai_voice, "");
     cr_assert_str_eq(r.p.format, "wav");
     cr_assert_eq(r.p.sample_rate, 24000);
     cr_assert_float_eq(r.p.speed, 1.5, 0);
@@ -372,7 +373,8 @@ Test(speak_request, openai_voice_object_is_a_voice_id)
     parsed_free(&r);
     r = openai("{\"input\":\"Hi.\",\"voice\":{\"id\":\"marin\"}}");
     cr_assert_eq(r.rc, 0);
-    cr_assert_str_eq(r.p.voice_id, "", "a built-in name in an object is the default voice too");
+    cr_assert_str_eq(r.p.voice_id, "", "a built-in name in an object is one too (openai_voices.h)");
+    cr_assert_str_eq(r.p.openai_voice, "marin");
     parsed_free(&r);
     const char *builtins[] = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx",
                               "nova", "sage", "shimmer", "verse", "marin", "cedar"};
@@ -381,7 +383,8 @@ Test(speak_request, openai_voice_object_is_a_voice_id)
         snprintf(body, sizeof body, "{\"input\":\"Hi.\",\"voice\":\"%s\"}", builtins[i]);
         r = openai(body);
         cr_assert_eq(r.rc, 0);
-        cr_assert_str_eq(r.p.voice_name, "", "%s is not the default voice", builtins[i]);
+        cr_assert_str_eq(r.p.voice_name, "", "%s is looked up as a display name", builtins[i]);
+        cr_assert_str_eq(r.p.openai_voice, builtins[i], "%s is not kept for openai_voices", builtins[i]);
         parsed_free(&r);
     }
 }
