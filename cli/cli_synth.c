@@ -23,9 +23,13 @@
  * --voice rms, awb or slt_cg names one of flite's clustergen voices
  * instead of a .htsvoice file: cli_synth_cg.c speaks it with the node's
  * clustergen orchestration, at the voice's own 16 kHz unless --rate is
- * given (--labels and --design are the HTS voice's and are refused). */
+ * given (--labels and --design are the HTS voice's and are refused).
+ * --voice-ref without --voice clones onto the base voice a node would
+ * choose (cli_base_choice.c: the nearest of the HTS voice and the
+ * clustergen voices to the clip), so a male clip is spoken by rms or awb. */
 #include "cli/cli_synth.h"
 
+#include "cli/cli_base_choice.h"
 #include "cli/cli_files.h"
 #include "cli/cli_synth_cg.h"
 #include "cli/cli_voice.h"
@@ -48,13 +52,15 @@ typedef struct {
     const ss_settings *settings;
     bool timestamps;
     bool rate_given;    /* --rate was given (a clustergen voice else speaks at its own rate) */
+    bool voice_given;   /* --voice was given (else --voice-ref picks the nearest base) */
     ss_synth_options o;
 } synth_args;
 
 static int usage(FILE *out)
 {
     fprintf(out, "usage: scaispeak synth (--text \"...\" | -f TEXTFILE | --labels FILE) -o out.wav\n"
-                 "                       [--speed X] [--pitch N] [--rate HZ] [--voice PATH|rms|awb|slt_cg] [--timestamps]\n"
+                 "                       [--speed X] [--pitch N] [--rate HZ] [--timestamps]\n"
+                 "                       [--voice PATH|rms|awb|slt_cg]\n"
                  "                       [--voice-ref CLIP | --design \"deep, slow, elderly male narrator\"]\n"
                  "                       [--config FILE]\n");
     return out == stderr ? 2 : 0;
@@ -83,7 +89,7 @@ static int set_rate(synth_args *a, const char *v)
 }
 static int set_labels(synth_args *a, const char *v) { a->labels_path = v; return 0; }
 static int set_output(synth_args *a, const char *v) { a->out_path = v; return 0; }
-static int set_voice(synth_args *a, const char *v) { a->voice_path = v; return 0; }
+static int set_voice(synth_args *a, const char *v) { a->voice_path = v; a->voice_given = true; return 0; }
 static int set_voice_ref(synth_args *a, const char *v) { a->voice_ref = v; return 0; }
 static int set_design(synth_args *a, const char *v) { a->design = v; return 0; }
 static int set_text(synth_args *a, const char *v) { a->text = v; return 0; }
@@ -292,6 +298,21 @@ static int synth_text(const ss_voice *v, ss_frontend *fe, const synth_args *a, w
     return rc;
 }
 
+/* --voice names a clustergen voice (cli_synth_cg.h): text in, WAV out. */
+static int run_synth_cg(const synth_args *a, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    const char *text = a->text;
+    if (a->text_path && !(text = buf = read_file(a->text_path, err, errlen)))
+        return -1;
+    const ss_cli_cg_synth s = {.engine_id = a->voice_path, .text = text, .out_path = a->out_path,
+                               .voice_ref = a->voice_ref, .speed = a->o.speed, .pitch = a->o.pitch,
+                               .sample_rate = a->rate_given ? a->o.sample_rate : 0, .timestamps = a->timestamps};
+    int rc = ss_cli_synth_cg(&s, err, errlen);
+    free(buf);
+    return rc;
+}
+
 /* Loads the voice (conditioned when asked), synthesizes into out_path. */
 static int run_synth(const synth_args *a, char *err, size_t errlen)
 {
@@ -305,6 +326,17 @@ static int run_synth(const synth_args *a, char *err, size_t errlen)
     if (a->text || a->text_path || a->voice_ref || a->design) {
         if (!(fe = ss_frontend_create(err, errlen)))
             goto done;
+    }
+    if (a->voice_ref && !a->voice_given && !a->labels_path) { /* the base a node would choose */
+        char cg_id[16];
+        if (ss_cli_nearest_base(base, fe, a->voice_ref, cg_id, sizeof cg_id, err, errlen) != 0)
+            goto done;
+        if (cg_id[0]) {
+            synth_args on_cg = *a;
+            on_cg.voice_path = cg_id;
+            rc = run_synth_cg(&on_cg, err, errlen);
+            goto done;
+        }
     }
     if (a->voice_ref || a->design) { /* zero-shot conditioning from a clip or a prompt */
         ss_conditioning cond;
@@ -337,21 +369,6 @@ done:
     ss_conditioned_voice_free(conditioned);
     ss_voice_free(base);
     ss_frontend_free(fe);
-    return rc;
-}
-
-/* --voice names a clustergen voice (cli_synth_cg.h): text in, WAV out. */
-static int run_synth_cg(const synth_args *a, char *err, size_t errlen)
-{
-    char *buf = NULL;
-    const char *text = a->text;
-    if (a->text_path && !(text = buf = read_file(a->text_path, err, errlen)))
-        return -1;
-    const ss_cli_cg_synth s = {.engine_id = a->voice_path, .text = text, .out_path = a->out_path,
-                               .voice_ref = a->voice_ref, .speed = a->o.speed, .pitch = a->o.pitch,
-                               .sample_rate = a->rate_given ? a->o.sample_rate : 0, .timestamps = a->timestamps};
-    int rc = ss_cli_synth_cg(&s, err, errlen);
-    free(buf);
     return rc;
 }
 

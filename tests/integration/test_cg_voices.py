@@ -36,8 +36,8 @@ python3-grpcio and over HTTP.
     is spoken by a male clustergen engine (ChunkHeader.engine_id, native
     16 kHz), with the reference protocol intact (reference_required, then
     served from the cache); a female reference (flite slt) stays with a
-    female base; `scaispeak synth --voice BASE --voice-ref CLIP` gives the
-    node's samples for the same clip;
+    female base; `scaispeak synth --voice-ref CLIP`, with --voice BASE or
+    choosing the base itself, gives the node's samples for the same clip;
   * `scaispeak synth --voice rms|awb|slt_cg` gives the node's samples for
     the same SSML and rate (16 kHz without --rate), prints word timings
     whose byte ranges point at the words, and refuses --labels and --design
@@ -450,6 +450,13 @@ def test_a_clone_is_spoken_by_the_nearest_base_voice(stack, protos, tmp_path, re
                 "--text", TWO_SENTENCES, "-o", out)
         assert p.returncode == 0, p.stderr
         assert wav_pcm(out) == (22050, again.pcm), "the CLI's clone differs from the node's"
+        # without --voice the CLI chooses the base the way the node did
+        chosen = tmp_path / "cli_chosen.wav"
+        p = cli("synth", "--voice-ref", clip_path, "--rate", 22050, "--text", TWO_SENTENCES, "-o", chosen,
+                timeout=120.0)
+        assert p.returncode == 0, p.stderr
+        assert f"nearest base voice {first.header.engine_id} " in p.stderr, p.stderr
+        assert wav_pcm(chosen) == (22050, again.pcm), "the CLI's own choice differs from the node's"
 
 
 def wav_pcm(path):

@@ -1,5 +1,7 @@
 """The CLI's voice commands: `scaispeak synth --design/--voice-ref` and
-`scaispeak analyze`, with a reference made by festival's kal voice."""
+`scaispeak analyze`, with a reference made by festival's kal voice (a male
+voice: without --voice the CLI clones it onto rms or awb, the base a node
+would choose)."""
 import os
 import subprocess
 
@@ -44,6 +46,8 @@ def test_voice_ref_and_analyze(tmp_path, kal_clip):
     res = run("synth", "--text", TEXT, "--voice-ref", str(kal_clip), "-o", str(out))
     assert res.returncode == 0, res.stderr
     assert duration(out) > 1.0
+    # no --voice: the clone goes to the nearest base voice, a male one for kal
+    assert "nearest base voice rms " in res.stderr or "nearest base voice awb " in res.stderr, res.stderr
     res = run("analyze", str(kal_clip))
     assert res.returncode in (0, 3), res.stderr  # 3: preflight failed (festival's clip peaks at 0 dBFS)
     assert "preflight.duration_s" in res.stdout and "preflight.snr_db" in res.stdout

@@ -145,3 +145,8 @@ const ss_cg_voice_spec *ss_cg_voice_spec_find(const char *engine_id)
             return &CG_VOICES[i];
     return NULL;
 }
+
+const ss_cg_voice_spec *ss_cg_voice_spec_at(size_t i)
+{
+    return i < sizeof CG_VOICES / sizeof CG_VOICES[0] ? &CG_VOICES[i] : NULL;
+}

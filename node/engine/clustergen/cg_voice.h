@@ -53,6 +53,9 @@ typedef struct {
 
 /* The voice whose engine id is engine_id, or NULL when it is not one. */
 const ss_cg_voice_spec *ss_cg_voice_spec_find(const char *engine_id);
+/* The i-th voice in the order above (a node's default cg_voices order), or
+ * NULL past the last. */
+const ss_cg_voice_spec *ss_cg_voice_spec_at(size_t i);
 
 /* Loads voice `name` ("rms", "awb", "slt") from libflite_cmu_us_<name>.so.1.
  * Returns a voice, or NULL with a message in err. */
