@@ -277,13 +277,21 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int main(int argc, char **argv)
+/* One run's settings and state: the kernels under test (NULL: no device)
+ * and why, the batch window, the two schedulers and the GPU warm-up's
+ * counters. */
+typedef struct {
+    const ss_kernel_ops *gpu;
+    char why[256];
+    double window;
+    ss_batch_scheduler *cpu_sched, *gpu_sched;
+    ss_batch_stats warm;
+} bench;
+
+/* Loads the voice both ways (the engine's and the HTS tables). 0, or 2
+ * after a message. */
+static int load_voices(void)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: gpu_bench LABEL_DIR [WINDOW_MS]\n");
-        return 2;
-    }
-    double window = argc > 2 ? atof(argv[2]) : SS_BATCH_DEFAULT_WINDOW_MS;
     char err[512];
     voice = ss_voice_load(UTT_VOICE, err, sizeof err);
     hts = ss_htsvoice_load(UTT_VOICE, err, sizeof err);
@@ -291,12 +299,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "gpu_bench: %s\n", err);
         return 2;
     }
-    DIR *d = opendir(argv[1]);
+    return 0;
+}
+
+/* The names of dir's .lab files (malloc'd, sorted, at most MAXUTT) into
+ * names, their count into nfiles. 0, or 2 after a message. */
+static int list_label_names(const char *dir, char **names)
+{
+    DIR *d = opendir(dir);
     if (!d) {
-        fprintf(stderr, "gpu_bench: cannot open %s\n", argv[1]);
+        fprintf(stderr, "gpu_bench: cannot open %s\n", dir);
         return 2;
     }
-    char *names[MAXUTT];
     struct dirent *e;
     while ((e = readdir(d)) && nfiles < MAXUTT) {
         size_t l = strlen(e->d_name);
@@ -305,82 +319,138 @@ int main(int argc, char **argv)
     }
     closedir(d);
     if (!nfiles) {
-        fprintf(stderr, "gpu_bench: no .lab files in %s\n", argv[1]);
+        fprintf(stderr, "gpu_bench: no .lab files in %s\n", dir);
         return 2;
     }
+    for (size_t i = 0; i < nfiles; i++)
+        if (!names[i]) {
+            fprintf(stderr, "gpu_bench: out of memory\n");
+            return 2;
+        }
     qsort(names, nfiles, sizeof *names, by_name);
+    return 0;
+}
+
+/* Reads every named label file of dir into files. 0, or 2 after a message. */
+static int read_label_files(const char *dir, char *const *names)
+{
     for (size_t i = 0; i < nfiles; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", argv[1], names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         files[i].labels = utt_labels_read(path, &files[i].n);
         if (!files[i].labels) {
             fprintf(stderr, "gpu_bench: cannot read %s\n", path);
             return 2;
         }
     }
-    char why[256];
-    const ss_kernel_ops *gpu = ss_kernels_cuda_usable(why, sizeof why) ? ss_kernel_ops_cuda() : NULL;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    const size_t one = nfiles > 1 ? 1 : 0; /* sentence 02 */
-    printf("gpu_bench: %zu label files, %ld CPU cores, batch window %.1f ms, GPU: %s\n", nfiles, cores,
-           window, gpu ? why : "none");
-    printf("\nfirst-chunk latency, sentence %s (ms, median):\n", names[one]);
+    return 0;
+}
+
+/* The first-chunk latency section for sentence `one` (named name): the CPU
+ * engine, then batched on the CPU and (after a warm-up) on the GPU; makes
+ * b's schedulers. 0, or 1 when the GPU warm-up fails. */
+static int first_chunk_latency(bench *b, const char *name, size_t one)
+{
+    printf("\nfirst-chunk latency, sentence %s (ms, median):\n", name);
     printf("  cpu-engine (ss_synthesize, streamed)    %8.2f\n", cpu_engine_first_chunk(&files[one]));
-    ss_batch_stats st;
+    ss_batch_stats st = {0};
     double fm = 0;
     const label_file save = files[0];
     files[0] = files[one]; /* N = 1 uses file 0 */
-    ss_batch_scheduler *cpu_sched = make_scheduler(ss_kernel_ops_cpu(), window);
-    ss_batch_scheduler *gpu_sched = gpu ? make_scheduler(gpu, window) : NULL;
-    double r1 = batched_rtf(cpu_sched, 1, &fm, &st);
+    b->cpu_sched = make_scheduler(ss_kernel_ops_cpu(), b->window);
+    b->gpu_sched = b->gpu ? make_scheduler(b->gpu, b->window) : NULL;
+    double r1 = batched_rtf(b->cpu_sched, 1, &fm, &st);
     printf("  cpu-batched (lookup+MLPG+phrase 1)      %8.2f%s\n", fm, r1 < 0 ? " (FAILED)" : "");
-    ss_batch_stats warm = {0};
-    if (gpu) {
+    if (b->gpu) {
         /* warm-up: CUDA context creation, module load and the growth of the
          * lanes' pools to the largest run stay out of the figures, as in a
          * node that has served traffic */
-        if (batched_rtf(gpu_sched, 256, &fm, &warm) < 0)
+        if (batched_rtf(b->gpu_sched, 256, &fm, &b->warm) < 0)
             return 1;
-        r1 = batched_rtf(gpu_sched, 1, &fm, &st);
+        r1 = batched_rtf(b->gpu_sched, 1, &fm, &st);
         printf("  gpu-batched (lookup+MLPG+phrase 1)      %8.2f%s\n", fm, r1 < 0 ? " (FAILED)" : "");
     } else {
         printf("  gpu-batched                             GPU: not measured (no device)\n");
     }
     files[0] = save;
+    return 0;
+}
+
+/* One row of the RTF table: N requests on each path (and the GPU's
+ * launches). 1 when a path failed, else 0. */
+static int rtf_row(const bench *b, size_t N)
+{
+    ss_batch_stats st = {0};
+    double fm = 0;
+    double ce = cpu_engine_rtf(N);
+    double cb = batched_rtf(b->cpu_sched, N, &fm, &st);
+    int failed = ce < 0 || cb < 0;
+    if (b->gpu) {
+        ss_batch_stats before = st;
+        ss_batch_scheduler_stats(b->gpu_sched, &before);
+        ss_batch_stats gs;
+        double gb = batched_rtf(b->gpu_sched, N, &fm, &gs);
+        failed |= gb < 0;
+        printf("  %8zu %12.5f %12.5f %12.5f %16zu\n", N, ce, cb, gb, gs.launches - before.launches);
+    } else {
+        printf("  %8zu %12.5f %12.5f %12s %16s\n", N, ce, cb, "-", "-");
+    }
+    fflush(stdout);
+    return failed;
+}
+
+/* The aggregate RTF table at 1, 8, 64 and 256 requests. 1 when any run
+ * failed, else 0. */
+static int rtf_table(const bench *b)
+{
     printf("\naggregate real-time factor (wall / audio seconds; lower is faster):\n");
     printf("  %8s %12s %12s %12s %16s\n", "requests", "cpu-engine", "cpu-batched", "gpu-batched",
            "gpu launches");
     static const size_t Ns[] = {1, 8, 64, 256};
     int failed = 0;
-    for (size_t k = 0; k < sizeof Ns / sizeof Ns[0]; k++) {
-        double ce = cpu_engine_rtf(Ns[k]);
-        double cb = batched_rtf(cpu_sched, Ns[k], &fm, &st);
-        failed |= ce < 0 || cb < 0;
-        if (gpu) {
-            ss_batch_stats before = st;
-            ss_batch_scheduler_stats(gpu_sched, &before);
-            ss_batch_stats gs;
-            double gb = batched_rtf(gpu_sched, Ns[k], &fm, &gs);
-            failed |= gb < 0;
-            printf("  %8zu %12.5f %12.5f %12.5f %16zu\n", Ns[k], ce, cb, gb,
-                   gs.launches - before.launches);
-        } else {
-            printf("  %8zu %12.5f %12.5f %12s %16s\n", Ns[k], ce, cb, "-", "-");
-        }
-        fflush(stdout);
-    }
-    if (gpu) {
-        ss_batch_scheduler_stats(gpu_sched, &st);
+    for (size_t k = 0; k < sizeof Ns / sizeof Ns[0]; k++)
+        failed |= rtf_row(b, Ns[k]);
+    return failed;
+}
+
+/* The GPU scheduler's memory and allocations, or why the GPU was not
+ * measured. */
+static void print_gpu_memory(const bench *b)
+{
+    if (b->gpu) {
+        ss_batch_stats st;
+        ss_batch_scheduler_stats(b->gpu_sched, &st);
         printf("\nGPU memory: %d lane(s), pools %.1f MiB of %.0f MiB, pinned %.1f MiB; device "
                "allocations: %zu in the warm-up, %zu during the measured runs\n",
                st.lanes, st.memory.device_bytes / 1048576.0, st.memory.device_limit / 1048576.0,
-               st.memory.pinned_bytes / 1048576.0, warm.memory.device_allocs,
-               st.memory.device_allocs - warm.memory.device_allocs);
+               st.memory.pinned_bytes / 1048576.0, b->warm.memory.device_allocs,
+               st.memory.device_allocs - b->warm.memory.device_allocs);
     } else {
-        printf("GPU: not measured (no device: %s)\n", why);
+        printf("GPU: not measured (no device: %s)\n", b->why);
     }
-    ss_batch_scheduler_free(cpu_sched);
-    ss_batch_scheduler_free(gpu_sched);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: gpu_bench LABEL_DIR [WINDOW_MS]\n");
+        return 2;
+    }
+    bench b = {.window = argc > 2 ? atof(argv[2]) : SS_BATCH_DEFAULT_WINDOW_MS};
+    char *names[MAXUTT];
+    if (load_voices() != 0 || list_label_names(argv[1], names) != 0 || read_label_files(argv[1], names) != 0)
+        return 2;
+    b.gpu = ss_kernels_cuda_usable(b.why, sizeof b.why) ? ss_kernel_ops_cuda() : NULL;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const size_t one = nfiles > 1 ? 1 : 0; /* sentence 02 */
+    printf("gpu_bench: %zu label files, %ld CPU cores, batch window %.1f ms, GPU: %s\n", nfiles, cores,
+           b.window, b.gpu ? b.why : "none");
+    if (first_chunk_latency(&b, names[one], one) != 0)
+        return 1;
+    int failed = rtf_table(&b);
+    print_gpu_memory(&b);
+    ss_batch_scheduler_free(b.cpu_sched);
+    ss_batch_scheduler_free(b.gpu_sched);
     for (size_t i = 0; i < nfiles; i++) {
         utt_labels_free(files[i].labels, files[i].n);
         free(names[i]);

@@ -557,18 +557,12 @@ static void *utt_through_scheduler(void *arg)
     return NULL;
 }
 
-/* The lanes a node uses (kernels/cuda/cuda_lane.h): steady state without
- * device allocation, the memory bound (batches split, results unchanged;
- * one job over the bound refused before anything changes) and concurrent
- * requests through a scheduler of several lanes. */
-static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
+/* Lanes 1. Steady state: after one pass over all utterances, passes over
+ * all or some of them make no device allocation. 0, or the exit code. */
+static int lanes_steady_state(const ss_kernel_ops *gpu, utt *us, size_t nu)
 {
-    char detail[256], err[512];
+    char detail[256];
     ss_kernel_lane_usage u0, u1;
-    printf("lanes (stream + device pool + pinned staging):\n");
-
-    /* 1. Steady state: after one pass over all utterances, passes over
-     * all or some of them make no device allocation. */
     runner r = {.ops = gpu, .lane = lane_or_die(gpu, 0)};
     if (!r.lane)
         return 2;
@@ -584,13 +578,19 @@ static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
     check("steady state: no device allocation", u1.device_allocs == u0.device_allocs && u0.device_allocs > 0,
           detail);
     gpu->lane_free(r.lane);
+    return 0;
+}
 
-    /* 2. A bound below the batch's need: parts, same results. */
-    const size_t limit = (size_t)3 << 20;
-    r.lane = lane_or_die(gpu, limit);
+/* Lanes 2. A bound below the batch's need: parts, same results. 0, or the
+ * exit code. */
+static int lanes_bounded(const ss_kernel_ops *gpu, utt *us, size_t nu, size_t limit)
+{
+    char detail[256];
+    ss_kernel_lane_usage u1;
+    runner r = {.ops = gpu, .lane = lane_or_die(gpu, limit)};
     if (!r.lane)
         return 2;
-    rc = batched_all(&r, us, nu, "lane bounded at 3 MiB");
+    int rc = batched_all(&r, us, nu, "lane bounded at 3 MiB");
     gpu->lane_usage(r.lane, &u1);
     gpu->lane_free(r.lane);
     if (rc)
@@ -599,12 +599,19 @@ static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
              u1.splits, u1.calls, u1.device_bytes / 1048576.0, u1.pinned_bytes / 1048576.0);
     check("bounded lane splits and stays within its bound",
           u1.splits > 0 && u1.device_bytes <= limit && u1.pinned_bytes <= limit, detail);
+    return 0;
+}
 
-    /* 3. One job over the bound: refused, nothing changed. */
-    r.lane = lane_or_die(gpu, 64 << 10);
-    if (!r.lane)
+/* Lanes 3. One job over the bound: refused, nothing changed. 0, or the
+ * exit code. */
+static int lanes_over_bound(const ss_kernel_ops *gpu, utt *u)
+{
+    char err[512];
+    ss_kernel_lane_usage u1;
+    ss_kernel_lane *lane = lane_or_die(gpu, 64 << 10);
+    if (!lane)
         return 2;
-    const utt_vocoder_input *vi = &us[0].vi;
+    const utt_vocoder_input *vi = &u->vi;
     ss_excitation_state ex, ex_before;
     ss_mlsa_state ml, ml_before;
     ss_excitation_state_init(&ex);
@@ -612,29 +619,28 @@ static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
         return die("mlsa init", err);
     ex_before = ex;
     ml_before = ml;
-    poison(us[0].wave_gpu, us[0].nsamples);
-    ss_excitation_job ej = {&ex, vi->period, vi->nframes, vi->frame_period, us[0].wave_gpu};
+    poison(u->wave_gpu, u->nsamples);
+    ss_excitation_job ej = {&ex, vi->period, vi->nframes, vi->frame_period, u->wave_gpu};
     ss_mlsa_job mj = {.state = &ml, .mcep = vi->mcep, .nframes = vi->nframes, .frame_period = vi->frame_period,
-                      .excitation = us[0].wave_gpu, .out = us[0].wave_gpu};
+                      .excitation = u->wave_gpu, .out = u->wave_gpu};
     err[0] = 0;
-    int erc = gpu->lane_excitation(r.lane, &ej, 1, err, sizeof err);
-    int mrc = gpu->lane_mlsa(r.lane, &mj, 1, err, sizeof err);
+    int erc = gpu->lane_excitation(lane, &ej, 1, err, sizeof err);
+    int mrc = gpu->lane_mlsa(lane, &mj, 1, err, sizeof err);
     int untouched = memcmp(&ex, &ex_before, sizeof ex) == 0 && memcmp(&ml, &ml_before, sizeof ml) == 0 &&
-                    isnan(us[0].wave_gpu[0]) && isnan(us[0].wave_gpu[us[0].nsamples - 1]);
-    gpu->lane_usage(r.lane, &u1);
-    gpu->lane_free(r.lane);
+                    isnan(u->wave_gpu[0]) && isnan(u->wave_gpu[u->nsamples - 1]);
+    gpu->lane_usage(lane, &u1);
+    gpu->lane_free(lane);
     check("a job over the bound is refused, unchanged",
           erc == -1 && mrc == -1 && strstr(err, "over the lane's limit") && untouched &&
               u1.device_allocs == 0,
           err);
+    return 0;
+}
 
-    /* 4. Concurrent requests through a scheduler of 3 bounded lanes. */
-    ss_batch_options bo = ss_batch_default_options();
-    bo.lanes = 3;
-    bo.lane_memory_limit = limit;
-    ss_batch_scheduler *sched = ss_batch_scheduler_new(gpu, &bo, err, sizeof err);
-    if (!sched)
-        return die("scheduler", err);
+/* Every utterance through the scheduler, each from its own thread, all
+ * joined. 0, or the exit code. */
+static int run_utt_threads(ss_batch_scheduler *sched, utt *us, size_t nu)
+{
     utt_thread *ts = calloc(nu, sizeof *ts);
     pthread_t *th = calloc(nu, sizeof *th);
     if (!ts || !th)
@@ -649,9 +655,15 @@ static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
         if (ts[i].rc != 0)
             return die("scheduler request", ts[i].err);
     }
-    ss_batch_stats st;
-    ss_batch_scheduler_stats(sched, &st);
-    ss_batch_scheduler_free(sched);
+    free(ts);
+    free(th);
+    return 0;
+}
+
+/* Reports the scheduler's results against the CPU's: MLPG, waveform rel
+ * L2 and s16. */
+static void report_scheduled(const utt *us, size_t nu)
+{
     double wm = 0, ww = 0, ws = 0;
     for (size_t i = 0; i < nu; i++) {
         for (int s = 0; s < us[i].seq.nstreams; s++) {
@@ -669,15 +681,51 @@ static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
     report("scheduler, 3 lanes: MLPG", wm, TOL_MLPG);
     report("scheduler, 3 lanes: waveform (rel L2)", ww, TOL_WAVE_REL);
     report("scheduler, 3 lanes: waveform s16 (LSB)", ws, TOL_S16_LSB);
+}
+
+/* Lanes 4. Concurrent requests through a scheduler of 3 bounded lanes. 0,
+ * or the exit code. */
+static int lanes_concurrent(const ss_kernel_ops *gpu, utt *us, size_t nu, size_t limit)
+{
+    char detail[256], err[512];
+    ss_batch_options bo = ss_batch_default_options();
+    bo.lanes = 3;
+    bo.lane_memory_limit = limit;
+    ss_batch_scheduler *sched = ss_batch_scheduler_new(gpu, &bo, err, sizeof err);
+    if (!sched)
+        return die("scheduler", err);
+    int rc = run_utt_threads(sched, us, nu);
+    if (rc)
+        return rc;
+    ss_batch_stats st;
+    ss_batch_scheduler_stats(sched, &st);
+    ss_batch_scheduler_free(sched);
+    report_scheduled(us, nu);
     snprintf(detail, sizeof detail, "%zu requests in %zu calls; pools %.1f of %.1f MiB",
              st.requests, st.launches, st.memory.device_bytes / 1048576.0,
              st.memory.device_limit / 1048576.0);
     check("scheduler pools within 3 x 3 MiB", st.lanes == 3 && st.memory.device_limit == 3 * limit &&
                                                    st.memory.device_bytes <= 3 * limit,
           detail);
-    free(ts);
-    free(th);
     return 0;
+}
+
+/* The lanes a node uses (kernels/cuda/cuda_lane.h): steady state without
+ * device allocation, the memory bound (batches split, results unchanged;
+ * one job over the bound refused before anything changes) and concurrent
+ * requests through a scheduler of several lanes. */
+static int lanes_check(const ss_kernel_ops *gpu, utt *us, size_t nu)
+{
+    const size_t limit = (size_t)3 << 20;
+    printf("lanes (stream + device pool + pinned staging):\n");
+    int rc = lanes_steady_state(gpu, us, nu);
+    if (!rc)
+        rc = lanes_bounded(gpu, us, nu, limit);
+    if (!rc)
+        rc = lanes_over_bound(gpu, &us[0]);
+    if (!rc)
+        rc = lanes_concurrent(gpu, us, nu, limit);
+    return rc;
 }
 
 static int by_name(const void *a, const void *b)
@@ -685,44 +733,148 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int main(int argc, char **argv)
+/* The command line: --one, --probe, --harness-on-cpu and the label dir. */
+typedef struct {
+    int one, probe, harness;
+    const char *dir;
+} parity_opts;
+
+/* Reads the command line into *o (every other word is the label dir). */
+static void parse_args(int argc, char **argv, parity_opts *o)
 {
-    int one = 0, probe = 0, harness = 0;
-    const char *dir = NULL;
+    *o = (parity_opts){0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--one"))
-            one = 1;
+            o->one = 1;
         else if (!strcmp(argv[i], "--probe"))
-            probe = 1;
+            o->probe = 1;
         else if (!strcmp(argv[i], "--harness-on-cpu"))
-            harness = 1;
+            o->harness = 1;
         else
-            dir = argv[i];
+            o->dir = argv[i];
     }
-    char why[256];
-    const ss_kernel_ops *gpu = ss_kernel_ops_cuda();
+}
+
+/* The kernels under test into *gpu and the device's description into why;
+ * 1 (after the "skipped" line) when there is no CUDA device, else 0. */
+static int pick_kernels(int harness, const ss_kernel_ops **gpu, char *why, size_t whylen)
+{
+    *gpu = ss_kernel_ops_cuda();
 #ifdef SS_PARITY_EMULATED
     harness = 2;
 #endif
     if (harness == 2) {
 #ifdef SS_PARITY_EMULATED
-        gpu = &emulated_ops;
+        *gpu = &emulated_ops;
 #endif
-        snprintf(why, sizeof why, "none: the CUDA kernels run in host emulation");
+        snprintf(why, whylen, "none: the CUDA kernels run in host emulation");
     } else if (harness) {
         /* checks this program (inputs, poisoning, comparisons) without a
          * GPU: the CPU kernels stand in for CUDA, every difference is 0 */
-        gpu = ss_kernel_ops_cpu();
-        snprintf(why, sizeof why, "none: CPU kernels standing in (--harness-on-cpu)");
-    } else if (!ss_kernels_cuda_usable(why, sizeof why)) {
+        *gpu = ss_kernel_ops_cpu();
+        snprintf(why, whylen, "none: CPU kernels standing in (--harness-on-cpu)");
+    } else if (!ss_kernels_cuda_usable(why, whylen)) {
         printf("no CUDA device: skipped (%s)\n", why);
-        return 0;
+        return 1;
     }
+    return 0;
+}
+
+/* The names of dir's .lab files (malloc'd), sorted, at most 256. 0, or
+ * the exit code. */
+static int list_labels(const char *dir, char **names, size_t *nn)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return die(dir, "cannot open");
+    *nn = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && *nn < 256) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".lab")) {
+            names[*nn] = strdup(e->d_name);
+            if (!names[(*nn)++]) {
+                closedir(d);
+                return die(dir, "out of memory");
+            }
+        }
+    }
+    closedir(d);
+    qsort(names, *nn, sizeof *names, by_name);
+    return 0;
+}
+
+/* Each utterance CPU vs CUDA, reported; then (more than one) the batched
+ * path and the lanes. 0, or the exit code. */
+static int utterance_checks(const ss_htsvoice *v, const ss_kernel_ops *gpu, const char *dir, char **names,
+                            size_t nn, utt *us)
+{
+    double wm = 0, ww = 0, ws = 0;
+    for (size_t i = 0; i < nn; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int rc = utt_run(v, gpu, path, &us[i], &wm, &ww, &ws);
+        if (rc)
+            return rc;
+    }
+    printf("%zu real utterances (%s):\n", nn, dir);
+    report("utterances: MLPG every stream", wm, TOL_MLPG);
+    report("utterances: waveform, 3 phrases (rel L2)", ww, TOL_WAVE_REL);
+    report("utterances: waveform s16 (LSB)", ws, TOL_S16_LSB);
+    if (nn <= 1)
+        return 0;
+    const runner direct = {.ops = gpu};
+    int rc = batched_all(&direct, us, nn, "utterances batched");
+    if (rc == 0 && gpu->lane_new)
+        rc = lanes_check(gpu, us, nn);
+    else if (rc == 0)
+        printf("lanes: skipped (the %s kernels have none)\n", gpu->name);
+    return rc;
+}
+
+/* The label-file part: the voice, every LABEL_DIR/NN.lab (only the first
+ * with --one) through utterance_checks. 0, or the exit code. */
+static int label_checks(const ss_kernel_ops *gpu, const char *dir, int one)
+{
+    char err[512];
+    ss_htsvoice *v = ss_htsvoice_load(UTT_VOICE, err, sizeof err);
+    if (!v)
+        return die(UTT_VOICE, err);
+    char *names[256];
+    size_t nn = 0;
+    int rc = list_labels(dir, names, &nn);
+    if (rc)
+        return rc;
+    if (one && nn > 1)
+        nn = 1;
+    utt *us = calloc(nn ? nn : 1, sizeof *us);
+    if (!us)
+        return die(dir, "out of memory");
+    rc = utterance_checks(v, gpu, dir, names, nn, us);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < nn; i++) {
+        utt_free(&us[i]);
+        free(names[i]);
+    }
+    free(us);
+    ss_htsvoice_free(v);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    parity_opts o;
+    parse_args(argc, argv, &o);
+    char why[256];
+    const ss_kernel_ops *gpu;
+    if (pick_kernels(o.harness, &gpu, why, sizeof why))
+        return 0;
     printf("gpu_parity: device %s\n", why);
-    if (probe)
+    if (o.probe)
         return 0;
     rng = (uint64_t)time(NULL);
-    if (!one) {
+    if (!o.one) {
         printf("random inputs (seed %llu):\n", (unsigned long long)rng);
         int rc = random_mlpg(gpu);
         if (!rc)
@@ -730,55 +882,10 @@ int main(int argc, char **argv)
         if (rc)
             return rc;
     }
-    if (dir) {
-        char err[512];
-        ss_htsvoice *v = ss_htsvoice_load(UTT_VOICE, err, sizeof err);
-        if (!v)
-            return die(UTT_VOICE, err);
-        DIR *d = opendir(dir);
-        if (!d)
-            return die(dir, "cannot open");
-        char *names[256];
-        size_t nn = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) && nn < 256) {
-            size_t l = strlen(e->d_name);
-            if (l > 4 && !strcmp(e->d_name + l - 4, ".lab"))
-                names[nn++] = strdup(e->d_name);
-        }
-        closedir(d);
-        qsort(names, nn, sizeof *names, by_name);
-        if (one && nn > 1)
-            nn = 1;
-        utt *us = calloc(nn ? nn : 1, sizeof *us);
-        double wm = 0, ww = 0, ws = 0;
-        for (size_t i = 0; i < nn; i++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-            int rc = utt_run(v, gpu, path, &us[i], &wm, &ww, &ws);
-            if (rc)
-                return rc;
-        }
-        printf("%zu real utterances (%s):\n", nn, dir);
-        report("utterances: MLPG every stream", wm, TOL_MLPG);
-        report("utterances: waveform, 3 phrases (rel L2)", ww, TOL_WAVE_REL);
-        report("utterances: waveform s16 (LSB)", ws, TOL_S16_LSB);
-        if (nn > 1) {
-            const runner direct = {.ops = gpu};
-            int rc = batched_all(&direct, us, nn, "utterances batched");
-            if (rc == 0 && gpu->lane_new)
-                rc = lanes_check(gpu, us, nn);
-            else if (rc == 0)
-                printf("lanes: skipped (the %s kernels have none)\n", gpu->name);
-            if (rc)
-                return rc;
-        }
-        for (size_t i = 0; i < nn; i++) {
-            utt_free(&us[i]);
-            free(names[i]);
-        }
-        free(us);
-        ss_htsvoice_free(v);
+    if (o.dir) {
+        int rc = label_checks(gpu, o.dir, o.one);
+        if (rc)
+            return rc;
     }
     printf("gpu_parity: %s\n", failures ? "FAILED" : "all within tolerance");
     return failures ? 1 : 0;

@@ -120,6 +120,77 @@ static int speak_conditioned(ss_node_engine *e, ss_node_synth_request *req, cons
     return rc;
 }
 
+/* The node's engines in its order: HTS from voice, then clustergen rms,
+ * awb and slt_cg. 0, or 1 after a message (those made stay in engines). */
+static int load_engines(const char *voice, ss_node_engine **engines)
+{
+    char err[512];
+    static const char *const cg[] = {"rms", "awb", "slt_cg"};
+    engines[0] = ss_hts_node_engine_new(voice, "cpu", err, sizeof err);
+    for (int i = 0; engines[0] && i < 3; i++)
+        if (!(engines[i + 1] = ss_cg_node_engine_new(cg[i], err, sizeof err)))
+            break;
+    if (!engines[NENGINES - 1]) {
+        fprintf(stderr, "clone_node_synth: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* --none / --cond: the engine named argv[5] speaks, unconditioned or with
+ * the conditioning of argv[6]. The exit code. */
+static int speak_named(ss_node_engine **engines, ss_node_synth_request *req, char **argv)
+{
+    ss_node_engine *e = NULL;
+    for (int i = 0; i < NENGINES; i++)
+        if (!strcmp(engines[i]->info.engine_id, argv[5]))
+            e = engines[i];
+    if (!e) {
+        fprintf(stderr, "clone_node_synth: no engine %s\n", argv[5]);
+        return 2;
+    }
+    if (!strcmp(argv[4], "--cond"))
+        return speak_conditioned(e, req, argv[6], argv[2], argv[3]);
+    printf("base %s\n", e->info.engine_id);
+    return speak_lines(e, req, argv[2], argv[3]);
+}
+
+/* --ref: resolves the clone of the clip argv[5] as the node does, prints
+ * it and speaks with it. The exit code. */
+static int speak_cloned(ss_node_engine **engines, ss_node_synth_request *req, ss_voice_cache *cache,
+                        char **argv)
+{
+    size_t len;
+    uint8_t *ref = (uint8_t *)whole_file_read(argv[5], &len);
+    char digest[65], err[512];
+    if (!ref) {
+        fprintf(stderr, "clone_node_synth: cannot read %s\n", argv[5]);
+        return 1;
+    }
+    ss_sha256_hex((const char *)ref, len, digest);
+    req->voice_id = "vc_quality";
+    req->reference_sha256 = digest;
+    req->reference_audio = ref;
+    req->reference_audio_len = len;
+    req->request_id = "clone_node_synth";
+    ss_voice_entry *entry = NULL;
+    int rc;
+    if (ss_clone_voice_resolve(engines, NENGINES, req, &entry, err, sizeof err) != SS_NODE_SYNTH_OK) {
+        fprintf(stderr, "clone_node_synth: reference: %s\n", err);
+        rc = 1;
+    } else {
+        const ss_clone_voice *cv = ss_voice_entry_value(entry);
+        char ser[1024];
+        ss_conditioning_serialize(&cv->cond, ser, sizeof ser);
+        printf("base %s\ndistance %.3f\n%s", cv->base->info.engine_id, cv->distance, ser);
+        req->clone = cv;
+        rc = speak_lines(cv->base, req, argv[2], argv[3]);
+        ss_voice_cache_release(cache, entry);
+    }
+    free(ref);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 6 || (strcmp(argv[4], "--ref") && strcmp(argv[4], "--none") &&
@@ -128,75 +199,20 @@ int main(int argc, char **argv)
                         "--cond ENGINE FILE)\n");
         return 2;
     }
-    char err[512];
     ss_node_engine *engines[NENGINES] = {0};
-    static const char *const cg[] = {"rms", "awb", "slt_cg"};
-    engines[0] = ss_hts_node_engine_new(argv[1], "cpu", err, sizeof err);
-    for (int i = 0; engines[0] && i < 3; i++)
-        if (!(engines[i + 1] = ss_cg_node_engine_new(cg[i], err, sizeof err)))
-            break;
-    int rc = 0;
-    if (!engines[NENGINES - 1]) {
-        fprintf(stderr, "clone_node_synth: %s\n", err);
-        rc = 1;
-        goto out;
-    }
-    ss_voice_cache *cache = ss_voice_cache_new();
-    if (!cache) {
+    int rc = load_engines(argv[1], engines);
+    ss_voice_cache *cache = rc ? NULL : ss_voice_cache_new();
+    if (!rc && !cache) {
         fprintf(stderr, "clone_node_synth: out of memory\n");
         rc = 1;
-        goto out;
     }
-    ss_node_synth_request req = {.voice_id = "", .reference_sha256 = "", .speed = 1.0f, .chunk_ms = 200,
-                                 .voices = cache};
-    if (strcmp(argv[4], "--ref") != 0) {
-        ss_node_engine *e = NULL;
-        for (int i = 0; i < NENGINES; i++)
-            if (!strcmp(engines[i]->info.engine_id, argv[5]))
-                e = engines[i];
-        if (!e) {
-            fprintf(stderr, "clone_node_synth: no engine %s\n", argv[5]);
-            rc = 2;
-        } else if (!strcmp(argv[4], "--cond")) {
-            rc = speak_conditioned(e, &req, argv[6], argv[2], argv[3]);
-        } else {
-            printf("base %s\n", e->info.engine_id);
-            rc = speak_lines(e, &req, argv[2], argv[3]);
-        }
+    if (!rc) {
+        ss_node_synth_request req = {.voice_id = "", .reference_sha256 = "", .speed = 1.0f, .chunk_ms = 200,
+                                     .voices = cache};
+        rc = strcmp(argv[4], "--ref") != 0 ? speak_named(engines, &req, argv)
+                                           : speak_cloned(engines, &req, cache, argv);
         ss_voice_cache_free(cache);
-        goto out;
     }
-    size_t len;
-    uint8_t *ref = (uint8_t *)whole_file_read(argv[5], &len);
-    char digest[65];
-    if (!ref) {
-        fprintf(stderr, "clone_node_synth: cannot read %s\n", argv[5]);
-        rc = 1;
-        ss_voice_cache_free(cache);
-        goto out;
-    }
-    ss_sha256_hex((const char *)ref, len, digest);
-    req.voice_id = "vc_quality";
-    req.reference_sha256 = digest;
-    req.reference_audio = ref;
-    req.reference_audio_len = len;
-    req.request_id = "clone_node_synth";
-    ss_voice_entry *entry = NULL;
-    if (ss_clone_voice_resolve(engines, NENGINES, &req, &entry, err, sizeof err) != SS_NODE_SYNTH_OK) {
-        fprintf(stderr, "clone_node_synth: reference: %s\n", err);
-        rc = 1;
-    } else {
-        const ss_clone_voice *cv = ss_voice_entry_value(entry);
-        char ser[1024];
-        ss_conditioning_serialize(&cv->cond, ser, sizeof ser);
-        printf("base %s\ndistance %.3f\n%s", cv->base->info.engine_id, cv->distance, ser);
-        req.clone = cv;
-        rc = speak_lines(cv->base, &req, argv[2], argv[3]);
-        ss_voice_cache_release(cache, entry);
-    }
-    free(ref);
-    ss_voice_cache_free(cache);
-out:
     for (int i = 0; i < NENGINES; i++)
         if (engines[i])
             engines[i]->destroy(engines[i]);

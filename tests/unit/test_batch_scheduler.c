@@ -306,6 +306,91 @@ Test(batch_scheduler, options_are_checked)
 
 /* ------------------------------------------------------ real utterance --- */
 
+/* Solves m's MLPG problems (if any) with the CPU kernel, no scheduler. */
+static void mlpg_solve_direct(utt_mlpg *m)
+{
+    char err[512];
+    if (!m->T)
+        return;
+    size_t wl = ss_kern_mlpg_workspace(m->T);
+    double *work = malloc(wl * sizeof(double));
+    cr_assert_not_null(work);
+    cr_assert_eq(ss_kern_mlpg(m->win, m->probs, m->vlen, work, wl, err, sizeof err), 0, "%s", err);
+    free(work);
+}
+
+/* MLPG of stream st: NTHREADS concurrent copies through the scheduler s,
+ * each equal to the stream solved directly. */
+static void check_mlpg_stream(const ss_htsvoice *v, const ss_acoustic_seq *seq, int st, ss_batch_scheduler *s)
+{
+    char err[512];
+    utt_mlpg m[NTHREADS];
+    mlpg_req req[NTHREADS];
+    pthread_t th[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        cr_assert_eq(utt_mlpg_build(v, seq, st, &m[i], err, sizeof err), 0, "%s", err);
+        req[i] = (mlpg_req){.sched = s, .win = m[i].win, .probs = m[i].probs, .nprobs = m[i].vlen};
+        if (m[i].T == 0)
+            req[i].nprobs = 0;
+        pthread_create(&th[i], NULL, mlpg_thread, &req[i]);
+    }
+    utt_mlpg ref;
+    cr_assert_eq(utt_mlpg_build(v, seq, st, &ref, err, sizeof err), 0, "%s", err);
+    mlpg_solve_direct(&ref);
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        cr_assert_eq(req[i].rc, 0, "%s", req[i].err);
+        cr_assert_eq(memcmp(m[i].out, ref.out, ref.T * ref.vlen * sizeof(double)), 0,
+                     "stream %d copy %d differs", st, i);
+        utt_mlpg_free(&m[i]);
+    }
+    utt_mlpg_free(&ref);
+}
+
+/* MLPG: every stream, NTHREADS concurrent copies of the utterance. */
+static void check_mlpg_streams(const ss_htsvoice *v, const ss_acoustic_seq *seq)
+{
+    char err[512];
+    ss_batch_options opt = {.window_ms = 20.0, .max_jobs = 100000, .lanes = 1};
+    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), &opt, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    for (int st = 0; st < seq->nstreams; st++)
+        check_mlpg_stream(v, seq, st, s);
+    ss_batch_scheduler_free(s);
+}
+
+/* The problem builder reproduces the engine's parameter generation:
+ * solved on the CPU, the vocoder inputs equal ss_param_generate's (vi). */
+static void check_problem_builder(const ss_htsvoice *v, const ss_acoustic_seq *seq, const utt_vocoder_input *vi)
+{
+    char err[512];
+    utt_mlpg all[SS_VOICE_MAX_STREAMS];
+    memset(all, 0, sizeof all);
+    for (int st = 0; st < seq->nstreams; st++) {
+        cr_assert_eq(utt_mlpg_build(v, seq, st, &all[st], err, sizeof err), 0, "%s", err);
+        mlpg_solve_direct(&all[st]);
+    }
+    utt_vocoder_input vb;
+    cr_assert_eq(utt_vocoder_from_mlpg(v, seq, all, &vb, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(vb.nframes, vi->nframes);
+    cr_assert_eq(vb.order, vi->order);
+    cr_assert_eq(memcmp(vb.mcep, vi->mcep, vi->nframes * (size_t)(vi->order + 1) * sizeof(double)), 0);
+    cr_assert_eq(memcmp(vb.period, vi->period, vi->nframes * sizeof(double)), 0);
+    utt_vocoder_input_free(&vb);
+    for (int st = 0; st < SS_VOICE_MAX_STREAMS; st++)
+        utt_mlpg_free(&all[st]);
+}
+
+/* Vocoder: the utterance's phrases from NTHREADS concurrent requests. */
+static void check_utterance_vocoder(const utt_vocoder_input *vi)
+{
+    vocode_req vr[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++)
+        vr[i] = (vocode_req){.nframes = vi->nframes, .fp = vi->frame_period, .order = vi->order,
+                             .alpha = vi->alpha, .period = vi->period, .mcep = vi->mcep};
+    check_vocode(vr, NTHREADS, ss_kernel_ops_cpu(), 1, NULL);
+}
+
 Test(batch_scheduler, real_utterance_batched_equals_one_at_a_time)
 {
     char err[512];
@@ -322,71 +407,9 @@ Test(batch_scheduler, real_utterance_batched_equals_one_at_a_time)
     utt_vocoder_input vi;
     cr_assert_eq(utt_prepare(v, (const char *const *)se->labels, se->n_phones, &seq, &vi, err, sizeof err),
                  0, "%s", err);
-
-    /* MLPG: every stream, NTHREADS concurrent copies of the utterance */
-    ss_batch_options opt = {.window_ms = 20.0, .max_jobs = 100000, .lanes = 1};
-    ss_batch_scheduler *s = ss_batch_scheduler_new(ss_kernel_ops_cpu(), &opt, err, sizeof err);
-    cr_assert_not_null(s, "%s", err);
-    for (int st = 0; st < seq.nstreams; st++) {
-        utt_mlpg m[NTHREADS];
-        mlpg_req req[NTHREADS];
-        pthread_t th[NTHREADS];
-        for (int i = 0; i < NTHREADS; i++) {
-            cr_assert_eq(utt_mlpg_build(v, &seq, st, &m[i], err, sizeof err), 0, "%s", err);
-            req[i] = (mlpg_req){.sched = s, .win = m[i].win, .probs = m[i].probs, .nprobs = m[i].vlen};
-            if (m[i].T == 0)
-                req[i].nprobs = 0;
-            pthread_create(&th[i], NULL, mlpg_thread, &req[i]);
-        }
-        utt_mlpg ref;
-        cr_assert_eq(utt_mlpg_build(v, &seq, st, &ref, err, sizeof err), 0, "%s", err);
-        if (ref.T) {
-            size_t wl = ss_kern_mlpg_workspace(ref.T);
-            double *work = malloc(wl * sizeof(double));
-            cr_assert_eq(ss_kern_mlpg(ref.win, ref.probs, ref.vlen, work, wl, err, sizeof err), 0, "%s", err);
-            free(work);
-        }
-        for (int i = 0; i < NTHREADS; i++) {
-            pthread_join(th[i], NULL);
-            cr_assert_eq(req[i].rc, 0, "%s", req[i].err);
-            cr_assert_eq(memcmp(m[i].out, ref.out, ref.T * ref.vlen * sizeof(double)), 0,
-                         "stream %d copy %d differs", st, i);
-            utt_mlpg_free(&m[i]);
-        }
-        utt_mlpg_free(&ref);
-    }
-    ss_batch_scheduler_free(s);
-
-    /* the problem builder reproduces the engine's parameter generation:
-     * solved on the CPU, the vocoder inputs equal ss_param_generate's */
-    utt_mlpg all[SS_VOICE_MAX_STREAMS];
-    memset(all, 0, sizeof all);
-    for (int st = 0; st < seq.nstreams; st++) {
-        cr_assert_eq(utt_mlpg_build(v, &seq, st, &all[st], err, sizeof err), 0, "%s", err);
-        if (!all[st].T)
-            continue;
-        size_t wl = ss_kern_mlpg_workspace(all[st].T);
-        double *work = malloc(wl * sizeof(double));
-        cr_assert_eq(ss_kern_mlpg(all[st].win, all[st].probs, all[st].vlen, work, wl, err, sizeof err), 0, "%s", err);
-        free(work);
-    }
-    utt_vocoder_input vb;
-    cr_assert_eq(utt_vocoder_from_mlpg(v, &seq, all, &vb, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(vb.nframes, vi.nframes);
-    cr_assert_eq(vb.order, vi.order);
-    cr_assert_eq(memcmp(vb.mcep, vi.mcep, vi.nframes * (size_t)(vi.order + 1) * sizeof(double)), 0);
-    cr_assert_eq(memcmp(vb.period, vi.period, vi.nframes * sizeof(double)), 0);
-    utt_vocoder_input_free(&vb);
-    for (int st = 0; st < SS_VOICE_MAX_STREAMS; st++)
-        utt_mlpg_free(&all[st]);
-
-    /* vocoder: the utterance's phrases from NTHREADS concurrent requests */
-    vocode_req vr[NTHREADS];
-    for (int i = 0; i < NTHREADS; i++)
-        vr[i] = (vocode_req){.nframes = vi.nframes, .fp = vi.frame_period, .order = vi.order,
-                             .alpha = vi.alpha, .period = vi.period, .mcep = vi.mcep};
-    check_vocode(vr, NTHREADS, ss_kernel_ops_cpu(), 1, NULL);
-
+    check_mlpg_streams(v, &seq);
+    check_problem_builder(v, &seq, &vi);
+    check_utterance_vocoder(&vi);
     utt_vocoder_input_free(&vi);
     ss_acoustic_seq_free(&seq);
     ss_utterance_free(u);
