@@ -168,8 +168,9 @@ Test(htsvoice_prepared, the_cache_writes_once_then_maps_and_rebuilds_a_damaged_f
 {
     char dir[] = "/tmp/ss_voice_cache_XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
-    char sub[sizeof dir + 16];
-    snprintf(sub, sizeof sub, "%s/cache", dir); /* created on first use */
+    char sub[sizeof dir + 32];
+    snprintf(sub, sizeof sub, "%s/.cache/scaispeak", dir); /* both created on first use, as on a
+                                                             fresh account without ~/.cache */
     char note[512], err[256];
     ss_htsvoice *a = ss_htsvoice_load_cached(VOICE, sub, note, sizeof note, err, sizeof err);
     cr_assert_not_null(a, "%s", err);

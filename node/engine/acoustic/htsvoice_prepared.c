@@ -526,6 +526,26 @@ static int cache_path(const char *cache_dir, const char *src_path, char *out, si
     return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
+/* The cache directory and any missing parents (a fresh account has no
+ * ~/.cache: the XDG base directory spec asks applications to create it,
+ * 0700); the directory itself 0755. 0, or -1 with errno. */
+static int make_cache_dir(const char *dir)
+{
+    char p[PATH_MAX];
+    int n = snprintf(p, sizeof p, "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        if (p[0] && mkdir(p, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 ss_htsvoice *ss_htsvoice_load_cached(const char *path, const char *cache_dir, char *note,
                                      size_t notelen, char *err, size_t errlen)
 {
@@ -557,7 +577,7 @@ ss_htsvoice *ss_htsvoice_load_cached(const char *path, const char *cache_dir, ch
         return NULL;
     if (st == SS_PREPARED_DAMAGED)
         snprintf(note, notelen, "prepared voice %s unusable (%s); rebuilt", cpath, why);
-    if (mkdir(cache_dir, 0755) != 0 && errno != EEXIST) {
+    if (make_cache_dir(cache_dir) != 0) {
         snprintf(note, notelen, "voice cache %s: cannot create: %s (voice loaded from its source)",
                  cache_dir, strerror(errno));
         return v;
