@@ -32,8 +32,7 @@ typedef struct {
     bool have;
 } base_stats;
 
-/* The clip's statistics. */
-static int clip_stats(const char *path, ss_speaker_stats *out, char *err, size_t errlen)
+int ss_cli_clip_stats(const char *path, ss_speaker_stats *out, char *err, size_t errlen)
 {
     size_t len = 0;
     char *data = ss_cli_read_file(path, SS_AUDIO_MAX_BYTES, &len, err, errlen);
@@ -90,13 +89,13 @@ static int gather(const ss_voice *hts, ss_frontend *fe, base_stats *b, size_t *n
     return 0;
 }
 
-int ss_cli_nearest_base(const ss_voice *hts, ss_frontend *fe, const char *clip, char *cg_engine, size_t cap,
+int ss_cli_nearest_base(const ss_voice *hts, ss_frontend *fe, const char *clip, ss_cli_base_choice *out,
                         char *err, size_t errlen)
 {
     ss_speaker_stats ref;
     base_stats b[MAX_BASES];
     size_t n;
-    if (clip_stats(clip, &ref, err, errlen) != 0 || gather(hts, fe, b, &n, err, errlen) != 0)
+    if (ss_cli_clip_stats(clip, &ref, err, errlen) != 0 || gather(hts, fe, b, &n, err, errlen) != 0)
         return -1;
     const ss_speaker_stats *bases[MAX_BASES];
     for (size_t i = 0; i < n; i++)
@@ -113,6 +112,8 @@ int ss_cli_nearest_base(const ss_voice *hts, ss_frontend *fe, const char *clip, 
         if (bases[i])
             fprintf(stderr, " %s %.2f", b[i].name[0] ? b[i].name : "hts", ss_choice_distance(&ref, bases[i]));
     fprintf(stderr, ")\n");
-    snprintf(cg_engine, cap, "%s", b[k].name);
+    snprintf(out->cg_engine, sizeof out->cg_engine, "%s", b[k].name);
+    out->ref = ref;
+    out->base = b[k].stats;
     return 0;
 }

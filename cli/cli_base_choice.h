@@ -4,14 +4,26 @@
 #define SS_CLI_BASE_CHOICE_H
 
 #include "node/engine/engine.h"
+#include "node/engine/voice/speaker_stats.h"
 
 #include <stddef.h>
 
-/* The base nearest to the clip at path: *cg_engine gets "" when it is the
- * HTS voice hts, else the clustergen engine id ("rms", "awb", "slt_cg").
- * The choice is printed to stderr. 0, or -1 + err (an unusable clip, a
- * base whose statistics cannot be measured, out of memory). */
-int ss_cli_nearest_base(const ss_voice *hts, ss_frontend *fe, const char *clip, char *cg_engine, size_t cap,
+/* The speaker statistics of the reference clip at path (read with the
+ * API's size bound, analysed by reference_analysis.h). 0, or -1 + err. */
+int ss_cli_clip_stats(const char *path, ss_speaker_stats *out, char *err, size_t errlen);
+
+/* What the choice measured, so the clone need not measure it again. */
+typedef struct {
+    char cg_engine[16];        /* "" when the HTS voice is nearest, else "rms", "awb", "slt_cg" */
+    ss_speaker_stats ref;      /* the clip's */
+    ss_speaker_stats base;     /* the chosen base's own */
+} ss_cli_base_choice;
+
+/* The base nearest to the clip at path among the HTS voice hts and the
+ * clustergen voices; the choice is printed to stderr. 0, or -1 + err (an
+ * unusable clip, a base whose statistics cannot be measured, out of
+ * memory). */
+int ss_cli_nearest_base(const ss_voice *hts, ss_frontend *fe, const char *clip, ss_cli_base_choice *out,
                         char *err, size_t errlen);
 
 #endif

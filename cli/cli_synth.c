@@ -298,15 +298,17 @@ static int synth_text(const ss_voice *v, ss_frontend *fe, const synth_args *a, w
     return rc;
 }
 
-/* --voice names a clustergen voice (cli_synth_cg.h): text in, WAV out. */
-static int run_synth_cg(const synth_args *a, char *err, size_t errlen)
+/* --voice names a clustergen voice (cli_synth_cg.h): text in, WAV out.
+ * choice: what choosing it measured (NULL when --voice named it). */
+static int run_synth_cg(const synth_args *a, const ss_cli_base_choice *choice, char *err, size_t errlen)
 {
     char *buf = NULL;
     const char *text = a->text;
     if (a->text_path && !(text = buf = read_file(a->text_path, err, errlen)))
         return -1;
     const ss_cli_cg_synth s = {.engine_id = a->voice_path, .text = text, .out_path = a->out_path,
-                               .voice_ref = a->voice_ref, .speed = a->o.speed, .pitch = a->o.pitch,
+                               .voice_ref = a->voice_ref, .ref_stats = choice ? &choice->ref : NULL,
+                               .voice_stats = choice ? &choice->base : NULL, .speed = a->o.speed, .pitch = a->o.pitch,
                                .sample_rate = a->rate_given ? a->o.sample_rate : 0, .timestamps = a->timestamps};
     int rc = ss_cli_synth_cg(&s, err, errlen);
     free(buf);
@@ -328,13 +330,13 @@ static int run_synth(const synth_args *a, char *err, size_t errlen)
             goto done;
     }
     if (a->voice_ref && !a->voice_given && !a->labels_path) { /* the base a node would choose */
-        char cg_id[16];
-        if (ss_cli_nearest_base(base, fe, a->voice_ref, cg_id, sizeof cg_id, err, errlen) != 0)
+        ss_cli_base_choice choice;
+        if (ss_cli_nearest_base(base, fe, a->voice_ref, &choice, err, errlen) != 0)
             goto done;
-        if (cg_id[0]) {
+        if (choice.cg_engine[0]) {
             synth_args on_cg = *a;
-            on_cg.voice_path = cg_id;
-            rc = run_synth_cg(&on_cg, err, errlen);
+            on_cg.voice_path = choice.cg_engine;
+            rc = run_synth_cg(&on_cg, &choice, err, errlen);
             goto done;
         }
     }
@@ -413,7 +415,7 @@ int ss_cli_synth(int argc, char **argv)
         rc = 2;
     } else if (cg && check_cg_args(&a) != 0)
         rc = 2;
-    else if ((cg ? run_synth_cg(&a, err, sizeof err) : run_synth(&a, err, sizeof err)) != 0)
+    else if ((cg ? run_synth_cg(&a, NULL, err, sizeof err) : run_synth(&a, err, sizeof err)) != 0)
         fprintf(stderr, "scaispeak synth: %s\n", err);
     else
         rc = 0;

@@ -17,11 +17,9 @@
  * are the HTS voice's; cli_synth.c refuses them for these voices. */
 #include "cli/cli_synth_cg.h"
 
-#include "cli/cli_files.h"
-#include "common/audio_input.h"
+#include "cli/cli_base_choice.h"
 #include "node/engine/clustergen/cg_profile.h"
 #include "node/engine/clustergen/cg_speak.h"
-#include "node/engine/voice/reference_analysis.h"
 
 #include <sndfile.h>
 #include <stdint.h>
@@ -68,28 +66,24 @@ bool ss_cli_is_cg_voice(const char *voice)
     return ss_cg_voice_spec_find(voice) != NULL;
 }
 
-/* The conditioning toward the clip at path, fitted for voice v. */
-static int condition(ss_cg_voice *v, const char *path, ss_conditioning *cond, char *err, size_t errlen)
+/* The conditioning toward s's clip, fitted for voice v (the statistics
+ * measured here unless s brings them). */
+static int condition(ss_cg_voice *v, const ss_cli_cg_synth *s, ss_conditioning *cond, char *err, size_t errlen)
 {
-    size_t len = 0;
-    char *data = ss_cli_read_file(path, SS_AUDIO_MAX_BYTES, &len, err, errlen);
-    if (!data)
+    ss_speaker_stats ref, own;
+    if (!s->ref_stats && ss_cli_clip_stats(s->voice_ref, &ref, err, errlen) != 0)
         return -1;
-    ss_reference_report rep;
-    char reason[64];
-    int rc = ss_reference_analyse((const uint8_t *)data, len, &rep, reason, sizeof reason, err, errlen);
-    free(data);
-    ss_speaker_stats own;
-    if (rc != 0 || ss_cg_profile_compute(v, &own, err, errlen) != 0)
+    if (!s->voice_stats && ss_cg_profile_compute(v, &own, err, errlen) != 0)
         return -1;
-    return ss_conditioning_fit_at_rate(&own, &rep.stats, v->db->mlsa_alpha, v->db->sample_rate, cond, err, errlen);
+    return ss_conditioning_fit_at_rate(s->voice_stats ? s->voice_stats : &own, s->ref_stats ? s->ref_stats : &ref,
+                                       v->db->mlsa_alpha, v->db->sample_rate, cond, err, errlen);
 }
 
 /* Speaks s->text with v into the open file w. */
 static int speak(ss_cg_voice *v, const ss_cli_cg_synth *s, cg_wav *w, char *err, size_t errlen)
 {
     ss_conditioning cond;
-    if (s->voice_ref && condition(v, s->voice_ref, &cond, err, errlen) != 0)
+    if (s->voice_ref && condition(v, s, &cond, err, errlen) != 0)
         return -1;
     const ss_cg_speak_options o = {.speed = s->speed, .pitch = s->pitch, .sample_rate = s->sample_rate,
                                    .chunk_ms = CLI_CG_CHUNK_MS, .timestamps = s->timestamps,

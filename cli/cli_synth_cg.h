@@ -3,6 +3,8 @@
 #ifndef SS_CLI_SYNTH_CG_H
 #define SS_CLI_SYNTH_CG_H
 
+#include "node/engine/voice/speaker_stats.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -11,6 +13,8 @@ typedef struct {
     const char *text;       /* plain text or SSML */
     const char *out_path;   /* the WAV file */
     const char *voice_ref;  /* a reference clip to condition toward, or NULL */
+    const ss_speaker_stats *ref_stats, *voice_stats; /* the clip's and the voice's own, when
+                                                        already measured (cli_base_choice.h), or NULL */
     double speed, pitch;
     int sample_rate;        /* 0 = the voice's own (16 kHz) */
     bool timestamps;        /* print phone and word times to stdout */
