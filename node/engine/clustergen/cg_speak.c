@@ -36,17 +36,17 @@ static bool cancelled(const cg_call *c)
     return c->sink->cancelled && c->sink->cancelled(c->sink->user);
 }
 
-/* One piece of the request that flite reads as one utterance. */
+/* One piece of the text that flite reads as one utterance. */
 typedef struct {
     const char *text;           /* what flite reads */
     const ss_cg_span *words;    /* the words' ranges (SSML), or NULL: search */
     size_t nwords;
-    size_t start, end;          /* the piece's range in the request text */
+    size_t start, end;          /* the piece's range in the whole text */
     double rate, pitch_st;      /* SSML prosody (1, 0 for plain text) */
     int pause_ms;               /* silence after it */
 } cg_piece;
 
-/* The resampler's sink: converted audio to the node's sink. */
+/* The resampler's sink: converted audio on to the caller's sink. */
 static int forward_audio(void *user, const int16_t *pcm, size_t n, char *err, size_t errlen)
 {
     cg_call *c = user;
@@ -292,7 +292,6 @@ static bool is_ssml(const char *t)
         t++;
     return !strncmp(t, "<speak", 6) || !strncmp(t, "<?xml", 5);
 }
-
 
 /* Cuts the text into pieces and speaks them in order. */
 static int speak_text(ss_cg_voice *v, cg_call *c, const ss_cg_run *runs, size_t nruns, bool ssml,
