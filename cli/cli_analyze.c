@@ -6,18 +6,23 @@
  * (API.md §4), the speaker statistics our analysis measured, and the
  * conditioning (conditioning.h, its serialised form) fitted against the
  * voice's own statistics (model_profile.h: the voice speaks a fixed
- * paragraph first, about a second of CPU). With --design the prompt is
+ * paragraph first, about a second of CPU, kept in the voice cache:
+ * cli_base_stats.h). With --design the prompt is
  * parsed instead of a clip (REF omitted) and what was understood is
  * printed. Output is "key value" lines, stable for scripts. The voice is
  * the configuration's voice_path (read like every binary's) unless --voice
  * names one. */
 #include "cli/cli_analyze.h"
 
+#include "cli/cli_base_stats.h"
 #include "cli/cli_files.h"
 #include "cli/cli_voice_load.h"
 #include "common/audio_input.h"
 #include "common/config.h"
 #include "node/engine/engine.h"
+#include "node/engine/voice/conditioned_voice.h"
+#include "node/engine/voice/reference_analysis.h"
+#include "node/engine/voice/voice_design.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -81,11 +86,11 @@ static int parse_args(int argc, char **argv, analyze_args *a)
 
 /* --design: parses the prompt into c and prints what was understood. 0, or
  * -1 after saying why. */
-static int analyze_design(ss_conditioner *cond, const char *design, ss_conditioning *c)
+static int analyze_design(const ss_speaker_stats *model, double alpha, const char *design, ss_conditioning *c)
 {
     char err[512];
     ss_design_understood u;
-    if (ss_conditioner_from_prompt(cond, design, c, &u, err, sizeof err) != 0) {
+    if (ss_voice_design_parse(design, model->lf0_mean, alpha, c, &u, err, sizeof err) != 0) {
         fprintf(stderr, "analyze: %s\n", err);
         return -1;
     }
@@ -98,7 +103,7 @@ static int analyze_design(ss_conditioner *cond, const char *design, ss_condition
 /* REF: fits c to the clip and prints the preflight and the measured
  * statistics. 0 (preflight passed), 3 (it did not), or -1 after saying
  * why. */
-static int analyze_reference(ss_conditioner *cond, const char *ref, ss_conditioning *c)
+static int analyze_reference(const ss_speaker_stats *model, double alpha, const char *ref, ss_conditioning *c)
 {
     char err[512];
     size_t len = 0;
@@ -109,8 +114,8 @@ static int analyze_reference(ss_conditioner *cond, const char *ref, ss_condition
     }
     ss_reference_report rep;
     char reason[64];
-    int ok = ss_conditioner_from_reference(cond, (const uint8_t *)data, len, c, &rep, reason, sizeof reason,
-                                           err, sizeof err);
+    int ok = ss_reference_condition((const uint8_t *)data, len, model, alpha, c, &rep, reason, sizeof reason, err,
+                                    sizeof err);
     free(data);
     if (rep.have_preflight)
         print_preflight(&rep.preflight);
@@ -138,27 +143,26 @@ static void print_conditioning(const ss_conditioning *c)
 
 /* With the voice loaded: the model's statistics, then the design or the
  * reference, then the conditioning. The exit code. */
-static int analyze_voice(ss_voice *v, const analyze_args *a)
+static int analyze_voice(ss_voice *v, const char *voice_path, const ss_settings *settings, const analyze_args *a)
 {
     char err[512];
     ss_frontend *fe = ss_frontend_create(err, sizeof err);
-    ss_conditioner *cond = fe ? ss_conditioner_new(v, fe, err, sizeof err) : NULL;
     ss_speaker_stats model;
     int rc = 1;
-    if (!cond || ss_conditioner_model(cond, &model, err, sizeof err) != 0) {
+    if (!fe || ss_cli_hts_stats(v, voice_path, fe, settings, &model, err, sizeof err) != 0) {
         fprintf(stderr, "analyze: model profile: %s\n", err);
         goto out;
     }
     printf("model.f0_hz %.1f\nmodel.logf0_std_st %.2f\nmodel.syllable_rate %.2f\n", exp(model.lf0_mean),
            model.lf0_std * 12 / log(2.0), model.syllable_rate);
     ss_conditioning c;
-    int got = a->design ? analyze_design(cond, a->design, &c) : analyze_reference(cond, a->ref, &c);
+    const double alpha = ss_voice_mcp_alpha(v);
+    int got = a->design ? analyze_design(&model, alpha, a->design, &c) : analyze_reference(&model, alpha, a->ref, &c);
     if (got < 0)
         goto out;
     rc = got;
     print_conditioning(&c);
 out:
-    ss_conditioner_free(cond);
     ss_frontend_free(fe);
     return rc;
 }
@@ -180,7 +184,7 @@ int ss_cli_analyze(int argc, char **argv)
         ss_config_free(settings);
         return 1;
     }
-    int rc = analyze_voice(v, &a);
+    int rc = analyze_voice(v, voice_path, settings, &a);
     ss_voice_free(v);
     ss_config_free(settings);
     return rc;

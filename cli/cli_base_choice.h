@@ -3,6 +3,7 @@
 #ifndef SS_CLI_BASE_CHOICE_H
 #define SS_CLI_BASE_CHOICE_H
 
+#include "common/settings.h"
 #include "node/engine/engine.h"
 #include "node/engine/voice/speaker_stats.h"
 
@@ -19,11 +20,13 @@ typedef struct {
     ss_speaker_stats base;     /* the chosen base's own */
 } ss_cli_base_choice;
 
-/* The base nearest to the clip at path among the HTS voice hts and the
- * clustergen voices; the choice is printed to stderr. 0, or -1 + err (an
+/* The base nearest to the clip at path among the HTS voice hts (loaded
+ * from hts_path) and the clustergen voices; the choice is printed to
+ * stderr. The bases' own statistics come through the voice cache
+ * (cli_base_stats.h; settings' voice_cache_dir). 0, or -1 + err (an
  * unusable clip, a base whose statistics cannot be measured, out of
  * memory). */
-int ss_cli_nearest_base(const ss_voice *hts, ss_frontend *fe, const char *clip, ss_cli_base_choice *out,
-                        char *err, size_t errlen);
+int ss_cli_nearest_base(const ss_voice *hts, const char *hts_path, ss_frontend *fe, const ss_settings *settings,
+                        const char *clip, ss_cli_base_choice *out, char *err, size_t errlen);
 
 #endif

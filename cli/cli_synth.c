@@ -30,6 +30,7 @@
 #include "cli/cli_synth.h"
 
 #include "cli/cli_base_choice.h"
+#include "cli/cli_base_stats.h"
 #include "cli/cli_files.h"
 #include "cli/cli_synth_cg.h"
 #include "cli/cli_voice.h"
@@ -309,7 +310,8 @@ static int run_synth_cg(const synth_args *a, const ss_cli_base_choice *choice, c
     const ss_cli_cg_synth s = {.engine_id = a->voice_path, .text = text, .out_path = a->out_path,
                                .voice_ref = a->voice_ref, .ref_stats = choice ? &choice->ref : NULL,
                                .voice_stats = choice ? &choice->base : NULL, .speed = a->o.speed, .pitch = a->o.pitch,
-                               .sample_rate = a->rate_given ? a->o.sample_rate : 0, .timestamps = a->timestamps};
+                               .sample_rate = a->rate_given ? a->o.sample_rate : 0, .timestamps = a->timestamps,
+                               .settings = a->settings};
     int rc = ss_cli_synth_cg(&s, err, errlen);
     free(buf);
     return rc;
@@ -329,9 +331,10 @@ static int run_synth(const synth_args *a, char *err, size_t errlen)
         if (!(fe = ss_frontend_create(err, errlen)))
             goto done;
     }
+    ss_cli_base_choice choice;
+    bool chosen = false;
     if (a->voice_ref && !a->voice_given && !a->labels_path) { /* the base a node would choose */
-        ss_cli_base_choice choice;
-        if (ss_cli_nearest_base(base, fe, a->voice_ref, &choice, err, errlen) != 0)
+        if (ss_cli_nearest_base(base, a->voice_path, fe, a->settings, a->voice_ref, &choice, err, errlen) != 0)
             goto done;
         if (choice.cg_engine[0]) {
             synth_args on_cg = *a;
@@ -339,10 +342,15 @@ static int run_synth(const synth_args *a, char *err, size_t errlen)
             rc = run_synth_cg(&on_cg, &choice, err, errlen);
             goto done;
         }
+        chosen = true;
     }
     if (a->voice_ref || a->design) { /* zero-shot conditioning from a clip or a prompt */
         ss_conditioning cond;
-        if (ss_cli_conditioned_voice(base, fe, a->voice_ref, a->design, &conditioned, &cond, err, errlen) != 0)
+        ss_speaker_stats own;
+        if (!chosen && ss_cli_hts_stats(base, a->voice_path, fe, a->settings, &own, err, errlen) != 0)
+            goto done;
+        if (ss_cli_conditioned_voice(base, chosen ? &choice.base : &own, a->voice_ref, chosen ? &choice.ref : NULL,
+                                     a->design, &conditioned, &cond, err, errlen) != 0)
             goto done;
         v = conditioned;
         o.speed = ss_conditioned_speed(&cond, o.speed);

@@ -9,7 +9,7 @@
  * asked). --voice-ref conditions the voice toward a clip the way a node
  * conditions a cloned voice whose base is this voice: the clip analysed
  * (reference_analysis.h), the voice's own statistics measured
- * (cg_profile.h), the conditioning fitted between them at the voice's rate
+ * (cg_profile.h; kept in the voice cache, cli_base_stats.h), the conditioning fitted between them at the voice's rate
  * and all-pass constant. --timestamps prints each piece's phones
  * ("phone N SYMBOL START_MS END_MS") and words ("word N chars A-B
  * START_MS END_MS TEXT", A-B its byte range in the text) as they come.
@@ -18,7 +18,7 @@
 #include "cli/cli_synth_cg.h"
 
 #include "cli/cli_base_choice.h"
-#include "node/engine/clustergen/cg_profile.h"
+#include "cli/cli_base_stats.h"
 #include "node/engine/clustergen/cg_speak.h"
 
 #include <sndfile.h>
@@ -73,7 +73,7 @@ static int condition(ss_cg_voice *v, const ss_cli_cg_synth *s, ss_conditioning *
     ss_speaker_stats ref, own;
     if (!s->ref_stats && ss_cli_clip_stats(s->voice_ref, &ref, err, errlen) != 0)
         return -1;
-    if (!s->voice_stats && ss_cg_profile_compute(v, &own, err, errlen) != 0)
+    if (!s->voice_stats && ss_cli_cg_stats(v, s->engine_id, s->settings, &own, err, errlen) != 0)
         return -1;
     return ss_conditioning_fit_at_rate(s->voice_stats ? s->voice_stats : &own, s->ref_stats ? s->ref_stats : &ref,
                                        v->db->mlsa_alpha, v->db->sample_rate, cond, err, errlen);

@@ -3,6 +3,7 @@
 #ifndef SS_CLI_SYNTH_CG_H
 #define SS_CLI_SYNTH_CG_H
 
+#include "common/settings.h"
 #include "node/engine/voice/speaker_stats.h"
 
 #include <stdbool.h>
@@ -18,6 +19,7 @@ typedef struct {
     double speed, pitch;
     int sample_rate;        /* 0 = the voice's own (16 kHz) */
     bool timestamps;        /* print phone and word times to stdout */
+    const ss_settings *settings; /* voice_cache_dir: the voice's own statistics (cli_base_stats.h) */
 } ss_cli_cg_synth;
 
 /* Whether --voice names a clustergen voice rather than a .htsvoice path. */

@@ -196,7 +196,8 @@ static const ss_config_key KEYS[] = {
         "from Debian's libflite_cmu_us_<name>.so.1"),
     STR(voice_cache_dir, "auto", C,
         "where the CLI keeps the prepared (binary, memory-mapped) form of each voice it loads, "
-        "so a later run loads it without parsing: auto = $XDG_CACHE_HOME/scaispeak, else "
+        "so a later run loads it without parsing, and each base voice's own speaker statistics "
+        "(measured once for --voice-ref, --design and analyze): auto = $XDG_CACHE_HOME/scaispeak, else "
         "$HOME/.cache/scaispeak; off = no cache; else a directory"),
     STR(kernels, "auto", N | C, "auto (CUDA when a device is present), cuda or cpu"),
     NUM(batch_window_ms, "2", 0, 1000, N,

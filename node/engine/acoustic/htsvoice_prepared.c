@@ -526,10 +526,7 @@ static int cache_path(const char *cache_dir, const char *src_path, char *out, si
     return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
-/* The cache directory and any missing parents (a fresh account has no
- * ~/.cache: the XDG base directory spec asks applications to create it,
- * 0700); the directory itself 0755. 0, or -1 with errno. */
-static int make_cache_dir(const char *dir)
+int ss_voice_cache_dir_make(const char *dir)
 {
     char p[PATH_MAX];
     int n = snprintf(p, sizeof p, "%s", dir);
@@ -577,7 +574,7 @@ ss_htsvoice *ss_htsvoice_load_cached(const char *path, const char *cache_dir, ch
         return NULL;
     if (st == SS_PREPARED_DAMAGED)
         snprintf(note, notelen, "prepared voice %s unusable (%s); rebuilt", cpath, why);
-    if (make_cache_dir(cache_dir) != 0) {
+    if (ss_voice_cache_dir_make(cache_dir) != 0) {
         snprintf(note, notelen, "voice cache %s: cannot create: %s (voice loaded from its source)",
                  cache_dir, strerror(errno));
         return v;

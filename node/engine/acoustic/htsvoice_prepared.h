@@ -57,4 +57,9 @@ ss_htsvoice *ss_htsvoice_load_cached(const char *path, const char *cache_dir, ch
  * it does not fit in out. */
 int ss_voice_cache_dir_resolve(const char *setting, char *out, size_t outlen);
 
+/* Creates the cache directory dir and any missing parents (a fresh account
+ * has no ~/.cache: the XDG base directory spec asks applications to create
+ * it, 0700); dir itself 0755. 0, or -1 with errno. */
+int ss_voice_cache_dir_make(const char *dir);
+
 #endif

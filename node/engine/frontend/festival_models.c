@@ -160,24 +160,26 @@ static int map_poslex(const char *path)
     return 0;
 }
 
+/* The data files, the n-grams in g_models' order, then the POS lexicon. */
+static const char *const k_files[] = {"dicts/wsj.wp39.tri.ngrambin", "sec.ts20.quad.ngrambin",
+                                      "sec.B.hept.ngrambin", "dicts/wsj.wp39.poslexR"};
+
 static void load_once(void)
 {
-    static const struct {
-        ss_est_ngram *g;
-        const char *file;
-    } grams[] = {
-        {&g_models.pos_trigram, "dicts/wsj.wp39.tri.ngrambin"},
-        {&g_models.break_pos, "sec.ts20.quad.ngrambin"},
-        {&g_models.break_ngram, "sec.B.hept.ngrambin"},
-    };
+    ss_est_ngram *const grams[] = {&g_models.pos_trigram, &g_models.break_pos, &g_models.break_ngram};
     char path[128];
     for (size_t i = 0; i < sizeof grams / sizeof grams[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", SS_FESTIVAL_DATA_DIR, grams[i].file);
-        if (ss_est_ngram_load(grams[i].g, path, g_err, sizeof g_err)) return;
+        snprintf(path, sizeof path, "%s/%s", SS_FESTIVAL_DATA_DIR, k_files[i]);
+        if (ss_est_ngram_load(grams[i], path, g_err, sizeof g_err)) return;
     }
-    snprintf(path, sizeof path, "%s/dicts/wsj.wp39.poslexR", SS_FESTIVAL_DATA_DIR);
+    snprintf(path, sizeof path, "%s/%s", SS_FESTIVAL_DATA_DIR, k_files[3]);
     if (map_poslex(path)) return;
     g_loaded = 1;
+}
+
+const char *ss_festival_model_file(size_t i)
+{
+    return i < sizeof k_files / sizeof k_files[0] ? k_files[i] : NULL;
 }
 
 const ss_festival_models *ss_festival_models_get(char *err, size_t errlen)

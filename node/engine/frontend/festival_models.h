@@ -35,6 +35,11 @@ typedef struct {
  * cannot be read (missing package, bad file, out of memory). */
 const ss_festival_models *ss_festival_models_get(char *err, size_t errlen);
 
+/* The i-th data file the models are read from (under SS_FESTIVAL_DATA_DIR),
+ * NULL past the last: what a cache of anything measured through the front
+ * end keys on (cli_base_stats.c). */
+const char *ss_festival_model_file(size_t i);
+
 /* The POS lexicon's candidates for word (looked up case-insensitively as
  * festival does) into out[0..max); returns how many, 0 when the word is not
  * in it. Call only after ss_festival_models_get succeeded. */
