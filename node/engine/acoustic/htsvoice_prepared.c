@@ -18,6 +18,8 @@
  * No global state. */
 #include "node/engine/acoustic/htsvoice_prepared.h"
 
+#include "common/file_replace.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -143,21 +145,6 @@ static void put_description(out_buf *o, const ss_htsvoice *v)
     }
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int ss_htsvoice_write_prepared(const ss_htsvoice *v, const struct stat *src, const char *path,
                                char *err, size_t errlen)
 {
@@ -178,34 +165,14 @@ int ss_htsvoice_write_prepared(const ss_htsvoice *v, const struct stat *src, con
                          .desc_off = sizeof h, .desc_len = desc.len, .pool_floats = nfloats};
     h.pool_off = (sizeof h + desc.len + POOL_ALIGN - 1) / POOL_ALIGN * POOL_ALIGN;
     static const unsigned char zeros[POOL_ALIGN];
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
-        free(desc.buf);
-        snprintf(err, errlen, "prepared voice path too long");
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        free(desc.buf);
-        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    int bad = write_all(fd, &h, sizeof h) || write_all(fd, desc.buf, desc.len) ||
-              write_all(fd, zeros, h.pool_off - sizeof h - desc.len) ||
-              write_all(fd, v->floats, nfloats * sizeof(float)) || fsync(fd) != 0;
-    int werr = errno;
+    const ss_file_part parts[] = {{&h, sizeof h},
+                                  {desc.buf, desc.len},
+                                  {zeros, h.pool_off - sizeof h - desc.len},
+                                  {v->floats, nfloats * sizeof(float)}};
+    int rc = ss_file_replace(path, parts, sizeof parts / sizeof parts[0], err, errlen);
     free(desc.buf);
-    if (close(fd) != 0 && !bad) {
-        bad = 1;
-        werr = errno;
-    }
-    if (bad || rename(tmp, path) != 0) {
-        if (!bad)
-            werr = errno;
-        unlink(tmp);
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(werr));
+    if (rc != 0)
         return -1;
-    }
     return 0;
 }
 

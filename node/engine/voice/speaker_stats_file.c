@@ -4,9 +4,10 @@
  * fuzz_speaker_stats_file.c). No global state. */
 #include "node/engine/voice/speaker_stats_file.h"
 
+#include "common/file_replace.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,21 +118,6 @@ ss_stats_file_status ss_speaker_stats_file_read(const char *path, const char *ke
     return st;
 }
 
-/* Writes all n bytes; 0, or -1 with errno. */
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int ss_speaker_stats_file_write(const char *path, const char *key, const ss_speaker_stats *s, char *err,
                                 size_t errlen)
 {
@@ -141,27 +127,8 @@ int ss_speaker_stats_file_write(const char *path, const char *key, const ss_spea
         snprintf(err, errlen, strlen(key) > SS_STATS_KEY_MAX ? "statistics key too long" : "out of memory");
         return -1;
     }
-    char tmp[PATH_MAX];
-    int fd = -1;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
-    } else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0) {
-        int bad = write_all(fd, b, len) != 0 || fsync(fd) != 0;
-        int werr = errno;
-        if (close(fd) != 0 && !bad) {
-            bad = 1;
-            werr = errno;
-        }
-        if (!bad && rename(tmp, path) == 0) {
-            free(b);
-            return 0;
-        }
-        if (!bad)
-            werr = errno;
-        unlink(tmp);
-        errno = werr;
-    }
+    const ss_file_part part = {b, len};
+    int rc = ss_file_replace(path, &part, 1, err, errlen);
     free(b);
-    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    return -1;
+    return rc;
 }
