@@ -38,6 +38,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -573,6 +574,15 @@ static int park_acceptor(ss_grpc_server *srv)
 
 ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t errlen)
 {
+    return ss_grpc_server_new_sized(listen_addr, 0, err, errlen);
+}
+
+ss_grpc_server *ss_grpc_server_new_sized(const char *listen_addr, size_t max_receive, char *err, size_t errlen)
+{
+    if (max_receive > INT_MAX) {
+        snprintf(err, errlen, "gRPC server: a %zu-byte message limit is above 2 GiB", max_receive);
+        return NULL;
+    }
     ss_grpc_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
         snprintf(err, errlen, "out of memory");
@@ -586,9 +596,10 @@ ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t er
     srv->cq = grpc_completion_queue_create_for_next(NULL);
     /* No SO_REUSEPORT: a second process on the same port must fail loudly
      * instead of silently sharing the calls. */
-    grpc_arg arg = {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ALLOW_REUSEPORT,
-                    .value.integer = 0};
-    grpc_channel_args args = {1, &arg};
+    grpc_arg arg[2] = {{.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ALLOW_REUSEPORT, .value.integer = 0},
+                       {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+                        .value.integer = (int)max_receive}};
+    grpc_channel_args args = {max_receive ? 2 : 1, arg};
     srv->server = grpc_server_create(&args, NULL);
     grpc_server_register_completion_queue(srv->server, srv->cq, NULL);
     grpc_server_credentials *creds = grpc_insecure_server_credentials_create();

@@ -62,6 +62,11 @@ typedef void (*ss_grpc_stream_fn)(void *user, ss_grpc_stream *call, const ss_grp
  * bound. */
 ss_grpc_server *ss_grpc_server_new(const char *listen_addr, char *err, size_t errlen);
 
+/* The same, accepting request messages up to max_receive bytes (0: gRPC's
+ * default, 4 MiB; larger ones end RESOURCE_EXHAUSTED before any handler
+ * runs). */
+ss_grpc_server *ss_grpc_server_new_sized(const char *listen_addr, size_t max_receive, char *err, size_t errlen);
+
 /* The port actually bound (useful with port 0). */
 int ss_grpc_server_port(const ss_grpc_server *srv);
 

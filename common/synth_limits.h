@@ -18,6 +18,8 @@
 #ifndef SS_COMMON_SYNTH_LIMITS_H
 #define SS_COMMON_SYNTH_LIMITS_H
 
+#include "common/audio_input.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -30,6 +32,14 @@
 #define SS_PITCH_MIN (-12.0)
 #define SS_PITCH_MAX 12.0
 #define SS_TEXT_MAX_CHARS 100000
+
+/* The largest request message a node accepts (Synthesize, the reference
+ * analysis): a cloned voice's reference clip travels with the call, up to
+ * the decoder's bound (SS_AUDIO_MAX_BYTES, which every clip the voice
+ * library accepted is within), plus the text (SS_TEXT_MAX_CHARS, at most
+ * 4 bytes each in UTF-8) and the other fields. gRPC's default, 4 MiB, left
+ * a 25 s 48 kHz stereo reference (5 MB) unusable. */
+#define SS_NODE_REQUEST_MAX_BYTES (SS_AUDIO_MAX_BYTES + 4u * SS_TEXT_MAX_CHARS + 1024u * 1024u)
 
 /* true when v is a finite number within the range; otherwise false, and
  * msg gets the reason without the field's name, e.g. "must be a number from

@@ -37,6 +37,7 @@
 #include "common/log.h"
 #include "common/node_credentials.h"
 #include "common/sd_notify.h"
+#include "common/synth_limits.h"
 #include "kernels/batch_scheduler.h"
 #include "kernels/device_probe.h"
 #include "kernels/kernel_route.h"
@@ -230,7 +231,7 @@ static int start_metrics(node_run *r, char *err, size_t errlen)
 static int start_grpc(node_run *r, char *err, size_t errlen)
 {
     join_host_port(r->listen, sizeof r->listen, r->settings->node_bind, r->settings->node_port);
-    r->srv = ss_grpc_server_new(r->listen, err, errlen);
+    r->srv = ss_grpc_server_new_sized(r->listen, SS_NODE_REQUEST_MAX_BYTES, err, errlen);
     if (!r->srv)
         return -1;
     if (ss_grpc_server_require_bearer(r->srv, r->call_token) != 0) {

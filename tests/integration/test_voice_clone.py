@@ -252,6 +252,29 @@ def test_a_node_that_never_saw_the_voice_asks_once_then_serves_from_cache(redis,
     assert len(resent) == 2 and w["voice_id"] in resent[1], resent
 
 
+def test_a_reference_over_4_mib_is_analysed_and_sent_to_a_node_that_never_saw_it(redis, gateway, start_node, clips,
+                                                                                 tmp_path):
+    """A 20 s reference at 48 kHz, stereo, 24-bit (5.8 MB) is inside the
+    contract ("any rate; stereo is mixed down"): the node's analysis and the
+    reference_required resend carry it whole (gRPC's default 4 MiB message
+    limit refused it: embedding_status failed, reference_unavailable)."""
+    first = ready_node(gateway, start_node)
+    big = str(tmp_path / "big.wav")
+    run("sox", clips["ref20"], "-r", "48000", "-c", "2", "-b", "24", big)
+    assert os.path.getsize(big) > 4 * 1024 * 1024
+    key = new_key(redis)
+    status, env = curl_clone(gateway, key, big, clips["consent"])
+    assert status == 201 and env["data"]["embedding_status"] == "ready", env
+    vid = env["data"]["voice_id"]
+    first.proc.terminate()
+    second = ready_node(gateway, start_node)
+    harness.wait_for(lambda: gateway.node_status(first.node_id) != "online", 10 * harness.SLOW,
+                     what="the first node offline")
+    r = speak(gateway, key, {"text": "A large reference, sent whole.", "voice_id": vid, "response_format": "wav"})
+    assert r.status == 200, r.body[:300]
+    assert second.proc.log_text().count(f"voice {vid}: conditioned from") == 1
+
+
 def test_node_client_upload_and_failed_embedding_without_nodes(redis, gateway, clips):
     """Node's fetch/FormData (undici) uploads; with no node online the voice
     is still created, `failed` / `reference_unavailable`."""
