@@ -322,15 +322,17 @@ static void on_exchanged(void *user, const scaidrive_result *res)
 
 void speak_save_token(gw_request *r, speak_save_token_fn on_token, void *user)
 {
-    if (!scaidrive_client_configured(r->gw->scaidrive)) {
-        on_token(user, SS_ERR_SCAIDRIVE_NOT_AVAILABLE, "ScaiDrive is not configured on this gateway", NULL);
-        return;
-    }
+    /* The credential first: an API key is refused the same way whether or
+     * not this gateway has ScaiDrive (API.md §5). */
     const char *auth = gw_header(r, "Authorization");
     if (r->caller.kind != CALLER_JWT || !auth || strncasecmp(auth, "Bearer ", 7) != 0) {
         on_token(user, SS_ERR_SAVE_TO_REQUIRES_JWT,
                  "saving to ScaiDrive needs a ScaiKey JWT (the gateway exchanges it for a ScaiDrive "
                  "token); an API key cannot be exchanged", NULL);
+        return;
+    }
+    if (!scaidrive_client_configured(r->gw->scaidrive)) {
+        on_token(user, SS_ERR_SCAIDRIVE_NOT_AVAILABLE, "ScaiDrive is not configured on this gateway", NULL);
         return;
     }
     token_wait *w = malloc(sizeof *w);

@@ -188,6 +188,12 @@ def test_not_configured(procs, redis, scaikey, tenant):
     assert_error(call(g, "GET", SHARES, tok), 404, "SCAISPEAK_SCAIDRIVE_NOT_AVAILABLE")
     assert_error(call(g, "GET", SHARES + "/shr_team/folders", tok), 404, "SCAISPEAK_SCAIDRIVE_NOT_AVAILABLE")
     assert_error(call(g, "POST", SPEAK, tok, save_body()), 404, "SCAISPEAK_SCAIDRIVE_NOT_AVAILABLE")
+    # an API key is refused for what it is, configured or not (API.md §5)
+    key = key_for(redis, tenant)
+    assert_error(call(g, "POST", SPEAK, key, save_body()), 400, "SCAISPEAK_SAVE_TO_REQUIRES_JWT")
+    assert_error(call(g, "POST", SPEAK, key, dict(save_body(), force_async=True)), 400,
+                 "SCAISPEAK_SAVE_TO_REQUIRES_JWT")
+    assert_error(call(g, "GET", SHARES, key), 400, "SCAISPEAK_SAVE_TO_REQUIRES_JWT")
 
 
 def test_secret_is_required_outside_dev_mode(procs, redis, scaikey, drive):
