@@ -114,3 +114,15 @@ json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,
     return json_pack("{s:s,s:o,s:o}", "status", "error", "error", err ? err : json_object(),
                      "meta", meta(request_id));
 }
+
+const char *ss_http_reason(int status)
+{
+    switch (status) {
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    default:
+        return NULL;
+    }
+}

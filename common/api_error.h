@@ -57,6 +57,12 @@ typedef enum {
 const char *ss_api_error_code(ss_api_error e);
 int ss_api_error_status(ss_api_error e);
 
+/* The reason phrase of an HTTP status line (RFC 9110) for the statuses
+ * libevent 2.1's own table lacks and the API answers (422, 429: libevent
+ * writes "Client Error"); NULL for the others, where libevent's phrase is
+ * right (pass it to evhttp_send_reply as is). */
+const char *ss_http_reason(int status);
+
 /* Envelopes. Both take ownership of `data` / `details` (may be NULL). */
 json_t *ss_envelope_ok(json_t *data, const char *request_id);
 json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,

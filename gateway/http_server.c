@@ -193,7 +193,7 @@ void gw_reply_text(gw_request *r, int status, const char *content_type, const ch
         evhttp_request_set_on_complete_cb(req, on_answer_written, gw);
         evhttp_connection_set_closecb(evcon, on_answer_connection_closed, gw);
     }
-    evhttp_send_reply(req, status, NULL, buf);
+    evhttp_send_reply(req, status, ss_http_reason(status), buf);
     if (!evcon) /* the client left while we worked: evhttp dropped the answer */
         gw->in_flight--;
     if (buf)

@@ -16,6 +16,7 @@
  * evhttp_send_reply_end, which then only waits for the output to drain. */
 #include "gateway/http_stream.h"
 
+#include "common/api_error.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -85,7 +86,7 @@ gw_http_stream *gw_http_stream_start(gw_request *r, int status, const char *cont
         return s;
     }
     evhttp_connection_set_closecb(evcon, on_connection_closed, s);
-    evhttp_send_reply_start(r->req, status, NULL);
+    evhttp_send_reply_start(r->req, status, ss_http_reason(status));
     return s;
 }
 

@@ -476,6 +476,9 @@ def assert_ok(resp, status=200):
 def assert_error(resp, status, code):
     """An error envelope with HTTP `status` and error.code `code`; returns error."""
     assert resp.status == status, f"want HTTP {status} {code}, got {resp!r}"
+    # the standard reason phrase, also where libevent's table has none
+    want_reason = {422: "Unprocessable Content", 429: "Too Many Requests"}.get(status)
+    assert want_reason is None or resp.reason == want_reason, f"status line {status} {resp.reason!r}"
     rid = assert_request_id(resp)
     ctype = resp.header("Content-Type") or ""
     assert ctype.startswith("application/json"), f"Content-Type {ctype!r} (never HTML) on {resp!r}"
