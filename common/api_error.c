@@ -126,3 +126,10 @@ const char *ss_http_reason(int status)
         return NULL;
     }
 }
+
+const char *ss_json_error_text(const json_error_t *e)
+{
+    if (strstr(e->text, "JSON_ALLOW_NUL"))
+        return "a string holds \\u0000 (NUL), which is not allowed";
+    return e->text;
+}

@@ -63,6 +63,11 @@ int ss_api_error_status(ss_api_error e);
  * right (pass it to evhttp_send_reply as is). */
 const char *ss_http_reason(int status);
 
+/* What a jansson parse error says, in the API's words: jansson's text,
+ * except where it names one of jansson's own flags (a NUL character in a
+ * string: "... without JSON_ALLOW_NUL"). */
+const char *ss_json_error_text(const json_error_t *e);
+
 /* Envelopes. Both take ownership of `data` / `details` (may be NULL). */
 json_t *ss_envelope_ok(json_t *data, const char *request_id);
 json_t *ss_envelope_error(ss_api_error e, const char *message, json_t *details,

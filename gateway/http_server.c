@@ -260,8 +260,8 @@ int gw_request_json(gw_request *r, json_t **out)
     if (!j) {
         char msg[400];
         snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d: %s", jerr.line,
-                 jerr.column, jerr.text);
-        json_t *details = json_pack("[{s:s,s:s,s:i,s:i}]", "field", "body", "message", jerr.text,
+                 jerr.column, ss_json_error_text(&jerr));
+        json_t *details = json_pack("[{s:s,s:s,s:i,s:i}]", "field", "body", "message", ss_json_error_text(&jerr),
                                     "line", jerr.line, "column", jerr.column);
         gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, msg, details);
         return -1;

@@ -164,6 +164,10 @@ def test_validation(gateway, key):
     resp = gateway.http.request("POST", SPEAK, body=b'{"text": "hi",}',
                                 headers={"Authorization": f"Bearer {key}"})
     assert_error(resp, 400, "MALFORMED_REQUEST")
+    resp = gateway.http.request("POST", SPEAK, body=b'{"text": "nul \\u0000 char"}',
+                                headers={"Authorization": f"Bearer {key}"})
+    err = assert_error(resp, 400, "MALFORMED_REQUEST")
+    assert "NUL" in err["message"] and "JSON_ALLOW_NUL" not in json.dumps(err), err  # no library flag names
     assert_error(speak(gateway, key, {"text": "hi", "voice_id": "vc_nope"}), 404, "SCAISPEAK_VOICE_NOT_FOUND")
 
 
