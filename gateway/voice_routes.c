@@ -203,6 +203,7 @@ typedef json_t *(*change_fn)(write_op *op, gw_request *r, const json_t *record);
 
 struct write_op {
     change_fn change;
+    bool admin_reach;     /* share: a tenant admin reaches the tenant's user voices (API.md §4) */
     json_t *patch; /* PATCH's body (owned) */
     int attempts;
     bool unchanged;       /* change() found nothing to do: the record is the answer */
@@ -262,15 +263,22 @@ static void on_written(gw_request *r, void *user, bool ok)
     start_write(r, op);
 }
 
+/* Whether the caller administers the tenant the voice belongs to. */
+static bool tenant_admin_of(const gw_request *r, const json_t *record)
+{
+    const char *vt = json_string_value(json_object_get(record, "tenant_id"));
+    return (r->caller.permissions & PERM_ADMIN) && vt && r->caller.tenant_id[0] && !strcmp(vt, r->caller.tenant_id);
+}
+
 static void on_write_read(gw_request *r, void *user, json_t *record, const char *raw)
 {
     write_op *op = user;
-    if (!visible(r, record)) {
+    if (!visible(r, record) && !(record && op->admin_reach && tenant_admin_of(r, record))) {
         write_op_free(op);
         gw_reply_error(r, SS_ERR_VOICE_NOT_FOUND, "no such voice", NULL);
         return;
     }
-    if (!voice_may_change(record, &r->caller)) {
+    if (!op->admin_reach && !voice_may_change(record, &r->caller)) {
         write_op_free(op);
         gw_reply_error(r, SS_ERR_AUTHZ_PERMISSION_DENIED, "the caller may not change this voice", NULL);
         return;
@@ -323,8 +331,8 @@ static json_t *apply_share(write_op *op, gw_request *r, const json_t *record)
     if (!scope || strcmp(scope, "user"))
         return refuse(op, SS_ERR_VALIDATION_ERROR, "only a user-scope voice can be shared with its tenant");
     const char *owner = json_string_value(json_object_get(record, "owner_user_id"));
-    if (!owner || strcmp(owner, r->caller.user_id))
-        return refuse(op, SS_ERR_AUTHZ_PERMISSION_DENIED, "only the voice's owner can share it");
+    if ((!owner || strcmp(owner, r->caller.user_id)) && !tenant_admin_of(r, record))
+        return refuse(op, SS_ERR_AUTHZ_PERMISSION_DENIED, "only the voice's owner or a tenant admin can share it");
     json_t *patch = json_pack("{s:s}", "scope", "tenant");
     json_t *next = patch ? voice_record_patched(record, patch, ss_wall_ms()) : NULL;
     json_decref(patch);
@@ -363,8 +371,10 @@ void gw_handle_voice_patch(gw_request *r)
 void gw_handle_voice_share(gw_request *r)
 {
     write_op *op = write_op_new(r, apply_share, NULL);
-    if (op)
-        start_write(r, op);
+    if (!op)
+        return;
+    op->admin_reach = true;
+    start_write(r, op);
 }
 
 /* --- POST /voices, design mode */

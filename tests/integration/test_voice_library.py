@@ -93,16 +93,17 @@ def test_visibility_is_404_never_403_and_share_opens_it_to_the_tenant(redis, gat
     _, stranger = new_user(redis, new_tenant(redis))
     # a tenant_user holds no voice permission by default: 403 on the route itself
     assert_error(call(gateway, owner, "GET", VOICES), 403, "AUTHZ_PERMISSION_DENIED")
-    _, owner = new_user(redis, tenant)
+    owner_id, owner = new_user(redis, tenant)
     vid = design(gateway, owner, "Mine")["voice_id"]
     for who in (colleague, stranger):
         for method, path, body in [("GET", f"{VOICES}/{vid}", None),
-                                   ("PATCH", f"{VOICES}/{vid}", {"description": "x"}),
-                                   ("POST", f"{VOICES}/{vid}/share", None)]:
+                                   ("PATCH", f"{VOICES}/{vid}", {"description": "x"})]:
             assert_error(call(gateway, who, method, path, body), 404, "SCAISPEAK_VOICE_NOT_FOUND")
         assert vid not in list_all(gateway, who)
-    shared = assert_ok(call(gateway, owner, "POST", f"{VOICES}/{vid}/share"))
-    assert shared["scope"] == "tenant"
+    assert_error(call(gateway, stranger, "POST", f"{VOICES}/{vid}/share"), 404, "SCAISPEAK_VOICE_NOT_FOUND")
+    # share: the owner or a tenant admin (API.md §4); the colleague is the tenant's admin
+    shared = assert_ok(call(gateway, colleague, "POST", f"{VOICES}/{vid}/share"))
+    assert shared["scope"] == "tenant" and shared["owner_user_id"] == owner_id
     assert assert_ok(call(gateway, owner, "POST", f"{VOICES}/{vid}/share"))["scope"] == "tenant"  # idempotent
     assert assert_ok(call(gateway, colleague, "GET", f"{VOICES}/{vid}"))["scope"] == "tenant"
     assert vid in list_all(gateway, colleague)
@@ -257,7 +258,9 @@ def test_preview_is_a_short_synthesis_in_json(redis, gateway, start_node, tmp_pa
 def test_bola_every_voice_route(redis, gateway):
     """Every voice route and method: another tenant's admin and another user of
     the same tenant get 404 for a user voice (never 403, never data); a
-    tenant_viewer gets 403 on every write and on synthesis routes."""
+    tenant_viewer gets 403 on every write and on synthesis routes. The one
+    exception is share, which API.md §4 gives to the owner or a tenant admin:
+    the tenant's admin may share a user voice of its tenant (last, below)."""
     tenant = new_tenant(redis)
     _, owner = new_user(redis, tenant)
     _, colleague = new_user(redis, tenant)
@@ -270,7 +273,7 @@ def test_bola_every_voice_route(redis, gateway):
               ("POST", "/share", None), ("POST", "/evict", None), ("POST", "/preview", {"text": "hi"}),
               ("GET", "/warm", None), ("POST", "/warm", None)]
     for method, suffix, body in routes:
-        for who in (colleague, stranger):
+        for who in (colleague, stranger) if suffix != "/share" else (stranger,):
             resp = call(gateway, who, method, f"{VOICES}/{vid}{suffix}", body)
             assert_error(resp, 404, "SCAISPEAK_VOICE_NOT_FOUND")
             assert vid not in resp.body.decode()
@@ -283,6 +286,10 @@ def test_bola_every_voice_route(redis, gateway):
             assert_ok(call(gateway, viewer, method, f"{VOICES}/{shared}{suffix}", body))
     # the records are untouched
     assert assert_ok(call(gateway, owner, "GET", f"{VOICES}/{vid}"))["description"] == ""
+    assert assert_ok(call(gateway, owner, "GET", f"{VOICES}/{vid}"))["scope"] == "user"
+    # the tenant's admin shares it; a viewer of the tenant may not
+    assert_error(call(gateway, viewer, "POST", f"{VOICES}/{vid}/share"), 403, "AUTHZ_PERMISSION_DENIED")
+    assert assert_ok(call(gateway, colleague, "POST", f"{VOICES}/{vid}/share"))["scope"] == "tenant"
 
 
 def test_openai_voice_by_display_name_finds_own_then_tenant_then_global(redis, gateway, start_node):
