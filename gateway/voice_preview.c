@@ -1,7 +1,7 @@
 /* POST /voices/{id}/preview (API.md §4): a short sample of a voice, as JSON
  * `{audio_base64, format, duration_ms, ...}`.
  *
- * The body is a form (application/x-www-form-urlencoded) or JSON with `text`
+ * The body is a form (urlencoded or multipart, form_fields.h) or JSON with `text`
  * (1..300 characters) and optional `response_format` (default mp3, the
  * smallest for a browser to play). The preview *is* a /speak request: the
  * handler rewrites the body into /speak's JSON ({text, voice_id,
@@ -12,57 +12,25 @@
  * audio_base64, format, sample_rate, duration_ms, backend_used, voice_id,
  * characters. */
 #include "gateway/gateway.h"
+#include "gateway/form_fields.h"
 #include "common/utf8.h"
-
-#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define PREVIEW_TEXT_MAX 300
-
-/* The form body's fields as a JSON object (NULL when out of memory). */
-static json_t *form_fields(gw_request *r)
-{
-    struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-    size_t len = evbuffer_get_length(in);
-    char *body = malloc(len + 1);
-    json_t *out = json_object();
-    struct evkeyvalq q;
-    TAILQ_INIT(&q);
-    if (!body || !out) {
-        free(body);
-        json_decref(out);
-        return NULL;
-    }
-    evbuffer_copyout(in, body, len);
-    body[len] = '\0';
-    if (evhttp_parse_query_str(body, &q) == 0) {
-        struct evkeyval *kv;
-        TAILQ_FOREACH(kv, &q, next) {
-            json_object_set_new(out, kv->key, json_string(kv->value));
-        }
-    }
-    evhttp_clear_headers(&q);
-    free(body);
-    return out;
-}
+#define PREVIEW_FIELD_MAX 4096 /* bytes of a form field: 300 characters fit */
 
 /* The preview's fields from a form or JSON body; answers and returns NULL on
  * a bad body. */
 static json_t *preview_fields(gw_request *r)
 {
-    const char *type = gw_header(r, "Content-Type");
-    if (type && !strncasecmp(type, "application/x-www-form-urlencoded", 33)) {
-        json_t *f = form_fields(r);
-        if (!f)
-            gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
-        return f;
-    }
+    json_t *f = NULL;
+    int form = gw_form_fields(r, PREVIEW_FIELD_MAX, &f);
+    if (form != 0)
+        return form > 0 ? f : NULL;
     json_t *body = NULL;
     if (gw_request_json(r, &body) != 0)
         return NULL;

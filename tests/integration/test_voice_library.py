@@ -253,6 +253,23 @@ def test_preview_is_a_short_synthesis_in_json(redis, gateway, start_node, tmp_pa
     assert wav["format"] == "wav"
     for bad in ({}, {"text": ""}, {"text": "x" * 301}, {"text": "ok", "response_format": 3}):
         assert_error(call(gateway, key, "POST", f"{VOICES}/{vid}/preview", bad), 422, "VALIDATION_ERROR")
+    # a multipart form, as curl -F and browsers' FormData send it
+    url = f"http://127.0.0.1:{gateway.http_port}{VOICES}/{vid}/preview"
+
+    def curl_form(*fields):
+        argv = ["curl", "-sS", "-H", f"Authorization: Bearer {key}"]
+        for f in fields:
+            argv += ["-F", f]
+        out = subprocess.run(argv + ["-w", "\n%{http_code}", url], capture_output=True, text=True, timeout=60)
+        body, status = out.stdout.rsplit("\n", 1)
+        return int(status), json.loads(body)
+    status, env = curl_form("text=Form preview.", "response_format=wav")
+    assert status == 200 and env["data"]["format"] == "wav" and env["data"]["duration_ms"] > 300, env
+    (tmp_path / "f.txt").write_text("a file")
+    status, env = curl_form("text=@" + str(tmp_path / "f.txt"))
+    assert status == 422 and env["error"]["details"][0]["field"] == "text", env
+    status, env = curl_form("text=" + "x" * 5000)
+    assert status == 422 and env["error"]["details"][0]["field"] == "text", env
 
 
 def test_bola_every_voice_route(redis, gateway):
