@@ -79,6 +79,30 @@ static void on_key_created(gw_request *r, void *user, const redisReply *reply)
     create_ctx_free(cx);
 }
 
+/* POST /v1/api-keys takes one optional field, name; anything else is a
+ * problem, so that nobody believes a key was scoped or given a role (a key
+ * always holds its user's permissions). Problems in details; their count,
+ * or -1 when out of memory. */
+static int key_body_problems(const json_t *body, json_t *details)
+{
+    if (!body)
+        return 0;
+    if (!json_is_object(body))
+        return json_array_append_new(details, ss_detail("body", "must be a JSON object")) ? -1 : 1;
+    int n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)body, k, v) {
+        const char *why = strcmp(k, "name") ? "unknown field: a key takes only name (it holds its user's permissions)"
+                          : !json_is_string(v) || json_string_length(v) > 100 ? "must be a string of at most 100 characters"
+                                                                              : NULL;
+        if (why && json_array_append_new(details, ss_detail(k, why)) != 0)
+            return -1;
+        n += why != NULL;
+    }
+    return n;
+}
+
 void gw_handle_api_keys_create(gw_request *r)
 {
     if (r->caller.kind != CALLER_API_KEY && r->caller.kind != CALLER_JWT) {
@@ -89,18 +113,14 @@ void gw_handle_api_keys_create(gw_request *r)
     if (gw_request_json(r, &body) != 0)
         return;
     const char *name = "";
-    if (body) {
-        json_t *jn = json_object_get(body, "name");
-        if (!json_is_object(body) || (jn && (!json_is_string(jn) || json_string_length(jn) > 100))) {
-            json_decref(body);
-            gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "invalid body",
-                           json_pack("[{s:s,s:s}]", "field", "name", "message",
-                                     "must be a string of at most 100 characters"));
-            return;
-        }
-        if (jn)
-            name = json_string_value(jn);
+    json_t *details = json_array();
+    int problems = details ? key_body_problems(body, details) : -1;
+    if (gw_reply_field_problems(r, problems, details)) {
+        json_decref(body);
+        return;
     }
+    if (json_object_get(body, "name"))
+        name = json_string_value(json_object_get(body, "name"));
     create_ctx *cx = calloc(1, sizeof *cx);
     if (!cx) {
         json_decref(body);

@@ -116,6 +116,12 @@ def test_api_key_body_validation(redis, gateway, tenant):
                  "VALIDATION_ERROR")
     assert_error(call(gateway, "POST", "/v1/api-keys", key, json_body={"name": "x" * 101}), 422,
                  "VALIDATION_ERROR")
+    # a key holds its user's permissions: scopes or a role are refused, not ignored
+    err = assert_error(call(gateway, "POST", "/v1/api-keys", key,
+                            json_body={"name": "v3", "scopes": ["scaispeak:admin"], "role": "super_admin"}), 422,
+                       "VALIDATION_ERROR")
+    assert {d["field"] for d in err["details"]} == {"scopes", "role"}, err
+    assert_error(call(gateway, "POST", "/v1/api-keys", key, json_body=["x"]), 422, "VALIDATION_ERROR")
 
 
 def test_admin_cli_rejects_bad_input(redis):
