@@ -6,6 +6,7 @@
 #include "gateway/gateway.h"
 #include "gateway/state_call.h"
 #include "gateway/state_keys.h"
+#include "gateway/voice_index.h"
 
 #include "common/log.h"
 
@@ -379,6 +380,105 @@ static bool pattern_has_words(const char *pattern, bool *oom)
     return words;
 }
 
+/* The problems of a new entry's body into details (none: 0). -1 when out
+ * of memory. */
+static int entry_problems(const json_t *body, json_t *details)
+{
+    bool oom = false;
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    json_t *pattern = json_object_get(body, "pattern"), *voice = json_object_get(body, "voice_id");
+    json_t *note = json_object_get(body, "note");
+    const char *field = NULL, *why = NULL;
+    if (!json_is_object(body))
+        field = "body", why = "must be an object";
+    else if (!kind || (strcmp(kind, "text") && strcmp(kind, "speaker")))
+        field = "kind", why = "must be text or speaker";
+    else if (!strcmp(kind, "text") && (!json_is_string(pattern) || json_string_length(pattern) == 0 ||
+                                       json_string_length(pattern) > 500))
+        field = "pattern", why = "a text entry needs a pattern of 1..500 characters";
+    else if (!strcmp(kind, "text") && !pattern_has_words(json_string_value(pattern), &oom))
+        field = "pattern", why = "a text entry's pattern needs at least one letter or digit";
+    else if (!strcmp(kind, "speaker") && (!json_is_string(voice) || json_string_length(voice) == 0))
+        field = "voice_id", why = "a speaker entry needs a voice_id";
+    if (oom || (why && json_array_append_new(details, ss_detail(field, why)) != 0))
+        return -1;
+    if (note && (!json_is_string(note) || json_string_length(note) > 500) &&
+        json_array_append_new(details, ss_detail("note", "must be a string of at most 500 characters")) != 0)
+        return -1;
+    return (int)json_array_size(details);
+}
+
+/* A new entry {id, kind, note, created_at} (NULL when out of memory or
+ * without randomness; *why says which). */
+static json_t *entry_new(const char *kind, const json_t *note, const char **why)
+{
+    char id[40], at[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (ss_id_new("bl_", 16, id, sizeof id) != 0) {
+        *why = "cannot generate an entry id (no randomness)";
+        return NULL;
+    }
+    *why = "out of memory";
+    return json_pack("{s:s,s:s,s:s,s:s}", "id", id, "kind", kind, "note", note ? json_string_value(note) : "",
+                     "created_at", at);
+}
+
+/* Stores entry (owned) in the tenant's blocklist and answers 201 with its
+ * public view. */
+static void store_entry(gw_request *r, json_t *entry)
+{
+    char key[GW_STATE_KEY_MAX];
+    if (!tenant_of(r, key, sizeof key)) {
+        json_decref(entry);
+        return;
+    }
+    char *ej = json_dumps(entry, JSON_COMPACT);
+    if (!ej) {
+        json_decref(entry);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    if (json_object_get(entry, "_fingerprint")) { /* the answer shows that there is one, as the list does */
+        json_object_del(entry, "_fingerprint");
+        json_object_set_new(entry, "fingerprint", json_true());
+    }
+    const char *argv[] = {"HSET", key, json_string_value(json_object_get(entry, "id")), ej};
+    gw_state_command(r, 4, argv, on_added, entry, entry_free);
+    free(ej);
+}
+
+/* A speaker entry: the voice (a clone of the caller's tenant) read, its
+ * reference's fingerprint (kept in its record) copied into the entry. */
+static void on_speaker_voice(gw_request *r, void *user, json_t *record, const char *raw)
+{
+    (void)raw;
+    json_t *entry = user;
+    const char *vt = json_string_value(json_object_get(record, "tenant_id"));
+    const char *scope = json_string_value(json_object_get(record, "scope"));
+    const json_t *fp = json_object_get(record, "_fingerprint");
+    const char *vid = json_string_value(json_object_get(entry, "voice_id"));
+    if (!record || !vt || strcmp(vt, r->caller.tenant_id) || (scope && !strcmp(scope, "global"))) {
+        gw_reply_error(r, SS_ERR_VOICE_NOT_FOUND,
+                       "no such voice in this tenant (an erased voice's speaker is blocked when it is erased: "
+                       "DELETE /voices/{id}?block_speaker=true)",
+                       json_pack("[{s:s,s:s}]", "field", "voice_id", "message", vid ? vid : ""));
+        return;
+    }
+    if (!fp) {
+        const char *why = "the voice has no reference clip, so no speaker to block";
+        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, why, json_pack("[{s:s,s:s}]", "field", "voice_id", "message", why));
+        return;
+    }
+    if (json_object_set(entry, "_fingerprint", (json_t *)fp) != 0) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    store_entry(r, json_incref(entry));
+}
+
 void gw_handle_blocklist_add(gw_request *r)
 {
     char key[GW_STATE_KEY_MAX];
@@ -388,60 +488,27 @@ void gw_handle_blocklist_add(gw_request *r)
     if (gw_request_json(r, &body) != 0)
         return;
     json_t *details = json_array();
-    bool oom = false;
-    const char *kind = json_string_value(json_object_get(body, "kind"));
-    json_t *pattern = json_object_get(body, "pattern"), *voice = json_object_get(body, "voice_id");
-    json_t *note = json_object_get(body, "note");
-    if (!json_is_object(body))
-        json_array_append_new(details, ss_detail("body", "must be an object"));
-    else if (!kind || (strcmp(kind, "text") && strcmp(kind, "speaker")))
-        json_array_append_new(details, ss_detail("kind", "must be text or speaker"));
-    else if (!strcmp(kind, "text") && (!json_is_string(pattern) || json_string_length(pattern) == 0 ||
-                                       json_string_length(pattern) > 500))
-        json_array_append_new(details, ss_detail("pattern", "a text entry needs a pattern of 1..500 characters"));
-    else if (!strcmp(kind, "text") && !pattern_has_words(json_string_value(pattern), &oom))
-        json_array_append_new(details, ss_detail("pattern", oom ? "out of memory"
-                                                                : "a text entry's pattern needs at least one letter "
-                                                                  "or digit"));
-    else if (!strcmp(kind, "speaker") && (!json_is_string(voice) || json_string_length(voice) == 0))
-        json_array_append_new(details, ss_detail("voice_id", "a speaker entry needs a voice_id"));
-    if (note && (!json_is_string(note) || json_string_length(note) > 500))
-        json_array_append_new(details, ss_detail("note", "must be a string of at most 500 characters"));
-    if (oom) {
+    int problems = details ? entry_problems(body, details) : -1;
+    if (gw_reply_field_problems(r, problems, details)) {
         json_decref(body);
-        json_decref(details);
-        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    if (json_array_size(details)) {
+    const char *kind = json_string_value(json_object_get(body, "kind")), *why = NULL;
+    json_t *entry = entry_new(kind, json_object_get(body, "note"), &why);
+    const bool text = !strcmp(kind, "text");
+    if (!entry || json_object_set(entry, text ? "pattern" : "voice_id",
+                                  json_object_get(body, text ? "pattern" : "voice_id")) != 0) {
         json_decref(body);
-        gw_reply_error(r, SS_ERR_VALIDATION_ERROR, "invalid blocklist entry", details);
-        return;
-    }
-    json_decref(details);
-    char id[40], at[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (ss_id_new("bl_", 16, id, sizeof id) != 0) {
-        json_decref(body);
-        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "cannot generate an entry id (no randomness)", NULL);
-        return;
-    }
-    json_t *entry = json_pack("{s:s,s:s,s:s,s:s}", "id", id, "kind", kind, "note",
-                              note ? json_string_value(note) : "", "created_at", at);
-    json_object_set(entry, !strcmp(kind, "text") ? "pattern" : "voice_id", !strcmp(kind, "text") ? pattern : voice);
-    json_decref(body);
-    char *ej = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
-    if (!ej) {
         json_decref(entry);
-        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, why ? why : "out of memory", NULL);
         return;
     }
-    const char *argv[] = {"HSET", key, id, ej};
-    gw_state_command(r, 4, argv, on_added, entry, entry_free);
-    free(ej);
+    json_decref(body);
+    if (text)
+        store_entry(r, entry);
+    else
+        voice_index_read(r, json_string_value(json_object_get(entry, "voice_id")), on_speaker_voice, entry,
+                         entry_free);
 }
 
 static void on_deleted(gw_request *r, void *user, const redisReply *reply)

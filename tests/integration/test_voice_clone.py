@@ -436,6 +436,37 @@ def test_repromote_reruns_intake_from_the_stored_reference(redis, gateway, start
     assert_error(gateway.http.request("POST", f"{VOICES}/{designed}/repromote", headers=h), 422, "VALIDATION_ERROR")
 
 
+def test_a_speaker_entry_posted_by_an_admin_blocks_that_speaker(redis, gateway, start_node, clips):
+    """POST /admin/blocklist {kind: speaker, voice_id}: the voice must be a
+    clone of the caller's tenant; the entry takes its reference's
+    fingerprint (shown as fingerprint: true), and intake then refuses the same
+    speaker. A voice that is not there, another tenant's, a global or a
+    designed voice (no reference, no speaker) cannot make an entry."""
+    ready_node(gateway, start_node)
+    key, other = new_key(redis), new_key(redis)
+    h = {"Authorization": f"Bearer {key}"}
+    blocklist = "/v1/modules/scaispeak/admin/blocklist"
+    vid = clone_ready(gateway, key, clips)["voice_id"]
+    theirs = clone_ready(gateway, other, clips)["voice_id"]
+    designed = assert_ok(gateway.http.request("POST", VOICES, json_body={
+        "display_name": "D", "language_primary": "en", "voice_design_prompt": "calm low voice"}, headers=h), 201)
+    for voice_id, status, code in (("vc_doesnotexist", 404, "SCAISPEAK_VOICE_NOT_FOUND"),
+                                   (theirs, 404, "SCAISPEAK_VOICE_NOT_FOUND"),
+                                   ("rms", 404, "SCAISPEAK_VOICE_NOT_FOUND"),
+                                   (designed["voice_id"], 422, "VALIDATION_ERROR")):
+        assert_error(gateway.http.request("POST", blocklist, json_body={"kind": "speaker", "voice_id": voice_id},
+                                          headers=h), status, code)
+    entry = assert_ok(gateway.http.request("POST", blocklist, json_body={"kind": "speaker", "voice_id": vid,
+                                                                         "note": "no more"}, headers=h), 201)
+    assert entry["kind"] == "speaker" and entry["voice_id"] == vid and entry["fingerprint"] is True, entry
+    listed = assert_ok(gateway.http.request("GET", blocklist, headers=h))["items"]
+    assert [e["id"] for e in listed] == [entry["id"]] and "_fingerprint" not in json.dumps(listed)
+    status, env = curl_clone(gateway, key, clips["ref"], clips["consent"])
+    assert status == 422 and env["error"]["code"] == "SCAISPEAK_SPEAKER_BLOCKED", env
+    status, env = curl_clone(gateway, other, clips["ref"], clips["consent"])  # another tenant's list
+    assert status == 201, env
+
+
 def test_erasure_with_two_caching_nodes_one_stopped(procs, redis, gateway, start_node, clips, tmp_path):
     """Issue 13's erasure check as written: two nodes cache a cloned voice,
     one is stopped; DELETE evicts on the live one and reports the stopped
