@@ -58,10 +58,27 @@ bool voice_language_code_ok(const char *s)
     return s[2] == '-' && isupper((unsigned char)s[3]) && isupper((unsigned char)s[4]) && s[5] == '\0';
 }
 
+/* The languages the engines behind this gateway speak: every voice is made
+ * on one of them (the HTS and clustergen English voices), so a voice
+ * declared in another language would be read with English rules — what
+ * language_hint's 422 exists to prevent (API.md §2). A new engine's
+ * language goes here. */
+static const char *const ENGINE_LANGUAGES[] = {"en", NULL};
+#define ENGINE_LANGUAGES_TEXT "en (also regional: en-GB, en-US, ...)"
+
+static bool spoken(const char *code)
+{
+    for (size_t i = 0; code && ENGINE_LANGUAGES[i]; i++)
+        if (!strncmp(code, ENGINE_LANGUAGES[i], 2))
+            return true;
+    return false;
+}
+
 static const char *check_language(const json_t *v)
 {
-    return voice_language_code_ok(json_string_value(v)) ? NULL
-                                                        : "must be an ISO 639-1 code (\"en\", or \"en-GB\")";
+    if (!voice_language_code_ok(json_string_value(v)))
+        return "must be an ISO 639-1 code (\"en\", or \"en-GB\")";
+    return spoken(json_string_value(v)) ? NULL : "must be a language the engines speak: " ENGINE_LANGUAGES_TEXT;
 }
 
 static const char *check_one_of(const json_t *v, const char *const *allowed, const char *msg)
@@ -93,6 +110,8 @@ static const char *check_languages(const json_t *v)
     size_t i;
     json_t *e;
     json_array_foreach(v, i, e) if (!voice_language_code_ok(json_string_value(e))) return msg;
+    json_array_foreach(v, i, e) if (!spoken(json_string_value(e))) return "must hold only languages the engines "
+                                                                          "speak: " ENGINE_LANGUAGES_TEXT;
     return NULL;
 }
 

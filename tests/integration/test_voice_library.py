@@ -84,6 +84,11 @@ def test_create_validation_names_every_bad_field(redis, gateway):
     assert_error(call(gateway, key, "POST", VOICES,
                       {"display_name": "x", "language_primary": "en", "voice_design_prompt": ""}),
                  422, "VALIDATION_ERROR")
+    # a language no engine speaks would be read with English rules: refused, naming what is spoken
+    for body in ({"language_primary": "de"}, {"language_primary": "en", "language_supported": ["en", "fr"]}):
+        err = assert_error(call(gateway, key, "POST", VOICES, dict({"display_name": "x", "voice_design_prompt":
+                                                                     "calm"}, **body)), 422, "VALIDATION_ERROR")
+        assert [d["field"] for d in err["details"]] == list(body)[-1:] and "en" in err["details"][0]["message"], err
 
 
 def test_visibility_is_404_never_403_and_share_opens_it_to_the_tenant(redis, gateway):
@@ -137,10 +142,11 @@ def test_patch_changes_metadata_only(redis, gateway):
 def test_filters(redis, gateway):
     _, key = new_user(redis, new_tenant(redis))
     a = design(gateway, key, "Bright lady", "bright young female", gender_hint="female",
-               language_supported=["en", "fr"])["voice_id"]
+               language_supported=["en", "en-GB"])["voice_id"]
     b = design(gateway, key, "Old man", "deep elderly male", gender_hint="male", description="for Stories")["voice_id"]
     assert list_all(gateway, key, "&gender=female") == [a, DEFAULT, "slt_cg"]  # slt is female
-    assert list_all(gateway, key, "&language=fr") == [a]
+    assert list_all(gateway, key, "&language=en-GB") == [a, "awb"]  # awb is Scottish
+    assert list_all(gateway, key, "&language=fr") == []
     assert list_all(gateway, key, "&q=STORIES") == [b]
     assert list_all(gateway, key, "&scope=user") == [b, a]
     assert list_all(gateway, key, "&scope=global") == PLATFORM
