@@ -161,7 +161,9 @@ void ss_samples_to_s16(const float *in, size_t n, int16_t *out);
  * ss_synthesize streamed phrase by phrase -> the caller's sink. The options
  * are validated once, before any work. Sentences are spoken in order and
  * their audio concatenated: a chunk's first_sample is its offset in the
- * whole utterance. Word times point back into the caller's text. */
+ * whole utterance. Word times point back into the caller's text, one per
+ * written token: a token said as several words ("555", "$5") is one timing
+ * over all of them. */
 typedef struct ss_frontend ss_frontend;
 
 /* The text front end (flite's English analysis behind it). One may serve

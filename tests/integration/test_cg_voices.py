@@ -159,7 +159,15 @@ def test_streamed_timed_and_sped_up(stack, protos):
     assert r.rate == 16000 and r.header.engine_id == "rms", r.header
     assert r.audio_chunks > 1 and r.alignments and len(r.alignments) == 2, r.kinds
     check_timings(r)
-    assert [w.text for w in r.words()][:3] == ["the", "birch", "canoe"]
+    assert [w.text for w in r.words()][:3] == ["The", "birch", "canoe"]  # as written
+    # a token said as several words is one timing over all of them, named as written
+    text = "Call 555 1234 now, for $5."
+    n = synthesize(stack.stub, protos, text, engine_id="rms", want_timestamps=True, sample_rate=16000)
+    check_timings(n)
+    words = n.words()
+    assert [w.text for w in words] == ["Call", "555", "1234", "now", "for", "$5"], [w.text for w in words]
+    assert [text.encode()[w.char_start:w.char_end].decode() for w in words] == [w.text for w in words]
+    assert words[1].end_ms - words[1].start_ms > 2 * (words[0].end_ms - words[0].start_ms)  # five five five
     fast = synthesize(stack.stub, protos, TWO_SENTENCES, engine_id="rms", speed=2.0)
     assert 0.4 < fast.samples / r.samples < 0.7, (fast.samples, r.samples)
     grpc = harness.grpc_module()

@@ -128,6 +128,12 @@ def test_json_envelope_with_timestamps(gateway, start_node, key):
     assert all(a["start_ms"] <= b["start_ms"] for a, b in zip(words, words[1:]))
     assert words[-1]["end_ms"] <= data["duration_ms"] + 5
     assert data["timestamps"]["phonemes"]
+    # a token said as several words is one timing over all of them (not "555" three times)
+    ssml = '<speak>Call <say-as interpret-as="telephone">555 1234</say-as> now.</speak>'
+    words = assert_ok(speak(gateway, key, {"text": ssml, "timestamps": True},
+                            headers={"Accept": "application/json"}))["timestamps"]["words"]
+    assert [w["text"] for w in words] == ["Call", "555", "1234", "now."], words
+    assert words[1]["end_ms"] - words[1]["start_ms"] > 2 * (words[0]["end_ms"] - words[0]["start_ms"])
 
 
 def test_openai_alias(gateway, start_node, key, tmp_path):

@@ -81,6 +81,25 @@ static void find_word(const char *text, size_t end, size_t *at, const char *w, u
     *s = *e = (uint32_t)*at;
 }
 
+/* The words as written: consecutive spoken words said for one token ("555"
+ * as five five five, "$5" as five dollars) become one, named by the token,
+ * over all of their time. Into w (a->nwords entries at most); the count. */
+static size_t written_words(const ss_cg_audio *a, double offset_ms, ss_word_timing *w)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nwords; i++) {
+        const ss_cg_word_time *t = &a->words[i];
+        const uint32_t end = ms_u32(offset_ms + 1000.0 * t->end);
+        if (n > 0 && t->token_index >= 0 && t->token_index == a->words[i - 1].token_index) {
+            w[n - 1].end_ms = end;
+            continue;
+        }
+        w[n++] = (ss_word_timing){t->token_index >= 0 && t->token[0] ? t->token : t->text,
+                                  ms_u32(offset_ms + 1000.0 * t->start), end, 0, 0};
+    }
+    return n;
+}
+
 /* One sentence's timings in the wire's form; offset_ms: where it starts. */
 static int send_alignment(cg_call *c, const ss_cg_audio *a, double offset_ms, const cg_piece *pc,
                           char *err, size_t errlen)
@@ -93,28 +112,27 @@ static int send_alignment(cg_call *c, const ss_cg_audio *a, double offset_ms, co
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    const size_t nw = written_words(a, offset_ms, w);
     size_t at = pc->start, sent_end = pc->end;
-    const bool one_for_one = pc->words && pc->nwords == a->nwords;
-    for (size_t i = 0; i < a->nwords; i++) {
-        w[i] = (ss_word_timing){a->words[i].text, ms_u32(offset_ms + 1000.0 * a->words[i].start),
-                                ms_u32(offset_ms + 1000.0 * a->words[i].end), 0, 0};
+    const bool one_for_one = pc->words && pc->nwords == nw;
+    for (size_t i = 0; i < nw; i++) {
         if (one_for_one) {
             w[i].char_start = (uint32_t)pc->words[i].start;
             w[i].char_end = (uint32_t)pc->words[i].end;
         } else {
-            find_word(c->text, sent_end, &at, a->words[i].text, &w[i].char_start, &w[i].char_end);
+            find_word(c->text, sent_end, &at, w[i].text, &w[i].char_start, &w[i].char_end);
         }
     }
     /* Unfound words reach to the next found one (or the sentence's end). */
-    for (size_t i = a->nwords; i-- > 0;)
+    for (size_t i = nw; i-- > 0;)
         if (w[i].char_start == w[i].char_end)
-            w[i].char_end = i + 1 < a->nwords && w[i + 1].char_start > w[i].char_start
+            w[i].char_end = i + 1 < nw && w[i + 1].char_start > w[i].char_start
                                 ? w[i + 1].char_start
                                 : (uint32_t)sent_end;
     for (size_t i = 0; i < a->nphones; i++)
         p[i] = (ss_phoneme_timing){a->phones[i].name, ms_u32(offset_ms + 1000.0 * a->phones[i].start),
                                    ms_u32(offset_ms + 1000.0 * a->phones[i].end)};
-    int rc = c->sink->alignment(c->sink->user, w, a->nwords, p, a->nphones);
+    int rc = c->sink->alignment(c->sink->user, w, nw, p, a->nphones);
     free(w);
     free(p);
     if (rc != 0)

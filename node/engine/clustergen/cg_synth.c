@@ -88,9 +88,23 @@ static double segment_end(const cst_item *s, double total)
     return end > total ? total : end < 0 ? 0 : end;
 }
 
+/* The index of w's token (its parent in the Token relation) among the
+ * utterance's tokens, and the token's name; -1 when it has none. */
+static long token_of(cst_utterance *u, cst_item *w, const char **name)
+{
+    cst_item *tok = item_parent(item_as(w, "Token"));
+    *name = tok ? item_feat_string(tok, "name") : "";
+    long i = 0;
+    for (cst_item *t = utt_rel_head(u, "Token"); t; t = item_next(t), i++)
+        if (item_equal(t, tok))
+            return i;
+    return -1;
+}
+
 /* Word times: from the end of the segment before a word's first segment to
- * the end of its last segment (SylStructure: word > syllable > segment).
- * Words without segments (punctuation) are skipped. */
+ * the end of its last segment (SylStructure: word > syllable > segment),
+ * with the written token each word was said for. Words without segments
+ * (punctuation) are skipped. */
 static int word_times(cst_utterance *u, double total, ss_cg_audio *out, char *err, size_t errlen)
 {
     size_t n = 0;
@@ -110,7 +124,10 @@ static int word_times(cst_utterance *u, double total, ss_cg_audio *out, char *er
             continue;
         cst_item *before = item_prev(item_as(first, "Segment"));
         ss_cg_word_time *t = &out->words[out->nwords++];
+        const char *token;
         snprintf(t->text, sizeof t->text, "%s", item_feat_string(w, "name"));
+        t->token_index = token_of(u, w, &token);
+        snprintf(t->token, sizeof t->token, "%s", token);
         t->start = before ? segment_end(before, total) : 0.0;
         if (t->start < prev_end)
             t->start = prev_end;

@@ -34,6 +34,8 @@ typedef struct {
 
 typedef struct {
     char text[48];          /* flite's word (normalised, lower case) */
+    char token[48];         /* the written token it was said for ("555" for "five") */
+    long token_index;       /* which token (0-based in the utterance; -1: none) */
     double start, end;      /* seconds */
 } ss_cg_word_time;
 

@@ -98,6 +98,13 @@ static int deliver_alignment(const ss_speak_sink *sink, const ss_sentence *se, c
             continue;
         const ss_word *sw = &se->words[wt->word_index];
         size_t a = sw->src_start, b = sw->src_end > sw->src_start ? sw->src_end : sw->src_start;
+        if (nw > 0 && w[nw - 1].src_start == a && w[nw - 1].src_end == b) {
+            /* one written token said as several words ("555" as five five
+             * five, "$5" as five dollars): one timing for what was written */
+            w[nw - 1].last_phone = wt->last_phone;
+            w[nw - 1].end_ms = wt->end_ms + offset_ms;
+            continue;
+        }
         w[nw++] = (ss_spoken_word){text + a, b - a, a, b, wt->first_phone, wt->last_phone,
                                    wt->start_ms + offset_ms, wt->end_ms + offset_ms};
     }
