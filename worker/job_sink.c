@@ -16,6 +16,9 @@
 #include <string.h>
 
 #define WAV_HEADER_BYTES 44
+/* "fLaC", STREAMINFO's block header and the STREAMINFO bytes up to the end
+ * of its total-samples field (36 bits ending at file offset 25) */
+#define FLAC_HEAD_BYTES 26
 #define PENDING_HIGH (4u * 1024 * 1024) /* encoded bytes waiting for the writer */
 #define BACKLOG_SECONDS_HIGH 5          /* PCM waiting for the encoder */
 
@@ -37,6 +40,8 @@ struct job_sink {
     size_t nbatch;
     bool writing;                 /* a writer job is on the pool */
     uint64_t bytes;               /* written to the object */
+    uint8_t head[FLAC_HEAD_BYTES]; /* the object's first bytes (FLAC: STREAMINFO) */
+    size_t nhead;
     uint64_t samples_out;
     bool lane_finished, finishing, committing, aborting, was_full;
     char err[256];                /* the first failure ("" = none) */
@@ -67,6 +72,11 @@ static void write_batch(void *arg)
     if (!s->writer &&
         ss_object_put_begin(s->objects, s->key, &s->writer, s->err, sizeof s->err) != SS_OBJECT_OK)
         return;
+    if (s->nhead < FLAC_HEAD_BYTES) {
+        size_t n = s->nbatch < FLAC_HEAD_BYTES - s->nhead ? s->nbatch : FLAC_HEAD_BYTES - s->nhead;
+        memcpy(s->head + s->nhead, s->batch, n);
+        s->nhead += n;
+    }
     if (ss_object_put_write(s->writer, s->batch, s->nbatch, s->err, sizeof s->err) == SS_OBJECT_OK)
         s->bytes += s->nbatch;
 }
@@ -90,6 +100,21 @@ static void fix_wav_header(job_sink *s)
         ss_object_put_rewrite(s->writer, 40, data, 4, s->err, sizeof s->err);
 }
 
+/* A streamed FLAC's STREAMINFO says "total samples unknown" (0): the
+ * stored file's count is known now (36 bits; the MD5 stays 0, "not
+ * computed", which decoders accept). Only a stream that opens with
+ * STREAMINFO, as the encoder writes it, is touched. */
+static void fix_flac_streaminfo(job_sink *s)
+{
+    if (s->format != SS_FMT_FLAC || s->nhead < FLAC_HEAD_BYTES || memcmp(s->head, "fLaC", 4) != 0 ||
+        (s->head[4] & 0x7f) != 0 || s->samples_out >> 36)
+        return;
+    uint8_t total[5] = {(uint8_t)((s->head[21] & 0xf0) | ((s->samples_out >> 32) & 0x0f)),
+                        (uint8_t)(s->samples_out >> 24), (uint8_t)(s->samples_out >> 16),
+                        (uint8_t)(s->samples_out >> 8), (uint8_t)s->samples_out};
+    ss_object_put_rewrite(s->writer, 21, total, sizeof total, s->err, sizeof s->err);
+}
+
 static void commit(void *arg)
 {
     job_sink *s = arg;
@@ -97,6 +122,8 @@ static void commit(void *arg)
         ss_object_put_begin(s->objects, s->key, &s->writer, s->err, sizeof s->err); /* no bytes at all */
     if (!*s->err)
         fix_wav_header(s);
+    if (!*s->err)
+        fix_flac_streaminfo(s);
     if (*s->err) {
         ss_object_put_abort(s->writer);
     } else {

@@ -156,6 +156,21 @@ def test_force_async_short_text_and_what_jobs_refuse(procs, redis, gateway, star
     assert j["result"]["format"] == "mp3" and j["result"]["sample_rate"] == 24000
     audio = call(gateway, key, "GET", j["result"]["audio_url"])
     assert audio.status == 200 and audio.header("Content-Type") == "audio/mpeg" and audio.body[:3] in (b"ID3", b"\xff\xfb", b"\xff\xf3") or audio.body[0] == 0xFF
+    # a stored FLAC file knows its length (STREAMINFO's total samples, 0 while streamed)
+    flac_id = submit(gateway, key, {"text": SENTENCES[0], "force_async": True, "response_format": "flac"})
+    f = wait_job(gateway, key, flac_id)
+    assert f["status"] == "completed", f
+    flac = call(gateway, key, "GET", f["result"]["audio_url"])
+    assert flac.status == 200 and flac.body[:4] == b"fLaC"
+    path = f"/tmp/job-{flac_id}.flac"
+    with open(path, "wb") as out:
+        out.write(flac.body)
+    samples = int(subprocess.run(["soxi", "-s", path], capture_output=True, text=True, check=True).stdout)
+    decoded = subprocess.run(["flac", "-d", "-s", "-f", "-o", path + ".wav", path], capture_output=True)
+    assert decoded.returncode == 0, decoded.stderr  # flac -d checks the count it is told
+    os.unlink(path)
+    os.unlink(path + ".wav")
+    assert samples > 0 and abs(samples / f["result"]["sample_rate"] * 1000 - f["duration_ms"]) <= 2, (samples, f)
     # timestamps are a synchronous feature
     r = call(gateway, key, "POST", SPEAK, {"text": "Hello there.", "force_async": True, "timestamps": True})
     assert_error(r, 422, "VALIDATION_ERROR")
