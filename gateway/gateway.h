@@ -189,6 +189,9 @@ void gw_handle_api_keys_revoke(gw_request *r);
 void gw_handle_voices_list(gw_request *r);
 void gw_handle_voices_create(gw_request *r);
 void gw_handle_voices_clone(gw_request *r); /* POST /voices, multipart (voice_intake.c) */
+/* POST /voices in design mode from its fields as JSON (body owned): what a
+ * JSON body and a multipart design form both end in (voice_routes.c) */
+void gw_voice_create_designed(gw_request *r, json_t *body);
 void gw_handle_voice_get(gw_request *r);
 void gw_handle_voice_patch(gw_request *r);
 void gw_handle_voice_share(gw_request *r);

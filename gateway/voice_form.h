@@ -14,7 +14,7 @@
  * consent_user_full_name, consent_stated_purpose, consent_text, description,
  * gender_hint, age_hint, language_supported_json, style_tags_json,
  * reference_scaidrive_json, consent_scaidrive_json, voice_design_prompt
- * (refused by the intake: design mode is JSON). An unknown part, a part
+ * (with no files: design mode, which the intake hands to the design path). An unknown part, a part
  * given twice, a text field over VOICE_FORM_TEXT_MAX bytes or not UTF-8 is
  * a problem {field, message} in `details` (all are reported at once; the
  * body is still read to its end so framing errors win). A body that breaks

@@ -27,6 +27,11 @@
  * If the record cannot be written after the objects were stored (Redis
  * down, an id collision), the objects are deleted again on an audio thread.
  *
+ * A form with voice_design_prompt and neither file is design mode sent as
+ * multipart (API.md §4): after step 2's form read its fields become the
+ * JSON body of the design path (gw_voice_create_designed), `*_json` fields
+ * under their names without the suffix, and nothing is stored.
+ *
  * ScaiDrive imports (reference_scaidrive_json, consent_scaidrive_json) are
  * not available yet: such a field is a 422 VALIDATION_ERROR on that field
  * saying so. */
@@ -89,6 +94,7 @@ typedef struct {
     bool consent_stored;
     bool created; /* the record is in Redis: the objects stay */
     json_t *record;
+    json_t *design;      /* a design-mode form's fields as a JSON body (no clips): not a clone */
 } intake;
 
 static double mono_s(void)
@@ -123,6 +129,7 @@ static void intake_free_now(intake *in)
     json_decref(in->record);
     json_decref(in->blocked);
     json_decref(in->fingerprint);
+    json_decref(in->design);
     free(in->reference);
     free(in);
 }
@@ -274,7 +281,7 @@ static int collect_files(const voice_form *form, json_t *details)
         return -1;
     if (json_object_get(form->fields, "voice_design_prompt") &&
         add_problem(details, "voice_design_prompt",
-                    "design mode takes a JSON body (multipart is clone mode: reference and consent files)") != 0)
+                    "a design prompt makes a designed voice, without reference and consent files") != 0)
         return -1;
     if (!form->reference.present && add_problem(details, "reference", "is required (a file part)") != 0)
         return -1;
@@ -424,6 +431,29 @@ static int step_store(intake *in, voice_form *form)
 static int (*const STEPS[])(intake *, voice_form *) = {step_fields, step_reference, step_speaker, step_consent,
                                                        step_store};
 
+/* A form with a design prompt and no clips is design mode (API.md §4:
+ * multipart, or JSON): its fields become the JSON body the design path
+ * takes, `*_json` fields parsed under their names without the suffix (a
+ * value that is not JSON stays a string, for the check to name). */
+static json_t *design_body(const voice_form *form)
+{
+    json_t *body = json_object();
+    const char *name;
+    json_t *v;
+    json_object_foreach(form->fields, name, v) {
+        size_t n = strlen(name);
+        bool js = n > 5 && !strcmp(name + n - 5, "_json");
+        json_t *parsed = js ? json_loads(json_string_value(v), JSON_DECODE_ANY, NULL) : NULL;
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(js ? n - 5 : n), name);
+        if (!body || json_object_set_new(body, key, parsed ? parsed : json_incref(v)) != 0) {
+            json_decref(body);
+            return NULL;
+        }
+    }
+    return body;
+}
+
 static void intake_run(void *arg)
 {
     intake *in = arg;
@@ -433,6 +463,14 @@ static void intake_run(void *arg)
             fail_oom(in);
         else
             fail(in, SS_ERR_MALFORMED_REQUEST, form.error, NULL);
+        voice_form_free(&form);
+        return;
+    }
+    if (json_object_get(form.fields, "voice_design_prompt") && !form.reference.present && !form.consent.present) {
+        if (json_array_size(form.details))
+            fail(in, SS_ERR_VALIDATION_ERROR, "the request has invalid fields", json_deep_copy(form.details));
+        else if (!(in->design = design_body(&form)))
+            fail_oom(in);
         voice_form_free(&form);
         return;
     }
@@ -546,6 +584,15 @@ static void intake_done(void *arg)
     if (in->failed) {
         reply_failure(in);
         intake_free(in);
+        return;
+    }
+    if (in->design) { /* design mode sent as a form */
+        gw_request *r = in->r;
+        json_t *body = in->design;
+        in->r = NULL;
+        in->design = NULL;
+        intake_free(in);
+        gw_voice_create_designed(r, body);
         return;
     }
     in->record = clone_record(in);

@@ -405,7 +405,7 @@ static void on_created(gw_request *r, void *user, bool ok)
     create_ctx_free(c);
 }
 
-static void create_designed(gw_request *r, json_t *body)
+void gw_voice_create_designed(gw_request *r, json_t *body)
 {
     json_t *details = json_array();
     int problems = details ? voice_fields_check(body, VOICE_FIELDS_CREATE_DESIGN, details) : -1;
@@ -453,5 +453,5 @@ void gw_handle_voices_create(gw_request *r)
     json_t *body = NULL;
     if (gw_request_json(r, &body) != 0)
         return;
-    create_designed(r, body);
+    gw_voice_create_designed(r, body);
 }

@@ -330,6 +330,35 @@ def test_unreadable_references_and_consent_store_nothing(redis, gateway, clips, 
     assert stored_objects(gateway) == [] and voice_records(redis) == []
 
 
+def test_design_mode_as_a_multipart_form(redis, gateway):
+    """API.md §4: design mode is multipart like clone mode (JSON also
+    accepted): voice_design_prompt with no files makes a designed voice, the
+    arrays as *_json fields; its problems are named like the JSON body's,
+    and a design prompt beside clip files is a 422 on the prompt."""
+    key = new_key(redis)
+    url = f"http://127.0.0.1:{gateway.http_port}{VOICES}"
+
+    def form(*fields):
+        argv = ["curl", "-sS", "-H", f"Authorization: Bearer {key}"]
+        for f in fields:
+            argv += ["--form-string", f]
+        out = run(*argv, "-w", "\n%{http_code}", url).stdout
+        body, status = out.rsplit("\n", 1)
+        return int(status), json.loads(body)
+    status, env = form("voice_design_prompt=a fast high-pitched young woman", "display_name=Form design",
+                       "language_primary=en", 'style_tags_json=["bright"]', 'language_supported_json=["en","en-GB"]')
+    assert status == 201, env
+    v = env["data"]
+    assert v["intake_mode"] == "design" and v["embedding_status"] == "ready" and v["style_tags"] == ["bright"]
+    assert v["language_supported"] == ["en", "en-GB"] and v["design"]["gender"] == "female", v
+    status, env = form("voice_design_prompt=calm", "display_name=", "language_primary=de", "style_tags_json=[x")
+    assert status == 422 and {d["field"] for d in env["error"]["details"]} >= {"display_name", "language_primary",
+                                                                               "style_tags"}, env
+    status, env = form("voice_design_prompt=calm", "display_name=x", "language_primary=en", "colour=blue")
+    assert status == 422 and env["error"]["details"][0]["field"] == "colour", env
+    assert stored_objects(gateway) == []
+
+
 def test_fields_are_checked_and_nothing_is_stored(redis, gateway, clips):
     key = new_key(redis)
     status, env = curl_clone(gateway, key, clips["ref"], None, display_name=None, language_primary="english",
