@@ -280,7 +280,8 @@ static void print_usage(FILE *f)
             "roles: super_admin tenant_admin tenant_user tenant_viewer; permissions:\n"
             "scaispeak:synthesize voice.read voice.write voice.share admin\n"
             "Redis: redis_host, redis_port, redis_password (SCAISPEAK_REDIS_*); with no\n"
-            "password set and a Redis asking for one, make run's var/redis_password is used.\n");
+            "password set and a Redis asking for one, make run's var/redis_password (under\n"
+            "the current directory: run it where make run ran) is used.\n");
 }
 
 static int usage(void)
@@ -407,16 +408,21 @@ static bool redis_wants_auth(redisContext *redis)
 /* AUTH with the configured password; with none configured and a server that
  * asks for one, make run's from var/ (so `scaispeak admin` works in the
  * shell next to `make run` without exporting anything). A refused password
- * is an error, not a silent unauthenticated session. 0 or -1 after printing
- * why. */
+ * is an error, not a silent unauthenticated session; so is a server that
+ * asks for a password nobody gave. 0 or -1 after printing why. */
 static int redis_authenticate(redisContext *redis, const ss_settings *settings)
 {
     if (*settings->redis_password)
         return redis_auth(redis, settings->redis_password, "redis_password");
+    if (!redis_wants_auth(redis))
+        return 0;
     char saved[256];
-    if (redis_wants_auth(redis) && read_make_run_password(saved, sizeof saved) == 0)
+    if (read_make_run_password(saved, sizeof saved) == 0)
         return redis_auth(redis, saved, "var/redis_password (make run's)");
-    return 0; /* no password, or none we know: the command's own error says NOAUTH */
+    fprintf(stderr, "scaispeak admin: Redis asks for a password and none is set: set redis_password "
+                    "(SCAISPEAK_REDIS_PASSWORD), or run this where make run ran (it reads "
+                    "var/redis_password there)\n");
+    return -1;
 }
 
 int ss_cli_admin(int argc, char **argv)
