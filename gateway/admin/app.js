@@ -569,19 +569,27 @@ function stopSpeaking() {
 
 // ------------------------------------------------------------ ScaiDrive
 
-function driveUnavailable(r) {
-  return r.status === 404 && r.body && r.body.error && r.body.error.code === "SCAISPEAK_SCAIDRIVE_NOT_AVAILABLE";
+function errorCode(r) {
+  return r.body && r.body.error ? r.body.error.code : "";
 }
+
+// What the page says when the shares cannot be listed: ScaiDrive is not
+// configured, the credential is an API key (only a ScaiKey JWT is
+// exchanged for a ScaiDrive token), or another error.
+const DRIVE_REFUSALS = {
+  SCAISPEAK_SCAIDRIVE_NOT_AVAILABLE: ["not-configured", "ScaiDrive not configured"],
+  SCAISPEAK_SAVE_TO_REQUIRES_JWT: ["needs-jwt", "ScaiDrive needs a ScaiKey sign-in (not an API key)"],
+};
 
 async function loadShares() {
   const r = await api("GET", `${MOD}/scaidrive/shares`);
   const state = $("drive-state");
-  if (driveUnavailable(r)) {
-    state.textContent = "ScaiDrive not configured";
-    state.dataset.state = "not-configured";
-    return say("ScaiDrive not configured on this gateway.");
+  if (r.status !== 200) {
+    const [name, text] = DRIVE_REFUSALS[errorCode(r)] || ["error", "ScaiDrive: " + errorText(r)];
+    state.textContent = text;
+    state.dataset.state = name;
+    return say(text + ".", name === "error");
   }
-  if (r.status !== 200) return say("ScaiDrive: " + errorText(r), true);
   const select = $("drive-share");
   select.replaceChildren();
   for (const s of r.body.data.items) select.add(new Option(s.name || s.share_id, s.share_id));

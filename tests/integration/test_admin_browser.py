@@ -18,8 +18,8 @@ WAV into each file input, plays it back in the clip's <audio>, and is
 created; the reference's record button is reached with Tab and worked with
 Enter, the others found by their accessible names; speak streams PCM over
 the WebSocket, plays it through Web Audio (bytes received, milliseconds
-played) and highlights words; ScaiDrive shows "not configured" (the gateway
-has no scaidrive_url); the operator tab lists the node and drains and
+played) and highlights words; ScaiDrive says it needs a ScaiKey sign-in
+(the page signed in with an API key); the operator tab lists the node and drains and
 undrains it; a keyboard-only pass (Tab/Enter) signs in and speaks. A second
 gateway with a ScaiDrive (fake_scaidrive.py, fake_scaikey.py: ScaiDrive
 takes a JWT, not an API key) and its own node: the picker lists the
@@ -177,7 +177,8 @@ def test_every_admin_flow_in_chromium(stack, tmp_path):
     assert int(after["playedMs"]) >= int(after["bytesReceived"]) / 48 - 50, after
     assert int(after["highlighted"]) == len(s["words"]) and "birch" in " ".join(s["words"]).lower(), s
 
-    assert res["drive"]["state"] == "not-configured" and res["drive"]["text"] == "ScaiDrive not configured"
+    # signed in with an API key: ScaiDrive is refused for the credential, configured or not (API.md §5)
+    assert res["drive"]["state"] == "needs-jwt" and "ScaiKey sign-in" in res["drive"]["text"], res["drive"]
 
     op = res["operator"]
     assert op["row"][0] == stack.node.node_id and op["row"][1] == "online", op
