@@ -563,8 +563,13 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     ws_session *s = arg;
-    if (s->synth && (ws_synthesis_busy(s->synth) || s->close_asked || s->ncarry)) {
-        arm_idle(s); /* speaking is not idle */
+    size_t head, n;
+    double secs;
+    /* speaking is not idle: a sentence in synthesis, or whole frames still
+     * to send (a PCM tail shorter than a frame waits for the end of the
+     * session, not for the client: it does not count) */
+    if (s->synth && (ws_synthesis_busy(s->synth) || s->close_asked || next_frame(s, false, &head, &n, &secs))) {
+        arm_idle(s);
         return;
     }
     char why[96];
@@ -756,6 +761,7 @@ static void become_ready(ws_session *s, speak_context *ctx)
         ws_conn_send_json(s->conn, ready);
         ss_info(s->request_id, "websocket session %s ready: voice %s, %s %d Hz", s->session_id, s->voice_id,
                 s->open.opus ? "opus" : "pcm", s->open.sample_rate);
+        arm_idle(s); /* open's read held it off; from `ready` on, silence counts */
         replay_early(s);
         if (s->conn)
             ws_conn_resume_reading(s->conn);

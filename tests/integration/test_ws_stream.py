@@ -282,6 +282,40 @@ def test_idle_timeout_4408(procs, redis, tenant):
     assert sess.code == 4408 and time.monotonic() - t0 < 5 * harness.SLOW
 
 
+def test_idle_timeout_4408_after_ready(procs, redis, tenant, start_node):
+    """The audit's case: `open`, `ready`, then silence (no client pings
+    either) closes 4408 after ws_idle_timeout_s with an error frame and a
+    reason. A sentence that takes longer than the timeout to play is not
+    idle: all of it arrives first, then the session idles out."""
+    gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_WS_IDLE_TIMEOUT_S": 2}).start()
+    ready_node(gw, start_node)
+    k = key_for(redis, tenant)
+
+    async def go(messages):
+        sess = Session()
+        async with websockets.connect(url(gw), extra_headers={"Authorization": f"Bearer {k}"}, max_size=None,
+                                      ping_interval=None, close_timeout=5) as ws:
+            await ws.send(json.dumps({"type": "open", "output": PCM}))
+            await _receive(ws, sess, until="ready")
+            t_ready = time.monotonic()
+            for m in messages:
+                await ws.send(json.dumps(m))
+            await _receive(ws, sess, timeout=30)
+        return sess, time.monotonic() - t_ready
+
+    sess, took = asyncio.run(go([]))
+    assert sess.code == 4408, (sess.code, sess.reason, sess.json())
+    assert "no message for 2 s" in sess.reason, sess.reason
+    assert sess.json("error")[0]["code"] == "IDLE_TIMEOUT"
+    assert 1.5 < took < 5 * harness.SLOW, took
+    # about 4 s of speech, sent at real time: longer than the timeout, not idle
+    sess, took = asyncio.run(go([{"type": "text", "delta": LONG.split(". ")[1] + ". "}, {"type": "flush"}]))
+    assert sess.code == 4408, (sess.code, sess.reason)
+    played = pcm_ms(sess)
+    assert played > 2500, played
+    assert took * 1000 > played, (took, played)
+
+
 def test_sessions_per_key_4429(procs, redis, tenant):
     gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_WS_SESSIONS_PER_KEY": 2}).start()
     k = key_for(redis, tenant)
