@@ -93,6 +93,7 @@ struct ws_session {
     bool synth_finished;         /* all audio is in the carry: `closed` after the last frame */
     json_t *early;               /* messages that came before `ready` (replayed then) */
     uint64_t chars;
+    uint64_t sent_samples;       /* of the audio sent (at open.sample_rate): stats.audio_ms */
     double first_text_at;        /* when the first sentence was queued */
     long first_audio_ms;         /* -1 until the first audio frame */
     const ws_session_binding *binding; /* NULL for /stream/speak */
@@ -277,10 +278,15 @@ static void pace_frames(ws_session *s)
             event_add(s->pace, &tv);
             break;
         }
+        bool sent = true;
         if (!s->binding)
             ws_conn_send_binary(s->conn, s->carry + head, n);
         else if (s->sink.send)
             s->sink.send(s->sink.user, s->carry + head, n, s->play_until, secs);
+        else
+            sent = false; /* the bound peer is gone: dropped */
+        if (sent)
+            s->sent_samples += s->open.opus ? (uint64_t)s->open.sample_rate / 50 : n / 2;
         drop_front(s, head + n);
         s->play_until += secs;
     }
@@ -345,9 +351,13 @@ static void on_synth_alignment(void *user, json_t *words)
         json_decref(words);
 }
 
+/* `closed`: audio_ms is the audio sent to the client; audio_synthesized_ms
+ * all the nodes made, what an interrupt dropped included. */
 static void send_closed(ws_session *s)
 {
-    json_t *stats = json_pack("{s:I,s:s,s:I,s:o}", "chars", (json_int_t)s->chars, "backend_used", "A", "audio_ms",
+    json_int_t sent_ms = s->open.sample_rate ? (json_int_t)(s->sent_samples * 1000 / (uint64_t)s->open.sample_rate) : 0;
+    json_t *stats = json_pack("{s:I,s:s,s:I,s:I,s:o}", "chars", (json_int_t)s->chars, "backend_used", "A",
+                              "audio_ms", sent_ms, "audio_synthesized_ms",
                               (json_int_t)ws_synthesis_audio_ms(s->synth), "first_audio_ms",
                               s->first_audio_ms < 0 ? json_null() : json_integer(s->first_audio_ms));
     if (s->conn)

@@ -394,6 +394,37 @@ def test_interrupt_stops_audio_and_cancels_the_node_call(gateway, start_node, ke
     assert started < 12, started  # 12 sentences were sent; most were never synthesised
 
 
+def test_stats_audio_ms_counts_only_the_audio_sent(gateway, start_node, key):
+    """The audit's case: two long sentences, interrupt 0.6 s in, "After.",
+    close. audio_ms is what the client received (the interrupted rest is
+    not counted); audio_synthesized_ms is what the node made, more."""
+    ready_node(gateway, start_node)
+
+    async def go():
+        sess = Session()
+        async with websockets.connect(url(gateway), extra_headers={"Authorization": f"Bearer {key}"},
+                                      max_size=None) as ws:
+            await ws.send(json.dumps({"type": "open", "output": PCM}))
+            await _receive(ws, sess, until="ready")
+            await ws.send(json.dumps({"type": "text", "delta": LONG.split(". ")[0] + ". " + LONG.split(". ")[1] +
+                                      ". "}))
+            await asyncio.sleep(0.6)
+            await ws.send(json.dumps({"type": "interrupt"}))
+            await _receive(ws, sess, until="interrupted")
+            await ws.send(json.dumps({"type": "text", "delta": "After."}))
+            await ws.send(json.dumps({"type": "close"}))
+            await _receive(ws, sess)
+        return sess
+    sess = asyncio.run(go())
+    assert sess.code == 1000, (sess.code, sess.reason)
+    stats = sess.json("closed")[0]["stats"]
+    received = pcm_ms(sess)
+    print(f"received {received:.0f} ms; stats {stats}")
+    assert abs(stats["audio_ms"] - received) < 25, (stats, received)
+    assert received < 3000, received  # 0.6 s of the first sentence plus "After."
+    assert stats["audio_synthesized_ms"] > stats["audio_ms"] + 1000, stats
+
+
 def longest_gap_ms(pcm, rate=24000, threshold=300):
     """The longest run of near-silence (|x| < threshold) inside the audio
     (leading and trailing silence excluded), in ms."""
