@@ -218,8 +218,11 @@ static int read_open_fields(const json_t *body, ws_open_params *open, char *why,
     }
     json_object_del(msg, "sdp_offer");
     json_object_set_new(msg, "type", json_string("open"));
-    int rc = ws_open_parse(msg, open, why, cap);
+    ws_open_problem pb;
+    int rc = ws_open_parse(msg, open, &pb);
     json_decref(msg);
+    if (rc != 0)
+        snprintf(why, cap, "%s", pb.message);
     if (rc == 0 && !open->opus) {
         snprintf(why, cap, "output: WebRTC sends Opus only (omit output, or give {\"codec\":\"opus\"})");
         rc = -1;

@@ -129,29 +129,57 @@ static void stop_synthesis(ws_session *s)
         event_del(s->pace);
 }
 
-/* error frame (unless code is 1000) and the close handshake. */
-static void end_session(ws_session *s, int code, const char *api_code, const char *message)
+/* error frame (unless code is 1000; with `details`, stolen, when not NULL)
+ * and the close handshake. */
+static void end_session_details(ws_session *s, int code, const char *api_code, const char *message,
+                                json_t *details)
 {
     stop_synthesis(s);
-    if (!s->conn || ws_conn_closing(s->conn))
+    if (!s->conn || ws_conn_closing(s->conn)) {
+        json_decref(details);
         return;
+    }
     if (code != WS_CLOSE_NORMAL) {
         /* a message quoting a peer may not be UTF-8: ss_json_text repairs it */
         json_t *text = ss_json_text(message);
         json_t *frame = text ? json_pack("{s:s,s:s,s:o}", "type", "error", "code", api_code, "message", text) : NULL;
+        if (frame && details && json_object_set(frame, "details", details) != 0) {
+            json_decref(frame);
+            frame = NULL;
+        }
         if (!frame)
             ss_warn(s->request_id, "websocket session %s: error frame %s not sent: out of memory", s->session_id,
                     api_code);
         else if (ws_conn_send_json(s->conn, frame) != 0)
             ss_warn(s->request_id, "websocket session %s: error frame %s not sent", s->session_id, api_code);
     }
+    json_decref(details);
     ss_info(s->request_id, "websocket session %s closing %d: %s", s->session_id, code, message);
     ws_conn_close(s->conn, code, message);
 }
 
+static void end_session(ws_session *s, int code, const char *api_code, const char *message)
+{
+    end_session_details(s, code, api_code, message, NULL);
+}
+
+/* A message that is not JSON, not an object with a known type, or out of
+ * place: 4400 MALFORMED_REQUEST. */
 static void protocol_error(ws_session *s, const char *message)
 {
     end_session(s, WS_CLOSE_PROTOCOL, ss_api_error_code(SS_ERR_MALFORMED_REQUEST), message);
+}
+
+/* A well-formed message with a wrong field (type, range, enum, unknown):
+ * 4400 VALIDATION_ERROR with details [{field, message}], as HTTP's 422. */
+static void field_error(ws_session *s, const char *field, const char *message)
+{
+    json_t *details = json_array();
+    if (details && json_array_append_new(details, ss_detail(field, message)) != 0) {
+        json_decref(details);
+        details = NULL; /* out of memory: the frame goes without details */
+    }
+    end_session_details(s, WS_CLOSE_PROTOCOL, ss_api_error_code(SS_ERR_VALIDATION_ERROR), message, details);
 }
 
 /* Frees the session once nothing refers to it (connection closed, no Redis
@@ -498,7 +526,7 @@ static void on_msg_text(ws_session *s, json_t *msg)
 {
     json_t *delta = json_object_get(msg, "delta");
     if (!json_is_string(delta)) {
-        protocol_error(s, "text needs a string delta");
+        field_error(s, "delta", "text needs a string delta");
         return;
     }
     ws_sentences_status st = ws_sentences_append(&s->text, json_string_value(delta), json_string_length(delta),
@@ -689,16 +717,19 @@ static void on_request_answer(gw_request *r, int status, json_t *body)
 {
     ws_session *s = r->answer_hook_user;
     json_t *err = json_object_get(body, "error");
+    json_t *details = json_incref(json_object_get(err, "details")); /* 422's [{field, message}] */
     char code[64], message[320];
     snprintf(code, sizeof code, "%s", err ? json_string_value(json_object_get(err, "code")) : "INTERNAL_ERROR");
     snprintf(message, sizeof message, "%s", err ? json_string_value(json_object_get(err, "message")) : "refused");
     json_decref(body);
     s->r = NULL;
     gw_request_finish(r, status);
-    if (gone_after_read(s))
+    if (gone_after_read(s)) {
+        json_decref(details);
         return;
+    }
     s->state = WS_WAITING_OPEN; /* no read in flight any more */
-    end_session(s, close_code_of(status), code, message);
+    end_session_details(s, close_code_of(status), code, message, details);
 }
 
 /* ---- open ---- */
@@ -826,9 +857,9 @@ void ws_session_end_bound(ws_session *s, int code, const char *message)
 
 static void on_msg_open(ws_session *s, json_t *msg)
 {
-    char why[200];
-    if (ws_open_parse(msg, &s->open, why, sizeof why) != 0) {
-        protocol_error(s, why);
+    ws_open_problem pb;
+    if (ws_open_parse(msg, &s->open, &pb) != 0) {
+        field_error(s, pb.field, pb.message);
         return;
     }
     s->state = WS_OPENING;

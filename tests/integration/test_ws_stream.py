@@ -181,32 +181,50 @@ def test_bad_handshake_is_a_json_400(gateway):
     assert r.status == 400 and "Version" in r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("name,messages,needle", [
-    ("text-first", [{"type": "text", "delta": "hi"}], "first message must be open"),
-    ("bad-json", ["{not json"], "malformed JSON"),
-    ("no-type", [{"delta": "x"}], "string type"),
-    ("unknown-type", [{"type": "dance"}], "unknown message type"),
-    ("binary", [b"\x00\x01"], "binary"),
-    ("bad-open", [{"type": "open", "speed": 9}], "speed"),
-    ("unknown-field", [{"type": "open", "sampel_rate": 1}], "no field"),
+MALFORMED, INVALID = "MALFORMED_REQUEST", "VALIDATION_ERROR"
+
+
+# API.md §1's split: a message that is not JSON, not an object with a known
+# type, or out of place is MALFORMED_REQUEST; a well-formed message with a
+# wrong field (type, range, enum, unknown field) is VALIDATION_ERROR with
+# details [{field, message}] naming the field (None: no details expected).
+@pytest.mark.parametrize("name,messages,needle,code,field", [
+    ("text-first", [{"type": "text", "delta": "hi"}], "first message must be open", MALFORMED, None),
+    ("bad-json", ["{not json"], "malformed JSON", MALFORMED, None),
+    ("not-an-object", ["[1, 2]"], "string type", MALFORMED, None),
+    ("no-type", [{"delta": "x"}], "string type", MALFORMED, None),
+    ("unknown-type", [{"type": "dance"}], "unknown message type", MALFORMED, None),
+    ("binary", [b"\x00\x01"], "binary", MALFORMED, None),
+    ("bad-open", [{"type": "open", "speed": 9}], "speed", INVALID, "speed"),
+    ("unknown-field", [{"type": "open", "sampel_rate": 1}], "no field", INVALID, "sampel_rate"),
     # long field names of two-byte characters, at both parities: the close
     # reason (at most 123 bytes) must be cut between characters, or the
     # client fails the connection on invalid UTF-8 (RFC 6455 7.1.6)
-    ("unknown-field-utf8-even", [{"type": "open", "\u00e9" * 100: 1}], "no field"),
-    ("unknown-field-utf8-odd", [{"type": "open", "a" + "\u00e9" * 100: 1}], "no field"),
-    ("bad-codec", [{"type": "open", "output": {"codec": "mp3"}}], "codec"),
-    ("second-open", [{"type": "open", "output": PCM}, {"type": "open"}], "already"),
+    ("unknown-field-utf8-even", [{"type": "open", "\u00e9" * 100: 1}], "no field", INVALID, None),
+    ("unknown-field-utf8-odd", [{"type": "open", "a" + "\u00e9" * 100: 1}], "no field", INVALID, None),
+    ("bad-codec", [{"type": "open", "output": {"codec": "mp3"}}], "codec", INVALID, "output.codec"),
+    ("bad-rate", [{"type": "open", "output": {"codec": "pcm", "sample_rate": 12345}}], "sample_rate", INVALID,
+     "output.sample_rate"),
+    ("second-open", [{"type": "open", "output": PCM}, {"type": "open"}], "already", MALFORMED, None),
     ("text-after-close", [{"type": "open", "output": PCM},
                           {"type": "text", "delta": "A sentence long enough to be still speaking."},
-                          {"type": "close"}, {"type": "text", "delta": "late"}], "after close"),
-    ("delta-not-string", [{"type": "open", "output": PCM}, {"type": "text", "delta": 3}], "delta"),
+                          {"type": "close"}, {"type": "text", "delta": "late"}], "after close", MALFORMED, None),
+    ("delta-not-string", [{"type": "open", "output": PCM}, {"type": "text", "delta": 3}], "delta", INVALID,
+     "delta"),
 ])
-def test_protocol_errors_close_4400(gateway, start_node, key, name, messages, needle):
+def test_protocol_errors_close_4400(gateway, start_node, key, name, messages, needle, code, field):
     if name in ("second-open", "text-after-close", "delta-not-string"):
         ready_node(gateway, start_node)
     sess = run_session(gateway, messages, key=key)
     assert sess.code == 4400, (name, sess.code, sess.reason)
     assert needle in sess.reason or any(needle in e["message"] for e in sess.json("error")), (name, sess.reason)
+    if name != "binary":  # wslay's own refusal: a close frame, no error frame
+        err = sess.json("error")[-1]
+        assert err["code"] == code, (name, err)
+        if code == INVALID:
+            assert len(err["details"]) == 1 and err["details"][0]["message"] == err["message"], (name, err)
+        if field:
+            assert err["details"][0]["field"] == field, (name, err)
     assert gateway.http.get("/v1/modules/scaispeak/healthz").status == 200
 
 
@@ -236,9 +254,12 @@ def test_voice_not_found_and_not_ready(gateway, start_node, key, redis):
     ready_node(gateway, start_node)
     sess = run_session(gateway, [{"type": "open", "voice_id": "vc_nope", "output": PCM}], key=key)
     assert sess.code == 4404, (sess.code, sess.reason)
-    # a language the voice does not speak: refused like any bad open (4400), naming its languages
+    # a language the voice does not speak: refused like any bad open field
+    # (4400 VALIDATION_ERROR with details), naming its languages
     sess = run_session(gateway, [{"type": "open", "language_hint": "fr", "output": PCM}], key=key)
     assert sess.code == 4400 and '["en"]' in sess.reason, (sess.code, sess.reason)
+    err = sess.json("error")[0]
+    assert err["code"] == "VALIDATION_ERROR" and err["details"][0]["field"] == "language_hint", err
     record = json.loads(_redis_get(redis, "ss:voice:vc_platform_slt"))
     record.update({"voice_id": "vc_pending_one", "embedding_status": "processing"})
     _redis_set(redis, "ss:voice:vc_pending_one", json.dumps(record))
