@@ -795,12 +795,19 @@ static bool start_synthesis(ws_session *s, speak_context *ctx)
 static void become_ready(ws_session *s, speak_context *ctx)
 {
     if (start_synthesis(s, ctx)) {
+        /* bound: session_id is the WebRTC session's (wrtc_…, the id of the
+         * HTTP routes); this socket's own wss_… id is connection_id */
         json_t *ready = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:i,s:i,s:i}}", "type", "ready", "session_id",
-                                  s->session_id, "voice_id", s->voice_id, "backend_used", "A", "output", "codec",
-                                  s->open.opus ? "opus" : "pcm", "sample_rate", s->open.sample_rate, "channels", 1,
-                                  "frame_ms", 20);
+                                  s->binding ? s->bind_id : s->session_id, "voice_id", s->voice_id, "backend_used",
+                                  "A", "output", "codec", s->open.opus ? "opus" : "pcm", "sample_rate",
+                                  s->open.sample_rate, "channels", 1, "frame_ms", 20);
+        if (ready && s->binding && json_object_set_new(ready, "connection_id", json_string(s->session_id)) != 0) {
+            json_decref(ready);
+            ready = NULL;
+        }
         ws_conn_send_json(s->conn, ready);
-        ss_info(s->request_id, "websocket session %s ready: voice %s, %s %d Hz", s->session_id, s->voice_id,
+        ss_info(s->request_id, "websocket session %s ready%s%s: voice %s, %s %d Hz", s->session_id,
+                s->binding ? ", controlling " : "", s->binding ? s->bind_id : "", s->voice_id,
                 s->open.opus ? "opus" : "pcm", s->open.sample_rate);
         arm_idle(s); /* open's read held it off; from `ready` on, silence counts */
         replay_early(s);
@@ -839,7 +846,12 @@ static void claim_bound(ws_session *s, gw_request *r)
     s->state = WS_READY;
     gw_request_finish(r, 101);
     if (code != 0) {
-        end_session(s, code, code == WS_CLOSE_VOICE_NOT_FOUND ? "SESSION_NOT_FOUND" : "SESSION_REFUSED", why);
+        /* not found: HTTP's code for the same session (API.md §3); else a
+         * protocol error (a second control connection) */
+        end_session(s, code,
+                    ss_api_error_code(code == WS_CLOSE_VOICE_NOT_FOUND ? SS_ERR_WEBRTC_SESSION_NOT_FOUND
+                                                                       : SS_ERR_MALFORMED_REQUEST),
+                    why);
         return;
     }
     s->open = preset.open;
