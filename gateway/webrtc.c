@@ -18,6 +18,7 @@
  * by gw_webrtc_probe() before the loop starts; the list of live records. */
 #include "gateway/webrtc.h"
 
+#include "gateway/webrtc_body.h"
 #include "gateway/backend_resolve.h"
 #include "gateway/gst_runtime.h"
 #include "gateway/request_phases.h"
@@ -149,7 +150,14 @@ static void on_answer(void *user, int ok, int bad_offer, const char *text)
     gw_request *r = s->pending;
     s->pending = NULL;
     if (!ok) {
-        gw_reply_error(r, bad_offer ? SS_ERR_MALFORMED_REQUEST : SS_ERR_INTERNAL_ERROR, text, NULL);
+        /* an offer webrtcbin refuses is a field error of the body, as one
+         * the loop refused would have been (webrtc_body.h) */
+        json_t *details = bad_offer ? json_array() : NULL;
+        if (details && json_array_append_new(details, ss_detail("sdp_offer", text)) != 0) {
+            json_decref(details);
+            details = NULL; /* out of memory: answered without details */
+        }
+        gw_reply_error(r, bad_offer ? SS_ERR_VALIDATION_ERROR : SS_ERR_INTERNAL_ERROR, text, details);
         record_free(s);
         return;
     }
@@ -208,25 +216,6 @@ static void on_context(gw_request *r, void *user, speak_context *ctx)
     }
 }
 
-/* The body's open fields (all of `open` but output: Opus at 48 kHz) into s->open. */
-static int read_open_fields(const json_t *body, ws_open_params *open, char *why, size_t cap)
-{
-    json_t *msg = json_deep_copy(body);
-    if (!msg) {
-        snprintf(why, cap, "out of memory");
-        return -1;
-    }
-    json_object_del(msg, "sdp_offer");
-    json_object_set_new(msg, "type", json_string("open"));
-    int rc = ws_open_parse(msg, open, why, cap);
-    json_decref(msg);
-    if (rc == 0 && !open->opus) {
-        snprintf(why, cap, "output: WebRTC sends Opus only (omit output, or give {\"codec\":\"opus\"})");
-        rc = -1;
-    }
-    return rc;
-}
-
 static void make_control_url(gw_request *r, rtc_session *s)
 {
     const char *host = gw_header(r, "Host");
@@ -245,6 +234,18 @@ static long sessions_of(const char *cap_key)
     return n;
 }
 
+/* 422 VALIDATION_ERROR with the details (stolen), or 500 when out of memory
+ * (rc -2); the message lists the details' messages. */
+static void reply_invalid_body(gw_request *r, int rc, json_t *details)
+{
+    char msg[600];
+    if (rc == -2) {
+        gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    gw_reply_error(r, SS_ERR_VALIDATION_ERROR, webrtc_details_message(details, msg, sizeof msg), details);
+}
+
 static bool unavailable_answered(gw_request *r)
 {
     if (!unavailable[0])
@@ -257,28 +258,15 @@ void gw_handle_webrtc_session_create(gw_request *r)
 {
     if (unavailable_answered(r))
         return;
-    json_t *body = NULL;
+    json_t *body = NULL, *details = NULL;
     if (gw_request_json(r, &body) != 0)
-        return;
+        return; /* not JSON: 400 MALFORMED_REQUEST */
     char why[300];
-    const char *offer = json_string_value(json_object_get(body, "sdp_offer"));
-    ws_open_params open;
-    int pt = offer ? webrtc_offer_opus_pt(offer) : -1;
-    if (!json_is_object(body) || !offer) {
+    webrtc_create_body b;
+    int rc = webrtc_create_body_read(body, &b, &details);
+    if (rc != 0) {
         json_decref(body);
-        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, "the body must be {\"voice_id\", \"sdp_offer\"} with sdp_offer the "
-                       "RTCPeerConnection's offer SDP", NULL);
-        return;
-    }
-    if (pt < 0) {
-        json_decref(body);
-        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, "sdp_offer must be an SDP offer (v=0) with an audio m-line "
-                       "offering opus/48000 (a recvonly audio transceiver)", NULL);
-        return;
-    }
-    if (read_open_fields(body, &open, why, sizeof why) != 0) {
-        json_decref(body);
-        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, why, NULL);
+        reply_invalid_body(r, rc, details);
         return;
     }
     char cap_key[160];
@@ -302,7 +290,7 @@ void gw_handle_webrtc_session_create(gw_request *r)
         return;
     }
     s->gw = r->gw;
-    s->open = open;
+    s->open = b.open;
     s->posted_at = now_s();
     snprintf(s->cap_key, sizeof s->cap_key, "%s", cap_key);
     snprintf(s->request_id, sizeof s->request_id, "%s", r->id);
@@ -312,8 +300,8 @@ void gw_handle_webrtc_session_create(gw_request *r)
         live->prev = s;
     live = s;
     gauge_add(1);
-    s->opus_pt = pt;
-    s->offer = strdup(offer);
+    s->opus_pt = b.opus_pt;
+    s->offer = strdup(b.sdp_offer);
     json_decref(body);
     if (!s->offer) {
         record_free(s);
@@ -341,24 +329,22 @@ void gw_handle_webrtc_session_ice(gw_request *r)
 {
     if (unavailable_answered(r))
         return;
-    json_t *body = NULL;
+    json_t *body = NULL, *details = NULL;
     if (gw_request_json(r, &body) != 0)
-        return;
+        return; /* not JSON: 400 MALFORMED_REQUEST */
     rtc_session *s = find_or_404(r);
     if (!s) {
         json_decref(body);
         return;
     }
-    json_t *cand = json_object_get(body, "candidate"), *mline = json_object_get(body, "sdp_mline_index");
-    if (!json_is_string(cand) || (mline && (!json_is_integer(mline) || json_integer_value(mline) < 0 ||
-                                            json_integer_value(mline) > 64))) {
+    webrtc_ice_body b;
+    int rc = webrtc_ice_body_read(body, &b, &details);
+    if (rc != 0) {
         json_decref(body);
-        gw_reply_error(r, SS_ERR_MALFORMED_REQUEST, "the body must be {\"candidate\": \"candidate:...\", "
-                       "\"sdp_mline_index\"?: 0} (an RTCIceCandidate's fields; \"\" ends the candidates)", NULL);
+        reply_invalid_body(r, rc, details);
         return;
     }
-    const char *text = json_string_value(cand);
-    int rc = *text ? webrtc_peer_add_ice(s->peer, (unsigned)json_integer_value(mline), text) : 0;
+    rc = *b.candidate ? webrtc_peer_add_ice(s->peer, b.sdp_mline_index, b.candidate) : 0;
     json_decref(body);
     if (rc != 0)
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);

@@ -26,7 +26,15 @@ typedef struct {
     bool timestamps;
 } ws_open_params;
 
-/* 0 with *out filled, or -1 with why (the field and the reason). */
-int ws_open_parse(const json_t *msg, ws_open_params *out, char *why, size_t whylen);
+/* A refused field: its name ("speed", "output.codec", an unknown field's
+ * own name, cut to fit) and the reason, which names it too. Callers answer
+ * it as VALIDATION_ERROR with details [{field, message}] (API.md §1). */
+typedef struct {
+    char field[128];
+    char message[200];
+} ws_open_problem;
+
+/* 0 with *out filled, or -1 with *problem (the first field refused). */
+int ws_open_parse(const json_t *msg, ws_open_params *out, ws_open_problem *problem);
 
 #endif

@@ -93,6 +93,7 @@ struct ws_session {
     bool synth_finished;         /* all audio is in the carry: `closed` after the last frame */
     json_t *early;               /* messages that came before `ready` (replayed then) */
     uint64_t chars;
+    uint64_t sent_samples;       /* of the audio sent (at open.sample_rate): stats.audio_ms */
     double first_text_at;        /* when the first sentence was queued */
     long first_audio_ms;         /* -1 until the first audio frame */
     const ws_session_binding *binding; /* NULL for /stream/speak */
@@ -128,29 +129,57 @@ static void stop_synthesis(ws_session *s)
         event_del(s->pace);
 }
 
-/* error frame (unless code is 1000) and the close handshake. */
-static void end_session(ws_session *s, int code, const char *api_code, const char *message)
+/* error frame (unless code is 1000; with `details`, stolen, when not NULL)
+ * and the close handshake. */
+static void end_session_details(ws_session *s, int code, const char *api_code, const char *message,
+                                json_t *details)
 {
     stop_synthesis(s);
-    if (!s->conn || ws_conn_closing(s->conn))
+    if (!s->conn || ws_conn_closing(s->conn)) {
+        json_decref(details);
         return;
+    }
     if (code != WS_CLOSE_NORMAL) {
         /* a message quoting a peer may not be UTF-8: ss_json_text repairs it */
         json_t *text = ss_json_text(message);
         json_t *frame = text ? json_pack("{s:s,s:s,s:o}", "type", "error", "code", api_code, "message", text) : NULL;
+        if (frame && details && json_object_set(frame, "details", details) != 0) {
+            json_decref(frame);
+            frame = NULL;
+        }
         if (!frame)
             ss_warn(s->request_id, "websocket session %s: error frame %s not sent: out of memory", s->session_id,
                     api_code);
         else if (ws_conn_send_json(s->conn, frame) != 0)
             ss_warn(s->request_id, "websocket session %s: error frame %s not sent", s->session_id, api_code);
     }
+    json_decref(details);
     ss_info(s->request_id, "websocket session %s closing %d: %s", s->session_id, code, message);
     ws_conn_close(s->conn, code, message);
 }
 
+static void end_session(ws_session *s, int code, const char *api_code, const char *message)
+{
+    end_session_details(s, code, api_code, message, NULL);
+}
+
+/* A message that is not JSON, not an object with a known type, or out of
+ * place: 4400 MALFORMED_REQUEST. */
 static void protocol_error(ws_session *s, const char *message)
 {
     end_session(s, WS_CLOSE_PROTOCOL, ss_api_error_code(SS_ERR_MALFORMED_REQUEST), message);
+}
+
+/* A well-formed message with a wrong field (type, range, enum, unknown):
+ * 4400 VALIDATION_ERROR with details [{field, message}], as HTTP's 422. */
+static void field_error(ws_session *s, const char *field, const char *message)
+{
+    json_t *details = json_array();
+    if (details && json_array_append_new(details, ss_detail(field, message)) != 0) {
+        json_decref(details);
+        details = NULL; /* out of memory: the frame goes without details */
+    }
+    end_session_details(s, WS_CLOSE_PROTOCOL, ss_api_error_code(SS_ERR_VALIDATION_ERROR), message, details);
 }
 
 /* Frees the session once nothing refers to it (connection closed, no Redis
@@ -277,10 +306,15 @@ static void pace_frames(ws_session *s)
             event_add(s->pace, &tv);
             break;
         }
+        bool sent = true;
         if (!s->binding)
             ws_conn_send_binary(s->conn, s->carry + head, n);
         else if (s->sink.send)
             s->sink.send(s->sink.user, s->carry + head, n, s->play_until, secs);
+        else
+            sent = false; /* the bound peer is gone: dropped */
+        if (sent)
+            s->sent_samples += s->open.opus ? (uint64_t)s->open.sample_rate / 50 : n / 2;
         drop_front(s, head + n);
         s->play_until += secs;
     }
@@ -345,9 +379,13 @@ static void on_synth_alignment(void *user, json_t *words)
         json_decref(words);
 }
 
+/* `closed`: audio_ms is the audio sent to the client; audio_synthesized_ms
+ * all the nodes made, what an interrupt dropped included. */
 static void send_closed(ws_session *s)
 {
-    json_t *stats = json_pack("{s:I,s:s,s:I,s:o}", "chars", (json_int_t)s->chars, "backend_used", "A", "audio_ms",
+    json_int_t sent_ms = s->open.sample_rate ? (json_int_t)(s->sent_samples * 1000 / (uint64_t)s->open.sample_rate) : 0;
+    json_t *stats = json_pack("{s:I,s:s,s:I,s:I,s:o}", "chars", (json_int_t)s->chars, "backend_used", "A",
+                              "audio_ms", sent_ms, "audio_synthesized_ms",
                               (json_int_t)ws_synthesis_audio_ms(s->synth), "first_audio_ms",
                               s->first_audio_ms < 0 ? json_null() : json_integer(s->first_audio_ms));
     if (s->conn)
@@ -488,7 +526,7 @@ static void on_msg_text(ws_session *s, json_t *msg)
 {
     json_t *delta = json_object_get(msg, "delta");
     if (!json_is_string(delta)) {
-        protocol_error(s, "text needs a string delta");
+        field_error(s, "delta", "text needs a string delta");
         return;
     }
     ws_sentences_status st = ws_sentences_append(&s->text, json_string_value(delta), json_string_length(delta),
@@ -563,8 +601,13 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     ws_session *s = arg;
-    if (s->synth && (ws_synthesis_busy(s->synth) || s->close_asked || s->ncarry)) {
-        arm_idle(s); /* speaking is not idle */
+    size_t head, n;
+    double secs;
+    /* speaking is not idle: a sentence in synthesis, or whole frames still
+     * to send (a PCM tail shorter than a frame waits for the end of the
+     * session, not for the client: it does not count) */
+    if (s->synth && (ws_synthesis_busy(s->synth) || s->close_asked || next_frame(s, false, &head, &n, &secs))) {
+        arm_idle(s);
         return;
     }
     char why[96];
@@ -674,16 +717,19 @@ static void on_request_answer(gw_request *r, int status, json_t *body)
 {
     ws_session *s = r->answer_hook_user;
     json_t *err = json_object_get(body, "error");
+    json_t *details = json_incref(json_object_get(err, "details")); /* 422's [{field, message}] */
     char code[64], message[320];
     snprintf(code, sizeof code, "%s", err ? json_string_value(json_object_get(err, "code")) : "INTERNAL_ERROR");
     snprintf(message, sizeof message, "%s", err ? json_string_value(json_object_get(err, "message")) : "refused");
     json_decref(body);
     s->r = NULL;
     gw_request_finish(r, status);
-    if (gone_after_read(s))
+    if (gone_after_read(s)) {
+        json_decref(details);
         return;
+    }
     s->state = WS_WAITING_OPEN; /* no read in flight any more */
-    end_session(s, close_code_of(status), code, message);
+    end_session_details(s, close_code_of(status), code, message, details);
 }
 
 /* ---- open ---- */
@@ -749,13 +795,21 @@ static bool start_synthesis(ws_session *s, speak_context *ctx)
 static void become_ready(ws_session *s, speak_context *ctx)
 {
     if (start_synthesis(s, ctx)) {
+        /* bound: session_id is the WebRTC session's (wrtc_…, the id of the
+         * HTTP routes); this socket's own wss_… id is connection_id */
         json_t *ready = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:i,s:i,s:i}}", "type", "ready", "session_id",
-                                  s->session_id, "voice_id", s->voice_id, "backend_used", "A", "output", "codec",
-                                  s->open.opus ? "opus" : "pcm", "sample_rate", s->open.sample_rate, "channels", 1,
-                                  "frame_ms", 20);
+                                  s->binding ? s->bind_id : s->session_id, "voice_id", s->voice_id, "backend_used",
+                                  "A", "output", "codec", s->open.opus ? "opus" : "pcm", "sample_rate",
+                                  s->open.sample_rate, "channels", 1, "frame_ms", 20);
+        if (ready && s->binding && json_object_set_new(ready, "connection_id", json_string(s->session_id)) != 0) {
+            json_decref(ready);
+            ready = NULL;
+        }
         ws_conn_send_json(s->conn, ready);
-        ss_info(s->request_id, "websocket session %s ready: voice %s, %s %d Hz", s->session_id, s->voice_id,
+        ss_info(s->request_id, "websocket session %s ready%s%s: voice %s, %s %d Hz", s->session_id,
+                s->binding ? ", controlling " : "", s->binding ? s->bind_id : "", s->voice_id,
                 s->open.opus ? "opus" : "pcm", s->open.sample_rate);
+        arm_idle(s); /* open's read held it off; from `ready` on, silence counts */
         replay_early(s);
         if (s->conn)
             ws_conn_resume_reading(s->conn);
@@ -792,7 +846,12 @@ static void claim_bound(ws_session *s, gw_request *r)
     s->state = WS_READY;
     gw_request_finish(r, 101);
     if (code != 0) {
-        end_session(s, code, code == WS_CLOSE_VOICE_NOT_FOUND ? "SESSION_NOT_FOUND" : "SESSION_REFUSED", why);
+        /* not found: HTTP's code for the same session (API.md §3); else a
+         * protocol error (a second control connection) */
+        end_session(s, code,
+                    ss_api_error_code(code == WS_CLOSE_VOICE_NOT_FOUND ? SS_ERR_WEBRTC_SESSION_NOT_FOUND
+                                                                       : SS_ERR_MALFORMED_REQUEST),
+                    why);
         return;
     }
     s->open = preset.open;
@@ -810,9 +869,9 @@ void ws_session_end_bound(ws_session *s, int code, const char *message)
 
 static void on_msg_open(ws_session *s, json_t *msg)
 {
-    char why[200];
-    if (ws_open_parse(msg, &s->open, why, sizeof why) != 0) {
-        protocol_error(s, why);
+    ws_open_problem pb;
+    if (ws_open_parse(msg, &s->open, &pb) != 0) {
+        field_error(s, pb.field, pb.message);
         return;
     }
     s->state = WS_OPENING;

@@ -62,13 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!msg)
         return 0;
     ws_open_params p;
-    char why[200];
-    why[0] = '\0';
-    if (ws_open_parse(msg, &p, why, sizeof why) == 0) {
+    ws_open_problem pb;
+    if (ws_open_parse(msg, &p, &pb) == 0) {
         check_accepted(&p);
         check_as_sent(msg, &p);
-    } else if (why[0] == '\0' || memchr(why, '\0', sizeof why) == NULL)
-        __builtin_trap(); /* a refusal always says why */
+    } else if (pb.message[0] == '\0' || memchr(pb.message, '\0', sizeof pb.message) == NULL ||
+               memchr(pb.field, '\0', sizeof pb.field) == NULL)
+        __builtin_trap(); /* a refusal always says why, and about which field */
     json_decref(msg);
     return 0;
 }

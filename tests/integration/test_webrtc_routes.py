@@ -6,11 +6,13 @@ the way the gateway probes: webrtc_probe.py):
     with the install hint, after authentication like every route;
   * with it: the routes without a browser — a hand-written offer is
     answered (201, send-only Opus, candidates only on the configured ICE
-    address and port range), bad SDP is 400, no backend is 502, the per-key cap is 429,
-    another caller's session is 404 on every route and 4404 on the control
-    socket, the owner's control socket answers `ready` (and 4400 to
-    `open`), DELETE closes it 1000, a session nobody controls ends after
-    ws_idle_timeout_s. The browser itself: test_webrtc_browser.py."""
+    address and port range), a body that is not JSON is 400, a missing or
+    bad field (bad SDP included) is 422 with details, no backend is 502, the
+    per-key cap is 429, another caller's session is 404 on every route and
+    4404 (SCAISPEAK_WEBRTC_SESSION_NOT_FOUND) on the control socket, the
+    owner's control socket answers `ready` with the wrtc_ session id (and
+    4400 to `open`), DELETE closes it 1000, a session nobody controls ends
+    after ws_idle_timeout_s. The browser itself: test_webrtc_browser.py."""
 import asyncio
 import json
 import re
@@ -109,21 +111,37 @@ def test_webrtc_is_offered_and_authenticates_first(rtc_gateway):
     assert_error(resp, 401, "AUTH_TOKEN_MISSING")
 
 
+def invalid(resp, *fields):
+    """A 422 VALIDATION_ERROR whose details name exactly `fields`; returns error."""
+    err = assert_error(resp, 422, "VALIDATION_ERROR")
+    assert [d["field"] for d in err["details"]] == list(fields), err
+    assert all(d["message"] for d in err["details"]), err
+    return err
+
+
 @only_with
-def test_bad_offers_are_400_and_no_backend_is_502(rtc_gateway, start_node, key):
+def test_bad_bodies_are_400_or_422_and_no_backend_is_502(rtc_gateway, start_node, key):
+    # not JSON at all: 400; JSON with missing or wrong fields: 422 with details (like /speak)
+    assert_error(rtc_gateway.http.request("POST", BASE, body="{not json", headers=dict(auth(key), **{
+        "Content-Type": "application/json"})), 400, "MALFORMED_REQUEST")
+    invalid(rtc_gateway.http.request("POST", BASE, json_body={}, headers=auth(key)), "sdp_offer")
+    invalid(rtc_gateway.http.request("POST", BASE, json_body=[OFFER], headers=auth(key)), "body")
+    invalid(rtc_gateway.http.request("POST", BASE, json_body={"voice_id": "vc_platform_slt"}, headers=auth(key)),
+            "sdp_offer")
+    invalid(rtc_gateway.http.request("POST", BASE, json_body={"sdp_offer": 5}, headers=auth(key)), "sdp_offer")
     for offer, words in [("hello", "SDP offer"), ("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n", "opus/48000")]:
-        err = assert_error(create(rtc_gateway, key, offer), 400, "MALFORMED_REQUEST")
+        err = invalid(create(rtc_gateway, key, offer), "sdp_offer")
         assert words in err["message"], err
-    err = assert_error(create(rtc_gateway, key, OFFER, output={"codec": "pcm"}), 400, "MALFORMED_REQUEST")
+    err = invalid(create(rtc_gateway, key, OFFER, output={"codec": "pcm"}), "output.codec")
     assert "Opus" in err["message"], err
-    assert_error(rtc_gateway.http.request("POST", BASE, json_body={"voice_id": "vc_platform_slt"}, headers=auth(key)),
-                 400, "MALFORMED_REQUEST")
+    invalid(create(rtc_gateway, key, OFFER, speed=9), "speed")
+    invalid(create(rtc_gateway, key, OFFER, sampel_rate=1), "sampel_rate")
     assert_error(create(rtc_gateway, key), 502, "SCAISPEAK_BACKEND_UNAVAILABLE")  # no node yet
     assert_error(create(rtc_gateway, key, voice_id="vc_nope"), 404, "SCAISPEAK_VOICE_NOT_FOUND")
     ready_node(rtc_gateway, start_node)
     # looks like an offer, but webrtcbin cannot answer it (no ICE credentials, no DTLS fingerprint)
-    err = assert_error(create(rtc_gateway, key, "v=0\r\nm=audio 9 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"),
-                       400, "MALFORMED_REQUEST")
+    err = invalid(create(rtc_gateway, key, "v=0\r\nm=audio 9 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"),
+                  "sdp_offer")
     assert "offer" in err["message"], err
 
 
@@ -146,13 +164,19 @@ def test_a_session_is_answered_controlled_and_deleted(rtc_gateway, start_node, r
                  "127.0.0.1 9 typ host"}, headers=auth(other)), 404, "SCAISPEAK_WEBRTC_SESSION_NOT_FOUND")
     frames, code = control(rtc_gateway, other, sid)
     assert code == 4404, (frames, code)
+    assert [f["code"] for f in frames if f["type"] == "error"] == ["SCAISPEAK_WEBRTC_SESSION_NOT_FOUND"], frames
 
     ice = rtc_gateway.http.request("POST", f"{BASE}/{sid}/ice", json_body={
         "candidate": "candidate:1 1 udp 2122260223 192.0.2.77 50000 typ host", "sdp_mline_index": 0},
         headers=auth(key))
     assert_ok(ice)
-    assert_error(rtc_gateway.http.request("POST", f"{BASE}/{sid}/ice", json_body={"candidate": 7},
-                                          headers=auth(key)), 400, "MALFORMED_REQUEST")
+    invalid(rtc_gateway.http.request("POST", f"{BASE}/{sid}/ice", json_body={"candidate": 5}, headers=auth(key)),
+            "candidate")
+    invalid(rtc_gateway.http.request("POST", f"{BASE}/{sid}/ice", json_body={}, headers=auth(key)), "candidate")
+    invalid(rtc_gateway.http.request("POST", f"{BASE}/{sid}/ice", json_body={"candidate": "", "sdp_mline_index": -1},
+                                     headers=auth(key)), "sdp_mline_index")
+    assert_error(rtc_gateway.http.request("POST", f"{BASE}/{sid}/ice", body="{", headers=dict(auth(key), **{
+        "Content-Type": "application/json"})), 400, "MALFORMED_REQUEST")
 
     async def owner():
         async with websockets.connect(f"ws://127.0.0.1:{rtc_gateway.http_port}{BASE}/{sid}/control?token={key}",
@@ -166,6 +190,9 @@ def test_a_session_is_answered_controlled_and_deleted(rtc_gateway, start_node, r
                 return ready, resp, e.rcvd.code if e.rcvd else 1006
     ready, deleted, code = asyncio.run(owner())
     assert ready["type"] == "ready" and ready["output"]["codec"] == "opus" and ready["voice_id"] == "vc_platform_slt"
+    # the WebRTC session's id (the HTTP routes' one); the socket's own id apart
+    assert ready["session_id"] == sid and sid.startswith("wrtc_"), ready
+    assert ready["connection_id"].startswith("wss_"), ready
     assert assert_ok(deleted) == {"session_id": sid, "ended": True}
     assert code == 1000
     assert_error(rtc_gateway.http.request("DELETE", f"{BASE}/{sid}", headers=auth(key)), 404,

@@ -181,32 +181,50 @@ def test_bad_handshake_is_a_json_400(gateway):
     assert r.status == 400 and "Version" in r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("name,messages,needle", [
-    ("text-first", [{"type": "text", "delta": "hi"}], "first message must be open"),
-    ("bad-json", ["{not json"], "malformed JSON"),
-    ("no-type", [{"delta": "x"}], "string type"),
-    ("unknown-type", [{"type": "dance"}], "unknown message type"),
-    ("binary", [b"\x00\x01"], "binary"),
-    ("bad-open", [{"type": "open", "speed": 9}], "speed"),
-    ("unknown-field", [{"type": "open", "sampel_rate": 1}], "no field"),
+MALFORMED, INVALID = "MALFORMED_REQUEST", "VALIDATION_ERROR"
+
+
+# API.md §1's split: a message that is not JSON, not an object with a known
+# type, or out of place is MALFORMED_REQUEST; a well-formed message with a
+# wrong field (type, range, enum, unknown field) is VALIDATION_ERROR with
+# details [{field, message}] naming the field (None: no details expected).
+@pytest.mark.parametrize("name,messages,needle,code,field", [
+    ("text-first", [{"type": "text", "delta": "hi"}], "first message must be open", MALFORMED, None),
+    ("bad-json", ["{not json"], "malformed JSON", MALFORMED, None),
+    ("not-an-object", ["[1, 2]"], "string type", MALFORMED, None),
+    ("no-type", [{"delta": "x"}], "string type", MALFORMED, None),
+    ("unknown-type", [{"type": "dance"}], "unknown message type", MALFORMED, None),
+    ("binary", [b"\x00\x01"], "binary", MALFORMED, None),
+    ("bad-open", [{"type": "open", "speed": 9}], "speed", INVALID, "speed"),
+    ("unknown-field", [{"type": "open", "sampel_rate": 1}], "no field", INVALID, "sampel_rate"),
     # long field names of two-byte characters, at both parities: the close
     # reason (at most 123 bytes) must be cut between characters, or the
     # client fails the connection on invalid UTF-8 (RFC 6455 7.1.6)
-    ("unknown-field-utf8-even", [{"type": "open", "\u00e9" * 100: 1}], "no field"),
-    ("unknown-field-utf8-odd", [{"type": "open", "a" + "\u00e9" * 100: 1}], "no field"),
-    ("bad-codec", [{"type": "open", "output": {"codec": "mp3"}}], "codec"),
-    ("second-open", [{"type": "open", "output": PCM}, {"type": "open"}], "already"),
+    ("unknown-field-utf8-even", [{"type": "open", "\u00e9" * 100: 1}], "no field", INVALID, None),
+    ("unknown-field-utf8-odd", [{"type": "open", "a" + "\u00e9" * 100: 1}], "no field", INVALID, None),
+    ("bad-codec", [{"type": "open", "output": {"codec": "mp3"}}], "codec", INVALID, "output.codec"),
+    ("bad-rate", [{"type": "open", "output": {"codec": "pcm", "sample_rate": 12345}}], "sample_rate", INVALID,
+     "output.sample_rate"),
+    ("second-open", [{"type": "open", "output": PCM}, {"type": "open"}], "already", MALFORMED, None),
     ("text-after-close", [{"type": "open", "output": PCM},
                           {"type": "text", "delta": "A sentence long enough to be still speaking."},
-                          {"type": "close"}, {"type": "text", "delta": "late"}], "after close"),
-    ("delta-not-string", [{"type": "open", "output": PCM}, {"type": "text", "delta": 3}], "delta"),
+                          {"type": "close"}, {"type": "text", "delta": "late"}], "after close", MALFORMED, None),
+    ("delta-not-string", [{"type": "open", "output": PCM}, {"type": "text", "delta": 3}], "delta", INVALID,
+     "delta"),
 ])
-def test_protocol_errors_close_4400(gateway, start_node, key, name, messages, needle):
+def test_protocol_errors_close_4400(gateway, start_node, key, name, messages, needle, code, field):
     if name in ("second-open", "text-after-close", "delta-not-string"):
         ready_node(gateway, start_node)
     sess = run_session(gateway, messages, key=key)
     assert sess.code == 4400, (name, sess.code, sess.reason)
     assert needle in sess.reason or any(needle in e["message"] for e in sess.json("error")), (name, sess.reason)
+    if name != "binary":  # wslay's own refusal: a close frame, no error frame
+        err = sess.json("error")[-1]
+        assert err["code"] == code, (name, err)
+        if code == INVALID:
+            assert len(err["details"]) == 1 and err["details"][0]["message"] == err["message"], (name, err)
+        if field:
+            assert err["details"][0]["field"] == field, (name, err)
     assert gateway.http.get("/v1/modules/scaispeak/healthz").status == 200
 
 
@@ -236,9 +254,12 @@ def test_voice_not_found_and_not_ready(gateway, start_node, key, redis):
     ready_node(gateway, start_node)
     sess = run_session(gateway, [{"type": "open", "voice_id": "vc_nope", "output": PCM}], key=key)
     assert sess.code == 4404, (sess.code, sess.reason)
-    # a language the voice does not speak: refused like any bad open (4400), naming its languages
+    # a language the voice does not speak: refused like any bad open field
+    # (4400 VALIDATION_ERROR with details), naming its languages
     sess = run_session(gateway, [{"type": "open", "language_hint": "fr", "output": PCM}], key=key)
     assert sess.code == 4400 and '["en"]' in sess.reason, (sess.code, sess.reason)
+    err = sess.json("error")[0]
+    assert err["code"] == "VALIDATION_ERROR" and err["details"][0]["field"] == "language_hint", err
     record = json.loads(_redis_get(redis, "ss:voice:vc_platform_slt"))
     record.update({"voice_id": "vc_pending_one", "embedding_status": "processing"})
     _redis_set(redis, "ss:voice:vc_pending_one", json.dumps(record))
@@ -280,6 +301,40 @@ def test_idle_timeout_4408(procs, redis, tenant):
     t0 = time.monotonic()
     sess = run_session(gw, [], key=k)
     assert sess.code == 4408 and time.monotonic() - t0 < 5 * harness.SLOW
+
+
+def test_idle_timeout_4408_after_ready(procs, redis, tenant, start_node):
+    """The audit's case: `open`, `ready`, then silence (no client pings
+    either) closes 4408 after ws_idle_timeout_s with an error frame and a
+    reason. A sentence that takes longer than the timeout to play is not
+    idle: all of it arrives first, then the session idles out."""
+    gw = harness.Gateway(procs, redis.port, env={"SCAISPEAK_WS_IDLE_TIMEOUT_S": 2}).start()
+    ready_node(gw, start_node)
+    k = key_for(redis, tenant)
+
+    async def go(messages):
+        sess = Session()
+        async with websockets.connect(url(gw), extra_headers={"Authorization": f"Bearer {k}"}, max_size=None,
+                                      ping_interval=None, close_timeout=5) as ws:
+            await ws.send(json.dumps({"type": "open", "output": PCM}))
+            await _receive(ws, sess, until="ready")
+            t_ready = time.monotonic()
+            for m in messages:
+                await ws.send(json.dumps(m))
+            await _receive(ws, sess, timeout=30)
+        return sess, time.monotonic() - t_ready
+
+    sess, took = asyncio.run(go([]))
+    assert sess.code == 4408, (sess.code, sess.reason, sess.json())
+    assert "no message for 2 s" in sess.reason, sess.reason
+    assert sess.json("error")[0]["code"] == "IDLE_TIMEOUT"
+    assert 1.5 < took < 5 * harness.SLOW, took
+    # about 4 s of speech, sent at real time: longer than the timeout, not idle
+    sess, took = asyncio.run(go([{"type": "text", "delta": LONG.split(". ")[1] + ". "}, {"type": "flush"}]))
+    assert sess.code == 4408, (sess.code, sess.reason)
+    played = pcm_ms(sess)
+    assert played > 2500, played
+    assert took * 1000 > played, (took, played)
 
 
 def test_sessions_per_key_4429(procs, redis, tenant):
@@ -358,6 +413,37 @@ def test_interrupt_stops_audio_and_cancels_the_node_call(gateway, start_node, ke
     time.sleep(1.0)
     assert node.proc.log_text().count("Synthesize: engine") == started
     assert started < 12, started  # 12 sentences were sent; most were never synthesised
+
+
+def test_stats_audio_ms_counts_only_the_audio_sent(gateway, start_node, key):
+    """The audit's case: two long sentences, interrupt 0.6 s in, "After.",
+    close. audio_ms is what the client received (the interrupted rest is
+    not counted); audio_synthesized_ms is what the node made, more."""
+    ready_node(gateway, start_node)
+
+    async def go():
+        sess = Session()
+        async with websockets.connect(url(gateway), extra_headers={"Authorization": f"Bearer {key}"},
+                                      max_size=None) as ws:
+            await ws.send(json.dumps({"type": "open", "output": PCM}))
+            await _receive(ws, sess, until="ready")
+            await ws.send(json.dumps({"type": "text", "delta": LONG.split(". ")[0] + ". " + LONG.split(". ")[1] +
+                                      ". "}))
+            await asyncio.sleep(0.6)
+            await ws.send(json.dumps({"type": "interrupt"}))
+            await _receive(ws, sess, until="interrupted")
+            await ws.send(json.dumps({"type": "text", "delta": "After."}))
+            await ws.send(json.dumps({"type": "close"}))
+            await _receive(ws, sess)
+        return sess
+    sess = asyncio.run(go())
+    assert sess.code == 1000, (sess.code, sess.reason)
+    stats = sess.json("closed")[0]["stats"]
+    received = pcm_ms(sess)
+    print(f"received {received:.0f} ms; stats {stats}")
+    assert abs(stats["audio_ms"] - received) < 25, (stats, received)
+    assert received < 3000, received  # 0.6 s of the first sentence plus "After."
+    assert stats["audio_synthesized_ms"] > stats["audio_ms"] + 1000, stats
 
 
 def longest_gap_ms(pcm, rate=24000, threshold=300):

@@ -1,17 +1,27 @@
-/* Unit tests for gateway/ws_open: defaults, each field's refusal, unknown
- * fields. */
+/* Unit tests for gateway/ws_open: defaults, each field's refusal (the
+ * message and the field it names), unknown fields. */
 #include "gateway/ws_open.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
-static int parse(const char *text, ws_open_params *p, char *why)
+static int parse_field(const char *text, ws_open_params *p, char *why, char *field)
 {
     json_t *j = json_loads(text, 0, NULL);
     cr_assert_not_null(j, "%s", text);
-    int rc = ws_open_parse(j, p, why, 200);
+    ws_open_problem pb;
+    int rc = ws_open_parse(j, p, &pb);
     json_decref(j);
+    snprintf(why, 200, "%s", pb.message);
+    if (field)
+        snprintf(field, 128, "%s", pb.field);
     return rc;
+}
+
+static int parse(const char *text, ws_open_params *p, char *why)
+{
+    return parse_field(text, p, why, NULL);
 }
 
 Test(ws_open, defaults_are_opus_48k)
@@ -47,25 +57,29 @@ Test(ws_open, every_field_read)
 Test(ws_open, refusals_name_the_field)
 {
     static const struct {
-        const char *json, *needle;
+        const char *json, *needle, *field;
     } cases[] = {
-        {"{\"type\":\"open\",\"speed\":3}", "speed"},
-        {"{\"type\":\"open\",\"speed\":\"fast\"}", "speed"},
-        {"{\"type\":\"open\",\"voice_id\":7}", "voice_id"},
-        {"{\"type\":\"open\",\"output\":{\"codec\":\"mp3\"}}", "codec"},
-        {"{\"type\":\"open\",\"output\":{\"codec\":\"opus\",\"sample_rate\":24000}}", "48000"},
-        {"{\"type\":\"open\",\"output\":{\"codec\":\"pcm\",\"sample_rate\":12345}}", "sample_rate"},
-        {"{\"type\":\"open\",\"output\":{\"rate\":1}}", "output.rate"},
-        {"{\"type\":\"open\",\"timestamps\":1}", "timestamps"},
-        {"{\"type\":\"open\",\"backend_preference\":\"fastest\"}", "backend_preference"},
-        {"{\"type\":\"open\",\"language_hint\":\"english\"}", "language_hint"},
-        {"{\"type\":\"open\",\"sampel_rate\":1}", "sampel_rate"},
+        {"{\"type\":\"open\",\"speed\":3}", "speed", "speed"},
+        {"{\"type\":\"open\",\"speed\":\"fast\"}", "speed", "speed"},
+        {"{\"type\":\"open\",\"voice_id\":7}", "voice_id", "voice_id"},
+        {"{\"type\":\"open\",\"output\":{\"codec\":\"mp3\"}}", "codec", "output.codec"},
+        {"{\"type\":\"open\",\"output\":{\"codec\":\"opus\",\"sample_rate\":24000}}", "48000",
+         "output.sample_rate"},
+        {"{\"type\":\"open\",\"output\":{\"codec\":\"pcm\",\"sample_rate\":12345}}", "sample_rate",
+         "output.sample_rate"},
+        {"{\"type\":\"open\",\"output\":{\"rate\":1}}", "output.rate", "output.rate"},
+        {"{\"type\":\"open\",\"output\":7}", "output", "output"},
+        {"{\"type\":\"open\",\"timestamps\":1}", "timestamps", "timestamps"},
+        {"{\"type\":\"open\",\"backend_preference\":\"fastest\"}", "backend_preference", "backend_preference"},
+        {"{\"type\":\"open\",\"language_hint\":\"english\"}", "language_hint", "language_hint"},
+        {"{\"type\":\"open\",\"sampel_rate\":1}", "sampel_rate", "sampel_rate"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ws_open_params p;
-        char why[200] = "";
-        cr_assert_eq(parse(cases[i].json, &p, why), -1, "%s", cases[i].json);
+        char why[200] = "", field[128] = "";
+        cr_assert_eq(parse_field(cases[i].json, &p, why, field), -1, "%s", cases[i].json);
         cr_assert(strstr(why, cases[i].needle), "%s -> %s", cases[i].json, why);
+        cr_assert_str_eq(field, cases[i].field, "%s -> field %s", cases[i].json, field);
     }
 }
 
