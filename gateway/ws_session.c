@@ -641,7 +641,8 @@ static void on_conn_text(void *user, const char *data, size_t len)
     json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     char why[240];
     if (!msg) {
-        snprintf(why, sizeof why, "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        snprintf(why, sizeof why, "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
+                 ss_json_error_text(&jerr));
         protocol_error(s, why);
         return;
     }
