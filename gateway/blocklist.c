@@ -451,7 +451,9 @@ static void store_entry(gw_request *r, json_t *entry)
 }
 
 /* A speaker entry: the voice (a clone of the caller's tenant) read, its
- * reference's fingerprint (kept in its record) copied into the entry. */
+ * reference's fingerprint (kept in its record) copied into the entry. The
+ * entry (user) is this callback's to release (voice_index_read's done owns
+ * its user). */
 static void on_speaker_voice(gw_request *r, void *user, json_t *record, const char *raw)
 {
     (void)raw;
@@ -465,18 +467,21 @@ static void on_speaker_voice(gw_request *r, void *user, json_t *record, const ch
                        "no such voice in this tenant (an erased voice's speaker is blocked when it is erased: "
                        "DELETE /voices/{id}?block_speaker=true)",
                        json_pack("[{s:s,s:s}]", "field", "voice_id", "message", vid ? vid : ""));
+        json_decref(entry);
         return;
     }
     if (!fp) {
         const char *why = "the voice has no reference clip, so no speaker to block";
         gw_reply_error(r, SS_ERR_VALIDATION_ERROR, why, json_pack("[{s:s,s:s}]", "field", "voice_id", "message", why));
+        json_decref(entry);
         return;
     }
     if (json_object_set(entry, "_fingerprint", (json_t *)fp) != 0) {
         gw_reply_error(r, SS_ERR_INTERNAL_ERROR, "out of memory", NULL);
+        json_decref(entry);
         return;
     }
-    store_entry(r, json_incref(entry));
+    store_entry(r, entry);
 }
 
 void gw_handle_blocklist_add(gw_request *r)
