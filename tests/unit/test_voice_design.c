@@ -74,6 +74,27 @@ Test(voice_design, deterministic_and_modifiers)
     cr_assert(fabs(none.lf0_shift) < 1e-12 && none.duration_scale == 1.0);
 }
 
+Test(voice_design, two_word_energy_cues_are_not_pitch)
+{
+    ss_design_understood u;
+    ss_conditioning calm = parse("calm woman", &u);
+    ss_conditioning low = parse("low energy woman", &u);
+    cr_assert_str_eq(u.energy, "calm");
+    cr_assert_str_eq(u.pitch, "", "\"low energy\" read as pitch %s", u.pitch);
+    cr_assert_str_eq(u.used, "low energy woman");
+    cr_assert_eq(memcmp(&calm, &low, sizeof calm), 0);
+    parse("a low-energy, low voice", &u);
+    cr_assert_str_eq(u.energy, "calm");
+    cr_assert_str_eq(u.pitch, "low");
+    parse("very high energy", &u);
+    cr_assert_str_eq(u.energy, "energetic");
+    cr_assert_str_eq(u.pitch, "");
+    parse("low key narrator", &u);
+    cr_assert_str_eq(u.energy, "calm");
+    parse("low", &u); /* a first word at the end */
+    cr_assert_str_eq(u.pitch, "low");
+}
+
 Test(voice_design, refuses_empty_and_long_prompts_and_maps_numbers)
 {
     ss_conditioning c;

@@ -47,6 +47,17 @@ static const lexeme lexicon[] = {
     {"monotone", K_ENERGY, "monotone"}, {"flat", K_ENERGY, "monotone"},
 };
 
+/* Two-word cues, tried before their first word alone: "low energy" is an
+ * energy, not a low pitch ("low-energy" splits into the same two words). */
+static const struct {
+    const char *first, *second;
+    lexeme as;
+} phrases[] = {
+    {"low", "energy", {"low energy", K_ENERGY, "calm"}},
+    {"high", "energy", {"high energy", K_ENERGY, "energetic"}},
+    {"low", "key", {"low key", K_ENERGY, "calm"}},
+};
+
 static void append(char *dst, size_t cap, const char *w)
 {
     size_t n = strlen(dst);
@@ -120,6 +131,22 @@ static const lexeme *find_lexeme(const char *w)
     return NULL;
 }
 
+/* The two-word cue that w and the word after *i make; when there is one,
+ * *i moves past its second word. */
+static const lexeme *find_phrase(const char *w, const char *prompt, size_t len, size_t *i)
+{
+    size_t j = *i;
+    char second[32];
+    if (!next_word(prompt, len, &j, second))
+        return NULL;
+    for (size_t k = 0; k < sizeof phrases / sizeof phrases[0]; k++)
+        if (!strcmp(phrases[k].first, w) && !strcmp(phrases[k].second, second)) {
+            *i = j;
+            return &phrases[k].as;
+        }
+    return NULL;
+}
+
 /* Gain of intensity word w into *gain; 0 if w is one, -1 if not. */
 static int find_modifier(const char *w, double *gain)
 {
@@ -144,13 +171,15 @@ static void read_words(const char *prompt, size_t len, design_words *dw, ss_desi
             append(u->used, sizeof u->used, w);
             continue;
         }
-        const lexeme *hit = find_lexeme(w);
+        const lexeme *hit = find_phrase(w, prompt, len, &i);
+        if (!hit)
+            hit = find_lexeme(w);
         if (hit) {
             if (next_gain > 0) {
                 dw->slot[hit->kind] = hit;
                 dw->gain[hit->kind] = next_gain;
             }
-            append(u->used, sizeof u->used, w);
+            append(u->used, sizeof u->used, hit->word);
         } else if (strcmp(w, "a") != 0) {
             append(u->ignored, sizeof u->ignored, w);
         }

@@ -21,8 +21,12 @@
  *            frequencies); bright/crisp/clear/thin/sharp: c1 -0.15.
  *   energy   energetic/lively/excited/animated/expressive/enthusiastic/
  *            dynamic: F0 spread x1.3, durations x0.95, loudness +2 dB;
- *            calm/soft/gentle/relaxed/soothing/quiet: spread x0.75, -2 dB;
+ *            "high energy" counts as energetic;
+ *            calm/soft/gentle/relaxed/soothing/quiet, "low energy", "low
+ *            key": spread x0.75, -2 dB;
  *            monotone/flat: spread x0.5.
+ *   Two-word cues are read before their first word alone ("low energy" is
+ *   no low pitch).
  *   "very"/"extremely"/"really" before a word doubles its step (semitones,
  *   alpha and bias steps; ratios squared); "slightly"/"somewhat"/"a bit"
  *   halves it; "not" before a word cancels it. Other words are ignored (and
