@@ -19,9 +19,13 @@
  *
  * Everything is relative to one directory descriptor opened at start (openat
  * and friends), so a later chdir changes nothing; the final component is
- * opened O_NOFOLLOW. Deletes unlink the file and fsync its directory; empty
- * directories stay (removing them would race with a concurrent put's
- * mkdir), which costs an inode per 2-level fan-out directory at most.
+ * opened O_NOFOLLOW. Deletes unlink the file, fsync its directory, then
+ * remove the directories of the key that became empty, deepest first (an
+ * erased voice leaves no `voices/<id>/` behind). A concurrent put may have
+ * just made one of them and not yet renamed into it: its mkdir or rename
+ * then fails with ENOENT, and the put makes the directories again and
+ * retries (PUBLISH_TRIES times). A directory removal is not fsynced: after
+ * a crash an empty directory may come back, which is harmless.
  *
  * Thread-safety: the backend's state is the root and temp descriptors, fixed
  * after open; each writer/reader owns its own file descriptor. */
@@ -40,6 +44,9 @@
 
 #define TMP_DIR ".tmp"
 #define STALE_TEMP_SECONDS (24 * 3600)
+/* Directory creation + rename attempts of one put, against deletes that
+ * remove the same directories in between (see the top). */
+#define PUBLISH_TRIES 8
 
 typedef struct {
     int root_fd;
@@ -288,10 +295,17 @@ static ss_object_status publish(dir_writer *w, const char *key, bool if_absent, 
             return sys_fail(err, errlen, "cannot fsync the directory of", key, errno);
         return SS_OBJECT_OK;
     }
-    if (make_parents(b->root_fd, key) != 0)
-        return sys_fail(err, errlen, "cannot create the directories of", key, errno);
-    if (renameat(b->tmp_fd, w->tmp_name, b->root_fd, key) != 0)
-        return sys_fail(err, errlen, "cannot rename the temp file onto", key, errno);
+    for (int tries = 1;; tries++) {
+        if (make_parents(b->root_fd, key) != 0) {
+            if (errno == ENOENT && tries < PUBLISH_TRIES)
+                continue; /* a delete removed a directory we had just made */
+            return sys_fail(err, errlen, "cannot create the directories of", key, errno);
+        }
+        if (renameat(b->tmp_fd, w->tmp_name, b->root_fd, key) == 0)
+            break;
+        if (errno != ENOENT || tries >= PUBLISH_TRIES)
+            return sys_fail(err, errlen, "cannot rename the temp file onto", key, errno);
+    }
     if (fsync_parent(b->root_fd, key) != 0)
         return sys_fail(err, errlen, "cannot fsync the directory of", key, errno);
     return SS_OBJECT_OK;
@@ -406,14 +420,47 @@ static void dir_close_read(void *reader)
     free(r);
 }
 
+/* fsyncs the directory that held `key` after its unlink; when a concurrent
+ * delete has already removed that directory (it found it empty, so the
+ * unlink had happened), the nearest directory above it that still exists. */
+static int fsync_nearest_parent(int root_fd, const char *key)
+{
+    char path[SS_OBJECT_KEY_MAX + 1];
+    snprintf(path, sizeof path, "%s", key);
+    for (;;) {
+        char *slash = strrchr(path, '/');
+        if (!slash)
+            return fsync(root_fd);
+        *slash = '\0';
+        if (fsync_dir_at(root_fd, path) == 0)
+            return 0;
+        if (errno != ENOENT)
+            return -1;
+    }
+}
+
+/* Removes the directories of `key` that are empty, deepest first; stops at
+ * the first that is not (ENOTEMPTY) or is gone. */
+static void remove_empty_parents(int root_fd, const char *key)
+{
+    char dir[SS_OBJECT_KEY_MAX + 1];
+    snprintf(dir, sizeof dir, "%s", key);
+    for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+        *slash = '\0';
+        if (unlinkat(root_fd, dir, AT_REMOVEDIR) != 0)
+            return;
+    }
+}
+
 static ss_object_status dir_remove(void *backend, const char *key, char *err, size_t errlen)
 {
     dir_backend *b = backend;
     if (unlinkat(b->root_fd, key, 0) != 0)
         return missing(errno) || errno == EISDIR ? not_found(key, err, errlen)
                                                   : sys_fail(err, errlen, "cannot delete object", key, errno);
-    if (fsync_parent(b->root_fd, key) != 0)
+    if (fsync_nearest_parent(b->root_fd, key) != 0)
         return sys_fail(err, errlen, "cannot fsync the directory of", key, errno);
+    remove_empty_parents(b->root_fd, key);
     return SS_OBJECT_OK;
 }
 

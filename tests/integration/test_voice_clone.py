@@ -419,6 +419,8 @@ def test_erasure_of_a_clone_evicts_it_deletes_its_clips_and_blocks_its_speaker(p
     harness.wait_for(lambda: harness.redis_command(redis.port, "HGET", f"ss:erasure:{res['audit_id']}", "status")
                      == "completed", 15 * harness.SLOW, what="audit row completed")
     assert "deleted" in worker.proc.log_text()
+    # no trace of the voice's id is left in the store, not even its directory
+    assert not os.path.exists(os.path.join(gateway.objects_dir, "voices", vid))
     # the blocked speaker comes back with the same reference: refused, nothing stored
     before = stored_objects(gateway)
     status, env = curl_clone(gateway, key, clips["ref"], clips["consent"])

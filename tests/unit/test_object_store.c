@@ -3,7 +3,8 @@
  * trips, a 30 MB streamed put whose writer never holds the object (the temp
  * file grows with every chunk, the process's RSS does not), SHA-256 against
  * known vectors and against coreutils' sha256sum, abort, content-addressed
- * idempotence, delete, the key rules, concurrent puts, and a reader polling
+ * idempotence, delete (and the directories it empties, against puts
+ * racing into them), the key rules, concurrent puts, and a reader polling
  * while a writer writes (it sees nothing or the whole object, never a
  * part). */
 #include "common/config.h"
@@ -294,6 +295,81 @@ Test(object_store, delete_and_not_found)
     cr_assert_eq(ss_object_open(f.store, "x/y", &r, NULL, err, sizeof err), SS_OBJECT_NOT_FOUND);
     cr_assert_eq(ss_object_stat(f.store, "x", NULL, err, sizeof err), SS_OBJECT_NOT_FOUND);
     cr_assert_eq(ss_object_stat(f.store, "x/y/z", NULL, err, sizeof err), SS_OBJECT_NOT_FOUND);
+    close_store(&f);
+}
+
+static bool exists(const fixture *f, const char *rel)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", f->root, rel);
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A delete removes the key's directories that it left empty (an erased
+ * voice leaves no voices/<id>/), and only those. */
+Test(object_store, delete_removes_emptied_directories)
+{
+    fixture f;
+    open_store(&f);
+    char err[512];
+    cr_assert_eq(ss_object_put_bytes(f.store, "voices/vc_a/reference.wav", "1", 1, NULL, err, sizeof err), 0);
+    cr_assert_eq(ss_object_put_bytes(f.store, "voices/vc_a/preview.wav", "2", 1, NULL, err, sizeof err), 0);
+    cr_assert_eq(ss_object_put_bytes(f.store, "voices/vc_b/reference.wav", "3", 1, NULL, err, sizeof err), 0);
+    cr_assert_eq(ss_object_delete(f.store, "voices/vc_a/reference.wav", err, sizeof err), SS_OBJECT_OK, "%s", err);
+    cr_assert(exists(&f, "voices/vc_a"), "a directory that still holds an object stays");
+    cr_assert_eq(ss_object_delete(f.store, "voices/vc_a/preview.wav", err, sizeof err), SS_OBJECT_OK, "%s", err);
+    cr_assert(!exists(&f, "voices/vc_a"), "the emptied voices/vc_a/ is left behind");
+    cr_assert(exists(&f, "voices/vc_b/reference.wav"));
+    cr_assert_eq(ss_object_delete(f.store, "voices/vc_b/reference.wav", err, sizeof err), SS_OBJECT_OK, "%s", err);
+    cr_assert(!exists(&f, "voices"), "every emptied level goes");
+    cr_assert(exists(&f, ".tmp"), "the root and its temp directory stay");
+    cr_assert_eq(ss_object_put_bytes(f.store, "voices/vc_a/reference.wav", "4", 1, NULL, err, sizeof err), 0,
+                 "%s", err);
+    close_store(&f);
+}
+
+typedef struct {
+    ss_object_store *store;
+    int index;
+    atomic_int failures;
+} churn_job;
+
+/* Puts and deletes objects in the same two directories as the other
+ * threads, so deletes keep removing directories that puts are about to
+ * rename into. */
+static void *put_and_delete(void *arg)
+{
+    churn_job *j = arg;
+    char err[512], key[64];
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof key, "churn/d%d/obj%d", i % 2, j->index);
+        if (ss_object_put_bytes(j->store, key, key, strlen(key), NULL, err, sizeof err) != 0 ||
+            ss_object_delete(j->store, key, err, sizeof err) != SS_OBJECT_OK) {
+            fprintf(stderr, "thread %d: %s\n", j->index, err);
+            atomic_fetch_add(&j->failures, 1);
+        }
+    }
+    return NULL;
+}
+
+Test(object_store, puts_survive_deletes_removing_their_directories, .timeout = 120)
+{
+    fixture f;
+    open_store(&f);
+    enum { THREADS = 4 };
+    pthread_t t[THREADS];
+    churn_job jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (churn_job){.store = f.store, .index = i};
+        cr_assert_eq(pthread_create(&t[i], NULL, put_and_delete, &jobs[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(atomic_load(&jobs[i].failures), 0, "thread %d: a put or delete failed", i);
+    }
+    cr_assert(!exists(&f, "churn"));
+    cr_assert_eq(temp_files(&f), 0);
     close_store(&f);
 }
 
