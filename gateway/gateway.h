@@ -190,8 +190,10 @@ void gw_handle_voices_list(gw_request *r);
 void gw_handle_voices_create(gw_request *r);
 void gw_handle_voices_clone(gw_request *r); /* POST /voices, multipart (voice_intake.c) */
 /* POST /voices in design mode from its fields as JSON (body owned): what a
- * JSON body and a multipart design form both end in (voice_routes.c) */
-void gw_voice_create_designed(gw_request *r, json_t *body);
+ * JSON body and a multipart design form both end in (voice_routes.c);
+ * form_problems (owned, may be NULL): problems the form already showed,
+ * listed in the same 422 as the fields' own */
+void gw_voice_create_designed(gw_request *r, json_t *body, json_t *form_problems);
 void gw_handle_voice_get(gw_request *r);
 void gw_handle_voice_patch(gw_request *r);
 void gw_handle_voice_share(gw_request *r);

@@ -95,6 +95,7 @@ typedef struct {
     bool created; /* the record is in Redis: the objects stay */
     json_t *record;
     json_t *design;      /* a design-mode form's fields as a JSON body (no clips): not a clone */
+    json_t *design_problems; /* its *_json fields that are not JSON (422 details) */
 } intake;
 
 static double mono_s(void)
@@ -130,6 +131,7 @@ static void intake_free_now(intake *in)
     json_decref(in->blocked);
     json_decref(in->fingerprint);
     json_decref(in->design);
+    json_decref(in->design_problems);
     free(in->reference);
     free(in);
 }
@@ -433,9 +435,11 @@ static int (*const STEPS[])(intake *, voice_form *) = {step_fields, step_referen
 
 /* A form with a design prompt and no clips is design mode (API.md §4:
  * multipart, or JSON): its fields become the JSON body the design path
- * takes, `*_json` fields parsed under their names without the suffix (a
- * value that is not JSON stays a string, for the check to name). */
-static json_t *design_body(const voice_form *form)
+ * takes, `*_json` fields parsed under their names without the suffix. A
+ * `*_json` value that is not JSON is left out of the body and named by its
+ * form field in `details`, which the design path lists in its 422 with the
+ * other fields' problems. NULL: out of memory. */
+static json_t *design_body(const voice_form *form, json_t *details)
 {
     json_t *body = json_object();
     const char *name;
@@ -444,6 +448,13 @@ static json_t *design_body(const voice_form *form)
         size_t n = strlen(name);
         bool js = n > 5 && !strcmp(name + n - 5, "_json");
         json_t *parsed = js ? json_loads(json_string_value(v), JSON_DECODE_ANY, NULL) : NULL;
+        if (js && !parsed) {
+            if (add_problem(details, name, "must be JSON (an array of strings)") != 0) {
+                json_decref(body);
+                return NULL;
+            }
+            continue;
+        }
         char key[64];
         snprintf(key, sizeof key, "%.*s", (int)(js ? n - 5 : n), name);
         if (!body || json_object_set_new(body, key, parsed ? parsed : json_incref(v)) != 0) {
@@ -469,7 +480,8 @@ static void intake_run(void *arg)
     if (json_object_get(form.fields, "voice_design_prompt") && !form.reference.present && !form.consent.present) {
         if (json_array_size(form.details))
             fail(in, SS_ERR_VALIDATION_ERROR, "the request has invalid fields", json_deep_copy(form.details));
-        else if (!(in->design = design_body(&form)))
+        else if (!(in->design_problems = json_array()) ||
+                 !(in->design = design_body(&form, in->design_problems)))
             fail_oom(in);
         voice_form_free(&form);
         return;
@@ -588,11 +600,12 @@ static void intake_done(void *arg)
     }
     if (in->design) { /* design mode sent as a form */
         gw_request *r = in->r;
-        json_t *body = in->design;
+        json_t *body = in->design, *problems = in->design_problems;
         in->r = NULL;
         in->design = NULL;
+        in->design_problems = NULL;
         intake_free(in);
-        gw_voice_create_designed(r, body);
+        gw_voice_create_designed(r, body, problems);
         return;
     }
     in->record = clone_record(in);

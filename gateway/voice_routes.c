@@ -405,10 +405,12 @@ static void on_created(gw_request *r, void *user, bool ok)
     create_ctx_free(c);
 }
 
-void gw_voice_create_designed(gw_request *r, json_t *body)
+void gw_voice_create_designed(gw_request *r, json_t *body, json_t *form_problems)
 {
-    json_t *details = json_array();
+    json_t *details = form_problems ? form_problems : json_array();
     int problems = details ? voice_fields_check(body, VOICE_FIELDS_CREATE_DESIGN, details) : -1;
+    if (problems >= 0)
+        problems = (int)json_array_size(details);
     char why[256] = "";
     json_t *design = NULL;
     if (problems == 0) {
@@ -453,5 +455,5 @@ void gw_handle_voices_create(gw_request *r)
     json_t *body = NULL;
     if (gw_request_json(r, &body) != 0)
         return;
-    gw_voice_create_designed(r, body);
+    gw_voice_create_designed(r, body, NULL);
 }
