@@ -206,7 +206,10 @@ void gw_reply_json(gw_request *r, int status, json_t *body)
         r->answer_hook(r, status, body);
         return;
     }
-    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    /* Reals with 15 significant digits, not jansson's 17: every value the
+     * API gives is well inside that, and a job's progress of 0.6 reads "0.6"
+     * instead of "0.59999999999999998". */
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(body);
     if (!s) {
         static const char fallback[] =

@@ -2,6 +2,7 @@
 node and scaispeak-worker processes. The audio is checked with sox."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -102,9 +103,12 @@ def test_long_text_becomes_a_job_with_progress_and_ranged_audio(procs, redis, ga
     worker(procs, redis, gateway)
     seen = []
     deadline = time.monotonic() + 60 * harness.SLOW
+    raw = set()
     while time.monotonic() < deadline:
-        j = job(gateway, key, job_id)
+        res = call(gateway, key, "GET", f"{JOBS}/{job_id}")
+        j = assert_ok(res)
         seen.append(j["progress"])
+        raw.add(re.search(rb'"progress":([^,}]*)', res.body).group(1).decode())
         if j["status"] == "completed":
             break
         time.sleep(0.02)
@@ -112,6 +116,8 @@ def test_long_text_becomes_a_job_with_progress_and_ranged_audio(procs, redis, ga
     steps = sorted(set(p for p in seen if 0 < p < 1))
     assert len(steps) >= 3, seen                          # progress rose part by part
     assert seen == sorted(seen), seen                     # and never went back
+    # as written, not as a double's 17 digits ("0.59999999999999998")
+    assert all(re.fullmatch(r"0|1(\.0)?|0\.\d{1,4}", p) for p in raw), raw
     assert j["backend_used"] == "A" and j["attempts"] == 1
     assert j["started_at"] and j["finished_at"] and j["created_at"] <= j["started_at"] <= j["finished_at"]
     res = j["result"]
