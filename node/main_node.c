@@ -35,6 +35,7 @@
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
+#include "common/malloc_tuning.h"
 #include "common/node_credentials.h"
 #include "common/sd_notify.h"
 #include "common/synth_limits.h"
@@ -164,6 +165,14 @@ typedef struct {
  * "scaispeak-node cannot start: err", frees what was made, exits 2). */
 typedef int (*start_step)(node_run *r, char *err, size_t errlen);
 
+/* Fixed heap thresholds, so the node's speed does not depend on what it
+ * served first (common/malloc_tuning.h). */
+static int start_heap(node_run *r, char *err, size_t errlen)
+{
+    (void)r;
+    return ss_malloc_tune_service(err, errlen);
+}
+
 static int start_configuration(node_run *r, char *err, size_t errlen)
 {
     return node_configure(&r->node, r->settings, &r->kernels.ops, err, errlen);
@@ -252,8 +261,8 @@ static int start_heartbeats(node_run *r, char *err, size_t errlen)
 }
 
 static const start_step START_STEPS[] = {
-    start_configuration, start_kernels, start_engines, start_voice_cache_and_slots,
-    start_credentials,   start_metrics, start_grpc,    start_heartbeats,
+    start_heap,        start_configuration, start_kernels, start_engines, start_voice_cache_and_slots,
+    start_credentials, start_metrics,       start_grpc,    start_heartbeats,
 };
 
 static void log_serving(const node_run *r)
