@@ -33,7 +33,7 @@ expect() { # file reason
     fi
 }
 sox -V1 -n -r 16000 -c 1 -b 16 "$work/silence.wav" trim 0 10
-sox -V1 -n -r 16000 -c 1 -b 16 "$work/noise.wav" synth 10 whitenoise vol 0.3
+sox -V1 -R -n -r 16000 -c 1 -b 16 "$work/noise.wav" synth 10 whitenoise vol 0.3  # -R: the same noise every run
 sox -V1 "$work/good.wav" "$work/clipped.wav" gain 24 2>/dev/null
 sox -V1 "$work/good.wav" "$work/short.wav" trim 0 0.5
 sox -V1 "$work/good.wav" "$work/ten_minutes.wav" repeat 50
