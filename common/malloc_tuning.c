@@ -1,4 +1,4 @@
-/* Heap settings for the long-running services (see malloc_tuning.h). */
+/* Heap settings for a long-running service (see malloc_tuning.h). */
 #include "common/malloc_tuning.h"
 
 #include <malloc.h>

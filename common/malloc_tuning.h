@@ -1,4 +1,6 @@
-/* Heap settings for the long-running services (node, gateway, worker).
+/* Heap settings for a long-running service; the node uses them (the
+ * gateway took 0-2 page faults per request in the same measurements and
+ * keeps glibc's defaults).
  *
  * glibc adapts its mmap threshold to the largest block freed so far and
  * sets the heap's trim threshold to twice that. Which block that was
