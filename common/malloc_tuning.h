@@ -1,6 +1,6 @@
-/* Heap settings for a long-running service; the node uses them (the
- * gateway took 0-2 page faults per request in the same measurements and
- * keeps glibc's defaults).
+/* Heap settings for a long-running service; the node and the worker use
+ * them (the gateway took 0-2 page faults per request in the same
+ * measurements and keeps glibc's defaults).
  *
  * glibc adapts its mmap threshold to the largest block freed so far and
  * sets the heap's trim threshold to twice that. Which block that was
@@ -10,7 +10,9 @@
  * ended (the heap trimmed) and faulted in again by the next one: ~260 page
  * faults and twice the CPU per one-sentence Synthesize (7-8 ms against
  * 3.5-4 ms), for as long as the process lived. The same node started with
- * a long text first never did. docs/PERFORMANCE.md has the measurements.
+ * a long text first never did. The worker, after a short first job, took
+ * 60-94 faults per one-sentence job. docs/PERFORMANCE.md has the
+ * measurements.
  *
  * ss_malloc_tune_service() fixes both thresholds: blocks up to
  * SS_MALLOC_MMAP_THRESHOLD come from the heap, and freed heap memory is

@@ -26,6 +26,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/loop_pool.h"
+#include "common/malloc_tuning.h"
 #include "common/object_store.h"
 #include "common/redis_async.h"
 #include "common/sd_notify.h"
@@ -120,6 +121,12 @@ static int plumbing_start(gw_server *gw, const ss_settings *s, char *err, size_t
 static int worker_start(worker *w, const ss_settings *s)
 {
     char err[512] = "out of memory";
+    /* Fixed heap thresholds, so a job's cost does not depend on what the
+     * worker ran before it (common/malloc_tuning.h). */
+    if (ss_malloc_tune_service(err, sizeof err) != 0) {
+        ss_error(NULL, "cannot start: %s", err);
+        return -1;
+    }
     if (plumbing_start(&w->gw, s, err, sizeof err) != 0) {
         ss_error(NULL, "cannot start: %s", err);
         return -1;
