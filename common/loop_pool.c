@@ -197,6 +197,26 @@ void ss_loop_pool_free(ss_loop_pool *p)
     if (!p)
         return;
     stop_threads(p, p->nthreads); /* workers drain the queue before they exit */
-    deliver_finished(p);
+    /* A done may submit the next step of its work (a job sink's next batch,
+     * its final drop): with the threads gone, such jobs run here, in
+     * order, until nothing is queued or finished. Every chain in this code
+     * base ends (each step moves its work towards its end). */
+    for (;;) {
+        deliver_finished(p);
+        pthread_mutex_lock(&p->lock);
+        job *j = p->queue;
+        p->queue = p->queue_tail = NULL;
+        pthread_mutex_unlock(&p->lock);
+        if (!j)
+            break;
+        while (j) {
+            job *next = j->next;
+            j->run(j->arg);
+            pthread_mutex_lock(&p->lock);
+            list_append(&p->finished, &p->finished_tail, j);
+            pthread_mutex_unlock(&p->lock);
+            j = next;
+        }
+    }
     pool_release(p);
 }

@@ -34,8 +34,9 @@ int ss_loop_pool_run_here(ss_loop_pool *p, ss_loop_run_fn run, ss_loop_done_fn d
 /* Jobs submitted whose done has not been called yet. */
 size_t ss_loop_pool_pending(const ss_loop_pool *p);
 /* Runs what is queued, joins the threads and calls every outstanding done
- * on the calling thread (the loop thread, or the loop is not running).
- * NULL is fine. */
+ * on the calling thread (the loop thread, or the loop is not running);
+ * jobs those dones submit run on the calling thread too, until none is
+ * left. NULL is fine. */
 void ss_loop_pool_free(ss_loop_pool *p);
 
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests for common/loop_pool: jobs run off the loop thread, every done
  * comes back on the loop thread exactly once, also when the pool is freed
- * with jobs still queued. */
+ * with jobs still queued, and jobs their dones submit during the free
+ * run too. */
 #include "common/loop_pool.h"
 
 #include <criterion/criterion.h>
@@ -80,6 +81,43 @@ Test(loop_pool, free_runs_what_is_queued_and_calls_every_done)
     ss_loop_pool_free(p); /* the loop never ran */
     cr_assert_eq(c.done, 10);
     cr_assert_eq(atomic_load(&c.ran_off_loop), 10);
+    event_base_free(base);
+}
+
+/* A done that submits the next step of its work, as a job sink's
+ * batch_written does; steps_left counts down to the last. */
+typedef struct {
+    ss_loop_pool *pool;
+    int steps_left, runs, dones;
+} chain;
+
+static void chain_run(void *arg)
+{
+    ((chain *)arg)->runs++;
+}
+
+static void chain_done(void *arg)
+{
+    chain *ch = arg;
+    ch->dones++;
+    if (--ch->steps_left > 0)
+        cr_assert_eq(ss_loop_pool_submit(ch->pool, chain_run, chain_done, ch), 0);
+}
+
+/* Seen as a LeakSanitizer report when a worker stopped mid-job: the job a
+ * done submitted while the pool was being freed was never run. */
+Test(loop_pool, free_runs_the_jobs_that_dones_submit)
+{
+    evthread_use_pthreads();
+    struct event_base *base = event_base_new();
+    char err[128];
+    ss_loop_pool *p = ss_loop_pool_new(base, 2, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    chain ch = {.pool = p, .steps_left = 5};
+    cr_assert_eq(ss_loop_pool_submit(p, chain_run, chain_done, &ch), 0);
+    ss_loop_pool_free(p); /* the loop never ran: every step happens in free */
+    cr_assert_eq(ch.runs, 5);
+    cr_assert_eq(ch.dones, 5);
     event_base_free(base);
 }
 
