@@ -193,11 +193,6 @@ def test_force_async_short_text_and_what_jobs_refuse(procs, redis, gateway, star
     assert_error(call(gateway, key, "DELETE", f"{JOBS}/{job_id}"), 409, "SCAISPEAK_JOB_FINISHED")
 
 
-def minor_faults(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[7])
-
-
 @pytest.mark.skipif(harness.SAN, reason="ASan's allocator and quarantine hand out fresh pages by design")
 def test_a_short_first_job_does_not_make_later_ones_fault(procs, redis, gateway, start_node):
     """A worker whose first job was short handed each later job's heap back
@@ -215,10 +210,10 @@ def test_a_short_first_job_does_not_make_later_ones_fault(procs, redis, gateway,
     run_job("Hi.")
     for _ in range(5):  # the first ones grow the heap and the worker's caches
         run_job(SENTENCES[0])
-    before = minor_faults(w.proc.pid)
+    before = harness.minor_faults(w.proc.pid)
     for _ in range(10):
         run_job(SENTENCES[0])
-    per_job = (minor_faults(w.proc.pid) - before) / 10
+    per_job = (harness.minor_faults(w.proc.pid) - before) / 10
     assert per_job < 30, f"{per_job:.0f} page faults per one-sentence job after a short first job"
 
 

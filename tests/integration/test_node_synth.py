@@ -359,11 +359,6 @@ def test_first_chunk_is_50_ms_and_the_setting_only_changes_the_chunking(stack, p
     assert sizes0[0] == NATIVE_RATE * 200 // 1000, f"first_chunk_ms 0: first chunk {sizes0[0]} samples: {sizes0}"
     assert whole.pcm == early.pcm, "the early first chunk changed the samples"
 
-def minor_faults(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[7])
-
-
 @pytest.mark.skipif(harness.SAN, reason="ASan's allocator and quarantine hand out fresh pages by design")
 def test_a_short_first_request_does_not_make_later_ones_fault(protos, start_node):
     """A node used to hand each sentence's heap back to the kernel at its end
@@ -378,10 +373,10 @@ def test_a_short_first_request_does_not_make_later_ones_fault(protos, start_node
         synthesize(stub, protos, "Hi.")
         for _ in range(10):  # the first ones grow the heap and the node's caches
             synthesize(stub, protos, SENTENCE)
-        before = minor_faults(node.proc.pid)
+        before = harness.minor_faults(node.proc.pid)
         for _ in range(10):
             synthesize(stub, protos, SENTENCE)
-        per_request = (minor_faults(node.proc.pid) - before) / 10
+        per_request = (harness.minor_faults(node.proc.pid) - before) / 10
     finally:
         stub.close()
     assert per_request < 50, f"{per_request:.0f} page faults per sentence after a short first request"
