@@ -259,7 +259,10 @@ int gw_request_json(gw_request *r, json_t **out)
         return 0;
     const char *data = (const char *)evbuffer_pullup(in, -1);
     json_error_t jerr;
-    json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Any JSON value is accepted here (a bare null, number or string too):
+     * each handler then says "body: must be a JSON object" in a 422, which
+     * is the true problem; 400 is kept for bytes that are not JSON. */
+    json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!j) {
         char msg[400];
         snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d: %s", jerr.line,

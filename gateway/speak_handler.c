@@ -626,7 +626,8 @@ static int parse_body(speak_ctx *cx, bool openai, json_t **details)
     *details = NULL;
     struct evbuffer *in = evhttp_request_get_input_buffer(cx->r->req);
     size_t len = evbuffer_get_length(in);
-    cx->body = len ? json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES, NULL)
+    cx->body = len ? json_loadb((const char *)evbuffer_pullup(in, -1), len,
+                                 JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL)
                    : NULL;
     if (len && !cx->body)
         return -1;

@@ -177,6 +177,19 @@ def test_validation(gateway, key):
     assert_error(speak(gateway, key, {"text": "hi", "voice_id": "vc_nope"}), 404, "SCAISPEAK_VOICE_NOT_FOUND")
 
 
+def test_json_that_is_not_an_object_is_a_422_on_the_body(gateway, key):
+    """null, a number, a string or true is JSON, just not the object asked
+    for: 422 naming the body, as for an array, never a 400 "malformed"."""
+    routes = [("POST", SPEAK), ("POST", "/v1/audio/speech"), ("POST", "/v1/modules/scaispeak/voices"),
+              ("PUT", "/v1/modules/scaispeak/admin/policy"), ("POST", "/v1/api-keys")]
+    for method, path in routes:
+        for body in (b"null", b"7", b'"hello"', b"true", b"[1]"):
+            resp = gateway.http.request(method, path, body=body, headers={
+                "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            err = assert_error(resp, 422, "VALIDATION_ERROR")
+            assert [d["field"] for d in err["details"]] == ["body"], (method, path, body, err)
+
+
 def test_a_language_the_voice_does_not_speak_is_refused(gateway, start_node, key):
     """language_hint "fr" on the English platform voice: 422 naming the
     voice's languages, not French read with English rules; a hint the voice
