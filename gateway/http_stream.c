@@ -58,6 +58,14 @@ static void on_output_drained(struct evhttp_connection *evcon, void *arg)
         s->ev.on_drained(s->user);
 }
 
+/* evhttp chunks a streamed answer for HTTP/1.1 and later; an HTTP/1.0
+ * client gets the body up to the connection's close, with no trailer (so
+ * none is announced) and no way to tell a cut answer from a whole one. */
+static bool answer_is_chunked(const struct evhttp_request *req)
+{
+    return req->major > 1 || (req->major == 1 && req->minor >= 1);
+}
+
 gw_http_stream *gw_http_stream_start(gw_request *r, int status, const char *content_type,
                                      const char *trailer, const gw_http_stream_events *ev,
                                      void *user)
@@ -75,7 +83,7 @@ gw_http_stream *gw_http_stream_start(gw_request *r, int status, const char *cont
     struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
     evhttp_add_header(out, "Content-Type", content_type);
     evhttp_add_header(out, "X-Request-Id", r->id);
-    if (trailer) {
+    if (trailer && answer_is_chunked(r->req)) {
         snprintf(s->trailer, sizeof s->trailer, "%s", trailer);
         evhttp_add_header(out, "Trailer", trailer);
     }

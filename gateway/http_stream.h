@@ -8,7 +8,8 @@
  * away (the connection fails or closes) gets on_gone; the stream then only
  * waits for the owner's end or abort. The owner ends a stream exactly once:
  *   gw_http_stream_end    the last chunk, with an optional trailer field
- *                         (announced with the Trailer header at start);
+ *                         (announced with the Trailer header at start;
+ *                         neither for an HTTP/1.0 client);
  *   gw_http_stream_abort  the connection is closed without the last chunk,
  *                         so every HTTP/1.1 client sees a truncated body
  *                         (curl exits 18, browsers' fetch rejects, Python's

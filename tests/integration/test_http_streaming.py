@@ -125,6 +125,21 @@ def test_every_format_and_rate_streams(gateway, start_node, key, tmp_path, fmt, 
     assert abs(dur - resp.audio_ms()) <= 20 + tolerance_ms(fmt, out_rate), (fmt, rate, dur, resp.audio_ms())
 
 
+def test_an_http10_client_gets_the_whole_body_and_no_trailer_announced(gateway, start_node, key, tmp_path):
+    """curl --http1.0: no chunks, so no trailer can come and none is
+    announced; the body runs to the connection's close and decodes."""
+    ready_node(gateway, start_node)
+    out, head = tmp_path / "h10.wav", tmp_path / "h10.head"
+    subprocess.run(["curl", "-s", "--http1.0", "-o", str(out), "-D", str(head), "-H", f"Authorization: Bearer {key}",
+                    "-d", json.dumps({"text": "The birch canoe slid on the smooth planks."}),
+                    f"http://127.0.0.1:{gateway.http_port}{SPEAK}"], check=True, timeout=60)
+    lines = head.read_text().lower().splitlines()
+    assert lines[0].startswith("http/1.0 200"), lines
+    assert not any(h.startswith(("trailer:", "transfer-encoding:")) for h in lines), lines
+    ref = speak(gateway, key, {"text": "The birch canoe slid on the smooth planks."})
+    assert ref.status == 200 and out.read_bytes() == ref.body, (out.stat().st_size, len(ref.body))
+
+
 def test_node_dying_mid_stream_cuts_the_answer(gateway, start_node, key):
     """After the first byte a failed node cannot be replaced (the client has
     speech already): the chunked body ends without its last chunk, which
