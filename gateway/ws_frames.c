@@ -69,7 +69,21 @@ static ssize_t on_wslay_send(wslay_event_context_ptr ctx, const uint8_t *data, s
     return (ssize_t)len;
 }
 
-static void close_with(ws_conn *c, int code, const char *reason, bool tell_owner)
+/* After our close frame the client's answering close is still read (held or
+ * not), so the connection ends as soon as it arrives instead of when the
+ * close wait runs out; data messages that were already on the way are read
+ * and dropped (on_message). Not after an oversized message: its payload is
+ * never read (stop_reading), and the close wait ends the connection. */
+static void read_until_the_peer_closes(ws_conn *c)
+{
+    c->held = false;
+    if (c->finished)
+        return;
+    bufferevent_enable(c->bev, EV_READ);
+    event_active(c->pump, 0, 0);
+}
+
+static void close_with(ws_conn *c, int code, const char *reason, bool tell_owner, bool stop_reading)
 {
     if (c->closing)
         return;
@@ -88,7 +102,10 @@ static void close_with(ws_conn *c, int code, const char *reason, bool tell_owner
     size_t rlen = ss_utf8_prefix(text, strlen(text), WS_MAX_CLOSE_REASON);
     wslay_event_queue_close(c->ctx, (uint16_t)code, (const uint8_t *)text, rlen);
     free(repaired);
-    wslay_event_shutdown_read(c->ctx);
+    if (stop_reading)
+        wslay_event_shutdown_read(c->ctx);
+    else
+        read_until_the_peer_closes(c);
     c->closing = true;
     bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
     struct timeval tv = {WS_CLOSE_WAIT_MS / 1000, (WS_CLOSE_WAIT_MS % 1000) * 1000};
@@ -108,11 +125,15 @@ static void on_frame_start(wslay_event_context_ptr ctx, const struct wslay_event
     if (arg->opcode != WSLAY_CONTINUATION_FRAME)
         c->message_bytes = 0;
     c->message_bytes += arg->payload_length;
+    if (c->message_bytes > c->max_message && c->closing) {
+        wslay_event_shutdown_read(ctx); /* dropped anyway: never buffered */
+        return;
+    }
     if (c->message_bytes > c->max_message) {
         char why[96];
         snprintf(why, sizeof why, "message larger than %zu bytes", c->max_message);
         ss_info(c->request_id, "websocket: %s: closing 4400", why);
-        close_with(c, WS_CLOSE_PROTOCOL, why, true);
+        close_with(c, WS_CLOSE_PROTOCOL, why, true, true);
     }
 }
 
@@ -129,7 +150,7 @@ static void on_message(wslay_event_context_ptr ctx, const struct wslay_event_on_
         return;
     case WSLAY_BINARY_FRAME:
         ss_info(c->request_id, "websocket: binary message from the client: closing 4400");
-        close_with(c, WS_CLOSE_PROTOCOL, "binary messages are not accepted; send JSON text", true);
+        close_with(c, WS_CLOSE_PROTOCOL, "binary messages are not accepted; send JSON text", true, false);
         return;
     case WSLAY_CONNECTION_CLOSE:
         if (!c->closing) { /* wslay answers it with the same code */
@@ -175,10 +196,14 @@ static void settle(ws_conn *c)
     bool sent = wslay_event_get_close_sent(c->ctx);
     bool received = wslay_event_get_close_received(c->ctx);
     size_t pending = evbuffer_get_length(bufferevent_get_output(c->bev));
-    if (sent && pending == 0 && (received || c->close_wait_over))
+    if (sent && pending == 0 && received) {
         schedule_finish(c);
-    else if (c->close_wait_over)
+    } else if (c->close_wait_over) {
+        ss_info(c->request_id, "websocket: %s %d ms after our close frame; ending the connection",
+                !sent || pending ? "the client took not all of our output" : "no close frame from the client",
+                WS_CLOSE_WAIT_MS);
         schedule_finish(c); /* the client takes nothing more: give up */
+    }
 }
 
 static void on_readable(struct bufferevent *bev, void *arg)
@@ -300,6 +325,8 @@ ws_conn *ws_conn_new(struct evhttp_connection *evcon, struct bufferevent *bev, s
 
 void ws_conn_hold_reading(ws_conn *c)
 {
+    if (c->closing)
+        return; /* the peer's close is still to be read */
     c->held = true;
     if (!c->finished)
         bufferevent_disable(c->bev, EV_READ);
@@ -357,7 +384,7 @@ void ws_conn_close(ws_conn *c, int code, const char *reason)
 {
     if (c->finished)
         return;
-    close_with(c, code, reason, false);
+    close_with(c, code, reason, false, false);
     if (wslay_event_send(c->ctx) != 0) {
         schedule_finish(c);
         return;

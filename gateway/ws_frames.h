@@ -24,7 +24,11 @@
  * owner's: it stops producing while pending is high).
  *
  * Teardown is never synchronous: after the close handshake (our close frame
- * written and the peer's received, or 2 s after ours), when the peer's TCP
+ * written and the peer's received — after ours, reading goes on, held or
+ * not, until the peer's close arrives, and data messages still on the way
+ * are dropped — or, logged, 2 s after ours when it never comes; after an
+ * oversized message, whose payload is never read, only the 2 s or the
+ * peer's own end of the connection finish it), when the peer's TCP
  * connection ends, or on a socket error, on_closed is called once from the
  * loop (not from inside any call of the owner) and the ws_conn is freed;
  * the owner then frees the evhttp connection (evhttp_connection_free, with

@@ -172,6 +172,40 @@ def test_auth_failures_close_after_accept(gateway, redis, tenant):
     assert sess.code == 4403, (sess.code, sess.reason)
 
 
+NO_CLOSE_FRAME = "no close frame from the client"
+
+
+def test_the_close_handshake_ends_the_connection_and_a_silent_client_is_let_go(gateway, start_node, key):
+    """After our close frame the client's answering close is read (even
+    after a message we refused, or data still on its way), so the handshake
+    ends the connection; a client that never answers is let go after the
+    close wait, which the log says."""
+    ready_node(gateway, start_node)
+    for messages in ([{"type": "text", "delta": "hi"}], [b"\x00\x01"],
+                     [{"type": "open", "output": PCM}, {"type": "close"}, {"type": "text", "delta": "late"}],
+                     [{"type": "open", "output": PCM}, {"type": "text", "delta": "Hi."}, {"type": "close"}]):
+        sess = run_session(gateway, messages, key=key)
+        assert sess.code in (1000, 4400), (messages, sess.code, sess.reason)
+    assert NO_CLOSE_FRAME not in gateway.proc.log_text()
+
+    s = socket.create_connection(("127.0.0.1", gateway.http_port), timeout=10 * harness.SLOW)
+    s.sendall((f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               f"Authorization: Bearer {key}\r\n\r\n").encode())
+    payload, mask = b'{"type":"text","delta":"hi"}', b"\x01\x02\x03\x04"
+    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    got = b""
+    while True:  # the 101, the error message, our close frame; then nothing from us until EOF
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    assert got.startswith(b"HTTP/1.1 101") and b"\x88" in got, got[:200]
+    harness.wait_for(lambda: NO_CLOSE_FRAME in gateway.proc.log_text(), 5 * harness.SLOW,
+                     what="the close wait's log line")
+
+
 def test_bad_handshake_is_a_json_400(gateway):
     r = gateway.http.get(PATH)
     assert r.status == 400 and r.json()["error"]["code"] == "MALFORMED_REQUEST"
