@@ -52,12 +52,14 @@ count_pytest() {
     passed=$((passed + p)); failed=$((failed + f))
 }
 
+# The 25 slowest tests are listed before pytest's last line (CI's time
+# budget is 60 minutes: they are where to look first).
 # The whole pytest output stays in $B/integration-tests.log; when something
 # failed, the reports of the failures and errors (without the processes'
 # JSON log lines) are printed too, not only the last lines, so a CI log says
 # why a test failed.
 out="$SCAISPEAK_BUILD/integration-tests.log"
-/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration 2>&1 | tee "$out" | tail -n 60
+/usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=25 tests/integration 2>&1 | tee "$out" | tail -n 60
 count_pytest "$out" "integration tests"
 if [ "$f" -gt 0 ]; then
     echo "== integration failures (whole output: $out)"
