@@ -200,7 +200,7 @@ static void settle(ws_conn *c)
         schedule_finish(c);
     } else if (c->close_wait_over) {
         ss_info(c->request_id, "websocket: %s %d ms after our close frame; ending the connection",
-                !sent || pending ? "the client took not all of our output" : "no close frame from the client",
+                !sent || pending ? "the client has not taken all of our output" : "no close frame from the client",
                 WS_CLOSE_WAIT_MS);
         schedule_finish(c); /* the client takes nothing more: give up */
     }
