@@ -123,6 +123,16 @@ const ss_redis_script JOB_FAIL = {
     "return 'failed'\n",
     .durable = true};
 
+const ss_redis_script JOB_PASS_ON = {
+    "job_pass_on",
+    "local f = redis.call('HMGET', KEYS[1], 'status', 'msg_id')\n"
+    "if f[1] ~= 'queued' or f[2] ~= ARGV[1] then return false end\n"
+    "redis.call('XACK', KEYS[2], ARGV[2], ARGV[1]); redis.call('XDEL', KEYS[2], ARGV[1])\n"
+    "local m = redis.call('XADD', KEYS[2], '*', 'job', ARGV[3])\n"
+    "redis.call('HSET', KEYS[1], 'msg_id', m)\n"
+    "return m\n",
+    .durable = true};
+
 const ss_redis_script JOB_CANCEL = {
     "job_cancel",
     LUA_END_JOB

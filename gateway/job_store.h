@@ -74,6 +74,12 @@ extern const ss_redis_script JOB_FAIL;
 extern const ss_redis_script JOB_CANCEL;
 /* KEYS: job, expiry. ARGV: id -> deletes the record, forgets the id. */
 extern const ss_redis_script JOB_FORGET;
+/* KEYS: job, stream. ARGV: msg id, group, job id -> the new entry id when a
+ * queued job's current entry, delivered to a worker that cannot run it
+ * (stopping or full), was acknowledged and added again for another worker
+ * to read at once; false otherwise (the entry stays pending: its lease
+ * brings it back). */
+extern const ss_redis_script JOB_PASS_ON;
 
 /* Field names of the record (docs/STATE.md). */
 #define JOB_F_STATUS "status"

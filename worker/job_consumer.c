@@ -31,6 +31,7 @@ struct job_consumer {
     job_env env;
     slot *slots;
     long nslots, running;
+    long passing;              /* JOB_PASS_ON calls not answered yet */
     bool group_ready, reading, creating, stopping;
     char claim_cursor[64];
     struct event *claim_timer, *read_retry, *drain_timer;
@@ -40,9 +41,13 @@ struct job_consumer {
 
 static void read_more(job_consumer *c);
 
+/* Stopped: no attempt running, no pass-on unanswered, and no read in
+ * flight (an entry Redis delivers to a read is this consumer's even if the
+ * answer is never read, so the read is waited for, at most BLOCK_MS, and
+ * what it brings is passed on). */
 static void maybe_stopped(job_consumer *c)
 {
-    if (c->stopping && c->running == 0 && c->on_stopped) {
+    if (c->stopping && c->running == 0 && c->passing == 0 && !c->reading && c->on_stopped) {
         void (*fn)(void *) = c->on_stopped;
         c->on_stopped = NULL;
         fn(c->stopped_user);
@@ -69,6 +74,57 @@ static slot *free_slot(job_consumer *c)
     return NULL;
 }
 
+/* --- entries this worker cannot run */
+
+typedef struct {
+    job_consumer *c;
+    char msg[64];
+    char job[JOB_ID_MAX + 1];
+    bool stopping;
+} pass_on_call;
+
+static void on_passed_on(void *user, const redisReply *reply, const char *err)
+{
+    pass_on_call *p = user;
+    job_consumer *c = p->c;
+    const char *why = p->stopping ? "stopping" : "full";
+    if (!err && reply->type == REDIS_REPLY_STRING)
+        ss_info(p->job, "job entry %s arrived while %s: passed on as entry %s for another worker", p->msg, why,
+                reply->str);
+    else
+        ss_warn(p->job, "job entry %s arrived while %s: not passed on (%s); its lease brings it back", p->msg,
+                why, err ? err : "the job is not waiting on this entry");
+    free(p);
+    c->passing--;
+    maybe_stopped(c);
+}
+
+/* A queued job's entry delivered to a worker that is stopping or full is
+ * acknowledged and added again (JOB_PASS_ON), so a worker that reads the
+ * stream takes it at once instead of after the lease (job_lease_ms) of an
+ * entry left pending here. Anything else stays pending, as before. */
+static void pass_on(job_consumer *c, const char *msg, const char *job)
+{
+    pass_on_call *p = calloc(1, sizeof *p);
+    char key_job[GW_STATE_KEY_MAX];
+    if (p && strlen(msg) < sizeof p->msg && strlen(job) < sizeof p->job &&
+        gw_state_key(key_job, sizeof key_job, GW_KEY_JOB, job, NULL) == 0) {
+        p->c = c;
+        p->stopping = c->stopping;
+        snprintf(p->msg, sizeof p->msg, "%s", msg);
+        snprintf(p->job, sizeof p->job, "%s", job);
+        const char *keys[] = {key_job, c->stream};
+        const char *args[] = {msg, JOB_GROUP, job};
+        if (ss_redis_eval(c->gw->redis, &JOB_PASS_ON, 2, keys, 3, args, on_passed_on, p) == 0) {
+            c->passing++;
+            return;
+        }
+    }
+    ss_warn(job, "job entry %s arrived while %s: %s; its lease brings it back", msg,
+            c->stopping ? "stopping" : "full", p ? "Redis is not reachable" : "out of memory");
+    free(p);
+}
+
 /* One entry [id, [field, value, ...]] → an attempt. */
 static void take_entry(job_consumer *c, const redisReply *entry)
 {
@@ -87,8 +143,7 @@ static void take_entry(job_consumer *c, const redisReply *entry)
         return;
     }
     if (!s || c->stopping) {
-        ss_warn(job, "job entry %s arrived while %s: its lease brings it back", msg,
-                c->stopping ? "stopping" : "full");
+        pass_on(c, msg, job);
         return;
     }
     s->run = job_run_start(&c->env, msg, job, on_run_done, s);
@@ -147,7 +202,10 @@ static void on_read(void *user, const redisReply *reply, const char *err)
             c->group_ready = false; /* Redis lost it (restarted without its data) */
         else if (strcmp(err, "timeout"))
             ss_warn(NULL, "job queue: read failed: %s", err);
-        retry_read_later(c);
+        if (c->stopping)
+            maybe_stopped(c);
+        else
+            retry_read_later(c);
         return;
     }
     /* nil: nothing within the block time; else [[stream, [entry, ...]]] */
@@ -157,7 +215,10 @@ static void on_read(void *user, const redisReply *reply, const char *err)
             for (size_t i = 0; i < st->element[1]->elements; i++)
                 take_entry(c, st->element[1]->element[i]);
     }
-    read_more(c);
+    if (c->stopping)
+        maybe_stopped(c);
+    else
+        read_more(c);
 }
 
 static void read_more(job_consumer *c)

@@ -294,9 +294,14 @@ def test_sigterm_hands_the_job_back_and_poison_jobs_end_failed(procs, redis, gat
     assert "handing 1 running job(s) back" in w1.proc.log_text()
     j = job(gateway, key, job_id)
     assert j["status"] == "queued" and j["attempts"] == 0, j  # handed back, not counted
+    # the hand-back's new entry reaches w1 itself when its read is in flight:
+    # passed on, so the next worker reads it at once instead of waiting out
+    # w1's lease (the old worker left it pending: "its lease brings it back")
+    assert "its lease brings it back" not in w1.proc.log_text(), w1.proc.log_tail()
     w2 = worker(procs, redis, gateway, name="w2")
     j = wait_job(gateway, key, job_id, timeout=120)
     assert j["status"] == "completed" and j["attempts"] == 1, j
+    assert "took over entry" not in w2.proc.log_text(), w2.proc.log_tail()
     assert objects_of(gateway, job_id) == ["1.opus"]
     w2.proc.terminate(timeout=10)
     # poison: one attempt allowed; its worker dies mid-job; the next start gives up
