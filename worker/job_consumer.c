@@ -93,7 +93,9 @@ static void on_passed_on(void *user, const redisReply *reply, const char *err)
                 reply->str);
     else
         ss_warn(p->job, "job entry %s arrived while %s: not passed on (%s); its lease brings it back", p->msg,
-                why, err ? err : "the job is not waiting on this entry");
+                why, err                                 ? err
+                     : reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                        : "the job is not waiting on this entry");
     free(p);
     c->passing--;
     maybe_stopped(c);
