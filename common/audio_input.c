@@ -5,6 +5,7 @@
  * audio_input_vorbis.c instead (libvorbisfile). */
 #include "common/audio_input.h"
 #include "common/audio_input_sink.h"
+#include "common/resample_whole.h"
 
 #include <errno.h>
 #include <math.h>
@@ -384,14 +385,12 @@ int ss_audio_resample(ss_audio *a, int rate, char *err, size_t errlen)
         snprintf(err, errlen, "audio: out of memory");
         return -1;
     }
-    soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-    soxr_io_spec_t ios = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     size_t odone = 0;
-    soxr_error_t e = soxr_oneshot(a->sample_rate, rate, 1, a->samples, a->nsamples, NULL, o, olen,
-                                  &odone, &ios, &q, NULL);
-    if (e) {
+    char why[256];
+    if (ss_resample_whole(a->samples, a->nsamples, a->sample_rate, rate, SOXR_HQ, o, olen, &odone, why,
+                          sizeof why) != 0) {
         free(o);
-        snprintf(err, errlen, "audio: resampling failed: %s", e);
+        snprintf(err, errlen, "audio: %s", why);
         return -1;
     }
     free(a->samples);

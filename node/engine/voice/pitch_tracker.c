@@ -1,6 +1,8 @@
 /* YIN-style pitch tracker; see pitch_tracker.h for the method. */
 #include "node/engine/voice/pitch_tracker.h"
 
+#include "common/resample_whole.h"
+
 #include <math.h>
 #include <soxr.h>
 #include <stdio.h>
@@ -88,10 +90,9 @@ static float *to_work_rate(const float *x, size_t n, int rate, size_t *nout)
         *nout = n;
         return o;
     }
-    soxr_quality_spec_t q = soxr_quality_spec(SOXR_MQ, 0);
-    soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     size_t done = 0;
-    if (soxr_oneshot(rate, WORK_RATE, 1, x, n, NULL, o, cap, &done, &io, &q, NULL)) {
+    char err[256];
+    if (ss_resample_whole(x, n, rate, WORK_RATE, SOXR_MQ, o, cap, &done, err, sizeof err) != 0) {
         free(o);
         return NULL;
     }

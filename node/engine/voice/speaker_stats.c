@@ -2,6 +2,7 @@
 #include "node/engine/voice/speaker_stats.h"
 
 #include "common/preflight.h"
+#include "common/resample_whole.h"
 #include "node/engine/voice/pitch_tracker.h"
 
 #include <math.h>
@@ -21,10 +22,9 @@ static float *to_model_rate(const float *x, size_t n, int rate, size_t *nout)
         *nout = n;
         return o;
     }
-    soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-    soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     size_t done = 0;
-    if (soxr_oneshot(rate, SS_MCEP_RATE, 1, x, n, NULL, o, cap, &done, &io, &q, NULL)) {
+    char err[256];
+    if (ss_resample_whole(x, n, rate, SS_MCEP_RATE, SOXR_HQ, o, cap, &done, err, sizeof err) != 0) {
         free(o);
         return NULL;
     }
