@@ -109,8 +109,11 @@ static void pass_on(job_consumer *c, const char *msg, const char *job)
 {
     pass_on_call *p = calloc(1, sizeof *p);
     char key_job[GW_STATE_KEY_MAX];
-    if (p && strlen(msg) < sizeof p->msg && strlen(job) < sizeof p->job &&
-        gw_state_key(key_job, sizeof key_job, GW_KEY_JOB, job, NULL) == 0) {
+    const char *why = "out of memory";
+    if (p && (strlen(msg) >= sizeof p->msg || strlen(job) >= sizeof p->job ||
+              gw_state_key(key_job, sizeof key_job, GW_KEY_JOB, job, NULL) != 0)) {
+        why = "its entry or job id is too long";
+    } else if (p) {
         p->c = c;
         p->stopping = c->stopping;
         snprintf(p->msg, sizeof p->msg, "%s", msg);
@@ -121,9 +124,10 @@ static void pass_on(job_consumer *c, const char *msg, const char *job)
             c->passing++;
             return;
         }
+        why = "Redis is not reachable";
     }
-    ss_warn(job, "job entry %s arrived while %s: %s; its lease brings it back", msg,
-            c->stopping ? "stopping" : "full", p ? "Redis is not reachable" : "out of memory");
+    ss_warn(job, "job entry %s arrived while %s: not passed on (%s); its lease brings it back", msg,
+            c->stopping ? "stopping" : "full", why);
     free(p);
 }
 
