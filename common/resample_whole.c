@@ -33,6 +33,10 @@ int ss_resample_whole(const float *x, size_t n, double in_rate, double out_rate,
             soxr_delete(s);
             return failed(e, err, errlen);
         }
+        if (in && in_done == 0 && done == 0 && total < out_cap) {
+            soxr_delete(s);
+            return failed("soxr took no input and gave no output", err, errlen);
+        }
         pos += in_done;
         total += done;
         if (total == out_cap || (!in && done == 0))
